@@ -1,0 +1,67 @@
+"""The `accelsim` command: parse arguments, call the library, render, map errors to exit codes.
+
+Each subcommand lives in its own module (`accelsim/cli/<name>.py`) exposing
+`register(subparsers)`, which adds its parser and sets `handler` to a function
+`(args) -> int`. Modules are imported lazily, only for the subcommand that runs, so
+`accelsim --help` and `accelsim run` stay fast. Exit codes: 0 success, 2 bad input
+(`AccelsimError`, one line on stderr), 1 an internal bug (traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS: dict[str, str] = {
+    "run": "Simulate a model on a machine (per-layer table, totals, --json, --trace).",
+    "inspect": "List a model's layers, shapes, MACs and parameters without a machine.",
+    "schema": "Print the JSON Schema of the hardware file.",
+    "paper": "Evaluate the seed paper's analytical model (Tables 3 and 4) and compare.",
+    "sweep": "Run a grid of hardware what-if points (local processes or Dask).",
+    "train": "Train the reference MobileNet on CIFAR-10 in NumPy and export ONNX.",
+}
+
+
+def _build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="accelsim",
+        description="Discrete-event simulator of a small DNN accelerator driven by ONNX models.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wanted = next((a for a in argv if a in SUBCOMMANDS), None)
+    for name, summary in SUBCOMMANDS.items():
+        if name == wanted:
+            module = importlib.import_module(f"accelsim.cli.{name}")
+            module.register(sub, summary)
+        else:
+            sub.add_parser(name, help=summary, description=summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    from accelsim.errors import AccelsimError
+
+    args_list = sys.argv[1:] if argv is None else argv
+    parser = _build_parser(args_list)
+    args = parser.parse_args(args_list)
+    try:
+        return int(args.handler(args) or 0)
+    except AccelsimError as exc:
+        print(f"accelsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("accelsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal bug: keep the user's terminal readable
+        if args.debug:
+            raise
+        print(
+            f"accelsim: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+            file=sys.stderr,
+        )
+        return 1
