@@ -1,0 +1,239 @@
+"""Forward and backward of every MobileNet layer, on NHWC float32 arrays (NumPy or CuPy).
+
+Channels-last keeps each convolution a GEMM on a contiguous (pixels, channels) matrix and
+lets depthwise and batch-norm work broadcast over the channel axis. Every convolution here
+is 3x3 with padding 1 or 1x1; loops run over the nine kernel taps, never over pixels.
+Each `*_forward` returns (output, cache); the matching `*_backward` takes the output
+gradient and the cache and returns the input gradient (and parameter gradients).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from accelsim.train.backend import module_of
+
+Array = Any  # numpy.ndarray or cupy.ndarray
+TAPS = [(i, j) for i in range(3) for j in range(3)]
+BN_EPSILON = 1e-5
+
+
+def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Array:
+    """The (N, out_h, out_w, C) view of padded input that kernel tap (i, j) multiplies."""
+    return xpad[
+        :, i : i + stride * (out_h - 1) + 1 : stride, j : j + stride * (out_w - 1) + 1 : stride
+    ]
+
+
+def _pad_and_size(x: Array, stride: int) -> tuple[Array, int, int]:
+    xp = module_of(x)
+    xpad = xp.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return xpad, (x.shape[1] - 1) // stride + 1, (x.shape[2] - 1) // stride + 1
+
+
+def _scatter_taps(dtaps: list[Array], x_shape: tuple[int, ...], stride: int) -> Array:
+    """Sum per-tap input gradients back into an (N, H, W, C) gradient (the adjoint of _tap)."""
+    xp = module_of(dtaps[0])
+    n, h, w, c = x_shape
+    dxpad = xp.zeros((n, h + 2, w + 2, c), dtype=dtaps[0].dtype)
+    out_h, out_w = dtaps[0].shape[1:3]
+    for (i, j), dtap in zip(TAPS, dtaps, strict=True):
+        _tap(dxpad, i, j, stride, out_h, out_w)[...] += dtap
+    return dxpad[:, 1:-1, 1:-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ConvCache:
+    """What a 3x3 full convolution keeps for backward: the im2col matrix and the input shape."""
+
+    cols: Array
+    x_shape: tuple[int, ...]
+    stride: int
+
+
+def conv3x3_forward(x: Array, weight: Array, stride: int) -> tuple[Array, ConvCache]:
+    """Full 3x3 convolution, padding 1, as im2col + GEMM; weight is (3, 3, C_in, C_out)."""
+    xp = module_of(x)
+    xpad, out_h, out_w = _pad_and_size(x, stride)
+    cols = xp.concatenate([_tap(xpad, i, j, stride, out_h, out_w) for i, j in TAPS], axis=-1)
+    cols = cols.reshape(-1, cols.shape[-1])
+    out = cols @ weight.reshape(cols.shape[1], -1)
+    return out.reshape(x.shape[0], out_h, out_w, -1), ConvCache(cols, x.shape, stride)
+
+
+def conv3x3_backward(
+    dout: Array, cache: ConvCache, weight: Array, *, need_dx: bool = True
+) -> tuple[Array | None, Array]:
+    """Gradients (dx or None, dweight) of conv3x3_forward; the first layer skips dx."""
+    dout2d = dout.reshape(-1, dout.shape[-1])
+    dweight = (cache.cols.T @ dout2d).reshape(weight.shape)
+    if not need_dx:
+        return None, dweight
+    c_in = cache.x_shape[-1]
+    dcols = (dout2d @ weight.reshape(-1, weight.shape[-1]).T).reshape(*dout.shape[:3], 9, c_in)
+    dtaps = [dcols[:, :, :, t] for t in range(9)]
+    return _scatter_taps(dtaps, cache.x_shape, cache.stride), dweight
+
+
+@dataclass(frozen=True, slots=True)
+class DepthwiseCache:
+    """What a depthwise convolution keeps for backward: the padded input."""
+
+    xpad: Array
+    x_shape: tuple[int, ...]
+    stride: int
+
+
+def depthwise_forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
+    """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C): nine broadcast multiply-adds."""
+    xpad, out_h, out_w = _pad_and_size(x, stride)
+    out = _tap(xpad, 0, 0, stride, out_h, out_w) * weight[0, 0]
+    for i, j in TAPS[1:]:
+        out += _tap(xpad, i, j, stride, out_h, out_w) * weight[i, j]
+    return out, DepthwiseCache(xpad, x.shape, stride)
+
+
+def depthwise_backward(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
+    """Gradients (dx, dweight) of depthwise_forward."""
+    xp = module_of(dout)
+    out_h, out_w = dout.shape[1:3]
+    c = dout.shape[-1]
+    dweight = xp.empty_like(weight)
+    for i, j in TAPS:
+        prod = dout * _tap(cache.xpad, i, j, cache.stride, out_h, out_w)
+        dweight[i, j] = prod.reshape(-1, c).sum(axis=0)
+    dtaps = [dout * weight[i, j] for i, j in TAPS]
+    return _scatter_taps(dtaps, cache.x_shape, cache.stride), dweight
+
+
+def pointwise_forward(x: Array, weight: Array) -> tuple[Array, Array]:
+    """1x1 convolution as one GEMM; weight is (C_in, C_out); the cache is the input."""
+    out = x.reshape(-1, x.shape[-1]) @ weight
+    return out.reshape(*x.shape[:3], -1), x
+
+
+def pointwise_backward(dout: Array, x: Array, weight: Array) -> tuple[Array, Array]:
+    """Gradients (dx, dweight) of pointwise_forward."""
+    dout2d = dout.reshape(-1, dout.shape[-1])
+    dweight = x.reshape(-1, x.shape[-1]).T @ dout2d
+    return (dout2d @ weight.T).reshape(x.shape), dweight
+
+
+@dataclass(frozen=True, slots=True)
+class BatchNormCache:
+    """What batch norm keeps for backward: the normalised input and 1/std per channel."""
+
+    xhat: Array
+    inv_std: Array
+
+
+def batchnorm_forward(
+    x: Array,
+    scale: Array,
+    bias: Array,
+    running_mean: Array,
+    running_var: Array,
+    *,
+    train: bool,
+    momentum: float = 0.1,
+) -> tuple[Array, BatchNormCache | None]:
+    """Batch norm over all axes but the last (channels).
+
+    In training it normalises with the batch statistics and updates the running ones in
+    place (running = (1 - momentum) * running + momentum * batch, unbiased variance, as
+    PyTorch does); in evaluation it uses the running ones, as ONNX BatchNormalization does.
+    """
+    xp = module_of(x)
+    shape = x.shape
+    x2d = x.reshape(-1, shape[-1])
+    if not train:
+        inv_std = 1.0 / xp.sqrt(running_var + BN_EPSILON)
+        return ((x2d - running_mean) * (inv_std * scale) + bias).reshape(shape), None
+    count = x2d.shape[0]
+    mean = x2d.mean(axis=0)
+    centred = x2d - mean
+    var = (centred * centred).mean(axis=0)
+    inv_std = 1.0 / xp.sqrt(var + BN_EPSILON)
+    xhat = centred
+    xhat *= inv_std
+    out = xhat * scale + bias
+    running_mean *= 1.0 - momentum
+    running_mean += momentum * mean
+    running_var *= 1.0 - momentum
+    running_var += (momentum * count / max(count - 1, 1)) * var
+    return out.reshape(shape), BatchNormCache(xhat, inv_std)
+
+
+def batchnorm_backward(
+    dout: Array, cache: BatchNormCache, scale: Array
+) -> tuple[Array, Array, Array]:
+    """Gradients (dx, dscale, dbias) of training-mode batchnorm_forward."""
+    shape = dout.shape
+    dout2d = dout.reshape(-1, shape[-1])
+    count = dout2d.shape[0]
+    dbias = dout2d.sum(axis=0)
+    dscale = (dout2d * cache.xhat).sum(axis=0)
+    dx = dout2d - (cache.xhat * (dscale / count) + dbias / count)
+    dx *= scale * cache.inv_std
+    return dx.reshape(shape), dscale, dbias
+
+
+def relu_forward(x: Array) -> Array:
+    """max(x, 0); the output itself is the cache (its sign is the mask)."""
+    return module_of(x).maximum(x, 0)
+
+
+def relu_backward(dout: Array, out: Array) -> Array:
+    """Gradient of relu_forward given its output."""
+    return dout * (out > 0)
+
+
+def avgpool_forward(x: Array) -> Array:
+    """Global average pool (N, H, W, C) -> (N, C): the paper's 7x7 pool over a 7x7 map."""
+    return x.mean(axis=(1, 2))
+
+
+def avgpool_backward(dout: Array, x_shape: tuple[int, ...]) -> Array:
+    """Gradient of avgpool_forward: spread each channel's gradient evenly over H x W."""
+    xp = module_of(dout)
+    n, h, w, c = x_shape
+    scaled = dout * (1.0 / (h * w))
+    return xp.broadcast_to(scaled[:, None, None, :], (n, h, w, c))
+
+
+def fc_forward(x: Array, weight: Array, bias: Array) -> Array:
+    """Fully connected layer: (N, C) @ (C, K) + (K,)."""
+    return x @ weight + bias
+
+
+def fc_backward(dout: Array, x: Array, weight: Array) -> tuple[Array, Array, Array]:
+    """Gradients (dx, dweight, dbias) of fc_forward."""
+    return dout @ weight.T, x.T @ dout, dout.sum(axis=0)
+
+
+def softmax(logits: Array) -> Array:
+    """Row-wise softmax, shifted by the row maximum for stability."""
+    xp = module_of(logits)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = xp.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def softmax_cross_entropy(
+    logits: Array, labels: Array, *, label_smoothing: float = 0.0
+) -> tuple[Array, Array, Array]:
+    """Mean cross-entropy against (optionally smoothed) one-hot labels.
+
+    Returns (loss, dlogits, probabilities); loss stays on the device (a 0-d array) so the
+    training loop does not synchronise every step.
+    """
+    xp = module_of(logits)
+    n, k = logits.shape
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+    target = xp.full((n, k), label_smoothing / k, dtype=logits.dtype)
+    target[xp.arange(n), labels] += 1.0 - label_smoothing
+    loss = -(target * log_probs).sum() / n
+    probs = xp.exp(log_probs)
+    return loss, (probs - target) / n, probs
