@@ -1,0 +1,455 @@
+"""The hardware file: a strict pydantic schema of one accelerator, values in units people write.
+
+A machine is external DDR, a bus between DDR and on-chip SRAM, a matrix engine (Conv/Gemm/MatMul)
+and a vector unit (everything else). Attribute names equal the YAML keys, so a sweep addresses a
+field by its dotted path (`sram.capacity`, `bus.bandwidth`). Values are parsed by `accelsim.units`
+into SI numbers (bytes, bytes/s, FLOP/s, Hz, s, J) and checked; every failure is a one-line
+`ConfigError` of the form `file:line: dotted.field: reason`.
+
+Energy defaults come from M. Horowitz, "Computing's energy problem (and what we can do about it)",
+ISSCC 2014, figure "Rough energy costs for various operations in 45nm 0.9V": 8-bit integer add
+0.03 pJ, 8-bit integer multiply 0.2 pJ, 32-bit integer add 0.1 pJ; a 64-bit (8-byte) access to a
+1 MB SRAM cache 100 pJ; a 64-bit DRAM access 1.3-2.6 nJ. Per-byte figures divide a 64-bit access
+by 8 bytes. See `Energy` for each default and how it was derived.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from accelsim import units
+from accelsim._yaml import KeyPath, YamlDocument, load_yaml
+from accelsim.errors import ConfigError
+
+__all__ = [
+    "Bus",
+    "DataTypes",
+    "Ddr",
+    "Energy",
+    "Hardware",
+    "MatrixEngine",
+    "Sram",
+    "VectorUnit",
+    "hardware_from_mapping",
+    "hardware_json_schema",
+    "load_hardware",
+    "with_overrides",
+]
+
+
+def _checked(parse: Callable[[object], Any], *, allow_zero: bool) -> BeforeValidator:
+    """Parse a unit string or plain number with `parse`; refuse negatives (and 0 unless allowed)."""
+
+    def validate(value: object) -> Any:
+        parsed = parse(value)
+        if parsed < 0 or (parsed == 0 and not allow_zero):
+            bound = ">= 0" if allow_zero else "> 0"
+            raise units.UnitError(f"{units._shown(value)} must be {bound}")
+        return parsed
+
+    return BeforeValidator(validate)
+
+
+def _unit_schema(kind: str, examples: list[object], *, allow_zero: bool) -> WithJsonSchema:
+    """JSON schema of a unit field: a string the parser accepts, or a plain number in SI units."""
+    number: dict[str, Any] = {
+        "type": "number",
+        ("minimum" if allow_zero else "exclusiveMinimum"): 0,
+    }
+    pattern = {"type": "string", "pattern": units.unit_pattern(kind)}
+    return WithJsonSchema({"anyOf": [pattern, number], "examples": examples})
+
+
+# Each alias is the parsed SI type, validated from a unit string or a plain number.
+Bytes = Annotated[
+    int,
+    _checked(units.parse_size, allow_zero=False),
+    _unit_schema("size", ["1 MiB", "1 MB", 1048576], allow_zero=False),
+]
+BytesPerSecond = Annotated[
+    float,
+    _checked(units.parse_bandwidth, allow_zero=False),
+    _unit_schema("bandwidth", ["1 GB/s", "1 GiB/s", 1e9], allow_zero=False),
+]
+OpsPerSecond = Annotated[
+    float,
+    _checked(units.parse_compute_rate, allow_zero=False),
+    _unit_schema("compute_rate", ["1 TFLOPS", "10 GOPS", "1e12 FLOP/s"], allow_zero=False),
+]
+Hertz = Annotated[
+    float,
+    _checked(units.parse_frequency, allow_zero=False),
+    _unit_schema("frequency", ["1 GHz", "800 MHz"], allow_zero=False),
+]
+Seconds = Annotated[
+    float,
+    _checked(units.parse_time, allow_zero=True),
+    _unit_schema("time", ["0 s", "100 ns", "1.5 us"], allow_zero=True),
+]
+Joules = Annotated[
+    float,
+    _checked(units.parse_energy, allow_zero=True),
+    _unit_schema("energy", ["0.2 pJ", "1.3 nJ"], allow_zero=True),
+]
+
+# Bit widths by the names people use for them; any whole bit count 1..64 is also accepted.
+DTYPE_BITS = {
+    "int4": 4,
+    "uint4": 4,
+    "int8": 8,
+    "uint8": 8,
+    "int16": 16,
+    "uint16": 16,
+    "fp16": 16,
+    "bf16": 16,
+    "int32": 32,
+    "fp32": 32,
+}
+
+
+def _parse_dtype_bits(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 64:
+        return value
+    if isinstance(value, str) and value in DTYPE_BITS:
+        return DTYPE_BITS[value]
+    names = ", ".join(DTYPE_BITS)
+    raise units.UnitError(
+        f"{units._shown(value)} is not a data type; expected one of {names} or a bit count 1-64"
+    )
+
+
+Bits = Annotated[
+    int,
+    BeforeValidator(_parse_dtype_bits),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": list(DTYPE_BITS)},
+                {"type": "integer", "minimum": 1, "maximum": 64},
+            ],
+            "examples": ["int8", 16],
+        }
+    ),
+]
+_OP_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+
+class _Strict(BaseModel):
+    """Every hardware model is immutable and refuses keys it does not know."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class Ddr(_Strict):
+    """External DRAM: where every tensor starts and where spilled tensors go."""
+
+    capacity: Bytes = Field(
+        description='DDR size in bytes, e.g. "1 GiB" (2^30 B) or "1 GB" (10^9 B).'
+    )
+    bandwidth: BytesPerSecond = Field(
+        description='Peak DDR bandwidth in bytes/s, e.g. "1 GB/s" = 10^9 B/s. A transfer runs at '
+        "min(ddr.bandwidth, bus.bandwidth)."
+    )
+    latency: Seconds = Field(
+        default=0.0,
+        description='Fixed start-up time of every DDR access in seconds, e.g. "50 ns"; 0 matches '
+        "the paper's latency-free model.",
+    )
+
+
+class Bus(_Strict):
+    """The DMA path between DDR and SRAM: every byte that moves crosses it and takes its time."""
+
+    bandwidth: BytesPerSecond = Field(
+        description='Bus bandwidth in bytes/s, e.g. "1 GB/s" = 10^9 B/s (the paper\'s bus).'
+    )
+    latency: Seconds = Field(
+        default=0.0,
+        description='Fixed start-up time of every transfer in seconds, e.g. "100 ns"; added to '
+        "ddr.latency.",
+    )
+
+
+class Sram(_Strict):
+    """On-chip memory: operands must be here while a layer computes."""
+
+    capacity: Bytes = Field(
+        description='SRAM size in bytes, e.g. "1 MB" = 10^6 B or "1 MiB" = 2^20 B.'
+    )
+
+
+class MatrixEngine(_Strict):
+    """Runs Conv/Gemm/MatMul at 2 FLOPs per MAC, plus the ops it fuses on its output."""
+
+    peak: OpsPerSecond = Field(
+        description='Peak rate in FLOP/s, e.g. "1 TFLOPS"; one multiply-accumulate is 2 FLOPs.'
+    )
+    ops: tuple[str, ...] = Field(
+        default=("Conv", "Gemm", "MatMul"),
+        description="ONNX op_types this engine runs (spelled as in ONNX, e.g. Conv).",
+    )
+    fold_batchnorm: bool = Field(
+        strict=True,
+        description="true: BatchNormalization is folded into the preceding Conv's weights and bias "
+        "at compile time and costs nothing at run time; false: it runs as its own op.",
+    )
+    fuses: tuple[str, ...] = Field(
+        description="ONNX op_types applied in the engine's output stage, at no extra time, when "
+        "they directly follow an engine op, e.g. [Relu, Clip]; [] runs them on the vector unit.",
+    )
+
+    @field_validator("ops", "fuses")
+    @classmethod
+    def _op_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for op_type in value:
+            if not _OP_TYPE.match(op_type):
+                raise ValueError(
+                    f'"{op_type}" is not an ONNX op_type; spell it as ONNX does, e.g. "Relu"'
+                )
+        duplicates = sorted({op for op in value if value.count(op) > 1})
+        if duplicates:
+            raise ValueError(f"{', '.join(duplicates)} listed twice")
+        return value
+
+    @field_validator("fuses")
+    @classmethod
+    def _fuses_consistent(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        both = sorted(set(value) & set(info.data.get("ops", ())))
+        if both:
+            raise ValueError(
+                f"{', '.join(both)} is in both ops and fuses; an op either runs on the engine or "
+                "rides along on its output"
+            )
+        if info.data.get("fold_batchnorm") and "BatchNormalization" in value:
+            raise ValueError(
+                "BatchNormalization cannot be fused when fold_batchnorm is true (it is already "
+                "folded); remove it from fuses or set fold_batchnorm: false"
+            )
+        return value
+
+
+class VectorUnit(_Strict):
+    """Runs every op the matrix engine does not (BN, ReLU, pooling, softmax, add, ...)."""
+
+    peak: OpsPerSecond = Field(
+        description='Peak rate in operations/s, e.g. "10 GFLOPS"; one element-wise op is one op.'
+    )
+
+
+class DataTypes(_Strict):
+    """Widths of stored tensors; byte sizes of weights and activations follow from them."""
+
+    weights: Bits = Field(
+        description='Weight width in bits: "int8" (= 8), "fp16", ... or a number.'
+    )
+    activations: Bits = Field(
+        description='Activation width in bits: "int8" (= 8), "fp16", ... or a number.'
+    )
+
+
+class Energy(_Strict):
+    """Energy per event in joules; defaults from Horowitz, ISSCC 2014, 45 nm, 0.9 V."""
+
+    ddr_per_byte: Joules = Field(
+        default=162.5e-12,
+        description="Energy per byte read from or written to DDR, in J. Default 162.5 pJ: "
+        "Horowitz ISSCC 2014 gives 1.3-2.6 nJ per 64-bit DRAM access; the low end 1.3 nJ / 8 B.",
+    )
+    bus_per_byte: Joules = Field(
+        default=0.0,
+        description="Energy per byte moved across the bus, in J, on top of ddr_per_byte. Default "
+        "0: Horowitz's DRAM access figure already covers getting the data off chip.",
+    )
+    sram_read_per_byte: Joules = Field(
+        default=12.5e-12,
+        description="Energy per byte read from SRAM, in J. Default 12.5 pJ: Horowitz ISSCC 2014 "
+        "gives 100 pJ per 64-bit access to a 1 MB cache; 100 pJ / 8 B.",
+    )
+    sram_write_per_byte: Joules = Field(
+        default=12.5e-12,
+        description="Energy per byte written to SRAM, in J. Default 12.5 pJ, the same as a read: "
+        "Horowitz gives one figure per access (100 pJ per 64 bits for 1 MB).",
+    )
+    mac: Joules = Field(
+        default=0.23e-12,
+        description="Energy per multiply-accumulate in the matrix engine, in J. Default 0.23 pJ: "
+        "Horowitz ISSCC 2014 8-bit integer multiply 0.2 pJ + 8-bit add 0.03 pJ (a 32-bit "
+        "accumulator add, 0.1 pJ, would give 0.3 pJ).",
+    )
+    vector_op: Joules = Field(
+        default=0.1e-12,
+        description="Energy per vector-unit operation, in J. Default 0.1 pJ: Horowitz ISSCC 2014 "
+        "32-bit integer add, since BN, pooling and softmax work on wider intermediates.",
+    )
+
+
+class Hardware(_Strict):
+    """One accelerator. Simulation time is integer cycles of `clock`; helpers convert with ceil."""
+
+    name: str = Field(min_length=1, description="Short machine name shown in reports.")
+    description: str = Field(default="", description="Free text shown in reports.")
+    clock: Hertz = Field(
+        description='Clock frequency in Hz, e.g. "1 GHz"; simulation time counts its cycles.'
+    )
+    ddr: Ddr
+    bus: Bus
+    sram: Sram
+    matrix_engine: MatrixEngine
+    vector_unit: VectorUnit
+    dtypes: DataTypes
+    energy: Energy = Field(default_factory=Energy)
+
+    def cycles(self, seconds: float) -> int:
+        """Whole clock cycles covering `seconds` (ceil, never negative).
+
+        A product within 1e-9 relative of an integer counts as that integer, so float noise
+        (2.568e-6 s * 1e9 Hz = 2568.0000000000005) does not add a cycle.
+        """
+        return _ceil(seconds * self.clock)
+
+    @property
+    def bus_bytes_per_cycle(self) -> float:
+        """Bytes a transfer moves per cycle: the slower of bus and DDR, over the clock."""
+        return min(self.bus.bandwidth, self.ddr.bandwidth) / self.clock
+
+    @property
+    def transfer_latency_cycles(self) -> int:
+        """Fixed cycles starting every transfer: ceil((ddr.latency + bus.latency) * clock)."""
+        return self.cycles(self.ddr.latency + self.bus.latency)
+
+    @property
+    def matrix_flops_per_cycle(self) -> float:
+        """Matrix engine FLOPs per cycle (2 per MAC)."""
+        return self.matrix_engine.peak / self.clock
+
+    @property
+    def vector_ops_per_cycle(self) -> float:
+        """Vector unit operations per cycle."""
+        return self.vector_unit.peak / self.clock
+
+    def transfer_cycles(self, nbytes: int) -> int:
+        """Bus cycles for `nbytes`: latency + ceil(nbytes / bytes per cycle); 0 for 0 bytes."""
+        if nbytes <= 0:
+            return 0
+        return self.transfer_latency_cycles + _ceil(nbytes / self.bus_bytes_per_cycle)
+
+    def matrix_cycles(self, flops: float) -> int:
+        """Cycles for the matrix engine to do `flops` FLOPs (= 2 x MACs), ceil."""
+        return _ceil(flops / self.matrix_flops_per_cycle)
+
+    def vector_cycles(self, ops: float) -> int:
+        """Cycles for the vector unit to do `ops` operations, ceil."""
+        return _ceil(ops / self.vector_ops_per_cycle)
+
+
+def _ceil(x: float) -> int:
+    """Ceil that forgives float noise: values within 1e-9 relative of an integer round to it."""
+    nearest = round(x)
+    if abs(x - nearest) <= 1e-9 * max(1.0, abs(x)):
+        return max(0, int(nearest))
+    return max(0, math.ceil(x))
+
+
+def load_hardware(path: str | Path) -> Hardware:
+    """Load and validate a hardware YAML file.
+
+    Raises:
+        ConfigError: `file:line: dotted.field: reason` for the first problem found.
+    """
+    return _validate(load_yaml(path))
+
+
+def hardware_from_mapping(data: Mapping[str, object], *, source: str) -> Hardware:
+    """Validate already-parsed data (no line numbers); `source` names it in error messages."""
+    return _validate(YamlDocument(data=dict(data), source=source))
+
+
+def with_overrides(
+    hw: Hardware, overrides: Mapping[str, object], *, source: str = "--set"
+) -> Hardware:
+    """A copy of `hw` with dotted fields replaced ("sram.capacity": "2 MiB"), validated like a file.
+
+    Raises:
+        ConfigError: an unknown dotted path, or a value the schema rejects.
+    """
+    data: dict[str, Any] = hw.model_dump()
+    for dotted, value in overrides.items():
+        parent, key = _resolve(data, dotted, source)
+        parent[key] = value
+    return _validate(YamlDocument(data=data, source=source))
+
+
+def _resolve(data: dict[str, Any], dotted: str, source: str) -> tuple[dict[str, Any], str]:
+    """The mapping holding the last part of `dotted` and that key; ConfigError if not a field."""
+    parts = dotted.split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            here = ".".join(parts[:depth]) or "the top level"
+            known = ", ".join(sorted(node)) if isinstance(node, dict) else "none (not a section)"
+            raise ConfigError(f"{source}: {dotted}: unknown field; fields of {here}: {known}")
+        if depth == len(parts) - 1:
+            return node, part
+        node = node[part]
+    raise ConfigError(f"{source}: {dotted!r}: empty field path")  # pragma: no cover
+
+
+def _validate(doc: YamlDocument) -> Hardware:
+    try:
+        return Hardware.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc, doc)) from None
+
+
+def _first_error(exc: ValidationError, doc: YamlDocument) -> str:
+    """One line for the first pydantic error: `where: dotted.field: reason (and N more)`."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc: KeyPath = tuple(first["loc"])
+    dotted = ".".join(str(part) for part in loc) or "(top level)"
+    kind = first["type"]
+    if kind == "missing":
+        reason = "required field missing (see `accelsim schema`)"
+    elif kind == "extra_forbidden":
+        reason = f"unknown key; expected one of: {', '.join(_field_names(loc[:-1]))}"
+    elif kind == "value_error":
+        reason = str(first["ctx"]["error"])
+    else:
+        reason = f"{first['msg']}, got {units._shown(first['input'])}"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{doc.where(loc)}: {dotted}: {reason}{more}"
+
+
+def _field_names(loc: KeyPath) -> list[str]:
+    """Field names of the model at `loc` (a path of section names from Hardware)."""
+    model: type[BaseModel] = Hardware
+    for part in loc:
+        annotation = model.model_fields[str(part)].annotation
+        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        model = annotation
+    return list(model.model_fields)
+
+
+def hardware_json_schema() -> dict[str, Any]:
+    """JSON Schema of the hardware file (draft 2020-12), with units, examples and descriptions."""
+    schema = Hardware.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "accelsim hardware file",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
