@@ -15,6 +15,7 @@ by 8 bytes. See `Energy` for each default and how it was derived.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -306,13 +307,18 @@ class Hardware(_Strict):
     clock: Hertz = Field(
         description='Clock frequency in Hz, e.g. "1 GHz"; simulation time counts its cycles.'
     )
-    ddr: Ddr
-    bus: Bus
-    sram: Sram
-    matrix_engine: MatrixEngine
-    vector_unit: VectorUnit
-    dtypes: DataTypes
-    energy: Energy = Field(default_factory=Energy)
+    ddr: Ddr = Field(description="External DRAM: capacity, bandwidth, latency.")
+    bus: Bus = Field(description="The DMA path between DDR and SRAM: bandwidth, latency.")
+    sram: Sram = Field(description="On-chip memory: capacity.")
+    matrix_engine: MatrixEngine = Field(
+        description="Conv/Gemm/MatMul engine: peak FLOP/s, ops it runs, BN folding, fused ops."
+    )
+    vector_unit: VectorUnit = Field(description="Unit for every other op: peak ops/s.")
+    dtypes: DataTypes = Field(description="Bit widths of weights and activations.")
+    energy: Energy = Field(
+        default_factory=Energy,
+        description="Energy per byte and per op in J; defaults from Horowitz, ISSCC 2014, 45 nm.",
+    )
 
     def cycles(self, seconds: float) -> int:
         """Whole clock cycles covering `seconds` (ceil, never negative).
@@ -417,16 +423,23 @@ def _validate(doc: YamlDocument) -> Hardware:
 
 
 def _first_error(exc: ValidationError, doc: YamlDocument) -> str:
-    """One line for the first pydantic error: `where: dotted.field: reason (and N more)`."""
+    """One line for the first problem in file order: `where: dotted.field: reason (and N more)`.
+
+    Errors on keys the file has (unknown keys, bad values) sort by line before missing fields,
+    so a misspelt key is reported as itself rather than as the field it failed to fill.
+    """
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    first = min(errors, key=lambda e: doc.lines.get(tuple(e["loc"]), math.inf))
     loc: KeyPath = tuple(first["loc"])
     dotted = ".".join(str(part) for part in loc) or "(top level)"
     kind = first["type"]
     if kind == "missing":
         reason = "required field missing (see `accelsim schema`)"
     elif kind == "extra_forbidden":
-        reason = f"unknown key; expected one of: {', '.join(_field_names(loc[:-1]))}"
+        known = _field_names(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        reason = f"unknown key; {hint}expected one of: {', '.join(known)}"
     elif kind == "value_error":
         reason = str(first["ctx"]["error"])
     else:
