@@ -19,6 +19,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,11 +28,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import core_schema
 
 from accelsim import units
 from accelsim._yaml import KeyPath, YamlDocument, load_yaml
@@ -53,74 +57,48 @@ __all__ = [
 ]
 
 
-def _checked(parse: Callable[[object], Any], *, allow_zero: bool) -> BeforeValidator:
-    """Parse a unit string or plain number with `parse`; refuse negatives (and 0 unless allowed)."""
+@dataclass(frozen=True)
+class _Unit:
+    """Pydantic marker for a unit field: parse with `parse`, refuse negatives (0 unless allowed).
 
-    def validate(value: object) -> Any:
-        parsed = parse(value)
-        if parsed < 0 or (parsed == 0 and not allow_zero):
-            bound = ">= 0" if allow_zero else "> 0"
-            raise units.UnitError(f"{units._shown(value)} must be {bound}")
+    Its JSON schema says the field takes a string the parser accepts or a plain SI number.
+    """
+
+    parse: Callable[[object], float]
+    kind: str
+    examples: tuple[object, ...]
+    allow_zero: bool = False
+
+    def validate(self, value: object) -> float:
+        """Parse `value`; UnitError (a ValueError: pydantic adds the field) if out of range."""
+        parsed = self.parse(value)
+        if parsed < 0 or (parsed == 0 and not self.allow_zero):
+            bound = ">= 0" if self.allow_zero else "> 0"
+            raise units.UnitError(f"{units.show_value(value)} must be {bound}")
         return parsed
 
-    return BeforeValidator(validate)
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_before_validator_function(self.validate, handler(source))
 
-
-def _unit_schema(kind: str, examples: list[object], *, allow_zero: bool) -> WithJsonSchema:
-    """JSON schema of a unit field: a string the parser accepts, or a plain number in SI units."""
-    number: dict[str, Any] = {
-        "type": "number",
-        ("minimum" if allow_zero else "exclusiveMinimum"): 0,
-    }
-    pattern = {"type": "string", "pattern": units.unit_pattern(kind)}
-    return WithJsonSchema({"anyOf": [pattern, number], "examples": examples})
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
+        number = {"type": "number", ("minimum" if self.allow_zero else "exclusiveMinimum"): 0}
+        string = {"type": "string", "pattern": units.unit_pattern(self.kind)}
+        return {"anyOf": [string, number], "examples": list(self.examples)}
 
 
 # Each alias is the parsed SI type, validated from a unit string or a plain number.
-Bytes = Annotated[
-    int,
-    _checked(units.parse_size, allow_zero=False),
-    _unit_schema("size", ["1 MiB", "1 MB", 1048576], allow_zero=False),
-]
-BytesPerSecond = Annotated[
-    float,
-    _checked(units.parse_bandwidth, allow_zero=False),
-    _unit_schema("bandwidth", ["1 GB/s", "1 GiB/s", 1e9], allow_zero=False),
-]
+Bytes = Annotated[int, _Unit(units.parse_size, "size", ("1 MiB", "1 MB", 1048576))]
+BytesPerSecond = Annotated[float, _Unit(units.parse_bandwidth, "bandwidth", ("1 GB/s", 1e9))]
 OpsPerSecond = Annotated[
-    float,
-    _checked(units.parse_compute_rate, allow_zero=False),
-    _unit_schema("compute_rate", ["1 TFLOPS", "10 GOPS", "1e12 FLOP/s"], allow_zero=False),
+    float, _Unit(units.parse_compute_rate, "compute_rate", ("1 TFLOPS", "10 GOPS", "1e12 FLOP/s"))
 ]
-Hertz = Annotated[
-    float,
-    _checked(units.parse_frequency, allow_zero=False),
-    _unit_schema("frequency", ["1 GHz", "800 MHz"], allow_zero=False),
-]
-Seconds = Annotated[
-    float,
-    _checked(units.parse_time, allow_zero=True),
-    _unit_schema("time", ["0 s", "100 ns", "1.5 us"], allow_zero=True),
-]
-Joules = Annotated[
-    float,
-    _checked(units.parse_energy, allow_zero=True),
-    _unit_schema("energy", ["0.2 pJ", "1.3 nJ"], allow_zero=True),
-]
+Hertz = Annotated[float, _Unit(units.parse_frequency, "frequency", ("1 GHz", "800 MHz"))]
+Seconds = Annotated[float, _Unit(units.parse_time, "time", ("0 s", "100 ns"), allow_zero=True)]
+Joules = Annotated[float, _Unit(units.parse_energy, "energy", ("0.2 pJ",), allow_zero=True)]
 
 # Bit widths by the names people use for them; any whole bit count 1..64 is also accepted.
-DTYPE_BITS = {
-    "int4": 4,
-    "uint4": 4,
-    "int8": 8,
-    "uint8": 8,
-    "int16": 16,
-    "uint16": 16,
-    "fp16": 16,
-    "bf16": 16,
-    "int32": 32,
-    "fp32": 32,
-}
+DTYPE_BITS = {"int4": 4, "uint4": 4, "int8": 8, "uint8": 8, "int16": 16, "uint16": 16}
+DTYPE_BITS |= {"fp16": 16, "bf16": 16, "int32": 32, "fp32": 32}
 
 
 def _parse_dtype_bits(value: object) -> int:
@@ -130,22 +108,15 @@ def _parse_dtype_bits(value: object) -> int:
         return DTYPE_BITS[value]
     names = ", ".join(DTYPE_BITS)
     raise units.UnitError(
-        f"{units._shown(value)} is not a data type; expected one of {names} or a bit count 1-64"
+        f"{units.show_value(value)} is not a data type; expected one of {names} or a bit count 1-64"
     )
 
 
+_BITS_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 64}
 Bits = Annotated[
     int,
     BeforeValidator(_parse_dtype_bits),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "enum": list(DTYPE_BITS)},
-                {"type": "integer", "minimum": 1, "maximum": 64},
-            ],
-            "examples": ["int8", 16],
-        }
-    ),
+    WithJsonSchema({"anyOf": [{"enum": list(DTYPE_BITS)}, _BITS_SCHEMA], "examples": ["int8", 16]}),
 ]
 _OP_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
@@ -443,7 +414,7 @@ def _first_error(exc: ValidationError, doc: YamlDocument) -> str:
     elif kind == "value_error":
         reason = str(first["ctx"]["error"])
     else:
-        reason = f"{first['msg']}, got {units._shown(first['input'])}"
+        reason = f"{first['msg']}, got {units.show_value(first['input'])}"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{doc.where(loc)}: {dotted}: {reason}{more}"
 

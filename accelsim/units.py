@@ -29,6 +29,7 @@ __all__ = [
     "parse_frequency",
     "parse_size",
     "parse_time",
+    "show_value",
     "unit_pattern",
 ]
 
@@ -84,7 +85,7 @@ _TIME_UNITS = _with_prefixes(_SMALL_PREFIXES, "s")
 _ENERGY_UNITS = _with_prefixes(_SMALL_PREFIXES, "J")
 
 
-def _shown(value: object) -> str:
+def show_value(value: object) -> str:
     """Show a value as the user wrote it in YAML: strings quoted, `true`, `null`."""
     if isinstance(value, str):
         return f'"{value}"'
@@ -95,7 +96,7 @@ def _shown(value: object) -> str:
 
 def _parse(value: object, units: dict[str, Decimal], what: str, examples: str) -> Decimal:
     """Return `value` in the base unit as an exact Decimal, or raise UnitError naming `what`."""
-    problem = f"{_shown(value)} is not {what}; expected e.g. {examples}"
+    problem = f"{show_value(value)} is not {what}; expected e.g. {examples}"
     if isinstance(value, bool):  # bool is an int subclass; `true` is never a quantity
         raise UnitError(problem)
     if isinstance(value, int):
@@ -125,7 +126,9 @@ def parse_size(value: object) -> int:
     examples = '"1 MiB" or "1048576 B"'
     nbytes = _parse(value, _SIZE_UNITS, "a size", examples)
     if nbytes != nbytes.to_integral_value():
-        raise UnitError(f"{_shown(value)} is not a whole number of bytes; expected e.g. {examples}")
+        raise UnitError(
+            f"{show_value(value)} is not a whole number of bytes; expected e.g. {examples}"
+        )
     return int(nbytes)
 
 
