@@ -1,0 +1,54 @@
+"""The whole pipeline in one declared sequence: the library entry point the CLI and sweeps call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
+    from accelsim.summary import RunResult
+    from accelsim.workload.graph import Graph
+
+
+def run(
+    model: str | Path | Graph,
+    hw: Hardware | str | Path,
+    *,
+    policy: str = "liveness",
+    overlap: bool = True,
+    batch: int | None = None,
+) -> RunResult:
+    """Simulate `model` (an ONNX path or an imported Graph) on `hw` (a Hardware or a YAML path)."""
+    from accelsim.hardware import Hardware, load_hardware
+    from accelsim.workload.graph import Graph
+
+    # 1. the machine: a strict schema, units parsed
+    machine = hw if isinstance(hw, Hardware) else load_hardware(hw)
+    # 2. the workload: ONNX -> Graph of ops with MACs and tensor shapes (knows nothing of hardware)
+    if isinstance(model, Graph):
+        graph, name = model, model.name
+    else:
+        from accelsim.workload import import_onnx
+
+        graph, name = import_onnx(model, batch=batch), str(model)
+    return simulate_graph(graph, machine, name=name, policy=policy, overlap=overlap)
+
+
+def simulate_graph(
+    graph: Graph, hw: Hardware, *, name: str, policy: str = "liveness", overlap: bool = True
+) -> RunResult:
+    """Lower, plan, simulate and summarise an already imported graph (sweeps reuse one graph)."""
+    from accelsim.lowering import lower
+    from accelsim.memory.policies import make_plan
+    from accelsim.sim.engine import simulate
+    from accelsim.summary import summarize
+
+    # 3. lowering: fold BN, fuse ops into the engine's output, bytes at the machine's data types
+    program = lower(graph, hw)
+    # 4. memory plan: where every buffer lives, loads, frees, spills, tiles, as ordered tasks
+    plan = make_plan(program, hw, policy=policy, overlap=overlap)
+    # 5. SimPy: the tasks run on bus / matrix engine / vector unit resources, in cycles
+    trace = simulate(plan, clock_hz=hw.clock)
+    # 6. per-layer results, totals and the floor, all derived from the trace
+    return summarize(name, hw, program, plan, trace, overlap=overlap)

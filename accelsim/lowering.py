@@ -1,0 +1,256 @@
+"""Lower a Graph onto a machine: fold, fuse and group ONNX ops into the layers the hardware runs.
+
+This is where hardware choices meet the workload: which ops the matrix engine runs, whether
+BatchNormalization is folded into the preceding conv's weights, which element-wise ops ride
+along on the engine's output stage, and how many bytes each tensor takes at the machine's data
+types. The result, a `Program`, is what the memory planner and the paper model read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
+    from accelsim.workload.graph import Graph, Op
+
+Unit = Literal["matrix", "vector"]
+BufferKind = Literal["input", "weight", "activation", "output"]
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """A tensor as the machine stores it: name, shape, size in bytes at the machine's data type."""
+
+    name: str
+    shape: tuple[int, ...]
+    kind: BufferKind
+    nbytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How output rows map to input rows (for tiling by rows): kernel, stride and top padding."""
+
+    kernel: int
+    stride: int
+    pad: int
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One schedulable step: a primary op plus what was folded or fused into it."""
+
+    index: int
+    name: str
+    op_types: tuple[str, ...]
+    unit: Unit
+    macs: int
+    vector_ops: int
+    reads: tuple[str, ...]
+    weights: tuple[str, ...]
+    writes: tuple[str, ...]
+    window: Window | None
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """The lowered workload: layers in execution order and every buffer they touch."""
+
+    name: str
+    layers: tuple[Layer, ...]
+    buffers: dict[str, Buffer]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def nbytes(self, name: str) -> int:
+        return self.buffers[name].nbytes
+
+
+def compute_cycles(unit: Unit, macs: int, vector_ops: int, hw: Hardware) -> int:
+    """Cycles a unit is busy: 2 FLOPs per MAC on the matrix engine, else vector ops."""
+    return hw.matrix_cycles(2 * macs) if unit == "matrix" else hw.vector_cycles(vector_ops)
+
+
+def lower(graph: Graph, hw: Hardware) -> Program:
+    """Group the graph's ops into layers for `hw` (one pass in topological order)."""
+    return _Lowering(graph, hw).run()
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A layer being assembled while ops are folded or fused into it."""
+
+    name: str
+    op_types: list[str]
+    unit: Unit
+    macs: int
+    vector_ops: int
+    reads: list[str]
+    weights: list[str]
+    writes: list[str]
+    window: Window | None
+
+
+class _Lowering:
+    def __init__(self, graph: Graph, hw: Hardware) -> None:
+        self.graph = graph
+        self.hw = hw
+        self.alias: dict[str, str] = {}
+        self.consumers: dict[str, int] = {}
+        for op in graph.ops:
+            for name in op.inputs:
+                self.consumers[name] = self.consumers.get(name, 0) + 1
+        self.graph_outputs = set(graph.outputs)
+        self.buffers: dict[str, Buffer] = {}
+        self.drafts: list[_Draft] = []
+        self.notes: list[str] = []
+
+    def run(self) -> Program:
+        for op in self.graph.ops:
+            self._place(op)
+        layers = tuple(self._freeze(i, draft) for i, draft in enumerate(self.drafts))
+        inputs = tuple(self._storage(n) for n in self.graph.inputs)
+        outputs = tuple(self._storage(n) for n in self.graph.outputs)
+        used = {n for layer in layers for n in (*layer.reads, *layer.weights, *layer.writes)}
+        used.update(inputs, outputs)
+        for name in used - self.buffers.keys():
+            self._add_buffer(name)
+        buffers = {n: b for n, b in self.buffers.items() if n in used}
+        for name in outputs:
+            buffers[name] = _with_kind(buffers[name], "output")
+        return Program(
+            name=self.graph.name,
+            layers=layers,
+            buffers=buffers,
+            inputs=inputs,
+            outputs=outputs,
+            notes=tuple(self.notes),
+        )
+
+    def _storage(self, name: str) -> str:
+        while name in self.alias:
+            name = self.alias[name]
+        return name
+
+    def _add_buffer(self, name: str, *, shape: tuple[int, ...] | None = None) -> None:
+        kind: BufferKind = "weight"
+        if shape is None:
+            tensor = self.graph.tensor(name)
+            shape, kind = tensor.shape, tensor.kind
+        bits = self.hw.dtypes.weights if kind == "weight" else self.hw.dtypes.activations
+        nbytes = -(-_prod(shape) * bits // 8)
+        self.buffers[name] = Buffer(name=name, shape=shape, kind=kind, nbytes=nbytes)
+
+    def _place(self, op: Op) -> None:
+        if op.is_view:
+            self.alias[op.outputs[0]] = self._storage(op.inputs[0])
+            return
+        fold_bn = op.op_type == "BatchNormalization" and self.hw.matrix_engine.fold_batchnorm
+        if self.drafts and self._follows_engine_output(op, self.drafts[-1]):
+            if fold_bn:
+                self._fold_batchnorm(op, self.drafts[-1])
+                return
+            if op.op_type in self.hw.matrix_engine.fuses:
+                self._fuse(op, self.drafts[-1])
+                return
+        if fold_bn:
+            self.notes.append(
+                f"{op.name}: BatchNormalization does not directly follow a matrix-engine op, so "
+                "it cannot be folded; it runs on the vector unit"
+            )
+        self._new_layer(op)
+
+    def _follows_engine_output(self, op: Op, draft: _Draft) -> bool:
+        """True when `op` consumes, alone, the single output of a matrix-engine layer."""
+        if draft.unit != "matrix" or not op.inputs:
+            return False
+        return (
+            draft.writes == [op.inputs[0]]
+            and self.consumers.get(op.inputs[0], 0) == 1
+            and op.inputs[0] not in self.graph_outputs
+        )
+
+    def _new_layer(self, op: Op) -> None:
+        reads, weights = [], []
+        for name in op.inputs:
+            is_weight = self.graph.tensor(name).kind == "weight"
+            (weights if is_weight else reads).append(self._storage(name))
+        self.drafts.append(
+            _Draft(
+                name=op.name,
+                op_types=[op.op_type],
+                unit="matrix" if op.op_type in self.hw.matrix_engine.ops else "vector",
+                macs=op.macs,
+                vector_ops=op.vector_ops,
+                reads=reads,
+                weights=weights,
+                writes=list(op.outputs),
+                window=_window(op),
+            )
+        )
+
+    def _fuse(self, op: Op, draft: _Draft) -> None:
+        """Ride along on the engine's output stage: no extra cycles, no extra activation buffer."""
+        for name in op.inputs[1:]:
+            is_weight = self.graph.tensor(name).kind == "weight"
+            (draft.weights if is_weight else draft.reads).append(self._storage(name))
+        self._extend(draft, op, [])
+
+    def _fold_batchnorm(self, op: Op, draft: _Draft) -> None:
+        """Fold scale/shift into the conv weights: BN parameters vanish, the conv gains a bias."""
+        extra: list[str] = []
+        if len(draft.weights) < 2:
+            channels = self.graph.tensor(op.inputs[0]).shape[1]
+            bias = f"{draft.name}.folded_bias"
+            self._add_buffer(bias, shape=(channels,))
+            extra.append(bias)
+        self._extend(draft, op, extra)
+
+    @staticmethod
+    def _extend(draft: _Draft, op: Op, extra_weights: list[str]) -> None:
+        draft.op_types.append(op.op_type)
+        draft.weights.extend(extra_weights)
+        draft.writes = list(op.outputs)
+
+    def _freeze(self, index: int, draft: _Draft) -> Layer:
+        def unique(names: list[str]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(self._storage(n) for n in names))
+
+        return Layer(
+            index=index,
+            name=draft.name,
+            op_types=tuple(draft.op_types),
+            unit=draft.unit,
+            macs=draft.macs,
+            vector_ops=draft.vector_ops if draft.unit == "vector" else 0,
+            reads=unique(draft.reads),
+            weights=unique(draft.weights),
+            writes=unique(draft.writes),
+            window=draft.window,
+        )
+
+
+def _window(op: Op) -> Window | None:
+    """Row geometry of ops whose output rows depend on a band of input rows."""
+    attrs = op.attributes
+    kernel = attrs.get("kernel_shape")
+    if op.op_type in ("Conv", "MaxPool", "AveragePool") and isinstance(kernel, (list, tuple)):
+        strides = attrs.get("strides") or [1, 1]
+        pads = attrs.get("pads") or [0, 0, 0, 0]
+        assert isinstance(strides, (list, tuple)) and isinstance(pads, (list, tuple))
+        return Window(kernel=int(kernel[0]), stride=int(strides[0]), pad=int(pads[0]))
+    return None
+
+
+def _with_kind(buffer: Buffer, kind: BufferKind) -> Buffer:
+    return Buffer(name=buffer.name, shape=buffer.shape, kind=kind, nbytes=buffer.nbytes)
+
+
+def _prod(shape: tuple[int, ...]) -> int:
+    total = 1
+    for dim in shape:
+        total *= dim
+    return total

@@ -1,0 +1,1 @@
+"""Where every tensor lives: SRAM address space, placement policies, tiling, plan checking."""

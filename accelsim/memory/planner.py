@@ -1,0 +1,319 @@
+"""The liveness planner: place every buffer, free it after its last use, spill by farthest next use.
+
+Walks the layers in order. Inputs and weights are loaded when a layer needs them; outputs get
+SRAM space; a buffer is freed right after its last reader. When space runs out, the resident
+buffer whose next use is farthest away (Belady) leaves: a dirty activation is spilled to DDR
+(and reloaded later), a weight is simply dropped. A layer whose working set exceeds SRAM is tiled
+(`tiling.py`). Each range remembers which tasks must finish before it can be reused, so loads for
+later layers start as soon as their space is free: that is the prefetch, decided in the
+simulator by dependencies rather than by a fixed lookahead.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from accelsim.lowering import compute_cycles
+from accelsim.memory.allocator import Allocator, WaitSet
+from accelsim.memory.plan import Allocation, Plan, Resource, Task, TaskKind
+from accelsim.memory.tiling import tile_layer
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
+    from accelsim.lowering import Layer, Program
+
+_NEVER = 1 << 60
+
+
+@dataclass(slots=True)
+class _Resident:
+    allocation: int
+    offset: int
+    size: int
+    ready: int  # task whose end makes the content valid (a load or the producing compute)
+    dirty: bool  # the only copy is in SRAM
+    users: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Range:
+    buffer: str
+    layer: int
+    offset: int
+    size: int
+    first: int = -1
+    release: tuple[int, ...] = ()
+
+
+def plan_liveness(program: Program, hw: Hardware, *, overlap: bool = True) -> Plan:
+    """Plan `program` on `hw`; with overlap=False every task also waits for the previous one."""
+    return _Planner(program, hw, overlap).run()
+
+
+class _Planner:
+    def __init__(self, program: Program, hw: Hardware, overlap: bool) -> None:
+        self.program = program
+        self.hw = hw
+        self.overlap = overlap
+        self.tasks: list[Task] = []
+        self.ranges: list[_Range] = []
+        self.allocator = Allocator(hw.sram.capacity, merge=self._merge)
+        self.resident: dict[str, _Resident] = {}
+        self.ddr_ready: dict[str, tuple[int, ...]] = {}
+        for name, buffer in program.buffers.items():
+            if buffer.kind in ("input", "weight"):
+                self.ddr_ready[name] = ()
+        self.uses: dict[str, list[int]] = {}
+        for layer in program.layers:
+            for name in dict.fromkeys((*layer.reads, *layer.weights)):
+                self.uses.setdefault(name, []).append(layer.index)
+        self.evicted: set[str] = set()
+        self.tiles: list[int] = []
+        self.layer = 0
+
+    # -- plan order ---------------------------------------------------------------------------
+
+    def run(self) -> Plan:
+        for layer in self.program.layers:
+            self.layer = layer.index
+            need = sum(self.program.nbytes(b) for b in self._working_set(layer))
+            if need <= self.hw.sram.capacity:
+                self._run_whole(layer)
+                self.tiles.append(1)
+            else:
+                self.tiles.append(self._run_tiled(layer))
+        return Plan(
+            policy="liveness",
+            capacity=self.hw.sram.capacity,
+            tasks=tuple(self.tasks),
+            allocations=tuple(
+                Allocation(r.buffer, r.layer, r.offset, r.size, r.first, r.release)
+                for r in self.ranges
+            ),
+            tiles=tuple(self.tiles),
+        )
+
+    @staticmethod
+    def _working_set(layer: Layer) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*layer.reads, *layer.weights, *layer.writes)))
+
+    def _run_whole(self, layer: Layer) -> None:
+        working = self._working_set(layer)
+        if not self._place_all(layer, working):
+            # Fragmentation: the set fits in total but not in the holes. Start from an empty SRAM.
+            for name in list(self.resident):
+                self._evict(name)
+            placed = self._place_all(layer, working)
+            assert placed, "an empty SRAM must hold a working set no larger than its capacity"
+        deps = {self.resident[n].ready for n in (*layer.reads, *layer.weights)}
+        waits = [self._out_waits.pop(n) for n in layer.writes if n in self._out_waits]
+        cycles = compute_cycles(layer.unit, layer.macs, layer.vector_ops, self.hw)
+        compute = self._task(layer.unit, "compute", layer.index, 0, "", 0, cycles, deps, *waits)
+        for name in working:
+            self.resident[name].users.add(compute)
+        for name in layer.writes:
+            resident = self.resident[name]
+            resident.ready, resident.dirty = compute, True
+            self.ranges[resident.allocation].first = compute
+        self._after_compute(layer)
+
+    _out_waits: dict[str, WaitSet]
+
+    def _place_all(self, layer: Layer, working: tuple[str, ...]) -> bool:
+        """Load inputs/weights and reserve outputs; False if contiguous space cannot be found."""
+        self._out_waits = {}
+        protect = set(working)
+        for name in working:
+            if name in self.resident:
+                continue
+            size = self.program.nbytes(name)
+            got = self._make_room(size, protect)
+            if got is None:
+                return False
+            offset, waits = got
+            index = self._new_range(name, offset, size)
+            if name in layer.writes:
+                self.resident[name] = _Resident(index, offset, size, -1, True)
+                self._out_waits[name] = waits
+            else:
+                load = self._transfer_in(name, size, layer.index, 0, waits)
+                self.ranges[index].first = load
+                self.resident[name] = _Resident(index, offset, size, load, False)
+        return True
+
+    def _after_compute(self, layer: Layer) -> None:
+        for name in layer.writes:
+            if name in self.program.outputs:
+                self._store(name, layer.index)
+        for name in self._working_set(layer):
+            if name in self.resident and self._next_use(name) == _NEVER:
+                self._free(name)
+
+    def _run_tiled(self, layer: Layer) -> int:
+        """Stream the layer through SRAM tile by tile; its output ends in DDR.
+
+        Each tile's output store is issued after the next tile's loads, so the in-order bus
+        fetches tile k+1 while tile k computes (double buffering when two tiles fit).
+        """
+        for name in list(self.resident):
+            self._evict(name)
+        tiles = tile_layer(layer, self.program, self.hw.sram.capacity)
+        output = layer.writes[0]
+        group_weights: list[tuple[int, int]] = []  # (range, load task) of the current group
+        stores: list[int] = []
+        pending: tuple[int, int, int] | None = None  # (compute, output range, bytes) to store
+        last_compute = -1
+        for number, tile in enumerate(tiles):
+            if tile.band == 0:
+                for index, load in group_weights:
+                    self._release(index, {load, last_compute})
+                group_weights = [
+                    self._load_slice(name, size, f"group {tile.group}", number)
+                    for name, size in tile.weights
+                ]
+            slices = [self._load_slice(n, size, f"tile {number}", number) for n, size in tile.reads]
+            if pending is not None:
+                stores.append(self._store_slice(layer, output, number - 1, *pending))
+            offset, waits = self._room_or_fail(tile.write[1])
+            out_index = self._new_range(f"{output}[tile {number}]", offset, tile.write[1])
+            deps = {load for _, load in (*group_weights, *slices)}
+            cycles = compute_cycles(layer.unit, tile.macs, tile.vector_ops, self.hw)
+            last_compute = self._task(
+                layer.unit, "compute", layer.index, number, "", 0, cycles, deps, waits
+            )
+            self.ranges[out_index].first = last_compute
+            for index, load in slices:
+                self._release(index, {load, last_compute})
+            pending = (last_compute, out_index, tile.write[1])
+        assert pending is not None
+        stores.append(self._store_slice(layer, output, len(tiles) - 1, *pending))
+        for index, load in group_weights:
+            self._release(index, {load, last_compute})
+        self.ddr_ready[output] = tuple(stores)
+        return len(tiles)
+
+    def _load_slice(self, name: str, size: int, label: str, tile: int) -> tuple[int, int]:
+        """Load part of `name` for a tile into fresh space; returns (range, load task)."""
+        offset, waits = self._room_or_fail(size)
+        index = self._new_range(f"{name}[{label}]", offset, size)
+        load = self._transfer_in(name, size, self.layer, tile, waits)
+        self.ranges[index].first = load
+        return index, load
+
+    def _store_slice(self, layer: Layer, output: str, tile: int, compute: int, index: int,
+                     size: int) -> int:  # fmt: skip
+        store = self._task(
+            "bus", "store", layer.index, tile, output, size, self._bus_cycles(size), {compute}
+        )
+        self._release(index, {compute, store})
+        return store
+
+    # -- space ---------------------------------------------------------------------------------
+
+    def _make_room(self, size: int, protect: set[str]) -> tuple[int, WaitSet] | None:
+        """Allocate `size` bytes, evicting the farthest-next-use buffers not in `protect`."""
+        while True:
+            got = self.allocator.allocate(size)
+            if got is not None:
+                return got
+            victims = [n for n in self.resident if n not in protect]
+            if not victims:
+                return None
+            # Farthest next use first; among equals a clean buffer (no spill) and then the larger.
+            victim = max(
+                victims,
+                key=lambda n: (
+                    self._next_use(n),
+                    not self.resident[n].dirty,
+                    self.resident[n].size,
+                ),
+            )
+            self._evict(victim)
+
+    def _room_or_fail(self, size: int) -> tuple[int, WaitSet]:
+        got = self.allocator.allocate(size)
+        assert got is not None, "tiles are sized to fit an empty SRAM"
+        return got
+
+    def _evict(self, name: str) -> None:
+        """Make room: spill a dirty buffer that is still needed, drop a clean one."""
+        resident = self.resident[name]
+        needed = self._next_use(name, including_now=True) != _NEVER
+        if needed:
+            self.evicted.add(name)
+        if resident.dirty and needed:
+            spill = self._task(
+                "bus", "spill", self.layer, 0, name, resident.size,
+                self._bus_cycles(resident.size), {resident.ready},
+            )  # fmt: skip
+            self.ddr_ready[name] = (spill,)
+            resident.users.add(spill)
+        self._free(name)
+
+    def _free(self, name: str) -> None:
+        resident = self.resident.pop(name)
+        self._release(resident.allocation, {resident.ready, *resident.users} - {-1})
+
+    def _release(self, index: int, after: set[int]) -> None:
+        span = self.ranges[index]
+        span.release = tuple(sorted(after))
+        self.allocator.free(
+            span.offset, span.size, after=self._merge(frozenset(after), frozenset())
+        )
+
+    def _merge(self, a: WaitSet, b: WaitSet) -> WaitSet:
+        """Union of two wait sets, keeping only the latest task per resource (they run in order)."""
+        latest: dict[Resource, int] = {}
+        for task in (*a, *b):
+            resource = self.tasks[task].resource
+            if latest.get(resource, -1) < task:
+                latest[resource] = task
+        return frozenset(latest.values())
+
+    def _new_range(self, buffer: str, offset: int, size: int) -> int:
+        self.ranges.append(_Range(buffer, self.layer, offset, size))
+        return len(self.ranges) - 1
+
+    def _next_use(self, name: str, *, including_now: bool = False) -> int:
+        uses = self.uses.get(name, [])
+        position = (bisect_left if including_now else bisect_right)(uses, self.layer)
+        return uses[position] if position < len(uses) else _NEVER
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    def _bus_cycles(self, nbytes: int) -> int:
+        return self.hw.transfer_cycles(nbytes)
+
+    def _transfer_in(self, name: str, size: int, layer: int, tile: int, waits: WaitSet) -> int:
+        """Read `name` (or a tile of it) from DDR; a reload if it had been evicted while live."""
+        kind: TaskKind = "reload" if name in self.evicted else "load"
+        deps = set(waits) | set(self.ddr_ready.get(name, ()))
+        return self._task("bus", kind, layer, tile, name, size, self._bus_cycles(size), deps)
+
+    def _store(self, name: str, layer: int) -> None:
+        resident = self.resident[name]
+        store = self._task(
+            "bus", "store", layer, 0, name, resident.size,
+            self._bus_cycles(resident.size), {resident.ready},
+        )  # fmt: skip
+        resident.users.add(store)
+        resident.dirty = False
+        self.ddr_ready[name] = (store,)
+
+    def _task(
+        self, resource: Resource, kind: TaskKind, layer: int, tile: int, buffer: str, nbytes: int,
+        cycles: int, deps: set[int], *waits: WaitSet,
+    ) -> int:  # fmt: skip
+        task_id = len(self.tasks)
+        every = set(deps)
+        for wait in waits:
+            every |= wait
+        every.discard(-1)
+        if not self.overlap and task_id:
+            every.add(task_id - 1)
+        self.tasks.append(
+            Task(task_id, resource, kind, layer, tile, buffer, nbytes, cycles, tuple(sorted(every)))
+        )
+        return task_id

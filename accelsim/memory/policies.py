@@ -1,0 +1,31 @@
+"""Placement policies by name, as `--policy` chooses them. A miss lists what exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from accelsim.errors import ConfigError
+from accelsim.memory.planner import plan_liveness
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
+    from accelsim.lowering import Program
+    from accelsim.memory.plan import Plan
+
+PlanFunction = Callable[..., "Plan"]
+
+POLICIES: dict[str, PlanFunction] = {
+    # Free after last use, spill the buffer whose next use is farthest, tile what cannot fit.
+    "liveness": plan_liveness,
+}
+
+
+def make_plan(program: Program, hw: Hardware, *, policy: str, overlap: bool) -> Plan:
+    """Plan `program` on `hw` with the policy registered under `policy`."""
+    try:
+        planner = POLICIES[policy]
+    except KeyError:
+        known = ", ".join(sorted(POLICIES))
+        raise ConfigError(f'--policy: unknown policy "{policy}"; known: {known}') from None
+    return planner(program, hw, overlap=overlap)

@@ -1,0 +1,220 @@
+"""Split a layer whose working set does not fit SRAM into tiles that do.
+
+A layer's output is seen as (channels, rows): NCHW outputs split by output channels and by
+output rows, 2-D (M, N) outputs by N and by M. Rows of a conv or pool need a band of input rows
+(with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
+vector ops, of the input). Among all splits whose tiles fit (double-buffered if possible, else
+single), the one that moves the fewest bytes over the bus wins, then the one with fewest tiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from accelsim.errors import PlanError
+
+if TYPE_CHECKING:
+    from accelsim.lowering import Layer, Program
+
+# Vector ops that work channel by channel (a channel slice of the input gives that of the output).
+_PER_CHANNEL = {
+    "BatchNormalization", "Relu", "Clip", "Add", "Mul", "Sub", "Div", "Sigmoid", "HardSigmoid",
+    "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool",
+}  # fmt: skip
+# Vector ops whose output row r needs only input rows near r (element-wise or windowed).
+_PER_ROW = _PER_CHANNEL - {"GlobalAveragePool"}
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One tile: which channel group and row band, its slices in bytes, and its work."""
+
+    group: int
+    band: int
+    reads: tuple[tuple[str, int], ...]
+    weights: tuple[tuple[str, int], ...]
+    write: tuple[str, int]
+    macs: int
+    vector_ops: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    channels: int
+    rows: int
+    per_group: int
+    per_band: int
+
+
+def tile_layer(layer: Layer, program: Program, capacity: int) -> tuple[Tile, ...]:
+    """The tiles for `layer` in execution order (channel groups outer, row bands inner)."""
+    out = program.buffers[layer.writes[0]]
+    if len(layer.writes) != 1 or len(out.shape) not in (2, 4):
+        raise PlanError(
+            _too_big(layer, program, capacity, "it cannot be tiled (not one 2-D/4-D output)")
+        )
+    split = _best_split(layer, program, capacity)
+    if split is None:
+        smallest = _tile_bytes(layer, program, _Split(*_dims(out.shape), 1, 1), double=False)
+        raise PlanError(
+            f'layer "{layer.name}" needs {smallest:,} bytes of SRAM even at its smallest tile '
+            f"(1 channel x 1 row); SRAM holds {capacity:,} bytes"
+        )
+    return _tiles(layer, program, split)
+
+
+def _too_big(layer: Layer, program: Program, capacity: int, why: str) -> str:
+    need = sum(program.nbytes(b) for b in (*layer.reads, *layer.weights, *layer.writes))
+    return f'layer "{layer.name}" needs {need:,} bytes of SRAM (has {capacity:,}) and {why}'
+
+
+def _dims(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(channels, rows) of an output shape."""
+    return (shape[1], shape[2]) if len(shape) == 4 else (shape[1], shape[0])
+
+
+def _can_split(layer: Layer) -> tuple[bool, bool]:
+    """(channels may split, rows may split) for this layer's primary op."""
+    if layer.unit == "matrix":
+        return True, True
+    primary = layer.op_types[0]
+    return primary in _PER_CHANNEL, primary in _PER_ROW
+
+
+def _best_split(layer: Layer, program: Program, capacity: int) -> _Split | None:
+    channels, rows = _dims(program.buffers[layer.writes[0]].shape)
+    split_channels, split_rows = _can_split(layer)
+    best: tuple[tuple[int, int], _Split] | None = None
+    for double in (True, False):
+        for per_group in range(channels, 0, -1) if split_channels else (channels,):
+            per_band = _most_rows(layer, program, capacity, per_group, rows, split_rows, double)
+            if per_band == 0:
+                continue
+            split = _Split(channels, rows, per_group, per_band)
+            key = (_bus_bytes(layer, program, split), _count(split))
+            if best is None or key < best[0]:
+                best = (key, split)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _most_rows(
+    layer: Layer, program: Program, capacity: int, per_group: int, rows: int, split_rows: bool,
+    double: bool,
+) -> int:  # fmt: skip
+    """Largest row band that fits with `per_group` channels, or 0 if none does."""
+    candidates = range(rows, 0, -1) if split_rows else (rows,)
+    lo, hi = 0, len(candidates) - 1
+    found = 0
+    while lo <= hi:  # fits is monotone in the band height: binary search over descending bands
+        mid = (lo + hi) // 2
+        band = candidates[mid]
+        split = _Split(program.buffers[layer.writes[0]].shape[1], rows, per_group, band)
+        if _tile_bytes(layer, program, split, double=double) <= capacity:
+            found, hi = band, mid - 1
+        else:
+            lo = mid + 1
+    return found
+
+
+def _count(split: _Split) -> int:
+    return -(-split.channels // split.per_group) * -(-split.rows // split.per_band)
+
+
+def _tile_bytes(layer: Layer, program: Program, split: _Split, *, double: bool) -> int:
+    """SRAM one tile needs (the first, largest tile); doubled buffers when prefetching."""
+    tile = _make_tile(layer, program, split, 0, 0)
+    slices = sum(n for _, n in tile.reads) + tile.write[1]
+    weights = sum(n for _, n in tile.weights)
+    groups = -(-split.channels // split.per_group)
+    if not double:
+        return slices + weights
+    return 2 * slices + (2 * weights if groups > 1 else weights)
+
+
+def _bus_bytes(layer: Layer, program: Program, split: _Split) -> int:
+    return sum(
+        sum(n for _, n in t.reads) + sum(n for _, n in t.weights) + t.write[1]
+        for t in _tiles(layer, program, split)
+    )
+
+
+def _tiles(layer: Layer, program: Program, split: _Split) -> tuple[Tile, ...]:
+    groups = -(-split.channels // split.per_group)
+    bands = -(-split.rows // split.per_band)
+    return tuple(
+        _make_tile(layer, program, split, g, b) for g in range(groups) for b in range(bands)
+    )
+
+
+def _make_tile(layer: Layer, program: Program, split: _Split, group: int, band: int) -> Tile:
+    c0 = group * split.per_group
+    c1 = min(split.channels, c0 + split.per_group)
+    r0 = band * split.per_band
+    r1 = min(split.rows, r0 + split.per_band)
+    out = program.buffers[layer.writes[0]]
+    whole = split.channels * split.rows
+    # Work is shared in proportion to (channels x rows); cumulative floors make tiles sum exactly.
+    done_before = c0 * split.rows + (c1 - c0) * r0
+    done_after = done_before + (c1 - c0) * (r1 - r0)
+
+    def share(total: int) -> int:
+        return total * done_after // whole - total * done_before // whole
+
+    per_channel_input = layer.unit == "vector" or _is_depthwise(layer, program)
+    reads = tuple(
+        (name, _read_slice(layer, program.buffers[name].shape, program.nbytes(name),
+                           (c0, c1) if per_channel_input else None, (r0, r1), split))
+        for name in layer.reads
+    )  # fmt: skip
+    weights = tuple(
+        (name, _fraction(program.nbytes(name), c1 - c0, split.channels)) for name in layer.weights
+    )
+    write = (
+        out.name,
+        _fraction(_fraction(out.nbytes, c1 - c0, split.channels), r1 - r0, split.rows),
+    )
+    return Tile(group, band, reads, weights, write, share(layer.macs), share(layer.vector_ops))
+
+
+def _is_depthwise(layer: Layer, program: Program) -> bool:
+    if layer.op_types[0] != "Conv" or not layer.weights or not layer.reads:
+        return False
+    weight = program.buffers[layer.weights[0]].shape
+    return len(weight) == 4 and weight[1] == 1 and program.buffers[layer.reads[0]].shape[1] > 1
+
+
+def _read_slice(
+    layer: Layer, shape: tuple[int, ...], nbytes: int, channels: tuple[int, int] | None,
+    rows: tuple[int, int], split: _Split,
+) -> int:  # fmt: skip
+    """Bytes of an input needed for output channels/rows given (halo rows for windows)."""
+    if len(shape) == 4:
+        in_channels, in_rows = shape[1], shape[2]
+        lo, hi = _input_rows(layer, rows, in_rows, split.rows)
+        size = _fraction(nbytes, hi - lo, in_rows)
+        if channels is not None and in_channels == split.channels:
+            size = _fraction(size, channels[1] - channels[0], in_channels)
+        return size
+    if len(shape) == 2 and shape[0] == split.rows:
+        return _fraction(nbytes, rows[1] - rows[0], shape[0])
+    return nbytes
+
+
+def _input_rows(
+    layer: Layer, rows: tuple[int, int], in_rows: int, out_rows: int
+) -> tuple[int, int]:
+    if layer.window is not None:
+        w = layer.window
+        lo = max(0, rows[0] * w.stride - w.pad)
+        hi = min(in_rows, (rows[1] - 1) * w.stride - w.pad + w.kernel)
+        return lo, max(lo, hi)
+    if in_rows == out_rows:
+        return rows
+    return 0, in_rows
+
+
+def _fraction(nbytes: int, part: int, whole: int) -> int:
+    return -(-nbytes * part // whole)

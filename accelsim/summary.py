@@ -1,0 +1,186 @@
+"""Turn a trace into answers: per-layer timings, what bounds each layer, totals and the floor.
+
+Everything here is derived from the Trace and the Plan; reports (tables, JSON, timeline) read
+only the RunResult built here, so the table and `--json` cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from accelsim.lowering import compute_cycles
+from accelsim.memory.plan import RESOURCES
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
+    from accelsim.lowering import Layer, Program
+    from accelsim.memory.plan import Plan
+    from accelsim.sim.trace import Event, Trace
+
+_READS = ("load", "reload")
+_WRITES = ("store", "spill")
+
+
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    """One layer's share of the run. Times are cycles; `bound` names what held it back."""
+
+    name: str
+    op_types: tuple[str, ...]
+    unit: str
+    macs: int
+    vector_ops: int
+    tiles: int
+    bus_read_bytes: int
+    bus_write_bytes: int
+    transfer_cycles: int
+    compute_cycles: int
+    start: int
+    end: int
+    sram_in_use: int
+    bound: str
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """Lower bound on latency: every weight, input and output crosses the bus once, and every
+    unit does its work; the largest of the three (in cycles) is the floor."""
+
+    bus_cycles: int
+    matrix_cycles: int
+    vector_cycles: int
+
+    @property
+    def cycles(self) -> int:
+        return max(self.bus_cycles, self.matrix_cycles, self.vector_cycles)
+
+    @property
+    def bound(self) -> str:
+        parts = {"bus": self.bus_cycles, "matrix": self.matrix_cycles, "vector": self.vector_cycles}
+        return max(parts, key=parts.__getitem__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A whole simulated run: inputs, per-layer results, the trace and the totals."""
+
+    model: str
+    hardware: Hardware
+    policy: str
+    overlap: bool
+    program: Program
+    plan: Plan
+    trace: Trace
+    layers: tuple[LayerResult, ...]
+    floor: Floor
+
+    @property
+    def latency_cycles(self) -> int:
+        return self.trace.end
+
+    @property
+    def latency_s(self) -> float:
+        return self.latency_cycles / self.hardware.clock
+
+    def busy_cycles(self, resource: str) -> int:
+        return self.trace.busy(resource)
+
+    def utilisation(self, resource: str) -> float:
+        return self.busy_cycles(resource) / self.latency_cycles if self.latency_cycles else 0.0
+
+    @property
+    def bus_read_bytes(self) -> int:
+        return sum(e.nbytes for e in self.trace.events if e.kind in _READS)
+
+    @property
+    def bus_write_bytes(self) -> int:
+        return sum(e.nbytes for e in self.trace.events if e.kind in _WRITES)
+
+    @property
+    def gap(self) -> float:
+        """How far above the floor the run is, as a fraction of the floor."""
+        return self.latency_cycles / self.floor.cycles - 1 if self.floor.cycles else 0.0
+
+
+def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Trace, *,
+              overlap: bool) -> RunResult:  # fmt: skip
+    """Build the RunResult of a finished simulation."""
+    by_layer: dict[int, list[Event]] = {}
+    for event in trace.events:
+        by_layer.setdefault(event.layer, []).append(event)
+    layers = tuple(
+        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace)
+        for layer in program.layers
+    )
+    return RunResult(
+        model=model,
+        hardware=hw,
+        policy=plan.policy,
+        overlap=overlap,
+        program=program,
+        plan=plan,
+        trace=trace,
+        layers=layers,
+        floor=floor_of(program, hw),
+    )
+
+
+def floor_of(program: Program, hw: Hardware) -> Floor:
+    """The latency no schedule can beat on `hw` (see `Floor`)."""
+    must_cross = [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
+    work = dict.fromkeys(RESOURCES, 0)
+    for layer in program.layers:
+        work[layer.unit] += compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw)
+    return Floor(
+        bus_cycles=sum(hw.transfer_cycles(b.nbytes) for b in must_cross),
+        matrix_cycles=work["matrix"],
+        vector_cycles=work["vector"],
+    )
+
+
+def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace) -> LayerResult:
+    computes = [e for e in events if e.kind == "compute"]
+    transfers = [e for e in events if e.resource == "bus"]
+    start = min(e.start for e in computes)
+    end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
+    return LayerResult(
+        name=layer.name,
+        op_types=layer.op_types,
+        unit=layer.unit,
+        macs=layer.macs,
+        vector_ops=layer.vector_ops,
+        tiles=tiles,
+        bus_read_bytes=sum(e.nbytes for e in transfers if e.kind in _READS),
+        bus_write_bytes=sum(e.nbytes for e in transfers if e.kind in _WRITES),
+        transfer_cycles=sum(e.end - e.start for e in transfers),
+        compute_cycles=sum(e.end - e.start for e in computes),
+        start=start,
+        end=end,
+        sram_in_use=trace.sram_peak_between(start, end),
+        bound=_bound(computes, trace),
+    )
+
+
+def _bound(computes: list[Event], trace: Trace) -> str:
+    """What held the layer's compute back, weighted by cycles over its tiles.
+
+    A compute that waited for its own unit, or for the compute before it, is bound by its unit.
+    One that waited for a transfer is bus-bound, unless that transfer itself waited for SRAM
+    space to be released ("sram").
+    """
+    weight: dict[str, int] = {}
+    for event in computes:
+        reason = event.resource
+        if event.start == event.ready and event.waited_on >= 0:
+            blocker = trace.events[event.waited_on]
+            if blocker.resource == "bus":
+                waited_for_space = (
+                    blocker.start == blocker.ready
+                    and blocker.waited_on >= 0
+                    and trace.events[blocker.waited_on].resource != "bus"
+                )
+                reason = "sram" if waited_for_space else "bus"
+        span = max(1, event.end - event.start)
+        weight[reason] = weight.get(reason, 0) + span
+    return max(weight, key=weight.__getitem__) if weight else "none"
