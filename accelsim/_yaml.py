@@ -17,6 +17,7 @@ from accelsim.errors import ConfigError
 __all__ = ["YamlDocument", "load_yaml", "parse_yaml"]
 
 KeyPath = tuple[str | int, ...]
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -98,19 +99,28 @@ def _build(
 ) -> object:
     """Construct Python data from `node`, recording key lines and refusing duplicate keys."""
     if isinstance(node, yaml.MappingNode):
+        original = list(node.value)
+        explicit = sum(1 for key_node, _ in original if key_node.tag != _MERGE_TAG)
         loader.flatten_mapping(node)  # resolve `<<` merge keys the way SafeLoader would
+        pairs, node.value = node.value, original  # keep the node as is for aliases to it
+        merged = len(pairs) - explicit  # flatten_mapping puts merged pairs first
         mapping: dict[str, object] = {}
-        for key_node, value_node in node.value:
+        from_merge: set[str] = set()  # keys an explicit key may override, as YAML intends
+        for index, (key_node, value_node) in enumerate(pairs):
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             dotted = ".".join(str(p) for p in (*path, key))
             if not isinstance(key, str):
                 raise ConfigError(f"{source}:{line}: {dotted}: keys must be strings")
-            if key in mapping:
+            if key in mapping and key not in from_merge:
                 first = lines[(*path, key)]
                 raise ConfigError(
                     f"{source}:{line}: {dotted}: duplicate key (first given at line {first})"
                 )
+            if index < merged:
+                from_merge.add(key)
+            else:
+                from_merge.discard(key)
             lines[(*path, key)] = line
             mapping[key] = _build(loader, value_node, (*path, key), lines, source)
         return mapping
