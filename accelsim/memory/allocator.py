@@ -33,45 +33,64 @@ class Allocator:
     def allocate(self, size: int) -> tuple[int, WaitSet] | None:
         """Reserve `size` bytes; returns (offset, tasks to wait for) or None if no range fits.
 
-        Among ranges that fit, picks the one freed earliest in plan order (task ids grow in plan
-        order), so prefetches land in space that is already free instead of waiting.
+        A range may span adjacent free blocks and then waits for all of them. Among ranges that
+        fit, the one freed earliest in plan order wins (task ids grow in plan order), so a
+        prefetch lands in space that is free now rather than space freed by a later task.
         """
-        best: _Block | None = None
-        best_key: tuple[int, int] = (0, 0)
-        for block in self._free:
-            if block.size < size:
-                continue
-            key = (max(block.after, default=-1), block.offset)
-            if best is None or key < best_key:
-                best, best_key = block, key
+        best: tuple[tuple[int, int], int, int, WaitSet] | None = None
+        blocks = self._free
+        for first in range(len(blocks)):
+            covered, after, last = 0, frozenset[int](), first
+            while last < len(blocks):
+                if (
+                    last > first
+                    and blocks[last - 1].offset + blocks[last - 1].size != blocks[last].offset
+                ):
+                    break
+                covered += blocks[last].size
+                after = self._merge(after, blocks[last].after)
+                if covered >= size:
+                    key = (max(after, default=-1), blocks[first].offset)
+                    if best is None or key < best[0]:
+                        best = (key, first, last, after)
+                    break
+                last += 1
         if best is None:
             return None
-        offset, after = best.offset, best.after
-        if best.size == size:
-            self._free.remove(best)
-        else:
-            best.offset += size
-            best.size -= size
+        _, first, last, after = best
+        offset = blocks[first].offset
+        tail = blocks[last]
+        leftover = offset + size
+        end = tail.offset + tail.size
+        del blocks[first : last + 1]
+        if end > leftover:
+            blocks.insert(first, _Block(leftover, end - leftover, tail.after))
         self.in_use += size
         self.peak = max(self.peak, self.in_use)
         return offset, after
 
     def free(self, offset: int, size: int, *, after: WaitSet) -> None:
-        """Return a range; it can be reused once the tasks in `after` have finished."""
+        """Return a range; it can be reused once the tasks in `after` have finished.
+
+        Neighbours coalesce only when they wait for the same tasks, so space that is free now
+        never inherits a wait from space freed later.
+        """
         self.in_use -= size
         blocks = self._free
         index = 0
         while index < len(blocks) and blocks[index].offset < offset:
             index += 1
         blocks.insert(index, _Block(offset, size, after))
-        if index + 1 < len(blocks) and offset + size == blocks[index + 1].offset:
-            nxt = blocks.pop(index + 1)
-            blocks[index].size += nxt.size
-            blocks[index].after = self._merge(blocks[index].after, nxt.after)
-        if index > 0 and blocks[index - 1].offset + blocks[index - 1].size == offset:
-            cur = blocks.pop(index)
-            blocks[index - 1].size += cur.size
-            blocks[index - 1].after = self._merge(blocks[index - 1].after, cur.after)
+        nxt = index + 1
+        if nxt < len(blocks) and blocks[nxt].offset == offset + size and blocks[nxt].after == after:
+            blocks[index].size += blocks.pop(nxt).size
+        prev = index - 1
+        if (
+            prev >= 0
+            and blocks[prev].offset + blocks[prev].size == offset
+            and blocks[prev].after == after
+        ):
+            blocks[prev].size += blocks.pop(index).size
 
     def largest_free(self) -> int:
         return max((b.size for b in self._free), default=0)

@@ -1,0 +1,63 @@
+"""`accelsim run MODEL.onnx --hw MACHINE.yaml`: simulate and report (table, --json, --trace)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from accelsim.cli._args import add_model_arguments
+
+
+def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help=summary,
+        description=summary
+        + " Prints the machine, the workload, a per-layer table (transfers, compute, start/end,"
+        " SRAM in use, what bounds each layer) and totals with the latency floor.",
+    )
+    add_model_arguments(parser)
+    parser.add_argument("--hw", required=True, metavar="MACHINE.yaml", help="hardware file")
+    parser.add_argument(
+        "--policy", default="liveness", help="memory placement policy (default: liveness)"
+    )
+    parser.add_argument(
+        "--no-overlap", action="store_true", help="serialise transfers and compute (no prefetch)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON document instead of tables"
+    )
+    parser.add_argument(
+        "--trace", metavar="FILE.json", help="write every event as a Chrome trace (Perfetto)"
+    )
+    parser.add_argument("--cycles", action="store_true", help="show times in cycles instead of µs")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from accelsim.api import run
+
+    result = run(
+        args.model, args.hw, policy=args.policy, overlap=not args.no_overlap, batch=args.batch
+    )
+    if args.trace:
+        from accelsim.report.export import chrome_trace, write_json
+
+        write_json(args.trace, chrome_trace(result))
+    if args.json:
+        from accelsim.report.export import result_to_dict
+
+        json.dump(result_to_dict(result), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    from rich.console import Console
+
+    from accelsim.report.tables import run_report
+
+    # Piped output gets a fixed, wide layout instead of rich's 80-column default.
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    console.print(run_report(result, cycles=args.cycles))
+    if args.trace:
+        console.print(f"trace written to {args.trace} (open in https://ui.perfetto.dev)")
+    return 0

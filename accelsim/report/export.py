@@ -1,0 +1,138 @@
+"""Machine-readable views of a run: a JSON document and a Chrome trace, written atomically.
+
+The JSON carries exactly what the terminal table shows (both read the same RunResult). The
+Chrome trace event format opens in Perfetto or chrome://tracing with one track per resource
+and an SRAM occupancy counter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from accelsim.errors import AccelsimError
+from accelsim.memory.plan import RESOURCES
+
+if TYPE_CHECKING:
+    from accelsim.summary import RunResult
+
+_TRACK = {"bus": 1, "matrix": 2, "vector": 3}
+_TRACK_NAMES = {"bus": "bus / DMA", "matrix": "matrix engine", "vector": "vector unit"}
+
+
+def result_to_dict(result: RunResult) -> dict[str, Any]:
+    """Everything the run table shows, as plain JSON data (cycles, bytes, seconds)."""
+    hw = result.hardware
+    clock = hw.clock
+    return {
+        "model": result.model,
+        "hardware": hw.model_dump(mode="json"),
+        "policy": result.policy,
+        "overlap": result.overlap,
+        "notes": list(result.program.notes),
+        "layers": [
+            {
+                "name": layer.name,
+                "op_types": list(layer.op_types),
+                "unit": layer.unit,
+                "macs": layer.macs,
+                "vector_ops": layer.vector_ops,
+                "tiles": layer.tiles,
+                "bus_read_bytes": layer.bus_read_bytes,
+                "bus_write_bytes": layer.bus_write_bytes,
+                "transfer_cycles": layer.transfer_cycles,
+                "compute_cycles": layer.compute_cycles,
+                "start_cycle": layer.start,
+                "end_cycle": layer.end,
+                "sram_in_use_bytes": layer.sram_in_use,
+                "bound": layer.bound,
+            }
+            for layer in result.layers
+        ],
+        "totals": {
+            "latency_cycles": result.latency_cycles,
+            "latency_s": result.latency_s,
+            "bus_read_bytes": result.bus_read_bytes,
+            "bus_write_bytes": result.bus_write_bytes,
+            "spilled_bytes": result.plan.bytes_of("spill"),
+            "reloaded_bytes": result.plan.bytes_of("reload"),
+            "busy_cycles": {r: result.busy_cycles(r) for r in RESOURCES},
+            "utilisation": {r: result.utilisation(r) for r in RESOURCES},
+            "sram_peak_bytes": result.trace.sram_peak,
+            "sram_capacity_bytes": hw.sram.capacity,
+            "events": len(result.trace.events),
+        },
+        "floor": {
+            "cycles": result.floor.cycles,
+            "seconds": result.floor.cycles / clock,
+            "bound": result.floor.bound,
+            "bus_cycles": result.floor.bus_cycles,
+            "matrix_cycles": result.floor.matrix_cycles,
+            "vector_cycles": result.floor.vector_cycles,
+            "gap": result.gap,
+        },
+    }
+
+
+def chrome_trace(result: RunResult) -> dict[str, Any]:
+    """Every event in the Chrome trace event format; timestamps in microseconds."""
+    us_per_cycle = 1e6 / result.hardware.clock
+    names = [layer.name for layer in result.program.layers]
+    events: list[dict[str, Any]] = [
+        {"ph": "M", "pid": 1, "name": "process_name", "args": {"name": result.hardware.name}}
+    ]
+    for resource, tid in _TRACK.items():
+        events.append(
+            {"ph": "M", "pid": 1, "tid": tid, "name": "thread_name",
+             "args": {"name": _TRACK_NAMES[resource]}}
+        )  # fmt: skip
+    for event in result.trace.events:
+        label = names[event.layer] if event.kind == "compute" else f"{event.kind} {event.buffer}"
+        events.append(
+            {
+                "ph": "X",
+                "pid": 1,
+                "tid": _TRACK[event.resource],
+                "name": label,
+                "cat": event.kind,
+                "ts": event.start * us_per_cycle,
+                "dur": (event.end - event.start) * us_per_cycle,
+                "args": {
+                    "layer": names[event.layer],
+                    "tile": event.tile,
+                    "bytes": event.nbytes,
+                    "start_cycle": event.start,
+                    "end_cycle": event.end,
+                    "ready_cycle": event.ready,
+                },
+            }
+        )
+    for cycle, used in result.trace.sram:
+        events.append(
+            {"ph": "C", "pid": 1, "name": "SRAM in use", "ts": cycle * us_per_cycle,
+             "args": {"bytes": used}}
+        )  # fmt: skip
+    return {"traceEvents": events, "displayTimeUnit": "ns"}
+
+
+def write_json(path: str | Path, data: object) -> None:
+    """Write JSON to `path` via a temporary file and a rename: never a partial file."""
+    target = Path(path)
+    if target.is_dir():
+        raise AccelsimError(f"{target}: is a directory; give a file name")
+    if not target.parent.is_dir():
+        raise AccelsimError(f"{target}: folder {target.parent} does not exist")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=1)
+            stream.write("\n")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,142 @@
+"""Rich renderables for a run: the machine, the workload, the per-layer table and the totals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from accelsim.memory.plan import RESOURCES
+from accelsim.units import format_bytes, format_rate, format_seconds
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from accelsim.hardware import Hardware
+    from accelsim.summary import RunResult
+
+_UNIT_NAMES = {
+    "bus": "bus",
+    "matrix": "matrix engine",
+    "vector": "vector unit",
+    "sram": "SRAM space",
+}
+_BOUND_STYLE = {"bus": "yellow", "matrix": "cyan", "vector": "magenta", "sram": "red"}
+
+
+def machine_panel(hw: Hardware) -> RenderableType:
+    """One line per component, plus how BatchNormalization and element-wise ops are handled."""
+    engine = hw.matrix_engine
+    fused = ", ".join(engine.fuses) if engine.fuses else "none"
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("machine", f"{hw.name}  {hw.description}".strip())
+    table.add_row("clock", format_rate(hw.clock, "Hz"))
+    bus, ddr = format_rate(hw.bus.bandwidth, "B/s"), format_rate(hw.ddr.bandwidth, "B/s")
+    latency = format_seconds(hw.ddr.latency + hw.bus.latency)
+    table.add_row("bus", f"{bus} (DDR {ddr}), latency {latency}")
+    table.add_row("SRAM", f"{format_bytes(hw.sram.capacity)} ({hw.sram.capacity:,} B)")
+    table.add_row(
+        "matrix engine", f"{format_rate(engine.peak, 'FLOPS')} for {', '.join(engine.ops)}"
+    )
+    table.add_row(
+        "  BatchNorm",
+        "folded into conv weights" if engine.fold_batchnorm else "not folded",
+    )
+    table.add_row("  fused on output", fused)
+    table.add_row("vector unit", f"{format_rate(hw.vector_unit.peak, 'OPS')} for every other op")
+    table.add_row(
+        "data types", f"weights {hw.dtypes.weights}-bit, activations {hw.dtypes.activations}-bit"
+    )
+    return table
+
+
+def layer_table(result: RunResult, *, cycles: bool = False) -> Table:
+    """Per-layer table; times in µs, or in cycles with `cycles=True`."""
+    clock = result.hardware.clock
+
+    def when(value: int) -> str:
+        return f"{value:,}" if cycles else f"{value / clock * 1e6:,.2f}"
+
+    unit = "cyc" if cycles else "µs"
+    table = Table(
+        title="Layers", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+        pad_edge=False, padding=(0, 1),
+    )  # fmt: skip
+    headers = ("layer", "ops", "unit", "MACs", "read B", "write B", f"xfer {unit}",
+               f"comp {unit}", f"start {unit}", f"end {unit}", "SRAM", "bound")  # fmt: skip
+    for header in headers:
+        justify = "left" if header in ("layer", "ops", "unit", "bound") else "right"
+        table.add_column(header, justify=justify, no_wrap=True)
+    for layer in result.layers:
+        ops = "+".join(_short(op) for op in layer.op_types)
+        if layer.tiles > 1:
+            ops += f" x{layer.tiles}"
+        table.add_row(
+            layer.name, ops, layer.unit, f"{layer.macs:,}",
+            f"{layer.bus_read_bytes:,}", f"{layer.bus_write_bytes:,}",
+            when(layer.transfer_cycles), when(layer.compute_cycles),
+            when(layer.start), when(layer.end), format_bytes(layer.sram_in_use, digits=3),
+            Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
+        )  # fmt: skip
+    return table
+
+
+def totals_table(result: RunResult) -> Table:
+    """Latency, bytes moved, busy time and utilisation per unit, SRAM peak, floor and gap."""
+    clock = result.hardware.clock
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row(
+        "latency", f"{result.latency_cycles:,} cycles = {format_seconds(result.latency_s)}"
+    )
+    table.add_row(
+        "bus traffic",
+        f"{result.bus_read_bytes:,} B read, {result.bus_write_bytes:,} B written "
+        f"(spilled {result.plan.bytes_of('spill'):,} B, "
+        f"reloaded {result.plan.bytes_of('reload'):,} B)",
+    )
+    for resource in RESOURCES:
+        busy = result.busy_cycles(resource)
+        share = result.utilisation(resource)
+        table.add_row(
+            f"{_UNIT_NAMES[resource]} busy",
+            f"{busy:,} cycles = {format_seconds(busy / clock)} ({share:.1%})",
+        )
+    capacity = result.hardware.sram.capacity
+    peak = result.trace.sram_peak
+    table.add_row("SRAM peak", f"{peak:,} B of {capacity:,} B ({peak / capacity:.1%})")
+    floor = result.floor
+    table.add_row(
+        "floor",
+        f"{floor.cycles:,} cycles = {format_seconds(floor.cycles / clock)} "
+        f"({_UNIT_NAMES[floor.bound]}-bound: bus {floor.bus_cycles:,}, "
+        f"matrix {floor.matrix_cycles:,}, vector {floor.vector_cycles:,} cycles)",
+    )
+    table.add_row("gap to floor", f"{result.gap:+.2%}")
+    return table
+
+
+def run_report(result: RunResult, *, cycles: bool = False) -> RenderableType:
+    """The whole terminal report of `accelsim run`."""
+    program = result.program
+    header = Text.assemble(
+        ("workload ", "bold"),
+        f"{result.model}: {len(program.layers)} layers, "
+        f"{sum(layer.macs for layer in result.layers):,} MACs, "
+        f"{sum(b.nbytes for b in program.buffers.values() if b.kind == 'weight'):,} B of weights; "
+        f"policy {result.policy}, {'overlapped' if result.overlap else 'serial (--no-overlap)'}",
+    )
+    parts: list[RenderableType] = [machine_panel(result.hardware), header]
+    parts.extend(Text(f"note: {note}", style="yellow") for note in program.notes)
+    parts.extend([layer_table(result, cycles=cycles), totals_table(result)])
+    return Group(*parts)
+
+
+def _short(op_type: str) -> str:
+    return {"BatchNormalization": "BN", "GlobalAveragePool": "GAP"}.get(op_type, op_type)
