@@ -154,60 +154,90 @@ class _Planner:
     def _run_tiled(self, layer: Layer) -> int:
         """Stream the layer through SRAM tile by tile; its output ends in DDR.
 
-        Each tile's output store is issued after the next tile's loads, so the in-order bus
-        fetches tile k+1 while tile k computes (double buffering when two tiles fit).
+        The layer takes one contiguous arena, cut into fixed slots (weights of a channel group,
+        slices of a tile), so tiles never fragment SRAM. Each tile's output store is issued after
+        the next tile's loads, so with two slots the bus fetches tile k+1 while tile k computes.
         """
         for name in list(self.resident):
             self._evict(name)
-        tiles = tile_layer(layer, self.program, self.hw.sram.capacity)
+        tiling = tile_layer(layer, self.program, self.hw.sram.capacity)
+        weight_area = tiling.weight_slots * tiling.weight_bytes
+        base, arena_waits = self._room_or_fail(weight_area + tiling.slots * tiling.slot_bytes)
+        weight_slots = [set(arena_waits) for _ in range(tiling.weight_slots)]
+        tile_slots = [set(arena_waits) for _ in range(tiling.slots)]
         output = layer.writes[0]
-        group_weights: list[tuple[int, int]] = []  # (range, load task) of the current group
+        group_loads: list[tuple[int, int]] = []  # (range, load task) of the current group
         stores: list[int] = []
-        pending: tuple[int, int, int] | None = None  # (compute, output range, bytes) to store
+        pending: tuple[int, int, int, int] | None = None  # (slot, compute, out range, bytes)
         last_compute = -1
-        for number, tile in enumerate(tiles):
+        for number, tile in enumerate(tiles := tiling.tiles):
             if tile.band == 0:
-                for index, load in group_weights:
-                    self._release(index, {load, last_compute})
-                group_weights = [
-                    self._load_slice(name, size, f"group {tile.group}", number)
-                    for name, size in tile.weights
-                ]
-            slices = [self._load_slice(n, size, f"tile {number}", number) for n, size in tile.reads]
+                self._finish_group(group_loads, weight_slots, tile.group - 1, last_compute)
+                slot = tile.group % tiling.weight_slots
+                offset = base + slot * tiling.weight_bytes
+                group_loads = self._load_slices(
+                    tile.weights, offset, weight_slots[slot], f"group {tile.group}", number
+                )
+            slot = number % tiling.slots
+            offset = base + weight_area + slot * tiling.slot_bytes
+            slices = self._load_slices(
+                tile.reads, offset, tile_slots[slot], f"tile {number}", number
+            )
             if pending is not None:
-                stores.append(self._store_slice(layer, output, number - 1, *pending))
-            offset, waits = self._room_or_fail(tile.write[1])
-            out_index = self._new_range(f"{output}[tile {number}]", offset, tile.write[1])
-            deps = {load for _, load in (*group_weights, *slices)}
+                stores.append(self._store_tile(layer, output, number - 1, pending, tile_slots))
+            out_offset = offset + sum(size for _, size in tile.reads)
+            out_index = self._new_range(f"{output}[tile {number}]", out_offset, tile.write[1])
+            deps = {load for _, load in (*group_loads, *slices)} | tile_slots[slot]
             cycles = compute_cycles(layer.unit, tile.macs, tile.vector_ops, self.hw)
             last_compute = self._task(
-                layer.unit, "compute", layer.index, number, "", 0, cycles, deps, waits
+                layer.unit, "compute", layer.index, number, "", 0, cycles, deps
             )
             self.ranges[out_index].first = last_compute
             for index, load in slices:
-                self._release(index, {load, last_compute})
-            pending = (last_compute, out_index, tile.write[1])
-        assert pending is not None
-        stores.append(self._store_slice(layer, output, len(tiles) - 1, *pending))
-        for index, load in group_weights:
-            self._release(index, {load, last_compute})
+                self.ranges[index].release = (load, last_compute)
+            pending = (slot, last_compute, out_index, tile.write[1])
+            if tiling.slots == 1:  # one slot: the next tile's loads must wait for this store
+                stores.append(self._store_tile(layer, output, number, pending, tile_slots))
+                pending = None
+        if pending is not None:
+            stores.append(self._store_tile(layer, output, len(tiles) - 1, pending, tile_slots))
+        self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
+        after: WaitSet = frozenset()
+        for waits in (*weight_slots, *tile_slots):
+            after = self._merge(after, frozenset(waits))
+        self.allocator.free(base, weight_area + tiling.slots * tiling.slot_bytes, after=after)
         self.ddr_ready[output] = tuple(stores)
         return len(tiles)
 
-    def _load_slice(self, name: str, size: int, label: str, tile: int) -> tuple[int, int]:
-        """Load part of `name` for a tile into fresh space; returns (range, load task)."""
-        offset, waits = self._room_or_fail(size)
-        index = self._new_range(f"{name}[{label}]", offset, size)
-        load = self._transfer_in(name, size, self.layer, tile, waits)
-        self.ranges[index].first = load
-        return index, load
+    def _load_slices(self, parts: tuple[tuple[str, int], ...], offset: int, slot_waits: set[int],
+                     label: str, tile: int) -> list[tuple[int, int]]:  # fmt: skip
+        """Load consecutive slices into a slot that frees after `slot_waits`; (range, load) each."""
+        loaded = []
+        for name, size in parts:
+            index = self._new_range(f"{name}[{label}]", offset, size)
+            load = self._transfer_in(name, size, self.layer, tile, frozenset(slot_waits))
+            self.ranges[index].first = load
+            loaded.append((index, load))
+            offset += size
+        return loaded
 
-    def _store_slice(self, layer: Layer, output: str, tile: int, compute: int, index: int,
-                     size: int) -> int:  # fmt: skip
+    def _finish_group(self, loads: list[tuple[int, int]], weight_slots: list[set[int]],
+                      group: int, last_compute: int) -> None:  # fmt: skip
+        """The group's weights are done once its last tile computed: their slot can be reused."""
+        if not loads:
+            return
+        for index, load in loads:
+            self.ranges[index].release = (load, last_compute)
+        weight_slots[group % len(weight_slots)] = {last_compute}
+
+    def _store_tile(self, layer: Layer, output: str, tile: int, pending: tuple[int, int, int, int],
+                    tile_slots: list[set[int]]) -> int:  # fmt: skip
+        slot, compute, index, size = pending
         store = self._task(
             "bus", "store", layer.index, tile, output, size, self._bus_cycles(size), {compute}
         )
-        self._release(index, {compute, store})
+        self.ranges[index].release = (compute, store)
+        tile_slots[slot] = {compute, store}
         return store
 
     # -- space ---------------------------------------------------------------------------------

@@ -40,6 +40,29 @@ class Tile:
 
 
 @dataclass(frozen=True, slots=True)
+class Tiling:
+    """Tiles in execution order and the SRAM slots they cycle through.
+
+    Every tile's slices fit one `slot_bytes` slot and every group's weights one `weight_bytes`
+    slot; with `double` there are two of each (two weight slots only if there are several
+    groups), so the next tile loads while the current one computes.
+    """
+
+    tiles: tuple[Tile, ...]
+    slot_bytes: int
+    weight_bytes: int
+    double: bool
+
+    @property
+    def slots(self) -> int:
+        return 2 if self.double else 1
+
+    @property
+    def weight_slots(self) -> int:
+        return 2 if self.double and self.tiles[-1].group > 0 else 1
+
+
+@dataclass(frozen=True, slots=True)
 class _Split:
     channels: int
     rows: int
@@ -47,21 +70,23 @@ class _Split:
     per_band: int
 
 
-def tile_layer(layer: Layer, program: Program, capacity: int) -> tuple[Tile, ...]:
-    """The tiles for `layer` in execution order (channel groups outer, row bands inner)."""
+def tile_layer(layer: Layer, program: Program, capacity: int) -> Tiling:
+    """Tiles for `layer` (channel groups outer, row bands inner) and the slots they use."""
     out = program.buffers[layer.writes[0]]
     if len(layer.writes) != 1 or len(out.shape) not in (2, 4):
         raise PlanError(
             _too_big(layer, program, capacity, "it cannot be tiled (not one 2-D/4-D output)")
         )
-    split = _best_split(layer, program, capacity)
-    if split is None:
-        smallest = _tile_bytes(layer, program, _Split(*_dims(out.shape), 1, 1), double=False)
-        raise PlanError(
-            f'layer "{layer.name}" needs {smallest:,} bytes of SRAM even at its smallest tile '
-            f"(1 channel x 1 row); SRAM holds {capacity:,} bytes"
-        )
-    return _tiles(layer, program, split)
+    for double in (True, False):
+        split = _best_split(layer, program, capacity, double=double)
+        if split is not None:
+            slot, weights = _slot_sizes(layer, program, split)
+            return Tiling(_tiles(layer, program, split), slot, weights, double)
+    smallest = _tile_bytes(layer, program, _Split(*_dims(out.shape), 1, 1), double=False)
+    raise PlanError(
+        f'layer "{layer.name}" needs {smallest:,} bytes of SRAM even at its smallest tile '
+        f"(1 channel x 1 row); SRAM holds {capacity:,} bytes"
+    )
 
 
 def _too_big(layer: Layer, program: Program, capacity: int, why: str) -> str:
@@ -82,22 +107,20 @@ def _can_split(layer: Layer) -> tuple[bool, bool]:
     return primary in _PER_CHANNEL, primary in _PER_ROW
 
 
-def _best_split(layer: Layer, program: Program, capacity: int) -> _Split | None:
+def _best_split(layer: Layer, program: Program, capacity: int, *, double: bool) -> _Split | None:
+    """The fitting split that moves the fewest bytes over the bus, then has the fewest tiles."""
     channels, rows = _dims(program.buffers[layer.writes[0]].shape)
     split_channels, split_rows = _can_split(layer)
     best: tuple[tuple[int, int], _Split] | None = None
-    for double in (True, False):
-        for per_group in range(channels, 0, -1) if split_channels else (channels,):
-            per_band = _most_rows(layer, program, capacity, per_group, rows, split_rows, double)
-            if per_band == 0:
-                continue
-            split = _Split(channels, rows, per_group, per_band)
-            key = (_bus_bytes(layer, program, split), _count(split))
-            if best is None or key < best[0]:
-                best = (key, split)
-        if best is not None:
-            return best[1]
-    return None
+    for per_group in range(channels, 0, -1) if split_channels else (channels,):
+        per_band = _most_rows(layer, program, capacity, per_group, rows, split_rows, double)
+        if per_band == 0:
+            continue
+        split = _Split(channels, rows, per_group, per_band)
+        key = (_bus_bytes(layer, program, split), _count(split))
+        if best is None or key < best[0]:
+            best = (key, split)
+    return best[1] if best is not None else None
 
 
 def _most_rows(
@@ -123,15 +146,26 @@ def _count(split: _Split) -> int:
     return -(-split.channels // split.per_group) * -(-split.rows // split.per_band)
 
 
+def _slot_sizes(layer: Layer, program: Program, split: _Split) -> tuple[int, int]:
+    """(largest slices of one tile, largest weights of one group) in bytes.
+
+    Group 0 is the widest group; bands 0, 1 and the last cover the edge and middle halos.
+    """
+    bands = -(-split.rows // split.per_band)
+    worst = [
+        _make_tile(layer, program, split, 0, band) for band in {0, min(1, bands - 1), bands - 1}
+    ]
+    slot = max(sum(n for _, n in t.reads) + t.write[1] for t in worst)
+    return slot, sum(n for _, n in worst[0].weights)
+
+
 def _tile_bytes(layer: Layer, program: Program, split: _Split, *, double: bool) -> int:
-    """SRAM one tile needs (the first, largest tile); doubled buffers when prefetching."""
-    tile = _make_tile(layer, program, split, 0, 0)
-    slices = sum(n for _, n in tile.reads) + tile.write[1]
-    weights = sum(n for _, n in tile.weights)
+    """SRAM the split needs: its slots, doubled when prefetching the next tile."""
+    slot, weights = _slot_sizes(layer, program, split)
     groups = -(-split.channels // split.per_group)
     if not double:
-        return slices + weights
-    return 2 * slices + (2 * weights if groups > 1 else weights)
+        return slot + weights
+    return 2 * slot + (2 * weights if groups > 1 else weights)
 
 
 def _bus_bytes(layer: Layer, program: Program, split: _Split) -> int:
