@@ -1,0 +1,189 @@
+"""`accelsim inspect MODEL.onnx`: the graph as accelsim sees it, without a machine.
+
+Per op: name, op_type, shapes, MACs, vector ops, parameters, activation bytes and whether
+accelsim models it; then totals. Ops without a cost rule are listed (not modelled) instead of
+stopping at the first, so one look shows everything `accelsim run` would refuse. The table and
+`--json` are rendered from the same rows, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from accelsim.cli._args import add_model_arguments, positive_int
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from accelsim.workload import Graph, Op
+
+DEFAULT_BITS = 8
+"""Bits per element for byte counts: the paper's 8-bit weights and activations."""
+
+
+def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
+    """Add the `inspect` subcommand."""
+    p = subparsers.add_parser("inspect", help=summary, description=summary)
+    add_model_arguments(p)
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    p.add_argument(
+        "--bits",
+        type=positive_int,
+        default=DEFAULT_BITS,
+        metavar="B",
+        help=f"bits per element for byte counts (default: {DEFAULT_BITS}, as in the paper)",
+    )
+    p.set_defaults(handler=handle)
+
+
+@dataclass(frozen=True, slots=True)
+class TensorRow:
+    """A tensor as listed: name, static shape and kind (input, weight, activation, output)."""
+
+    name: str
+    shape: tuple[int, ...]
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpRow:
+    """One op as listed: `params` = weight elements it reads, `activation_bytes` = its outputs."""
+
+    name: str
+    op_type: str
+    inputs: tuple[TensorRow, ...]
+    outputs: tuple[TensorRow, ...]
+    macs: int
+    vector_ops: int
+    params: int
+    activation_bytes: int
+    modelled: bool
+    is_view: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Whole-model sums; shared weights count once in `params` and `parameter_bytes`."""
+
+    ops: int
+    unsupported_ops: int
+    macs: int
+    vector_ops: int
+    params: int
+    parameter_bytes: int
+
+
+def _tensor_row(graph: Graph, name: str) -> TensorRow:
+    tensor = graph.tensor(name)
+    return TensorRow(name, tensor.shape, tensor.kind)
+
+
+def op_row(graph: Graph, op: Op, bits: int) -> OpRow:
+    """The listing of one op at `bits` per element."""
+    from accelsim.workload.onnx_import import UNSUPPORTED
+
+    return OpRow(
+        name=op.name,
+        op_type=op.op_type,
+        inputs=tuple(_tensor_row(graph, name) for name in op.inputs),
+        outputs=tuple(_tensor_row(graph, name) for name in op.outputs),
+        macs=op.macs,
+        vector_ops=op.vector_ops,
+        params=sum(tensor.elements for tensor in graph.weights_of(op)),
+        activation_bytes=sum(graph.tensor(name).nbytes(bits) for name in op.outputs),
+        modelled=not op.attributes.get(UNSUPPORTED, False),
+        is_view=op.is_view,
+    )
+
+
+def totals(graph: Graph, rows: list[OpRow], bits: int) -> Totals:
+    """Sums over the listed ops; parameters from the graph so a shared weight counts once."""
+    weights = [tensor for tensor in graph.tensors.values() if tensor.kind == "weight"]
+    return Totals(
+        ops=len(rows),
+        unsupported_ops=sum(not row.modelled for row in rows),
+        macs=graph.total_macs,
+        vector_ops=sum(row.vector_ops for row in rows),
+        params=graph.parameter_count,
+        parameter_bytes=sum(tensor.nbytes(bits) for tensor in weights),
+    )
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Import with unsupported ops kept, then print the table or the JSON document."""
+    from accelsim.workload import import_onnx
+
+    graph = import_onnx(args.model, batch=args.batch, keep_unsupported=True)
+    rows = [op_row(graph, op, args.bits) for op in graph.ops]
+    summary = totals(graph, rows, args.bits)
+    if args.json:
+        document = {
+            "model": args.model,
+            "graph": graph.name,
+            "metadata": dict(graph.metadata),
+            "bits": args.bits,
+            "inputs": [asdict(_tensor_row(graph, name)) for name in graph.inputs],
+            "outputs": [asdict(_tensor_row(graph, name)) for name in graph.outputs],
+            "ops": [asdict(row) for row in rows],
+            "totals": asdict(summary),
+        }
+        json.dump(document, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    from rich.console import Console
+
+    # Piped output gets a fixed, wide layout instead of rich's 80-column default.
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    console.print(_render(args.model, graph, rows, summary, args.bits))
+    return 0
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape)) if shape else "scalar"
+
+
+def _render(
+    model: str, graph: Graph, rows: list[OpRow], summary: Totals, bits: int
+) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    inputs = ", ".join(f"{name} {_shape(graph.tensor(name).shape)}" for name in graph.inputs)
+    header = Text(f"{model}: graph {graph.name!r}, inputs {inputs}, {bits}-bit elements")
+    table = Table()
+    for column in ("#", "layer", "op", "input shapes", "output shape"):
+        table.add_column(column)
+    for column in ("MACs", "vector ops", "params", "act. bytes"):
+        table.add_column(column, justify="right")
+    table.add_column("modelled")
+    for index, row in enumerate(rows, start=1):
+        table.add_row(
+            str(index),
+            row.name,
+            row.op_type,
+            ", ".join(_shape(t.shape) for t in row.inputs if t.kind != "weight"),
+            ", ".join(_shape(t.shape) for t in row.outputs),
+            f"{row.macs:,}",
+            f"{row.vector_ops:,}",
+            f"{row.params:,}",
+            f"{row.activation_bytes:,}",
+            ("view" if row.is_view else "yes") if row.modelled else "[red]no[/red]",
+        )
+    footer = Text(
+        f"{summary.ops} ops, {summary.macs:,} MACs, {summary.vector_ops:,} vector ops, "
+        f"{summary.params:,} params ({summary.parameter_bytes:,} bytes at {bits}-bit)"
+    )
+    parts: list[RenderableType] = [header, table, footer]
+    if summary.unsupported_ops:
+        parts.append(
+            Text(
+                f"{summary.unsupported_ops} op(s) not modelled: `accelsim run` refuses this model",
+                style="red",
+            )
+        )
+    return Group(*parts)

@@ -1,0 +1,136 @@
+"""Reading an ONNX file safely: one-line errors for bad files, external data kept in its folder.
+
+Weight data is never read here: the model is parsed without its external data, whose files are
+only checked to exist inside the model's folder and to be long enough.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from accelsim.errors import WorkloadError
+
+if TYPE_CHECKING:
+    import onnx
+
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-empty line of an exception's message, for one-line errors."""
+    for line in str(error).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(error).__name__
+
+
+def read_model(path: Path, label: str) -> onnx.ModelProto:
+    """Parse `path` as a binary ONNX model and run the ONNX checker; `label` prefixes errors.
+
+    Raises:
+        WorkloadError: missing or unreadable file, empty file, not a protobuf ModelProto,
+            external data outside the model's folder or missing, or a checker failure.
+    """
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise WorkloadError(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise WorkloadError(f"{label}: is a directory; expected an .onnx file") from None
+    except OSError as error:
+        raise WorkloadError(f"{label}: cannot read: {error.strerror}") from None
+    if not data:
+        raise WorkloadError(f"{label}: not an ONNX model: the file is empty")
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except DecodeError:
+        raise WorkloadError(
+            f"{label}: not an ONNX model: not a valid protobuf (garbage bytes or a truncated file)"
+        ) from None
+    if model.ir_version == 0 or not model.HasField("graph") or not model.graph.node:
+        raise WorkloadError(f"{label}: not an ONNX model: no IR version or no graph nodes")
+    check_external_data(model, path.parent, label)
+    try:
+        # NOTE: given the path (not the proto) the checker resolves external data beside the
+        # model instead of in the working directory; it checks the files, never loads them.
+        onnx.checker.check_model(str(path))
+    except onnx.checker.ValidationError as error:
+        raise WorkloadError(f"{label}: invalid ONNX model: {first_line(error)}") from None
+    return model
+
+
+def _graphs(graph: onnx.GraphProto) -> Iterator[onnx.GraphProto]:
+    """`graph` and every subgraph nested in node attributes (If/Loop/Scan bodies)."""
+    yield graph
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField("g"):
+                yield from _graphs(attribute.g)
+            for subgraph in attribute.graphs:
+                yield from _graphs(subgraph)
+
+
+def _tensors(model: onnx.ModelProto) -> Iterator[onnx.TensorProto]:
+    """Every tensor that may carry data: initializers and tensor-valued node attributes."""
+    for graph in _graphs(model.graph):
+        yield from graph.initializer
+        for sparse in graph.sparse_initializer:
+            yield sparse.values
+        for node in graph.node:
+            for attribute in node.attribute:
+                if attribute.HasField("t"):
+                    yield attribute.t
+                yield from attribute.tensors
+
+
+def check_external_data(model: onnx.ModelProto, folder: Path, label: str) -> None:
+    """Each external-data location must be relative, stay inside `folder` and exist, long enough.
+
+    Raises:
+        WorkloadError: names the tensor and its location.
+    """
+    import onnx
+
+    root = folder.resolve()
+    for tensor in _tensors(model):
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        entries = {entry.key: entry.value for entry in tensor.external_data}
+        location = entries.get("location", "")
+        where = f'{label}: tensor "{tensor.name}": external data "{location}"'
+        if not location:
+            raise WorkloadError(f'{label}: tensor "{tensor.name}": external data has no location')
+        if (
+            os.path.isabs(location)
+            or location.startswith(("/", "\\"))
+            or _WINDOWS_DRIVE.match(location)
+        ):
+            raise WorkloadError(f"{where} is an absolute path; it must be relative to the model")
+        target = (root / location).resolve()
+        if not target.is_relative_to(root):
+            raise WorkloadError(f"{where} is outside the model's folder")
+        if not target.is_file():
+            raise WorkloadError(f"{where} does not exist beside the model")
+        _check_extent(target, entries, where)
+
+
+def _check_extent(target: Path, entries: dict[str, str], where: str) -> None:
+    """The file must hold bytes [offset, offset + length) when a length is given."""
+    try:
+        offset = int(entries.get("offset", "0"))
+        length = int(entries["length"]) if "length" in entries else None
+    except ValueError:
+        raise WorkloadError(f"{where}: offset or length is not an integer") from None
+    size = target.stat().st_size
+    if length is not None and offset + length > size:
+        raise WorkloadError(
+            f"{where} holds {size} bytes; the tensor needs bytes {offset}..{offset + length}"
+        )

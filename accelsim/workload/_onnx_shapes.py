@@ -1,0 +1,124 @@
+"""Static shapes for an ONNX model: resolve the batch dimension, then run ONNX shape inference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from accelsim.errors import WorkloadError
+from accelsim.workload._onnx_files import first_line
+
+if TYPE_CHECKING:
+    import onnx
+
+Shape = tuple[int, ...]
+
+
+def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
+    """Real inputs: old exporters also list initializers among the inputs."""
+    initializers = {tensor.name for tensor in graph.initializer}
+    return [value for value in graph.input if value.name not in initializers]
+
+
+def _dims(value: onnx.ValueInfoProto) -> Iterable[onnx.TensorShapeProto.Dimension]:
+    return value.type.tensor_type.shape.dim
+
+
+def _symbol(dim: onnx.TensorShapeProto.Dimension) -> str:
+    return dim.dim_param or "?"
+
+
+def resolve_batch(model: onnx.ModelProto, batch: int | None, label: str) -> None:
+    """Give the first dimension of every input the value `batch` where it is symbolic.
+
+    The same symbol is replaced wherever else it appears (outputs, value_info). Edits `model`.
+
+    Raises:
+        WorkloadError: an input without a tensor shape, a symbolic batch and no `batch`, another
+            symbolic input dimension, or a `batch` that contradicts a fixed batch dimension.
+    """
+    if batch is not None and batch < 1:
+        raise WorkloadError(f"{label}: --batch must be a positive integer, got {batch}")
+    inputs = graph_inputs(model.graph)
+    batch_symbols: set[str] = set()
+    value_of_batch = batch or 0  # only written once `batch` is known to be given
+    for value in inputs:
+        if not value.type.tensor_type.HasField("shape"):
+            raise WorkloadError(f'{label}: input "{value.name}" has no shape; accelsim needs one')
+        dims = list(_dims(value))
+        if not dims or dims[0].HasField("dim_value"):
+            continue
+        if batch is None:
+            raise WorkloadError(
+                f'{label}: input "{value.name}" has symbolic dimension "{_symbol(dims[0])}"; '
+                "pass --batch N"
+            )
+        batch_symbols.add(dims[0].dim_param)
+        dims[0].dim_value = value_of_batch
+    graph = model.graph
+    for value in [*graph.input, *graph.output, *graph.value_info]:
+        for dim in _dims(value):
+            if dim.dim_param and dim.dim_param in batch_symbols:
+                dim.dim_value = value_of_batch
+    for value in inputs:
+        for index, dim in enumerate(_dims(value)):
+            if not dim.HasField("dim_value"):
+                raise WorkloadError(
+                    f'{label}: input "{value.name}" dimension {index} is symbolic '
+                    f'("{_symbol(dim)}"); only the batch (first) dimension can be set, with --batch'
+                )
+    if batch is not None and not batch_symbols:
+        _check_fixed_batch(inputs, batch, label)
+
+
+def _check_fixed_batch(inputs: list[onnx.ValueInfoProto], batch: int, label: str) -> None:
+    """A fixed batch dimension is never silently changed: --batch must agree with it."""
+    for value in inputs:
+        dims = list(_dims(value))
+        if dims and dims[0].dim_value != batch:
+            raise WorkloadError(
+                f'{label}: input "{value.name}" has a fixed batch of {dims[0].dim_value}; '
+                f"--batch {batch} cannot change it"
+            )
+
+
+def infer(model: onnx.ModelProto, label: str) -> onnx.ModelProto:
+    """ONNX shape inference (non-strict, with data propagation for shape arithmetic).
+
+    Raises:
+        WorkloadError: inference itself failed (strict mode is off, so this is rare).
+    """
+    import onnx
+
+    try:
+        return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
+        raise WorkloadError(f"{label}: shape inference failed: {first_line(error)}") from None
+
+
+def static_shape(value: onnx.ValueInfoProto) -> Shape | None:
+    """The shape if every dimension is a known non-negative integer, else None."""
+    tensor_type = value.type.tensor_type
+    if not value.type.HasField("tensor_type") or not tensor_type.HasField("shape"):
+        return None
+    dims = list(tensor_type.shape.dim)
+    if not all(dim.HasField("dim_value") and dim.dim_value >= 0 for dim in dims):
+        return None
+    return tuple(int(dim.dim_value) for dim in dims)
+
+
+def static_shapes(model: onnx.ModelProto) -> dict[str, Shape]:
+    """Every tensor name with a fully static shape: initializers, inputs, value_info, outputs."""
+    graph = model.graph
+    shapes: dict[str, Shape] = {tensor.name: tuple(tensor.dims) for tensor in graph.initializer}
+    for value in [*graph.input, *graph.value_info, *graph.output]:
+        shape = static_shape(value)
+        if shape is not None:
+            shapes.setdefault(value.name, shape)
+    return shapes
+
+
+def value_types(model: onnx.ModelProto) -> dict[str, onnx.ValueInfoProto]:
+    """Inferred ValueInfo by tensor name (used to declare folded tensors for a second pass)."""
+    graph = model.graph
+    return {value.name: value for value in [*graph.input, *graph.value_info, *graph.output]}

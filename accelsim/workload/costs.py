@@ -1,0 +1,165 @@
+"""The cost-rule registry: one small function per ONNX op_type, looked up loudly.
+
+A rule sees only static shapes and attributes (`NodeShapes`) and returns an `OpCost`; it never
+touches ONNX, so every rule can be called alone in a test. The rules themselves live in
+`accelsim.workload.rules` (one module per op family) and register with `@cost_rule`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from accelsim.errors import UnsupportedOpError
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeShapes:
+    """What a rule sees of one node: shapes by ONNX input/output position, and its attributes.
+
+    `inputs[i]` is None where the ONNX input at position i is an omitted optional input.
+    `attributes` holds the decoded ONNX attributes, constant parameter inputs folded at import
+    (under the ONNX input name, e.g. Reshape's "shape") and the defaults `resolve` filled in.
+    """
+
+    inputs: tuple[Shape | None, ...]
+    outputs: tuple[Shape, ...]
+    attributes: Mapping[str, object] = field(default_factory=dict)
+    opset: int = 17
+    """Version of the default ONNX domain the model imports (some ops changed meaning)."""
+
+    def input(self, position: int) -> Shape:
+        """Shape of a present input; a missing one is a bug in the importer, not user input."""
+        shape = self.inputs[position] if position < len(self.inputs) else None
+        if shape is None:
+            raise ValueError(f"input {position} is absent")
+        return shape
+
+    def has_input(self, position: int) -> bool:
+        """True when the ONNX input at `position` is given (optional inputs may be omitted)."""
+        return position < len(self.inputs) and self.inputs[position] is not None
+
+    def ints(self, name: str, default: Shape = ()) -> Shape:
+        """An integer-list attribute as a tuple, `default` when absent."""
+        value = self.attributes.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"attribute {name!r} is not a list of integers")
+        return tuple(int(item) for item in value)
+
+    def integer(self, name: str, default: int) -> int:
+        """An integer attribute, `default` when absent."""
+        value = self.attributes.get(name, default)
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"attribute {name!r} is not a number")
+        return int(value)
+
+    @property
+    def output_elements(self) -> int:
+        """Elements of the first output, the unit most element-wise rules count in."""
+        return math.prod(self.outputs[0])
+
+
+@dataclass(frozen=True, slots=True)
+class OpCost:
+    """Work of one op: `macs` for the matrix engine, `vector_ops` for the vector unit."""
+
+    macs: int = 0
+    vector_ops: int = 0
+    is_view: bool = False
+    """True when the output aliases the first input (no data moves, no work)."""
+
+
+CostFunction = Callable[[NodeShapes], OpCost]
+ResolveFunction = Callable[[NodeShapes], Mapping[str, object]]
+
+
+@dataclass(frozen=True, slots=True)
+class CostRule:
+    """A registered rule: its cost function plus what the importer must know about the op."""
+
+    op_type: str
+    cost: CostFunction
+    params: Mapping[int, str]
+    """ONNX input positions that are parameters, not data: folded into `attributes` under the
+    given name when constant (Reshape's shape, Clip's min/max) and then not listed as inputs."""
+    resolve: ResolveFunction | None
+    """Fills attribute defaults a planner needs (Conv: kernel_shape, strides, pads, ...)."""
+
+    def resolved(self, shapes: NodeShapes) -> NodeShapes:
+        """`shapes` with the defaults of `resolve` merged into its attributes."""
+        if self.resolve is None:
+            return shapes
+        attributes = {**shapes.attributes, **self.resolve(shapes)}
+        return NodeShapes(shapes.inputs, shapes.outputs, attributes, shapes.opset)
+
+
+_RULES: dict[str, CostRule] = {}
+_RULE_PACKAGE = "accelsim.workload.rules"
+
+
+def cost_rule(
+    *op_types: str,
+    params: Mapping[int, str] | None = None,
+    resolve: ResolveFunction | None = None,
+) -> Callable[[CostFunction], CostFunction]:
+    """Register the decorated function as the cost rule of each ONNX `op_types`.
+
+    Raises:
+        ValueError: an op_type is registered twice (a programming error, caught at import).
+    """
+
+    def register(function: CostFunction) -> CostFunction:
+        for op_type in op_types:
+            if op_type in _RULES:
+                raise ValueError(f"cost rule for {op_type!r} registered twice")
+            _RULES[op_type] = CostRule(op_type, function, dict(params or {}), resolve)
+        return function
+
+    return register
+
+
+def _registry() -> dict[str, CostRule]:
+    # NOTE: importing the rules package runs its @cost_rule decorators; done on first use so
+    # importing this module has no side effects and no cycle (rules import cost_rule from here).
+    importlib.import_module(_RULE_PACKAGE)
+    return _RULES
+
+
+def supported_op_types() -> tuple[str, ...]:
+    """Every ONNX op_type with a cost rule, sorted."""
+    return tuple(sorted(_registry()))
+
+
+def find_rule(op_type: str) -> CostRule | None:
+    """The rule for `op_type`, or None (callers that list unsupported ops use this)."""
+    return _registry().get(op_type)
+
+
+def unsupported_message(where: str, op_type: str) -> str:
+    """The one-line miss message: `<where> (<op_type>): op not supported; supported: ...`."""
+    return f"{where} ({op_type}): op not supported; supported: {', '.join(supported_op_types())}"
+
+
+def rule_for(op_type: str, *, where: str) -> CostRule:
+    """The rule for `op_type`.
+
+    Raises:
+        UnsupportedOpError: no rule; the message starts with `where` (file and node) and lists
+            every supported op_type.
+    """
+    rule = find_rule(op_type)
+    if rule is None:
+        raise UnsupportedOpError(unsupported_message(where, op_type))
+    return rule
+
+
+def op_cost(op_type: str, shapes: NodeShapes) -> OpCost:
+    """Cost of one node given its shapes, with the rule's attribute defaults applied."""
+    rule = rule_for(op_type, where=f"op {op_type!r}")
+    return rule.cost(rule.resolved(shapes))

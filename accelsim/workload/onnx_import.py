@@ -1,0 +1,312 @@
+"""ONNX file -> `Graph`: read safely, resolve the batch, infer shapes, fold constants, cost each op.
+
+Steps, each in its own module: `_onnx_files.read_model` (file checks, external data kept inside
+the model's folder, ONNX checker), `_onnx_shapes` (batch and shape inference),
+`_onnx_folding` (Constant and shape arithmetic become no ops), then here the surviving nodes are
+costed with the rules of `costs.py`. Knows nothing of hardware. `import onnx` happens inside
+functions so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from accelsim.errors import UnsupportedOpError, WorkloadError
+from accelsim.workload._onnx_files import read_model
+from accelsim.workload._onnx_folding import Folding, fold
+from accelsim.workload._onnx_shapes import (
+    Shape,
+    graph_inputs,
+    infer,
+    resolve_batch,
+    static_shapes,
+    value_types,
+)
+from accelsim.workload.costs import CostRule, NodeShapes, OpCost, find_rule, unsupported_message
+from accelsim.workload.graph import Graph, Op, Tensor, TensorKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import onnx
+
+UNSUPPORTED = "accelsim.unsupported"
+"""Attribute set to True on ops kept by `keep_unsupported=True` that have no cost rule."""
+
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+_FOLD_ONLY = frozenset({"Shape", "Size", "Constant"})
+"""Ops that only ever fold; left in the graph they mean an input had no static shape."""
+
+
+def import_onnx(
+    path: str | Path, *, batch: int | None = None, keep_unsupported: bool = False
+) -> Graph:
+    """Read an ONNX model into a `Graph` with static shapes and a cost for every op.
+
+    Args:
+        path: the .onnx file; external data must sit inside its folder.
+        batch: value for a symbolic first input dimension; must match a fixed one.
+        keep_unsupported: keep ops without a cost rule as zero-cost ops whose attributes carry
+            `UNSUPPORTED: True` (for listings such as `accelsim inspect`; never simulate these).
+
+    Raises:
+        WorkloadError: the file is missing, not ONNX, fails the checker, has external data outside
+            its folder, or a shape the ops need is not static. UnsupportedOpError (a
+            WorkloadError) for an op with no cost rule, naming the file, node and op_type.
+    """
+    path = Path(path)
+    label = str(path)
+    model = read_model(path, label)
+    resolve_batch(model, batch, label)
+    inferred = infer(model, label)
+    shapes = static_shapes(inferred)
+    folding = fold(inferred, shapes, label)
+    shapes.update({name: tuple(value.shape) for name, value in folding.values.items()})
+    if folding.computed and _missing_shapes(inferred, folding, shapes):
+        # NOTE: data propagation in ONNX inference covers Shape/Gather/Concat but not e.g. Div
+        # or Range; with the folded values written in as constants, a second pass sees them.
+        for name, shape in static_shapes(_refold_model(inferred, folding, label)).items():
+            shapes.setdefault(name, shape)
+    return _GraphBuilder(inferred, folding, shapes, label, keep_unsupported).build(path, batch)
+
+
+def _kept_nodes(model: onnx.ModelProto, folding: Folding) -> list[tuple[int, onnx.NodeProto]]:
+    return [(i, node) for i, node in enumerate(model.graph.node) if i not in folding.folded]
+
+
+def _missing_shapes(model: onnx.ModelProto, folding: Folding, shapes: dict[str, Shape]) -> bool:
+    return any(
+        name and name not in shapes
+        for _, node in _kept_nodes(model, folding)
+        for name in [*node.input, *node.output]
+    )
+
+
+def _refold_model(model: onnx.ModelProto, folding: Folding, label: str) -> onnx.ModelProto:
+    """The kept nodes alone, with folded values as initializers, re-run through shape inference.
+
+    Weights are declared by type only, so no weight data is copied.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    kept = [node for _, node in _kept_nodes(model, folding)]
+    initializers = {tensor.name: tensor for tensor in model.graph.initializer}
+    types = value_types(model)
+    refolded = onnx.ModelProto(ir_version=model.ir_version, opset_import=model.opset_import)
+    graph = refolded.graph
+    graph.name = model.graph.name
+    graph.node.extend(kept)
+    graph.input.extend(graph_inputs(model.graph))
+    graph.output.extend(model.graph.output)
+    consumed = sorted({name for node in kept for name in node.input if name} & folding.constants)
+    for name in consumed:
+        value = folding.value(name)
+        if value is not None:
+            graph.initializer.append(numpy_helper.from_array(value, name))
+        elif name in initializers:
+            tensor = initializers[name]
+            graph.input.append(helper.make_tensor_value_info(name, tensor.data_type, tensor.dims))
+        elif name in types:
+            graph.input.append(types[name])
+    return infer(refolded, label)
+
+
+def _plain(value: object) -> object:
+    """ONNX attribute values as plain Python: bytes -> str, lists -> tuples."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, list):
+        return tuple(_plain(item) for item in value)
+    return value
+
+
+def _decode_attributes(node: onnx.NodeProto) -> dict[str, object]:
+    """Scalar and list attributes (tensor and graph attributes are of no use to a cost rule)."""
+    from onnx import AttributeProto, helper
+
+    plain_types = {
+        AttributeProto.FLOAT,
+        AttributeProto.INT,
+        AttributeProto.STRING,
+        AttributeProto.FLOATS,
+        AttributeProto.INTS,
+        AttributeProto.STRINGS,
+    }
+    return {
+        attribute.name: _plain(helper.get_attribute_value(attribute))
+        for attribute in node.attribute
+        if attribute.type in plain_types
+    }
+
+
+def _parameter(value: np.ndarray) -> object:
+    """A folded parameter input as an attribute: a scalar or a flat tuple."""
+    if value.ndim == 0:
+        return value.item()
+    return tuple(value.reshape(-1).tolist())
+
+
+def unique_op_names(nodes: Iterable[tuple[int, onnx.NodeProto]]) -> dict[int, str]:
+    """Node index -> op name: the ONNX name, else `<op_type>_<index>`; made unique by suffixes.
+
+    Names the model gives are kept verbatim where they are unique, so they win over generated ones.
+    """
+    nodes = list(nodes)
+    taken: set[str] = set()
+    names: dict[int, str] = {}
+    for explicit_first in (True, False):
+        for index, node in nodes:
+            if bool(node.name) != explicit_first:
+                continue
+            base = node.name or f"{node.op_type}_{index}"
+            name, suffix = base, 1
+            while name in taken:
+                name, suffix = f"{base}_{suffix}", suffix + 1
+            taken.add(name)
+            names[index] = name
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class _NodeIO:
+    """A node's tensors as the Op lists them, and the shapes its rule sees."""
+
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    shapes: NodeShapes
+
+
+class _GraphBuilder:
+    """Turns the kept ONNX nodes into Ops and collects the tensors they touch."""
+
+    def __init__(
+        self,
+        model: onnx.ModelProto,
+        folding: Folding,
+        shapes: dict[str, Shape],
+        label: str,
+        keep_unsupported: bool,
+    ) -> None:
+        self.model = model
+        self.folding = folding
+        self.shapes = shapes
+        self.label = label
+        self.keep_unsupported = keep_unsupported
+        self.kept = _kept_nodes(model, folding)
+        self.outputs = [value.name for value in model.graph.output]
+        self.consumed = {name for _, node in self.kept for name in node.input if name}
+        self.consumed.update(self.outputs)
+        self.opset = next(
+            (o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), 1
+        )
+
+    def build(self, path: Path, batch: int | None) -> Graph:
+        names = unique_op_names(self.kept)
+        ops = tuple(self._op(node, names[index]) for index, node in self.kept)
+        inputs = tuple(value.name for value in graph_inputs(self.model.graph))
+        for name in self.outputs:
+            if name in self.folding.constants:
+                raise WorkloadError(
+                    f'{self.label}: output "{name}" is a constant folded at import; '
+                    "there is nothing to simulate"
+                )
+        tensors: dict[str, Tensor] = {}
+        for name in [*inputs, *(n for op in ops for n in (*op.inputs, *op.outputs)), *self.outputs]:
+            if name not in tensors:
+                tensors[name] = Tensor(name, self._shape(name, "tensor"), self._kind(name, inputs))
+        producer = f"{self.model.producer_name} {self.model.producer_version}".strip()
+        metadata = {"source": self.label, "producer": producer, "opset": str(self.opset)}
+        if batch is not None:
+            metadata["batch"] = str(batch)
+        return Graph(
+            name=self.model.graph.name or path.stem,
+            tensors=tensors,
+            ops=ops,
+            inputs=inputs,
+            outputs=tuple(self.outputs),
+            metadata=metadata,
+        )
+
+    def _kind(self, name: str, inputs: tuple[str, ...]) -> TensorKind:
+        if name in inputs:
+            return "input"
+        if name in self.outputs:
+            return "output"
+        if name in self.folding.constants:
+            return "weight"
+        return "activation"
+
+    def _shape(self, name: str, role: str, where: str | None = None) -> Shape:
+        shape = self.shapes.get(name)
+        if shape is None:
+            raise WorkloadError(
+                f'{where or self.label}: {role} "{name}" has no static shape after shape inference'
+            )
+        return shape
+
+    def _op(self, node: onnx.NodeProto, name: str) -> Op:
+        default_domain = node.domain in _DEFAULT_DOMAINS
+        op_type = node.op_type if default_domain else f"{node.domain}.{node.op_type}"
+        node_where = f'{self.label}: node "{name}"'
+        where = f"{node_where} ({op_type})"
+        rule = find_rule(node.op_type) if default_domain else None
+        if rule is None and node.op_type in _FOLD_ONLY and default_domain:
+            self._io(node, {}, where)  # raises: it did not fold because a shape is unknown
+        if rule is None:
+            if not self.keep_unsupported:
+                raise UnsupportedOpError(unsupported_message(node_where, op_type))
+            try:
+                io = self._io(node, {}, where)
+            except WorkloadError:
+                raise UnsupportedOpError(unsupported_message(node_where, op_type)) from None
+            attributes = {**io.shapes.attributes, UNSUPPORTED: True}
+            return Op(name, op_type, io.inputs, io.outputs, 0, 0, attributes)
+        io = self._io(node, rule.params, where)
+        shapes, cost = self._cost(rule, io.shapes, where)
+        return Op(
+            name,
+            op_type,
+            io.inputs,
+            io.outputs,
+            cost.macs,
+            cost.vector_ops,
+            dict(shapes.attributes),
+            cost.is_view,
+        )
+
+    def _io(self, node: onnx.NodeProto, parameters: Mapping[int, str], where: str) -> _NodeIO:
+        """Data inputs, written outputs and shapes; constant parameters move to attributes."""
+        attributes = _decode_attributes(node)
+        input_shapes: list[Shape | None] = []
+        inputs: list[str] = []
+        for position, tensor in enumerate(node.input):
+            if not tensor:
+                input_shapes.append(None)
+                continue
+            input_shapes.append(self._shape(tensor, "input", where))
+            parameter = parameters.get(position)
+            if parameter is not None and tensor in self.folding.constants:
+                value = self.folding.value(tensor)
+                if value is not None:
+                    attributes[parameter] = _parameter(value)
+                continue
+            inputs.append(tensor)
+        outputs = [
+            tensor
+            for position, tensor in enumerate(node.output)
+            if tensor and (position == 0 or tensor in self.consumed)
+        ]
+        output_shapes = tuple(self._shape(tensor, "output", where) for tensor in outputs)
+        shapes = NodeShapes(tuple(input_shapes), output_shapes, attributes, self.opset)
+        return _NodeIO(tuple(inputs), tuple(outputs), shapes)
+
+    @staticmethod
+    def _cost(rule: CostRule, shapes: NodeShapes, where: str) -> tuple[NodeShapes, OpCost]:
+        try:
+            resolved = rule.resolved(shapes)
+            return resolved, rule.cost(resolved)
+        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as error:
+            raise WorkloadError(f"{where}: cannot cost this node: {error}") from None

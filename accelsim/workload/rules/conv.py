@@ -1,0 +1,25 @@
+"""Convolution: plain, grouped and depthwise, in any number of spatial dimensions."""
+
+from __future__ import annotations
+
+import math
+
+from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
+from accelsim.workload.rules._window import resolve_window
+
+
+def _conv_attributes(shapes: NodeShapes) -> dict[str, object]:
+    """Window attributes from the weight's shape (Cout, Cin/group, k...), plus group."""
+    weight = shapes.input(1)
+    return {**resolve_window(shapes, weight[2:]), "group": shapes.integer("group", 1)}
+
+
+@cost_rule("Conv", resolve=_conv_attributes)
+def conv(shapes: NodeShapes) -> OpCost:
+    """MACs = N·Cout·Hout·Wout · (Cin/group) · kh·kw; the bias add rides in the accumulator.
+
+    The weight's shape is (Cout, Cin/group, kh, kw), so the product of its dims after the first is
+    the MACs per output element for plain (group 1), grouped and depthwise (group = Cin) alike.
+    """
+    weight = shapes.input(1)
+    return OpCost(macs=shapes.output_elements * math.prod(weight[1:]))

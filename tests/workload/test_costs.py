@@ -1,0 +1,126 @@
+"""The cost-rule registry and rules called alone (no ONNX), for cases the importer table skips."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from accelsim.errors import UnsupportedOpError
+from accelsim.workload.costs import (
+    NodeShapes,
+    OpCost,
+    cost_rule,
+    op_cost,
+    rule_for,
+    supported_op_types,
+)
+
+
+def test_supported_op_types_sorted_and_cover_the_brief() -> None:
+    required = {
+        "Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip", "Add", "Mul", "Sub",
+        "Div", "Sigmoid", "HardSigmoid", "HardSwish", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Squeeze", "Unsqueeze",
+        "Identity", "Dropout", "Transpose", "Concat", "Softmax", "LogSoftmax",
+    }  # fmt: skip
+    types = supported_op_types()
+    assert list(types) == sorted(types)
+    assert required <= set(types)
+
+
+def test_rule_for_miss_lists_every_supported_op() -> None:
+    expected = 'm.onnx: node "n" (ConvTranspose): op not supported; supported: ' + ", ".join(
+        sorted(supported_op_types())
+    )
+    with pytest.raises(UnsupportedOpError, match=f"^{re.escape(expected)}$"):
+        rule_for("ConvTranspose", where='m.onnx: node "n"')
+
+
+def test_registering_an_op_type_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="^cost rule for 'Relu' registered twice$"):
+        cost_rule("Relu")(lambda shapes: OpCost())
+
+
+def _conv(
+    x: tuple[int, ...], w: tuple[int, ...], y: tuple[int, ...], **attributes: object
+) -> NodeShapes:
+    return NodeShapes((x, w), (y,), attributes)
+
+
+def test_depthwise_conv_macs_per_output_are_the_kernel() -> None:
+    # depthwise 3x3 on 32 channels at 28x28: 28*28*32 outputs * (32/32)*3*3 = 225,792
+    cost = op_cost("Conv", _conv((1, 32, 28, 28), (32, 1, 3, 3), (1, 32, 28, 28), group=32))
+    assert cost == OpCost(macs=225_792)
+
+
+def test_grouped_conv_macs_divide_input_channels_by_group() -> None:
+    # 2 groups of 8 -> 8 channels each: out 1*16*4*4 = 256 outputs * (16/2)*3*3 = 72 -> 18,432
+    cost = op_cost("Conv", _conv((1, 16, 4, 4), (16, 8, 3, 3), (1, 16, 4, 4), group=2))
+    assert cost.macs == 18_432
+
+
+@pytest.mark.parametrize(
+    ("size", "auto_pad", "pads"),
+    [
+        # in 7, k 3, s 2: out ceil(7/2) = 4, total pad (4-1)*2 + 3 - 7 = 2 -> 1 each side
+        (7, "SAME_UPPER", (1, 1, 1, 1)),
+        # in 8, k 3, s 2: out 4, total (4-1)*2 + 3 - 8 = 1 -> the odd one at the end (upper)
+        (8, "SAME_UPPER", (0, 0, 1, 1)),
+        # ... or at the beginning (lower)
+        (8, "SAME_LOWER", (1, 1, 0, 0)),
+        (8, "VALID", (0, 0, 0, 0)),
+    ],
+)
+def test_conv_auto_pad_resolves_to_explicit_pads(size: int, auto_pad: str, pads: tuple) -> None:
+    shapes = _conv(
+        (1, 1, size, size), (1, 1, 3, 3), (1, 1, 4, 4), strides=(2, 2), auto_pad=auto_pad
+    )
+    resolved = rule_for("Conv", where="t").resolved(shapes)
+    assert resolved.attributes["pads"] == pads
+    assert resolved.attributes["auto_pad"] == "NOTSET"
+
+
+def test_conv_defaults_filled_for_the_planner() -> None:
+    resolved = rule_for("Conv", where="t").resolved(_conv((1, 3, 8, 8), (4, 3, 5, 5), (1, 4, 4, 4)))
+    assert dict(resolved.attributes) == {
+        "kernel_shape": (5, 5),  # from the weight's (Cout, Cin, kh, kw)
+        "strides": (1, 1),
+        "pads": (0, 0, 0, 0),
+        "dilations": (1, 1),
+        "auto_pad": "NOTSET",
+        "group": 1,
+    }
+
+
+def test_gemm_with_transposed_a_reduces_over_its_rows() -> None:
+    # A stored (K=16, M=3) with transA: out (3, 10) * K 16 = 480 MACs
+    shapes = NodeShapes(((16, 3), (16, 10)), ((3, 10),), {"transA": 1})
+    assert op_cost("Gemm", shapes).macs == 480
+
+
+def test_clip_with_one_bound_is_one_compare_per_element() -> None:
+    # opset 6 style: only a min attribute -> 1 compare * 24 elements
+    shapes = NodeShapes(((2, 3, 4),), ((2, 3, 4),), {"min": 0.0})
+    assert op_cost("Clip", shapes).vector_ops == 24
+
+
+@pytest.mark.parametrize(
+    ("opset", "attributes", "expected"),
+    [
+        # opset 13+, default axis -1: rows = 24 / 4 = 6 -> 5*24 + 6 = 126
+        (13, {}, 126),
+        # opset 11, default axis 1: coerced to (2, 12) -> 2 rows -> 5*24 + 2 = 122
+        (11, {}, 122),
+        # opset 11, axis 2: (6, 4) -> 6 rows -> 126
+        (11, {"axis": 2}, 126),
+    ],
+)
+def test_log_softmax_rows_follow_the_opset(opset: int, attributes: dict, expected: int) -> None:
+    shapes = NodeShapes(((2, 3, 4),), ((2, 3, 4),), attributes, opset)
+    assert op_cost("LogSoftmax", shapes).vector_ops == expected
+
+
+def test_views_cost_nothing() -> None:
+    shapes = NodeShapes(((2, 3, 4), (2,)), ((6, 4),), {"shape": (6, 4)})
+    assert op_cost("Reshape", shapes) == OpCost(macs=0, vector_ops=0, is_view=True)
