@@ -155,13 +155,14 @@ def _move(layer: int, ev: Evidence) -> str | None:
     trips = ev.table.rules.weight_trips
     rest = ours.move_bits - trips * ours.weight_bits
     implied = (printed.move_bits.value - rest) / trips
-    if implied > 0 and implied == int(implied):
-        shapes = " + ".join(str(s) for s in ours.filter_shapes) or "none"
-        return (
-            f"the paper moves {trips} x {implied:,.0f} coefficient bits; the layer's filter "
-            f"{shapes} counts {ours.weight_bits:,}"
-        )
-    return None
+    if implied <= 0 or implied != int(implied) or len(ours.filter_shapes) != 1:
+        return None
+    shape = ours.filter_shapes[0]
+    per_output = ours.weight_bits / shape[0]
+    text = f"the paper moves {trips} x {implied:,.0f} for the filter"
+    if implied % per_output == 0:
+        text += f", the size of a {(int(implied // per_output), *shape[1:])} filter"
+    return f"{text}; this layer's filter {shape} counts {ours.weight_bits:,}"
 
 
 def _move_time(layer: int, ev: Evidence) -> str | None:
@@ -169,8 +170,8 @@ def _move_time(layer: int, ev: Evidence) -> str | None:
     own_bits = printed.move_s.value * 8 * ev.table.bandwidth_bytes_per_s
     if agree_4sf(own_bits, printed.move_bits.value):
         return (
-            f"the paper's own data movement ({printed.move_bits.text} bits) over the bus; that "
-            "differs (Table 3)"
+            f"its own Table 3 data movement ({printed.move_bits.value:,.0f} bits) over the bus; "
+            "that cell differs"
         )
     return None
 

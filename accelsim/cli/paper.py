@@ -1,0 +1,116 @@
+"""`accelsim paper MODEL.onnx --hw MACHINE.yaml`: the seed paper's Tables 3/4 model, compared.
+
+Prints the paper's per-layer table as its method gives it for this model and machine;
+`--compare` sets every printed cell beside the paper's and says why those that differ do;
+`--json` prints the same as one JSON document; `--report DIR` writes the committed report
+(markdown + CSV) including the event simulation of the same network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from accelsim.cli._args import add_model_arguments
+from accelsim.errors import ConfigError
+
+
+def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
+    parser = subparsers.add_parser(
+        "paper",
+        help=summary,
+        description=summary
+        + " The model runs over the imported graph and the hardware file, so --set or a "
+        "different YAML changes the table.",
+    )
+    add_model_arguments(parser)
+    parser.add_argument("--hw", required=True, metavar="MACHINE.yaml", help="hardware file")
+    parser.add_argument(
+        "--rules",
+        default="paper",
+        metavar="NAME",
+        help="paper (its method, Table 1 shapes; default), as-printed (its stride-2 and reload "
+        "slips put back), corrected (weights in bits, loaded once)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help='override a hardware field, e.g. --set "sram.capacity=2 MiB" (repeatable)',
+    )
+    parser.add_argument(
+        "--compare", action="store_true", help="compare every printed cell with the paper's"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="write the report (README.md, cells.csv, model.csv, totals.csv) into DIR",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from accelsim.hardware import load_hardware, with_overrides
+    from accelsim.paper import PaperModel, compare, rules_named
+    from accelsim.workload import import_onnx
+
+    rules = rules_named(args.rules)
+    hw = load_hardware(args.hw)
+    if args.set:
+        hw = with_overrides(hw, _overrides(args.set))
+    graph = import_onnx(args.model, batch=args.batch)
+    if args.report:
+        from accelsim.paper.export import write_files
+        from accelsim.paper.report import build_report
+
+        command = _command(args)
+        write_files(args.report, build_report(graph, hw, command=command, rules=rules))
+    comparison = compare(graph, hw, rules=rules) if args.compare else None
+    table = comparison.table if comparison else PaperModel(rules).evaluate(graph, hw)
+    if args.json:
+        from accelsim.paper.export import comparison_to_dict, table_to_dict
+
+        document = table_to_dict(table)
+        if comparison:
+            document["comparison"] = comparison_to_dict(comparison)
+        json.dump(document, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    from rich.console import Console
+
+    from accelsim.paper.render import comparison_view, model_view
+
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    console.print(model_view(table))
+    if comparison:
+        console.print(comparison_view(comparison))
+    if args.report:
+        console.print(f"report written to {args.report}")
+    return 0
+
+
+def _overrides(pairs: list[str]) -> dict[str, object]:
+    """`FIELD=VALUE` strings to a mapping; values are read as YAML scalars ("false", "[]")."""
+    import yaml
+
+    overrides: dict[str, object] = {}
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        if not sep or not field.strip():
+            raise ConfigError(f"--set {pair!r}: expected FIELD=VALUE, e.g. sram.capacity=2MiB")
+        overrides[field.strip()] = yaml.safe_load(value)
+    return overrides
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that regenerates the report, as written in it."""
+    parts = ["accelsim paper", args.model, "--hw", args.hw]
+    if args.rules != "paper":
+        parts += ["--rules", args.rules]
+    parts += [f'--set "{pair}"' for pair in args.set]
+    if args.batch:
+        parts += ["--batch", str(args.batch)]
+    return " ".join([*parts, "--report", args.report])
