@@ -36,8 +36,6 @@ UNSUPPORTED = "accelsim.unsupported"
 """Attribute set to True on ops kept by `keep_unsupported=True` that have no cost rule."""
 
 _DEFAULT_DOMAINS = ("", "ai.onnx")
-_FOLD_ONLY = frozenset({"Shape", "Size", "Constant"})
-"""Ops that only ever fold; left in the graph they mean an input had no static shape."""
 
 
 def import_onnx(
@@ -253,8 +251,6 @@ class _GraphBuilder:
         node_where = f'{self.label}: node "{name}"'
         where = f"{node_where} ({op_type})"
         rule = find_rule(node.op_type) if default_domain else None
-        if rule is None and node.op_type in _FOLD_ONLY and default_domain:
-            self._io(node, {}, where)  # raises: it did not fold because a shape is unknown
         if rule is None:
             if not self.keep_unsupported:
                 raise UnsupportedOpError(unsupported_message(node_where, op_type))

@@ -160,6 +160,22 @@ def test_constant_output_is_refused(tmp_path: Path) -> None:
         import_onnx(path)
 
 
+def test_constant_folding_failure_names_the_node(tmp_path: Path) -> None:
+    # Gather index 7 of Shape(x) = [2, 3]: out of range when folded
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"], name="shape"),
+        helper.make_node("Gather", ["s", "idx"], ["n"], name="gather", axis=0),
+        helper.make_node("Reshape", ["x", "n"], ["y"], name="reshape"),
+    ]
+    model = make_model(nodes, {"x": [2, 3]}, {"idx": np.array([7], np.int64)}, ["s"])
+    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("y", 1, ["a"]))
+    path = save(model, tmp_path / "g.onnx")
+    with pytest.raises(
+        WorkloadError, match=f'^{re.escape(str(path))}: cannot fold the constant nodes "gather": '
+    ):
+        import_onnx(path)
+
+
 @pytest.mark.parametrize(
     ("location", "problem"),
     [

@@ -17,6 +17,7 @@ from tests.onnx_builders import (
     save,
     shape_arithmetic_flatten,
     single_conv,
+    single_op,
     symbolic_batch,
     unsupported_op,
     weights,
@@ -224,3 +225,30 @@ def test_importing_the_package_does_not_import_onnx() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_reduce_mean_axes_as_an_input_fold_like_the_attribute(tmp_path: Path) -> None:
+    # opset 18 moved ReduceMean's axes to an input; x (2, 3, 4, 5) mean over [-2, -1] = [2, 3]
+    model = single_op(
+        "ReduceMean",
+        ["x", "axes"],
+        activations={"x": [2, 3, 4, 5]},
+        initializers={"axes": np.array([-2, -1], np.int64)},
+        opset=18,
+    )
+    graph = import_onnx(save(model, tmp_path / "r.onnx"))
+    (op,) = graph.ops
+    assert op.inputs == ("x",)
+    assert op.attributes["axes"] == (2, 3)  # -2 % 4, -1 % 4
+    assert graph.tensors["y"].shape == (2, 3, 1, 1)
+    assert op.vector_ops == 120  # 6 outputs * (19 adds + 1 multiply)
+
+
+def test_squeeze_axes_as_an_attribute_in_opset_11(tmp_path: Path) -> None:
+    model = single_op(
+        "Squeeze", ["x"], activations={"x": [1, 3, 1, 4]}, attributes={"axes": [0, 2]}, opset=11
+    )
+    graph = import_onnx(save(model, tmp_path / "s.onnx"))
+    (op,) = graph.ops
+    assert (op.is_view, op.attributes["axes"]) == (True, (0, 2))
+    assert graph.tensors["y"].shape == (3, 4)
