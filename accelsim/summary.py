@@ -6,7 +6,7 @@ only the RunResult built here, so the table and `--json` cannot disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from accelsim.lowering import compute_cycles
@@ -109,10 +109,12 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
     by_layer: dict[int, list[Event]] = {}
     for event in trace.events:
         by_layer.setdefault(event.layer, []).append(event)
-    layers = tuple(
+    drafts = [
         _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace)
         for layer in program.layers
-    )
+    ]
+    peaks = trace.sram_peaks([(d.start, d.end) for d in drafts])
+    layers = tuple(replace(d, sram_in_use=peak) for d, peak in zip(drafts, peaks, strict=True))
     return RunResult(
         model=model,
         hardware=hw,
@@ -157,7 +159,7 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace) -
         compute_cycles=sum(e.end - e.start for e in computes),
         start=start,
         end=end,
-        sram_in_use=trace.sram_peak_between(start, end),
+        sram_in_use=0,  # filled in for all layers at once by `summarize`
         bound=_bound(computes, trace),
     )
 

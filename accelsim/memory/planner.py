@@ -57,6 +57,8 @@ class _Planner:
         self.program = program
         self.hw = hw
         self.overlap = overlap
+        self._bus_memo: dict[int, int] = {}
+        self._compute_memo: dict[tuple[Resource, int, int], int] = {}
         self.tasks: list[Task] = []
         self.ranges: list[_Range] = []
         self.allocator = Allocator(hw.sram.capacity, merge=self._merge)
@@ -101,16 +103,18 @@ class _Planner:
 
     def _run_whole(self, layer: Layer) -> None:
         working = self._working_set(layer)
-        if not self._place_all(layer, working):
-            # Fragmentation: the set fits in total but not in the holes. Start from an empty SRAM.
+        out_waits = self._place_all(layer, working, packed=False)
+        if out_waits is None:
+            # Fragmentation: the set fits in total but not in the holes. Empty SRAM and pack it.
             for name in list(self.resident):
                 self._evict(name)
-            placed = self._place_all(layer, working)
-            assert placed, "an empty SRAM must hold a working set no larger than its capacity"
+            out_waits = self._place_all(layer, working, packed=True)
+            assert out_waits is not None, "an empty SRAM holds a working set within its capacity"
         deps = {self.resident[n].ready for n in (*layer.reads, *layer.weights)}
-        waits = [self._out_waits.pop(n) for n in layer.writes if n in self._out_waits]
-        cycles = compute_cycles(layer.unit, layer.macs, layer.vector_ops, self.hw)
-        compute = self._task(layer.unit, "compute", layer.index, 0, "", 0, cycles, deps, *waits)
+        cycles = self._compute_cycles(layer.unit, layer.macs, layer.vector_ops)
+        compute = self._task(
+            layer.unit, "compute", layer.index, 0, "", 0, cycles, deps, *out_waits.values()
+        )
         for name in working:
             self.resident[name].users.add(compute)
         for name in layer.writes:
@@ -119,29 +123,41 @@ class _Planner:
             self.ranges[resident.allocation].first = compute
         self._after_compute(layer)
 
-    _out_waits: dict[str, WaitSet]
+    def _place_all(
+        self, layer: Layer, working: tuple[str, ...], *, packed: bool
+    ) -> dict[str, WaitSet] | None:
+        """Load inputs/weights and reserve outputs; None if contiguous space cannot be found.
 
-    def _place_all(self, layer: Layer, working: tuple[str, ...]) -> bool:
-        """Load inputs/weights and reserve outputs; False if contiguous space cannot be found."""
-        self._out_waits = {}
+        Returns what each output's range must wait for. `packed` carves every missing buffer
+        from one contiguous block (used on an empty SRAM, where that always succeeds).
+        """
+        missing = [name for name in working if name not in self.resident]
+        arena: tuple[int, WaitSet] | None = None
+        if packed:
+            arena = self._make_room(sum(self.program.nbytes(n) for n in missing), set())
+            if arena is None:
+                return None
+        out_waits: dict[str, WaitSet] = {}
         protect = set(working)
-        for name in working:
-            if name in self.resident:
-                continue
+        for name in missing:
             size = self.program.nbytes(name)
-            got = self._make_room(size, protect)
+            if arena is not None:
+                got: tuple[int, WaitSet] | None = arena
+                arena = (arena[0] + size, arena[1])
+            else:
+                got = self._make_room(size, protect)
             if got is None:
-                return False
+                return None
             offset, waits = got
             index = self._new_range(name, offset, size)
             if name in layer.writes:
                 self.resident[name] = _Resident(index, offset, size, -1, True)
-                self._out_waits[name] = waits
+                out_waits[name] = waits
             else:
                 load = self._transfer_in(name, size, layer.index, 0, waits)
                 self.ranges[index].first = load
                 self.resident[name] = _Resident(index, offset, size, load, False)
-        return True
+        return out_waits
 
     def _after_compute(self, layer: Layer) -> None:
         for name in layer.writes:
@@ -188,7 +204,7 @@ class _Planner:
             out_offset = offset + sum(size for _, size in tile.reads)
             out_index = self._new_range(f"{output}[tile {number}]", out_offset, tile.write[1])
             deps = {load for _, load in (*group_loads, *slices)} | tile_slots[slot]
-            cycles = compute_cycles(layer.unit, tile.macs, tile.vector_ops, self.hw)
+            cycles = self._compute_cycles(layer.unit, tile.macs, tile.vector_ops)
             last_compute = self._task(
                 layer.unit, "compute", layer.index, number, "", 0, cycles, deps
             )
@@ -314,7 +330,18 @@ class _Planner:
     # -- tasks ---------------------------------------------------------------------------------
 
     def _bus_cycles(self, nbytes: int) -> int:
-        return self.hw.transfer_cycles(nbytes)
+        """Bus cycles for `nbytes`, memoised: tiles repeat a handful of sizes thousands of times."""
+        cycles = self._bus_memo.get(nbytes)
+        if cycles is None:
+            cycles = self._bus_memo[nbytes] = self.hw.transfer_cycles(nbytes)
+        return cycles
+
+    def _compute_cycles(self, unit: Resource, macs: int, vector_ops: int) -> int:
+        key = (unit, macs, vector_ops)
+        cycles = self._compute_memo.get(key)
+        if cycles is None:
+            cycles = self._compute_memo[key] = compute_cycles(unit, macs, vector_ops, self.hw)
+        return cycles
 
     def _transfer_in(self, name: str, size: int, layer: int, tile: int, waits: WaitSet) -> int:
         """Read `name` (or a tile of it) from DDR; a reload if it had been evicted while live."""

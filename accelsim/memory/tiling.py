@@ -112,7 +112,9 @@ def _best_split(layer: Layer, program: Program, capacity: int, *, double: bool) 
     channels, rows = _dims(program.buffers[layer.writes[0]].shape)
     split_channels, split_rows = _can_split(layer)
     best: tuple[tuple[int, int], _Split] | None = None
-    for per_group in range(channels, 0, -1) if split_channels else (channels,):
+    # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
+    widths = sorted({-(-channels // g) for g in range(1, channels + 1)}, reverse=True)
+    for per_group in widths if split_channels else (channels,):
         per_band = _most_rows(layer, program, capacity, per_group, rows, split_rows, double)
         if per_band == 0:
             continue
@@ -169,10 +171,20 @@ def _tile_bytes(layer: Layer, program: Program, split: _Split, *, double: bool) 
 
 
 def _bus_bytes(layer: Layer, program: Program, split: _Split) -> int:
-    return sum(
-        sum(n for _, n in t.reads) + sum(n for _, n in t.weights) + t.write[1]
-        for t in _tiles(layer, program, split)
-    )
+    """Bytes the split moves: each group's weights once, every tile's slices and output.
+
+    All groups but the last are as wide as group 0, so two groups' bands give the total.
+    """
+    groups = -(-split.channels // split.per_group)
+    bands = -(-split.rows // split.per_band)
+
+    def group_bytes(group: int) -> int:
+        tiles = [_make_tile(layer, program, split, group, band) for band in range(bands)]
+        weights = sum(n for _, n in tiles[0].weights)
+        return weights + sum(sum(n for _, n in t.reads) + t.write[1] for t in tiles)
+
+    last = group_bytes(groups - 1)
+    return last if groups == 1 else (groups - 1) * group_bytes(0) + last
 
 
 def _tiles(layer: Layer, program: Program, split: _Split) -> tuple[Tile, ...]:

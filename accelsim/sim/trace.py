@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 
@@ -44,19 +45,13 @@ class Trace:
     def sram_peak(self) -> int:
         return max((used for _, used in self.sram), default=0)
 
-    def sram_at(self, cycle: int) -> int:
-        """Bytes in use during cycle `cycle` (after every change at or before it)."""
-        used = 0
-        for time, value in self.sram:
-            if time > cycle:
-                break
-            used = value
-        return used
-
-    def sram_peak_between(self, start: int, end: int) -> int:
-        """Largest occupancy at any cycle of [start, end]."""
-        peak = self.sram_at(start)
-        for time, value in self.sram:
-            if start < time <= end:
-                peak = max(peak, value)
-        return peak
+    def sram_peaks(self, windows: list[tuple[int, int]]) -> list[int]:
+        """Largest occupancy during each [start, end] window (one pass of bisects)."""
+        times = [time for time, _ in self.sram]
+        values = [used for _, used in self.sram]
+        peaks = []
+        for start, end in windows:
+            first = max(0, bisect_right(times, start) - 1)  # the value in force at `start`
+            last = bisect_right(times, end)
+            peaks.append(max(values[first:last], default=0))
+        return peaks

@@ -129,3 +129,18 @@ def test_roomier_sram_spills_no_more_on_residual_graph(sram):
     graph = g.build(d)
     # 300 B: a spilled + reloaded (x 100 + w 100 + d 100 + 200) = 500 B; >= 400 B: 300 B.
     assert _moved(graph, sram) == (500 if sram == 300 else 300)
+
+
+@SETTINGS
+@given(chains(), machines, st.booleans())
+def test_simpy_trace_equals_the_max_plus_recurrence(graph, hw, overlap):
+    """Independent route: each unit runs its tasks in plan order, a task starting when its unit is
+    free and its dependencies have ended; that closed recurrence must reproduce SimPy's times."""
+    result = _simulate(graph, hw, overlap=overlap)
+    free = {"bus": 0, "matrix": 0, "vector": 0}
+    end: list[int] = []
+    for task, event in zip(result.plan.tasks, result.trace.events, strict=True):
+        start = max([free[task.resource], *(end[d] for d in task.deps)])
+        end.append(start + task.cycles)
+        free[task.resource] = end[-1]
+        assert (event.start, event.end) == (start, end[-1])
