@@ -60,8 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal bug: keep the user's terminal readable
         if args.debug:
             raise
-        print(
-            f"accelsim: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
-            file=sys.stderr,
-        )
+        hint = "rerun with --debug for a traceback"
+        print(f"accelsim: internal error: {type(exc).__name__}: {exc} ({hint})", file=sys.stderr)
         return 1

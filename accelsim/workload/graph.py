@@ -17,7 +17,7 @@ TensorKind = Literal["input", "weight", "activation", "output"]
 
 @dataclass(frozen=True, slots=True)
 class Tensor:
-    """A named tensor: graph input, weight (initializer), intermediate activation or graph output."""
+    """A named tensor: graph input, weight (initializer), intermediate activation or output."""
 
     name: str
     shape: tuple[int, ...]
