@@ -9,8 +9,11 @@ the per-layer increments a running total carries. A cell no test explains says s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from accelsim.paper._format import hwc, listed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,7 +72,7 @@ def _in(layer: int, ev: Evidence) -> str | None:
         return (
             f"layer {layer - 1} has stride {before.stride} and the paper counts its output at "
             f"its input resolution ({paper:,.0f} bits); Table 1 gives this input as "
-            f"{_hwc(before.out_shape)} = {ours.in_bits:,} bits"
+            f"{hwc(before.out_shape)} = {ours.in_bits:,} bits"
         )
     repeats = paper == ev.paper(layer - 1).out_bits.value
     if repeats and ours.in_bits == before.out_bits:
@@ -82,16 +85,16 @@ def _out(layer: int, ev: Evidence) -> str | None:
     if ours.stride > 1 and _slip_explains("out_bits", layer, ev):
         return (
             f"stride-{ours.stride} layer counted at its input resolution ({paper:,.0f} bits); "
-            f"its output is {_hwc(ours.out_shape)} = {ours.out_bits:,} bits"
+            f"its output is {hwc(ours.out_shape)} = {ours.out_bits:,} bits"
         )
-    bits_each = ours.out_bits // _elements(ours.out_shape)
-    pixels = _elements(ours.out_shape[2:])
+    bits_each = ours.out_bits // math.prod(ours.out_shape)
+    pixels = math.prod(ours.out_shape[2:])
     channels = paper / bits_each / pixels
     if len(ours.out_shape) == 4 and channels == int(channels):
-        printed = _hwc((*ours.out_shape[:1], int(channels), *ours.out_shape[2:]))
+        printed = hwc((*ours.out_shape[:1], int(channels), *ours.out_shape[2:]))
         return (
             f"the paper's {paper:,.0f} bits are {printed}, but the layer has "
-            f"{ours.out_shape[1]} output channels: {_hwc(ours.out_shape)} = {ours.out_bits:,} bits"
+            f"{ours.out_shape[1]} output channels: {hwc(ours.out_shape)} = {ours.out_bits:,} bits"
         )
     return None
 
@@ -114,8 +117,8 @@ def _internal(layer: int, ev: Evidence) -> str | None:
                 f"<= {ev.table.capacity_bits:,} bits)"
             )
         return (
-            f"the model overflows at layer(s) {_listed(our_spills) or 'none'}, "
-            f"the paper at {_listed(paper_spills) or 'none'}"
+            f"the model overflows at layer(s) {listed(our_spills) or 'none'}, "
+            f"the paper at {listed(paper_spills) or 'none'}"
         )
     start = paper_spills[-1] + 1 if paper_spills else 1
     deltas = []
@@ -182,8 +185,8 @@ def _compute(layer: int, ev: Evidence) -> str | None:
     if ours.stride > 1 and _slip_explains("compute_s", layer, ev):
         return (
             f"stride-{ours.stride} layer costed at its input resolution "
-            f"(2 x {ev.slipped.row(layer).macs:,} MACs); at its {_hw(ours.out_shape)} output it "
-            f"does {ours.macs:,} MACs"
+            f"(2 x {ev.slipped.row(layer).macs:,} MACs); at its "
+            f"{'x'.join(map(str, ours.out_shape[2:]))} output it does {ours.macs:,} MACs"
         )
     if ours.vector_ops and agree_4sf(2 * ours.macs / peak, paper):
         return (
@@ -216,33 +219,11 @@ def _total(ev: Evidence) -> str:
     doubled = [r.layer for r in rows if agree_4sf(r.perf_s.value, excess)]
     paper = f"the printed total is the {len(rows)} rows' sum {summed:.9g} s"
     if doubled:
-        paper += f" plus layer {_listed(doubled)}'s row again ({excess:.6g} s)"
+        paper += f" plus layer {listed(doubled)}'s row again ({excess:.6g} s)"
     head = ev.table.rows[len(rows) :]
     head_s = sum(r.perf_s for r in head)
     ours = f"the model's total adds {len(head)} head row(s) the paper leaves out ({head_s:.6g} s)"
     return f"{paper}; {ours} and the row differences above"
-
-
-def _hwc(shape: tuple[int, ...]) -> str:
-    """A feature map as Table 1 writes it: H x W x C (NCHW in), else the shape as is."""
-    if len(shape) == 4:
-        return f"{shape[2]}x{shape[3]}x{shape[1]}"
-    return "x".join(str(d) for d in shape)
-
-
-def _hw(shape: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in shape[2:])
-
-
-def _listed(numbers: list[int]) -> str:
-    return ", ".join(str(n) for n in numbers)
-
-
-def _elements(shape: tuple[int, ...]) -> int:
-    total = 1
-    for dim in shape:
-        total *= dim
-    return total
 
 
 _REASONS: dict[str, Callable[[int, Evidence], str | None]] = {

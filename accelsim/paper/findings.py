@@ -6,24 +6,18 @@ numbers to set side by side. Statements about the paper's text (what it claims) 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
+from accelsim.paper._format import bits as b
+from accelsim.paper._format import hwc, listed
+from accelsim.paper._format import seconds as s
 from accelsim.paper.diagnose import agree_4sf
 
 if TYPE_CHECKING:
     from accelsim.paper.evaluations import Evaluations
     from accelsim.paper.model import PaperRow, PaperTable
     from accelsim.paper.published import Published
-
-
-def b(value: float) -> str:
-    """A bit or byte count with thousands separators."""
-    return f"{value:,.0f}"
-
-
-def s(value: float) -> str:
-    """Seconds to 6 significant digits."""
-    return f"{value:.6g} s"
 
 
 def _body(table: PaperTable, published: Published) -> tuple[PaperRow, ...]:
@@ -42,10 +36,10 @@ def rules_section(ev: Evaluations) -> list[str]:
     spill_w = int(spill.internal_bits.value - before.internal_bits.value - spill.out_bits.value)
     after_w = int(after.move_bits.value / 2)
     row1 = ours.row(1)
-    act_bits = row1.in_bits // _elements(ev.graph.tensor(ev.graph.inputs[0]).shape)
+    act_bits = row1.in_bits // math.prod(ev.graph.tensor(ev.graph.inputs[0]).shape)
     return [
         f"1. **Feature maps** are counted at {act_bits} bits per element: layer 1's input "
-        f"{_hwc(ev.graph.tensor(ev.graph.inputs[0]).shape)} is {b(first.in_bits.value)} bits.",
+        f"{hwc(ev.graph.tensor(ev.graph.inputs[0]).shape)} is {b(first.in_bits.value)} bits.",
         "2. **Internal memory used is a running total that is never freed**: layer 1 adds its "
         "input, output and filter, each later layer its output and filter: layer 2 = "
         f"{b(first.internal_bits.value)} + {b(second.out_bits.value)} + "
@@ -132,7 +126,7 @@ def text_findings(ev: Evaluations) -> list[str]:
     )
     excess = pub.total_s.value - rows_sum
     doubled = [r.layer for r in pub.rows if agree_4sf(r.perf_s.value, excess)]
-    act_bits = ours.row(1).in_bits // _elements(ev.graph.tensor(ev.graph.inputs[0]).shape)
+    act_bits = ours.row(1).in_bits // math.prod(ev.graph.tensor(ev.graph.inputs[0]).shape)
     row6 = ours.row(6)
     after = pub.row(spill.layer + 1)
     return [
@@ -140,11 +134,11 @@ def text_findings(ev: Evaluations) -> list[str]:
         f"Table 1's shapes the running total never exceeds {b(peak)} bits "
         f"({b(peak / 8)} B) over the {len(body)} layers, under the "
         f"{b(ours.capacity_bits / 8)} B memory: nothing spills (rules `{ours.rules.name}`). "
-        f"Counting layers {_listed(strided)} at their input size again (rules `as-printed`) "
+        f"Counting layers {listed(strided)} at their input size again (rules `as-printed`) "
         "brings the "
-        f"overflow back at layer(s) {_listed(printed.spills)}, moving {b(slipped_move)} bits "
+        f"overflow back at layer(s) {listed(printed.spills)}, moving {b(slipped_move)} bits "
         f"against the paper's {spill.move_bits.text}; the gap is the running total the paper "
-        f"inflates at layers {_listed(inflated)} (Table 3 reasons).",
+        f"inflates at layers {listed(inflated)} (Table 3 reasons).",
         f'2. The text says the memory limit is exceeded "after the 26th layer"; Table 3 marks '
         f"layer {spill.layer}.",
         f'3. The text says layer 26 takes "considerably more" time than any other "because of '
@@ -155,10 +149,10 @@ def text_findings(ev: Evaluations) -> list[str]:
         " coefficients).",
         f"4. The printed total {pub.total_s.text} s is not the sum of the rows "
         f"({rows_sum:.9g} s): the excess {excess:.6g} s is the row of layer(s) "
-        f"{_listed(doubled) or 'none'} counted twice, to the printed digits.",
+        f"{listed(doubled) or 'none'} counted twice, to the printed digits.",
         "5. Units: filter coefficients are counted in bytes inside bit columns (rule 3). With "
         f"the coefficients in bits and loaded once (rules `corrected`) the same memory overflows "
-        f"at layer(s) {_listed(corrected.spills) or 'none'} and the total is "
+        f"at layer(s) {listed(corrected.spills) or 'none'} and the total is "
         f"{s(corrected.total_s)}.",
         '6. Filter coefficients are "moved from internal to external and then vice versa": '
         "weights are read-only and already in external memory, so one trip in is enough; the "
@@ -182,8 +176,8 @@ def text_findings(ev: Evaluations) -> list[str]:
         f'nonlinearity"); Table 1 has {conv_rows} convolutions plus the FC layer, and Tables 3 '
         f"and 4 have {len(pub.rows)} rows (the convolutions only).",
         f"12. Table 3's layer 6, a depthwise (channel-preserving) convolution, turns "
-        f"{pub.row(6).in_bits.text} bits ({_as_hwc(pub.row(6).in_bits.value, row6, act_bits)}) "
-        f"into {pub.row(6).out_bits.text} ({_as_hwc(pub.row(6).out_bits.value, row6, act_bits)}):"
+        f"{pub.row(6).in_bits.text} bits ({_ashwc(pub.row(6).in_bits.value, row6, act_bits)}) "
+        f"into {pub.row(6).out_bits.text} ({_ashwc(pub.row(6).out_bits.value, row6, act_bits)}):"
         " impossible within the table itself; it inherits layer 5's output.",
         "13. Table 4's caption repeats Table 3's (\"I/O feature map size and location with "
         'internal memory used and data movement size each layer").',
@@ -201,18 +195,10 @@ def _shapes(row: PaperRow) -> str:
     return " + ".join(str(shape) for shape in row.filter_shapes) or "none"
 
 
-def _as_hwc(bits: float, row: PaperRow, act_bits: int) -> str:
+def _ashwc(bits: float, row: PaperRow, act_bits: int) -> str:
     """`bits` read as a feature map of `row`'s resolution: H x W x (channels it implies)."""
     height, width = row.out_shape[2], row.out_shape[3]
     return f"{height}x{width}x{bits / act_bits / (height * width):g}"
-
-
-def _hwc(shape: tuple[int, ...]) -> str:
-    return f"{shape[2]}x{shape[3]}x{shape[1]}" if len(shape) == 4 else "x".join(map(str, shape))
-
-
-def _listed(numbers: tuple[int, ...] | list[int]) -> str:
-    return ", ".join(str(n) for n in numbers)
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -224,10 +210,3 @@ def _ranges(numbers: list[int]) -> str:
         else:
             spans.append([n, n])
     return ", ".join(f"{a}-{z}" if a != z else f"{a}" for a, z in spans)
-
-
-def _elements(shape: tuple[int, ...]) -> int:
-    total = 1
-    for dim in shape:
-        total *= dim
-    return total

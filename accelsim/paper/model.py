@@ -11,6 +11,7 @@ and the machine: change `sram.capacity` or `bus.bandwidth` and the table changes
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,7 +150,7 @@ class _RowShapes:
         """Bits of an activation: as counted when it was written, else from its shape."""
         if name in self.counted:
             return self.counted[name]
-        return _elements(self.program.buffers[name].shape) * self.hw.dtypes.activations
+        return math.prod(self.program.buffers[name].shape) * self.hw.dtypes.activations
 
     def filters(self, group: list[Layer]) -> tuple[tuple[int, ...], ...]:
         """Shapes of the group's filter coefficients: weights of rank >= 2 (not biases, BN)."""
@@ -158,7 +159,7 @@ class _RowShapes:
 
     def filter_bits(self, filters: tuple[tuple[int, ...], ...]) -> int:
         """Size of `filters` as the rules count it: in bytes (the paper) or in bits."""
-        bits = sum(_elements(shape) for shape in filters) * self.hw.dtypes.weights
+        bits = sum(math.prod(shape) for shape in filters) * self.hw.dtypes.weights
         return -(-bits // 8) if self.rules.weights_in_bytes else bits
 
     def resolution_factor(self, layer: Layer) -> tuple[int, int]:
@@ -168,13 +169,13 @@ class _RowShapes:
             return 1, 1
         source = self.program.buffers[layer.reads[0]].shape
         result = self.program.buffers[layer.writes[0]].shape
-        return _elements(source[2:]), _elements(result[2:])
+        return math.prod(source[2:]), math.prod(result[2:])
 
     def record_output(self, group: list[Layer], factor: tuple[int, int]) -> int:
         """Bits of the group's output(s), scaled by the stride slip; remembered for readers."""
         total = 0
         for name in group[-1].writes:
-            bits = _elements(self.program.buffers[name].shape) * self.hw.dtypes.activations
+            bits = math.prod(self.program.buffers[name].shape) * self.hw.dtypes.activations
             bits = bits * factor[0] // factor[1]
             self.counted[name] = bits
             total += bits
@@ -254,10 +255,3 @@ def _account(
 def _bus_rate(hw: Hardware) -> float:
     """Bytes/s a transfer runs at: the slower of bus and DDR (the paper's model has no latency)."""
     return min(hw.bus.bandwidth, hw.ddr.bandwidth)
-
-
-def _elements(shape: tuple[int, ...]) -> int:
-    total = 1
-    for dim in shape:
-        total *= dim
-    return total

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from accelsim.paper._format import seconds as s
 from accelsim.paper.compare import COLUMNS, TOTAL, Cell
 from accelsim.paper.evaluations import evaluate_all
 from accelsim.paper.export import cells_csv, number, rows_csv
-from accelsim.paper.findings import layer_errors, rules_section, s, text_findings
+from accelsim.paper.findings import layer_errors, rules_section, text_findings
 from accelsim.paper.rules import PAPER, PaperRules
 from accelsim.paper.simulation import simulation_section, totals_rows
 

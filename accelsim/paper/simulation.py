@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accelsim.paper.findings import b, s
+from accelsim.paper._format import bits as b
+from accelsim.paper._format import seconds as s
 
 if TYPE_CHECKING:
     from accelsim.paper.evaluations import Evaluations, Machine
