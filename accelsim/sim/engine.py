@@ -35,24 +35,24 @@ def simulate(plan: Plan, *, clock_hz: float) -> Trace:
     env.run()
     unfinished = [t.id for t in plan.tasks if not clock.finished[t.id]]
     assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
-    end = clock.end
+    ready, start, end = clock.ready, clock.start, clock.end
     events = tuple(
         Event(
-            task=t.id,
-            resource=t.resource,
-            kind=t.kind,
-            layer=t.layer,
-            tile=t.tile,
-            buffer=t.buffer,
-            nbytes=t.nbytes,
-            ready=clock.ready[t.id],
-            start=clock.start[t.id],
-            end=end[t.id],
-            waited_on=max(t.deps, key=end.__getitem__) if t.deps else -1,
+            t.id, t.resource, t.kind, t.layer, t.tile, t.buffer, t.nbytes,
+            ready[t.id], start[t.id], end[t.id], _last_to_end(t.deps, end),
         )
         for t in plan.tasks
-    )
-    return Trace(events=events, sram=_occupancy(plan, clock.start, end), clock_hz=clock_hz)
+    )  # fmt: skip
+    return Trace(events=events, sram=_occupancy(plan, start, end), clock_hz=clock_hz)
+
+
+def _last_to_end(deps: tuple[int, ...], end: list[int]) -> int:
+    """The dependency that ended last (the one the task really waited for), -1 if none."""
+    if not deps:
+        return -1
+    if len(deps) == 1:
+        return deps[0]
+    return max(deps, key=end.__getitem__)
 
 
 class _Clock:
@@ -120,11 +120,17 @@ def _occupancy(plan: Plan, start: list[int], end: list[int]) -> tuple[tuple[int,
     """SRAM bytes in use as (cycle, bytes) change points; frees at a cycle apply before takes."""
     last = max(end, default=0)
     changes: list[tuple[int, int, int]] = []
+    append = changes.append
     for allocation in plan.allocations:
-        taken = start[allocation.first]
-        freed = max((end[t] for t in allocation.release), default=last)
-        changes.append((taken, 1, allocation.size))
-        changes.append((freed, 0, -allocation.size))
+        release = allocation.release
+        if not release:
+            freed = last
+        elif len(release) == 2:
+            freed = max(end[release[0]], end[release[1]])
+        else:
+            freed = max(end[t] for t in release)
+        append((start[allocation.first], 1, allocation.size))
+        append((freed, 0, -allocation.size))
     changes.sort()
     steps: list[tuple[int, int]] = [(0, 0)]
     used = 0
