@@ -59,8 +59,8 @@ def evaluate_all(graph: Graph, hw: Hardware, *, rules: PaperRules) -> Evaluation
         rules=rules,
         comparison=comparison,
         as_printed=as_printed,
-        fused=_machine(graph, hw, "as given", rules),
-        unfused=_machine(graph, unfused_hw, "BN and ReLU on the vector unit", rules),
+        fused=_machine(graph, hw, hw.name, rules),
+        unfused=_machine(graph, unfused_hw, f"{hw.name}, BN and ReLU on the vector unit", rules),
     )
 
 

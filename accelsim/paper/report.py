@@ -6,8 +6,11 @@ atomically and a test can check that the committed report is what the code produ
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import TYPE_CHECKING
 
+from accelsim.paper._format import listed
 from accelsim.paper._format import seconds as s
 from accelsim.paper.compare import COLUMNS, TOTAL, Cell
 from accelsim.paper.evaluations import evaluate_all
@@ -15,6 +18,7 @@ from accelsim.paper.export import cells_csv, number, rows_csv
 from accelsim.paper.findings import layer_errors, rules_section, text_findings
 from accelsim.paper.rules import PAPER, PaperRules
 from accelsim.paper.simulation import simulation_section, totals_rows
+from accelsim.units import format_rate
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -51,9 +55,10 @@ def _markdown(ev: Evaluations, command: str) -> str:
         "beside the model), `model.csv` (the model's rows, head included), `totals.csv`.",
         "",
         f"Workload `{table.model}` ({len(ev.graph.ops)} ONNX ops) on `{hw.name}`: bus "
-        f"{hw.bus.bandwidth:.4g} B/s, internal memory {hw.sram.capacity:,} B "
-        f"({table.capacity_bits:,} bits), matrix engine {hw.matrix_engine.peak:.4g} FLOP/s, "
-        f"vector unit {hw.vector_unit.peak:.4g} ops/s, int{hw.dtypes.weights} weights, "
+        f"{format_rate(hw.bus.bandwidth)}, internal memory {hw.sram.capacity:,} B "
+        f"({table.capacity_bits:,} bits), matrix engine "
+        f"{format_rate(hw.matrix_engine.peak, 'FLOPS')}, vector unit "
+        f"{format_rate(hw.vector_unit.peak, 'ops/s')}, int{hw.dtypes.weights} weights, "
         f"int{hw.dtypes.activations} activations; BatchNormalization {bn}, {fused} fused.",
         "",
         "## Summary",
@@ -111,10 +116,13 @@ def _overflow_line(ev: Evaluations) -> str:
     spill = next(r.layer for r in ev.comparison.published.rows if r.spilled)
     ours = ev.comparison.table.spills
     printed = ev.as_printed.table.spills
+
+    def where(spills: tuple[int, ...]) -> str:
+        return f"overflows at layer(s) {listed(spills)}" if spills else "does not overflow"
+
     return (
         f"The paper overflows its internal memory at layer {spill}. Its method on Table 1's "
-        f"shapes overflows at layer(s) {', '.join(map(str, ours)) or 'none'}; with its stride-2 "
-        f"slip put back, at layer(s) {', '.join(map(str, printed)) or 'none'} (see "
+        f"shapes {where(ours)}; with its stride-2 slip put back it {where(printed)} (see "
         "inconsistency 1)."
     )
 
@@ -158,7 +166,9 @@ def _reason_row(cell: Cell) -> str:
 
 
 def _totals_csv(ev: Evaluations) -> str:
-    lines = ["method,machine,latency_s,note"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("method", "machine", "latency_s", "note"))
     for method, machine, latency, note in totals_rows(ev):
-        lines.append(f'"{method}","{machine}",{latency:.9g},"{note}"')
-    return "\n".join(lines) + "\n"
+        writer.writerow((method, machine, f"{latency:.9g}", note))
+    return out.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from accelsim.paper._format import bits as b
+from accelsim.paper._format import listed
 from accelsim.paper._format import seconds as s
 
 if TYPE_CHECKING:
@@ -34,13 +35,14 @@ def totals_rows(ev: Evaluations) -> list[tuple[str, str, float, str]]:
     """(method, machine, latency s, note) for every run, paper's printed total first."""
     pub = ev.comparison.published
     rows: list[tuple[str, str, float, str]] = [
-        ("paper, printed total", "paper", pub.total_s.value, "Table 4"),
+        ("paper, printed total", "the paper's", pub.total_s.value, "Table 4"),
     ]
     for machine in (ev.fused, ev.unfused):
         for name, table in machine.tables.items():
-            spills = ", ".join(str(i) for i in table.spills) or "none"
-            rows.append((f"paper method, rules {name}", machine.label, table.total_s,
-                         f"overflow at layer(s) {spills}"))  # fmt: skip
+            spills = (
+                f"overflow at layer(s) {listed(table.spills)}" if table.spills else "no overflow"
+            )
+            rows.append((f"paper method, rules {name}", machine.label, table.total_s, spills))
         for result, how in ((machine.serial, "no overlap"), (machine.overlapped, "overlap")):
             note = (
                 f"{b(_bus_bytes(result))} B over the bus, spilled {b(_spilled(result))} B, "
@@ -60,7 +62,7 @@ def simulation_section(ev: Evaluations) -> list[str]:
         lines.append(f"| {method} | {machine} | {s(latency)} | {note} |")
     lines += [
         "",
-        "Where the difference comes from (each figure is a difference of two runs above):",
+        "Where the difference comes from (each figure is from the runs above):",
         "",
     ]
     lines += _differences(ev)
@@ -99,7 +101,7 @@ def _differences(ev: Evaluations) -> list[str]:
         f"plus compute; prefetching weights during compute brings it to {s(sim.latency_s)} "
         f"({s(serial.latency_s - sim.latency_s)} saved), {sim.gap:+.2%} above the floor "
         f"({sim.floor.bound}-bound, {s(sim.floor.cycles / sim.hardware.clock)}).",
-        f"- **BN and ReLU on the 10 GFLOPS vector unit** ({unfused.label}): "
+        "- **BN and ReLU on the 10 GFLOPS vector unit**: "
         f"{s(_busy_s(unfused.overlapped, 'vector'))} of vector work. The paper's method adds it "
         f"to every row: {s(unfused.tables[ev.rules.name].total_s)} instead of "
         f"{s(paper_table.total_s)}. The simulation hides most of it under the bus with overlap "
