@@ -58,6 +58,10 @@ def handle(args: argparse.Namespace) -> int:
     from accelsim.workload import import_onnx
 
     rules = rules_named(args.rules)
+    if args.report:
+        from accelsim.paper.export import report_folder
+
+        report_folder(args.report)  # fail before the work, not after it
     hw = load_hardware(args.hw)
     if args.set:
         hw = with_overrides(hw, _overrides(args.set))

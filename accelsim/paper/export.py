@@ -120,8 +120,8 @@ def cells_csv(comparison: Comparison) -> str:
     return out.getvalue()
 
 
-def write_files(folder: str | Path, files: Mapping[str, str]) -> None:
-    """Write each `name: text` into `folder`, each via a temporary file and a rename.
+def report_folder(folder: str | Path) -> Path:
+    """`folder` as a Path, checked before any work is done.
 
     Raises:
         AccelsimError: `folder` is missing or not a folder.
@@ -129,6 +129,16 @@ def write_files(folder: str | Path, files: Mapping[str, str]) -> None:
     target = Path(folder)
     if not target.is_dir():
         raise AccelsimError(f"{target}: report folder does not exist; create it first")
+    return target
+
+
+def write_files(folder: str | Path, files: Mapping[str, str]) -> None:
+    """Write each `name: text` into `folder`, each via a temporary file and a rename.
+
+    Raises:
+        AccelsimError: `folder` is missing or not a folder.
+    """
+    target = report_folder(folder)
     for name, text in files.items():
         handle, temporary = tempfile.mkstemp(dir=target, prefix=f".{name}.", suffix=".tmp")
         try:
