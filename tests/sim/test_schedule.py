@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from accelsim.api import simulate_graph
+from accelsim.errors import PlanError
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -121,3 +124,17 @@ def test_layer_that_needs_tiling_is_split_into_double_buffered_row_bands():
     # The bus never idles: 9 + 176 + 64 = 249 bytes = 249 cycles, and the last store ends it.
     assert result.latency_cycles == 249
     assert result.trace.sram_peak <= 100
+
+
+def test_layer_whose_smallest_tile_does_not_fit_is_a_clear_error():
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    graph = g.build(g.conv("conv", x, 4, 3, pad=1))  # W 4x2x3x3 = 72 B
+    # Smallest tile: one output channel, one output row. Its worst (middle) band reads input rows
+    # [0, 3): 3 rows x 4 px x 2 channels = 24 B, writes 1 x 4 = 4 B, and needs that channel's
+    # weights 72 / 4 = 18 B: 46 B in all, one byte more than this SRAM.
+    with pytest.raises(
+        PlanError, match=r'^layer "conv" needs 46 bytes of SRAM even at its smallest'
+    ):
+        simulate_graph(graph, toy_machine(sram=45), name="t")
+    assert simulate_graph(graph, toy_machine(sram=46), name="t").plan.tiles == (16,)
