@@ -1,4 +1,5 @@
-"""`accelsim run MODEL.onnx --hw MACHINE.yaml`: simulate and report (table, --json, --trace)."""
+"""`accelsim run MODEL.onnx --hw MACHINE.yaml`: simulate and report (table, --json, --trace,
+--timeline with --from/--to, --svg)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,45 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
         "--trace", metavar="FILE.json", help="write every event as a Chrome trace (Perfetto)"
     )
     parser.add_argument("--cycles", action="store_true", help="show times in cycles instead of µs")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="after the tables, draw a Gantt chart: bus, matrix engine, vector unit, SRAM in use",
+    )
+    parser.add_argument(
+        "--from",
+        dest="start",
+        metavar="WHEN",
+        help='timeline start: a layer name (from its first transfer) or a time: µs ("120"; '
+        'cycles with --cycles) or with a unit ("0.1 ms")',
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        metavar="WHEN",
+        help="timeline end: a layer name (to its last event) or a time",
+    )
+    parser.add_argument(
+        "--svg",
+        metavar="FILE.svg",
+        help=f"write the timeline as an SVG ({SVG_COLUMNS} columns, rich's export) to FILE.svg",
+    )
     parser.set_defaults(handler=handle)
+
+
+SVG_COLUMNS = 100
 
 
 def handle(args: argparse.Namespace) -> int:
     from accelsim.api import run
+    from accelsim.errors import AccelsimError
 
+    if (args.start or args.end) and not (args.timeline or args.svg):
+        raise AccelsimError("--from/--to zoom the timeline; add --timeline or --svg")
+    if args.json and args.timeline:
+        raise AccelsimError(
+            "--timeline draws in the terminal; drop it or --json (--svg works with both)"
+        )
     result = run(
         args.model, args.hw, policy=args.policy, overlap=not args.no_overlap, batch=args.batch
     )
@@ -45,6 +79,18 @@ def handle(args: argparse.Namespace) -> int:
         from accelsim.report.export import chrome_trace, write_json
 
         write_json(args.trace, chrome_trace(result))
+    timeline = None
+    if args.timeline or args.svg:
+        from accelsim.report.timeline import Timeline, resolve_window
+
+        window = resolve_window(result, args.start, args.end, cycles=args.cycles)
+        timeline = Timeline(result, window=window, cycles=args.cycles)
+    if args.svg:
+        from accelsim.report.export import atomic_path
+        from accelsim.report.timeline import timeline_svg
+
+        with atomic_path(args.svg) as temporary:
+            temporary.write_text(timeline_svg(timeline, columns=SVG_COLUMNS), encoding="utf-8")
     if args.json:
         from accelsim.report.export import result_to_dict
 
@@ -58,6 +104,10 @@ def handle(args: argparse.Namespace) -> int:
     # Piped output gets a fixed, wide layout instead of rich's 80-column default.
     console = Console(width=None if sys.stdout.isatty() else 132)
     console.print(run_report(result, cycles=args.cycles))
+    if args.timeline:
+        console.print(timeline)
+    if args.svg:
+        console.print(f"timeline written to {args.svg}")
     if args.trace:
         console.print(f"trace written to {args.trace} (open in https://ui.perfetto.dev)")
     return 0

@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from accelsim.energy import COMPONENTS, energy_of
 from accelsim.errors import AccelsimError
 from accelsim.memory.plan import RESOURCES
 
@@ -27,6 +30,7 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
     """Everything the run table shows, as plain JSON data (cycles, bytes, seconds)."""
     hw = result.hardware
     clock = hw.clock
+    energy = energy_of(result)
     return {
         "model": result.model,
         "hardware": hw.model_dump(mode="json"),
@@ -49,8 +53,9 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
                 "end_cycle": layer.end,
                 "sram_in_use_bytes": layer.sram_in_use,
                 "bound": layer.bound,
+                "energy_j": spent.energy.total_j,
             }
-            for layer in result.layers
+            for layer, spent in zip(result.layers, energy.layers, strict=True)
         ],
         "totals": {
             "latency_cycles": result.latency_cycles,
@@ -73,6 +78,11 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
             "matrix_cycles": result.floor.matrix_cycles,
             "vector_cycles": result.floor.vector_cycles,
             "gap": result.gap,
+        },
+        "energy": {
+            "total_j": energy.total_j,
+            "components_j": energy.total.components(),
+            "counts": {c: energy.activity.count(c) for c in COMPONENTS},
         },
     }
 
@@ -120,19 +130,33 @@ def chrome_trace(result: RunResult) -> dict[str, Any]:
 
 def write_json(path: str | Path, data: object) -> None:
     """Write JSON to `path` via a temporary file and a rename: never a partial file."""
+    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8") as stream:
+        json.dump(data, stream, indent=1)
+        stream.write("\n")
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; on success it is renamed onto `path`.
+
+    On any failure the temporary file is removed and `path` is left as it was, so a reader
+    never sees a partial file.
+
+    Raises:
+        AccelsimError: `path` is a directory or its folder does not exist.
+    """
     target = Path(path)
     if target.is_dir():
         raise AccelsimError(f"{target}: is a directory; give a file name")
     if not target.parent.is_dir():
         raise AccelsimError(f"{target}: folder {target.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(handle)
+    temporary = Path(name)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1)
-            stream.write("\n")
+        yield temporary
+        temporary.chmod(0o644)  # mkstemp's 0600 would hide results from other users
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

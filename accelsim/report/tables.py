@@ -9,12 +9,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from accelsim.energy import COMPONENTS, energy_of
 from accelsim.memory.plan import RESOURCES
-from accelsim.units import format_bytes, format_rate, format_seconds
+from accelsim.units import format_bytes, format_energy, format_rate, format_seconds
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from accelsim.energy import RunEnergy
     from accelsim.hardware import Hardware
     from accelsim.summary import RunResult
 
@@ -55,9 +57,12 @@ def machine_panel(hw: Hardware) -> RenderableType:
     return table
 
 
-def layer_table(result: RunResult, *, cycles: bool = False) -> Table:
-    """Per-layer table; times in µs, or in cycles with `cycles=True`."""
+def layer_table(
+    result: RunResult, *, cycles: bool = False, energy: RunEnergy | None = None
+) -> Table:
+    """Per-layer table; times in µs, or in cycles with `cycles=True`; energy per layer."""
     clock = result.hardware.clock
+    energy = energy or energy_of(result)
 
     def when(value: int) -> str:
         return f"{value:,}" if cycles else f"{value / clock * 1e6:,.2f}"
@@ -68,11 +73,12 @@ def layer_table(result: RunResult, *, cycles: bool = False) -> Table:
         pad_edge=False, padding=(0, 1),
     )  # fmt: skip
     headers = ("layer", "ops", "unit", "MACs", "read B", "write B", f"xfer {unit}",
-               f"comp {unit}", f"start {unit}", f"end {unit}", "SRAM", "bound")  # fmt: skip
+               f"comp {unit}", f"start {unit}", f"end {unit}", "SRAM", "E µJ",
+               "bound")  # fmt: skip
     for header in headers:
         justify = "left" if header in ("layer", "ops", "unit", "bound") else "right"
         table.add_column(header, justify=justify, no_wrap=True)
-    for layer in result.layers:
+    for layer, spent in zip(result.layers, energy.layers, strict=True):
         ops = "+".join(_short(op) for op in layer.op_types)
         if layer.tiles > 1:
             ops += f" x{layer.tiles}"
@@ -81,13 +87,13 @@ def layer_table(result: RunResult, *, cycles: bool = False) -> Table:
             f"{layer.bus_read_bytes:,}", f"{layer.bus_write_bytes:,}",
             when(layer.transfer_cycles), when(layer.compute_cycles),
             when(layer.start), when(layer.end), format_bytes(layer.sram_in_use, digits=3),
-            Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
+            f"{spent.energy.total_j * 1e6:.3g}", Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
         )  # fmt: skip
     return table
 
 
-def totals_table(result: RunResult) -> Table:
-    """Latency, bytes moved, busy time and utilisation per unit, SRAM peak, floor and gap."""
+def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table:
+    """Latency, bytes moved, busy time and utilisation per unit, SRAM peak, floor, gap, energy."""
     clock = result.hardware.clock
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -119,6 +125,41 @@ def totals_table(result: RunResult) -> Table:
         f"matrix {floor.matrix_cycles:,}, vector {floor.vector_cycles:,} cycles)",
     )
     table.add_row("gap to floor", f"{result.gap:+.2%}")
+    total = (energy or energy_of(result)).total_j
+    table.add_row("energy", f"{format_energy(total)} for the whole run (by component below)")
+    return table
+
+
+_COMPONENT_NAMES = {
+    "ddr": ("DDR", "B", "ddr_per_byte"),
+    "bus": ("bus", "B", "bus_per_byte"),
+    "sram_read": ("SRAM read", "B", "sram_read_per_byte"),
+    "sram_write": ("SRAM write", "B", "sram_write_per_byte"),
+    "mac": ("matrix MACs", "MAC", "mac"),
+    "vector": ("vector ops", "op", "vector_op"),
+}
+
+
+def energy_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table:
+    """Energy by component: what was counted, the price per unit and the share of the total."""
+    energy = energy or energy_of(result)
+    table = Table(
+        title="Energy", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+        pad_edge=False, padding=(0, 1),
+    )  # fmt: skip
+    for header in ("component", "count", "per unit", "energy", "share"):
+        table.add_column(header, justify="left" if header == "component" else "right")
+    prices = result.hardware.energy
+    joules = energy.total.components()
+    total = energy.total_j
+    for component in COMPONENTS:
+        name, unit, price = _COMPONENT_NAMES[component]
+        table.add_row(
+            name, f"{energy.activity.count(component):,} {unit}",
+            f"{format_energy(getattr(prices, price))}/{unit}", format_energy(joules[component]),
+            f"{joules[component] / total:.1%}" if total else "-",
+        )  # fmt: skip
+    table.add_row("total", "", "", format_energy(total), "100.0%" if total else "-", style="bold")
     return table
 
 
@@ -134,7 +175,14 @@ def run_report(result: RunResult, *, cycles: bool = False) -> RenderableType:
     )
     parts: list[RenderableType] = [machine_panel(result.hardware), header]
     parts.extend(Text(f"note: {note}", style="yellow") for note in program.notes)
-    parts.extend([layer_table(result, cycles=cycles), totals_table(result)])
+    energy = energy_of(result)
+    parts.extend(
+        [
+            layer_table(result, cycles=cycles, energy=energy),
+            totals_table(result, energy=energy),
+            energy_table(result, energy=energy),
+        ]
+    )
     return Group(*parts)
 
 
