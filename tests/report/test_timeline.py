@@ -82,11 +82,18 @@ def _residual_convs():
 
 def test_a_layer_that_spills_shows_bus_activity_while_the_matrix_engine_idles():
     # With 300 B of SRAM, c3 needs b + W3 + c = 216 B while a (kept for the Add) holds 100 B:
-    # 316 B > 300 B, so a is spilled (100 B over the 1 B/cycle bus) before c3 can start.
+    # 316 B > 300 B, so a is spilled (100 B over the 1 B/cycle bus) and c3 waits for the room.
     result = simulate_graph(_residual_convs(), toy_machine(sram=300), name="t")
     spill = next(e for e in result.trace.events if e.kind == "spill")
     assert (spill.buffer, spill.nbytes, spill.end - spill.start) == ("c1.out", 100, 100)
-    chart = rows(render(Timeline(result, window=(spill.start, spill.end), cycles=True)))
+    c3 = next(e for e in result.trace.events if e.kind == "compute" and e.layer == 2)
+    assert c3.start >= spill.end  # c3 could not start before the spill made room
+    # The matrix engine is idle from the end of c2's compute until c3: that part of the spill
+    # is what the chart must show as bus activity over an empty matrix row.
+    c2 = next(e for e in result.trace.events if e.kind == "compute" and e.layer == 1)
+    window = (max(spill.start, c2.end), spill.end)
+    assert window[1] - window[0] >= CHART  # at least one cycle per column
+    chart = rows(render(Timeline(result, window=window, cycles=True)))
     # The spill is charged to c3, the layer whose working set forced it: its name sits in
     # a bus row made only of spill glyphs, and the matrix engine row is empty.
     assert chart["bus"].replace("c3", "") == "░" * (CHART - 2)

@@ -1,0 +1,171 @@
+"""`accelsim sweep MODEL.onnx --hw BASE.yaml --set PATH=V1,V2 ...`: hardware what-if grids.
+
+Progress goes to stderr; the ranked table to stdout; results to a folder (SQLite as points
+finish, then CSV, JSON and PNG plots exported from it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from accelsim.cli._args import positive_int
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from accelsim.sweep.results import PointResult
+
+
+def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
+    parser = subparsers.add_parser(
+        "sweep",
+        help=summary,
+        description=summary
+        + " Every combination of the --set values is simulated; the table marks the Pareto"
+        " fronts (latency vs energy, latency vs SRAM size). Results go to"
+        " reports/sweeps/<name>/ (sweep.db, results.csv, results.json, latency_heatmap.png,"
+        " pareto.png).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  accelsim sweep workloads/mobilenet.onnx --hw hardware/edge1.yaml \\\n"
+        "      --set sram.capacity=256KiB,512KiB,1MiB,2MiB \\\n"
+        "      --set bus.bandwidth=0.5GB/s,1GB/s,4GB/s\n"
+        "  accelsim sweep m.onnx --hw edge1.yaml --set sram.capacity=64KiB..2MiB:x2 \\\n"
+        "      --set bus.bandwidth=1GB/s..4GB/s:+1GB/s --set matrix_engine.fuses=[],[Relu,Clip]\n"
+        "  accelsim sweep --file study.yaml --resume --dask tcp://scheduler:8786\n",
+    )
+    parser.add_argument("model", nargs="?", metavar="MODEL.onnx", help="ONNX model file")
+    parser.add_argument(
+        "--hw", metavar="BASE.yaml", help="base hardware file the --set values change"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUES",
+        help="a swept field: dotted path into the hardware schema = comma-separated values "
+        "(256KiB,1MiB; [Relu],[]; true,false) or a range START..STOP:+STEP or START..STOP:xFACTOR",
+    )
+    parser.add_argument("--file", metavar="SWEEP.yaml", help="sweep file (model, hardware, grid)")
+    parser.add_argument("--name", help="sweep name, the output folder's (default: <model>-<hw>)")
+    parser.add_argument(
+        "--out", metavar="DIR", help="output folder (default: reports/sweeps/<name>)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the points in DIR/sweep.db, run the rest"
+    )
+    parser.add_argument(
+        "--jobs", type=positive_int, metavar="N", help="local worker processes (default: CPUs)"
+    )
+    parser.add_argument(
+        "--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://scheduler:8786"
+    )
+    parser.add_argument("--policy", help="memory placement policy (default: liveness)")
+    parser.add_argument(
+        "--no-overlap", action="store_true", help="serialise transfers and compute (no prefetch)"
+    )
+    parser.add_argument(
+        "--batch", type=positive_int, metavar="N", help="batch size for a symbolic batch dimension"
+    )
+    parser.add_argument(
+        "--top", type=positive_int, default=20, metavar="N", help="table rows (default: 20)"
+    )
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from accelsim.errors import AccelsimError
+    from accelsim.sweep.executors import DaskExecutor, LocalExecutor
+    from accelsim.sweep.grid import parse_set
+    from accelsim.sweep.outputs import write_outputs
+    from accelsim.sweep.runner import run_sweep
+    from accelsim.sweep.spec import SweepSpec, load_sweep_file
+    from accelsim.sweep.table import sweep_report
+
+    if args.dask and args.jobs:
+        raise AccelsimError("--jobs sets local workers; a --dask cluster has its own")
+    spec = load_sweep_file(args.file) if args.file else SweepSpec()
+    spec = spec.merged(
+        axes=tuple(parse_set(text) for text in args.set),
+        model=Path(args.model) if args.model else None,
+        hardware=Path(args.hw) if args.hw else None,
+        name=args.name,
+        policy=args.policy,
+        overlap=False if args.no_overlap else None,
+        batch=args.batch,
+    )
+    spec.checked()
+    executor = DaskExecutor(args.dask) if args.dask else LocalExecutor(args.jobs)
+    errors = Console(stderr=True)
+    with closing(executor), _Progress(errors) as progress:
+        outcome = run_sweep(
+            spec,
+            executor=executor,
+            out=Path(args.out) if args.out else None,
+            resume=args.resume,
+            on_start=progress.start_points,
+            on_point=progress.point_done,
+        )
+    paths = write_outputs(outcome, plots=not args.no_plots)
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    console.print(sweep_report(outcome, top=args.top))
+    rate = outcome.computed / outcome.elapsed_s if outcome.elapsed_s > 0 else 0.0
+    console.print(
+        f"{outcome.computed} point(s) simulated in {outcome.elapsed_s:.2f} s ({rate:.0f}/s), "
+        f"{outcome.reused} reused from {outcome.folder / 'sweep.db'}"
+    )
+    console.print("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+class _Progress:
+    """A rich progress bar on stderr, redrawn per point (no refresh thread: the local pool
+    forks while it is shown); invalid or failed points are reported above it as they come.
+    """
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TimeRemainingColumn(), console=console, auto_refresh=False, transient=False,
+        )  # fmt: skip
+        self.task = self.progress.add_task("sweep", total=None)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:
+            # NOTE: a failed sweep leaves its one error line, not a half-drawn bar.
+            self.progress.live.transient = True
+        self.progress.stop()
+
+    def start_points(self, todo: int, total: int) -> None:
+        """Called once the sweep is valid and its grid known: only now is the bar drawn."""
+        if todo < total:
+            self.progress.console.print(f"resuming: {total - todo} of {total} points stored")
+        self.progress.update(self.task, total=todo)
+        self.progress.start()
+        self.progress.refresh()
+
+    def point_done(self, result: PointResult) -> None:
+        if result.status != "ok":
+            self.progress.console.print(
+                f"#{result.index} {result.status}: {result.error}", style="yellow"
+            )
+        self.progress.update(self.task, advance=1, refresh=True)

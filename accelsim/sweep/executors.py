@@ -1,0 +1,134 @@
+"""Where the points of a sweep run: this process, a local process pool, or a Dask cluster.
+
+Every executor gets the `Job` (the imported graph and the base machine) once per worker, not
+once per point: the pool's initializer installs it in each worker process, and Dask scatters
+it to every worker. Points travel in small batches and results stream back as each batch
+finishes, in completion order, so the caller can store each point the moment it is known.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from accelsim.errors import AccelsimError
+from accelsim.sweep.results import Job, PointResult, evaluate
+
+if TYPE_CHECKING:
+    from accelsim.sweep.grid import Point
+
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "batches"]
+
+MAX_BATCH = 8
+"""Points per task: enough to amortise a round trip, few enough to balance and report often."""
+
+
+class Executor(Protocol):
+    """Runs `evaluate(job, point)` for every point; yields results as they complete."""
+
+    def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]: ...
+
+    def close(self) -> None:
+        """Release what the executor holds between sweeps (a cluster connection)."""
+
+
+def batches(points: Sequence[Point], workers: int) -> list[list[Point]]:
+    """Split `points` into batches of at most MAX_BATCH, at least ~4 per worker to balance."""
+    size = max(1, min(MAX_BATCH, math.ceil(len(points) / (4 * max(1, workers)))))
+    return [list(points[i : i + size]) for i in range(0, len(points), size)]
+
+
+class LocalExecutor:
+    """A process pool on this machine (`jobs` workers, default: every CPU); 1 runs in-process."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+
+    def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]:
+        workers = min(self.jobs, len(points))
+        if workers <= 1:
+            for point in points:
+                yield evaluate(job, point)
+            return
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # NOTE: fork where the platform has it: workers start in milliseconds and inherit the
+        # imported modules; the Job still goes through the initializer, so spawn works too.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_install, initargs=(job,)
+        )
+        try:
+            futures = [pool.submit(_evaluate_installed, b) for b in batches(points, workers)]
+            for future in as_completed(futures):
+                yield from future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        """Nothing to release: each `run` starts and stops its own pool."""
+
+
+_INSTALLED: list[Job] = []
+"""The worker process's Job, set once by `_install` (a list so no `global` is needed)."""
+
+
+def _install(job: Job) -> None:
+    _INSTALLED[:] = [job]
+
+
+def _evaluate_installed(points: list[Point]) -> list[PointResult]:
+    return [evaluate(_INSTALLED[0], point) for point in points]
+
+
+def _evaluate_batch(job: Job, points: list[Point]) -> list[PointResult]:
+    return [evaluate(job, point) for point in points]
+
+
+class DaskExecutor:
+    """A Dask distributed cluster at `address` (e.g. tcp://host:8786), connected on creation.
+
+    Connecting first means a wrong address fails before anything is written. Workers must have
+    accelsim installed; the model file need not be on them (the imported graph is scattered
+    from here). Close it (or use it as a context manager) to disconnect.
+    """
+
+    def __init__(self, address: str, *, timeout_s: float = 10.0) -> None:
+        from dask.distributed import Client
+
+        try:
+            self.client = Client(address, timeout=timeout_s)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise AccelsimError(
+                f"--dask {address}: cannot reach the scheduler ({exc}); "
+                "start one with `dask scheduler` or check the address"
+            ) from None
+
+    def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]:
+        from dask.distributed import as_completed
+
+        client = self.client
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        shared = client.scatter(job, broadcast=True)
+        futures = [
+            client.submit(_evaluate_batch, shared, batch, pure=False)
+            for batch in batches(points, workers)
+        ]
+        try:
+            for future in as_completed(futures):
+                yield from future.result()
+        finally:
+            client.cancel(futures)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

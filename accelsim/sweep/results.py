@@ -1,0 +1,144 @@
+"""One design point's outcome, small enough to ship between processes and store as a row.
+
+Workers simulate and reduce each RunResult to `Metrics` right away: the trace stays in the
+worker, only numbers travel. `evaluate` is the one function both executors run per point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from accelsim.errors import AccelsimError, ConfigError
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
+    from accelsim.summary import RunResult
+    from accelsim.sweep.grid import Point
+    from accelsim.workload.graph import Graph
+
+__all__ = ["Job", "Metrics", "PointResult", "Status", "evaluate", "metrics_of"]
+
+Status = Literal["ok", "invalid", "failed"]
+"""ok; invalid: the schema rejected a value; failed: the machine cannot run the model."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What every point of a sweep shares; shipped once per worker, not once per point."""
+
+    graph: Graph
+    base: Hardware
+    model: str
+    policy: str
+    overlap: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """A simulated point's numbers (SI units: cycles, seconds, bytes, joules)."""
+
+    latency_cycles: int
+    latency_s: float
+    energy_j: float
+    energy_ddr_j: float
+    energy_bus_j: float
+    energy_sram_read_j: float
+    energy_sram_write_j: float
+    energy_mac_j: float
+    energy_vector_j: float
+    sram_capacity_bytes: int
+    sram_peak_bytes: int
+    bus_read_bytes: int
+    bus_write_bytes: int
+    spilled_bytes: int
+    reloaded_bytes: int
+    utilisation_bus: float
+    utilisation_matrix: float
+    utilisation_vector: float
+    floor_cycles: int
+    floor_bound: str
+    gap: float
+
+
+@dataclass(frozen=True, slots=True)
+class PointResult:
+    """A point's key (see `Point.key`), index, settings as (path, label), status and metrics."""
+
+    key: str
+    index: int
+    settings: tuple[tuple[str, str], ...]
+    status: Status
+    error: str = ""
+    metrics: Metrics | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "index": self.index,
+            "settings": [list(s) for s in self.settings],
+            "status": self.status,
+            "error": self.error,
+            "metrics": None if self.metrics is None else asdict(self.metrics),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PointResult:
+        metrics = data["metrics"]
+        return cls(
+            key=data["key"],
+            index=data["index"],
+            settings=tuple((path, label) for path, label in data["settings"]),
+            status=data["status"],
+            error=data["error"],
+            metrics=None if metrics is None else Metrics(**metrics),
+        )
+
+
+def evaluate(job: Job, point: Point) -> PointResult:
+    """Simulate one point; a rejected value or an unrunnable machine is a result, not a crash."""
+    from accelsim.api import simulate_graph
+    from accelsim.hardware import with_overrides
+
+    settings = tuple((s.path, s.label) for s in point.settings)
+    try:
+        hw = with_overrides(job.base, point.overrides, source=f"point {point.index}")
+    except ConfigError as exc:
+        return PointResult(point.key, point.index, settings, "invalid", str(exc))
+    try:
+        result = simulate_graph(
+            job.graph, hw, name=job.model, policy=job.policy, overlap=job.overlap
+        )
+    except AccelsimError as exc:
+        return PointResult(point.key, point.index, settings, "failed", str(exc))
+    return PointResult(point.key, point.index, settings, "ok", metrics=metrics_of(result))
+
+
+def metrics_of(result: RunResult) -> Metrics:
+    """The numbers a sweep keeps of a run (the same figures `accelsim run --json` reports)."""
+    from accelsim.energy import energy_of
+
+    energy = energy_of(result).total
+    return Metrics(
+        latency_cycles=result.latency_cycles,
+        latency_s=result.latency_s,
+        energy_j=energy.total_j,
+        energy_ddr_j=energy.ddr_j,
+        energy_bus_j=energy.bus_j,
+        energy_sram_read_j=energy.sram_read_j,
+        energy_sram_write_j=energy.sram_write_j,
+        energy_mac_j=energy.mac_j,
+        energy_vector_j=energy.vector_j,
+        sram_capacity_bytes=result.hardware.sram.capacity,
+        sram_peak_bytes=result.trace.sram_peak,
+        bus_read_bytes=result.bus_read_bytes,
+        bus_write_bytes=result.bus_write_bytes,
+        spilled_bytes=result.plan.bytes_of("spill"),
+        reloaded_bytes=result.plan.bytes_of("reload"),
+        utilisation_bus=result.utilisation("bus"),
+        utilisation_matrix=result.utilisation("matrix"),
+        utilisation_vector=result.utilisation("vector"),
+        floor_cycles=result.floor.cycles,
+        floor_bound=result.floor.bound,
+        gap=result.gap,
+    )

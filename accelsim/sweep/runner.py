@@ -1,0 +1,115 @@
+"""Run a sweep: import the model once, expand the grid, run missing points, store each one.
+
+The flow is `SweepSpec -> (graph, base machine) -> points -> executor -> store`; the results
+returned (and every export) are read back from the store, so a resumed sweep reports old and
+new points alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from accelsim.errors import ConfigError
+from accelsim.sweep.grid import expand
+from accelsim.sweep.results import Job, PointResult
+from accelsim.sweep.store import ResultStore
+
+if TYPE_CHECKING:
+    from accelsim.sweep.executors import Executor
+    from accelsim.sweep.grid import Axis
+    from accelsim.sweep.spec import SweepSpec
+
+__all__ = ["SweepOutcome", "run_sweep"]
+
+
+@dataclass(frozen=True, slots=True)
+class SweepOutcome:
+    """A finished (or resumed-to-finish) sweep: every point's result in grid order."""
+
+    name: str
+    folder: Path
+    spec: SweepSpec
+    axes: tuple[Axis, ...]
+    results: tuple[PointResult, ...]
+    computed: int
+    reused: int
+    elapsed_s: float
+
+
+def run_sweep(
+    spec: SweepSpec,
+    *,
+    executor: Executor,
+    out: Path | None = None,
+    resume: bool = False,
+    on_start: Callable[[int, int], None] | None = None,
+    on_point: Callable[[PointResult], None] | None = None,
+) -> SweepOutcome:
+    """Run every point of `spec` not yet in `out/sweep.db` (default out: reports/sweeps/<name>).
+
+    `on_start(todo, total)` is called once the grid is known, `on_point` after each point is
+    committed.
+
+    Raises:
+        ConfigError, WorkloadError: the spec, the base machine or the model is unusable (bad
+        values of single points are results with status "invalid" instead).
+    """
+    from accelsim.hardware import load_hardware
+    from accelsim.memory.policies import POLICIES
+    from accelsim.workload import import_onnx
+
+    spec = spec.checked()
+    assert spec.model is not None and spec.hardware is not None
+    if spec.policy not in POLICIES:
+        known = ", ".join(sorted(POLICIES))
+        raise ConfigError(f'--policy: unknown policy "{spec.policy}"; known: {known}')
+    base = load_hardware(spec.hardware)
+    points = expand(spec.axes)
+    graph = import_onnx(spec.model, batch=spec.batch)
+    folder = out if out is not None else Path("reports") / "sweeps" / spec.title
+    inputs = {
+        "model_sha256": hashlib.sha256(spec.model.read_bytes()).hexdigest(),
+        "hardware": base.model_dump(mode="json"),
+        "policy": spec.policy,
+        "overlap": spec.overlap,
+        "batch": spec.batch,
+    }
+    started = time.perf_counter()
+    with ResultStore(folder, inputs=inputs, resume=resume) as store:
+        done = store.done()
+        todo = [point for point in points if point.key not in done]
+        if on_start is not None:
+            on_start(len(todo), len(points))
+        job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
+        for result in executor.run(job, todo):
+            store.add(result)
+            if on_point is not None:
+                on_point(result)
+        stored = store.results([point.key for point in points])
+    # Index and labels come from this grid: a resumed point may have been stored under another
+    # index, or labelled differently ("1048576" vs "1MiB" for the same value).
+    current = {point.key: point for point in points}
+    results = tuple(
+        dataclasses.replace(
+            r,
+            index=current[r.key].index,
+            settings=tuple((s.path, s.label) for s in current[r.key].settings),
+        )
+        for r in stored
+    )
+    return SweepOutcome(
+        name=spec.title,
+        folder=folder,
+        spec=spec,
+        axes=spec.axes,
+        results=results,
+        computed=len(todo),
+        reused=len(points) - len(todo),
+        elapsed_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,67 @@
+"""Rich renderables of a sweep: the ranked table with Pareto marks, and the points that failed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from accelsim.sweep.outputs import rank
+from accelsim.units import format_bytes, format_energy, format_seconds
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from accelsim.sweep.runner import SweepOutcome
+
+__all__ = ["sweep_report"]
+
+FRONT = "★"
+
+
+def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> RenderableType:
+    """Points fastest first (the first `top` of them), then every invalid or failed point."""
+    ranked = rank(outcome.results)
+    shown = ranked if top is None else ranked[:top]
+    table = Table(
+        title=f"Sweep {outcome.name}: {len(ranked)} of {len(outcome.results)} points simulated, "
+        "fastest first",
+        title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+        padding=(0, 1),
+    )  # fmt: skip
+    table.add_column("#", justify="right")
+    for axis in outcome.axes:
+        table.add_column(axis.path, justify="right")
+    for header in ("latency", "energy", "SRAM peak", "spilled", "floor"):
+        table.add_column(header, justify="left" if header == "floor" else "right")
+    table.add_column("front", justify="left", no_wrap=True)
+    for point in shown:
+        m = point.metrics
+        labels = dict(point.result.settings)
+        marks = " ".join(
+            name for name, on in (("E", point.front_energy), ("S", point.front_sram)) if on
+        )
+        table.add_row(
+            str(point.result.index), *(labels[a.path] for a in outcome.axes),
+            format_seconds(m.latency_s), format_energy(m.energy_j),
+            format_bytes(m.sram_peak_bytes, digits=3), format_bytes(m.spilled_bytes, digits=3),
+            m.floor_bound, Text(f"{FRONT} {marks}" if marks else "", style="bold red"),
+        )  # fmt: skip
+    parts: list[RenderableType] = [table]
+    if len(shown) < len(ranked):
+        parts.append(Text(f"... {len(ranked) - len(shown)} more in results.csv", style="dim"))
+    parts.append(
+        Text(
+            f"{FRONT} E: on the latency-energy Pareto front; {FRONT} S: on the latency-SRAM "
+            "capacity front (both minimised)",
+            style="dim",
+        )
+    )
+    bad = [r for r in outcome.results if r.status != "ok"]
+    if bad:
+        parts.append(Text(f"{len(bad)} point(s) not simulated:", style="bold yellow"))
+        parts.extend(Text(f"  #{r.index} {r.status}: {r.error}", style="yellow") for r in bad)
+    return Group(*parts)

@@ -1,0 +1,67 @@
+"""Sweeps of MobileNet on edge1 agree with separate runs and behave physically."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import yaml
+
+from accelsim.api import run
+from accelsim.report.export import result_to_dict
+from tests.sweep.conftest import EDGE1, MOBILENET
+
+
+def test_two_by_two_sweep_equals_four_separate_runs(sweep, tmp_path):
+    outcome = sweep("sram.capacity=256KiB,1MiB", "bus.bandwidth=0.5GB/s,1GB/s")
+    assert [r.status for r in outcome.results] == ["ok"] * 4
+    base = yaml.safe_load(EDGE1.read_text())
+    for result, (sram, bus) in zip(
+        outcome.results,
+        itertools.product(["256 KiB", "1 MiB"], ["0.5 GB/s", "1 GB/s"]),
+        strict=True,
+    ):
+        # The independent route: a hardware file edited as text-level YAML, run on its own.
+        machine = {**base, "sram": {"capacity": sram}, "bus": {**base["bus"], "bandwidth": bus}}
+        path = tmp_path / f"edge1-{result.index}.yaml"
+        path.write_text(yaml.safe_dump(machine))
+        alone = result_to_dict(run(MOBILENET, path))
+        m = result.metrics
+        assert m is not None
+        assert m.latency_cycles == alone["totals"]["latency_cycles"]
+        assert m.energy_j == pytest.approx(alone["energy"]["total_j"], rel=1e-12)
+        assert m.bus_read_bytes == alone["totals"]["bus_read_bytes"]
+        assert m.sram_peak_bytes == alone["totals"]["sram_peak_bytes"]
+        assert m.sram_capacity_bytes == {"256 KiB": 262144, "1 MiB": 1048576}[sram]
+    # Halving the bus (the DDR's 1 GB/s stays) slows this bus-bound network: 1 MiB rows differ.
+    assert outcome.results[2].metrics.latency_cycles > outcome.results[3].metrics.latency_cycles
+
+
+def test_latency_never_increases_with_bus_bandwidth_or_sram_capacity(sweep):
+    # DDR at 100 GB/s so the bus, not DDR, is the transfer limit over the whole range.
+    outcome = sweep(
+        "sram.capacity=64KiB..2MiB:x2", "bus.bandwidth=0.25GB/s..16GB/s:x4",
+        "ddr.bandwidth=100GB/s",
+    )  # fmt: skip
+    assert all(r.status == "ok" for r in outcome.results)
+    srams, buses = (len(axis.settings) for axis in outcome.axes[:2])
+    assert (srams, buses) == (6, 4)  # 64 KiB * 2^0..5; 0.25 GB/s * 4^0..3
+    latency = [[0] * buses for _ in range(srams)]
+    for result in outcome.results:
+        latency[result.index // buses][result.index % buses] = result.metrics.latency_cycles
+    for s in range(srams):
+        assert all(latency[s][b] >= latency[s][b + 1] for b in range(buses - 1)), latency[s]
+    for b in range(buses):
+        column = [latency[s][b] for s in range(srams)]
+        assert all(column[s] >= column[s + 1] for s in range(srams - 1)), column
+    # And strictly: 4x the bus bandwidth beats the slowest bus at every SRAM size.
+    assert all(latency[s][1] < latency[s][0] for s in range(srams))
+
+
+def test_invalid_and_unrunnable_points_are_reported_and_the_rest_still_run(sweep):
+    outcome = sweep("sram.capacity=-1MiB,lots,1KiB,1MB")
+    assert [r.status for r in outcome.results] == ["invalid", "invalid", "failed", "ok"]
+    assert outcome.results[0].error == 'point 0: sram.capacity: "-1MiB" must be > 0'
+    assert outcome.results[1].error.startswith('point 1: sram.capacity: "lots" is not a size')
+    assert "SRAM holds 1,024 bytes" in outcome.results[2].error  # 1 KiB cannot hold a tile
+    assert outcome.results[3].metrics.sram_capacity_bytes == 1_000_000
