@@ -132,23 +132,29 @@ class _Planner:
         from one contiguous block (used on an empty SRAM, where that always succeeds).
         """
         missing = [name for name in working if name not in self.resident]
-        arena: tuple[int, WaitSet] | None = None
-        if packed:
-            arena = self._make_room(sum(self.program.nbytes(n) for n in missing), set())
-            if arena is None:
-                return None
-        out_waits: dict[str, WaitSet] = {}
+        total = sum(self.program.nbytes(n) for n in missing)
+        # One block for everything the layer brings in keeps SRAM from fragmenting; only when
+        # no free block is that large does each buffer find (or evict for) its own space.
+        arena = self._make_room(total, set()) if packed else self.allocator.allocate(total)
+        # Decide every range first and issue loads only once all fit, so a failed attempt
+        # never loads a buffer it then has to drop.
         protect = set(working)
+        placed: list[tuple[str, int, int, WaitSet]] = []
         for name in missing:
             size = self.program.nbytes(name)
+            got: tuple[int, WaitSet] | None
             if arena is not None:
-                got: tuple[int, WaitSet] | None = arena
+                got = arena
                 arena = (arena[0] + size, arena[1])
             else:
                 got = self._make_room(size, protect)
             if got is None:
+                for _, offset, taken, waits in placed:
+                    self.allocator.free(offset, taken, after=waits)
                 return None
-            offset, waits = got
+            placed.append((name, got[0], size, got[1]))
+        out_waits: dict[str, WaitSet] = {}
+        for name, offset, size, waits in placed:
             index = self._new_range(name, offset, size)
             if name in layer.writes:
                 self.resident[name] = _Resident(index, offset, size, -1, True)
@@ -176,7 +182,7 @@ class _Planner:
         """
         for name in list(self.resident):
             self._evict(name)
-        tiling = tile_layer(layer, self.program, self.hw.sram.capacity)
+        tiling = tile_layer(layer, self.program, self.hw)
         weight_area = tiling.weight_slots * tiling.weight_bytes
         base, arena_waits = self._room_or_fail(weight_area + tiling.slots * tiling.slot_bytes)
         weight_slots = [set(arena_waits) for _ in range(tiling.weight_slots)]
@@ -222,7 +228,8 @@ class _Planner:
         for waits in (*weight_slots, *tile_slots):
             after = self._merge(after, frozenset(waits))
         self.allocator.free(base, weight_area + tiling.slots * tiling.slot_bytes, after=after)
-        self.ddr_ready[output] = tuple(stores)
+        # The bus runs its tasks in order: the last store done means every tile is in DDR.
+        self.ddr_ready[output] = (stores[-1],)
         return len(tiles)
 
     def _load_slices(self, parts: tuple[tuple[str, int], ...], offset: int, slot_waits: set[int],

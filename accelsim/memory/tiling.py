@@ -3,8 +3,8 @@
 A layer's output is seen as (channels, rows): NCHW outputs split by output channels and by
 output rows, 2-D (M, N) outputs by N and by M. Rows of a conv or pool need a band of input rows
 (with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
-vector ops, of the input). Among all splits whose tiles fit (double-buffered if possible, else
-single), the one that moves the fewest bytes over the bus wins, then the one with fewest tiles.
+vector ops, of the input). Among all splits that fit, double-buffered or not, the one with the
+shortest estimated time wins, then the one that moves fewer bytes.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from accelsim.errors import PlanError
+from accelsim.lowering import compute_cycles
 
 if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
     from accelsim.lowering import Layer, Program
 
 # Vector ops that work channel by channel (a channel slice of the input gives that of the output).
@@ -70,23 +72,52 @@ class _Split:
     per_band: int
 
 
-def tile_layer(layer: Layer, program: Program, capacity: int) -> Tiling:
-    """Tiles for `layer` (channel groups outer, row bands inner) and the slots they use."""
+def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
+    """Tiles for `layer` (channel groups outer, row bands inner) and the slots they use.
+
+    Among the splits that fit, double-buffered or not, the one with the shortest estimated time
+    wins, then the one moving fewer bytes: a bus-bound layer prefers fewer bytes (less halo, no
+    re-read input) to prefetching, a compute-bound one prefers overlap. Like a compiler's cost
+    model, the choice depends on the machine's speeds, not only on its SRAM.
+    """
+    capacity = hw.sram.capacity
     out = program.buffers[layer.writes[0]]
     if len(layer.writes) != 1 or len(out.shape) not in (2, 4):
         raise PlanError(
             _too_big(layer, program, capacity, "it cannot be tiled (not one 2-D/4-D output)")
         )
+    best: tuple[tuple[float, int, int], _Split, bool] | None = None
     for double in (True, False):
-        split = _best_split(layer, program, capacity, double=double)
-        if split is not None:
-            slot, weights = _slot_sizes(layer, program, split)
-            return Tiling(_tiles(layer, program, split), slot, weights, double)
-    smallest = _tile_bytes(layer, program, _Split(*_dims(out.shape), 1, 1), double=False)
-    raise PlanError(
-        f'layer "{layer.name}" needs {smallest:,} bytes of SRAM even at its smallest tile '
-        f"(1 channel x 1 row); SRAM holds {capacity:,} bytes"
-    )
+        for split in _fitting_splits(layer, program, capacity, double=double):
+            key = _estimate(layer, program, split, hw, double=double)
+            if best is None or key < best[0]:
+                best = (key, split, double)
+    if best is None:
+        smallest = _tile_bytes(layer, program, _Split(*_dims(out.shape), 1, 1), double=False)
+        raise PlanError(
+            f'layer "{layer.name}" needs {smallest:,} bytes of SRAM even at its smallest tile '
+            f"(1 channel x 1 row); SRAM holds {capacity:,} bytes"
+        )
+    _, split, double = best
+    slot, weights = _slot_sizes(layer, program, split)
+    return Tiling(_tiles(layer, program, split), slot, weights, double)
+
+
+def _estimate(layer: Layer, program: Program, split: _Split, hw: Hardware, *,
+              double: bool) -> tuple[float, int, int]:  # fmt: skip
+    """(estimated cycles, bus bytes, tiles) of a split.
+
+    Serial tiles take bus + compute. Double-buffered ones overlap the two: the longer one plus
+    one tile's share of the shorter (the first load or the last store that cannot overlap).
+    """
+    moved = _bus_bytes(layer, program, split)
+    tiles = _count(split)
+    groups = -(-split.channels // split.per_group)
+    transfers = tiles * (len(layer.reads) + 1) + groups * len(layer.weights)
+    bus = moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles
+    compute = compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw) + tiles
+    cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
+    return cycles, moved, tiles
 
 
 def _too_big(layer: Layer, program: Program, capacity: int, why: str) -> str:
@@ -107,22 +138,19 @@ def _can_split(layer: Layer) -> tuple[bool, bool]:
     return primary in _PER_CHANNEL, primary in _PER_ROW
 
 
-def _best_split(layer: Layer, program: Program, capacity: int, *, double: bool) -> _Split | None:
-    """The fitting split that moves the fewest bytes over the bus, then has the fewest tiles."""
+def _fitting_splits(layer: Layer, program: Program, capacity: int, *,
+                    double: bool) -> list[_Split]:  # fmt: skip
+    """For each channel-group width, the tallest row band that fits (if any does)."""
     channels, rows = _dims(program.buffers[layer.writes[0]].shape)
     split_channels, split_rows = _can_split(layer)
-    best: tuple[tuple[int, int], _Split] | None = None
     # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
     widths = sorted({-(-channels // g) for g in range(1, channels + 1)}, reverse=True)
+    splits = []
     for per_group in widths if split_channels else (channels,):
         per_band = _most_rows(layer, program, capacity, per_group, rows, split_rows, double)
-        if per_band == 0:
-            continue
-        split = _Split(channels, rows, per_group, per_band)
-        key = (_bus_bytes(layer, program, split), _count(split))
-        if best is None or key < best[0]:
-            best = (key, split)
-    return best[1] if best is not None else None
+        if per_band:
+            splits.append(_Split(channels, rows, per_group, per_band))
+    return splits
 
 
 def _most_rows(

@@ -108,22 +108,52 @@ def _tiled_conv():
     return g.build(y)
 
 
-def test_layer_that_needs_tiling_is_split_into_double_buffered_row_bands():
+def test_bus_bound_layer_is_tiled_into_few_large_tiles():
     hw = toy_machine(sram=100)  # working set 64 + 9 + 64 = 137 B > 100
     result = simulate_graph(_tiled_conv(), hw, name="t")
-    # Each tile slot holds the worst (middle) band: r + 2 input rows and r output rows of 8 B,
-    # so double buffering needs 2 * (16 r + 16) + 9 <= 100, i.e. r = 1: 8 bands of one row.
-    # Input rows per band (3x3, pad 1): [0,2) then [b-1, b+2) then [6,8) = 16, 6 x 24, 16 B.
-    assert result.plan.tiles == (8,)
+    # Bus-bound (1 B/cycle vs 576 MACs = 12 cycles of compute), so moving fewer bytes beats
+    # prefetching: single-buffered bands of 5 rows. Band [0,5) reads input rows [0,6) = 48 B and
+    # writes 40 B; with the 9 B of weights that is 97 B <= 100. Band [5,8) reads rows [4,8) = 32 B.
+    # (Double buffering would need bands of 1 row: 9 + 176 + 64 = 249 B and 249 cycles.)
+    assert result.plan.tiles == (2,)
     loads = [(e.buffer, e.nbytes) for e in result.trace.events if e.kind == "load"]
-    assert loads == [("conv.W", 9), ("x", 16)] + [("x", 24)] * 6 + [("x", 16)]
-    stores = [e.nbytes for e in result.trace.events if e.kind == "store"]
-    assert stores == [8] * 8
-    # Each band: 1 row * 8 px * 9 = 72 MACs = 144 FLOP -> 1.44 -> 2 cycles on the engine.
-    assert [e.end - e.start for e in result.trace.events if e.kind == "compute"] == [2] * 8
-    # The bus never idles: 9 + 176 + 64 = 249 bytes = 249 cycles, and the last store ends it.
-    assert result.latency_cycles == 249
+    assert loads == [("conv.W", 9), ("x", 48), ("x", 32)]
+    # Band computes: 5 rows * 8 px * 9 = 360 MACs -> 7.2 -> 8 cycles; 3 rows: 216 -> 4.32 -> 5.
+    # W [0,9) x0 [9,57) c0 [57,65) store0 40 B [65,105) x1 [105,137) c1 [137,142) store1 [142,166)
+    assert _spans(result)[2:] == [
+        ("compute", "", 57, 65),
+        ("store", "conv.out", 65, 105),
+        ("load", "x", 105, 137),
+        ("compute", "", 137, 142),
+        ("store", "conv.out", 142, 166),
+    ]
     assert result.trace.sram_peak <= 100
+
+
+def test_compute_bound_tiles_load_while_the_previous_tile_computes():
+    # A 1 GFLOPS engine (1 FLOP per cycle) makes the conv compute-bound: prefetch hides the bus.
+    hw = toy_machine(sram=120, matrix="1 GFLOPS")
+    result = simulate_graph(_tiled_conv(), hw, name="t")
+    # Two slots of the worst band (2 rows: input rows [1,5) 32 B + output 16 B = 48 B) plus the
+    # weights: 2 * 48 + 9 = 105 <= 120, so 4 bands of 2 rows; each computes 2 * 8 * 9 = 144 MACs
+    # = 288 cycles. Band k+1 loads while band k computes; each store follows its compute.
+    assert result.plan.tiles == (4,)
+    assert _spans(result) == [
+        ("load", "conv.W", 0, 9),
+        ("load", "x", 9, 33),  # rows [0,3)
+        ("compute", "", 33, 321),
+        ("load", "x", 33, 65),  # rows [1,5), into the second slot
+        ("store", "conv.out", 321, 337),
+        ("compute", "", 321, 609),
+        ("load", "x", 337, 369),  # rows [3,7): first slot, free once store 0 is done
+        ("store", "conv.out", 609, 625),
+        ("compute", "", 609, 897),
+        ("load", "x", 625, 649),  # rows [5,8)
+        ("store", "conv.out", 897, 913),
+        ("compute", "", 897, 1185),
+        ("store", "conv.out", 1185, 1201),
+    ]
+    assert result.trace.sram_peak <= 120
 
 
 def test_layer_whose_smallest_tile_does_not_fit_is_a_clear_error():

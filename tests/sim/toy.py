@@ -10,8 +10,14 @@ from accelsim.hardware import Hardware, hardware_from_mapping
 from accelsim.workload.graph import Graph, Op, Tensor
 
 
-def toy_machine(*, sram: int = 10_000, latency_ns: int = 0, bus: str = "1 GB/s",
-                fuses: tuple[str, ...] = ("Relu",)) -> Hardware:  # fmt: skip
+def toy_machine(
+    *,
+    sram: int = 10_000,
+    latency_ns: int = 0,
+    bus: str = "1 GB/s",
+    matrix: str = "100 GFLOPS",
+    fuses: tuple[str, ...] = ("Relu",),
+) -> Hardware:
     return hardware_from_mapping(
         {
             "name": "toy",
@@ -19,7 +25,7 @@ def toy_machine(*, sram: int = 10_000, latency_ns: int = 0, bus: str = "1 GB/s",
             "ddr": {"capacity": "1 GiB", "bandwidth": "100 GB/s", "latency": "0 s"},
             "bus": {"bandwidth": bus, "latency": f"{latency_ns} ns"},
             "sram": {"capacity": sram},
-            "matrix_engine": {"peak": "100 GFLOPS", "fold_batchnorm": True, "fuses": list(fuses)},
+            "matrix_engine": {"peak": matrix, "fold_batchnorm": True, "fuses": list(fuses)},
             "vector_unit": {"peak": "1 GFLOPS"},
             "dtypes": {"weights": "int8", "activations": "int8"},
         },
