@@ -4,7 +4,7 @@
 
 Whole process: `accelsim run` as a user starts it (Python start-up and imports included), median
 of N runs. Simulation: lowering + planning + SimPy + summary on an already imported graph, median
-of N. Events/s: the same with a small SRAM (4 KiB) that forces most layers to be tiled (many events).
+of N. Events/s: the same with a 4 KiB SRAM that tiles most layers (many events).
 """
 
 from __future__ import annotations
