@@ -35,8 +35,12 @@ LABEL_WIDTH = 7
 SHARE_WIDTH = 5
 FULL, ALTERNATE, PARTIAL, SPILL, IDLE = "█", "▓", "▄", "░", " "
 SRAM_LEVELS = " ▁▂▃▄▅▆▇█"
-PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta",
-           "bright_green", "bright_yellow", "bright_blue", "bright_red")  # fmt: skip
+# Light colours (256-colour names; rich maps them down on 16-colour terminals), so the black
+# label text written into a block stays readable on every one of them.
+PALETTE = (
+    "sky_blue1", "light_green", "gold1", "orchid1", "light_salmon1", "aquamarine1",
+    "khaki1", "plum1", "light_slate_blue", "dark_sea_green1", "light_coral", "wheat1",
+)  # fmt: skip
 _SPILLS = ("spill", "reload")
 
 
@@ -134,7 +138,8 @@ class Timeline:
         for index in layers:
             glyph = FULL if index % 2 == 0 else ALTERNATE
             swatches.append(Text.assemble((glyph, _colour(index)), f" {names[index]}"))
-        capacity = format_bytes(self.result.hardware.sram.capacity)
+        capacity_bytes = self.result.hardware.sram.capacity
+        capacity = format_bytes(capacity_bytes, binary=capacity_bytes % 1024 == 0)
         key = [
             f"{FULL}{ALTERNATE} busy (layers alternate)",
             f"{PARTIAL} busy < half a column",

@@ -130,7 +130,7 @@ def _heatmap(outcome: SweepOutcome, path: Path) -> Path:
         c = columns.index(labels[column_axis.path]) if column_axis else 0
         best[r][c] = min(best[r][c], result.metrics.latency_s * 1e6)
     values = [[v if math.isfinite(v) else math.nan for v in row] for row in best]
-    others = [a.path for a in outcome.axes if a not in (row_axis, column_axis)]
+    others = [a.path for a in varied if a not in (row_axis, column_axis)]
     note = f" (best over {', '.join(others)})" if others else ""
     heatmap_png(
         path, values, rows=rows, columns=columns, row_title=row_axis.path,
