@@ -124,3 +124,13 @@ def test_run_rejects_an_unknown_policy():
     assert_clean_failure(
         accelsim("run", MOBILENET, "--hw", EDGE1, "--policy", "magic"), "magic", "liveness"
     )
+
+
+def test_run_resolves_a_symbolic_batch_with_batch_flag(tmp_path):
+    model = builders.save(builders.symbolic_batch(), tmp_path / "sym.onnx")
+    proc = accelsim("run", model, "--hw", EDGE1, "--json", "--batch", "2")
+    assert proc.returncode == 0, proc.stderr
+    (layer,) = json.loads(proc.stdout)["layers"]
+    # single_conv (3 -> 8 channels, 8x8, 3x3 pad 1) at batch 2: 2 * 13,824 MACs; input 2 * 192 B
+    # + weights 216 B read, 2 * 512 B written.
+    assert (layer["macs"], layer["bus_read_bytes"], layer["bus_write_bytes"]) == (27_648, 600, 1024)
