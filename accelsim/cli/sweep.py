@@ -145,11 +145,14 @@ class _Progress:
             TimeRemainingColumn(), console=console, auto_refresh=False, transient=False,
         )  # fmt: skip
         self.task = self.progress.add_task("sweep", total=None)
+        self.started = False
 
     def __enter__(self) -> _Progress:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if not self.started:
+            return  # stopping a bar never drawn would still print a blank line
         if kind is not None:
             # NOTE: a failed sweep leaves its one error line, not a half-drawn bar.
             self.progress.live.transient = True
@@ -161,6 +164,7 @@ class _Progress:
             self.progress.console.print(f"resuming: {total - todo} of {total} points stored")
         self.progress.update(self.task, total=todo)
         self.progress.start()
+        self.started = True
         self.progress.refresh()
 
     def point_done(self, result: PointResult) -> None:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.test_run import accelsim, assert_clean_failure
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ["sweep", "workloads/mobilenet.onnx", "--hw", "hardware/edge1.yaml"]
-
-
-def accelsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "accelsim", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )  # fmt: skip
 
 
 def test_sweep_prints_the_ranked_table_and_writes_every_output(tmp_path):
@@ -54,7 +47,8 @@ def test_sweep_file_names_the_output_folder(tmp_path):
     ("args", "message"),
     [
         (["--set", "sram.size=1MB"], "--set: sram.size: unknown field; fields of sram: capacity"),
-        (["--set", "sram.capacity=1MB", "--policy", "best"], 'unknown policy "best"'),
+        (["--set", "sram.capacity=1MB", "--policy", "best"],
+         '--policy: unknown policy "best"; known: liveness'),
         (["--set", "sram.capacity=1MB", "--dask", "tcp://127.0.0.1:9", "--jobs", "2"],
          "--jobs sets local workers; a --dask cluster has its own"),
         ([], "sweep: nothing to sweep; give --set PATH=V1,V2 or a `grid:`"),
@@ -63,11 +57,9 @@ def test_sweep_file_names_the_output_folder(tmp_path):
 def test_bad_sweeps_fail_with_one_line_and_write_nothing(tmp_path, args, message):
     out = tmp_path / "o"
     proc = accelsim(*BASE, *args, "--out", out)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1] == f"accelsim: error: {message}" or (
-        message in proc.stderr and proc.stderr.count("accelsim: error") == 1
-    )
-    assert "Traceback" not in proc.stderr
+    assert_clean_failure(proc, f"accelsim: error: {message}")
+    assert proc.stderr.startswith("accelsim: error:")  # no blank line from an undrawn bar
+    assert proc.stdout == ""
     assert not out.exists()
 
 
@@ -76,5 +68,36 @@ def test_existing_results_without_resume_fail_cleanly(tmp_path):
     first = accelsim(*BASE, "--set", "sram.capacity=1MB", "--out", out, "--no-plots")
     assert first.returncode == 0, first.stderr
     proc = accelsim(*BASE, "--set", "sram.capacity=1MB", "--out", out)
-    assert proc.returncode == 2
-    assert f"{out / 'sweep.db'}: holds an earlier sweep; add --resume" in proc.stderr
+    assert_clean_failure(proc, f"{out / 'sweep.db'}: holds an earlier sweep; add --resume")
+
+
+def test_a_killed_sweep_keeps_its_committed_points_and_resume_finishes_it(tmp_path):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "o"
+    # 8 slow points (small SRAM: tiled layers) in one process, so the kill lands mid-sweep.
+    args = [*BASE, "--set", "sram.capacity=32KiB,64KiB", "--set", "bus.bandwidth=0.5GB/s..4GB/s:x2",
+            "--out", out, "--jobs", "1", "--no-plots"]  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "accelsim", *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    stored = 0
+    deadline = time.monotonic() + 120
+    while stored < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        if (out / "sweep.db").exists():
+            with sqlite3.connect(out / "sweep.db") as db:
+                stored = db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(out / "sweep.db") as db:
+        kept = db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+    assert 2 <= kept < 8, "killed after two points were committed, before the last"
+    resumed = accelsim(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{8 - kept} point(s) simulated" in resumed.stdout
+    assert f"{kept} reused" in resumed.stdout
+    assert "8 of 8 points simulated" in resumed.stdout
