@@ -92,7 +92,7 @@ class Timeline:
         model = Path(self.result.model).name
         return Text.assemble(
             ("timeline ", "bold"),
-            f"{model} on {self.result.hardware.name}: {first:,.5g}-{last:,.5g} {unit}, "
+            f"{model} on {self.result.hardware.name}: {_number(first)}-{_number(last)} {unit}, "
             f"{step:,.3g} {unit}/column",
         )
 
@@ -114,7 +114,7 @@ class Timeline:
         columns = len(edges) - 1
         first, last = edges[0] / per_unit, edges[-1] / per_unit
         span = last - first
-        widest = max(len(_tick_label(first)), len(_tick_label(last)))
+        widest = max(len(_number(first)), len(_number(last)))
         step = _nice_step(span, columns, widest + 2)
         ticks = [" "] * columns
         labels = [" "] * (columns + SHARE_WIDTH)
@@ -122,7 +122,7 @@ class Timeline:
         while value <= last + 1e-9 * max(1.0, abs(last)):
             column = min(columns - 1, round((value - first) / span * columns))
             ticks[column] = "┬"
-            text = _tick_label(value)
+            text = _number(value)
             fits = column + len(text) <= len(labels)
             if fits and all(c == " " for c in labels[max(0, column - 1) : column + len(text) + 1]):
                 labels[column : column + len(text)] = text
@@ -255,8 +255,9 @@ def _colour(layer: int) -> str:
     return PALETTE[layer % len(PALETTE)]
 
 
-def _tick_label(value: float) -> str:
-    return f"{value:,.6g}"
+def _number(value: float) -> str:
+    """6 significant digits, thousands separated, never in exponent form (cycles reach 10^6+)."""
+    return f"{float(f'{value:.6g}'):,.6f}".rstrip("0").rstrip(".")
 
 
 def _nice_step(span: float, columns: int, min_gap: int) -> float:

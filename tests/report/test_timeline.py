@@ -45,7 +45,9 @@ def test_single_conv_columns_follow_the_event_cycles():
     # Events (tests/sim/test_schedule.py): bus loads [0, 124), compute [124, 148), store
     # [148, 222). A window of [0, 204) over 68 columns is exactly 3 cycles per column.
     result = simulate_graph(_single_conv(), toy_machine(latency_ns=10), name="t")
-    chart = rows(render(Timeline(result, window=(0, 204), cycles=True)))
+    text = render(Timeline(result, window=(0, 204), cycles=True))
+    assert text.startswith("timeline t on toy: 0-204 cycles, 3 cycles/column\n")
+    chart = rows(text)
     bus, matrix = chart["bus"], chart["matrix"]
     # Column 41 = [123, 126): the bus is busy 1 of 3 cycles (load ends at 124) -> half glyph;
     # columns 42-48 = [126, 147): bus idle; column 49 = [147, 150): store 2 of 3 cycles -> full.
@@ -108,7 +110,7 @@ def test_whole_run_at_80_columns_has_every_row_axis_and_legend_without_escape_co
     assert set(rows(text)) == {"bus", "matrix", "vector", "SRAM"}
     lines = text.splitlines()
     latency_us = result.latency_cycles / 1000  # edge1 runs at 1 GHz: 1000 cycles per µs
-    assert lines[0].startswith(f"timeline mobilenet.onnx on edge1: 0-{latency_us:.5g} µs")
+    assert lines[0].startswith(f"timeline mobilenet.onnx on edge1: 0-{latency_us:.6g} µs")
     axis = next(line for line in lines if line.startswith("µs"))
     assert axis.split()[1:4] == ["0", "100", "200"]  # 1-2-5 steps that fit 8.46 µs columns
     assert any(line.startswith("layers ") and "conv1" in line for line in lines)
@@ -158,3 +160,13 @@ def test_window_errors_name_the_option_and_the_choices(start, end, message):
     result = simulate_graph(_single_conv(), toy_machine(latency_ns=10), name="t")
     with pytest.raises(AccelsimError, match=message):
         resolve_window(result, start, end)
+
+
+def test_cycle_axis_prints_large_counts_without_exponents():
+    result = run("workloads/mobilenet.onnx", "hardware/edge1.yaml")
+    lines = render(Timeline(result, window=(100_000, 150_000), cycles=True)).splitlines()
+    # 50,000 cycles over 68 columns = 735.29 cycles each, shown to 3 significant digits
+    assert lines[0] == "timeline mobilenet.onnx on edge1: 100,000-150,000 cycles, 735 cycles/column"
+    axis = next(line for line in lines if line.startswith("cycles"))
+    # Labels need 7 + 2 columns at 735 cycles each: 6,618 cycles -> next 1-2-5 step is 10,000.
+    assert axis.split()[1:4] == ["100,000", "110,000", "120,000"]
