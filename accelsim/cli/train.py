@@ -1,38 +1,91 @@
-"""`accelsim train`: train the reference MobileNet on CIFAR-10 (NumPy or CuPy) and export ONNX."""
+"""`accelsim train`: train the reference MobileNet on CIFAR-10 (NumPy or CuPy) and export ONNX.
+
+Examples:
+  accelsim train --data cifar10-jpeg.zip --alpha 0.75 --epochs 60 --onnx m.onnx
+  accelsim train --resume --checkpoint checkpoints/a075.npz --data cifar10-jpeg.zip --onnx m.onnx
+  accelsim train --epochs 0 --onnx m.onnx   (seeded, untrained weights; no data needed)
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
+
+DEFAULTS = {"alpha": 1.0, "rho": 1.0, "epochs": 60}
 
 
 def register(subparsers: argparse._SubParsersAction, summary: str) -> None:  # type: ignore[type-arg]
     """Add the `train` subcommand and its options."""
     p = subparsers.add_parser("train", help=summary, description=summary)
-    p.add_argument("--alpha", type=float, default=1.0, help="width multiplier, 0 < alpha <= 1")
-    p.add_argument("--rho", type=float, default=1.0, help="resolution multiplier, 0 < rho <= 1")
-    p.add_argument(
-        "--epochs", type=int, default=60, help="epochs to train (0: export the seeded init)"
+    g = p.add_argument_group("model")
+    g.add_argument("--alpha", type=float, help="width multiplier, 0 < alpha <= 1 (default 1)")
+    g.add_argument("--rho", type=float, help="resolution multiplier, 0 < rho <= 1 (default 1)")
+    g = p.add_argument_group("data")
+    g.add_argument(
+        "--data", type=Path, help="cifar-10-batches-py folder or .tar.gz, or image folder/.zip"
     )
-    p.add_argument(
+    g.add_argument(
+        "--download", action="store_true", help="fetch the official .tar.gz to --data if missing"
+    )
+    g.add_argument(
+        "--cache-dir", type=Path, default=Path(".cache/train"), help="decoded-array cache"
+    )
+    g.add_argument("--no-cache", action="store_true", help="decode the data every time")
+    g.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="JPEG decoding processes"
+    )
+    g.add_argument("--limit-train", type=int, help="train on a seeded random N images (smoke runs)")
+    g.add_argument("--limit-test", type=int, help="validate each epoch on a seeded random N images")
+    g = p.add_argument_group("optimisation")
+    g.add_argument(
+        "--epochs", type=int, help="epochs to train (default 60; 0: export the seeded init)"
+    )
+    g.add_argument(
+        "--time-budget", type=float, help="seconds: fit the epoch count to finish in time"
+    )
+    g.add_argument("--batch-size", type=int, default=128)
+    g.add_argument("--optimizer", choices=("sgd", "rmsprop"), default="sgd")
+    g.add_argument("--lr", type=float, default=0.1, help="peak learning rate")
+    g.add_argument("--momentum", type=float, default=0.9)
+    g.add_argument("--no-nesterov", action="store_true", help="plain momentum for sgd")
+    g.add_argument("--weight-decay", type=float, default=5e-4)
+    g.add_argument("--schedule", choices=("cosine", "step", "constant"), default="cosine")
+    g.add_argument("--warmup-epochs", type=float, default=2.0)
+    g.add_argument("--label-smoothing", type=float, default=0.1)
+    g.add_argument(
         "--seed", type=int, default=0, help="seed for weights, shuffling and augmentation"
     )
-    p.add_argument("--onnx", type=Path, help="write the trained network here as ONNX")
-    p.add_argument("--fold-bn", action="store_true", help="fold batch norms into the conv weights")
+    g = p.add_argument_group("run")
+    g.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu", help="cuda uses CuPy as numpy"
+    )
+    g.add_argument("--tf32", action="store_true", help="with cuda: TF32 GEMMs (sets CUPY_TF32=1)")
+    g.add_argument("--checkpoint", type=Path, help="checkpoint written after every epoch")
+    g.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    g.add_argument("--metrics-csv", type=Path, help="per-epoch metrics CSV")
+    g.add_argument("--plot", type=Path, help="PNG of the training curves")
+    g.add_argument("--onnx", type=Path, help="write the trained network here as ONNX")
+    g.add_argument("--fold-bn", action="store_true", help="fold batch norms into the conv weights")
+    g.add_argument("--no-progress", action="store_true", help="one line per epoch, no bar")
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train (or, with --epochs 0, just initialise) and export."""
+def _value(args: argparse.Namespace, name: str) -> Any:
+    value = getattr(args, name)
+    return DEFAULTS[name] if value is None else value
+
+
+def _export_untrained(args: argparse.Namespace, command: str) -> int:
     from accelsim.train.data import DEFAULT_MEAN, DEFAULT_STD
     from accelsim.train.export import build_onnx, make_metadata, save_onnx
     from accelsim.train.model import MobileNetSpec, init_params
 
-    spec = MobileNetSpec(alpha=args.alpha, rho=args.rho)
+    spec = MobileNetSpec(alpha=_value(args, "alpha"), rho=_value(args, "rho"))
     params, buffers = init_params(spec, args.seed)
-    command = "accelsim " + shlex.join(sys.argv[1:])
     metadata = make_metadata(
         spec,
         epochs=0,
@@ -45,7 +98,106 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     if args.onnx:
-        save_onnx(
-            build_onnx(spec, params, buffers, metadata=metadata, fold_bn=args.fold_bn), args.onnx
+        model = build_onnx(spec, params, buffers, metadata=metadata, fold_bn=args.fold_bn)
+        save_onnx(model, args.onnx)
+    return 0
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from accelsim.train.loop import TrainConfig
+    from accelsim.train.optim import OptimConfig
+
+    return TrainConfig(
+        alpha=_value(args, "alpha"),
+        rho=_value(args, "rho"),
+        epochs=_value(args, "epochs"),
+        batch_size=args.batch_size,
+        lr=args.lr,
+        schedule=args.schedule,
+        warmup_epochs=args.warmup_epochs,
+        label_smoothing=args.label_smoothing,
+        seed=args.seed,
+        time_budget_s=args.time_budget,
+        limit_train=args.limit_train,
+        limit_test=args.limit_test,
+        optim=OptimConfig(
+            name=args.optimizer,
+            momentum=args.momentum,
+            nesterov=not args.no_nesterov,
+            weight_decay=args.weight_decay,
+        ),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train (or, with --epochs 0 and no data, just initialise) and export."""
+    from accelsim.errors import DataError
+
+    command = "accelsim " + shlex.join(sys.argv[1:])
+    if args.resume and args.checkpoint is None:
+        raise DataError("--resume: needs --checkpoint PATH to resume from")
+    if args.epochs == 0 and args.data is None and not args.resume:
+        return _export_untrained(args, command)
+    if args.data is None:
+        raise DataError("--data: required to train; give a CIFAR-10 folder, .tar.gz or .zip")
+    if args.tf32:
+        os.environ["CUPY_TF32"] = "1"  # read by CuPy at import; printed in the run header
+    from rich.console import Console
+
+    from accelsim.cli._train_progress import RichReporter
+    from accelsim.train.backend import array_module
+    from accelsim.train.data import load_cifar10
+    from accelsim.train.finish import export_trained
+    from accelsim.train.loop import new_state, resume_state, train
+    from accelsim.train.metrics import plot_curves
+
+    console = Console(stderr=True)
+    xp = array_module(args.device)
+    if args.resume:
+        state = resume_state(args.checkpoint, xp, extra_epochs_to=args.epochs)
+        for name in ("alpha", "rho"):
+            given = getattr(args, name)
+            if given is not None and given != getattr(state.config, name):
+                raise DataError(
+                    f"--{name} {given}: differs from the checkpoint's {getattr(state.config, name)}"
+                )
+    else:
+        _config(args)  # validate options before the slow data load
+    data = load_cifar10(
+        args.data,
+        download=args.download,
+        cache_dir=None if args.no_cache else args.cache_dir,
+        workers=args.workers,
+    )
+    if not args.resume:
+        state = new_state(_config(args), data, xp, command=command)
+    c = state.config
+    console.log(
+        f"MobileNet alpha={c.alpha:g} rho={c.rho:g}: {state.spec.macs / 1e6:.1f} M MACs/image; "
+        f"{args.device}{' TF32' if args.tf32 else ''}; {c.optim.name} lr {c.lr:g} {c.schedule}, "
+        f"batch {c.batch_size}; epochs {state.epochs_done}/{state.total_epochs}"
+        + (f", time budget {c.time_budget_s:g} s" if c.time_budget_s else "")
+    )
+    reporter = RichReporter(console, bar=not args.no_progress)
+    reserve_s = 30.0 if args.onnx else 0.0
+    train(
+        state,
+        data,
+        xp,
+        reporter=reporter,
+        checkpoint=args.checkpoint,
+        metrics_csv=args.metrics_csv,
+        reserve_s=reserve_s,
+    )
+    if args.plot and state.history:
+        plot_curves({f"alpha {c.alpha:g}": state.history}, args.plot)
+    if args.onnx:
+        result = export_trained(
+            state, data, args.onnx, fold_bn=args.fold_bn, export_command=command, device=args.device
+        )
+        console.log(
+            f"{args.onnx}: onnxruntime test accuracy {result.test_accuracy:.4f}, loss "
+            f"{result.test_loss:.4f} on {result.test_images} images; NumPy vs onnxruntime "
+            f"max |logit diff| {result.max_logit_difference:.2e}"
         )
     return 0

@@ -162,6 +162,7 @@ def make_metadata(
     dataset: str,
     command: str,
     seed: int,
+    class_names: tuple[str, ...] = CLASS_NAMES,
 ) -> dict[str, str]:
     """metadata_props: what a caller needs to feed the model and what it was measured at."""
     size = spec.input_size
@@ -182,7 +183,7 @@ def make_metadata(
         "mean_rgb": ",".join(f"{m:.6f}" for m in mean),
         "std_rgb": ",".join(f"{s:.6f}" for s in std),
         "pixel_scale": "0..1",
-        "class_names": ",".join(CLASS_NAMES[: spec.num_classes]),
+        "class_names": ",".join(class_names),
         "outputs": "probs = softmax(logits); logits is the fc (Gemm) output",
         "seed": str(seed),
         "command": command,
@@ -235,3 +236,14 @@ def check_against_numpy(
             f"(tolerance {tolerance:g})"
         )
     return worst
+
+
+def onnx_test_metrics(
+    model: Any, images_nchw: np.ndarray, labels: np.ndarray
+) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of the ONNX model on a labelled NCHW set, via onnxruntime."""
+    logits, _ = onnx_logits(model, images_nchw)
+    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = float(-log_probs[np.arange(len(labels)), labels].mean())
+    return loss, float((logits.argmax(axis=1) == labels).mean())

@@ -1,0 +1,122 @@
+"""`accelsim train` end to end in a subprocess: outputs, resume, and one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def accelsim(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "accelsim", "train", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def _image_zip(path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(path, "w") as archive:
+        for split, count in (("train", 16), ("test", 4)):
+            for label, channel in (("blue", 2), ("red", 0)):
+                for k in range(count):
+                    pixels = rng.integers(0, 90, (32, 32, 3)).astype(np.uint8)
+                    pixels[..., channel] += 160
+                    buffer = io.BytesIO()
+                    Image.fromarray(pixels).save(buffer, format="PNG")
+                    archive.writestr(f"{split}/{label}/{k}.png", buffer.getvalue())
+    return path
+
+
+def test_untrained_export_needs_no_data(tmp_path):
+    result = accelsim("--epochs", "0", "--alpha", "0.5", "--onnx", "m.onnx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    model = onnx.load(tmp_path / "m.onnx")
+    assert len(model.graph.node) == 27 * 3 + 4
+    assert {p.key: p.value for p in model.metadata_props}["test_accuracy"] == "untrained"
+
+
+def test_train_checkpoint_resume_and_export(tmp_path):
+    data = _image_zip(tmp_path / "tiny.zip")
+    common = [
+        "--data",
+        data,
+        "--alpha",
+        "0.125",
+        "--rho",
+        str(8 / 28),
+        "--batch-size",
+        "8",
+        "--checkpoint",
+        "ck.npz",
+        "--metrics-csv",
+        "m.csv",
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+    first = accelsim(*common, "--epochs", "1", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = accelsim(
+        *common, "--resume", "--epochs", "2", "--plot", "c.png", "--onnx", "m.onnx", cwd=tmp_path
+    )
+    assert second.returncode == 0, second.stderr
+    rows = list(csv.DictReader((tmp_path / "m.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    props = {p.key: p.value for p in onnx.load(tmp_path / "m.onnx").metadata_props}
+    assert props["epochs"] == "2"
+    assert props["class_names"] == "blue,red"
+    assert "NumPy vs onnxruntime" in second.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--alpha", "1.5", "--epochs", "0", "--onnx", "x.onnx"],
+            r"--alpha 1\.5: out of range; expected 0 < alpha <= 1",
+        ),
+        (
+            ["--alpha", "0", "--data", "nowhere.zip"],
+            r"--alpha 0\.0: out of range; expected 0 < alpha <= 1",
+        ),
+        (
+            ["--data", "nowhere.zip", "--onnx", "x.onnx"],
+            r"nowhere\.zip: no such file or folder; expected a CIFAR-10 data set .*",
+        ),
+        (
+            ["--resume", "--checkpoint", "none.npz", "--data", "d"],
+            r"none\.npz: no checkpoint to resume from; drop --resume to start afresh",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path, args, message):
+    result = accelsim(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert __import__("re").fullmatch(rf"accelsim: error: {message}\n", result.stderr)
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_corrupt_zip_data_is_one_line_exit_2(tmp_path):
+    (tmp_path / "bad.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip: no images
+    result = accelsim("--data", "bad.zip", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "accelsim: error: bad.zip: no images under train/<class>/; expected an image folder\n"
+    )
