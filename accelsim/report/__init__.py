@@ -1,0 +1,1 @@
+"""Views of a RunResult for people and machines: rich tables, the timeline, JSON, traces, plots."""
