@@ -83,51 +83,27 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     capacity = hw.sram.capacity
     out = program.buffers[layer.writes[0]]
     if len(layer.writes) != 1 or len(out.shape) not in (2, 4):
+        need = sum(program.nbytes(b) for b in (*layer.reads, *layer.weights, *layer.writes))
         raise PlanError(
-            _too_big(layer, program, capacity, "it cannot be tiled (not one 2-D/4-D output)")
+            f'layer "{layer.name}" needs {need:,} bytes of SRAM (has {capacity:,}) and it cannot '
+            "be tiled (not one 2-D/4-D output)"
         )
+    geometry = _Geometry(layer, program)
     best: tuple[tuple[float, int, int], _Split, bool] | None = None
     for double in (True, False):
-        for split in _fitting_splits(layer, program, capacity, double=double):
-            key = _estimate(layer, program, split, hw, double=double)
+        for split in geometry.fitting_splits(capacity, double=double):
+            key = geometry.estimate(split, hw, double=double)
             if best is None or key < best[0]:
                 best = (key, split, double)
     if best is None:
-        smallest = _tile_bytes(layer, program, _Split(*_dims(out.shape), 1, 1), double=False)
+        smallest = geometry.need(_Split(geometry.channels, geometry.rows, 1, 1), double=False)
         raise PlanError(
             f'layer "{layer.name}" needs {smallest:,} bytes of SRAM even at its smallest tile '
             f"(1 channel x 1 row); SRAM holds {capacity:,} bytes"
         )
     _, split, double = best
-    slot, weights = _slot_sizes(layer, program, split)
-    return Tiling(_tiles(layer, program, split), slot, weights, double)
-
-
-def _estimate(layer: Layer, program: Program, split: _Split, hw: Hardware, *,
-              double: bool) -> tuple[float, int, int]:  # fmt: skip
-    """(estimated cycles, bus bytes, tiles) of a split.
-
-    Serial tiles take bus + compute. Double-buffered ones overlap the two: the longer one plus
-    one tile's share of the shorter (the first load or the last store that cannot overlap).
-    """
-    moved = _bus_bytes(layer, program, split)
-    tiles = _count(split)
-    groups = -(-split.channels // split.per_group)
-    transfers = tiles * (len(layer.reads) + 1) + groups * len(layer.weights)
-    bus = moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles
-    compute = compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw) + tiles
-    cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
-    return cycles, moved, tiles
-
-
-def _too_big(layer: Layer, program: Program, capacity: int, why: str) -> str:
-    need = sum(program.nbytes(b) for b in (*layer.reads, *layer.weights, *layer.writes))
-    return f'layer "{layer.name}" needs {need:,} bytes of SRAM (has {capacity:,}) and {why}'
-
-
-def _dims(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(channels, rows) of an output shape."""
-    return (shape[1], shape[2]) if len(shape) == 4 else (shape[1], shape[0])
+    slot, weights = geometry.slot_sizes(split)
+    return Tiling(geometry.tiles(split), slot, weights, double)
 
 
 def _can_split(layer: Layer) -> tuple[bool, bool]:
@@ -138,156 +114,174 @@ def _can_split(layer: Layer) -> tuple[bool, bool]:
     return primary in _PER_CHANNEL, primary in _PER_ROW
 
 
-def _fitting_splits(layer: Layer, program: Program, capacity: int, *,
-                    double: bool) -> list[_Split]:  # fmt: skip
-    """For each channel-group width, the tallest row band that fits (if any does)."""
-    channels, rows = _dims(program.buffers[layer.writes[0]].shape)
-    split_channels, split_rows = _can_split(layer)
-    # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
-    widths = sorted({-(-channels // g) for g in range(1, channels + 1)}, reverse=True)
-    splits = []
-    for per_group in widths if split_channels else (channels,):
-        per_band = _most_rows(layer, program, capacity, per_group, rows, split_rows, double)
-        if per_band:
-            splits.append(_Split(channels, rows, per_group, per_band))
-    return splits
+class _Geometry:
+    """A layer's shapes, read once, and the byte arithmetic of its tiles.
 
-
-def _most_rows(
-    layer: Layer, program: Program, capacity: int, per_group: int, rows: int, split_rows: bool,
-    double: bool,
-) -> int:  # fmt: skip
-    """Largest row band that fits with `per_group` channels, or 0 if none does."""
-    candidates = range(rows, 0, -1) if split_rows else (rows,)
-    lo, hi = 0, len(candidates) - 1
-    found = 0
-    while lo <= hi:  # fits is monotone in the band height: binary search over descending bands
-        mid = (lo + hi) // 2
-        band = candidates[mid]
-        split = _Split(program.buffers[layer.writes[0]].shape[1], rows, per_group, band)
-        if _tile_bytes(layer, program, split, double=double) <= capacity:
-            found, hi = band, mid - 1
-        else:
-            lo = mid + 1
-    return found
-
-
-def _count(split: _Split) -> int:
-    return -(-split.channels // split.per_group) * -(-split.rows // split.per_band)
-
-
-def _slot_sizes(layer: Layer, program: Program, split: _Split) -> tuple[int, int]:
-    """(largest slices of one tile, largest weights of one group) in bytes.
-
-    Group 0 is the widest group; bands 0, 1 and the last cover the edge and middle halos.
+    The output is (channels, rows): NCHW by C and H, 2-D (M, N) by N and M. Slice sizes depend
+    only on (channel count, row band), so they are memoised: the split search asks the same
+    questions many times.
     """
-    bands = -(-split.rows // split.per_band)
-    worst = [
-        _make_tile(layer, program, split, 0, band) for band in {0, min(1, bands - 1), bands - 1}
-    ]
-    slot = max(sum(n for _, n in t.reads) + t.write[1] for t in worst)
-    return slot, sum(n for _, n in worst[0].weights)
 
+    def __init__(self, layer: Layer, program: Program) -> None:
+        self.layer = layer
+        out = program.buffers[layer.writes[0]]
+        self.out_name, self.out_bytes = out.name, out.nbytes
+        shape = out.shape
+        self.channels, self.rows = (shape[1], shape[2]) if len(shape) == 4 else (shape[1], shape[0])
+        self.split_channels, self.split_rows = _can_split(layer)
+        weight = program.buffers[layer.weights[0]].shape if layer.weights else ()
+        depthwise = (
+            layer.op_types[0] == "Conv" and len(weight) == 4 and weight[1] == 1
+            and bool(layer.reads) and program.buffers[layer.reads[0]].shape[1] > 1
+        )  # fmt: skip
+        self.per_channel_input = layer.unit == "vector" or depthwise
+        self.reads = [(n, program.buffers[n].shape, program.nbytes(n)) for n in layer.reads]
+        self.weights = [(n, program.nbytes(n)) for n in layer.weights]
+        self._memo: dict[tuple[int, int, int], tuple[tuple[int, ...], int]] = {}
 
-def _tile_bytes(layer: Layer, program: Program, split: _Split, *, double: bool) -> int:
-    """SRAM the split needs: its slots, doubled when prefetching the next tile."""
-    slot, weights = _slot_sizes(layer, program, split)
-    groups = -(-split.channels // split.per_group)
-    if not double:
-        return slot + weights
-    return 2 * slot + (2 * weights if groups > 1 else weights)
+    # -- sizes -----------------------------------------------------------------------------
 
+    def slices(self, width: int, r0: int, r1: int) -> tuple[tuple[int, ...], int]:
+        """(bytes of each input slice, bytes of the output slice) for `width` channels, rows
+        [r0, r1)."""
+        key = (width, r0, r1)
+        got = self._memo.get(key)
+        if got is None:
+            reads = tuple(self._read_slice(shape, n, width, r0, r1) for _, shape, n in self.reads)
+            write = _fraction(_fraction(self.out_bytes, width, self.channels), r1 - r0, self.rows)
+            got = self._memo[key] = (reads, write)
+        return got
 
-def _bus_bytes(layer: Layer, program: Program, split: _Split) -> int:
-    """Bytes the split moves: each group's weights once, every tile's slices and output.
+    def _read_slice(self, shape: tuple[int, ...], nbytes: int, width: int, r0: int, r1: int) -> int:
+        """Bytes of an input needed for `width` output channels and rows [r0, r1) (with halo)."""
+        if len(shape) == 4:
+            in_channels, in_rows = shape[1], shape[2]
+            lo, hi = self._input_rows(r0, r1, in_rows)
+            size = _fraction(nbytes, hi - lo, in_rows)
+            if self.per_channel_input and in_channels == self.channels:
+                size = _fraction(size, width, in_channels)
+            return size
+        if len(shape) == 2 and shape[0] == self.rows:
+            return _fraction(nbytes, r1 - r0, shape[0])
+        return nbytes
 
-    All groups but the last are as wide as group 0, so two groups' bands give the total.
-    """
-    groups = -(-split.channels // split.per_group)
-    bands = -(-split.rows // split.per_band)
+    def _input_rows(self, r0: int, r1: int, in_rows: int) -> tuple[int, int]:
+        window = self.layer.window
+        if window is not None:
+            lo = max(0, r0 * window.stride - window.pad)
+            hi = min(in_rows, (r1 - 1) * window.stride - window.pad + window.kernel)
+            return lo, max(lo, hi)
+        if in_rows == self.rows:
+            return r0, r1
+        return 0, in_rows
 
-    def group_bytes(group: int) -> int:
-        tiles = [_make_tile(layer, program, split, group, band) for band in range(bands)]
-        weights = sum(n for _, n in tiles[0].weights)
-        return weights + sum(sum(n for _, n in t.reads) + t.write[1] for t in tiles)
+    def group_weights(self, width: int) -> int:
+        return sum(_fraction(n, width, self.channels) for _, n in self.weights)
 
-    last = group_bytes(groups - 1)
-    return last if groups == 1 else (groups - 1) * group_bytes(0) + last
+    def bands(self, split: _Split) -> list[tuple[int, int]]:
+        return [
+            (r, min(split.rows, r + split.per_band)) for r in range(0, split.rows, split.per_band)
+        ]
 
+    def slot_sizes(self, split: _Split) -> tuple[int, int]:
+        """(largest slices of one tile, weights of the widest group) in bytes.
 
-def _tiles(layer: Layer, program: Program, split: _Split) -> tuple[Tile, ...]:
-    groups = -(-split.channels // split.per_group)
-    bands = -(-split.rows // split.per_band)
-    return tuple(
-        _make_tile(layer, program, split, g, b) for g in range(groups) for b in range(bands)
-    )
+        Group 0 is the widest; bands 0, 1 and the last cover the edge and middle halos.
+        """
+        bands = self.bands(split)
+        worst = {bands[0], bands[min(1, len(bands) - 1)], bands[-1]}
+        slot = max(
+            sum(reads) + write for reads, write in (self.slices(split.per_group, *b) for b in worst)
+        )
+        return slot, self.group_weights(split.per_group)
 
+    def need(self, split: _Split, *, double: bool) -> int:
+        """SRAM the split needs: its slots, doubled when prefetching the next tile."""
+        slot, weights = self.slot_sizes(split)
+        if not double:
+            return slot + weights
+        groups = -(-split.channels // split.per_group)
+        return 2 * slot + (2 * weights if groups > 1 else weights)
 
-def _make_tile(layer: Layer, program: Program, split: _Split, group: int, band: int) -> Tile:
-    c0 = group * split.per_group
-    c1 = min(split.channels, c0 + split.per_group)
-    r0 = band * split.per_band
-    r1 = min(split.rows, r0 + split.per_band)
-    out = program.buffers[layer.writes[0]]
-    whole = split.channels * split.rows
-    # Work is shared in proportion to (channels x rows); cumulative floors make tiles sum exactly.
-    done_before = c0 * split.rows + (c1 - c0) * r0
-    done_after = done_before + (c1 - c0) * (r1 - r0)
+    # -- choosing a split ------------------------------------------------------------------
 
-    def share(total: int) -> int:
-        return total * done_after // whole - total * done_before // whole
+    def fitting_splits(self, capacity: int, *, double: bool) -> list[_Split]:
+        """For each channel-group width, the tallest row band that fits (if any does)."""
+        # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
+        widths = sorted({-(-self.channels // g) for g in range(1, self.channels + 1)}, reverse=True)
+        splits = []
+        for per_group in widths if self.split_channels else [self.channels]:
+            per_band = self._most_rows(capacity, per_group, double=double)
+            if per_band:
+                splits.append(_Split(self.channels, self.rows, per_group, per_band))
+        return splits
 
-    per_channel_input = layer.unit == "vector" or _is_depthwise(layer, program)
-    reads = tuple(
-        (name, _read_slice(layer, program.buffers[name].shape, program.nbytes(name),
-                           (c0, c1) if per_channel_input else None, (r0, r1), split))
-        for name in layer.reads
-    )  # fmt: skip
-    weights = tuple(
-        (name, _fraction(program.nbytes(name), c1 - c0, split.channels)) for name in layer.weights
-    )
-    write = (
-        out.name,
-        _fraction(_fraction(out.nbytes, c1 - c0, split.channels), r1 - r0, split.rows),
-    )
-    return Tile(group, band, reads, weights, write, share(layer.macs), share(layer.vector_ops))
+    def _most_rows(self, capacity: int, per_group: int, *, double: bool) -> int:
+        """Largest row band that fits with `per_group` channels, or 0 if none does."""
+        candidates = range(self.rows, 0, -1) if self.split_rows else [self.rows]
+        lo, hi = 0, len(candidates) - 1
+        found = 0
+        while lo <= hi:  # fitting is monotone in the band height: binary search
+            mid = (lo + hi) // 2
+            split = _Split(self.channels, self.rows, per_group, candidates[mid])
+            if self.need(split, double=double) <= capacity:
+                found, hi = candidates[mid], mid - 1
+            else:
+                lo = mid + 1
+        return found
 
+    def bus_bytes(self, split: _Split) -> int:
+        """Bytes the split moves: each group's weights once, every tile's slices and output."""
 
-def _is_depthwise(layer: Layer, program: Program) -> bool:
-    if layer.op_types[0] != "Conv" or not layer.weights or not layer.reads:
-        return False
-    weight = program.buffers[layer.weights[0]].shape
-    return len(weight) == 4 and weight[1] == 1 and program.buffers[layer.reads[0]].shape[1] > 1
+        def group_bytes(width: int) -> int:
+            tiles = (self.slices(width, *band) for band in self.bands(split))
+            return self.group_weights(width) + sum(sum(reads) + write for reads, write in tiles)
 
+        full, rest = divmod(split.channels, split.per_group)
+        return full * group_bytes(split.per_group) + (group_bytes(rest) if rest else 0)
 
-def _read_slice(
-    layer: Layer, shape: tuple[int, ...], nbytes: int, channels: tuple[int, int] | None,
-    rows: tuple[int, int], split: _Split,
-) -> int:  # fmt: skip
-    """Bytes of an input needed for output channels/rows given (halo rows for windows)."""
-    if len(shape) == 4:
-        in_channels, in_rows = shape[1], shape[2]
-        lo, hi = _input_rows(layer, rows, in_rows, split.rows)
-        size = _fraction(nbytes, hi - lo, in_rows)
-        if channels is not None and in_channels == split.channels:
-            size = _fraction(size, channels[1] - channels[0], in_channels)
-        return size
-    if len(shape) == 2 and shape[0] == split.rows:
-        return _fraction(nbytes, rows[1] - rows[0], shape[0])
-    return nbytes
+    def estimate(self, split: _Split, hw: Hardware, *, double: bool) -> tuple[float, int, int]:
+        """(estimated cycles, bus bytes, tiles) of a split.
 
+        Serial tiles take bus + compute. Double-buffered ones overlap the two: the longer one
+        plus one tile's share of the shorter (the first load or the last store).
+        """
+        moved = self.bus_bytes(split)
+        groups = -(-split.channels // split.per_group)
+        tiles = groups * -(-split.rows // split.per_band)
+        transfers = tiles * (len(self.reads) + 1) + groups * len(self.weights)
+        bus = moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles
+        layer = self.layer
+        compute = compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw) + tiles
+        cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
+        return cycles, moved, tiles
 
-def _input_rows(
-    layer: Layer, rows: tuple[int, int], in_rows: int, out_rows: int
-) -> tuple[int, int]:
-    if layer.window is not None:
-        w = layer.window
-        lo = max(0, rows[0] * w.stride - w.pad)
-        hi = min(in_rows, (rows[1] - 1) * w.stride - w.pad + w.kernel)
-        return lo, max(lo, hi)
-    if in_rows == out_rows:
-        return rows
-    return 0, in_rows
+    # -- the tiles ---------------------------------------------------------------------------
+
+    def tiles(self, split: _Split) -> tuple[Tile, ...]:
+        """Every tile in order; work is shared in proportion to (channels x rows), with
+        cumulative floors so the tiles' MACs and ops sum exactly to the layer's."""
+        layer = self.layer
+        whole = split.channels * split.rows
+        tiles = []
+        done = 0
+        for group, c0 in enumerate(range(0, split.channels, split.per_group)):
+            width = min(split.per_group, split.channels - c0)
+            weights = tuple((n, _fraction(b, width, self.channels)) for n, b in self.weights)
+            for band, (r0, r1) in enumerate(self.bands(split)):
+                reads, write = self.slices(width, r0, r1)
+                after = done + width * (r1 - r0)
+                tiles.append(
+                    Tile(
+                        group, band,
+                        tuple((n, size) for (n, _, _), size in zip(self.reads, reads, strict=True)),
+                        weights, (self.out_name, write),
+                        layer.macs * after // whole - layer.macs * done // whole,
+                        layer.vector_ops * after // whole - layer.vector_ops * done // whole,
+                    )
+                )  # fmt: skip
+                done = after
+        return tuple(tiles)
 
 
 def _fraction(nbytes: int, part: int, whole: int) -> int:
