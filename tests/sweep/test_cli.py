@@ -79,9 +79,11 @@ def test_a_killed_sweep_keeps_its_committed_points_and_resume_finishes_it(tmp_pa
     import time
 
     out = tmp_path / "o"
-    # 8 slow points (small SRAM: tiled layers) in one process, so the kill lands mid-sweep.
-    args = [*BASE, "--set", "sram.capacity=32KiB,64KiB", "--set", "bus.bandwidth=0.5GB/s..4GB/s:x2",
-            "--out", out, "--jobs", "1", "--no-plots"]  # fmt: skip
+    # 30 slow points (small SRAM: tiled layers) in one process, so the kill lands mid-sweep.
+    points = 30
+    args = [*BASE, "--set", "sram.capacity=16KiB,24KiB,32KiB,48KiB,64KiB,96KiB",
+            "--set", "bus.bandwidth=0.5GB/s..8GB/s:x2", "--out", out, "--jobs", "1",
+            "--no-plots"]  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "accelsim", *map(str, args)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     stored = 0
@@ -95,9 +97,9 @@ def test_a_killed_sweep_keeps_its_committed_points_and_resume_finishes_it(tmp_pa
     proc.wait()
     with sqlite3.connect(out / "sweep.db") as db:
         kept = db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
-    assert 2 <= kept < 8, "killed after two points were committed, before the last"
+    assert 2 <= kept < points, "killed after two points were committed, before the last"
     resumed = accelsim(*args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{8 - kept} point(s) simulated" in resumed.stdout
+    assert f"{points - kept} point(s) simulated" in resumed.stdout
     assert f"{kept} reused" in resumed.stdout
-    assert "8 of 8 points simulated" in resumed.stdout
+    assert f"{points} of {points} points simulated" in resumed.stdout
