@@ -45,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:  # t
         "--epochs", type=int, help="epochs to train (default 60; 0: export the seeded init)"
     )
     g.add_argument(
-        "--time-budget", type=float, help="seconds: fit the epoch count to finish in time"
+        "--time-budget",
+        type=float,
+        help="seconds: fit the epoch count to finish in time (with --resume: seconds more)",
     )
     g.add_argument("--batch-size", type=int, default=128)
     g.add_argument("--optimizer", choices=("sgd", "rmsprop"), default="sgd")
@@ -153,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     xp = array_module(args.device)
     if args.resume:
-        state = resume_state(args.checkpoint, xp, extra_epochs_to=args.epochs)
+        state = resume_state(
+            args.checkpoint, xp, extra_epochs_to=args.epochs, more_time_s=args.time_budget
+        )
         for name in ("alpha", "rho"):
             given = getattr(args, name)
             if given is not None and given != getattr(state.config, name):

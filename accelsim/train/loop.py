@@ -161,14 +161,27 @@ def new_state(config: TrainConfig, data: Cifar10, xp: ModuleType, *, command: st
     )
 
 
-def resume_state(path: Path, xp: ModuleType, *, extra_epochs_to: int | None) -> TrainState:
-    """Rebuild a TrainState from a checkpoint; `extra_epochs_to` raises the epoch target."""
+def resume_state(
+    path: Path,
+    xp: ModuleType,
+    *,
+    extra_epochs_to: int | None,
+    more_time_s: float | None = None,
+) -> TrainState:
+    """Rebuild a TrainState from a checkpoint.
+
+    `extra_epochs_to` raises the epoch target (the cosine stretches: a warm restart); the old
+    time budget then no longer applies, unless `more_time_s` grants a new one on top of the
+    time already spent.
+    """
     arrays, record = load_checkpoint(path)
     config = TrainConfig.from_record(record["config"])
     total = record["total_epochs"]
     if extra_epochs_to is not None and extra_epochs_to > total:
         total = extra_epochs_to
-        config = replace(config, epochs=total)
+        config = replace(config, epochs=total, time_budget_s=None)
+    if more_time_s is not None:
+        config = replace(config, time_budget_s=record["elapsed_s"] + more_time_s)
     spec = M.MobileNetSpec(config.alpha, config.rho, record["num_classes"])
     params = to_device(arrays["param"], xp)
     optimizer = Optimizer(config.optim, params, _depthwise_names(spec))

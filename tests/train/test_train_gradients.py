@@ -55,18 +55,33 @@ def test_conv3x3_gradients_match_finite_differences(rng, stride):
 
 
 @pytest.mark.parametrize("stride", [1, 2])
-def test_depthwise_gradients_match_finite_differences(rng, stride):
-    x = rng.standard_normal((2, 7, 6, 3))
+@pytest.mark.parametrize("kernel", ["einsum", "taps"])
+@pytest.mark.parametrize("side", [6, 7])
+def test_depthwise_gradients_match_finite_differences(rng, stride, kernel, side):
+    forward = getattr(L, f"_depthwise_forward_{kernel}")
+    backward = getattr(L, f"_depthwise_backward_{kernel}")
+    x = rng.standard_normal((2, side, 6, 3))
     w = rng.standard_normal((3, 3, 3))
-    out, cache = L.depthwise_forward(x, w, stride)
+    out, cache = forward(x, w, stride)
     g = rng.standard_normal(out.shape)
-    dx, dw = L.depthwise_backward(g, cache, w)
+    dx, dw = backward(g, cache, w)
 
     def f():
-        return float((L.depthwise_forward(x, w, stride)[0] * g).sum())
+        return float((forward(x, w, stride)[0] * g).sum())
 
     assert_grad(f, x, dx, rng)
     assert_grad(f, w, dw, rng)
+
+
+def test_depthwise_kernels_agree_and_match_a_hand_sum(rng):
+    x = rng.standard_normal((2, 5, 5, 4))
+    w = rng.standard_normal((3, 3, 4))
+    taps, _ = L._depthwise_forward_taps(x, w, 2)
+    einsum, _ = L._depthwise_forward_einsum(x, w, 2)
+    np.testing.assert_allclose(einsum, taps, rtol=1e-12)
+    # output (1, 1) at stride 2 sees input rows/cols 1..3: sum of x[1:4, 1:4] * w per channel
+    expected = (x[0, 1:4, 1:4] * w).sum(axis=(0, 1))
+    np.testing.assert_allclose(taps[0, 1, 1], expected, rtol=1e-12)
 
 
 def test_pointwise_gradients_match_finite_differences(rng):
@@ -83,14 +98,17 @@ def test_pointwise_gradients_match_finite_differences(rng):
     assert_grad(f, w, dw, rng)
 
 
-def test_batchnorm_gradients_match_finite_differences(rng):
+@pytest.mark.parametrize("relu", [False, True])
+def test_batchnorm_gradients_match_finite_differences(rng, relu):
     x = rng.standard_normal((3, 2, 2, 4)) * 2 + 1
     scale, bias = rng.standard_normal(4), rng.standard_normal(4)
 
     def run():
-        return L.batchnorm_forward(x, scale, bias, np.zeros(4), np.ones(4), train=True)
+        return L.batchnorm_forward(x, scale, bias, np.zeros(4), np.ones(4), train=True, relu=relu)
 
     out, cache = run()
+    if relu:
+        assert out.min() == 0.0
     g = rng.standard_normal(out.shape)
     dx, dscale, dbias = L.batchnorm_backward(g, cache, scale)
 
@@ -102,18 +120,30 @@ def test_batchnorm_gradients_match_finite_differences(rng):
     assert_grad(f, bias, dbias, rng)
 
 
-def test_relu_avgpool_fc_gradients_match_finite_differences(rng):
+def test_batchnorm_training_output_by_hand():
+    # one channel, values 1, 3: mean 2, biased var 1 -> xhat = -1, +1 (eps 1e-5 aside);
+    # scale 2, bias 0.5 -> -1.5, 2.5; with the fused ReLU -> 0, 2.5
+    x = np.array([1.0, 3.0]).reshape(2, 1, 1, 1)
+    mean, var = np.zeros(1), np.ones(1)
+    out, _ = L.batchnorm_forward(
+        x, np.array([2.0]), np.array([0.5]), mean, var, train=True, relu=True
+    )
+    np.testing.assert_allclose(out.ravel(), [0.0, 2.5], atol=1e-4)
+    # running stats: 0.9 * 0 + 0.1 * 2 = 0.2; 0.9 * 1 + 0.1 * (unbiased var 2) = 1.1
+    np.testing.assert_allclose([mean[0], var[0]], [0.2, 1.1])
+
+
+def test_avgpool_fc_gradients_match_finite_differences(rng):
     x = rng.standard_normal((2, 3, 3, 4))
     w, b = rng.standard_normal((4, 5)), rng.standard_normal(5)
     g = rng.standard_normal((2, 5))
 
     def f():
-        return float((L.fc_forward(L.avgpool_forward(L.relu_forward(x)), w, b) * g).sum())
+        return float((L.fc_forward(L.avgpool_forward(x), w, b) * g).sum())
 
-    relu = L.relu_forward(x)
-    pooled = L.avgpool_forward(relu)
+    pooled = L.avgpool_forward(x)
     dpooled, dw, db = L.fc_backward(g, pooled, w)
-    dx = L.relu_backward(L.avgpool_backward(dpooled, relu.shape), relu)
+    dx = L.avgpool_backward(dpooled, x.shape)
     assert_grad(f, x, dx, rng)
     assert_grad(f, w, dw, rng)
     assert_grad(f, b, db, rng)
@@ -169,3 +199,28 @@ def test_whole_network_gradients_match_finite_differences(rng):
         "fc.bias",
     ):
         assert_grad(loss, params[name], grads[name], rng, samples=6)
+
+
+def test_gpu_code_path_gives_the_same_gradients_as_the_cpu_one(rng, monkeypatch):
+    # CuPy runs the tap depthwise kernel on whole arrays (no cache-sized chunks); NumPy the
+    # einsum kernel on chunks. Run the GPU path here on NumPy: same gradients (float64).
+    spec = M.MobileNetSpec(alpha=0.25, rho=12 / 28)
+    params, buffers = M.init_params(spec, seed=2)
+    params = {k: v.astype(np.float64) for k, v in params.items()}
+    x = rng.standard_normal((8, 12, 12, 3))
+    labels = rng.integers(0, 10, 8)
+
+    def gradients():
+        fresh = {k: v.astype(np.float64) for k, v in buffers.items()}
+        logits, cache = M.forward(spec, params, fresh, x, train=True)
+        _, dlogits, _ = L.softmax_cross_entropy(logits, labels)
+        return M.backward(spec, params, cache, dlogits)
+
+    monkeypatch.setattr(L, "CHUNK_BYTES", 4096)  # several chunks even for this tiny batch
+    cpu = gradients()
+    monkeypatch.setattr(L, "chunks", lambda count, nbytes, xp: [slice(0, count)])
+    monkeypatch.setattr(L, "depthwise_forward", L._depthwise_forward_taps)
+    monkeypatch.setattr(L, "depthwise_backward", L._depthwise_backward_taps)
+    gpu = gradients()
+    for name in cpu:
+        np.testing.assert_allclose(gpu[name], cpu[name], rtol=1e-9, atol=1e-12, err_msg=name)

@@ -65,3 +65,19 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_data, tmp_path):
     assert [[r[k] for k in metrics] for r in resumed.history] == [
         [r[k] for k in metrics] for r in straight.history
     ]
+
+
+def test_time_budget_stops_and_a_resume_with_more_epochs_continues(tiny_data, tmp_path):
+    # a budget of 1 microsecond is spent by the first epoch: the run stops after it
+    config = TrainConfig(epochs=5, time_budget_s=1e-6, **TINY)
+    checkpoint = tmp_path / "ck.npz"
+    state = train(
+        new_state(config, tiny_data, np, command="t"), tiny_data, np, checkpoint=checkpoint
+    )
+    assert (state.epochs_done, state.total_epochs) == (1, 1)
+    # raising the epoch target drops the spent budget (a warm restart of the cosine)
+    resumed = train(resume_state(checkpoint, np, extra_epochs_to=3), tiny_data, np)
+    assert resumed.epochs_done == 3
+    # a new budget on resume counts on top of the time already spent: 1 us more is spent at once
+    again = train(resume_state(checkpoint, np, extra_epochs_to=3, more_time_s=1e-6), tiny_data, np)
+    assert again.epochs_done == 2
