@@ -105,9 +105,8 @@ class _Planner:
         working = self._working_set(layer)
         out_waits = self._place_all(layer, working, packed=False)
         if out_waits is None:
-            # Fragmentation: the set fits in total but not in the holes. Empty SRAM and pack it.
-            for name in list(self.resident):
-                self._evict(name)
+            # Fragmentation: the set fits in total but not in the holes. Evict until what is
+            # missing fits in one block (an empty SRAM always holds it).
             out_waits = self._place_all(layer, working, packed=True)
             assert out_waits is not None, "an empty SRAM holds a working set within its capacity"
         deps = {self.resident[n].ready for n in (*layer.reads, *layer.weights)}
@@ -128,17 +127,21 @@ class _Planner:
     ) -> dict[str, WaitSet] | None:
         """Load inputs/weights and reserve outputs; None if contiguous space cannot be found.
 
-        Returns what each output's range must wait for. `packed` carves every missing buffer
-        from one contiguous block (used on an empty SRAM, where that always succeeds).
+        Returns what each output's range must wait for. `packed` evicts until every missing
+        buffer fits in one contiguous block, which always succeeds in the end.
         """
-        missing = [name for name in working if name not in self.resident]
-        total = sum(self.program.nbytes(n) for n in missing)
-        # One block for everything the layer brings in keeps SRAM from fragmenting; only when
-        # no free block is that large does each buffer find (or evict for) its own space.
-        arena = self._make_room(total, set()) if packed else self.allocator.allocate(total)
+        protect = set(working)
+        while True:
+            missing = [name for name in working if name not in self.resident]
+            total = sum(self.program.nbytes(n) for n in missing)
+            # One block for everything the layer brings in keeps SRAM from fragmenting; only
+            # when no free block is that large does each buffer find (or evict for) its own.
+            arena = self.allocator.allocate(total)
+            if arena is not None or not packed:
+                break
+            self._evict(self._hole_maker(protect))
         # Decide every range first and issue loads only once all fit, so a failed attempt
         # never loads a buffer it then has to drop.
-        protect = set(working)
         placed: list[tuple[str, int, int, WaitSet]] = []
         for name in missing:
             size = self.program.nbytes(name)
@@ -284,6 +287,14 @@ class _Planner:
                 ),
             )
             self._evict(victim)
+
+    def _hole_maker(self, protect: set[str]) -> str:
+        """What to evict to merge holes: the farthest next use among buffers this layer does not
+        need, else (a needed one must go and come back) the smallest of this layer's."""
+        others = [n for n in self.resident if n not in protect]
+        if others:
+            return max(others, key=lambda n: (self._next_use(n), not self.resident[n].dirty))
+        return min(self.resident, key=lambda n: (self.resident[n].size, n))
 
     def _room_or_fail(self, size: int) -> tuple[int, WaitSet]:
         got = self.allocator.allocate(size)
