@@ -7,8 +7,6 @@ interrupted run always leaves the last complete epoch behind for `--resume`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -25,16 +23,11 @@ def save_checkpoint(
 ) -> None:
     """Write `arrays` (group -> name -> host array) and the JSON `record` atomically."""
     flat = {f"{group}:{name}": a for group, named in arrays.items() for name, a in named.items()}
+    from accelsim.report.export import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, record=np.array(json.dumps(record)), **flat)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+        np.savez(handle, record=np.array(json.dumps(record)), **flat)
 
 
 def load_checkpoint(path: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, Any]]:

@@ -10,8 +10,6 @@ source's path, size and modification time.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,20 +129,16 @@ def _read_cache(cache_file: Path, path: Path) -> Cifar10 | None:
 
 
 def _write_cache(cache_file: Path, data: Cifar10) -> None:
+    from accelsim.report.export import atomic_path
+
     cache_file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_file.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                train_images=data.train_images,
-                train_labels=data.train_labels,
-                test_images=data.test_images,
-                test_labels=data.test_labels,
-                class_names=np.array(data.class_names),
-                source=np.array(data.source),
-            )
-        os.replace(tmp, cache_file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(cache_file) as temporary, temporary.open("wb") as handle:
+        np.savez(
+            handle,
+            train_images=data.train_images,
+            train_labels=data.train_labels,
+            test_images=data.test_images,
+            test_labels=data.test_labels,
+            class_names=np.array(data.class_names),
+            source=np.array(data.source),
+        )

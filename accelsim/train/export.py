@@ -7,8 +7,6 @@ flatten, fc, softmax; graph input `input`, output `probs`, and the Gemm's output
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -192,16 +190,11 @@ def make_metadata(
 
 def save_onnx(model: Any, path: Path) -> None:
     """Write the model through a temporary file and rename, so no partial file is left."""
+    from accelsim.report.export import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(model.SerializeToString())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a model file is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(model.SerializeToString())
 
 
 def onnx_logits(model: Any, images_nchw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 METRIC_FIELDS = (
@@ -21,16 +19,11 @@ METRIC_FIELDS = (
 
 
 def _write_atomic(path: Path, payload: bytes) -> None:
+    from accelsim.report.export import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(payload)
 
 
 def write_metrics_csv(path: Path, history: list[dict[str, float]]) -> None:
