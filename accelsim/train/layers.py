@@ -9,6 +9,10 @@ gradient and the cache and returns the input gradient (and parameter gradients).
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,17 +39,28 @@ def column_sum(x2d: Array) -> Array:
 CHUNK_BYTES = 1 << 20
 
 
-def chunks(count: int, bytes_per_item: int, xp: Any) -> list[slice]:
-    """Slices of ~CHUNK_BYTES along the first axis on the CPU; one slice on the GPU.
+def over_chunks(
+    work: Callable[[slice], Any], count: int, bytes_per_item: int, xp: Any
+) -> list[Any]:
+    """Run `work` on slices of ~CHUNK_BYTES along the first axis, on every CPU core.
 
-    NumPy runs each elementwise op as its own pass over memory; on a chunk that stays in the
-    CPU cache the several passes of a layer cost about half as much as on the whole batch.
-    A GPU wants the opposite (few, large kernels), so CuPy gets the whole array at once.
+    NumPy runs each elementwise op as its own single-threaded pass over memory; on chunks
+    that stay in the CPU cache the several passes of a layer cost about half as much, and
+    since ufuncs and einsum release the GIL, threads spread the chunks over the cores. A GPU
+    wants the opposite (few, large kernels), so with CuPy `work` gets the whole range once.
     """
     if xp.__name__ != "numpy":
-        return [slice(0, count)]
+        return [work(slice(0, count))]
     step = max(1, CHUNK_BYTES // max(bytes_per_item, 1))
-    return [slice(start, min(start + step, count)) for start in range(0, count, step)]
+    parts = [slice(start, min(start + step, count)) for start in range(0, count, step)]
+    if len(parts) == 1:
+        return [work(parts[0])]
+    return list(_pool().map(work, parts))
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="accelsim-train")
 
 
 def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Array:
@@ -119,11 +134,14 @@ def _depthwise_forward_taps(x: Array, weight: Array, stride: int) -> tuple[Array
     xp = module_of(x)
     xpad, out_h, out_w = _pad_and_size(x, stride)
     out = xp.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
-    for part in chunks(x.shape[0], xpad[0].nbytes, xp):
+
+    def work(part: slice) -> None:
         acc = out[part]
         xp.multiply(_tap(xpad[part], 0, 0, stride, out_h, out_w), weight[0, 0], out=acc)
         for i, j in TAPS[1:]:
             acc += _tap(xpad[part], i, j, stride, out_h, out_w) * weight[i, j]
+
+    over_chunks(work, x.shape[0], xpad[0].nbytes, xp)
     return out, DepthwiseCache(xpad, x.shape, stride)
 
 
@@ -133,16 +151,19 @@ def _depthwise_backward_taps(
     """GPU kernel: gradients of _depthwise_forward_taps, tap by tap."""
     xp = module_of(dout)
     n, out_h, out_w, c = dout.shape
-    dweight = xp.zeros_like(weight)
     dxpad = xp.zeros(cache.xpad.shape, dtype=dout.dtype)
-    for part in chunks(n, cache.xpad[0].nbytes, xp):
+
+    def work(part: slice) -> Array:
         d = dout[part]
         rows = d.shape[0] * out_h * out_w
+        dweight = xp.empty_like(weight)
         for i, j in TAPS:
-            dweight[i, j] += column_sum(
-                (d * _tap(cache.xpad[part], i, j, cache.stride, out_h, out_w)).reshape(rows, c)
-            )
+            tap = _tap(cache.xpad[part], i, j, cache.stride, out_h, out_w)
+            dweight[i, j] = column_sum((d * tap).reshape(rows, c))
             _tap(dxpad[part], i, j, cache.stride, out_h, out_w)[...] += d * weight[i, j]
+        return dweight
+
+    dweight = sum(over_chunks(work, n, cache.xpad[0].nbytes, xp))
     return dxpad[:, 1:-1, 1:-1], dweight
 
 
@@ -160,7 +181,13 @@ def _windows(xpad: Array, stride: int, out_h: int, out_w: int) -> Array:
 def _depthwise_forward_einsum(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
     """CPU kernel: one einsum over a strided window view (one pass, no per-tap temporaries)."""
     xpad, out_h, out_w = _pad_and_size(x, stride)
-    out = np.einsum("nhwijc,ijc->nhwc", _windows(xpad, stride, out_h, out_w), weight)
+    windows = _windows(xpad, stride, out_h, out_w)
+    out = np.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
+
+    def work(part: slice) -> None:
+        np.einsum("nhwijc,ijc->nhwc", windows[part], weight, out=out[part])
+
+    over_chunks(work, x.shape[0], xpad[0].nbytes, np)
     return out, DepthwiseCache(xpad, x.shape, stride)
 
 
@@ -172,7 +199,11 @@ def _depthwise_backward_einsum(
     out_h, out_w = dout.shape[1:3]
     s = cache.stride
     windows = _windows(cache.xpad, s, out_h, out_w)
-    dweight = np.einsum("nhwijc,nhwc->ijc", windows, dout)
+
+    def work(part: slice) -> Array:
+        return np.einsum("nhwijc,nhwc->ijc", windows[part], dout[part])
+
+    dweight = sum(over_chunks(work, dout.shape[0], cache.xpad[0].nbytes, np))
     if s == 1:
         spread = dout
     else:
@@ -249,23 +280,27 @@ def batchnorm_forward(
         out = (x2d - running_mean) * (inv_std * scale) + bias
         return (xp.maximum(out, 0, out=out) if relu else out).reshape(shape), None
     count = x2d.shape[0]
-    parts = chunks(count, x2d[0].nbytes, xp)
+    row_bytes = x2d[0].nbytes
     mean = column_sum(x2d) / count
-    var = xp.zeros_like(mean)
-    for part in parts:
+
+    def square_sum(part: slice) -> Array:
         centred = x2d[part] - mean
-        var += column_sum(centred * centred)
-    var /= count
+        return column_sum(centred * centred)
+
+    var = sum(over_chunks(square_sum, count, row_bytes, xp)) / count
     inv_std = 1.0 / xp.sqrt(var + BN_EPSILON)
     xhat = xp.empty_like(x2d)
     out = xp.empty_like(x2d)
-    for part in parts:
+
+    def normalise(part: slice) -> None:
         xp.subtract(x2d[part], mean, out=xhat[part])
         xhat[part] *= inv_std
         xp.multiply(xhat[part], scale, out=out[part])
         out[part] += bias
         if relu:
             xp.maximum(out[part], 0, out=out[part])
+
+    over_chunks(normalise, count, row_bytes, xp)
     running_mean *= 1.0 - momentum
     running_mean += momentum * mean
     running_var *= 1.0 - momentum
@@ -281,23 +316,31 @@ def batchnorm_backward(
     shape = dout.shape
     dout2d = dout.reshape(-1, shape[-1])
     count = dout2d.shape[0]
-    parts = chunks(count, dout2d[0].nbytes, xp)
+    row_bytes = dout2d[0].nbytes
     if cache.relu_out is not None:
         masked = xp.empty_like(dout2d)
-        for part in parts:
-            xp.multiply(dout2d[part], cache.relu_out[part] > 0, out=masked[part])
+        relu_out = cache.relu_out
+
+        def mask(part: slice) -> None:
+            xp.multiply(dout2d[part], relu_out[part] > 0, out=masked[part])
+
+        over_chunks(mask, count, row_bytes, xp)
         dout2d = masked
+    xhat = cache.xhat
     dbias = column_sum(dout2d)
-    dscale = xp.zeros_like(dbias)
-    for part in parts:
-        dscale += column_sum(dout2d[part] * cache.xhat[part])
+    dscale = sum(
+        over_chunks(lambda part: column_sum(dout2d[part] * xhat[part]), count, row_bytes, xp)
+    )
     dx = xp.empty_like(dout2d)
     gain = scale * cache.inv_std
-    for part in parts:
-        xp.multiply(cache.xhat[part], dscale / count, out=dx[part])
+
+    def input_grad(part: slice) -> None:
+        xp.multiply(xhat[part], dscale / count, out=dx[part])
         dx[part] += dbias / count
         xp.subtract(dout2d[part], dx[part], out=dx[part])
         dx[part] *= gain
+
+    over_chunks(input_grad, count, row_bytes, xp)
     return dx.reshape(shape), dscale, dbias
 
 

@@ -218,7 +218,7 @@ def test_gpu_code_path_gives_the_same_gradients_as_the_cpu_one(rng, monkeypatch)
 
     monkeypatch.setattr(L, "CHUNK_BYTES", 4096)  # several chunks even for this tiny batch
     cpu = gradients()
-    monkeypatch.setattr(L, "chunks", lambda count, nbytes, xp: [slice(0, count)])
+    monkeypatch.setattr(L, "over_chunks", lambda work, count, nbytes, xp: [work(slice(0, count))])
     monkeypatch.setattr(L, "depthwise_forward", L._depthwise_forward_taps)
     monkeypatch.setattr(L, "depthwise_backward", L._depthwise_backward_taps)
     gpu = gradients()
