@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from accelsim.train import depthwise as D
 from accelsim.train import layers as L
 from accelsim.train import model as M
 from accelsim.train.augment import Preprocess
@@ -36,7 +37,6 @@ CATEGORIES = {
         "fc_forward",
         "fc_backward",
     ),
-    "depthwise": ("depthwise_forward", "depthwise_backward"),
     "batch norm + relu": ("batchnorm_forward", "batchnorm_backward"),
     "pool, softmax-CE": (
         "avgpool_forward",
@@ -97,10 +97,12 @@ def timed(category: str, fn: Callable) -> Callable:
 
 
 def _instrument_layers() -> None:
-    """Wrap the layer functions the model calls (looked up on the module at call time)."""
+    """Wrap the layer functions the model calls (looked up on the modules at call time)."""
     for category, names in CATEGORIES.items():
         for name in names:
             setattr(L, name, timed(category, getattr(L, name)))
+    for name in ("forward", "backward"):
+        setattr(D, name, timed("depthwise", getattr(D, name)))
 
 
 def run(alpha: float, batch: int, steps: int, warmup: int, device: str, repeats: int = 1) -> dict:

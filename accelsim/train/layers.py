@@ -16,8 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from accelsim.train.backend import module_of
 
 Array = Any  # numpy.ndarray or cupy.ndarray
@@ -118,118 +116,6 @@ def conv3x3_backward(
     dcols = (dout2d @ weight.reshape(-1, weight.shape[-1]).T).reshape(*dout.shape[:3], 9, c_in)
     dtaps = [dcols[:, :, :, t] for t in range(9)]
     return _scatter_taps(dtaps, cache.x_shape, cache.stride), dweight
-
-
-@dataclass(frozen=True, slots=True)
-class DepthwiseCache:
-    """What a depthwise convolution keeps for backward: the padded input."""
-
-    xpad: Array
-    x_shape: tuple[int, ...]
-    stride: int
-
-
-def _depthwise_forward_taps(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
-    """GPU kernel: nine broadcast multiply-adds (a few large kernels, no 6-D temporaries)."""
-    xp = module_of(x)
-    xpad, out_h, out_w = _pad_and_size(x, stride)
-    out = xp.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
-
-    def work(part: slice) -> None:
-        acc = out[part]
-        xp.multiply(_tap(xpad[part], 0, 0, stride, out_h, out_w), weight[0, 0], out=acc)
-        for i, j in TAPS[1:]:
-            acc += _tap(xpad[part], i, j, stride, out_h, out_w) * weight[i, j]
-
-    over_chunks(work, x.shape[0], xpad[0].nbytes, xp)
-    return out, DepthwiseCache(xpad, x.shape, stride)
-
-
-def _depthwise_backward_taps(
-    dout: Array, cache: DepthwiseCache, weight: Array
-) -> tuple[Array, Array]:
-    """GPU kernel: gradients of _depthwise_forward_taps, tap by tap."""
-    xp = module_of(dout)
-    n, out_h, out_w, c = dout.shape
-    dxpad = xp.zeros(cache.xpad.shape, dtype=dout.dtype)
-
-    def work(part: slice) -> Array:
-        d = dout[part]
-        rows = d.shape[0] * out_h * out_w
-        dweight = xp.empty_like(weight)
-        for i, j in TAPS:
-            tap = _tap(cache.xpad[part], i, j, cache.stride, out_h, out_w)
-            dweight[i, j] = column_sum((d * tap).reshape(rows, c))
-            _tap(dxpad[part], i, j, cache.stride, out_h, out_w)[...] += d * weight[i, j]
-        return dweight
-
-    dweight = sum(over_chunks(work, n, cache.xpad[0].nbytes, xp))
-    return dxpad[:, 1:-1, 1:-1], dweight
-
-
-def _windows(xpad: Array, stride: int, out_h: int, out_w: int) -> Array:
-    """(N, out_h, out_w, 3, 3, C) read-only view: the 3x3 window under every output pixel."""
-    from numpy.lib.stride_tricks import as_strided
-
-    n, _, _, c = xpad.shape
-    s_n, s_h, s_w, s_c = xpad.strides
-    shape = (n, out_h, out_w, 3, 3, c)
-    strides = (s_n, s_h * stride, s_w * stride, s_h, s_w, s_c)
-    return as_strided(xpad, shape, strides, writeable=False)
-
-
-def _depthwise_forward_einsum(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
-    """CPU kernel: one einsum over a strided window view (one pass, no per-tap temporaries)."""
-    xpad, out_h, out_w = _pad_and_size(x, stride)
-    windows = _windows(xpad, stride, out_h, out_w)
-    out = np.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
-
-    def work(part: slice) -> None:
-        np.einsum("nhwijc,ijc->nhwc", windows[part], weight, out=out[part])
-
-    over_chunks(work, x.shape[0], xpad[0].nbytes, np)
-    return out, DepthwiseCache(xpad, x.shape, stride)
-
-
-def _depthwise_backward_einsum(
-    dout: Array, cache: DepthwiseCache, weight: Array
-) -> tuple[Array, Array]:
-    """CPU kernel: dweight by einsum; dx as the stride-1 correlation of the zero-upsampled
-    output gradient with the flipped kernel (the transpose of a strided convolution)."""
-    out_h, out_w = dout.shape[1:3]
-    s = cache.stride
-    windows = _windows(cache.xpad, s, out_h, out_w)
-
-    def work(part: slice) -> Array:
-        return np.einsum("nhwijc,nhwc->ijc", windows[part], dout[part])
-
-    dweight = sum(over_chunks(work, dout.shape[0], cache.xpad[0].nbytes, np))
-    if s == 1:
-        spread = dout
-    else:
-        spread = np.zeros(cache.x_shape, dtype=dout.dtype)
-        spread[:, : s * out_h : s, : s * out_w : s] = dout
-    dx, _ = _depthwise_forward_einsum(spread, weight[::-1, ::-1], 1)
-    return dx, dweight
-
-
-def depthwise_forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
-    """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C).
-
-    NumPy runs the einsum kernel (fastest on a CPU); CuPy the tap kernel, which reduces over
-    pixels with GEMVs instead of CuPy's slow few-output reductions. Both are tested against
-    finite differences; the reference weights were trained on the GPU with the tap kernel.
-    """
-    if module_of(x).__name__ == "numpy":
-        return _depthwise_forward_einsum(x, weight, stride)
-    return _depthwise_forward_taps(x, weight, stride)
-
-
-def depthwise_backward(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
-    """Gradients (dx, dweight) of depthwise_forward (same kernel choice)."""
-    if module_of(dout).__name__ == "numpy":
-        return _depthwise_backward_einsum(dout, cache, weight)
-    return _depthwise_backward_taps(dout, cache, weight)
 
 
 def pointwise_forward(x: Array, weight: Array) -> tuple[Array, Array]:

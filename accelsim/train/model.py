@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from accelsim.errors import DataError
+from accelsim.train import depthwise as D
 from accelsim.train import layers as L
 
 Array = Any
@@ -172,7 +173,7 @@ def _conv_forward(s: LayerSpec, x: Array, weight: Array) -> tuple[Array, Any]:
     if s.kind == "conv":
         return L.conv3x3_forward(x, weight, s.stride)
     if s.kind == "dw":
-        return L.depthwise_forward(x, weight, s.stride)
+        return D.forward(x, weight, s.stride)
     return L.pointwise_forward(x, weight)
 
 
@@ -229,7 +230,7 @@ def backward(
                 dx, cache.convs[k], weight, need_dx=i > 1
             )
         elif s.kind == "dw":
-            dx, grads[f"conv{i}.weight"] = L.depthwise_backward(dx, cache.convs[k], weight)
+            dx, grads[f"conv{i}.weight"] = D.backward(dx, cache.convs[k], weight)
         else:
             dx, grads[f"conv{i}.weight"] = L.pointwise_backward(dx, cache.convs[k], weight)
     return grads

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from accelsim.train import depthwise as D
 from accelsim.train import layers as L
 from accelsim.train import model as M
 
@@ -58,8 +59,8 @@ def test_conv3x3_gradients_match_finite_differences(rng, stride):
 @pytest.mark.parametrize("kernel", ["einsum", "taps"])
 @pytest.mark.parametrize("side", [6, 7])
 def test_depthwise_gradients_match_finite_differences(rng, stride, kernel, side):
-    forward = getattr(L, f"_depthwise_forward_{kernel}")
-    backward = getattr(L, f"_depthwise_backward_{kernel}")
+    forward = getattr(D, f"forward_{kernel}")
+    backward = getattr(D, f"backward_{kernel}")
     x = rng.standard_normal((2, side, 6, 3))
     w = rng.standard_normal((3, 3, 3))
     out, cache = forward(x, w, stride)
@@ -76,8 +77,8 @@ def test_depthwise_gradients_match_finite_differences(rng, stride, kernel, side)
 def test_depthwise_kernels_agree_and_match_a_hand_sum(rng):
     x = rng.standard_normal((2, 5, 5, 4))
     w = rng.standard_normal((3, 3, 4))
-    taps, _ = L._depthwise_forward_taps(x, w, 2)
-    einsum, _ = L._depthwise_forward_einsum(x, w, 2)
+    taps, _ = D.forward_taps(x, w, 2)
+    einsum, _ = D.forward_einsum(x, w, 2)
     np.testing.assert_allclose(einsum, taps, rtol=1e-12)
     # output (1, 1) at stride 2 sees input rows/cols 1..3: sum of x[1:4, 1:4] * w per channel
     expected = (x[0, 1:4, 1:4] * w).sum(axis=(0, 1))
@@ -219,8 +220,8 @@ def test_gpu_code_path_gives_the_same_gradients_as_the_cpu_one(rng, monkeypatch)
     monkeypatch.setattr(L, "CHUNK_BYTES", 4096)  # several chunks even for this tiny batch
     cpu = gradients()
     monkeypatch.setattr(L, "over_chunks", lambda work, count, nbytes, xp: [work(slice(0, count))])
-    monkeypatch.setattr(L, "depthwise_forward", L._depthwise_forward_taps)
-    monkeypatch.setattr(L, "depthwise_backward", L._depthwise_backward_taps)
+    monkeypatch.setattr(D, "forward", D.forward_taps)
+    monkeypatch.setattr(D, "backward", D.backward_taps)
     gpu = gradients()
     for name in cpu:
         np.testing.assert_allclose(gpu[name], cpu[name], rtol=1e-9, atol=1e-12, err_msg=name)

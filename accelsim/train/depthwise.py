@@ -1,0 +1,122 @@
+"""Depthwise 3x3 convolution (padding 1): two kernels, one per backend, same numbers.
+
+NumPy runs an einsum over a strided window view (one pass, no per-tap temporaries); CuPy runs
+nine broadcast multiply-adds whose pixel reductions are GEMVs (CuPy's own few-output
+reductions were slow enough to dominate a GPU step). Both are tested against finite
+differences and against each other; the reference weights were trained with the tap kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from accelsim.train import layers as L
+from accelsim.train.backend import module_of
+
+Array = Any
+
+
+@dataclass(frozen=True, slots=True)
+class DepthwiseCache:
+    """What a depthwise convolution keeps for backward: the padded input."""
+
+    xpad: Array
+    x_shape: tuple[int, ...]
+    stride: int
+
+
+def forward_taps(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
+    """GPU kernel: nine broadcast multiply-adds (a few large kernels, no 6-D temporaries)."""
+    xp = module_of(x)
+    xpad, out_h, out_w = L._pad_and_size(x, stride)
+    out = xp.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
+
+    def work(part: slice) -> None:
+        acc = out[part]
+        xp.multiply(L._tap(xpad[part], 0, 0, stride, out_h, out_w), weight[0, 0], out=acc)
+        for i, j in L.TAPS[1:]:
+            acc += L._tap(xpad[part], i, j, stride, out_h, out_w) * weight[i, j]
+
+    L.over_chunks(work, x.shape[0], xpad[0].nbytes, xp)
+    return out, DepthwiseCache(xpad, x.shape, stride)
+
+
+def backward_taps(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
+    """GPU kernel: gradients of forward_taps, tap by tap."""
+    xp = module_of(dout)
+    n, out_h, out_w, c = dout.shape
+    dxpad = xp.zeros(cache.xpad.shape, dtype=dout.dtype)
+
+    def work(part: slice) -> Array:
+        d = dout[part]
+        rows = d.shape[0] * out_h * out_w
+        dweight = xp.empty_like(weight)
+        for i, j in L.TAPS:
+            tap = L._tap(cache.xpad[part], i, j, cache.stride, out_h, out_w)
+            dweight[i, j] = L.column_sum((d * tap).reshape(rows, c))
+            L._tap(dxpad[part], i, j, cache.stride, out_h, out_w)[...] += d * weight[i, j]
+        return dweight
+
+    dweight = sum(L.over_chunks(work, n, cache.xpad[0].nbytes, xp))
+    return dxpad[:, 1:-1, 1:-1], dweight
+
+
+def _windows(xpad: Array, stride: int, out_h: int, out_w: int) -> Array:
+    """(N, out_h, out_w, 3, 3, C) read-only view: the 3x3 window under every output pixel."""
+    from numpy.lib.stride_tricks import as_strided
+
+    n, _, _, c = xpad.shape
+    s_n, s_h, s_w, s_c = xpad.strides
+    shape = (n, out_h, out_w, 3, 3, c)
+    strides = (s_n, s_h * stride, s_w * stride, s_h, s_w, s_c)
+    return as_strided(xpad, shape, strides, writeable=False)
+
+
+def forward_einsum(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
+    """CPU kernel: one einsum over a strided window view (one pass, no per-tap temporaries)."""
+    xpad, out_h, out_w = L._pad_and_size(x, stride)
+    windows = _windows(xpad, stride, out_h, out_w)
+    out = np.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
+
+    def work(part: slice) -> None:
+        np.einsum("nhwijc,ijc->nhwc", windows[part], weight, out=out[part])
+
+    L.over_chunks(work, x.shape[0], xpad[0].nbytes, np)
+    return out, DepthwiseCache(xpad, x.shape, stride)
+
+
+def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
+    """CPU kernel: dweight by einsum; dx as the stride-1 correlation of the zero-upsampled
+    output gradient with the flipped kernel (the transpose of a strided convolution)."""
+    out_h, out_w = dout.shape[1:3]
+    s = cache.stride
+    windows = _windows(cache.xpad, s, out_h, out_w)
+
+    def work(part: slice) -> Array:
+        return np.einsum("nhwijc,nhwc->ijc", windows[part], dout[part])
+
+    dweight = sum(L.over_chunks(work, dout.shape[0], cache.xpad[0].nbytes, np))
+    if s == 1:
+        spread = dout
+    else:
+        spread = np.zeros(cache.x_shape, dtype=dout.dtype)
+        spread[:, : s * out_h : s, : s * out_w : s] = dout
+    dx, _ = forward_einsum(spread, weight[::-1, ::-1], 1)
+    return dx, dweight
+
+
+def forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
+    """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C); the backend's kernel."""
+    if module_of(x).__name__ == "numpy":
+        return forward_einsum(x, weight, stride)
+    return forward_taps(x, weight, stride)
+
+
+def backward(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
+    """Gradients (dx, dweight) of `forward` (same kernel choice)."""
+    if module_of(dout).__name__ == "numpy":
+        return backward_einsum(dout, cache, weight)
+    return backward_taps(dout, cache, weight)
