@@ -1,7 +1,9 @@
 """NumPy MobileNet training on CIFAR-10 and its ONNX export (the simulator's reference workload).
 
-Modules in processing order: backend (numpy or cupy as `xp`), layers (forward/backward),
-model (MobileNet(alpha, rho)), data (loaders, cache), augment (batched crops/flips), optim
-(SGD, RMSprop, schedules), loop (epochs, checkpoints, metrics), export (ONNX + onnxruntime check),
-plots (curves). Heavy imports stay inside these modules; importing the package is cheap.
+Modules in processing order: backend (numpy or cupy as `xp`), layers and depthwise (forward and
+backward of every layer), model (MobileNet(alpha, rho), Table 1), data with official and
+imagefolder (loaders and the decoded cache), augment (batched crops and flips), optim (SGD,
+RMSprop, schedules), checkpoint, metrics (CSV and curves), loop (epochs, time budget, resume),
+export and finish (ONNX, onnxruntime check and test metrics). Heavy imports stay inside these
+modules; importing the package is cheap.
 """

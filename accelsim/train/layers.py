@@ -58,7 +58,8 @@ def over_chunks(
 
 @functools.cache
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="accelsim-train")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return ThreadPoolExecutor(max_workers=cores or 1, thread_name_prefix="accelsim-train")
 
 
 def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Array:
