@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from accelsim.errors import DataError
 from accelsim.train.layers import BN_EPSILON
 from accelsim.train.model import LayerSpec, MobileNetSpec
 
@@ -200,7 +201,13 @@ def save_onnx(model: Any, path: Path) -> None:
 def onnx_logits(model: Any, images_nchw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(logits, probs) from onnxruntime for an NCHW batch, one image per run if batch is fixed."""
     import onnx
-    import onnxruntime as ort
+
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise DataError(
+            "--onnx: checking the export needs onnxruntime; pip install onnxruntime"
+        ) from None
 
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
