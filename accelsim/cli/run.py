@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from accelsim.cli._args import add_model_arguments
+from accelsim.cli._args import add_model_arguments, guard_outputs
 
 
 def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
@@ -72,9 +72,12 @@ def handle(args: argparse.Namespace) -> int:
         raise AccelsimError(
             "--timeline draws in the terminal; drop it or --json (--svg works with both)"
         )
+    notices = guard_outputs([args.model, args.hw], {"--trace": args.trace, "--svg": args.svg})
     result = run(
         args.model, args.hw, policy=args.policy, overlap=not args.no_overlap, batch=args.batch
     )
+    for notice in notices:
+        print(notice, file=sys.stderr)
     if args.trace:
         from accelsim.report.export import chrome_trace, write_json
 

@@ -134,3 +134,21 @@ def test_run_resolves_a_symbolic_batch_with_batch_flag(tmp_path):
     # single_conv (3 -> 8 channels, 8x8, 3x3 pad 1) at batch 2: 2 * 13,824 MACs; input 2 * 192 B
     # + weights 216 B read, 2 * 512 B written.
     assert (layer["macs"], layer["bus_read_bytes"], layer["bus_write_bytes"]) == (27_648, 600, 1024)
+
+
+def test_run_refuses_to_write_its_trace_over_an_input(tmp_path):
+    model = builders.save(builders.single_conv(), tmp_path / "conv.onnx")
+    before = model.read_bytes()
+    assert_clean_failure(
+        accelsim("run", model, "--hw", EDGE1, "--trace", model), "--trace", "input"
+    )
+    assert model.read_bytes() == before
+
+
+def test_run_says_when_it_replaces_an_existing_trace(tmp_path):
+    trace = tmp_path / "trace.json"
+    trace.write_text("old")
+    proc = accelsim("run", MOBILENET, "--hw", EDGE1, "--trace", trace, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert f"replacing existing {trace}" in proc.stderr
+    assert json.loads(trace.read_text())["traceEvents"]
