@@ -13,6 +13,8 @@ import argparse
 import importlib
 import sys
 
+from accelsim import __version__
+
 SUBCOMMANDS: dict[str, str] = {
     "run": "Simulate a model on a machine (per-layer table, totals, --json, --trace).",
     "inspect": "List a model's layers, shapes, MACs and parameters without a machine.",
@@ -29,6 +31,7 @@ def _build_parser(argv: list[str]) -> argparse.ArgumentParser:
         description="Discrete-event simulator of a small DNN accelerator driven by ONNX models.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     wanted = next((a for a in argv if a in SUBCOMMANDS), None)
     for name, summary in SUBCOMMANDS.items():
