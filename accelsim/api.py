@@ -20,7 +20,8 @@ def run(
     batch: int | None = None,
 ) -> RunResult:
     """Simulate `model` (an ONNX path or an imported Graph) on `hw` (a Hardware or a YAML path)."""
-    from accelsim.hardware import Hardware, load_hardware
+    from accelsim.hardware import Hardware
+    from accelsim.hardware_file import load_hardware
     from accelsim.workload.graph import Graph
 
     # 1. the machine: a strict schema, units parsed

@@ -4,7 +4,8 @@ A machine is external DDR, a bus between DDR and on-chip SRAM, a matrix engine (
 and a vector unit (everything else). Attribute names equal the YAML keys, so a sweep addresses a
 field by its dotted path (`sram.capacity`, `bus.bandwidth`). Values are parsed by `accelsim.units`
 into SI numbers (bytes, bytes/s, FLOP/s, Hz, s, J) and checked; every failure is a one-line
-`ConfigError` of the form `file:line: dotted.field: reason`.
+`ConfigError` of the form `file:line: dotted.field: reason` (see `accelsim.hardware_file`,
+which reads files and applies overrides).
 
 Energy defaults come from M. Horowitz, "Computing's energy problem (and what we can do about it)",
 ISSCC 2014, figure "Rough energy costs for various operations in 45nm 0.9V": 8-bit integer add
@@ -15,12 +16,10 @@ by 8 bytes. See `Energy` for each default and how it was derived.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
@@ -30,7 +29,6 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -38,8 +36,6 @@ from pydantic import (
 from pydantic_core import core_schema
 
 from accelsim import units
-from accelsim._yaml import KeyPath, YamlDocument, load_yaml
-from accelsim.errors import ConfigError
 
 __all__ = [
     "Bus",
@@ -50,10 +46,6 @@ __all__ = [
     "MatrixEngine",
     "Sram",
     "VectorUnit",
-    "hardware_from_mapping",
-    "hardware_json_schema",
-    "load_hardware",
-    "with_overrides",
 ]
 
 
@@ -340,100 +332,3 @@ def _ceil(x: float) -> int:
     if abs(x - nearest) <= 1e-9 * max(1.0, abs(x)):
         return max(0, int(nearest))
     return max(0, math.ceil(x))
-
-
-def load_hardware(path: str | Path) -> Hardware:
-    """Load and validate a hardware YAML file.
-
-    Raises:
-        ConfigError: `file:line: dotted.field: reason` for the first problem found.
-    """
-    return _validate(load_yaml(path))
-
-
-def hardware_from_mapping(data: Mapping[str, object], *, source: str) -> Hardware:
-    """Validate already-parsed data (no line numbers); `source` names it in error messages."""
-    return _validate(YamlDocument(data=dict(data), source=source))
-
-
-def with_overrides(
-    hw: Hardware, overrides: Mapping[str, object], *, source: str = "--set"
-) -> Hardware:
-    """A copy of `hw` with dotted fields replaced ("sram.capacity": "2 MiB"), validated like a file.
-
-    Raises:
-        ConfigError: an unknown dotted path, or a value the schema rejects.
-    """
-    data: dict[str, Any] = hw.model_dump()
-    for dotted, value in overrides.items():
-        parent, key = _resolve(data, dotted, source)
-        parent[key] = value
-    return _validate(YamlDocument(data=data, source=source))
-
-
-def _resolve(data: dict[str, Any], dotted: str, source: str) -> tuple[dict[str, Any], str]:
-    """The mapping holding the last part of `dotted` and that key; ConfigError if not a field."""
-    parts = dotted.split(".")
-    node: Any = data
-    for depth, part in enumerate(parts):
-        if not isinstance(node, dict) or part not in node:
-            here = ".".join(parts[:depth]) or "the top level"
-            known = ", ".join(sorted(node)) if isinstance(node, dict) else "none (not a section)"
-            raise ConfigError(f"{source}: {dotted}: unknown field; fields of {here}: {known}")
-        if depth == len(parts) - 1:
-            return node, part
-        node = node[part]
-    raise ConfigError(f"{source}: {dotted!r}: empty field path")  # pragma: no cover
-
-
-def _validate(doc: YamlDocument) -> Hardware:
-    try:
-        return Hardware.model_validate(doc.data)
-    except ValidationError as exc:
-        raise ConfigError(_first_error(exc, doc)) from None
-
-
-def _first_error(exc: ValidationError, doc: YamlDocument) -> str:
-    """One line for the first problem in file order: `where: dotted.field: reason (and N more)`.
-
-    Errors on keys the file has (unknown keys, bad values) sort by line before missing fields,
-    so a misspelt key is reported as itself rather than as the field it failed to fill.
-    """
-    errors = exc.errors(include_url=False)
-    first = min(errors, key=lambda e: doc.lines.get(tuple(e["loc"]), math.inf))
-    loc: KeyPath = tuple(first["loc"])
-    dotted = ".".join(str(part) for part in loc) or "(top level)"
-    kind = first["type"]
-    if kind == "missing":
-        reason = "required field missing (see `accelsim schema`)"
-    elif kind == "extra_forbidden":
-        known = _field_names(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        reason = f"unknown key; {hint}expected one of: {', '.join(known)}"
-    elif kind == "value_error":
-        reason = str(first["ctx"]["error"])
-    else:
-        reason = f"{first['msg']}, got {units.show_value(first['input'])}"
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{doc.where(loc)}: {dotted}: {reason}{more}"
-
-
-def _field_names(loc: KeyPath) -> list[str]:
-    """Field names of the model at `loc` (a path of section names from Hardware)."""
-    model: type[BaseModel] = Hardware
-    for part in loc:
-        annotation = model.model_fields[str(part)].annotation
-        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
-        model = annotation
-    return list(model.model_fields)
-
-
-def hardware_json_schema() -> dict[str, Any]:
-    """JSON Schema of the hardware file (draft 2020-12), with units, examples and descriptions."""
-    schema = Hardware.model_json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "accelsim hardware file",
-        **{k: v for k, v in schema.items() if k != "title"},
-    }

@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from accelsim.api import simulate_graph
-    from accelsim.hardware import load_hardware, with_overrides
+    from accelsim.hardware_file import load_hardware, with_overrides
     from accelsim.sim.engine import simulate
     from accelsim.workload import import_onnx
 

@@ -64,7 +64,7 @@ def _time_sweep(spec: SweepSpec, executor: LocalExecutor) -> tuple[float, int]:
 
 def _one_point_in_process(runs: int = 20) -> float:
     from accelsim.api import simulate_graph
-    from accelsim.hardware import load_hardware
+    from accelsim.hardware_file import load_hardware
     from accelsim.workload import import_onnx
 
     graph, hw = import_onnx(MODEL), load_hardware(BASE)

@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from accelsim.hardware import load_hardware, with_overrides
+    from accelsim.hardware_file import load_hardware, with_overrides
     from accelsim.paper import PaperModel, compare, rules_named
     from accelsim.workload import import_onnx
 

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Render the schema as indented JSON to stdout or to `args.output`."""
-    from accelsim.hardware import hardware_json_schema
+    from accelsim.hardware_file import hardware_json_schema
 
     text = json.dumps(hardware_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output is None:

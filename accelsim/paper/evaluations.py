@@ -49,7 +49,7 @@ class Evaluations:
 
 def evaluate_all(graph: Graph, hw: Hardware, *, rules: PaperRules) -> Evaluations:
     """Run the model under every rule set and the simulation on both machine variants."""
-    from accelsim.hardware import with_overrides
+    from accelsim.hardware_file import with_overrides
 
     comparison = compare(graph, hw, rules=rules)
     as_printed = comparison if rules == AS_PRINTED else compare(graph, hw, rules=AS_PRINTED)

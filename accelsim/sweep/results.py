@@ -98,7 +98,7 @@ class PointResult:
 def evaluate(job: Job, point: Point) -> PointResult:
     """Simulate one point; a rejected value or an unrunnable machine is a result, not a crash."""
     from accelsim.api import simulate_graph
-    from accelsim.hardware import with_overrides
+    from accelsim.hardware_file import with_overrides
 
     settings = tuple((s.path, s.label) for s in point.settings)
     try:

@@ -60,7 +60,7 @@ def run_sweep(
         ConfigError, WorkloadError: the spec, the base machine or the model is unusable (bad
         values of single points are results with status "invalid" instead).
     """
-    from accelsim.hardware import load_hardware
+    from accelsim.hardware_file import load_hardware
     from accelsim.memory.policies import POLICIES
     from accelsim.workload import import_onnx
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from accelsim.errors import ConfigError
-from accelsim.hardware import load_hardware
+from accelsim.hardware_file import load_hardware
 
 # A valid file, built in code so each test can change one line. Line numbers (1-based) matter:
 # name=1, clock=2, ddr=3 (capacity 4, bandwidth 5), bus=6 (bandwidth 7), sram=8 (capacity 9),

@@ -11,9 +11,8 @@ import pytest
 import yaml
 
 from accelsim.errors import ConfigError
-from accelsim.hardware import (
-    Energy,
-    Hardware,
+from accelsim.hardware import Energy, Hardware
+from accelsim.hardware_file import (
     hardware_from_mapping,
     hardware_json_schema,
     load_hardware,

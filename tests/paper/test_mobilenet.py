@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from accelsim.hardware import load_hardware, with_overrides
+from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.paper import AS_PRINTED, PAPER, PaperModel, agree_4sf, compare
 from accelsim.paper.diagnose import UNEXPLAINED
 from accelsim.paper.published import load_published

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accelsim.hardware import load_hardware
+from accelsim.hardware_file import load_hardware
 from accelsim.paper.report import REPORT_FILES, build_report
 from accelsim.workload import import_onnx
 

@@ -8,7 +8,7 @@ import pytest
 
 from accelsim.api import simulate_graph
 from accelsim.energy import COMPONENTS, energy_of
-from accelsim.hardware import with_overrides
+from accelsim.hardware_file import with_overrides
 from accelsim.report.export import result_to_dict
 from tests.sim.test_schedule import _single_conv, _spilling_graph
 from tests.sim.toy import toy_machine

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from accelsim.api import run
-from accelsim.hardware import load_hardware, with_overrides
+from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.memory.check import plan_violations
 
 ROOT = Path(__file__).resolve().parents[2]

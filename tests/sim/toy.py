@@ -6,7 +6,8 @@ engine does 100 FLOP (50 MACs) a cycle and the vector unit 1 op a cycle; int8 ev
 
 from __future__ import annotations
 
-from accelsim.hardware import Hardware, hardware_from_mapping
+from accelsim.hardware import Hardware
+from accelsim.hardware_file import hardware_from_mapping
 from accelsim.workload.graph import Graph, Op, Tensor
 
 
