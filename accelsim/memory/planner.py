@@ -29,8 +29,7 @@ _NEVER = 1 << 60
 
 @dataclass(slots=True)
 class _Resident:
-    allocation: int
-    offset: int
+    allocation: int  # index of its range in the plan's allocations
     size: int
     ready: int  # task whose end makes the content valid (a load or the producing compute)
     dirty: bool  # the only copy is in SRAM
@@ -160,12 +159,12 @@ class _Planner:
         for name, offset, size, waits in placed:
             index = self._new_range(name, offset, size)
             if name in layer.writes:
-                self.resident[name] = _Resident(index, offset, size, -1, True)
+                self.resident[name] = _Resident(index, size, -1, True)
                 out_waits[name] = waits
             else:
                 load = self._transfer_in(name, size, layer.index, 0, waits)
                 self.ranges[index].first = load
-                self.resident[name] = _Resident(index, offset, size, load, False)
+                self.resident[name] = _Resident(index, size, load, False)
         return out_waits
 
     def _after_compute(self, layer: Layer) -> None:
