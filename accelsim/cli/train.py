@@ -158,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
         state = resume_state(
             args.checkpoint, xp, extra_epochs_to=args.epochs, more_time_s=args.time_budget
         )
+        if state.epochs_done < state.total_epochs:  # more training: record how it was made
+            state.command = f"{state.command}; then {command}"
         for name in ("alpha", "rho"):
             given = getattr(args, name)
             if given is not None and given != getattr(state.config, name):

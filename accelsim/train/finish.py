@@ -62,7 +62,7 @@ def export_trained(
         )
         metadata["training_data"] = state.data_source
         metadata["training_wall_time_s"] = f"{state.elapsed_s:.0f}"
-        metadata["training_device"] = device
+        metadata["export_device"] = device
         metadata["export_command"] = export_command
         return E.build_onnx(state.spec, params, buffers, metadata=metadata, fold_bn=fold_bn)
 

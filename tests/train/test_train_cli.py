@@ -80,6 +80,8 @@ def test_train_checkpoint_resume_and_export(tmp_path):
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
     props = {p.key: p.value for p in onnx.load(tmp_path / "m.onnx").metadata_props}
     assert props["epochs"] == "2"
+    assert props["command"].startswith("accelsim train --data")  # the first run ...
+    assert "; then accelsim train --data" in props["command"]  # ... and the resumed one
     assert props["class_names"] == "blue,red"
     assert "NumPy vs onnxruntime" in second.stderr
 
