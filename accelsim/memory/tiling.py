@@ -10,6 +10,7 @@ shortest estimated time wins, then the one that moves fewer bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from accelsim.errors import PlanError
@@ -17,7 +18,7 @@ from accelsim.lowering import compute_cycles
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
-    from accelsim.lowering import Layer, Program
+    from accelsim.lowering import Buffer, Layer, Program
 
 # Vector ops that work channel by channel (a channel slice of the input gives that of the output).
 _PER_CHANNEL = {
@@ -88,13 +89,13 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
             f'layer "{layer.name}" needs {need:,} bytes of SRAM (has {capacity:,}) and it cannot '
             "be tiled (not one 2-D/4-D output)"
         )
-    geometry = _Geometry(layer, program)
+    relevant = (*layer.reads, *layer.weights, *layer.writes)
+    geometry, candidates = _candidates(layer, tuple(program.buffers[n] for n in relevant), capacity)
     best: tuple[tuple[float, int, int], _Split, bool] | None = None
-    for double in (True, False):
-        for split in geometry.fitting_splits(capacity, double=double):
-            key = geometry.estimate(split, hw, double=double)
-            if best is None or key < best[0]:
-                best = (key, split, double)
+    for split, double, moved in candidates:
+        key = geometry.estimate(split, moved, hw, double=double)
+        if best is None or key < best[0]:
+            best = (key, split, double)
     if best is None:
         smallest = geometry.need(_Split(geometry.channels, geometry.rows, 1, 1), double=False)
         raise PlanError(
@@ -104,6 +105,24 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     _, split, double = best
     slot, weights = geometry.slot_sizes(split)
     return Tiling(geometry.tiles(split), slot, weights, double)
+
+
+@lru_cache(maxsize=1024)
+def _candidates(
+    layer: Layer, buffers: tuple[Buffer, ...], capacity: int
+) -> tuple[_Geometry, tuple[tuple[_Split, bool, int], ...]]:
+    """Every split that fits `capacity` (double-buffered or not) with the bytes it moves.
+
+    This depends on the layer's shapes and the SRAM size only, so a sweep over bus or compute
+    speeds at one SRAM size searches once per layer (the cache is per process).
+    """
+    geometry = _Geometry(layer, {b.name: b for b in buffers})
+    found = tuple(
+        (split, double, geometry.bus_bytes(split))
+        for double in (True, False)
+        for split in geometry.fitting_splits(capacity, double=double)
+    )
+    return geometry, found
 
 
 def _can_split(layer: Layer) -> tuple[bool, bool]:
@@ -122,22 +141,23 @@ class _Geometry:
     questions many times.
     """
 
-    def __init__(self, layer: Layer, program: Program) -> None:
+    def __init__(self, layer: Layer, buffers: dict[str, Buffer]) -> None:
         self.layer = layer
-        out = program.buffers[layer.writes[0]]
+        out = buffers[layer.writes[0]]
         self.out_name, self.out_bytes = out.name, out.nbytes
         shape = out.shape
         self.channels, self.rows = (shape[1], shape[2]) if len(shape) == 4 else (shape[1], shape[0])
         self.split_channels, self.split_rows = _can_split(layer)
-        weight = program.buffers[layer.weights[0]].shape if layer.weights else ()
+        weight = buffers[layer.weights[0]].shape if layer.weights else ()
         depthwise = (
             layer.op_types[0] == "Conv" and len(weight) == 4 and weight[1] == 1
-            and bool(layer.reads) and program.buffers[layer.reads[0]].shape[1] > 1
+            and bool(layer.reads) and buffers[layer.reads[0]].shape[1] > 1
         )  # fmt: skip
         self.per_channel_input = layer.unit == "vector" or depthwise
-        self.reads = [(n, program.buffers[n].shape, program.nbytes(n)) for n in layer.reads]
-        self.weights = [(n, program.nbytes(n)) for n in layer.weights]
+        self.reads = [(n, buffers[n].shape, buffers[n].nbytes) for n in layer.reads]
+        self.weights = [(n, buffers[n].nbytes) for n in layer.weights]
         self._memo: dict[tuple[int, int, int], tuple[tuple[int, ...], int]] = {}
+        self._tiles: dict[_Split, tuple[Tile, ...]] = {}
 
     # -- sizes -----------------------------------------------------------------------------
 
@@ -240,13 +260,14 @@ class _Geometry:
         full, rest = divmod(split.channels, split.per_group)
         return full * group_bytes(split.per_group) + (group_bytes(rest) if rest else 0)
 
-    def estimate(self, split: _Split, hw: Hardware, *, double: bool) -> tuple[float, int, int]:
-        """(estimated cycles, bus bytes, tiles) of a split.
+    def estimate(
+        self, split: _Split, moved: int, hw: Hardware, *, double: bool
+    ) -> tuple[float, int, int]:
+        """(estimated cycles, bus bytes, tiles) of a split that moves `moved` bytes.
 
         Serial tiles take bus + compute. Double-buffered ones overlap the two: the longer one
         plus one tile's share of the shorter (the first load or the last store).
         """
-        moved = self.bus_bytes(split)
         groups = -(-split.channels // split.per_group)
         tiles = groups * -(-split.rows // split.per_band)
         transfers = tiles * (len(self.reads) + 1) + groups * len(self.weights)
@@ -261,6 +282,11 @@ class _Geometry:
     def tiles(self, split: _Split) -> tuple[Tile, ...]:
         """Every tile in order; work is shared in proportion to (channels x rows), with
         cumulative floors so the tiles' MACs and ops sum exactly to the layer's."""
+        if split not in self._tiles:
+            self._tiles[split] = self._make_tiles(split)
+        return self._tiles[split]
+
+    def _make_tiles(self, split: _Split) -> tuple[Tile, ...]:
         layer = self.layer
         whole = split.channels * split.rows
         tiles = []
