@@ -132,12 +132,27 @@ def pointwise_backward(dout: Array, x: Array, weight: Array) -> tuple[Array, Arr
     return (dout2d @ weight.T).reshape(x.shape), dweight
 
 
+def _column_sums(a: Array, b: Array | None = None) -> Array:
+    """Per-column sums of an (M, C) matrix, or of the product a * b, in one pass.
+
+    NumPy's einsum streams both operands once with no temporary (faster than `.sum(0)`,
+    a ones-vector GEMV or a product then a sum); CuPy's few-output reductions are slow, so
+    there the sum is a GEMV (see column_sum).
+    """
+    xp = module_of(a)
+    if xp.__name__ == "numpy":
+        return xp.einsum("ij->j", a) if b is None else xp.einsum("ij,ij->j", a, b)
+    return column_sum(a if b is None else a * b)
+
+
 @dataclass(frozen=True, slots=True)
 class BatchNormCache:
-    """What batch norm keeps for backward: the normalised input, 1/std per channel and, when
-    a ReLU was fused in, the (N*H*W, C) output whose sign is the ReLU's mask."""
+    """What batch norm keeps for backward: its (N*H*W, C) input (the conv output, which
+    is alive anyway, so xhat is never stored), the batch mean, 1/std per channel and, when a
+    ReLU was fused in, the (N*H*W, C) output whose sign is the ReLU's mask."""
 
-    xhat: Array
+    x2d: Array
+    mean: Array
     inv_std: Array
     relu_out: Array | None = None
 
@@ -158,76 +173,66 @@ def batchnorm_forward(
     In training it normalises with the batch statistics and updates the running ones in
     place (running = (1 - momentum) * running + momentum * batch, unbiased variance, as
     PyTorch does); in evaluation it uses the running ones, as ONNX BatchNormalization does.
+    The normalisation is folded into one per-channel multiply-add, out = x * a + b with
+    a = scale / std and b = bias - mean * a, so each step is one pass over memory.
     """
     xp = module_of(x)
     shape = x.shape
     x2d = x.reshape(-1, shape[-1])
-    if not train:
-        inv_std = 1.0 / xp.sqrt(running_var + BN_EPSILON)
-        out = (x2d - running_mean) * (inv_std * scale) + bias
-        return (xp.maximum(out, 0, out=out) if relu else out).reshape(shape), None
     count = x2d.shape[0]
-    row_bytes = x2d[0].nbytes
-    mean = column_sum(x2d) / count
-
-    def square_sum(part: slice) -> Array:
-        centred = x2d[part] - mean
-        return column_sum(centred * centred)
-
-    var = sum(over_chunks(square_sum, count, row_bytes, xp)) / count
-    inv_std = 1.0 / xp.sqrt(var + BN_EPSILON)
-    xhat = xp.empty_like(x2d)
     out = xp.empty_like(x2d)
-
-    def normalise(part: slice) -> None:
-        xp.subtract(x2d[part], mean, out=xhat[part])
-        xhat[part] *= inv_std
-        xp.multiply(xhat[part], scale, out=out[part])
-        out[part] += bias
-        if relu:
-            xp.maximum(out[part], 0, out=out[part])
-
-    over_chunks(normalise, count, row_bytes, xp)
+    if train:
+        mean = _column_sums(x2d) / count
+        # two-pass variance (centred, then squared) keeps float32 exact when |mean| >> std
+        xp.subtract(x2d, mean, out=out)
+        var = _column_sums(out, out) / count
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / xp.sqrt(var + BN_EPSILON)
+    gain = (scale * inv_std).astype(x.dtype, copy=False)
+    xp.multiply(x2d, gain, out=out)
+    out += (bias - mean * gain).astype(x.dtype, copy=False)
+    if relu:
+        xp.maximum(out, 0, out=out)
+    if not train:
+        return out.reshape(shape), None
     running_mean *= 1.0 - momentum
     running_mean += momentum * mean
     running_var *= 1.0 - momentum
     running_var += (momentum * count / max(count - 1, 1)) * var
-    return out.reshape(shape), BatchNormCache(xhat, inv_std, out if relu else None)
+    return out.reshape(shape), BatchNormCache(x2d, mean, inv_std, out if relu else None)
 
 
 def batchnorm_backward(
     dout: Array, cache: BatchNormCache, scale: Array
 ) -> tuple[Array, Array, Array]:
-    """Gradients (dx, dscale, dbias) of training-mode batchnorm_forward (ReLU included)."""
+    """Gradients (dx, dscale, dbias) of training-mode batchnorm_forward (ReLU included).
+
+    With g the (ReLU-masked) output gradient and xhat = (x - mean) / std:
+    dbias = sum g, dscale = sum g * xhat = (sum g * x - mean * dbias) / std, and
+    dx = scale / std * (g - dbias / M - xhat * dscale / M), which regroups into one
+    per-channel g * k1 + x * k2 + k3, so xhat is never materialised.
+    """
     xp = module_of(dout)
     shape = dout.shape
-    dout2d = dout.reshape(-1, shape[-1])
-    count = dout2d.shape[0]
-    row_bytes = dout2d[0].nbytes
-    if cache.relu_out is not None:
-        masked = xp.empty_like(dout2d)
-        relu_out = cache.relu_out
-
-        def mask(part: slice) -> None:
-            xp.multiply(dout2d[part], relu_out[part] > 0, out=masked[part])
-
-        over_chunks(mask, count, row_bytes, xp)
-        dout2d = masked
-    xhat = cache.xhat
-    dbias = column_sum(dout2d)
-    dscale = sum(
-        over_chunks(lambda part: column_sum(dout2d[part] * xhat[part]), count, row_bytes, xp)
-    )
-    dx = xp.empty_like(dout2d)
-    gain = scale * cache.inv_std
-
-    def input_grad(part: slice) -> None:
-        xp.multiply(xhat[part], dscale / count, out=dx[part])
-        dx[part] += dbias / count
-        xp.subtract(dout2d[part], dx[part], out=dx[part])
-        dx[part] *= gain
-
-    over_chunks(input_grad, count, row_bytes, xp)
+    g = dout.reshape(-1, shape[-1])
+    count = g.shape[0]
+    masked = cache.relu_out is not None
+    if masked:
+        g = xp.multiply(g, cache.relu_out > 0)
+    x2d, mean, inv_std = cache.x2d, cache.mean, cache.inv_std
+    dbias = _column_sums(g)
+    dscale = (_column_sums(g, x2d) - mean * dbias) * inv_std
+    k1 = scale * inv_std
+    k2 = -k1 * inv_std * dscale / count
+    k3 = -k1 * dbias / count - mean * k2
+    dx = xp.multiply(x2d, k2.astype(g.dtype, copy=False))
+    dx += k3.astype(g.dtype, copy=False)
+    if masked:  # g is our own buffer: scale it in place
+        g *= k1.astype(g.dtype, copy=False)
+        dx += g
+    else:
+        dx += g * k1.astype(g.dtype, copy=False)
     return dx.reshape(shape), dscale, dbias
 
 
