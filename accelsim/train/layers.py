@@ -179,21 +179,30 @@ def batchnorm_forward(
     xp = module_of(x)
     shape = x.shape
     x2d = x.reshape(-1, shape[-1])
-    count = x2d.shape[0]
+    count, row_bytes = x2d.shape[0], x2d[0].nbytes
     out = xp.empty_like(x2d)
     if train:
         mean = _column_sums(x2d) / count
-        # two-pass variance (centred, then squared) keeps float32 exact when |mean| >> std
-        xp.subtract(x2d, mean, out=out)
-        var = _column_sums(out, out) / count
+
+        def square_sum(part: slice) -> Array:
+            # two-pass variance (centred, then squared) keeps float32 exact when |mean| >> std
+            centred = xp.subtract(x2d[part], mean, out=out[part])
+            return _column_sums(centred, centred)
+
+        var = sum(over_chunks(square_sum, count, row_bytes, xp)) / count
     else:
         mean, var = running_mean, running_var
     inv_std = 1.0 / xp.sqrt(var + BN_EPSILON)
     gain = (scale * inv_std).astype(x.dtype, copy=False)
-    xp.multiply(x2d, gain, out=out)
-    out += (bias - mean * gain).astype(x.dtype, copy=False)
-    if relu:
-        xp.maximum(out, 0, out=out)
+    shift = (bias - mean * gain).astype(x.dtype, copy=False)
+
+    def normalise(part: slice) -> None:
+        xp.multiply(x2d[part], gain, out=out[part])
+        out[part] += shift
+        if relu:
+            xp.maximum(out[part], 0, out=out[part])
+
+    over_chunks(normalise, count, row_bytes, xp)
     if not train:
         return out.reshape(shape), None
     running_mean *= 1.0 - momentum
@@ -215,24 +224,35 @@ def batchnorm_backward(
     """
     xp = module_of(dout)
     shape = dout.shape
-    g = dout.reshape(-1, shape[-1])
-    count = g.shape[0]
-    masked = cache.relu_out is not None
-    if masked:
-        g = xp.multiply(g, cache.relu_out > 0)
-    x2d, mean, inv_std = cache.x2d, cache.mean, cache.inv_std
-    dbias = _column_sums(g)
-    dscale = (_column_sums(g, x2d) - mean * dbias) * inv_std
+    dout2d = dout.reshape(-1, shape[-1])
+    count, row_bytes = dout2d.shape[0], dout2d[0].nbytes
+    x2d, mean, inv_std, relu_out = cache.x2d, cache.mean, cache.inv_std, cache.relu_out
+    g = dout2d if relu_out is None else xp.empty_like(dout2d)
+
+    def sums(part: slice) -> tuple[Array, Array]:
+        if relu_out is not None:
+            xp.multiply(dout2d[part], relu_out[part] > 0, out=g[part])
+        return _column_sums(g[part]), _column_sums(g[part], x2d[part])
+
+    partial = over_chunks(sums, count, row_bytes, xp)
+    dbias = sum(p[0] for p in partial)
+    dscale = (sum(p[1] for p in partial) - mean * dbias) * inv_std
     k1 = scale * inv_std
     k2 = -k1 * inv_std * dscale / count
     k3 = -k1 * dbias / count - mean * k2
-    dx = xp.multiply(x2d, k2.astype(g.dtype, copy=False))
-    dx += k3.astype(g.dtype, copy=False)
-    if masked:  # g is our own buffer: scale it in place
-        g *= k1.astype(g.dtype, copy=False)
-        dx += g
-    else:
-        dx += g * k1.astype(g.dtype, copy=False)
+    k1, k2, k3 = (k.astype(g.dtype, copy=False) for k in (k1, k2, k3))
+    dx = xp.empty_like(dout2d)
+
+    def input_grad(part: slice) -> None:
+        xp.multiply(x2d[part], k2, out=dx[part])
+        dx[part] += k3
+        if relu_out is None:
+            dx[part] += g[part] * k1
+        else:  # g is our own buffer: scale it in place
+            g[part] *= k1
+            dx[part] += g[part]
+
+    over_chunks(input_grad, count, row_bytes, xp)
     return dx.reshape(shape), dscale, dbias
 
 
