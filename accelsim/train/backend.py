@@ -22,6 +22,7 @@ def array_module(device: str) -> ModuleType:
         import numpy
 
         keep_freed_memory()
+        cpu_threads()
         return numpy
     if device == "cuda":
         try:
@@ -60,6 +61,21 @@ def keep_freed_memory() -> bool:
             (_M_TOP_PAD, 256 << 20),
         )
     )
+
+
+@functools.cache
+def cpu_threads() -> None:
+    """Run BLAS on one thread: the layers split GEMMs and elementwise work over the cores
+    with their own pool (layers.matmul, layers.over_chunks).
+
+    OpenBLAS's worker threads spin for ~0.1 s after every GEMM, and on a 2-core machine they
+    took a core from the elementwise chunks that follow each GEMM; with BLAS on one thread
+    and the pool doing all the splitting, nothing spins (68 -> ~125 images/s, see
+    reports/training/table2.md).
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def module_of(array: Any) -> ModuleType:

@@ -58,8 +58,45 @@ def over_chunks(
 
 @functools.cache
 def _pool() -> ThreadPoolExecutor:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return ThreadPoolExecutor(max_workers=cores or 1, thread_name_prefix="accelsim-train")
+    return ThreadPoolExecutor(max_workers=cpu_cores(), thread_name_prefix="accelsim-train")
+
+
+@functools.cache
+def cpu_cores() -> int:
+    """How many cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _over_cores(work: Callable[[slice], Any], count: int) -> list[Any]:
+    """Run `work` on one equal slice of the first axis per core, in the thread pool."""
+    step = -(-count // cpu_cores())
+    return list(_pool().map(work, [slice(s, min(s + step, count)) for s in range(0, count, step)]))
+
+
+def matmul(a: Array, b: Array) -> Array:
+    """a @ b for an (M, K) a with many rows; on NumPy, a's rows are split over the cores.
+
+    The CPU backend runs BLAS single-threaded (see backend.cpu_threads: its idle worker
+    threads otherwise spin on the cores that the elementwise chunks need), so the GEMMs
+    are spread over the cores here, by the same pool.
+    """
+    xp = module_of(a)
+    if xp.__name__ != "numpy":
+        return a @ b
+    out = xp.empty((a.shape[0], b.shape[1]), dtype=xp.result_type(a, b))
+    _over_cores(lambda part: xp.matmul(a[part], b, out=out[part]), a.shape[0])
+    return out
+
+
+def matmul_tn(a: Array, b: Array) -> Array:
+    """a.T @ b for (M, K) and (M, N) with many rows: on NumPy, partial products of row
+    slices on each core, summed (the weight gradients of the convolutions)."""
+    xp = module_of(a)
+    if xp.__name__ != "numpy":
+        return a.T @ b
+    return sum(_over_cores(lambda part: a[part].T @ b[part], a.shape[0]))
 
 
 def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Array:
@@ -101,7 +138,7 @@ def conv3x3_forward(x: Array, weight: Array, stride: int) -> tuple[Array, ConvCa
     xpad, out_h, out_w = _pad_and_size(x, stride)
     cols = xp.concatenate([_tap(xpad, i, j, stride, out_h, out_w) for i, j in TAPS], axis=-1)
     cols = cols.reshape(-1, cols.shape[-1])
-    out = cols @ weight.reshape(cols.shape[1], -1)
+    out = matmul(cols, weight.reshape(cols.shape[1], -1))
     return out.reshape(x.shape[0], out_h, out_w, -1), ConvCache(cols, x.shape, stride)
 
 
@@ -110,26 +147,27 @@ def conv3x3_backward(
 ) -> tuple[Array | None, Array]:
     """Gradients (dx or None, dweight) of conv3x3_forward; the first layer skips dx."""
     dout2d = dout.reshape(-1, dout.shape[-1])
-    dweight = (cache.cols.T @ dout2d).reshape(weight.shape)
+    dweight = matmul_tn(cache.cols, dout2d).reshape(weight.shape)
     if not need_dx:
         return None, dweight
     c_in = cache.x_shape[-1]
-    dcols = (dout2d @ weight.reshape(-1, weight.shape[-1]).T).reshape(*dout.shape[:3], 9, c_in)
+    dcols = matmul(dout2d, weight.reshape(-1, weight.shape[-1]).T)
+    dcols = dcols.reshape(*dout.shape[:3], 9, c_in)
     dtaps = [dcols[:, :, :, t] for t in range(9)]
     return _scatter_taps(dtaps, cache.x_shape, cache.stride), dweight
 
 
 def pointwise_forward(x: Array, weight: Array) -> tuple[Array, Array]:
     """1x1 convolution as one GEMM; weight is (C_in, C_out); the cache is the input."""
-    out = x.reshape(-1, x.shape[-1]) @ weight
+    out = matmul(x.reshape(-1, x.shape[-1]), weight)
     return out.reshape(*x.shape[:3], -1), x
 
 
 def pointwise_backward(dout: Array, x: Array, weight: Array) -> tuple[Array, Array]:
     """Gradients (dx, dweight) of pointwise_forward."""
     dout2d = dout.reshape(-1, dout.shape[-1])
-    dweight = x.reshape(-1, x.shape[-1]).T @ dout2d
-    return (dout2d @ weight.T).reshape(x.shape), dweight
+    dweight = matmul_tn(x.reshape(-1, x.shape[-1]), dout2d)
+    return matmul(dout2d, weight.T).reshape(x.shape), dweight
 
 
 def _column_sums(a: Array, b: Array | None = None) -> Array:
