@@ -107,9 +107,21 @@ def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Ar
 
 
 def _pad_and_size(x: Array, stride: int) -> tuple[Array, int, int]:
+    """Zero-pad H and W by one (chunked: np.pad makes several whole-array passes)."""
     xp = module_of(x)
-    xpad = xp.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    return xpad, (x.shape[1] - 1) // stride + 1, (x.shape[2] - 1) // stride + 1
+    n, h, w, c = x.shape
+    xpad = xp.empty((n, h + 2, w + 2, c), dtype=x.dtype)
+
+    def fill(part: slice) -> None:
+        chunk = xpad[part]
+        chunk[:, 0] = 0
+        chunk[:, -1] = 0
+        chunk[:, 1:-1, 0] = 0
+        chunk[:, 1:-1, -1] = 0
+        chunk[:, 1:-1, 1:-1] = x[part]
+
+    over_chunks(fill, n, xpad[0].nbytes, xp)
+    return xpad, (h - 1) // stride + 1, (w - 1) // stride + 1
 
 
 def _scatter_taps(dtaps: list[Array], x_shape: tuple[int, ...], stride: int) -> Array:
