@@ -232,14 +232,18 @@ def batchnorm_forward(
     count, row_bytes = x2d.shape[0], x2d[0].nbytes
     out = xp.empty_like(x2d)
     if train:
-        mean = _column_sums(x2d) / count
 
-        def square_sum(part: slice) -> Array:
-            # two-pass variance (centred, then squared) keeps float32 exact when |mean| >> std
-            centred = xp.subtract(x2d[part], mean, out=out[part])
-            return _column_sums(centred, centred)
+        def moments(part: slice) -> tuple[int, Array, Array]:
+            # per chunk, in cache: mean, then the centred sum of squares (two-pass, exact in
+            # float32 when |mean| >> std); chunks are merged below (Chan et al.)
+            rows = x2d[part].shape[0]
+            chunk_mean = _column_sums(x2d[part]) / rows
+            centred = xp.subtract(x2d[part], chunk_mean, out=out[part])
+            return rows, chunk_mean, _column_sums(centred, centred)
 
-        var = sum(over_chunks(square_sum, count, row_bytes, xp)) / count
+        parts = over_chunks(moments, count, row_bytes, xp)
+        mean = sum(rows * m for rows, m, _ in parts) / count
+        var = sum(sq + rows * (m - mean) ** 2 for rows, m, sq in parts) / count
     else:
         mean, var = running_mean, running_var
     inv_std = 1.0 / xp.sqrt(var + BN_EPSILON)
