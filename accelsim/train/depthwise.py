@@ -76,35 +76,46 @@ def _windows(xpad: Array, stride: int, out_h: int, out_w: int) -> Array:
 
 
 def forward_einsum(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
-    """CPU kernel: one einsum over a strided window view (one pass, no per-tap temporaries)."""
-    xpad, out_h, out_w = L._pad_and_size(x, stride)
-    windows = _windows(xpad, stride, out_h, out_w)
+    """CPU kernel: per cache-sized chunk, pad then one einsum over its strided window view
+    (the chunk is still in cache for the einsum; no per-tap temporaries)."""
+    shape, out_h, out_w = L.padded_shape(x.shape, stride)
+    xpad = np.empty(shape, dtype=x.dtype)
     out = np.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
 
     def work(part: slice) -> None:
-        np.einsum("nhwijc,ijc->nhwc", windows[part], weight, out=out[part])
+        L.pad_into(xpad[part], x[part])
+        windows = _windows(xpad[part], stride, out_h, out_w)
+        np.einsum("nhwijc,ijc->nhwc", windows, weight, out=out[part])
 
     L.over_chunks(work, x.shape[0], xpad[0].nbytes, np)
     return out, DepthwiseCache(xpad, x.shape, stride)
 
 
 def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
-    """CPU kernel: dweight by einsum; dx as the stride-1 correlation of the zero-upsampled
-    output gradient with the flipped kernel (the transpose of a strided convolution)."""
+    """CPU kernel, one chunked pass: dweight by einsum; dx as the stride-1 correlation of the
+    zero-upsampled output gradient with the flipped kernel (the transpose of a strided
+    convolution), its padding built per chunk in cache."""
     out_h, out_w = dout.shape[1:3]
     s = cache.stride
-    windows = _windows(cache.xpad, s, out_h, out_w)
-
-    def work(part: slice) -> Array:
-        return np.einsum("nhwijc,nhwc->ijc", windows[part], dout[part])
-
-    dweight = sum(L.over_chunks(work, dout.shape[0], cache.xpad[0].nbytes, np))
     if s == 1:
         spread = dout
     else:
         spread = np.zeros(cache.x_shape, dtype=dout.dtype)
         spread[:, : s * out_h : s, : s * out_w : s] = dout
-    dx, _ = forward_einsum(spread, weight[::-1, ::-1], 1)
+    flipped = weight[::-1, ::-1]
+    dx = np.empty(cache.x_shape, dtype=dout.dtype)
+    pad_shape, _, _ = L.padded_shape(cache.x_shape, 1)
+    height, width = cache.x_shape[1:3]
+
+    def work(part: slice) -> Array:
+        windows = _windows(cache.xpad[part], s, out_h, out_w)
+        dweight = np.einsum("nhwijc,nhwc->ijc", windows, dout[part])
+        dpad = np.empty((spread[part].shape[0], *pad_shape[1:]), dtype=dout.dtype)
+        L.pad_into(dpad, spread[part])
+        np.einsum("nhwijc,ijc->nhwc", _windows(dpad, 1, height, width), flipped, out=dx[part])
+        return dweight
+
+    dweight = sum(L.over_chunks(work, dout.shape[0], cache.xpad[0].nbytes, np))
     return dx, dweight
 
 

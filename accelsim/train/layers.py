@@ -106,22 +106,28 @@ def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Ar
     ]
 
 
+def pad_into(dst: Array, src: Array) -> None:
+    """Write src, zero-padded by one in H and W, into dst (N, H + 2, W + 2, C)."""
+    dst[:, 0] = 0
+    dst[:, -1] = 0
+    dst[:, 1:-1, 0] = 0
+    dst[:, 1:-1, -1] = 0
+    dst[:, 1:-1, 1:-1] = src
+
+
+def padded_shape(x_shape: tuple[int, ...], stride: int) -> tuple[tuple[int, ...], int, int]:
+    """(padded shape, out_h, out_w) of a 3x3, padding-1 convolution of an NHWC input."""
+    n, h, w, c = x_shape
+    return (n, h + 2, w + 2, c), (h - 1) // stride + 1, (w - 1) // stride + 1
+
+
 def _pad_and_size(x: Array, stride: int) -> tuple[Array, int, int]:
     """Zero-pad H and W by one (chunked: np.pad makes several whole-array passes)."""
     xp = module_of(x)
-    n, h, w, c = x.shape
-    xpad = xp.empty((n, h + 2, w + 2, c), dtype=x.dtype)
-
-    def fill(part: slice) -> None:
-        chunk = xpad[part]
-        chunk[:, 0] = 0
-        chunk[:, -1] = 0
-        chunk[:, 1:-1, 0] = 0
-        chunk[:, 1:-1, -1] = 0
-        chunk[:, 1:-1, 1:-1] = x[part]
-
-    over_chunks(fill, n, xpad[0].nbytes, xp)
-    return xpad, (h - 1) // stride + 1, (w - 1) // stride + 1
+    shape, out_h, out_w = padded_shape(x.shape, stride)
+    xpad = xp.empty(shape, dtype=x.dtype)
+    over_chunks(lambda part: pad_into(xpad[part], x[part]), x.shape[0], xpad[0].nbytes, xp)
+    return xpad, out_h, out_w
 
 
 def _scatter_taps(dtaps: list[Array], x_shape: tuple[int, ...], stride: int) -> Array:
