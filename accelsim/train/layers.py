@@ -244,7 +244,7 @@ def batchnorm_forward(
             # float32 when |mean| >> std); chunks are merged below (Chan et al.)
             rows = x2d[part].shape[0]
             chunk_mean = _column_sums(x2d[part]) / rows
-            centred = xp.subtract(x2d[part], chunk_mean, out=out[part])
+            centred = x2d[part] - chunk_mean  # a chunk-sized temporary, in cache
             return rows, chunk_mean, _column_sums(centred, centred)
 
         parts = over_chunks(moments, count, row_bytes, xp)
