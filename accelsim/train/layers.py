@@ -35,6 +35,7 @@ def column_sum(x2d: Array) -> Array:
 
 
 CHUNK_BYTES = 1 << 20
+CHUNKS_PER_TASK = 4
 
 
 def over_chunks(
@@ -46,6 +47,7 @@ def over_chunks(
     that stay in the CPU cache the several passes of a layer cost about half as much, and
     since ufuncs and einsum release the GIL, threads spread the chunks over the cores. A GPU
     wants the opposite (few, large kernels), so with CuPy `work` gets the whole range once.
+    Each pool task runs CHUNKS_PER_TASK consecutive chunks, to cut the thread hand-offs.
     """
     if xp.__name__ != "numpy":
         return [work(slice(0, count))]
@@ -53,7 +55,8 @@ def over_chunks(
     parts = [slice(start, min(start + step, count)) for start in range(0, count, step)]
     if len(parts) == 1:
         return [work(parts[0])]
-    return list(_pool().map(work, parts))
+    runs = [parts[i : i + CHUNKS_PER_TASK] for i in range(0, len(parts), CHUNKS_PER_TASK)]
+    return [r for results in _pool().map(lambda run: [work(p) for p in run], runs) for r in results]
 
 
 @functools.cache
