@@ -75,6 +75,40 @@ def _windows(xpad: Array, stride: int, out_h: int, out_w: int) -> Array:
     return as_strided(xpad, shape, strides, writeable=False)
 
 
+def _row_windows(xpad: Array, height: int, width: int) -> Array:
+    """(N, height, 3, 3, width * C) read-only view for stride 1: row i and column shift j of
+    each output row, with W and C flattened into one contiguous axis.
+
+    einsum's inner loop runs along the last axis; W * C long (not C) keeps it vectorised
+    when C is small (3x faster at C = 32, 1.3x at C = 256).
+    """
+    from numpy.lib.stride_tricks import as_strided
+
+    s_n, s_h, s_w, s_c = xpad.strides
+    shape = (xpad.shape[0], height, 3, 3, width * xpad.shape[-1])
+    return as_strided(xpad, shape, (s_n, s_h, s_h, s_w, s_c), writeable=False)
+
+
+def _tiled(weight: Array, width: int) -> Array:
+    """(3, 3, width * C): the per-channel weights repeated along each row, for _row_windows."""
+    _, _, c = weight.shape
+    return np.ascontiguousarray(np.broadcast_to(weight[:, :, None], (3, 3, width, c))).reshape(
+        3, 3, width * c
+    )
+
+
+def _correlate(xpad: Array, weight: Array, stride: int, out: Array) -> None:
+    """out = the 3x3 depthwise correlation of the padded chunk xpad with weight."""
+    n, out_h, out_w, c = out.shape
+    if stride == 1:
+        rows = out.reshape(n, out_h, out_w * c)
+        np.einsum(
+            "nhijk,ijk->nhk", _row_windows(xpad, out_h, out_w), _tiled(weight, out_w), out=rows
+        )
+    else:
+        np.einsum("nhwijc,ijc->nhwc", _windows(xpad, stride, out_h, out_w), weight, out=out)
+
+
 def forward_einsum(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
     """CPU kernel: per cache-sized chunk, pad then one einsum over its strided window view
     (the chunk is still in cache for the einsum; no per-tap temporaries)."""
@@ -84,11 +118,20 @@ def forward_einsum(x: Array, weight: Array, stride: int) -> tuple[Array, Depthwi
 
     def work(part: slice) -> None:
         L.pad_into(xpad[part], x[part])
-        windows = _windows(xpad[part], stride, out_h, out_w)
-        np.einsum("nhwijc,ijc->nhwc", windows, weight, out=out[part])
+        _correlate(xpad[part], weight, stride, out[part])
 
     L.over_chunks(work, x.shape[0], xpad[0].nbytes, np)
     return out, DepthwiseCache(xpad, x.shape, stride)
+
+
+def _weight_grad(xpad: Array, dout: Array, stride: int) -> Array:
+    """dweight (3, 3, C) of one chunk: window times output gradient, summed over pixels."""
+    n, out_h, out_w, c = dout.shape
+    if stride == 1:
+        rows = dout.reshape(n, out_h, out_w * c)
+        per_column = np.einsum("nhijk,nhk->ijk", _row_windows(xpad, out_h, out_w), rows)
+        return per_column.reshape(3, 3, out_w, c).sum(axis=2)
+    return np.einsum("nhwijc,nhwc->ijc", _windows(xpad, stride, out_h, out_w), dout)
 
 
 def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
@@ -105,15 +148,12 @@ def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[
     flipped = weight[::-1, ::-1]
     dx = np.empty(cache.x_shape, dtype=dout.dtype)
     pad_shape, _, _ = L.padded_shape(cache.x_shape, 1)
-    height, width = cache.x_shape[1:3]
 
     def work(part: slice) -> Array:
-        windows = _windows(cache.xpad[part], s, out_h, out_w)
-        dweight = np.einsum("nhwijc,nhwc->ijc", windows, dout[part])
         dpad = np.empty((spread[part].shape[0], *pad_shape[1:]), dtype=dout.dtype)
         L.pad_into(dpad, spread[part])
-        np.einsum("nhwijc,ijc->nhwc", _windows(dpad, 1, height, width), flipped, out=dx[part])
-        return dweight
+        _correlate(dpad, flipped, 1, dx[part])
+        return _weight_grad(cache.xpad[part], dout[part], s)
 
     dweight = sum(L.over_chunks(work, dout.shape[0], cache.xpad[0].nbytes, np))
     return dx, dweight
