@@ -16,12 +16,14 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """MODEL.onnx and --batch N (resolves a symbolic batch dimension)."""
+def add_model_arguments(parser: argparse.ArgumentParser, *, machine: bool = False) -> None:
+    """MODEL.onnx, --batch N (resolves a symbolic batch dimension) and, with `machine`, --hw."""
     parser.add_argument("model", metavar="MODEL.onnx", help="ONNX model file")
     parser.add_argument(
         "--batch", type=positive_int, metavar="N", help="batch size for a symbolic batch dimension"
     )
+    if machine:
+        parser.add_argument("--hw", required=True, metavar="MACHINE.yaml", help="hardware file")
 
 
 def guard_outputs(inputs: list[str], outputs: dict[str, str | None]) -> list[str]:

@@ -24,8 +24,7 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
         + " The model runs over the imported graph and the hardware file, so --set or a "
         "different YAML changes the table.",
     )
-    add_model_arguments(parser)
-    parser.add_argument("--hw", required=True, metavar="MACHINE.yaml", help="hardware file")
+    add_model_arguments(parser, machine=True)
     parser.add_argument(
         "--rules",
         default="paper",

@@ -18,8 +18,7 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
         + " Prints the machine, the workload, a per-layer table (transfers, compute, start/end,"
         " SRAM in use, what bounds each layer) and totals with the latency floor.",
     )
-    add_model_arguments(parser)
-    parser.add_argument("--hw", required=True, metavar="MACHINE.yaml", help="hardware file")
+    add_model_arguments(parser, machine=True)
     parser.add_argument(
         "--policy", default="liveness", help="memory placement policy (default: liveness)"
     )
