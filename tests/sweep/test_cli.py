@@ -92,7 +92,10 @@ def test_a_killed_sweep_keeps_its_committed_points_and_resume_finishes_it(tmp_pa
         time.sleep(0.05)
         if (out / "sweep.db").exists():
             with sqlite3.connect(out / "sweep.db") as db:
-                stored = db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+                try:
+                    stored = db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+                except sqlite3.OperationalError:  # the file exists before its table does
+                    stored = 0
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     with sqlite3.connect(out / "sweep.db") as db:
