@@ -36,6 +36,7 @@ Grouped and depthwise convolutions (`group_mapping`):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -65,11 +66,33 @@ DATAFLOWS: dict[str, Dataflow] = {
 }
 """Dataflows by the name a hardware file uses (weight, output, input stationary)."""
 
-GROUP_MAPPINGS: dict[str, str] = {
-    "simple": "one GEMM per group, groups one after another (SCALE-Sim's depthwise handling)",
-    "packed": "block-diagonal: as many groups per pass as fit the array's K/N dimensions",
+
+def _one_group_per_pass(
+    flow: Dataflow, *, k: int, n: int, groups: int, rows: int, cols: int
+) -> int:
+    """simple: each group its own GEMM, groups one after another (SCALE-Sim's "DP" layers)."""
+    return 1
+
+
+def _packed_groups_per_pass(
+    flow: Dataflow, *, k: int, n: int, groups: int, rows: int, cols: int
+) -> int:
+    """packed: the largest p whose block-diagonal block (p·k, p·n) fits the array's K and N
+    dimensions in one fold; at least 1, at most `groups`."""
+    per_group = {"k": k, "n": n}
+    fits = [
+        size // per_group[dim]
+        for dim, size in ((flow.rows, rows), (flow.cols, cols))
+        if dim in per_group
+    ]
+    return max(1, min(groups, *fits))
+
+
+GROUP_MAPPINGS: dict[str, Callable[..., int]] = {
+    "simple": _one_group_per_pass,
+    "packed": _packed_groups_per_pass,
 }
-"""How grouped and depthwise convolutions map onto the array; see the module docstring."""
+"""How grouped and depthwise convolutions map onto the array: name -> groups per pass."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,10 +138,8 @@ def systolic_cycles(
     _check_positive(rows=rows, cols=cols, error=ConfigError)
     _check_positive(m=m, k=k, n=n, groups=groups, error=WorkloadError)
     flow = _lookup(DATAFLOWS, "dataflow", dataflow)
-    _lookup(GROUP_MAPPINGS, "group_mapping", group_mapping)
-    per_pass = 1
-    if group_mapping == "packed":
-        per_pass = _groups_per_pass(flow, k=k, n=n, groups=groups, rows=rows, cols=cols)
+    mapping = _lookup(GROUP_MAPPINGS, "group_mapping", group_mapping)
+    per_pass = mapping(flow, k=k, n=n, groups=groups, rows=rows, cols=cols)
     full_passes, last_pass_groups = divmod(groups, per_pass)
     folds = 0
     cycles = 0
@@ -140,17 +161,6 @@ def systolic_cycles(
         array_macs=rows * cols,
         groups_per_pass=per_pass,
     )
-
-
-def _groups_per_pass(flow: Dataflow, *, k: int, n: int, groups: int, rows: int, cols: int) -> int:
-    """Largest p whose block-diagonal block (p·k, p·n) fits the array's K and N dimensions."""
-    per_group = {"k": k, "n": n}
-    fits = [
-        size // per_group[dim]
-        for dim, size in ((flow.rows, rows), (flow.cols, cols))
-        if dim in per_group
-    ]
-    return max(1, min(groups, *fits))
 
 
 def _check_positive(*, error: type[Exception], **values: int) -> None:
