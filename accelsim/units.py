@@ -23,6 +23,7 @@ __all__ = [
     "format_rate",
     "format_seconds",
     "format_si",
+    "is_binary_size",
     "parse_bandwidth",
     "parse_compute_rate",
     "parse_energy",
@@ -224,6 +225,15 @@ def format_bytes(nbytes: float, *, binary: bool = False, digits: int = 4) -> str
         if abs(float(f"{value:.{digits}g}")) < base or prefix == prefixes[-1]:
             return f"{value:.{digits}g} {prefix}B"
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_binary_size(nbytes: int) -> bool:
+    """Whether a size was most likely written in binary units: 256 KiB yes, 1 MB and 1000 B no.
+
+    Sizes are stored in bytes, so the unit family is read back from the number: a multiple of
+    1024 that is not a multiple of 1000 reads as "256 KiB", not "262.1 kB".
+    """
+    return nbytes != 0 and nbytes % 1024 == 0 and nbytes % 1000 != 0
 
 
 def format_seconds(seconds: float, *, digits: int = 4) -> str:

@@ -134,10 +134,9 @@ def handle(args: argparse.Namespace) -> int:
         json.dump(document, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
-    from rich.console import Console
+    from accelsim.cli._terminal import stdout_console
 
-    # Piped output gets a fixed, wide layout instead of rich's 80-column default.
-    console = Console(width=None if sys.stdout.isatty() else 132)
+    console = stdout_console()
     console.print(_render(args.model, graph, rows, summary, args.bits))
     return 0
 
@@ -150,30 +149,33 @@ def _render(
     model: str, graph: Graph, rows: list[OpRow], summary: Totals, bits: int
 ) -> RenderableType:
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
+    from accelsim._text import printable
+    from accelsim.report.columns import Column, FittedTable
+
     inputs = ", ".join(f"{name} {_shape(graph.tensor(name).shape)}" for name in graph.inputs)
-    header = Text(f"{model}: graph {graph.name!r}, inputs {inputs}, {bits}-bit elements")
-    table = Table()
-    for column in ("#", "layer", "op", "input shapes", "output shape"):
-        table.add_column(column)
-    for column in ("MACs", "vector ops", "params", "act. bytes"):
-        table.add_column(column, justify="right")
-    table.add_column("modelled")
-    for index, row in enumerate(rows, start=1):
-        table.add_row(
-            str(index),
-            row.name,
-            row.op_type,
+    header = Text(
+        printable(f"{model}: graph {graph.name!r}, inputs {inputs}, {bits}-bit elements")
+    )
+    # What a narrow terminal keeps longest (higher first); layer and op are always shown.
+    columns = (
+        Column("#", 1), Column("layer", justify="left", fold=True), Column("op", justify="left"),
+        Column("input shapes", 3, justify="left"), Column("output shape", 6, justify="left"),
+        Column("MACs", 8), Column("vector ops", 5), Column("params", 4), Column("act. bytes", 2),
+        Column("modelled", 7, justify="left"),
+    )  # fmt: skip
+    table_rows = [
+        (
+            str(index), row.name, row.op_type,
             ", ".join(_shape(t.shape) for t in row.inputs if t.kind != "weight"),
             ", ".join(_shape(t.shape) for t in row.outputs),
-            f"{row.macs:,}",
-            f"{row.vector_ops:,}",
-            f"{row.params:,}",
-            f"{row.activation_bytes:,}",
-            ("view" if row.is_view else "yes") if row.modelled else "[red]no[/red]",
+            f"{row.macs:,}", f"{row.vector_ops:,}", f"{row.params:,}", f"{row.activation_bytes:,}",
+            ("view" if row.is_view else "yes") if row.modelled else Text("no", style="red"),
         )
+        for index, row in enumerate(rows, start=1)
+    ]  # fmt: skip
+    table = FittedTable(columns, table_rows)
     footer = Text(
         f"{summary.ops} ops, {summary.macs:,} MACs, {summary.vector_ops:,} vector ops, "
         f"{summary.params:,} params ({summary.parameter_bytes:,} bytes at {bits}-bit)"

@@ -82,16 +82,16 @@ def handle(args: argparse.Namespace) -> int:
         json.dump(document, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
-    from rich.console import Console
-
+    from accelsim._text import markup
+    from accelsim.cli._terminal import stdout_console
     from accelsim.paper.render import comparison_view, model_view
 
-    console = Console(width=None if sys.stdout.isatty() else 132)
+    console = stdout_console()
     console.print(model_view(table))
     if comparison:
         console.print(comparison_view(comparison))
     if args.report:
-        console.print(f"report written to {args.report}")
+        console.print(f"report written to {markup(args.report)}")
     return 0
 
 

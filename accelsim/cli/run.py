@@ -99,17 +99,16 @@ def handle(args: argparse.Namespace) -> int:
         json.dump(result_to_dict(result), sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
-    from rich.console import Console
-
+    from accelsim._text import markup
+    from accelsim.cli._terminal import stdout_console
     from accelsim.report.tables import run_report
 
-    # Piped output gets a fixed, wide layout instead of rich's 80-column default.
-    console = Console(width=None if sys.stdout.isatty() else 132)
+    console = stdout_console()
     console.print(run_report(result, cycles=args.cycles))
     if args.timeline:
         console.print(timeline)
     if args.svg:
-        console.print(f"timeline written to {args.svg}")
+        console.print(f"timeline written to {markup(args.svg)}")
     if args.trace:
-        console.print(f"trace written to {args.trace} (open in https://ui.perfetto.dev)")
+        console.print(f"trace written to {markup(args.trace)} (open in https://ui.perfetto.dev)")
     return 0

@@ -7,6 +7,7 @@ finish, then CSV, JSON and PNG plots exported from it).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -75,16 +76,23 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
         "--top", type=positive_int, default=20, metavar="N", help="table rows (default: 20)"
     )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results (as in results.json) as one JSON document instead of the table",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from accelsim._text import markup
+    from accelsim.cli._terminal import stdout_console
     from accelsim.errors import AccelsimError
     from accelsim.sweep.executors import DaskExecutor, LocalExecutor
     from accelsim.sweep.grid import parse_set
-    from accelsim.sweep.outputs import write_outputs
+    from accelsim.sweep.outputs import results_document, write_outputs
     from accelsim.sweep.runner import run_sweep
     from accelsim.sweep.spec import SweepSpec, load_sweep_file
     from accelsim.sweep.table import sweep_report
@@ -114,14 +122,20 @@ def handle(args: argparse.Namespace) -> int:
             on_point=progress.point_done,
         )
     paths = write_outputs(outcome, plots=not args.no_plots)
-    console = Console(width=None if sys.stdout.isatty() else 132)
+    if args.json:
+        json.dump(results_document(outcome), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    console = stdout_console()
     console.print(sweep_report(outcome, top=args.top))
+    simulated, not_simulated = progress.simulated, outcome.computed - progress.simulated
     rate = outcome.computed / outcome.elapsed_s if outcome.elapsed_s > 0 else 0.0
     console.print(
-        f"{outcome.computed} point(s) simulated in {outcome.elapsed_s:.2f} s ({rate:.0f}/s), "
-        f"{outcome.reused} reused from {outcome.folder / 'sweep.db'}"
+        f"{simulated} point(s) simulated, {not_simulated} invalid or failed, in "
+        f"{outcome.elapsed_s:.2f} s ({rate:.0f}/s); {outcome.reused} reused from "
+        f"{markup(outcome.folder / 'sweep.db')}"
     )
-    console.print("written: " + ", ".join(str(p) for p in paths))
+    console.print("written: " + ", ".join(markup(p) for p in paths))
     return 0
 
 
@@ -146,6 +160,8 @@ class _Progress:
         )  # fmt: skip
         self.task = self.progress.add_task("sweep", total=None)
         self.started = False
+        self.simulated = 0
+        """Points simulated successfully in this run (the others were invalid or failed)."""
 
     def __enter__(self) -> _Progress:
         return self
@@ -168,8 +184,13 @@ class _Progress:
         self.progress.refresh()
 
     def point_done(self, result: PointResult) -> None:
-        if result.status != "ok":
-            self.progress.console.print(
-                f"#{result.index} {result.status}: {result.error}", style="yellow"
-            )
+        from rich.text import Text
+
+        from accelsim._text import printable
+
+        if result.status == "ok":
+            self.simulated += 1
+        else:
+            line = f"#{result.index} {result.status}: {printable(result.error)}"
+            self.progress.console.print(Text(line, style="yellow"))
         self.progress.update(self.task, advance=1, refresh=True)

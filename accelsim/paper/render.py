@@ -8,34 +8,45 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from accelsim._text import printable
 from accelsim.paper.compare import COLUMNS, TOTAL
-from accelsim.units import format_bytes, format_rate, format_seconds
+from accelsim.report.columns import Column, FittedTable
+from accelsim.units import format_bytes, format_rate, format_seconds, is_binary_size
 
 if TYPE_CHECKING:
     from accelsim.paper.compare import Comparison
     from accelsim.paper.model import PaperTable
 
 
+# What a narrow terminal keeps longest (higher first); layer and A+B are always shown.
+_MODEL_COLUMNS = (
+    Column("#", 1), Column("layer", justify="left", fold=True), Column("in bits", 3),
+    Column("out bits", 4), Column("memory used bits", 5), Column("moved bits", 6),
+    Column("A move", 7), Column("B compute", 8), Column("A+B"),
+)  # fmt: skip
+
+
 def model_view(table: PaperTable) -> RenderableType:
     """Tables 3 and 4 as the model computes them, one row per layer, then the total."""
+    capacity = table.capacity_bits // 8
     header = Text.assemble(
         ("paper model ", "bold"),
-        f"{table.model} on {table.hardware}, rules {table.rules.name}: internal memory "
-        f"{format_bytes(table.capacity_bits / 8)} ({table.capacity_bits:,} bits), bus "
+        f"{printable(table.model)} on {printable(table.hardware)}, rules {table.rules.name}: "
+        f"internal memory {format_bytes(capacity, binary=is_binary_size(capacity))} "
+        f"({table.capacity_bits:,} bits), bus "
         f"{format_rate(table.bandwidth_bytes_per_s)}",
     )
-    grid = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for title in ("#", "layer", "in bits", "out bits", "memory used bits", "moved bits",
-                  "A move", "B compute", "A+B"):  # fmt: skip
-        grid.add_column(title, justify="left" if title == "layer" else "right")
-    for row in table.rows:
-        name = row.name + (" (spill)" if row.spilled else "")
-        grid.add_row(
-            str(row.index), Text(name, style="red" if row.spilled else ""),
+    rows = [
+        (
+            str(row.index), Text(printable(row.name) + (" (spill)" if row.spilled else ""),
+                                 style="red" if row.spilled else ""),
             f"{row.in_bits:,}", f"{row.out_bits:,}", f"{row.internal_bits:,}",
             f"{row.move_bits:,}", format_seconds(row.move_s), format_seconds(row.compute_s),
             format_seconds(row.perf_s),
-        )  # fmt: skip
+        )
+        for row in table.rows
+    ]  # fmt: skip
+    grid = FittedTable(_MODEL_COLUMNS, rows)
     spills = ", ".join(str(i) for i in table.spills) or "none"
     footer = Text.assemble(
         ("total ", "bold"), f"{table.total_s:.9g} s ({format_seconds(table.total_s)}); ",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -9,9 +10,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from accelsim import units
+from accelsim._text import printable
 from accelsim.energy import COMPONENTS, energy_of
 from accelsim.memory.plan import RESOURCES
-from accelsim.units import format_bytes, format_energy, format_rate, format_seconds
+from accelsim.report.columns import Column, FittedTable
+from accelsim.units import format_energy, format_rate, format_seconds
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -36,12 +40,14 @@ def machine_panel(hw: Hardware) -> RenderableType:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("machine", f"{hw.name}  {hw.description}".strip())
+    table.add_row("machine", Text(printable(f"{hw.name}  {hw.description}".strip())))
     table.add_row("clock", format_rate(hw.clock, "Hz"))
     bus, ddr = format_rate(hw.bus.bandwidth, "B/s"), format_rate(hw.ddr.bandwidth, "B/s")
     latency = format_seconds(hw.ddr.latency + hw.bus.latency)
     table.add_row("bus", f"{bus} (DDR {ddr}), latency {latency}")
-    table.add_row("SRAM", f"{format_bytes(hw.sram.capacity)} ({hw.sram.capacity:,} B)")
+    capacity = hw.sram.capacity
+    size = units.format_bytes(capacity, binary=units.is_binary_size(capacity))
+    table.add_row("SRAM", f"{size} ({capacity:,} B)")
     table.add_row(
         "matrix engine", f"{format_rate(engine.peak, 'FLOPS')} for {', '.join(engine.ops)}"
     )
@@ -57,39 +63,43 @@ def machine_panel(hw: Hardware) -> RenderableType:
     return table
 
 
+# What a narrow terminal keeps longest (higher first); layer and bound are always shown.
+_LAYER_COLUMNS = (
+    Column("layer", justify="left", fold=True), Column("ops", 6, justify="left"),
+    Column("unit", 1, justify="left"), Column("MACs", 10), Column("read B", 9),
+    Column("write B", 2), Column("xfer {unit}", 8), Column("comp {unit}", 7),
+    Column("start {unit}", 3), Column("end {unit}", 11), Column("SRAM", 5), Column("E µJ", 4),
+    Column("bound", justify="left"),
+)  # fmt: skip
+
+
 def layer_table(
     result: RunResult, *, cycles: bool = False, energy: RunEnergy | None = None
-) -> Table:
+) -> FittedTable:
     """Per-layer table; times in µs, or in cycles with `cycles=True`; energy per layer."""
     clock = result.hardware.clock
     energy = energy or energy_of(result)
+    binary = units.is_binary_size(result.hardware.sram.capacity)
 
     def when(value: int) -> str:
         return f"{value:,}" if cycles else f"{value / clock * 1e6:,.2f}"
 
     unit = "cyc" if cycles else "µs"
-    table = Table(
-        title="Layers", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-        pad_edge=False, padding=(0, 1),
-    )  # fmt: skip
-    headers = ("layer", "ops", "unit", "MACs", "read B", "write B", f"xfer {unit}",
-               f"comp {unit}", f"start {unit}", f"end {unit}", "SRAM", "E µJ",
-               "bound")  # fmt: skip
-    for header in headers:
-        justify = "left" if header in ("layer", "ops", "unit", "bound") else "right"
-        table.add_column(header, justify=justify, no_wrap=True)
+    columns = [replace(c, header=c.header.format(unit=unit)) for c in _LAYER_COLUMNS]
+    rows = []
     for layer, spent in zip(result.layers, energy.layers, strict=True):
         ops = "+".join(_short(op) for op in layer.op_types)
         if layer.tiles > 1:
             ops += f" x{layer.tiles}"
-        table.add_row(
+        rows.append((
             layer.name, ops, layer.unit, f"{layer.macs:,}",
             f"{layer.bus_read_bytes:,}", f"{layer.bus_write_bytes:,}",
             when(layer.transfer_cycles), when(layer.compute_cycles),
-            when(layer.start), when(layer.end), format_bytes(layer.sram_in_use, digits=3),
+            when(layer.start), when(layer.end),
+            units.format_bytes(layer.sram_in_use, binary=binary, digits=3),
             f"{spent.energy.total_j * 1e6:.3g}", Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
-        )  # fmt: skip
-    return table
+        ))  # fmt: skip
+    return FittedTable(columns, rows, title="Layers")
 
 
 def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table:
@@ -168,13 +178,13 @@ def run_report(result: RunResult, *, cycles: bool = False) -> RenderableType:
     program = result.program
     header = Text.assemble(
         ("workload ", "bold"),
-        f"{result.model}: {len(program.layers)} layers, "
+        f"{printable(result.model)}: {len(program.layers)} layers, "
         f"{sum(layer.macs for layer in result.layers):,} MACs, "
         f"{sum(b.nbytes for b in program.buffers.values() if b.kind == 'weight'):,} B of weights; "
         f"policy {result.policy}, {'overlapped' if result.overlap else 'serial (--no-overlap)'}",
     )
     parts: list[RenderableType] = [machine_panel(result.hardware), header]
-    parts.extend(Text(f"note: {note}", style="yellow") for note in program.notes)
+    parts.extend(Text(f"note: {printable(note)}", style="yellow") for note in program.notes)
     energy = energy_of(result)
     parts.extend(
         [

@@ -61,7 +61,7 @@ def write_outputs(outcome: SweepOutcome, *, plots: bool = True) -> list[Path]:
     paths = [folder / CSV_FILE, folder / JSON_FILE]
     with atomic_path(paths[0]) as temporary:
         temporary.write_text(_csv(outcome, marks), encoding="utf-8")
-    write_json(paths[1], _document(outcome, marks))
+    write_json(paths[1], results_document(outcome))
     if plots and ranked:
         paths.append(_heatmap(outcome, folder / HEATMAP_FILE))
         paths.append(_pareto(outcome, ranked, folder / PARETO_FILE))
@@ -88,7 +88,9 @@ def _csv(outcome: SweepOutcome, marks: dict[str, RankedPoint]) -> str:
     return stream.getvalue()
 
 
-def _document(outcome: SweepOutcome, marks: dict[str, RankedPoint]) -> dict[str, Any]:
+def results_document(outcome: SweepOutcome) -> dict[str, Any]:
+    """The sweep as one JSON document: results.json, and what `accelsim sweep --json` prints."""
+    marks = {p.result.key: p for p in rank(outcome.results)}
     spec = outcome.spec
     points = []
     for result in outcome.results:

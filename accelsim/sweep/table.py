@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich import box
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
+from accelsim._text import printable
+from accelsim.report.columns import Column, FittedTable
 from accelsim.sweep.outputs import rank
-from accelsim.units import format_bytes, format_energy, format_seconds
+from accelsim.units import format_bytes, format_energy, format_seconds, is_binary_size
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -26,30 +26,32 @@ def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> Renderable
     """Points fastest first (the first `top` of them), then every invalid or failed point."""
     ranked = rank(outcome.results)
     shown = ranked if top is None else ranked[:top]
-    table = Table(
-        title=f"Sweep {outcome.name}: {len(ranked)} of {len(outcome.results)} points simulated, "
-        "fastest first",
-        title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-        padding=(0, 1),
-    )  # fmt: skip
-    table.add_column("#", justify="right")
-    for axis in outcome.axes:
-        table.add_column(axis.path, justify="right")
-    for header in ("latency", "energy", "SRAM peak", "spilled", "floor"):
-        table.add_column(header, justify="left" if header == "floor" else "right")
-    table.add_column("front", justify="left", no_wrap=True)
+    # What a narrow terminal keeps longest (higher first); the axes and latency always show.
+    columns = [
+        Column("#", 1), *(Column(axis.path) for axis in outcome.axes), Column("latency"),
+        Column("energy", 6), Column("SRAM peak", 4), Column("spilled", 3),
+        Column("floor", 2, justify="left"), Column("front", 5, justify="left"),
+    ]  # fmt: skip
+    rows = []
     for point in shown:
         m = point.metrics
         labels = dict(point.result.settings)
         marks = " ".join(
             name for name, on in (("E", point.front_energy), ("S", point.front_sram)) if on
         )
-        table.add_row(
+        binary = is_binary_size(m.sram_capacity_bytes)
+        rows.append((
             str(point.result.index), *(labels[a.path] for a in outcome.axes),
             format_seconds(m.latency_s), format_energy(m.energy_j),
-            format_bytes(m.sram_peak_bytes, digits=3), format_bytes(m.spilled_bytes, digits=3),
+            format_bytes(m.sram_peak_bytes, binary=binary, digits=3),
+            format_bytes(m.spilled_bytes, binary=binary, digits=3),
             m.floor_bound, Text(f"{FRONT} {marks}" if marks else "", style="bold red"),
-        )  # fmt: skip
+        ))  # fmt: skip
+    title = (
+        f"Sweep {printable(outcome.name)}: {len(ranked)} of {len(outcome.results)} points "
+        "simulated, fastest first"
+    )
+    table = FittedTable(columns, rows, title=title)
     parts: list[RenderableType] = [table]
     if len(shown) < len(ranked):
         parts.append(Text(f"... {len(ranked) - len(shown)} more in results.csv", style="dim"))
@@ -63,5 +65,5 @@ def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> Renderable
     bad = [r for r in outcome.results if r.status != "ok"]
     if bad:
         parts.append(Text(f"{len(bad)} point(s) not simulated:", style="bold yellow"))
-        parts.extend(Text(f"  #{r.index} {r.status}: {r.error}", style="yellow") for r in bad)
+        parts.extend(Text(f"  #{r.index} {r.status}: {printable(r.error)}", style="yellow") for r in bad)
     return Group(*parts)

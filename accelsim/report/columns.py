@@ -1,0 +1,110 @@
+"""Tables that fit the terminal by choosing columns, never by cutting cells.
+
+Told to fit a table into too few columns, rich truncates cells with an ellipsis (`677,3…`,
+`Conv+BN…`), which makes numbers wrong rather than short. A `FittedTable` decides at render
+time, from the width it is given: it adds columns in priority order while the table still fits
+and leaves the rest out, naming them in a caption so the reader knows what a wider terminal (or
+`--json`) shows. Required columns are always shown; when even they do not fit, the ones marked
+`fold` (names) wrap onto more lines, whole, and numbers never wrap. Columns are a list, so a
+table may have any number of them (one per hardware unit, one per sweep axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+from accelsim._text import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.text import TextType
+
+__all__ = ["Column", "FittedTable"]
+
+REQUIRED = None
+"""`Column.priority` of a column shown at any width."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: its header, how it is aligned, and how much it matters.
+
+    `priority` None means always shown; otherwise higher numbers are kept longer when space is
+    short. `fold` lets a required column (a layer name) wrap onto several lines.
+    """
+
+    header: str
+    priority: int | None = REQUIRED
+    justify: str = "right"
+    fold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FittedTable:
+    """A rich renderable: `rows` (one cell per column) under the columns that fit the width.
+
+    A `str` cell is plain text, shown as written (control characters escaped, never markup); a
+    `Text` cell keeps its style and is the caller's to make printable.
+    """
+
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[TextType]]
+    title: str | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.fitted(console, options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.fitted(console, options.max_width))
+
+    def fitted(self, console: Console, width: int) -> Table:
+        """The table with the most important columns that fit in `width` cells."""
+        order = sorted(
+            range(len(self.columns)),
+            key=lambda i: (self.columns[i].priority is not REQUIRED, -(self.columns[i].priority or 0)),
+        )
+        wide = console.options.update(width=1 << 16)
+        shown: list[int] = []
+        for index in order:
+            trial = sorted([*shown, index])
+            required = self.columns[index].priority is REQUIRED
+            if required or Measurement.get(console, wide, self._table(trial)).maximum <= width:
+                shown = trial
+        left_out = [self.columns[i].header for i in range(len(self.columns)) if i not in shown]
+        return self._table(shown, left_out=left_out, width=width)
+
+    def _table(self, shown: list[int], *, left_out: Sequence[str] = (), width: int = 0) -> Table:
+        caption = None
+        if left_out:
+            caption = Text(
+                f"not shown at {width} columns: {', '.join(left_out)} "
+                "(a wider terminal or --json shows them)",
+                style="dim",
+            )
+        table = Table(
+            title=self.title, title_justify="left", caption=caption, caption_justify="left",
+            header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+            padding=(0, 1), collapse_padding=True,
+        )  # fmt: skip
+        for index in shown:
+            column = self.columns[index]
+            table.add_column(
+                column.header,
+                justify=column.justify,  # type: ignore[arg-type]
+                no_wrap=not column.fold,
+                overflow="fold",
+            )
+        for row in self.rows:
+            table.add_row(*(_cell(row[index]) for index in shown))
+        return table
+
+
+def _cell(value: TextType) -> Text:
+    return value if isinstance(value, Text) else Text(printable(value))
