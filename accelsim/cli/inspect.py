@@ -155,9 +155,7 @@ def _render(
     from accelsim.report.columns import Column, FittedTable
 
     inputs = ", ".join(f"{name} {_shape(graph.tensor(name).shape)}" for name in graph.inputs)
-    header = Text(
-        printable(f"{model}: graph {graph.name!r}, inputs {inputs}, {bits}-bit elements")
-    )
+    header = Text(printable(f"{model}: graph {graph.name!r}, inputs {inputs}, {bits}-bit elements"))
     # What a narrow terminal keeps longest (higher first); layer and op are always shown.
     columns = (
         Column("#", 1), Column("layer", justify="left", fold=True), Column("op", justify="left"),

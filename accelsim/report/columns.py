@@ -66,10 +66,7 @@ class FittedTable:
 
     def fitted(self, console: Console, width: int) -> Table:
         """The table with the most important columns that fit in `width` cells."""
-        order = sorted(
-            range(len(self.columns)),
-            key=lambda i: (self.columns[i].priority is not REQUIRED, -(self.columns[i].priority or 0)),
-        )
+        order = sorted(range(len(self.columns)), key=lambda i: _rank(self.columns[i]))
         wide = console.options.update(width=1 << 16)
         shown: list[int] = []
         for index in order:
@@ -104,6 +101,11 @@ class FittedTable:
         for row in self.rows:
             table.add_row(*(_cell(row[index]) for index in shown))
         return table
+
+
+def _rank(column: Column) -> tuple[bool, int]:
+    """Sort key: required columns first, then by priority, highest first."""
+    return (column.priority is not REQUIRED, -(column.priority or 0))
 
 
 def _cell(value: TextType) -> Text:

@@ -65,5 +65,7 @@ def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> Renderable
     bad = [r for r in outcome.results if r.status != "ok"]
     if bad:
         parts.append(Text(f"{len(bad)} point(s) not simulated:", style="bold yellow"))
-        parts.extend(Text(f"  #{r.index} {r.status}: {printable(r.error)}", style="yellow") for r in bad)
+        parts.extend(
+            Text(f"  #{r.index} {r.status}: {printable(r.error)}", style="yellow") for r in bad
+        )
     return Group(*parts)
