@@ -45,6 +45,7 @@ def _build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
+    from accelsim._text import printable
     from accelsim.errors import AccelsimError
 
     args_list = sys.argv[1:] if argv is None else argv
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except AccelsimError as exc:
-        print(f"accelsim: error: {exc}", file=sys.stderr)
+        print(f"accelsim: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)
@@ -64,5 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         hint = "rerun with --debug for a traceback"
-        print(f"accelsim: internal error: {type(exc).__name__}: {exc} ({hint})", file=sys.stderr)
+        message = printable(f"{type(exc).__name__}: {exc}")
+        print(f"accelsim: internal error: {message} ({hint})", file=sys.stderr)
         return 1

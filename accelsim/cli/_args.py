@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
 
 
 def positive_int(text: str) -> int:
@@ -17,13 +21,81 @@ def positive_int(text: str) -> int:
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, *, machine: bool = False) -> None:
-    """MODEL.onnx, --batch N (resolves a symbolic batch dimension) and, with `machine`, --hw."""
+    """MODEL.onnx, --batch N (resolves a symbolic batch dimension) and, with `machine`, --hw
+    and --set (read them with `load_machine`)."""
     parser.add_argument("model", metavar="MODEL.onnx", help="ONNX model file")
     parser.add_argument(
         "--batch", type=positive_int, metavar="N", help="batch size for a symbolic batch dimension"
     )
     if machine:
-        parser.add_argument("--hw", required=True, metavar="MACHINE.yaml", help="hardware file")
+        parser.add_argument(
+            "--hw",
+            required=True,
+            metavar="MACHINE",
+            help="hardware file (.yaml) or the name of a bundled one: "
+            + ", ".join(_preset_names()),
+        )
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help='override a hardware field, e.g. --set "sram.capacity=2 MiB" (repeatable)',
+        )
+
+
+def _preset_names() -> list[str]:
+    from accelsim.presets import preset_names
+
+    return preset_names()
+
+
+def check_model_and_hardware(model: str | None, hw: str | None) -> None:
+    """Refuse a hardware file given as the model or a model as --hw, in one line that says so."""
+    from pathlib import Path
+
+    from accelsim.errors import AccelsimError
+
+    yaml = {".yaml", ".yml"}
+    model_suffix = Path(model).suffix.lower() if model else ""
+    hw_suffix = Path(hw).suffix.lower() if hw else ""
+    if model_suffix in yaml and hw_suffix == ".onnx":
+        raise AccelsimError(
+            f"MODEL {model} is a hardware file and --hw {hw} a model: swap them "
+            f"(MODEL.onnx --hw MACHINE.yaml)"
+        )
+    if model_suffix in yaml:
+        raise AccelsimError(
+            f"MODEL {model} is a hardware file; give an ONNX model as MODEL and the .yaml with --hw"
+        )
+    if hw_suffix == ".onnx":
+        raise AccelsimError(f"--hw {hw} is an ONNX model; --hw takes a hardware .yaml file")
+
+
+def load_machine(args: argparse.Namespace) -> Hardware:
+    """The machine of `add_model_arguments(machine=True)`: --hw (a file or a preset name),
+    then each --set FIELD=VALUE applied and validated like the file."""
+    from accelsim.hardware_file import load_hardware, with_overrides
+    from accelsim.presets import hardware_path
+
+    check_model_and_hardware(args.model, args.hw)
+    hw = load_hardware(hardware_path(args.hw))
+    return with_overrides(hw, hardware_overrides(args.set)) if args.set else hw
+
+
+def hardware_overrides(pairs: list[str]) -> dict[str, object]:
+    """`FIELD=VALUE` strings to a mapping; values are read as YAML scalars ("false", "[]")."""
+    import yaml
+
+    from accelsim.errors import ConfigError
+
+    overrides: dict[str, object] = {}
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        if not sep or not field.strip():
+            raise ConfigError(f"--set {pair!r}: expected FIELD=VALUE, e.g. sram.capacity=2MiB")
+        overrides[field.strip()] = yaml.safe_load(value)
+    return overrides
 
 
 def guard_outputs(inputs: list[str], outputs: dict[str, str | None]) -> list[str]:

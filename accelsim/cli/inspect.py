@@ -14,7 +14,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.cli._args import add_model_arguments, positive_int
+from accelsim.cli._args import add_model_arguments, check_model_and_hardware, positive_int
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -117,6 +117,7 @@ def handle(args: argparse.Namespace) -> int:
     """Import with unsupported ops kept, then print the table or the JSON document."""
     from accelsim.workload import import_onnx
 
+    check_model_and_hardware(args.model, None)
     graph = import_onnx(args.model, batch=args.batch, keep_unsupported=True)
     rows = [op_row(graph, op, args.bits) for op in graph.ops]
     summary = totals(graph, rows, args.bits)

@@ -12,8 +12,7 @@ import argparse
 import json
 import sys
 
-from accelsim.cli._args import add_model_arguments
-from accelsim.errors import ConfigError
+from accelsim.cli._args import add_model_arguments, load_machine
 
 
 def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
@@ -33,13 +32,6 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
         "slips put back), corrected (weights in bits, loaded once)",
     )
     parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help='override a hardware field, e.g. --set "sram.capacity=2 MiB" (repeatable)',
-    )
-    parser.add_argument(
         "--compare", action="store_true", help="compare every printed cell with the paper's"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -52,7 +44,6 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from accelsim.hardware_file import load_hardware, with_overrides
     from accelsim.paper import PaperModel, compare, rules_named
     from accelsim.workload import import_onnx
 
@@ -61,9 +52,7 @@ def handle(args: argparse.Namespace) -> int:
         from accelsim.paper.export import report_folder
 
         report_folder(args.report)  # fail before the work, not after it
-    hw = load_hardware(args.hw)
-    if args.set:
-        hw = with_overrides(hw, _overrides(args.set))
+    hw = load_machine(args)
     graph = import_onnx(args.model, batch=args.batch)
     if args.report:
         from accelsim.paper.export import write_files
@@ -93,19 +82,6 @@ def handle(args: argparse.Namespace) -> int:
     if args.report:
         console.print(f"report written to {markup(args.report)}")
     return 0
-
-
-def _overrides(pairs: list[str]) -> dict[str, object]:
-    """`FIELD=VALUE` strings to a mapping; values are read as YAML scalars ("false", "[]")."""
-    import yaml
-
-    overrides: dict[str, object] = {}
-    for pair in pairs:
-        field, sep, value = pair.partition("=")
-        if not sep or not field.strip():
-            raise ConfigError(f"--set {pair!r}: expected FIELD=VALUE, e.g. sram.capacity=2MiB")
-        overrides[field.strip()] = yaml.safe_load(value)
-    return overrides
 
 
 def _command(args: argparse.Namespace) -> str:

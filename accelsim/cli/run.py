@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from accelsim.cli._args import add_model_arguments, guard_outputs
+from accelsim.cli._args import add_model_arguments, guard_outputs, load_machine
 
 
 def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
@@ -64,6 +64,7 @@ SVG_COLUMNS = 100
 def handle(args: argparse.Namespace) -> int:
     from accelsim.api import run
     from accelsim.errors import AccelsimError
+    from accelsim.presets import hardware_path
 
     if (args.start or args.end) and not (args.timeline or args.svg):
         raise AccelsimError("--from/--to zoom the timeline; add --timeline or --svg")
@@ -71,9 +72,12 @@ def handle(args: argparse.Namespace) -> int:
         raise AccelsimError(
             "--timeline draws in the terminal; drop it or --json (--svg works with both)"
         )
-    notices = guard_outputs([args.model, args.hw], {"--trace": args.trace, "--svg": args.svg})
+    machine = load_machine(args)
+    notices = guard_outputs(
+        [args.model, str(hardware_path(args.hw))], {"--trace": args.trace, "--svg": args.svg}
+    )
     result = run(
-        args.model, args.hw, policy=args.policy, overlap=not args.no_overlap, batch=args.batch
+        args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch
     )
     for notice in notices:
         print(notice, file=sys.stderr)

@@ -13,7 +13,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from accelsim.cli._args import positive_int
+from accelsim.cli._args import check_model_and_hardware, positive_int
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
     )
     parser.add_argument("model", nargs="?", metavar="MODEL.onnx", help="ONNX model file")
     parser.add_argument(
-        "--hw", metavar="BASE.yaml", help="base hardware file the --set values change"
+        "--hw",
+        metavar="BASE",
+        help="base hardware file (or a bundled machine's name, e.g. edge1) the --set values change",
     )
     parser.add_argument(
         "--set",
@@ -90,6 +92,7 @@ def handle(args: argparse.Namespace) -> int:
     from accelsim._text import markup
     from accelsim.cli._terminal import stdout_console
     from accelsim.errors import AccelsimError
+    from accelsim.presets import hardware_path
     from accelsim.sweep.executors import DaskExecutor, LocalExecutor
     from accelsim.sweep.grid import parse_set
     from accelsim.sweep.outputs import results_document, write_outputs
@@ -97,13 +100,14 @@ def handle(args: argparse.Namespace) -> int:
     from accelsim.sweep.spec import SweepSpec, load_sweep_file
     from accelsim.sweep.table import sweep_report
 
+    check_model_and_hardware(args.model, args.hw)
     if args.dask and args.jobs:
         raise AccelsimError("--jobs sets local workers; a --dask cluster has its own")
     spec = load_sweep_file(args.file) if args.file else SweepSpec()
     spec = spec.merged(
         axes=tuple(parse_set(text) for text in args.set),
         model=Path(args.model) if args.model else None,
-        hardware=Path(args.hw) if args.hw else None,
+        hardware=hardware_path(args.hw) if args.hw else None,
         name=args.name,
         policy=args.policy,
         overlap=False if args.no_overlap else None,
