@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 
+from accelsim._text import printable
 from accelsim.errors import AccelsimError
-from accelsim.units import format_bytes, parse_time
+from accelsim.units import format_bytes, is_binary_size, parse_time
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -67,7 +68,7 @@ class Timeline:
         start, end = self.window
         columns = max(1, min(options.max_width - LABEL_WIDTH - SHARE_WIDTH, end - start))
         edges = [start + (end - start) * i / columns for i in range(columns + 1)]
-        names = [layer.name for layer in self.result.program.layers]
+        names = [printable(layer.name) for layer in self.result.program.layers]
         yield self._title(edges)
         shown: set[int] = set()
         for resource, label in ROWS:
@@ -92,7 +93,8 @@ class Timeline:
         model = Path(self.result.model).name
         return Text.assemble(
             ("timeline ", "bold"),
-            f"{model} on {self.result.hardware.name}: {_number(first)}-{_number(last)} {unit}, "
+            f"{printable(model)} on {printable(self.result.hardware.name)}: "
+            f"{_number(first)}-{_number(last)} {unit}, "
             f"{step:,.3g} {unit}/column",
         )
 
@@ -139,7 +141,7 @@ class Timeline:
             glyph = FULL if index % 2 == 0 else ALTERNATE
             swatches.append(Text.assemble((glyph, _colour(index)), f" {names[index]}"))
         capacity_bytes = self.result.hardware.sram.capacity
-        capacity = format_bytes(capacity_bytes, binary=capacity_bytes % 1024 == 0)
+        capacity = format_bytes(capacity_bytes, binary=is_binary_size(capacity_bytes))
         key = [
             f"{FULL}{ALTERNATE} busy (layers alternate)",
             f"{PARTIAL} busy < half a column",
@@ -339,4 +341,5 @@ def timeline_svg(timeline: Timeline, *, columns: int) -> str:
         color_system="truecolor",
     )
     console.print(timeline)
-    return console.export_svg(title=f"accelsim run {timeline.result.model} --timeline")
+    title = f"accelsim run {printable(timeline.result.model)} --timeline"
+    return console.export_svg(title=title)
