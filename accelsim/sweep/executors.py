@@ -98,6 +98,9 @@ class DaskExecutor:
     """
 
     def __init__(self, address: str, *, timeout_s: float = 10.0) -> None:
+        from accelsim._extras import require
+
+        require("dask.distributed", purpose=f"--dask {address}")
         from dask.distributed import Client
 
         try:

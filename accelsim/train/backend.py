@@ -73,9 +73,9 @@ def cpu_threads() -> None:
     and the pool doing all the splitting, nothing spins (68 -> ~125 images/s, see
     reports/training/table2.md).
     """
-    from threadpoolctl import threadpool_limits
+    from accelsim._extras import require
 
-    threadpool_limits(limits=1, user_api="blas")
+    require("threadpoolctl", purpose="training").threadpool_limits(limits=1, user_api="blas")
 
 
 def module_of(array: Any) -> ModuleType:

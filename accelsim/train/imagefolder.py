@@ -44,6 +44,9 @@ def _entries(path: Path) -> list[tuple[str, str, str]]:
 
 def _decode(blobs: list[bytes]) -> np.ndarray:
     """Decode images to an (N, 32, 32, 3) uint8 array; ValueError names the first bad one."""
+    from accelsim._extras import require
+
+    require("PIL", purpose="reading an image folder")
     from PIL import Image, UnidentifiedImageError
 
     out = np.empty((len(blobs), IMAGE_SIDE, IMAGE_SIDE, 3), np.uint8)
