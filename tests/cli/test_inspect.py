@@ -67,7 +67,7 @@ def test_table_lists_each_layer_and_totals(chain: Path, capsys: pytest.CaptureFi
     assert main(["inspect", str(chain)]) == 0
     out = capsys.readouterr().out
     conv1 = next(line for line in out.splitlines() if " conv1 " in line)
-    cells = [cell.strip() for cell in re.split(r"[│|]", conv1) if cell.strip()]
+    cells = re.split(r" {2,}", conv1.strip())  # columns are at least two spaces apart
     assert cells == ["1", "conv1", "Conv", "1x3x8x8", "1x8x8x8", "13,824", "0", "216", "512", "yes"]
     assert "4 ops, 87,552 MACs, 1,536 vector ops, 1,368 params (1,368 bytes at 8-bit)" in out
 
@@ -147,4 +147,4 @@ def test_unsupported_op_is_a_one_line_error_for_run_not_inspect(tmp_path: Path) 
     path = save(unsupported_op("ConvTranspose"), tmp_path / "u.onnx")
     done = _run(str(path))
     assert done.returncode == 0
-    assert re.search(r"conv_7\s*│\s*ConvTranspose.*│\s*no\s*│", done.stdout)
+    assert re.search(r"conv_7 +ConvTranspose .* no *\n", done.stdout)
