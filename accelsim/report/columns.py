@@ -3,8 +3,8 @@
 Told to fit a table into too few columns, rich truncates cells with an ellipsis (`677,3…`,
 `Conv+BN…`), which makes numbers wrong rather than short. A `FittedTable` decides at render
 time, from the width it is given: it adds columns in priority order while the table still fits
-and leaves the rest out, naming them in a caption so the reader knows what a wider terminal (or
-`--json`) shows. Required columns are always shown; when even they do not fit, the ones marked
+and leaves the rest out, naming them in a line below it, so the reader knows what a wider
+terminal (or `--json`) shows. Required columns are always shown; when even they do not fit, the ones marked
 `fold` (names) wrap onto more lines, whole, and numbers never wrap. Columns are a list, so a
 table may have any number of them (one per hardware unit, one per sweep axis).
 """
@@ -59,13 +59,22 @@ class FittedTable:
     title: str | None = None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.fitted(console, options.max_width)
+        table, left_out = self.fitted(console, options.max_width)
+        yield table
+        if left_out:
+            yield Text(
+                f"not shown at {options.max_width} columns: {', '.join(left_out)} "
+                "(a wider terminal or --json shows them)",
+                style="dim",
+            )
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, self.fitted(console, options.max_width))
+        table, _ = self.fitted(console, options.max_width)
+        return Measurement.get(console, options, table)
 
-    def fitted(self, console: Console, width: int) -> Table:
-        """The table with the most important columns that fit in `width` cells."""
+    def fitted(self, console: Console, width: int) -> tuple[Table, list[str]]:
+        """The table with the most important columns that fit in `width` cells, and the
+        headers of those left out."""
         order = sorted(range(len(self.columns)), key=lambda i: _rank(self.columns[i]))
         wide = console.options.update(width=1 << 16)
         shown: list[int] = []
@@ -75,20 +84,12 @@ class FittedTable:
             if required or Measurement.get(console, wide, self._table(trial)).maximum <= width:
                 shown = trial
         left_out = [self.columns[i].header for i in range(len(self.columns)) if i not in shown]
-        return self._table(shown, left_out=left_out, width=width)
+        return self._table(shown), left_out
 
-    def _table(self, shown: list[int], *, left_out: Sequence[str] = (), width: int = 0) -> Table:
-        caption = None
-        if left_out:
-            caption = Text(
-                f"not shown at {width} columns: {', '.join(left_out)} "
-                "(a wider terminal or --json shows them)",
-                style="dim",
-            )
+    def _table(self, shown: list[int]) -> Table:
         table = Table(
-            title=self.title, title_justify="left", caption=caption, caption_justify="left",
-            header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-            padding=(0, 1), collapse_padding=True,
+            title=self.title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+            show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True,
         )  # fmt: skip
         for index in shown:
             column = self.columns[index]
