@@ -4,9 +4,9 @@ Told to fit a table into too few columns, rich truncates cells with an ellipsis 
 `Conv+BN…`), which makes numbers wrong rather than short. A `FittedTable` decides at render
 time, from the width it is given: it adds columns in priority order while the table still fits
 and leaves the rest out, naming them in a line below it, so the reader knows what a wider
-terminal (or `--json`) shows. Required columns are always shown; when even they do not fit, the ones marked
-`fold` (names) wrap onto more lines, whole, and numbers never wrap. Columns are a list, so a
-table may have any number of them (one per hardware unit, one per sweep axis).
+terminal (or `--json`) shows. Required columns are always shown; when even they do not fit,
+the ones marked `fold` (names) wrap onto more lines, whole, and numbers never wrap. Columns are
+a list, so a table may have any number of them (one per hardware unit, one per sweep axis).
 """
 
 from __future__ import annotations
