@@ -17,6 +17,7 @@ from accelsim.units import (
     format_rate,
     format_seconds,
     format_si,
+    is_binary_size,
     parse_bandwidth,
     parse_compute_rate,
     parse_energy,
@@ -254,3 +255,18 @@ def test_format_bytes_round_trips_within_display_precision(nbytes: int) -> None:
 @given(st.floats(min_value=1e-15, max_value=1e3, allow_nan=False))
 def test_format_seconds_round_trips(seconds: float) -> None:
     assert math.isclose(parse_time(format_seconds(seconds)), seconds, rel_tol=5e-4)
+
+
+@pytest.mark.parametrize(
+    ("nbytes", "binary"),
+    [
+        (256 * 1024, True),  # "256 KiB" = 262,144 B, not "262.1 kB"
+        (2**20, True),  # "1 MiB"
+        (10**6, False),  # "1 MB"
+        (1000 * 1024, False),  # both a KiB and a kB multiple: decimal, "1.024 MB"
+        (512, False),  # under 1 KiB: bytes either way
+        (0, False),
+    ],
+)
+def test_is_binary_size_reads_back_the_unit_family_written(nbytes: int, binary: bool) -> None:
+    assert is_binary_size(nbytes) is binary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,21 @@ def test_a_killed_sweep_keeps_its_committed_points_and_resume_finishes_it(tmp_pa
     assert f"{points - kept} point(s) simulated" in resumed.stdout
     assert f"{kept} reused" in resumed.stdout
     assert f"{points} of {points} points simulated" in resumed.stdout
+
+
+def test_sweep_json_and_footer_count_failed_points_apart(tmp_path):
+    # 1 KiB is below what MobileNet's largest 1x1 conv needs at its smallest tile (README: about
+    # 4 KB), so that point fails; 512 KiB and 1 MiB run.
+    args = [*BASE, "--set", "sram.capacity=1KiB,512KiB,1MiB", "--out", tmp_path / "s",
+            "--no-plots", "--jobs", "1"]  # fmt: skip
+    proc = accelsim(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 point(s) simulated, 1 invalid or failed" in proc.stdout
+    assert " KiB " in proc.stdout and "kB" not in proc.stdout  # SRAM peak in KiB, as written
+    document = accelsim(*args, "--resume", "--json")
+    assert document.returncode == 0, document.stderr
+    points = json.loads(document.stdout)["points"]
+    assert [(p["settings"]["sram.capacity"], p["status"]) for p in points] == [
+        ("1KiB", "failed"), ("512KiB", "ok"), ("1MiB", "ok")
+    ]  # fmt: skip
+    assert points[2]["metrics"]["latency_cycles"] == 575_491  # the README's run on edge1
