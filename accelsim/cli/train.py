@@ -200,8 +200,10 @@ def run(args: argparse.Namespace) -> int:
         result = export_trained(
             state, data, args.onnx, fold_bn=args.fold_bn, export_command=command, device=args.device
         )
+        from accelsim._text import markup
+
         console.log(
-            f"{args.onnx}: onnxruntime test accuracy {result.test_accuracy:.4f}, loss "
+            f"{markup(args.onnx)}: onnxruntime test accuracy {result.test_accuracy:.4f}, loss "
             f"{result.test_loss:.4f} on {result.test_images} images; NumPy vs onnxruntime "
             f"max |logit diff| {result.max_logit_difference:.2e}"
         )
