@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+from types import FrameType
 
 from accelsim import __version__
 
@@ -45,14 +48,28 @@ def _build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    from accelsim._text import printable
-    from accelsim.errors import AccelsimError
-
     args_list = sys.argv[1:] if argv is None else argv
     parser = _build_parser(args_list)
     args = parser.parse_args(args_list)
+    previous = _raise_on_termination()
     try:
-        return int(args.handler(args) or 0)
+        return _handle(args)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    """Run the subcommand; map its failure to one stderr line and an exit code."""
+    from accelsim._text import printable
+    from accelsim.errors import AccelsimError
+
+    try:
+        if sys.stdout is None:
+            raise AccelsimError("stdout: cannot write: it is closed")
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()
+        return code
     except AccelsimError as exc:
         print(f"accelsim: error: {printable(exc)}", file=sys.stderr)
         return 2
@@ -61,10 +78,43 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # an internal bug: keep the user's terminal readable
-        if args.debug:
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.filename is None:  # writing stdout failed
+            from accelsim.outputs import STDOUT, stream_error
+
+            _silence_stdout()
+            print(f"accelsim: error: {stream_error(STDOUT, exc)}", file=sys.stderr)
+            return 2
+        if args.debug:  # an internal bug: keep the user's terminal readable
             raise
         hint = "rerun with --debug for a traceback"
         message = printable(f"{type(exc).__name__}: {exc}")
         print(f"accelsim: internal error: {message} ({hint})", file=sys.stderr)
         return 1
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _raise_on_termination() -> dict[int, object]:
+    """SIGTERM/SIGHUP unwind like Ctrl-C, so half-written temporary files are removed.
+
+    Returns the handlers replaced, for `main` to put back (tests call it in-process).
+    """
+    previous = {}
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        previous[number] = signal.signal(number, _terminate)
+    return previous
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail a second time."""
+    if sys.stdout is None:
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass

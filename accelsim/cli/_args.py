@@ -97,26 +97,3 @@ def hardware_overrides(pairs: list[str]) -> dict[str, object]:
         overrides[field.strip()] = yaml.safe_load(value)
     return overrides
 
-
-def guard_outputs(inputs: list[str], outputs: dict[str, str | None]) -> list[str]:
-    """Refuse an output that would overwrite an input or another output; name replaced files.
-
-    `outputs` maps an option (e.g. "--trace") to its path or None. Returns one notice per
-    existing file that will be replaced, so nothing the user has is overwritten silently.
-    """
-    from pathlib import Path
-
-    from accelsim.errors import AccelsimError
-
-    taken = {Path(p).resolve(): f"input {p}" for p in inputs}
-    notices = []
-    for option, path in outputs.items():
-        if path is None:
-            continue
-        resolved = Path(path).resolve()
-        if resolved in taken:
-            raise AccelsimError(f"{option} {path}: would overwrite the {taken[resolved]}")
-        taken[resolved] = f"{option} output"
-        if resolved.is_file():
-            notices.append(f"accelsim: {option}: replacing existing {path}")
-    return notices

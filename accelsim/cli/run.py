@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from accelsim.cli._args import add_model_arguments, guard_outputs, load_machine
+from accelsim.cli._args import add_model_arguments, load_machine
 
 
 def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
@@ -72,9 +72,12 @@ def handle(args: argparse.Namespace) -> int:
         raise AccelsimError(
             "--timeline draws in the terminal; drop it or --json (--svg works with both)"
         )
+    from accelsim.outputs import refuse_inputs
+
     machine = load_machine(args)
-    notices = guard_outputs(
-        [args.model, str(hardware_path(args.hw))], {"--trace": args.trace, "--svg": args.svg}
+    notices = refuse_inputs(
+        {"MODEL": args.model, "--hw": str(hardware_path(args.hw))},
+        {"--trace": args.trace, "--svg": args.svg},
     )
     result = run(
         args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch
@@ -92,11 +95,10 @@ def handle(args: argparse.Namespace) -> int:
         window = resolve_window(result, args.start, args.end, cycles=args.cycles)
         timeline = Timeline(result, window=window, cycles=args.cycles)
     if args.svg:
-        from accelsim.report.export import atomic_path
+        from accelsim.outputs import write_text
         from accelsim.report.timeline import timeline_svg
 
-        with atomic_path(args.svg) as temporary:
-            temporary.write_text(timeline_svg(timeline, columns=SVG_COLUMNS), encoding="utf-8")
+        write_text(args.svg, timeline_svg(timeline, columns=SVG_COLUMNS))
     if args.json:
         from accelsim.report.export import result_to_dict
 

@@ -1,4 +1,4 @@
-"""Machine-readable views of a run: a JSON document and a Chrome trace, written atomically.
+"""Machine-readable views of a run: a JSON document and a Chrome trace, written through `accelsim.outputs`.
 
 The JSON carries exactly what the terminal table shows (both read the same RunResult). The
 Chrome trace event format opens in Perfetto or chrome://tracing with one track per resource
@@ -8,16 +8,12 @@ and an SRAM occupancy counter.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accelsim.energy import COMPONENTS, energy_of
-from accelsim.errors import AccelsimError
 from accelsim.memory.plan import RESOURCES
+from accelsim.outputs import open_output
 
 if TYPE_CHECKING:
     from accelsim.summary import RunResult
@@ -129,34 +125,7 @@ def chrome_trace(result: RunResult) -> dict[str, Any]:
 
 
 def write_json(path: str | Path, data: object) -> None:
-    """Write JSON to `path` via a temporary file and a rename: never a partial file."""
-    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8") as stream:
+    """Write JSON to `path` whole or not at all (`-` for stdout; see `accelsim.outputs`)."""
+    with open_output(path) as stream:
         json.dump(data, stream, indent=1)
         stream.write("\n")
-
-
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; on success it is renamed onto `path`.
-
-    On any failure the temporary file is removed and `path` is left as it was, so a reader
-    never sees a partial file.
-
-    Raises:
-        AccelsimError: `path` is a directory or its folder does not exist.
-    """
-    target = Path(path)
-    if target.is_dir():
-        raise AccelsimError(f"{target}: is a directory; give a file name")
-    if not target.parent.is_dir():
-        raise AccelsimError(f"{target}: folder {target.parent} does not exist")
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        temporary.chmod(0o644)  # mkstemp's 0600 would hide results from other users
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

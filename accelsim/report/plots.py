@@ -99,8 +99,8 @@ def _colour_map(name: str) -> Colormap:
 
 
 def _save(figure: Figure, path: Path) -> None:
-    """Render to PNG atomically (temp file + rename)."""
-    from accelsim.report.export import atomic_path
+    """Render to PNG whole or not at all (see `accelsim.outputs`)."""
+    from accelsim.outputs import open_output
 
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=120)
+    with open_output(path, binary=True) as stream:
+        figure.savefig(stream, format="png", dpi=120)
