@@ -35,6 +35,7 @@ __all__ = [
     "check_output",
     "claim_folder",
     "open_output",
+    "refuse_foreign",
     "refuse_inputs",
     "stream_error",
     "write_bytes",
@@ -284,20 +285,33 @@ def claim_folder(folder: str | Path, names: Iterable[str], *, command: str) -> N
     Raises:
         AccelsimError: a file of one of `names` exists and accelsim did not write it.
     """
-    target = Path(folder)
-    manifest = target / MANIFEST
-    owned = set(_read_manifest(manifest))
     wanted = list(names)
-    for name in wanted:
-        if os.path.lexists(target / name) and name not in owned:
-            raise AccelsimError(
-                f"{target / name}: exists and was not written by accelsim (no {manifest}); "
-                "refusing to overwrite it: move it away or choose another folder"
-            )
+    owned = refuse_foreign(folder, wanted)
     listed = sorted(owned | set(wanted))
     if listed != sorted(owned):
         header = f"# files written here by accelsim {command}; it may replace only these\n"
-        write_text(manifest, header + "".join(f"{n}\n" for n in listed))
+        write_text(Path(folder) / MANIFEST, header + "".join(f"{n}\n" for n in listed))
+
+
+def refuse_foreign(folder: str | Path, names: Iterable[str]) -> set[str]:
+    """Refuse a file of one of `names` in `folder` that its manifest does not list.
+
+    Returns the names the manifest lists (empty when there is none). Call it before the work
+    whose results `claim_folder` will later write.
+
+    Raises:
+        AccelsimError: `DIR/README.md: exists and was not written by accelsim ...`.
+    """
+    target = Path(folder)
+    manifest = target / MANIFEST
+    owned = set(_read_manifest(manifest))
+    for name in names:
+        if os.path.lexists(target / name) and name not in owned:
+            raise AccelsimError(
+                f"{target / name}: exists and was not written by accelsim (not listed in "
+                f"{manifest}); refusing to overwrite it: move it away or choose another folder"
+            )
+    return owned
 
 
 def _read_manifest(manifest: Path) -> list[str]:

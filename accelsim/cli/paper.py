@@ -49,9 +49,12 @@ def handle(args: argparse.Namespace) -> int:
 
     rules = rules_named(args.rules)
     if args.report:
+        from accelsim.outputs import refuse_foreign
         from accelsim.paper.export import report_folder
+        from accelsim.paper.report import REPORT_FILES
 
-        report_folder(args.report)  # fail before the work, not after it
+        # NOTE: fail before the work, not after it
+        refuse_foreign(report_folder(args.report), REPORT_FILES)
     hw = load_machine(args)
     graph = import_onnx(args.model, batch=args.batch)
     if args.report:

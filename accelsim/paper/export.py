@@ -1,20 +1,19 @@
 """The paper model's results as plain data: JSON-ready dicts, CSV text and atomic file writes.
 
 `--json`, the CSV files of the report and the terminal tables all read the same PaperTable and
-Comparison, so they cannot disagree. Files are written whole or not at all (temp file + rename).
+Comparison, so they cannot disagree. Files are written whole or not at all, never over a file accelsim did not write.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accelsim.errors import AccelsimError
+from accelsim.outputs import claim_folder, write_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -133,19 +132,15 @@ def report_folder(folder: str | Path) -> Path:
 
 
 def write_files(folder: str | Path, files: Mapping[str, str]) -> None:
-    """Write each `name: text` into `folder`, each via a temporary file and a rename.
+    """Write each `name: text` into `folder`, each whole or not at all.
+
+    Only files accelsim wrote there before are replaced (see `accelsim.outputs.claim_folder`).
 
     Raises:
-        AccelsimError: `folder` is missing or not a folder.
+        AccelsimError: `folder` is missing or not a folder, or holds a file of one of the names
+            that accelsim did not write.
     """
     target = report_folder(folder)
+    claim_folder(target, files, command="paper --report")
     for name, text in files.items():
-        handle, temporary = tempfile.mkstemp(dir=target, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
-            os.chmod(temporary, 0o644)  # mkstemp makes 0600; a report is meant to be read
-            os.replace(temporary, target / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_text(target / name, text)

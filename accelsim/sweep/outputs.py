@@ -1,7 +1,8 @@
 """A finished sweep's views: ranked rows with Pareto marks, CSV, JSON and PNG plots.
 
 Everything here reads the results the store returned (`SweepOutcome.results`), so the files
-of a resumed sweep cover its old and new points alike. Files are written atomically.
+of a resumed sweep cover its old and new points alike. Files are written whole or not at all,
+and only over files an earlier sweep wrote (the folder's manifest, see `accelsim.outputs`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from accelsim.sweep.results import Metrics, PointResult
 if TYPE_CHECKING:
     from accelsim.sweep.runner import SweepOutcome
 
-__all__ = ["RankedPoint", "rank", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "RankedPoint", "rank", "write_outputs"]
 
 CSV_FILE, JSON_FILE = "results.csv", "results.json"
 HEATMAP_FILE, PARETO_FILE = "latency_heatmap.png", "pareto.png"
+OUTPUT_FILES = (CSV_FILE, JSON_FILE, HEATMAP_FILE, PARETO_FILE)
+"""Every file `write_outputs` may write besides the database."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +56,15 @@ def rank(results: tuple[PointResult, ...] | list[PointResult]) -> list[RankedPoi
 
 def write_outputs(outcome: SweepOutcome, *, plots: bool = True) -> list[Path]:
     """Write results.csv, results.json and (with `plots`) the PNGs; returns the paths."""
-    from accelsim.report.export import atomic_path, write_json
+    from accelsim.outputs import claim_folder, write_text
+    from accelsim.report.export import write_json
 
     folder = outcome.folder
+    claim_folder(folder, OUTPUT_FILES, command="sweep")
     ranked = rank(outcome.results)
     marks = {p.result.key: p for p in ranked}
     paths = [folder / CSV_FILE, folder / JSON_FILE]
-    with atomic_path(paths[0]) as temporary:
-        temporary.write_text(_csv(outcome, marks), encoding="utf-8")
+    write_text(paths[0], _csv(outcome, marks))
     write_json(paths[1], results_document(outcome))
     if plots and ranked:
         paths.append(_heatmap(outcome, folder / HEATMAP_FILE))

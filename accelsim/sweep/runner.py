@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from accelsim.errors import ConfigError
+from accelsim.outputs import refuse_foreign
 from accelsim.sweep.grid import expand
+from accelsim.sweep.outputs import OUTPUT_FILES
 from accelsim.sweep.results import Job, PointResult
 from accelsim.sweep.store import ResultStore
 
@@ -73,6 +75,8 @@ def run_sweep(
     points = expand(spec.axes)
     graph = import_onnx(spec.model, batch=spec.batch)
     folder = out if out is not None else Path("reports") / "sweeps" / spec.title
+    if folder.is_dir():
+        refuse_foreign(folder, OUTPUT_FILES)  # before the work whose results would go there
     inputs = {
         "model_sha256": hashlib.sha256(spec.model.read_bytes()).hexdigest(),
         "hardware": base.model_dump(mode="json"),

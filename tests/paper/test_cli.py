@@ -75,7 +75,7 @@ def test_report_writes_the_four_files(tmp_path):
     proc = accelsim(MOBILENET, "--hw", EDGE1, "--report", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "README.md", "cells.csv", "model.csv", "totals.csv",
+        ".accelsim-outputs", "README.md", "cells.csv", "model.csv", "totals.csv",
     ]  # fmt: skip
     # 190 printed cells plus the header line
     assert len((tmp_path / "cells.csv").read_text().splitlines()) == 191
