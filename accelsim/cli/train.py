@@ -9,6 +9,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import sys
@@ -105,6 +106,33 @@ def _export_untrained(args: argparse.Namespace, command: str) -> int:
     return 0
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output that would destroy an input or another output.
+
+    Output folders are created as training always did; a checkpoint that exists is only
+    ever continued (--resume), never started over.
+    """
+    from accelsim.errors import DataError
+    from accelsim.outputs import refuse_inputs
+
+    outputs = {
+        "--checkpoint": args.checkpoint,
+        "--onnx": args.onnx,
+        "--metrics-csv": args.metrics_csv,
+        "--plot": args.plot,
+    }
+    for path in outputs.values():
+        if path is not None:
+            with contextlib.suppress(OSError, ValueError):  # check_output names the problem
+                path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_inputs({"--data": args.data}, outputs)
+    if args.checkpoint is not None and not args.resume and args.checkpoint.exists():
+        raise DataError(
+            f"--checkpoint {args.checkpoint}: exists; add --resume to continue it, "
+            "or remove it (or choose another path) to start again"
+        )
+
+
 def _config(args: argparse.Namespace) -> Any:
     from accelsim.train.loop import TrainConfig
     from accelsim.train.optim import OptimConfig
@@ -138,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
     command = "accelsim " + shlex.join(sys.argv[1:])
     if args.resume and args.checkpoint is None:
         raise DataError("--resume: needs --checkpoint PATH to resume from")
+    _check_outputs(args)
     if args.epochs == 0 and args.data is None and not args.resume:
         return _export_untrained(args, command)
     if args.data is None:

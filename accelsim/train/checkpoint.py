@@ -23,10 +23,10 @@ def save_checkpoint(
 ) -> None:
     """Write `arrays` (group -> name -> host array) and the JSON `record` atomically."""
     flat = {f"{group}:{name}": a for group, named in arrays.items() for name, a in named.items()}
-    from accelsim.report.export import atomic_path
+    from accelsim.outputs import open_output
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as temporary, temporary.open("wb") as handle:
+    with open_output(path, binary=True) as handle:
         np.savez(handle, record=np.array(json.dumps(record)), **flat)
 
 

@@ -129,10 +129,10 @@ def _read_cache(cache_file: Path, path: Path) -> Cifar10 | None:
 
 
 def _write_cache(cache_file: Path, data: Cifar10) -> None:
-    from accelsim.report.export import atomic_path
+    from accelsim.outputs import open_output
 
     cache_file.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(cache_file) as temporary, temporary.open("wb") as handle:
+    with open_output(cache_file, binary=True) as handle:
         np.savez(
             handle,
             train_images=data.train_images,

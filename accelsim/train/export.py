@@ -191,11 +191,10 @@ def make_metadata(
 
 def save_onnx(model: Any, path: Path) -> None:
     """Write the model through a temporary file and rename, so no partial file is left."""
-    from accelsim.report.export import atomic_path
+    from accelsim.outputs import write_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(model.SerializeToString())
+    write_bytes(path, model.SerializeToString())
 
 
 def onnx_logits(model: Any, images_nchw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

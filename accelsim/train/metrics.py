@@ -19,11 +19,10 @@ METRIC_FIELDS = (
 
 
 def _write_atomic(path: Path, payload: bytes) -> None:
-    from accelsim.report.export import atomic_path
+    from accelsim.outputs import write_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(payload)
+    write_bytes(path, payload)
 
 
 def write_metrics_csv(path: Path, history: list[dict[str, float]]) -> None:

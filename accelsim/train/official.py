@@ -11,7 +11,6 @@ import hashlib
 import io
 import pickle
 import tarfile
-import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -112,22 +111,20 @@ def load(path: Path) -> Cifar10:
 
 
 def download(dest: Path, *, url: str = OFFICIAL_URL, md5: str = OFFICIAL_MD5) -> None:
-    """Fetch the official archive to `dest`, check its MD5, and rename it into place."""
+    """Fetch the official archive to `dest`, check its MD5; `dest` appears only if it matches."""
+    from accelsim.outputs import open_output
+
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=dest.parent, suffix=".part", delete=False) as tmp:
-        tmp_path = Path(tmp.name)
+    digest = hashlib.md5()
+    with open_output(dest, binary=True) as stream:
         try:
             with urllib.request.urlopen(url, timeout=60) as response:
-                digest = hashlib.md5()
                 while chunk := response.read(1 << 20):
                     digest.update(chunk)
-                    tmp.write(chunk)
+                    stream.write(chunk)
         except (OSError, ValueError) as e:
-            tmp_path.unlink(missing_ok=True)
             raise DataError(f"{dest}: download from {url} failed ({e})") from None
-    if digest.hexdigest() != md5:
-        tmp_path.unlink(missing_ok=True)
-        raise DataError(
-            f"{dest}: downloaded file has MD5 {digest.hexdigest()}; expected {md5} (corrupt)"
-        )
-    tmp_path.replace(dest)
+        if digest.hexdigest() != md5:
+            raise DataError(
+                f"{dest}: downloaded file has MD5 {digest.hexdigest()}; expected {md5} (corrupt)"
+            )
