@@ -96,7 +96,11 @@ class PointResult:
 
 
 def evaluate(job: Job, point: Point) -> PointResult:
-    """Simulate one point; a rejected value or an unrunnable machine is a result, not a crash."""
+    """Simulate one point; a rejected value, an unrunnable machine or a crash is its result.
+
+    A crash is recorded as "failed" with the exception's type and message, so `--resume`
+    does not run it again and the rest of the grid still runs.
+    """
     from accelsim.api import simulate_graph
     from accelsim.hardware_file import with_overrides
 
@@ -111,6 +115,9 @@ def evaluate(job: Job, point: Point) -> PointResult:
         )
     except AccelsimError as exc:
         return PointResult(point.key, point.index, settings, "failed", str(exc))
+    except Exception as exc:  # NOTE: one point's crash (a bug) must not sink the whole sweep
+        error = f"internal error: {type(exc).__name__}: {exc}"
+        return PointResult(point.key, point.index, settings, "failed", error)
     return PointResult(point.key, point.index, settings, "ok", metrics=metrics_of(result))
 
 

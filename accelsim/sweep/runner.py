@@ -83,6 +83,9 @@ def run_sweep(
         "policy": spec.policy,
         "overlap": spec.overlap,
         "batch": spec.batch,
+        # NOTE: the grid may grow (more values: only new points run), but a sweep over other
+        # fields is another study; its points must not land in this store.
+        "axes": sorted(axis.path for axis in spec.axes),
     }
     started = time.perf_counter()
     with ResultStore(folder, inputs=inputs, resume=resume) as store:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from accelsim.errors import ConfigError
-from accelsim.sweep.results import PointResult
+from accelsim.sweep.results import PointResult, Status
 
 __all__ = ["DATABASE", "ResultStore"]
 
 DATABASE = "sweep.db"
+BUSY_TIMEOUT_S = 60.0
+"""How long a write waits for another sweep resuming the same folder (each holds the lock
+for one small commit at a time, so two sweeps interleave instead of failing)."""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS points (
@@ -28,64 +32,113 @@ CREATE TABLE IF NOT EXISTS points (
     result TEXT NOT NULL
 );
 """
+_COLUMNS = {"meta": ["key", "value"], "points": ["key", "idx", "status", "result"]}
+_START_AGAIN = "remove it (or pick another --out) to start again"
 
 
 class ResultStore:
-    """Results of one sweep in `folder/sweep.db`; use as a context manager to close it."""
+    """Results of one sweep in `folder/sweep.db`; use as a context manager to close it.
+
+    Every database failure (not a database, another schema, a bad row, a full disk) is a
+    ConfigError naming the file and what to do, never a traceback.
+    """
 
     def __init__(self, folder: Path, *, inputs: dict[str, Any], resume: bool) -> None:
         """Open (resume) or create the database; `inputs` identify what the points depend on.
 
         Raises:
-            ConfigError: results exist and `resume` is false, or they came from other inputs.
+            ConfigError: results exist and `resume` is false, they came from other inputs, or
+                the file is not a sweep database.
         """
         self.path = folder / DATABASE
         if self.path.exists() and not resume:
             raise ConfigError(
-                f"{self.path}: holds an earlier sweep; add --resume to finish it, "
-                "or remove it (or pick another --out) to start again"
+                f"{self.path}: holds an earlier sweep; add --resume to finish it, or {_START_AGAIN}"
             )
         folder.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path)
-        # WAL + NORMAL: a commit per point costs no fsync, yet a crash loses no committed point.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._db:
-            self._db.executescript(_SCHEMA)
-        self._check_inputs(inputs)
+        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+        try:
+            # WAL + NORMAL: a commit per point costs no fsync, yet a crash loses no committed
+            # point; WAL also lets one sweep read while another commits.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._db:
+                self._db.executescript(_SCHEMA)
+            self._check_schema()
+            self._check_inputs(inputs)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise self._unusable(exc) from None
+        except ConfigError:
+            self._db.close()
+            raise
+
+    def _unusable(self, exc: sqlite3.Error) -> ConfigError:
+        return ConfigError(f"{self.path}: not a usable sweep database ({exc}); {_START_AGAIN}")
+
+    def _check_schema(self) -> None:
+        for table, columns in _COLUMNS.items():
+            found = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
+            if found != columns:
+                raise ConfigError(
+                    f"{self.path}: table {table} has columns {found}, not a sweep database's "
+                    f"{columns}; {_START_AGAIN}"
+                )
 
     def _check_inputs(self, inputs: dict[str, Any]) -> None:
-        stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         wanted = {key: json.dumps(value, sort_keys=True) for key, value in inputs.items()}
-        if not stored:
-            with self._db:
-                self._db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
-            return
+        # NOTE: OR IGNORE: a second sweep starting on the same folder keeps the first's record.
+        with self._db:
+            self._db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", wanted.items())
+        stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         changed = sorted(
             key for key in wanted.keys() | stored.keys() if wanted.get(key) != stored.get(key)
         )
         if changed:
             raise ConfigError(
                 f"{self.path}: its points were computed with different {', '.join(changed)}; "
-                "use another --out, or remove it to start again"
+                f"use another --out, or {_START_AGAIN}"
             )
 
     def done(self) -> set[str]:
         """Keys of the points already stored."""
-        return {key for (key,) in self._db.execute("SELECT key FROM points")}
+        try:
+            return {key for (key,) in self._db.execute("SELECT key FROM points")}
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
 
     def add(self, result: PointResult) -> None:
         """Store one point in its own transaction (committed before this returns)."""
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)",
-                (result.key, result.index, result.status, json.dumps(result.to_dict())),
-            )
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)",
+                    (result.key, result.index, result.status, json.dumps(result.to_dict())),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{self.path}: cannot store point {result.index} ({exc})") from None
 
     def results(self, keys: list[str]) -> list[PointResult]:
         """Stored results for `keys` (in that order), skipping keys not stored."""
-        rows = dict(self._db.execute("SELECT key, result FROM points").fetchall())
-        return [PointResult.from_dict(json.loads(rows[key])) for key in keys if key in rows]
+        try:
+            rows = dict(self._db.execute("SELECT key, result FROM points").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+        return [self._decode(key, rows[key]) for key in keys if key in rows]
+
+    def _decode(self, key: str, text: object) -> PointResult:
+        try:
+            result = PointResult.from_dict(json.loads(str(text)))
+            if result.status not in get_args(Status) or (result.status == "ok") != bool(
+                result.metrics
+            ):
+                raise ValueError(f"status {result.status!r} with metrics {result.metrics}")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{self.path}: point {key} has a damaged row ({type(exc).__name__}: {exc}); "
+                f"{_START_AGAIN}"
+            ) from None
+        return result
 
     def close(self) -> None:
         self._db.close()
