@@ -96,4 +96,3 @@ def hardware_overrides(pairs: list[str]) -> dict[str, object]:
             raise ConfigError(f"--set {pair!r}: expected FIELD=VALUE, e.g. sram.capacity=2MiB")
         overrides[field.strip()] = yaml.safe_load(value)
     return overrides
-

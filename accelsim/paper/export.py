@@ -1,7 +1,8 @@
 """The paper model's results as plain data: JSON-ready dicts, CSV text and atomic file writes.
 
 `--json`, the CSV files of the report and the terminal tables all read the same PaperTable and
-Comparison, so they cannot disagree. Files are written whole or not at all, never over a file accelsim did not write.
+Comparison, so they cannot disagree. Files are written whole or not at all, and never over a
+file accelsim did not write.
 """
 
 from __future__ import annotations

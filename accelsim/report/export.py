@@ -1,4 +1,4 @@
-"""Machine-readable views of a run: a JSON document and a Chrome trace, written through `accelsim.outputs`.
+"""Machine-readable views of a run: a JSON document and a Chrome trace (`accelsim.outputs`).
 
 The JSON carries exactly what the terminal table shows (both read the same RunResult). The
 Chrome trace event format opens in Perfetto or chrome://tracing with one track per resource

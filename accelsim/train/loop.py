@@ -20,7 +20,7 @@ from accelsim.errors import DataError
 from accelsim.train import model as M
 from accelsim.train.augment import Preprocess
 from accelsim.train.backend import to_device, to_host
-from accelsim.train.checkpoint import load_checkpoint, save_checkpoint
+from accelsim.train.checkpoint import START_AGAIN, check_arrays, load_checkpoint, save_checkpoint
 from accelsim.train.data import Cifar10
 from accelsim.train.layers import softmax_cross_entropy
 from accelsim.train.metrics import write_metrics_csv
@@ -175,6 +175,22 @@ def resume_state(
     time already spent.
     """
     arrays, record = load_checkpoint(path)
+    try:
+        return _restore(path, arrays, record, xp, extra_epochs_to, more_time_s)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(
+            f"{path}: checkpoint record is damaged ({type(exc).__name__}: {exc}); {START_AGAIN}"
+        ) from None
+
+
+def _restore(
+    path: Path,
+    arrays: dict[str, dict[str, np.ndarray]],
+    record: dict[str, Any],
+    xp: ModuleType,
+    extra_epochs_to: int | None,
+    more_time_s: float | None,
+) -> TrainState:
     config = TrainConfig.from_record(record["config"])
     total = record["total_epochs"]
     if extra_epochs_to is not None and extra_epochs_to > total:
@@ -183,6 +199,13 @@ def resume_state(
     if more_time_s is not None:
         config = replace(config, time_budget_s=record["elapsed_s"] + more_time_s)
     spec = M.MobileNetSpec(config.alpha, config.rho, record["num_classes"])
+    host_params, host_buffers = M.init_params(spec, 0)
+    host_state = Optimizer(config.optim, host_params, _depthwise_names(spec)).state
+    check_arrays(path, arrays, {
+        "param": {k: v.shape for k, v in host_params.items()},
+        "buffer": {k: v.shape for k, v in host_buffers.items()},
+        "optim": {k: v.shape for k, v in host_state.items()},
+    })  # fmt: skip
     params = to_device(arrays["param"], xp)
     optimizer = Optimizer(config.optim, params, _depthwise_names(spec))
     for name in optimizer.state:

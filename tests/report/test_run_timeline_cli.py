@@ -39,7 +39,10 @@ def test_run_table_shows_energy_per_layer_and_by_component():
         (["--from", "conv3"], "--from/--to zoom the timeline; add --timeline or --svg"),
         (["--timeline", "--json"], "--timeline draws in the terminal"),
         (["--timeline", "--from", "conv99"], '--from "conv99": not a layer nor a time'),
-        (["--svg", "no/such/dir/t.svg"], "--svg no/such/dir/t.svg: cannot write: folder no/such/dir does not exist"),
+        (
+            ["--svg", "no/such/dir/t.svg"],
+            "--svg no/such/dir/t.svg: cannot write: folder no/such/dir does not exist",
+        ),
     ],
 )
 def test_bad_timeline_options_fail_with_one_line(args, message):
