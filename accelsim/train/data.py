@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from accelsim.errors import DataError
 DEFAULT_MEAN = (0.491250, 0.482090, 0.446521)
 DEFAULT_STD = (0.245232, 0.242782, 0.260629)
 IMAGE_SIDE = 32
+CACHE_LIMIT_BYTES = 4 << 30
+"""A decoded-array cache, inflated (CIFAR-10's 60,000 images: 184 MB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +114,15 @@ def _cache_file(path: Path, cache_dir: Path) -> Path:
 
 
 def _read_cache(cache_file: Path, path: Path) -> Cifar10 | None:
-    """The cached arrays, or None (and the file removed) when the cache is unreadable."""
+    """The cached arrays, or None (and the file removed) when the cache is unreadable or is
+    over its size budget (a cache is rebuilt from the source, so this loses nothing)."""
+    from accelsim.train.archive import checked_zip_members
+
     try:
+        checked_zip_members(
+            cache_file, member_limit_bytes=CACHE_LIMIT_BYTES,
+            total_limit_bytes=CACHE_LIMIT_BYTES, what="decoded-array cache", fix="rebuilding",
+        )  # fmt: skip
         with np.load(cache_file, allow_pickle=False) as npz:
             data = Cifar10(
                 npz["train_images"],
@@ -123,7 +133,7 @@ def _read_cache(cache_file: Path, path: Path) -> Cifar10 | None:
                 str(npz["source"]),
             )
         return validate(data, str(cache_file))
-    except (OSError, KeyError, ValueError, DataError, zipfile.BadZipFile):
+    except (OSError, KeyError, ValueError, EOFError, DataError, zipfile.BadZipFile, zlib.error):
         cache_file.unlink(missing_ok=True)
         return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -15,11 +16,17 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from accelsim.errors import DataError
+from accelsim.train.archive import MiB, check_size, checked_zip_members
 from accelsim.train.data import IMAGE_SIDE, Cifar10
 
 SPLITS = ("train", "test")
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 _CHUNK = 2000
+IMAGE_LIMIT_BYTES = 1 * MiB
+"""One encoded 32x32 image (a PNG is ~3 KB, an uncompressed BMP 3 KB plus its header)."""
+TOTAL_LIMIT_BYTES = 4096 * MiB
+"""Every member of an image-folder zip, inflated (cifar10-jpeg.zip: ~150 MB)."""
+_FIX = "re-create or re-download the data set"
 
 
 def _entries(path: Path) -> list[tuple[str, str, str]]:
@@ -27,11 +34,11 @@ def _entries(path: Path) -> list[tuple[str, str, str]]:
     if path.is_dir():
         names = [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()]
     else:
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = [n for n in archive.namelist() if not n.endswith("/")]
-        except (zipfile.BadZipFile, OSError) as e:
-            raise DataError(f"{path}: not a readable zip ({e})") from None
+        members = checked_zip_members(
+            path, member_limit_bytes=IMAGE_LIMIT_BYTES, total_limit_bytes=TOTAL_LIMIT_BYTES,
+            what="image-folder zip", fix=_FIX,
+        )  # fmt: skip
+        names = [m.filename for m in members if not m.is_dir()]
     entries = []
     for name in names:
         parts = PurePosixPath(name).parts
@@ -42,35 +49,56 @@ def _entries(path: Path) -> list[tuple[str, str, str]]:
     return sorted(entries)
 
 
-def _decode(blobs: list[bytes]) -> np.ndarray:
-    """Decode images to an (N, 32, 32, 3) uint8 array; ValueError names the first bad one."""
+def _decode(blobs: list[tuple[str, bytes]]) -> np.ndarray:
+    """Decode (member, bytes) images to an (N, 32, 32, 3) uint8 array.
+
+    The size in an image's header is checked before its pixels are inflated, so a PNG that
+    declares 100,000 x 100,000 pixels costs nothing. ValueError names the first bad member.
+    """
     from accelsim._extras import require
 
     require("PIL", purpose="reading an image folder")
     from PIL import Image, UnidentifiedImageError
 
     out = np.empty((len(blobs), IMAGE_SIDE, IMAGE_SIDE, 3), np.uint8)
-    for k, blob in enumerate(blobs):
+    for k, (name, blob) in enumerate(blobs):
         try:
             with Image.open(io.BytesIO(blob)) as image:
+                if image.size != (IMAGE_SIDE, IMAGE_SIDE):
+                    width, height = image.size
+                    raise ValueError(f"{name} is {width}x{height}")
                 array = np.asarray(image.convert("RGB"))
-        except (UnidentifiedImageError, OSError) as e:
-            raise ValueError(f"image {k} of its chunk is not decodable ({e})") from None
-        if array.shape != out.shape[1:]:
-            raise ValueError(f"image {k} of its chunk is {array.shape[1]}x{array.shape[0]}")
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
+            raise ValueError(f"{name} is not a decodable image ({e})") from None
         out[k] = array
     return out
 
 
-def _blobs(path: Path, members: list[str]) -> Iterator[list[bytes]]:
-    """Encoded bytes of `members`, in chunks (one chunk per pool task)."""
+def _blobs(path: Path, members: list[str]) -> Iterator[list[tuple[str, bytes]]]:
+    """(member, encoded bytes) of `members`, in chunks (one chunk per pool task).
+
+    Raises:
+        DataError: a member is over its size budget or cannot be read (corrupt zip data).
+    """
     if path.is_dir():
         for start in range(0, len(members), _CHUNK):
-            yield [(path / m).read_bytes() for m in members[start : start + _CHUNK]]
+            yield [(m, _read_file(path / m)) for m in members[start : start + _CHUNK]]
         return
     with zipfile.ZipFile(path) as archive:
         for start in range(0, len(members), _CHUNK):
-            yield [archive.read(m) for m in members[start : start + _CHUNK]]
+            yield [(m, _read_member(path, archive, m)) for m in members[start : start + _CHUNK]]
+
+
+def _read_file(file: Path) -> bytes:
+    check_size(str(file), file.stat().st_size, IMAGE_LIMIT_BYTES, what="image", fix=_FIX)
+    return file.read_bytes()
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, member: str) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+        raise DataError(f"{path}: member {member} is corrupt ({e}); {_FIX}") from None
 
 
 def _decode_all(path: Path, members: list[str], workers: int) -> np.ndarray:
@@ -82,8 +110,8 @@ def _decode_all(path: Path, members: list[str], workers: int) -> np.ndarray:
             return np.concatenate(list(pool.map(_decode, chunks)))
     except ValueError as e:
         raise DataError(f"{path}: {e}; expected 32x32 images") from None
-    except (zipfile.BadZipFile, OSError) as e:
-        raise DataError(f"{path}: unreadable ({e})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+        raise DataError(f"{path}: unreadable ({e}); {_FIX}") from None
 
 
 def load(path: Path, *, workers: int = 1) -> Cifar10:

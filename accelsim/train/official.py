@@ -12,12 +12,14 @@ import io
 import pickle
 import tarfile
 import urllib.request
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from accelsim.errors import DataError
+from accelsim.train.archive import MiB, check_size
 from accelsim.train.data import Cifar10
 
 OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -25,6 +27,10 @@ OFFICIAL_MD5 = "c58f30108f718f92721af3b95e74349a"
 FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
+_WANTED = frozenset((*TRAIN_BATCHES, TEST_BATCH, "batches.meta"))
+BATCH_LIMIT_BYTES = 64 * MiB
+"""One official batch file (10,000 images: 31 MB)."""
+_FIX = "re-download or re-extract the data set"
 _ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
@@ -77,20 +83,20 @@ def _class_names(raw: bytes | None) -> tuple[str, ...]:
 
 
 def load(path: Path) -> Cifar10:
-    """Read all batches from the folder or the archive (without unpacking it to disk)."""
+    """Read all batches from the folder or the archive (without unpacking it to disk).
+
+    Only the official file names are read, each after its size is checked against
+    BATCH_LIMIT_BYTES (from the tar header or the folder), so a bomb is never inflated.
+    """
     if path.is_file():
-        try:
-            with tarfile.open(path, "r:gz") as tar:
-                files = {
-                    Path(m.name).name: tar.extractfile(m).read()  # type: ignore[union-attr]
-                    for m in tar.getmembers()
-                    if m.isfile()
-                }
-        except (tarfile.TarError, OSError, EOFError) as e:
-            raise DataError(f"{path}: not a readable .tar.gz ({e})") from None
+        files = _archive_files(path)
     else:
         folder = path if (path / TEST_BATCH).exists() else path / FOLDER
-        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        files = {}
+        for p in folder.iterdir():
+            if p.name in _WANTED and p.is_file():
+                _check_batch_size(str(p), p.stat().st_size)
+                files[p.name] = p.read_bytes()
     missing = [n for n in (*TRAIN_BATCHES, TEST_BATCH) if n not in files]
     if missing:
         raise DataError(f"{path}: missing official batch files: {', '.join(missing)}")
@@ -108,6 +114,25 @@ def load(path: Path) -> Cifar10:
         names,
         f"CIFAR-10 python batches ({path.name})",
     )
+
+
+def _archive_files(path: Path) -> dict[str, bytes]:
+    """The official members of the .tar.gz at `path`, each size-checked before it is read."""
+    files = {}
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:  # NOTE: lazily: a bomb is refused at its header
+                name = Path(member.name).name
+                if member.isfile() and name in _WANTED:
+                    _check_batch_size(f"{path}: member {member.name}", member.size)
+                    files[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path}: not a readable .tar.gz ({e}); {_FIX}") from None
+    return files
+
+
+def _check_batch_size(origin: str, size_bytes: int) -> None:
+    check_size(origin, size_bytes, BATCH_LIMIT_BYTES, what="CIFAR-10 batch file", fix=_FIX)
 
 
 def download(dest: Path, *, url: str = OFFICIAL_URL, md5: str = OFFICIAL_MD5) -> None:
