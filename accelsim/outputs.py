@@ -105,15 +105,15 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _is_regular_target(path: str) -> bool:
-    """True unless `path` is stdout, a non-regular file, or reached through /dev or /proc."""
-    if path == STDOUT or os.path.abspath(path).startswith(_IN_PLACE_ROOTS):
+    """False for stdout, an existing non-regular file, or anything existing under /dev or /proc
+    (`/dev/stdout` redirected to a file resolves to that file, which the shell holds open)."""
+    if path == STDOUT:
         return False
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return True  # let the write itself report what is wrong
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return True  # a new file, or one the write itself will report on
+    return stat.S_ISREG(mode) and not os.path.abspath(path).startswith(_IN_PLACE_ROOTS)
 
 
 def refuse_inputs(
