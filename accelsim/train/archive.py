@@ -23,12 +23,12 @@ def check_size(origin: str, size_bytes: int, limit_bytes: int, *, what: str, fix
     """Refuse `size_bytes` over `limit_bytes` with one line naming `origin` and the fix.
 
     Raises:
-        DataError: `origin: would inflate to N B, over the L B a <what> may hold; <fix>`.
+        DataError: `origin: would inflate to N B, over the L B limit for a <what>; <fix>`.
     """
     if size_bytes > limit_bytes:
         raise DataError(
-            f"{origin}: would inflate to {size_bytes:,} B, over the {limit_bytes:,} B a {what} "
-            f"may hold (corrupt, or a decompression bomb); {fix}"
+            f"{origin}: would inflate to {size_bytes:,} B, over the {limit_bytes:,} B limit for "
+            f"this {what} (corrupt, or a decompression bomb); {fix}"
         )
 
 
