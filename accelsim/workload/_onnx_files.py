@@ -108,6 +108,10 @@ def check_external_data(model: onnx.ModelProto, folder: Path, label: str) -> Non
         where = f'{label}: tensor "{tensor.name}": external data "{location}"'
         if not location:
             raise WorkloadError(f'{label}: tensor "{tensor.name}": external data has no location')
+        if "\0" in location:
+            raise WorkloadError(
+                f'{label}: tensor "{tensor.name}": external data {location!r} contains a NUL byte'
+            )
         if (
             os.path.isabs(location)
             or location.startswith(("/", "\\"))

@@ -196,6 +196,14 @@ def test_external_data_location_must_stay_inside(
         import_onnx(path)
 
 
+def test_external_data_location_with_a_nul_byte(tmp_path: Path) -> None:
+    path = set_external_location(with_external_data(single_conv(), tmp_path), "a\0b.bin")
+    with _raises(
+        WorkloadError, f"{path}: tensor \"w\": external data 'a\\x00b.bin' contains a NUL byte"
+    ):
+        import_onnx(path)
+
+
 def test_external_data_symlink_escaping_the_folder(tmp_path: Path) -> None:
     folder = tmp_path / "model"
     folder.mkdir()
