@@ -174,19 +174,46 @@ def test_sigterm_during_a_write_leaves_no_temporary_file(tmp_path):
 # --- targets that are not regular files ---------------------------------------------------
 
 
-def test_a_symlink_to_dev_null_stays_a_symlink_and_dev_null_a_device(tmp_path):
+def device(folder: Path, name: str, minor: int) -> Path:
+    """A private node of a memory device (3: null, 7: full) in `folder`.
+
+    NOTE: the tests write to these, never to /dev itself: a regression that replaces the
+    target by rename would otherwise turn the machine's /dev/null into a regular file.
+    """
+    node = folder / name
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
+    return node
+
+
+def test_a_symlink_to_a_device_stays_a_symlink_and_the_device_a_device(tmp_path):
+    null = device(tmp_path, "null", 3)
     link = tmp_path / "trace.json"
-    link.symlink_to("/dev/null")
+    link.symlink_to(null)
     write_text(link, "{}")
     assert link.is_symlink()
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert stat.S_ISCHR(null.stat().st_mode)
     assert leftovers(tmp_path) == []
 
 
-def test_run_trace_to_dev_null_leaves_the_device_alone():
-    proc = accelsim("run", MOBILENET, "--hw", EDGE1, "--trace", "/dev/null")
+def test_run_trace_to_a_null_device_leaves_the_device_alone(tmp_path):
+    null = device(tmp_path, "null", 3)
+    proc = accelsim("run", MOBILENET, "--hw", EDGE1, "--trace", null)
     assert proc.returncode == 0, proc.stderr
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert stat.S_ISCHR(null.stat().st_mode)
+    assert leftovers(tmp_path) == []
+
+
+def test_dev_stdout_redirected_to_a_file_writes_into_that_file(tmp_path):
+    target = tmp_path / "out.json"
+    with target.open("w") as stream:
+        inode = os.fstat(stream.fileno()).st_ino
+        proc = accelsim("schema", "-o", "/dev/stdout", stdout=stream)
+    assert proc.returncode == 0, proc.stderr
+    assert target.stat().st_ino == inode  # the shell's file, not a new one renamed over it
+    assert '"title": "accelsim hardware file"' in target.read_text()
 
 
 def test_a_fifo_is_written_in_place(tmp_path):
@@ -212,11 +239,11 @@ def test_schema_to_dev_stdout_writes_through_the_pipe():
 # --- failures: one line naming the path ------------------------------------------------
 
 
-def test_dev_full_is_a_one_line_disk_full_error():
-    proc = accelsim("schema", "-o", "/dev/full")
-    one_line_error(
-        proc, r"/dev/full: cannot write: the disk is full; free space or write elsewhere"
-    )
+def test_a_full_device_is_a_one_line_disk_full_error(tmp_path):
+    full = device(tmp_path, "full", 7)  # /dev/full
+    proc = accelsim("schema", "-o", full)
+    one_line_error(proc, r".*/full: cannot write: the disk is full; free space or write .*")
+    assert stat.S_ISCHR(full.stat().st_mode)
 
 
 def test_stdout_on_a_full_disk_is_a_one_line_error():
