@@ -172,11 +172,17 @@ def open_output(path: str | Path, *, binary: bool = False) -> Iterator[IO[Any]]:
 
 @contextlib.contextmanager
 def _stdout_stream(binary: bool) -> Iterator[IO[Any]]:
+    if sys.stdout is None:  # started with stdout closed
+        raise stream_error(STDOUT, OSError(errno.EBADF, os.strerror(errno.EBADF)))
+    stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
     try:
-        stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
         yield stream
         stream.flush()
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise stream_error(STDOUT, exc) from None
+    except ValueError as exc:
+        if not stream.closed:
+            raise  # not the stream's fault: a bug in what was being written
         raise stream_error(STDOUT, exc) from None
 
 
