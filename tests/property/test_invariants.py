@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from accelsim.api import simulate_graph
 from accelsim.errors import PlanError
-from accelsim.memory.check import plan_violations
+from accelsim.check import plan_violations
 from accelsim.sim.engine import simulate
 from tests.sim.toy import GraphBuilder, toy_machine
 
@@ -71,7 +71,7 @@ def _simulate(graph, hw, **options):
 @given(chains(), machines, st.booleans())
 def test_plan_is_sound_and_capacity_never_exceeded(graph, hw, overlap):
     result = _simulate(graph, hw, overlap=overlap)
-    assert plan_violations(result.plan, result.trace, hw) == []
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
     assert result.trace.sram_peak <= hw.sram.capacity
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from accelsim.api import run
 from accelsim.hardware_file import load_hardware, with_overrides
-from accelsim.memory.check import plan_violations
+from accelsim.check import plan_violations
 
 ROOT = Path(__file__).resolve().parents[2]
 MOBILENET = ROOT / "workloads" / "mobilenet.onnx"
@@ -36,7 +36,7 @@ def test_mobilenet_floor_is_every_weight_input_and_output_crossing_once(edge1):
 
 def test_mobilenet_default_schedule_is_within_one_percent_of_the_floor(edge1):
     result = run(MOBILENET, edge1)
-    assert plan_violations(result.plan, result.trace, edge1) == []
+    assert plan_violations(result.program, result.plan, result.trace, edge1) == []
     assert result.plan.bytes_of("spill") == 0  # everything fits 10^6 B with liveness
     assert result.latency_cycles >= result.floor.cycles
     assert result.gap < 0.01

@@ -1,0 +1,253 @@
+"""An independent judge of a run: is every byte where it must be, and is every time right?
+
+It trusts nothing the planner wrote about *when*: not the tasks' dependencies, not the ranges'
+release lists, not the planner's or the machine's timing helpers. What it knows comes from
+three places:
+
+- the lowered program: which buffers each layer reads and writes, and their sizes;
+- the plan's placements, only as facts to verify: each SRAM range's offset, size and the event
+  that fills it (a load of that buffer, or the compute of the layer that writes it);
+- the trace: what each event did (kind, layer, buffer, bytes) and when it ran; events are in
+  plan order, and a reader reads the newest copy of its buffer filled before it in that order.
+
+From these it derives how long each copy must stay intact (from its fill to the end of its last
+reader) and checks: ranges inside SRAM; no two intact copies sharing a byte at the same time;
+the reported SRAM occupancy never below what is live; every reader starting after its copy is
+filled; a load of an activation after it reached DDR; outputs stored in full; one task at a time
+per unit; and every duration from the formulas written here (`transfer_cycles`,
+`compute_cycles`), not the simulator's.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from accelsim.hardware import Hardware
+    from accelsim.lowering import Program
+    from accelsim.memory.plan import Allocation, Plan
+    from accelsim.sim.trace import Event, Trace
+
+_FILLS = ("load", "reload")  # DDR -> SRAM
+_DRAINS = ("store", "spill")  # SRAM -> DDR
+
+
+def transfer_cycles(nbytes: int, hw: Hardware) -> int:
+    """Cycles to move `nbytes` over the DMA path: latency + bytes at the slower of bus and DDR.
+
+    Zero bytes cost nothing: there is nothing to fetch, so no request is issued and no latency
+    is paid.
+    """
+    if nbytes <= 0:
+        return 0
+    latency = _whole_cycles((hw.ddr.latency + hw.bus.latency) * hw.clock)
+    return latency + _whole_cycles(nbytes * hw.clock / min(hw.bus.bandwidth, hw.ddr.bandwidth))
+
+
+def compute_cycles(unit: str, macs: int, vector_ops: int, hw: Hardware) -> int:
+    """Cycles of work at the unit's peak rate: 2 FLOPs per MAC on the matrix engine, else ops."""
+    if unit == "matrix":
+        return _whole_cycles(2 * macs * hw.clock / hw.matrix_engine.peak)
+    return _whole_cycles(vector_ops * hw.clock / hw.vector_unit.peak)
+
+
+def _whole_cycles(cycles: float) -> int:
+    """Round up to whole cycles, forgiving float noise of one part in 10^9."""
+    return max(0, math.ceil(cycles - 1e-9 * max(1.0, cycles)))
+
+
+@dataclass(slots=True)
+class _Copy:
+    """One SRAM range holding `buffer`, intact from `start` until `until` at least."""
+
+    buffer: str
+    offset: int
+    size: int
+    fill: int
+    start: int
+    until: int
+
+
+def plan_violations(program: Program, plan: Plan, trace: Trace, hw: Hardware) -> list[str]:
+    """Every broken invariant, one line each; an empty list means the run is sound.
+
+    From `plan` only the allocations' buffer, offset, size and filling event (`first`) are read.
+    """
+    events = trace.events
+    problems: list[str] = []
+    copies = _copies(program, plan.allocations, events, hw.sram.capacity, problems)
+    _follow_data(program, events, copies, problems)
+    _check_overlaps(copies, problems)
+    _check_occupancy(copies, trace.sram, problems)
+    _check_durations(program, events, hw, problems)
+    _check_units(events, problems)
+    return problems
+
+
+def _copies(program: Program, allocations: Sequence[Allocation], events: Sequence[Event],
+            capacity: int, problems: list[str]) -> list[_Copy]:  # fmt: skip
+    """Each range as a copy of a program buffer, checked against the event said to fill it."""
+    copies = []
+    for a in allocations:
+        if a.offset < 0 or a.offset + a.size > capacity:
+            problems.append(f"{a.buffer}: range [{a.offset}, {a.offset + a.size}) outside SRAM")
+        if not 0 <= a.first < len(events):
+            problems.append(f"{a.buffer}: range filled by no event")
+            continue
+        fill = events[a.first]
+        buffer = _filled_buffer(program, a, fill)
+        if buffer is None:
+            problems.append(f"{a.buffer}: event {a.first} ({fill.kind}) does not write it")
+            continue
+        if a.size > program.nbytes(buffer) or (fill.kind in _FILLS and fill.nbytes != a.size):
+            problems.append(f"{a.buffer}: {a.size} B range for a {fill.nbytes} B {fill.kind}")
+        copies.append(_Copy(buffer, a.offset, a.size, a.first, fill.start, fill.end))
+    filled = [c.fill for c in copies]
+    for event in events:
+        if event.kind in _FILLS and filled.count(event.task) != 1:
+            problems.append(f"event {event.task}: {event.kind} of {event.buffer} lands in no range")
+    return copies
+
+
+def _filled_buffer(program: Program, allocation: Allocation, fill: Event) -> str | None:
+    """The program buffer `fill` writes into `allocation`, or None if it writes none there."""
+    if fill.kind in _FILLS:
+        return fill.buffer if fill.buffer in program.buffers else None
+    if fill.kind != "compute":
+        return None
+    writes = program.layers[fill.layer].writes
+    if len(writes) == 1:
+        return writes[0]
+    return allocation.buffer if allocation.buffer in writes else None
+
+
+def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
+                 problems: list[str]) -> None:  # fmt: skip
+    """Walk events in plan order: each reader needs a filled copy, which then lives until it ends.
+
+    A compute reads every buffer its layer reads (whole or a tile of it); a store or spill reads
+    its buffer. A load of an activation needs that activation in DDR: every store and spill of
+    it issued earlier has ended.
+    """
+    fills: dict[int, list[_Copy]] = {}
+    for copy in copies:
+        fills.setdefault(copy.fill, []).append(copy)
+    newest: dict[str, _Copy] = {}
+    in_ddr: dict[str, int] = {}  # buffer -> end of its latest store or spill
+    computed: set[int] = set()
+    for event in events:
+        if event.kind == "compute":
+            layer = program.layers[event.layer]
+            computed.add(layer.index)
+            reads = dict.fromkeys((*layer.reads, *layer.weights))
+        else:
+            reads = dict.fromkeys([event.buffer] if event.kind in _DRAINS else [])
+        for name in reads:
+            copy = newest.get(name)
+            if copy is None:
+                problems.append(f"event {event.task} ({event.kind}) reads {name}: not in SRAM")
+                continue
+            if events[copy.fill].end > event.start:
+                problems.append(
+                    f"event {event.task} ({event.kind}) starts at {event.start}, before {name} "
+                    f"is in SRAM at {events[copy.fill].end}"
+                )
+            copy.until = max(copy.until, event.end)
+        if event.kind in _FILLS and program.buffers[event.buffer].kind not in ("input", "weight"):
+            if event.buffer not in in_ddr:
+                problems.append(f"event {event.task} loads {event.buffer} before it is in DDR")
+            elif in_ddr[event.buffer] > event.start:
+                problems.append(f"event {event.task} loads {event.buffer} before its store ends")
+        if event.kind in _DRAINS:
+            in_ddr[event.buffer] = max(in_ddr.get(event.buffer, 0), event.end)
+        for copy in fills.get(event.task, ()):
+            newest[copy.buffer] = copy
+    for layer in program.layers:
+        if layer.index not in computed:
+            problems.append(f"layer {layer.name} is never computed")
+    for name in program.outputs:
+        stored = sum(e.nbytes for e in events if e.kind == "store" and e.buffer == name)
+        if stored < program.nbytes(name):
+            problems.append(f"output {name}: {stored} of {program.nbytes(name)} B stored")
+
+
+def _check_overlaps(copies: list[_Copy], problems: list[str]) -> None:
+    """No byte holds two copies while both must stay intact (a sweep over start times)."""
+    live: list[_Copy] = []
+    for copy in sorted((c for c in copies if c.size), key=lambda c: c.start):
+        live = [c for c in live if c.until > copy.start]
+        for other in live:
+            if other.offset < copy.offset + copy.size and copy.offset < other.offset + other.size:
+                problems.append(
+                    f"{copy.buffer} (filled by event {copy.fill}) overwrites bytes of "
+                    f"{other.buffer} (event {other.fill}) still needed until {other.until}"
+                )
+        if copy.until > copy.start:
+            live.append(copy)
+
+
+def _check_occupancy(copies: list[_Copy], reported: Sequence[tuple[int, int]],
+                     problems: list[str]) -> None:  # fmt: skip
+    """The trace's SRAM curve never shows fewer bytes in use than the copies that must be kept."""
+    changes: dict[int, int] = {}
+    for copy in copies:
+        if copy.until > copy.start:
+            changes[copy.start] = changes.get(copy.start, 0) + copy.size
+            changes[copy.until] = changes.get(copy.until, 0) - copy.size
+    times = [time for time, _ in reported]
+    live = 0
+    for time in sorted(changes):
+        live += changes[time]
+        at = bisect_right(times, time) - 1
+        shown = reported[at][1] if at >= 0 else 0
+        if shown < live:
+            problems.append(f"SRAM in use reported as {shown} B at cycle {time}; {live} B are live")
+            return
+
+
+def _check_durations(program: Program, events: Sequence[Event], hw: Hardware,
+                     problems: list[str]) -> None:  # fmt: skip
+    """Transfers take exactly `transfer_cycles`; a layer's computes run on its unit and add up to
+    its work's cycles.
+
+    A layer computed in n tiles rounds each tile up: between the whole layer's cycles and n - 1
+    more.
+    """
+    busy: dict[int, list[int]] = {}
+    for event in events:
+        took = event.end - event.start
+        if event.kind == "compute":
+            busy.setdefault(event.layer, []).append(took)
+            if event.resource != program.layers[event.layer].unit:
+                problems.append(f"event {event.task}: layer {event.layer} computed on "
+                                f"{event.resource}, not {program.layers[event.layer].unit}")  # fmt: skip
+        elif took != (expected := transfer_cycles(event.nbytes, hw)):
+            problems.append(f"event {event.task}: {event.kind} of {event.nbytes} B took {took} "
+                            f"cycles, not {expected}")  # fmt: skip
+    for index, tiles in busy.items():
+        layer = program.layers[index]
+        least = compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw)
+        if not least <= sum(tiles) <= least + len(tiles) - 1:
+            problems.append(
+                f"layer {layer.name}: {len(tiles)} compute(s) took {sum(tiles)} cycles; its work "
+                f"takes {least}" + (f" to {least + len(tiles) - 1}" if len(tiles) > 1 else "")
+            )
+
+
+def _check_units(events: Sequence[Event], problems: list[str]) -> None:
+    """Each unit runs one task at a time."""
+    by_unit: dict[str, list[tuple[int, int, int]]] = {}
+    for event in events:
+        if event.end > event.start:
+            by_unit.setdefault(event.resource, []).append((event.start, event.end, event.task))
+    for unit, spans in by_unit.items():
+        spans.sort()
+        for (_, end, task), (start, _, other) in zip(spans, spans[1:], strict=False):
+            if start < end:
+                problems.append(f"{unit}: events {task} and {other} overlap in time")
+                break

@@ -1,0 +1,90 @@
+"""The independent judge catches planted planner bugs that a plan-trusting checker let through.
+
+Each test plants one plausible bug by monkeypatching the planner or the machine, runs a small
+graph on the toy machine, and asserts the judge names what broke. Timings are by hand.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from accelsim.api import simulate_graph
+from accelsim.check import compute_cycles, plan_violations, transfer_cycles
+from accelsim.hardware import Hardware
+from accelsim.memory import planner
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _two_convs():
+    """x 32 B -> c1 (W1 72 B, 1152 MACs) -> a 64 B -> c2 (W2 16 B, 256 MACs) -> b 64 B."""
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    a = g.conv("c1", x, 4, 3, pad=1)
+    return g.build(g.conv("c2", a, 4, 1))
+
+
+def _judge(hw):
+    result = simulate_graph(_two_convs(), hw, name="t")
+    return result, plan_violations(result.program, result.plan, result.trace, hw)
+
+
+def test_judge_accepts_the_correct_run():
+    # 168 B = x + W1 + a: c2's W2 and b must reuse x's and W1's bytes once c1 is done.
+    result, problems = _judge(toy_machine(sram=168, latency_ns=10))
+    assert problems == []
+    # W2 waits for c1's compute [124, 148) to end before it overwrites x/W1: 148 + 10 + 16 = 174
+    loads = [(e.buffer, e.start, e.end) for e in result.trace.events if e.kind == "load"]
+    assert loads[-1] == ("c2.W", 148, 174)
+
+
+def test_judge_catches_every_transfer_one_cycle_longer(monkeypatch):
+    honest = Hardware.transfer_cycles
+    monkeypatch.setattr(Hardware, "transfer_cycles", lambda hw, n: honest(hw, n) + 1)
+    _, problems = _judge(toy_machine(sram=168, latency_ns=10))
+    # load x: 10 cycles of latency + 32 B at 1 B/cycle = 42, the planted bug says 43
+    assert "event 0: load of 32 B took 43 cycles, not 42" in problems
+
+
+def test_judge_catches_a_range_freed_before_its_last_reader_ends(monkeypatch):
+    def free_after_fill_only(self, name):  # forgets the readers: free once the data arrived
+        resident = self.resident.pop(name)
+        self._release(resident.allocation, {resident.ready} - {-1})
+
+    monkeypatch.setattr(planner._Planner, "_free", free_after_fill_only)
+    result, problems = _judge(toy_machine(sram=168, latency_ns=10))
+    w2 = next(e for e in result.trace.events if e.buffer == "c2.W")
+    assert w2.start < 148  # the planted bug lets W2 land while c1 still reads x and W1
+    assert any("c2.W" in p and "still needed until 148" in p for p in problems), problems
+
+
+def test_judge_catches_a_compute_not_waiting_for_its_inputs(monkeypatch):
+    honest = planner._Planner._task
+
+    def task(self, resource, kind, layer, tile, buffer, nbytes, cycles, deps, *waits):
+        if kind == "compute":  # forgets the loads of its own inputs
+            deps = {d for d in deps if self.tasks[d].kind != "load"}
+        return honest(self, resource, kind, layer, tile, buffer, nbytes, cycles, deps, *waits)
+
+    monkeypatch.setattr(planner._Planner, "_task", task)
+    _, problems = _judge(toy_machine(sram=10_000, latency_ns=10))
+    # c1 starts at 0 while x arrives at 42 (and W1 at 124)
+    assert "event 2 (compute) starts at 0, before x is in SRAM at 42" in problems
+
+
+def test_transfer_of_zero_bytes_costs_nothing_even_with_latency():
+    hw = toy_machine(latency_ns=10)
+    # Nothing to fetch, so no request is issued: no latency either. One byte pays it: 10 + 1.
+    assert (transfer_cycles(0, hw), transfer_cycles(1, hw)) == (0, 11)
+    assert (hw.transfer_cycles(0), hw.transfer_cycles(1)) == (0, 11)
+
+
+@pytest.mark.parametrize(
+    ("unit", "macs", "ops", "cycles"),
+    [
+        ("matrix", 1152, 0, 24),  # 2304 FLOP / 100 per cycle = 23.04 -> 24
+        ("matrix", 50, 0, 1),  # 100 FLOP: exactly one cycle, no float noise
+        ("vector", 0, 7, 7),  # 1 op per cycle
+    ],
+)
+def test_judge_compute_formula_by_hand(unit, macs, ops, cycles):
+    assert compute_cycles(unit, macs, ops, toy_machine()) == cycles
