@@ -149,17 +149,23 @@ class _Lowering:
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])
             return
         fold_bn = op.op_type == "BatchNormalization" and self.hw.matrix_engine.fold_batchnorm
-        if self.drafts and self._follows_engine_output(op, self.drafts[-1]):
-            if fold_bn:
+        follows = bool(self.drafts) and self._follows_engine_output(op, self.drafts[-1])
+        if follows:
+            if fold_bn and _linear(self.drafts[-1]):
                 self._fold_batchnorm(op, self.drafts[-1])
                 return
             if op.op_type in self.hw.matrix_engine.fuses:
                 self._fuse(op, self.drafts[-1])
                 return
         if fold_bn:
+            why = (
+                f"follows the fused {self.drafts[-1].op_types[-1]}"
+                if follows
+                else "does not directly follow a matrix-engine op"
+            )
             self.notes.append(
-                f"{op.name}: BatchNormalization does not directly follow a matrix-engine op, so "
-                "it cannot be folded; it runs on the vector unit"
+                f"{op.name}: BatchNormalization {why}, so it cannot be folded; it runs on the "
+                "vector unit"
             )
         self._new_layer(op)
 
@@ -231,6 +237,12 @@ class _Lowering:
             writes=unique(draft.writes),
             window=draft.window,
         )
+
+
+def _linear(draft: _Draft) -> bool:
+    """True while the layer is its primary op and folded BNs: a BN after a fused ReLU cannot be
+    folded into the weights (ReLU does not commute with scale and shift)."""
+    return all(op_type == "BatchNormalization" for op_type in draft.op_types[1:])
 
 
 def _window(op: Op) -> Window | None:
