@@ -15,6 +15,7 @@ from accelsim.paper import AS_PRINTED, PAPER, PaperModel, agree_4sf, compare
 from accelsim.paper.diagnose import UNEXPLAINED
 from accelsim.paper.published import load_published
 from accelsim.workload import import_onnx
+from tests.onnx_facts import conv_nodes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,8 +57,17 @@ def as_printed(graph, edge1):
     return compare(graph, edge1, rules=AS_PRINTED)
 
 
-def test_table1_has_27_convolutions():
-    assert len(TABLE1) == 27
+def test_table1_matches_the_onnx_file_conv_by_conv():
+    # The onnx package alone reads the file: kind, channels and stride of each of the 27 convs.
+    def kind(c):
+        if c.kernel == 1:
+            return "pw"
+        return "dw" if c.group > 1 and c.in_per_group == 1 else "conv"
+
+    convs = conv_nodes(ROOT / "workloads" / "mobilenet.onnx")
+    assert len(convs) == 27
+    facts = [(kind(c), c.in_per_group * c.group, c.out_channels, c.stride) for c in convs]
+    assert facts == [row[:4] for row in TABLE1]
 
 
 @pytest.mark.parametrize("layer", range(1, 28))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from accelsim.workload import import_onnx
+from tests.onnx_facts import conv_nodes
 
 MOBILENET = Path(__file__).resolve().parents[2] / "workloads" / "mobilenet.onnx"
 
@@ -49,8 +50,15 @@ def graph():
     return import_onnx(MOBILENET)
 
 
-def test_table1_lists_27_conv_layers() -> None:
-    assert [row[0] for row in TABLE1] == list(range(1, 28))
+def test_onnx_file_holds_table1s_27_convs(graph) -> None:
+    # Read with the onnx package alone, not the importer: (Cin/group, Cout, k) per conv as in
+    # Table 1, and the importer sees the same 27 Conv ops.
+    convs = conv_nodes(MOBILENET)
+    assert [c.name for c in convs] == [f"conv{row[0]}" for row in TABLE1]
+    assert [(c.in_per_group, c.out_channels, c.kernel) for c in convs] == [
+        (cin, cout, k) for _, _, cin, cout, k in TABLE1
+    ]
+    assert sum(op.op_type == "Conv" for op in graph.ops) == len(convs) == 27
 
 
 @pytest.mark.parametrize(("layer", "hout", "cin", "cout", "k"), TABLE1)
