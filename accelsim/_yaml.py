@@ -109,11 +109,12 @@ def _build(
         for index, (key_node, value_node) in enumerate(pairs):
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
-            dotted = ".".join(str(p) for p in (*path, key))
+            key_path = (*path, key)
+            dotted = ".".join(str(p) for p in key_path)
             if not isinstance(key, str):
                 raise ConfigError(f"{source}:{line}: {dotted}: keys must be strings")
             if key in mapping and key not in from_merge:
-                first = lines[(*path, key)]
+                first = lines[key_path]
                 raise ConfigError(
                     f"{source}:{line}: {dotted}: duplicate key (first given at line {first})"
                 )
@@ -121,13 +122,14 @@ def _build(
                 from_merge.add(key)
             else:
                 from_merge.discard(key)
-            lines[(*path, key)] = line
-            mapping[key] = _build(loader, value_node, (*path, key), lines, source)
+            lines[key_path] = line
+            mapping[key] = _build(loader, value_node, key_path, lines, source)
         return mapping
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item_node in enumerate(node.value):
-            lines[(*path, index)] = item_node.start_mark.line + 1
-            items.append(_build(loader, item_node, (*path, index), lines, source))
+            item_path = (*path, index)
+            lines[item_path] = item_node.start_mark.line + 1
+            items.append(_build(loader, item_node, item_path, lines, source))
         return items
     return loader.construct_object(node, deep=True)

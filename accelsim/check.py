@@ -135,8 +135,8 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
     it issued earlier has ended.
     """
     fills: dict[int, list[_Copy]] = {}
-    for copy in copies:
-        fills.setdefault(copy.fill, []).append(copy)
+    for item in copies:
+        fills.setdefault(item.fill, []).append(item)
     newest: dict[str, _Copy] = {}
     in_ddr: dict[str, int] = {}  # buffer -> end of its latest store or spill
     computed: set[int] = set()
@@ -223,9 +223,9 @@ def _check_durations(program: Program, events: Sequence[Event], hw: Hardware,
         took = event.end - event.start
         if event.kind == "compute":
             busy.setdefault(event.layer, []).append(took)
-            if event.resource != program.layers[event.layer].unit:
-                problems.append(f"event {event.task}: layer {event.layer} computed on "
-                                f"{event.resource}, not {program.layers[event.layer].unit}")  # fmt: skip
+            unit = program.layers[event.layer].unit
+            if event.resource != unit:
+                problems.append(f"event {event.task}: computed on {event.resource}, not {unit}")
         elif took != (expected := transfer_cycles(event.nbytes, hw)):
             problems.append(f"event {event.task}: {event.kind} of {event.nbytes} B took {took} "
                             f"cycles, not {expected}")  # fmt: skip

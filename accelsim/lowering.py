@@ -180,7 +180,8 @@ class _Lowering:
         )
 
     def _new_layer(self, op: Op) -> None:
-        reads, weights = [], []
+        reads: list[str] = []
+        weights: list[str] = []
         for name in op.inputs:
             is_weight = self.graph.tensor(name).kind == "weight"
             (weights if is_weight else reads).append(self._storage(name))

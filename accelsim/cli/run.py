@@ -10,7 +10,9 @@ import sys
 from accelsim.cli._args import add_model_arguments, load_machine
 
 
-def register(subparsers: argparse._SubParsersAction, summary: str) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str
+) -> None:
     parser = subparsers.add_parser(
         "run",
         help=summary,
@@ -98,6 +100,7 @@ def handle(args: argparse.Namespace) -> int:
         from accelsim.outputs import write_text
         from accelsim.report.timeline import timeline_svg
 
+        assert timeline is not None  # built above for --svg
         write_text(args.svg, timeline_svg(timeline, columns=SVG_COLUMNS))
     if args.json:
         from accelsim.report.export import result_to_dict

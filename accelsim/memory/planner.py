@@ -22,7 +22,7 @@ from accelsim.memory.tiling import tile_layer
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
-    from accelsim.lowering import Layer, Program
+    from accelsim.lowering import Layer, Program, Unit
 
 _NEVER = 1 << 60
 
@@ -57,7 +57,7 @@ class _Planner:
         self.hw = hw
         self.overlap = overlap
         self._bus_memo: dict[int, int] = {}
-        self._compute_memo: dict[tuple[Resource, int, int], int] = {}
+        self._compute_memo: dict[tuple[Unit, int, int], int] = {}
         self.tasks: list[Task] = []
         self.ranges: list[_Range] = []
         self.allocator = Allocator(hw.sram.capacity, merge=self._merge)
@@ -353,7 +353,7 @@ class _Planner:
             cycles = self._bus_memo[nbytes] = self.hw.transfer_cycles(nbytes)
         return cycles
 
-    def _compute_cycles(self, unit: Resource, macs: int, vector_ops: int) -> int:
+    def _compute_cycles(self, unit: Unit, macs: int, vector_ops: int) -> int:
         key = (unit, macs, vector_ops)
         cycles = self._compute_memo.get(key)
         if cycles is None:

@@ -69,14 +69,16 @@ def pareto_png(path: Path, panels: Sequence[ScatterPanel], *, title: str) -> Non
     figure.suptitle(title, fontsize=11)
     for number, panel in enumerate(panels, start=1):
         axes = figure.add_subplot(1, len(panels), number)
-        others = [(x, y) for x, y, f in zip(panel.x, panel.y, panel.front, strict=True) if not f]
-        front = sorted((x, y) for x, y, f in zip(panel.x, panel.y, panel.front, strict=True) if f)
+        points = list(zip(panel.x, panel.y, panel.front, strict=True))
+        others = [(x, y) for x, y, f in points if not f]
+        front = sorted((x, y) for x, y, f in points if f)
         if others:
-            axes.scatter(*zip(*others, strict=True), s=18, color="tab:blue", alpha=0.6,
-                         label="dominated")  # fmt: skip
+            axes.scatter([x for x, _ in others], [y for _, y in others], s=18, color="tab:blue",
+                         alpha=0.6, label="dominated")  # fmt: skip
         if front:
-            axes.step(*zip(*front, strict=True), where="post", color="tab:red", linewidth=1)
-            axes.scatter(*zip(*front, strict=True), s=30, color="tab:red", label="Pareto front")
+            xs, ys = [x for x, _ in front], [y for _, y in front]
+            axes.step(xs, ys, where="post", color="tab:red", linewidth=1)
+            axes.scatter(xs, ys, s=30, color="tab:red", label="Pareto front")
         if panel.log_y:
             from matplotlib.ticker import FuncFormatter
 

@@ -178,7 +178,7 @@ def _resource_cells(trace: Trace, resource: str, edges: list[float]) -> tuple[li
     start, end = edges[0], edges[-1]
     width = (end - start) / columns
     shares: list[dict[tuple[int, bool], float]] = [{} for _ in range(columns)]
-    busy = 0
+    busy = 0.0
     for event in trace.events:
         if event.resource != resource or event.end <= start or event.start >= end:
             continue

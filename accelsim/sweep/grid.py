@@ -16,10 +16,13 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accelsim import units
 from accelsim.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["MAX_POINTS", "Axis", "Point", "Setting", "axis_from_values", "expand", "parse_set"]
 
@@ -128,7 +131,6 @@ def expand(axes: Sequence[Axis]) -> list[Point]:
 
 def check_path(path: str, *, source: str) -> None:
     """Raise ConfigError unless `path` names a value field of the hardware schema."""
-    from pydantic import BaseModel
 
     from accelsim.hardware import Hardware
 
@@ -141,16 +143,24 @@ def check_path(path: str, *, source: str) -> None:
             raise ConfigError(
                 f"{source}: {path}: unknown field; fields of {here}: {', '.join(fields)}"
             )
-        annotation = fields[part].annotation
-        is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        section = _section(fields[part].annotation)
         if depth == len(parts) - 1:
-            if is_section:
-                names = ", ".join(f"{path}.{name}" for name in annotation.model_fields)
+            if section is not None:
+                names = ", ".join(f"{path}.{name}" for name in section.model_fields)
                 raise ConfigError(f"{source}: {path}: is a section; set one of {names}")
             return
-        if not is_section:
+        if section is None:
             raise ConfigError(f"{source}: {path}: {'.'.join(parts[: depth + 1])} has no fields")
-        model = annotation
+        model = section
+
+
+def _section(annotation: object) -> type[BaseModel] | None:
+    """The model class of a nested section, or None for a plain field."""
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
 
 
 def _unit_of(path: str) -> tuple[Callable[[object], float], str] | None:
@@ -192,7 +202,7 @@ def _expand_range(path: str, match: re.Match[str], where: str) -> list[Setting]:
         raise ConfigError(
             f'{where}: range "{text}" is empty or endless; need {need}, STOP >= START'
         )
-    values = []
+    values: list[float] = []
     for k in itertools.count():
         value = start * step**k if geometric else start + k * step
         if value > stop * (1 + 1e-9):
@@ -208,9 +218,13 @@ def _expand_range(path: str, match: re.Match[str], where: str) -> list[Setting]:
         if kind == "size":
             label = units.format_bytes(typed, binary=binary)
         else:
-            label = _FORMATS.get(kind, lambda v: f"{v:g}")(typed)
+            label = _FORMATS.get(kind, _general)(typed)
         settings.append(Setting(path, label.replace(" ", ""), typed))
     return settings
+
+
+def _general(value: float) -> str:
+    return f"{value:g}"
 
 
 def _plain_number(text: object) -> float:
@@ -219,7 +233,9 @@ def _plain_number(text: object) -> float:
 
 def _split_top_level(text: str) -> list[str]:
     """Split at commas outside [] and {} (so YAML flow lists stay whole); items stripped."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in "[{":
             depth += 1

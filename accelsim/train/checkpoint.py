@@ -27,7 +27,9 @@ def save_checkpoint(
     path: Path, arrays: dict[str, dict[str, np.ndarray]], record: dict[str, Any]
 ) -> None:
     """Write `arrays` (group -> name -> host array) and the JSON `record` atomically."""
-    flat = {f"{group}:{name}": a for group, named in arrays.items() for name, a in named.items()}
+    flat: dict[str, Any] = {
+        f"{group}:{name}": a for group, named in arrays.items() for name, a in named.items()
+    }
     from accelsim.outputs import open_output
 
     path.parent.mkdir(parents=True, exist_ok=True)

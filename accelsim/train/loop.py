@@ -305,6 +305,7 @@ def train(
             loss, dlogits, probs = softmax_cross_entropy(
                 logits, y, label_smoothing=c.label_smoothing
             )
+            assert cache is not None  # train=True keeps what backward needs
             grads = M.backward(state.spec, state.params, cache, dlogits)
             state.optimizer.step(state.params, grads, state.schedule.lr(epoch + k / steps))
             loss_sum += loss

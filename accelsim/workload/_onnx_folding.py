@@ -158,7 +158,11 @@ def _compute(
 
     produced = {name for node in nodes for name in node.output if name}
     needed = {name for node in nodes for name in node.input if name and name not in produced}
-    feeds = [numpy_helper.from_array(folding.value(name), name) for name in sorted(needed)]
+    feeds = []
+    for name in sorted(needed):
+        value = folding.value(name)
+        assert value is not None, f"{name}: nodes are folded only when their inputs are known"
+        feeds.append(numpy_helper.from_array(value, name))
     outputs = [helper.make_empty_tensor_value_info(name) for name in sorted(produced)]
     subgraph = helper.make_graph(nodes, "folding", [], outputs, feeds)
     submodel = helper.make_model(subgraph, opset_imports=model.opset_import)

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from accelsim.api import simulate_graph
-from accelsim.errors import PlanError
 from accelsim.check import plan_violations
+from accelsim.errors import PlanError
 from accelsim.sim.engine import simulate
 from tests.sim.toy import GraphBuilder, toy_machine
 

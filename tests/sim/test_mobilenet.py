@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from accelsim.api import run
-from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.check import plan_violations
+from accelsim.hardware_file import load_hardware, with_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
 MOBILENET = ROOT / "workloads" / "mobilenet.onnx"

@@ -28,5 +28,6 @@ def test_curves_rise_in_the_accuracy_panel_and_fall_in_the_loss_panel(tmp_path):
     middle = rgb.shape[1] / 2
     left, right = cols < middle, cols >= middle
     assert left.sum() > 200 and right.sum() > 200  # a curve in each panel
-    assert np.corrcoef(cols[left], rows[left])[0, 1] < -0.5  # accuracy goes up (the legend swatch dilutes it)
+    # legend swatches (short horizontal strokes) dilute the correlation a little
+    assert np.corrcoef(cols[left], rows[left])[0, 1] < -0.5  # accuracy goes up
     assert np.corrcoef(cols[right], rows[right])[0, 1] > 0.5  # loss goes down

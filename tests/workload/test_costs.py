@@ -17,7 +17,6 @@ from accelsim.workload.costs import (
     supported_op_types,
 )
 
-
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
