@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -107,9 +108,9 @@ def _copies(program: Program, allocations: Sequence[Allocation], events: Sequenc
         if a.size > program.nbytes(buffer) or (fill.kind in _FILLS and fill.nbytes != a.size):
             problems.append(f"{a.buffer}: {a.size} B range for a {fill.nbytes} B {fill.kind}")
         copies.append(_Copy(buffer, a.offset, a.size, a.first, fill.start, fill.end))
-    filled = [c.fill for c in copies]
+    filled = Counter(c.fill for c in copies)
     for event in events:
-        if event.kind in _FILLS and filled.count(event.task) != 1:
+        if event.kind in _FILLS and filled[event.task] != 1:
             problems.append(f"event {event.task}: {event.kind} of {event.buffer} lands in no range")
     return copies
 
