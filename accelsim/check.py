@@ -82,7 +82,8 @@ def plan_violations(program: Program, plan: Plan, trace: Trace, hw: Hardware) ->
     events = trace.events
     problems: list[str] = []
     copies = _copies(program, plan.allocations, events, hw.sram.capacity, problems)
-    _follow_data(program, events, copies, problems)
+    parts = _follow_data(program, events, copies, problems)
+    _check_coverage(program, events, parts, problems)
     _check_overlaps(copies, problems)
     _check_occupancy(copies, trace.sram, problems)
     _check_durations(program, events, hw, problems)
@@ -110,8 +111,17 @@ def _copies(program: Program, allocations: Sequence[Allocation], events: Sequenc
         copies.append(_Copy(buffer, a.offset, a.size, a.first, fill.start, fill.end))
     filled = Counter(c.fill for c in copies)
     for event in events:
-        if event.kind in _FILLS and filled[event.task] != 1:
-            problems.append(f"event {event.task}: {event.kind} of {event.buffer} lands in no range")
+        if event.kind in _FILLS:
+            expected = 1
+        elif event.kind == "compute":
+            expected = len(program.layers[event.layer].writes)
+        else:
+            continue
+        if filled[event.task] != expected:
+            problems.append(
+                f"event {event.task} ({event.kind} of layer {event.layer}) fills "
+                f"{filled[event.task]} SRAM ranges, not {expected}"
+            )
     return copies
 
 
@@ -127,24 +137,27 @@ def _filled_buffer(program: Program, allocation: Allocation, fill: Event) -> str
     return allocation.buffer if allocation.buffer in writes else None
 
 
+_Parts = dict[tuple[int, str], dict[int, int]]
+
+
 def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
-                 problems: list[str]) -> None:  # fmt: skip
+                 problems: list[str]) -> _Parts:  # fmt: skip
     """Walk events in plan order: each reader needs a filled copy, which then lives until it ends.
 
     A compute reads every buffer its layer reads (whole or a tile of it); a store or spill reads
     its buffer. A load of an activation needs that activation in DDR: every store and spill of
-    it issued earlier has ended.
+    it issued earlier has ended. Returns, per (layer, buffer), the sizes of the copies the
+    layer's computes read or wrote, by filling event.
     """
+    parts: _Parts = {}
     fills: dict[int, list[_Copy]] = {}
     for item in copies:
         fills.setdefault(item.fill, []).append(item)
     newest: dict[str, _Copy] = {}
     in_ddr: dict[str, int] = {}  # buffer -> end of its latest store or spill
-    computed: set[int] = set()
     for event in events:
         if event.kind == "compute":
             layer = program.layers[event.layer]
-            computed.add(layer.index)
             reads = dict.fromkeys((*layer.reads, *layer.weights))
         else:
             reads = dict.fromkeys([event.buffer] if event.kind in _DRAINS else [])
@@ -159,6 +172,8 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
                     f"is in SRAM at {events[copy.fill].end}"
                 )
             copy.until = max(copy.until, event.end)
+            if event.kind == "compute":
+                parts.setdefault((event.layer, name), {})[copy.fill] = copy.size
         if event.kind in _FILLS and program.buffers[event.buffer].kind not in ("input", "weight"):
             if event.buffer not in in_ddr:
                 problems.append(f"event {event.task} loads {event.buffer} before it is in DDR")
@@ -168,9 +183,27 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
             in_ddr[event.buffer] = max(in_ddr.get(event.buffer, 0), event.end)
         for copy in fills.get(event.task, ()):
             newest[copy.buffer] = copy
+            if event.kind == "compute":
+                parts.setdefault((event.layer, copy.buffer), {})[copy.fill] = copy.size
+    return parts
+
+
+def _check_coverage(program: Program, events: Sequence[Event], parts: _Parts,
+                    problems: list[str]) -> None:  # fmt: skip
+    """Every layer computed over every byte it reads and writes; every output stored in full.
+
+    A tiled layer reads and writes its buffers in slices: together they cover the whole buffer
+    (slices of sub-byte data round up, so they may add up to more, never less).
+    """
     for layer in program.layers:
-        if layer.index not in computed:
+        if not any((layer.index, name) in parts for name in layer.writes):
             problems.append(f"layer {layer.name} is never computed")
+            continue
+        for name in dict.fromkeys((*layer.reads, *layer.weights, *layer.writes)):
+            covered = sum(parts.get((layer.index, name), {}).values())
+            if covered < program.nbytes(name):
+                problems.append(f"layer {layer.name}: its computes cover {covered} of "
+                                f"{program.nbytes(name)} B of {name}")  # fmt: skip
     for name in program.outputs:
         stored = sum(e.nbytes for e in events if e.kind == "store" and e.buffer == name)
         if stored < program.nbytes(name):
