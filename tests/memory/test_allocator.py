@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from accelsim.memory.allocator import Allocator
 
 
@@ -18,12 +20,14 @@ def test_allocations_are_first_fit_and_free_space_starts_with_no_wait():
     assert (sram.in_use, sram.peak) == (100, 100)
 
 
-def test_freed_neighbours_with_different_waits_stay_apart():
+@pytest.mark.parametrize("first", [0, 40], ids=["left-then-right", "right-then-left"])
+def test_freed_neighbours_with_different_waits_stay_apart(first):
     sram = Allocator(100, merge=_union)
     for size in (40, 40, 20):
         sram.allocate(size)
-    sram.free(0, 40, after=frozenset({1}))
-    sram.free(40, 40, after=frozenset({2}))
+    second = 40 - first
+    sram.free(first, 40, after=frozenset({1 if first == 0 else 2}))
+    sram.free(second, 40, after=frozenset({1 if second == 0 else 2}))
     # Merging the two would make [0, 40), free after task 1, wait for task 2 as well.
     assert sram.snapshot() == [(0, 40, frozenset({1})), (40, 40, frozenset({2}))]
     assert sram.allocate(30) == (0, frozenset({1}))  # the block freed earliest wins
