@@ -33,3 +33,12 @@ def test_belady_evicts_the_farthest_next_use_of_two_candidates():
     assert moved == [("load", "x"), ("spill", "b"), ("reload", "b"), ("store", "f")]
     assert result.bus_read_bytes + result.bus_write_bytes == 400
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_a_reload_depends_on_its_spill_not_only_on_bus_order():
+    # With one in-order bus the spill always ends first anyway; with several DMA channels only
+    # the dependency keeps the reload from reading DDR before the spilled bytes arrive.
+    result = simulate_graph(_two_candidates(), toy_machine(sram=300), name="t")
+    spill = next(t for t in result.plan.tasks if t.kind == "spill")
+    reload = next(t for t in result.plan.tasks if t.kind == "reload")
+    assert spill.id in reload.deps
