@@ -15,8 +15,14 @@ import os
 import signal
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from accelsim import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
 SUBCOMMANDS: dict[str, str] = {
     "run": "Simulate a model on a machine (per-layer table, totals, --json, --trace).",
@@ -97,12 +103,12 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _raise_on_termination() -> dict[int, object]:
+def _raise_on_termination() -> dict[signal.Signals, _Handler]:
     """SIGTERM/SIGHUP unwind like Ctrl-C, so half-written temporary files are removed.
 
     Returns the handlers replaced, for `main` to put back (tests call it in-process).
     """
-    previous = {}
+    previous: dict[signal.Signals, _Handler] = {}
     for number in (signal.SIGTERM, signal.SIGHUP):
         previous[number] = signal.signal(number, _terminate)
     return previous

@@ -32,7 +32,7 @@ def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> Renderable
         Column("energy", 6), Column("SRAM peak", 4), Column("spilled", 3),
         Column("floor", 2, justify="left"), Column("front", 5, justify="left"),
     ]  # fmt: skip
-    rows = []
+    rows: list[tuple[str | Text, ...]] = []
     for point in shown:
         m = point.metrics
         labels = dict(point.result.settings)
