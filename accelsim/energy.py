@@ -144,7 +144,7 @@ def energy_of(result: RunResult) -> RunEnergy:
             transfer_bytes=transferred[layer.index],
             sram_read_bytes=read[layer.index] + operands,
             sram_write_bytes=written[layer.index] + sum(program.nbytes(n) for n in layer.writes),
-            macs=layer.macs,
+            macs=layer.macs if layer.unit == "matrix" else 0,  # else counted as 2 vector ops each
             vector_ops=layer.vector_ops,
         )
         layers.append(LayerEnergy(layer.name, activity, EnergyBreakdown.of(activity, table)))

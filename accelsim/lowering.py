@@ -232,7 +232,7 @@ class _Lowering:
             op_types=tuple(draft.op_types),
             unit=draft.unit,
             macs=draft.macs,
-            vector_ops=draft.vector_ops if draft.unit == "vector" else 0,
+            vector_ops=_vector_ops(draft),
             reads=unique(draft.reads),
             weights=unique(draft.weights),
             writes=unique(draft.writes),
@@ -244,6 +244,17 @@ def _linear(draft: _Draft) -> bool:
     """True while the layer is its primary op and folded BNs: a BN after a fused ReLU cannot be
     folded into the weights (ReLU does not commute with scale and shift)."""
     return all(op_type == "BatchNormalization" for op_type in draft.op_types[1:])
+
+
+def _vector_ops(draft: _Draft) -> int:
+    """Ops the vector unit does for a layer: its own, plus 2 per MAC when a MAC op lands there.
+
+    A Conv/Gemm/MatMul left off the matrix engine (not in its `ops`) still has to multiply and
+    add: each MAC is two vector ops, like the engine's two FLOPs, never free.
+    """
+    if draft.unit != "vector":
+        return 0
+    return draft.vector_ops + 2 * draft.macs
 
 
 def _window(op: Op) -> Window | None:

@@ -18,6 +18,7 @@ def toy_machine(
     bus: str = "1 GB/s",
     matrix: str = "100 GFLOPS",
     fuses: tuple[str, ...] = ("Relu",),
+    ops: tuple[str, ...] = ("Conv", "Gemm", "MatMul"),
 ) -> Hardware:
     return hardware_from_mapping(
         {
@@ -26,7 +27,9 @@ def toy_machine(
             "ddr": {"capacity": "1 GiB", "bandwidth": "100 GB/s", "latency": "0 s"},
             "bus": {"bandwidth": bus, "latency": f"{latency_ns} ns"},
             "sram": {"capacity": sram},
-            "matrix_engine": {"peak": matrix, "fold_batchnorm": True, "fuses": list(fuses)},
+            "matrix_engine": {
+                "peak": matrix, "ops": list(ops), "fold_batchnorm": True, "fuses": list(fuses)
+            },
             "vector_unit": {"peak": "1 GFLOPS"},
             "dtypes": {"weights": "int8", "activations": "int8"},
         },
