@@ -68,9 +68,36 @@ def _resolve(data: dict[str, Any], dotted: str, source: str) -> tuple[dict[str, 
 
 def _validate(doc: YamlDocument) -> Hardware:
     try:
-        return Hardware.model_validate(doc.data)
+        hw = Hardware.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError(_first_error(exc, doc)) from None
+    _check_op_names(hw, doc)
+    return hw
+
+
+# Fields holding ONNX op_types, by path: each name must have a cost rule, or it never matches.
+_OP_NAME_FIELDS: tuple[tuple[str, str], ...] = (("matrix_engine", "ops"), ("matrix_engine", "fuses"))
+
+
+def _check_op_names(hw: Hardware, doc: YamlDocument) -> None:
+    """Refuse op names the cost registry does not know (`ReLU`, `MatMull`), with a did-you-mean.
+
+    Such a name would silently match no node: nothing fused, nothing on the engine.
+    """
+    from accelsim.workload.costs import supported_op_types
+
+    known = supported_op_types()
+    for section, key in _OP_NAME_FIELDS:
+        for index, name in enumerate(getattr(getattr(hw, section), key)):
+            if name in known:
+                continue
+            by_lower = {k.lower(): k for k in known}
+            close = [by_lower[c] for c in difflib.get_close_matches(name.lower(), by_lower, n=1)]
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ConfigError(
+                f"{doc.where((section, key, index))}: {section}.{key}: unknown op_type "
+                f'"{name}"; {hint}known: {", ".join(known)}'
+            )
 
 
 def _first_error(exc: ValidationError, doc: YamlDocument) -> str:

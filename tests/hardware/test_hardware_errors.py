@@ -116,6 +116,24 @@ def test_valid_toy_file_loads(tmp_path: Path) -> None:
             r':14: matrix_engine\.fuses: "relu" is not an ONNX op_type; spell it as ONNX does, '
             r'e\.g\. "Relu"',
         ),
+        # op names must be ones the cost registry knows (else they silently match nothing)
+        (
+            "fuses: [Relu, Clip]",
+            "fuses: [ReLU]",
+            r':14: matrix_engine\.fuses: unknown op_type "ReLU"; did you mean Relu\? known: '
+            r"Add, AveragePool, .*, Unsqueeze",
+        ),
+        (
+            "fuses: [Relu, Clip]",
+            "fuses: [Relu, Foo]",
+            r':14: matrix_engine\.fuses: unknown op_type "Foo"; known: Add, .*',
+        ),
+        (
+            "ops: [Conv, Gemm, MatMul]",
+            "ops:\n    - Conv\n    - MatMull",
+            r':14: matrix_engine\.ops: unknown op_type "MatMull"; did you mean MatMul\? known: '
+            r"Add, .*",
+        ),
         (
             "fuses: [Relu, Clip]",
             "fuses: [Relu, Relu]",
