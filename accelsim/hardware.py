@@ -292,9 +292,19 @@ class Hardware(_Strict):
         return _ceil(seconds * self.clock)
 
     @property
+    def link_bandwidth(self) -> float:
+        """Bytes/s a transfer really runs at: the slower of bus and DDR."""
+        return min(self.bus.bandwidth, self.ddr.bandwidth)
+
+    @property
+    def link_limit(self) -> str:
+        """Which side sets `link_bandwidth`: "ddr" when DDR is strictly slower, else "bus"."""
+        return "ddr" if self.ddr.bandwidth < self.bus.bandwidth else "bus"
+
+    @property
     def bus_bytes_per_cycle(self) -> float:
         """Bytes a transfer moves per cycle: the slower of bus and DDR, over the clock."""
-        return min(self.bus.bandwidth, self.ddr.bandwidth) / self.clock
+        return self.link_bandwidth / self.clock
 
     @property
     def transfer_latency_cycles(self) -> int:

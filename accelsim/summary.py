@@ -45,20 +45,27 @@ class LayerResult:
 @dataclass(frozen=True, slots=True)
 class Floor:
     """Lower bound on latency: every weight, input and output crosses the bus once, and every
-    unit does its work; the largest of the three (in cycles) is the floor."""
+    unit does its work; the largest of the three (in cycles) is the floor, and its `limit`.
+
+    `link_limit` is "ddr" when DDR, not the bus, sets the transfer rate; the floor's limit then
+    reads "ddr" (raising bus.bandwidth would change nothing).
+    """
 
     bus_cycles: int
     matrix_cycles: int
     vector_cycles: int
+    link_limit: str = "bus"
 
     @property
     def cycles(self) -> int:
         return max(self.bus_cycles, self.matrix_cycles, self.vector_cycles)
 
     @property
-    def bound(self) -> str:
+    def limit(self) -> str:
+        """What limits the floor; named apart from the layers' `bound` (what held the run back)."""
         parts = {"bus": self.bus_cycles, "matrix": self.matrix_cycles, "vector": self.vector_cycles}
-        return max(parts, key=parts.__getitem__)
+        limit = max(parts, key=parts.__getitem__)
+        return self.link_limit if limit == "bus" else limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +145,7 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
         bus_cycles=sum(hw.transfer_cycles(b.nbytes) for b in must_cross),
         matrix_cycles=work["matrix"],
         vector_cycles=work["vector"],
+        link_limit=hw.link_limit,
     )
 
 

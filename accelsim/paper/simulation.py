@@ -100,7 +100,7 @@ def _differences(ev: Evaluations) -> list[str]:
         f"- **Overlap**: without overlap the simulation takes {s(serial.latency_s)}, about bus "
         f"plus compute; prefetching weights during compute brings it to {s(sim.latency_s)} "
         f"({s(serial.latency_s - sim.latency_s)} saved), {sim.gap:+.2%} above the floor "
-        f"({sim.floor.bound}-bound, {s(sim.floor.cycles / sim.hardware.clock)}).",
+        f"({sim.floor.limit}-bound, {s(sim.floor.cycles / sim.hardware.clock)}).",
         "- **BN and ReLU on the 10 GFLOPS vector unit**: "
         f"{s(_busy_s(unfused.overlapped, 'vector'))} of vector work. The paper's method adds it "
         f"to every row: {s(unfused.tables[ev.rules.name].total_s)} instead of "

@@ -69,7 +69,7 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
         "floor": {
             "cycles": result.floor.cycles,
             "seconds": result.floor.cycles / clock,
-            "bound": result.floor.bound,
+            "limit": result.floor.limit,
             "bus_cycles": result.floor.bus_cycles,
             "matrix_cycles": result.floor.matrix_cycles,
             "vector_cycles": result.floor.vector_cycles,

@@ -29,6 +29,7 @@ _UNIT_NAMES = {
     "matrix": "matrix engine",
     "vector": "vector unit",
     "sram": "SRAM space",
+    "ddr": "DDR bandwidth",
 }
 _BOUND_STYLE = {"bus": "yellow", "matrix": "cyan", "vector": "magenta", "sram": "red"}
 
@@ -42,9 +43,7 @@ def machine_panel(hw: Hardware) -> RenderableType:
     table.add_column()
     table.add_row("machine", Text(printable(f"{hw.name}  {hw.description}".strip())))
     table.add_row("clock", format_rate(hw.clock, "Hz"))
-    bus, ddr = format_rate(hw.bus.bandwidth, "B/s"), format_rate(hw.ddr.bandwidth, "B/s")
-    latency = format_seconds(hw.ddr.latency + hw.bus.latency)
-    table.add_row("bus", f"{bus} (DDR {ddr}), latency {latency}")
+    table.add_row("bus", _link_line(hw))
     capacity = hw.sram.capacity
     size = units.format_bytes(capacity, binary=units.is_binary_size(capacity))
     table.add_row("SRAM", f"{size} ({capacity:,} B)")
@@ -61,6 +60,19 @@ def machine_panel(hw: Hardware) -> RenderableType:
         "data types", f"weights {hw.dtypes.weights}-bit, activations {hw.dtypes.activations}-bit"
     )
     return table
+
+
+def _link_line(hw: Hardware) -> str:
+    """The rate transfers really run at and which side sets it (DDR can cap a faster bus)."""
+    bus, ddr = format_rate(hw.bus.bandwidth, "B/s"), format_rate(hw.ddr.bandwidth, "B/s")
+    latency = format_seconds(hw.ddr.latency + hw.bus.latency)
+    limit = {"ddr": "DDR-limited", "bus": "bus-limited"}[hw.link_limit]
+    if hw.bus.bandwidth == hw.ddr.bandwidth:
+        limit = "bus and DDR equal"
+    return (
+        f"transfers at {format_rate(hw.link_bandwidth, 'B/s')} ({limit}: bus {bus}, DDR {ddr}), "
+        f"latency {latency}"
+    )
 
 
 # What a narrow terminal keeps longest (higher first); layer and bound are always shown.
@@ -131,8 +143,9 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
     table.add_row(
         "floor",
         f"{floor.cycles:,} cycles = {format_seconds(floor.cycles / clock)} "
-        f"({_UNIT_NAMES[floor.bound]}-bound: bus {floor.bus_cycles:,}, "
-        f"matrix {floor.matrix_cycles:,}, vector {floor.vector_cycles:,} cycles)",
+        f"(limit of the floor: {_UNIT_NAMES[floor.limit]}; bus {floor.bus_cycles:,}, "
+        f"matrix {floor.matrix_cycles:,}, vector {floor.vector_cycles:,} cycles; each layer's "
+        "own bound is in the table)",
     )
     table.add_row("gap to floor", f"{result.gap:+.2%}")
     total = (energy or energy_of(result)).total_j

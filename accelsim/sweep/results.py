@@ -146,6 +146,6 @@ def metrics_of(result: RunResult) -> Metrics:
         utilisation_matrix=result.utilisation("matrix"),
         utilisation_vector=result.utilisation("vector"),
         floor_cycles=result.floor.cycles,
-        floor_bound=result.floor.bound,
+        floor_bound=result.floor.limit,
         gap=result.gap,
     )

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from accelsim.sweep.runner import SweepOutcome
 
-__all__ = ["sweep_report"]
+__all__ = ["no_effect_notes", "sweep_report"]
 
 FRONT = "★"
 
@@ -30,7 +30,7 @@ def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> Renderable
     columns = [
         Column("#", 1), *(Column(axis.path) for axis in outcome.axes), Column("latency"),
         Column("energy", 6), Column("SRAM peak", 4), Column("spilled", 3),
-        Column("floor", 2, justify="left"), Column("front", 5, justify="left"),
+        Column("floor limit", 2, justify="left"), Column("front", 5, justify="left"),
     ]  # fmt: skip
     rows: list[tuple[str | Text, ...]] = []
     for point in shown:
@@ -62,6 +62,7 @@ def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> Renderable
             style="dim",
         )
     )
+    parts.extend(Text(note, style="yellow") for note in no_effect_notes(outcome))
     bad = [r for r in outcome.results if r.status != "ok"]
     if bad:
         parts.append(Text(f"{len(bad)} point(s) not simulated:", style="bold yellow"))
@@ -69,3 +70,37 @@ def sweep_report(outcome: SweepOutcome, *, top: int | None = None) -> Renderable
             Text(f"  #{r.index} {r.status}: {printable(r.error)}", style="yellow") for r in bad
         )
     return Group(*parts)
+
+
+def no_effect_notes(outcome: SweepOutcome) -> list[str]:
+    """One line per axis whose values give identical runs at every setting of the other axes.
+
+    E.g. `bus.bandwidth` above `ddr.bandwidth`: DDR caps the transfer rate, so 1 and 4 GB/s
+    give the same latency and energy. Values are compared on latency cycles and energy.
+    """
+    runs: dict[tuple[tuple[str, str], ...], tuple[int, float]] = {}
+    for result in outcome.results:
+        if result.metrics is not None:
+            runs[result.settings] = (result.metrics.latency_cycles, result.metrics.energy_j)
+    notes = []
+    for number, axis in enumerate(outcome.axes):
+        # each value's runs, keyed by the other axes' settings
+        by_value: dict[str, dict[tuple[tuple[str, str], ...], tuple[int, float]]] = {}
+        for settings, outcome_of in runs.items():
+            others = settings[:number] + settings[number + 1 :]
+            by_value.setdefault(settings[number][1], {})[others] = outcome_of
+        classes: list[list[str]] = []
+        for value, seen in by_value.items():
+            same = next((c for c in classes if by_value[c[0]] == seen), None)
+            if same is None:
+                classes.append([value])
+            else:
+                same.append(value)
+        for values in classes:
+            if len(values) > 1:
+                what = "changes nothing" if len(classes) == 1 else f"{' = '.join(values)}"
+                notes.append(
+                    f"no effect: {axis.path} {what} (same latency and energy at every other "
+                    "setting)"
+                )
+    return notes

@@ -31,7 +31,7 @@ def test_mobilenet_floor_is_every_weight_input_and_output_crossing_once(edge1):
     assert WEIGHT_BYTES == 568_010  # the closed form above, evaluated
     # 1 GB/s at 1 GHz = one byte per cycle, no latency: the bus floor is the byte count.
     assert result.floor.bus_cycles == WEIGHT_BYTES + INPUT_BYTES + OUTPUT_BYTES
-    assert result.floor.bound == "bus"
+    assert result.floor.limit == "bus"
 
 
 def test_mobilenet_default_schedule_is_within_one_percent_of_the_floor(edge1):

@@ -16,6 +16,7 @@ def toy_machine(
     sram: int = 10_000,
     latency_ns: int = 0,
     bus: str = "1 GB/s",
+    ddr: str = "100 GB/s",
     matrix: str = "100 GFLOPS",
     fuses: tuple[str, ...] = ("Relu",),
     ops: tuple[str, ...] = ("Conv", "Gemm", "MatMul"),
@@ -24,7 +25,7 @@ def toy_machine(
         {
             "name": "toy",
             "clock": "1 GHz",
-            "ddr": {"capacity": "1 GiB", "bandwidth": "100 GB/s", "latency": "0 s"},
+            "ddr": {"capacity": "1 GiB", "bandwidth": ddr, "latency": "0 s"},
             "bus": {"bandwidth": bus, "latency": f"{latency_ns} ns"},
             "sram": {"capacity": sram},
             "matrix_engine": {

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from accelsim.sweep.outputs import rank, write_outputs
 from accelsim.sweep.results import Metrics, PointResult
-from accelsim.sweep.table import sweep_report
+from accelsim.sweep.table import no_effect_notes, sweep_report
 
 SETS = ("sram.capacity=256KiB,1MiB", "bus.bandwidth=0.5GB/s,1GB/s,-1GB/s")  # 6 points, 2 invalid
 
@@ -80,3 +80,17 @@ def test_table_top_limits_rows(sweep, top):
     console.print(sweep_report(outcome, top=top))
     text = console.file.getvalue()
     assert ("... 1 more in results.csv" in text) == (top == 1)
+
+
+def test_table_flags_values_of_an_axis_that_change_nothing(sweep):
+    # edge1's DDR runs at 1 GB/s, so any bus at or above 1 GB/s transfers at 1 GB/s: 1 and 4 GB/s
+    # give the same run, 0.5 GB/s halves the rate; SRAM 512 KiB and 1 MiB both hold MobileNet's
+    # largest working set (234 kB peak), so that axis changes nothing at all.
+    outcome = sweep("sram.capacity=512KiB,1MiB", "bus.bandwidth=0.5GB/s,1GB/s,4GB/s")
+    assert no_effect_notes(outcome) == [
+        "no effect: sram.capacity changes nothing (same latency and energy at every other "
+        "setting)",
+        "no effect: bus.bandwidth 1GB/s = 4GB/s (same latency and energy at every other setting)",
+    ]
+    raised = sweep("ddr.bandwidth=4GB/s", "bus.bandwidth=1GB/s,4GB/s")
+    assert no_effect_notes(raised) == []
