@@ -76,7 +76,9 @@ def _validate(doc: YamlDocument) -> Hardware:
 
 
 # Fields holding ONNX op_types, by path: each name must have a cost rule, or it never matches.
-_OP_NAME_FIELDS: tuple[tuple[str, str], ...] = (("matrix_engine", "ops"), ("matrix_engine", "fuses"))
+_OP_NAME_FIELDS: tuple[tuple[str, str], ...] = (
+    ("matrix_engine", "ops"), ("matrix_engine", "fuses"),
+)  # fmt: skip
 
 
 def _check_op_names(hw: Hardware, doc: YamlDocument) -> None:

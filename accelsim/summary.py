@@ -35,6 +35,7 @@ class LayerResult:
     bus_read_bytes: int
     bus_write_bytes: int
     transfer_cycles: int
+    latency_cycles: int  # of transfer_cycles, the fixed start-up paid by each transfer
     compute_cycles: int
     start: int
     end: int
@@ -105,6 +106,12 @@ class RunResult:
         return sum(e.nbytes for e in self.trace.events if e.kind in _WRITES)
 
     @property
+    def latency_share(self) -> float:
+        """Share of the bus's busy cycles spent on per-transfer start-up latency."""
+        busy = self.busy_cycles("bus")
+        return sum(layer.latency_cycles for layer in self.layers) / busy if busy else 0.0
+
+    @property
     def gap(self) -> float:
         """How far above the floor the run is, as a fraction of the floor."""
         return self.latency_cycles / self.floor.cycles - 1 if self.floor.cycles else 0.0
@@ -116,8 +123,9 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
     by_layer: dict[int, list[Event]] = {}
     for event in trace.events:
         by_layer.setdefault(event.layer, []).append(event)
+    latency = hw.transfer_latency_cycles
     drafts = [
-        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace)
+        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace, latency)
         for layer in program.layers
     ]
     peaks = trace.sram_peaks([(d.start, d.end) for d in drafts])
@@ -149,11 +157,20 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     )
 
 
-def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace) -> LayerResult:
+def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
+                  latency: int) -> LayerResult:  # fmt: skip
     computes = [e for e in events if e.kind == "compute"]
     transfers = [e for e in events if e.resource == "bus"]
     start = min(e.start for e in computes)
     end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
+    transfer_cycles = sum(e.end - e.start for e in transfers)
+    latency_cycles = latency * sum(1 for e in transfers if e.nbytes > 0)
+    bound = _bound(computes, trace)
+    if bound == "bus" and 2 * latency_cycles > transfer_cycles:
+        # NOTE: transfers are issued one after another and each pays its start-up latency in
+        # full (no descriptor batching is modelled); when that is most of the layer's bus time,
+        # say so rather than blame the bandwidth.
+        bound = "latency"
     return LayerResult(
         name=layer.name,
         op_types=layer.op_types,
@@ -163,12 +180,13 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace) -
         tiles=tiles,
         bus_read_bytes=sum(e.nbytes for e in transfers if e.kind in _READS),
         bus_write_bytes=sum(e.nbytes for e in transfers if e.kind in _WRITES),
-        transfer_cycles=sum(e.end - e.start for e in transfers),
+        transfer_cycles=transfer_cycles,
+        latency_cycles=latency_cycles,
         compute_cycles=sum(e.end - e.start for e in computes),
         start=start,
         end=end,
         sram_in_use=0,  # filled in for all layers at once by `summarize`
-        bound=_bound(computes, trace),
+        bound=bound,
     )
 
 
@@ -177,7 +195,8 @@ def _bound(computes: list[Event], trace: Trace) -> str:
 
     A compute that waited for its own unit, or for the compute before it, is bound by its unit.
     One that waited for a transfer is bus-bound, unless that transfer itself waited for SRAM
-    space to be released ("sram").
+    space to be released ("sram"). (`_layer_result` turns "bus" into "latency" when most of the
+    layer's bus time is per-transfer start-up.)
     """
     weight: dict[str, int] = {}
     for event in computes:

@@ -30,8 +30,11 @@ _UNIT_NAMES = {
     "vector": "vector unit",
     "sram": "SRAM space",
     "ddr": "DDR bandwidth",
+    "latency": "transfer latency",
 }
-_BOUND_STYLE = {"bus": "yellow", "matrix": "cyan", "vector": "magenta", "sram": "red"}
+_BOUND_STYLE = {
+    "bus": "yellow", "matrix": "cyan", "vector": "magenta", "sram": "red", "latency": "yellow",
+}  # fmt: skip
 
 
 def machine_panel(hw: Hardware) -> RenderableType:
@@ -132,10 +135,10 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
     for resource in RESOURCES:
         busy = result.busy_cycles(resource)
         share = result.utilisation(resource)
-        table.add_row(
-            f"{_UNIT_NAMES[resource]} busy",
-            f"{busy:,} cycles = {format_seconds(busy / clock)} ({share:.1%})",
-        )
+        line = f"{busy:,} cycles = {format_seconds(busy / clock)} ({share:.1%})"
+        if resource == "bus" and result.latency_share:
+            line += f", {result.latency_share:.1%} of it per-transfer latency"
+        table.add_row(f"{_UNIT_NAMES[resource]} busy", line)
     capacity = result.hardware.sram.capacity
     peak = result.trace.sram_peak
     table.add_row("SRAM peak", f"{peak:,} B of {capacity:,} B ({peak / capacity:.1%})")

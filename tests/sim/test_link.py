@@ -44,3 +44,17 @@ def test_floor_limit_is_labelled_apart_from_the_layers_bound():
     text = _text(totals_table(result))
     assert "limit of the floor: DDR bandwidth; bus 168, matrix 24, vector 0 cycles" in text
     assert "-bound" not in text
+
+
+def test_layer_whose_bus_time_is_mostly_latency_is_latency_bound():
+    # 100 ns = 100 cycles of start-up per transfer: load x 100 + 32, load W 100 + 72 (ends 304),
+    # compute 24 (waits for W: bus-side), store 100 + 64. Of the 468 bus cycles 300 are latency.
+    result = simulate_graph(_single_conv(), toy_machine(latency_ns=100), name="t")
+    layer = result.layers[0]
+    assert (layer.transfer_cycles, layer.latency_cycles) == (468, 300)
+    assert layer.bound == "latency"
+    assert result.latency_share == pytest.approx(300 / 468)
+    assert "64.1% of it per-transfer latency" in _text(totals_table(result))
+    # at 10 cycles per transfer, 30 of 198 bus cycles are latency: bandwidth-bound ("bus")
+    short = simulate_graph(_single_conv(), toy_machine(latency_ns=10), name="t")
+    assert short.layers[0].bound == "bus"
