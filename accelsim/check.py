@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
-    from accelsim.memory.plan import Allocation, Plan
+    from accelsim.plan import Allocation, Plan
     from accelsim.sim.trace import Event, Trace
 
 _FILLS = ("load", "reload")  # DDR -> SRAM

@@ -10,12 +10,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from accelsim.lowering import compute_cycles
-from accelsim.memory.plan import RESOURCES
+from accelsim.plan import RESOURCES
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Layer, Program
-    from accelsim.memory.plan import Plan
+    from accelsim.plan import Plan
     from accelsim.sim.trace import Event, Trace
 
 _READS = ("load", "reload")

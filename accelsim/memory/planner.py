@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from accelsim.lowering import compute_cycles
 from accelsim.memory.allocator import Allocator, WaitSet
-from accelsim.memory.plan import Allocation, Plan, Resource, Task, TaskKind
+from accelsim.plan import Allocation, Plan, Resource, Task, TaskKind
 from accelsim.memory.tiling import tile_layer
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from accelsim.memory.planner import plan_liveness
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
-    from accelsim.memory.plan import Plan
+    from accelsim.plan import Plan
 
 PlanFunction = Callable[..., "Plan"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accelsim.energy import COMPONENTS, energy_of
-from accelsim.memory.plan import RESOURCES
 from accelsim.outputs import open_output
+from accelsim.plan import RESOURCES
 
 if TYPE_CHECKING:
     from accelsim.summary import RunResult

@@ -13,7 +13,7 @@ from rich.text import Text
 from accelsim import units
 from accelsim._text import printable
 from accelsim.energy import COMPONENTS, energy_of
-from accelsim.memory.plan import RESOURCES
+from accelsim.plan import RESOURCES
 from accelsim.report.columns import Column, FittedTable
 from accelsim.units import format_energy, format_rate, format_seconds
 

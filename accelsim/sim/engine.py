@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accelsim.memory.plan import RESOURCES
+from accelsim.plan import RESOURCES
 from accelsim.sim.trace import Event, Trace
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     import simpy
 
-    from accelsim.memory.plan import Plan, Task
+    from accelsim.plan import Plan, Task
 
 
 def simulate(plan: Plan, *, clock_hz: float) -> Trace:

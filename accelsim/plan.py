@@ -1,4 +1,7 @@
-"""A memory plan: the ordered tasks the machine performs and where each buffer sits in SRAM.
+"""The plan: ordered tasks the machine performs and where each buffer sits in SRAM (shared types).
+
+Neutral ground: `memory/` builds a Plan, `sim/` runs it, `summary` and the checker read it; none of
+them imports another to get these types.
 
 Tasks are in plan order; each resource (bus, matrix engine, vector unit) executes its own tasks
 in that order, each task waiting for the tasks in `deps`. Task ids are their plan positions,
