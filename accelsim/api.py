@@ -50,6 +50,7 @@ def simulate_graph(
     # 4. memory plan: where every buffer lives, loads, frees, spills, tiles, as ordered tasks
     plan = make_plan(program, hw, policy=policy, overlap=overlap)
     # 5. SimPy: the tasks run on bus / matrix engine / vector unit resources, in cycles
-    trace = simulate(plan, clock_hz=hw.clock)
+    units = {name: unit.kind for name, unit in hw.units.items()}
+    trace = simulate(plan, units=units, clock_hz=hw.clock)
     # 6. per-layer results, totals and the floor, all derived from the trace
     return summarize(name, hw, program, plan, trace, overlap=overlap)

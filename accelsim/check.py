@@ -46,15 +46,18 @@ def transfer_cycles(nbytes: int, hw: Hardware) -> int:
     """
     if nbytes <= 0:
         return 0
-    latency = _whole_cycles((hw.ddr.latency + hw.bus.latency) * hw.clock)
-    return latency + _whole_cycles(nbytes * hw.clock / min(hw.bus.bandwidth, hw.ddr.bandwidth))
+    dma = hw.dma
+    latency = _whole_cycles((hw.ddr.latency + dma.latency) * hw.clock)
+    return latency + _whole_cycles(nbytes * hw.clock / min(dma.bandwidth, hw.ddr.bandwidth))
 
 
 def compute_cycles(unit: str, macs: int, vector_ops: int, hw: Hardware) -> int:
     """Cycles of work at the unit's peak rate: 2 FLOPs per MAC on the matrix engine, else ops."""
     if unit == "matrix":
-        return _whole_cycles(2 * macs * hw.clock / hw.matrix_engine.peak)
-    return _whole_cycles(vector_ops * hw.clock / hw.vector_unit.peak)
+        peak = hw.matrix.peak
+        assert peak is not None, "the judge times rate matrix units only"
+        return _whole_cycles(2 * macs * hw.clock / peak)
+    return _whole_cycles(vector_ops * hw.clock / hw.vector.peak)
 
 
 def _whole_cycles(cycles: float) -> int:
@@ -258,8 +261,10 @@ def _check_durations(program: Program, events: Sequence[Event], hw: Hardware,
         if event.kind == "compute":
             busy.setdefault(event.layer, []).append(took)
             unit = program.layers[event.layer].unit
-            if event.resource != unit:
-                problems.append(f"event {event.task}: computed on {event.resource}, not {unit}")
+            if event.unit_kind != unit:
+                problems.append(
+                    f"event {event.task}: computed on {event.resource}, not a {unit} unit"
+                )
         elif took != (expected := transfer_cycles(event.nbytes, hw)):
             problems.append(f"event {event.task}: {event.kind} of {event.nbytes} B took {took} "
                             f"cycles, not {expected}")  # fmt: skip

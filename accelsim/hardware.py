@@ -1,8 +1,10 @@
 """The hardware file: a strict pydantic schema of one accelerator, values in units people write.
 
-A machine is external DDR, a bus between DDR and on-chip SRAM, a matrix engine (Conv/Gemm/MatMul)
-and a vector unit (everything else). Attribute names equal the YAML keys, so a sweep addresses a
-field by its dotted path (`sram.capacity`, `bus.bandwidth`). Values are parsed by `accelsim.units`
+A machine is external DDR, on-chip SRAM and named units: DMA channels between the two, matrix
+units (Conv/Gemm/MatMul) and vector units (everything else), each with a timing model. Attribute
+names equal the YAML keys, so a sweep addresses a field by its dotted path (`sram.capacity`,
+`units.bus.bandwidth`). Files in the older fixed layout (`bus`, `matrix_engine`, `vector_unit`)
+are converted on load by `accelsim.hardware_file`. Values are parsed by `accelsim.units`
 into SI numbers (bytes, bytes/s, FLOP/s, Hz, s, J) and checked; every failure is a one-line
 `ConfigError` of the form `file:line: dotted.field: reason` (see `accelsim.hardware_file`,
 which reads files and applies overrides).
@@ -20,7 +22,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,22 +31,28 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    PositiveInt,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic_core import core_schema
 
 from accelsim import units
 
 __all__ = [
-    "Bus",
+    "UNIT_KINDS",
     "DataTypes",
     "Ddr",
+    "DmaUnit",
     "Energy",
     "Hardware",
-    "MatrixEngine",
+    "Lowering",
+    "MatrixUnit",
     "Sram",
+    "Unit",
+    "UnitKind",
     "VectorUnit",
 ]
 
@@ -127,25 +135,12 @@ class Ddr(_Strict):
     )
     bandwidth: BytesPerSecond = Field(
         description='Peak DDR bandwidth in bytes/s, e.g. "1 GB/s" = 10^9 B/s. A transfer runs at '
-        "min(ddr.bandwidth, bus.bandwidth)."
+        "min(ddr.bandwidth, the DMA unit bandwidth)."
     )
     latency: Seconds = Field(
         default=0.0,
         description='Fixed start-up time of every DDR access in seconds, e.g. "50 ns"; 0 matches '
         "the paper's latency-free model.",
-    )
-
-
-class Bus(_Strict):
-    """The DMA path between DDR and SRAM: every byte that moves crosses it and takes its time."""
-
-    bandwidth: BytesPerSecond = Field(
-        description='Bus bandwidth in bytes/s, e.g. "1 GB/s" = 10^9 B/s (the paper\'s bus).'
-    )
-    latency: Seconds = Field(
-        default=0.0,
-        description='Fixed start-up time of every transfer in seconds, e.g. "100 ns"; added to '
-        "ddr.latency.",
     )
 
 
@@ -157,15 +152,96 @@ class Sram(_Strict):
     )
 
 
-class MatrixEngine(_Strict):
-    """Runs Conv/Gemm/MatMul at 2 FLOPs per MAC, plus the ops it fuses on its output."""
+class DmaUnit(_Strict):
+    """A DMA channel between DDR and SRAM: every byte that moves crosses one and takes its time."""
 
-    peak: OpsPerSecond = Field(
-        description='Peak rate in FLOP/s, e.g. "1 TFLOPS"; one multiply-accumulate is 2 FLOPs.'
+    kind: Literal["dma"] = Field(description="dma: moves bytes between DDR and SRAM.")
+    timing: Literal["rate"] = Field(
+        default="rate",
+        description="Timing model: rate = latency + bytes / min(bandwidth, ddr.bandwidth).",
     )
-    ops: tuple[str, ...] = Field(
+    bandwidth: BytesPerSecond = Field(
+        description='Channel bandwidth in bytes/s, e.g. "1 GB/s" = 10^9 B/s (the paper\'s bus).'
+    )
+    latency: Seconds = Field(
+        default=0.0,
+        description='Fixed start-up time of every transfer in seconds, e.g. "100 ns"; added to '
+        "ddr.latency.",
+    )
+
+
+class MatrixUnit(_Strict):
+    """Runs the layers lowering puts on the matrix engine (Conv/Gemm/MatMul), 2 FLOPs per MAC."""
+
+    kind: Literal["matrix"] = Field(description="matrix: runs Conv/Gemm/MatMul layers.")
+    timing: Literal["rate", "systolic"] = Field(
+        default="rate",
+        description="Timing model: rate = 2 x MACs / peak; systolic = SCALE-Sim fold cycles of "
+        "the layer's GEMM on a rows x cols array (needs rows, cols, dataflow).",
+    )
+    peak: OpsPerSecond | None = Field(
+        default=None,
+        description='rate only: peak FLOP/s, e.g. "1 TFLOPS"; one multiply-accumulate is 2 FLOPs.',
+    )
+    rows: PositiveInt | None = Field(
+        default=None,
+        description="systolic only: array rows (SCALE-Sim ArrayHeight); hold the reduction K "
+        "under ws.",
+    )
+    cols: PositiveInt | None = Field(
+        default=None,
+        description="systolic only: array columns (SCALE-Sim ArrayWidth); hold output channels "
+        "under ws.",
+    )
+    dataflow: Literal["ws", "os", "is"] | None = Field(
+        default=None,
+        description="systolic only: weight (ws), output (os) or input (is) stationary.",
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_timing(self) -> MatrixUnit:
+        needs = {"rate": ("peak",), "systolic": ("rows", "cols", "dataflow")}
+        for name in needs[self.timing]:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} is required by timing {self.timing}")
+        for other, fields in needs.items():
+            for name in fields:
+                if other != self.timing and getattr(self, name) is not None:
+                    raise ValueError(f"{name} is for timing {other}, not {self.timing}")
+        return self
+
+
+class VectorUnit(_Strict):
+    """Runs every layer the matrix engine does not (BN, ReLU, pooling, softmax, add, ...)."""
+
+    kind: Literal["vector"] = Field(description="vector: runs every other layer.")
+    timing: Literal["rate"] = Field(
+        default="rate",
+        description="Timing model: rate = ops / peak, whole lane groups when lanes is given.",
+    )
+    peak: OpsPerSecond = Field(
+        description='Peak rate in operations/s, e.g. "10 GFLOPS"; one element-wise op is one op.'
+    )
+    lanes: PositiveInt | None = Field(
+        default=None,
+        description="Optional lane count: elements are processed in groups of `lanes`, so a "
+        "vector shorter than the lanes still costs a whole group (omitted: no rounding).",
+    )
+
+
+Unit = Annotated[DmaUnit | MatrixUnit | VectorUnit, Field(discriminator="kind")]
+UnitKind = Literal["dma", "matrix", "vector"]
+UNIT_KINDS: tuple[UnitKind, ...] = ("dma", "matrix", "vector")
+_UNIT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class Lowering(_Strict):
+    """What the hardware decides about the graph: which ops the matrix units run, BN, fusion."""
+
+    matrix_ops: tuple[str, ...] = Field(
         default=("Conv", "Gemm", "MatMul"),
-        description="ONNX op_types this engine runs (spelled as in ONNX, e.g. Conv).",
+        description="ONNX op_types the matrix units run (spelled as in ONNX, e.g. Conv); a MAC "
+        "op not listed runs on the vector unit at 2 ops per MAC.",
     )
     fold_batchnorm: bool = Field(
         strict=True,
@@ -173,11 +249,12 @@ class MatrixEngine(_Strict):
         "at compile time and costs nothing at run time; false: it runs as its own op.",
     )
     fuses: tuple[str, ...] = Field(
-        description="ONNX op_types applied in the engine's output stage, at no extra time, when "
-        "they directly follow an engine op, e.g. [Relu, Clip]; [] runs them on the vector unit.",
+        description="ONNX op_types applied in the matrix unit's output stage, at no extra time, "
+        "when they directly follow a matrix op, e.g. [Relu, Clip]; [] runs them on the vector "
+        "unit.",
     )
 
-    @field_validator("ops", "fuses")
+    @field_validator("matrix_ops", "fuses")
     @classmethod
     def _op_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for op_type in value:
@@ -193,11 +270,11 @@ class MatrixEngine(_Strict):
     @field_validator("fuses")
     @classmethod
     def _fuses_consistent(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        both = sorted(set(value) & set(info.data.get("ops", ())))
+        both = sorted(set(value) & set(info.data.get("matrix_ops", ())))
         if both:
             raise ValueError(
-                f"{', '.join(both)} is in both ops and fuses; an op either runs on the engine or "
-                "rides along on its output"
+                f"{', '.join(both)} is in both matrix_ops and fuses; an op either runs on the "
+                "engine or rides along on its output"
             )
         if info.data.get("fold_batchnorm") and "BatchNormalization" in value:
             raise ValueError(
@@ -205,14 +282,6 @@ class MatrixEngine(_Strict):
                 "folded); remove it from fuses or set fold_batchnorm: false"
             )
         return value
-
-
-class VectorUnit(_Strict):
-    """Runs every op the matrix engine does not (BN, ReLU, pooling, softmax, add, ...)."""
-
-    peak: OpsPerSecond = Field(
-        description='Peak rate in operations/s, e.g. "10 GFLOPS"; one element-wise op is one op.'
-    )
 
 
 class DataTypes(_Strict):
@@ -263,7 +332,12 @@ class Energy(_Strict):
 
 
 class Hardware(_Strict):
-    """One accelerator. Simulation time is integer cycles of `clock`; helpers convert with ceil."""
+    """One accelerator. Simulation time is integer cycles of `clock`; helpers convert with ceil.
+
+    `units` are data: any number of named DMA channels, matrix units and vector units (at least
+    one of each kind; units of one kind identical, so tasks go to whichever is free). The
+    helpers below are the `rate` closed forms on a kind's units.
+    """
 
     name: str = Field(min_length=1, description="Short machine name shown in reports.")
     description: str = Field(default="", description="Free text shown in reports.")
@@ -271,17 +345,66 @@ class Hardware(_Strict):
         description='Clock frequency in Hz, e.g. "1 GHz"; simulation time counts its cycles.'
     )
     ddr: Ddr = Field(description="External DRAM: capacity, bandwidth, latency.")
-    bus: Bus = Field(description="The DMA path between DDR and SRAM: bandwidth, latency.")
     sram: Sram = Field(description="On-chip memory: capacity.")
-    matrix_engine: MatrixEngine = Field(
-        description="Conv/Gemm/MatMul engine: peak FLOP/s, ops it runs, BN folding, fused ops."
+    units: dict[str, Unit] = Field(
+        description="The machine's units by name (e.g. bus, matrix, vector or dma0, dma1, mxu0), "
+        "each with a kind (dma, matrix, vector), a timing model and its parameters; reports "
+        "show one row, track and utilisation per unit, in this order.",
     )
-    vector_unit: VectorUnit = Field(description="Unit for every other op: peak ops/s.")
+    lowering: Lowering = Field(
+        description="Which ops the matrix units run, BatchNormalization folding, fused ops."
+    )
     dtypes: DataTypes = Field(description="Bit widths of weights and activations.")
     energy: Energy = Field(
         default_factory=Energy,
         description="Energy per byte and per op in J; defaults from Horowitz, ISSCC 2014, 45 nm.",
     )
+
+    @field_validator("units")
+    @classmethod
+    def _units_complete(cls, value: dict[str, Unit]) -> dict[str, Unit]:
+        for name in value:
+            if not _UNIT_NAME.match(name):
+                raise ValueError(f'"{name}" is not a unit name; use letters, digits and _')
+        for kind in UNIT_KINDS:
+            same = [(n, u) for n, u in value.items() if u.kind == kind]
+            if not same:
+                raise ValueError(f"no {kind} unit; a machine needs at least one of each kind "
+                                 f"({', '.join(UNIT_KINDS)})")  # fmt: skip
+            first_name, first = same[0]
+            for name, unit in same[1:]:
+                if unit != first:
+                    raise ValueError(
+                        f"{first_name} and {name} differ; units of one kind must be identical "
+                        "(tasks go to whichever is free)"
+                    )
+        return value
+
+    def units_of(self, kind: str) -> tuple[str, ...]:
+        """Names of the units of `kind`, in file order."""
+        return tuple(name for name, unit in self.units.items() if unit.kind == kind)
+
+    def unit_of(self, kind: str) -> Unit:
+        """The first unit of `kind` (all of one kind are identical)."""
+        return self.units[self.units_of(kind)[0]]
+
+    @property
+    def dma(self) -> DmaUnit:
+        unit = self.unit_of("dma")
+        assert isinstance(unit, DmaUnit)
+        return unit
+
+    @property
+    def matrix(self) -> MatrixUnit:
+        unit = self.unit_of("matrix")
+        assert isinstance(unit, MatrixUnit)
+        return unit
+
+    @property
+    def vector(self) -> VectorUnit:
+        unit = self.unit_of("vector")
+        assert isinstance(unit, VectorUnit)
+        return unit
 
     def cycles(self, seconds: float) -> int:
         """Whole clock cycles covering `seconds` (ceil, never negative).
@@ -293,46 +416,59 @@ class Hardware(_Strict):
 
     @property
     def link_bandwidth(self) -> float:
-        """Bytes/s a transfer really runs at: the slower of bus and DDR."""
-        return min(self.bus.bandwidth, self.ddr.bandwidth)
+        """Bytes/s one transfer really runs at: the slower of its DMA channel and DDR."""
+        return min(self.dma.bandwidth, self.ddr.bandwidth)
 
     @property
     def link_limit(self) -> str:
         """Which side sets `link_bandwidth`: "ddr" when DDR is strictly slower, else "bus"."""
-        return "ddr" if self.ddr.bandwidth < self.bus.bandwidth else "bus"
+        return "ddr" if self.ddr.bandwidth < self.dma.bandwidth else "bus"
 
     @property
     def bus_bytes_per_cycle(self) -> float:
-        """Bytes a transfer moves per cycle: the slower of bus and DDR, over the clock."""
+        """Bytes a transfer moves per cycle: the slower of channel and DDR, over the clock."""
         return self.link_bandwidth / self.clock
 
     @property
     def transfer_latency_cycles(self) -> int:
-        """Fixed cycles starting every transfer: ceil((ddr.latency + bus.latency) * clock)."""
-        return self.cycles(self.ddr.latency + self.bus.latency)
+        """Fixed cycles starting every transfer: ceil((ddr.latency + dma latency) * clock)."""
+        return self.cycles(self.ddr.latency + self.dma.latency)
 
     @property
     def matrix_flops_per_cycle(self) -> float:
-        """Matrix engine FLOPs per cycle (2 per MAC)."""
-        return self.matrix_engine.peak / self.clock
+        """FLOPs per cycle of one matrix unit (2 per MAC; 2 x rows x cols for an array)."""
+        unit = self.matrix
+        if unit.peak is not None:
+            return unit.peak / self.clock
+        assert unit.rows is not None and unit.cols is not None
+        return 2.0 * unit.rows * unit.cols
 
     @property
     def vector_ops_per_cycle(self) -> float:
-        """Vector unit operations per cycle."""
-        return self.vector_unit.peak / self.clock
+        """Operations per cycle of one vector unit."""
+        return self.vector.peak / self.clock
+
+    def peak_of(self, kind: str) -> float:
+        """Peak of one unit of `kind`: bytes/s for dma, FLOP/s for matrix, ops/s for vector."""
+        per_cycle = {
+            "dma": self.bus_bytes_per_cycle,
+            "matrix": self.matrix_flops_per_cycle,
+            "vector": self.vector_ops_per_cycle,
+        }
+        return per_cycle[kind] * self.clock
 
     def transfer_cycles(self, nbytes: int) -> int:
-        """Bus cycles for `nbytes`: latency + ceil(nbytes / bytes per cycle); 0 for 0 bytes."""
+        """Cycles of one transfer of `nbytes`: latency + ceil(nbytes / bytes per cycle); 0 for 0."""
         if nbytes <= 0:
             return 0
         return self.transfer_latency_cycles + _ceil(nbytes / self.bus_bytes_per_cycle)
 
     def matrix_cycles(self, flops: float) -> int:
-        """Cycles for the matrix engine to do `flops` FLOPs (= 2 x MACs), ceil."""
+        """Cycles for a rate matrix unit to do `flops` FLOPs (= 2 x MACs), ceil."""
         return _ceil(flops / self.matrix_flops_per_cycle)
 
     def vector_cycles(self, ops: float) -> int:
-        """Cycles for the vector unit to do `ops` operations, ceil."""
+        """Cycles for a vector unit to do `ops` operations, ceil."""
         return _ceil(ops / self.vector_ops_per_cycle)
 
 

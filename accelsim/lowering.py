@@ -148,13 +148,13 @@ class _Lowering:
         if op.is_view:
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])
             return
-        fold_bn = op.op_type == "BatchNormalization" and self.hw.matrix_engine.fold_batchnorm
+        fold_bn = op.op_type == "BatchNormalization" and self.hw.lowering.fold_batchnorm
         follows = bool(self.drafts) and self._follows_engine_output(op, self.drafts[-1])
         if follows:
             if fold_bn and _linear(self.drafts[-1]):
                 self._fold_batchnorm(op, self.drafts[-1])
                 return
-            if op.op_type in self.hw.matrix_engine.fuses:
+            if op.op_type in self.hw.lowering.fuses:
                 self._fuse(op, self.drafts[-1])
                 return
         if fold_bn:
@@ -189,7 +189,7 @@ class _Lowering:
             _Draft(
                 name=op.name,
                 op_types=[op.op_type],
-                unit="matrix" if op.op_type in self.hw.matrix_engine.ops else "vector",
+                unit="matrix" if op.op_type in self.hw.lowering.matrix_ops else "vector",
                 macs=op.macs,
                 vector_ops=op.vector_ops,
                 reads=reads,

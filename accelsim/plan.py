@@ -3,9 +3,10 @@
 Neutral ground: `memory/` builds a Plan, `sim/` runs it, `summary` and the checker read it; none of
 them imports another to get these types.
 
-Tasks are in plan order; each resource (bus, matrix engine, vector unit) executes its own tasks
-in that order, each task waiting for the tasks in `deps`. Task ids are their plan positions,
-so on any one resource a larger id always runs later.
+Tasks are in plan order. Each names the kind of unit that runs it (dma, matrix, vector), not a
+unit: the simulator issues a kind's tasks in plan order, each after the tasks in `deps`, to
+whichever unit of that kind is free. With one unit of a kind, a larger id always runs later on
+it; with several, tasks of one kind may finish out of order.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Resource = Literal["bus", "matrix", "vector"]
+UnitKind = Literal["dma", "matrix", "vector"]
 TaskKind = Literal["load", "reload", "store", "spill", "compute"]
-RESOURCES: tuple[Resource, ...] = ("bus", "matrix", "vector")
 
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One transfer or compute step: `cycles` long on `resource`, after every task in `deps`."""
+    """One transfer or compute step: `cycles` long on a unit of `unit_kind`, after `deps`."""
 
     id: int
-    resource: Resource
+    unit_kind: UnitKind
     kind: TaskKind
     layer: int
     tile: int

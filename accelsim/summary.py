@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from accelsim.hardware import UNIT_KINDS
 from accelsim.lowering import compute_cycles
-from accelsim.plan import RESOURCES
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from accelsim.sim.trace import Event, Trace
 
 _READS = ("load", "reload")
+LABELS = {"dma": "bus", "matrix": "matrix", "vector": "vector"}
+"""How reports name what a unit kind limits: a layer waiting on DMA transfers is `bus`-bound."""
 _WRITES = ("store", "spill")
 
 
@@ -46,26 +48,24 @@ class LayerResult:
 @dataclass(frozen=True, slots=True)
 class Floor:
     """Lower bound on latency: every weight, input and output crosses the bus once, and every
-    unit does its work; the largest of the three (in cycles) is the floor, and its `limit`.
+    kind of unit does its work, shared evenly by its units; the largest part is the floor.
 
-    `link_limit` is "ddr" when DDR, not the bus, sets the transfer rate; the floor's limit then
-    reads "ddr" (raising bus.bandwidth would change nothing).
+    `parts` maps a kind's label (bus, matrix, vector) to its cycles. `link_limit` is "ddr" when
+    DDR, not the DMA units, sets the transfer rate; the floor's limit then reads "ddr" (raising
+    the DMA bandwidth would change nothing).
     """
 
-    bus_cycles: int
-    matrix_cycles: int
-    vector_cycles: int
+    parts: dict[str, int]
     link_limit: str = "bus"
 
     @property
     def cycles(self) -> int:
-        return max(self.bus_cycles, self.matrix_cycles, self.vector_cycles)
+        return max(self.parts.values())
 
     @property
     def limit(self) -> str:
         """What limits the floor; named apart from the layers' `bound` (what held the run back)."""
-        parts = {"bus": self.bus_cycles, "matrix": self.matrix_cycles, "vector": self.vector_cycles}
-        limit = max(parts, key=parts.__getitem__)
+        limit = max(self.parts, key=self.parts.__getitem__)
         return self.link_limit if limit == "bus" else limit
 
 
@@ -91,11 +91,18 @@ class RunResult:
     def latency_s(self) -> float:
         return self.latency_cycles / self.hardware.clock
 
-    def busy_cycles(self, resource: str) -> int:
-        return self.trace.busy(resource)
+    def busy_cycles(self, unit: str) -> int:
+        """Cycles unit `unit` (a declared name) was busy."""
+        return self.trace.busy(unit)
 
-    def utilisation(self, resource: str) -> float:
-        return self.busy_cycles(resource) / self.latency_cycles if self.latency_cycles else 0.0
+    def utilisation(self, unit: str) -> float:
+        """Busy share of the run for unit `unit` (a declared name)."""
+        return self.busy_cycles(unit) / self.latency_cycles if self.latency_cycles else 0.0
+
+    def kind_utilisation(self, kind: str) -> float:
+        """Mean utilisation of the units of `kind` (dma, matrix, vector)."""
+        names = self.hardware.units_of(kind)
+        return sum(self.utilisation(name) for name in names) / len(names)
 
     @property
     def bus_read_bytes(self) -> int:
@@ -108,7 +115,7 @@ class RunResult:
     @property
     def latency_share(self) -> float:
         """Share of the bus's busy cycles spent on per-transfer start-up latency."""
-        busy = self.busy_cycles("bus")
+        busy = sum(self.busy_cycles(name) for name in self.hardware.units_of("dma"))
         return sum(layer.latency_cycles for layer in self.layers) / busy if busy else 0.0
 
     @property
@@ -146,21 +153,21 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
 def floor_of(program: Program, hw: Hardware) -> Floor:
     """The latency no schedule can beat on `hw` (see `Floor`)."""
     must_cross = [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
-    work = dict.fromkeys(RESOURCES, 0)
+    work = dict.fromkeys(UNIT_KINDS, 0)
+    work["dma"] = sum(hw.transfer_cycles(b.nbytes) for b in must_cross)
     for layer in program.layers:
         work[layer.unit] += compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw)
-    return Floor(
-        bus_cycles=sum(hw.transfer_cycles(b.nbytes) for b in must_cross),
-        matrix_cycles=work["matrix"],
-        vector_cycles=work["vector"],
-        link_limit=hw.link_limit,
-    )
+    parts = {LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
+    # Several DMA units still share one DDR: its rate bounds the bytes whatever the channels.
+    moved = sum(b.nbytes for b in must_cross)
+    parts["bus"] = max(parts["bus"], hw.cycles(moved / hw.ddr.bandwidth))
+    return Floor(parts=parts, link_limit=hw.link_limit)
 
 
 def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
                   latency: int) -> LayerResult:  # fmt: skip
     computes = [e for e in events if e.kind == "compute"]
-    transfers = [e for e in events if e.resource == "bus"]
+    transfers = [e for e in events if e.unit_kind == "dma"]
     start = min(e.start for e in computes)
     end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
     transfer_cycles = sum(e.end - e.start for e in transfers)
@@ -200,14 +207,14 @@ def _bound(computes: list[Event], trace: Trace) -> str:
     """
     weight: dict[str, int] = {}
     for event in computes:
-        reason = event.resource
+        reason = LABELS[event.unit_kind]
         if event.start == event.ready and event.waited_on >= 0:
             blocker = trace.events[event.waited_on]
-            if blocker.resource == "bus":
+            if blocker.unit_kind == "dma":
                 waited_for_space = (
                     blocker.start == blocker.ready
                     and blocker.waited_on >= 0
-                    and trace.events[blocker.waited_on].resource != "bus"
+                    and trace.events[blocker.waited_on].unit_kind != "dma"
                 )
                 reason = "sram" if waited_for_space else "bus"
         span = max(1, event.end - event.start)

@@ -15,14 +15,15 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from accelsim.hardware import UNIT_KINDS
 from accelsim.lowering import compute_cycles
 from accelsim.memory.allocator import Allocator, WaitSet
-from accelsim.plan import Allocation, Plan, Resource, Task, TaskKind
 from accelsim.memory.tiling import tile_layer
+from accelsim.plan import Allocation, Plan, Task, TaskKind, UnitKind
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
-    from accelsim.lowering import Layer, Program, Unit
+    from accelsim.lowering import Layer, Program
 
 _NEVER = 1 << 60
 
@@ -57,7 +58,8 @@ class _Planner:
         self.hw = hw
         self.overlap = overlap
         self._bus_memo: dict[int, int] = {}
-        self._compute_memo: dict[tuple[Unit, int, int], int] = {}
+        self.single = {kind: len(hw.units_of(kind)) == 1 for kind in UNIT_KINDS}
+        self._compute_memo: dict[tuple[UnitKind, int, int], int] = {}
         self.tasks: list[Task] = []
         self.ranges: list[_Range] = []
         self.allocator = Allocator(hw.sram.capacity, merge=self._merge)
@@ -230,8 +232,8 @@ class _Planner:
         for waits in (*weight_slots, *tile_slots):
             after = self._merge(after, frozenset(waits))
         self.allocator.free(base, weight_area + tiling.slots * tiling.slot_bytes, after=after)
-        # The bus runs its tasks in order: the last store done means every tile is in DDR.
-        self.ddr_ready[output] = (stores[-1],)
+        # Every tile's store must be done (with one DMA unit, the last one implies the rest).
+        self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
         return len(tiles)
 
     def _load_slices(self, parts: tuple[tuple[str, int], ...], offset: int, slot_waits: set[int],
@@ -259,7 +261,7 @@ class _Planner:
                     tile_slots: list[set[int]]) -> int:  # fmt: skip
         slot, compute, index, size = pending
         store = self._task(
-            "bus", "store", layer.index, tile, output, size, self._bus_cycles(size), {compute}
+            "dma", "store", layer.index, tile, output, size, self._bus_cycles(size), {compute}
         )
         self.ranges[index].release = (compute, store)
         tile_slots[slot] = {compute, store}
@@ -308,7 +310,7 @@ class _Planner:
             self.evicted.add(name)
         if resident.dirty and needed:
             spill = self._task(
-                "bus", "spill", self.layer, 0, name, resident.size,
+                "dma", "spill", self.layer, 0, name, resident.size,
                 self._bus_cycles(resident.size), {resident.ready},
             )  # fmt: skip
             self.ddr_ready[name] = (spill,)
@@ -327,13 +329,20 @@ class _Planner:
         )
 
     def _merge(self, a: WaitSet, b: WaitSet) -> WaitSet:
-        """Union of two wait sets, keeping only the latest task per resource (they run in order)."""
-        latest: dict[Resource, int] = {}
+        """Union of two wait sets, keeping only the latest task of each kind that has one unit.
+
+        One unit runs its tasks in plan order, so the latest one ending implies the others
+        ended. With several units of a kind a later task may end first: keep them all.
+        """
+        latest: dict[UnitKind, int] = {}
+        kept: set[int] = set()
         for task in (*a, *b):
-            resource = self.tasks[task].resource
-            if latest.get(resource, -1) < task:
-                latest[resource] = task
-        return frozenset(latest.values())
+            kind = self.tasks[task].unit_kind
+            if not self.single[kind]:
+                kept.add(task)
+            elif latest.get(kind, -1) < task:
+                latest[kind] = task
+        return frozenset(kept.union(latest.values()))
 
     def _new_range(self, buffer: str, offset: int, size: int) -> int:
         self.ranges.append(_Range(buffer, self.layer, offset, size))
@@ -353,7 +362,7 @@ class _Planner:
             cycles = self._bus_memo[nbytes] = self.hw.transfer_cycles(nbytes)
         return cycles
 
-    def _compute_cycles(self, unit: Unit, macs: int, vector_ops: int) -> int:
+    def _compute_cycles(self, unit: UnitKind, macs: int, vector_ops: int) -> int:
         key = (unit, macs, vector_ops)
         cycles = self._compute_memo.get(key)
         if cycles is None:
@@ -364,12 +373,12 @@ class _Planner:
         """Read `name` (or a tile of it) from DDR; a reload if it had been evicted while live."""
         kind: TaskKind = "reload" if name in self.evicted else "load"
         deps = set(waits) | set(self.ddr_ready.get(name, ()))
-        return self._task("bus", kind, layer, tile, name, size, self._bus_cycles(size), deps)
+        return self._task("dma", kind, layer, tile, name, size, self._bus_cycles(size), deps)
 
     def _store(self, name: str, layer: int) -> None:
         resident = self.resident[name]
         store = self._task(
-            "bus", "store", layer, 0, name, resident.size,
+            "dma", "store", layer, 0, name, resident.size,
             self._bus_cycles(resident.size), {resident.ready},
         )  # fmt: skip
         resident.users.add(store)
@@ -377,7 +386,7 @@ class _Planner:
         self.ddr_ready[name] = (store,)
 
     def _task(
-        self, resource: Resource, kind: TaskKind, layer: int, tile: int, buffer: str, nbytes: int,
+        self, unit_kind: UnitKind, kind: TaskKind, layer: int, tile: int, buffer: str, nbytes: int,
         cycles: int, deps: set[int], *waits: WaitSet,
     ) -> int:  # fmt: skip
         task_id = len(self.tasks)
@@ -388,6 +397,9 @@ class _Planner:
         if not self.overlap and task_id:
             every.add(task_id - 1)
         self.tasks.append(
-            Task(task_id, resource, kind, layer, tile, buffer, nbytes, cycles, tuple(sorted(every)))
+            Task(
+                id=task_id, unit_kind=unit_kind, kind=kind, layer=layer, tile=tile, buffer=buffer,
+                nbytes=nbytes, cycles=cycles, deps=tuple(sorted(every)),
+            )
         )
         return task_id

@@ -114,8 +114,8 @@ class PaperModel:
             rules=self.rules,
             capacity_bits=hw.sram.capacity * 8,
             bandwidth_bytes_per_s=_bus_rate(hw),
-            matrix_peak_flops=hw.matrix_engine.peak,
-            vector_peak_ops=hw.vector_unit.peak,
+            matrix_peak_flops=hw.peak_of("matrix"),
+            vector_peak_ops=hw.peak_of("vector"),
             rows=rows,
         )
 
@@ -246,7 +246,7 @@ def _account(
                 macs=macs,
                 vector_ops=vector_ops,
                 move_s=move / 8 / bytes_per_s,
-                compute_s=2 * macs / hw.matrix_engine.peak + vector_ops / hw.vector_unit.peak,
+                compute_s=2 * macs / hw.peak_of("matrix") + vector_ops / hw.peak_of("vector"),
             )
         )
     return tuple(rows)
@@ -254,4 +254,4 @@ def _account(
 
 def _bus_rate(hw: Hardware) -> float:
     """Bytes/s a transfer runs at: the slower of bus and DDR (the paper's model has no latency)."""
-    return min(hw.bus.bandwidth, hw.ddr.bandwidth)
+    return hw.link_bandwidth

@@ -46,8 +46,8 @@ def _markdown(ev: Evaluations, command: str) -> str:
     table = comparison.table
     hw = ev.fused.hw
     printed = len(comparison.cells)
-    bn = "folded into the conv" if hw.matrix_engine.fold_batchnorm else "on the vector unit"
-    fused = ", ".join(hw.matrix_engine.fuses) or "nothing"
+    bn = "folded into the conv" if hw.lowering.fold_batchnorm else "on the vector unit"
+    fused = ", ".join(hw.lowering.fuses) or "nothing"
     lines = [
         "# The seed paper's performance model (Tables 3 and 4), reproduced and checked",
         "",
@@ -55,10 +55,10 @@ def _markdown(ev: Evaluations, command: str) -> str:
         "beside the model), `model.csv` (the model's rows, head included), `totals.csv`.",
         "",
         f"Workload `{table.model}` ({len(ev.graph.ops)} ONNX ops) on `{hw.name}`: bus "
-        f"{format_rate(hw.bus.bandwidth)}, internal memory {hw.sram.capacity:,} B "
+        f"{format_rate(hw.dma.bandwidth)}, internal memory {hw.sram.capacity:,} B "
         f"({table.capacity_bits:,} bits), matrix engine "
-        f"{format_rate(hw.matrix_engine.peak, 'FLOPS')}, vector unit "
-        f"{format_rate(hw.vector_unit.peak, 'ops/s')}, int{hw.dtypes.weights} weights, "
+        f"{format_rate(hw.peak_of('matrix'), 'FLOPS')}, vector unit "
+        f"{format_rate(hw.peak_of('vector'), 'ops/s')}, int{hw.dtypes.weights} weights, "
         f"int{hw.dtypes.activations} activations; BatchNormalization {bn}, {fused} fused.",
         "",
         "## Summary",

@@ -13,13 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from accelsim.energy import COMPONENTS, energy_of
 from accelsim.outputs import open_output
-from accelsim.plan import RESOURCES
 
 if TYPE_CHECKING:
     from accelsim.summary import RunResult
 
-_TRACK = {"bus": 1, "matrix": 2, "vector": 3}
-_TRACK_NAMES = {"bus": "bus / DMA", "matrix": "matrix engine", "vector": "vector unit"}
 
 
 def result_to_dict(result: RunResult) -> dict[str, Any]:
@@ -61,9 +58,9 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
             "bus_write_bytes": result.bus_write_bytes,
             "spilled_bytes": result.plan.bytes_of("spill"),
             "reloaded_bytes": result.plan.bytes_of("reload"),
-            "busy_cycles": {r: result.busy_cycles(r) for r in RESOURCES},
+            "busy_cycles": {u: result.busy_cycles(u) for u in hw.units},
             "bus_latency_share": result.latency_share,
-            "utilisation": {r: result.utilisation(r) for r in RESOURCES},
+            "utilisation": {u: result.utilisation(u) for u in hw.units},
             "sram_peak_bytes": result.trace.sram_peak,
             "sram_capacity_bytes": hw.sram.capacity,
             "events": len(result.trace.events),
@@ -72,9 +69,7 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
             "cycles": result.floor.cycles,
             "seconds": result.floor.cycles / clock,
             "limit": result.floor.limit,
-            "bus_cycles": result.floor.bus_cycles,
-            "matrix_cycles": result.floor.matrix_cycles,
-            "vector_cycles": result.floor.vector_cycles,
+            **{f"{label}_cycles": cycles for label, cycles in result.floor.parts.items()},
             "gap": result.gap,
         },
         "energy": {
@@ -92,10 +87,11 @@ def chrome_trace(result: RunResult) -> dict[str, Any]:
     events: list[dict[str, Any]] = [
         {"ph": "M", "pid": 1, "name": "process_name", "args": {"name": result.hardware.name}}
     ]
-    for resource, tid in _TRACK.items():
+    tracks = {name: tid for tid, name in enumerate(result.hardware.units, start=1)}
+    for name, unit in result.hardware.units.items():
         events.append(
-            {"ph": "M", "pid": 1, "tid": tid, "name": "thread_name",
-             "args": {"name": _TRACK_NAMES[resource]}}
+            {"ph": "M", "pid": 1, "tid": tracks[name], "name": "thread_name",
+             "args": {"name": f"{name} ({unit.kind})"}}
         )  # fmt: skip
     for event in result.trace.events:
         label = names[event.layer] if event.kind == "compute" else f"{event.kind} {event.buffer}"
@@ -103,7 +99,7 @@ def chrome_trace(result: RunResult) -> dict[str, Any]:
             {
                 "ph": "X",
                 "pid": 1,
-                "tid": _TRACK[event.resource],
+                "tid": tracks[event.resource],
                 "name": label,
                 "cat": event.kind,
                 "ts": event.start * us_per_cycle,

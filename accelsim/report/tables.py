@@ -13,7 +13,6 @@ from rich.text import Text
 from accelsim import units
 from accelsim._text import printable
 from accelsim.energy import COMPONENTS, energy_of
-from accelsim.plan import RESOURCES
 from accelsim.report.columns import Column, FittedTable
 from accelsim.units import format_energy, format_rate, format_seconds
 
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from accelsim.energy import RunEnergy
-    from accelsim.hardware import Hardware
+    from accelsim.hardware import Hardware, Unit
     from accelsim.summary import RunResult
 
 _UNIT_NAMES = {
@@ -38,39 +37,53 @@ _BOUND_STYLE = {
 
 
 def machine_panel(hw: Hardware) -> RenderableType:
-    """One line per component, plus how BatchNormalization and element-wise ops are handled."""
-    engine = hw.matrix_engine
-    fused = ", ".join(engine.fuses) if engine.fuses else "none"
+    """One line per declared unit, plus how BatchNormalization and element-wise ops are handled."""
+    lowering = hw.lowering
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
     table.add_row("machine", Text(printable(f"{hw.name}  {hw.description}".strip())))
     table.add_row("clock", format_rate(hw.clock, "Hz"))
-    table.add_row("bus", _link_line(hw))
     capacity = hw.sram.capacity
     size = units.format_bytes(capacity, binary=units.is_binary_size(capacity))
     table.add_row("SRAM", f"{size} ({capacity:,} B)")
-    table.add_row(
-        "matrix engine", f"{format_rate(engine.peak, 'FLOPS')} for {', '.join(engine.ops)}"
-    )
+    for name, unit in hw.units.items():
+        table.add_row(name, unit_line(hw, unit))
     table.add_row(
         "  BatchNorm",
-        "folded into conv weights" if engine.fold_batchnorm else "not folded",
+        "folded into conv weights" if lowering.fold_batchnorm else "not folded",
     )
-    table.add_row("  fused on output", fused)
-    table.add_row("vector unit", f"{format_rate(hw.vector_unit.peak, 'OPS')} for every other op")
+    table.add_row("  fused on output", ", ".join(lowering.fuses) if lowering.fuses else "none")
     table.add_row(
         "data types", f"weights {hw.dtypes.weights}-bit, activations {hw.dtypes.activations}-bit"
     )
     return table
 
 
+def unit_line(hw: Hardware, unit: Unit) -> str:
+    """What one unit is and does, in words: its kind, timing model and peak."""
+    if unit.kind == "dma":
+        return f"DMA, {_link_line(hw)}"
+    if unit.kind == "matrix":
+        peak = format_rate(hw.peak_of("matrix"), "FLOPS")
+        ops = ", ".join(hw.lowering.matrix_ops)
+        if unit.timing == "systolic":
+            return (
+                f"matrix, {unit.rows}x{unit.cols} {unit.dataflow} systolic array ({peak} peak) "
+                f"for {ops}"
+            )
+        return f"matrix, {peak} for {ops}"
+    lanes = f", {unit.lanes} lanes" if unit.lanes else ""
+    return f"vector, {format_rate(unit.peak, 'OPS')}{lanes} for every other op"
+
+
 def _link_line(hw: Hardware) -> str:
     """The rate transfers really run at and which side sets it (DDR can cap a faster bus)."""
-    bus, ddr = format_rate(hw.bus.bandwidth, "B/s"), format_rate(hw.ddr.bandwidth, "B/s")
-    latency = format_seconds(hw.ddr.latency + hw.bus.latency)
+    dma = hw.dma
+    bus, ddr = format_rate(dma.bandwidth, "B/s"), format_rate(hw.ddr.bandwidth, "B/s")
+    latency = format_seconds(hw.ddr.latency + dma.latency)
     limit = {"ddr": "DDR-limited", "bus": "bus-limited"}[hw.link_limit]
-    if hw.bus.bandwidth == hw.ddr.bandwidth:
+    if dma.bandwidth == hw.ddr.bandwidth:
         limit = "bus and DDR equal"
     return (
         f"transfers at {format_rate(hw.link_bandwidth, 'B/s')} ({limit}: bus {bus}, DDR {ddr}), "
@@ -132,13 +145,13 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
         f"(spilled {result.plan.bytes_of('spill'):,} B, "
         f"reloaded {result.plan.bytes_of('reload'):,} B)",
     )
-    for resource in RESOURCES:
-        busy = result.busy_cycles(resource)
-        share = result.utilisation(resource)
+    for name, unit in result.hardware.units.items():
+        busy = result.busy_cycles(name)
+        share = result.utilisation(name)
         line = f"{busy:,} cycles = {format_seconds(busy / clock)} ({share:.1%})"
-        if resource == "bus" and result.latency_share:
-            line += f", {result.latency_share:.1%} of it per-transfer latency"
-        table.add_row(f"{_UNIT_NAMES[resource]} busy", line)
+        if unit.kind == "dma" and result.latency_share:
+            line += f", {result.latency_share:.1%} of DMA time per-transfer latency"
+        table.add_row(f"{name} busy", line)
     capacity = result.hardware.sram.capacity
     peak = result.trace.sram_peak
     table.add_row("SRAM peak", f"{peak:,} B of {capacity:,} B ({peak / capacity:.1%})")
@@ -146,9 +159,9 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
     table.add_row(
         "floor",
         f"{floor.cycles:,} cycles = {format_seconds(floor.cycles / clock)} "
-        f"(limit of the floor: {_UNIT_NAMES[floor.limit]}; bus {floor.bus_cycles:,}, "
-        f"matrix {floor.matrix_cycles:,}, vector {floor.vector_cycles:,} cycles; each layer's "
-        "own bound is in the table)",
+        f"(limit of the floor: {_UNIT_NAMES[floor.limit]}; "
+        + ", ".join(f"{label} {cycles:,}" for label, cycles in floor.parts.items())
+        + " cycles; each layer's own bound is in the table)",
     )
     table.add_row("gap to floor", f"{result.gap:+.2%}")
     total = (energy or energy_of(result)).total_j

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Timeline", "resolve_window"]
 
-ROWS: tuple[tuple[str, str], ...] = (("bus", "bus"), ("matrix", "matrix"), ("vector", "vector"))
-"""(resource, row label) in drawing order; the SRAM row follows them."""
 LABEL_WIDTH = 7
 SHARE_WIDTH = 5
 FULL, ALTERNATE, PARTIAL, SPILL, IDLE = "█", "▓", "▄", "░", " "
@@ -71,7 +69,8 @@ class Timeline:
         names = [printable(layer.name) for layer in self.result.program.layers]
         yield self._title(edges)
         shown: set[int] = set()
-        for resource, label in ROWS:
+        for resource in self.result.trace.units:  # one row per declared unit; SRAM follows
+            label = resource[:LABEL_WIDTH - 1]
             cells, busy = _resource_cells(self.result.trace, resource, edges)
             shown.update(cell.layer for cell in cells if cell.layer >= 0)
             row = Text.assemble((label.ljust(LABEL_WIDTH), "bold"))

@@ -1,49 +1,52 @@
-"""Run a Plan as a SimPy simulation: one in-order worker per unit, tasks wait on their deps.
+"""Run a Plan as a SimPy simulation: per unit kind, tasks issue in plan order to a free unit.
 
-The bus, the matrix engine and the vector unit are `simpy.Resource`s of capacity one. Each has
-a server process that takes its tasks in plan order, waits for the tasks it depends on, then
-holds the resource for the task's cycles. Time is integer cycles. SRAM occupancy is derived
-from the plan's allocations and the task times (a range is in use from the start of the task
-that fills it to the end of the last task that releases it).
+Each kind of unit (dma, matrix, vector) has a dispatcher process that takes the kind's tasks in
+plan order, waits for each task's dependencies, then starts it on whichever unit of the kind
+is free first (list scheduling with in-order issue; with one unit per kind this is an in-order
+server). Time is integer cycles. SRAM occupancy is derived from the plan's allocations and the
+task times (a range is in use from the start of the task that fills it to the end of the last
+task that releases it).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accelsim.plan import RESOURCES
 from accelsim.sim.trace import Event, Trace
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Generator, Mapping
 
     import simpy
 
     from accelsim.plan import Plan, Task
 
 
-def simulate(plan: Plan, *, clock_hz: float) -> Trace:
-    """Simulate `plan` to completion and return every event it produced."""
+def simulate(plan: Plan, *, units: Mapping[str, str], clock_hz: float) -> Trace:
+    """Simulate `plan` on `units` (name -> kind, in report order) and return every event."""
     import simpy
 
     env = simpy.Environment()
     clock = _Clock(env, len(plan.tasks))
-    for resource in RESOURCES:
-        queue = [t for t in plan.tasks if t.resource == resource]
+    for kind in dict.fromkeys(units.values()):
+        names = [name for name, of in units.items() if of == kind]
+        queue = [t for t in plan.tasks if t.unit_kind == kind]
         if queue:
-            env.process(_serve(env, simpy.Resource(env, capacity=1), queue, clock))
+            env.process(_dispatch(env, names, queue, clock))
     env.run()
     unfinished = [t.id for t in plan.tasks if not clock.finished[t.id]]
     assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
-    ready, start, end = clock.ready, clock.start, clock.end
+    ready, start, end, unit = clock.ready, clock.start, clock.end, clock.unit
     events = tuple(
         Event(
-            t.id, t.resource, t.kind, t.layer, t.tile, t.buffer, t.nbytes,
+            t.id, unit[t.id], t.unit_kind, t.kind, t.layer, t.tile, t.buffer, t.nbytes,
             ready[t.id], start[t.id], end[t.id], _last_to_end(t.deps, end),
         )
         for t in plan.tasks
     )  # fmt: skip
-    return Trace(events=events, sram=_occupancy(plan, start, end), clock_hz=clock_hz)
+    return Trace(
+        events=events, units=tuple(units), sram=_occupancy(plan, start, end), clock_hz=clock_hz
+    )
 
 
 def _last_to_end(deps: tuple[int, ...], end: list[int]) -> int:
@@ -56,9 +59,9 @@ def _last_to_end(deps: tuple[int, ...], end: list[int]) -> int:
 
 
 class _Clock:
-    """When each task became ready, started and ended, and who waits for whom.
+    """When each task became ready, started and ended, on which unit, and who waits for whom.
 
-    A task's completion triggers a SimPy event only if some worker is waiting for it, so a run
+    A task's completion triggers a SimPy event only if some process is waiting for it, so a run
     costs about one event per task instead of several.
     """
 
@@ -67,6 +70,7 @@ class _Clock:
         self.ready = [0] * count
         self.start = [0] * count
         self.end = [0] * count
+        self.unit = [""] * count
         self.finished = [False] * count
         self.waiting: dict[int, simpy.Event] = {}
 
@@ -84,36 +88,38 @@ class _Clock:
             event.succeed()
 
 
-def _serve(
-    env: simpy.Environment, unit: simpy.Resource, queue: list[Task], clock: _Clock
+def _dispatch(
+    env: simpy.Environment, names: list[str], queue: list[Task], clock: _Clock
 ) -> Generator[simpy.Event, object, None]:
-    """The unit's server: tasks in plan order, each after its dependencies.
+    """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
 
-    The unit (a capacity-one `simpy.Resource`) is held for each busy period and released
-    while the server waits for a dependency, so its `users` show exactly when it is busy.
+    A task is `ready` once its dependencies are done and a unit is free; it starts then, or
+    when the task before it was issued if that is later (in-order issue). Ties between free
+    units go to the one declared first.
     """
-    held: simpy.resources.resource.Request | None = None
-    finished, ready, start = clock.finished, clock.ready, clock.start
+    free_at = [0] * len(names)
+    finished, ready, start, end = clock.finished, clock.ready, clock.start, clock.end
+    unit = clock.unit
     timeout = env.timeout
     for task in queue:
         for dep in task.deps:
             if not finished[dep]:
-                if held is not None:
-                    unit.release(held)
-                    held = None
                 yield clock.wait_for(dep)
         now = int(env.now)
-        ready[task.id] = now
-        if held is None:
-            held = unit.request()
-            yield held
-            now = int(env.now)
+        slot = min(range(len(names)), key=free_at.__getitem__) if len(names) > 1 else 0
+        free = free_at[slot]
+        deps_done = max((end[d] for d in task.deps), default=0)
+        ready[task.id] = max(deps_done, free)
+        if free > now:
+            yield timeout(free - now)
+            now = free
         start[task.id] = now
+        unit[task.id] = names[slot]
+        free_at[slot] = now + task.cycles
         if task.cycles:
-            yield timeout(task.cycles)
-        clock.finish(task.id)
-    if held is not None:
-        unit.release(held)
+            timeout(task.cycles).callbacks.append(lambda _, done=task.id: clock.finish(done))
+        else:
+            clock.finish(task.id)
 
 
 def _occupancy(plan: Plan, start: list[int], end: list[int]) -> tuple[tuple[int, int], ...]:

@@ -14,7 +14,8 @@ class Event:
     """
 
     task: int
-    resource: str
+    resource: str  # the unit's name (e.g. "bus", "dma1")
+    unit_kind: str  # dma, matrix or vector
     kind: str
     layer: int
     tile: int
@@ -28,9 +29,10 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Trace:
-    """Events indexed by task id, SRAM bytes in use as a step function, and the clock."""
+    """Events indexed by task id, the units (names, report order), SRAM in use, and the clock."""
 
     events: tuple[Event, ...]
+    units: tuple[str, ...]
     sram: tuple[tuple[int, int], ...]
     clock_hz: float
 
@@ -38,8 +40,9 @@ class Trace:
     def end(self) -> int:
         return max((e.end for e in self.events), default=0)
 
-    def busy(self, resource: str) -> int:
-        return sum(e.end - e.start for e in self.events if e.resource == resource)
+    def busy(self, unit: str) -> int:
+        """Cycles unit `unit` (a name) spent running tasks."""
+        return sum(e.end - e.start for e in self.events if e.resource == unit)
 
     @property
     def sram_peak(self) -> int:

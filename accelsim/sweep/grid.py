@@ -22,7 +22,7 @@ from accelsim import units
 from accelsim.errors import ConfigError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    pass
 
 __all__ = ["MAX_POINTS", "Axis", "Point", "Setting", "axis_from_values", "expand", "parse_set"]
 
@@ -131,47 +131,16 @@ def expand(axes: Sequence[Axis]) -> list[Point]:
 
 def check_path(path: str, *, source: str) -> None:
     """Raise ConfigError unless `path` names a value field of the hardware schema."""
+    from accelsim.hardware_file import schema_field
 
-    from accelsim.hardware import Hardware
-
-    model: type[BaseModel] = Hardware
-    parts = path.split(".")
-    for depth, part in enumerate(parts):
-        fields = model.model_fields
-        if part not in fields:
-            here = ".".join(parts[:depth]) or "the top level"
-            raise ConfigError(
-                f"{source}: {path}: unknown field; fields of {here}: {', '.join(fields)}"
-            )
-        section = _section(fields[part].annotation)
-        if depth == len(parts) - 1:
-            if section is not None:
-                names = ", ".join(f"{path}.{name}" for name in section.model_fields)
-                raise ConfigError(f"{source}: {path}: is a section; set one of {names}")
-            return
-        if section is None:
-            raise ConfigError(f"{source}: {path}: {'.'.join(parts[: depth + 1])} has no fields")
-        model = section
-
-
-def _section(annotation: object) -> type[BaseModel] | None:
-    """The model class of a nested section, or None for a plain field."""
-    from pydantic import BaseModel
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
+    schema_field(path, source=source)
 
 
 def _unit_of(path: str) -> tuple[Callable[[object], float], str] | None:
     """(parser, kind) of the unit field at `path`, or None for a plain field."""
-    from accelsim.hardware import Hardware
+    from accelsim.hardware_file import schema_field
 
-    model: Any = Hardware
-    parts = path.split(".")
-    for part in parts[:-1]:
-        model = model.model_fields[part].annotation
-    for meta in model.model_fields[parts[-1]].metadata:
+    for meta in schema_field(path, source="--set").metadata:
         if callable(getattr(meta, "parse", None)) and isinstance(getattr(meta, "kind", None), str):
             return meta.parse, meta.kind
     return None

@@ -62,7 +62,7 @@ def test_run_prints_tables_and_writes_a_chrome_trace(tmp_path):
         assert text in proc.stdout
     events = json.loads(trace.read_text())["traceEvents"]
     tracks = {e["args"]["name"] for e in events if e.get("name") == "thread_name"}
-    assert tracks == {"bus / DMA", "matrix engine", "vector unit"}
+    assert tracks == {"bus (dma)", "matrix (matrix)", "vector (vector)"}  # one per declared unit
     assert sum(1 for e in events if e["ph"] == "X" and e["cat"] == "compute") == 30
 
 
@@ -98,9 +98,9 @@ def _write(path: Path, data: bytes) -> Path:
         ("capacity: 1 MB", "capacity: 1 MiBB", ["sram.capacity", "1 MiBB"]),
         ("capacity: 1 MB", "capacity: -5 MB", ["sram.capacity"]),
         (
-            "bandwidth: 1 GB/s        # the paper's",
+            "bandwidth: 1 GB/s      # the paper's",
             "bandwidth: 1 GB/ss  # the paper's",
-            ["bus.bandwidth"],
+            ["units.bus.bandwidth"],
         ),
     ],
     ids=["unit-typo", "negative-size", "bandwidth-typo"],

@@ -87,8 +87,8 @@ def test_valid_toy_file_loads(tmp_path: Path) -> None:
         (
             "name: toy",
             "name: toy\ncolour: red",
-            r":2: colour: unknown key; expected one of: name, description, clock, ddr, bus, sram, "
-            r"matrix_engine, vector_unit, dtypes, energy",
+            r":2: colour: unknown key; expected one of: name, description, clock, ddr, sram, "
+            r"units, lowering, dtypes, energy",
         ),
         # missing field: reported at its section's line; top-level ones have no line
         (
@@ -101,8 +101,8 @@ def test_valid_toy_file_loads(tmp_path: Path) -> None:
         (
             "fuses: [Relu, Clip]",
             "fuses: [Relu, Conv]",
-            r":14: matrix_engine\.fuses: Conv is in both ops and fuses; an op either runs on the "
-            r"engine or rides along on its output",
+            r":14: matrix_engine\.fuses: Conv is in both matrix_ops and fuses; an op either runs "
+            r"on the engine or rides along on its output",
         ),
         (
             "fuses: [Relu, Clip]",

@@ -33,14 +33,16 @@ def test_edge1_exact_numbers(edge1: Hardware) -> None:
     assert edge1.ddr.capacity == 2**30  # "1 GiB"
     assert edge1.ddr.bandwidth == 1e9
     assert edge1.ddr.latency == 0.0
-    assert edge1.bus.bandwidth == 1e9  # the paper's "1 GB/s" = 10^9 B/s
-    assert edge1.bus.latency == 0.0
+    assert list(edge1.units) == ["bus", "matrix", "vector"]  # one unit of each kind
+    assert [u.kind for u in edge1.units.values()] == ["dma", "matrix", "vector"]
+    assert edge1.units["bus"].bandwidth == 1e9  # the paper's "1 GB/s" = 10^9 B/s
+    assert edge1.units["bus"].latency == 0.0
     assert edge1.sram.capacity == 1_000_000  # "1 MB" = 10^6 B (see the Table 3 test below)
-    assert edge1.matrix_engine.peak == 1e12  # "1 TFLOPS"
-    assert edge1.matrix_engine.ops == ("Conv", "Gemm", "MatMul")
-    assert edge1.matrix_engine.fold_batchnorm is True
-    assert edge1.matrix_engine.fuses == ("Relu", "Clip")
-    assert edge1.vector_unit.peak == 1e10  # "10 GFLOPS"
+    assert edge1.units["matrix"].peak == 1e12  # "1 TFLOPS"
+    assert edge1.lowering.matrix_ops == ("Conv", "Gemm", "MatMul")
+    assert edge1.lowering.fold_batchnorm is True
+    assert edge1.lowering.fuses == ("Relu", "Clip")
+    assert edge1.units["vector"].peak == 1e10  # "10 GFLOPS"
     assert (edge1.dtypes.weights, edge1.dtypes.activations) == (8, 8)  # int8
     assert edge1.energy == Energy()  # file gives no energy: the documented defaults
 
@@ -102,11 +104,11 @@ def test_helpers_use_slower_of_bus_and_ddr_and_add_latencies(edge1: Hardware) ->
 
 def test_unfused_preset_differs_only_in_bn_and_fusion(edge1: Hardware) -> None:
     unfused = load_hardware(PRESETS / "edge1-unfused.yaml")
-    assert unfused.matrix_engine.fold_batchnorm is False
-    assert unfused.matrix_engine.fuses == ()
-    same = {"clock", "ddr", "bus", "sram", "vector_unit", "dtypes", "energy"}
+    assert unfused.lowering.fold_batchnorm is False
+    assert unfused.lowering.fuses == ()
+    same = {"clock", "ddr", "sram", "units", "dtypes", "energy"}
     assert all(getattr(unfused, key) == getattr(edge1, key) for key in same)
-    assert unfused.matrix_engine.peak == edge1.matrix_engine.peak
+    assert unfused.lowering.matrix_ops == edge1.lowering.matrix_ops
 
 
 def test_cloud1_preset() -> None:
@@ -143,10 +145,11 @@ def test_hardware_from_mapping_without_lines(edge1: Hardware) -> None:
 def test_with_overrides_parses_units_and_leaves_the_original(edge1: Hardware) -> None:
     hw = with_overrides(edge1, {"sram.capacity": "2 MiB", "bus.bandwidth": "0.5GB/s"})
     assert hw.sram.capacity == 2 * 2**20
-    assert hw.bus.bandwidth == 5e8
+    assert hw.units["bus"].bandwidth == 5e8  # the old path sets every DMA unit
     assert edge1.sram.capacity == 1_000_000
     assert with_overrides(edge1, {"energy.mac": "1 pJ"}).energy.mac == 1e-12
-    assert with_overrides(edge1, {"matrix_engine.fuses": []}).matrix_engine.fuses == ()
+    assert with_overrides(edge1, {"matrix_engine.fuses": []}).lowering.fuses == ()
+    assert with_overrides(edge1, {"units.matrix.peak": "2 TFLOPS"}).units["matrix"].peak == 2e12
 
 
 @pytest.mark.parametrize(
@@ -158,8 +161,8 @@ def test_with_overrides_parses_units_and_leaves_the_original(edge1: Hardware) ->
         ),
         (
             {"sramm.capacity": "2 MiB"},
-            r"--set: sramm\.capacity: unknown field; fields of the top level: bus, clock, ddr, "
-            r"description, dtypes, energy, matrix_engine, name, sram, vector_unit",
+            r"--set: sramm\.capacity: unknown field; fields of the top level: clock, ddr, "
+            r"description, dtypes, energy, lowering, name, sram, units",
         ),
         (
             {"sram.capacity.x": 1},
@@ -207,15 +210,21 @@ def test_schema_validates_every_preset(preset: str) -> None:
     [
         (("sram", "capacity"), "1 MiBB"),
         (("sram", "capacity"), -5),
-        (("bus", "bandwidth"), "1 GB"),
-        (("matrix_engine", "fold_batchnorm"), "yes"),
+        (("units", "bus", "bandwidth"), "1 GB"),
+        (("lowering", "fold_batchnorm"), "yes"),
+        (("units", "matrix", "rows"), 0),  # zero rows (and rows on a rate unit)
+        (("units", "bus", "kind"), "tpu"),  # a unit kind that does not exist
+        (("units", "matrix", "timing"), "systolc"),
         (("dtypes", "weights"), "int7"),
         (("sram", "colour"), "red"),
     ],
 )
-def test_schema_rejects_what_the_loader_rejects(path: tuple[str, str], value: object) -> None:
+def test_schema_rejects_what_the_loader_rejects(path: tuple[str, ...], value: object) -> None:
     data = yaml.safe_load((PRESETS / "edge1.yaml").read_text(encoding="utf-8"))
-    data[path[0]][path[1]] = value
+    section = data
+    for part in path[:-1]:
+        section = section[part]
+    section[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, hardware_json_schema())
     with pytest.raises(ConfigError):
@@ -224,19 +233,12 @@ def test_schema_rejects_what_the_loader_rejects(path: tuple[str, str], value: ob
 
 def test_schema_lists_required_keys_units_and_descriptions() -> None:
     schema = hardware_json_schema()
-    assert set(schema["required"]) == {
-        "name",
-        "clock",
-        "ddr",
-        "bus",
-        "sram",
-        "matrix_engine",
-        "vector_unit",
-        "dtypes",
-    }
+    required = {"name", "clock", "ddr", "sram", "units", "lowering", "dtypes"}
+    assert set(schema["required"]) == required
     assert schema["additionalProperties"] is False
-    engine = schema["$defs"]["MatrixEngine"]
-    assert set(engine["required"]) == {"peak", "fold_batchnorm", "fuses"}
+    assert set(schema["$defs"]["MatrixUnit"]["required"]) == {"kind"}
+    assert set(schema["$defs"]["DmaUnit"]["required"]) == {"kind", "bandwidth"}
+    assert set(schema["$defs"]["Lowering"]["required"]) == {"fold_batchnorm", "fuses"}
     capacity = schema["$defs"]["Sram"]["properties"]["capacity"]
     assert "bytes" in capacity["description"]
     assert "1 MiB" in capacity["examples"]

@@ -33,7 +33,7 @@ def test_link_rate_and_its_limiting_side_are_named(bus, ddr, limit, words):
     result = simulate_graph(_single_conv(), hw, name="t")
     # x 32 B + W 72 B + out 64 B at 1 B/cycle whichever side is slower = 168 cycles of transfers;
     # compute 24 cycles: the floor is the link's
-    assert result.floor.bus_cycles == 168
+    assert result.floor.parts["bus"] == 168
     assert result.floor.limit == limit
     assert result_to_dict(result)["floor"]["limit"] == limit
     assert words in _text(machine_panel(hw))
@@ -54,7 +54,7 @@ def test_layer_whose_bus_time_is_mostly_latency_is_latency_bound():
     assert (layer.transfer_cycles, layer.latency_cycles) == (468, 300)
     assert layer.bound == "latency"
     assert result.latency_share == pytest.approx(300 / 468)
-    assert "64.1% of it per-transfer latency" in _text(totals_table(result))
+    assert "64.1% of DMA time per-transfer latency" in _text(totals_table(result))
     # at 10 cycles per transfer, 30 of 198 bus cycles are latency: bandwidth-bound ("bus")
     short = simulate_graph(_single_conv(), toy_machine(latency_ns=10), name="t")
     assert short.layers[0].bound == "bus"

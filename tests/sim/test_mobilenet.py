@@ -30,7 +30,7 @@ def test_mobilenet_floor_is_every_weight_input_and_output_crossing_once(edge1):
     result = run(MOBILENET, edge1)
     assert WEIGHT_BYTES == 568_010  # the closed form above, evaluated
     # 1 GB/s at 1 GHz = one byte per cycle, no latency: the bus floor is the byte count.
-    assert result.floor.bus_cycles == WEIGHT_BYTES + INPUT_BYTES + OUTPUT_BYTES
+    assert result.floor.parts["bus"] == WEIGHT_BYTES + INPUT_BYTES + OUTPUT_BYTES
     assert result.floor.limit == "bus"
 
 

@@ -18,7 +18,7 @@ def test_conv_on_vector_unit_costs_two_ops_per_mac_at_the_vector_rate():
     assert layer.compute_cycles == 2304
     # load x 32 + load W 72 (no latency, 1 B/cycle), compute 2304, store 64 B
     assert result.latency_cycles == 32 + 72 + 2304 + 64
-    assert result.floor.vector_cycles == 2304
+    assert result.floor.parts["vector"] == 2304
     # energy: 2304 vector ops at 0.1 pJ, no matrix-engine MACs
     spent = energy_of(result).layers[0].activity
     assert (spent.macs, spent.vector_ops) == (0, 2304)

@@ -22,7 +22,8 @@ def test_two_by_two_sweep_equals_four_separate_runs(sweep, tmp_path):
         strict=True,
     ):
         # The independent route: a hardware file edited as text-level YAML, run on its own.
-        machine = {**base, "sram": {"capacity": sram}, "bus": {**base["bus"], "bandwidth": bus}}
+        units = {**base["units"], "bus": {**base["units"]["bus"], "bandwidth": bus}}
+        machine = {**base, "sram": {"capacity": sram}, "units": units}
         path = tmp_path / f"edge1-{result.index}.yaml"
         path.write_text(yaml.safe_dump(machine))
         alone = result_to_dict(run(MOBILENET, path))
