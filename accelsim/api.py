@@ -44,13 +44,13 @@ def simulate_graph(
     from accelsim.memory.policies import make_plan
     from accelsim.sim.engine import simulate
     from accelsim.summary import summarize
+    from accelsim.timing.models import build_units
 
     # 3. lowering: fold BN, fuse ops into the engine's output, bytes at the machine's data types
     program = lower(graph, hw)
     # 4. memory plan: where every buffer lives, loads, frees, spills, tiles, as ordered tasks
     plan = make_plan(program, hw, policy=policy, overlap=overlap)
-    # 5. SimPy: the tasks run on bus / matrix engine / vector unit resources, in cycles
-    units = {name: unit.kind for name, unit in hw.units.items()}
-    trace = simulate(plan, units=units, clock_hz=hw.clock)
+    # 5. SimPy: each task runs on a free unit of its kind, timed by the unit's timing model
+    trace = simulate(plan, units=build_units(hw), clock_hz=hw.clock)
     # 6. per-layer results, totals and the floor, all derived from the trace
     return summarize(name, hw, program, plan, trace, overlap=overlap)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from accelsim.work import Gemm, Vector
+
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.workload.graph import Graph, Op
@@ -52,6 +54,15 @@ class Layer:
     weights: tuple[str, ...]
     writes: tuple[str, ...]
     window: Window | None
+    gemm: Gemm | None  # the matrix work's shape (None on the vector unit)
+    elements: int  # output elements (what element-wise work is counted over)
+
+    @property
+    def work(self) -> Gemm | Vector:
+        """What the layer asks of its unit: its GEMM on a matrix unit, else its vector ops."""
+        if self.gemm is not None:
+            return self.gemm
+        return Vector(ops=self.vector_ops, elements=self.elements)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +78,6 @@ class Program:
 
     def nbytes(self, name: str) -> int:
         return self.buffers[name].nbytes
-
-
-def compute_cycles(unit: Unit, macs: int, vector_ops: int, hw: Hardware) -> int:
-    """Cycles a unit is busy: 2 FLOPs per MAC on the matrix engine, else vector ops."""
-    return hw.matrix_cycles(2 * macs) if unit == "matrix" else hw.vector_cycles(vector_ops)
 
 
 def lower(graph: Graph, hw: Hardware) -> Program:
@@ -92,6 +98,7 @@ class _Draft:
     weights: list[str]
     writes: list[str]
     window: Window | None
+    gemm: Gemm | None
 
 
 class _Lowering:
@@ -185,19 +192,35 @@ class _Lowering:
         for name in op.inputs:
             is_weight = self.graph.tensor(name).kind == "weight"
             (weights if is_weight else reads).append(self._storage(name))
+        # NOTE: a matrix unit only multiply-accumulates: an op without MACs listed in
+        # matrix_ops (say Relu) would cost it nothing, so it stays on the vector unit.
+        matrix = op.op_type in self.hw.lowering.matrix_ops and op.macs > 0
         self.drafts.append(
             _Draft(
                 name=op.name,
                 op_types=[op.op_type],
-                unit="matrix" if op.op_type in self.hw.lowering.matrix_ops else "vector",
+                unit="matrix" if matrix else "vector",
                 macs=op.macs,
                 vector_ops=op.vector_ops,
                 reads=reads,
                 weights=weights,
                 writes=list(op.outputs),
                 window=_window(op),
+                gemm=self._gemm(op) if matrix else None,
             )
         )
+
+    def _gemm(self, op: Op) -> Gemm:
+        """The op's MACs as `groups` GEMMs M x K x N: N = output channels per group (the last
+        axis of a 2-D output), M = the other output elements, K = MACs / (M x N x groups)."""
+        shape = self.graph.tensor(op.outputs[0]).shape
+        channels = shape[1] if op.op_type == "Conv" and len(shape) > 2 else shape[-1]
+        group = op.attributes.get("group", 1) if op.op_type == "Conv" else 1
+        groups = group if isinstance(group, int) and group > 0 else 1
+        m = max(1, _prod(shape) // max(1, channels))
+        n = max(1, channels // groups)
+        k = max(1, -(-op.macs // (m * n * groups)))
+        return Gemm(m=m, k=k, n=n, groups=groups, macs=op.macs)
 
     def _fuse(self, op: Op, draft: _Draft) -> None:
         """Ride along on the engine's output stage: no extra cycles, no extra activation buffer."""
@@ -237,6 +260,8 @@ class _Lowering:
             weights=unique(draft.weights),
             writes=unique(draft.writes),
             window=draft.window,
+            gemm=draft.gemm,
+            elements=sum(_prod(self.graph.tensor(n).shape) for n in draft.writes),
         )
 
 

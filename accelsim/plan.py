@@ -14,13 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from accelsim.work import Transfer, Work
+
 UnitKind = Literal["dma", "matrix", "vector"]
 TaskKind = Literal["load", "reload", "store", "spill", "compute"]
 
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One transfer or compute step: `cycles` long on a unit of `unit_kind`, after `deps`."""
+    """One transfer or compute step on a unit of `unit_kind`, after every task in `deps`.
+
+    It carries its `work`, not a duration: the unit's timing model times it when it starts.
+    """
 
     id: int
     unit_kind: UnitKind
@@ -28,9 +33,13 @@ class Task:
     layer: int
     tile: int
     buffer: str
-    nbytes: int
-    cycles: int
+    work: Work
     deps: tuple[int, ...]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the task moves over a DMA unit (0 for a compute)."""
+        return self.work.nbytes if isinstance(self.work, Transfer) else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from accelsim.hardware import UNIT_KINDS
-from accelsim.lowering import compute_cycles
+from accelsim.timing.models import estimate
+from accelsim.work import Transfer
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -154,9 +155,11 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     """The latency no schedule can beat on `hw` (see `Floor`)."""
     must_cross = [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
     work = dict.fromkeys(UNIT_KINDS, 0)
-    work["dma"] = sum(hw.transfer_cycles(b.nbytes) for b in must_cross)
+    work["dma"] = sum(
+        estimate(hw, "dma", Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross
+    )
     for layer in program.layers:
-        work[layer.unit] += compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw)
+        work[layer.unit] += estimate(hw, layer.unit, layer.work)
     parts = {LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
     # Several DMA units still share one DDR: its rate bounds the bytes whatever the channels.
     moved = sum(b.nbytes for b in must_cross)

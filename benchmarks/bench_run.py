@@ -43,6 +43,7 @@ def main() -> None:
     from accelsim.api import simulate_graph
     from accelsim.hardware_file import load_hardware, with_overrides
     from accelsim.sim.engine import simulate
+    from accelsim.timing.models import build_units
     from accelsim.workload import import_onnx
 
     command = [shutil.which("accelsim") or sys.executable, "run", str(MODEL), "--hw", str(EDGE1)]
@@ -59,7 +60,9 @@ def main() -> None:
     tiled = simulate_graph(graph, small, name="m")
     repeats = max(3, args.repeats // 2)
     tiled_s = _median_seconds(lambda: simulate_graph(graph, small, name="m"), repeats)
-    engine_s = _median_seconds(lambda: simulate(tiled.plan, clock_hz=small.clock), repeats)
+    engine_s = _median_seconds(
+        lambda: simulate(tiled.plan, units=build_units(small), clock_hz=small.clock), repeats
+    )
     events = len(tiled.trace.events)
     figures = {
         "whole_process_s": process_s,

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from accelsim.hardware import UNIT_KINDS
-from accelsim.lowering import compute_cycles
 from accelsim.memory.allocator import Allocator, WaitSet
-from accelsim.memory.tiling import tile_layer
+from accelsim.memory.tiling import Tile, tile_layer
 from accelsim.plan import Allocation, Plan, Task, TaskKind, UnitKind
+from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -57,9 +57,7 @@ class _Planner:
         self.program = program
         self.hw = hw
         self.overlap = overlap
-        self._bus_memo: dict[int, int] = {}
         self.single = {kind: len(hw.units_of(kind)) == 1 for kind in UNIT_KINDS}
-        self._compute_memo: dict[tuple[UnitKind, int, int], int] = {}
         self.tasks: list[Task] = []
         self.ranges: list[_Range] = []
         self.allocator = Allocator(hw.sram.capacity, merge=self._merge)
@@ -111,9 +109,8 @@ class _Planner:
             out_waits = self._place_all(layer, working, packed=True)
             assert out_waits is not None, "an empty SRAM holds a working set within its capacity"
         deps = {self.resident[n].ready for n in (*layer.reads, *layer.weights)}
-        cycles = self._compute_cycles(layer.unit, layer.macs, layer.vector_ops)
         compute = self._task(
-            layer.unit, "compute", layer.index, 0, "", 0, cycles, deps, *out_waits.values()
+            layer.unit, "compute", layer.index, 0, "", layer.work, deps, *out_waits.values()
         )
         for name in working:
             self.resident[name].users.add(compute)
@@ -214,10 +211,8 @@ class _Planner:
             out_offset = offset + sum(size for _, size in tile.reads)
             out_index = self._new_range(f"{output}[tile {number}]", out_offset, tile.write[1])
             deps = {load for _, load in (*group_loads, *slices)} | tile_slots[slot]
-            cycles = self._compute_cycles(layer.unit, tile.macs, tile.vector_ops)
-            last_compute = self._task(
-                layer.unit, "compute", layer.index, number, "", 0, cycles, deps
-            )
+            work = _tile_work(layer, tile, self.program.buffers[output].shape)
+            last_compute = self._task(layer.unit, "compute", layer.index, number, "", work, deps)
             self.ranges[out_index].first = last_compute
             for index, load in slices:
                 self.ranges[index].release = (load, last_compute)
@@ -261,7 +256,7 @@ class _Planner:
                     tile_slots: list[set[int]]) -> int:  # fmt: skip
         slot, compute, index, size = pending
         store = self._task(
-            "dma", "store", layer.index, tile, output, size, self._bus_cycles(size), {compute}
+            "dma", "store", layer.index, tile, output, _out(size), {compute}
         )
         self.ranges[index].release = (compute, store)
         tile_slots[slot] = {compute, store}
@@ -310,8 +305,8 @@ class _Planner:
             self.evicted.add(name)
         if resident.dirty and needed:
             spill = self._task(
-                "dma", "spill", self.layer, 0, name, resident.size,
-                self._bus_cycles(resident.size), {resident.ready},
+                "dma", "spill", self.layer, 0, name,
+                _out(resident.size), {resident.ready},
             )  # fmt: skip
             self.ddr_ready[name] = (spill,)
             resident.users.add(spill)
@@ -355,39 +350,25 @@ class _Planner:
 
     # -- tasks ---------------------------------------------------------------------------------
 
-    def _bus_cycles(self, nbytes: int) -> int:
-        """Bus cycles for `nbytes`, memoised: tiles repeat a handful of sizes thousands of times."""
-        cycles = self._bus_memo.get(nbytes)
-        if cycles is None:
-            cycles = self._bus_memo[nbytes] = self.hw.transfer_cycles(nbytes)
-        return cycles
-
-    def _compute_cycles(self, unit: UnitKind, macs: int, vector_ops: int) -> int:
-        key = (unit, macs, vector_ops)
-        cycles = self._compute_memo.get(key)
-        if cycles is None:
-            cycles = self._compute_memo[key] = compute_cycles(unit, macs, vector_ops, self.hw)
-        return cycles
-
     def _transfer_in(self, name: str, size: int, layer: int, tile: int, waits: WaitSet) -> int:
         """Read `name` (or a tile of it) from DDR; a reload if it had been evicted while live."""
         kind: TaskKind = "reload" if name in self.evicted else "load"
         deps = set(waits) | set(self.ddr_ready.get(name, ()))
-        return self._task("dma", kind, layer, tile, name, size, self._bus_cycles(size), deps)
+        work = Transfer(nbytes=size, direction="in")
+        return self._task("dma", kind, layer, tile, name, work, deps)
 
     def _store(self, name: str, layer: int) -> None:
         resident = self.resident[name]
         store = self._task(
-            "dma", "store", layer, 0, name, resident.size,
-            self._bus_cycles(resident.size), {resident.ready},
+            "dma", "store", layer, 0, name, _out(resident.size), {resident.ready},
         )  # fmt: skip
         resident.users.add(store)
         resident.dirty = False
         self.ddr_ready[name] = (store,)
 
     def _task(
-        self, unit_kind: UnitKind, kind: TaskKind, layer: int, tile: int, buffer: str, nbytes: int,
-        cycles: int, deps: set[int], *waits: WaitSet,
+        self, unit_kind: UnitKind, kind: TaskKind, layer: int, tile: int, buffer: str, work: Work,
+        deps: set[int], *waits: WaitSet,
     ) -> int:  # fmt: skip
         task_id = len(self.tasks)
         every = set(deps)
@@ -399,7 +380,31 @@ class _Planner:
         self.tasks.append(
             Task(
                 id=task_id, unit_kind=unit_kind, kind=kind, layer=layer, tile=tile, buffer=buffer,
-                nbytes=nbytes, cycles=cycles, deps=tuple(sorted(every)),
+                work=work, deps=tuple(sorted(every)),
             )
         )
         return task_id
+
+
+def _out(nbytes: int) -> Transfer:
+    return Transfer(nbytes=nbytes, direction="out")
+
+
+def _tile_work(layer: Layer, tile: Tile, out_shape: tuple[int, ...]) -> Work:
+    """A tile's share of the layer's work: its output channels and rows of the layer's GEMM.
+
+    Channels are N (whole groups of a grouped conv, or part of one), rows scale M; K is the
+    layer's. The tile's MACs and ops are the tiler's exact shares.
+    """
+    if len(out_shape) == 4:  # NCHW: channels C, rows H
+        channels, rows = out_shape[1], out_shape[2]
+    else:  # (M, N): channels N, rows M
+        channels, rows = out_shape[1], out_shape[0]
+    gemm = layer.gemm
+    if gemm is None:
+        share = tile.channels * tile.rows / (channels * rows)
+        return Vector(ops=tile.vector_ops, elements=max(1, round(layer.elements * share)))
+    groups = max(1, tile.channels // gemm.n) if gemm.groups > 1 else 1
+    n = min(gemm.n, tile.channels) if gemm.groups > 1 else tile.channels
+    m = max(1, gemm.m * tile.rows // rows)
+    return Gemm(m=m, k=gemm.k, n=n, groups=groups, macs=tile.macs)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from accelsim.errors import PlanError
-from accelsim.lowering import compute_cycles
+from accelsim.timing.models import estimate
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -40,6 +40,8 @@ class Tile:
     write: tuple[str, int]
     macs: int
     vector_ops: int
+    channels: int  # output channels (N of a 2-D output) this tile computes
+    rows: int  # output rows (M of a 2-D output) this tile computes
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +275,7 @@ class _Geometry:
         transfers = tiles * (len(self.reads) + 1) + groups * len(self.weights)
         bus = moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles
         layer = self.layer
-        compute = compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw) + tiles
+        compute = estimate(hw, layer.unit, layer.work) + tiles
         cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
         return cycles, moved, tiles
 
@@ -304,6 +306,7 @@ class _Geometry:
                         weights, (self.out_name, write),
                         layer.macs * after // whole - layer.macs * done // whole,
                         layer.vector_ops * after // whole - layer.vector_ops * done // whole,
+                        width, r1 - r0,
                     )
                 )  # fmt: skip
                 done = after

@@ -15,24 +15,25 @@ from typing import TYPE_CHECKING
 from accelsim.sim.trace import Event, Trace
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Mapping
+    from collections.abc import Callable, Generator, Mapping
 
     import simpy
 
     from accelsim.plan import Plan, Task
+    from accelsim.timing.models import TimingModel
 
 
-def simulate(plan: Plan, *, units: Mapping[str, str], clock_hz: float) -> Trace:
-    """Simulate `plan` on `units` (name -> kind, in report order) and return every event."""
+def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -> Trace:
+    """Simulate `plan` on `units` (name -> its timing model, in report order); every event."""
     import simpy
 
     env = simpy.Environment()
     clock = _Clock(env, len(plan.tasks))
-    for kind in dict.fromkeys(units.values()):
-        names = [name for name, of in units.items() if of == kind]
+    for kind in dict.fromkeys(model.kind for model in units.values()):
+        names = [name for name, model in units.items() if model.kind == kind]
         queue = [t for t in plan.tasks if t.unit_kind == kind]
         if queue:
-            env.process(_dispatch(env, names, queue, clock))
+            env.process(_dispatch(env, names, [units[n] for n in names], queue, clock))
     env.run()
     unfinished = [t.id for t in plan.tasks if not clock.finished[t.id]]
     assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
@@ -80,6 +81,10 @@ class _Clock:
             event = self.waiting[task] = self.env.event()
         return event
 
+    def finisher(self, task: int) -> Callable[[simpy.Event], None]:
+        """A SimPy callback that finishes `task` when its timeout fires."""
+        return lambda _: self.finish(task)
+
     def finish(self, task: int) -> None:
         self.end[task] = int(self.env.now)
         self.finished[task] = True
@@ -89,13 +94,15 @@ class _Clock:
 
 
 def _dispatch(
-    env: simpy.Environment, names: list[str], queue: list[Task], clock: _Clock
-) -> Generator[simpy.Event, object, None]:
+    env: simpy.Environment, names: list[str], models: list[TimingModel], queue: list[Task],
+    clock: _Clock,
+) -> Generator[simpy.Event, object, None]:  # fmt: skip
     """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
 
     A task is `ready` once its dependencies are done and a unit is free; it starts then, or
     when the task before it was issued if that is later (in-order issue). Ties between free
-    units go to the one declared first.
+    units go to the one declared first. The unit's timing model gives the task's cycles as it
+    starts.
     """
     free_at = [0] * len(names)
     finished, ready, start, end = clock.finished, clock.ready, clock.start, clock.end
@@ -115,9 +122,10 @@ def _dispatch(
             now = free
         start[task.id] = now
         unit[task.id] = names[slot]
-        free_at[slot] = now + task.cycles
-        if task.cycles:
-            timeout(task.cycles).callbacks.append(lambda _, done=task.id: clock.finish(done))
+        cycles = models[slot].run(task.work, now)
+        free_at[slot] = now + cycles
+        if cycles:
+            timeout(cycles).callbacks.append(clock.finisher(task.id))
         else:
             clock.finish(task.id)
 

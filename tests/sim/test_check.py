@@ -10,8 +10,8 @@ import pytest
 
 from accelsim.api import simulate_graph
 from accelsim.check import compute_cycles, plan_violations, transfer_cycles
-from accelsim.hardware import Hardware
 from accelsim.memory import planner
+from accelsim.timing.rate import RateModel
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -38,8 +38,10 @@ def test_judge_accepts_the_correct_run():
 
 
 def test_judge_catches_every_transfer_one_cycle_longer(monkeypatch):
-    honest = Hardware.transfer_cycles
-    monkeypatch.setattr(Hardware, "transfer_cycles", lambda hw, n: honest(hw, n) + 1)
+    honest = RateModel._cycles  # the DMA units' timing model, asked as each transfer starts
+    monkeypatch.setattr(
+        RateModel, "_cycles", lambda model, work: honest(model, work) + (model.kind == "dma")
+    )
     _, problems = _judge(toy_machine(sram=168, latency_ns=10))
     # load x: 10 cycles of latency + 32 B at 1 B/cycle = 42, the planted bug says 43
     assert "event 0: load of 32 B took 43 cycles, not 42" in problems
@@ -60,10 +62,10 @@ def test_judge_catches_a_range_freed_before_its_last_reader_ends(monkeypatch):
 def test_judge_catches_a_compute_not_waiting_for_its_inputs(monkeypatch):
     honest = planner._Planner._task
 
-    def task(self, resource, kind, layer, tile, buffer, nbytes, cycles, deps, *waits):
+    def task(self, unit_kind, kind, layer, tile, buffer, work, deps, *waits):
         if kind == "compute":  # forgets the loads of its own inputs
             deps = {d for d in deps if self.tasks[d].kind != "load"}
-        return honest(self, resource, kind, layer, tile, buffer, nbytes, cycles, deps, *waits)
+        return honest(self, unit_kind, kind, layer, tile, buffer, work, deps, *waits)
 
     monkeypatch.setattr(planner._Planner, "_task", task)
     _, problems = _judge(toy_machine(sram=10_000, latency_ns=10))

@@ -1,0 +1,92 @@
+"""Timing models: the registry, the rate model's closed forms, and the simulator asking at start."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelsim.api import simulate_graph
+from accelsim.errors import ConfigError
+from accelsim.hardware_file import with_overrides
+from accelsim.sim.engine import simulate
+from accelsim.timing.models import TIMING_MODELS, build_units, estimate
+from accelsim.timing.rate import RateModel
+from accelsim.work import Gemm, Transfer, Vector
+from tests.sim.test_schedule import _single_conv
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def test_rate_model_closed_forms_on_the_toy_machine():
+    hw = toy_machine(latency_ns=10)  # 1 B/cycle, 100 FLOP/cycle, 1 op/cycle
+    assert estimate(hw, "dma", Transfer(nbytes=72, direction="in")) == 10 + 72
+    assert estimate(hw, "dma", Transfer(nbytes=0, direction="out")) == 0
+    # 1152 MACs = 2304 FLOP / 100 per cycle = 23.04 -> 24
+    assert estimate(hw, "matrix", Gemm(m=16, k=18, n=4, groups=1, macs=1152)) == 24
+    assert estimate(hw, "vector", Vector(ops=25, elements=25)) == 25
+
+
+def test_vector_lanes_round_elements_up_to_whole_lane_groups():
+    hw = with_overrides(toy_machine(), {"units.vector.lanes": 16})
+    # 10 elements on 16 lanes: one group of 16 -> 10 ops/10 elements x 16 = 16 cycles at 1/cycle
+    assert estimate(hw, "vector", Vector(ops=10, elements=10)) == 16
+    # 40 elements, 2 ops each: ceil(40/16) = 3 groups = 48 elements x 2 ops = 96 cycles
+    assert estimate(hw, "vector", Vector(ops=80, elements=40)) == 96
+    assert estimate(toy_machine(), "vector", Vector(ops=80, elements=40)) == 80  # no lanes
+
+
+def test_lanes_slow_a_short_relu_in_a_whole_run():
+    g = GraphBuilder()
+    x = g.input("x", (1, 10))
+    y = g.op("r", "Relu", [x], "y", (1, 10), vector_ops=10)
+    hw = with_overrides(toy_machine(), {"units.vector.lanes": 16})
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert result.layers[0].compute_cycles == 16  # 10 elements pay for 16 lanes
+    assert result.latency_cycles == 10 + 16 + 10  # load 10 B, compute, store 10 B
+
+
+def test_every_timing_name_the_schema_accepts_is_registered():
+    from accelsim.hardware import DmaUnit, MatrixUnit, VectorUnit
+    from accelsim.timing.models import _load_models
+
+    _load_models()
+    for model in (DmaUnit, MatrixUnit, VectorUnit):
+        for name in model.model_fields["timing"].annotation.__args__:
+            assert name in TIMING_MODELS or name == "systolic"  # TODO(core): systolic model next
+
+
+class _Recording:
+    """A stateful model: records (work, now) at each start, each transfer 5 cycles longer
+    than the one before (so the durations can only come from `run`, not from the plan)."""
+
+    def __init__(self, kind: str, inner: RateModel) -> None:
+        self.kind = kind
+        self.inner = inner
+        self.calls: list[tuple[object, int]] = []
+
+    def estimate(self, work):
+        return self.inner.estimate(work)
+
+    def run(self, work, now):
+        self.calls.append((work, now))
+        return self.inner.estimate(work) + 5 * (len(self.calls) - 1)
+
+
+def test_simulator_asks_the_units_model_when_each_task_starts():
+    hw = toy_machine()
+    result = simulate_graph(_single_conv(), hw, name="t")
+    units = build_units(hw)
+    recording = _Recording("dma", units["bus"])
+    units["bus"] = recording
+    trace = simulate(result.plan, units=units, clock_hz=hw.clock)
+    # x 32 B at 0 -> 32; W 72 B + 5 at 32 -> 109; compute 24 -> 133; out 64 B + 10 -> 207
+    assert [(e.kind, e.start, e.end) for e in trace.events] == [
+        ("load", 0, 32), ("load", 32, 109), ("compute", 109, 133), ("store", 133, 207),
+    ]  # fmt: skip
+    assert [now for _, now in recording.calls] == [0, 32, 133]
+    assert [w.nbytes for w, _ in recording.calls] == [32, 72, 64]
+
+
+def test_unknown_timing_model_name_is_refused_with_the_known_ones():
+    from accelsim.timing.models import _factory
+
+    with pytest.raises(ConfigError, match=r'^timing: unknown timing model "warp"; known: rate'):
+        _factory("warp")
