@@ -362,7 +362,7 @@ class Hardware(_Strict):
 
     @field_validator("units")
     @classmethod
-    def _units_complete(cls, value: dict[str, Unit]) -> dict[str, Unit]:
+    def _units_complete(cls, value: dict[str, Unit], info: ValidationInfo) -> dict[str, Unit]:
         for name in value:
             if not _UNIT_NAME.match(name):
                 raise ValueError(f'"{name}" is not a unit name; use letters, digits and _')
@@ -378,6 +378,7 @@ class Hardware(_Strict):
                         f"{first_name} and {name} differ; units of one kind must be identical "
                         "(tasks go to whichever is free)"
                     )
+        _ddr_feeds(value, info.data.get("ddr"))
         return value
 
     def units_of(self, kind: str) -> tuple[str, ...]:
@@ -470,6 +471,18 @@ class Hardware(_Strict):
     def vector_cycles(self, ops: float) -> int:
         """Cycles for a vector unit to do `ops` operations, ceil."""
         return _ceil(ops / self.vector_ops_per_cycle)
+
+
+def _ddr_feeds(units: dict[str, Unit], ddr: Ddr | None) -> None:
+    """Several DMA units must not outrun DDR together: the simulation does not share DDR."""
+    channels = [u for u in units.values() if isinstance(u, DmaUnit)]
+    together = sum(u.bandwidth for u in channels)
+    if ddr is not None and len(channels) > 1 and together > ddr.bandwidth * (1 + 1e-12):
+        raise ValueError(
+            f"{len(channels)} DMA units move {together / 1e9:g} GB/s together, more than "
+            f"ddr.bandwidth {ddr.bandwidth / 1e9:g} GB/s; DDR is not shared between channels "
+            "in the simulation, so raise ddr.bandwidth to at least their sum"
+        )
 
 
 def _ceil(x: float) -> int:

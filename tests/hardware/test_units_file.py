@@ -143,3 +143,12 @@ def test_old_and_new_layout_cannot_mix(tmp_path: Path) -> None:
     text = VALID.replace("sram:\n", "bus:\n  bandwidth: 1 GB/s\nsram:\n")
     with pytest.raises(ConfigError, match=r":6: bus: the old layout .* cannot be mixed"):
         _load(tmp_path, text)
+
+
+def test_ddr_must_feed_several_dma_channels_at_once(tmp_path: Path) -> None:
+    # two 1 GB/s channels need 2 GB/s of DDR: the simulator does not share DDR between them
+    two = VALID.replace("  mxu0:", "  dma1:\n    kind: dma\n    bandwidth: 1 GB/s\n  mxu0:")
+    with pytest.raises(ConfigError, match=r"hw\.yaml:8: units: 2 DMA units move 2 GB/s "):
+        _load(tmp_path, two)
+    hw = _load(tmp_path, two.replace("  bandwidth: 1 GB/s\nsram", "  bandwidth: 2 GB/s\nsram"))
+    assert hw.units_of("dma") == ("bus", "dma1")

@@ -20,22 +20,35 @@ def toy_machine(
     matrix: str = "100 GFLOPS",
     fuses: tuple[str, ...] = ("Relu",),
     ops: tuple[str, ...] = ("Conv", "Gemm", "MatMul"),
+    dma_units: int = 1,
+    matrix_units: int = 1,
 ) -> Hardware:
+    """The toy machine; one unit of a kind is named bus/matrix, several dma0.., mxu0.."""
+    dma = {"kind": "dma", "bandwidth": bus, "latency": f"{latency_ns} ns"}
+    engine = {"kind": "matrix", "peak": matrix}
+    units = {
+        **_named("bus", "dma", dma_units, dma),
+        **_named("matrix", "mxu", matrix_units, engine),
+        "vector": {"kind": "vector", "peak": "1 GFLOPS"},
+    }
     return hardware_from_mapping(
         {
             "name": "toy",
             "clock": "1 GHz",
             "ddr": {"capacity": "1 GiB", "bandwidth": ddr, "latency": "0 s"},
-            "bus": {"bandwidth": bus, "latency": f"{latency_ns} ns"},
             "sram": {"capacity": sram},
-            "matrix_engine": {
-                "peak": matrix, "ops": list(ops), "fold_batchnorm": True, "fuses": list(fuses)
-            },
-            "vector_unit": {"peak": "1 GFLOPS"},
+            "units": units,
+            "lowering": {"matrix_ops": list(ops), "fold_batchnorm": True, "fuses": list(fuses)},
             "dtypes": {"weights": "int8", "activations": "int8"},
         },
         source="toy",
     )
+
+
+def _named(single: str, prefix: str, count: int, fields: dict[str, str]) -> dict[str, dict]:
+    if count == 1:
+        return {single: dict(fields)}
+    return {f"{prefix}{i}": dict(fields) for i in range(count)}
 
 
 class GraphBuilder:
