@@ -45,6 +45,13 @@ def test_value_lists_keep_unit_strings_for_the_schema_and_type_yaml_items():
         # a plain (unit-less) field: 4, 8, 12, 16 bits
         ("dtypes.weights=4..16:+4", [("4", 4), ("8", 8), ("12", 12), ("16", 16)]),
         ("bus.latency=0ns..100ns:+50ns", [("0s", 0), ("50ns", 5e-8), ("100ns", 1e-7)]),
+        # a unit's own field, by any unit name (the machine's names are checked per point)
+        (
+            "units.mxu0.peak=1TFLOPS..4TFLOPS:x2",
+            [("1TFLOPS", 1e12), ("2TFLOPS", 2e12), ("4TFLOPS", 4e12)],
+        ),
+        ("units.mxu0.rows=16..64:x2", [("16", 16), ("32", 32), ("64", 64)]),
+        ("units.vpu.lanes=8,16", [("8", 8), ("16", 16)]),
     ],
 )
 def test_ranges_expand_in_the_fields_unit(text, expected):
@@ -75,6 +82,12 @@ def test_grid_is_the_cartesian_product_last_axis_fastest():
         ("sram.cap=1MB", r"^--set: sram\.cap: unknown field; fields of sram: capacity$"),
         ("sram=1MB", r"^--set: sram: is a section; set one of sram\.capacity$"),
         ("name.x=1", r"^--set: name\.x: name has no fields$"),
+        (
+            "units.mxu0.rowz=16",
+            r"^--set: units\.mxu0\.rowz: unknown field; fields of units\.mxu0: kind, timing, "
+            r"bandwidth, latency, peak, rows, cols, dataflow, lanes$",
+        ),
+        ("units.mxu0=1", r"^--set: units\.mxu0: is a unit; set one of its fields$"),
         ("sram.capacity=1MB,,2MB", r'^--set: sram\.capacity: empty value in "1MB,,2MB"'),
         ("sram.capacity=2MB..1MB:x2", r'range "2MB\.\.1MB:x2" is empty or endless'),
         ("sram.capacity=1MB..2MB:x1", r"need START > 0 and FACTOR > 1, STOP >= START$"),

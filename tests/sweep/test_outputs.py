@@ -94,3 +94,17 @@ def test_table_flags_values_of_an_axis_that_change_nothing(sweep):
     ]
     raised = sweep("ddr.bandwidth=4GB/s", "bus.bandwidth=1GB/s,4GB/s")
     assert no_effect_notes(raised) == []
+
+
+def test_sweep_sets_a_units_field_and_reports_a_unit_the_machine_lacks(sweep):
+    outcome = sweep("units.matrix.peak=1TFLOPS,2TFLOPS", "units.mxu0.peak=1TFLOPS")
+    assert [r.status for r in outcome.results] == ["invalid", "invalid"]
+    assert outcome.results[0].error == (
+        "point 0: units.mxu0.peak: unknown field; fields of units: bus, matrix, vector"
+    )
+    ok = sweep("units.matrix.peak=1TFLOPS,2TFLOPS")
+    # edge1's matrix layers: 183,616 busy cycles at 1 TFLOPS (summary test); at 2 TFLOPS each
+    # layer's ceil(2 MACs / 2000) is at most one cycle above half of ceil(2 MACs / 1000)
+    one, two = (r.metrics for r in ok.results)
+    assert one.utilisation_matrix * one.latency_cycles == pytest.approx(183_616)
+    assert 183_616 / 2 <= two.utilisation_matrix * two.latency_cycles <= 183_616 / 2 + 28
