@@ -197,18 +197,30 @@ class MatrixUnit(_Strict):
         default=None,
         description="systolic only: weight (ws), output (os) or input (is) stationary.",
     )
+    group_mapping: Literal["simple", "packed"] | None = Field(
+        default=None,
+        description="systolic only, optional: how grouped/depthwise convs map onto the array; "
+        "simple (default): one group after another, one column each (SCALE-Sim's way); packed: "
+        "as many groups side by side as fit one fold (block-diagonal).",
+    )
 
     @model_validator(mode="after")
     def _fields_of_timing(self) -> MatrixUnit:
-        needs = {"rate": ("peak",), "systolic": ("rows", "cols", "dataflow")}
-        for name in needs[self.timing]:
+        for name in _TIMING_FIELDS[self.timing][0]:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} is required by timing {self.timing}")
-        for other, fields in needs.items():
-            for name in fields:
+        for other, (required, optional) in _TIMING_FIELDS.items():
+            for name in (*required, *optional):
                 if other != self.timing and getattr(self, name) is not None:
                     raise ValueError(f"{name} is for timing {other}, not {self.timing}")
         return self
+
+
+# Matrix-unit fields each timing model reads: (required, optional).
+_TIMING_FIELDS = {
+    "rate": (("peak",), ()),
+    "systolic": (("rows", "cols", "dataflow"), ("group_mapping",)),
+}
 
 
 class VectorUnit(_Strict):

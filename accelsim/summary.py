@@ -44,6 +44,7 @@ class LayerResult:
     end: int
     sram_in_use: int
     bound: str
+    engine_utilisation: float | None  # matrix layers: useful MACs / (MACs per cycle x busy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +133,12 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
     for event in trace.events:
         by_layer.setdefault(event.layer, []).append(event)
     latency = hw.transfer_latency_cycles
+    macs_per_cycle = hw.matrix_flops_per_cycle / 2  # rows x cols for a systolic array
     drafts = [
-        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace, latency)
+        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace,
+                      latency, macs_per_cycle)
         for layer in program.layers
-    ]
+    ]  # fmt: skip
     peaks = trace.sram_peaks([(d.start, d.end) for d in drafts])
     layers = tuple(replace(d, sram_in_use=peak) for d, peak in zip(drafts, peaks, strict=True))
     return RunResult(
@@ -168,13 +171,17 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
 
 
 def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
-                  latency: int) -> LayerResult:  # fmt: skip
+                  latency: int, macs_per_cycle: float) -> LayerResult:  # fmt: skip
     computes = [e for e in events if e.kind == "compute"]
     transfers = [e for e in events if e.unit_kind == "dma"]
     start = min(e.start for e in computes)
     end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
     transfer_cycles = sum(e.end - e.start for e in transfers)
     latency_cycles = latency * sum(1 for e in transfers if e.nbytes > 0)
+    compute_cycles = sum(e.end - e.start for e in computes)
+    utilisation = None
+    if layer.unit == "matrix" and compute_cycles:
+        utilisation = layer.macs / (macs_per_cycle * compute_cycles)
     bound = _bound(computes, trace)
     if bound == "bus" and 2 * latency_cycles > transfer_cycles:
         # NOTE: transfers are issued one after another and each pays its start-up latency in
@@ -192,11 +199,12 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
         bus_write_bytes=sum(e.nbytes for e in transfers if e.kind in _WRITES),
         transfer_cycles=transfer_cycles,
         latency_cycles=latency_cycles,
-        compute_cycles=sum(e.end - e.start for e in computes),
+        compute_cycles=compute_cycles,
         start=start,
         end=end,
         sram_in_use=0,  # filled in for all layers at once by `summarize`
         bound=bound,
+        engine_utilisation=utilisation,
     )
 
 

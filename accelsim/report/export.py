@@ -47,6 +47,7 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
                 "end_cycle": layer.end,
                 "sram_in_use_bytes": layer.sram_in_use,
                 "bound": layer.bound,
+                "engine_utilisation": layer.engine_utilisation,
                 "energy_j": spent.energy.total_j,
             }
             for layer, spent in zip(result.layers, energy.layers, strict=True)

@@ -97,7 +97,7 @@ _LAYER_COLUMNS = (
     Column("unit", 1, justify="left"), Column("MACs", 10), Column("read B", 9),
     Column("write B", 2), Column("xfer {unit}", 8), Column("comp {unit}", 7),
     Column("start {unit}", 3), Column("end {unit}", 11), Column("SRAM", 5), Column("E µJ", 4),
-    Column("bound", justify="left"),
+    Column("util", 6), Column("bound", justify="left"),
 )  # fmt: skip
 
 
@@ -125,7 +125,8 @@ def layer_table(
             when(layer.transfer_cycles), when(layer.compute_cycles),
             when(layer.start), when(layer.end),
             units.format_bytes(layer.sram_in_use, binary=binary, digits=3),
-            f"{spent.energy.total_j * 1e6:.3g}", Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
+            f"{spent.energy.total_j * 1e6:.3g}", _percent(layer.engine_utilisation),
+            Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
         ))  # fmt: skip
     return FittedTable(columns, rows, title="Layers")
 
@@ -223,6 +224,10 @@ def run_report(result: RunResult, *, cycles: bool = False) -> RenderableType:
         ]
     )
     return Group(*parts)
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share:.0%}"
 
 
 def _short(op_type: str) -> str:

@@ -74,4 +74,4 @@ def estimate(hw: Hardware, kind: str, work: Work) -> int:
 def _load_models() -> None:
     # NOTE: importing the model modules runs their @timing_model decorators; done on first use
     # so that importing this module has no side effects and no import cycle.
-    from accelsim.timing import rate  # noqa: F401
+    from accelsim.timing import array, rate  # noqa: F401

@@ -26,9 +26,8 @@ def test_hw_names_a_bundled_machine_from_any_folder(tmp_path):
 
 def test_unknown_machine_name_lists_the_bundled_ones():
     proc = accelsim("run", MOBILENET, "--hw", "edge9")
-    assert_clean_failure(
-        proc, "--hw edge9: no such file", "cloud1, edge1, edge1-2dma, edge1-2mxu, edge1-unfused"
-    )
+    bundled = "cloud1, edge1, edge1-2dma, edge1-2mxu, edge1-systolic, edge1-unfused"
+    assert_clean_failure(proc, "--hw edge9: no such file", bundled)
 
 
 def test_run_set_equals_the_same_change_written_in_the_file(tmp_path):

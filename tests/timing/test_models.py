@@ -50,7 +50,7 @@ def test_every_timing_name_the_schema_accepts_is_registered():
     _load_models()
     for model in (DmaUnit, MatrixUnit, VectorUnit):
         for name in model.model_fields["timing"].annotation.__args__:
-            assert name in TIMING_MODELS or name == "systolic"  # TODO(core): systolic model next
+            assert name in TIMING_MODELS
 
 
 class _Recording:
