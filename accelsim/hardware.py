@@ -54,6 +54,7 @@ __all__ = [
     "Unit",
     "UnitKind",
     "VectorUnit",
+    "whole_cycles",
 ]
 
 
@@ -425,7 +426,7 @@ class Hardware(_Strict):
         A product within 1e-9 relative of an integer counts as that integer, so float noise
         (2.568e-6 s * 1e9 Hz = 2568.0000000000005) does not add a cycle.
         """
-        return _ceil(seconds * self.clock)
+        return whole_cycles(seconds * self.clock)
 
     @property
     def link_bandwidth(self) -> float:
@@ -474,15 +475,15 @@ class Hardware(_Strict):
         """Cycles of one transfer of `nbytes`: latency + ceil(nbytes / bytes per cycle); 0 for 0."""
         if nbytes <= 0:
             return 0
-        return self.transfer_latency_cycles + _ceil(nbytes / self.bus_bytes_per_cycle)
+        return self.transfer_latency_cycles + whole_cycles(nbytes / self.bus_bytes_per_cycle)
 
     def matrix_cycles(self, flops: float) -> int:
         """Cycles for a rate matrix unit to do `flops` FLOPs (= 2 x MACs), ceil."""
-        return _ceil(flops / self.matrix_flops_per_cycle)
+        return whole_cycles(flops / self.matrix_flops_per_cycle)
 
     def vector_cycles(self, ops: float) -> int:
         """Cycles for a vector unit to do `ops` operations, ceil."""
-        return _ceil(ops / self.vector_ops_per_cycle)
+        return whole_cycles(ops / self.vector_ops_per_cycle)
 
 
 def _ddr_feeds(units: dict[str, Unit], ddr: Ddr | None) -> None:
@@ -497,8 +498,11 @@ def _ddr_feeds(units: dict[str, Unit], ddr: Ddr | None) -> None:
         )
 
 
-def _ceil(x: float) -> int:
-    """Ceil that forgives float noise: values within 1e-9 relative of an integer round to it."""
+def whole_cycles(x: float) -> int:
+    """Ceil that forgives float noise: values within 1e-9 relative of an integer round to it.
+
+    The one rounding of cycles: every timing model uses it, so all agree on the same count.
+    """
     nearest = round(x)
     if abs(x - nearest) <= 1e-9 * max(1.0, abs(x)):
         return max(0, int(nearest))

@@ -331,13 +331,17 @@ class _Planner:
         """
         latest: dict[UnitKind, int] = {}
         kept: set[int] = set()
+        tasks, single = self.tasks, self.single
         for task in (*a, *b):
-            kind = self.tasks[task].unit_kind
-            if not self.single[kind]:
+            kind = tasks[task].unit_kind
+            if not single[kind]:
                 kept.add(task)
             elif latest.get(kind, -1) < task:
                 latest[kind] = task
-        return frozenset(kept.union(latest.values()))
+        if kept:
+            kept.update(latest.values())
+            return frozenset(kept)
+        return frozenset(latest.values())
 
     def _new_range(self, buffer: str, offset: int, size: int) -> int:
         self.ranges.append(_Range(buffer, self.layer, offset, size))

@@ -9,12 +9,12 @@ Each run builds fresh models (`build_units`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim.errors import ConfigError
 
 if TYPE_CHECKING:
-    from accelsim.hardware import Hardware, Unit
+    from accelsim.hardware import Hardware
     from accelsim.work import Work
 
 __all__ = ["TIMING_MODELS", "TimingModel", "build_units", "estimate", "timing_model"]
@@ -34,7 +34,7 @@ class TimingModel(Protocol):
         ...
 
 
-ModelFactory = Callable[["Unit", "Hardware"], TimingModel]
+ModelFactory = Callable[..., TimingModel]  # (unit: the model's unit type, hw: Hardware)
 TIMING_MODELS: dict[str, ModelFactory] = {}
 """Factories by the name hardware files use; each takes the unit's fields and the machine."""
 
@@ -66,9 +66,22 @@ def build_units(hw: Hardware) -> dict[str, TimingModel]:
 
 
 def estimate(hw: Hardware, kind: str, work: Work) -> int:
-    """Cycles `work` would take on one unit of `kind` (they are identical), for planning."""
-    unit = hw.unit_of(kind)
-    return _factory(unit.timing)(unit, hw).estimate(work)
+    """Cycles `work` would take on one unit of `kind` (they are identical), for planning.
+
+    The planning models of the last machine asked about are kept (estimates are pure), so the
+    tiler's many questions about one machine build them once.
+    """
+    models: dict[str, TimingModel] | None = None
+    if _planning and _planning[0] is hw:
+        models = _planning[1]
+    if models is None:
+        models = {k: _factory(hw.unit_of(k).timing)(hw.unit_of(k), hw) for k in _KINDS}
+        _planning[:] = [hw, models]
+    return models[kind].estimate(work)
+
+
+_KINDS = ("dma", "matrix", "vector")
+_planning: list[Any] = []  # [hardware, {kind: model}] of the last machine estimated
 
 
 def _load_models() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from accelsim.hardware import whole_cycles
 from accelsim.timing.models import timing_model
 from accelsim.work import Gemm, Transfer, Vector
 
@@ -26,9 +27,16 @@ class RateModel:
     """Cycles at the unit's peak rate (see the module docstring); memoised per work record."""
 
     def __init__(self, unit: Unit, hw: Hardware) -> None:
-        self.kind = unit.kind
+        self.kind: str = unit.kind
         self.hw = hw
         self.lanes = getattr(unit, "lanes", None)
+        # NOTE: rates read once: Hardware's helpers look the kind's unit up on every call.
+        if unit.kind == "dma":
+            self.latency, self.per_cycle = hw.transfer_latency_cycles, hw.bus_bytes_per_cycle
+        elif unit.kind == "matrix":
+            self.latency, self.per_cycle = 0, hw.matrix_flops_per_cycle
+        else:
+            self.latency, self.per_cycle = 0, hw.vector_ops_per_cycle
         self._memo: dict[Work, int] = {}
 
     def estimate(self, work: Work) -> int:
@@ -41,13 +49,14 @@ class RateModel:
         return self.estimate(work)
 
     def _cycles(self, work: Work) -> int:
-        hw = self.hw
         if isinstance(work, Transfer):
-            return hw.transfer_cycles(work.nbytes)
+            if work.nbytes <= 0:
+                return 0
+            return self.latency + whole_cycles(work.nbytes / self.per_cycle)
         if isinstance(work, Gemm):
-            return hw.matrix_cycles(2 * work.macs)
+            return whole_cycles(2 * work.macs / self.per_cycle)
         assert isinstance(work, Vector)
-        if self.lanes is None or work.elements == 0:
-            return hw.vector_cycles(work.ops)
-        padded = -(-work.elements // self.lanes) * self.lanes
-        return hw.vector_cycles(work.ops * padded / work.elements)
+        ops = work.ops
+        if self.lanes is not None and work.elements:
+            ops = ops * (-(-work.elements // self.lanes) * self.lanes) / work.elements
+        return whole_cycles(ops / self.per_cycle)
