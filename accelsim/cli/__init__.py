@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "run": "Simulate a model on a machine (per-layer table, totals, --json, --trace).",
     "inspect": "List a model's layers, shapes, MACs and parameters without a machine.",
     "schema": "Print the JSON Schema of the hardware file.",
+    "hw": "Explain a hardware file: peaks, bytes per cycle, machine balance, SRAM in tiles.",
     "paper": "Evaluate the seed paper's analytical model (Tables 3 and 4) and compare.",
     "sweep": "Run a grid of hardware what-if points (local processes or Dask).",
     "train": "Train the reference MobileNet on CIFAR-10 in NumPy and export ONNX.",
