@@ -32,13 +32,18 @@ def make_model(
     *,
     opset: int = OPSET,
     name: str = "test",
+    types: Mapping[str, int] | None = None,
+    output_dims: Mapping[str, Dims] | None = None,
 ) -> onnx.ModelProto:
-    """A model from float32 `inputs` (name -> dims, str dims symbolic), weights and nodes.
+    """A model from `inputs` (name -> dims, str dims symbolic), weights and nodes.
 
-    The outputs' types come from ONNX shape inference (the checker requires output shapes).
+    Inputs are float32 unless `types` gives their TensorProto element type (int64 token ids,
+    bool masks). The outputs' types come from ONNX shape inference (the checker requires them),
+    or from `output_dims` (float32) for ops ONNX cannot infer (GroupNormalization).
     """
     value_inputs = [
-        helper.make_tensor_value_info(n, TensorProto.FLOAT, d) for n, d in inputs.items()
+        helper.make_tensor_value_info(n, (types or {}).get(n, TensorProto.FLOAT), d)
+        for n, d in inputs.items()
     ]
     tensors = [numpy_helper.from_array(value, n) for n, value in initializers.items()]
     draft_outputs = [helper.make_empty_tensor_value_info(n) for n in outputs]
@@ -47,6 +52,8 @@ def make_model(
     model.ir_version = 8
     inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
     known = {v.name: v for v in [*inferred.graph.value_info, *inferred.graph.output]}
+    for n, d in (output_dims or {}).items():
+        known[n] = helper.make_tensor_value_info(n, TensorProto.FLOAT, d)
     del model.graph.output[:]
     model.graph.output.extend(known[n] for n in outputs)
     onnx.checker.check_model(model)
@@ -69,10 +76,17 @@ def single_op(
     attributes: Mapping[str, object] | None = None,
     outputs: Sequence[str] = ("y",),
     opset: int = OPSET,
+    types: Mapping[str, int] | None = None,
+    graph_outputs: int = 1,
+    output_dims: Mapping[str, Dims] | None = None,
 ) -> onnx.ModelProto:
-    """One node `op_type` reading `inputs` ("" for an omitted optional input) named "op"."""
+    """One node `op_type` reading `inputs` ("" for an omitted optional input) named "op"; the
+    first `graph_outputs` of its outputs are the model's."""
     node = helper.make_node(op_type, list(inputs), list(outputs), name="op", **(attributes or {}))
-    return make_model([node], activations, initializers or {}, outputs[:1], opset=opset)
+    return make_model(
+        [node], activations, initializers or {}, outputs[:graph_outputs], opset=opset,
+        types=types, output_dims=output_dims,
+    )  # fmt: skip
 
 
 def single_conv(
@@ -175,16 +189,15 @@ def matmul(a_shape: Sequence[int], b_shape: Sequence[int]) -> onnx.ModelProto:
     return make_model([node], {"x": list(a_shape)}, {"w": weights(b_shape)}, ["y"])
 
 
-def unsupported_op(op_type: str = "ConvTranspose") -> onnx.ModelProto:
-    """conv1 (1x1, 3 -> 4 channels) then node "conv_7" of `op_type` (a 3x3 4 -> 4 ConvTranspose)."""
-    init = {"w1": weights((4, 3, 1, 1)), "w7": weights((4, 4, 3, 3), seed=7)}
-    nodes = [helper.make_node("Conv", ["x", "w1"], ["c1"], name="conv1", kernel_shape=[1, 1])]
-    if op_type == "ConvTranspose":
-        nodes.append(helper.make_node("ConvTranspose", ["c1", "w7"], ["y"], name="conv_7"))
-    else:
-        nodes.append(helper.make_node(op_type, ["c1"], ["y"], name="conv_7"))
-        del init["w7"]
-    return make_model(nodes, {"x": [1, 3, 8, 8]}, init, ["y"])
+def unsupported_op(op_type: str = "SpaceToDepth") -> onnx.ModelProto:
+    """conv1 (1x1, 3 -> 4 channels) then node "conv_7" of `op_type` (SpaceToDepth, blocksize 2,
+    turns the (1, 4, 8, 8) map into (1, 16, 4, 4))."""
+    attributes = {"blocksize": 2} if op_type == "SpaceToDepth" else {}
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], name="conv1", kernel_shape=[1, 1]),
+        helper.make_node(op_type, ["c1"], ["y"], name="conv_7", **attributes),
+    ]
+    return make_model(nodes, {"x": [1, 3, 8, 8]}, {"w1": weights((4, 3, 1, 1))}, ["y"])
 
 
 def symbolic_batch(symbol: str = "N") -> onnx.ModelProto:

@@ -66,6 +66,22 @@ class NodeShapes:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One step of an op that runs as a sequence (a recurrent op: a GEMM, then its gates, ...).
+
+    `op_type` picks the unit the way the hardware file's op list does (the gate GEMM is a
+    "MatMul"); `output` is the shape the step writes; `weights` says whether it reads the op's
+    weights (the GEMMs do, the element-wise gates do not).
+    """
+
+    op_type: str
+    macs: int
+    vector_ops: int
+    output: Shape
+    weights: bool
+
+
+@dataclass(frozen=True, slots=True)
 class OpCost:
     """Work of one op: `macs` for the matrix engine, `vector_ops` for the vector unit."""
 
@@ -73,6 +89,12 @@ class OpCost:
     vector_ops: int = 0
     is_view: bool = False
     """True when the output aliases the first input (no data moves, no work)."""
+    partial_reads: tuple[tuple[int, Shape], ...] = ()
+    """(input position, shape read): a weight of which the op reads only part (an embedding
+    Gather reads the rows it looks up, not the table)."""
+    steps: tuple[Step, ...] = ()
+    """When given, the op runs as these steps one after another, each reading the previous
+    step's output; `macs` and `vector_ops` are then their totals."""
 
 
 CostFunction = Callable[[NodeShapes], OpCost]
@@ -90,6 +112,9 @@ class CostRule:
     given name when constant (Reshape's shape, Clip's min/max) and then not listed as inputs."""
     resolve: ResolveFunction | None
     """Fills attribute defaults a planner needs (Conv: kernel_shape, strides, pads, ...)."""
+    keeps_shape: bool = False
+    """The output has the first input's shape: the importer uses it where ONNX shape inference
+    gives none (GroupNormalization, a function op, has no inference)."""
 
     def resolved(self, shapes: NodeShapes) -> NodeShapes:
         """`shapes` with the defaults of `resolve` merged into its attributes."""
@@ -107,6 +132,7 @@ def cost_rule(
     *op_types: str,
     params: Mapping[int, str] | None = None,
     resolve: ResolveFunction | None = None,
+    keeps_shape: bool = False,
 ) -> Callable[[CostFunction], CostFunction]:
     """Register the decorated function as the cost rule of each ONNX `op_types`.
 
@@ -118,7 +144,7 @@ def cost_rule(
         for op_type in op_types:
             if op_type in _RULES:
                 raise ValueError(f"cost rule for {op_type!r} registered twice")
-            _RULES[op_type] = CostRule(op_type, function, dict(params or {}), resolve)
+            _RULES[op_type] = CostRule(op_type, function, dict(params or {}), resolve, keeps_shape)
         return function
 
     return register

@@ -25,7 +25,14 @@ from accelsim.workload._onnx_shapes import (
     static_shapes,
     value_types,
 )
-from accelsim.workload.costs import CostRule, NodeShapes, OpCost, find_rule, unsupported_message
+from accelsim.workload.costs import (
+    CostRule,
+    NodeShapes,
+    OpCost,
+    Step,
+    find_rule,
+    unsupported_message,
+)
 from accelsim.workload.graph import Graph, Op, Tensor, TensorKind
 
 if TYPE_CHECKING:
@@ -200,10 +207,12 @@ class _GraphBuilder:
         self.opset = next(
             (o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), 1
         )
+        self.parts: set[str] = set()
+        """Weights of which an op reads only a part (`OpCost.partial_reads`), as own tensors."""
 
     def build(self, path: Path, batch: int | None) -> Graph:
         names = unique_op_names(self.kept)
-        ops = tuple(self._op(node, names[index]) for index, node in self.kept)
+        ops = tuple(op for index, node in self.kept for op in self._ops(node, names[index]))
         inputs = tuple(value.name for value in graph_inputs(self.model.graph))
         for name in self.outputs:
             if name in self.folding.constants:
@@ -233,7 +242,7 @@ class _GraphBuilder:
             return "input"
         if name in self.outputs:
             return "output"
-        if name in self.folding.constants:
+        if name in self.folding.constants or name in self.parts:
             return "weight"
         return "activation"
 
@@ -245,7 +254,37 @@ class _GraphBuilder:
             )
         return shape
 
-    def _op(self, node: onnx.NodeProto, name: str) -> Op:
+    def _ops(self, node: onnx.NodeProto, name: str) -> list[Op]:
+        """The node's Op, or one Op per step for ops that run as a sequence (`OpCost.steps`)."""
+        op, steps = self._op(node, name)
+        if not steps:
+            return [op]
+        weights = tuple(n for n in op.inputs if self._kind(n, ()) == "weight")
+        data = tuple(n for n in op.inputs if n not in weights)
+        ops, previous = [], ()
+        for number, step in enumerate(steps):
+            outputs = op.outputs if number == len(steps) - 1 else (f"{name}:{number}",)
+            self.shapes.setdefault(outputs[0], step.output)
+            reads = (*data, *previous, *weights) if step.weights else previous
+            ops.append(Op(f"{name}:{number}", step.op_type, reads, outputs, step.macs,
+                          step.vector_ops, op.attributes))  # fmt: skip
+            previous = outputs[:1]
+        return ops
+
+    def _partial(self, node: onnx.NodeProto, inputs: tuple[str, ...], cost: OpCost,
+                 name: str) -> tuple[str, ...]:  # fmt: skip
+        """Inputs with each partly read weight replaced by a tensor of the part read."""
+        replaced = dict(zip(inputs, inputs, strict=True))
+        for position, shape in cost.partial_reads:
+            tensor = node.input[position]
+            if tensor in replaced and tensor in self.folding.constants:
+                part = f"{tensor}[{name}]"
+                self.shapes[part] = shape
+                self.parts.add(part)
+                replaced[tensor] = part
+        return tuple(replaced.values())
+
+    def _op(self, node: onnx.NodeProto, name: str) -> tuple[Op, tuple[Step, ...]]:
         default_domain = node.domain in _DEFAULT_DOMAINS
         op_type = node.op_type if default_domain else f"{node.domain}.{node.op_type}"
         node_where = f'{self.label}: node "{name}"'
@@ -259,19 +298,22 @@ class _GraphBuilder:
             except WorkloadError:
                 raise UnsupportedOpError(unsupported_message(node_where, op_type)) from None
             attributes = {**io.shapes.attributes, UNSUPPORTED: True}
-            return Op(name, op_type, io.inputs, io.outputs, 0, 0, attributes)
+            return Op(name, op_type, io.inputs, io.outputs, 0, 0, attributes), ()
+        if rule.keeps_shape and node.input[0] in self.shapes:
+            self.shapes.setdefault(node.output[0], self.shapes[node.input[0]])
         io = self._io(node, rule.params, where)
         shapes, cost = self._cost(rule, io.shapes, where)
-        return Op(
+        op = Op(
             name,
             op_type,
-            io.inputs,
+            self._partial(node, io.inputs, cost, name),
             io.outputs,
             cost.macs,
             cost.vector_ops,
             dict(shapes.attributes),
             cost.is_view,
         )
+        return op, cost.steps
 
     def _io(self, node: onnx.NodeProto, parameters: Mapping[int, str], where: str) -> _NodeIO:
         """Data inputs, written outputs and shapes; constant parameters move to attributes."""

@@ -137,12 +137,12 @@ def test_hostile_names_print_as_text_in_inspect_and_paper(hostile_model, command
 
 
 def test_hostile_name_in_an_error_stays_one_line(tmp_path):
-    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], name=f"{OOPS}{RED}{NEWLINE}")
-    model = builders.make_model([node], {"x": [1, 3, 8, 8]}, {"w": builders.weights((3, 8, 3, 3))},
-                                ["y"])  # fmt: skip
+    node = helper.make_node("SpaceToDepth", ["x"], ["y"], name=f"{OOPS}{RED}{NEWLINE}",
+                            blocksize=2)  # fmt: skip
+    model = builders.make_model([node], {"x": [1, 3, 8, 8]}, {}, ["y"])
     path = builders.save(model, tmp_path / "bad.onnx")
     proc = accelsim("run", path, "--hw", EDGE1)
-    assert_clean_failure(proc, r'node "[/oops]\x1b[31mtwo\nlines" (ConvTranspose)')
+    assert_clean_failure(proc, r'node "[/oops]\x1b[31mtwo\nlines" (SpaceToDepth)')
     assert "\x1b" not in proc.stderr
 
 

@@ -39,7 +39,7 @@ def test_edge1_exact_numbers(edge1: Hardware) -> None:
     assert edge1.units["bus"].latency == 0.0
     assert edge1.sram.capacity == 1_000_000  # "1 MB" = 10^6 B (see the Table 3 test below)
     assert edge1.units["matrix"].peak == 1e12  # "1 TFLOPS"
-    assert edge1.lowering.matrix_ops == ("Conv", "Gemm", "MatMul")
+    assert edge1.lowering.matrix_ops == ("Conv", "ConvTranspose", "Gemm", "MatMul", "Einsum")
     assert edge1.lowering.fold_batchnorm is True
     assert edge1.lowering.fuses == ("Relu", "Clip")
     assert edge1.units["vector"].peak == 1e10  # "10 GFLOPS"

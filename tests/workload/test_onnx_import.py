@@ -210,11 +210,11 @@ def test_external_data_is_not_read(tmp_path: Path, weight_reads: list[str]) -> N
 def test_keep_unsupported_lists_the_op_with_zero_cost(tmp_path: Path) -> None:
     graph = import_onnx(save(unsupported_op(), tmp_path / "u.onnx"), keep_unsupported=True)
     op = graph.ops[1]
-    assert (op.name, op.op_type, op.macs, op.vector_ops) == ("conv_7", "ConvTranspose", 0, 0)
+    assert (op.name, op.op_type, op.macs, op.vector_ops) == ("conv_7", "SpaceToDepth", 0, 0)
     assert op.attributes[UNSUPPORTED] is True
     assert UNSUPPORTED not in graph.ops[0].attributes
-    # ConvTranspose 3x3 stride 1 no pad grows 8x8 to 10x10
-    assert graph.tensors["y"].shape == (1, 4, 10, 10)
+    # SpaceToDepth with blocksize 2 moves 2x2 blocks of the 8x8 map into channels
+    assert graph.tensors["y"].shape == (1, 16, 4, 4)
 
 
 def test_importing_the_package_does_not_import_onnx() -> None:

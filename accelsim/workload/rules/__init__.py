@@ -7,6 +7,17 @@ vector operations (add, multiply, compare, exp, divide, copy) per element; views
 
 from __future__ import annotations
 
-from accelsim.workload.rules import conv, elementwise, gemm, pooling, shape, softmax
+from accelsim.workload.rules import (
+    conv,
+    elementwise,
+    gemm,
+    normalization,
+    pooling,
+    recurrent,
+    shape,
+    softmax,
+)
 
-__all__ = ["conv", "elementwise", "gemm", "pooling", "shape", "softmax"]
+__all__ = [
+    "conv", "elementwise", "gemm", "normalization", "pooling", "recurrent", "shape", "softmax"
+]  # fmt: skip

@@ -23,3 +23,12 @@ def conv(shapes: NodeShapes) -> OpCost:
     """
     weight = shapes.input(1)
     return OpCost(macs=shapes.output_elements * math.prod(weight[1:]))
+
+
+@cost_rule("ConvTranspose")
+def conv_transpose(shapes: NodeShapes) -> OpCost:
+    """MACs = N·Cin·Hin·Win · (Cout/group) · kh·kw: every input pixel is scattered, through the
+    kernel, onto Cout/group output channels (the weight is (Cin, Cout/group, kh, kw)); overlapping
+    contributions accumulate, and the bias rides in the accumulator."""
+    weight = shapes.input(1)
+    return OpCost(macs=math.prod(shapes.input(0)) * math.prod(weight[1:]))

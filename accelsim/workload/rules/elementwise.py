@@ -65,3 +65,46 @@ def batch_normalization(shapes: NodeShapes) -> OpCost:
     (scale, bias, mean, var, epsilon).
     """
     return _per_element(shapes, 2)
+
+
+@cost_rule("Exp", "Log", "Sqrt", "Erf", "Neg", "Abs", "Reciprocal", "Cast")
+def one_per_element(shapes: NodeShapes) -> OpCost:
+    """1 per element: one exp, log, square root, erf (a transcendental counts as one, as exp
+    does in Sigmoid), negation, absolute value, reciprocal or type conversion."""
+    return _per_element(shapes, 1)
+
+
+@cost_rule("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Max", "Min")
+@cost_rule("Where")
+def compare(shapes: NodeShapes) -> OpCost:
+    """1 per output element: one compare (Max/Min of two inputs) or one select (Where)."""
+    return _per_element(shapes, 1)
+
+
+@cost_rule("Tanh")
+def tanh(shapes: NodeShapes) -> OpCost:
+    """5 per element: (e^2x - 1) / (e^2x + 1): a multiply, an exp, a subtract, an add, a divide."""
+    return _per_element(shapes, 5)
+
+
+@cost_rule("Pow", params={1: "exponent"})
+def power(shapes: NodeShapes) -> OpCost:
+    """n - 1 multiplies per element for a constant whole exponent n >= 2 (x² is one multiply);
+    else 3 (x^y = exp(y·log x): a log, a multiply and an exp)."""
+    exponent = shapes.attributes.get("exponent")
+    if isinstance(exponent, (int, float)) and float(exponent).is_integer() and 2 <= exponent <= 8:
+        return _per_element(shapes, int(exponent) - 1)
+    return _per_element(shapes, 3)
+
+
+_GELU_OPS = {"none": 5, "tanh": 13}
+"""Exact: 0.5·x·(1 + erf(x/√2)) is a multiply, an erf, an add and two multiplies. Tanh form:
+0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): x³ (2 multiplies), ·0.044715, + x, ·√(2/π), tanh (5),
++ 1, · x, · 0.5."""
+
+
+@cost_rule("Gelu")
+def gelu(shapes: NodeShapes) -> OpCost:
+    """5 per element (exact, erf form) or 13 (tanh approximation); see `_GELU_OPS`."""
+    approximate = str(shapes.attributes.get("approximate", "none"))
+    return _per_element(shapes, _GELU_OPS[approximate])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
 
 
@@ -34,3 +36,32 @@ def matmul(shapes: NodeShapes) -> OpCost:
     numpy matmul semantics: a batched or broadcast product counts every batch.
     """
     return OpCost(macs=shapes.output_elements * shapes.input(0)[-1])
+
+
+def _einsum_terms(shapes: NodeShapes) -> tuple[list[list[str]], dict[str, int]]:
+    """Each input's labels (an ellipsis becomes one label per dim, counted from the right) and
+    the size of every label (the largest, as dims of 1 broadcast)."""
+    equation = str(shapes.attributes["equation"]).replace(" ", "")
+    terms = equation.split("->")[0].split(",")
+    sizes: dict[str, int] = {}
+    labelled = []
+    for position, term in enumerate(terms):
+        shape = shapes.input(position)
+        head, _, tail = term.partition("...")
+        spread = len(shape) - len(head) - len(tail) if "..." in term else 0
+        labels = [*head, *(f"...{spread - i}" for i in range(spread)), *tail]
+        for label, size in zip(labels, shape, strict=True):
+            sizes[label] = max(sizes.get(label, 1), size)
+        labelled.append(labels)
+    return labelled, sizes
+
+
+@cost_rule("Einsum")
+def einsum(shapes: NodeShapes) -> OpCost:
+    """A product of two or more inputs: MACs = the product of every distinct label's size (each
+    point of the iteration space is one multiply-accumulate; "bhid,bhjd->bhij" is a batched
+    MatMul of b·h·i·j·d MACs). One input (a transpose, trace or sum): 1 per input element."""
+    terms, sizes = _einsum_terms(shapes)
+    if len(terms) == 1:
+        return OpCost(vector_ops=math.prod(shapes.input(0)))
+    return OpCost(macs=math.prod(sizes.values()))

@@ -62,3 +62,9 @@ def _reduce_attributes(shapes: NodeShapes) -> dict[str, object]:
 def reduce_mean(shapes: NodeShapes) -> OpCost:
     """Input elements, as GlobalAveragePool: (window - 1) adds + 1 multiply per output."""
     return OpCost(vector_ops=_input_elements(shapes))
+
+
+@cost_rule("ReduceSum", "ReduceMax", "ReduceMin", params={1: "axes"}, resolve=_reduce_attributes)
+def reduce_fold(shapes: NodeShapes) -> OpCost:
+    """Input - output elements: window - 1 adds (ReduceSum) or compares (Max/Min) per output."""
+    return OpCost(vector_ops=_input_elements(shapes) - shapes.output_elements)
