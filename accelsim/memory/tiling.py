@@ -1,7 +1,9 @@
 """Split a layer whose working set does not fit SRAM into tiles that do.
 
 A layer's output is seen as (channels, rows): NCHW outputs split by output channels and by
-output rows, 2-D (M, N) outputs by N and by M. Rows of a conv or pool need a band of input rows
+output rows, other outputs by their last dim (a MatMul's output columns, whose weight columns
+then stream group by group) and by the rows of all the others ((M, N) by N and M; a
+transformer's (B, S, D) by D and B·S). Rows of a conv or pool need a band of input rows
 (with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
 vector ops, of the input). Among all splits that fit, double-buffered or not, the one with the
 shortest estimated time wins, then the one that moves fewer bytes.
@@ -23,10 +25,14 @@ if TYPE_CHECKING:
 # Vector ops that work channel by channel (a channel slice of the input gives that of the output).
 _PER_CHANNEL = {
     "BatchNormalization", "Relu", "Clip", "Add", "Mul", "Sub", "Div", "Sigmoid", "HardSigmoid",
-    "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool",
+    "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Erf", "Gelu", "Tanh", "Exp",
+    "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Cast", "Pow", "Where", "Equal", "Less", "Greater",
+    "LessOrEqual", "GreaterOrEqual", "Max", "Min",
 }  # fmt: skip
-# Vector ops whose output row r needs only input rows near r (element-wise or windowed).
-_PER_ROW = _PER_CHANNEL - {"GlobalAveragePool"}
+# Vector ops whose output row r needs only input rows near r (element-wise or windowed; the
+# normalizations and softmax over the last axis; a Concat whose inputs share the output's rows
+# writes each input's band into its slice of the output band).
+_PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool"}) | {"LayerNormalization", "Softmax", "Concat"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +91,11 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     """
     capacity = hw.sram.capacity
     out = program.buffers[layer.writes[0]]
-    if len(layer.writes) != 1 or len(out.shape) not in (2, 4):
+    if len(layer.writes) != 1 or not out.shape:
         need = sum(program.nbytes(b) for b in (*layer.reads, *layer.weights, *layer.writes))
         raise PlanError(
             f'layer "{layer.name}" needs {need:,} bytes of SRAM (has {capacity:,}) and it cannot '
-            "be tiled (not one 2-D/4-D output)"
+            "be tiled (not one output of rank 1 or more)"
         )
     relevant = (*layer.reads, *layer.weights, *layer.writes)
     geometry, candidates = _candidates(layer, tuple(program.buffers[n] for n in relevant), capacity)
@@ -99,10 +105,11 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
         if best is None or key < best[0]:
             best = (key, split, double)
     if best is None:
-        smallest = geometry.need(_Split(geometry.channels, geometry.rows, 1, 1), double=False)
+        smallest = geometry.smallest()
         raise PlanError(
-            f'layer "{layer.name}" needs {smallest:,} bytes of SRAM even at its smallest tile '
-            f"(1 channel x 1 row); SRAM holds {capacity:,} bytes"
+            f'layer "{layer.name}" needs {geometry.need(smallest, double=False):,} bytes of SRAM '
+            f"even at its smallest tile ({smallest.per_group:,} channels x {smallest.per_band:,} "
+            f"rows); SRAM holds {capacity:,} bytes"
         )
     _, split, double = best
     slot, weights = geometry.slot_sizes(split)
@@ -138,18 +145,22 @@ def _can_split(layer: Layer) -> tuple[bool, bool]:
 class _Geometry:
     """A layer's shapes, read once, and the byte arithmetic of its tiles.
 
-    The output is (channels, rows): NCHW by C and H, 2-D (M, N) by N and M. Slice sizes depend
-    only on (channel count, row band), so they are memoised: the split search asks the same
-    questions many times.
+    The output is (channels, rows): NCHW by C and H, any other rank by its last dim and the
+    product of the others. Slice sizes depend only on (channel count, row band), so they are
+    memoised: the split search asks the same questions many times.
     """
 
     def __init__(self, layer: Layer, buffers: dict[str, Buffer]) -> None:
         self.layer = layer
         out = buffers[layer.writes[0]]
         self.out_name, self.out_bytes = out.name, out.nbytes
-        shape = out.shape
-        self.channels, self.rows = (shape[1], shape[2]) if len(shape) == 4 else (shape[1], shape[0])
+        self.channels, self.rows = _channels_rows(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
+        if layer.op_types[0] == "Concat":  # a band of output rows needs the same band of each input
+            self.split_channels = False
+            self.split_rows &= all(
+                _channels_rows(buffers[n].shape)[1] == self.rows for n in layer.reads
+            )
         weight = buffers[layer.weights[0]].shape if layer.weights else ()
         depthwise = (
             layer.op_types[0] == "Conv" and len(weight) == 4 and weight[1] == 1
@@ -183,9 +194,13 @@ class _Geometry:
             if self.per_channel_input and in_channels == self.channels:
                 size = _fraction(size, width, in_channels)
             return size
-        if len(shape) == 2 and shape[0] == self.rows:
-            return _fraction(nbytes, r1 - r0, shape[0])
-        return nbytes
+        channels, rows = _channels_rows(shape)
+        if rows != self.rows:
+            return nbytes
+        size = _fraction(nbytes, r1 - r0, rows)
+        if self.per_channel_input and channels == self.channels:
+            size = _fraction(size, width, channels)
+        return size
 
     def _input_rows(self, r0: int, r1: int, in_rows: int) -> tuple[int, int]:
         window = self.layer.window
@@ -196,6 +211,13 @@ class _Geometry:
         if in_rows == self.rows:
             return r0, r1
         return 0, in_rows
+
+    def smallest(self) -> _Split:
+        """The smallest tile the layer allows: 1 channel and 1 row where each may split."""
+        return _Split(
+            self.channels, self.rows, 1 if self.split_channels else self.channels,
+            1 if self.split_rows else self.rows,
+        )  # fmt: skip
 
     def group_weights(self, width: int) -> int:
         return sum(_fraction(n, width, self.channels) for _, n in self.weights)
@@ -311,6 +333,16 @@ class _Geometry:
                 )  # fmt: skip
                 done = after
         return tuple(tiles)
+
+
+def _channels_rows(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(channels, rows) of a tensor: NCHW's C and H, else the last dim and the rest's product."""
+    if len(shape) == 4:
+        return shape[1], shape[2]
+    rows = 1
+    for dim in shape[:-1]:
+        rows *= dim
+    return (shape[-1] if shape else 1), rows
 
 
 def _fraction(nbytes: int, part: int, whole: int) -> int:
