@@ -2,9 +2,12 @@
 
 A node folds when every input is constant (an initializer, a Constant output or another folded
 output), or when it is Shape/Size of a tensor whose shape is static. A folded node becomes no Op.
-Its outputs are computed (with onnx.reference on the small subgraph) only when every input is a
-small in-memory value; a node that reads big or external weights is folded by shape alone (a
-weight the exporter preprocessed, e.g. a transposed matrix), so no weight data is ever read.
+Its outputs are computed only when the kept graph needs them (a Reshape's shape, a Slice's
+starts) and every input is a small in-memory value; a node that reads big or external weights is
+folded by shape alone (a weight the exporter preprocessed, e.g. a transposed matrix), so no
+weight data is ever read. Each node is computed alone: by onnx.reference, else by onnxruntime,
+and never when its output would exceed `FOLD_LIMIT_ELEMENTS` (a Range to 1e12). A node no route
+folds keeps its statically inferred shape; the failure is named only if a shape is then missing.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from accelsim.errors import WorkloadError
 from accelsim.workload._onnx_files import first_line
+from accelsim.workload._onnx_shapes import FOLD_LIMIT_ELEMENTS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,6 +46,8 @@ class Folding:
     """Indices of the ONNX nodes folded away."""
     computed: bool = False
     """True when some value was computed, so shapes may now be inferable that were not."""
+    failures: dict[str, str] = field(default_factory=dict)
+    """Output name -> why its node could not be computed (quoted if its shape is then needed)."""
     _small_initializers: dict[str, onnx.TensorProto] = field(default_factory=dict)
     _known: set[str] = field(default_factory=set)
 
@@ -114,11 +119,10 @@ def _has_subgraph(node: onnx.NodeProto) -> bool:
     return any(a.HasField("g") or len(a.graphs) for a in node.attribute)
 
 
-def fold(model: onnx.ModelProto, shapes: dict[str, Shape], label: str) -> Folding:
-    """Find the foldable nodes of `model` (in order) and compute the small values among them.
+def fold(model: onnx.ModelProto, shapes: dict[str, Shape]) -> Folding:
+    """Find the foldable nodes of `model` (in order) and compute the values the rest needs.
 
-    Raises:
-        WorkloadError: the reference evaluator failed on the constant subgraph.
+    A node that cannot be computed is recorded in `Folding.failures`, never raised here.
     """
     graph = model.graph
     folding = Folding(
@@ -143,39 +147,125 @@ def fold(model: onnx.ModelProto, shapes: dict[str, Shape], label: str) -> Foldin
             folding.will_compute([name for name in node.output if name])
         folding.folded.add(index)
         folding.constants.update(name for name in node.output if name)
-    if to_compute:
-        _compute(model, to_compute, folding, label)
+    for node in _needed(graph, to_compute, folding):
+        _compute(model, node, folding, shapes)
     return folding
 
 
+def _needed(
+    graph: onnx.GraphProto, nodes: list[onnx.NodeProto], folding: Folding
+) -> list[onnx.NodeProto]:
+    """The nodes among `nodes` whose values the kept graph reads, directly or through others."""
+    producer = {name: node for node in nodes for name in node.output if name}
+    wanted = [
+        name
+        for index, node in enumerate(graph.node)
+        if index not in folding.folded
+        for name in node.input
+        if name in producer
+    ]
+    chosen: set[int] = set()
+    while wanted:
+        node = producer[wanted.pop()]
+        if id(node) not in chosen:
+            chosen.add(id(node))
+            wanted.extend(name for name in node.input if name in producer)
+    return [node for node in nodes if id(node) in chosen]
+
+
 def _compute(
-    model: onnx.ModelProto, nodes: list[onnx.NodeProto], folding: Folding, label: str
+    model: onnx.ModelProto, node: onnx.NodeProto, folding: Folding, shapes: dict[str, Shape]
 ) -> None:
-    """Evaluate `nodes` (small inputs only) with onnx.reference and store their outputs."""
+    """Evaluate one node (small inputs only) by onnx.reference, else onnxruntime."""
     import numpy as np
+
+    where = f'node "{node.name or node.op_type}" ({node.op_type})'
+    outputs = [name for name in node.output if name]
+    inputs = {name: folding.value(name) for name in node.input if name}
+    missing = [name for name, value in inputs.items() if value is None]
+    if missing:
+        reason = folding.failures.get(missing[0], f'input "{missing[0]}" has no value')
+        folding.failures.update(dict.fromkeys(outputs, reason))
+        return
+    bound = _output_bound(node, inputs, [shapes.get(name) for name in outputs])
+    if bound > FOLD_LIMIT_ELEMENTS:
+        folding.failures.update(dict.fromkeys(outputs, (
+            f"{where} would fold to {bound:,} elements, over the folding limit of "
+            f"{FOLD_LIMIT_ELEMENTS:,}"
+        )))  # fmt: skip
+        return
+    errors = []
+    for evaluate in (_by_reference, _by_onnxruntime):
+        try:
+            results = evaluate(model, node, inputs, outputs)
+        except Exception as error:  # evaluators raise anything; the message says which failed
+            errors.append(f"{evaluate.__doc__}: {first_line(error)}")
+            continue
+        for name, result in zip(outputs, results, strict=True):
+            folding.set_value(name, np.asarray(result))
+        folding.computed = True
+        return
+    folding.failures.update(dict.fromkeys(outputs, f"cannot fold {where}: {'; '.join(errors)}"))
+
+
+def _submodel(
+    model: onnx.ModelProto, node: onnx.NodeProto, inputs: dict[str, np.ndarray], outputs: list[str]
+) -> onnx.ModelProto:
     from onnx import helper, numpy_helper
+
+    feeds = [numpy_helper.from_array(value, name) for name, value in inputs.items()]
+    declared = [helper.make_empty_tensor_value_info(name) for name in outputs]
+    graph = helper.make_graph([node], "folding", [], declared, feeds)
+    submodel = helper.make_model(graph, opset_imports=model.opset_import)
+    submodel.ir_version = model.ir_version
+    return submodel
+
+
+def _by_reference(model, node, inputs, outputs) -> list:  # type: ignore[no-untyped-def]
+    """onnx.reference"""
     from onnx.reference import ReferenceEvaluator
 
-    produced = {name for node in nodes for name in node.output if name}
-    needed = {name for node in nodes for name in node.input if name and name not in produced}
-    feeds = []
-    for name in sorted(needed):
-        value = folding.value(name)
-        assert value is not None, f"{name}: nodes are folded only when their inputs are known"
-        feeds.append(numpy_helper.from_array(value, name))
-    outputs = [helper.make_empty_tensor_value_info(name) for name in sorted(produced)]
-    subgraph = helper.make_graph(nodes, "folding", [], outputs, feeds)
-    submodel = helper.make_model(subgraph, opset_imports=model.opset_import)
-    submodel.ir_version = model.ir_version
-    try:
-        results = ReferenceEvaluator(submodel).run(None, {})
-    except Exception as error:  # the evaluator raises anything; name what it was folding
-        shown = 3  # a one-line message names the first few
-        names = ", ".join(f'"{node.name or node.op_type}"' for node in nodes[:shown])
-        names += f" and {len(nodes) - shown} more" if len(nodes) > shown else ""
-        raise WorkloadError(
-            f"{label}: cannot fold the constant nodes {names}: {first_line(error)}"
-        ) from error
-    for name, result in zip(sorted(produced), results, strict=True):
-        folding.set_value(name, np.asarray(result))
-    folding.computed = True
+    return list(ReferenceEvaluator(_submodel(model, node, inputs, outputs)).run(None, {}))
+
+
+def _by_onnxruntime(model, node, inputs, outputs) -> list:  # type: ignore[no-untyped-def]
+    """onnxruntime"""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 4  # fatal only: a failure is reported by us, in one line
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+    data = _submodel(model, node, inputs, outputs).SerializeToString()
+    session = onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    return list(session.run(None, {}))
+
+
+def _output_bound(
+    node: onnx.NodeProto, inputs: dict[str, np.ndarray], shapes: list[Shape | None]
+) -> int:
+    """Most elements an output of `node` can hold, known before computing it.
+
+    Inferred shapes when ONNX gives them; the generators from their arguments (Range from its
+    bounds, ConstantOfShape/Expand/Tile from the shape they build); anything else from its
+    inputs broadcast together (element-wise, selections and reshapes never grow past that).
+    """
+    if all(shape is not None for shape in shapes):
+        return max((math.prod(shape) for shape in shapes if shape is not None), default=0)
+    values = [inputs.get(name) for name in node.input]
+    if node.op_type == "Range":
+        start, limit, delta = (float(v) for v in values[:3])  # type: ignore[arg-type]
+        return max(0, math.ceil((limit - start) / delta)) if delta else 0
+    sizes = [tuple(int(d) for d in v.shape) for v in values if v is not None]
+    if node.op_type == "ConstantOfShape":
+        return math.prod(int(d) for d in values[0].reshape(-1))  # type: ignore[union-attr]
+    if node.op_type == "Expand":
+        sizes.append(tuple(int(d) for d in values[1].reshape(-1)))  # type: ignore[union-attr]
+    if node.op_type == "Tile":
+        repeats = math.prod(int(d) for d in values[1].reshape(-1))  # type: ignore[union-attr]
+        return math.prod(sizes[0]) * repeats
+    rank = max((len(size) for size in sizes), default=0)
+    broadcast = [1] * rank
+    for size in sizes:
+        for axis, dim in enumerate(size, start=rank - len(size)):
+            broadcast[axis] = max(broadcast[axis], dim)
+    return max([math.prod(broadcast), *(math.prod(size) for size in sizes)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,12 @@ if TYPE_CHECKING:
     import onnx
 
 Shape = tuple[int, ...]
+
+FOLD_LIMIT_ELEMENTS = 1 << 20
+"""Largest constant import may compute (8 MB of int64): shape arithmetic is far smaller."""
+
+_GENERATORS = frozenset({"Range", "ConstantOfShape"})
+"""Ops whose output size comes from their input values, which data propagation would build."""
 
 
 def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
@@ -91,9 +98,26 @@ def infer(model: onnx.ModelProto, label: str) -> onnx.ModelProto:
     import onnx
 
     try:
+        # NOTE: data propagation materialises what it propagates: a Range to 1e12 would take
+        # terabytes. A plain pass first gives the sizes, and refuses a generator over the limit.
+        _refuse_bombs(onnx.shape_inference.infer_shapes(model, strict_mode=False), label)
         return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
     except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
         raise WorkloadError(f"{label}: shape inference failed: {first_line(error)}") from None
+
+
+def _refuse_bombs(model: onnx.ModelProto, label: str) -> None:
+    """Generators whose inferred output exceeds `FOLD_LIMIT_ELEMENTS` are refused by name."""
+    shapes = static_shapes(model)
+    for index, node in enumerate(model.graph.node):
+        if node.op_type not in _GENERATORS:
+            continue
+        elements = math.prod(shapes.get(node.output[0], ()))
+        if elements > FOLD_LIMIT_ELEMENTS:
+            raise WorkloadError(
+                f'{label}: node "{node.name or f"{node.op_type}_{index}"}" ({node.op_type}) would '
+                f"fold to {elements:,} elements, over the folding limit of {FOLD_LIMIT_ELEMENTS:,}"
+            )
 
 
 def static_shape(value: onnx.ValueInfoProto) -> Shape | None:

@@ -43,6 +43,8 @@ UNSUPPORTED = "accelsim.unsupported"
 """Attribute set to True on ops kept by `keep_unsupported=True` that have no cost rule."""
 
 _DEFAULT_DOMAINS = ("", "ai.onnx")
+_MAX_PASSES = 8
+"""Fold / infer rounds at most: each round folds the shape arithmetic the last one shaped."""
 
 
 def import_onnx(
@@ -67,13 +69,19 @@ def import_onnx(
     resolve_batch(model, batch, label)
     inferred = infer(model, label)
     shapes = static_shapes(inferred)
-    folding = fold(inferred, shapes, label)
-    shapes.update({name: tuple(value.shape) for name, value in folding.values.items()})
-    if folding.computed and _missing_shapes(inferred, folding, shapes):
+    for _ in range(_MAX_PASSES):
+        folding = fold(inferred, shapes)
+        shapes.update({name: tuple(value.shape) for name, value in folding.values.items()})
+        if not (folding.computed and _missing_shapes(inferred, folding, shapes)):
+            break
         # NOTE: data propagation in ONNX inference covers Shape/Gather/Concat but not e.g. Div
-        # or Range; with the folded values written in as constants, a second pass sees them.
+        # or Range; with the folded values written in as constants, another pass sees them, and
+        # the Shape nodes of the tensors it shapes fold in the pass after.
+        known = len(shapes)
         for name, shape in static_shapes(_refold_model(inferred, folding, label)).items():
             shapes.setdefault(name, shape)
+        if len(shapes) == known:
+            break
     return _GraphBuilder(inferred, folding, shapes, label, keep_unsupported).build(path, batch)
 
 
@@ -337,6 +345,10 @@ class _GraphBuilder:
             for position, tensor in enumerate(node.output)
             if tensor and (position == 0 or tensor in self.consumed)
         ]
+        unshaped = any(tensor not in self.shapes for tensor in outputs)
+        failed = [self.folding.failures[n] for n in node.input if n in self.folding.failures]
+        if unshaped and failed:  # the shape hangs on a constant that no route could fold
+            raise WorkloadError(f"{self.label}: {failed[0]}")
         output_shapes = tuple(self._shape(tensor, "output", where) for tensor in outputs)
         shapes = NodeShapes(tuple(input_shapes), output_shapes, attributes, self.opset)
         return _NodeIO(tuple(inputs), tuple(outputs), shapes)

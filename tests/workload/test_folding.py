@@ -1,0 +1,74 @@
+"""Constant folding: only what the kept graph needs, onnxruntime where onnx.reference fails, and
+a size limit that stops a folding bomb before it allocates anything."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from accelsim.errors import WorkloadError
+from accelsim.workload import import_onnx
+from tests.onnx_builders import make_model, save
+
+
+def test_onnxruntime_folds_what_the_reference_evaluator_cannot(tmp_path: Path) -> None:
+    # onnx.reference's GatherElements fails on 100 indices ("at most 64 array objects");
+    # onnxruntime computes it. Its first two values are the shape the kept Reshape needs.
+    data = np.zeros(100, np.int64)
+    data[:2] = (2, 50)
+    nodes = [
+        helper.make_node("GatherElements", ["d", "i"], ["g"], name="gather", axis=0),
+        helper.make_node("Slice", ["g", "zero", "two"], ["s"], name="slice"),
+        helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape"),
+        helper.make_node("Relu", ["y"], ["z"], name="relu"),
+    ]
+    init = {"d": data, "i": np.arange(100, dtype=np.int64), "zero": np.array([0], np.int64),
+            "two": np.array([2], np.int64)}  # fmt: skip
+    model = make_model(nodes, {"x": [100]}, init, ["z"], output_dims={"z": ["a", "b"]})
+    graph = import_onnx(save(model, tmp_path / "m.onnx"))
+    assert [op.name for op in graph.ops] == ["reshape", "relu"]
+    assert graph.tensor("z").shape == (2, 50)
+
+
+def test_a_failing_node_nothing_needs_is_left_alone(tmp_path: Path) -> None:
+    # Gather index 7 of a 2-element shape fails on both routes, but nothing reads its output.
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"], name="shape"),
+        helper.make_node("Gather", ["s", "idx"], ["n"], name="bad", axis=0),
+        helper.make_node("Relu", ["x"], ["y"], name="relu"),
+    ]
+    model = make_model(nodes, {"x": [2, 3]}, {"idx": np.array([7], np.int64)}, ["y"])
+    graph = import_onnx(save(model, tmp_path / "m.onnx"))
+    assert [op.name for op in graph.ops] == ["relu"]
+
+
+def test_a_range_to_1e12_is_refused_by_size_before_it_is_built(tmp_path: Path) -> None:
+    # Built by hand: ONNX's own data propagation (which the test builders run) would try to
+    # materialise the range.
+    nodes = [
+        helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range"),
+        helper.make_node("Cast", ["r"], ["rf"], name="cast", to=1),
+        helper.make_node("Add", ["x", "rf"], ["y"], name="add"),
+    ]
+    init = [numpy_helper.from_array(np.array(v, np.int64), n)
+            for n, v in (("start", 0), ("limit", 10**12), ("delta", 1))]  # fmt: skip
+    graph = helper.make_graph(
+        nodes, "bomb", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])], init,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = save(model, tmp_path / "m.onnx")
+    started = time.perf_counter()
+    expected = (
+        f'^{re.escape(str(path))}: node "range" \\(Range\\) would fold to 1,000,000,000,000 '
+        "elements, over the folding limit of 1,048,576$"
+    )
+    with pytest.raises(WorkloadError, match=expected):
+        import_onnx(path)
+    assert time.perf_counter() - started < 5
