@@ -18,8 +18,13 @@ def run(
     policy: str = "liveness",
     overlap: bool = True,
     batch: int | None = None,
+    assume_vector: bool = False,
 ) -> RunResult:
-    """Simulate `model` (an ONNX path or an imported Graph) on `hw` (a Hardware or a YAML path)."""
+    """Simulate `model` (an ONNX path or an imported Graph) on `hw` (a Hardware or a YAML path).
+
+    `assume_vector` costs ops without a cost rule as one vector op per output element (listed
+    as assumed in the run's notes) instead of refusing the model.
+    """
     from accelsim.hardware import Hardware
     from accelsim.hardware_file import load_hardware
     from accelsim.workload.graph import Graph
@@ -32,7 +37,7 @@ def run(
     else:
         from accelsim.workload import import_onnx
 
-        graph, name = import_onnx(model, batch=batch), str(model)
+        graph, name = import_onnx(model, batch=batch, assume_vector=assume_vector), str(model)
     return simulate_graph(graph, machine, name=name, policy=policy, overlap=overlap)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from accelsim.work import Gemm, Vector
+from accelsim.workload.graph import ASSUMED
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -152,6 +153,11 @@ class _Lowering:
         self.buffers[name] = Buffer(name=name, shape=shape, kind=kind, nbytes=nbytes)
 
     def _place(self, op: Op) -> None:
+        if op.attributes.get(ASSUMED):
+            self.notes.append(
+                f"{op.name}: no cost rule for {op.op_type}; assumed one vector op per output "
+                f"element ({op.vector_ops:,}), --unsupported=vector"
+            )
         if op.is_view:
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])
             return

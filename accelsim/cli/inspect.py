@@ -18,6 +18,7 @@ from accelsim.cli._args import add_model_arguments, check_model_and_hardware, po
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.text import Text
 
     from accelsim.workload import Graph, Op
 
@@ -38,6 +39,13 @@ def register(
         default=DEFAULT_BITS,
         metavar="B",
         help=f"bits per element for byte counts (default: {DEFAULT_BITS}, as in the paper)",
+    )
+    p.add_argument(
+        "--unsupported",
+        choices=("list", "vector"),
+        default="list",
+        help="an op without a cost rule: list it at zero cost, the totals marked partial (list, "
+        "the default), or cost it as one vector op per output element, marked assumed (vector)",
     )
     p.set_defaults(handler=handle)
 
@@ -65,6 +73,8 @@ class OpRow:
     activation_bytes: int
     modelled: bool
     is_view: bool
+    assumed: bool
+    """Costed as one vector op per output element for want of a rule (--unsupported=vector)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +83,9 @@ class Totals:
 
     ops: int
     unsupported_ops: int
+    """Ops left out of every other total (listed at zero cost): the totals are partial."""
+    assumed_ops: int
+    """Ops costed by assumption (one vector op per output element), included in the totals."""
     macs: int
     vector_ops: int
     params: int
@@ -86,6 +99,7 @@ def _tensor_row(graph: Graph, name: str) -> TensorRow:
 
 def op_row(graph: Graph, op: Op, bits: int) -> OpRow:
     """The listing of one op at `bits` per element."""
+    from accelsim.workload.graph import ASSUMED
     from accelsim.workload.onnx_import import UNSUPPORTED
 
     return OpRow(
@@ -99,6 +113,7 @@ def op_row(graph: Graph, op: Op, bits: int) -> OpRow:
         activation_bytes=sum(graph.tensor(name).nbytes(bits) for name in op.outputs),
         modelled=not op.attributes.get(UNSUPPORTED, False),
         is_view=op.is_view,
+        assumed=bool(op.attributes.get(ASSUMED, False)),
     )
 
 
@@ -108,6 +123,7 @@ def totals(graph: Graph, rows: list[OpRow], bits: int) -> Totals:
     return Totals(
         ops=len(rows),
         unsupported_ops=sum(not row.modelled for row in rows),
+        assumed_ops=sum(row.assumed for row in rows),
         macs=graph.total_macs,
         vector_ops=sum(row.vector_ops for row in rows),
         params=graph.parameter_count,
@@ -120,7 +136,9 @@ def handle(args: argparse.Namespace) -> int:
     from accelsim.workload import import_onnx
 
     check_model_and_hardware(args.model, None)
-    graph = import_onnx(args.model, batch=args.batch, keep_unsupported=True)
+    assume = args.unsupported == "vector"
+    graph = import_onnx(args.model, batch=args.batch, keep_unsupported=not assume,
+                        assume_vector=assume)  # fmt: skip
     rows = [op_row(graph, op, args.bits) for op in graph.ops]
     summary = totals(graph, rows, args.bits)
     if args.json:
@@ -172,21 +190,45 @@ def _render(
             ", ".join(_shape(t.shape) for t in row.inputs if t.kind != "weight"),
             ", ".join(_shape(t.shape) for t in row.outputs),
             f"{row.macs:,}", f"{row.vector_ops:,}", f"{row.params:,}", f"{row.activation_bytes:,}",
-            ("view" if row.is_view else "yes") if row.modelled else Text("no", style="red"),
+            _modelled(row),
         )
         for index, row in enumerate(rows, start=1)
     ]  # fmt: skip
     table = FittedTable(columns, table_rows)
-    footer = Text(
-        f"{summary.ops} ops, {summary.macs:,} MACs, {summary.vector_ops:,} vector ops, "
-        f"{summary.params:,} params ({summary.parameter_bytes:,} bytes at {bits}-bit)"
-    )
-    parts: list[RenderableType] = [header, table, footer]
+    parts: list[RenderableType] = [header, table, Text(total_line(rows, summary, bits))]
     if summary.unsupported_ops:
         parts.append(
             Text(
-                f"{summary.unsupported_ops} op(s) not modelled: `accelsim run` refuses this model",
+                f"{summary.unsupported_ops} op(s) not modelled: `accelsim run` refuses this model "
+                "(or costs them as assumed with --unsupported=vector)",
                 style="red",
             )
         )
     return Group(*parts)
+
+
+def _modelled(row: OpRow) -> str | Text:
+    from rich.text import Text
+
+    if not row.modelled:
+        return Text("no", style="red")
+    if row.assumed:
+        return Text("assumed", style="yellow")
+    return "view" if row.is_view else "yes"
+
+
+def total_line(rows: list[OpRow], summary: Totals, bits: int) -> str:
+    """The totals, saying in the same line what they leave out or assume."""
+    line = (
+        f"{summary.ops} ops, {summary.macs:,} MACs, {summary.vector_ops:,} vector ops, "
+        f"{summary.params:,} params ({summary.parameter_bytes:,} bytes at {bits}-bit)"
+    )
+    left_out = [f"{row.name} ({row.op_type})" for row in rows if not row.modelled]
+    assumed = [f"{row.name} ({row.op_type})" for row in rows if row.assumed]
+    if left_out:
+        line = f"PARTIAL totals, leaving out {len(left_out)} unmodelled op(s) " \
+               f"[{', '.join(left_out)}]: {line}"  # fmt: skip
+    if assumed:
+        line += f"; {len(assumed)} op(s) assumed one vector op per output element " \
+                f"[{', '.join(assumed)}]"  # fmt: skip
+    return line

@@ -35,6 +35,13 @@ def register(
     )
     parser.add_argument("--cycles", action="store_true", help="show times in cycles instead of µs")
     parser.add_argument(
+        "--unsupported",
+        choices=("error", "vector"),
+        default="error",
+        help="an op without a cost rule: refuse the model (error, the default) or cost it as one "
+        "vector op per output element (vector), listed in the notes as assumed",
+    )
+    parser.add_argument(
         "--timeline",
         action="store_true",
         help="after the tables, draw a Gantt chart: bus, matrix engine, vector unit, SRAM in use",
@@ -82,8 +89,9 @@ def handle(args: argparse.Namespace) -> int:
         {"--trace": args.trace, "--svg": args.svg},
     )
     result = run(
-        args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch
-    )
+        args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch,
+        assume_vector=args.unsupported == "vector",
+    )  # fmt: skip
     for notice in notices:
         print(notice, file=sys.stderr)
     if args.trace:

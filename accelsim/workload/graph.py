@@ -14,6 +14,10 @@ from typing import Literal
 
 TensorKind = Literal["input", "weight", "activation", "output"]
 
+ASSUMED = "accelsim.assumed"
+"""Op attribute: True on an op without a cost rule costed as one vector op per output element
+(`--unsupported=vector`); reports list these as assumptions."""
+
 
 @dataclass(frozen=True, slots=True)
 class Tensor:

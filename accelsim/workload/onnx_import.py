@@ -9,6 +9,7 @@ functions so importing this module stays cheap.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from accelsim.workload.costs import (
     find_rule,
     unsupported_message,
 )
-from accelsim.workload.graph import Graph, Op, Tensor, TensorKind
+from accelsim.workload.graph import ASSUMED, Graph, Op, Tensor, TensorKind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,13 +43,18 @@ if TYPE_CHECKING:
 UNSUPPORTED = "accelsim.unsupported"
 """Attribute set to True on ops kept by `keep_unsupported=True` that have no cost rule."""
 
+
 _DEFAULT_DOMAINS = ("", "ai.onnx")
 _MAX_PASSES = 8
 """Fold / infer rounds at most: each round folds the shape arithmetic the last one shaped."""
 
 
 def import_onnx(
-    path: str | Path, *, batch: int | None = None, keep_unsupported: bool = False
+    path: str | Path,
+    *,
+    batch: int | None = None,
+    keep_unsupported: bool = False,
+    assume_vector: bool = False,
 ) -> Graph:
     """Read an ONNX model into a `Graph` with static shapes and a cost for every op.
 
@@ -57,6 +63,8 @@ def import_onnx(
         batch: value for a symbolic first input dimension; must match a fixed one.
         keep_unsupported: keep ops without a cost rule as zero-cost ops whose attributes carry
             `UNSUPPORTED: True` (for listings such as `accelsim inspect`; never simulate these).
+        assume_vector: cost ops without a cost rule as one vector op per output element, their
+            attributes carrying `ASSUMED: True` (`--unsupported=vector`; these do simulate).
 
     Raises:
         WorkloadError: the file is missing, not ONNX, fails the checker, has external data outside
@@ -82,7 +90,8 @@ def import_onnx(
             shapes.setdefault(name, shape)
         if len(shapes) == known:
             break
-    return _GraphBuilder(inferred, folding, shapes, label, keep_unsupported).build(path, batch)
+    builder = _GraphBuilder(inferred, folding, shapes, label, keep_unsupported, assume_vector)
+    return builder.build(path, batch)
 
 
 def _kept_nodes(model: onnx.ModelProto, folding: Folding) -> list[tuple[int, onnx.NodeProto]]:
@@ -202,12 +211,14 @@ class _GraphBuilder:
         shapes: dict[str, Shape],
         label: str,
         keep_unsupported: bool,
+        assume_vector: bool,
     ) -> None:
         self.model = model
         self.folding = folding
         self.shapes = shapes
         self.label = label
         self.keep_unsupported = keep_unsupported
+        self.assume_vector = assume_vector
         self.kept = _kept_nodes(model, folding)
         self.outputs = [value.name for value in model.graph.output]
         self.consumed = {name for _, node in self.kept for name in node.input if name}
@@ -299,12 +310,16 @@ class _GraphBuilder:
         where = f"{node_where} ({op_type})"
         rule = find_rule(node.op_type) if default_domain else None
         if rule is None:
-            if not self.keep_unsupported:
+            if not (self.keep_unsupported or self.assume_vector):
                 raise UnsupportedOpError(unsupported_message(node_where, op_type))
             try:
                 io = self._io(node, {}, where)
             except WorkloadError:
                 raise UnsupportedOpError(unsupported_message(node_where, op_type)) from None
+            if self.assume_vector:  # one vector op per output element, flagged as an assumption
+                elements = sum(math.prod(shape) for shape in io.shapes.outputs)
+                attributes = {**io.shapes.attributes, ASSUMED: True}
+                return Op(name, op_type, io.inputs, io.outputs, 0, elements, attributes), ()
             attributes = {**io.shapes.attributes, UNSUPPORTED: True}
             return Op(name, op_type, io.inputs, io.outputs, 0, 0, attributes), ()
         if rule.keeps_shape and node.input[0] in self.shapes:

@@ -13,6 +13,8 @@ import pytest
 from accelsim.cli import main
 from tests.onnx_builders import conv_chain, save, symbolic_batch, unsupported_op
 
+EDGE1 = Path(__file__).resolve().parents[2] / "hardware" / "edge1.yaml"
+
 MOBILENET = Path(__file__).resolve().parents[2] / "workloads" / "mobilenet.onnx"
 
 
@@ -49,6 +51,7 @@ def test_json_rows_and_totals(chain: Path, capsys: pytest.CaptureFixture[str]) -
     assert document["totals"] == {
         "ops": 4,
         "unsupported_ops": 0,
+        "assumed_ops": 0,
         "macs": 87_552,  # 13,824 + 73,728
         "vector_ops": 1_536,  # relu1 512 + relu2 1,024
         "params": 1_368,  # 216 + 16*8*3*3 = 1,152
@@ -148,3 +151,36 @@ def test_unsupported_op_is_a_one_line_error_for_run_not_inspect(tmp_path: Path) 
     done = _run(str(path))
     assert done.returncode == 0
     assert re.search(r"conv_7 +SpaceToDepth .* no *\n", done.stdout)
+
+
+def test_totals_that_leave_out_an_op_say_so_in_the_total_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = save(unsupported_op(), tmp_path / "u.onnx")
+    assert main(["inspect", str(path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
+    # conv1: 64 outputs * 4 channels = 256 outputs * 3 MACs = 768; SpaceToDepth left out
+    assert (
+        "PARTIAL totals, leaving out 1 unmodelled op(s) [conv_7 (SpaceToDepth)]: 2 ops, 768 MACs"
+        in out
+    )
+
+
+def test_unsupported_vector_costs_one_op_per_output_element_as_assumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = save(unsupported_op(), tmp_path / "u.onnx")
+    document = _json(capsys, str(path), "--unsupported", "vector")
+    conv_7 = document["ops"][1]
+    # SpaceToDepth's output (1, 16, 4, 4) = 256 elements: 256 vector ops, assumed
+    assert (conv_7["vector_ops"], conv_7["modelled"], conv_7["assumed"]) == (256, True, True)
+    assert (document["totals"]["unsupported_ops"], document["totals"]["assumed_ops"]) == (0, 1)
+    assert main(["inspect", str(path), "--unsupported=vector"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1 op(s) assumed one vector op per output element [conv_7 (SpaceToDepth)]" in out
+    assert main(["run", str(path), "--hw", str(EDGE1), "--unsupported=vector", "--json"]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert notes == [
+        "conv_7: no cost rule for SpaceToDepth; assumed one vector op per output element (256), "
+        "--unsupported=vector"
+    ]
