@@ -32,7 +32,9 @@ _PER_CHANNEL = {
 # Vector ops whose output row r needs only input rows near r (element-wise or windowed; the
 # normalizations and softmax over the last axis; a Concat whose inputs share the output's rows
 # writes each input's band into its slice of the output band).
-_PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool"}) | {"LayerNormalization", "Softmax", "Concat"}
+_PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool"}) | {
+    "LayerNormalization", "Softmax", "Concat", "Split", "Slice", "Gather", "Transpose",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

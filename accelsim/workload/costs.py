@@ -92,6 +92,9 @@ class OpCost:
     partial_reads: tuple[tuple[int, Shape], ...] = ()
     """(input position, shape read): a weight of which the op reads only part (an embedding
     Gather reads the rows it looks up, not the table)."""
+    per_output: bool = False
+    """Each output is written by its own copy (a Split's parts), so each can be planned and
+    tiled alone; `vector_ops` is then their total."""
     steps: tuple[Step, ...] = ()
     """When given, the op runs as these steps one after another, each reading the previous
     step's output; `macs` and `vector_ops` are then their totals."""

@@ -30,7 +30,6 @@ from accelsim.workload.costs import (
     CostRule,
     NodeShapes,
     OpCost,
-    Step,
     find_rule,
     unsupported_message,
 )
@@ -274,8 +273,16 @@ class _GraphBuilder:
         return shape
 
     def _ops(self, node: onnx.NodeProto, name: str) -> list[Op]:
-        """The node's Op, or one Op per step for ops that run as a sequence (`OpCost.steps`)."""
-        op, steps = self._op(node, name)
+        """The node's Op; one Op per step for ops that run as a sequence (`OpCost.steps`); one
+        Op per output for ops whose outputs are written apart (`OpCost.per_output`)."""
+        op, cost = self._op(node, name)
+        if cost.per_output and len(op.outputs) > 1:
+            return [
+                Op(f"{name}:{number}", op.op_type, op.inputs, (output,), 0,
+                   math.prod(self.shapes[output]), op.attributes)
+                for number, output in enumerate(op.outputs)
+            ]  # fmt: skip
+        steps = cost.steps
         if not steps:
             return [op]
         weights = tuple(n for n in op.inputs if self._kind(n, ()) == "weight")
@@ -303,7 +310,7 @@ class _GraphBuilder:
                 replaced[tensor] = part
         return tuple(replaced.values())
 
-    def _op(self, node: onnx.NodeProto, name: str) -> tuple[Op, tuple[Step, ...]]:
+    def _op(self, node: onnx.NodeProto, name: str) -> tuple[Op, OpCost]:
         default_domain = node.domain in _DEFAULT_DOMAINS
         op_type = node.op_type if default_domain else f"{node.domain}.{node.op_type}"
         node_where = f'{self.label}: node "{name}"'
@@ -319,9 +326,9 @@ class _GraphBuilder:
             if self.assume_vector:  # one vector op per output element, flagged as an assumption
                 elements = sum(math.prod(shape) for shape in io.shapes.outputs)
                 attributes = {**io.shapes.attributes, ASSUMED: True}
-                return Op(name, op_type, io.inputs, io.outputs, 0, elements, attributes), ()
+                return Op(name, op_type, io.inputs, io.outputs, 0, elements, attributes), OpCost()
             attributes = {**io.shapes.attributes, UNSUPPORTED: True}
-            return Op(name, op_type, io.inputs, io.outputs, 0, 0, attributes), ()
+            return Op(name, op_type, io.inputs, io.outputs, 0, 0, attributes), OpCost()
         if rule.keeps_shape and node.input[0] in self.shapes:
             self.shapes.setdefault(node.output[0], self.shapes[node.input[0]])
         io = self._io(node, rule.params, where)
@@ -336,7 +343,7 @@ class _GraphBuilder:
             dict(shapes.attributes),
             cost.is_view,
         )
-        return op, cost.steps
+        return op, cost
 
     def _io(self, node: onnx.NodeProto, parameters: Mapping[int, str], where: str) -> _NodeIO:
         """Data inputs, written outputs and shapes; constant parameters move to attributes."""

@@ -38,8 +38,8 @@ def copy(shapes: NodeShapes) -> OpCost:
 
 @cost_rule("Split", params={1: "split"})
 def split(shapes: NodeShapes) -> OpCost:
-    """1 per element of every output the model uses: each is one copy."""
-    return OpCost(vector_ops=sum(math.prod(shape) for shape in shapes.outputs))
+    """1 per element of every output the model uses: each is one copy, planned as its own op."""
+    return OpCost(vector_ops=sum(math.prod(shape) for shape in shapes.outputs), per_output=True)
 
 
 @cost_rule("Gather", params={1: "indices"})
