@@ -1,7 +1,8 @@
 """Reading an ONNX file safely: one-line errors for bad files, external data kept in its folder.
 
-Weight data is never read here: the model is parsed without its external data, whose files are
-only checked to exist inside the model's folder and to be long enough.
+Weight data is never kept: big initializers are parsed one at a time and their data dropped
+(`_onnx_wire`), external data files are only checked to exist inside the model's folder and to
+be long enough.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from accelsim.errors import WorkloadError
+from accelsim.workload._onnx_wire import StrippedSizeError, WireError, parse_without_weights
 
 if TYPE_CHECKING:
     import onnx
@@ -36,35 +38,59 @@ def read_model(path: Path, label: str) -> onnx.ModelProto:
             external data outside the model's folder or missing, or a checker failure.
     """
     import onnx
-    from google.protobuf.message import DecodeError
 
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            if not handle.peek(1):
+                raise WorkloadError(f"{label}: not an ONNX model: the file is empty")
+            model = parse_without_weights(handle)
     except FileNotFoundError:
         raise WorkloadError(f"{label}: no such file") from None
     except IsADirectoryError:
         raise WorkloadError(f"{label}: is a directory; expected an .onnx file") from None
     except OSError as error:
         raise WorkloadError(f"{label}: cannot read: {error.strerror}") from None
-    if not data:
-        raise WorkloadError(f"{label}: not an ONNX model: the file is empty")
-    model = onnx.ModelProto()
-    try:
-        model.ParseFromString(data)
-    except DecodeError:
+    except WireError:
         raise WorkloadError(
             f"{label}: not an ONNX model: not a valid protobuf (garbage bytes or a truncated file)"
         ) from None
+    except StrippedSizeError as error:
+        raise WorkloadError(f"{label}: invalid ONNX model: {error}") from None
     if model.ir_version == 0 or not model.HasField("graph") or not model.graph.node:
         raise WorkloadError(f"{label}: not an ONNX model: no IR version or no graph nodes")
     check_external_data(model, path.parent, label)
     try:
-        # NOTE: given the path (not the proto) the checker resolves external data beside the
-        # model instead of in the working directory; it checks the files, never loads them.
-        onnx.checker.check_model(str(path))
+        onnx.checker.check_model(_checkable(model))
     except onnx.checker.ValidationError as error:
         raise WorkloadError(f"{label}: invalid ONNX model: {first_line(error)}") from None
     return model
+
+
+def _checkable(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy the ONNX checker accepts: weights read without data (or kept in external files,
+    checked above) become typed graph inputs, so the checker never needs their bytes."""
+    import onnx
+    from onnx import helper
+
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    graph = copy.graph
+    declared = {value.name for value in graph.input}
+    kept = []
+    for tensor in graph.initializer:
+        has_data = any(
+            tensor.HasField(name) if name == "raw_data" else len(getattr(tensor, name))
+            for name in ("raw_data", "float_data", "int32_data", "int64_data", "double_data",
+                         "uint64_data", "string_data")
+        )  # fmt: skip
+        if has_data and tensor.data_location != onnx.TensorProto.EXTERNAL:
+            kept.append(tensor)
+        elif tensor.name not in declared:
+            graph.input.append(helper.make_tensor_value_info(tensor.name, tensor.data_type,
+                                                             tensor.dims))  # fmt: skip
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    return copy
 
 
 def _graphs(graph: onnx.GraphProto) -> Iterator[onnx.GraphProto]:

@@ -1,0 +1,42 @@
+"""Reading a model without its weights: same graph as onnx.load, big data dropped, sizes checked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from accelsim.errors import WorkloadError
+from accelsim.workload import import_onnx
+from accelsim.workload._onnx_files import read_model
+from tests.onnx_builders import conv_chain, gemm, save
+
+
+def test_everything_but_big_weight_data_matches_onnx_load(tmp_path: Path) -> None:
+    path = save(conv_chain((3, 64, 64)), tmp_path / "m.onnx")  # conv2.weight: 36,864 elements
+    model, reference = read_model(path, "m"), onnx.load(str(path))
+    big, small = reference.graph.initializer[1], reference.graph.initializer[0]
+    assert (big.name, len(big.raw_data)) == ("conv2.weight", 36_864 * 4)
+    read = {tensor.name: tensor for tensor in model.graph.initializer}
+    assert not read["conv2.weight"].raw_data  # dropped
+    assert list(read["conv2.weight"].dims) == [64, 64, 3, 3]
+    assert read["conv1.weight"] == small  # 1,728 elements: kept whole
+    del reference.graph.initializer[:]
+    del model.graph.initializer[:]
+    assert model == reference
+
+
+def test_a_weight_whose_data_disagrees_with_its_shape_is_named(tmp_path: Path) -> None:
+    model = gemm(m=1, k=128, n=64)  # w (64, 128) = 8,192 float32 = 32,768 bytes
+    model.graph.initializer[0].raw_data = np.zeros(8_191, np.float32).tobytes()
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(model.SerializeToString())
+    expected = (
+        f'{path}: invalid ONNX model: tensor "w" holds 32,764 bytes; its shape (64, 128) needs '
+        "32,768"
+    )
+    with pytest.raises(WorkloadError, match=f"^{re.escape(expected)}$"):
+        import_onnx(path)
