@@ -55,7 +55,8 @@ class Allocator:
         if first is None:
             return None
         index = bisect_left(self._offsets, first)
-        covered, after, taken = 0, frozenset[int](), []
+        covered, after = 0, frozenset[int]()
+        taken: list[_Block] = []
         while covered < size:
             block = self._blocks[self._offsets[index + len(taken)]]
             covered += block.size

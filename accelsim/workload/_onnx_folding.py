@@ -181,12 +181,14 @@ def _compute(
 
     where = f'node "{node.name or node.op_type}" ({node.op_type})'
     outputs = [name for name in node.output if name]
-    inputs = {name: folding.value(name) for name in node.input if name}
-    missing = [name for name, value in inputs.items() if value is None]
-    if missing:
-        reason = folding.failures.get(missing[0], f'input "{missing[0]}" has no value')
-        folding.failures.update(dict.fromkeys(outputs, reason))
-        return
+    inputs: dict[str, np.ndarray] = {}
+    for name in filter(None, node.input):
+        value = folding.value(name)
+        if value is None:
+            reason = folding.failures.get(name, f'input "{name}" has no value')
+            folding.failures.update(dict.fromkeys(outputs, reason))
+            return
+        inputs[name] = value
     bound = _output_bound(node, inputs, [shapes.get(name) for name in outputs])
     if bound > FOLD_LIMIT_ELEMENTS:
         folding.failures.update(dict.fromkeys(outputs, (
@@ -221,14 +223,18 @@ def _submodel(
     return submodel
 
 
-def _by_reference(model, node, inputs, outputs) -> list:  # type: ignore[no-untyped-def]
+def _by_reference(
+    model: onnx.ModelProto, node: onnx.NodeProto, inputs: dict[str, np.ndarray], outputs: list[str]
+) -> list[object]:
     """onnx.reference"""
     from onnx.reference import ReferenceEvaluator
 
     return list(ReferenceEvaluator(_submodel(model, node, inputs, outputs)).run(None, {}))
 
 
-def _by_onnxruntime(model, node, inputs, outputs) -> list:  # type: ignore[no-untyped-def]
+def _by_onnxruntime(
+    model: onnx.ModelProto, node: onnx.NodeProto, inputs: dict[str, np.ndarray], outputs: list[str]
+) -> list[object]:
     """onnxruntime"""
     import onnxruntime
 
@@ -251,21 +257,25 @@ def _output_bound(
     """
     if all(shape is not None for shape in shapes):
         return max((math.prod(shape) for shape in shapes if shape is not None), default=0)
-    values = [inputs.get(name) for name in node.input]
+    values = [inputs[name] for name in node.input if name]
     if node.op_type == "Range":
-        start, limit, delta = (float(v) for v in values[:3])  # type: ignore[arg-type]
+        start, limit, delta = (float(value) for value in values[:3])
         return max(0, math.ceil((limit - start) / delta)) if delta else 0
-    sizes = [tuple(int(d) for d in v.shape) for v in values if v is not None]
+    sizes = [tuple(int(d) for d in value.shape) for value in values]
     if node.op_type == "ConstantOfShape":
-        return math.prod(int(d) for d in values[0].reshape(-1))  # type: ignore[union-attr]
+        return math.prod(_ints(values[0]))
     if node.op_type == "Expand":
-        sizes.append(tuple(int(d) for d in values[1].reshape(-1)))  # type: ignore[union-attr]
+        sizes.append(tuple(_ints(values[1])))
     if node.op_type == "Tile":
-        repeats = math.prod(int(d) for d in values[1].reshape(-1))  # type: ignore[union-attr]
-        return math.prod(sizes[0]) * repeats
+        return math.prod(sizes[0]) * math.prod(_ints(values[1]))
     rank = max((len(size) for size in sizes), default=0)
     broadcast = [1] * rank
     for size in sizes:
         for axis, dim in enumerate(size, start=rank - len(size)):
             broadcast[axis] = max(broadcast[axis], dim)
     return max([math.prod(broadcast), *(math.prod(size) for size in sizes)])
+
+
+def _ints(value: np.ndarray) -> list[int]:
+    """A shape-like tensor's values as Python ints."""
+    return [int(item) for item in value.reshape(-1).tolist()]

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     import onnx
+    from google.protobuf.message import Message
 
 KEEP_ELEMENTS = 4096
 """Tensors up to this size keep their values (shape arithmetic, small constants folding reads)."""
@@ -47,10 +49,10 @@ def parse_without_weights(handle: BinaryIO) -> onnx.ModelProto:
     model_parts: list[bytes] = []
     graphs: list[onnx.GraphProto] = []
     for field, wire, payload in _fields(handle, None):
-        if field == _MODEL_GRAPH and wire == _LENGTH_DELIMITED:
+        if field == _MODEL_GRAPH and isinstance(payload, int):  # length-delimited: a length
             graph, parts = onnx.GraphProto(), []
             for sub, sub_wire, data in _fields(handle, payload):
-                if sub == _GRAPH_INITIALIZER and sub_wire == _LENGTH_DELIMITED:
+                if sub == _GRAPH_INITIALIZER and isinstance(data, int):
                     graph.initializer.append(_tensor(handle.read(data), data))
                 else:
                     parts.append(_encoded(sub, sub_wire, data, handle))
@@ -104,17 +106,17 @@ def _encoded(field: int, wire: int, payload: int | bytes, handle: BinaryIO) -> b
     return key + _varint_bytes(payload) + data
 
 
-def _merge(message: object, encoded: bytes) -> None:
+def _merge(message: Message, encoded: bytes) -> None:
     """Parse concatenated fields into `message` (protobuf merges them as it would one by one)."""
     from google.protobuf.message import DecodeError
 
     try:
-        message.MergeFromString(encoded)  # type: ignore[attr-defined]
+        message.MergeFromString(encoded)
     except DecodeError as error:
         raise WireError(str(error)) from None
 
 
-def _fields(handle: BinaryIO, length: int | None):  # type: ignore[no-untyped-def]
+def _fields(handle: BinaryIO, length: int | None) -> Iterator[tuple[int, int, int | bytes]]:
     """(field number, wire type, payload) of each field in the next `length` bytes (or to the
     end): the byte count of a length-delimited field (its bytes are left for the caller to
     read), else the raw encoded value."""

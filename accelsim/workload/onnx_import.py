@@ -287,7 +287,8 @@ class _GraphBuilder:
             return [op]
         weights = tuple(n for n in op.inputs if self._kind(n, ()) == "weight")
         data = tuple(n for n in op.inputs if n not in weights)
-        ops, previous = [], ()
+        ops: list[Op] = []
+        previous: tuple[str, ...] = ()
         for number, step in enumerate(steps):
             outputs = op.outputs if number == len(steps) - 1 else (f"{name}:{number}",)
             self.shapes.setdefault(outputs[0], step.output)
