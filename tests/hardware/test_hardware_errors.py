@@ -121,18 +121,18 @@ def test_valid_toy_file_loads(tmp_path: Path) -> None:
             "fuses: [Relu, Clip]",
             "fuses: [ReLU]",
             r':14: matrix_engine\.fuses: unknown op_type "ReLU"; did you mean Relu\? known: '
-            r"Add, AveragePool, .*, Unsqueeze",
+            r"Abs, Add, AveragePool, .*, Unsqueeze, Where",
         ),
         (
             "fuses: [Relu, Clip]",
             "fuses: [Relu, Foo]",
-            r':14: matrix_engine\.fuses: unknown op_type "Foo"; known: Add, .*',
+            r':14: matrix_engine\.fuses: unknown op_type "Foo"; known: Abs, Add, .*',
         ),
         (
             "ops: [Conv, Gemm, MatMul]",
             "ops:\n    - Conv\n    - MatMull",
             r':14: matrix_engine\.ops: unknown op_type "MatMull"; did you mean MatMul\? known: '
-            r"Add, .*",
+            r"Abs, Add, .*",
         ),
         (
             "fuses: [Relu, Clip]",

@@ -54,5 +54,5 @@ def test_decode_macs_match_the_closed_form_and_it_is_bus_bound(tiny):
     graph = import_onnx(tiny["decode"])
     assert graph.total_macs == 14_848
     result = simulate_graph(graph, load_hardware(ROOT / "hardware/edge1.yaml"), name="d")
-    assert result.floor.bound == "bus"
+    assert result.floor.limit == "bus"
     assert result.busy_cycles("bus") > 10 * result.busy_cycles("matrix")
