@@ -1,9 +1,11 @@
-"""Depthwise 3x3 convolution (padding 1): two kernels, one per backend, same numbers.
+"""Depthwise 3x3 convolution (padding 1): three kernels, same numbers.
 
-NumPy runs an einsum over a strided window view (one pass, no per-tap temporaries); CuPy runs
-nine broadcast multiply-adds whose pixel reductions are GEMVs (CuPy's own few-output
-reductions were slow enough to dominate a GPU step). Both are tested against finite
-differences and against each other; the reference weights were trained with the tap kernel.
+With numba installed, NumPy arrays go to a compiled loop (jit.py: no padded copy, one pass);
+otherwise NumPy runs an einsum over a strided window view (one pass, no per-tap
+temporaries). CuPy runs nine broadcast multiply-adds whose pixel reductions are GEMVs (CuPy's
+own few-output reductions were slow enough to dominate a GPU step). All are tested against
+finite differences and against each other; the reference weights were trained with the tap
+kernel.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from accelsim.train import jit
 from accelsim.train import layers as L
 from accelsim.train.backend import module_of
 
@@ -159,15 +162,58 @@ def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[
     return dx, dweight
 
 
-def forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
+@dataclass(frozen=True, slots=True)
+class InputCache:
+    """What the compiled kernel keeps for backward: the unpadded input (the previous layer's
+    output, alive anyway) and the stride."""
+
+    x: Array
+    stride: int
+
+
+def forward_compiled(x: Array, weight: Array, stride: int) -> tuple[Array, InputCache]:
+    """CPU kernel (numba), per chunk of images on every core; taps outside the image are
+    skipped, so there is no padded copy."""
+    kernels = jit.kernels_for(np)
+    _, out_h, out_w = L.padded_shape(x.shape, stride)
+    out = np.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
+    L.over_chunks(
+        lambda part: kernels.dw_forward(x[part], weight, stride, out[part]),
+        x.shape[0],
+        x[0].nbytes,
+        np,
+    )
+    return out, InputCache(x, stride)
+
+
+def backward_compiled(dout: Array, cache: InputCache, weight: Array) -> tuple[Array, Array]:
+    """CPU kernel (numba): dx and dweight of forward_compiled in one pass per chunk."""
+    kernels = jit.kernels_for(np)
+    x = cache.x
+    dx = np.empty_like(x)
+    partial = L.over_chunks(
+        lambda part: kernels.dw_backward(x[part], weight, cache.stride, dout[part], dx[part]),
+        x.shape[0],
+        x[0].nbytes,
+        np,
+    )
+    return dx, sum(partial).astype(weight.dtype)
+
+
+def forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache | InputCache]:
     """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C); the backend's kernel."""
-    if module_of(x).__name__ == "numpy":
+    xp = module_of(x)
+    if jit.kernels_for(xp) is not None:
+        return forward_compiled(x, weight, stride)
+    if xp.__name__ == "numpy":
         return forward_einsum(x, weight, stride)
     return forward_taps(x, weight, stride)
 
 
-def backward(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
-    """Gradients (dx, dweight) of `forward` (same kernel choice)."""
+def backward(dout: Array, cache: DepthwiseCache | InputCache, weight: Array) -> tuple[Array, Array]:
+    """Gradients (dx, dweight) of `forward` (the kernel that made `cache`)."""
+    if isinstance(cache, InputCache):
+        return backward_compiled(dout, cache, weight)
     if module_of(dout).__name__ == "numpy":
         return backward_einsum(dout, cache, weight)
     return backward_taps(dout, cache, weight)

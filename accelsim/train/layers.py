@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from accelsim.train import jit
 from accelsim.train.backend import module_of
 
 Array = Any  # numpy.ndarray or cupy.ndarray
@@ -208,11 +209,14 @@ def _column_sums(a: Array, b: Array | None = None) -> Array:
 class BatchNormCache:
     """What batch norm keeps for backward: its (N*H*W, C) input (the conv output, which
     is alive anyway, so xhat is never stored), the batch mean, 1/std per channel and, when a
-    ReLU was fused in, the (N*H*W, C) output whose sign is the ReLU's mask."""
+    ReLU was fused in, the (N*H*W, C) output whose sign is the ReLU's mask. The compiled
+    kernels recompute that mask from x2d, gain and shift (the forward's multiply-add)."""
 
     x2d: Array
     mean: Array
     inv_std: Array
+    gain: Array
+    shift: Array
     relu_out: Array | None = None
 
 
@@ -236,6 +240,7 @@ def batchnorm_forward(
     a = scale / std and b = bias - mean * a, so each step is one pass over memory.
     """
     xp = module_of(x)
+    kernels = jit.kernels_for(xp)
     shape = x.shape
     x2d = x.reshape(-1, shape[-1])
     count, row_bytes = x2d.shape[0], x2d[0].nbytes
@@ -245,6 +250,8 @@ def batchnorm_forward(
         def moments(part: slice) -> tuple[int, Array, Array]:
             # per chunk, in cache: mean, then the centred sum of squares (two-pass, exact in
             # float32 when |mean| >> std); chunks are merged below (Chan et al.)
+            if kernels is not None:
+                return kernels.bn_moments(x2d[part])
             rows = x2d[part].shape[0]
             chunk_mean = _column_sums(x2d[part]) / rows
             centred = x2d[part] - chunk_mean  # a chunk-sized temporary, in cache
@@ -260,6 +267,9 @@ def batchnorm_forward(
     shift = (bias - mean * gain).astype(x.dtype, copy=False)
 
     def normalise(part: slice) -> None:
+        if kernels is not None:
+            kernels.bn_apply(x2d[part], gain, shift, relu, out[part])
+            return
         xp.multiply(x2d[part], gain, out=out[part])
         out[part] += shift
         if relu:
@@ -272,7 +282,8 @@ def batchnorm_forward(
     running_mean += momentum * mean
     running_var *= 1.0 - momentum
     running_var += (momentum * count / max(count - 1, 1)) * var
-    return out.reshape(shape), BatchNormCache(x2d, mean, inv_std, out if relu else None)
+    cache = BatchNormCache(x2d, mean, inv_std, gain, shift, out if relu else None)
+    return out.reshape(shape), cache
 
 
 def batchnorm_backward(
@@ -286,13 +297,17 @@ def batchnorm_backward(
     per-channel g * k1 + x * k2 + k3, so xhat is never materialised.
     """
     xp = module_of(dout)
+    kernels = jit.kernels_for(xp)
     shape = dout.shape
     dout2d = dout.reshape(-1, shape[-1])
     count, row_bytes = dout2d.shape[0], dout2d[0].nbytes
     x2d, mean, inv_std, relu_out = cache.x2d, cache.mean, cache.inv_std, cache.relu_out
-    g = dout2d if relu_out is None else xp.empty_like(dout2d)
+    relu = relu_out is not None
+    g = dout2d if relu_out is None or kernels is not None else xp.empty_like(dout2d)
 
     def sums(part: slice) -> tuple[Array, Array]:
+        if kernels is not None:
+            return kernels.bn_grad_sums(dout2d[part], x2d[part], cache.gain, cache.shift, relu)
         if relu_out is not None:
             xp.multiply(dout2d[part], relu_out[part] > 0, out=g[part])
         return _column_sums(g[part]), _column_sums(g[part], x2d[part])
@@ -307,6 +322,10 @@ def batchnorm_backward(
     dx = xp.empty_like(dout2d)
 
     def input_grad(part: slice) -> None:
+        if kernels is not None:
+            gain, shift = cache.gain, cache.shift
+            kernels.bn_grad_input(dout2d[part], x2d[part], gain, shift, relu, k1, k2, k3, dx[part])
+            return
         xp.multiply(x2d[part], k2, out=dx[part])
         dx[part] += k3
         if relu_out is None:
@@ -316,6 +335,7 @@ def batchnorm_backward(
             dx[part] += g[part]
 
     over_chunks(input_grad, count, row_bytes, xp)
+    dscale, dbias = (d.astype(dx.dtype, copy=False) for d in (dscale, dbias))
     return dx.reshape(shape), dscale, dbias
 
 
