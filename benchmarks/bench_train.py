@@ -5,7 +5,11 @@
 Runs full training steps (augmentation, forward, backward, optimiser) on synthetic uint8
 images, so no data set is needed, then one profiled pass that times every layer function by
 type (GEMM: full and pointwise convs and fc; depthwise; batch norm; ReLU/pool/softmax; the
-optimiser; the data pipeline), synchronising the GPU around each call.
+optimiser; the data pipeline), synchronising the GPU around each call. On the CPU it also
+measures the machine's limits (sgemm through the trainer's own split, memory copy bandwidth
+over all cores) and quotes the step against that roofline (see `roofline`). Every repeat's
+time and the process CPU time are recorded: on a shared machine the best is the figure to
+quote and the CPU time per step shows how much of the wall time was ours.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.train import depthwise as D
+from accelsim.train import jit
 from accelsim.train import layers as L
 from accelsim.train import model as M
 from accelsim.train.augment import Preprocess
@@ -105,20 +110,83 @@ def _instrument_layers() -> None:
         setattr(D, name, timed("depthwise", getattr(D, name)))
 
 
+def _best_seconds(work: Callable[[], object], repeats: int) -> float:
+    work()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def machine_limits(repeats: int = 10) -> dict:
+    """Measured CPU limits: sgemm through layers.matmul (the trainer's split over the cores)
+    on a pointwise layer's shape, and copy bandwidth (bytes read + written) over all cores."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((128 * 14 * 14, 256), dtype=np.float32)
+    b = rng.standard_normal((256, 256), dtype=np.float32)
+    gemm_s = _best_seconds(lambda: L.matmul(a, b), repeats)
+    src = np.ones(16 << 20, np.float32)  # 64 MiB, far beyond the caches
+    dst = np.empty_like(src)
+    copy_s = _best_seconds(
+        lambda: L.over_cores(lambda part: np.copyto(dst[part], src[part]), src.size), repeats
+    )
+    return {
+        "sgemm_flops_per_s": 2 * a.shape[0] * a.shape[1] * b.shape[1] / gemm_s,
+        "memory_bytes_per_s": 2 * src.nbytes / copy_s,
+    }
+
+
+def roofline(alpha: float, batch: int, limits: dict) -> dict:
+    """The least time a step of this design can take on this machine.
+
+    GEMM flops (forward, input gradient and weight gradient of conv1, the pointwise convs and
+    fc: conv1 has no input gradient) at the measured sgemm rate, plus the bytes that the
+    memory-bound passes must move at the measured bandwidth, each tensor counted once per pass
+    that reads or writes it: batch norm (+ReLU) reads its input twice and writes its output in
+    forward (statistics, normalise), reads output gradient and input twice and writes the input
+    gradient in backward (sums, input gradient): 8 activations; depthwise reads x and writes y
+    in forward, reads x and dy and writes dx in backward: 3 inputs + 2 outputs.
+    """
+    spec = M.MobileNetSpec(alpha=alpha)
+    gemm_flops = 2 * 3 * spec.feature_channels * spec.num_classes * batch
+    bn_bytes = dw_bytes = 0
+    for s in spec.layers:
+        out_bytes = 4 * batch * s.out_size**2 * s.out_channels
+        bn_bytes += 8 * out_bytes
+        if s.kind == "dw":
+            dw_bytes += 3 * 4 * batch * s.in_size**2 * s.in_channels + 2 * out_bytes
+        else:
+            gemm_flops += 2 * (2 if s.index == 1 else 3) * s.macs * batch
+    gemm_s = gemm_flops / limits["sgemm_flops_per_s"]
+    memory_s = (bn_bytes + dw_bytes) / limits["memory_bytes_per_s"]
+    return {
+        "gemm_flops": gemm_flops,
+        "gemm_s": gemm_s,
+        "batchnorm_bytes": bn_bytes,
+        "depthwise_bytes": dw_bytes,
+        "memory_s": memory_s,
+        "step_s": gemm_s + memory_s,
+    }
+
+
 def run(alpha: float, batch: int, steps: int, warmup: int, device: str, repeats: int = 1) -> dict:
     """Best of `repeats` timings of `steps` steps (a shared machine only ever slows us down)."""
     xp = array_module(device)
     step = make_step(alpha, batch, xp)
     for _ in range(warmup):
         step()
-    seconds = float("inf")
+    seconds, cpu_seconds, all_seconds = float("inf"), float("inf"), []
     for _ in range(repeats):
         _sync(xp)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for _ in range(steps):
             step()
         _sync(xp)
-        seconds = min(seconds, (time.perf_counter() - start) / steps)
+        all_seconds.append((time.perf_counter() - start) / steps)
+        seconds = min(seconds, all_seconds[-1])
+        cpu_seconds = min(cpu_seconds, (time.process_time() - cpu_start) / steps)
     _instrument_layers()
     _PROFILING.update(on=True, xp=xp)
     _sync(xp)
@@ -130,20 +198,29 @@ def run(alpha: float, batch: int, steps: int, warmup: int, device: str, repeats:
     _PROFILING["on"] = False
     breakdown = {k: v / steps for k, v in _TIMES.items()}
     breakdown["unattributed (reshapes, glue)"] = max(0.0, profiled - sum(breakdown.values()))
-    return {
+    result = {
         "device": device,
+        "kernels": jit.describe() if device == "cpu" else "cupy",
         "alpha": alpha,
         "batch_size": batch,
         "steps": steps,
         "repeats": repeats,
         "load_average_1min": os.getloadavg()[0],
         "step_s": seconds,
+        "step_s_each_repeat": all_seconds,
+        "cpu_s_per_step": cpu_seconds,
         "images_per_s": batch / seconds,
         "macs_per_image": M.MobileNetSpec(alpha=alpha).macs,
         "gflops_per_s": batch * 3 * 2 * M.MobileNetSpec(alpha=alpha).macs / seconds / 1e9,
         "profile_step_s": profiled,
         "profile_s_per_step": breakdown,
     }
+    if device == "cpu":
+        limits = machine_limits()
+        result["machine"] = limits
+        result["roofline"] = roofline(alpha, batch, limits)
+        result["roofline_fraction"] = result["roofline"]["step_s"] / seconds
+    return result
 
 
 def main() -> None:
@@ -163,6 +240,21 @@ def main() -> None:
         f"{result['gflops_per_s']:.1f} GFLOP/s at 3 x 2 x {result['macs_per_image'] / 1e6:.1f} M "
         "MACs/image)"
     )
+    spread = ", ".join(f"{batch_s * 1e3:.0f}" for batch_s in result["step_s_each_repeat"])
+    print(
+        f"kernels {result['kernels']}; ms/step of each repeat: {spread}; CPU time "
+        f"{result['cpu_s_per_step'] * 1e3:.0f} ms/step; load average {result['load_average_1min']:.1f}"
+    )
+    if "roofline" in result:
+        roof, limits = result["roofline"], result["machine"]
+        print(
+            f"roofline {roof['step_s'] * 1e3:.0f} ms/step = GEMM {roof['gemm_s'] * 1e3:.0f} ms "
+            f"({roof['gemm_flops'] / 1e9:.1f} GFLOP at {limits['sgemm_flops_per_s'] / 1e9:.0f} "
+            f"GFLOP/s) + memory {roof['memory_s'] * 1e3:.0f} ms "
+            f"({(roof['batchnorm_bytes'] + roof['depthwise_bytes']) / 1e9:.2f} GB at "
+            f"{limits['memory_bytes_per_s'] / 1e9:.1f} GB/s): the step runs at "
+            f"{100 * result['roofline_fraction']:.0f} % of it"
+        )
     print(f"profile (synchronised, {result['profile_step_s'] * 1e3:.1f} ms/step):")
     total = result["profile_step_s"]
     for name, secs in sorted(result["profile_s_per_step"].items(), key=lambda kv: -kv[1]):

@@ -69,7 +69,12 @@ class OpRow:
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Whole-model sums; shared weights count once in `params` and `parameter_bytes`."""
+    """Whole-model sums; shared weights count once in `params` and `parameter_bytes`.
+
+    `params` counts every weight tensor's elements, BatchNormalization running mean and
+    variance included (they are stored and moved like weights); `batchnorm_statistics` is
+    that part, which training does not learn by gradient (model cards count without it).
+    """
 
     ops: int
     unsupported_ops: int
@@ -77,6 +82,7 @@ class Totals:
     vector_ops: int
     params: int
     parameter_bytes: int
+    batchnorm_statistics: int
 
 
 def _tensor_row(graph: Graph, name: str) -> TensorRow:
@@ -112,6 +118,13 @@ def totals(graph: Graph, rows: list[OpRow], bits: int) -> Totals:
         vector_ops=sum(row.vector_ops for row in rows),
         params=graph.parameter_count,
         parameter_bytes=sum(tensor.nbytes(bits) for tensor in weights),
+        batchnorm_statistics=sum(
+            graph.tensor(name).elements
+            for op in graph.ops
+            if op.op_type == "BatchNormalization"
+            for name in op.inputs[3:5]
+            if graph.tensor(name).kind == "weight"
+        ),
     )
 
 
@@ -180,6 +193,12 @@ def _render(
     footer = Text(
         f"{summary.ops} ops, {summary.macs:,} MACs, {summary.vector_ops:,} vector ops, "
         f"{summary.params:,} params ({summary.parameter_bytes:,} bytes at {bits}-bit)"
+        + (
+            f", of which {summary.batchnorm_statistics:,} batch-norm running mean/var "
+            f"({summary.params - summary.batchnorm_statistics:,} without them)"
+            if summary.batchnorm_statistics
+            else ""
+        )
     )
     parts: list[RenderableType] = [header, table, footer]
     if summary.unsupported_ops:

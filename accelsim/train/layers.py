@@ -73,7 +73,7 @@ def cpu_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _over_cores(work: Callable[[slice], Any], count: int) -> list[Any]:
+def over_cores(work: Callable[[slice], Any], count: int) -> list[Any]:
     """Run `work` on one equal slice of the first axis per core, in the thread pool."""
     step = -(-count // cpu_cores())
     return list(_pool().map(work, [slice(s, min(s + step, count)) for s in range(0, count, step)]))
@@ -90,7 +90,7 @@ def matmul(a: Array, b: Array) -> Array:
     if xp.__name__ != "numpy":
         return a @ b
     out = xp.empty((a.shape[0], b.shape[1]), dtype=xp.result_type(a, b))
-    _over_cores(lambda part: xp.matmul(a[part], b, out=out[part]), a.shape[0])
+    over_cores(lambda part: xp.matmul(a[part], b, out=out[part]), a.shape[0])
     return out
 
 
@@ -100,7 +100,7 @@ def matmul_tn(a: Array, b: Array) -> Array:
     xp = module_of(a)
     if xp.__name__ != "numpy":
         return a.T @ b
-    return sum(_over_cores(lambda part: a[part].T @ b[part], a.shape[0]))
+    return sum(over_cores(lambda part: a[part].T @ b[part], a.shape[0]))
 
 
 def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Array:
