@@ -81,21 +81,24 @@ def make_step(alpha: float, batch: int, xp, seed: int = 0) -> Callable[[], None]
 
 
 _TIMES: dict[str, float] = defaultdict(float)
+_CPU_TIMES: dict[str, float] = defaultdict(float)
 _PROFILING = {"on": False, "xp": np}
 
 
 def timed(category: str, fn: Callable) -> Callable:
-    """`fn`, timed into `category` (with GPU synchronisation) while profiling is on."""
+    """`fn`, timed into `category` (wall and process CPU time, with GPU synchronisation)
+    while profiling is on."""
 
     def wrapper(*args, **kwargs):
         if not _PROFILING["on"]:
             return fn(*args, **kwargs)
         xp = _PROFILING["xp"]
         _sync(xp)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         out = fn(*args, **kwargs)
         _sync(xp)
         _TIMES[category] += time.perf_counter() - start
+        _CPU_TIMES[category] += time.process_time() - cpu_start
         return out
 
     return wrapper
@@ -198,6 +201,7 @@ def run(alpha: float, batch: int, steps: int, warmup: int, device: str, repeats:
     _PROFILING["on"] = False
     breakdown = {k: v / steps for k, v in _TIMES.items()}
     breakdown["unattributed (reshapes, glue)"] = max(0.0, profiled - sum(breakdown.values()))
+    cpu_breakdown = {k: v / steps for k, v in _CPU_TIMES.items()}
     result = {
         "device": device,
         "kernels": jit.describe() if device == "cpu" else "cupy",
@@ -214,6 +218,7 @@ def run(alpha: float, batch: int, steps: int, warmup: int, device: str, repeats:
         "gflops_per_s": batch * 3 * 2 * M.MobileNetSpec(alpha=alpha).macs / seconds / 1e9,
         "profile_step_s": profiled,
         "profile_s_per_step": breakdown,
+        "profile_cpu_s_per_step": cpu_breakdown,
     }
     if device == "cpu":
         limits = machine_limits()
@@ -257,8 +262,12 @@ def main() -> None:
         )
     print(f"profile (synchronised, {result['profile_step_s'] * 1e3:.1f} ms/step):")
     total = result["profile_step_s"]
+    cpu = result["profile_cpu_s_per_step"]
     for name, secs in sorted(result["profile_s_per_step"].items(), key=lambda kv: -kv[1]):
-        print(f"  {name:34s} {secs * 1e3:8.2f} ms  {100 * secs / total:5.1f} %")
+        print(
+            f"  {name:34s} {secs * 1e3:8.2f} ms  {100 * secs / total:5.1f} %"
+            + (f"  (CPU {cpu[name] * 1e3:7.1f} ms)" if name in cpu else "")
+        )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
 

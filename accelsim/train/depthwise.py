@@ -164,44 +164,98 @@ def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[
 
 @dataclass(frozen=True, slots=True)
 class InputCache:
-    """What the compiled kernel keeps for backward: the unpadded input (the previous layer's
-    output, alive anyway) and the stride."""
+    """What the compiled kernel keeps for backward: its input (the previous layer's output,
+    alive anyway, or that layer's deferred batch norm), the stride, and the batch-norm
+    moments of its output chunks (layers.chunk_moments, taken while each was in cache)."""
 
-    x: Array
+    x: Array | L.Normalised
     stride: int
+    moments: list[tuple[int, Array, Array]]
 
 
-def forward_compiled(x: Array, weight: Array, stride: int) -> tuple[Array, InputCache]:
-    """CPU kernel (numba), per chunk of images on every core; taps outside the image are
-    skipped, so there is no padded copy."""
-    kernels = jit.kernels_for(np)
-    _, out_h, out_w = L.padded_shape(x.shape, stride)
-    out = np.empty((x.shape[0], out_h, out_w, x.shape[-1]), dtype=x.dtype)
-    L.over_chunks(
-        lambda part: kernels.dw_forward(x[part], weight, stride, out[part]),
-        x.shape[0],
-        x[0].nbytes,
-        np,
+def _input_chunk(x: Array | L.Normalised, part: slice) -> Array:
+    """Images `part` of the input: a view, or the deferred batch norm applied into a new
+    chunk-sized array (in cache: the whole-batch output is never written)."""
+    if not isinstance(x, L.Normalised):
+        return x[part]
+    z = x.x[part]
+    y = np.empty_like(z)
+    c = z.shape[-1]
+    jit.kernels_for(np).bn_apply(z.reshape(-1, c), x.gain, x.shift, x.relu, y.reshape(-1, c))
+    return y
+
+
+def _gradient_chunk(dout: Array | L.NormalisedGrad, part: slice) -> Array:
+    """Images `part` of the output gradient: a view, or the deferred batch-norm input
+    gradient computed into a new chunk-sized array."""
+    if not isinstance(dout, L.NormalisedGrad):
+        return dout[part]
+    d = dout.dout[part]
+    g = np.empty_like(d)
+    c = d.shape[-1]
+    jit.kernels_for(np).bn_grad_input(
+        d.reshape(-1, c),
+        dout.x[part].reshape(-1, c),
+        dout.gain,
+        dout.shift,
+        dout.relu,
+        dout.k1,
+        dout.k2,
+        dout.k3,
+        g.reshape(-1, c),
     )
-    return out, InputCache(x, stride)
+    return g
 
 
-def backward_compiled(dout: Array, cache: InputCache, weight: Array) -> tuple[Array, Array]:
+def forward_compiled(
+    x: Array | L.Normalised, weight: Array, stride: int
+) -> tuple[Array, InputCache]:
+    """CPU kernel (numba), per chunk of images on every core; taps outside the image are
+    skipped (no padded copy), and the output chunk's batch-norm moments are taken while it
+    is in cache."""
+    kernels = jit.kernels_for(np)
+    shape = x.x.shape if isinstance(x, L.Normalised) else x.shape
+    _, out_h, out_w = L.padded_shape(shape, stride)
+    out = np.empty((shape[0], out_h, out_w, shape[-1]), dtype=weight.dtype)
+
+    def work(part: slice) -> tuple[int, Array, Array]:
+        kernels.dw_forward(_input_chunk(x, part), weight, stride, out[part])
+        return L.chunk_moments(out[part].reshape(-1, shape[-1]))
+
+    moments = L.over_chunks(work, shape[0], out[0].nbytes * stride * stride, np)
+    return out, InputCache(x, stride, moments)
+
+
+def backward_compiled(
+    dout: Array | L.NormalisedGrad, cache: InputCache, weight: Array
+) -> tuple[Array, Array]:
     """CPU kernel (numba): dx and dweight of forward_compiled in one pass per chunk."""
     kernels = jit.kernels_for(np)
     x = cache.x
-    dx = np.empty_like(x)
-    partial = L.over_chunks(
-        lambda part: kernels.dw_backward(x[part], weight, cache.stride, dout[part], dx[part]),
-        x.shape[0],
-        x[0].nbytes,
-        np,
-    )
+    shape = x.x.shape if isinstance(x, L.Normalised) else x.shape
+    dx = np.empty(shape, dtype=weight.dtype)
+
+    def work(part: slice) -> Array:
+        return kernels.dw_backward(
+            _input_chunk(x, part), weight, cache.stride, _gradient_chunk(dout, part), dx[part]
+        )
+
+    partial = L.over_chunks(work, shape[0], dx[0].nbytes, np)
     return dx, sum(partial).astype(weight.dtype)
 
 
-def forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache | InputCache]:
-    """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C); the backend's kernel."""
+def output_moments(cache: DepthwiseCache | InputCache) -> list[tuple[int, Array, Array]] | None:
+    """The batch-norm moments the kernel took of its output, or None (then BN takes them)."""
+    return cache.moments if isinstance(cache, InputCache) else None
+
+
+def forward(
+    x: Array | L.Normalised, weight: Array, stride: int
+) -> tuple[Array, DepthwiseCache | InputCache]:
+    """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C); the backend's kernel (a
+    deferred batch norm, L.Normalised, only comes from the compiled path)."""
+    if isinstance(x, L.Normalised):
+        return forward_compiled(x, weight, stride)
     xp = module_of(x)
     if jit.kernels_for(xp) is not None:
         return forward_compiled(x, weight, stride)
@@ -210,7 +264,9 @@ def forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache
     return forward_taps(x, weight, stride)
 
 
-def backward(dout: Array, cache: DepthwiseCache | InputCache, weight: Array) -> tuple[Array, Array]:
+def backward(
+    dout: Array | L.NormalisedGrad, cache: DepthwiseCache | InputCache, weight: Array
+) -> tuple[Array, Array]:
     """Gradients (dx, dweight) of `forward` (the kernel that made `cache`)."""
     if isinstance(cache, InputCache):
         return backward_compiled(dout, cache, weight)
