@@ -142,25 +142,31 @@ def machine_limits(repeats: int = 10) -> dict:
 
 
 def roofline(alpha: float, batch: int, limits: dict) -> dict:
-    """The least time a step of this design can take on this machine.
+    """The least time a step of the compiled-kernel design can take on this machine.
 
     GEMM flops (forward, input gradient and weight gradient of conv1, the pointwise convs and
-    fc: conv1 has no input gradient) at the measured sgemm rate, plus the bytes that the
-    memory-bound passes must move at the measured bandwidth, each tensor counted once per pass
-    that reads or writes it: batch norm (+ReLU) reads its input twice and writes its output in
-    forward (statistics, normalise), reads output gradient and input twice and writes the input
-    gradient in backward (sums, input gradient): 8 activations; depthwise reads x and writes y
-    in forward, reads x and dy and writes dx in backward: 3 inputs + 2 outputs.
+    fc; conv1 has no input gradient) at the measured sgemm rate, plus the bytes that the
+    memory-bound passes must move at the measured copy bandwidth: every pass reads each array
+    it needs from memory once and writes its result once (chunk temporaries stay in cache).
+    With A the size of a layer's output: a batch norm that feeds a depthwise conv reads A for
+    its statistics and 5 A in backward (gradient sums: dy, x; input gradient: dy, x, dx), its
+    output being deferred into the depthwise conv; the last one also applies itself (3 A in
+    forward); a batch norm after a depthwise conv gets its statistics from it, applies itself
+    (2 A) and reads dy and x for its sums (2 A), its input gradient being deferred; a depthwise
+    conv reads its input and writes its output (forward), reads its input, dy and the batch
+    norm's x, and writes dx (backward): 3 inputs + 3 outputs.
     """
     spec = M.MobileNetSpec(alpha=alpha)
     gemm_flops = 2 * 3 * spec.feature_channels * spec.num_classes * batch
     bn_bytes = dw_bytes = 0
+    last = spec.layers[-1].index
     for s in spec.layers:
         out_bytes = 4 * batch * s.out_size**2 * s.out_channels
-        bn_bytes += 8 * out_bytes
         if s.kind == "dw":
-            dw_bytes += 3 * 4 * batch * s.in_size**2 * s.in_channels + 2 * out_bytes
+            bn_bytes += 4 * out_bytes
+            dw_bytes += 3 * 4 * batch * s.in_size**2 * s.in_channels + 3 * out_bytes
         else:
+            bn_bytes += (8 if s.index == last else 6) * out_bytes
             gemm_flops += 2 * (2 if s.index == 1 else 3) * s.macs * batch
     gemm_s = gemm_flops / limits["sgemm_flops_per_s"]
     memory_s = (bn_bytes + dw_bytes) / limits["memory_bytes_per_s"]
