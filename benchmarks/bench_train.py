@@ -254,7 +254,8 @@ def main() -> None:
     spread = ", ".join(f"{batch_s * 1e3:.0f}" for batch_s in result["step_s_each_repeat"])
     print(
         f"kernels {result['kernels']}; ms/step of each repeat: {spread}; CPU time "
-        f"{result['cpu_s_per_step'] * 1e3:.0f} ms/step; load average {result['load_average_1min']:.1f}"
+        f"{result['cpu_s_per_step'] * 1e3:.0f} ms/step; "
+        f"load average {result['load_average_1min']:.1f}"
     )
     if "roofline" in result:
         roof, limits = result["roofline"], result["machine"]

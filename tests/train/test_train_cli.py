@@ -137,7 +137,8 @@ def test_the_workloads_script_runs_from_a_checkout_without_an_install(tmp_path):
     hide = (
         "import importlib.util, pathlib, runpy, sys\n"
         "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]\n"
-        "sys.path[:] = [p for p in sys.path if not (pathlib.Path(p or '.') / 'accelsim').exists()]\n"
+        "sys.path[:] = [p for p in sys.path\n"
+        "               if not (pathlib.Path(p or '.') / 'accelsim').exists()]\n"
         "if sys.argv[1] == 'probe':\n"
         "    print(importlib.util.find_spec('accelsim'))\n"
         "else:\n"

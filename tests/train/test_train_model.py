@@ -95,7 +95,9 @@ def test_alpha_outside_unit_interval_is_a_one_line_data_error(alpha):
         MobileNetSpec(alpha=alpha)
 
 
-@pytest.mark.parametrize(("name", "alpha"), [("mobilenet.onnx", 1.0), ("mobilenet_a075.onnx", 0.75)])
+@pytest.mark.parametrize(
+    ("name", "alpha"), [("mobilenet.onnx", 1.0), ("mobilenet_a075.onnx", 0.75)]
+)
 def test_inspect_gives_the_model_card_count_without_batchnorm_statistics(name, alpha, capsys):
     # inspect counts every weight tensor: the card's trainable count plus the running mean and
     # variance of every batch norm, 2 values per channel of each of the 27 layers
