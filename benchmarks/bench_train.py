@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from accelsim.train import batchnorm as B
 from accelsim.train import depthwise as D
 from accelsim.train import jit
 from accelsim.train import layers as L
@@ -35,20 +36,21 @@ from accelsim.train.optim import OptimConfig, Optimizer
 
 CATEGORIES = {
     "gemm (conv1 im2col, pointwise, fc)": (
-        "conv3x3_forward",
-        "conv3x3_backward",
-        "pointwise_forward",
-        "pointwise_backward",
-        "fc_forward",
-        "fc_backward",
+        L,
+        (
+            "conv3x3_forward",
+            "conv3x3_backward",
+            "pointwise_forward",
+            "pointwise_backward",
+            "fc_forward",
+            "fc_backward",
+        ),
     ),
-    "batch norm + relu": ("batchnorm_forward", "batchnorm_backward"),
-    "pool, softmax-CE": (
-        "avgpool_forward",
-        "avgpool_backward",
-        "softmax_cross_entropy",
-    ),
+    "batch norm + relu": (B, ("batchnorm_forward", "batchnorm_backward")),
+    "depthwise": (D, ("forward", "backward")),
+    "pool, softmax-CE": (L, ("avgpool_forward", "avgpool_backward", "softmax_cross_entropy")),
 }
+"""Profile category -> (module, functions the model looks up on it at call time)."""
 
 
 def _sync(xp) -> None:
@@ -106,11 +108,9 @@ def timed(category: str, fn: Callable) -> Callable:
 
 def _instrument_layers() -> None:
     """Wrap the layer functions the model calls (looked up on the modules at call time)."""
-    for category, names in CATEGORIES.items():
+    for category, (module, names) in CATEGORIES.items():
         for name in names:
-            setattr(L, name, timed(category, getattr(L, name)))
-    for name in ("forward", "backward"):
-        setattr(D, name, timed("depthwise", getattr(D, name)))
+            setattr(module, name, timed(category, getattr(module, name)))
 
 
 def _best_seconds(work: Callable[[], object], repeats: int) -> float:

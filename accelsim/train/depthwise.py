@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from accelsim.train import batchnorm as B
 from accelsim.train import jit
 from accelsim.train import layers as L
 from accelsim.train.backend import module_of
@@ -168,15 +169,15 @@ class InputCache:
     alive anyway, or that layer's deferred batch norm), the stride, and the batch-norm
     moments of its output chunks (layers.chunk_moments, taken while each was in cache)."""
 
-    x: Array | L.Normalised
+    x: Array | B.Normalised
     stride: int
     moments: list[tuple[int, Array, Array]]
 
 
-def _input_chunk(x: Array | L.Normalised, part: slice) -> Array:
+def _input_chunk(x: Array | B.Normalised, part: slice) -> Array:
     """Images `part` of the input: a view, or the deferred batch norm applied into a new
     chunk-sized array (in cache: the whole-batch output is never written)."""
-    if not isinstance(x, L.Normalised):
+    if not isinstance(x, B.Normalised):
         return x[part]
     z = x.x[part]
     y = np.empty_like(z)
@@ -185,10 +186,10 @@ def _input_chunk(x: Array | L.Normalised, part: slice) -> Array:
     return y
 
 
-def _gradient_chunk(dout: Array | L.NormalisedGrad, part: slice) -> Array:
+def _gradient_chunk(dout: Array | B.NormalisedGrad, part: slice) -> Array:
     """Images `part` of the output gradient: a view, or the deferred batch-norm input
     gradient computed into a new chunk-sized array."""
-    if not isinstance(dout, L.NormalisedGrad):
+    if not isinstance(dout, B.NormalisedGrad):
         return dout[part]
     d = dout.dout[part]
     g = np.empty_like(d)
@@ -208,31 +209,31 @@ def _gradient_chunk(dout: Array | L.NormalisedGrad, part: slice) -> Array:
 
 
 def forward_compiled(
-    x: Array | L.Normalised, weight: Array, stride: int
+    x: Array | B.Normalised, weight: Array, stride: int
 ) -> tuple[Array, InputCache]:
     """CPU kernel (numba), per chunk of images on every core; taps outside the image are
     skipped (no padded copy), and the output chunk's batch-norm moments are taken while it
     is in cache."""
     kernels = jit.kernels_for(np)
-    shape = x.x.shape if isinstance(x, L.Normalised) else x.shape
+    shape = x.x.shape if isinstance(x, B.Normalised) else x.shape
     _, out_h, out_w = L.padded_shape(shape, stride)
     out = np.empty((shape[0], out_h, out_w, shape[-1]), dtype=weight.dtype)
 
     def work(part: slice) -> tuple[int, Array, Array]:
         kernels.dw_forward(_input_chunk(x, part), weight, stride, out[part])
-        return L.chunk_moments(out[part].reshape(-1, shape[-1]))
+        return B.chunk_moments(out[part].reshape(-1, shape[-1]))
 
     moments = L.over_chunks(work, shape[0], out[0].nbytes * stride * stride, np)
     return out, InputCache(x, stride, moments)
 
 
 def backward_compiled(
-    dout: Array | L.NormalisedGrad, cache: InputCache, weight: Array
+    dout: Array | B.NormalisedGrad, cache: InputCache, weight: Array
 ) -> tuple[Array, Array]:
     """CPU kernel (numba): dx and dweight of forward_compiled in one pass per chunk."""
     kernels = jit.kernels_for(np)
     x = cache.x
-    shape = x.x.shape if isinstance(x, L.Normalised) else x.shape
+    shape = x.x.shape if isinstance(x, B.Normalised) else x.shape
     dx = np.empty(shape, dtype=weight.dtype)
 
     def work(part: slice) -> Array:
@@ -250,11 +251,11 @@ def output_moments(cache: DepthwiseCache | InputCache) -> list[tuple[int, Array,
 
 
 def forward(
-    x: Array | L.Normalised, weight: Array, stride: int
+    x: Array | B.Normalised, weight: Array, stride: int
 ) -> tuple[Array, DepthwiseCache | InputCache]:
     """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C); the backend's kernel (a
-    deferred batch norm, L.Normalised, only comes from the compiled path)."""
-    if isinstance(x, L.Normalised):
+    deferred batch norm, B.Normalised, only comes from the compiled path)."""
+    if isinstance(x, B.Normalised):
         return forward_compiled(x, weight, stride)
     xp = module_of(x)
     if jit.kernels_for(xp) is not None:
@@ -265,7 +266,7 @@ def forward(
 
 
 def backward(
-    dout: Array | L.NormalisedGrad, cache: DepthwiseCache | InputCache, weight: Array
+    dout: Array | B.NormalisedGrad, cache: DepthwiseCache | InputCache, weight: Array
 ) -> tuple[Array, Array]:
     """Gradients (dx, dweight) of `forward` (the kernel that made `cache`)."""
     if isinstance(cache, InputCache):

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from accelsim.errors import DataError
+from accelsim.train import batchnorm as B
 from accelsim.train import depthwise as D
 from accelsim.train import jit
 from accelsim.train import layers as L
@@ -198,7 +199,7 @@ def forward(
     for s in spec.layers:
         i = s.index
         x, conv_cache = _conv_forward(s, x, params[f"conv{i}.weight"])
-        x, bn_cache = L.batchnorm_forward(
+        x, bn_cache = B.batchnorm_forward(
             x,
             params[f"bn{i}.scale"],
             params[f"bn{i}.bias"],
@@ -231,7 +232,7 @@ def backward(
     dx = L.avgpool_backward(dx, cache.pool_shape)
     for s in reversed(spec.layers):
         i, k = s.index, s.index - 1
-        dx, grads[f"bn{i}.scale"], grads[f"bn{i}.bias"] = L.batchnorm_backward(
+        dx, grads[f"bn{i}.scale"], grads[f"bn{i}.bias"] = B.batchnorm_backward(
             dx,
             cache.bns[k],
             params[f"bn{i}.scale"],

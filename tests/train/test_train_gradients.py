@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from accelsim.train import batchnorm as B
 from accelsim.train import depthwise as D
 from accelsim.train import jit
 from accelsim.train import layers as L
@@ -110,13 +111,13 @@ def test_batchnorm_gradients_match_finite_differences(rng, relu, cpu_kernels):
     scale, bias = rng.standard_normal(4), rng.standard_normal(4)
 
     def run():
-        return L.batchnorm_forward(x, scale, bias, np.zeros(4), np.ones(4), train=True, relu=relu)
+        return B.batchnorm_forward(x, scale, bias, np.zeros(4), np.ones(4), train=True, relu=relu)
 
     out, cache = run()
     if relu:
         assert out.min() == 0.0
     g = rng.standard_normal(out.shape)
-    dx, dscale, dbias = L.batchnorm_backward(g, cache, scale)
+    dx, dscale, dbias = B.batchnorm_backward(g, cache, scale)
 
     def f():
         return float((run()[0] * g).sum())
@@ -131,7 +132,7 @@ def test_batchnorm_training_output_by_hand(cpu_kernels):
     # scale 2, bias 0.5 -> -1.5, 2.5; with the fused ReLU -> 0, 2.5
     x = np.array([1.0, 3.0]).reshape(2, 1, 1, 1)
     mean, var = np.zeros(1), np.ones(1)
-    out, _ = L.batchnorm_forward(
+    out, _ = B.batchnorm_forward(
         x, np.array([2.0]), np.array([0.5]), mean, var, train=True, relu=True
     )
     np.testing.assert_allclose(out.ravel(), [0.0, 2.5], atol=1e-4)
