@@ -183,6 +183,7 @@ def roofline(alpha: float, batch: int, limits: dict) -> dict:
 def run(alpha: float, batch: int, steps: int, warmup: int, device: str, repeats: int = 1) -> dict:
     """Best of `repeats` timings of `steps` steps (a shared machine only ever slows us down)."""
     xp = array_module(device)
+    limits = machine_limits() if device == "cpu" else None  # first: the quietest moment
     step = make_step(alpha, batch, xp)
     for _ in range(warmup):
         step()
@@ -226,8 +227,7 @@ def run(alpha: float, batch: int, steps: int, warmup: int, device: str, repeats:
         "profile_s_per_step": breakdown,
         "profile_cpu_s_per_step": cpu_breakdown,
     }
-    if device == "cpu":
-        limits = machine_limits()
+    if limits is not None:
         result["machine"] = limits
         result["roofline"] = roofline(alpha, batch, limits)
         result["roofline_fraction"] = result["roofline"]["step_s"] / seconds
