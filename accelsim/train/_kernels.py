@@ -13,10 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_JIT = {"nogil": True, "cache": True, "boundscheck": False}
 
-
-@njit(**_JIT)
+@njit(nogil=True, cache=True, boundscheck=False)
 def bn_moments(x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     """(rows, per-column mean, centred sum of squares) of an (M, C) chunk, in float64.
 
@@ -36,8 +34,10 @@ def bn_moments(x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return rows, mean, squares
 
 
-@njit(**_JIT)
-def bn_apply(x: np.ndarray, gain: np.ndarray, shift: np.ndarray, relu: bool, out: np.ndarray):
+@njit(nogil=True, cache=True, boundscheck=False)
+def bn_apply(
+    x: np.ndarray, gain: np.ndarray, shift: np.ndarray, relu: bool, out: np.ndarray
+) -> None:
     """out = x * gain + shift per column, then max(., 0) when `relu`."""
     rows, c = x.shape
     for r in range(rows):
@@ -46,7 +46,7 @@ def bn_apply(x: np.ndarray, gain: np.ndarray, shift: np.ndarray, relu: bool, out
             out[r, k] = max(v, 0) if relu else v
 
 
-@njit(**_JIT)
+@njit(nogil=True, cache=True, boundscheck=False)
 def bn_grad_sums(
     dout: np.ndarray, x: np.ndarray, gain: np.ndarray, shift: np.ndarray, relu: bool
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +63,7 @@ def bn_grad_sums(
     return sum_g, sum_gx
 
 
-@njit(**_JIT)
+@njit(nogil=True, cache=True, boundscheck=False)
 def bn_grad_input(
     dout: np.ndarray,
     x: np.ndarray,
@@ -74,7 +74,7 @@ def bn_grad_input(
     k2: np.ndarray,
     k3: np.ndarray,
     dx: np.ndarray,
-):
+) -> None:
     """dx = g * k1 + x * k2 + k3 per column, g the ReLU-masked dout (see bn_grad_sums)."""
     rows, c = x.shape
     for r in range(rows):
@@ -84,8 +84,8 @@ def bn_grad_input(
             dx[r, k] = g * k1[k] + xv * k2[k] + k3[k]
 
 
-@njit(**_JIT)
-def dw_forward(x: np.ndarray, w: np.ndarray, stride: int, out: np.ndarray):
+@njit(nogil=True, cache=True, boundscheck=False)
+def dw_forward(x: np.ndarray, w: np.ndarray, stride: int, out: np.ndarray) -> None:
     """out = 3x3 depthwise correlation of NHWC x with (3, 3, C) w, padding 1 (taps outside
     the image skipped, so no padded copy), channels innermost (vectorised)."""
     n, h, width, c = x.shape
@@ -107,7 +107,7 @@ def dw_forward(x: np.ndarray, w: np.ndarray, stride: int, out: np.ndarray):
                             out[b, i, j, k] += x[b, r, q, k] * w[di, dj, k]
 
 
-@njit(**_JIT)
+@njit(nogil=True, cache=True, boundscheck=False)
 def dw_backward(
     x: np.ndarray, w: np.ndarray, stride: int, dout: np.ndarray, dx: np.ndarray
 ) -> np.ndarray:

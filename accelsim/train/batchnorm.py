@@ -185,6 +185,7 @@ def batchnorm_backward(
         if kernels is not None:
             return kernels.bn_grad_sums(dout2d[part], x2d[part], cache.gain, cache.shift, relu)
         if masked:
+            assert cache.relu_out is not None  # kept by forward whenever relu and no kernels
             xp.multiply(dout2d[part], cache.relu_out[part] > 0, out=g[part])
         return _column_sums(g[part]), _column_sums(g[part], x2d[part])
 

@@ -11,6 +11,7 @@ kernel.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -174,6 +175,13 @@ class InputCache:
     moments: list[tuple[int, Array, Array]]
 
 
+def _compiled() -> ModuleType:
+    """The compiled kernels; only called on the compiled path (jit.kernels_for chose it)."""
+    kernels = jit.kernels_for(np)
+    assert kernels is not None, "compiled depthwise kernel without numba"
+    return kernels
+
+
 def _input_chunk(x: Array | B.Normalised, part: slice) -> Array:
     """Images `part` of the input: a view, or the deferred batch norm applied into a new
     chunk-sized array (in cache: the whole-batch output is never written)."""
@@ -182,7 +190,7 @@ def _input_chunk(x: Array | B.Normalised, part: slice) -> Array:
     z = x.x[part]
     y = np.empty_like(z)
     c = z.shape[-1]
-    jit.kernels_for(np).bn_apply(z.reshape(-1, c), x.gain, x.shift, x.relu, y.reshape(-1, c))
+    _compiled().bn_apply(z.reshape(-1, c), x.gain, x.shift, x.relu, y.reshape(-1, c))
     return y
 
 
@@ -194,7 +202,7 @@ def _gradient_chunk(dout: Array | B.NormalisedGrad, part: slice) -> Array:
     d = dout.dout[part]
     g = np.empty_like(d)
     c = d.shape[-1]
-    jit.kernels_for(np).bn_grad_input(
+    _compiled().bn_grad_input(
         d.reshape(-1, c),
         dout.x[part].reshape(-1, c),
         dout.gain,
@@ -214,7 +222,7 @@ def forward_compiled(
     """CPU kernel (numba), per chunk of images on every core; taps outside the image are
     skipped (no padded copy), and the output chunk's batch-norm moments are taken while it
     is in cache."""
-    kernels = jit.kernels_for(np)
+    kernels = _compiled()
     shape = x.x.shape if isinstance(x, B.Normalised) else x.shape
     _, out_h, out_w = L.padded_shape(shape, stride)
     out = np.empty((shape[0], out_h, out_w, shape[-1]), dtype=weight.dtype)
@@ -231,7 +239,7 @@ def backward_compiled(
     dout: Array | B.NormalisedGrad, cache: InputCache, weight: Array
 ) -> tuple[Array, Array]:
     """CPU kernel (numba): dx and dweight of forward_compiled in one pass per chunk."""
-    kernels = jit.kernels_for(np)
+    kernels = _compiled()
     x = cache.x
     shape = x.x.shape if isinstance(x, B.Normalised) else x.shape
     dx = np.empty(shape, dtype=weight.dtype)
