@@ -276,7 +276,7 @@ def _settle_epochs(
     if state.total_epochs == before and not first:
         return None
     return (
-        f"time budget {budget:g} s: {state.total_epochs} epochs in all ({state.elapsed_s:.0f} s "
+        f"time budget {budget:g} s: {state.total_epochs} epoch(s) in all ({state.elapsed_s:.0f} s "
         f"spent, last epoch {epoch_time_s:.0f} s, {reserve_s:.0f} s kept for the export, "
         f"at most {state.config.epochs} epochs)"
     )

@@ -108,7 +108,7 @@ def test_time_budget_reports_the_epoch_count_it_settles_on(tiny_data):
     config = TrainConfig(epochs=5, time_budget_s=1e-6, **TINY)
     state = train(new_state(config, tiny_data, np, command="t"), tiny_data, np, reporter=recorder)
     assert [total for total, _ in recorder.settled] == [state.epochs_done] == [1]
-    assert recorder.settled[0][1].startswith("time budget 1e-06 s: 1 epochs in all (")
+    assert recorder.settled[0][1].startswith("time budget 1e-06 s: 1 epoch(s) in all (")
     # a budget of a day fits all 2 epochs asked for: still said once, after epoch 1
     recorder = _Recorder()
     config = TrainConfig(epochs=2, time_budget_s=86_400, **TINY)
