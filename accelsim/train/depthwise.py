@@ -168,7 +168,7 @@ def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[
 class InputCache:
     """What the compiled kernel keeps for backward: its input (the previous layer's output,
     alive anyway, or that layer's deferred batch norm), the stride, and the batch-norm
-    moments of its output chunks (layers.chunk_moments, taken while each was in cache)."""
+    moments of its output chunks (batchnorm.chunk_moments, taken while each was in cache)."""
 
     x: Array | B.Normalised
     stride: int
