@@ -79,7 +79,12 @@ class OpRow:
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Whole-model sums; shared weights count once in `params` and `parameter_bytes`."""
+    """Whole-model sums; shared weights count once in `params` and `parameter_bytes`.
+
+    `params` counts every weight tensor's elements, BatchNormalization running mean and
+    variance included (they are stored and moved like weights); `batchnorm_statistics` is
+    that part, which training does not learn by gradient (model cards count without it).
+    """
 
     ops: int
     unsupported_ops: int
@@ -90,6 +95,7 @@ class Totals:
     vector_ops: int
     params: int
     parameter_bytes: int
+    batchnorm_statistics: int
 
 
 def _tensor_row(graph: Graph, name: str) -> TensorRow:
@@ -128,6 +134,13 @@ def totals(graph: Graph, rows: list[OpRow], bits: int) -> Totals:
         vector_ops=sum(row.vector_ops for row in rows),
         params=graph.parameter_count,
         parameter_bytes=sum(tensor.nbytes(bits) for tensor in weights),
+        batchnorm_statistics=sum(
+            graph.tensor(name).elements
+            for op in graph.ops
+            if op.op_type == "BatchNormalization"
+            for name in op.inputs[3:5]
+            if graph.tensor(name).kind == "weight"
+        ),
     )
 
 
@@ -222,6 +235,12 @@ def total_line(rows: list[OpRow], summary: Totals, bits: int) -> str:
     line = (
         f"{summary.ops} ops, {summary.macs:,} MACs, {summary.vector_ops:,} vector ops, "
         f"{summary.params:,} params ({summary.parameter_bytes:,} bytes at {bits}-bit)"
+        + (
+            f", of which {summary.batchnorm_statistics:,} batch-norm running mean/var "
+            f"({summary.params - summary.batchnorm_statistics:,} without them)"
+            if summary.batchnorm_statistics
+            else ""
+        )
     )
     left_out = [f"{row.name} ({row.op_type})" for row in rows if not row.modelled]
     assumed = [f"{row.name} ({row.op_type})" for row in rows if row.assumed]

@@ -212,7 +212,12 @@ def run(args: argparse.Namespace) -> int:
         f"MobileNet alpha={c.alpha:g} rho={c.rho:g}: {state.spec.macs / 1e6:.1f} M MACs/image; "
         f"{args.device}{' TF32' if args.tf32 else ''}; {c.optim.name} lr {c.lr:g} {c.schedule}, "
         f"batch {c.batch_size}; epochs {state.epochs_done}/{state.total_epochs}"
-        + (f", time budget {c.time_budget_s:g} s" if c.time_budget_s else "")
+        + (
+            f" at most, time budget {c.time_budget_s:g} s (the count is fitted after epoch "
+            f"{state.epochs_done + 1})"
+            if c.time_budget_s
+            else ""
+        )
     )
     reporter = _RichReporter(console, bar=not args.no_progress)
     reserve_s = 30.0 if args.onnx else 0.0
@@ -235,7 +240,8 @@ def run(args: argparse.Namespace) -> int:
 
         console.log(
             f"{markup(args.onnx)}: onnxruntime test accuracy {result.test_accuracy:.4f}, loss "
-            f"{result.test_loss:.4f} on {result.test_images} images; NumPy vs onnxruntime "
+            f"{result.test_loss:.4f} on {result.test_images} of the {len(data.test_labels)} "
+            "test images; NumPy vs onnxruntime "
             f"max |logit diff| {result.max_logit_difference:.2e}"
         )
     return 0
@@ -297,3 +303,7 @@ class _RichReporter:
             f"acc {row['val_accuracy']:.4f}  {row['train_images_per_s']:.0f} img/s  "
             f"{row['epoch_time_s']:.1f} s"
         )
+
+    def epochs_settled(self, total_epochs: int, reason: str) -> None:
+        """Log the epoch count the time budget settled on, and why."""
+        self.console.log(f"epochs settled: {total_epochs}; {reason}")

@@ -1,18 +1,23 @@
-"""Depthwise 3x3 convolution (padding 1): two kernels, one per backend, same numbers.
+"""Depthwise 3x3 convolution (padding 1): three kernels, same numbers.
 
-NumPy runs an einsum over a strided window view (one pass, no per-tap temporaries); CuPy runs
-nine broadcast multiply-adds whose pixel reductions are GEMVs (CuPy's own few-output
-reductions were slow enough to dominate a GPU step). Both are tested against finite
-differences and against each other; the reference weights were trained with the tap kernel.
+With numba installed, NumPy arrays go to a compiled loop (jit.py: no padded copy, one pass);
+otherwise NumPy runs an einsum over a strided window view (one pass, no per-tap
+temporaries). CuPy runs nine broadcast multiply-adds whose pixel reductions are GEMVs (CuPy's
+own few-output reductions were slow enough to dominate a GPU step). All are tested against
+finite differences and against each other; the reference weights were trained with the tap
+kernel.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from accelsim.train import batchnorm as B
+from accelsim.train import jit
 from accelsim.train import layers as L
 from accelsim.train.backend import module_of
 
@@ -159,15 +164,121 @@ def backward_einsum(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[
     return dx, dweight
 
 
-def forward(x: Array, weight: Array, stride: int) -> tuple[Array, DepthwiseCache]:
-    """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C); the backend's kernel."""
-    if module_of(x).__name__ == "numpy":
+@dataclass(frozen=True, slots=True)
+class InputCache:
+    """What the compiled kernel keeps for backward: its input (the previous layer's output,
+    alive anyway, or that layer's deferred batch norm), the stride, and the batch-norm
+    moments of its output chunks (batchnorm.chunk_moments, taken while each was in cache)."""
+
+    x: Array | B.Normalised
+    stride: int
+    moments: list[tuple[int, Array, Array]]
+
+
+def _compiled() -> ModuleType:
+    """The compiled kernels; only called on the compiled path (jit.kernels_for chose it)."""
+    kernels = jit.kernels_for(np)
+    assert kernels is not None, "compiled depthwise kernel without numba"
+    return kernels
+
+
+def _input_chunk(x: Array | B.Normalised, part: slice) -> Array:
+    """Images `part` of the input: a view, or the deferred batch norm applied into a new
+    chunk-sized array (in cache: the whole-batch output is never written)."""
+    if not isinstance(x, B.Normalised):
+        return x[part]
+    z = x.x[part]
+    y = np.empty_like(z)
+    c = z.shape[-1]
+    _compiled().bn_apply(z.reshape(-1, c), x.gain, x.shift, x.relu, y.reshape(-1, c))
+    return y
+
+
+def _gradient_chunk(dout: Array | B.NormalisedGrad, part: slice) -> Array:
+    """Images `part` of the output gradient: a view, or the deferred batch-norm input
+    gradient computed into a new chunk-sized array."""
+    if not isinstance(dout, B.NormalisedGrad):
+        return dout[part]
+    d = dout.dout[part]
+    g = np.empty_like(d)
+    c = d.shape[-1]
+    _compiled().bn_grad_input(
+        d.reshape(-1, c),
+        dout.x[part].reshape(-1, c),
+        dout.gain,
+        dout.shift,
+        dout.relu,
+        dout.k1,
+        dout.k2,
+        dout.k3,
+        g.reshape(-1, c),
+    )
+    return g
+
+
+def forward_compiled(
+    x: Array | B.Normalised, weight: Array, stride: int
+) -> tuple[Array, InputCache]:
+    """CPU kernel (numba), per chunk of images on every core; taps outside the image are
+    skipped (no padded copy), and the output chunk's batch-norm moments are taken while it
+    is in cache."""
+    kernels = _compiled()
+    shape = x.x.shape if isinstance(x, B.Normalised) else x.shape
+    _, out_h, out_w = L.padded_shape(shape, stride)
+    out = np.empty((shape[0], out_h, out_w, shape[-1]), dtype=weight.dtype)
+
+    def work(part: slice) -> tuple[int, Array, Array]:
+        kernels.dw_forward(_input_chunk(x, part), weight, stride, out[part])
+        return B.chunk_moments(out[part].reshape(-1, shape[-1]))
+
+    moments = L.over_chunks(work, shape[0], out[0].nbytes * stride * stride, np)
+    return out, InputCache(x, stride, moments)
+
+
+def backward_compiled(
+    dout: Array | B.NormalisedGrad, cache: InputCache, weight: Array
+) -> tuple[Array, Array]:
+    """CPU kernel (numba): dx and dweight of forward_compiled in one pass per chunk."""
+    kernels = _compiled()
+    x = cache.x
+    shape = x.x.shape if isinstance(x, B.Normalised) else x.shape
+    dx = np.empty(shape, dtype=weight.dtype)
+
+    def work(part: slice) -> Array:
+        return kernels.dw_backward(
+            _input_chunk(x, part), weight, cache.stride, _gradient_chunk(dout, part), dx[part]
+        )
+
+    partial = L.over_chunks(work, shape[0], dx[0].nbytes, np)
+    return dx, sum(partial).astype(weight.dtype)
+
+
+def output_moments(cache: DepthwiseCache | InputCache) -> list[tuple[int, Array, Array]] | None:
+    """The batch-norm moments the kernel took of its output, or None (then BN takes them)."""
+    return cache.moments if isinstance(cache, InputCache) else None
+
+
+def forward(
+    x: Array | B.Normalised, weight: Array, stride: int
+) -> tuple[Array, DepthwiseCache | InputCache]:
+    """Depthwise 3x3 convolution, padding 1; weight is (3, 3, C); the backend's kernel (a
+    deferred batch norm, B.Normalised, only comes from the compiled path)."""
+    if isinstance(x, B.Normalised):
+        return forward_compiled(x, weight, stride)
+    xp = module_of(x)
+    if jit.kernels_for(xp) is not None:
+        return forward_compiled(x, weight, stride)
+    if xp.__name__ == "numpy":
         return forward_einsum(x, weight, stride)
     return forward_taps(x, weight, stride)
 
 
-def backward(dout: Array, cache: DepthwiseCache, weight: Array) -> tuple[Array, Array]:
-    """Gradients (dx, dweight) of `forward` (same kernel choice)."""
+def backward(
+    dout: Array | B.NormalisedGrad, cache: DepthwiseCache | InputCache, weight: Array
+) -> tuple[Array, Array]:
+    """Gradients (dx, dweight) of `forward` (the kernel that made `cache`)."""
+    if isinstance(cache, InputCache):
+        return backward_compiled(dout, cache, weight)
     if module_of(dout).__name__ == "numpy":
         return backward_einsum(dout, cache, weight)
     return backward_taps(dout, cache, weight)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.errors import DataError
-from accelsim.train.layers import BN_EPSILON
+from accelsim.train.batchnorm import BN_EPSILON
 from accelsim.train.model import LayerSpec, MobileNetSpec
 
 OPSET = 17

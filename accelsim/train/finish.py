@@ -16,7 +16,7 @@ from accelsim.train import model as M
 from accelsim.train.augment import Preprocess
 from accelsim.train.backend import to_host
 from accelsim.train.data import Cifar10
-from accelsim.train.loop import TrainState
+from accelsim.train.loop import TrainState, subset
 
 CHECK_IMAGES = 64
 
@@ -40,11 +40,14 @@ def export_trained(
     export_command: str,
     device: str,
 ) -> ExportResult:
-    """Export `state` to `path` with metadata carrying the onnxruntime test accuracy and loss."""
+    """Export `state` to `path` with metadata carrying the onnxruntime test accuracy and loss,
+    measured on the test images the epochs validated on (all, or `--limit-test` of them)."""
     params = {k: to_host(v) for k, v in state.params.items()}
     buffers = {k: to_host(v) for k, v in state.buffers.items()}
     pre = Preprocess(state.spec.input_size, state.mean, state.std)
-    nhwc = pre.batch(data.test_images, np.arange(len(data.test_labels)), None)
+    scored = subset(len(data.test_labels), state.config.limit_test, state.config.seed)
+    labels = data.test_labels[scored]
+    nhwc = pre.batch(data.test_images, scored, None)
     nchw = np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2))
 
     def build(loss: float | None, accuracy: float | None) -> object:
@@ -69,6 +72,6 @@ def export_trained(
     probe = build(None, None)
     reference, _ = M.forward(state.spec, params, buffers, nhwc[:CHECK_IMAGES], train=False)
     worst = E.check_against_numpy(probe, nchw[:CHECK_IMAGES], reference)
-    loss, accuracy = E.onnx_test_metrics(probe, nchw, data.test_labels)
+    loss, accuracy = E.onnx_test_metrics(probe, nchw, labels)
     E.save_onnx(build(loss, accuracy), path)
     return ExportResult(loss, accuracy, len(nchw), worst)

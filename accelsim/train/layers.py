@@ -20,7 +20,6 @@ from accelsim.train.backend import module_of
 
 Array = Any  # numpy.ndarray or cupy.ndarray
 TAPS = [(i, j) for i in range(3) for j in range(3)]
-BN_EPSILON = 1e-5
 
 
 def column_sum(x2d: Array) -> Array:
@@ -47,15 +46,20 @@ def over_chunks(
     that stay in the CPU cache the several passes of a layer cost about half as much, and
     since ufuncs and einsum release the GIL, threads spread the chunks over the cores. A GPU
     wants the opposite (few, large kernels), so with CuPy `work` gets the whole range once.
-    Each pool task runs CHUNKS_PER_TASK consecutive chunks, to cut the thread hand-offs.
+    Each pool task runs about CHUNKS_PER_TASK consecutive chunks, to cut the thread
+    hand-offs; chunks are equal to within one item and tasks come in a multiple of the core
+    count, so no core waits alone at the end of a pass (26 chunks in runs of 4 gave one core
+    4 runs and the other 3).
     """
     if xp.__name__ != "numpy":
         return [work(slice(0, count))]
-    step = max(1, CHUNK_BYTES // max(bytes_per_item, 1))
-    parts = [slice(start, min(start + step, count)) for start in range(0, count, step)]
-    if len(parts) == 1:
-        return [work(parts[0])]
-    runs = [parts[i : i + CHUNKS_PER_TASK] for i in range(0, len(parts), CHUNKS_PER_TASK)]
+    chunks = -(-count // max(1, CHUNK_BYTES // max(bytes_per_item, 1)))
+    if chunks <= 1:
+        return [work(slice(0, count))]
+    parts = [slice(count * k // chunks, count * (k + 1) // chunks) for k in range(chunks)]
+    cores = cpu_cores()
+    tasks = min(chunks, cores * -(-chunks // (CHUNKS_PER_TASK * cores)))
+    runs = [parts[chunks * t // tasks : chunks * (t + 1) // tasks] for t in range(tasks)]
     return [r for results in _pool().map(lambda run: [work(p) for p in run], runs) for r in results]
 
 
@@ -72,7 +76,7 @@ def cpu_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _over_cores(work: Callable[[slice], Any], count: int) -> list[Any]:
+def over_cores(work: Callable[[slice], Any], count: int) -> list[Any]:
     """Run `work` on one equal slice of the first axis per core, in the thread pool."""
     step = -(-count // cpu_cores())
     return list(_pool().map(work, [slice(s, min(s + step, count)) for s in range(0, count, step)]))
@@ -89,7 +93,7 @@ def matmul(a: Array, b: Array) -> Array:
     if xp.__name__ != "numpy":
         return a @ b
     out = xp.empty((a.shape[0], b.shape[1]), dtype=xp.result_type(a, b))
-    _over_cores(lambda part: xp.matmul(a[part], b, out=out[part]), a.shape[0])
+    over_cores(lambda part: xp.matmul(a[part], b, out=out[part]), a.shape[0])
     return out
 
 
@@ -99,7 +103,7 @@ def matmul_tn(a: Array, b: Array) -> Array:
     xp = module_of(a)
     if xp.__name__ != "numpy":
         return a.T @ b
-    return sum(_over_cores(lambda part: a[part].T @ b[part], a.shape[0]))
+    return sum(over_cores(lambda part: a[part].T @ b[part], a.shape[0]))
 
 
 def _tap(xpad: Array, i: int, j: int, stride: int, out_h: int, out_w: int) -> Array:
@@ -189,134 +193,6 @@ def pointwise_backward(dout: Array, x: Array, weight: Array) -> tuple[Array, Arr
     dout2d = dout.reshape(-1, dout.shape[-1])
     dweight = matmul_tn(x.reshape(-1, x.shape[-1]), dout2d)
     return matmul(dout2d, weight.T).reshape(x.shape), dweight
-
-
-def _column_sums(a: Array, b: Array | None = None) -> Array:
-    """Per-column sums of an (M, C) matrix, or of the product a * b, in one pass.
-
-    NumPy's einsum streams both operands once with no temporary (faster than `.sum(0)`,
-    a ones-vector GEMV or a product then a sum); CuPy's few-output reductions are slow, so
-    there the sum is a GEMV (see column_sum).
-    """
-    xp = module_of(a)
-    if xp.__name__ == "numpy":
-        return xp.einsum("ij->j", a) if b is None else xp.einsum("ij,ij->j", a, b)
-    return column_sum(a if b is None else a * b)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchNormCache:
-    """What batch norm keeps for backward: its (N*H*W, C) input (the conv output, which
-    is alive anyway, so xhat is never stored), the batch mean, 1/std per channel and, when a
-    ReLU was fused in, the (N*H*W, C) output whose sign is the ReLU's mask."""
-
-    x2d: Array
-    mean: Array
-    inv_std: Array
-    relu_out: Array | None = None
-
-
-def batchnorm_forward(
-    x: Array,
-    scale: Array,
-    bias: Array,
-    running_mean: Array,
-    running_var: Array,
-    *,
-    train: bool,
-    momentum: float = 0.1,
-    relu: bool = False,
-) -> tuple[Array, BatchNormCache | None]:
-    """Batch norm over all axes but the last (channels), optionally followed by a fused ReLU.
-
-    In training it normalises with the batch statistics and updates the running ones in
-    place (running = (1 - momentum) * running + momentum * batch, unbiased variance, as
-    PyTorch does); in evaluation it uses the running ones, as ONNX BatchNormalization does.
-    The normalisation is folded into one per-channel multiply-add, out = x * a + b with
-    a = scale / std and b = bias - mean * a, so each step is one pass over memory.
-    """
-    xp = module_of(x)
-    shape = x.shape
-    x2d = x.reshape(-1, shape[-1])
-    count, row_bytes = x2d.shape[0], x2d[0].nbytes
-    out = xp.empty_like(x2d)
-    if train:
-
-        def moments(part: slice) -> tuple[int, Array, Array]:
-            # per chunk, in cache: mean, then the centred sum of squares (two-pass, exact in
-            # float32 when |mean| >> std); chunks are merged below (Chan et al.)
-            rows = x2d[part].shape[0]
-            chunk_mean = _column_sums(x2d[part]) / rows
-            centred = x2d[part] - chunk_mean  # a chunk-sized temporary, in cache
-            return rows, chunk_mean, _column_sums(centred, centred)
-
-        parts = over_chunks(moments, count, row_bytes, xp)
-        mean = sum(rows * m for rows, m, _ in parts) / count
-        var = sum(sq + rows * (m - mean) ** 2 for rows, m, sq in parts) / count
-    else:
-        mean, var = running_mean, running_var
-    inv_std = 1.0 / xp.sqrt(var + BN_EPSILON)
-    gain = (scale * inv_std).astype(x.dtype, copy=False)
-    shift = (bias - mean * gain).astype(x.dtype, copy=False)
-
-    def normalise(part: slice) -> None:
-        xp.multiply(x2d[part], gain, out=out[part])
-        out[part] += shift
-        if relu:
-            xp.maximum(out[part], 0, out=out[part])
-
-    over_chunks(normalise, count, row_bytes, xp)
-    if not train:
-        return out.reshape(shape), None
-    running_mean *= 1.0 - momentum
-    running_mean += momentum * mean
-    running_var *= 1.0 - momentum
-    running_var += (momentum * count / max(count - 1, 1)) * var
-    return out.reshape(shape), BatchNormCache(x2d, mean, inv_std, out if relu else None)
-
-
-def batchnorm_backward(
-    dout: Array, cache: BatchNormCache, scale: Array
-) -> tuple[Array, Array, Array]:
-    """Gradients (dx, dscale, dbias) of training-mode batchnorm_forward (ReLU included).
-
-    With g the (ReLU-masked) output gradient and xhat = (x - mean) / std:
-    dbias = sum g, dscale = sum g * xhat = (sum g * x - mean * dbias) / std, and
-    dx = scale / std * (g - dbias / M - xhat * dscale / M), which regroups into one
-    per-channel g * k1 + x * k2 + k3, so xhat is never materialised.
-    """
-    xp = module_of(dout)
-    shape = dout.shape
-    dout2d = dout.reshape(-1, shape[-1])
-    count, row_bytes = dout2d.shape[0], dout2d[0].nbytes
-    x2d, mean, inv_std, relu_out = cache.x2d, cache.mean, cache.inv_std, cache.relu_out
-    g = dout2d if relu_out is None else xp.empty_like(dout2d)
-
-    def sums(part: slice) -> tuple[Array, Array]:
-        if relu_out is not None:
-            xp.multiply(dout2d[part], relu_out[part] > 0, out=g[part])
-        return _column_sums(g[part]), _column_sums(g[part], x2d[part])
-
-    partial = over_chunks(sums, count, row_bytes, xp)
-    dbias = sum(p[0] for p in partial)
-    dscale = (sum(p[1] for p in partial) - mean * dbias) * inv_std
-    k1 = scale * inv_std
-    k2 = -k1 * inv_std * dscale / count
-    k3 = -k1 * dbias / count - mean * k2
-    k1, k2, k3 = (k.astype(g.dtype, copy=False) for k in (k1, k2, k3))
-    dx = xp.empty_like(dout2d)
-
-    def input_grad(part: slice) -> None:
-        xp.multiply(x2d[part], k2, out=dx[part])
-        dx[part] += k3
-        if relu_out is None:
-            dx[part] += g[part] * k1
-        else:  # g is our own buffer: scale it in place
-            g[part] *= k1
-            dx[part] += g[part]
-
-    over_chunks(input_grad, count, row_bytes, xp)
-    return dx.reshape(shape), dscale, dbias
 
 
 def avgpool_forward(x: Array) -> Array:

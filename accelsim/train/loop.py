@@ -74,6 +74,8 @@ class Reporter(Protocol):
 
     def end_epoch(self, row: dict[str, float]) -> None: ...
 
+    def epochs_settled(self, total_epochs: int, reason: str) -> None: ...
+
 
 class SilentReporter:
     """A Reporter that ignores everything."""
@@ -85,6 +87,9 @@ class SilentReporter:
         """Ignore."""
 
     def end_epoch(self, row: dict[str, float]) -> None:
+        """Ignore."""
+
+    def epochs_settled(self, total_epochs: int, reason: str) -> None:
         """Ignore."""
 
 
@@ -248,21 +253,33 @@ def evaluate(
     return total_loss / len(labels), correct / len(labels)
 
 
-def _subset(count: int, limit: int | None, seed: int) -> np.ndarray:
-    """All indices, or a seeded random `limit` of them (sorted) for smoke runs."""
+def subset(count: int, limit: int | None, seed: int) -> np.ndarray:
+    """All indices, or a seeded random `limit` of them (sorted) for smoke runs; the same
+    `--limit-test` images are scored each epoch and by the final onnxruntime check."""
     if limit is None or limit >= count:
         return np.arange(count)
     return np.sort(np.random.default_rng(seed).permutation(count)[:limit])
 
 
-def _settle_epochs(state: TrainState, epoch_time_s: float, reserve_s: float) -> None:
-    """After warm-up, fit the epoch count into the time budget (never above config.epochs)."""
+def _settle_epochs(
+    state: TrainState, epoch_time_s: float, reserve_s: float, *, first: bool
+) -> str | None:
+    """After warm-up, fit the epoch count into the time budget (never above config.epochs);
+    return what was settled, for the log, on the run's first epoch and whenever it changes."""
     budget = state.config.time_budget_s
     if budget is None:
-        return
+        return None
     left = budget - state.elapsed_s - reserve_s
     fit = state.epochs_done + max(0, math.floor(left / epoch_time_s))
+    before = state.total_epochs
     state.total_epochs = max(state.epochs_done, min(state.config.epochs, fit))
+    if state.total_epochs == before and not first:
+        return None
+    return (
+        f"time budget {budget:g} s: {state.total_epochs} epoch(s) in all ({state.elapsed_s:.0f} s "
+        f"spent, last epoch {epoch_time_s:.0f} s, {reserve_s:.0f} s kept for the export, "
+        f"at most {state.config.epochs} epochs)"
+    )
 
 
 def train(
@@ -279,8 +296,8 @@ def train(
     """Run the remaining epochs; checkpoint after each; return the state (also updated in place)."""
     reporter = reporter or SilentReporter()
     c = state.config
-    train_subset = _subset(len(data.train_labels), c.limit_train, c.seed)
-    test_subset = _subset(len(data.test_labels), c.limit_test, c.seed)
+    train_subset = subset(len(data.train_labels), c.limit_train, c.seed)
+    test_subset = subset(len(data.test_labels), c.limit_test, c.seed)
     limit = len(train_subset)
     train_images = xp.asarray(data.train_images[train_subset])
     train_labels = xp.asarray(data.train_labels[train_subset])
@@ -290,6 +307,7 @@ def train(
     steps = limit // c.batch_size
     if steps == 0:
         raise DataError(f"--batch-size {c.batch_size}: larger than the {limit} training images")
+    first_epoch = state.epochs_done
     while state.epochs_done < state.total_epochs:
         epoch = state.epochs_done
         reporter.start_epoch(epoch + 1, state.total_epochs, steps)
@@ -329,18 +347,26 @@ def train(
         state.history.append(row)
         state.epochs_done += 1
         state.elapsed_s += epoch_time
+        settled = None
         if state.epochs_done <= max(2, math.ceil(c.warmup_epochs)):
             # early epochs include kernel compilation: settle again while the cosine has barely
             # started, so a re-estimate shifts the schedule by a negligible amount
-            _settle_epochs(state, epoch_time, reserve_s)
+            settled = _settle_epochs(state, epoch_time, reserve_s, first=epoch == first_epoch)
         if (
             c.time_budget_s is not None
+            and state.epochs_done < state.total_epochs
             and state.elapsed_s + epoch_time + reserve_s > c.time_budget_s
         ):
             state.total_epochs = state.epochs_done  # out of time: stop before the next epoch
+            settled = (
+                f"time budget {c.time_budget_s:g} s: stopping after {state.epochs_done} epochs "
+                f"({state.elapsed_s:.0f} s spent, another epoch would not fit)"
+            )
         if checkpoint is not None:
             state.save(checkpoint)
         if metrics_csv is not None:
             write_metrics_csv(metrics_csv, state.history)
         reporter.end_epoch(row)
+        if settled is not None:
+            reporter.epochs_settled(state.total_epochs, settled)
     return state

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 METRIC_FIELDS = (
     "epoch",
@@ -41,8 +42,11 @@ def read_metrics_csv(path: Path) -> list[dict[str, float]]:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-def plot_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
-    """Accuracy and loss per epoch, train and validation, one colour per run (Figures 3/4)."""
+def curves_figure(runs: dict[str, list[dict[str, float]]]) -> Any:
+    """Accuracy and loss per epoch, train and validation, one colour per run (Figures 3/4).
+
+    Every epoch is a marker too, so a run of one epoch still shows its points.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -56,6 +60,8 @@ def plot_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
                 epochs,
                 [r[f"train_{key}"] for r in history],
                 "--",
+                marker="o",
+                markersize=3,
                 color=colour,
                 label=f"{label} train",
             )
@@ -63,6 +69,8 @@ def plot_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
                 epochs,
                 [r[f"val_{key}"] for r in history],
                 "-",
+                marker="o",
+                markersize=3,
                 color=colour,
                 label=f"{label} validation",
             )
@@ -82,6 +90,14 @@ def plot_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
         fontsize=8,
     )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def plot_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
+    """Write curves_figure(runs) to `path` as PNG (whole, never half-written)."""
+    import matplotlib.pyplot as plt
+
+    fig = curves_figure(runs)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)

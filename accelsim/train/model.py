@@ -14,8 +14,11 @@ from typing import Any, Literal
 import numpy as np
 
 from accelsim.errors import DataError
+from accelsim.train import batchnorm as B
 from accelsim.train import depthwise as D
+from accelsim.train import jit
 from accelsim.train import layers as L
+from accelsim.train.backend import module_of
 
 Array = Any
 LayerKind = Literal["conv", "dw", "pw"]
@@ -185,12 +188,18 @@ def forward(
     *,
     train: bool,
 ) -> tuple[Array, ForwardCache | None]:
-    """Logits for a (N, H, W, 3) normalised batch; in training also the caches for backward."""
+    """Logits for a (N, H, W, 3) normalised batch; in training also the caches for backward.
+
+    With the compiled kernels, a batch norm that feeds a depthwise conv is deferred into it
+    (L.Normalised) and the depthwise conv hands its own batch norm the moments of its output.
+    """
     convs, bns = [], []
+    compiled = jit.kernels_for(module_of(x)) is not None
+    kinds = [s.kind for s in spec.layers] + ["pool"]
     for s in spec.layers:
         i = s.index
         x, conv_cache = _conv_forward(s, x, params[f"conv{i}.weight"])
-        x, bn_cache = L.batchnorm_forward(
+        x, bn_cache = B.batchnorm_forward(
             x,
             params[f"bn{i}.scale"],
             params[f"bn{i}.bias"],
@@ -198,6 +207,8 @@ def forward(
             buffers[f"bn{i}.var"],
             train=train,
             relu=True,  # fused: one pass fewer, same numbers as BN then ReLU
+            moments=D.output_moments(conv_cache) if s.kind == "dw" else None,
+            defer=compiled and kinds[i] == "dw",
         )
         if train:
             convs.append(conv_cache)
@@ -221,8 +232,11 @@ def backward(
     dx = L.avgpool_backward(dx, cache.pool_shape)
     for s in reversed(spec.layers):
         i, k = s.index, s.index - 1
-        dx, grads[f"bn{i}.scale"], grads[f"bn{i}.bias"] = L.batchnorm_backward(
-            dx, cache.bns[k], params[f"bn{i}.scale"]
+        dx, grads[f"bn{i}.scale"], grads[f"bn{i}.bias"] = B.batchnorm_backward(
+            dx,
+            cache.bns[k],
+            params[f"bn{i}.scale"],
+            defer=isinstance(cache.convs[k], D.InputCache),  # the compiled depthwise computes dx
         )
         weight = params[f"conv{i}.weight"]
         if s.kind == "conv":

@@ -56,6 +56,7 @@ def test_json_rows_and_totals(chain: Path, capsys: pytest.CaptureFixture[str]) -
         "vector_ops": 1_536,  # relu1 512 + relu2 1,024
         "params": 1_368,  # 216 + 16*8*3*3 = 1,152
         "parameter_bytes": 1_368,  # 8-bit: one byte each
+        "batchnorm_statistics": 0,  # no BatchNormalization in the chain
     }
     assert document["bits"] == 8
 

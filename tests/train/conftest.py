@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from accelsim.train import jit
 from accelsim.train.data import Cifar10
 
 
@@ -25,3 +26,14 @@ def synthetic_cifar(train_per_class: int, test_per_class: int, seed: int = 0) ->
 @pytest.fixture
 def tiny_data() -> Cifar10:
     return synthetic_cifar(64, 16)
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def cpu_kernels(request, monkeypatch) -> str:
+    """Run a test once on the NumPy batch-norm/depthwise kernels and once on the compiled
+    ones (skipped where numba is not installed or ACCELSIM_NUMBA=0)."""
+    if request.param == "numpy":
+        monkeypatch.setattr(jit, "kernels_for", lambda xp: None)
+    elif jit.kernels_for(np) is None:
+        pytest.skip("numba not installed (or ACCELSIM_NUMBA=0)")
+    return request.param

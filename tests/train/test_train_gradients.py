@@ -7,7 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from accelsim.train import batchnorm as B
 from accelsim.train import depthwise as D
+from accelsim.train import jit
 from accelsim.train import layers as L
 from accelsim.train import model as M
 
@@ -56,9 +58,11 @@ def test_conv3x3_gradients_match_finite_differences(rng, stride):
 
 
 @pytest.mark.parametrize("stride", [1, 2])
-@pytest.mark.parametrize("kernel", ["einsum", "taps"])
+@pytest.mark.parametrize("kernel", ["einsum", "taps", "compiled"])
 @pytest.mark.parametrize("side", [6, 7])
 def test_depthwise_gradients_match_finite_differences(rng, stride, kernel, side):
+    if kernel == "compiled" and jit.kernels_for(np) is None:
+        pytest.skip("numba not installed (or ACCELSIM_NUMBA=0)")
     forward = getattr(D, f"forward_{kernel}")
     backward = getattr(D, f"backward_{kernel}")
     x = rng.standard_normal((2, side, 6, 3))
@@ -80,6 +84,8 @@ def test_depthwise_kernels_agree_and_match_a_hand_sum(rng):
     taps, _ = D.forward_taps(x, w, 2)
     einsum, _ = D.forward_einsum(x, w, 2)
     np.testing.assert_allclose(einsum, taps, rtol=1e-12)
+    if jit.kernels_for(np) is not None:
+        np.testing.assert_allclose(D.forward_compiled(x, w, 2)[0], taps, rtol=1e-12)
     # output (1, 1) at stride 2 sees input rows/cols 1..3: sum of x[1:4, 1:4] * w per channel
     expected = (x[0, 1:4, 1:4] * w).sum(axis=(0, 1))
     np.testing.assert_allclose(taps[0, 1, 1], expected, rtol=1e-12)
@@ -100,18 +106,18 @@ def test_pointwise_gradients_match_finite_differences(rng):
 
 
 @pytest.mark.parametrize("relu", [False, True])
-def test_batchnorm_gradients_match_finite_differences(rng, relu):
+def test_batchnorm_gradients_match_finite_differences(rng, relu, cpu_kernels):
     x = rng.standard_normal((3, 2, 2, 4)) * 2 + 1
     scale, bias = rng.standard_normal(4), rng.standard_normal(4)
 
     def run():
-        return L.batchnorm_forward(x, scale, bias, np.zeros(4), np.ones(4), train=True, relu=relu)
+        return B.batchnorm_forward(x, scale, bias, np.zeros(4), np.ones(4), train=True, relu=relu)
 
     out, cache = run()
     if relu:
         assert out.min() == 0.0
     g = rng.standard_normal(out.shape)
-    dx, dscale, dbias = L.batchnorm_backward(g, cache, scale)
+    dx, dscale, dbias = B.batchnorm_backward(g, cache, scale)
 
     def f():
         return float((run()[0] * g).sum())
@@ -121,12 +127,12 @@ def test_batchnorm_gradients_match_finite_differences(rng, relu):
     assert_grad(f, bias, dbias, rng)
 
 
-def test_batchnorm_training_output_by_hand():
+def test_batchnorm_training_output_by_hand(cpu_kernels):
     # one channel, values 1, 3: mean 2, biased var 1 -> xhat = -1, +1 (eps 1e-5 aside);
     # scale 2, bias 0.5 -> -1.5, 2.5; with the fused ReLU -> 0, 2.5
     x = np.array([1.0, 3.0]).reshape(2, 1, 1, 1)
     mean, var = np.zeros(1), np.ones(1)
-    out, _ = L.batchnorm_forward(
+    out, _ = B.batchnorm_forward(
         x, np.array([2.0]), np.array([0.5]), mean, var, train=True, relu=True
     )
     np.testing.assert_allclose(out.ravel(), [0.0, 2.5], atol=1e-4)
@@ -169,7 +175,7 @@ def test_softmax_cross_entropy_of_uniform_logits_is_log_k():
     np.testing.assert_allclose(probs, 0.1)
 
 
-def test_whole_network_gradients_match_finite_differences(rng):
+def test_whole_network_gradients_match_finite_differences(rng, cpu_kernels):
     # alpha 1/8 and rho 2/7 give an 8x8 input, 4..32 channels: small enough for float64 FD.
     spec = M.MobileNetSpec(alpha=0.125, rho=8 / 28)
     params, buffers = M.init_params(spec, seed=3)
@@ -202,9 +208,10 @@ def test_whole_network_gradients_match_finite_differences(rng):
         assert_grad(loss, params[name], grads[name], rng, samples=6)
 
 
-def test_gpu_code_path_gives_the_same_gradients_as_the_cpu_one(rng, monkeypatch):
-    # CuPy runs the tap depthwise kernel on whole arrays (no cache-sized chunks); NumPy the
-    # einsum kernel on chunks. Run the GPU path here on NumPy: same gradients (float64).
+def test_gpu_code_path_gives_the_same_gradients_as_the_cpu_one(rng, monkeypatch, cpu_kernels):
+    # CuPy runs the tap depthwise kernel and the array batch norm on whole arrays (no
+    # cache-sized chunks, never the compiled kernels); NumPy the einsum or compiled kernels on
+    # chunks. Run the GPU path here on NumPy: same gradients (float64).
     spec = M.MobileNetSpec(alpha=0.25, rho=12 / 28)
     params, buffers = M.init_params(spec, seed=2)
     params = {k: v.astype(np.float64) for k, v in params.items()}
@@ -220,8 +227,47 @@ def test_gpu_code_path_gives_the_same_gradients_as_the_cpu_one(rng, monkeypatch)
     monkeypatch.setattr(L, "CHUNK_BYTES", 4096)  # several chunks even for this tiny batch
     cpu = gradients()
     monkeypatch.setattr(L, "over_chunks", lambda work, count, nbytes, xp: [work(slice(0, count))])
+    monkeypatch.setattr(jit, "kernels_for", lambda xp: None)
     monkeypatch.setattr(D, "forward", D.forward_taps)
     monkeypatch.setattr(D, "backward", D.backward_taps)
     gpu = gradients()
     for name in cpu:
         np.testing.assert_allclose(gpu[name], cpu[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_compiled_kernels_are_bypassed_for_cupy_arrays():
+    # a CuPy array's module is `cupy`: the CPU-only compiled kernels must never see it
+    class FakeCupy:
+        __name__ = "cupy"
+
+    assert jit.kernels_for(FakeCupy()) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_and_numpy_kernels_give_the_same_training_step(rng, monkeypatch, dtype):
+    # float32 as in training (sums in a different order: agree to float32 rounding)
+    if jit.kernels_for(np) is None:
+        pytest.skip("numba not installed (or ACCELSIM_NUMBA=0)")
+    spec = M.MobileNetSpec(alpha=0.25, rho=12 / 28)
+    params, buffers = M.init_params(spec, seed=4)
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    x = rng.standard_normal((8, 12, 12, 3)).astype(dtype)
+    labels = rng.integers(0, 10, 8)
+
+    def step():
+        fresh = {k: v.astype(dtype) for k, v in buffers.items()}
+        logits, cache = M.forward(spec, params, fresh, x, train=True)
+        _, dlogits, _ = L.softmax_cross_entropy(logits, labels)
+        return logits, fresh, M.backward(spec, params, cache, dlogits)
+
+    compiled = step()
+    monkeypatch.setattr(jit, "kernels_for", lambda xp: None)
+    reference = step()
+    tol = {"rtol": 2e-3, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-12}
+    for got, want in zip(compiled, reference, strict=True):
+        if isinstance(want, dict):
+            for name in want:
+                assert got[name].dtype == want[name].dtype, name
+                np.testing.assert_allclose(got[name], want[name], **tol, err_msg=name)
+        else:
+            np.testing.assert_allclose(got, want, **tol)

@@ -81,3 +81,49 @@ def test_time_budget_stops_and_a_resume_with_more_epochs_continues(tiny_data, tm
     # a new budget on resume counts on top of the time already spent: 1 us more is spent at once
     again = train(resume_state(checkpoint, np, extra_epochs_to=3, more_time_s=1e-6), tiny_data, np)
     assert again.epochs_done == 2
+
+
+class _Recorder:
+    """A Reporter that keeps the epoch counts the time budget settled on."""
+
+    def __init__(self):
+        self.settled = []
+
+    def start_epoch(self, epoch, total_epochs, steps):
+        pass
+
+    def step(self, steps_done, images_done, loss, accuracy):
+        pass
+
+    def end_epoch(self, row):
+        pass
+
+    def epochs_settled(self, total_epochs, reason):
+        self.settled.append((total_epochs, reason))
+
+
+def test_time_budget_reports_the_epoch_count_it_settles_on(tiny_data):
+    # 1 us: spent by epoch 1, so of the 5 epochs asked for 1 is all that fits
+    recorder = _Recorder()
+    config = TrainConfig(epochs=5, time_budget_s=1e-6, **TINY)
+    state = train(new_state(config, tiny_data, np, command="t"), tiny_data, np, reporter=recorder)
+    assert [total for total, _ in recorder.settled] == [state.epochs_done] == [1]
+    assert recorder.settled[0][1].startswith("time budget 1e-06 s: 1 epoch(s) in all (")
+    # a budget of a day fits all 2 epochs asked for: still said once, after epoch 1
+    recorder = _Recorder()
+    config = TrainConfig(epochs=2, time_budget_s=86_400, **TINY)
+    state = train(new_state(config, tiny_data, np, command="t"), tiny_data, np, reporter=recorder)
+    assert [total for total, _ in recorder.settled] == [state.epochs_done] == [2]
+    assert "at most 2 epochs" in recorder.settled[0][1]
+
+
+def test_one_epoch_curves_show_their_points():
+    from accelsim.train.metrics import curves_figure
+
+    row = {"epoch": 1, "train_loss": 1.0, "val_loss": 0.9, "train_accuracy": 0.5}
+    figure = curves_figure({"alpha 1": [{**row, "val_accuracy": 0.6}]})
+    lines = [line for ax in figure.axes for line in ax.get_lines()]
+    assert len(lines) == 4  # train and validation, accuracy and loss
+    for line in lines:  # a single point is only visible as a marker
+        assert list(line.get_xdata()) == [1]
+        assert line.get_marker() not in (None, "", "None", " ")

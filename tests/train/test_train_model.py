@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from accelsim.cli import main
 from accelsim.errors import DataError
 from accelsim.train.model import MobileNetSpec, count_params
 
@@ -89,3 +93,23 @@ def test_alpha_outside_unit_interval_is_a_one_line_data_error(alpha):
         DataError, match=rf"^--alpha {alpha}: out of range; expected 0 < alpha <= 1$"
     ):
         MobileNetSpec(alpha=alpha)
+
+
+@pytest.mark.parametrize(
+    ("name", "alpha"), [("mobilenet.onnx", 1.0), ("mobilenet_a075.onnx", 0.75)]
+)
+def test_inspect_gives_the_model_card_count_without_batchnorm_statistics(name, alpha, capsys):
+    # inspect counts every weight tensor: the card's trainable count plus the running mean and
+    # variance of every batch norm, 2 values per channel of each of the 27 layers
+    path = Path(__file__).resolve().parents[2] / "workloads" / name
+    if not path.exists():
+        pytest.skip(f"workloads/{name} not built")
+    assert main(["inspect", str(path), "--json"]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    spec = MobileNetSpec(alpha=alpha)
+    assert totals["batchnorm_statistics"] == 2 * sum(s.out_channels for s in spec.layers)
+    assert totals["params"] - totals["batchnorm_statistics"] == count_params(spec)
+    assert main(["inspect", str(path)]) == 0
+    footer = capsys.readouterr().out
+    card = {1.0: "572,938", 0.75: "328,714"}[alpha]  # workloads/README.md
+    assert f"({card} without them)" in " ".join(footer.split())
