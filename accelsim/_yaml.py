@@ -12,12 +12,18 @@ from pathlib import Path
 
 import yaml
 
+from accelsim._inputs import YAML_LIMIT_BYTES, read_capped
 from accelsim.errors import ConfigError
 
 __all__ = ["YamlDocument", "load_yaml", "parse_yaml"]
 
 KeyPath = tuple[str | int, ...]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+
+VALUE_LIMIT = 100_000
+"""Most values (mappings, lists, scalars) one file may expand to. Aliases (`*name`) copy a whole
+anchored subtree, so a few lines can expand to billions (the "billion laughs"); a real hardware
+or sweep file has a few hundred values."""
 
 
 @dataclass(frozen=True)
@@ -46,19 +52,15 @@ def load_yaml(path: str | Path) -> YamlDocument:
     """Read `path` as a YAML mapping.
 
     Raises:
-        ConfigError: missing or unreadable file, not YAML, duplicate key, top level not a mapping.
+        ConfigError: missing, unreadable, not a regular file or over YAML_LIMIT_BYTES, not YAML,
+            duplicate key, top level not a mapping, more than VALUE_LIMIT values.
     """
     source = str(path)
+    data = read_capped(path, what="a YAML file", limit_bytes=YAML_LIMIT_BYTES, error=ConfigError)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{source}: is a directory, expected a YAML file") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{source}: not a text file (not UTF-8); expected YAML") from None
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from None
     return parse_yaml(text, source=source)
 
 
@@ -75,8 +77,8 @@ def parse_yaml(text: str, *, source: str) -> YamlDocument:
                 f"{source}:{node.start_mark.line + 1}: top level is {kind}; "
                 "expected a mapping of keys to values"
             )
-        lines: dict[KeyPath, int] = {}
-        data = _build(loader, node, (), lines, source)
+        builder = _Builder(loader, source)
+        data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = source if mark is None else f"{source}:{mark.line + 1}"
@@ -84,21 +86,44 @@ def parse_yaml(text: str, *, source: str) -> YamlDocument:
         raise ConfigError(f"{where}: not valid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply to be a hardware or sweep file") from None
     finally:
         loader.dispose()
     assert isinstance(data, dict)
-    return YamlDocument(data=data, source=source, lines=lines)
+    return YamlDocument(data=data, source=source, lines=builder.lines)
 
 
-def _build(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    path: KeyPath,
-    lines: dict[KeyPath, int],
-    source: str,
-) -> object:
-    """Construct Python data from `node`, recording key lines and refusing duplicate keys."""
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Constructs Python data from nodes, recording key lines, refusing duplicate keys and
+    stopping once more than VALUE_LIMIT values were built (an alias bomb)."""
+
+    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+        self.loader = loader
+        self.source = source
+        self.lines: dict[KeyPath, int] = {}
+        self.built = 0
+
+    def build(self, node: yaml.Node, path: KeyPath) -> object:
+        self.built += 1
+        if self.built > VALUE_LIMIT:
+            raise ConfigError(
+                f"{self.source}:{node.start_mark.line + 1}: more than {VALUE_LIMIT:,} values once "
+                "aliases (*name) are expanded; write the values out instead of nesting aliases"
+            )
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item_node in enumerate(node.value):
+                item_path = (*path, index)
+                self.lines[item_path] = item_node.start_mark.line + 1
+                items.append(self.build(item_node, item_path))
+            return items
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, object]:
+        loader, source = self.loader, self.source
         original = list(node.value)
         explicit = sum(1 for key_node, _ in original if key_node.tag != _MERGE_TAG)
         loader.flatten_mapping(node)  # resolve `<<` merge keys the way SafeLoader would
@@ -114,7 +139,7 @@ def _build(
             if not isinstance(key, str):
                 raise ConfigError(f"{source}:{line}: {dotted}: keys must be strings")
             if key in mapping and key not in from_merge:
-                first = lines[key_path]
+                first = self.lines[key_path]
                 raise ConfigError(
                     f"{source}:{line}: {dotted}: duplicate key (first given at line {first})"
                 )
@@ -122,14 +147,6 @@ def _build(
                 from_merge.add(key)
             else:
                 from_merge.discard(key)
-            lines[key_path] = line
-            mapping[key] = _build(loader, value_node, key_path, lines, source)
+            self.lines[key_path] = line
+            mapping[key] = self.build(value_node, key_path)
         return mapping
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item_node in enumerate(node.value):
-            item_path = (*path, index)
-            lines[item_path] = item_node.start_mark.line + 1
-            items.append(_build(loader, item_node, item_path, lines, source))
-        return items
-    return loader.construct_object(node, deep=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from accelsim._inputs import check_regular_file
 from accelsim.errors import WorkloadError
 from accelsim.workload._onnx_wire import StrippedSizeError, WireError, parse_without_weights
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     import onnx
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+MODEL_LIMIT_BYTES = 2**31 - 1
+"""Largest .onnx file accepted: protobuf's own 2 GiB limit (bigger weights go in external data,
+which is never read)."""
 
 
 def first_line(error: BaseException) -> str:
@@ -34,21 +39,21 @@ def read_model(path: Path, label: str) -> onnx.ModelProto:
     """Parse `path` as a binary ONNX model and run the ONNX checker; `label` prefixes errors.
 
     Raises:
-        WorkloadError: missing or unreadable file, empty file, not a protobuf ModelProto,
-            external data outside the model's folder or missing, or a checker failure.
+        WorkloadError: missing, unreadable, not a regular file, over MODEL_LIMIT_BYTES, empty,
+            not a protobuf ModelProto, external data outside the model's folder or missing, or
+            a checker failure.
     """
     import onnx
 
+    check_regular_file(
+        path, what="an .onnx file", limit_bytes=MODEL_LIMIT_BYTES, error=WorkloadError
+    )
     try:
         with path.open("rb") as handle:
             if not handle.peek(1):
                 raise WorkloadError(f"{label}: not an ONNX model: the file is empty")
             model = parse_without_weights(handle)
-    except FileNotFoundError:
-        raise WorkloadError(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise WorkloadError(f"{label}: is a directory; expected an .onnx file") from None
-    except OSError as error:
+    except OSError as error:  # kind and existence were checked; this is a race or EIO
         raise WorkloadError(f"{label}: cannot read: {error.strerror}") from None
     except WireError:
         raise WorkloadError(

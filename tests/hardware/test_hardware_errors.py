@@ -206,7 +206,7 @@ def test_missing_file_and_folder_and_binary(tmp_path: Path) -> None:
         ConfigError, match=f"^{re.escape(str(tmp_path / 'nope.yaml'))}: no such file$"
     ):
         load_hardware(tmp_path / "nope.yaml")
-    with pytest.raises(ConfigError, match=r": is a directory, expected a YAML file$"):
+    with pytest.raises(ConfigError, match=r": is a directory; expected a YAML file$"):
         load_hardware(tmp_path)
     binary = tmp_path / "garbage.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
