@@ -86,6 +86,8 @@ def parse_yaml(text: str, *, source: str) -> YamlDocument:
         raise ConfigError(f"{where}: not valid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    except ValueError as exc:  # the constructor's own limits, e.g. a 5000-digit integer
+        raise ConfigError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply to be a hardware or sweep file") from None
     finally:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from accelsim.errors import ConfigError
 
 __all__ = [
+    "SANE_RANGES",
     "UnitError",
     "format_bytes",
     "format_energy",
@@ -86,16 +87,54 @@ _TIME_UNITS = _with_prefixes(_SMALL_PREFIXES, "s")
 _ENERGY_UNITS = _with_prefixes(_SMALL_PREFIXES, "J")
 
 
+SANE_RANGES: dict[str, tuple[Decimal, Decimal, str]] = {
+    "size": (Decimal(1), Decimal(2**50), "1 B to 1024 TiB"),
+    "bandwidth": (Decimal(1), Decimal("1e18"), "1 B/s to 1 EB/s"),
+    "compute_rate": (Decimal(1), Decimal("1e21"), "1 OP/s to 1e21 OP/s"),
+    "frequency": (Decimal(1), Decimal("1e12"), "1 Hz to 1 THz"),
+    "time": (Decimal("1e-15"), Decimal("1e6"), "1 fs to 1e6 s"),
+    "energy": (Decimal("1e-21"), Decimal(1), "1e-21 J to 1 J"),
+}
+"""Per kind, the smallest non-zero and the largest magnitude a parser accepts, and how to say it.
+
+Zero stays allowed here (callers decide whether a field may be 0). Outside these a value is a
+typo or an attack (`1e-320 GB/s`, `1e999999 B`): it would underflow to 0, overflow to infinity,
+or give a machine whose latencies round to 0 or never end.
+"""
+
+
 def show_value(value: object) -> str:
     """Show a value as the user wrote it in YAML: strings quoted, `true`, `null`."""
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, int) and value.bit_length() > 100:  # repr of 10**5000 would fail
+        return f"a {int(value.bit_length() * math.log10(2)) + 1}-digit number"
     return repr(value)
 
 
-def _parse(value: object, units: dict[str, Decimal], what: str, examples: str) -> Decimal:
+def _parse(value: object, kind: str, what: str, examples: str) -> Decimal:
+    """`value` in the base unit as an exact Decimal within SANE_RANGES[kind] (or 0).
+
+    Raises:
+        UnitError: not a quantity of `kind` (named `what` in the message), or out of range.
+    """
+    return _in_range(
+        _parse_unchecked(value, _UNITS_BY_KIND[kind], what, examples), value, kind, what
+    )
+
+
+def _in_range(number: Decimal, value: object, kind: str, what: str) -> Decimal:
+    low, high, span = SANE_RANGES[kind]
+    if number and not low <= abs(number) <= high:
+        raise UnitError(
+            f"{show_value(value)} is out of range for {what}; expected 0 or a value from {span}"
+        )
+    return number
+
+
+def _parse_unchecked(value: object, units: dict[str, Decimal], what: str, examples: str) -> Decimal:
     """Return `value` in the base unit as an exact Decimal, or raise UnitError naming `what`."""
     problem = f"{show_value(value)} is not {what}; expected e.g. {examples}"
     if isinstance(value, bool):  # bool is an int subclass; `true` is never a quantity
@@ -112,10 +151,9 @@ def _parse(value: object, units: dict[str, Decimal], what: str, examples: str) -
     if match is None or match["unit"] not in {**units, "": Decimal(1)}:
         raise UnitError(problem)
     try:
-        number = Decimal(match["number"])
-    except InvalidOperation:  # pragma: no cover - the regex only admits valid decimals
-        raise UnitError(problem) from None
-    return number * units.get(match["unit"], Decimal(1))
+        return Decimal(match["number"]) * units.get(match["unit"], Decimal(1))
+    except ArithmeticError:  # an exponent beyond Decimal's range ("1e9999999999 GB")
+        raise UnitError(f"{show_value(value)} is out of range for {what}") from None
 
 
 def parse_size(value: object) -> int:
@@ -125,37 +163,37 @@ def parse_size(value: object) -> int:
         UnitError: not a size, or not a whole number of bytes ("0.5 B", "3 bit").
     """
     examples = '"1 MiB" or "1048576 B"'
-    nbytes = _parse(value, _SIZE_UNITS, "a size", examples)
+    nbytes = _parse_unchecked(value, _SIZE_UNITS, "a size", examples)
     if nbytes != nbytes.to_integral_value():
         raise UnitError(
             f"{show_value(value)} is not a whole number of bytes; expected e.g. {examples}"
         )
-    return int(nbytes)
+    return int(_in_range(nbytes, value, "size", "a size"))
 
 
 def parse_bandwidth(value: object) -> float:
     """Parse a bandwidth to bytes/s: "1 GB/s" = 1e9, "1 GiB/s" = 2**30, "8 Gbit/s" = 1e9."""
-    return float(_parse(value, _BANDWIDTH_UNITS, "a bandwidth", '"1 GB/s" or "1 GiB/s"'))
+    return float(_parse(value, "bandwidth", "a bandwidth", '"1 GB/s" or "1 GiB/s"'))
 
 
 def parse_compute_rate(value: object) -> float:
     """Parse a compute rate to operations/s: "1 TFLOPS" = 1e12, "10 GOPS", "1e12 FLOP/s"."""
-    return float(_parse(value, _COMPUTE_UNITS, "a compute rate", '"1 TFLOPS" or "10 GOPS"'))
+    return float(_parse(value, "compute_rate", "a compute rate", '"1 TFLOPS" or "10 GOPS"'))
 
 
 def parse_frequency(value: object) -> float:
     """Parse a frequency to Hz: "1 GHz" = 1e9, "800 MHz" = 8e8."""
-    return float(_parse(value, _FREQUENCY_UNITS, "a frequency", '"1 GHz" or "800 MHz"'))
+    return float(_parse(value, "frequency", "a frequency", '"1 GHz" or "800 MHz"'))
 
 
 def parse_time(value: object) -> float:
     """Parse a duration to seconds: "100 ns" = 1e-7, "1.5 us" (or "1.5 µs") = 1.5e-6."""
-    return float(_parse(value, _TIME_UNITS, "a time", '"100 ns" or "1.5 us"'))
+    return float(_parse(value, "time", "a time", '"100 ns" or "1.5 us"'))
 
 
 def parse_energy(value: object) -> float:
     """Parse an energy to joules: "0.2 pJ" = 2e-13, "1.3 nJ" = 1.3e-9."""
-    return float(_parse(value, _ENERGY_UNITS, "an energy", '"0.2 pJ" or "1.3 nJ"'))
+    return float(_parse(value, "energy", "an energy", '"0.2 pJ" or "1.3 nJ"'))
 
 
 def unit_pattern(kind: str) -> str:

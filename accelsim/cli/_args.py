@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
 
+INT_OPTION_LIMIT = 2**31 - 1
+"""Largest integer any count option takes (--batch, --top, --jobs): beyond it is a typo."""
+
 
 def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
+    """argparse type: an integer from 1 to INT_OPTION_LIMIT."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} must be >= 1")
+    if value > INT_OPTION_LIMIT:
+        raise argparse.ArgumentTypeError(f"{text} is over the limit of {INT_OPTION_LIMIT:,}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """argparse type: a finite number (no nan, inf or overflow such as 1e400)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
 

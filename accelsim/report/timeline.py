@@ -310,6 +310,8 @@ def _cycle_of(result: RunResult, text: str, option: str, *, cycles: bool) -> int
     except ValueError:
         pass
     else:
+        if not math.isfinite(number):  # "1e400" and "nan" parse as floats
+            raise AccelsimError(f'{option} "{text}": not a finite number')
         return round(number if cycles else number * 1e-6 * clock)
     try:
         return round(parse_time(text) * clock)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -197,7 +198,11 @@ def _general(value: float) -> str:
 
 
 def _plain_number(text: object) -> float:
-    return float(str(text))
+    """A range bound of a field without a unit; ValueError unless a finite number."""
+    number = float(str(text))
+    if not math.isfinite(number):
+        raise ValueError(f'"{text}" is not a finite number')
+    return number
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -34,7 +34,9 @@ def test_a_fifo_as_the_model_does_not_block(tmp_path: Path) -> None:
     fifo = tmp_path / "model.onnx"
     os.mkfifo(fifo)
     line = refused("inspect", fifo)
-    assert line.endswith(f"{fifo}: not a regular file (a device, FIFO or socket); expected an .onnx file")
+    assert line.endswith(
+        f"{fifo}: not a regular file (a device, FIFO or socket); expected an .onnx file"
+    )
 
 
 def test_a_sweep_file_fifo_is_refused(tmp_path: Path) -> None:
