@@ -16,6 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from accelsim.errors import UnsupportedOpError, WorkloadError
+from accelsim.workload._onnx_checks import (
+    MAX_MODEL_WORK,
+    check_elements,
+    check_numeric,
+    check_opset,
+    check_ranges,
+    check_work,
+    element_types,
+)
 from accelsim.workload._onnx_files import read_model
 from accelsim.workload._onnx_folding import Folding, fold
 from accelsim.workload._onnx_shapes import (
@@ -73,6 +82,8 @@ def import_onnx(
     path = Path(path)
     label = str(path)
     model = read_model(path, label)
+    check_opset(model, label)
+    check_ranges(model, label)
     resolve_batch(model, batch, label)
     inferred = infer(model, label)
     shapes = static_shapes(inferred)
@@ -227,10 +238,13 @@ class _GraphBuilder:
         )
         self.parts: set[str] = set()
         """Weights of which an op reads only a part (`OpCost.partial_reads`), as own tensors."""
+        self.types = element_types(model)
 
     def build(self, path: Path, batch: int | None) -> Graph:
         names = unique_op_names(self.kept)
         ops = tuple(op for index, node in self.kept for op in self._ops(node, names[index]))
+        total = sum(op.macs + op.vector_ops for op in ops)
+        check_work(total, self.label, limit=MAX_MODEL_WORK, what="per model")
         inputs = tuple(value.name for value in graph_inputs(self.model.graph))
         for name in self.outputs:
             if name in self.folding.constants:
@@ -270,6 +284,7 @@ class _GraphBuilder:
             raise WorkloadError(
                 f'{where or self.label}: {role} "{name}" has no static shape after shape inference'
             )
+        check_elements(name, shape, where or self.label)
         return shape
 
     def _ops(self, node: onnx.NodeProto, name: str) -> list[Op]:
@@ -333,7 +348,9 @@ class _GraphBuilder:
         if rule.keeps_shape and node.input[0] in self.shapes:
             self.shapes.setdefault(node.output[0], self.shapes[node.input[0]])
         io = self._io(node, rule.params, where)
+        check_numeric((*io.inputs, *io.outputs), self.types, where)
         shapes, cost = self._cost(rule, io.shapes, where)
+        check_work(cost.macs + cost.vector_ops, where)
         op = Op(
             name,
             op_type,

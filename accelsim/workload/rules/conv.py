@@ -10,8 +10,22 @@ from accelsim.workload.rules._window import resolve_window
 
 def _conv_attributes(shapes: NodeShapes) -> dict[str, object]:
     """Window attributes from the weight's shape (Cout, Cin/group, k...), plus group."""
-    weight = shapes.input(1)
-    return {**resolve_window(shapes, weight[2:]), "group": shapes.integer("group", 1)}
+    data, weight = shapes.input(0), shapes.input(1)
+    group = shapes.integer("group", 1)
+    if group < 1:
+        raise ValueError(f"group {group} must be >= 1")
+    if len(data) < 2 or len(weight) != len(data) or data[1] != weight[1] * group:
+        raise ValueError(
+            f"input {_dims(data)} and weight {_dims(weight)} with group {group} do not match; "
+            "input channels must equal weight dimension 1 x group"
+        )
+    if weight[0] % group:
+        raise ValueError(f"{weight[0]} output channels do not split into {group} groups")
+    return {**resolve_window(shapes, weight[2:]), "group": group}
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))
 
 
 @cost_rule("Conv", resolve=_conv_attributes)
