@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Buffer, Layer, Program
 
+MAX_TILES = 65_536
+"""Most tiles one layer may be split into; a split needing more is not considered, and a layer
+that fits SRAM only with more is refused (its events would take minutes to simulate)."""
+
 # Vector ops that work channel by channel (a channel slice of the input gives that of the output).
 _PER_CHANNEL = {
     "BatchNormalization", "Relu", "Clip", "Add", "Mul", "Sub", "Div", "Sigmoid", "HardSigmoid",
@@ -108,6 +112,11 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
             best = (key, split, double)
     if best is None:
         smallest = geometry.smallest()
+        if geometry.need(smallest, double=False) <= capacity:
+            raise PlanError(
+                f'layer "{layer.name}" fits {capacity:,} bytes of SRAM only in more than '
+                f"{MAX_TILES:,} tiles, the limit per layer; give the machine more SRAM"
+            )
         raise PlanError(
             f'layer "{layer.name}" needs {geometry.need(smallest, double=False):,} bytes of SRAM '
             f"even at its smallest tile ({smallest.per_group:,} channels x {smallest.per_band:,} "
@@ -254,11 +263,13 @@ class _Geometry:
     def fitting_splits(self, capacity: int, *, double: bool) -> list[_Split]:
         """For each channel-group width, the tallest row band that fits (if any does)."""
         # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
-        widths = sorted({-(-self.channels // g) for g in range(1, self.channels + 1)}, reverse=True)
+        groups = range(1, min(self.channels, MAX_TILES) + 1)  # more groups: over MAX_TILES
+        widths = sorted({-(-self.channels // g) for g in groups}, reverse=True)
         splits = []
         for per_group in widths if self.split_channels else [self.channels]:
             per_band = self._most_rows(capacity, per_group, double=double)
-            if per_band:
+            tiles = -(-self.channels // per_group) * -(-self.rows // max(per_band, 1))
+            if per_band and tiles <= MAX_TILES:
                 splits.append(_Split(self.channels, self.rows, per_group, per_band))
         return splits
 
