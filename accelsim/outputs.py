@@ -79,7 +79,8 @@ def check_output(path: str | Path, *, option: str = "") -> None:
     Errors read `[option ]path: cannot write: reason`.
 
     Raises:
-        AccelsimError: a NUL byte in the path, a directory, or a folder that does not exist.
+        AccelsimError: a NUL byte in the path, a directory, a folder that does not exist, or
+            one where no file can be created (read-only, /proc).
     """
     text = str(path)
     if text == STDOUT:
@@ -95,6 +96,14 @@ def check_output(path: str | Path, *, option: str = "") -> None:
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise AccelsimError(f"{where}: cannot write: folder {folder} {what}")
+    if _is_regular_target(text):  # written as a temporary file in `folder`, then renamed
+        try:  # NOTE: a probe, not os.access: root passes access checks on read-only mounts
+            handle, probe = tempfile.mkstemp(dir=folder, prefix=".accelsim-probe-")
+        except OSError as exc:
+            reason = _HINTS.get(exc.errno or 0) or exc.strerror
+            raise AccelsimError(f"{where}: cannot write in folder {folder}: {reason}") from None
+        os.close(handle)
+        os.unlink(probe)
 
 
 def _same_file(a: str, b: str) -> bool:

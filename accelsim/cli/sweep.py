@@ -95,6 +95,7 @@ def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from accelsim._text import markup
+    from accelsim._workers import cpu_count
     from accelsim.cli._terminal import stdout_console
     from accelsim.errors import AccelsimError
     from accelsim.presets import hardware_path
@@ -121,6 +122,8 @@ def handle(args: argparse.Namespace) -> int:
     spec.checked()
     executor = DaskExecutor(args.dask) if args.dask else LocalExecutor(args.jobs)
     errors = Console(stderr=True)
+    if args.jobs and args.jobs > cpu_count():
+        errors.print(f"accelsim: --jobs {args.jobs}: at most {cpu_count()} workers, one per CPU")
     with closing(executor), _Progress(errors) as progress:
         outcome = run_sweep(
             spec,

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from accelsim.cli._args import finite_float, positive_int
+
 DEFAULTS = {"alpha": 1.0, "rho": 1.0, "epochs": 60}
 
 
@@ -25,8 +27,12 @@ def register(
     """Add the `train` subcommand and its options."""
     p = subparsers.add_parser("train", help=summary, description=summary)
     g = p.add_argument_group("model")
-    g.add_argument("--alpha", type=float, help="width multiplier, 0 < alpha <= 1 (default 1)")
-    g.add_argument("--rho", type=float, help="resolution multiplier, 0 < rho <= 1 (default 1)")
+    g.add_argument(
+        "--alpha", type=finite_float, help="width multiplier, 0 < alpha <= 1 (default 1)"
+    )
+    g.add_argument(
+        "--rho", type=finite_float, help="resolution multiplier, 0 < rho <= 1 (default 1)"
+    )
     g = p.add_argument_group("data")
     g.add_argument(
         "--data", type=Path, help="cifar-10-batches-py folder or .tar.gz, or image folder/.zip"
@@ -39,7 +45,9 @@ def register(
     )
     g.add_argument("--no-cache", action="store_true", help="decode the data every time")
     g.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="JPEG decoding processes"
+        "--workers",
+        type=positive_int,
+        help="JPEG decoding processes (default and most: one per CPU)",
     )
     g.add_argument("--limit-train", type=int, help="train on a seeded random N images (smoke runs)")
     g.add_argument("--limit-test", type=int, help="validate each epoch on a seeded random N images")
@@ -49,18 +57,18 @@ def register(
     )
     g.add_argument(
         "--time-budget",
-        type=float,
+        type=finite_float,
         help="seconds: fit the epoch count to finish in time (with --resume: seconds more)",
     )
     g.add_argument("--batch-size", type=int, default=128)
     g.add_argument("--optimizer", choices=("sgd", "rmsprop"), default="sgd")
-    g.add_argument("--lr", type=float, default=0.1, help="peak learning rate")
-    g.add_argument("--momentum", type=float, default=0.9)
+    g.add_argument("--lr", type=finite_float, default=0.1, help="peak learning rate")
+    g.add_argument("--momentum", type=finite_float, default=0.9)
     g.add_argument("--no-nesterov", action="store_true", help="plain momentum for sgd")
-    g.add_argument("--weight-decay", type=float, default=5e-4)
+    g.add_argument("--weight-decay", type=finite_float, default=5e-4)
     g.add_argument("--schedule", choices=("cosine", "step", "constant"), default="cosine")
-    g.add_argument("--warmup-epochs", type=float, default=2.0)
-    g.add_argument("--label-smoothing", type=float, default=0.1)
+    g.add_argument("--warmup-epochs", type=finite_float, default=2.0)
+    g.add_argument("--label-smoothing", type=finite_float, default=0.1)
     g.add_argument(
         "--seed", type=int, default=0, help="seed for weights, shuffling and augmentation"
     )
@@ -163,6 +171,7 @@ def _config(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Train (or, with --epochs 0 and no data, just initialise) and export."""
+    from accelsim._workers import cpu_count
     from accelsim.errors import DataError
 
     command = "accelsim " + shlex.join(sys.argv[1:])
@@ -180,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     from accelsim.train.backend import array_module
     from accelsim.train.data import load_cifar10
     from accelsim.train.finish import export_trained
-    from accelsim.train.loop import new_state, resume_state, train
+    from accelsim.train.loop import check_same_data, new_state, resume_state, train
     from accelsim.train.metrics import plot_curves
 
     console = Console(stderr=True)
@@ -203,9 +212,11 @@ def run(args: argparse.Namespace) -> int:
         args.data,
         download=args.download,
         cache_dir=None if args.no_cache else args.cache_dir,
-        workers=args.workers,
+        workers=args.workers or cpu_count(),
     )
-    if not args.resume:
+    if args.resume:
+        check_same_data(state, data, f"--data {args.data}")
+    else:
         state = new_state(_config(args), data, xp, command=command)
     c = state.config
     console.log(

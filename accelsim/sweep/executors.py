@@ -12,8 +12,9 @@ import math
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from accelsim._workers import die_with_parent, pool_size
 from accelsim.errors import AccelsimError
 from accelsim.sweep.results import Job, PointResult, evaluate
 
@@ -42,13 +43,15 @@ def batches(points: Sequence[Point], workers: int) -> list[list[Point]]:
 
 
 class LocalExecutor:
-    """A process pool on this machine (`jobs` workers, default: every CPU); 1 runs in-process."""
+    """A process pool on this machine: `jobs` workers (default: every CPU), never more than the
+    CPUs or the points (`accelsim._workers.pool_size`); 1 runs in-process. Workers die with
+    the sweep's process, even when only it is killed."""
 
     def __init__(self, jobs: int | None = None) -> None:
-        self.jobs = jobs or os.cpu_count() or 1
+        self.jobs = jobs
 
     def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]:
-        workers = min(self.jobs, len(points))
+        workers = pool_size(self.jobs, len(points))
         if workers <= 1:
             for point in points:
                 yield evaluate(job, point)
@@ -60,7 +63,10 @@ class LocalExecutor:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_install, initargs=(job,)
+            max_workers=workers,
+            mp_context=context,
+            initializer=_install,
+            initargs=(job, os.getpid()),
         )
         try:
             futures = [pool.submit(_evaluate_installed, b) for b in batches(points, workers)]
@@ -77,7 +83,8 @@ _INSTALLED: list[Job] = []
 """The worker process's Job, set once by `_install` (a list so no `global` is needed)."""
 
 
-def _install(job: Job) -> None:
+def _install(job: Job, parent: int) -> None:
+    die_with_parent(parent)
     _INSTALLED[:] = [job]
 
 
@@ -101,15 +108,7 @@ class DaskExecutor:
         from accelsim._extras import require
 
         require("dask.distributed", purpose=f"--dask {address}")
-        from dask.distributed import Client
-
-        try:
-            self.client = Client(address, timeout=timeout_s)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise AccelsimError(
-                f"--dask {address}: cannot reach the scheduler ({exc}); "
-                "start one with `dask scheduler` or check the address"
-            ) from None
+        self.client = _connect(address, timeout_s)
 
     def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]:
         from dask.distributed import as_completed
@@ -135,3 +134,37 @@ class DaskExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _connect(address: str, timeout_s: float) -> Any:
+    """A Dask Client for `address`, or AccelsimError within about `timeout_s` seconds.
+
+    NOTE: Client's own timeout covers the TCP connect, not a peer that accepts and then says
+    nothing or speaks another protocol (a wrong port); so the connect runs in a daemon thread
+    the caller stops waiting for, and any error it raises (garbage read as a message header can
+    even ask for exabytes) becomes the one-line error.
+    """
+    import threading
+
+    from dask.distributed import Client
+
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=timeout_s)
+        except Exception as exc:  # dask raises OSError, TimeoutError, ValueError, MemoryError...
+            outcome["error"] = exc
+
+    hint = "start one with `dask scheduler` or check the address"
+    thread = threading.Thread(target=connect, name="accelsim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + 2)
+    if "client" in outcome:
+        return outcome["client"]
+    if "error" in outcome:
+        problem = str(outcome["error"]).splitlines()[0] if str(outcome["error"]) else "failed"
+        reason = f"cannot reach the scheduler ({type(outcome['error']).__name__}: {problem})"
+    else:
+        reason = f"no answer from a Dask scheduler within {timeout_s + 2:g} s"
+    raise AccelsimError(f"--dask {address}: {reason}; {hint}")

@@ -7,6 +7,7 @@ Images must be 32x32; they are decoded by Pillow, in a process pool when `worker
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from accelsim._workers import die_with_parent, pool_size
 from accelsim.errors import DataError
 from accelsim.train.archive import MiB, check_size, checked_zip_members
 from accelsim.train.data import IMAGE_SIDE, Cifar10
@@ -104,9 +106,12 @@ def _read_member(path: Path, archive: zipfile.ZipFile, member: str) -> bytes:
 def _decode_all(path: Path, members: list[str], workers: int) -> np.ndarray:
     chunks = _blobs(path, members)
     try:
+        workers = pool_size(workers, -(-len(members) // _CHUNK))
         if workers <= 1:
             return np.concatenate([_decode(c) for c in chunks])
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             return np.concatenate(list(pool.map(_decode, chunks)))
     except ValueError as e:
         raise DataError(f"{path}: {e}; expected 32x32 images") from None

@@ -166,6 +166,26 @@ def new_state(config: TrainConfig, data: Cifar10, xp: ModuleType, *, command: st
     )
 
 
+def check_same_data(state: TrainState, data: Cifar10, where: str) -> None:
+    """A resumed run must see the data set it was trained on: same classes and the same
+    training images' channel statistics (a path may move; its content may not change).
+
+    Raises:
+        DataError: names `where` (the --data option) and what differs.
+    """
+    if len(data.class_names) != state.spec.num_classes:
+        raise DataError(
+            f"{where}: {len(data.class_names)} classes, but the checkpoint was trained on "
+            f"{state.spec.num_classes} ({state.data_source or '?'}); resume with that data set"
+        )
+    mean, std = data.channel_stats()
+    if not np.allclose((mean, std), (state.mean, state.std), rtol=1e-6, atol=0):
+        raise DataError(
+            f"{where}: not the data set the checkpoint was trained on ({state.data_source or '?'}"
+            "): its training images differ; resume with that data set or start afresh"
+        )
+
+
 def resume_state(
     path: Path,
     xp: ModuleType,

@@ -1,0 +1,72 @@
+"""`accelsim train` checks everything before the first epoch: numbers, outputs, the data set."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.hostile.conftest import accelsim, refused
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--lr", "nan"), ("--weight-decay", "inf"), ("--time-budget", "1e400"), ("--alpha", "nan")],
+)
+def test_non_finite_numbers_are_refused(option: str, value: str, tmp_path: Path) -> None:
+    line = refused("train", "--data", tmp_path / "none.zip", option, value)
+    assert line == (
+        f"accelsim train: error: argument {option}: '{value}' is not a finite number "
+        "(see accelsim train --help)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "path", "reason"),
+    [
+        ("--checkpoint", "/proc/accelsim.npz", "cannot write in /proc"),
+        ("--onnx", "missing/m.onnx", "missing is not an existing folder"),
+        ("--plot", ".", "is a folder; give a file name"),
+    ],
+)
+def test_unwritable_outputs_are_refused_before_the_data_is_read(
+    option: str, path: str, reason: str, tmp_path: Path
+) -> None:
+    # the data set does not exist: the output is checked first, before any slow work
+    line = refused("train", "--data", tmp_path / "none.zip", option, path, cwd=tmp_path)
+    assert line.startswith(f"accelsim: error: {option} {path}: {reason}")
+
+
+def _image_zip(path: Path, seed: int) -> Path:
+    """Two classes of 8 + 2 PNG images each; `seed` changes every pixel."""
+    rng = np.random.default_rng(seed)
+    with zipfile.ZipFile(path, "w") as archive:
+        for split, count in (("train", 8), ("test", 2)):
+            for label, channel in (("blue", 2), ("red", 0)):
+                for k in range(count):
+                    pixels = rng.integers(0, 90, (32, 32, 3)).astype(np.uint8)
+                    pixels[..., channel] += 160
+                    buffer = io.BytesIO()
+                    Image.fromarray(pixels).save(buffer, format="PNG")
+                    archive.writestr(f"{split}/{label}/{k}.png", buffer.getvalue())
+    return path
+
+
+def test_resume_against_a_different_data_set_is_refused(tmp_path: Path) -> None:
+    first, other = _image_zip(tmp_path / "a.zip", 0), _image_zip(tmp_path / "b.zip", 1)
+    common = ["train", "--alpha", "0.125", "--rho", str(8 / 28), "--batch-size", "8",
+              "--checkpoint", "ck.npz", "--no-progress", "--no-cache"]  # fmt: skip
+    trained = accelsim(*common, "--data", first, "--epochs", "1", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    before = (tmp_path / "ck.npz").read_bytes()
+    line = refused(*common, "--data", other, "--resume", "--epochs", "2", cwd=tmp_path)
+    assert line == (
+        f"accelsim: error: --data {other}: not the data set the checkpoint was trained on "
+        "(image folder (a.zip)): its training images differ; resume with that data set or start "
+        "afresh"
+    )
+    assert (tmp_path / "ck.npz").read_bytes() == before
