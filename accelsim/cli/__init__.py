@@ -40,7 +40,9 @@ class _Parser(argparse.ArgumentParser):
     like every other error, instead of a usage block followed by the message."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        from accelsim._text import printable
+
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def _build_parser(argv: list[str]) -> argparse.ArgumentParser:
