@@ -100,8 +100,9 @@ def check_output(path: str | Path, *, option: str = "") -> None:
         try:  # NOTE: a probe, not os.access: root passes access checks on read-only mounts
             handle, probe = tempfile.mkstemp(dir=folder, prefix=".accelsim-probe-")
         except OSError as exc:
-            reason = _HINTS.get(exc.errno or 0) or exc.strerror
-            raise AccelsimError(f"{where}: cannot write in folder {folder}: {reason}") from None
+            raise AccelsimError(
+                f"{where}: cannot write: no file can be created in folder {folder} ({exc.strerror})"
+            ) from None
         os.close(handle)
         os.unlink(probe)
 

@@ -28,17 +28,18 @@ def test_non_finite_numbers_are_refused(option: str, value: str, tmp_path: Path)
 @pytest.mark.parametrize(
     ("option", "path", "reason"),
     [
-        ("--checkpoint", "/proc/accelsim.npz", "cannot write in /proc"),
-        ("--onnx", "missing/m.onnx", "missing is not an existing folder"),
-        ("--plot", ".", "is a folder; give a file name"),
+        ("--checkpoint", "/proc/accelsim.npz", "no file can be created in folder /proc ("),
+        ("--onnx", "afile/m.onnx", "folder afile is not a folder"),
+        ("--plot", ".", "is a directory; give a file name"),
     ],
 )
 def test_unwritable_outputs_are_refused_before_the_data_is_read(
     option: str, path: str, reason: str, tmp_path: Path
 ) -> None:
-    # the data set does not exist: the output is checked first, before any slow work
+    # the data set does not exist: the outputs are checked first, before any slow work
+    (tmp_path / "afile").write_text("")
     line = refused("train", "--data", tmp_path / "none.zip", option, path, cwd=tmp_path)
-    assert line.startswith(f"accelsim: error: {option} {path}: {reason}")
+    assert line.startswith(f"accelsim: error: {option} {path}: cannot write: {reason}")
 
 
 def _image_zip(path: Path, seed: int) -> Path:
