@@ -31,7 +31,12 @@ def pool_size(requested: int | None, work: int) -> int:
 
 def die_with_parent(parent: int) -> None:
     """Pool initializer: ask the kernel to SIGTERM this worker when `parent` (the pid that
-    created the pool) dies, and exit at once if it already has."""
+    created the pool) dies, and exit at once if it already has.
+
+    SIGTERM gets its default action back: a forked worker inherits the CLI's handler, which
+    raises SystemExit, and the pool would catch that as a task's failure and keep waiting.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         import ctypes
 

@@ -100,6 +100,8 @@ def check_output(path: str | Path, *, option: str = "") -> None:
         try:  # NOTE: a probe, not os.access: root passes access checks on read-only mounts
             handle, probe = tempfile.mkstemp(dir=folder, prefix=".accelsim-probe-")
         except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC):
+                raise AccelsimError(f"{where}: cannot write: {_HINTS[exc.errno]}") from None
             raise AccelsimError(
                 f"{where}: cannot write: no file can be created in folder {folder} ({exc.strerror})"
             ) from None
