@@ -14,7 +14,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from accelsim.memory.tiling import MAX_TILES
 from accelsim.workload._onnx_checks import MAX_OP_WORK, MAX_TENSOR_ELEMENTS
-from tests.hostile.conftest import EDGE1, refused
+from tests.hostile.conftest import EDGE1, accelsim, refused
 
 F = TensorProto.FLOAT
 
@@ -162,3 +162,18 @@ def test_non_numeric_tensors_are_refused(tmp_path: Path, kind: str) -> None:
         f'accelsim: error: {path}: node "id" (Identity): tensor "x" holds {kind} elements; '
         "accelsim simulates numeric tensors only"
     )
+
+
+def test_a_constant_of_shape_bomb_is_folded_by_shape_not_materialised(tmp_path: Path) -> None:
+    # 50,000 x 50,000 float32 = 9.3 GiB if computed; the battery's 4 GiB cap would make that fail
+    value = helper.make_tensor("v", F, [1], [1.0])
+    nodes = [
+        helper.make_node("ConstantOfShape", ["shape"], ["c"], name="bomb", value=value),
+        helper.make_node("ReduceMean", ["c"], ["m"], keepdims=0),
+        helper.make_node("Add", ["x", "m"], ["y"], name="add"),
+    ]
+    path = raw_model(tmp_path / "c.onnx", nodes, {"x": (F, [1])}, ("y", F, [1]),
+                     initializers=[int64("shape", [50_000, 50_000])])  # fmt: skip
+    result = accelsim("inspect", path)
+    assert result.returncode == 0, result.stderr
+    assert "1 ops, 0 MACs, 1 vector ops" in result.stdout
