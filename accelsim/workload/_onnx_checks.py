@@ -25,8 +25,8 @@ MAX_OP_WORK = 10**13
 MAX_MODEL_WORK = 10**15
 """Most MACs plus vector operations in the whole model."""
 
-_NOT_NUMERIC = {"STRING", "BOOL", "COMPLEX64", "COMPLEX128", "UNDEFINED"}
-"""Element types with no meaning for a MAC or vector op (masks and text are not simulated)."""
+_NOT_NUMERIC = {"STRING", "COMPLEX64", "COMPLEX128", "UNDEFINED"}
+"""Element types no op here computes on (BOOL is kept: comparisons and Where use masks)."""
 
 
 def check_opset(model: onnx.ModelProto, label: str) -> None:
@@ -100,31 +100,3 @@ def check_work(work: int, where: str, *, limit: int = MAX_OP_WORK, what: str = "
             f"{where}: {work:.3g} MACs and vector operations, over the limit of {limit:.0e} {what}"
         )
 
-
-def check_ranges(model: onnx.ModelProto, label: str) -> None:
-    """A Range over constant scalars must stay within MAX_TENSOR_ELEMENTS: shape inference (data
-    propagation) and folding would otherwise materialise it (Range to 10^12 is 8 TB).
-
-    Only Ranges whose start, limit and delta are initializers or Constant nodes are seen here.
-
-    Raises:
-        WorkloadError: names the node, its element count and the limit.
-    """
-    from onnx import numpy_helper
-
-    graph = model.graph
-    scalars = {t.name: t for t in graph.initializer if len(t.dims) == 0}
-    for node in graph.node:
-        value = node.attribute[0] if node.op_type == "Constant" and node.attribute else None
-        if value is not None and value.name == "value" and len(value.t.dims) == 0:
-            scalars[node.output[0]] = value.t
-    for index, node in enumerate(graph.node):
-        if node.op_type != "Range" or not all(name in scalars for name in node.input[:3]):
-            continue
-        start, limit, delta = (numpy_helper.to_array(scalars[n]).item() for n in node.input[:3])
-        count = max(math.ceil((limit - start) / delta), 0) if delta else 0
-        if count > MAX_TENSOR_ELEMENTS:
-            raise WorkloadError(
-                f'{label}: node "{node.name or f"Range_{index}"}" (Range): {count:.3g} elements, '
-                f"over the limit of {MAX_TENSOR_ELEMENTS:,} per tensor"
-            )

@@ -115,12 +115,6 @@ def _shape_value(node: onnx.NodeProto, shape: Shape) -> np.ndarray:
     return np.array(shape[start:end], dtype=np.int64)
 
 
-def _small_outputs(node: onnx.NodeProto, shapes: dict[str, Shape]) -> bool:
-    """False when an output's inferred shape is over VALUE_LIMIT_ELEMENTS: computing it would
-    materialise it (ConstantOfShape([50000, 50000]) is 9.3 GiB); it is folded by shape alone."""
-    return all(math.prod(shapes.get(name, ())) <= VALUE_LIMIT_ELEMENTS for name in node.output)
-
-
 def _has_subgraph(node: onnx.NodeProto) -> bool:
     return any(a.HasField("g") or len(a.graphs) for a in node.attribute)
 
@@ -148,7 +142,7 @@ def fold(model: onnx.ModelProto, shapes: dict[str, Shape]) -> Folding:
                 folding.set_value(node.output[0], value)
         elif not inputs or not all(name in folding.constants for name in inputs):
             continue
-        elif all(folding.knows(name) for name in inputs) and _small_outputs(node, shapes):
+        elif all(folding.knows(name) for name in inputs):
             to_compute.append(node)
             folding.will_compute([name for name in node.output if name])
         folding.folded.add(index)

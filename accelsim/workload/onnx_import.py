@@ -21,7 +21,6 @@ from accelsim.workload._onnx_checks import (
     check_elements,
     check_numeric,
     check_opset,
-    check_ranges,
     check_work,
     element_types,
 )
@@ -83,7 +82,6 @@ def import_onnx(
     label = str(path)
     model = read_model(path, label)
     check_opset(model, label)
-    check_ranges(model, label)
     resolve_batch(model, batch, label)
     inferred = infer(model, label)
     shapes = static_shapes(inferred)

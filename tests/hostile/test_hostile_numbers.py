@@ -60,7 +60,7 @@ def test_sweep_range_to_infinity_is_refused(axis: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("bandwidth: 1 GB/s        # the paper", "bandwidth: 1e400 GB/s # the", "bus.bandwidth"),
+        ("bandwidth: 1 GB/s      # the paper", "bandwidth: 1e400 GB/s  # the", "bus.bandwidth"),
         ("clock: 1 GHz", "clock: 1e-320 GHz", "clock"),
         ("clock: 1 GHz", "clock: 1.0e400", "clock"),
         ("capacity: 1 MB", "capacity: 1e999999 B", "sram.capacity"),
