@@ -66,7 +66,10 @@ def load_yaml(path: str | Path) -> YamlDocument:
 
 def parse_yaml(text: str, *, source: str) -> YamlDocument:
     """Parse YAML `text` (named `source` in messages) into a mapping with key lines."""
-    loader = yaml.SafeLoader(text)
+    try:  # the reader checks every character as the loader is made
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -26,7 +26,9 @@ DEFAULT_BITS = 8
 """Bits per element for byte counts: the paper's 8-bit weights and activations."""
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str
+) -> None:
     """Add the `inspect` subcommand."""
     p = subparsers.add_parser("inspect", help=summary, description=summary)
     add_model_arguments(p)

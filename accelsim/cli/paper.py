@@ -15,7 +15,9 @@ import sys
 from accelsim.cli._args import add_model_arguments, load_machine
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str
+) -> None:
     parser = subparsers.add_parser(
         "paper",
         help=summary,

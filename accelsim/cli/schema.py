@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str
+) -> None:
     """Add the `schema` subcommand."""
     p = subparsers.add_parser("schema", help=summary, description=summary)
     p.add_argument(

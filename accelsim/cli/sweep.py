@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from accelsim.sweep.results import PointResult
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str
+) -> None:
     parser = subparsers.add_parser(
         "sweep",
         help=summary,

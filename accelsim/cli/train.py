@@ -21,7 +21,9 @@ from accelsim.cli._args import finite_float, positive_int
 DEFAULTS = {"alpha": 1.0, "rho": 1.0, "epochs": 60}
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str
+) -> None:
     """Add the `train` subcommand and its options."""
     p = subparsers.add_parser("train", help=summary, description=summary)
     g = p.add_argument_group("model")

@@ -99,4 +99,3 @@ def check_work(work: int, where: str, *, limit: int = MAX_OP_WORK, what: str = "
         raise WorkloadError(
             f"{where}: {work:.3g} MACs and vector operations, over the limit of {limit:.0e} {what}"
         )
-

@@ -75,3 +75,13 @@ def test_deeply_nested_yaml_is_refused(tmp_path: Path) -> None:
     assert refused("run", MOBILENET, "--hw", deep).endswith(
         f"{deep}: nested too deeply to be a hardware or sweep file"
     )
+
+
+def test_a_control_character_in_yaml_is_refused(tmp_path: Path) -> None:
+    """Found by scripts/fuzz_inputs.py (seed 21): the reader raised before the parser's guard."""
+    bad = tmp_path / "ctl.yaml"
+    bad.write_bytes(EDGE1.read_bytes().replace(b"name: edge1", b"name: edge\x1e1"))
+    assert refused("run", MOBILENET, "--hw", bad) == (
+        f"accelsim: error: {bad}: not valid YAML: unacceptable character #x001e: special "
+        "characters are not allowed"
+    )

@@ -88,7 +88,8 @@ def test_table_flags_values_of_an_axis_that_change_nothing(sweep):
     # largest working set (234 kB peak), so that axis changes nothing at all.
     outcome = sweep("sram.capacity=512KiB,1MiB", "bus.bandwidth=0.5GB/s,1GB/s,4GB/s")
     assert no_effect_notes(outcome) == [
-        "no effect: sram.capacity changes nothing (same latency and energy at every other setting)",
+        "no effect: sram.capacity changes nothing (same latency and energy at every other "
+        "setting)",
         "no effect: bus.bandwidth 1GB/s = 4GB/s (same latency and energy at every other setting)",
     ]
     raised = sweep("ddr.bandwidth=4GB/s", "bus.bandwidth=1GB/s,4GB/s")
