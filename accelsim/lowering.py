@@ -8,11 +8,13 @@ types. The result, a `Program`, is what the memory planner and the paper model r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from accelsim.work import Gemm, Vector
 from accelsim.workload.graph import ASSUMED
+from accelsim.workload.rules.gemm import einsum_labels
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -217,9 +219,16 @@ class _Lowering:
         )
 
     def _gemm(self, op: Op) -> Gemm:
-        """The op's MACs as `groups` GEMMs M x K x N: N = output channels per group (the last
-        axis of a 2-D output), M = the other output elements, K = MACs / (M x N x groups)."""
-        shape = self.graph.tensor(op.outputs[0]).shape
+        """The op's MACs as `groups` GEMMs M x K x N (exact where `_GEMM_SHAPES` has a rule for
+        the op type). Otherwise N = output channels per group (the last axis of a 2-D output),
+        M = the other output elements, K = MACs / (M x N x groups)."""
+        shapes = [self.graph.tensor(name).shape for name in (*op.inputs, op.outputs[0])]
+        exact = _GEMM_SHAPES.get(op.op_type)
+        dims = exact(op, shapes) if exact is not None else None
+        if dims is not None and _prod(dims) == op.macs:
+            m, k, n, groups = dims
+            return Gemm(m=m, k=k, n=n, groups=groups, macs=op.macs)
+        shape = shapes[-1]
         channels = shape[1] if op.op_type == "Conv" and len(shape) > 2 else shape[-1]
         group = op.attributes.get("group", 1) if op.op_type == "Conv" else 1
         groups = group if isinstance(group, int) and group > 0 else 1
@@ -286,6 +295,60 @@ def _vector_ops(draft: _Draft) -> int:
     if draft.unit != "vector":
         return 0
     return draft.vector_ops + 2 * draft.macs
+
+
+def _conv_transpose_gemm(op: Op, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """ConvTranspose in the col2im view (how frameworks lower it: one GEMM, then a scatter-add
+    of its columns onto the output): per group, M = batch x input pixels, K = Cin/group,
+    N = Cout/group x kh x kw. Exact: no multiplications by the zeros that the other view (a
+    stride-1 conv over a zero-inserted input, K = Cin/group x kh x kw per output pixel)
+    inserts, so m x k x n x groups is the cost rule's MACs."""
+    x, weight = shapes[0], shapes[1]
+    group = op.attributes.get("group", 1)
+    groups = group if isinstance(group, int) and group > 0 else 1
+    if len(x) < 3 or len(weight) != len(x) or x[1] % groups:
+        return None
+    return x[0] * _prod(x[2:]), x[1] // groups, _prod(weight[1:]), groups
+
+
+def _einsum_gemm(op: Op, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """A two-input Einsum as a batched GEMM: groups = the batch labels (in both inputs and the
+    output), M = the first input's free labels (in the output), N = the second's, K = the
+    labels summed away ("bhqd,bhkd->bhqk": groups b·h, M q, K d, N k)."""
+    equation = op.attributes.get("equation")
+    if len(op.inputs) != 2 or not isinstance(equation, str) or "->" not in equation:
+        return None
+    terms, sizes = einsum_labels(equation, shapes)
+    if len(terms) != 3:
+        return None
+    a, b, out = terms
+    size = {"m": 1, "k": 1, "n": 1, "groups": 1}
+    for label, length in sizes.items():
+        role = "k" if label not in out else (
+            "groups" if label in a and label in b else "m" if label in a else "n"
+        )  # fmt: skip
+        size[role] *= length
+    return size["m"], size["k"], size["n"], size["groups"]
+
+
+def _matmul_gemm(op: Op, shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """A MatMul A x B, B (..., K, N): groups = B's batch dims (each batch its own K x N operand,
+    attention's Q·Kᵀ and scores·V), M = the output rows per group; a 2-D B (a weight shared by
+    every row) is one GEMM with M = all output rows."""
+    b, out = shapes[1], shapes[-1]
+    if len(b) < 2 or not out:
+        return None
+    groups = _prod(b[:-2])
+    return _prod(out[:-1]) // groups, b[-2], b[-1], groups
+
+
+_GEMM_SHAPES: dict[str, Callable[[Op, list[tuple[int, ...]]], tuple[int, ...] | None]] = {
+    "ConvTranspose": _conv_transpose_gemm,
+    "Einsum": _einsum_gemm,
+    "MatMul": _matmul_gemm,
+}
+"""Op types whose GEMM shape (M, K, N, groups) is derived from their operands, by op type;
+None where the operands do not fit the rule (the generic output-based shape is used then)."""
 
 
 def _window(op: Op) -> Window | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from accelsim.hardware import UNIT_KINDS
 from accelsim.memory.allocator import Allocator, WaitSet
-from accelsim.memory.tiling import Tile, tile_layer
+from accelsim.memory.tiling import Tile, channels_rows, tile_layer
 from accelsim.plan import Allocation, Plan, Task, TaskKind, UnitKind
 from accelsim.work import Gemm, Transfer, Vector, Work
 
@@ -397,18 +397,18 @@ def _out(nbytes: int) -> Transfer:
 def _tile_work(layer: Layer, tile: Tile, out_shape: tuple[int, ...]) -> Work:
     """A tile's share of the layer's work: its output channels and rows of the layer's GEMM.
 
-    Channels are N (whole groups of a grouped conv, or part of one), rows scale M; K is the
-    layer's. The tile's MACs and ops are the tiler's exact shares.
+    Channels scale N x groups (whole groups of a grouped conv, or part of one; a channel is
+    N x groups / channels GEMM columns: 1 for a conv, kh x kw for a ConvTranspose, a head's
+    keys for attention scores), rows scale M; K is the layer's. The tile's MACs and ops are the
+    tiler's exact shares.
     """
-    if len(out_shape) == 4:  # NCHW: channels C, rows H
-        channels, rows = out_shape[1], out_shape[2]
-    else:  # (M, N): channels N, rows M
-        channels, rows = out_shape[1], out_shape[0]
+    channels, rows = channels_rows(out_shape)  # as the tiler split it
     gemm = layer.gemm
     if gemm is None:
         share = tile.channels * tile.rows / (channels * rows)
         return Vector(ops=tile.vector_ops, elements=max(1, round(layer.elements * share)))
-    groups = max(1, tile.channels // gemm.n) if gemm.groups > 1 else 1
-    n = min(gemm.n, tile.channels) if gemm.groups > 1 else tile.channels
+    columns = max(1, gemm.n * gemm.groups * tile.channels // channels)
+    groups = max(1, columns // gemm.n) if gemm.groups > 1 else 1
+    n = min(gemm.n, columns) if gemm.groups > 1 else columns
     m = max(1, gemm.m * tile.rows // rows)
     return Gemm(m=m, k=gemm.k, n=n, groups=groups, macs=tile.macs)

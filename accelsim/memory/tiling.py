@@ -165,12 +165,12 @@ class _Geometry:
         self.layer = layer
         out = buffers[layer.writes[0]]
         self.out_name, self.out_bytes = out.name, out.nbytes
-        self.channels, self.rows = _channels_rows(out.shape)
+        self.channels, self.rows = channels_rows(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
         if layer.op_types[0] == "Concat":  # a band of output rows needs the same band of each input
             self.split_channels = False
             self.split_rows &= all(
-                _channels_rows(buffers[n].shape)[1] == self.rows for n in layer.reads
+                channels_rows(buffers[n].shape)[1] == self.rows for n in layer.reads
             )
         weight = buffers[layer.weights[0]].shape if layer.weights else ()
         depthwise = (
@@ -205,7 +205,7 @@ class _Geometry:
             if self.per_channel_input and in_channels == self.channels:
                 size = _fraction(size, width, in_channels)
             return size
-        channels, rows = _channels_rows(shape)
+        channels, rows = channels_rows(shape)
         if rows != self.rows:
             return nbytes
         size = _fraction(nbytes, r1 - r0, rows)
@@ -348,7 +348,7 @@ class _Geometry:
         return tuple(tiles)
 
 
-def _channels_rows(shape: tuple[int, ...]) -> tuple[int, int]:
+def channels_rows(shape: tuple[int, ...]) -> tuple[int, int]:
     """(channels, rows) of a tensor: NCHW's C and H, else the last dim and the rest's product."""
     if len(shape) == 4:
         return shape[1], shape[2]

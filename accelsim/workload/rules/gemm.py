@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
 
@@ -38,15 +39,17 @@ def matmul(shapes: NodeShapes) -> OpCost:
     return OpCost(macs=shapes.output_elements * shapes.input(0)[-1])
 
 
-def _einsum_terms(shapes: NodeShapes) -> tuple[list[list[str]], dict[str, int]]:
-    """Each input's labels (an ellipsis becomes one label per dim, counted from the right) and
-    the size of every label (the largest, as dims of 1 broadcast)."""
-    equation = str(shapes.attributes["equation"]).replace(" ", "")
-    terms = equation.split("->")[0].split(",")
+def einsum_labels(
+    equation: str, shapes: Sequence[tuple[int, ...]]
+) -> tuple[list[list[str]], dict[str, int]]:
+    """The labels of each term with a shape (the inputs', then the output's when its shape is
+    given too; an ellipsis becomes one label per dim, counted from the right) and the size of
+    every label (the largest, as dims of 1 broadcast)."""
+    inputs, arrow, output = equation.replace(" ", "").partition("->")
+    terms = [*inputs.split(","), output] if arrow else inputs.split(",")
     sizes: dict[str, int] = {}
     labelled = []
-    for position, term in enumerate(terms):
-        shape = shapes.input(position)
+    for term, shape in zip(terms, shapes, strict=False):
         head, _, tail = term.partition("...")
         spread = len(shape) - len(head) - len(tail) if "..." in term else 0
         labels = [*head, *(f"...{spread - i}" for i in range(spread)), *tail]
@@ -61,7 +64,10 @@ def einsum(shapes: NodeShapes) -> OpCost:
     """A product of two or more inputs: MACs = the product of every distinct label's size (each
     point of the iteration space is one multiply-accumulate; "bhid,bhjd->bhij" is a batched
     MatMul of b·h·i·j·d MACs). One input (a transpose, trace or sum): 1 per input element."""
-    terms, sizes = _einsum_terms(shapes)
+    count = len(shapes.inputs)
+    terms, sizes = einsum_labels(
+        str(shapes.attributes["equation"]), [shapes.input(i) for i in range(count)]
+    )
     if len(terms) == 1:
         return OpCost(vector_ops=math.prod(shapes.input(0)))
     return OpCost(macs=math.prod(sizes.values()))
