@@ -153,6 +153,18 @@ def _can_split(layer: Layer) -> tuple[bool, bool]:
     return primary in _PER_CHANNEL, primary in _PER_ROW
 
 
+def _stationary_operand(layer: Layer) -> tuple[str, ...]:
+    """The second operand of a MatMul of two activations (attention's Kᵀ in Q·Kᵀ, V in
+    scores·V), held like a weight: a channel group (output columns, or heads of a batched
+    product) needs its slice of it whole, for every row band, so it is loaded once per group and
+    stays while the group's bands stream A. B is read once in all; A once per group (the
+    split search weighs the re-reads against the tile sizes), so a B that fits is read
+    once and so is A."""
+    if layer.op_types[0] != "MatMul" or layer.weights or len(layer.reads) < 2:
+        return ()
+    return (layer.reads[1],)
+
+
 class _Geometry:
     """A layer's shapes, read once, and the byte arithmetic of its tiles.
 
@@ -177,9 +189,15 @@ class _Geometry:
             layer.op_types[0] == "Conv" and len(weight) == 4 and weight[1] == 1
             and bool(layer.reads) and buffers[layer.reads[0]].shape[1] > 1
         )  # fmt: skip
-        self.per_channel_input = layer.unit == "vector" or depthwise
-        self.reads = [(n, buffers[n].shape, buffers[n].nbytes) for n in layer.reads]
-        self.weights = [(n, buffers[n].nbytes) for n in layer.weights]
+        stationary = _stationary_operand(layer)
+        # A batched product's output (B, heads, M, N) splits by heads: A's heads follow.
+        self.per_channel_input = (
+            layer.unit == "vector" or depthwise or (bool(stationary) and len(out.shape) == 4)
+        )
+        self.reads = [
+            (n, buffers[n].shape, buffers[n].nbytes) for n in layer.reads if n not in stationary
+        ]
+        self.weights = [(n, buffers[n].nbytes) for n in (*layer.weights, *stationary)]
         self._memo: dict[tuple[int, int, int], tuple[tuple[int, ...], int]] = {}
         self._tiles: dict[_Split, tuple[Tile, ...]] = {}
 

@@ -1,5 +1,6 @@
 """Tiling the layers transformers and DenseNets bring: Concat by rows, MatMul with a 3-D output
-by output columns (its weights streamed group by group), and the sizes their errors quote.
+by output columns (its weights streamed group by group), attention's MatMuls of two activations
+(the second operand held per group of heads like a weight), and the sizes their errors quote.
 
 Toy machine (tests/sim/toy.py): 1 byte per cycle on the bus, 100 FLOP a cycle on the matrix
 engine, 1 op a cycle on the vector unit, int8, no transfer latency.
@@ -63,3 +64,40 @@ def test_matmul_with_a_3d_output_streams_its_weights_by_output_columns():
     assert _loads(result) == Counter({("w", 64): 2, ("x", 16): 4})
     assert (result.bus_read_bytes, result.bus_write_bytes) == (192, 64)
     assert result.trace.sram_peak <= 100
+
+
+def _attention(a_shape, b_shape, out_shape, macs):
+    g = GraphBuilder()
+    a, b = g.input("a", a_shape), g.input("b", b_shape)
+    return g.build(g.op("mm", "MatMul", [a, b], "y", out_shape, macs=macs))
+
+
+def test_attention_scores_read_q_and_k_once():
+    # Q (1, 2, 4, 8) x Kᵀ (1, 2, 8, 4) -> scores (1, 2, 4, 4): 64 + 64 B in, 32 B out, 128 MACs.
+    # Output (channels, rows) = (2 heads, 4 queries). A group of w heads holds its Kᵀ (32w B)
+    # while bands of h query rows stream Q (8wh B) and scores (4wh B). Every split moves the
+    # 160 B once. Double-buffered: w = 2, h = 1 (64 + 2 x 24 = 112 <= 120) or w = 1, h = 2
+    # (2 x 32 + 2 x 24 = 112), both 4 tiles: 160 + (3 + 4) / 4 cycles; the first found, w = 2,
+    # wins. The old tiler read all of Kᵀ with every band: 2 bands, 2 x (32 + 64 + 16) = 224 B.
+    graph = _attention((1, 2, 4, 8), (1, 2, 8, 4), (1, 2, 4, 4), 128)
+    result = simulate_graph(graph, toy_machine(sram=120), name="t")
+    assert result.plan.tiles == (4,)
+    assert _loads(result) == Counter({("b", 64): 1, ("a", 16): 4})
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (128, 32)
+    # the bus never idles: each 2-cycle tile computes under the previous tile's 8 B store
+    assert result.latency_cycles == 160
+    assert result.trace.sram_peak <= 120
+
+
+def test_scores_times_v_holds_each_heads_whole_v():
+    # P (1, 2, 4, 4) x V (1, 2, 4, 8) -> (1, 2, 4, 8): 32 + 64 B in, 64 B out, 256 MACs. Every
+    # query row needs all 4 rows of its head's V (V's rows are keys, not queries, though both
+    # are 4). Group w heads, band h: V 32w + P 4wh + out 8wh. At 80 B only w = 1, h = 4 fits
+    # (single-buffered, 32 + 48 = 80): 2 tiles each load a head's whole V (32 B) and P (16 B),
+    # compute ceil(2 x 128 / 100) = 3 cycles and store 32 B: 2 x (48 + 3 + 32) = 166 cycles.
+    graph = _attention((1, 2, 4, 4), (1, 2, 4, 8), (1, 2, 4, 8), 256)
+    result = simulate_graph(graph, toy_machine(sram=80), name="t")
+    assert result.plan.tiles == (2,)
+    assert _loads(result) == Counter({("b", 32): 2, ("a", 16): 2})
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (96, 64)
+    assert result.latency_cycles == 166
