@@ -321,12 +321,14 @@ class _Geometry:
         """(estimated cycles, bus bytes, tiles) of a split that moves `moved` bytes.
 
         Serial tiles take bus + compute. Double-buffered ones overlap the two: the longer one
-        plus one tile's share of the shorter (the first load or the last store).
+        plus one tile's share of the shorter (the first load or the last store). Transfers
+        spread over the machine's DMA channels, which work at once.
         """
         groups = -(-split.channels // split.per_group)
         tiles = groups * -(-split.rows // split.per_band)
         transfers = tiles * (len(self.reads) + 1) + groups * len(self.weights)
-        bus = moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles
+        channels = len(hw.units_of("dma"))
+        bus = (moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles) / channels
         layer = self.layer
         compute = estimate(hw, layer.unit, layer.work) + tiles
         cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
