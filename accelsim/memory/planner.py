@@ -184,8 +184,12 @@ class _Planner:
         for name in list(self.resident):
             self._evict(name)
         tiling = tile_layer(layer, self.program, self.hw)
+        shared_area = sum(size for _, size in tiling.shared)
         weight_area = tiling.weight_slots * tiling.weight_bytes
-        base, arena_waits = self._room_or_fail(weight_area + tiling.slots * tiling.slot_bytes)
+        arena = shared_area + weight_area + tiling.slots * tiling.slot_bytes
+        start, arena_waits = self._room_or_fail(arena)
+        shared = self._load_slices(tiling.shared, start, set(arena_waits), "layer", 0)
+        base = start + shared_area
         weight_slots = [set(arena_waits) for _ in range(tiling.weight_slots)]
         tile_slots = [set(arena_waits) for _ in range(tiling.slots)]
         output = layer.writes[0]
@@ -210,7 +214,7 @@ class _Planner:
                 stores.append(self._store_tile(layer, output, number - 1, pending, tile_slots))
             out_offset = offset + sum(size for _, size in tile.reads)
             out_index = self._new_range(f"{output}[tile {number}]", out_offset, tile.write[1])
-            deps = {load for _, load in (*group_loads, *slices)} | tile_slots[slot]
+            deps = {load for _, load in (*shared, *group_loads, *slices)} | tile_slots[slot]
             work = _tile_work(layer, tile, self.program.buffers[output].shape)
             last_compute = self._task(layer.unit, "compute", layer.index, number, "", work, deps)
             self.ranges[out_index].first = last_compute
@@ -223,10 +227,12 @@ class _Planner:
         if pending is not None:
             stores.append(self._store_tile(layer, output, len(tiles) - 1, pending, tile_slots))
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
+        for index, load in shared:
+            self.ranges[index].release = (load, last_compute)
         after: WaitSet = frozenset()
         for waits in (*weight_slots, *tile_slots):
             after = self._merge(after, frozenset(waits))
-        self.allocator.free(base, weight_area + tiling.slots * tiling.slot_bytes, after=after)
+        self.allocator.free(start, arena, after=after)
         # Every tile's store must be done (with one DMA unit, the last one implies the rest).
         self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
         return len(tiles)

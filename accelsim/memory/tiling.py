@@ -62,13 +62,16 @@ class Tiling:
 
     Every tile's slices fit one `slot_bytes` slot and every group's weights one `weight_bytes`
     slot; with `double` there are two of each (two weight slots only if there are several
-    groups), so the next tile loads while the current one computes.
+    groups), so the next tile loads while the current one computes. `shared` inputs, the same
+    whole slice for every tile (a MatMul's input when only its columns split), load once
+    before the first tile and stay to the last; tiles do not list them.
     """
 
     tiles: tuple[Tile, ...]
     slot_bytes: int
     weight_bytes: int
     double: bool
+    shared: tuple[tuple[str, int], ...] = ()
 
     @property
     def slots(self) -> int:
@@ -124,7 +127,7 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
         )
     _, split, double = best
     slot, weights = geometry.slot_sizes(split)
-    return Tiling(geometry.tiles(split), slot, weights, double)
+    return Tiling(geometry.tiles(split), slot, weights, double, geometry.shared(split))
 
 
 @lru_cache(maxsize=1024)
@@ -248,6 +251,31 @@ class _Geometry:
             1 if self.split_rows else self.rows,
         )  # fmt: skip
 
+    def _is_shared(self, split: _Split) -> tuple[bool, ...]:
+        """Which reads every tile takes alike: with one band of all rows and several channel
+        groups, those whose slice does not depend on the group (all but per-channel inputs)."""
+        if split.per_band < split.rows or split.per_group >= split.channels:
+            return (False,) * len(self.reads)
+        whole, _ = self.slices(split.channels, 0, split.rows)
+        part, _ = self.slices(split.per_group, 0, split.rows)
+        return tuple(a == b for a, b in zip(whole, part, strict=True))
+
+    def shared(self, split: _Split) -> tuple[tuple[str, int], ...]:
+        """(name, bytes) of the reads loaded once for the whole layer (see `Tiling.shared`)."""
+        whole, _ = self.slices(split.channels, 0, split.rows)
+        flags = self._is_shared(split)
+        return tuple(
+            (name, size)
+            for (name, _, _), size, flag in zip(self.reads, whole, flags, strict=True)
+            if flag
+        )
+
+    def _tile_reads(self, split: _Split, width: int, r0: int, r1: int) -> tuple[int, ...]:
+        """Bytes of each read a tile loads itself (0 for shared ones) and of its output."""
+        reads, write = self.slices(width, r0, r1)
+        flags = self._is_shared(split)
+        return (*(0 if flag else size for size, flag in zip(reads, flags, strict=True)), write)
+
     def group_weights(self, width: int) -> int:
         return sum(_fraction(n, width, self.channels) for _, n in self.weights)
 
@@ -263,18 +291,18 @@ class _Geometry:
         """
         bands = self.bands(split)
         worst = {bands[0], bands[min(1, len(bands) - 1)], bands[-1]}
-        slot = max(
-            sum(reads) + write for reads, write in (self.slices(split.per_group, *b) for b in worst)
-        )
+        slot = max(sum(self._tile_reads(split, split.per_group, *b)) for b in worst)
         return slot, self.group_weights(split.per_group)
 
     def need(self, split: _Split, *, double: bool) -> int:
-        """SRAM the split needs: its slots, doubled when prefetching the next tile."""
+        """SRAM the split needs: its shared inputs, and its slots, doubled when prefetching the
+        next tile."""
         slot, weights = self.slot_sizes(split)
+        shared = sum(size for _, size in self.shared(split))
         if not double:
-            return slot + weights
+            return shared + slot + weights
         groups = -(-split.channels // split.per_group)
-        return 2 * slot + (2 * weights if groups > 1 else weights)
+        return shared + 2 * slot + (2 * weights if groups > 1 else weights)
 
     # -- choosing a split ------------------------------------------------------------------
 
@@ -293,7 +321,12 @@ class _Geometry:
 
     def _most_rows(self, capacity: int, per_group: int, *, double: bool) -> int:
         """Largest row band that fits with `per_group` channels, or 0 if none does."""
-        candidates = range(self.rows, 0, -1) if self.split_rows else [self.rows]
+        # All rows first: shared inputs can make them fit where a band of fewer rows does not.
+        if self.need(_Split(self.channels, self.rows, per_group, self.rows), double=double) <= (
+            capacity
+        ):
+            return self.rows
+        candidates = range(self.rows - 1, 0, -1) if self.split_rows else []
         lo, hi = 0, len(candidates) - 1
         found = 0
         while lo <= hi:  # fitting is monotone in the band height: binary search
@@ -306,14 +339,16 @@ class _Geometry:
         return found
 
     def bus_bytes(self, split: _Split) -> int:
-        """Bytes the split moves: each group's weights once, every tile's slices and output."""
+        """Bytes the split moves: shared inputs and each group's weights once, every tile's
+        slices and output."""
 
         def group_bytes(width: int) -> int:
-            tiles = (self.slices(width, *band) for band in self.bands(split))
-            return self.group_weights(width) + sum(sum(reads) + write for reads, write in tiles)
+            tiles = (self._tile_reads(split, width, *band) for band in self.bands(split))
+            return self.group_weights(width) + sum(sum(sizes) for sizes in tiles)
 
         full, rest = divmod(split.channels, split.per_group)
-        return full * group_bytes(split.per_group) + (group_bytes(rest) if rest else 0)
+        shared = sum(size for _, size in self.shared(split))
+        return shared + full * group_bytes(split.per_group) + (group_bytes(rest) if rest else 0)
 
     def estimate(
         self, split: _Split, moved: int, hw: Hardware, *, double: bool
@@ -326,7 +361,8 @@ class _Geometry:
         """
         groups = -(-split.channels // split.per_group)
         tiles = groups * -(-split.rows // split.per_band)
-        transfers = tiles * (len(self.reads) + 1) + groups * len(self.weights)
+        shared = len(self.shared(split))
+        transfers = tiles * (len(self.reads) - shared + 1) + groups * len(self.weights) + shared
         channels = len(hw.units_of("dma"))
         bus = (moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles) / channels
         layer = self.layer
@@ -346,6 +382,7 @@ class _Geometry:
     def _make_tiles(self, split: _Split) -> tuple[Tile, ...]:
         layer = self.layer
         whole = split.channels * split.rows
+        flags = self._is_shared(split)
         tiles = []
         done = 0
         for group, c0 in enumerate(range(0, split.channels, split.per_group)):
@@ -357,7 +394,11 @@ class _Geometry:
                 tiles.append(
                     Tile(
                         group, band,
-                        tuple((n, size) for (n, _, _), size in zip(self.reads, reads, strict=True)),
+                        tuple(
+                            (n, size)
+                            for (n, _, _), size, flag in zip(self.reads, reads, flags, strict=True)
+                            if not flag
+                        ),
                         weights, (self.out_name, write),
                         layer.macs * after // whole - layer.macs * done // whole,
                         layer.vector_ops * after // whole - layer.vector_ops * done // whole,

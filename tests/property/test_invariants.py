@@ -177,23 +177,43 @@ def test_more_sram_never_moves_more_bytes_when_nothing_is_tiled(graph, sram, ext
 def test_more_sram_can_move_more_bytes_when_tiling_buys_overlap():
     """A genuine exception to "more SRAM never moves more bytes", kept as a documented case.
 
-    x 1x2x6x6 (72 B) -> 3x3 conv, pad 1, 4 channels (W 72 B) -> 1x4x6x6 (144 B): 288 B in all.
-    At 192 B: single-buffered bands of 3 rows (input rows [0,4) 48 B + output 72 B + W 72 B =
-    192 B): 72 + 2 * 48 + 144 = 312 B moved, serial: W 72, x 48, compute 26 (1296 MACs),
-    store 72, x 48, compute 26, store 72 = 364 cycles.
-    At 264 B: two slots of the worst 2-row band (input rows [1,5) 48 B + output 48 B) + W 72 B
-    = 264 B, 3 bands: 72 + (36 + 48 + 36) + 144 = 336 B moved, but the bus never idles:
-    336 cycles. More SRAM moves 24 more bytes and finishes 28 cycles sooner.
+    x 1x1x8x8 (64 B) -> 3x3 conv, pad 1, 1 channel (W 9 B) -> 1x1x8x8 (64 B), 576 MACs, on a
+    20 GFLOPS engine (58 cycles in all). One output channel: no channel groups to hold x for,
+    so bands of h output rows each read h + 2 input rows (h + 1 at the edges), 8 B a row.
+    At 74 B: single-buffered bands of 3 rows (worst: input rows [2,7) 40 B + output 24 B + W
+    9 B = 73 B; double-buffered only 1-row bands fit, 249 B): 9 + (4 + 5 + 3) x 8 + 64 = 169 B,
+    serial: W 9, x 32, compute 22, store 24, x 40, compute 22, store 24, x 24, compute 15,
+    store 16 = 228 cycles.
+    At 106 B: two slots of the worst 2-row band (input rows [1,5) 32 B + output 16 B) + W 9 B
+    = 105 B, 4 bands: 9 + (3 + 4 + 4 + 3) x 8 + 64 = 185 B, but the bus never idles: 185
+    cycles. More SRAM moves 16 more bytes and finishes 43 cycles sooner.
     """
+    g = GraphBuilder()
+    x = g.input("x", (1, 1, 8, 8))
+    graph = g.build(g.conv("c0", x, 1, 3, pad=1))
+    small = simulate_graph(graph, toy_machine(sram=74, matrix="20 GFLOPS"), name="t")
+    large = simulate_graph(graph, toy_machine(sram=106, matrix="20 GFLOPS"), name="t")
+    assert (small.plan.tiles, large.plan.tiles) == ((3,), (4,))
+    moved = [r.bus_read_bytes + r.bus_write_bytes for r in (small, large)]
+    assert moved == [169, 185]
+    assert [small.latency_cycles, large.latency_cycles] == [228, 185]
+
+
+def test_a_conv_split_by_channels_holds_its_input_and_moves_each_byte_once():
+    """The conv of the old documented case (x 1x2x6x6, 72 B -> 4 channels, W 72 B, output
+    144 B; 1296 MACs, 26 cycles): split by output channels with all 6 rows, every tile needs
+    all of x, so x loads once and stays. At 192 B: single-buffered 72 + 54w (W 18w, output
+    36w) fits w = 2; double-buffered 72 + 108w fits w = 1: 4 tiles. Both move the 288 B once;
+    the 4 double-buffered tiles win (288 + 30 / 4 against 288 + 28). Bands of rows would move
+    312 B (single) or 336 B (double, 264 B of SRAM)."""
     g = GraphBuilder()
     x = g.input("x", (1, 2, 6, 6))
     graph = g.build(g.conv("c0", x, 4, 3, pad=1))
-    small = simulate_graph(graph, toy_machine(sram=192), name="t")
-    large = simulate_graph(graph, toy_machine(sram=264), name="t")
-    assert (small.plan.tiles, large.plan.tiles) == ((2,), (3,))
-    moved = [r.bus_read_bytes + r.bus_write_bytes for r in (small, large)]
-    assert moved == [312, 336]
-    assert [small.latency_cycles, large.latency_cycles] == [364, 336]
+    result = simulate_graph(graph, toy_machine(sram=192), name="t")
+    assert result.plan.tiles == (4,)
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (144, 144)
+    loads = sorted((e.buffer, e.nbytes) for e in result.trace.events if e.kind == "load")
+    assert loads == [("c0.W", 18)] * 4 + [("x", 72)]
 
 
 @pytest.mark.parametrize("sram", [300, 400, 10_000])

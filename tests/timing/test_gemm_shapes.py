@@ -115,11 +115,12 @@ def _tile_gemms(model, tmp_path: Path, sram: int) -> list[Gemm]:
 
 
 def test_a_tile_of_a_3d_output_is_its_rows_and_columns_of_the_gemm(tmp_path: Path) -> None:
-    # (1, 8, 16) x (16, 32): rows 8, columns 32. At 400 B of SRAM the tiler takes 2 column groups
-    # of 16 (a 256 B weight slice) x 2 bands of 4 rows: each tile M 4, K 16, N 16 = 1,024 MACs
+    # (1, 8, 16) x (16, 32): rows 8, columns 32. At 400 B of SRAM the tiler keeps the input
+    # (128 B) and streams the weights a column at a time: each tile all 8 rows and 1 column,
+    # M 8, K 16, N 1 = 128 MACs (the tiler's view of (1, 8, 16) is 8 rows, not 1 x 8)
     model = single_op("MatMul", ["a", "w"], activations={"a": [1, 8, 16]},
                       initializers={"w": weights((16, 32))})  # fmt: skip
-    assert _tile_gemms(model, tmp_path, 400) == [Gemm(m=4, k=16, n=16, groups=1, macs=1024)] * 4
+    assert _tile_gemms(model, tmp_path, 400) == [Gemm(m=8, k=16, n=1, groups=1, macs=128)] * 32
 
 
 def test_a_tile_of_attention_scores_keeps_its_heads_apart(tmp_path: Path) -> None:
