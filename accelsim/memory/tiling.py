@@ -5,8 +5,10 @@ output rows, other outputs by their last dim (a MatMul's output columns, whose w
 then stream group by group) and by the rows of all the others ((M, N) by N and M; a
 transformer's (B, S, D) by D and B·S). Rows of a conv or pool need a band of input rows
 (with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
-vector ops, of the input). Among all splits that fit, double-buffered or not, the one with the
-shortest estimated time wins, then the one that moves fewer bytes.
+vector ops, of the input). A MatMul of two activations holds its second operand per channel
+group like a weight; an input that every tile reads whole (one band of all rows, several
+groups) loads once for the layer. Among all splits that fit, double-buffered or not, the one
+with the shortest estimated time wins, then the one that moves fewer bytes.
 """
 
 from __future__ import annotations

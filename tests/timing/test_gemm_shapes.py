@@ -41,7 +41,8 @@ def test_conv_transpose_is_one_gemm_per_input_pixel_then_a_scatter(tmp_path: Pat
     # Cost rule: 4·3·3 input elements x 2·2·2 = 288 MACs. col2im: M = 9 input pixels,
     # K = Cin = 4, N = Cout·kh·kw = 8; 9·4·8 = 288.
     model = single_op("ConvTranspose", ["x", "w"], activations={"x": [1, 4, 3, 3]},
-                      initializers={"w": weights((4, 2, 2, 2))}, attributes={"strides": [2, 2]})
+                      initializers={"w": weights((4, 2, 2, 2))},
+                      attributes={"strides": [2, 2]})  # fmt: skip
     gemm, cycles = _layer(model, tmp_path)
     assert gemm == Gemm(m=9, k=4, n=8, groups=1, macs=288)
     # ws: ceil(4/32)·ceil(8/16) = 1 fold of 2R + C + M - 2 = 64 + 16 + 9 - 2 = 87 cycles
