@@ -162,9 +162,8 @@ def _stationary_operand(layer: Layer) -> tuple[str, ...]:
     """The second operand of a MatMul of two activations (attention's Kᵀ in Q·Kᵀ, V in
     scores·V), held like a weight: a channel group (output columns, or heads of a batched
     product) needs its slice of it whole, for every row band, so it is loaded once per group and
-    stays while the group's bands stream A. B is read once in all; A once per group (the
-    split search weighs the re-reads against the tile sizes), so a B that fits is read
-    once and so is A."""
+    stays while the group's bands stream A. B is thus read once; A once per group, so once
+    when all of B fits (the split search weighs A's re-reads against tile sizes)."""
     if layer.op_types[0] != "MatMul" or layer.weights or len(layer.reads) < 2:
         return ()
     return (layer.reads[1],)
