@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from tests.hostile.conftest import accelsim, refused
+from tests.image_zips import image_zip
 
 
 @pytest.mark.parametrize(
@@ -42,23 +39,10 @@ def test_unwritable_outputs_are_refused_before_the_data_is_read(
     assert line.startswith(f"accelsim: error: {option} {path}: cannot write: {reason}")
 
 
-def _image_zip(path: Path, seed: int) -> Path:
-    """Two classes of 8 + 2 PNG images each; `seed` changes every pixel."""
-    rng = np.random.default_rng(seed)
-    with zipfile.ZipFile(path, "w") as archive:
-        for split, count in (("train", 8), ("test", 2)):
-            for label, channel in (("blue", 2), ("red", 0)):
-                for k in range(count):
-                    pixels = rng.integers(0, 90, (32, 32, 3)).astype(np.uint8)
-                    pixels[..., channel] += 160
-                    buffer = io.BytesIO()
-                    Image.fromarray(pixels).save(buffer, format="PNG")
-                    archive.writestr(f"{split}/{label}/{k}.png", buffer.getvalue())
-    return path
-
-
 def test_resume_against_a_different_data_set_is_refused(tmp_path: Path) -> None:
-    first, other = _image_zip(tmp_path / "a.zip", 0), _image_zip(tmp_path / "b.zip", 1)
+    first, other = image_zip(tmp_path / "a.zip", seed=0, train=8, test=2), image_zip(
+        tmp_path / "b.zip", seed=1, train=8, test=2
+    )
     common = ["train", "--alpha", "0.125", "--rho", str(8 / 28), "--batch-size", "8",
               "--checkpoint", "ck.npz", "--no-progress", "--no-cache"]  # fmt: skip
     trained = accelsim(*common, "--data", first, "--epochs", "1", cwd=tmp_path)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import onnx
 import pytest
-from PIL import Image
+
+from tests.image_zips import image_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,20 +27,6 @@ def accelsim(*args, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def _image_zip(path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, "w") as archive:
-        for split, count in (("train", 16), ("test", 4)):
-            for label, channel in (("blue", 2), ("red", 0)):
-                for k in range(count):
-                    pixels = rng.integers(0, 90, (32, 32, 3)).astype(np.uint8)
-                    pixels[..., channel] += 160
-                    buffer = io.BytesIO()
-                    Image.fromarray(pixels).save(buffer, format="PNG")
-                    archive.writestr(f"{split}/{label}/{k}.png", buffer.getvalue())
-    return path
-
-
 def test_untrained_export_needs_no_data(tmp_path):
     result = accelsim("--epochs", "0", "--alpha", "0.5", "--onnx", "m.onnx", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -52,7 +36,7 @@ def test_untrained_export_needs_no_data(tmp_path):
 
 
 def test_train_checkpoint_resume_and_export(tmp_path):
-    data = _image_zip(tmp_path / "tiny.zip")
+    data = image_zip(tmp_path / "tiny.zip")
     common = [
         "--data",
         data,
