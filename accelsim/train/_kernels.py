@@ -84,19 +84,18 @@ def bn_grad_input(
             dx[r, k] = g * k1[k] + xv * k2[k] + k3[k]
 
 
-# The depthwise kernels give every interior pixel (all nine taps inside the image) one
-# nine-term expression over the channels, so LLVM vectorises the channel loop: a loop with
-# per-tap bounds checks or that updates several arrays in turn is not vectorised (too many
-# possible overlaps to check at run time). Border pixels take the general tap loop. fastmath
-# lets LLVM reorder each nine-term sum; only these loops use it.
+# The depthwise kernels give each interior output pixel (all nine taps inside the image) one
+# nine-term expression over the channels, so that LLVM vectorises the channel loop; a loop
+# with per-tap bounds checks, or one that updates many arrays in turn, is not vectorised
+# (too many possible overlaps to check at run time). Border rows take one tap row at a
+# time; border pixels of interior rows the general tap loop. fastmath lets LLVM reorder the
+# nine-term sums; only these loops use it.
 
 
 @njit(nogil=True, cache=True, boundscheck=False)
-def _border_taps(x: np.ndarray, w: np.ndarray, r0: int, q0: int, out: np.ndarray) -> None:
-    """out (C,) = sum of the taps x[r0 + di, q0 + dj] * w[di, dj] inside the (H, W, C) image."""
+def _pixel_taps(x: np.ndarray, w: np.ndarray, r0: int, q0: int, out: np.ndarray) -> None:
+    """out (C,) += x[r0 + di, q0 + dj] * w[di, dj] over the taps inside the (H, W, C) image."""
     h, width, c = x.shape
-    for k in range(c):
-        out[k] = 0
     for di in range(3):
         r = r0 + di
         if r < 0 or r >= h:
@@ -110,42 +109,61 @@ def _border_taps(x: np.ndarray, w: np.ndarray, r0: int, q0: int, out: np.ndarray
 
 
 @njit(nogil=True, cache=True, boundscheck=False, fastmath=True)
+def _tap_row(x: np.ndarray, w: np.ndarray, stride: int, out: np.ndarray) -> None:
+    """out (OW, C) += the three taps w (3, C) along the (W, C) input row x."""
+    width, c = x.shape
+    for j in range(out.shape[0]):
+        q = j * stride - 1
+        if q >= 0 and q + 2 < width:
+            for k in range(c):
+                out[j, k] += x[q, k] * w[0, k] + x[q + 1, k] * w[1, k] + x[q + 2, k] * w[2, k]
+            continue
+        for dj in range(3):
+            if 0 <= q + dj < width:
+                for k in range(c):
+                    out[j, k] += x[q + dj, k] * w[dj, k]
+
+
+@njit(nogil=True, cache=True, boundscheck=False, fastmath=True)
 def dw_forward(x: np.ndarray, w: np.ndarray, stride: int, out: np.ndarray) -> None:
     """out = 3x3 depthwise correlation of NHWC x with (3, 3, C) w, padding 1 (taps outside
     the image skipped, so no padded copy), channels innermost (vectorised)."""
     n, h, width, c = x.shape
     _, out_h, out_w, _ = out.shape
     for b in range(n):
-        image = x[b]
         for i in range(out_h):
-            r0 = i * stride - 1
-            rows_inside = r0 >= 0 and r0 + 2 < h
+            r = i * stride - 1
             o = out[b, i]
+            if r < 0 or r + 2 >= h:
+                o[:] = 0
+                for di in range(3):
+                    if 0 <= r + di < h:
+                        _tap_row(x[b, r + di], w[di], stride, o)
+                continue
+            xa, xb, xc = x[b, r], x[b, r + 1], x[b, r + 2]
             for j in range(out_w):
-                q0 = j * stride - 1
-                if not (rows_inside and q0 >= 0 and q0 + 2 < width):
-                    _border_taps(image, w, r0, q0, o[j])
+                q = j * stride - 1
+                if q < 0 or q + 2 >= width:
+                    o[j] = 0
+                    _pixel_taps(x[b], w, r, q, o[j])
                     continue
-                xa, xb, xc = image[r0], image[r0 + 1], image[r0 + 2]
                 for k in range(c):
                     o[j, k] = (
-                        xa[q0, k] * w[0, 0, k]
-                        + xa[q0 + 1, k] * w[0, 1, k]
-                        + xa[q0 + 2, k] * w[0, 2, k]
-                        + xb[q0, k] * w[1, 0, k]
-                        + xb[q0 + 1, k] * w[1, 1, k]
-                        + xb[q0 + 2, k] * w[1, 2, k]
-                        + xc[q0, k] * w[2, 0, k]
-                        + xc[q0 + 1, k] * w[2, 1, k]
-                        + xc[q0 + 2, k] * w[2, 2, k]
+                        xa[q, k] * w[0, 0, k]
+                        + xa[q + 1, k] * w[0, 1, k]
+                        + xa[q + 2, k] * w[0, 2, k]
+                        + xb[q, k] * w[1, 0, k]
+                        + xb[q + 1, k] * w[1, 1, k]
+                        + xb[q + 2, k] * w[1, 2, k]
+                        + xc[q, k] * w[2, 0, k]
+                        + xc[q + 1, k] * w[2, 1, k]
+                        + xc[q + 2, k] * w[2, 2, k]
                     )
 
 
 @njit(nogil=True, cache=True, boundscheck=False)
-def _border_weight_taps(
-    x: np.ndarray, g: np.ndarray, r0: int, q0: int, acc: np.ndarray
-) -> None:
-    """acc[di, dj] += g * x[r0 + di, q0 + dj] for the taps inside the (H, W, C) image."""
+def _pixel_weight_taps(x: np.ndarray, g: np.ndarray, r0: int, q0: int, acc: np.ndarray) -> None:
+    """acc[di, dj] += g * x[r0 + di, q0 + dj] over the taps inside the (H, W, C) image."""
     h, width, c = x.shape
     for di in range(3):
         r = r0 + di
@@ -165,55 +183,60 @@ def _weight_grad(x: np.ndarray, dout: np.ndarray, stride: int, acc: np.ndarray) 
     h, width, c = x.shape
     out_h, out_w, _ = dout.shape
     for i in range(out_h):
-        r0 = i * stride - 1
-        rows_inside = r0 >= 0 and r0 + 2 < h
+        r = i * stride - 1
+        d = dout[i]
+        if r < 0 or r + 2 >= h:
+            for j in range(out_w):
+                _pixel_weight_taps(x, d[j], r, j * stride - 1, acc)
+            continue
+        xa, xb, xc = x[r], x[r + 1], x[r + 2]
         for j in range(out_w):
-            q0 = j * stride - 1
-            g = dout[i, j]
-            if not (rows_inside and q0 >= 0 and q0 + 2 < width):
-                _border_weight_taps(x, g, r0, q0, acc)
+            q = j * stride - 1
+            if q < 0 or q + 2 >= width:
+                _pixel_weight_taps(x, d[j], r, q, acc)
                 continue
-            xa, xb, xc = x[r0], x[r0 + 1], x[r0 + 2]
             for k in range(c):
-                acc[0, 0, k] += g[k] * xa[q0, k]
-                acc[0, 1, k] += g[k] * xa[q0 + 1, k]
-                acc[0, 2, k] += g[k] * xa[q0 + 2, k]
-                acc[1, 0, k] += g[k] * xb[q0, k]
-                acc[1, 1, k] += g[k] * xb[q0 + 1, k]
-                acc[1, 2, k] += g[k] * xb[q0 + 2, k]
-                acc[2, 0, k] += g[k] * xc[q0, k]
-                acc[2, 1, k] += g[k] * xc[q0 + 1, k]
-                acc[2, 2, k] += g[k] * xc[q0 + 2, k]
+                g = d[j, k]
+                acc[0, 0, k] += g * xa[q, k]
+                acc[0, 1, k] += g * xa[q + 1, k]
+                acc[0, 2, k] += g * xa[q + 2, k]
+                acc[1, 0, k] += g * xb[q, k]
+                acc[1, 1, k] += g * xb[q + 1, k]
+                acc[1, 2, k] += g * xb[q + 2, k]
+                acc[2, 0, k] += g * xc[q, k]
+                acc[2, 1, k] += g * xc[q + 1, k]
+                acc[2, 2, k] += g * xc[q + 2, k]
 
 
-@njit(nogil=True, cache=True, boundscheck=False)
+@njit(nogil=True, cache=True, boundscheck=False, fastmath=True)
 def _strided_input_grad(dout: np.ndarray, w: np.ndarray, stride: int, dx: np.ndarray) -> None:
-    """dx (H, W, C) of dw_forward for one image, gathered: each input pixel sums the outputs
-    (i, j) that read it (i * stride + di - 1 = r), so each dx element is written once."""
+    """dx (H, W, C) of dw_forward for one image, as a gather: input row r sums the output
+    rows i with i * stride + di - 1 = r, each tap over the columns that read it."""
     h, width, c = dx.shape
     out_h, out_w, _ = dout.shape
     for r in range(h):
-        for q in range(width):
-            for k in range(c):
-                dx[r, q, k] = 0
-            for di in range(3):
-                t = r + 1 - di
-                if t < 0 or t % stride != 0 or t // stride >= out_h:
-                    continue
-                for dj in range(3):
-                    u = q + 1 - dj
-                    if u < 0 or u % stride != 0 or u // stride >= out_w:
-                        continue
-                    for k in range(c):
-                        dx[r, q, k] += dout[t // stride, u // stride, k] * w[di, dj, k]
+        o = dx[r]
+        o[:] = 0
+        for di in range(3):
+            t = r + 1 - di
+            if t < 0 or t % stride != 0 or t // stride >= out_h:
+                continue
+            d = dout[t // stride]
+            for dj in range(3):
+                for q in range((dj - 1) % stride, width, stride):
+                    u = (q + 1 - dj) // stride
+                    if 0 <= u < out_w:
+                        for k in range(c):
+                            o[q, k] += d[u, k] * w[di, dj, k]
 
 
 @njit(nogil=True, cache=True, boundscheck=False)
 def dw_backward(
     x: np.ndarray, w: np.ndarray, stride: int, dout: np.ndarray, dx: np.ndarray
 ) -> np.ndarray:
-    """dx (written) and the (3, 3, C) float64 weight gradient of dw_forward. At stride 1 dx
-    is dw_forward of dout with the taps flipped; weight-gradient sums are float32 per image."""
+    """dx (written) and the (3, 3, C) float64 weight gradient of dw_forward. dx is gathered
+    (each element written once): at stride 1 it is dw_forward of dout with the taps flipped.
+    The weight gradient sums each image in float32 (as the NumPy kernel sums each chunk)."""
     c = x.shape[3]
     if stride == 1:
         dw_forward(dout, w[::-1, ::-1].copy(), 1, dx)
