@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
 
-__all__ = ["MachineFacts", "UnitFacts", "machine_facts"]
+__all__ = ["LINK_LIMIT_WORDS", "MachineFacts", "UnitFacts", "link_limit", "machine_facts"]
+
+LINK_LIMIT_WORDS = {"bus": "bus-limited", "ddr": "DDR-limited", "equal": "bus and DDR equal"}
+"""How `hw explain` and the `run` header say what sets the transfer rate."""
 
 RATE_TILE = 64
 """Side of the square weight tile SRAM is counted in for rate matrix units (64 x 64 weights)."""
@@ -29,7 +32,7 @@ class UnitFacts:
     per_cycle: float
     per_s: float
     latency_cycles: int  # DMA: the start-up of every transfer (DDR + channel)
-    limit: str  # DMA: "bus" or "ddr" (what sets its rate); "" otherwise
+    limit: str  # DMA: "bus", "ddr" or "equal" (what sets its rate, see link_limit); "" otherwise
     array: str  # systolic: "32x16 ws (simple)"; "" otherwise
     lanes: int | None
 
@@ -77,6 +80,11 @@ def machine_facts(hw: Hardware) -> MachineFacts:
     )  # fmt: skip
 
 
+def link_limit(hw: Hardware) -> str:
+    """What sets the transfer rate: "bus", "ddr", or "equal" when both run at the same rate."""
+    return "equal" if hw.dma.bandwidth == hw.ddr.bandwidth else hw.link_limit
+
+
 def _unit_facts(hw: Hardware, name: str) -> UnitFacts:
     unit = hw.units[name]
     per_cycle = {
@@ -92,6 +100,6 @@ def _unit_facts(hw: Hardware, name: str) -> UnitFacts:
         measure={"dma": "B", "matrix": "MAC", "vector": "op"}[unit.kind],
         per_cycle=per_cycle, per_s=per_cycle * hw.clock,
         latency_cycles=hw.transfer_latency_cycles if unit.kind == "dma" else 0,
-        limit=hw.link_limit if unit.kind == "dma" else "", array=array,
+        limit=link_limit(hw) if unit.kind == "dma" else "", array=array,
         lanes=getattr(unit, "lanes", None),
     )  # fmt: skip

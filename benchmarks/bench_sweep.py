@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from accelsim._workers import pool_size
 from accelsim.sweep.executors import LocalExecutor
 from accelsim.sweep.grid import parse_set
 from accelsim.sweep.outputs import write_outputs
@@ -47,7 +48,7 @@ def main() -> None:
         rates = ", ".join(f"{points / t:.0f}" for t, _ in times)
         best = points / min(t for t, _ in times)
         print(f"{name:>10}: {points} points, {rates} points/s; best {best:.0f} points/s "
-              f"with {executor.jobs} worker(s)")  # fmt: skip
+              f"with {pool_size(args.jobs, points)} worker(s)")  # fmt: skip
     per_point = _one_point_in_process()
     print(f"one edge1 point in this process: {per_point * 1e3:.1f} ms ({1 / per_point:.0f}/s/core)")
 

@@ -61,6 +61,29 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, machine: bool = Fals
         )
 
 
+def add_policy_argument(parser: argparse.ArgumentParser, *, default: str | None) -> None:
+    """--policy NAME, its help listing the registered policies (checked when the plan is made,
+    so a miss is the registry's one-line error)."""
+    from accelsim.memory.policies import POLICIES
+
+    parser.add_argument(
+        "--policy",
+        default=default,
+        metavar="NAME",
+        help=f"memory placement policy, one of: {', '.join(sorted(POLICIES))} (default: liveness)",
+    )
+
+
+class ExamplesFormatter(argparse.HelpFormatter):
+    """Help that wraps the description like every other, and keeps an epilog that starts with
+    "examples:" as written (its command lines must not be re-flowed)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def _preset_names() -> list[str]:
     from accelsim.presets import preset_names
 

@@ -1,10 +1,12 @@
-"""The console every subcommand prints its report to: the terminal's width, or COLUMNS, or 132."""
+"""The consoles every subcommand prints to, with one width rule for all of them: a terminal's
+own width; else COLUMNS; else 132. Piped, lines carry no trailing spaces."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -15,10 +17,43 @@ default of 80 would hide columns a file has room for)."""
 
 
 def stdout_console() -> Console:
-    """A rich Console on stdout: a terminal's own width; else COLUMNS if set; else 132."""
+    """The console of a subcommand's report (see the module docstring)."""
+    return terminal_console()
+
+
+def terminal_console(*, stderr: bool = False, **options: Any) -> Console:
+    """A rich Console on stdout (or stderr) under the width rule; `options` go to rich."""
     from rich.console import Console
 
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr, **options)  # rich prefers COLUMNS to the terminal's size
     columns = os.environ.get("COLUMNS", "")
-    if sys.stdout.isatty() or columns.isdigit():
-        return Console()  # rich reads COLUMNS itself and prefers it to the terminal's size
-    return Console(width=PIPED_COLUMNS)
+    width = int(columns) if columns.isdigit() and int(columns) > 0 else PIPED_COLUMNS
+    return Console(file=cast("IO[str]", _Unpadded(stream)), width=width, **options)
+
+
+class _Unpadded(io.TextIOBase):
+    """A text stream that writes each line without the spaces rich pads it to the width with
+    (table cells, grids, log columns): spaces at a line's end only make diffs and greps worse."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+        self.pending = ""
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        if lines:
+            self.stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending.strip(" "):  # a line still open (print(end="")): keep what it says
+            self.stream.write(self.pending)
+            self.pending = ""
+        self.stream.flush()

@@ -45,9 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(asdict(facts), indent=1) + "\n")
         return 0
-    from rich.console import Console
-
+    from accelsim.cli._terminal import stdout_console
     from accelsim.report.facts import facts_table
 
-    Console().print(facts_table(facts))
+    stdout_console().print(facts_table(facts))
     return 0

@@ -78,12 +78,15 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     from accelsim._text import markup
     from accelsim.cli._terminal import stdout_console
-    from accelsim.paper.render import comparison_view, model_view
+    from accelsim.paper.published import load_published
+    from accelsim.paper.render import comparison_view, model_view, published_pointer
 
     console = stdout_console()
     console.print(model_view(table))
     if comparison:
         console.print(comparison_view(comparison))
+    else:
+        console.print(published_pointer(load_published()))
     if args.report:
         console.print(f"report written to {markup(args.report)}")
     return 0

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from accelsim.cli._args import add_model_arguments, load_machine
+from accelsim.cli._args import add_model_arguments, add_policy_argument, load_machine
 
 
 def register(
@@ -21,9 +21,7 @@ def register(
         " SRAM in use, what bounds each layer) and totals with the latency floor.",
     )
     add_model_arguments(parser, machine=True)
-    parser.add_argument(
-        "--policy", default="liveness", help="memory placement policy (default: liveness)"
-    )
+    add_policy_argument(parser, default="liveness")
     parser.add_argument(
         "--no-overlap", action="store_true", help="serialise transfers and compute (no prefetch)"
     )

@@ -13,7 +13,12 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from accelsim.cli._args import check_model_and_hardware, positive_int
+from accelsim.cli._args import (
+    ExamplesFormatter,
+    add_policy_argument,
+    check_model_and_hardware,
+    positive_int,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,7 +37,7 @@ def register(
         " fronts (latency vs energy, latency vs SRAM size). Results go to"
         " reports/sweeps/<name>/ (sweep.db, results.csv, results.json, latency_heatmap.png,"
         " pareto.png).",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ExamplesFormatter,
         epilog="examples:\n"
         "  accelsim sweep workloads/mobilenet.onnx --hw hardware/edge1.yaml \\\n"
         "      --set sram.capacity=256KiB,512KiB,1MiB,2MiB \\\n"
@@ -41,8 +46,8 @@ def register(
         "      --set bus.bandwidth=1GB/s..4GB/s:+1GB/s --set ddr.bandwidth=4GB/s \\\n"
         "      --set matrix_engine.fuses=[],[Relu,Clip]\n"
         "  accelsim sweep --file study.yaml --resume --dask tcp://scheduler:8786\n"
-        "(a transfer runs at min(bus, DDR): raise ddr.bandwidth with bus.bandwidth, as above;\n"
-        "the table flags values of an axis that change nothing)\n",
+        "(a transfer runs at min(bus, DDR): raise ddr.bandwidth with bus.bandwidth,\n"
+        "as above; the table flags values of an axis that change nothing)\n",
     )
     parser.add_argument("model", nargs="?", metavar="MODEL.onnx", help="ONNX model file")
     parser.add_argument(
@@ -72,7 +77,7 @@ def register(
     parser.add_argument(
         "--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://scheduler:8786"
     )
-    parser.add_argument("--policy", help="memory placement policy (default: liveness)")
+    add_policy_argument(parser, default=None)
     parser.add_argument(
         "--no-overlap", action="store_true", help="serialise transfers and compute (no prefetch)"
     )
@@ -92,11 +97,9 @@ def register(
 
 
 def handle(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from accelsim._text import markup
     from accelsim._workers import cpu_count
-    from accelsim.cli._terminal import stdout_console
+    from accelsim.cli._terminal import stdout_console, terminal_console
     from accelsim.errors import AccelsimError
     from accelsim.presets import hardware_path
     from accelsim.sweep.executors import DaskExecutor, LocalExecutor
@@ -121,7 +124,7 @@ def handle(args: argparse.Namespace) -> int:
     )
     spec.checked()
     executor = DaskExecutor(args.dask) if args.dask else LocalExecutor(args.jobs)
-    errors = Console(stderr=True)
+    errors = terminal_console(stderr=True)
     if args.jobs and args.jobs > cpu_count():
         errors.print(f"accelsim: --jobs {args.jobs}: at most {cpu_count()} workers, one per CPU")
     with closing(executor), _Progress(errors) as progress:

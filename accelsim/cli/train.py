@@ -1,6 +1,7 @@
 """`accelsim train`: train the reference MobileNet on CIFAR-10 (NumPy or CuPy) and export ONNX.
 
 Examples:
+  accelsim train --data cifar10-jpeg.zip --epochs 1 --limit-train 5000 --onnx demo.onnx  (demo)
   accelsim train --data cifar10-jpeg.zip --alpha 0.75 --epochs 60 --onnx m.onnx
   accelsim train --resume --checkpoint checkpoints/a075.npz --data cifar10-jpeg.zip --onnx m.onnx
   accelsim train --epochs 0 --onnx m.onnx   (seeded, untrained weights; no data needed)
@@ -19,6 +20,10 @@ from typing import Any
 from accelsim.cli._args import finite_float, positive_int
 
 DEFAULTS = {"alpha": 1.0, "rho": 1.0, "epochs": 60}
+CACHE_HELP = (
+    "where the decoded arrays are kept between runs (CIFAR-10: 185 MB; delete the folder to "
+    "clear it; default $XDG_CACHE_HOME/accelsim/train, else ~/.cache/accelsim/train)"
+)
 
 
 def register(
@@ -40,16 +45,16 @@ def register(
     g.add_argument(
         "--download", action="store_true", help="fetch the official .tar.gz to --data if missing"
     )
-    g.add_argument(
-        "--cache-dir", type=Path, default=Path(".cache/train"), help="decoded-array cache"
-    )
+    g.add_argument("--cache-dir", type=Path, help=CACHE_HELP)
     g.add_argument("--no-cache", action="store_true", help="decode the data every time")
     g.add_argument(
         "--workers",
         type=positive_int,
         help="JPEG decoding processes (default and most: one per CPU)",
     )
-    g.add_argument("--limit-train", type=int, help="train on a seeded random N images (smoke runs)")
+    g.add_argument(
+        "--limit-train", type=int, help="train on a seeded random N images (demos, smoke runs)"
+    )
     g.add_argument("--limit-test", type=int, help="validate each epoch on a seeded random N images")
     g = p.add_argument_group("optimisation")
     g.add_argument(
@@ -85,6 +90,14 @@ def register(
     g.add_argument("--fold-bn", action="store_true", help="fold batch norms into the conv weights")
     g.add_argument("--no-progress", action="store_true", help="one line per epoch, no bar")
     p.set_defaults(handler=run)
+
+
+def default_cache_dir() -> Path:
+    """The XDG base directory spec's user cache folder (an absolute $XDG_CACHE_HOME, else
+    ~/.cache), so a run from any folder reuses one cache and never litters the working one."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "accelsim" / "train"
 
 
 def _value(args: argparse.Namespace, name: str) -> Any:
@@ -184,15 +197,14 @@ def run(args: argparse.Namespace) -> int:
         raise DataError("--data: required to train; give a CIFAR-10 folder, .tar.gz or .zip")
     if args.tf32:
         os.environ["CUPY_TF32"] = "1"  # read by CuPy at import; printed in the run header
-    from rich.console import Console
-
+    from accelsim.cli._terminal import terminal_console
     from accelsim.train.backend import array_module
     from accelsim.train.data import load_cifar10
     from accelsim.train.finish import export_trained
     from accelsim.train.loop import check_same_data, new_state, resume_state, train
     from accelsim.train.metrics import plot_curves
 
-    console = Console(stderr=True)
+    console = terminal_console(stderr=True, log_path=False)
     xp = array_module(args.device)
     if args.resume:
         state = resume_state(
@@ -211,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     data = load_cifar10(
         args.data,
         download=args.download,
-        cache_dir=None if args.no_cache else args.cache_dir,
+        cache_dir=None if args.no_cache else args.cache_dir or default_cache_dir(),
         workers=args.workers or cpu_count(),
     )
     if args.resume:

@@ -1,4 +1,7 @@
-"""Placement policies by name, as `--policy` chooses them. A miss lists what exists."""
+"""Placement policies by name, as `--policy` chooses them. A miss lists what exists.
+
+Each entry loads its planner when used, so listing the names (`--help`) imports no planner.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from accelsim.errors import ConfigError
-from accelsim.memory.planner import plan_liveness
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -15,16 +17,21 @@ if TYPE_CHECKING:
 
 PlanFunction = Callable[..., "Plan"]
 
-POLICIES: dict[str, PlanFunction] = {
-    # Free after last use, spill the buffer whose next use is farthest, tile what cannot fit.
-    "liveness": plan_liveness,
-}
+
+def _liveness() -> PlanFunction:
+    """Free after last use, spill the buffer whose next use is farthest, tile what cannot fit."""
+    from accelsim.memory.planner import plan_liveness
+
+    return plan_liveness
+
+
+POLICIES: dict[str, Callable[[], PlanFunction]] = {"liveness": _liveness}
 
 
 def make_plan(program: Program, hw: Hardware, *, policy: str, overlap: bool) -> Plan:
     """Plan `program` on `hw` with the policy registered under `policy`."""
     try:
-        planner = POLICIES[policy]
+        planner = POLICIES[policy]()
     except KeyError:
         known = ", ".join(sorted(POLICIES))
         raise ConfigError(f'--policy: unknown policy "{policy}"; known: {known}') from None

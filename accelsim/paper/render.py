@@ -16,6 +16,7 @@ from accelsim.units import format_bytes, format_rate, format_seconds, is_binary_
 if TYPE_CHECKING:
     from accelsim.paper.compare import Comparison
     from accelsim.paper.model import PaperTable
+    from accelsim.paper.published import Published
 
 
 # What a narrow terminal keeps longest (higher first); layer and A+B are always shown.
@@ -53,6 +54,19 @@ def model_view(table: PaperTable) -> RenderableType:
         ("overflow at layer(s) ", "bold"), spills,
     )  # fmt: skip
     return Group(header, grid, footer)
+
+
+def published_pointer(published: Published) -> Text:
+    """What the paper itself printed (its total and overflow) and how to set the table beside
+    it, for a reader who expected the paper's figures and sees the method's own."""
+    spills = ", ".join(str(row.layer) for row in published.rows if row.spilled) or "none"
+    return Text.assemble(
+        ("the paper printed ", "bold"),
+        f"total {format_seconds(published.total_s.value, digits=5)} ({published.total_s.text} "
+        f"s), memory exceeded at layer(s) {spills}, for its MobileNet on its machine: --rules "
+        "as-printed repeats its slips; --compare sets every printed cell beside this table's "
+        "and says why each differs",
+    )
 
 
 def comparison_view(comparison: Comparison) -> RenderableType:

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from accelsim._text import printable
+from accelsim.facts import LINK_LIMIT_WORDS
 from accelsim.units import format_rate
 
 if TYPE_CHECKING:
@@ -58,7 +59,10 @@ def _unit_line(unit: UnitFacts) -> str:
     if unit.kind == "matrix":
         line += f" = {format_rate(2 * unit.per_s, 'FLOPS')}"
     if unit.kind == "dma":
-        line += f" ({unit.limit}-limited), {unit.latency_cycles:,} cycles of latency per transfer"
+        line += (
+            f" ({LINK_LIMIT_WORDS[unit.limit]}), {unit.latency_cycles:,} cycles of latency "
+            "per transfer"
+        )
     if unit.array:
         line += f", systolic array {unit.array}"
     if unit.lanes:

@@ -13,6 +13,7 @@ from rich.text import Text
 from accelsim import units
 from accelsim._text import printable
 from accelsim.energy import COMPONENTS, energy_of
+from accelsim.facts import LINK_LIMIT_WORDS, link_limit
 from accelsim.report.columns import Column, FittedTable
 from accelsim.units import format_energy, format_rate, format_seconds
 
@@ -82,9 +83,7 @@ def _link_line(hw: Hardware) -> str:
     dma = hw.dma
     bus, ddr = format_rate(dma.bandwidth, "B/s"), format_rate(hw.ddr.bandwidth, "B/s")
     latency = format_seconds(hw.ddr.latency + dma.latency)
-    limit = {"ddr": "DDR-limited", "bus": "bus-limited"}[hw.link_limit]
-    if dma.bandwidth == hw.ddr.bandwidth:
-        limit = "bus and DDR equal"
+    limit = LINK_LIMIT_WORDS[link_limit(hw)]
     return (
         f"transfers at {format_rate(hw.link_bandwidth, 'B/s')} ({limit}: bus {bus}, DDR {ddr}), "
         f"latency {latency}"
@@ -216,13 +215,12 @@ def run_report(result: RunResult, *, cycles: bool = False) -> RenderableType:
     parts: list[RenderableType] = [machine_panel(result.hardware), header]
     parts.extend(Text(f"note: {printable(note)}", style="yellow") for note in program.notes)
     energy = energy_of(result)
-    parts.extend(
-        [
-            layer_table(result, cycles=cycles, energy=energy),
-            totals_table(result, energy=energy),
-            energy_table(result, energy=energy),
-        ]
-    )
+    parts.append(layer_table(result, cycles=cycles, energy=energy))
+    tiled = next((layer.tiles for layer in result.layers if layer.tiles > 1), None)
+    if tiled:  # the legend of the count after a tiled layer's ops, with the first one's
+        parts.append(Text(f"ops x{tiled}: the layer ran as {tiled} tiles (its tensors do not "
+                          "fit in SRAM at once)", style="dim"))  # fmt: skip
+    parts.extend([totals_table(result, energy=energy), energy_table(result, energy=energy)])
     return Group(*parts)
 
 

@@ -49,7 +49,18 @@ def test_table_output_names_the_rules_and_total():
     proc = accelsim(MOBILENET, "--hw", EDGE1, "--rules", "as-printed")
     assert proc.returncode == 0, proc.stderr
     assert "rules as-printed" in proc.stdout
-    assert "overflow at layer(s) 25" in proc.stdout
+    assert "total 0.00132588726 s (1.326 ms); overflow at layer(s) 25" in proc.stdout
+
+
+def test_default_output_says_what_the_paper_printed_and_how_to_compare():
+    proc = accelsim(MOBILENET, "--hw", EDGE1)
+    assert proc.returncode == 0, proc.stderr
+    assert "overflow at layer(s) none" in proc.stdout  # the method's own table ...
+    text = " ".join(proc.stdout.split())
+    # ... and the paper's Table 4 total and Table 3 note, with the options that show them
+    printed = "the paper printed total 1.3406 ms (0.001340632 s), memory exceeded at layer(s) 25"
+    assert printed in text
+    assert "--rules as-printed" in text and "--compare" in text
 
 
 def test_unknown_rules_is_one_line_exit_2():

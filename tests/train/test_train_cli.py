@@ -23,7 +23,7 @@ def accelsim(*args, cwd: Path) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(cwd / "xdg")},
     )
 
 
@@ -58,10 +58,18 @@ def test_train_checkpoint_resume_and_export(tmp_path):
     ]
     first = accelsim(*common, "--epochs", "1", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    second = accelsim(
-        *common, "--resume", "--epochs", "2", "--plot", "c.png", "--onnx", "m.onnx", cwd=tmp_path
-    )
+    # the decoded cache goes to the XDG cache folder, never into the working folder
+    assert len(list((tmp_path / "xdg" / "accelsim" / "train").glob("cifar10-*.npz"))) == 1
+    assert not (tmp_path / ".cache").exists()
+    # piped log lines: the one width rule (132 columns), no padding, no logging path column
+    lines = first.stderr.splitlines()
+    assert 80 < max(map(len, lines)) <= 132
+    assert all(line == line.rstrip() for line in lines)
+    assert not re.search(r"\S+\.py:\d+", first.stderr)
+    second = accelsim(*common, "--resume", "--epochs", "2", "--plot", "c.png", "--onnx", "m.onnx",
+                      "--cache-dir", "elsewhere", cwd=tmp_path)  # fmt: skip
     assert second.returncode == 0, second.stderr
+    assert len(list((tmp_path / "elsewhere").glob("cifar10-*.npz"))) == 1  # --cache-dir moves it
     rows = list(csv.DictReader((tmp_path / "m.csv").open()))
     assert [r["epoch"] for r in rows] == ["1", "2"]
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
@@ -72,8 +80,7 @@ def test_train_checkpoint_resume_and_export(tmp_path):
     assert props["class_names"] == "blue,red"
     assert "NumPy vs onnxruntime" in second.stderr
     # --limit-test holds for the final onnxruntime check too: 3 of the 8 test images
-    words = [w for w in second.stderr.split() if not re.fullmatch(r"\S+\.py:\d+", w)]
-    assert "on 3 of the 8 test images" in " ".join(words)  # (rich's wrapped log, paths dropped)
+    assert "on 3 of the 8 test images" in " ".join(second.stderr.split())  # (a wrapped log line)
     assert props["dataset"].endswith("test metrics on 3 test images")
 
 
