@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from accelsim.timing.models import channel_latency
+
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
 
@@ -99,7 +101,7 @@ def _unit_facts(hw: Hardware, name: str) -> UnitFacts:
         name=name, kind=unit.kind, timing=unit.timing,
         measure={"dma": "B", "matrix": "MAC", "vector": "op"}[unit.kind],
         per_cycle=per_cycle, per_s=per_cycle * hw.clock,
-        latency_cycles=hw.transfer_latency_cycles if unit.kind == "dma" else 0,
+        latency_cycles=channel_latency(hw) if unit.kind == "dma" else 0,
         limit=link_limit(hw) if unit.kind == "dma" else "", array=array,
         lanes=getattr(unit, "lanes", None),
     )  # fmt: skip

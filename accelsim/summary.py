@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from accelsim.hardware import UNIT_KINDS
-from accelsim.timing.models import estimate
+from accelsim.timing.ddr import build_ddr
+from accelsim.timing.models import channel_latency, estimate
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ _READS = ("load", "reload")
 LABELS = {"dma": "bus", "matrix": "matrix", "vector": "vector"}
 """How reports name what a unit kind limits: a layer waiting on DMA transfers is `bus`-bound."""
 _WRITES = ("store", "spill")
+_Held = dict[int, tuple[int, int]]  # task id -> (cycles it held its channel, start-up shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ class LayerResult:
     bus_read_bytes: int
     bus_write_bytes: int
     transfer_cycles: int
-    latency_cycles: int  # of transfer_cycles, the fixed start-up paid by each transfer
+    latency_cycles: int  # of transfer_cycles, the transfers' start-ups that left a channel idle
     compute_cycles: int
     start: int
     end: int
@@ -132,11 +134,11 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
     by_layer: dict[int, list[Event]] = {}
     for event in trace.events:
         by_layer.setdefault(event.layer, []).append(event)
-    latency = hw.transfer_latency_cycles
+    channel_time = _channel_time(trace, channel_latency(hw))
     macs_per_cycle = hw.matrix_flops_per_cycle / 2  # rows x cols for a systolic array
     drafts = [
         _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace,
-                      latency, macs_per_cycle)
+                      channel_time, macs_per_cycle)
         for layer in program.layers
     ]  # fmt: skip
     peaks = trace.sram_peaks([(d.start, d.end) for d in drafts])
@@ -166,27 +168,49 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     parts = {LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
     # Several DMA units still share one DDR: its rate bounds the bytes whatever the channels.
     moved = sum(b.nbytes for b in must_cross)
-    parts["bus"] = max(parts["bus"], hw.cycles(moved / hw.ddr.bandwidth))
-    return Floor(parts=parts, link_limit=hw.link_limit)
+    ddr = build_ddr(hw).estimate(Transfer(nbytes=moved, direction="in"))
+    link = "ddr" if ddr > parts["bus"] else hw.link_limit
+    parts["bus"] = max(parts["bus"], ddr)
+    return Floor(parts=parts, link_limit=link)
+
+
+def _channel_time(trace: Trace, latency: int) -> _Held:
+    """(cycles, start-up cycles) each transfer held its channel alone, by task id.
+
+    A channel moves one transfer's data at a time, so a transfer holds it from its start or
+    the end of the transfer before it on the channel, whichever is later, to its end; its
+    data starts once its start-up is over and that earlier transfer ended. Issued after that
+    end (queue depth 1, always), its whole start-up shows; issued earlier, only the part that
+    outlasts the earlier data. The held stretches of a channel add up to its busy time.
+    """
+    held: _Held = {}
+    before: dict[str, int] = {}  # end of the channel's previous transfer
+    for event in trace.events:
+        if event.unit_kind == "dma" and event.nbytes > 0:
+            previous = before.get(event.resource, event.start)
+            shown = max(0, min(latency, event.start + latency - previous))
+            held[event.task] = (event.end - max(event.start, previous), shown)
+            before[event.resource] = event.end
+    return held
 
 
 def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
-                  latency: int, macs_per_cycle: float) -> LayerResult:  # fmt: skip
+                  held: _Held, macs_per_cycle: float) -> LayerResult:  # fmt: skip
     computes = [e for e in events if e.kind == "compute"]
     transfers = [e for e in events if e.unit_kind == "dma"]
     start = min(e.start for e in computes)
     end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
-    transfer_cycles = sum(e.end - e.start for e in transfers)
-    latency_cycles = latency * sum(1 for e in transfers if e.nbytes > 0)
+    transfer_cycles = sum(held.get(e.task, (0, 0))[0] for e in transfers)
+    latency_cycles = sum(held.get(e.task, (0, 0))[1] for e in transfers)
     compute_cycles = sum(e.end - e.start for e in computes)
     utilisation = None
     if layer.unit == "matrix" and compute_cycles:
         utilisation = layer.macs / (macs_per_cycle * compute_cycles)
     bound = _bound(computes, trace)
     if bound == "bus" and 2 * latency_cycles > transfer_cycles:
-        # NOTE: transfers are issued one after another and each pays its start-up latency in
-        # full (no descriptor batching is modelled); when that is most of the layer's bus time,
-        # say so rather than blame the bandwidth.
+        # NOTE: with a queue depth of 1 each transfer pays its start-up latency in full; when
+        # the start-ups left showing are most of the layer's bus time, say so rather than
+        # blame the bandwidth.
         bound = "latency"
     return LayerResult(
         name=layer.name,

@@ -16,10 +16,14 @@ __all__ = ["Gemm", "Transfer", "Vector", "Work"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Transfer:
-    """Bytes crossing a DMA unit: "in" from DDR into SRAM, "out" from SRAM to DDR."""
+    """Bytes crossing a DMA unit: "in" from DDR into SRAM, "out" from SRAM to DDR.
+
+    They occupy DDR addresses [address, address + nbytes) (the planner's DDR allocator).
+    """
 
     nbytes: int
     direction: Literal["in", "out"]
+    address: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

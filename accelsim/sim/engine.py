@@ -2,14 +2,16 @@
 
 Each kind of unit (dma, matrix, vector) has a dispatcher process that takes the kind's tasks in
 plan order, waits for each task's dependencies, then starts it on whichever unit of the kind
-is free first (list scheduling with in-order issue; with one unit per kind this is an in-order
-server). Time is integer cycles. SRAM occupancy is derived from the plan's allocations and the
+can take it first, a unit keeping up to its timing model's `depth` tasks in flight (list
+scheduling with in-order issue; with one unit per kind of depth 1 this is an in-order server).
+Time is integer cycles. SRAM occupancy is derived from the plan's allocations and the
 task times (a range is in use from the start of the task that fills it to the end of the last
 task that releases it).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 from accelsim.sim.trace import Event, Trace
@@ -99,22 +101,30 @@ def _dispatch(
 ) -> Generator[simpy.Event, object, None]:  # fmt: skip
     """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
 
-    A task is `ready` once its dependencies are done and a unit is free; it starts then, or
-    when the task before it was issued if that is later (in-order issue). Ties between free
-    units go to the one declared first. The unit's timing model gives the task's cycles as it
-    starts.
+    A task is `ready` once its dependencies are done and a unit can take it (fewer than the
+    unit's `depth` tasks unfinished); it starts then, or when the task before it was issued if
+    that is later (in-order issue). Ties between free units go to the one declared first. The
+    unit's timing model gives the task's cycles as it starts (DMA channels share the run's DDR
+    model through theirs, so a busy DDR lengthens a transfer).
     """
-    free_at = [0] * len(names)
+    # The end cycles of each unit's newest `depth` tasks, oldest first (ends never decrease on
+    # one unit): a unit takes a task once the oldest of a full queue has ended.
+    in_flight: list[deque[int]] = [deque(maxlen=m.depth) for m in models]
     finished, ready, start, end = clock.finished, clock.ready, clock.start, clock.end
     unit = clock.unit
     timeout = env.timeout
+
+    def free_at(slot: int) -> int:
+        ends = in_flight[slot]
+        return ends[0] if len(ends) == ends.maxlen else 0
+
     for task in queue:
         for dep in task.deps:
             if not finished[dep]:
                 yield clock.wait_for(dep)
         now = int(env.now)
-        slot = min(range(len(names)), key=free_at.__getitem__) if len(names) > 1 else 0
-        free = free_at[slot]
+        slot = min(range(len(names)), key=free_at) if len(names) > 1 else 0
+        free = free_at(slot)
         deps_done = max((end[d] for d in task.deps), default=0)
         ready[task.id] = max(deps_done, free)
         if free > now:
@@ -123,8 +133,8 @@ def _dispatch(
         start[task.id] = now
         unit[task.id] = names[slot]
         cycles = models[slot].run(task.work, now)
-        free_at[slot] = now + cycles
         if cycles:
+            in_flight[slot].append(now + cycles)
             timeout(cycles).callbacks.append(clock.finisher(task.id))
         else:
             clock.finish(task.id)

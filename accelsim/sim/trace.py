@@ -41,8 +41,13 @@ class Trace:
         return max((e.end for e in self.events), default=0)
 
     def busy(self, unit: str) -> int:
-        """Cycles unit `unit` (a name) spent running tasks."""
-        return sum(e.end - e.start for e in self.events if e.resource == unit)
+        """Cycles unit `unit` (a name) spent running at least one task (a DMA channel with a
+        queue runs several at once: their overlap counts once)."""
+        busy = covered = 0
+        for start, end in sorted((e.start, e.end) for e in self.events if e.resource == unit):
+            busy += max(0, end - max(start, covered))
+            covered = max(covered, end)
+        return busy
 
     @property
     def sram_peak(self) -> int:

@@ -17,6 +17,7 @@ from accelsim.work import Gemm
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware, MatrixUnit
+    from accelsim.timing.ddr import DdrTiming
     from accelsim.work import Work
 
 
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 class SystolicModel:
     """Stall-free fold cycles of each GEMM on the unit's array (memoised per work record)."""
 
-    def __init__(self, unit: MatrixUnit, hw: Hardware) -> None:
+    depth = 1
+
+    def __init__(self, unit: MatrixUnit, hw: Hardware, ddr: DdrTiming | None) -> None:
         assert unit.rows is not None and unit.cols is not None and unit.dataflow is not None
         self.kind: str = unit.kind
         self.rows, self.cols, self.dataflow = unit.rows, unit.cols, unit.dataflow

@@ -3,7 +3,10 @@
 A model turns a task's work into cycles. `estimate(work)` is pure: planners and the tiler use it
 to choose. `run(work, now)` is what the simulator calls when the task starts on the unit, at
 cycle `now`; a model may keep state there (DRAM rows, caches), so the simulation is the judge.
-Each run builds fresh models (`build_units`).
+Each run builds fresh models (`build_units`), DMA channels over one shared DDR model
+(`accelsim.timing.ddr`). `depth` is how many tasks a unit keeps in flight (a DMA channel's
+descriptor queue; 1 for compute units): the simulator issues a task to a unit once fewer than
+`depth` of its tasks are unfinished.
 """
 
 from __future__ import annotations
@@ -12,18 +15,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim.errors import ConfigError
+from accelsim.work import Transfer
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
+    from accelsim.timing.ddr import DdrTiming
     from accelsim.work import Work
 
-__all__ = ["TIMING_MODELS", "TimingModel", "build_units", "estimate", "timing_model"]
+__all__ = [
+    "TIMING_MODELS", "TimingModel", "build_units", "channel_latency", "estimate", "timing_model",
+]  # fmt: skip
 
 
 class TimingModel(Protocol):
-    """One unit's timing: the kind of unit it times and work -> cycles."""
+    """One unit's timing: the kind of unit it times, its queue depth and work -> cycles."""
 
     kind: str
+    depth: int
 
     def estimate(self, work: Work) -> int:
         """Cycles `work` would take, without changing any state."""
@@ -34,9 +42,10 @@ class TimingModel(Protocol):
         ...
 
 
-ModelFactory = Callable[..., TimingModel]  # (unit: the model's unit type, hw: Hardware)
+ModelFactory = Callable[..., TimingModel]  # (unit, hw: Hardware, ddr: DdrTiming | None)
 TIMING_MODELS: dict[str, ModelFactory] = {}
-"""Factories by the name hardware files use; each takes the unit's fields and the machine."""
+"""Factories by the name hardware files use; each takes the unit's fields, the machine and the
+run's shared DDR model (None: a fresh one, for estimates)."""
 
 
 def timing_model(name: str) -> Callable[[ModelFactory], ModelFactory]:
@@ -61,8 +70,12 @@ def _factory(name: str) -> ModelFactory:
 
 
 def build_units(hw: Hardware) -> dict[str, TimingModel]:
-    """A fresh timing model for every declared unit, by unit name, in declaration order."""
-    return {name: _factory(unit.timing)(unit, hw) for name, unit in hw.units.items()}
+    """A fresh timing model for every declared unit, by unit name, in declaration order; the
+    DMA channels share one fresh DDR model."""
+    from accelsim.timing.ddr import build_ddr
+
+    ddr: DdrTiming = build_ddr(hw)
+    return {name: _factory(unit.timing)(unit, hw, ddr) for name, unit in hw.units.items()}
 
 
 def estimate(hw: Hardware, kind: str, work: Work) -> int:
@@ -75,12 +88,20 @@ def estimate(hw: Hardware, kind: str, work: Work) -> int:
     if _planning and _planning[0] is hw:
         models = _planning[1]
     if models is None:
-        models = {k: _factory(hw.unit_of(k).timing)(hw.unit_of(k), hw) for k in _KINDS}
+        models = {k: _factory(hw.unit_of(k).timing)(hw.unit_of(k), hw, None) for k in _KINDS}
         _planning[:] = [hw, models]
     return models[kind].estimate(work)
 
 
+def channel_latency(hw: Hardware) -> int:
+    """Start-up cycles every transfer pays on a DMA channel of `hw` (its model's `latency`)."""
+    estimate(hw, "dma", _EMPTY)
+    latency: int = _planning[1]["dma"].latency
+    return latency
+
+
 _KINDS = ("dma", "matrix", "vector")
+_EMPTY = Transfer(nbytes=0, direction="in")
 _planning: list[Any] = []  # [hardware, {kind: model}] of the last machine estimated
 
 

@@ -1,42 +1,57 @@
 """The `rate` timing model: a fixed rate per unit, the paper's model and accelsim's default.
 
-- dma: `ddr.latency + latency + ceil(nbytes / bytes per cycle)`, bytes per cycle being
-  min(bandwidth, ddr.bandwidth) / clock; 0 for 0 bytes.
+Each model reads the unit it was built for (not the first unit of its kind).
+
+- dma: start-up `ceil((ddr.latency + latency) x clock)`, then the bytes at the channel's
+  `bandwidth`, while the run's shared DDR model serves them (`accelsim.timing.ddr`): the
+  transfer ends when both are done. Alone that is `start-up + ceil(nbytes / bytes per cycle)`
+  at min(bandwidth, ddr.bandwidth); 0 for 0 bytes. With `depth` > 1 a transfer's start-up
+  overlaps the data of the transfers before it on the channel.
 - matrix: `ceil(2 x MACs / FLOPs per cycle)`.
 - vector: `ceil(ops / ops per cycle)`; with `lanes`, elements count in whole lane groups
   (ceil(elements / lanes) x lanes), so a short vector pays for its idle lanes.
 
-Stateless: `run` is `estimate`.
+Compute units are stateless (`run` is `estimate`); a channel remembers when its data path
+frees, and DDR when it does.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accelsim.hardware import whole_cycles
+from accelsim.hardware import DmaUnit, MatrixUnit, whole_cycles
+from accelsim.timing.ddr import build_ddr
 from accelsim.timing.models import timing_model
 from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware, Unit
+    from accelsim.timing.ddr import DdrTiming
     from accelsim.work import Work
 
 
 @timing_model("rate")
-class RateModel:
+def rate_model(unit: Unit, hw: Hardware, ddr: DdrTiming | None = None) -> RateCompute | RateChannel:
+    """A rate model of `unit`: a channel over `ddr` (a fresh one if None) or a compute unit."""
+    if isinstance(unit, DmaUnit):
+        return RateChannel(unit, hw, ddr if ddr is not None else build_ddr(hw))
+    return RateCompute(unit, hw)
+
+
+class RateCompute:
     """Cycles at the unit's peak rate (see the module docstring); memoised per work record."""
+
+    depth = 1
 
     def __init__(self, unit: Unit, hw: Hardware) -> None:
         self.kind: str = unit.kind
-        self.hw = hw
         self.lanes = getattr(unit, "lanes", None)
-        # NOTE: rates read once: Hardware's helpers look the kind's unit up on every call.
-        if unit.kind == "dma":
-            self.latency, self.per_cycle = hw.transfer_latency_cycles, hw.bus_bytes_per_cycle
-        elif unit.kind == "matrix":
-            self.latency, self.per_cycle = 0, hw.matrix_flops_per_cycle
-        else:
-            self.latency, self.per_cycle = 0, hw.vector_ops_per_cycle
+        peak = getattr(unit, "peak", None)
+        if isinstance(unit, MatrixUnit) and peak is None:
+            assert unit.rows is not None and unit.cols is not None
+            peak = 2.0 * unit.rows * unit.cols * hw.clock
+        assert peak is not None
+        self.per_cycle: float = peak / hw.clock
         self._memo: dict[Work, int] = {}
 
     def estimate(self, work: Work) -> int:
@@ -49,14 +64,47 @@ class RateModel:
         return self.estimate(work)
 
     def _cycles(self, work: Work) -> int:
-        if isinstance(work, Transfer):
-            if work.nbytes <= 0:
-                return 0
-            return self.latency + whole_cycles(work.nbytes / self.per_cycle)
         if isinstance(work, Gemm):
             return whole_cycles(2 * work.macs / self.per_cycle)
-        assert isinstance(work, Vector)
+        assert isinstance(work, Vector), f"a {self.kind} unit does not run {work!r}"
         ops = work.ops
         if self.lanes is not None and work.elements:
             ops = ops * (-(-work.elements // self.lanes) * self.lanes) / work.elements
         return whole_cycles(ops / self.per_cycle)
+
+
+class RateChannel:
+    """A DMA channel at its own bandwidth over the run's shared DDR (module docstring)."""
+
+    kind = "dma"
+
+    def __init__(self, unit: DmaUnit, hw: Hardware, ddr: DdrTiming) -> None:
+        self.depth = unit.depth
+        self.latency = hw.cycles(hw.ddr.latency + unit.latency)
+        self.per_cycle = unit.bandwidth / hw.clock
+        self.ddr = ddr
+        self.data_free = 0  # cycle at which the channel has moved the data of earlier transfers
+        self._memo: dict[int, int] = {}
+
+    def estimate(self, work: Work) -> int:
+        assert isinstance(work, Transfer), f"a DMA channel does not run {work!r}"
+        cycles = self._memo.get(work.nbytes)
+        if cycles is None:
+            cycles = self._memo[work.nbytes] = self._alone(work)
+        return cycles
+
+    def run(self, work: Work, now: int) -> int:
+        assert isinstance(work, Transfer), f"a DMA channel does not run {work!r}"
+        if work.nbytes <= 0:
+            return 0
+        request = max(now + self.latency, self.data_free)
+        own = request + whole_cycles(work.nbytes / self.per_cycle)
+        served = self.ddr.run(work, now, arrive=request, rate=self.per_cycle)
+        self.data_free = max(own, served)
+        return self.data_free - now
+
+    def _alone(self, work: Transfer) -> int:
+        if work.nbytes <= 0:
+            return 0
+        own = whole_cycles(work.nbytes / self.per_cycle)
+        return self.latency + max(own, self.ddr.estimate(work))

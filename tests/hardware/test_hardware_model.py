@@ -18,6 +18,8 @@ from accelsim.hardware_file import (
     load_hardware,
     with_overrides,
 )
+from accelsim.timing.models import channel_latency, estimate
+from accelsim.work import Gemm, Transfer, Vector
 
 PRESETS = Path(__file__).resolve().parents[2] / "hardware"
 
@@ -61,14 +63,15 @@ def test_edge1_helpers(edge1: Hardware) -> None:
     # Table 4: 2,568 bytes at 1 GB/s take 2.568 us = 2,568 cycles of 1 ns
     assert edge1.cycles(2.568e-6) == 2568
     assert edge1.bus_bytes_per_cycle == 1.0  # min(1e9, 1e9) / 1e9
-    assert edge1.transfer_latency_cycles == 0
-    assert edge1.transfer_cycles(2568) == 2568
-    assert edge1.transfer_cycles(0) == 0
+    assert channel_latency(edge1) == 0
+    assert estimate(edge1, "dma", Transfer(nbytes=2568, direction="in")) == 2568
+    assert estimate(edge1, "dma", Transfer(nbytes=0, direction="in")) == 0
     assert edge1.matrix_flops_per_cycle == 1000.0  # 1e12 / 1e9
     assert edge1.vector_ops_per_cycle == 10.0  # 1e10 / 1e9
     # layer 1 of the paper's MobileNet: 677,376 MACs = 1,354,752 FLOPs / 1000 per cycle -> ceil
-    assert edge1.matrix_cycles(2 * 677_376) == 1355
-    assert edge1.vector_cycles(25) == 3  # 25 / 10 = 2.5 -> 3
+    gemm = Gemm(m=1024, k=27, n=32, groups=1, macs=677_376)  # 32x32 outputs, 3x3x3 -> 32
+    assert estimate(edge1, "matrix", gemm) == 1355
+    assert estimate(edge1, "vector", Vector(ops=25, elements=25)) == 3  # 25 / 10 = 2.5 -> 3
 
 
 @pytest.mark.parametrize(
@@ -98,8 +101,8 @@ def test_helpers_use_slower_of_bus_and_ddr_and_add_latencies(edge1: Hardware) ->
         },
     )
     assert hw.bus_bytes_per_cycle == 0.5  # min(0.5e9, 4e9) / 1e9
-    assert hw.transfer_latency_cycles == 71  # ceil(70.5 ns * 1 GHz)
-    assert hw.transfer_cycles(1000) == 71 + 2000  # 1000 B / 0.5 B per cycle
+    assert channel_latency(hw) == 71  # ceil(70.5 ns * 1 GHz)
+    assert estimate(hw, "dma", Transfer(nbytes=1000, direction="in")) == 71 + 2000  # 0.5 B/cycle
 
 
 def test_unfused_preset_differs_only_in_bn_and_fusion(edge1: Hardware) -> None:
@@ -115,7 +118,7 @@ def test_cloud1_preset() -> None:
     cloud = load_hardware(PRESETS / "cloud1.yaml")
     assert cloud.sram.capacity == 32 * 2**20  # "32 MiB"
     assert cloud.clock == 1.5e9
-    assert cloud.transfer_latency_cycles == 180  # (100 + 20) ns * 1.5 GHz
+    assert channel_latency(cloud) == 180  # (100 + 20) ns * 1.5 GHz
     assert cloud.energy.sram_read_per_byte == 62.5e-12  # 500 pJ / 8 B, see the file's comment
 
 

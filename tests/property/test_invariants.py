@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from accelsim.api import simulate_graph
-from accelsim.check import plan_violations, transfer_cycles
+from accelsim.check import compute_cycles, plan_violations, transfer_cycles
 from accelsim.errors import PlanError
 from accelsim.sim.engine import simulate
 from accelsim.timing.models import build_units
@@ -95,10 +95,10 @@ def _duration(task, hw):
     """A task's cycles by the rate closed forms (written here, not asked of the timing model)."""
     work = task.work
     if task.unit_kind == "dma":
-        return hw.transfer_cycles(work.nbytes)
+        return transfer_cycles(work.nbytes, hw)
     if task.unit_kind == "matrix":
-        return hw.matrix_cycles(2 * work.macs)
-    return hw.vector_cycles(work.ops)
+        return compute_cycles("matrix", work.macs, 0, hw)
+    return compute_cycles("vector", 0, work.ops, hw)
 
 
 @SETTINGS

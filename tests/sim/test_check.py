@@ -11,7 +11,9 @@ import pytest
 from accelsim.api import simulate_graph
 from accelsim.check import compute_cycles, plan_violations, transfer_cycles
 from accelsim.memory import planner
-from accelsim.timing.rate import RateModel
+from accelsim.timing.models import estimate
+from accelsim.timing.rate import RateChannel
+from accelsim.work import Transfer
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -38,10 +40,8 @@ def test_judge_accepts_the_correct_run():
 
 
 def test_judge_catches_every_transfer_one_cycle_longer(monkeypatch):
-    honest = RateModel._cycles  # the DMA units' timing model, asked as each transfer starts
-    monkeypatch.setattr(
-        RateModel, "_cycles", lambda model, work: honest(model, work) + (model.kind == "dma")
-    )
+    honest = RateChannel.run  # the DMA units' timing model, asked as each transfer starts
+    monkeypatch.setattr(RateChannel, "run", lambda model, work, now: honest(model, work, now) + 1)
     _, problems = _judge(toy_machine(sram=168, latency_ns=10))
     # load x: 10 cycles of latency + 32 B at 1 B/cycle = 42, the planted bug says 43
     assert "event 0: load of 32 B took 43 cycles, not 42" in problems
@@ -77,7 +77,8 @@ def test_transfer_of_zero_bytes_costs_nothing_even_with_latency():
     hw = toy_machine(latency_ns=10)
     # Nothing to fetch, so no request is issued: no latency either. One byte pays it: 10 + 1.
     assert (transfer_cycles(0, hw), transfer_cycles(1, hw)) == (0, 11)
-    assert (hw.transfer_cycles(0), hw.transfer_cycles(1)) == (0, 11)
+    zero, one = (Transfer(nbytes=n, direction="in") for n in (0, 1))
+    assert (estimate(hw, "dma", zero), estimate(hw, "dma", one)) == (0, 11)
 
 
 @pytest.mark.parametrize(

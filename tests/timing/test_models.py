@@ -9,7 +9,7 @@ from accelsim.errors import ConfigError
 from accelsim.hardware_file import with_overrides
 from accelsim.sim.engine import simulate
 from accelsim.timing.models import TIMING_MODELS, build_units, estimate
-from accelsim.timing.rate import RateModel
+from accelsim.timing.rate import RateChannel
 from accelsim.work import Gemm, Transfer, Vector
 from tests.sim.test_schedule import _single_conv
 from tests.sim.toy import GraphBuilder, toy_machine
@@ -57,7 +57,9 @@ class _Recording:
     """A stateful model: records (work, now) at each start, each transfer 5 cycles longer
     than the one before (so the durations can only come from `run`, not from the plan)."""
 
-    def __init__(self, kind: str, inner: RateModel) -> None:
+    depth = 1
+
+    def __init__(self, kind: str, inner: RateChannel) -> None:
         self.kind = kind
         self.inner = inner
         self.calls: list[tuple[object, int]] = []
@@ -74,6 +76,7 @@ def test_simulator_asks_the_units_model_when_each_task_starts():
     hw = toy_machine()
     result = simulate_graph(_single_conv(), hw, name="t")
     units = build_units(hw)
+    assert isinstance(units["bus"], RateChannel)
     recording = _Recording("dma", units["bus"])
     units["bus"] = recording
     trace = simulate(result.plan, units=units, clock_hz=hw.clock)
