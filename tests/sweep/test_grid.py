@@ -85,7 +85,7 @@ def test_grid_is_the_cartesian_product_last_axis_fastest():
         (
             "units.mxu0.rowz=16",
             r"^--set: units\.mxu0\.rowz: unknown field; fields of units\.mxu0: kind, timing, "
-            r"bandwidth, latency, peak, rows, cols, dataflow, group_mapping, lanes$",
+            r"bandwidth, latency, depth, peak, rows, cols, dataflow, group_mapping, lanes$",
         ),
         ("units.mxu0=1", r"^--set: units\.mxu0: is a unit; set one of its fields$"),
         ("sram.capacity=1MB,,2MB", r'^--set: sram\.capacity: empty value in "1MB,,2MB"'),
