@@ -14,7 +14,8 @@ From these it derives how long each copy must stay intact (from its fill to the 
 reader) and checks: ranges inside SRAM; no two intact copies sharing a byte at the same time;
 the reported SRAM occupancy never below what is live; every reader starting after its copy is
 filled; a load of an activation after it reached DDR; outputs stored in full; one task at a time
-per unit (a DMA channel: up to its queue `depth`); every duration from the formulas written
+per unit (a DMA channel: up to its queue `depth`); DDR homes disjoint, inside `ddr.capacity`,
+and every transfer's DDR range inside its buffer's home; every duration from the formulas written
 here (`transfer_cycles`, `compute_cycles`), not the simulator's; and DDR never moving more than
 `ddr.bandwidth` allows in any window when several transfers can be in flight.
 """
@@ -26,6 +27,8 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from accelsim.work import Transfer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -93,6 +96,7 @@ def plan_violations(program: Program, plan: Plan, trace: Trace, hw: Hardware) ->
     _check_durations(program, events, hw, problems)
     _check_units(events, hw, problems)
     _check_ddr(events, hw, problems)
+    _check_ddr_homes(program, plan, hw, problems)
     return problems
 
 
@@ -324,3 +328,30 @@ def _check_ddr(events: Sequence[Event], hw: Hardware, problems: list[str]) -> No
                 problems.append(f"DDR moved {moved} B in cycles [{start}, {end}), more than "
                                 f"ddr.bandwidth allows")  # fmt: skip
                 return
+
+
+def _check_ddr_homes(program: Program, plan: Plan, hw: Hardware, problems: list[str]) -> None:
+    """Each DDR home within capacity, holding its whole buffer, sharing no byte with another;
+    each transfer's bytes inside the home of the buffer it moves."""
+    homes = {r.buffer: r for r in plan.ddr}
+    spans = sorted((r.address, r.address + r.size, r.buffer) for r in plan.ddr)
+    for start, end, buffer in spans:
+        if start < 0 or end > hw.ddr.capacity:
+            problems.append(f"{buffer}: DDR range [{start}, {end}) outside ddr.capacity")
+        if end - start != program.nbytes(buffer):
+            problems.append(f"{buffer}: DDR range of {end - start} B for a "
+                            f"{program.nbytes(buffer)} B buffer")  # fmt: skip
+    for (_, end, buffer), (start, _, other) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            problems.append(f"{buffer} and {other} share DDR bytes from {start}")
+    for task in plan.tasks:
+        work = task.work
+        if not isinstance(work, Transfer) or work.nbytes <= 0:
+            continue
+        home = homes.get(task.buffer)
+        if home is None:
+            problems.append(f"task {task.id}: {task.kind} of {task.buffer}, which has no DDR home")
+        elif not home.address <= work.address <= home.address + home.size - work.nbytes:
+            problems.append(f"task {task.id}: {task.kind} of {task.buffer} at DDR "
+                            f"{work.address}, outside its home [{home.address}, "
+                            f"{home.address + home.size})")  # fmt: skip

@@ -58,15 +58,28 @@ class Allocation:
     release: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DdrRange:
+    """A buffer's home in DDR: bytes [address, address + size); `kind` says what it holds
+    (weight, input, output, or activation for one spilled or stored by a tiled layer)."""
+
+    buffer: str
+    kind: str
+    address: int
+    size: int
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What the planner decided: tasks, SRAM allocations and how many tiles each layer took."""
+    """What the planner decided: tasks, SRAM allocations, how many tiles each layer took, and
+    each DDR-resident buffer's DDR range (every transfer's address lies in its buffer's)."""
 
     policy: str
     capacity: int
     tasks: tuple[Task, ...]
     allocations: tuple[Allocation, ...]
     tiles: tuple[int, ...]
+    ddr: tuple[DdrRange, ...] = ()
 
     def bytes_of(self, kind: TaskKind) -> int:
         return sum(t.nbytes for t in self.tasks if t.kind == kind)

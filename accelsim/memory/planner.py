@@ -4,9 +4,10 @@ Walks the layers in order. Inputs and weights are loaded when a layer needs them
 SRAM space; a buffer is freed right after its last reader. When space runs out, the resident
 buffer whose next use is farthest away (Belady) leaves: a dirty activation is spilled to DDR
 (and reloaded later), a weight is simply dropped. A layer whose working set exceeds SRAM is tiled
-(`tiling.py`). Each range remembers which tasks must finish before it can be reused, so loads for
-later layers start as soon as their space is free: that is the prefetch, decided in the
-simulator by dependencies rather than by a fixed lookahead.
+(`tiling.py`). Every buffer that lives in DDR gets a DDR home (`ddr.py`), and each transfer
+carries its DDR address. Each SRAM range remembers which tasks must finish before it can be
+reused, so loads for later layers start as soon as their space is free: that is the prefetch,
+decided in the simulator by dependencies rather than by a fixed lookahead.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from accelsim.hardware import UNIT_KINDS
 from accelsim.memory.allocator import Allocator, WaitSet
+from accelsim.memory.ddr import DdrSpace
 from accelsim.memory.tiling import Tile, channels_rows, tile_layer
 from accelsim.plan import Allocation, Plan, Task, TaskKind, UnitKind
 from accelsim.work import Gemm, Transfer, Vector, Work
@@ -63,9 +65,17 @@ class _Planner:
         self.allocator = Allocator(hw.sram.capacity, merge=self._merge)
         self.resident: dict[str, _Resident] = {}
         self.ddr_ready: dict[str, tuple[int, ...]] = {}
+        self.ddr = DdrSpace(hw.ddr.capacity)
+        self.cursor: dict[str, int] = {}  # where the next slice of a buffer starts, in it
         for name, buffer in program.buffers.items():
             if buffer.kind in ("input", "weight"):
                 self.ddr_ready[name] = ()
+        # DDR homes in the order the run first reads them, outputs last: streams stay in order.
+        for name in (*(n for layer in program.layers for n in (*layer.reads, *layer.weights)),
+                     *program.buffers, *program.outputs):  # fmt: skip
+            buffer = program.buffers[name]
+            if buffer.kind in ("input", "weight") or name in program.outputs:
+                self.ddr.home(name, buffer.nbytes, buffer.kind)
         self.uses: dict[str, list[int]] = {}
         for layer in program.layers:
             for name in dict.fromkeys((*layer.reads, *layer.weights)):
@@ -85,6 +95,7 @@ class _Planner:
                 self.tiles.append(1)
             else:
                 self.tiles.append(self._run_tiled(layer))
+        self.ddr.check()
         return Plan(
             policy="liveness",
             capacity=self.hw.sram.capacity,
@@ -94,6 +105,7 @@ class _Planner:
                 for r in self.ranges
             ),
             tiles=tuple(self.tiles),
+            ddr=tuple(self.ddr.ranges.values()),
         )
 
     @staticmethod
@@ -262,7 +274,7 @@ class _Planner:
                     tile_slots: list[set[int]]) -> int:  # fmt: skip
         slot, compute, index, size = pending
         store = self._task(
-            "dma", "store", layer.index, tile, output, _out(size), {compute}
+            "dma", "store", layer.index, tile, output, self._out(output, size), {compute}
         )
         self.ranges[index].release = (compute, store)
         tile_slots[slot] = {compute, store}
@@ -312,7 +324,7 @@ class _Planner:
         if resident.dirty and needed:
             spill = self._task(
                 "dma", "spill", self.layer, 0, name,
-                _out(resident.size), {resident.ready},
+                self._out(name, resident.size), {resident.ready},
             )  # fmt: skip
             self.ddr_ready[name] = (spill,)
             resident.users.add(spill)
@@ -364,17 +376,32 @@ class _Planner:
         """Read `name` (or a tile of it) from DDR; a reload if it had been evicted while live."""
         kind: TaskKind = "reload" if name in self.evicted else "load"
         deps = set(waits) | set(self.ddr_ready.get(name, ()))
-        work = Transfer(nbytes=size, direction="in")
+        work = Transfer(nbytes=size, direction="in", address=self._address(name, size))
         return self._task("dma", kind, layer, tile, name, work, deps)
 
     def _store(self, name: str, layer: int) -> None:
         resident = self.resident[name]
         store = self._task(
-            "dma", "store", layer, 0, name, _out(resident.size), {resident.ready},
+            "dma", "store", layer, 0, name, self._out(name, resident.size), {resident.ready},
         )  # fmt: skip
         resident.users.add(store)
         resident.dirty = False
         self.ddr_ready[name] = (store,)
+
+    def _out(self, name: str, size: int) -> Transfer:
+        return Transfer(nbytes=size, direction="out", address=self._address(name, size))
+
+    def _address(self, name: str, size: int) -> int:
+        """DDR address of `size` bytes of `name`: its home's start for the whole buffer; a tile's
+        slice follows the previous slice, kept inside the home (a band's rows overlapping the
+        band before it end at the buffer's end), and starts over once a pass reached the end.
+        A strided tile (a channel group of every row) is taken as one contiguous range."""
+        buffer = self.program.buffers[name]
+        home = self.ddr.home(name, buffer.nbytes, buffer.kind)
+        offset = self.cursor.get(name, 0)
+        offset = min(offset if offset < home.size else 0, max(0, home.size - size))
+        self.cursor[name] = offset + size
+        return home.address + offset
 
     def _task(
         self, unit_kind: UnitKind, kind: TaskKind, layer: int, tile: int, buffer: str, work: Work,
@@ -394,10 +421,6 @@ class _Planner:
             )
         )
         return task_id
-
-
-def _out(nbytes: int) -> Transfer:
-    return Transfer(nbytes=nbytes, direction="out")
 
 
 def _tile_work(layer: Layer, tile: Tile, out_shape: tuple[int, ...]) -> Work:

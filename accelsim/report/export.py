@@ -73,6 +73,10 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
             **{f"{label}_cycles": cycles for label, cycles in result.floor.parts.items()},
             "gap": result.gap,
         },
+        "ddr": [
+            {"buffer": r.buffer, "kind": r.kind, "address": r.address, "bytes": r.size}
+            for r in result.plan.ddr
+        ],
         "energy": {
             "total_j": energy.total_j,
             "components_j": energy.total.components(),
