@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from accelsim.work import Gemm, Vector
-from accelsim.workload.graph import ASSUMED
+from accelsim.workload.graph import ASSUMED, WORST_CASE
 from accelsim.workload.rules.gemm import einsum_labels
 
 if TYPE_CHECKING:
@@ -159,6 +159,12 @@ class _Lowering:
             self.notes.append(
                 f"{op.name}: no cost rule for {op.op_type}; assumed one vector op per output "
                 f"element ({op.vector_ops:,}), --unsupported=vector"
+            )
+        if op.attributes.get(WORST_CASE):
+            shapes = ", ".join("x".join(map(str, self.graph.tensor(n).shape)) for n in op.outputs)
+            self.notes.append(
+                f"{op.name}: {op.op_type}'s output size depends on the data; its worst case is "
+                f"assumed ({shapes})"
             )
         if op.is_view:
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])

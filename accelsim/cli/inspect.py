@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from accelsim.cli._args import add_model_arguments, check_model_and_hardware, positive_int
 
@@ -52,10 +52,11 @@ def register(
 
 @dataclass(frozen=True, slots=True)
 class TensorRow:
-    """A tensor as listed: name, static shape and kind (input, weight, activation, output)."""
+    """A tensor as listed: name, static shape (None where an unmodelled op left it unknown)
+    and kind (input, weight, activation, output)."""
 
     name: str
-    shape: tuple[int, ...]
+    shape: tuple[int, ...] | None
     kind: str
 
 
@@ -75,6 +76,8 @@ class OpRow:
     is_view: bool
     assumed: bool
     """Costed as one vector op per output element for want of a rule (--unsupported=vector)."""
+    worst_case: bool
+    """Its output size depends on the data: the rule's worst case is listed and costed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,28 +101,32 @@ class Totals:
     batchnorm_statistics: int
 
 
-def _tensor_row(graph: Graph, name: str) -> TensorRow:
+def _tensor_row(graph: Graph, name: str, unknown: tuple[str, ...] = ()) -> TensorRow:
     tensor = graph.tensor(name)
-    return TensorRow(name, tensor.shape, tensor.kind)
+    return TensorRow(name, None if name in unknown else tensor.shape, tensor.kind)
 
 
 def op_row(graph: Graph, op: Op, bits: int) -> OpRow:
     """The listing of one op at `bits` per element."""
-    from accelsim.workload.graph import ASSUMED
+    from accelsim.workload.graph import ASSUMED, UNKNOWN_SHAPES, WORST_CASE
     from accelsim.workload.onnx_import import UNSUPPORTED
 
+    unknown = cast("tuple[str, ...]", op.attributes.get(UNKNOWN_SHAPES, ()))
     return OpRow(
         name=op.name,
         op_type=op.op_type,
-        inputs=tuple(_tensor_row(graph, name) for name in op.inputs),
-        outputs=tuple(_tensor_row(graph, name) for name in op.outputs),
+        inputs=tuple(_tensor_row(graph, name, unknown) for name in op.inputs),
+        outputs=tuple(_tensor_row(graph, name, unknown) for name in op.outputs),
         macs=op.macs,
         vector_ops=op.vector_ops,
         params=sum(tensor.elements for tensor in graph.weights_of(op)),
-        activation_bytes=sum(graph.tensor(name).nbytes(bits) for name in op.outputs),
+        activation_bytes=sum(
+            graph.tensor(name).nbytes(bits) for name in op.outputs if name not in unknown
+        ),
         modelled=not op.attributes.get(UNSUPPORTED, False),
         is_view=op.is_view,
         assumed=bool(op.attributes.get(ASSUMED, False)),
+        worst_case=bool(op.attributes.get(WORST_CASE, False)),
     )
 
 
@@ -175,7 +182,9 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shape(shape: tuple[int, ...]) -> str:
+def _shape(shape: tuple[int, ...] | None) -> str:
+    if shape is None:
+        return "?"
     return "x".join(map(str, shape)) if shape else "scalar"
 
 
@@ -227,6 +236,8 @@ def _modelled(row: OpRow) -> str | Text:
         return Text("no", style="red")
     if row.assumed:
         return Text("assumed", style="yellow")
+    if row.worst_case:
+        return Text("worst case", style="yellow")
     return "view" if row.is_view else "yes"
 
 
@@ -250,4 +261,8 @@ def total_line(rows: list[OpRow], summary: Totals, bits: int) -> str:
     if assumed:
         line += f"; {len(assumed)} op(s) assumed one vector op per output element " \
                 f"[{', '.join(assumed)}]"  # fmt: skip
+    worst = [f"{row.name} ({row.op_type})" for row in rows if row.worst_case]
+    if worst:
+        line += f"; {len(worst)} op(s) with a data-dependent output size, taken at its worst " \
+                f"case [{', '.join(worst)}]"  # fmt: skip
     return line

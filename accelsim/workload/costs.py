@@ -59,6 +59,14 @@ class NodeShapes:
             raise TypeError(f"attribute {name!r} is not a number")
         return int(value)
 
+    def number(self, name: str) -> float | None:
+        """A numeric attribute or folded scalar input (a one-element list read as its element);
+        None when absent or not a number (an input that is not a constant)."""
+        value = self.attributes.get(name)
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
     @property
     def output_elements(self) -> int:
         """Elements of the first output, the unit most element-wise rules count in."""
@@ -102,6 +110,7 @@ class OpCost:
 
 CostFunction = Callable[[NodeShapes], OpCost]
 ResolveFunction = Callable[[NodeShapes], Mapping[str, object]]
+WorstCaseFunction = Callable[[NodeShapes], tuple[Shape, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +127,13 @@ class CostRule:
     keeps_shape: bool = False
     """The output has the first input's shape: the importer uses it where ONNX shape inference
     gives none (GroupNormalization, a function op, has no inference)."""
+    worst_case: WorstCaseFunction | None = None
+    """For an op whose output sizes depend on the data (NonZero): the largest shape of each ONNX
+    output, from the input shapes alone. The importer assumes them (and flags the op) where
+    inference leaves a size unknown; its `NodeShapes.outputs` is then empty."""
+    reads_data: bool = True
+    """False for ops that read only their input's shape (Shape, Size): the input is neither
+    listed as read nor needs a static shape."""
 
     def resolved(self, shapes: NodeShapes) -> NodeShapes:
         """`shapes` with the defaults of `resolve` merged into its attributes."""
@@ -136,8 +152,11 @@ def cost_rule(
     params: Mapping[int, str] | None = None,
     resolve: ResolveFunction | None = None,
     keeps_shape: bool = False,
+    worst_case: WorstCaseFunction | None = None,
+    reads_data: bool = True,
 ) -> Callable[[CostFunction], CostFunction]:
-    """Register the decorated function as the cost rule of each ONNX `op_types`.
+    """Register the decorated function as the cost rule of each ONNX `op_types` (the keywords
+    are `CostRule`'s fields).
 
     Raises:
         ValueError: an op_type is registered twice (a programming error, caught at import).
@@ -147,7 +166,10 @@ def cost_rule(
         for op_type in op_types:
             if op_type in _RULES:
                 raise ValueError(f"cost rule for {op_type!r} registered twice")
-            _RULES[op_type] = CostRule(op_type, function, dict(params or {}), resolve, keeps_shape)
+            _RULES[op_type] = CostRule(
+                op_type=op_type, cost=function, params=dict(params or {}), resolve=resolve,
+                keeps_shape=keeps_shape, worst_case=worst_case, reads_data=reads_data,
+            )  # fmt: skip
         return function
 
     return register

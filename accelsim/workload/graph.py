@@ -19,6 +19,14 @@ ASSUMED = "accelsim.assumed"
 (`--unsupported=vector`); reports list these as assumptions."""
 
 
+WORST_CASE = "accelsim.worst_case"
+"""Op attribute: True on an op whose output size depends on the data (NonZero): the size is
+its rule's worst case (`CostRule.worst_case`); reports list these as assumptions."""
+UNKNOWN_SHAPES = "accelsim.unknown_shapes"
+"""Op attribute of an op kept unmodelled for listing (`accelsim inspect`): the names of its
+tensors whose shape is unknown (their `Tensor.shape` is then an empty placeholder)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Tensor:
     """A named tensor: graph input, weight (initializer), intermediate activation or output."""

@@ -41,7 +41,15 @@ from accelsim.workload.costs import (
     find_rule,
     unsupported_message,
 )
-from accelsim.workload.graph import ASSUMED, Graph, Op, Tensor, TensorKind
+from accelsim.workload.graph import (
+    ASSUMED,
+    UNKNOWN_SHAPES,
+    WORST_CASE,
+    Graph,
+    Op,
+    Tensor,
+    TensorKind,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,8 +60,6 @@ UNSUPPORTED = "accelsim.unsupported"
 
 
 _DEFAULT_DOMAINS = ("", "ai.onnx")
-_MAX_PASSES = 8
-"""Fold / infer rounds at most: each round folds the shape arithmetic the last one shaped."""
 
 
 def import_onnx(
@@ -85,21 +91,66 @@ def import_onnx(
     resolve_batch(model, batch, label)
     inferred = infer(model, label)
     shapes = static_shapes(inferred)
-    for _ in range(_MAX_PASSES):
+    worst: dict[str, Shape] = {}
+    # NOTE: each round shapes more tensors or stops, so it ends within one round per node: a
+    # model whose every layer reshapes by its input's shape (through a Div, which ONNX's data
+    # propagation does not cover) folds one layer per round, however deep onnxruntime runs it.
+    for _ in range(len(inferred.graph.node) + 1):
         folding = fold(inferred, shapes)
         shapes.update({name: tuple(value.shape) for name, value in folding.values.items()})
-        if not (folding.computed and _missing_shapes(inferred, folding, shapes)):
+        assumed = _worst_cases(inferred, folding, shapes, label)
+        worst.update(assumed)
+        shapes.update(assumed)
+        if not ((folding.computed or assumed) and _missing_shapes(inferred, folding, shapes)):
             break
         # NOTE: data propagation in ONNX inference covers Shape/Gather/Concat but not e.g. Div
-        # or Range; with the folded values written in as constants, another pass sees them, and
-        # the Shape nodes of the tensors it shapes fold in the pass after.
+        # or Range; with the folded values written in as constants (and the worst-case sizes
+        # declared), another pass sees them, and the Shape nodes of the tensors it shapes fold
+        # in the pass after.
         known = len(shapes)
-        for name, shape in static_shapes(_refold_model(inferred, folding, label)).items():
+        for name, shape in static_shapes(_refold_model(inferred, folding, worst, label)).items():
             shapes.setdefault(name, shape)
         if len(shapes) == known:
             break
     builder = _GraphBuilder(inferred, folding, shapes, label, keep_unsupported, assume_vector)
+    builder.worst = set(worst)
     return builder.build(path, batch)
+
+
+def opset_of(model: onnx.ModelProto) -> int:
+    """Version of the default ONNX domain the model imports."""
+    return next((o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), 1)
+
+
+def _worst_cases(
+    model: onnx.ModelProto, folding: Folding, shapes: dict[str, Shape], label: str
+) -> dict[str, Shape]:
+    """Sizes assumed for the data-dependent outputs inference left unknown (NonZero's count of
+    non-zeros): each rule's `worst_case`, once every input of the node is shaped."""
+    found: dict[str, Shape] = {}
+    kept = _kept_nodes(model, folding)
+    names = unique_op_names(kept)
+    for index, node in kept:
+        rule = find_rule(node.op_type) if node.domain in _DEFAULT_DOMAINS else None
+        if rule is None or rule.worst_case is None:
+            continue
+        if all(name in shapes for name in node.output if name) or any(
+            name and name not in shapes for name in node.input
+        ):
+            continue
+        inputs = tuple(shapes[name] if name else None for name in node.input)
+        attributes = _attributes(node, rule.params, folding)
+        node_shapes = NodeShapes(inputs, (), attributes, opset_of(model))
+        where = f'{label}: node "{names[index]}" ({node.op_type})'
+        try:
+            sizes = rule.worst_case(rule.resolved(node_shapes))
+        except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as error:
+            raise WorkloadError(f"{where}: cannot size its output: {error}") from None
+        for name, shape in zip(node.output, sizes, strict=False):
+            if name and name not in shapes:
+                check_elements(name, shape, where)
+                found[name] = shape
+    return found
 
 
 def _kept_nodes(model: onnx.ModelProto, folding: Folding) -> list[tuple[int, onnx.NodeProto]]:
@@ -114,8 +165,11 @@ def _missing_shapes(model: onnx.ModelProto, folding: Folding, shapes: dict[str, 
     )
 
 
-def _refold_model(model: onnx.ModelProto, folding: Folding, label: str) -> onnx.ModelProto:
-    """The kept nodes alone, with folded values as initializers, re-run through shape inference.
+def _refold_model(
+    model: onnx.ModelProto, folding: Folding, worst: Mapping[str, Shape], label: str
+) -> onnx.ModelProto:
+    """The kept nodes alone, with folded values as initializers and the `worst` sizes declared,
+    re-run through shape inference.
 
     Weights are declared by type only, so no weight data is copied.
     """
@@ -131,6 +185,9 @@ def _refold_model(model: onnx.ModelProto, folding: Folding, label: str) -> onnx.
     graph.node.extend(kept)
     graph.input.extend(graph_inputs(model.graph))
     graph.output.extend(model.graph.output)
+    for name, shape in worst.items():  # inference keeps a declared size it cannot refine
+        element = types[name].type.tensor_type.elem_type if name in types else 0
+        graph.value_info.append(helper.make_tensor_value_info(name, element, shape))
     consumed = sorted({name for node in kept for name in node.input if name} & folding.constants)
     for name in consumed:
         value = folding.value(name)
@@ -170,6 +227,20 @@ def _decode_attributes(node: onnx.NodeProto) -> dict[str, object]:
         for attribute in node.attribute
         if attribute.type in plain_types
     }
+
+
+def _attributes(
+    node: onnx.NodeProto, parameters: Mapping[int, str], folding: Folding
+) -> dict[str, object]:
+    """The node's attributes, with each constant parameter input's value under its name."""
+    attributes = _decode_attributes(node)
+    for position, parameter in parameters.items():
+        tensor = node.input[position] if position < len(node.input) else ""
+        if tensor in folding.constants:
+            value = folding.value(tensor)
+            if value is not None:
+                attributes[parameter] = _parameter(value)
+    return attributes
 
 
 def _parameter(value: np.ndarray) -> object:
@@ -231,9 +302,11 @@ class _GraphBuilder:
         self.outputs = [value.name for value in model.graph.output]
         self.consumed = {name for _, node in self.kept for name in node.input if name}
         self.consumed.update(self.outputs)
-        self.opset = next(
-            (o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), 1
-        )
+        self.opset = opset_of(model)
+        self.worst: set[str] = set()
+        """Outputs whose size is a rule's worst case (`_worst_cases`): their ops are flagged."""
+        self.unknown: set[str] = set()
+        """Tensors without a shape, kept for listing (`keep_unsupported`) by unmodelled ops."""
         self.parts: set[str] = set()
         """Weights of which an op reads only a part (`OpCost.partial_reads`), as own tensors."""
         self.types = element_types(model)
@@ -253,7 +326,8 @@ class _GraphBuilder:
         tensors: dict[str, Tensor] = {}
         for name in [*inputs, *(n for op in ops for n in (*op.inputs, *op.outputs)), *self.outputs]:
             if name not in tensors:
-                tensors[name] = Tensor(name, self._shape(name, "tensor"), self._kind(name, inputs))
+                shape = () if name in self.unknown else self._shape(name, "tensor")
+                tensors[name] = Tensor(name, shape, self._kind(name, inputs))
         producer = f"{self.model.producer_name} {self.model.producer_version}".strip()
         metadata = {"source": self.label, "producer": producer, "opset": str(self.opset)}
         if batch is not None:
@@ -330,12 +404,17 @@ class _GraphBuilder:
         node_where = f'{self.label}: node "{name}"'
         where = f"{node_where} ({op_type})"
         rule = find_rule(node.op_type) if default_domain else None
+        reads_unknown = any(name in self.unknown for name in node.input)
+        if self.keep_unsupported and reads_unknown and (rule is None or rule.reads_data):
+            return self._unshaped(node, name, op_type), OpCost()
         if rule is None:
             if not (self.keep_unsupported or self.assume_vector):
                 raise UnsupportedOpError(unsupported_message(node_where, op_type))
             try:
                 io = self._io(node, {}, where)
             except WorkloadError:
+                if self.keep_unsupported:  # listed all the same, its shapes unknown
+                    return self._unshaped(node, name, op_type), OpCost()
                 raise UnsupportedOpError(unsupported_message(node_where, op_type)) from None
             if self.assume_vector:  # one vector op per output element, flagged as an assumption
                 elements = sum(math.prod(shape) for shape in io.shapes.outputs)
@@ -345,10 +424,18 @@ class _GraphBuilder:
             return Op(name, op_type, io.inputs, io.outputs, 0, 0, attributes), OpCost()
         if rule.keeps_shape and node.input[0] in self.shapes:
             self.shapes.setdefault(node.output[0], self.shapes[node.input[0]])
-        io = self._io(node, rule.params, where)
+        try:
+            io = self._io(node, rule.params, where, reads_data=rule.reads_data)
+        except WorkloadError:
+            if not self.keep_unsupported:
+                raise
+            return self._unshaped(node, name, op_type), OpCost()  # listed, its shapes unknown
         check_numeric((*io.inputs, *io.outputs), self.types, where)
         shapes, cost = self._cost(rule, io.shapes, where)
         check_work(cost.macs + cost.vector_ops, where)
+        attributes = dict(shapes.attributes)
+        if self.worst.intersection(node.output):
+            attributes[WORST_CASE] = True
         op = Op(
             name,
             op_type,
@@ -356,26 +443,35 @@ class _GraphBuilder:
             io.outputs,
             cost.macs,
             cost.vector_ops,
-            dict(shapes.attributes),
+            attributes,
             cost.is_view,
         )
         return op, cost
 
-    def _io(self, node: onnx.NodeProto, parameters: Mapping[int, str], where: str) -> _NodeIO:
-        """Data inputs, written outputs and shapes; constant parameters move to attributes."""
-        attributes = _decode_attributes(node)
+    def _unshaped(self, node: onnx.NodeProto, name: str, op_type: str) -> Op:
+        """An unmodelled op for listing whose tensors are not all shaped (`UNKNOWN_SHAPES`)."""
+        inputs = tuple(n for n in node.input if n)
+        outputs = tuple(n for n in node.output if n)
+        unknown = tuple(n for n in (*inputs, *outputs) if n not in self.shapes)
+        self.unknown.update(unknown)
+        attributes = {**_decode_attributes(node), UNSUPPORTED: True, UNKNOWN_SHAPES: unknown}
+        return Op(name, op_type, inputs, outputs, 0, 0, attributes)
+
+    def _io(
+        self, node: onnx.NodeProto, parameters: Mapping[int, str], where: str, *,
+        reads_data: bool = True,
+    ) -> _NodeIO:  # fmt: skip
+        """Data inputs, written outputs and shapes; constant parameters move to attributes.
+        Without `reads_data` (Shape, Size) no input is read and none needs a static shape."""
+        attributes = _attributes(node, parameters, self.folding)
         input_shapes: list[Shape | None] = []
         inputs: list[str] = []
         for position, tensor in enumerate(node.input):
-            if not tensor:
-                input_shapes.append(None)
+            if not tensor or not reads_data:
+                input_shapes.append(self.shapes.get(tensor))
                 continue
             input_shapes.append(self._shape(tensor, "input", where))
-            parameter = parameters.get(position)
-            if parameter is not None and tensor in self.folding.constants:
-                value = self.folding.value(tensor)
-                if value is not None:
-                    attributes[parameter] = _parameter(value)
+            if position in parameters and tensor in self.folding.constants:
                 continue
             inputs.append(tensor)
         outputs = [

@@ -8,16 +8,25 @@ vector operations (add, multiply, compare, exp, divide, copy) per element; views
 from __future__ import annotations
 
 from accelsim.workload.rules import (
+    activation,
     conv,
     elementwise,
     gemm,
+    indexing,
+    logical,
+    metadata,
     normalization,
     pooling,
     recurrent,
+    reduction,
+    rounding,
+    selection,
     shape,
     softmax,
 )
 
 __all__ = [
-    "conv", "elementwise", "gemm", "normalization", "pooling", "recurrent", "shape", "softmax"
+    "activation", "conv", "elementwise", "gemm", "indexing", "logical", "metadata",
+    "normalization", "pooling", "recurrent", "reduction", "rounding", "selection", "shape",
+    "softmax",
 ]  # fmt: skip

@@ -51,20 +51,20 @@ def global_max_pool(shapes: NodeShapes) -> OpCost:
     return OpCost(vector_ops=_input_elements(shapes) - shapes.output_elements)
 
 
-def _reduce_attributes(shapes: NodeShapes) -> dict[str, object]:
+def reduce_attributes(shapes: NodeShapes) -> dict[str, object]:
     """Axes (all of them when none are given) and keepdims, ONNX defaults filled."""
     rank = len(shapes.input(0))
     axes = tuple(axis % rank for axis in shapes.ints("axes")) or tuple(range(rank))
     return {"axes": axes, "keepdims": shapes.integer("keepdims", 1)}
 
 
-@cost_rule("ReduceMean", params={1: "axes"}, resolve=_reduce_attributes)
+@cost_rule("ReduceMean", params={1: "axes"}, resolve=reduce_attributes)
 def reduce_mean(shapes: NodeShapes) -> OpCost:
     """Input elements, as GlobalAveragePool: (window - 1) adds + 1 multiply per output."""
     return OpCost(vector_ops=_input_elements(shapes))
 
 
-@cost_rule("ReduceSum", "ReduceMax", "ReduceMin", params={1: "axes"}, resolve=_reduce_attributes)
+@cost_rule("ReduceSum", "ReduceMax", "ReduceMin", params={1: "axes"}, resolve=reduce_attributes)
 def reduce_fold(shapes: NodeShapes) -> OpCost:
     """Input - output elements: window - 1 adds (ReduceSum) or compares (Max/Min) per output."""
     return OpCost(vector_ops=_input_elements(shapes) - shapes.output_elements)
