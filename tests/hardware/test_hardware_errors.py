@@ -121,7 +121,7 @@ def test_valid_toy_file_loads(tmp_path: Path) -> None:
             "fuses: [Relu, Clip]",
             "fuses: [ReLU]",
             r':14: matrix_engine\.fuses: unknown op_type "ReLU"; did you mean Relu\? known: '
-            r"Abs, Add, AveragePool, .*, Unsqueeze, Where",
+            r"Abs, Add, And, ArgMax, .*, Unsqueeze, Where, Xor",
         ),
         (
             "fuses: [Relu, Clip]",
