@@ -125,8 +125,8 @@ def test_valid_toy_file_loads(tmp_path: Path) -> None:
         ),
         (
             "fuses: [Relu, Clip]",
-            "fuses: [Relu, Foo]",
-            r':14: matrix_engine\.fuses: unknown op_type "Foo"; known: Abs, Add, .*',
+            "fuses: [Relu, Qux]",
+            r':14: matrix_engine\.fuses: unknown op_type "Qux"; known: Abs, Add, .*',
         ),
         (
             "ops: [Conv, Gemm, MatMul]",
