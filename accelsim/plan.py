@@ -18,6 +18,9 @@ from accelsim.work import Transfer, Work
 
 UnitKind = Literal["dma", "matrix", "vector"]
 TaskKind = Literal["load", "reload", "store", "spill", "compute"]
+DepReason = Literal["data", "space", "serial"]
+"""Why a task waits for a dependency: it reads what the dependency made (or wrote back), the
+SRAM range it fills is released when the dependency ends, or `--no-overlap` serialises them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,7 @@ class Task:
     """One transfer or compute step on a unit of `unit_kind`, after every task in `deps`.
 
     It carries its `work`, not a duration: the unit's timing model times it when it starts.
+    `reasons` gives each dependency's reason, aligned with `deps` (empty: all "data").
     """
 
     id: int
@@ -35,6 +39,7 @@ class Task:
     buffer: str
     work: Work
     deps: tuple[int, ...]
+    reasons: tuple[DepReason, ...] = ()
 
     @property
     def nbytes(self) -> int:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from accelsim.explain.path import CriticalPath, critical_path
+from accelsim.explain.stalls import Breakdown, breakdown_of, layer_breakdowns
+from accelsim.explain.walk import KIND_LABELS
 from accelsim.hardware import UNIT_KINDS
 from accelsim.timing.ddr import build_ddr
 from accelsim.timing.models import channel_latency, estimate
@@ -21,15 +24,15 @@ if TYPE_CHECKING:
     from accelsim.sim.trace import Event, Trace
 
 _READS = ("load", "reload")
-LABELS = {"dma": "bus", "matrix": "matrix", "vector": "vector"}
-"""How reports name what a unit kind limits: a layer waiting on DMA transfers is `bus`-bound."""
 _WRITES = ("store", "spill")
 _Held = dict[int, tuple[int, int]]  # task id -> (cycles it held its channel, start-up shown)
 
 
 @dataclass(frozen=True, slots=True)
 class LayerResult:
-    """One layer's share of the run. Times are cycles; `bound` names what held it back."""
+    """One layer's share of the run. Times are cycles; `breakdown` splits the layer's window
+    of the run (from the end of the layers before it to its own end) into what it was lost to,
+    and `bound` names the largest part."""
 
     name: str
     op_types: tuple[str, ...]
@@ -47,6 +50,7 @@ class LayerResult:
     sram_in_use: int
     bound: str
     engine_utilisation: float | None  # matrix layers: useful MACs / (MACs per cycle x busy)
+    breakdown: Breakdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,8 @@ class RunResult:
     trace: Trace
     layers: tuple[LayerResult, ...]
     floor: Floor
+    breakdown: Breakdown  # the run's: its critical path's cycles by what they were lost to
+    path: CriticalPath
 
     @property
     def latency_cycles(self) -> int:
@@ -134,14 +140,17 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
     by_layer: dict[int, list[Event]] = {}
     for event in trace.events:
         by_layer.setdefault(event.layer, []).append(event)
-    channel_time = _channel_time(trace, channel_latency(hw))
+    startup = channel_latency(hw)
+    channel_time = _channel_time(trace, startup)
     macs_per_cycle = hw.matrix_flops_per_cycle / 2  # rows x cols for a systolic array
+    windows = layer_breakdowns(trace.events, len(program.layers), startup=startup)
     drafts = [
-        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), trace,
+        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), window,
                       channel_time, macs_per_cycle)
-        for layer in program.layers
+        for layer, window in zip(program.layers, windows, strict=True)
     ]  # fmt: skip
     peaks = trace.sram_peaks([(d.start, d.end) for d in drafts])
+    path = critical_path(plan, trace.events, startup=startup)
     layers = tuple(replace(d, sram_in_use=peak) for d, peak in zip(drafts, peaks, strict=True))
     return RunResult(
         model=model,
@@ -153,6 +162,8 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
         trace=trace,
         layers=layers,
         floor=floor_of(program, hw),
+        breakdown=breakdown_of(path.steps, start=0, end=trace.end),
+        path=path,
     )
 
 
@@ -165,7 +176,7 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     )
     for layer in program.layers:
         work[layer.unit] += estimate(hw, layer.unit, layer.work)
-    parts = {LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
+    parts = {KIND_LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
     # Several DMA units still share one DDR: its rate bounds the bytes whatever the channels.
     moved = sum(b.nbytes for b in must_cross)
     ddr = build_ddr(hw).estimate(Transfer(nbytes=moved, direction="in"))
@@ -194,7 +205,7 @@ def _channel_time(trace: Trace, latency: int) -> _Held:
     return held
 
 
-def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
+def _layer_result(layer: Layer, tiles: int, events: list[Event], window: Breakdown,
                   held: _Held, macs_per_cycle: float) -> LayerResult:  # fmt: skip
     computes = [e for e in events if e.kind == "compute"]
     transfers = [e for e in events if e.unit_kind == "dma"]
@@ -206,12 +217,8 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
     utilisation = None
     if layer.unit == "matrix" and compute_cycles:
         utilisation = layer.macs / (macs_per_cycle * compute_cycles)
-    bound = _bound(computes, trace)
-    if bound == "bus" and 2 * latency_cycles > transfer_cycles:
-        # NOTE: with a queue depth of 1 each transfer pays its start-up latency in full; when
-        # the start-ups left showing are most of the layer's bus time, say so rather than
-        # blame the bandwidth.
-        bound = "latency"
+    # A layer that ended inside an earlier layer's window lost nothing: its own unit bounds it.
+    bound = window.bound or KIND_LABELS[layer.unit]
     return LayerResult(
         name=layer.name,
         op_types=layer.op_types,
@@ -229,29 +236,5 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], trace: Trace,
         sram_in_use=0,  # filled in for all layers at once by `summarize`
         bound=bound,
         engine_utilisation=utilisation,
+        breakdown=window,
     )
-
-
-def _bound(computes: list[Event], trace: Trace) -> str:
-    """What held the layer's compute back, weighted by cycles over its tiles.
-
-    A compute that waited for its own unit, or for the compute before it, is bound by its unit.
-    One that waited for a transfer is bus-bound, unless that transfer itself waited for SRAM
-    space to be released ("sram"). (`_layer_result` turns "bus" into "latency" when most of the
-    layer's bus time is per-transfer start-up.)
-    """
-    weight: dict[str, int] = {}
-    for event in computes:
-        reason = LABELS[event.unit_kind]
-        if event.start == event.ready and event.waited_on >= 0:
-            blocker = trace.events[event.waited_on]
-            if blocker.unit_kind == "dma":
-                waited_for_space = (
-                    blocker.start == blocker.ready
-                    and blocker.waited_on >= 0
-                    and trace.events[blocker.waited_on].unit_kind != "dma"
-                )
-                reason = "sram" if waited_for_space else "bus"
-        span = max(1, event.end - event.start)
-        weight[reason] = weight.get(reason, 0) + span
-    return max(weight, key=weight.__getitem__) if weight else "none"

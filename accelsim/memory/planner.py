@@ -20,7 +20,7 @@ from accelsim.hardware import UNIT_KINDS
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
 from accelsim.memory.tiling import Tile, channels_rows, tile_layer
-from accelsim.plan import Allocation, Plan, Task, TaskKind, UnitKind
+from accelsim.plan import Allocation, DepReason, Plan, Task, TaskKind, UnitKind
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
@@ -226,9 +226,12 @@ class _Planner:
                 stores.append(self._store_tile(layer, output, number - 1, pending, tile_slots))
             out_offset = offset + sum(size for _, size in tile.reads)
             out_index = self._new_range(f"{output}[tile {number}]", out_offset, tile.write[1])
-            deps = {load for _, load in (*shared, *group_loads, *slices)} | tile_slots[slot]
+            deps = {load for _, load in (*shared, *group_loads, *slices)}
             work = _tile_work(layer, tile, self.program.buffers[output].shape)
-            last_compute = self._task(layer.unit, "compute", layer.index, number, "", work, deps)
+            last_compute = self._task(
+                layer.unit, "compute", layer.index, number, "", work, deps,
+                frozenset(tile_slots[slot]),
+            )  # fmt: skip
             self.ranges[out_index].first = last_compute
             for index, load in slices:
                 self.ranges[index].release = (load, last_compute)
@@ -375,9 +378,10 @@ class _Planner:
     def _transfer_in(self, name: str, size: int, layer: int, tile: int, waits: WaitSet) -> int:
         """Read `name` (or a tile of it) from DDR; a reload if it had been evicted while live."""
         kind: TaskKind = "reload" if name in self.evicted else "load"
-        deps = set(waits) | set(self.ddr_ready.get(name, ()))
         work = Transfer(nbytes=size, direction="in", address=self._address(name, size))
-        return self._task("dma", kind, layer, tile, name, work, deps)
+        return self._task(
+            "dma", kind, layer, tile, name, work, set(self.ddr_ready.get(name, ())), waits
+        )
 
     def _store(self, name: str, layer: int) -> None:
         resident = self.resident[name]
@@ -407,17 +411,22 @@ class _Planner:
         self, unit_kind: UnitKind, kind: TaskKind, layer: int, tile: int, buffer: str, work: Work,
         deps: set[int], *waits: WaitSet,
     ) -> int:  # fmt: skip
+        """Append a task after `deps` (whose data it needs) and `waits` (SRAM space it fills)."""
         task_id = len(self.tasks)
-        every = set(deps)
+        space: set[int] = set()
         for wait in waits:
-            every |= wait
-        every.discard(-1)
+            space |= wait
+        every = (deps | space) - {-1}
         if not self.overlap and task_id:
             every.add(task_id - 1)
+        ordered = tuple(sorted(every))
+        reasons: tuple[DepReason, ...] = tuple(
+            "data" if d in deps else "space" if d in space else "serial" for d in ordered
+        )
         self.tasks.append(
             Task(
                 id=task_id, unit_kind=unit_kind, kind=kind, layer=layer, tile=tile, buffer=buffer,
-                work=work, deps=tuple(sorted(every)),
+                work=work, deps=ordered, reasons=reasons,
             )
         )
         return task_id

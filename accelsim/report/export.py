@@ -47,6 +47,8 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
                 "end_cycle": layer.end,
                 "sram_in_use_bytes": layer.sram_in_use,
                 "bound": layer.bound,
+                "window_cycles": [layer.breakdown.start, layer.breakdown.end],
+                "breakdown_cycles": layer.breakdown.parts,
                 "engine_utilisation": layer.engine_utilisation,
                 "energy_j": spent.energy.total_j,
             }
@@ -66,6 +68,8 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
             "sram_capacity_bytes": hw.sram.capacity,
             "events": len(result.trace.events),
         },
+        "breakdown_cycles": result.breakdown.parts,
+        "critical_path": critical_path_to_dict(result),
         "floor": {
             "cycles": result.floor.cycles,
             "seconds": result.floor.cycles / clock,
@@ -85,6 +89,30 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
+def critical_path_to_dict(result: RunResult) -> dict[str, Any]:
+    """The chain that set the latency, earliest first, and its cycles per unit and per layer."""
+    events = result.trace.events
+    names = [layer.name for layer in result.program.layers]
+    path = result.path
+    return {
+        "tasks": len(path.tasks),
+        "cycles_by_unit": path.cycles_by(tuple(e.resource for e in events)),
+        "cycles_by_layer": path.cycles_by(tuple(names[e.layer] for e in events)),
+        "steps": [
+            {
+                "task": step.task,
+                "layer": names[events[step.task].layer],
+                "unit": events[step.task].resource,
+                "kind": events[step.task].kind,
+                "start_cycle": step.start,
+                "end_cycle": step.end,
+                "lost_to": step.label,
+            }
+            for step in reversed(path.steps)
+        ],
+    }
+
+
 def chrome_trace(result: RunResult) -> dict[str, Any]:
     """Every event in the Chrome trace event format; timestamps in microseconds."""
     us_per_cycle = 1e6 / result.hardware.clock
@@ -98,6 +126,8 @@ def chrome_trace(result: RunResult) -> dict[str, Any]:
             {"ph": "M", "pid": 1, "tid": tracks[name], "name": "thread_name",
              "args": {"name": f"{name} ({unit.kind})"}}
         )  # fmt: skip
+    slack = result.path.slack
+    on_path = set(result.path.tasks)
     for event in result.trace.events:
         label = names[event.layer] if event.kind == "compute" else f"{event.kind} {event.buffer}"
         events.append(
@@ -116,15 +146,43 @@ def chrome_trace(result: RunResult) -> dict[str, Any]:
                     "start_cycle": event.start,
                     "end_cycle": event.end,
                     "ready_cycle": event.ready,
+                    "issued_cycle": event.issued,
+                    "deps_done_cycle": event.deps_done,
+                    "space_free_cycle": event.space_free,
+                    "unit_free_cycle": event.unit_free,
+                    "waited_for": event.waited,
+                    "waited_on_task": event.waited_on,
+                    "slack_cycles": slack[event.task],
+                    "critical": event.task in on_path,
+                    "task": event.task,
                 },
             }
         )
+    events.extend(_path_flows(result, tracks, us_per_cycle))
     for cycle, used in result.trace.sram:
         events.append(
             {"ph": "C", "pid": 1, "name": "SRAM in use", "ts": cycle * us_per_cycle,
              "args": {"bytes": used}}
         )  # fmt: skip
     return {"traceEvents": events, "displayTimeUnit": "ns"}
+
+
+def _path_flows(result: RunResult, tracks: dict[str, int],
+                us_per_cycle: float) -> list[dict[str, Any]]:  # fmt: skip
+    """Flow arrows along the critical path, each from the middle of a task to the next one's
+    (a midpoint lies inside exactly one slice of its track, so Perfetto binds it there)."""
+    events = result.trace.events
+    flows: list[dict[str, Any]] = []
+    path = result.path.tasks
+    for number, (before, after) in enumerate(zip(path, path[1:], strict=False)):
+        for phase, task in (("s", before), ("f", after)):
+            event = events[task]
+            flows.append(
+                {"ph": phase, "id": number, "pid": 1, "tid": tracks[event.resource],
+                 "name": "critical path", "cat": "critical", "bp": "e",
+                 "ts": (event.start + event.end) / 2 * us_per_cycle}
+            )  # fmt: skip
+    return flows
 
 
 def write_json(path: str | Path, data: object) -> None:

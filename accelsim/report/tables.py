@@ -96,8 +96,11 @@ _LAYER_COLUMNS = (
     Column("unit", 1, justify="left"), Column("MACs", 10), Column("read B", 9),
     Column("write B", 2), Column("xfer {unit}", 8), Column("comp {unit}", 7),
     Column("start {unit}", 3), Column("end {unit}", 11), Column("SRAM", 5), Column("E µJ", 4),
-    Column("util", 6), Column("bound", justify="left"),
+    Column("util", 6), Column("lost", 2, justify="left"), Column("bound", justify="left"),
 )  # fmt: skip
+SPAN_CELLS = 6
+"""Width of the `lost` bar: what a layer's window was lost to, in sixths, one letter a part."""
+PART_LETTERS = {"bus": "b", "latency": "l", "matrix": "m", "vector": "v", "sram": "s"}
 
 
 def layer_table(
@@ -125,9 +128,51 @@ def layer_table(
             when(layer.start), when(layer.end),
             units.format_bytes(layer.sram_in_use, binary=binary, digits=3),
             f"{spent.energy.total_j * 1e6:.3g}", _percent(layer.engine_utilisation),
-            Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
+            span_bar(layer.breakdown.parts), Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
         ))  # fmt: skip
     return FittedTable(columns, rows, title="Layers")
+
+
+def span_bar(parts: dict[str, int], cells: int = SPAN_CELLS) -> Text:
+    """`parts` as `cells` letters in proportion (largest remainders round up): `bbbbbmmm`."""
+    total = sum(parts.values())
+    if not total:
+        return Text("")
+    exact = {label: cycles * cells / total for label, cycles in parts.items()}
+    counts = {label: int(share) for label, share in exact.items()}
+    for label in sorted(exact, key=lambda k: counts[k] - exact[k])[: cells - sum(counts.values())]:
+        counts[label] += 1
+    bar = Text()
+    for label, count in counts.items():
+        bar.append(PART_LETTERS[label] * count, style=_BOUND_STYLE[label])
+    return bar
+
+
+def path_lines(result: RunResult) -> list[tuple[str, str]]:
+    """The run's breakdown and its critical path, as (heading, text) rows of the totals."""
+    total = result.latency_cycles or 1
+    clock = result.hardware.clock
+    lost = ", ".join(
+        f"{label} {format_seconds(cycles / clock)} ({cycles / total:.1%})"
+        for label, cycles in sorted(result.breakdown.parts.items(), key=lambda kv: -kv[1])
+        if cycles
+    )
+    events = result.trace.events
+    path = result.path
+    by_unit = path.cycles_by(tuple(e.resource for e in events))
+    names = [layer.name for layer in result.program.layers]
+    by_layer = path.cycles_by(tuple(names[e.layer] for e in events))
+    top = sorted(by_layer.items(), key=lambda kv: -kv[1])[:3]
+    return [
+        ("time lost to", f"{lost} (the critical path's cycles by what they waited for)"),
+        (
+            "critical path",
+            f"{len(path.tasks):,} tasks over {len(by_layer)} layers; "
+            + ", ".join(f"{unit} {cycles / total:.1%}" for unit, cycles in by_unit.items())
+            + "; most: "
+            + ", ".join(f"{printable(str(n))} {format_seconds(c / clock)}" for n, c in top),
+        ),
+    ]
 
 
 def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table:
@@ -164,6 +209,8 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
         + " cycles; each layer's own bound is in the table)",
     )
     table.add_row("gap to floor", f"{result.gap:+.2%}")
+    for heading, text in path_lines(result):
+        table.add_row(heading, Text(text))  # layer names are text, never markup
     total = (energy or energy_of(result)).total_j
     table.add_row("energy", f"{format_energy(total)} for the whole run (by component below)")
     return table

@@ -1,7 +1,7 @@
 """A Gantt chart of a run in the terminal: what each unit did over time, and SRAM in use.
 
-One row per resource (bus/DMA, matrix engine, vector unit) and one for SRAM occupancy, a time
-axis and a legend. The chart takes the width rich offers (80 columns work) and reads without
+One row per resource (bus/DMA, matrix engine, vector unit), one for SRAM occupancy, one for
+the unit that holds the critical path (`path`), a time axis and a legend. The chart takes the width rich offers (80 columns work) and reads without
 colour: busy columns are block glyphs that alternate between neighbouring layers (`█`, `▓`), a
 column busy less than half its time is `▄`, spills and reloads are `░`, and layer names are
 written into their blocks where they fit. Colour, when the console has it, tells layers apart.
@@ -78,6 +78,7 @@ class Timeline:
             row.append(f"{busy / (end - start):>{SHARE_WIDTH}.0%}")
             yield row
         yield self._sram_row(edges)
+        yield self._path_row(edges)
         yield from self._axis(edges)
         yield from self._legend(sorted(shown), names, options.max_width)
 
@@ -96,6 +97,32 @@ class Timeline:
             f"{_number(first)}-{_number(last)} {unit}, "
             f"{step:,.3g} {unit}/column",
         )
+
+    def _path_row(self, edges: list[float]) -> Text:
+        """Which unit holds the critical path in each column (its letter, `_path_letters`)."""
+        columns = len(edges) - 1
+        start, end = edges[0], edges[-1]
+        width = (end - start) / columns
+        letters = _path_letters(self.result.trace.units)
+        shares: list[dict[str, float]] = [{} for _ in range(columns)]
+        events = self.result.trace.events
+        for step in self.result.path.steps:
+            lo, hi = max(step.start, start), min(step.end, end)
+            if hi <= lo:
+                continue
+            resource = events[step.task].resource
+            last = min(columns, math.ceil((hi - start) / width))
+            for column in range(int((lo - start) / width), last):
+                overlap = min(hi, edges[column + 1]) - max(lo, edges[column])
+                if overlap > 0:
+                    shares[column][resource] = shares[column].get(resource, 0.0) + overlap
+        row = Text.assemble(("path".ljust(LABEL_WIDTH), "bold"))
+        for share in shares:
+            if share:
+                row.append(letters[max(share, key=share.__getitem__)], style="bold red")
+            else:
+                row.append(IDLE)
+        return row
 
     def _sram_row(self, edges: list[float]) -> Text:
         capacity = self.result.hardware.sram.capacity
@@ -145,6 +172,12 @@ class Timeline:
             f"{FULL}{ALTERNATE} busy (layers alternate)",
             f"{PARTIAL} busy < half a column",
             f"{SPILL} spill/reload",
+            "path: the unit holding the critical path ("
+            + ", ".join(
+                f"{letter} {unit}"
+                for unit, letter in _path_letters(self.result.trace.units).items()
+            )
+            + ")",
             f"SRAM {SRAM_LEVELS[1]}..{SRAM_LEVELS[-1]} = 0..{capacity}",
             "% busy share, SRAM peak",
         ]
@@ -152,6 +185,14 @@ class Timeline:
             *_wrap("layers", swatches, width),
             *_wrap("key", [Text(entry, style="dim") for entry in key], width),
         ]
+
+
+def _path_letters(units: tuple[str, ...]) -> dict[str, str]:
+    """One letter per unit for the path row: its initial, or its position when initials clash."""
+    initials = [printable(unit)[:1] or "?" for unit in units]
+    if len(set(initials)) == len(initials):
+        return dict(zip(units, initials, strict=True))
+    return {unit: str(number % 10) for number, unit in enumerate(units, start=1)}
 
 
 def _wrap(title: str, entries: list[Text], width: int) -> list[Text]:

@@ -12,9 +12,10 @@ task that releases it).
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.sim.trace import Event, Trace
+from accelsim.sim.trace import Event, Trace, Waited
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping
@@ -39,30 +40,72 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     env.run()
     unfinished = [t.id for t in plan.tasks if not clock.finished[t.id]]
     assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
-    ready, start, end, unit = clock.ready, clock.start, clock.end, clock.unit
+    start, end, unit = clock.start, clock.end, clock.unit
     events = tuple(
         Event(
-            t.id, unit[t.id], t.unit_kind, t.kind, t.layer, t.tile, t.buffer, t.nbytes,
-            ready[t.id], start[t.id], end[t.id], _last_to_end(t.deps, end),
+            task=t.id, resource=unit[t.id], unit_kind=t.unit_kind, kind=t.kind, layer=t.layer,
+            tile=t.tile, buffer=t.buffer, nbytes=t.nbytes, issued=wait.issued,
+            deps_done=wait.deps_done, space_free=wait.space_free, unit_free=wait.unit_free,
+            freed_by=wait.freed_by, start=start[t.id], end=end[t.id], waited=wait.waited,
+            waited_on=wait.waited_on,
         )
-        for t in plan.tasks
-    )  # fmt: skip
+        for t, wait in zip(plan.tasks, clock.waits, strict=True)
+    )
     return Trace(
         events=events, units=tuple(units), sram=_occupancy(plan, start, end), clock_hz=clock_hz
     )
 
 
-def _last_to_end(deps: tuple[int, ...], end: list[int]) -> int:
-    """The dependency that ended last (the one the task really waited for), -1 if none."""
-    if not deps:
-        return -1
-    if len(deps) == 1:
-        return deps[0]
-    return max(deps, key=end.__getitem__)
+@dataclass(frozen=True, slots=True)
+class _Wait:
+    """What stood between a task and its start (the fields of `Event` of the same names)."""
+
+    issued: int
+    deps_done: int
+    space_free: int
+    unit_free: int
+    freed_by: int
+    waited: Waited
+    waited_on: int
+
+
+_NO_WAIT = _Wait(
+    issued=0, deps_done=0, space_free=0, unit_free=0, freed_by=-1, waited="none", waited_on=-1
+)
+
+
+def _wait(task: Task, issued: tuple[int, int], unit_free: tuple[int, int], end: list[int],
+          now: int) -> _Wait:  # fmt: skip
+    """When each condition of `task` was met, and which one, met last at `now`, set its start.
+
+    `issued` and `unit_free` are (cycle, the task that set it, or -1). Ties go to data, then
+    SRAM space, serial order, the unit and in-order issue: the first names the cause to act on.
+    """
+    done = {"data": (0, -1), "space": (0, -1), "serial": (0, -1)}
+    reasons = task.reasons or ("data",) * len(task.deps)
+    for dep, reason in zip(task.deps, reasons, strict=True):
+        if end[dep] >= done[reason][0]:
+            done[reason] = (end[dep], dep)
+    waited: Waited = "none"
+    waited_on = -1
+    causes: tuple[tuple[Waited, tuple[int, int]], ...] = (
+        ("data", done["data"]), ("space", done["space"]), ("serial", done["serial"]),
+        ("unit", unit_free), ("issue", issued),
+    )  # fmt: skip
+    for reason, (when, cause) in causes:
+        if cause >= 0 and when == now:
+            waited, waited_on = reason, cause
+            break
+    return _Wait(
+        issued=issued[0], deps_done=max(done["data"][0], done["serial"][0]),
+        space_free=done["space"][0], unit_free=unit_free[0], freed_by=unit_free[1], waited=waited,
+        waited_on=waited_on,
+    )  # fmt: skip
 
 
 class _Clock:
-    """When each task became ready, started and ended, on which unit, and who waits for whom.
+    """When each task started and ended, on which unit, what it waited for, and who waits for
+    whom.
 
     A task's completion triggers a SimPy event only if some process is waiting for it, so a run
     costs about one event per task instead of several.
@@ -70,7 +113,7 @@ class _Clock:
 
     def __init__(self, env: simpy.Environment, count: int) -> None:
         self.env = env
-        self.ready = [0] * count
+        self.waits = [_NO_WAIT] * count
         self.start = [0] * count
         self.end = [0] * count
         self.unit = [""] * count
@@ -101,40 +144,41 @@ def _dispatch(
 ) -> Generator[simpy.Event, object, None]:  # fmt: skip
     """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
 
-    A task is `ready` once its dependencies are done and a unit can take it (fewer than the
-    unit's `depth` tasks unfinished); it starts then, or when the task before it was issued if
-    that is later (in-order issue). Ties between free units go to the one declared first. The
+    A task starts once its dependencies are done and a unit can take it (fewer than the unit's
+    `depth` tasks unfinished), or when the task before it was issued if that is later (in-order
+    issue); `_wait` records which came last. Ties between free units go to the one declared first. The
     unit's timing model gives the task's cycles as it starts (DMA channels share the run's DDR
     model through theirs, so a busy DDR lengthens a transfer).
     """
-    # The end cycles of each unit's newest `depth` tasks, oldest first (ends never decrease on
-    # one unit): a unit takes a task once the oldest of a full queue has ended.
-    in_flight: list[deque[int]] = [deque(maxlen=m.depth) for m in models]
-    finished, ready, start, end = clock.finished, clock.ready, clock.start, clock.end
+    # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
+    # decrease on one unit): a unit takes a task once the oldest of a full queue has ended.
+    in_flight: list[deque[tuple[int, int]]] = [deque(maxlen=m.depth) for m in models]
+    finished, waits, start, end = clock.finished, clock.waits, clock.start, clock.end
     unit = clock.unit
     timeout = env.timeout
+    issued = (0, -1)  # when the task before was issued, and that task
 
-    def free_at(slot: int) -> int:
+    def free_at(slot: int) -> tuple[int, int]:
         ends = in_flight[slot]
-        return ends[0] if len(ends) == ends.maxlen else 0
+        return ends[0] if len(ends) == ends.maxlen else (0, -1)
 
     for task in queue:
         for dep in task.deps:
             if not finished[dep]:
                 yield clock.wait_for(dep)
         now = int(env.now)
-        slot = min(range(len(names)), key=free_at) if len(names) > 1 else 0
+        slot = min(range(len(names)), key=lambda s: free_at(s)[0]) if len(names) > 1 else 0
         free = free_at(slot)
-        deps_done = max((end[d] for d in task.deps), default=0)
-        ready[task.id] = max(deps_done, free)
-        if free > now:
-            yield timeout(free - now)
-            now = free
+        if free[0] > now:
+            yield timeout(free[0] - now)
+            now = free[0]
+        waits[task.id] = _wait(task, issued, free, end, now)
         start[task.id] = now
         unit[task.id] = names[slot]
+        issued = (now, task.id)
         cycles = models[slot].run(task.work, now)
         if cycles:
-            in_flight[slot].append(now + cycles)
+            in_flight[slot].append((now + cycles, task.id))
             timeout(cycles).callbacks.append(clock.finisher(task.id))
         else:
             clock.finish(task.id)

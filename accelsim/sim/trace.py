@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Literal
+
+Waited = Literal["data", "space", "serial", "unit", "issue", "none"]
+"""What a task waited for last: a dependency's data, SRAM space a dependency released, the task
+before it under `--no-overlap`, its unit, in-order issue behind the task before it of its kind,
+or nothing (it started at cycle 0)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
-    """A task as it ran: `ready` when its dependencies were met, then [start, end) on its unit.
+    """A task as it ran on `resource` over [start, end), and when each thing it needed was met.
 
-    `waited_on` is the dependency that finished last (-1 if none): what held the task back.
+    The dispatcher of its kind reached it at `issued` (in-order issue: when the task before it
+    of its kind started); its data (and, under `--no-overlap`, serial) dependencies were done at
+    `deps_done`, the SRAM space it fills was released at `space_free`, its unit could take it at
+    `unit_free` (when task `freed_by` ended; -1 if the unit had room). It started at the latest of those; `waited` says which one, and `waited_on`
+    the task that set it (-1 for "none"). Times are cycles; 0 when there was nothing to wait for.
     """
 
     task: int
@@ -21,10 +31,20 @@ class Event:
     tile: int
     buffer: str
     nbytes: int
-    ready: int
+    issued: int
+    deps_done: int
+    space_free: int
+    unit_free: int
+    freed_by: int
     start: int
     end: int
+    waited: Waited
     waited_on: int
+
+    @property
+    def ready(self) -> int:
+        """When its dependencies, its SRAM space and its unit were all there."""
+        return max(self.deps_done, self.space_free, self.unit_free)
 
 
 @dataclass(frozen=True, slots=True)
