@@ -1,10 +1,11 @@
 """A Gantt chart of a run in the terminal: what each unit did over time, and SRAM in use.
 
 One row per resource (bus/DMA, matrix engine, vector unit), one for SRAM occupancy, one for
-the unit that holds the critical path (`path`), a time axis and a legend. The chart takes the width rich offers (80 columns work) and reads without
-colour: busy columns are block glyphs that alternate between neighbouring layers (`█`, `▓`), a
-column busy less than half its time is `▄`, spills and reloads are `░`, and layer names are
-written into their blocks where they fit. Colour, when the console has it, tells layers apart.
+the unit that holds the critical path (`path`), a time axis and a legend. The chart takes the
+width rich offers (80 columns work) and reads without colour: busy columns are block glyphs
+that alternate between neighbouring layers (`█`, `▓`), a column busy less than half its time
+is `▄`, spills and reloads are `░`, and layer names are written into their blocks where they
+fit. Colour, when the console has it, tells layers apart.
 """
 
 from __future__ import annotations
