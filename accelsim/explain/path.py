@@ -9,7 +9,10 @@ durations (each unit runs its kind's tasks in plan order), so start times are ma
 of durations: shortening a task never lengthens the run, shortening one with slack leaves the
 latency as it is, and shortening one on the path by a cycle saves at most a cycle. With several
 units of a kind, which unit a task gets depends on durations, and list scheduling's anomalies
-can break all three (`tests/explain/test_path.py` keeps an example).
+can break all three (`tests/explain/test_path.py` keeps an example). Slack also assumes a
+task's cycles do not depend on when it starts: a DMA channel with a queue depth above 1 (whose
+start-ups overlap earlier transfers' data) or a DDR shared by busy channels breaks that, and
+there slack is an estimate.
 """
 
 from __future__ import annotations
