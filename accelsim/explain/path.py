@@ -1,18 +1,20 @@
 """The critical path: the chain of tasks that set the run's end, and each task's slack.
 
 The path is `walk_back` from the task that ended last. Slack is read off the schedule as it
-ran, a graph of tasks with edges for dependencies and for the task whose end let its unit take
-it (`Event.freed_by`; end -> start) and for in-order issue behind the task before it of its kind (start -> start):
-a task's slack is how many cycles it could have ended later, with every other duration and this
-graph unchanged, before the run ended later. With one unit per kind the graph does not depend on
-durations (each unit runs its kind's tasks in plan order), so start times are max-plus functions
-of durations: shortening a task never lengthens the run, shortening one with slack leaves the
-latency as it is, and shortening one on the path by a cycle saves at most a cycle. With several
-units of a kind, which unit a task gets depends on durations, and list scheduling's anomalies
-can break all three (`tests/explain/test_path.py` keeps an example). Slack also assumes a
-task's cycles do not depend on when it starts: a DMA channel with a queue depth above 1 (whose
-start-ups overlap earlier transfers' data) or a DDR shared by busy channels breaks that, and
-there slack is an estimate.
+ran: a graph of tasks with edges for dependencies and for the task whose end let its unit take
+it (`Event.freed_by`; end -> start), and for in-order issue behind the task before it of its
+kind (start -> start). A task's slack is how many cycles later it could have ended, with every
+other duration and this graph unchanged, before the run ended later. With one unit per kind the
+graph does not depend on durations (each unit runs its kind's tasks in plan order), so start
+times are max-plus functions of durations: shortening a task never lengthens the run,
+shortening one with slack leaves the latency as it is, and shortening one on the path by a
+cycle saves at most a cycle. With several identical units of a kind, which unit a task gets
+depends on when each frees: the first and last still hold (the free times stay a sorted list
+updated by max and +), but a task with slack can shorten the run by freeing its unit first
+(`tests/explain/test_path.py` keeps the example); units of one kind at different speeds would
+allow Graham's anomalies proper. Slack also assumes a task's cycles do not depend on when it
+starts: a DMA channel with a queue depth above 1 (whose start-ups overlap earlier transfers'
+data) or a DDR shared by busy channels breaks that, and there slack is an estimate.
 """
 
 from __future__ import annotations

@@ -146,9 +146,9 @@ def _dispatch(
 
     A task starts once its dependencies are done and a unit can take it (fewer than the unit's
     `depth` tasks unfinished), or when the task before it was issued if that is later (in-order
-    issue); `_wait` records which came last. Ties between free units go to the one declared first. The
-    unit's timing model gives the task's cycles as it starts (DMA channels share the run's DDR
-    model through theirs, so a busy DDR lengthens a transfer).
+    issue); `_wait` records which came last. Ties between free units go to the one declared
+    first. The unit's timing model gives the task's cycles as it starts (DMA channels share the
+    run's DDR model through theirs, so a busy DDR lengthens a transfer).
     """
     # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
     # decrease on one unit): a unit takes a task once the oldest of a full queue has ended.
