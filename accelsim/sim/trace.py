@@ -20,7 +20,8 @@ class Event:
     of its kind started); its data (and, under `--no-overlap`, serial) dependencies were done at
     `deps_done`, the SRAM space it fills was released at `space_free`, its unit could take it at
     `unit_free` (when task `freed_by` ended; -1 if the unit had room). It started at the latest
-    of those; `waited` says which one, and `waited_on` the task that set it (-1 for "none"). Times are cycles; 0 when there was nothing to wait for.
+    of those; `waited` says which one, and `waited_on` the task that set it (-1 for "none").
+    Times are cycles; 0 when there was nothing to wait for.
     """
 
     task: int
