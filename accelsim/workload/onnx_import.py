@@ -112,8 +112,8 @@ def import_onnx(
             shapes.setdefault(name, shape)
         if len(shapes) == known:
             break
-    builder = _GraphBuilder(inferred, folding, shapes, label, keep_unsupported, assume_vector)
-    builder.worst = set(worst)
+    builder = _GraphBuilder(inferred, folding, shapes, label, keep_unsupported, assume_vector,
+                            worst=set(worst))  # fmt: skip
     return builder.build(path, batch)
 
 
@@ -291,6 +291,8 @@ class _GraphBuilder:
         label: str,
         keep_unsupported: bool,
         assume_vector: bool,
+        *,
+        worst: set[str],
     ) -> None:
         self.model = model
         self.folding = folding
@@ -303,7 +305,7 @@ class _GraphBuilder:
         self.consumed = {name for _, node in self.kept for name in node.input if name}
         self.consumed.update(self.outputs)
         self.opset = opset_of(model)
-        self.worst: set[str] = set()
+        self.worst = worst
         """Outputs whose size is a rule's worst case (`_worst_cases`): their ops are flagged."""
         self.unknown: set[str] = set()
         """Tensors without a shape, kept for listing (`keep_unsupported`) by unmodelled ops."""
