@@ -13,6 +13,7 @@ from tests.cli.test_run import EDGE1, MOBILENET, accelsim
 COMMANDS = {
     "run": ["run", MOBILENET, "--hw", EDGE1],
     "run tiled": ["run", MOBILENET, "--hw", EDGE1, "--set", "sram.capacity=64KiB"],
+    "run --timeline": ["run", MOBILENET, "--hw", EDGE1, "--timeline"],
     "inspect": ["inspect", MOBILENET],
     "schema": ["schema"],
     "hw explain": ["hw", "explain", "edge1"],

@@ -189,3 +189,12 @@ def test_ops_after_a_worst_case_are_shaped_by_it(tmp_path: Path) -> None:
     ort = pytest.importorskip("onnxruntime")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert session.run(None, {"x": np.ones((2, 3), np.float32)})[0].shape == (6, 2)
+
+
+def test_a_computed_k_takes_the_whole_axis(tmp_path: Path) -> None:
+    # k is a graph input, unknown at import: at worst the whole axis of 8, flagged
+    model = _op("TopK", {"x": [2, 3, 8], "k": [1]}, types={"k": I64}, outputs=("y", "i"))()
+    graph = import_onnx(save(model, tmp_path / "m.onnx"))
+    (op,) = graph.ops
+    assert graph.tensor("y").shape == (2, 3, 8) and op.attributes[WORST_CASE]
+    assert op.vector_ops == 6 * (8 * (1 + 3) + 8 * 3)  # 6 rows, ceil(log2 8) = 3
