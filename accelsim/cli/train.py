@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from accelsim.cli._args import finite_float, positive_int
+from accelsim.cli._args import ExamplesFormatter, finite_float, positive_int
 
 DEFAULTS = {"alpha": 1.0, "rho": 1.0, "epochs": 60}
 CACHE_HELP = (
@@ -30,7 +30,18 @@ def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser], summary: str
 ) -> None:
     """Add the `train` subcommand and its options."""
-    p = subparsers.add_parser("train", help=summary, description=summary)
+    p = subparsers.add_parser(
+        "train",
+        help=summary,
+        description=summary,
+        formatter_class=ExamplesFormatter,
+        epilog="examples:\n"
+        "  accelsim train --data cifar10-jpeg.zip --epochs 1 --limit-train 5000 \\\n"
+        "      --limit-test 1000 --onnx demo.onnx     (demo: one epoch, 1-2 minutes)\n"
+        "  accelsim train --data cifar10-jpeg.zip --checkpoint ck.npz --onnx m.onnx\n"
+        "      (the paper's 60 epochs: over 4 h on 2 CPU cores, minutes on a GPU)\n"
+        "  accelsim train --data cifar-10-python.tar.gz --download ...  (fetch it first)\n",
+    )
     g = p.add_argument_group("model")
     g.add_argument(
         "--alpha", type=finite_float, help="width multiplier, 0 < alpha <= 1 (default 1)"
