@@ -1,5 +1,7 @@
 """Reading a file the user named, safely: regular files only, under a documented size cap.
 
+Every file checked here is recorded as read, so no output of the same command can replace it.
+
 A device (`/dev/zero`, `/dev/urandom`), a FIFO or a socket never ends or blocks, and a huge file
 would be read whole into memory, so the kind and size are checked before anything is read and
 no more than the cap is ever read (a file growing after the check is caught too).
@@ -13,10 +15,28 @@ from pathlib import Path
 
 from accelsim.errors import AccelsimError
 
-__all__ = ["YAML_LIMIT_BYTES", "check_regular_file", "read_capped"]
+__all__ = ["YAML_LIMIT_BYTES", "check_regular_file", "files_read", "note_read", "read_capped"]
 
 YAML_LIMIT_BYTES = 1 << 20
 """Largest hardware or sweep file read (1 MiB); real ones are a few KiB."""
+
+_READ: dict[tuple[int, int], tuple[str, int]] = {}
+"""Every file this process read: (st_dev, st_ino) -> (path as given, st_mtime_ns). The
+output guard (`accelsim.outputs`) refuses to write any of them, however it is spelled."""
+
+
+def note_read(path: str | Path, info: os.stat_result | None = None) -> None:
+    """Record `path` (its `info`, else its stat) as a file this process reads."""
+    try:
+        info = info or os.stat(path)
+    except (OSError, ValueError):
+        return  # a file that cannot be statted is not read either
+    _READ[(info.st_dev, info.st_ino)] = (str(path), info.st_mtime_ns)
+
+
+def files_read() -> dict[tuple[int, int], tuple[str, int]]:
+    """The files recorded by `note_read` (a copy)."""
+    return dict(_READ)
 
 
 def check_regular_file(
@@ -42,6 +62,7 @@ def check_regular_file(
         raise error(
             f"{path}: {info.st_size:,} bytes is over the {limit_bytes:,}-byte limit for {what}"
         )
+    note_read(path, info)
     return info.st_size
 
 

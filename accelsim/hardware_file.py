@@ -20,7 +20,13 @@ from accelsim._yaml import KeyPath, YamlDocument, load_yaml
 from accelsim.errors import ConfigError
 from accelsim.hardware import UNIT_KINDS, DmaUnit, Hardware, MatrixUnit, VectorUnit
 
-__all__ = ["hardware_from_mapping", "hardware_json_schema", "load_hardware", "with_overrides"]
+__all__ = [
+    "fields_set",
+    "hardware_from_mapping",
+    "hardware_json_schema",
+    "load_hardware",
+    "with_overrides",
+]
 
 
 def load_hardware(path: str | Path) -> Hardware:
@@ -143,6 +149,13 @@ def _resolve(
             return node, str(part)
         node = node[part]
     raise ConfigError(f"{source}: {dotted!r}: empty field path")  # pragma: no cover
+
+
+def fields_set(hw: Hardware, dotted: str) -> list[str]:
+    """The fields of `hw` an override path writes, spelled in the new layout: an old-layout
+    path may write several, and `bus.bandwidth` is `units.bus.bandwidth` (sweeps refuse
+    two spellings of one field)."""
+    return [".".join(map(str, p)) for p in _override_paths(hw, hw.model_dump(), dotted, "")]
 
 
 def _override_paths(hw: Hardware, data: dict[str, Any], dotted: str, source: str) -> list[KeyPath]:

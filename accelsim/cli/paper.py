@@ -51,12 +51,16 @@ def handle(args: argparse.Namespace) -> int:
 
     rules = rules_named(args.rules)
     if args.report:
-        from accelsim.outputs import refuse_foreign
+        from accelsim.outputs import check_folder_files
         from accelsim.paper.export import report_folder
         from accelsim.paper.report import REPORT_FILES
+        from accelsim.presets import hardware_path
 
         # NOTE: fail before the work, not after it
-        refuse_foreign(report_folder(args.report), REPORT_FILES)
+        inputs = {"MODEL": args.model, "--hw": hardware_path(args.hw)}
+        check_folder_files(
+            report_folder(args.report), REPORT_FILES, option="--report", inputs=inputs
+        )
     hw = load_machine(args)
     graph = import_onnx(args.model, batch=args.batch)
     if args.report:

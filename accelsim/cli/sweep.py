@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,8 +37,8 @@ def register(
         description=summary
         + " Every combination of the --set values is simulated; the table marks the Pareto"
         " fronts (latency vs energy, latency vs SRAM size). Results go to"
-        " reports/sweeps/<name>/ (sweep.db, results.csv, results.json, latency_heatmap.png,"
-        " pareto.png).",
+        " ./accelsim-sweeps/<name>/ (sweep.db, results.csv, results.json, latency_heatmap.png,"
+        " pareto.png); <name> is --name, else <model>-<hw>-<8 hex digits of the grid>.",
         formatter_class=ExamplesFormatter,
         epilog="examples:\n"
         "  accelsim sweep workloads/mobilenet.onnx --hw hardware/edge1.yaml \\\n"
@@ -64,9 +66,11 @@ def register(
         "(256KiB,1MiB; [Relu],[]; true,false) or a range START..STOP:+STEP or START..STOP:xFACTOR",
     )
     parser.add_argument("--file", metavar="SWEEP.yaml", help="sweep file (model, hardware, grid)")
-    parser.add_argument("--name", help="sweep name, the output folder's (default: <model>-<hw>)")
     parser.add_argument(
-        "--out", metavar="DIR", help="output folder (default: reports/sweeps/<name>)"
+        "--name", help="sweep name, the output folder's (default: <model>-<hw>-<grid digest>)"
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", help="output folder (default: ./accelsim-sweeps/<name>)"
     )
     parser.add_argument(
         "--resume", action="store_true", help="keep the points in DIR/sweep.db, run the rest"
@@ -97,6 +101,7 @@ def register(
 
 
 def handle(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     from accelsim._text import markup
     from accelsim._workers import cpu_count
     from accelsim.cli._terminal import stdout_console, terminal_console
@@ -144,14 +149,27 @@ def handle(args: argparse.Namespace) -> int:
     console = stdout_console()
     console.print(sweep_report(outcome, top=args.top))
     simulated, not_simulated = progress.simulated, outcome.computed - progress.simulated
-    rate = outcome.computed / outcome.elapsed_s if outcome.elapsed_s > 0 else 0.0
+    elapsed_s = _since_start_s(started)
+    rate = outcome.computed / elapsed_s if elapsed_s > 0 else 0.0
     console.print(
         f"{simulated} point(s) simulated, {not_simulated} invalid or failed, in "
-        f"{outcome.elapsed_s:.2f} s ({rate:.0f}/s); {outcome.reused} reused from "
-        f"{markup(outcome.folder / 'sweep.db')}"
+        f"{elapsed_s:.2f} s ({rate:.1f}/s, the command's wall-clock time); {outcome.reused} "
+        f"reused from {markup(outcome.folder / 'sweep.db')}"
     )
     console.print("written: " + ", ".join(markup(p) for p in paths))
     return 0
+
+
+def _since_start_s(fallback: float) -> float:
+    """Wall-clock seconds since this process started (on Linux the kernel's start time, so
+    the interpreter's start-up and imports count too), else since `fallback` (monotonic)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stream:
+            fields = stream.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime, in ticks
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic() - fallback
 
 
 class _Progress:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accelsim.errors import AccelsimError
-from accelsim.outputs import claim_folder, write_text
+from accelsim.outputs import check_folder, claim_folder, write_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -124,9 +124,10 @@ def report_folder(folder: str | Path) -> Path:
     """`folder` as a Path, checked before any work is done.
 
     Raises:
-        AccelsimError: `folder` is missing or not a folder.
+        AccelsimError: `folder` is missing, not a folder, or cannot be written.
     """
     target = Path(folder)
+    check_folder(target, option="--report")  # a folder the user may not enter, a file
     if not target.is_dir():
         raise AccelsimError(f"{target}: report folder does not exist; create it first")
     return target

@@ -4,6 +4,10 @@ Every executor gets the `Job` (the imported graph and the base machine) once per
 once per point: the pool's initializer installs it in each worker process, and Dask scatters
 it to every worker. Points travel in small batches and results stream back as each batch
 finishes, in completion order, so the caller can store each point the moment it is known.
+
+A local worker that dies (SIGKILL, the OOM killer) breaks its pool: the points that were
+running are each retried once, alone in a fresh one-worker pool; a point whose worker dies
+again is recorded as that point's "failed" result, and the rest of the grid goes on.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim._workers import die_with_parent, pool_size
@@ -56,40 +60,92 @@ class LocalExecutor:
             for point in points:
                 yield evaluate(job, point)
             return
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        # NOTE: fork where the platform has it: workers start in milliseconds and inherit the
-        # imported modules; the Job still goes through the initializer, so spawn works too.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_install,
-            initargs=(job, os.getpid()),
-        )
-        try:
-            futures = [pool.submit(_evaluate_installed, b) for b in batches(points, workers)]
-            for future in as_completed(futures):
-                yield from future.result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        remaining = list(points)
+        while remaining:
+            broken = yield from _pool_pass(job, remaining, workers)
+            if broken is None:
+                return
+            unfinished, running = broken
+            # NOTE: with no point known to be running, isolating one still makes progress.
+            suspects = running or unfinished[:1]
+            for point in suspects:
+                again = yield from _pool_pass(job, [point], 1)
+                if again is not None:
+                    yield _died(point)
+            remaining = [point for point in unfinished if point not in suspects]
 
     def close(self) -> None:
         """Nothing to release: each `run` starts and stops its own pool."""
 
 
-_INSTALLED: list[Job] = []
-"""The worker process's Job, set once by `_install` (a list so no `global` is needed)."""
+_Broken = tuple[list["Point"], list["Point"]]
+"""A pool that broke: the points without a result, and those of them that were running."""
 
 
-def _install(job: Job, parent: int) -> None:
+def _pool_pass(
+    job: Job, points: list[Point], workers: int
+) -> Generator[PointResult, None, _Broken | None]:
+    """Run `points` on a fresh pool of `workers`; returns None, or what was left when a worker
+    died and broke the pool."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # NOTE: fork where the platform has it: workers start in milliseconds and inherit the
+    # imported modules; the Job still goes through the initializer, so spawn works too.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    running = context.Array("q", workers, lock=False)  # per worker: index + 1 of its point
+    slots = context.Value("i", 0)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_install,
+        initargs=(job, os.getpid(), running, slots),
+    )
+    done: set[int] = set()
+    try:
+        futures = [pool.submit(_evaluate_installed, b) for b in batches(points, workers)]
+        for future in as_completed(futures):
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                in_flight = set(running[:])
+                unfinished = [p for p in points if p.index not in done]
+                return unfinished, [p for p in unfinished if p.index + 1 in in_flight]
+            done.update(result.index for result in results)
+            yield from results
+        return None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _died(point: Point) -> PointResult:
+    settings = tuple((s.path, s.label) for s in point.settings)
+    error = "its worker process died twice while simulating it (a signal, or out of memory)"
+    return PointResult(point.key, point.index, settings, "failed", error)
+
+
+_INSTALLED: list[Any] = []
+"""The worker process's Job, its slot in the shared `running` array, and that array (a list
+so no `global` is needed); set once by `_install`."""
+
+
+def _install(job: Job, parent: int, running: Any, slots: Any) -> None:
     die_with_parent(parent)
-    _INSTALLED[:] = [job]
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    _INSTALLED[:] = [job, slot, running]
 
 
 def _evaluate_installed(points: list[Point]) -> list[PointResult]:
-    return [evaluate(_INSTALLED[0], point) for point in points]
+    job, slot, running = _INSTALLED
+    results = []
+    for point in points:
+        running[slot] = point.index + 1
+        results.append(evaluate(job, point))
+    running[slot] = 0
+    return results
 
 
 def _evaluate_batch(job: Job, points: list[Point]) -> list[PointResult]:

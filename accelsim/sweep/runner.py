@@ -9,25 +9,29 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import time
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from accelsim.errors import ConfigError
-from accelsim.outputs import refuse_foreign
+from accelsim.outputs import check_folder, check_folder_files
 from accelsim.sweep.grid import expand
 from accelsim.sweep.outputs import OUTPUT_FILES
 from accelsim.sweep.results import Job, PointResult
-from accelsim.sweep.store import ResultStore
+from accelsim.sweep.store import DATABASE, ResultStore
 
 if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
     from accelsim.sweep.executors import Executor
-    from accelsim.sweep.grid import Axis
+    from accelsim.sweep.grid import Axis, Point
     from accelsim.sweep.spec import SweepSpec
 
-__all__ = ["SweepOutcome", "run_sweep"]
+__all__ = ["DEFAULT_ROOT", "SweepOutcome", "run_sweep"]
+
+DEFAULT_ROOT = Path("accelsim-sweeps")
+"""Where sweeps go without --out: under the current folder, never into the package."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +45,6 @@ class SweepOutcome:
     results: tuple[PointResult, ...]
     computed: int
     reused: int
-    elapsed_s: float
 
 
 def run_sweep(
@@ -53,7 +56,11 @@ def run_sweep(
     on_start: Callable[[int, int], None] | None = None,
     on_point: Callable[[PointResult], None] | None = None,
 ) -> SweepOutcome:
-    """Run every point of `spec` not yet in `out/sweep.db` (default out: reports/sweeps/<name>).
+    """Run every point of `spec` not yet in `out/sweep.db`.
+
+    The default `out` is DEFAULT_ROOT/<name>: the sweep's --name, else
+    `<model>-<hardware>-<8 hex digits of the grid and inputs>`, so another grid never lands
+    in (or is refused by) an earlier sweep's folder, and the same sweep finds its own.
 
     `on_start(todo, total)` is called once the grid is known, `on_point` after each point is
     committed.
@@ -72,11 +79,9 @@ def run_sweep(
         known = ", ".join(sorted(POLICIES))
         raise ConfigError(f'--policy: unknown policy "{spec.policy}"; known: {known}')
     base = load_hardware(spec.hardware)
+    _refuse_aliases(spec.axes, base)
     points = expand(spec.axes)
     graph = import_onnx(spec.model, batch=spec.batch)
-    folder = out if out is not None else Path("reports") / "sweeps" / spec.title
-    if folder.is_dir():
-        refuse_foreign(folder, OUTPUT_FILES)  # before the work whose results would go there
     inputs = {
         "model_sha256": hashlib.sha256(spec.model.read_bytes()).hexdigest(),
         "hardware": base.model_dump(mode="json"),
@@ -87,7 +92,8 @@ def run_sweep(
         # fields is another study; its points must not land in this store.
         "axes": sorted(axis.path for axis in spec.axes),
     }
-    started = time.perf_counter()
+    folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, points)
+    _check_folder(folder, spec)
     with ResultStore(folder, inputs=inputs, resume=resume) as store:
         done = store.done()
         todo = [point for point in points if point.key not in done]
@@ -118,5 +124,40 @@ def run_sweep(
         results=results,
         computed=len(todo),
         reused=len(points) - len(todo),
-        elapsed_s=time.perf_counter() - started,
     )
+
+
+def _default_name(spec: SweepSpec, inputs: dict[str, object], points: list[Point]) -> str:
+    if spec.name:
+        return spec.name
+    grid = json.dumps([inputs, [point.key for point in points]], sort_keys=True)
+    return f"{spec.title}-{hashlib.sha256(grid.encode()).hexdigest()[:8]}"
+
+
+def _check_folder(folder: Path, spec: SweepSpec) -> None:
+    """Before the work: the folder can be written, holds no file accelsim did not write, and
+    none of its files is an input (by any spelling or link; files read so far are known to
+    `accelsim.outputs` too, the sweep file and what it names included)."""
+    check_folder(folder, option="--out")
+    if folder.is_dir():
+        inputs = {"model": spec.model, "hardware": spec.hardware}
+        check_folder_files(folder, OUTPUT_FILES, option="--out", inputs=inputs, updated=[DATABASE])
+
+
+def _refuse_aliases(axes: tuple[Axis, ...], base: Hardware) -> None:
+    """Two axes that set one field (`bus.bandwidth` and `units.bus.bandwidth`) would let one
+    silently win; refuse them, naming both spellings.
+
+    Raises:
+        ConfigError: two axes write the same field of `base`.
+    """
+    from accelsim.hardware_file import fields_set
+
+    owner: dict[str, str] = {}
+    for axis in axes:
+        for field in fields_set(base, axis.path):
+            first = owner.setdefault(field, axis.path)
+            if first != axis.path:
+                raise ConfigError(
+                    f"{first} and {axis.path}: both set {field}; sweep it under one name"
+                )

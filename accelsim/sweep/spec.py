@@ -27,7 +27,9 @@ from accelsim.sweep.grid import Axis, axis_from_values
 
 __all__ = ["SweepSpec", "load_sweep_file"]
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""A folder name (`fullmatch`: `$` would also accept a name ending in a newline)."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _KEYS = ("name", "model", "hardware", "policy", "overlap", "batch", "grid")
 
 
@@ -58,19 +60,20 @@ class SweepSpec:
             raise ConfigError("sweep: no base machine; give --hw or `hardware:` in the sweep file")
         if not self.axes:
             raise ConfigError("sweep: nothing to sweep; give --set PATH=V1,V2 or a `grid:`")
-        if self.name is not None and not _NAME.match(self.name):
+        if self.name is not None and not _NAME.fullmatch(self.name):
             raise ConfigError(
-                f'sweep: name "{self.name}" is not a folder name; use letters, digits, . _ -'
+                f"sweep: name {self.name!r} is not a folder name; use letters, digits, . _ -"
             )
         return self
 
     @property
     def title(self) -> str:
-        """The sweep's name: given, or `<model stem>-<hardware stem>`."""
+        """The sweep's name: given, or `<model stem>-<hardware stem>` (other characters than
+        letters, digits and . _ - made `_`, so a file name never makes an odd folder name)."""
         if self.name:
             return self.name
         assert self.model is not None and self.hardware is not None
-        return f"{self.model.stem}-{self.hardware.stem}"
+        return _UNSAFE.sub("_", f"{self.model.stem}-{self.hardware.stem}")
 
 
 def load_sweep_file(path: str | Path) -> SweepSpec:

@@ -9,6 +9,7 @@ instead of silently mixing results.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any, get_args
@@ -34,6 +35,17 @@ CREATE TABLE IF NOT EXISTS points (
 """
 _COLUMNS = {"meta": ["key", "value"], "points": ["key", "idx", "status", "result"]}
 _START_AGAIN = "remove it (or pick another --out) to start again"
+_COMPANIONS = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside the database and writes in place too."""
+_CANNOT_WRITE = {  # SQLite primary result codes: a good database that cannot be written now
+    3: "permission denied",
+    5: "another process holds it locked",
+    6: "another process holds it locked",
+    8: "it is read-only here",
+    10: "an input/output error",
+    13: "the disk is full",
+    14: "its folder cannot be written or the file cannot be opened",
+}
 
 
 class ResultStore:
@@ -50,13 +62,21 @@ class ResultStore:
             ConfigError: results exist and `resume` is false, they came from other inputs, or
                 the file is not a sweep database.
         """
+        from accelsim.outputs import check_updated_in_place, make_folder
+
         self.path = folder / DATABASE
-        if self.path.exists() and not resume:
+        if os.path.lexists(self.path) and not resume:
             raise ConfigError(
-                f"{self.path}: holds an earlier sweep; add --resume to finish it, or {_START_AGAIN}"
+                f"{self.path}: holds an earlier sweep; add --resume to finish it, or pick "
+                "another --out"
             )
-        folder.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+        make_folder(folder, option="--out")
+        for suffix in ("", *_COMPANIONS):  # SQLite would follow a link and write through it
+            check_updated_in_place(f"{self.path}{suffix}")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
         try:
             # WAL + NORMAL: a commit per point costs no fsync, yet a crash loses no committed
             # point; WAL also lets one sweep read while another commits.
@@ -74,6 +94,15 @@ class ResultStore:
             raise
 
     def _unusable(self, exc: sqlite3.Error) -> ConfigError:
+        """What is wrong: a good database that cannot be written now (read-only, a full disk:
+        never "remove it"), or one that is not a sweep database."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        reason = _CANNOT_WRITE.get(code & 0xFF) if isinstance(code, int) else None
+        if reason is not None:
+            return ConfigError(
+                f"{self.path}: cannot write: {reason} ({exc}); the points stored so far are "
+                "kept: fix that and add --resume"
+            )
         return ConfigError(f"{self.path}: not a usable sweep database ({exc}); {_START_AGAIN}")
 
     def _check_schema(self) -> None:
@@ -97,7 +126,7 @@ class ResultStore:
         if changed:
             raise ConfigError(
                 f"{self.path}: its points were computed with different {', '.join(changed)}; "
-                f"use another --out, or {_START_AGAIN}"
+                "pick another --out for this sweep"
             )
 
     def done(self) -> set[str]:
@@ -116,7 +145,7 @@ class ResultStore:
                     (result.key, result.index, result.status, json.dumps(result.to_dict())),
                 )
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{self.path}: cannot store point {result.index} ({exc})") from None
+            raise self._unusable(exc) from None
 
     def results(self, keys: list[str]) -> list[PointResult]:
         """Stored results for `keys` (in that order), skipping keys not stored."""

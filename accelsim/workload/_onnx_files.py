@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from accelsim._inputs import check_regular_file
+from accelsim._inputs import check_regular_file, note_read
 from accelsim.errors import WorkloadError
 from accelsim.workload._onnx_wire import StrippedSizeError, WireError, parse_without_weights
 
@@ -155,6 +155,7 @@ def check_external_data(model: onnx.ModelProto, folder: Path, label: str) -> Non
         if not target.is_file():
             raise WorkloadError(f"{where} does not exist beside the model")
         _check_extent(target, entries, where)
+        note_read(target)  # an input of the command, like the model itself
 
 
 def _check_extent(target: Path, entries: dict[str, str], where: str) -> None:

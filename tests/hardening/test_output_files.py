@@ -131,13 +131,14 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temporary(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_a_symlinked_output_replaces_the_file_it_names(tmp_path):
+def test_a_symlinked_output_replaces_the_link_never_the_file_it_names(tmp_path):
     real = tmp_path / "real.json"
     real.write_text("old")
     (tmp_path / "link.json").symlink_to(real)
     write_text(tmp_path / "link.json", "new")
-    assert (tmp_path / "link.json").is_symlink()
-    assert real.read_text() == "new"
+    assert not (tmp_path / "link.json").is_symlink()
+    assert (tmp_path / "link.json").read_text() == "new"
+    assert real.read_text() == "old"
 
 
 def test_a_temporary_file_of_a_killed_process_is_removed_by_the_next_write(tmp_path):
@@ -188,12 +189,12 @@ def device(folder: Path, name: str, minor: int) -> Path:
     return node
 
 
-def test_a_symlink_to_a_device_stays_a_symlink_and_the_device_a_device(tmp_path):
+def test_a_symlink_to_a_device_is_replaced_and_the_device_stays_a_device(tmp_path):
     null = device(tmp_path, "null", 3)
     link = tmp_path / "trace.json"
     link.symlink_to(null)
     write_text(link, "{}")
-    assert link.is_symlink()
+    assert not link.is_symlink() and link.read_text() == "{}"
     assert stat.S_ISCHR(null.stat().st_mode)
     assert leftovers(tmp_path) == []
 

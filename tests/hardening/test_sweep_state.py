@@ -75,7 +75,7 @@ def test_resuming_with_other_axes_is_refused_and_stores_nothing(tmp_path):
     out = tmp_path / "s"
     sweep(out, "sram.capacity=256KiB,1MiB")
     with pytest.raises(ConfigError, match=r"^.*sweep\.db: its points were computed with different "
-                       r"axes; use another --out, or remove it"):  # fmt: skip
+                       r"axes; pick another --out for this sweep$"):  # fmt: skip
         sweep(out, *GRID, resume=True)
     assert len(rows(out)) == 2  # the new grid's 8 points did not land beside the old 2
 

@@ -75,7 +75,7 @@ def test_command_line_overrides_the_file_and_replaces_same_path_axes(tmp_path):
         (SweepSpec(model="m"), r"^sweep: no base machine; give --hw"),
         (SweepSpec(model="m", hardware="h"), r"^sweep: nothing to sweep; give --set"),
         (SweepSpec(model="m", hardware="h", axes=(parse_set("sram.capacity=1MB"),), name="a/b"),
-         r'^sweep: name "a/b" is not a folder name'),
+         r"^sweep: name 'a/b' is not a folder name"),
     ],
 )  # fmt: skip
 def test_incomplete_specs_are_refused(spec, message):

@@ -62,7 +62,7 @@ def test_existing_results_need_resume_and_the_same_inputs(sweep, tmp_path):
     sweep("sram.capacity=1MiB", out=out)
     with pytest.raises(ConfigError, match=r"sweep\.db: holds an earlier sweep; add --resume"):
         sweep("sram.capacity=1MiB", out=out)
-    with pytest.raises(ConfigError, match=r"computed with different overlap; use another --out"):
+    with pytest.raises(ConfigError, match=r"computed with different overlap; pick another --out"):
         from accelsim.sweep.runner import run_sweep
         from tests.sweep.conftest import spec_of
 
