@@ -189,19 +189,22 @@ def _probe(folder: Path, where: str) -> None:
     os.unlink(probe)
 
 
-def _identities(path: str) -> set[tuple[int, int]]:
-    """(st_dev, st_ino) of `path` itself and of what it names if it is a symbolic link."""
+def _identities(path: str, *, links_too: bool = True) -> set[tuple[int, int]]:
+    """(st_dev, st_ino) of `path` itself and, with `links_too`, of what it names if it is a
+    symbolic link."""
     found = set()
-    for follow in (False, True):
+    for follow in (False, True) if links_too else (False,):
         with contextlib.suppress(OSError, ValueError):
             info = os.stat(path, follow_symlinks=follow)
             found.add((info.st_dev, info.st_ino))
     return found
 
 
-def _same_file(output: str, other: str) -> bool:
-    """Whether writing `output` would change `other`: the same file by any spelling or link."""
-    ours, theirs = _identities(output), _identities(other)
+def _same_file(output: str, other: str, *, other_is_output: bool = False) -> bool:
+    """Whether writing `output` would change `other`: an input by any spelling or link, or
+    another output by any spelling (links are replaced, so two links to one file are two)."""
+    ours = _identities(output, links_too=not other_is_output)
+    theirs = _identities(other, links_too=not other_is_output)
     if ours and theirs:
         return bool(ours & theirs)
     return os.path.realpath(output) == os.path.realpath(other)
@@ -252,7 +255,7 @@ def refuse_inputs(
         AccelsimError: `--onnx m.onnx: would overwrite the input --data m.onnx`, or a
             `check_output` failure.
     """
-    taken = [(f"input {option}", str(p)) for option, p in inputs.items() if p is not None]
+    taken = [(f"input {option}", str(p), False) for option, p in inputs.items() if p is not None]
     notices = []
     for option, path in outputs.items():
         if path is None:
@@ -261,11 +264,11 @@ def refuse_inputs(
         check_output(text, option=option)
         if not _is_regular_target(text):
             continue  # /dev/null twice, or stdout, loses nothing
-        for owner, other in taken:
-            if _same_file(text, other):
+        for owner, other, is_output in taken:
+            if _same_file(text, other, other_is_output=is_output):
                 raise AccelsimError(f"{option} {text}: would overwrite the {owner} {other}")
         _refuse_read(text, f"{option} {text}")
-        taken.append((f"output {option}", text))
+        taken.append((f"output {option}", text, True))
         if os.path.islink(text):
             notices.append(f"accelsim: {option}: replacing the link {text} (not what it names)")
         elif os.path.isfile(text):

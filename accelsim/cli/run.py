@@ -90,8 +90,6 @@ def handle(args: argparse.Namespace) -> int:
         args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch,
         assume_vector=args.unsupported == "vector",
     )  # fmt: skip
-    for notice in notices:
-        print(notice, file=sys.stderr)
     if args.trace:
         from accelsim.report.export import chrome_trace, write_json
 
@@ -108,6 +106,8 @@ def handle(args: argparse.Namespace) -> int:
 
         assert timeline is not None  # built above for --svg
         write_text(args.svg, timeline_svg(timeline, columns=SVG_COLUMNS))
+    for notice in notices:  # NOTE: after the writes, which may still refuse (see outputs.py)
+        print(notice, file=sys.stderr)
     if args.json:
         from accelsim.report.export import result_to_dict
 
