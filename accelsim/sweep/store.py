@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, get_args
 
@@ -35,6 +36,7 @@ CREATE TABLE IF NOT EXISTS points (
 """
 _COLUMNS = {"meta": ["key", "value"], "points": ["key", "idx", "status", "result"]}
 _START_AGAIN = "remove it (or pick another --out) to start again"
+_BUSY, _RETRY_S = 5, 0.02  # SQLITE_BUSY, and how long to wait before trying again
 _COMPANIONS = ("-wal", "-shm", "-journal")
 """Files SQLite keeps beside the database and writes in place too."""
 _CANNOT_WRITE = {  # SQLite primary result codes: a good database that cannot be written now
@@ -80,7 +82,7 @@ class ResultStore:
         try:
             # WAL + NORMAL: a commit per point costs no fsync, yet a crash loses no committed
             # point; WAL also lets one sweep read while another commits.
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._when_free("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             with self._db:
                 self._db.executescript(_SCHEMA)
@@ -92,6 +94,26 @@ class ResultStore:
         except ConfigError:
             self._db.close()
             raise
+
+    def _when_free(self, statement: str) -> None:
+        """Run `statement`, retrying while another process holds the database busy.
+
+        NOTE: switching a new database to WAL while another process switches it too can fail
+        at once with "database is locked": SQLite does not call the busy handler there (seen
+        about once in 300 openings of a fresh store by six processes at once).
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if (
+                    getattr(exc, "sqlite_errorcode", 0) & 0xFF != _BUSY
+                    or time.monotonic() > deadline
+                ):
+                    raise
+            time.sleep(_RETRY_S)
 
     def _unusable(self, exc: sqlite3.Error) -> ConfigError:
         """What is wrong: a good database that cannot be written now (read-only, a full disk:
