@@ -307,3 +307,14 @@ def test_a_folder_even_root_cannot_write():
 def test_a_nul_byte_in_a_path_is_named():
     with pytest.raises(AccelsimError, match=r"^--trace 'a\\x00b': cannot write: .* NUL byte$"):
         refuse_inputs({}, {"--trace": "a\0b"})
+
+
+def test_an_in_place_write_never_follows_a_link_even_if_one_appears_late(tmp_path, monkeypatch):
+    # NOTE: a FIFO swapped for a link between the check and the open: O_NOFOLLOW refuses it.
+    (tmp_path / "mine.txt").write_text("keep me\n")
+    (tmp_path / "pipe").symlink_to(tmp_path / "mine.txt")
+    monkeypatch.setattr(outputs, "_is_regular_target", lambda path: False)
+    with pytest.raises(AccelsimError, match=r"^.*/pipe: cannot write: is a symbolic link; "
+                       r"accelsim never writes through a link$"):  # fmt: skip
+        write_text(tmp_path / "pipe", "new")
+    assert (tmp_path / "mine.txt").read_text() == "keep me\n"
