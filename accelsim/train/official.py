@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from accelsim._inputs import note_read
 from accelsim.errors import DataError
 from accelsim.train.archive import MiB, check_size
 from accelsim.train.data import Cifar10
@@ -97,6 +98,7 @@ def load(path: Path) -> Cifar10:
             if p.name in _WANTED and p.is_file():
                 _check_batch_size(str(p), p.stat().st_size)
                 files[p.name] = p.read_bytes()
+                note_read(p)  # no output of this command may replace it
     missing = [n for n in (*TRAIN_BATCHES, TEST_BATCH) if n not in files]
     if missing:
         raise DataError(f"{path}: missing official batch files: {', '.join(missing)}")
