@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
 SUBCOMMANDS: dict[str, str] = {
-    "run": "Simulate a model on a machine (per-layer table, totals, --json, --trace).",
+    "run": "Simulate a model on a machine (per-layer table, totals, --json, --trace, --html).",
     "inspect": "List a model's layers, shapes, MACs and parameters without a machine.",
     "schema": "Print the JSON Schema of the hardware file.",
+    "diff": "Compare two runs layer by layer (machines, policies, overlap, or saved --json).",
     "hw": "Explain a hardware file: peaks, bytes per cycle, machine balance, SRAM in tiles.",
     "paper": "Evaluate the seed paper's analytical model (Tables 3 and 4) and compare.",
     "sweep": "Run a grid of hardware what-if points (local processes or Dask).",

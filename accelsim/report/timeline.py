@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from accelsim.sim.trace import Trace
     from accelsim.summary import RunResult
 
-__all__ = ["Timeline", "resolve_window"]
+__all__ = ["Cell", "Timeline", "draw_cells", "resolve_window"]
 
 LABEL_WIDTH = 7
 SHARE_WIDTH = 5
@@ -45,7 +45,7 @@ _SPILLS = ("spill", "reload")
 
 
 @dataclass(frozen=True, slots=True)
-class _Cell:
+class Cell:
     """One column of one resource row: its glyph and the layer it shows (-1 when idle)."""
 
     glyph: str
@@ -75,7 +75,7 @@ class Timeline:
             cells, busy = _resource_cells(self.result.trace, resource, edges)
             shown.update(cell.layer for cell in cells if cell.layer >= 0)
             row = Text.assemble((label.ljust(LABEL_WIDTH), "bold"))
-            row.append_text(_draw(cells, names))
+            row.append_text(draw_cells(cells, names))
             row.append(f"{busy / (end - start):>{SHARE_WIDTH}.0%}")
             yield row
         yield self._sram_row(edges)
@@ -210,7 +210,7 @@ def _wrap(title: str, entries: list[Text], width: int) -> list[Text]:
     return lines
 
 
-def _resource_cells(trace: Trace, resource: str, edges: list[float]) -> tuple[list[_Cell], int]:
+def _resource_cells(trace: Trace, resource: str, edges: list[float]) -> tuple[list[Cell], int]:
     """The cell of every column for `resource`, and its busy cycles inside the window.
 
     A column shows the layer that kept the resource busiest in it (spill/reload counted apart).
@@ -235,7 +235,7 @@ def _resource_cells(trace: Trace, resource: str, edges: list[float]) -> tuple[li
     cells = []
     for share in shares:
         if not share:
-            cells.append(_Cell(IDLE, -1))
+            cells.append(Cell(IDLE, -1))
             continue
         (layer, spilled), _ = max(share.items(), key=lambda item: (item[1], -item[0][0]))
         if spilled:
@@ -244,11 +244,11 @@ def _resource_cells(trace: Trace, resource: str, edges: list[float]) -> tuple[li
             glyph = PARTIAL
         else:
             glyph = FULL if layer % 2 == 0 else ALTERNATE
-        cells.append(_Cell(glyph, layer))
+        cells.append(Cell(glyph, layer))
     return cells, int(busy)
 
 
-def _draw(cells: list[_Cell], names: list[str]) -> Text:
+def draw_cells(cells: list[Cell], names: list[str]) -> Text:
     """Glyphs in layer colours, with each layer's name written into runs long enough for it."""
     text = Text()
     column = 0

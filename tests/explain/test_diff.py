@@ -1,0 +1,71 @@
+"""`accelsim diff`: two runs aligned by layer, checked against schedules worked out by hand."""
+
+from __future__ import annotations
+
+import json
+
+from accelsim.api import simulate_graph
+from accelsim.report.diff import diff_runs
+from accelsim.report.export import result_to_dict
+from tests.cli.test_run import accelsim, assert_clean_failure
+from tests.sim.test_schedule import _two_convs
+from tests.sim.toy import toy_machine
+
+MOBILENET = "workloads/mobilenet.onnx"
+
+
+def test_overlap_against_no_overlap_by_hand():
+    # tests/sim/test_schedule.py: overlapped 230 cycles, c2.W during c1; serial 254, c2.W after
+    # c1 [148,174). Windows: c1 [0,148) in both; c2 [148,230) against [148,254): +24 cycles.
+    hw = toy_machine(latency_ns=10)
+    runs = [
+        result_to_dict(simulate_graph(_two_convs(), hw, name="t", overlap=overlap))
+        for overlap in (True, False)
+    ]
+    diff = diff_runs(*runs, labels=("overlap", "serial"))
+    assert diff["latency_delta_cycles"] == 24
+    assert [(row["name"], row["delta"]["cycles"]) for row in diff["layers"]] == [
+        ("c1", 0), ("c2", 24),
+    ]  # fmt: skip
+    assert diff["changed_most"] == ["c2"]
+    # Serial, c2.W waits for c1's compute: the path gains those 24 matrix cycles, nothing else.
+    assert {part: d["delta"] for part, d in diff["breakdown_cycles"].items() if d["delta"]} == {
+        "matrix": 24
+    }
+    # c2's own window now holds c2.W whole (10 start-up + 16 bytes) instead of its last 2 bytes.
+    assert diff["layers"][1]["delta"]["breakdown_cycles"] == {
+        "bus": 14, "latency": 10, "matrix": 0, "vector": 0, "sram": 0,
+    }  # fmt: skip
+
+
+def test_cli_two_machines_and_a_saved_result(tmp_path):
+    saved = tmp_path / "edge1.json"
+    proc = accelsim("run", MOBILENET, "--hw", "edge1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    saved.write_text(proc.stdout, encoding="utf-8")
+    proc = accelsim("diff", saved, "edge1-unfused", "--model", MOBILENET, "--json")
+    assert proc.returncode == 0, proc.stderr
+    diff = json.loads(proc.stdout)
+    # edge1 575,491 cycles; unfused (BN and ReLU on the vector unit) 593,015.
+    assert (diff["a"]["latency_cycles"], diff["b"]["latency_cycles"]) == (575_491, 593_015)
+    assert diff["latency_delta_cycles"] == 593_015 - 575_491
+    # The windows tile each run: paired deltas plus unpaired windows make the latency's delta.
+    def unpaired(side):
+        return sum(w[2] - w[1] for w in diff["windows"][side] if w[0] in diff[f"only_in_{side}"])
+
+    paired = sum(row["delta"]["cycles"] for row in diff["layers"])
+    assert paired + unpaired("b") - unpaired("a") == diff["latency_delta_cycles"]
+    assert "conv1" in [row["name"] for row in diff["layers"]] and diff["only_in_b"]
+    text = accelsim("diff", "edge1", "edge1-unfused", "--model", MOBILENET).stdout
+    assert "changed most" in text and "A above B" in text and "conv27" in text
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"layers": []}', encoding="utf-8")
+    assert_clean_failure(accelsim("diff", bad, bad), "bad.json", "not an `accelsim run --json`")
+    assert_clean_failure(accelsim("diff", "edge1", "edge1"), "edge1", "--model")
+    assert_clean_failure(
+        accelsim("diff", "edge1", "edge1", "--model", MOBILENET, "--overlap", "on,maybe"),
+        "--overlap", "maybe",
+    )
