@@ -21,6 +21,7 @@ spill to the layer whose working set forced it).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,10 @@ if TYPE_CHECKING:
     from accelsim.hardware import Energy
     from accelsim.summary import RunResult
 
-__all__ = ["COMPONENTS", "Activity", "EnergyBreakdown", "LayerEnergy", "RunEnergy", "energy_of"]
+__all__ = [
+    "COMPONENTS", "Activity", "EnergyBreakdown", "LayerEnergy", "RunEnergy", "energy_of",
+    "power_over_time", "task_energy",
+]
 
 COMPONENTS: tuple[str, ...] = ("ddr", "bus", "sram_read", "sram_write", "mac", "vector")
 """Component names, in the order reports list them (also the JSON keys)."""
@@ -150,3 +154,53 @@ def energy_of(result: RunResult) -> RunEnergy:
         layers.append(LayerEnergy(layer.name, activity, EnergyBreakdown.of(activity, table)))
         total = total + activity
     return RunEnergy(layers=tuple(layers), activity=total, total=EnergyBreakdown.of(total, table))
+
+
+def task_energy(result: RunResult, energy: RunEnergy | None = None) -> tuple[float, ...]:
+    """Joules of each task, by task id, adding up to the run's: a transfer pays its bytes' DDR,
+    bus and SRAM figures; a layer's compute-side energy (MACs, vector ops, operand reads, output
+    writes) is shared by its compute tasks in proportion to their cycles."""
+    energy = energy or energy_of(result)
+    table = result.hardware.energy
+    per_byte = table.ddr_per_byte + table.bus_per_byte
+    joules = [0.0] * len(result.trace.events)
+    computes: dict[int, list[int]] = {}
+    moved = [0.0] * len(result.program.layers)
+    for event in result.trace.events:
+        if event.kind in _INTO_SRAM:
+            joules[event.task] = event.nbytes * (per_byte + table.sram_write_per_byte)
+        elif event.kind in _OUT_OF_SRAM:
+            joules[event.task] = event.nbytes * (per_byte + table.sram_read_per_byte)
+        else:
+            computes.setdefault(event.layer, []).append(event.task)
+        moved[event.layer] += joules[event.task]
+    events = result.trace.events
+    for layer, spent in enumerate(energy.layers):
+        tasks = computes.get(layer, [])
+        rest = spent.energy.total_j - moved[layer]
+        cycles = [events[t].end - events[t].start for t in tasks]
+        total = sum(cycles)
+        for task, own in zip(tasks, cycles, strict=True):
+            joules[task] = rest * (own / total if total else 1 / len(tasks))
+    return tuple(joules)
+
+
+def power_over_time(result: RunResult, bins: int,
+                    energy: RunEnergy | None = None) -> tuple[float, ...]:  # fmt: skip
+    """Mean power (watts) in each of `bins` equal slices of the run: every task's joules spread
+    evenly over its cycles (a task of no cycles counts in the slice it happens in)."""
+    end = max(1, result.latency_cycles)
+    width = end / bins
+    spent = [0.0] * bins
+    for event, joules in zip(result.trace.events, task_energy(result, energy), strict=True):
+        if event.end <= event.start:
+            spent[min(bins - 1, int(event.start / width))] += joules
+            continue
+        rate = joules / (event.end - event.start)
+        first = int(event.start / width)
+        last = min(bins - 1, math.ceil(event.end / width) - 1)
+        for column in range(first, last + 1):
+            overlap = min(event.end, (column + 1) * width) - max(event.start, column * width)
+            spent[column] += rate * max(0.0, overlap)
+    seconds = width / result.hardware.clock
+    return tuple(joules / seconds for joules in spent)

@@ -1,5 +1,5 @@
 """`accelsim run MODEL.onnx --hw MACHINE.yaml`: simulate and report (table, --json, --trace,
---timeline with --from/--to, --svg)."""
+--timeline with --from/--to, --svg, --html)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,12 @@ def register(
         help="timeline end: a layer name (to its last event) or a time",
     )
     parser.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="write one self-contained HTML report: machine, layers, timeline with the critical "
+        "path (hover a bar for its task), where the time went, SRAM and power over time",
+    )
+    parser.add_argument(
         "--svg",
         metavar="FILE.svg",
         help=f"write the timeline as an SVG ({SVG_COLUMNS} columns, rich's export) to FILE.svg",
@@ -84,7 +90,7 @@ def handle(args: argparse.Namespace) -> int:
     machine = load_machine(args)
     notices = refuse_inputs(
         {"MODEL": args.model, "--hw": str(hardware_path(args.hw))},
-        {"--trace": args.trace, "--svg": args.svg},
+        {"--trace": args.trace, "--svg": args.svg, "--html": args.html},
     )
     result = run(
         args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch,
@@ -94,6 +100,11 @@ def handle(args: argparse.Namespace) -> int:
         from accelsim.report.export import chrome_trace, write_json
 
         write_json(args.trace, chrome_trace(result))
+    if args.html:
+        from accelsim.outputs import write_text
+        from accelsim.report.html import report_html
+
+        write_text(args.html, report_html(result))
     timeline = None
     if args.timeline or args.svg:
         from accelsim.report.timeline import Timeline, resolve_window
@@ -126,4 +137,6 @@ def handle(args: argparse.Namespace) -> int:
         console.print(f"timeline written to {markup(args.svg)}")
     if args.trace:
         console.print(f"trace written to {markup(args.trace)} (open in https://ui.perfetto.dev)")
+    if args.html:
+        console.print(f"report written to {markup(args.html)}")
     return 0
