@@ -72,13 +72,17 @@ def _slack(plan: Plan, events: tuple[Event, ...]) -> tuple[int, ...]:
         last_of[event.unit_kind] = event.task
     finish = [end] * count  # latest end that keeps every successor's latest start
     latest = [end] * count  # latest start allowed by start -> start edges
+    tasks = plan.tasks
     for task in range(count - 1, -1, -1):
         event = events[task]
         start = min(finish[task] - (event.end - event.start), latest[task])
         latest[task] = start
-        for before in (*plan.tasks[task].deps, event.freed_by):
-            if before >= 0 and start < finish[before]:
+        for before in tasks[task].deps:
+            if start < finish[before]:
                 finish[before] = start
+        before = event.freed_by
+        if before >= 0 and start < finish[before]:
+            finish[before] = start
         before = issued_before[task]
         if before >= 0 and start < latest[before]:
             latest[before] = start

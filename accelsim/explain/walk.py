@@ -11,8 +11,7 @@ SRAM space this one released.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from accelsim.sim.trace import Event
@@ -23,8 +22,7 @@ PARTS = ("bus", "latency", "matrix", "vector", "sram")
 """Every label a part of the time can carry, in report order (ties in `bound` go to the first)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Step:
+class Step(NamedTuple):
     """Task `task` on the chain, holding [start, end) of it; `label` says what it cost."""
 
     task: int
@@ -41,29 +39,31 @@ def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0,
     reached through a zero-length hop (in-order issue) or of zero cycles are left out, so the
     steps' lengths add up to `events[task].end - floor` (0 if it ended before `floor`).
     """
+    # NOTE: one pass per layer over up to every task of a tiled run: kept flat (positional
+    # steps, no helper calls) because it is most of what attribution costs.
     steps: list[Step] = []
+    append = steps.append
     via = "data"
     while task >= 0:
         event = events[task]
-        if event.end <= floor:
+        start, end = event.start, event.end
+        if end <= floor:
             break
-        if via != "issue" and event.end > event.start:
-            _append(steps, event, max(event.start, floor), via, startup)
-        if event.start <= floor:
+        if via != "issue" and end > start:
+            low = start if start > floor else floor
+            if via == "space":
+                append(Step(task, low, end, "sram"))
+            else:
+                label = KIND_LABELS[event.unit_kind]
+                head = start + startup if label == "bus" and event.nbytes > 0 else start
+                if head > low:  # the transfer's start-up is inside the window
+                    middle = head if head < end else end
+                    if middle < end:
+                        append(Step(task, middle, end, label))
+                    append(Step(task, low, middle, "latency"))
+                else:
+                    append(Step(task, low, end, label))
+        if start <= floor:
             break
         via, task = event.waited, event.waited_on
     return steps
-
-
-def _append(steps: list[Step], event: Event, start: int, via: str, startup: int) -> None:
-    """Add `event`'s [start, end) as reached through a wait of kind `via`, split for latency."""
-    if via == "space":
-        steps.append(Step(task=event.task, start=start, end=event.end, label="sram"))
-        return
-    label = KIND_LABELS[event.unit_kind]
-    head = event.start + startup if label == "bus" and event.nbytes > 0 else event.start
-    middle = min(max(head, start), event.end)
-    if middle < event.end:
-        steps.append(Step(task=event.task, start=middle, end=event.end, label=label))
-    if start < middle:
-        steps.append(Step(task=event.task, start=start, end=middle, label="latency"))
