@@ -90,26 +90,26 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
 
 
 def critical_path_to_dict(result: RunResult) -> dict[str, Any]:
-    """The chain that set the latency, earliest first, and its cycles per unit and per layer."""
+    """The chain that set the latency: its cycles per unit and per layer, and the layers it
+    passes through, earliest first (consecutive tasks of one layer merged into one stretch)."""
     events = result.trace.events
     names = [layer.name for layer in result.program.layers]
     path = result.path
+    stretches: list[dict[str, Any]] = []
+    for step in reversed(path.steps):
+        layer = names[events[step.task].layer]
+        if stretches and stretches[-1]["layer"] == layer:
+            stretches[-1]["end_cycle"] = step.end
+            stretches[-1]["steps"] += 1
+        else:
+            stretches.append(
+                {"layer": layer, "start_cycle": step.start, "end_cycle": step.end, "steps": 1}
+            )
     return {
         "tasks": len(path.tasks),
         "cycles_by_unit": path.cycles_by(tuple(e.resource for e in events)),
         "cycles_by_layer": path.cycles_by(tuple(names[e.layer] for e in events)),
-        "steps": [
-            {
-                "task": step.task,
-                "layer": names[events[step.task].layer],
-                "unit": events[step.task].resource,
-                "kind": events[step.task].kind,
-                "start_cycle": step.start,
-                "end_cycle": step.end,
-                "lost_to": step.label,
-            }
-            for step in reversed(path.steps)
-        ],
+        "stretches": stretches,
     }
 
 

@@ -37,8 +37,10 @@ def test_json_carries_windows_breakdowns_and_the_path():
     }  # fmt: skip
     path = data["critical_path"]
     assert path["tasks"] == 5 and path["cycles_by_unit"] == {"bus": 224, "matrix": 6}
-    assert [(s["kind"], s["start_cycle"], s["lost_to"]) for s in path["steps"]][:3] == [
-        ("load", 0, "latency"), ("load", 10, "bus"), ("load", 42, "latency"),  # x, then c1.W
+    # x, c1.W (layer c1), then c2.W, c2 and the store (layer c2), each step a part of a task
+    assert path["stretches"] == [
+        {"layer": "c1", "start_cycle": 0, "end_cycle": 124, "steps": 4},
+        {"layer": "c2", "start_cycle": 124, "end_cycle": 230, "steps": 5},
     ]
 
 
