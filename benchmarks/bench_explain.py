@@ -3,7 +3,7 @@
     python benchmarks/bench_explain.py            # prints a table; --json for machines
 
 For MobileNet on edge1 and on edge1 with a 4 KiB SRAM (most layers tiled, many events): the
-fastest of N runs of a whole simulated run (lowering, planning, SimPy, summary: `simulate_graph`,
+CPU time of the fastest of N runs of a whole simulated run (lowering, planning, SimPy, summary: `simulate_graph`,
 which includes the attribution and the path), and of the attribution and path alone
 (`layer_breakdowns` + `critical_path` over the same trace). The share is the second over the
 first minus the second, i.e. over a run without them. The engine's per-task records are part of
@@ -23,12 +23,13 @@ EDGE1 = ROOT / "hardware" / "edge1.yaml"
 
 
 def _fastest_seconds(action, repeats: int) -> float:
-    """The fastest of `repeats` runs: on a shared machine the least disturbed one."""
+    """CPU seconds of the fastest of `repeats` runs (this process's CPU time, not the wall
+    clock: on a shared machine waiting for a core is not the code's cost)."""
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         action()
-        samples.append(time.perf_counter() - start)
+        samples.append(time.process_time() - start)
     return min(samples)
 
 

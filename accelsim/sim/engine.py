@@ -12,7 +12,6 @@ task that releases it).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from accelsim.sim.trace import Event, Trace, Waited
@@ -41,66 +40,63 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     unfinished = [t.id for t in plan.tasks if not clock.finished[t.id]]
     assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
     start, end, unit = clock.start, clock.end, clock.unit
+    issued, issued_after, unit_free, freed_by = (
+        clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
+    )
+    # NOTE: positional, in `Event`'s field order: one record per task is most of what the
+    # records cost (see `Event`).
     events = tuple(
         Event(
-            task=t.id, resource=unit[t.id], unit_kind=t.unit_kind, kind=t.kind, layer=t.layer,
-            tile=t.tile, buffer=t.buffer, nbytes=t.nbytes, issued=wait.issued,
-            deps_done=wait.deps_done, space_free=wait.space_free, unit_free=wait.unit_free,
-            freed_by=wait.freed_by, start=start[t.id], end=end[t.id], waited=wait.waited,
-            waited_on=wait.waited_on,
+            t.id, unit[t.id], t.unit_kind, t.kind, t.layer, t.tile, t.buffer, t.nbytes,
+            issued[t.id], *_waited(t, end, start[t.id], (unit_free[t.id], freed_by[t.id]),
+                                   (issued[t.id], issued_after[t.id])),
+            start[t.id], end[t.id],
         )
-        for t, wait in zip(plan.tasks, clock.waits, strict=True)
-    )
+        for t in plan.tasks
+    )  # fmt: skip
     return Trace(
         events=events, units=tuple(units), sram=_occupancy(plan, start, end), clock_hz=clock_hz
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Wait:
-    """What stood between a task and its start (the fields of `Event` of the same names)."""
+def _waited(task: Task, end: list[int], now: int, unit: tuple[int, int],
+            issue: tuple[int, int]) -> tuple[int, int, int, int, Waited, int]:  # fmt: skip
+    """`Event`'s deps_done, space_free, unit_free, freed_by, waited and waited_on of `task`,
+    which started at `now`: when each condition was met, and which one, met last, set it.
 
-    issued: int
-    deps_done: int
-    space_free: int
-    unit_free: int
-    freed_by: int
-    waited: Waited
-    waited_on: int
-
-
-_NO_WAIT = _Wait(
-    issued=0, deps_done=0, space_free=0, unit_free=0, freed_by=-1, waited="none", waited_on=-1
-)
-
-
-def _wait(task: Task, issued: tuple[int, int], unit_free: tuple[int, int], end: list[int],
-          now: int) -> _Wait:  # fmt: skip
-    """When each condition of `task` was met, and which one, met last at `now`, set its start.
-
-    `issued` and `unit_free` are (cycle, the task that set it, or -1). Ties go to data, then
-    SRAM space, serial order, the unit and in-order issue: the first names the cause to act on.
+    `unit` and `issue` are (cycle, the task that set it, or -1). Ties go to data, then SRAM
+    space, serial order, the unit and in-order issue: the first names the cause to act on.
     """
-    done = {"data": (0, -1), "space": (0, -1), "serial": (0, -1)}
-    reasons = task.reasons or ("data",) * len(task.deps)
-    for dep, reason in zip(task.deps, reasons, strict=True):
-        if end[dep] >= done[reason][0]:
-            done[reason] = (end[dep], dep)
+    data = space = serial = 0
+    data_on = space_on = serial_on = -1
+    if task.reasons:
+        for dep, reason in zip(task.deps, task.reasons, strict=True):
+            done = end[dep]
+            if reason == "data":
+                if done >= data:
+                    data, data_on = done, dep
+            elif reason == "space":
+                if done >= space:
+                    space, space_on = done, dep
+            elif done >= serial:
+                serial, serial_on = done, dep
+    else:
+        for dep in task.deps:
+            if end[dep] >= data:
+                data, data_on = end[dep], dep
     waited: Waited = "none"
-    waited_on = -1
-    causes: tuple[tuple[Waited, tuple[int, int]], ...] = (
-        ("data", done["data"]), ("space", done["space"]), ("serial", done["serial"]),
-        ("unit", unit_free), ("issue", issued),
-    )  # fmt: skip
-    for reason, (when, cause) in causes:
-        if cause >= 0 and when == now:
-            waited, waited_on = reason, cause
-            break
-    return _Wait(
-        issued=issued[0], deps_done=max(done["data"][0], done["serial"][0]),
-        space_free=done["space"][0], unit_free=unit_free[0], freed_by=unit_free[1], waited=waited,
-        waited_on=waited_on,
-    )  # fmt: skip
+    cause = -1
+    if data_on >= 0 and data == now:
+        waited, cause = "data", data_on
+    elif space_on >= 0 and space == now:
+        waited, cause = "space", space_on
+    elif serial_on >= 0 and serial == now:
+        waited, cause = "serial", serial_on
+    elif unit[1] >= 0 and unit[0] == now:
+        waited, cause = "unit", unit[1]
+    elif issue[1] >= 0 and issue[0] == now:
+        waited, cause = "issue", issue[1]
+    return max(data, serial), space, unit[0], unit[1], waited, cause
 
 
 class _Clock:
@@ -113,7 +109,10 @@ class _Clock:
 
     def __init__(self, env: simpy.Environment, count: int) -> None:
         self.env = env
-        self.waits = [_NO_WAIT] * count
+        self.issued = [0] * count  # when its kind's dispatcher reached it ...
+        self.issued_after = [-1] * count  # ... having issued this task before it
+        self.unit_free = [0] * count  # when its unit could take it ...
+        self.freed_by = [-1] * count  # ... as this task ended (-1: the unit had room)
         self.start = [0] * count
         self.end = [0] * count
         self.unit = [""] * count
@@ -146,17 +145,19 @@ def _dispatch(
 
     A task starts once its dependencies are done and a unit can take it (fewer than the unit's
     `depth` tasks unfinished), or when the task before it was issued if that is later (in-order
-    issue); `_wait` records which came last. Ties between free units go to the one declared
+    issue); `_waited` reads which came last. Ties between free units go to the one declared
     first. The unit's timing model gives the task's cycles as it starts (DMA channels share the
     run's DDR model through theirs, so a busy DDR lengthens a transfer).
     """
     # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
     # decrease on one unit): a unit takes a task once the oldest of a full queue has ended.
     in_flight: list[deque[tuple[int, int]]] = [deque(maxlen=m.depth) for m in models]
-    finished, waits, start, end = clock.finished, clock.waits, clock.start, clock.end
-    unit = clock.unit
+    finished, start, unit = clock.finished, clock.start, clock.unit
+    issued, issued_after, unit_free, freed_by = (
+        clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
+    )
     timeout = env.timeout
-    issued = (0, -1)  # when the task before was issued, and that task
+    before = (0, -1)  # when the task before was issued, and that task
 
     def free_at(slot: int) -> tuple[int, int]:
         ends = in_flight[slot]
@@ -172,10 +173,11 @@ def _dispatch(
         if free[0] > now:
             yield timeout(free[0] - now)
             now = free[0]
-        waits[task.id] = _wait(task, issued, free, end, now)
+        issued[task.id], issued_after[task.id] = before
+        unit_free[task.id], freed_by[task.id] = free
         start[task.id] = now
         unit[task.id] = names[slot]
-        issued = (now, task.id)
+        before = (now, task.id)
         cycles = models[slot].run(task.work, now)
         if cycles:
             in_flight[slot].append((now + cycles, task.id))
