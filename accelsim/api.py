@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,7 @@ def simulate_graph(
     from accelsim.memory.policies import make_plan
     from accelsim.sim.engine import simulate
     from accelsim.summary import summarize
+    from accelsim.timing.ddr_banked import dram_run
     from accelsim.timing.models import build_units
 
     # 3. lowering: fold BN, fuse ops into the engine's output, bytes at the machine's data types
@@ -56,6 +58,9 @@ def simulate_graph(
     # 4. memory plan: where every buffer lives, loads, frees, spills, tiles, as ordered tasks
     plan = make_plan(program, hw, policy=policy, overlap=overlap)
     # 5. SimPy: each task runs on a free unit of its kind, timed by the unit's timing model
-    trace = simulate(plan, units=build_units(hw), clock_hz=hw.clock)
-    # 6. per-layer results, totals and the floor, all derived from the trace
-    return summarize(name, hw, program, plan, trace, overlap=overlap)
+    units = build_units(hw)
+    trace = simulate(plan, units=units, clock_hz=hw.clock)
+    # 6. per-layer results, totals and the floor, all derived from the trace (and the banked
+    #    DDR's own log of bursts, row hits and commands)
+    result = summarize(name, hw, program, plan, trace, overlap=overlap)
+    return replace(result, dram=dram_run(units, trace.end))

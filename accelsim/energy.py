@@ -14,6 +14,12 @@ What is counted (each count times its `hardware.energy` figure, in joules):
   on the engine's output stage and folded BatchNormalization cost no separate energy, as they
   cost no separate time.
 
+With `ddr.timing: banked` the **ddr** component is the DRAM's command energy instead
+(`accelsim.dram.energy`, Micron's IDD method): a layer pays an ACT for each row miss or conflict of
+its transfers and a RD/WR per burst; refresh and background power belong to the run and are
+shared out by bytes moved (`accelsim.ddr_layers`). The run's DRAM parts (activate, read, write,
+refresh, background) are in `RunResult.dram.energy`.
+
 Static (leakage) power is not modelled: the hardware file has no figure for it. A transfer is
 charged to the layer the planner made it for (a prefetch to the layer that needs the data, a
 spill to the layer whose working set forced it).
@@ -22,7 +28,7 @@ spill to the layer whose working set forced it).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -140,6 +146,9 @@ def energy_of(result: RunResult) -> RunEnergy:
             transferred[event.layer] += event.nbytes
             read[event.layer] += event.nbytes
     table = result.hardware.energy
+    from accelsim.ddr_layers import layer_ddr
+
+    ddr = layer_ddr(result)
     layers = []
     total = Activity()
     for layer in program.layers:
@@ -151,9 +160,15 @@ def energy_of(result: RunResult) -> RunEnergy:
             macs=layer.macs if layer.unit == "matrix" else 0,  # else counted as 2 vector ops each
             vector_ops=layer.vector_ops,
         )
-        layers.append(LayerEnergy(layer.name, activity, EnergyBreakdown.of(activity, table)))
+        spent = EnergyBreakdown.of(activity, table)
+        if ddr is not None:
+            spent = replace(spent, ddr_j=ddr[layer.index].energy_j)
+        layers.append(LayerEnergy(layer.name, activity, spent))
         total = total + activity
-    return RunEnergy(layers=tuple(layers), activity=total, total=EnergyBreakdown.of(total, table))
+    whole = EnergyBreakdown.of(total, table)
+    if ddr is not None:
+        whole = replace(whole, ddr_j=sum(spent.energy.ddr_j for spent in layers))
+    return RunEnergy(layers=tuple(layers), activity=total, total=whole)
 
 
 def task_energy(result: RunResult, energy: RunEnergy | None = None) -> tuple[float, ...]:

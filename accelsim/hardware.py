@@ -18,6 +18,7 @@ by 8 bytes. See `Energy` for each default and how it was derived.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -40,11 +41,13 @@ from pydantic import (
 from pydantic_core import core_schema
 
 from accelsim import units
+from accelsim.dram import DRAM_PRESETS, MAPPINGS, DramSpec
 
 __all__ = [
     "UNIT_KINDS",
     "DataTypes",
     "Ddr",
+    "DramTimings",
     "DmaUnit",
     "Energy",
     "Hardware",
@@ -128,27 +131,122 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
+class DramTimings(_Strict):
+    """Timing overrides of a banked DDR preset, in DRAM clocks (JEDEC names); unset keeps it."""
+
+    CL: PositiveInt | None = Field(default=None, description="Read latency (RL), clocks.")
+    CWL: PositiveInt | None = Field(default=None, description="Write latency (WL), clocks.")
+    tRCD: PositiveInt | None = Field(default=None, description="ACT to RD/WR, clocks.")
+    tRP: PositiveInt | None = Field(default=None, description="PRE to ACT, clocks.")
+    tRAS: PositiveInt | None = Field(default=None, description="ACT to PRE, clocks.")
+    tWR: PositiveInt | None = Field(default=None, description="Write recovery, clocks.")
+    tRTP: PositiveInt | None = Field(default=None, description="RD to PRE, clocks.")
+    tWTR_S: PositiveInt | None = Field(default=None, description="WR to RD, other bank group.")
+    tWTR_L: PositiveInt | None = Field(default=None, description="WR to RD, same bank group.")
+    tRRD_S: PositiveInt | None = Field(default=None, description="ACT to ACT, other bank group.")
+    tRRD_L: PositiveInt | None = Field(default=None, description="ACT to ACT, same bank group.")
+    tFAW: PositiveInt | None = Field(default=None, description="Window holding at most 4 ACTs.")
+    tCCD_S: PositiveInt | None = Field(default=None, description="RD to RD, other bank group.")
+    tCCD_L: PositiveInt | None = Field(default=None, description="RD to RD, same bank group.")
+    tREFI: PositiveInt | None = Field(default=None, description="Refresh interval, clocks.")
+    tRFC: PositiveInt | None = Field(default=None, description="Refresh cycle time, clocks.")
+
+    def apply(self, spec: DramSpec) -> DramSpec:
+        """`spec` with the set overrides."""
+        changes = {name.lower(): value for name, value in self if value is not None}
+        return dataclasses.replace(spec, **changes)
+
+
+def _bandwidth_optional(schema: dict[str, Any]) -> None:
+    # NOTE: timing banked fills bandwidth in from its preset, so files of that tier omit it.
+    schema["required"] = [name for name in schema.get("required", []) if name != "bandwidth"]
+
+
 class Ddr(_Strict):
     """External DRAM: where every tensor starts and where spilled tensors go."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, json_schema_extra=_bandwidth_optional
+    )
 
     capacity: Bytes = Field(
         description='DDR size in bytes, e.g. "1 GiB" (2^30 B) or "1 GB" (10^9 B).'
     )
-    timing: Literal["rate"] = Field(
+    timing: Literal["rate", "banked"] = Field(
         default="rate",
         description="DDR timing model: rate = one data bus at ddr.bandwidth that every DMA "
-        "channel shares, first come first served (see accelsim.timing.ddr).",
+        "channel shares, first come first served (see accelsim.timing.ddr); banked = channels, "
+        "banks and open rows of a JEDEC preset, every burst a row hit, miss or conflict, with "
+        "refresh (see accelsim.dram; needs ddr.preset).",
     )
     bandwidth: BytesPerSecond = Field(
         description='Peak DDR bandwidth in bytes/s, e.g. "1 GB/s" = 10^9 B/s. All DMA channels '
         "share it: a transfer runs at min(ddr.bandwidth, its channel's bandwidth) when alone, "
-        "and channels moving data together split ddr.bandwidth."
+        "and channels moving data together split ddr.bandwidth. With timing banked it is the "
+        "preset's peak (all channels bursting back to back), filled in from ddr.preset.",
     )
     latency: Seconds = Field(
         default=0.0,
         description='Fixed start-up time of every DDR access in seconds, e.g. "50 ns"; 0 matches '
         "the paper's latency-free model.",
     )
+    preset: Literal["ddr4-3200", "lpddr4-4266", "hbm2"] | None = Field(
+        default=None,
+        description="timing banked only: the DRAM device, with JEDEC timings (accelsim.dram.spec "
+        "cites each number): ddr4-3200 (one x64 channel, 25.6 GB/s), lpddr4-4266 (two x16 "
+        "channels, 17 GB/s), hbm2 (8 channels x 128 bits, 256 GB/s).",
+    )
+    mapping: str | None = Field(
+        default=None,
+        description="timing banked only: how address bits pick channel, rank, bank group, bank, "
+        "row and column: a name (" + ", ".join(MAPPINGS) + ") or six DRAMsim3 fields such as "
+        "rochrabacobg, most significant first. Default: row_column_bankgroup for ddr4-3200, "
+        "row_column_channel otherwise.",
+    )
+    page: Literal["open", "closed"] | None = Field(
+        default=None,
+        description="timing banked only: open (default) keeps a row open after an access; "
+        "closed precharges after every access.",
+    )
+    timings: DramTimings | None = Field(
+        default=None,
+        description="timing banked only: overrides of the preset's timings in DRAM clocks, "
+        "e.g. {tRCD: 24, tRFC: 700}.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _banked_bandwidth(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("timing") == "banked":
+            spec = DRAM_PRESETS.get(str(data.get("preset")))
+            if spec is not None:
+                data = {**data, "bandwidth": spec.peak_bytes_per_second}
+        return data
+
+    @model_validator(mode="after")
+    def _banked_fields(self) -> Ddr:
+        banked = ("preset", "mapping", "page", "timings")
+        if self.timing != "banked":
+            for name in banked:
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is for timing banked, not {self.timing}")
+        elif self.preset is None:
+            raise ValueError(f"timing banked needs a preset: {', '.join(DRAM_PRESETS)}")
+        return self
+
+    @property
+    def dram_spec(self) -> DramSpec:
+        """The banked tier's device: the preset with the timing overrides."""
+        assert self.preset is not None, "only for timing banked"
+        spec = DRAM_PRESETS[self.preset]
+        return self.timings.apply(spec) if self.timings is not None else spec
+
+    @property
+    def dram_mapping(self) -> str:
+        """The banked tier's address mapping (the preset's default when unset)."""
+        if self.mapping is not None:
+            return self.mapping
+        return "row_column_bankgroup" if self.preset == "ddr4-3200" else "row_column_channel"
 
 
 class Sram(_Strict):

@@ -184,6 +184,7 @@ def _validate(doc: YamlDocument, *, shown: Mapping[KeyPath, KeyPath] | None = No
     except ValidationError as exc:
         raise ConfigError(_first_error(exc, doc, checked.data, display)) from None
     _check_op_names(hw, doc, display)
+    _check_dram(hw, doc, display)
     return hw
 
 
@@ -213,6 +214,40 @@ def _check_op_names(hw: Hardware, doc: YamlDocument, display: Callable[[KeyPath]
                 f"{doc.where((*field, index))}: {_dotted(field)}: unknown op_type "
                 f'"{name}"; {hint}known: {", ".join(known)}'
             )
+
+
+def _check_dram(hw: Hardware, doc: YamlDocument, display: Callable[[KeyPath], KeyPath]) -> None:
+    """Refuse a banked DDR that cannot work: a mapping that does not decode the preset, a
+    capacity under one row or past the address bits the mapping has, timings that contradict."""
+    from accelsim.dram import mapping_problem
+
+    ddr = hw.ddr
+    if ddr.timing != "banked":
+        return
+    spec = ddr.dram_spec
+
+    def refuse(key: str, reason: str) -> None:
+        field = display(("ddr", key))
+        raise ConfigError(f"{doc.where(field)}: {_dotted(field)}: {reason}")
+
+    problem = mapping_problem(ddr.dram_mapping, spec)
+    if problem is not None:
+        refuse("mapping", problem)
+    shown = units.format_bytes(ddr.capacity, binary=units.is_binary_size(ddr.capacity))
+    if ddr.capacity < spec.row_bytes:
+        refuse("capacity", f"{shown} is smaller than one DRAM row ({spec.row_bytes} B) of "
+                           f"{ddr.preset}")  # fmt: skip
+    if ddr.capacity > spec.capacity:
+        refuse(
+            "capacity",
+            f"{shown} needs address bits the mapping does not have: {ddr.preset}'s channels, "
+            f"ranks, banks, rows and columns hold {units.format_bytes(spec.capacity, binary=True)}",
+        )
+    if spec.tras < spec.trcd:
+        refuse("timings", f"tRAS {spec.tras} < tRCD {spec.trcd}: a row would close before its "
+                          "first column command")  # fmt: skip
+    if spec.trefi <= spec.trfc:
+        refuse("timings", f"tREFI {spec.trefi} <= tRFC {spec.trfc}: refresh would never end")
 
 
 def _dotted(loc: KeyPath) -> str:

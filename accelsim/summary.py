@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from accelsim.lowering import Layer, Program
     from accelsim.plan import Plan
     from accelsim.sim.trace import Event, Trace
+    from accelsim.timing.ddr_banked import DramRun
 
 _READS = ("load", "reload")
 _WRITES = ("store", "spill")
@@ -92,6 +93,7 @@ class RunResult:
     floor: Floor
     breakdown: Breakdown  # the run's: its critical path's cycles by what they were lost to
     path: CriticalPath
+    dram: DramRun | None = None  # the banked DDR tier's log and energy (None on the rate tier)
 
     @property
     def latency_cycles(self) -> int:

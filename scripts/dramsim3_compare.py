@@ -11,6 +11,9 @@ writes; one request per DRAM clock, DRAMsim3's trace reader takes at most one a 
 preset, plus the workloads' `accelsim run --dram-trace` output (MobileNet and the GPT decode step
 on edge1-ddr4, edge1-lpddr4 and cloud1-hbm2).
 
+Both sides take the trace as DRAMsim3's reader does: at most one request a DRAM clock, in file
+order (so a burst stream faster than that, HBM2's at full rate, is fed at one a clock to both).
+
 Completion, both sides alike: the clock by which every read's data is back and every write
 command is issued (DRAMsim3 posts writes: it acknowledges them on arrival, so their command is the
 last thing it does for them). DRAMsim3 runs a fixed number of clocks, so its completion is found
@@ -45,7 +48,7 @@ MICRO_MAPPINGS = {
 }
 WORKLOADS = (
     ("mobilenet", "workloads/mobilenet.onnx", ()),
-    ("gpt-decode", "workloads/gpt-small-decode.onnx", ()),
+    ("gpt-decode", "workloads/gpt_decode.onnx", ()),
 )
 MACHINES = ("edge1-ddr4", "edge1-lpddr4", "cloud1-hbm2")
 TOLERANCE = {"sequential": 5.0, "random": 15.0, "workload": 15.0}
@@ -147,8 +150,11 @@ def run_accelsim(spec: DramSpec, mapping: str, page: str, requests: list[Request
     dram = BankedDram(spec, mapping=mapping, page=page)  # type: ignore[arg-type]
     done = 0
     write_delay = spec.cwl + spec.burst_cycles
+    entered = -1
     for r in requests:
-        access = dram.access(r.address, spec.burst_bytes, write=r.write, arrival=r.cycle)
+        # As DRAMsim3's trace reader: one request a clock at most, in file order.
+        entered = max(r.cycle, entered + 1)
+        access = dram.access(r.address, spec.burst_bytes, write=r.write, arrival=entered)
         done = max(done, access.end - write_delay if r.write else access.end)
     c = dram.counts
     return {"cycles": done, "hit_rate": c.hits / max(1, c.rd + c.wr), "acts": c.act, "refs": c.ref}

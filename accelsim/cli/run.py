@@ -31,6 +31,12 @@ def register(
     parser.add_argument(
         "--trace", metavar="FILE.json", help="write every event as a Chrome trace (Perfetto)"
     )
+    parser.add_argument(
+        "--dram-trace",
+        metavar="FILE",
+        help="banked DDR only: write every DRAM burst in DRAMsim3's trace format (hex address, "
+        "READ/WRITE, arrival in DRAM clocks) for replay in DRAMsim3",
+    )
     parser.add_argument("--cycles", action="store_true", help="show times in cycles instead of µs")
     parser.add_argument(
         "--unsupported",
@@ -88,9 +94,14 @@ def handle(args: argparse.Namespace) -> int:
     from accelsim.outputs import refuse_inputs
 
     machine = load_machine(args)
+    if args.dram_trace and machine.ddr.timing != "banked":
+        raise AccelsimError(
+            f"--dram-trace needs ddr.timing: banked; {machine.name} uses {machine.ddr.timing}"
+        )
     notices = refuse_inputs(
         {"MODEL": args.model, "--hw": str(hardware_path(args.hw))},
-        {"--trace": args.trace, "--svg": args.svg, "--html": args.html},
+        {"--trace": args.trace, "--svg": args.svg, "--html": args.html,
+         "--dram-trace": args.dram_trace},  # fmt: skip
     )
     result = run(
         args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch,
@@ -105,6 +116,11 @@ def handle(args: argparse.Namespace) -> int:
         from accelsim.report.html import report_html
 
         write_text(args.html, report_html(result))
+    if args.dram_trace:
+        from accelsim.outputs import write_text
+
+        assert result.dram is not None  # banked, checked above
+        write_text(args.dram_trace, result.dram.dram_trace())
     timeline = None
     if args.timeline or args.svg:
         from accelsim.report.timeline import Timeline, resolve_window

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from accelsim.ddr_layers import layer_ddr
 from accelsim.energy import COMPONENTS, energy_of
 from accelsim.outputs import open_output
 
@@ -19,11 +20,27 @@ if TYPE_CHECKING:
 
 
 
+def dram_to_dict(result: RunResult) -> dict[str, Any] | None:
+    """The banked DDR's run totals: device, bursts by outcome, commands, energy by part."""
+    dram = result.dram
+    if dram is None:
+        return None
+    c = dram.counts
+    return {
+        "preset": dram.preset, "mapping": dram.mapping, "page": dram.page,
+        "bursts": c.rd + c.wr, "row_hits": c.hits, "row_misses": c.misses,
+        "row_conflicts": c.conflicts, "row_hit_rate": dram.row_hit_rate,
+        "commands": {"ACT": c.act, "PRE": c.pre, "RD": c.rd, "WR": c.wr, "REF": c.ref},
+        "energy_j": dram.energy.parts(), "dram_cycles": dram.energy.cycles,
+    }  # fmt: skip
+
+
 def result_to_dict(result: RunResult) -> dict[str, Any]:
     """Everything the run table shows, as plain JSON data (cycles, bytes, seconds)."""
     hw = result.hardware
     clock = hw.clock
     energy = energy_of(result)
+    ddr = layer_ddr(result)
     return {
         "model": result.model,
         "hardware": hw.model_dump(mode="json"),
@@ -51,8 +68,10 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
                 "breakdown_cycles": layer.breakdown.parts,
                 "engine_utilisation": layer.engine_utilisation,
                 "energy_j": spent.energy.total_j,
+                "ddr_row_hit_rate": ddr[i].row_hit_rate if ddr else None,
+                "ddr_bandwidth_bytes_per_s": ddr[i].bandwidth(clock) if ddr else None,
             }
-            for layer, spent in zip(result.layers, energy.layers, strict=True)
+            for i, (layer, spent) in enumerate(zip(result.layers, energy.layers, strict=True))
         ],
         "totals": {
             "latency_cycles": result.latency_cycles,
@@ -77,6 +96,7 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
             **{f"{label}_cycles": cycles for label, cycles in result.floor.parts.items()},
             "gap": result.gap,
         },
+        "dram": dram_to_dict(result),
         "ddr": [
             {"buffer": r.buffer, "kind": r.kind, "address": r.address, "bytes": r.size}
             for r in result.plan.ddr

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from accelsim import units
 from accelsim._text import printable
+from accelsim.ddr_layers import layer_ddr
 from accelsim.energy import COMPONENTS, energy_of
 from accelsim.facts import LINK_LIMIT_WORDS, link_limit
 from accelsim.report.columns import Column, FittedTable
@@ -98,6 +99,7 @@ _LAYER_COLUMNS = (
     Column("start {unit}", 3), Column("end {unit}", 11), Column("SRAM", 5), Column("E µJ", 4),
     Column("util", 6), Column("lost", 2, justify="left"), Column("bound", justify="left"),
 )  # fmt: skip
+_ROW_HIT_COLUMN = Column("row hit", 3)  # banked DDR only: the layer's bursts to an open row
 SPAN_CELLS = 6
 """Width of the `lost` bar: what a layer's window was lost to, in sixths, one letter a part."""
 PART_LETTERS = {"bus": "b", "latency": "l", "matrix": "m", "vector": "v", "sram": "s"}
@@ -116,8 +118,11 @@ def layer_table(
 
     unit = "cyc" if cycles else "µs"
     columns = [replace(c, header=c.header.format(unit=unit)) for c in _LAYER_COLUMNS]
-    rows = []
-    for layer, spent in zip(result.layers, energy.layers, strict=True):
+    ddr = layer_ddr(result)
+    if ddr is not None:
+        columns.insert(-3, _ROW_HIT_COLUMN)
+    rows: list[tuple[str | Text, ...]] = []
+    for index, (layer, spent) in enumerate(zip(result.layers, energy.layers, strict=True)):
         ops = "+".join(_short(op) for op in layer.op_types)
         if layer.tiles > 1:
             ops += f" x{layer.tiles}"
@@ -128,6 +133,7 @@ def layer_table(
             when(layer.start), when(layer.end),
             units.format_bytes(layer.sram_in_use, binary=binary, digits=3),
             f"{spent.energy.total_j * 1e6:.3g}", _percent(layer.engine_utilisation),
+            *([_percent(ddr[index].row_hit_rate)] if ddr is not None else []),
             span_bar(layer.breakdown.parts), Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
         ))  # fmt: skip
     return FittedTable(columns, rows, title="Layers")
@@ -240,13 +246,32 @@ def energy_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
     total = energy.total_j
     for component in COMPONENTS:
         name, unit, price = _COMPONENT_NAMES[component]
+        banked = component == "ddr" and result.dram is not None
         table.add_row(
             name, f"{energy.activity.count(component):,} {unit}",
-            f"{format_energy(getattr(prices, price))}/{unit}", format_energy(joules[component]),
+            "commands" if banked else f"{format_energy(getattr(prices, price))}/{unit}",
+            format_energy(joules[component]),
             f"{joules[component] / total:.1%}" if total else "-",
         )  # fmt: skip
+        if banked:
+            _dram_rows(table, result, total)
     table.add_row("total", "", "", format_energy(total), "100.0%" if total else "-", style="bold")
     return table
+
+
+def _dram_rows(table: Table, result: RunResult, total: float) -> None:
+    """The banked DDR's energy by command (activation and refresh apart), under its ddr row."""
+    assert result.dram is not None
+    c, parts = result.dram.counts, result.dram.energy.parts()
+    counts = {
+        "activate": f"{c.act:,} ACT", "read": f"{c.rd:,} RD", "write": f"{c.wr:,} WR",
+        "refresh": f"{c.ref:,} REF", "background": f"{result.dram.energy.cycles:,} tCK",
+    }  # fmt: skip
+    for part, joules in parts.items():
+        table.add_row(
+            f"  {part}", counts[part], "IDD", format_energy(joules),
+            f"{joules / total:.1%}" if total else "-",
+        )  # fmt: skip
 
 
 def run_report(result: RunResult, *, cycles: bool = False) -> RenderableType:

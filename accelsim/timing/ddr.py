@@ -145,4 +145,4 @@ class RateDdr:
 
 def _load_tiers() -> None:
     # NOTE: tiers in other modules register on import; import them here (first use, no cycle).
-    return
+    from accelsim.timing import ddr_banked  # noqa: F401
