@@ -171,7 +171,7 @@ def _stats(binary: Path, ini: Path, trace: Path, cycles: int, out: Path) -> dict
     return {key: sum(ch[key] for ch in channels) for key in numbers}
 
 
-def run_dramsim3(binary: Path, ini_text: str, requests: list[Request]) -> dict:
+def run_dramsim3(binary: Path, ini_text: str, requests: list[Request], channels: int) -> dict:
     reads = sum(not r.write for r in requests)
     writes = len(requests) - reads
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,8 +182,10 @@ def run_dramsim3(binary: Path, ini_text: str, requests: list[Request]) -> dict:
 
         def finished(cycles: int) -> dict | None:
             stats = _stats(binary, ini, trace, cycles, folder)
-            # DRAMsim3 keeps up to 8 posted writes buffered when traffic stops (drain threshold).
-            ok = stats["num_reads_done"] >= reads and stats["num_write_cmds"] >= writes - 8
+            # DRAMsim3 keeps up to 8 posted writes a channel buffered when traffic stops (its
+            # drain threshold), so the last few writes may never issue.
+            left = min(writes, 8 * channels)
+            ok = stats["num_reads_done"] >= reads and stats["num_write_cmds"] >= writes - left
             return stats if ok else None
 
         high = max(r.cycle for r in requests) + 1000
@@ -267,7 +269,7 @@ def compare(
     binary: Path, case: str, preset: str, mapping: str, spec: DramSpec, requests: list[Request]
 ) -> dict:
     ours = run_accelsim(spec, mapping, "open", requests)
-    theirs = run_dramsim3(binary, dramsim3_ini(spec, mapping, "open"), requests)
+    theirs = run_dramsim3(binary, dramsim3_ini(spec, mapping, "open"), requests, spec.channels)
     kind = "random" if "random" in case else "sequential" if "sequential" in case else "workload"
     error = 100.0 * (ours["cycles"] - theirs["cycles"]) / theirs["cycles"]
     hit_points = 100.0 * (ours["hit_rate"] - theirs["hit_rate"])
