@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from accelsim.hardware import UNIT_KINDS
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
-from accelsim.memory.tiling import Tile, channels_rows, tile_layer
+from accelsim.memory.tiling import tile_layer
 from accelsim.plan import Allocation, DepReason, Plan, Task, TaskKind, UnitKind
-from accelsim.work import Gemm, Transfer, Vector, Work
+from accelsim.work import Transfer, Work
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -227,9 +227,8 @@ class _Planner:
             out_offset = offset + sum(size for _, size in tile.reads)
             out_index = self._new_range(f"{output}[tile {number}]", out_offset, tile.write[1])
             deps = {load for _, load in (*shared, *group_loads, *slices)}
-            work = _tile_work(layer, tile, self.program.buffers[output].shape)
             last_compute = self._task(
-                layer.unit, "compute", layer.index, number, "", work, deps,
+                layer.unit, "compute", layer.index, number, "", tile.work, deps,
                 frozenset(tile_slots[slot]),
             )  # fmt: skip
             self.ranges[out_index].first = last_compute
@@ -430,23 +429,3 @@ class _Planner:
             )
         )
         return task_id
-
-
-def _tile_work(layer: Layer, tile: Tile, out_shape: tuple[int, ...]) -> Work:
-    """A tile's share of the layer's work: its output channels and rows of the layer's GEMM.
-
-    Channels scale N x groups (whole groups of a grouped conv, or part of one; a channel is
-    N x groups / channels GEMM columns: 1 for a conv, kh x kw for a ConvTranspose, a head's
-    keys for attention scores), rows scale M; K is the layer's. The tile's MACs and ops are the
-    tiler's exact shares.
-    """
-    channels, rows = channels_rows(out_shape)  # as the tiler split it
-    gemm = layer.gemm
-    if gemm is None:
-        share = tile.channels * tile.rows / (channels * rows)
-        return Vector(ops=tile.vector_ops, elements=max(1, round(layer.elements * share)))
-    columns = max(1, gemm.n * gemm.groups * tile.channels // channels)
-    groups = max(1, columns // gemm.n) if gemm.groups > 1 else 1
-    n = min(gemm.n, columns) if gemm.groups > 1 else columns
-    m = max(1, gemm.m * tile.rows // rows)
-    return Gemm(m=m, k=gemm.k, n=n, groups=groups, macs=tile.macs)

@@ -13,16 +13,19 @@ with the shortest estimated time wins, then the one that moves fewer bytes.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from accelsim.errors import PlanError
 from accelsim.timing.models import estimate
+from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Buffer, Layer, Program
+    from accelsim.work import Work
 
 MAX_TILES = 65_536
 """Most tiles one layer may be split into; a split needing more is not considered, and a layer
@@ -45,17 +48,15 @@ _PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool"}) | {
 
 @dataclass(frozen=True, slots=True)
 class Tile:
-    """One tile: which channel group and row band, its slices in bytes, and its work."""
+    """One tile: which channel group and row band, its slices in bytes, and its work (its own
+    GEMM or vector ops: what its unit's timing model times)."""
 
     group: int
     band: int
     reads: tuple[tuple[str, int], ...]
     weights: tuple[tuple[str, int], ...]
     write: tuple[str, int]
-    macs: int
-    vector_ops: int
-    channels: int  # output channels (N of a 2-D output) this tile computes
-    rows: int  # output rows (M of a 2-D output) this tile computes
+    work: Work
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,18 @@ class _Split:
     per_band: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """What a split asks of the machine, as work records with their counts: every transfer
+    (shared inputs, group weights, tile slices and outputs) and every tile's compute. It does not
+    depend on the machine, so it is worked out once; the timing models price it."""
+
+    transfers: tuple[tuple[Transfer, int], ...]
+    computes: tuple[tuple[Work, int], ...]
+    moved: int
+    tiles: int
+
+
 def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     """Tiles for `layer` (channel groups outer, row bands inner) and the slots they use.
 
@@ -106,48 +119,76 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
         need = sum(program.nbytes(b) for b in (*layer.reads, *layer.weights, *layer.writes))
         raise PlanError(
             f'layer "{layer.name}" needs {need:,} bytes of SRAM (has {capacity:,}) and it cannot '
-            "be tiled (not one output of rank 1 or more)"
+            f"be tiled (not one output of rank 1 or more); {_RAISE} to at least {need:,} bytes"
         )
     relevant = (*layer.reads, *layer.weights, *layer.writes)
     geometry, candidates = _candidates(layer, tuple(program.buffers[n] for n in relevant), capacity)
     best: tuple[tuple[float, int, int], _Split, bool] | None = None
-    for split, double, moved in candidates:
-        key = geometry.estimate(split, moved, hw, double=double)
+    for split, double, profile in candidates:
+        key = _estimate(layer, profile, hw, double=double)
         if best is None or key < best[0]:
             best = (key, split, double)
     if best is None:
         smallest = geometry.smallest()
-        if geometry.need(smallest, double=False) <= capacity:
+        need = geometry.need(smallest, double=False)
+        if need <= capacity:
             raise PlanError(
                 f'layer "{layer.name}" fits {capacity:,} bytes of SRAM only in more than '
-                f"{MAX_TILES:,} tiles, the limit per layer; give the machine more SRAM"
+                f"{MAX_TILES:,} tiles, the limit per layer; {_RAISE}"
             )
         raise PlanError(
-            f'layer "{layer.name}" needs {geometry.need(smallest, double=False):,} bytes of SRAM '
-            f"even at its smallest tile ({smallest.per_group:,} channels x {smallest.per_band:,} "
-            f"rows); SRAM holds {capacity:,} bytes"
+            f'layer "{layer.name}" needs {need:,} bytes of SRAM even at its smallest tile '
+            f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}); "
+            f"SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
         )
     _, split, double = best
     slot, weights = geometry.slot_sizes(split)
     return Tiling(geometry.tiles(split), slot, weights, double, geometry.shared(split))
 
 
+_RAISE = "raise sram.capacity"  # the hardware file's field (also `--set sram.capacity=...`)
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 channel`, `12 channels`: a count with its noun, singular for one."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 @lru_cache(maxsize=1024)
 def _candidates(
     layer: Layer, buffers: tuple[Buffer, ...], capacity: int
-) -> tuple[_Geometry, tuple[tuple[_Split, bool, int], ...]]:
-    """Every split that fits `capacity` (double-buffered or not) with the bytes it moves.
+) -> tuple[_Geometry, tuple[tuple[_Split, bool, _Profile], ...]]:
+    """Every split that fits `capacity` (double-buffered or not) with the work it asks for.
 
     This depends on the layer's shapes and the SRAM size only, so a sweep over bus or compute
     speeds at one SRAM size searches once per layer (the cache is per process).
     """
     geometry = _Geometry(layer, {b.name: b for b in buffers})
     found = tuple(
-        (split, double, geometry.bus_bytes(split))
+        (split, double, geometry.profile(split))
         for double in (True, False)
         for split in geometry.fitting_splits(capacity, double=double)
     )
     return geometry, found
+
+
+def _estimate(
+    layer: Layer, profile: _Profile, hw: Hardware, *, double: bool
+) -> tuple[float, int, int]:
+    """(estimated cycles, bus bytes, tiles) of a split, priced by the units' timing models.
+
+    Every transfer and every tile's own work is asked of its unit's model (`estimate`), so a
+    tile that uses a sliver of a systolic array is seen as slow. Serial tiles take bus +
+    compute. Double-buffered ones overlap the two: the longer one plus one tile's share of the
+    shorter (the first load or the last store). Transfers spread over the machine's DMA
+    channels, which work at once.
+    """
+    channels = len(hw.units_of("dma"))
+    bus = sum(count * estimate(hw, "dma", work) for work, count in profile.transfers) / channels
+    compute = sum(count * estimate(hw, layer.unit, work) for work, count in profile.computes)
+    tiles = profile.tiles
+    cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
+    return cycles, profile.moved, tiles
 
 
 def _can_split(layer: Layer) -> tuple[bool, bool]:
@@ -339,37 +380,52 @@ class _Geometry:
                 lo = mid + 1
         return found
 
-    def bus_bytes(self, split: _Split) -> int:
-        """Bytes the split moves: shared inputs and each group's weights once, every tile's
-        slices and output."""
-
-        def group_bytes(width: int) -> int:
-            tiles = (self._tile_reads(split, width, *band) for band in self.bands(split))
-            return self.group_weights(width) + sum(sum(sizes) for sizes in tiles)
-
+    def profile(self, split: _Split) -> _Profile:
+        """Every transfer and tile computation of the split, counted (see `_Profile`)."""
+        transfers: Counter[Transfer] = Counter()
+        computes: Counter[Work] = Counter()
+        for _, size in self.shared(split):
+            transfers[Transfer(nbytes=size, direction="in")] += 1
+        flags = self._is_shared(split)
         full, rest = divmod(split.channels, split.per_group)
-        shared = sum(size for _, size in self.shared(split))
-        return shared + full * group_bytes(split.per_group) + (group_bytes(rest) if rest else 0)
+        for width, count in ((split.per_group, full), (rest, 1 if rest else 0)):
+            if not count:
+                continue
+            for _, nbytes in self.weights:
+                size = _fraction(nbytes, width, self.channels)
+                transfers[Transfer(nbytes=size, direction="in")] += count
+            for r0, r1 in self.bands(split):
+                reads, write = self.slices(width, r0, r1)
+                for size, flag in zip(reads, flags, strict=True):
+                    if not flag:
+                        transfers[Transfer(nbytes=size, direction="in")] += count
+                transfers[Transfer(nbytes=write, direction="out")] += count
+                share = width * (r1 - r0)
+                whole = self.channels * self.rows
+                macs = self.layer.macs * share // whole
+                ops = self.layer.vector_ops * share // whole
+                computes[self.work(width, r1 - r0, macs, ops)] += count
+        tiles = -(-split.channels // split.per_group) * len(self.bands(split))
+        moved = sum(work.nbytes * count for work, count in transfers.items())
+        return _Profile(tuple(transfers.items()), tuple(computes.items()), moved, tiles)
 
-    def estimate(
-        self, split: _Split, moved: int, hw: Hardware, *, double: bool
-    ) -> tuple[float, int, int]:
-        """(estimated cycles, bus bytes, tiles) of a split that moves `moved` bytes.
+    def work(self, width: int, rows: int, macs: int, ops: int) -> Work:
+        """A tile's share of the layer's work: `width` output channels and `rows` rows of the
+        layer's GEMM (or of its vector ops).
 
-        Serial tiles take bus + compute. Double-buffered ones overlap the two: the longer one
-        plus one tile's share of the shorter (the first load or the last store). Transfers
-        spread over the machine's DMA channels, which work at once.
+        Channels scale N x groups (whole groups of a grouped conv, or part of one; a channel is
+        N x groups / channels GEMM columns: 1 for a conv, kh x kw for a ConvTranspose, a
+        head's keys for attention scores), rows scale M; K is the layer's.
         """
-        groups = -(-split.channels // split.per_group)
-        tiles = groups * -(-split.rows // split.per_band)
-        shared = len(self.shared(split))
-        transfers = tiles * (len(self.reads) - shared + 1) + groups * len(self.weights) + shared
-        channels = len(hw.units_of("dma"))
-        bus = (moved / hw.bus_bytes_per_cycle + transfers * hw.transfer_latency_cycles) / channels
-        layer = self.layer
-        compute = estimate(hw, layer.unit, layer.work) + tiles
-        cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
-        return cycles, moved, tiles
+        gemm = self.layer.gemm
+        if gemm is None:
+            share = width * rows / (self.channels * self.rows)
+            return Vector(ops=ops, elements=max(1, round(self.layer.elements * share)))
+        columns = max(1, gemm.n * gemm.groups * width // self.channels)
+        groups = max(1, columns // gemm.n) if gemm.groups > 1 else 1
+        n = min(gemm.n, columns) if gemm.groups > 1 else columns
+        m = max(1, gemm.m * rows // self.rows)
+        return Gemm(m=m, k=gemm.k, n=n, groups=groups, macs=macs)
 
     # -- the tiles ---------------------------------------------------------------------------
 
@@ -401,9 +457,11 @@ class _Geometry:
                             if not flag
                         ),
                         weights, (self.out_name, write),
-                        layer.macs * after // whole - layer.macs * done // whole,
-                        layer.vector_ops * after // whole - layer.vector_ops * done // whole,
-                        width, r1 - r0,
+                        self.work(
+                            width, r1 - r0,
+                            layer.macs * after // whole - layer.macs * done // whole,
+                            layer.vector_ops * after // whole - layer.vector_ops * done // whole,
+                        ),
                     )
                 )  # fmt: skip
                 done = after

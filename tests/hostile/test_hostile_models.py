@@ -121,7 +121,7 @@ def test_a_layer_needing_more_than_max_tiles_is_refused(tmp_path: Path, hw_file)
     small = hw_file(**{"capacity: 1 MB": "capacity: 4 KiB"})
     assert refused("run", path, "--hw", small) == (
         'accelsim: error: layer "relu" fits 4,096 bytes of SRAM only in more than '
-        f"{MAX_TILES:,} tiles, the limit per layer; give the machine more SRAM"
+        f"{MAX_TILES:,} tiles, the limit per layer; raise sram.capacity"
     )
 
 

@@ -43,7 +43,7 @@ def test_concat_that_cannot_split_quotes_the_whole_layer():
     # The smallest tile is the whole layer: 16 + 24 + 40 = 80 B (not a 1 x 1 tile's size).
     expected = (
         r'^layer "cat" needs 80 bytes of SRAM even at its smallest tile \(2 channels x 5 rows\); '
-        r"SRAM holds 50 bytes$"
+        r"SRAM holds 50 bytes: raise sram.capacity to at least 80 bytes$"
     )
     with pytest.raises(PlanError, match=expected):
         simulate_graph(g.build(y), toy_machine(sram=50), name="t")
@@ -108,15 +108,16 @@ def test_scores_times_v_holds_each_heads_whole_v():
 
 @pytest.mark.parametrize(("channels", "tiles"), [(1, 16), (2, 8)])
 def test_split_estimate_spreads_transfers_over_the_dma_channels(channels, tiles):
-    # The 3-D MatMul above on a 10 GFLOPS engine: the layer computes in 1024 / 10 -> 103 cycles.
-    # The shared-x splits all move 224 B: double-buffered w = 2 (8 tiles) or w = 1 (16 tiles).
-    # With c channels the bus takes 224 / c. One channel: max(224, 111) + 111 / 8 = 237.9
-    # against max(224, 119) + 119 / 16 = 231.4: 16 tiles. Two: max(112, 111) + 111 / 8 =
-    # 125.9 against max(112, 119) + 112 / 16 = 126: 8 tiles (a one-channel estimate kept 16).
+    # The 3-D MatMul above on a 9 GFLOPS engine (9 FLOP a cycle). The shared-x splits all move
+    # 224 B: double-buffered w = 2 (8 tiles of 64 MACs, ceil(128 / 9) = 15 cycles each, 120 in
+    # all) or w = 1 (16 tiles of 32 MACs, ceil(64 / 9) = 8 cycles, 128). With c channels the
+    # bus takes 224 / c. One channel: max(224, 120) + 120 / 8 = 239 against max(224, 128) +
+    # 128 / 16 = 232: 16 tiles. Two: max(112, 120) + 112 / 8 = 134 against max(112, 128) +
+    # 112 / 16 = 135: 8 tiles (a one-channel estimate kept 16).
     g = GraphBuilder()
     x, w = g.input("x", (1, 4, 8)), g.weight("w", (8, 16))
     y = g.op("fc", "MatMul", [x, w], "y", (1, 4, 16), macs=512)
-    hw = toy_machine(sram=100, matrix="10 GFLOPS", dma_units=channels)
+    hw = toy_machine(sram=100, matrix="9 GFLOPS", dma_units=channels)
     result = simulate_graph(g.build(y), hw, name="t")
     assert result.plan.tiles == (tiles,)
     assert (result.bus_read_bytes, result.bus_write_bytes) == (160, 64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from accelsim.api import simulate_graph
@@ -162,9 +164,12 @@ def test_layer_whose_smallest_tile_does_not_fit_is_a_clear_error():
     graph = g.build(g.conv("conv", x, 4, 3, pad=1))  # W 4x2x3x3 = 72 B
     # Smallest tile: one output channel, one output row. Its worst (middle) band reads input rows
     # [0, 3): 3 rows x 4 px x 2 channels = 24 B, writes 1 x 4 = 4 B, and needs that channel's
-    # weights 72 / 4 = 18 B: 46 B in all, one byte more than this SRAM.
-    with pytest.raises(
-        PlanError, match=r'^layer "conv" needs 46 bytes of SRAM even at its smallest'
-    ):
+    # weights 72 / 4 = 18 B: 46 B in all, one byte more than this SRAM. The message names the
+    # field to raise and counts in the singular (issue 18 item 8).
+    expected = (
+        'layer "conv" needs 46 bytes of SRAM even at its smallest tile (1 channel x 1 row); '
+        "SRAM holds 45 bytes: raise sram.capacity to at least 46 bytes"
+    )
+    with pytest.raises(PlanError, match=f"^{re.escape(expected)}$"):
         simulate_graph(graph, toy_machine(sram=45), name="t")
     assert simulate_graph(graph, toy_machine(sram=46), name="t").plan.tiles == (16,)

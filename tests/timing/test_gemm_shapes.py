@@ -117,16 +117,25 @@ def _tile_gemms(model, tmp_path: Path, sram: int) -> list[Gemm]:
 
 def test_a_tile_of_a_3d_output_is_its_rows_and_columns_of_the_gemm(tmp_path: Path) -> None:
     # (1, 8, 16) x (16, 32): rows 8, columns 32. At 400 B of SRAM the tiler keeps the input
-    # (128 B) and streams the weights a column at a time: each tile all 8 rows and 1 column,
-    # M 8, K 16, N 1 = 128 MACs (the tiler's view of (1, 8, 16) is 8 rows, not 1 x 8)
+    # (128 B) and streams the weights by groups of columns (the tiler's view of (1, 8, 16) is 8
+    # rows, not 1 x 8). Every such split moves 128 + 512 + 256 = 896 B; a tile of any width up
+    # to 16 is one fold of 2R + C + M - 2 = 64 + 16 + 8 - 2 = 86 cycles, so fewer, wider tiles
+    # compute faster: double-buffered 128 + 2 x 24w <= 400 allows w = 5 (7 groups: 896 + 602 / 7
+    # = 982 cycles), single-buffered w = 8 (4 groups: 896 + 344 = 1,240). One column a tile (32
+    # folds, 2,752 cycles) would starve the array. So 6 tiles of N 5 and one of N 2, all M 8, K 16.
     model = single_op("MatMul", ["a", "w"], activations={"a": [1, 8, 16]},
                       initializers={"w": weights((16, 32))})  # fmt: skip
-    assert _tile_gemms(model, tmp_path, 400) == [Gemm(m=8, k=16, n=1, groups=1, macs=128)] * 32
+    assert _tile_gemms(model, tmp_path, 400) == [Gemm(m=8, k=16, n=5, groups=1, macs=640)] * 6 + [
+        Gemm(m=8, k=16, n=2, groups=1, macs=256)
+    ]
 
 
 def test_a_tile_of_attention_scores_keeps_its_heads_apart(tmp_path: Path) -> None:
-    # Q (1, 2, 4, 8) x Kᵀ (1, 2, 8, 4): 2 heads of 4 x 4 scores, K = 8. At 120 B of SRAM the tiler
-    # holds both heads' Kᵀ (64 B) and streams 4 bands of one query row, double-buffered
-    # (tests/memory/test_tiling_shapes.py): each tile 2 groups of M 1, K 8, N 4 = 64 MACs
+    # Q (1, 2, 4, 8) x Kᵀ (1, 2, 8, 4): 2 heads of 4 x 4 scores, K = 8. At 120 B of SRAM every
+    # split that holds a head group's Kᵀ moves the 160 B once (tests/memory/test_tiling_shapes.py).
+    # A tile of w heads and h query rows is w folds of 2R + C + h - 2 = 78 + h cycles on the
+    # 32 x 16 array. Single-buffered w = 1, h = 4 (32 + 48 = 80 B): 2 tiles of 82, 160 + 164 =
+    # 324 cycles; double-buffered w = 1, h = 2: 4 x 80, max(160, 320) + 160 / 4 = 360; w = 2,
+    # h = 1: 4 x 158 = 632 (+ 40). So 2 tiles, one head each, all 4 query rows: M 4, K 8, N 4.
     model = single_op("MatMul", ["a", "b"], activations={"a": [1, 2, 4, 8], "b": [1, 2, 8, 4]})
-    assert _tile_gemms(model, tmp_path, 120) == [Gemm(m=1, k=8, n=4, groups=2, macs=64)] * 4
+    assert _tile_gemms(model, tmp_path, 120) == [Gemm(m=4, k=8, n=4, groups=1, macs=128)] * 2
