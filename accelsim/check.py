@@ -115,7 +115,10 @@ def _copies(program: Program, allocations: Sequence[Allocation], events: Sequenc
         if buffer is None:
             problems.append(f"{a.buffer}: event {a.first} ({fill.kind}) does not write it")
             continue
-        if a.size > program.nbytes(buffer) or (fill.kind in _FILLS and fill.nbytes != a.size):
+        limit = program.nbytes(buffer)
+        if fill.kind == "compute":  # a K-split's partial sums: up to 4 B (int32, fp32) an element
+            limit = max(limit, 4 * math.prod(program.buffers[buffer].shape))
+        if a.size > limit or (fill.kind in _FILLS and fill.nbytes != a.size):
             problems.append(f"{a.buffer}: {a.size} B range for a {fill.nbytes} B {fill.kind}")
         copies.append(_Copy(buffer, a.offset, a.size, a.first, fill.start, fill.end))
     filled = Counter(c.fill for c in copies)
@@ -126,7 +129,8 @@ def _copies(program: Program, allocations: Sequence[Allocation], events: Sequenc
             expected = len(program.layers[event.layer].writes)
         else:
             continue
-        if filled[event.task] != expected:
+        accumulates = event.kind == "compute" and filled[event.task] == 0  # see _follow_data
+        if filled[event.task] != expected and not accumulates:
             problems.append(
                 f"event {event.task} ({event.kind} of layer {event.layer}) fills "
                 f"{filled[event.task]} SRAM ranges, not {expected}"
@@ -154,8 +158,10 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
     """Walk events in plan order: each reader needs a filled copy, which then lives until it ends.
 
     A compute reads every buffer its layer reads (whole or a tile of it); a store or spill reads
-    its buffer. A load of an activation needs that activation in DDR: every store and spill of
-    it issued earlier has ended. Returns, per (layer, buffer), the sizes of the copies the
+    its buffer. A compute that fills no range adds into partial sums: its layer's output must
+    be in SRAM, filled by an earlier compute of the same layer, and stays until it ends. A load
+    of an activation needs that activation in DDR: every store and spill of it issued earlier
+    has ended. Returns, per (layer, buffer), the sizes of the copies the
     layer's computes read or wrote, by filling event.
     """
     parts: _Parts = {}
@@ -183,6 +189,15 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
             copy.until = max(copy.until, event.end)
             if event.kind == "compute":
                 parts.setdefault((event.layer, name), {})[copy.fill] = copy.size
+        if event.kind == "compute" and not fills.get(event.task):
+            for name in program.layers[event.layer].writes:
+                copy = newest.get(name)
+                if copy is None or events[copy.fill].layer != event.layer or (
+                    events[copy.fill].kind != "compute"
+                ):
+                    problems.append(f"event {event.task} (compute) writes {name} nowhere")
+                else:
+                    copy.until = max(copy.until, event.end)
         if event.kind in _FILLS and program.buffers[event.buffer].kind not in ("input", "weight"):
             if event.buffer not in in_ddr:
                 problems.append(f"event {event.task} loads {event.buffer} before it is in DDR")

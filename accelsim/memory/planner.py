@@ -190,27 +190,35 @@ class _Planner:
         """Stream the layer through SRAM tile by tile; its output ends in DDR.
 
         The layer takes one contiguous arena, cut into fixed slots (weights of a channel group,
-        slices of a tile), so tiles never fragment SRAM. Each tile's output store is issued after
-        the next tile's loads, so with two slots the bus fetches tile k+1 while tile k computes.
+        slices of a tile, partial sums of a K-split), so tiles never fragment SRAM. Each tile's
+        output store is issued after the next tile's loads, so with two slots the bus fetches
+        tile k+1 while tile k computes. With a K-split the chunks of one (group, band) add into
+        one partial-sum range, each after the previous, and the last chunk's tile stores it.
         """
         for name in list(self.resident):
             self._evict(name)
         tiling = tile_layer(layer, self.program, self.hw)
         shared_area = sum(size for _, size in tiling.shared)
         weight_area = tiling.weight_slots * tiling.weight_bytes
-        arena = shared_area + weight_area + tiling.slots * tiling.slot_bytes
+        tile_area = tiling.slots * tiling.slot_bytes
+        arena = shared_area + weight_area + tile_area + tiling.slots * tiling.psum_bytes
         start, arena_waits = self._room_or_fail(arena)
         shared = self._load_slices(tiling.shared, start, set(arena_waits), "layer", 0)
         base = start + shared_area
         weight_slots = [set(arena_waits) for _ in range(tiling.weight_slots)]
         tile_slots = [set(arena_waits) for _ in range(tiling.slots)]
+        accumulating = tiling.psum_bytes > 0
+        psum_slots = [set(arena_waits) for _ in range(tiling.slots)]
+        out_slots = psum_slots if accumulating else tile_slots  # what a store frees
+        sums = 0  # partial-sum ranges begun (K-split)
+        out_slot, out_index = 0, -1
         output = layer.writes[0]
         group_loads: list[tuple[int, int]] = []  # (range, load task) of the current group
         stores: list[int] = []
         pending: tuple[int, int, int, int] | None = None  # (slot, compute, out range, bytes)
         last_compute = -1
         for number, tile in enumerate(tiles := tiling.tiles):
-            if tile.band == 0:
+            if tile.band == 0 and tile.chunk == 0:
                 self._finish_group(group_loads, weight_slots, tile.group - 1, last_compute)
                 slot = tile.group % tiling.weight_slots
                 offset = base + slot * tiling.weight_bytes
@@ -223,28 +231,45 @@ class _Planner:
                 tile.reads, offset, tile_slots[slot], f"tile {number}", number
             )
             if pending is not None:
-                stores.append(self._store_tile(layer, output, number - 1, pending, tile_slots))
-            out_offset = offset + sum(size for _, size in tile.reads)
-            out_index = self._new_range(f"{output}[tile {number}]", out_offset, tile.write[1])
+                stores.append(self._store_tile(layer, output, number - 1, pending, out_slots))
+                pending = None
             deps = {load for _, load in (*shared, *group_loads, *slices)}
+            space = set(tile_slots[slot])
+            begins = not accumulating or tile.chunk == 0
+            if not accumulating:  # the output follows the tile's reads in its slot
+                out_slot, out_size = slot, tile.write[1]
+                out_offset = offset + sum(size for _, size in tile.reads)
+            elif tile.chunk == 0:  # a new (group, band): its partial sums take the next slot
+                out_slot, sums = sums % tiling.slots, sums + 1
+                out_offset = base + weight_area + tile_area + out_slot * tiling.psum_bytes
+                out_size = tile.psum
+                space |= psum_slots[out_slot]
+            else:  # adds into the partial sums of the chunk before
+                deps.add(last_compute)
+            if begins:
+                out_index = self._new_range(f"{output}[tile {number}]", out_offset, out_size)
             last_compute = self._task(
-                layer.unit, "compute", layer.index, number, "", tile.work, deps,
-                frozenset(tile_slots[slot]),
-            )  # fmt: skip
-            self.ranges[out_index].first = last_compute
+                layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
+            )
+            if begins:
+                self.ranges[out_index].first = last_compute
             for index, load in slices:
                 self.ranges[index].release = (load, last_compute)
-            pending = (slot, last_compute, out_index, tile.write[1])
-            if tiling.slots == 1:  # one slot: the next tile's loads must wait for this store
+            if accumulating:
+                tile_slots[slot] = {last_compute}
+            if tile.last:
+                pending = (out_slot, last_compute, out_index, tile.write[1])
+            if tiling.slots == 1 and not accumulating and pending is not None:
+                # one slot: the next tile's loads must wait for this store
                 stores.append(self._store_tile(layer, output, number, pending, tile_slots))
                 pending = None
         if pending is not None:
-            stores.append(self._store_tile(layer, output, len(tiles) - 1, pending, tile_slots))
+            stores.append(self._store_tile(layer, output, len(tiles) - 1, pending, out_slots))
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
         for index, load in shared:
             self.ranges[index].release = (load, last_compute)
         after: WaitSet = frozenset()
-        for waits in (*weight_slots, *tile_slots):
+        for waits in (*weight_slots, *tile_slots, *psum_slots):
             after = self._merge(after, frozenset(waits))
         self.allocator.free(start, arena, after=after)
         # Every tile's store must be done (with one DMA unit, the last one implies the rest).

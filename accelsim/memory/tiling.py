@@ -7,7 +7,10 @@ transformer's (B, S, D) by D and B·S). Rows of a conv or pool need a band of in
 (with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
 vector ops, of the input). A MatMul of two activations holds its second operand per channel
 group like a weight; an input that every tile reads whole (one band of all rows, several
-groups) loads once for the layer. Among all splits that fit, double-buffered or not, the one
+groups) loads once for the layer. A conv, Gemm or MatMul with weights also splits its
+reduction (K-split: input channels, or A's columns) when that helps: each tile then adds its
+chunk's product into partial sums kept in SRAM (`PARTIAL_SUM_BYTES` an element) until the last
+chunk, whose tile stores the output. Among all splits that fit, double-buffered or not, the one
 with the shortest estimated time wins, then the one that moves fewer bytes.
 """
 
@@ -26,6 +29,10 @@ if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Buffer, Layer, Program
     from accelsim.work import Work
+
+PARTIAL_SUM_BYTES = 4
+"""Bytes of one output element while a K-split accumulates it (int32 for int8 operands, fp32
+for float ones): what a partial sum takes in SRAM between the chunks of its tile."""
 
 MAX_TILES = 65_536
 """Most tiles one layer may be split into; a split needing more is not considered, and a layer
@@ -48,8 +55,13 @@ _PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool"}) | {
 
 @dataclass(frozen=True, slots=True)
 class Tile:
-    """One tile: which channel group and row band, its slices in bytes, and its work (its own
-    GEMM or vector ops: what its unit's timing model times)."""
+    """One tile: which channel group, row band and reduction chunk, its slices in bytes, and
+    its work (its own GEMM or vector ops: what its unit's timing model times). With a K-split
+    the tile's reads include its chunk of the weights, and only the last chunk (`last`) stores
+    the output; `weights` are the group's (loaded with its first tile).
+
+    A tile's output (or, with a K-split, its partial sums: `psum` bytes) stays in SRAM until
+    its store."""
 
     group: int
     band: int
@@ -57,6 +69,9 @@ class Tile:
     weights: tuple[tuple[str, int], ...]
     write: tuple[str, int]
     work: Work
+    chunk: int = 0
+    last: bool = True
+    psum: int = 0  # bytes of its partial sums with a K-split
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +82,9 @@ class Tiling:
     slot; with `double` there are two of each (two weight slots only if there are several
     groups), so the next tile loads while the current one computes. `shared` inputs, the same
     whole slice for every tile (a MatMul's input when only its columns split), load once
-    before the first tile and stay to the last; tiles do not list them.
+    before the first tile and stay to the last; tiles do not list them. A K-split keeps each
+    (group, band)'s partial sums in a `psum_bytes` slot (two when double-buffered) from its
+    first chunk to the store after its last; 0 when the reduction is not split.
     """
 
     tiles: tuple[Tile, ...]
@@ -75,6 +92,7 @@ class Tiling:
     weight_bytes: int
     double: bool
     shared: tuple[tuple[str, int], ...] = ()
+    psum_bytes: int = 0
 
     @property
     def slots(self) -> int:
@@ -91,6 +109,17 @@ class _Split:
     rows: int
     per_group: int
     per_band: int
+    reduction: int = 1  # the layer's K units (input channels, or A's columns)
+    per_chunk: int = 1  # K units per chunk; == reduction when K is not split
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.reduction // self.per_chunk)
+
+    @property
+    def tiles(self) -> int:
+        groups = -(-self.channels // self.per_group)
+        return groups * -(-self.rows // self.per_band) * self.chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +165,18 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
                 f'layer "{layer.name}" fits {capacity:,} bytes of SRAM only in more than '
                 f"{MAX_TILES:,} tiles, the limit per layer; {_RAISE}"
             )
+        chunk = f" x {_count(smallest.per_chunk, 'input channel')}" if geometry.reducible else ""
         raise PlanError(
             f'layer "{layer.name}" needs {need:,} bytes of SRAM even at its smallest tile '
-            f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}); "
-            f"SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
+            f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}"
+            f"{chunk}); SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
         )
     _, split, double = best
     slot, weights = geometry.slot_sizes(split)
-    return Tiling(geometry.tiles(split), slot, weights, double, geometry.shared(split))
+    return Tiling(
+        geometry.tiles(split), slot, weights, double, geometry.shared(split),
+        geometry.psum(split, split.per_group, split.per_band),
+    )  # fmt: skip
 
 
 _RAISE = "raise sram.capacity"  # the hardware file's field (also `--set sram.capacity=...`)
@@ -243,21 +276,54 @@ class _Geometry:
             (n, buffers[n].shape, buffers[n].nbytes) for n in layer.reads if n not in stationary
         ]
         self.weights = [(n, buffers[n].nbytes) for n in (*layer.weights, *stationary)]
-        self._memo: dict[tuple[int, int, int], tuple[tuple[int, ...], int]] = {}
+        self.out_elements = _product(out.shape)
+        self.reduction = _reduction(layer, self.reads, stationary)
+        self.reducible = self.reduction > 1
+        self._memo: dict[tuple[int, int, int, int], tuple[tuple[int, ...], int]] = {}
         self._tiles: dict[_Split, tuple[Tile, ...]] = {}
+
+    def split(self, per_group: int, per_band: int, per_chunk: int | None = None) -> _Split:
+        """A split of this layer (its reduction whole unless `per_chunk` is given)."""
+        return _Split(
+            self.channels, self.rows, per_group, per_band, self.reduction,
+            self.reduction if per_chunk is None else per_chunk,
+        )  # fmt: skip
 
     # -- sizes -----------------------------------------------------------------------------
 
-    def slices(self, width: int, r0: int, r1: int) -> tuple[tuple[int, ...], int]:
+    def slices(
+        self, width: int, r0: int, r1: int, chunk: int | None = None
+    ) -> tuple[tuple[int, ...], int]:
         """(bytes of each input slice, bytes of the output slice) for `width` channels, rows
-        [r0, r1)."""
-        key = (width, r0, r1)
+        [r0, r1) and `chunk` units of the reduction (the first input carries it; all of it by
+        default)."""
+        chunk = self.reduction if chunk is None else chunk
+        key = (width, r0, r1, chunk)
         got = self._memo.get(key)
         if got is None:
-            reads = tuple(self._read_slice(shape, n, width, r0, r1) for _, shape, n in self.reads)
+            reads = [self._read_slice(shape, n, width, r0, r1) for _, shape, n in self.reads]
+            if chunk < self.reduction:
+                reads[0] = _fraction(reads[0], chunk, self.reduction)
             write = _fraction(_fraction(self.out_bytes, width, self.channels), r1 - r0, self.rows)
-            got = self._memo[key] = (reads, write)
+            got = self._memo[key] = (tuple(reads), write)
         return got
+
+    def chunk_weights(self, width: int, chunk: int) -> int:
+        """Bytes of the first weight (the one that carries K) for `width` channels and `chunk`
+        units of the reduction."""
+        return _fraction(_fraction(self.weights[0][1], width, self.channels), chunk, self.reduction)
+
+    def psum(self, split: _Split, width: int, rows: int) -> int:
+        """Partial-sum bytes of a tile of `width` channels and `rows` rows (0 without K-split)."""
+        if split.chunks == 1:
+            return 0
+        elements = _fraction(_fraction(self.out_elements, width, self.channels), rows, self.rows)
+        return elements * PARTIAL_SUM_BYTES
+
+    def chunk_sizes(self, split: _Split) -> list[int]:
+        """K units of each chunk, in order (the last may be smaller)."""
+        full, rest = divmod(split.reduction, split.per_chunk)
+        return [split.per_chunk] * full + ([rest] if rest else [])
 
     def _read_slice(self, shape: tuple[int, ...], nbytes: int, width: int, r0: int, r1: int) -> int:
         """Bytes of an input needed for `width` output channels and rows [r0, r1) (with halo)."""
@@ -287,16 +353,18 @@ class _Geometry:
         return 0, in_rows
 
     def smallest(self) -> _Split:
-        """The smallest tile the layer allows: 1 channel and 1 row where each may split."""
-        return _Split(
-            self.channels, self.rows, 1 if self.split_channels else self.channels,
-            1 if self.split_rows else self.rows,
+        """The smallest tile the layer allows: 1 channel, 1 row and 1 unit of the reduction,
+        where each may split."""
+        return self.split(
+            1 if self.split_channels else self.channels, 1 if self.split_rows else self.rows,
+            1 if self.reducible else None,
         )  # fmt: skip
 
     def _is_shared(self, split: _Split) -> tuple[bool, ...]:
         """Which reads every tile takes alike: with one band of all rows and several channel
-        groups, those whose slice does not depend on the group (all but per-channel inputs)."""
-        if split.per_band < split.rows or split.per_group >= split.channels:
+        groups, those whose slice does not depend on the group (all but per-channel inputs);
+        none with a K-split."""
+        if split.per_band < split.rows or split.per_group >= split.channels or split.chunks > 1:
             return (False,) * len(self.reads)
         whole, _ = self.slices(split.channels, 0, split.rows)
         part, _ = self.slices(split.per_group, 0, split.rows)
@@ -313,13 +381,20 @@ class _Geometry:
         )
 
     def _tile_reads(self, split: _Split, width: int, r0: int, r1: int) -> tuple[int, ...]:
-        """Bytes of each read a tile loads itself (0 for shared ones) and of its output."""
+        """Bytes of what a tile's slot holds: each read it loads itself (0 for shared ones),
+        its chunk of the weights with a K-split, and its output (its partial sums have their
+        own slot then)."""
+        if split.chunks > 1:
+            reads, _ = self.slices(width, r0, r1, split.per_chunk)
+            return (*reads, self.chunk_weights(width, split.per_chunk))
         reads, write = self.slices(width, r0, r1)
         flags = self._is_shared(split)
         return (*(0 if flag else size for size, flag in zip(reads, flags, strict=True)), write)
 
-    def group_weights(self, width: int) -> int:
-        return sum(_fraction(n, width, self.channels) for _, n in self.weights)
+    def group_weights(self, width: int, split: _Split) -> int:
+        """Bytes of a group's weights in its slot (with a K-split, all but the chunked one)."""
+        weights = self.weights[1:] if split.chunks > 1 else self.weights
+        return sum(_fraction(n, width, self.channels) for _, n in weights)
 
     def bands(self, split: _Split) -> list[tuple[int, int]]:
         return [
@@ -334,46 +409,54 @@ class _Geometry:
         bands = self.bands(split)
         worst = {bands[0], bands[min(1, len(bands) - 1)], bands[-1]}
         slot = max(sum(self._tile_reads(split, split.per_group, *b)) for b in worst)
-        return slot, self.group_weights(split.per_group)
+        return slot, self.group_weights(split.per_group, split)
 
     def need(self, split: _Split, *, double: bool) -> int:
-        """SRAM the split needs: its shared inputs, and its slots, doubled when prefetching the
-        next tile."""
+        """SRAM the split needs: its shared inputs, and its slots (tile, group weights, partial
+        sums), doubled when prefetching the next tile."""
         slot, weights = self.slot_sizes(split)
         shared = sum(size for _, size in self.shared(split))
+        psum = self.psum(split, split.per_group, split.per_band)
         if not double:
-            return shared + slot + weights
+            return shared + slot + weights + psum
         groups = -(-split.channels // split.per_group)
-        return shared + 2 * slot + (2 * weights if groups > 1 else weights)
+        return shared + 2 * slot + (2 * weights if groups > 1 else weights) + 2 * psum
 
     # -- choosing a split ------------------------------------------------------------------
 
     def fitting_splits(self, capacity: int, *, double: bool) -> list[_Split]:
-        """For each channel-group width, the tallest row band that fits (if any does)."""
+        """For each channel-group width, the tallest row band that fits (if any does), and
+        for each reduction chunk (K / 2, K / 4, ... 1) that lets a taller band fit, that one."""
         # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
         groups = range(1, min(self.channels, MAX_TILES) + 1)  # more groups: over MAX_TILES
         widths = sorted({-(-self.channels // g) for g in groups}, reverse=True)
+        chunks = [self.reduction]
+        while self.reducible and chunks[-1] > 1:
+            chunks.append(-(-chunks[-1] // 2))
         splits = []
         for per_group in widths if self.split_channels else [self.channels]:
-            per_band = self._most_rows(capacity, per_group, double=double)
-            tiles = -(-self.channels // per_group) * -(-self.rows // max(per_band, 1))
-            if per_band and tiles <= MAX_TILES:
-                splits.append(_Split(self.channels, self.rows, per_group, per_band))
+            tallest = 0
+            for per_chunk in chunks:
+                if tallest == self.rows:
+                    break  # all rows fit: a smaller chunk only adds partial sums
+                per_band = self._most_rows(capacity, per_group, per_chunk, double=double)
+                split = self.split(per_group, max(per_band, 1), per_chunk)
+                if per_band > tallest and split.tiles <= MAX_TILES:
+                    splits.append(split)
+                tallest = max(tallest, per_band)
         return splits
 
-    def _most_rows(self, capacity: int, per_group: int, *, double: bool) -> int:
+    def _most_rows(self, capacity: int, per_group: int, per_chunk: int, *, double: bool) -> int:
         """Largest row band that fits with `per_group` channels, or 0 if none does."""
         # All rows first: shared inputs can make them fit where a band of fewer rows does not.
-        if self.need(_Split(self.channels, self.rows, per_group, self.rows), double=double) <= (
-            capacity
-        ):
+        if self.need(self.split(per_group, self.rows, per_chunk), double=double) <= capacity:
             return self.rows
         candidates = range(self.rows - 1, 0, -1) if self.split_rows else []
         lo, hi = 0, len(candidates) - 1
         found = 0
         while lo <= hi:  # fitting is monotone in the band height: binary search
             mid = (lo + hi) // 2
-            split = _Split(self.channels, self.rows, per_group, candidates[mid])
+            split = self.split(per_group, candidates[mid], per_chunk)
             if self.need(split, double=double) <= capacity:
                 found, hi = candidates[mid], mid - 1
             else:
@@ -387,35 +470,41 @@ class _Geometry:
         for _, size in self.shared(split):
             transfers[Transfer(nbytes=size, direction="in")] += 1
         flags = self._is_shared(split)
+        chunks = self.chunk_sizes(split)
+        whole = self.channels * self.rows * self.reduction
         full, rest = divmod(split.channels, split.per_group)
         for width, count in ((split.per_group, full), (rest, 1 if rest else 0)):
             if not count:
                 continue
-            for _, nbytes in self.weights:
+            weights = self.weights[1:] if len(chunks) > 1 else self.weights
+            for _, nbytes in weights:
                 size = _fraction(nbytes, width, self.channels)
                 transfers[Transfer(nbytes=size, direction="in")] += count
             for r0, r1 in self.bands(split):
-                reads, write = self.slices(width, r0, r1)
-                for size, flag in zip(reads, flags, strict=True):
-                    if not flag:
+                for chunk in chunks:
+                    reads, write = self.slices(width, r0, r1, chunk)
+                    for size, flag in zip(reads, flags, strict=True):
+                        if not flag:
+                            transfers[Transfer(nbytes=size, direction="in")] += count
+                    if len(chunks) > 1:
+                        size = self.chunk_weights(width, chunk)
                         transfers[Transfer(nbytes=size, direction="in")] += count
+                    share = width * (r1 - r0) * chunk
+                    macs = self.layer.macs * share // whole
+                    ops = self.layer.vector_ops * share // whole
+                    computes[self.work(width, r1 - r0, macs, ops, chunk)] += count
                 transfers[Transfer(nbytes=write, direction="out")] += count
-                share = width * (r1 - r0)
-                whole = self.channels * self.rows
-                macs = self.layer.macs * share // whole
-                ops = self.layer.vector_ops * share // whole
-                computes[self.work(width, r1 - r0, macs, ops)] += count
-        tiles = -(-split.channels // split.per_group) * len(self.bands(split))
         moved = sum(work.nbytes * count for work, count in transfers.items())
-        return _Profile(tuple(transfers.items()), tuple(computes.items()), moved, tiles)
+        return _Profile(tuple(transfers.items()), tuple(computes.items()), moved, split.tiles)
 
-    def work(self, width: int, rows: int, macs: int, ops: int) -> Work:
-        """A tile's share of the layer's work: `width` output channels and `rows` rows of the
-        layer's GEMM (or of its vector ops).
+    def work(self, width: int, rows: int, macs: int, ops: int, chunk: int | None = None) -> Work:
+        """A tile's share of the layer's work: `width` output channels, `rows` rows and `chunk`
+        units of the reduction of the layer's GEMM (or of its vector ops).
 
         Channels scale N x groups (whole groups of a grouped conv, or part of one; a channel is
         N x groups / channels GEMM columns: 1 for a conv, kh x kw for a ConvTranspose, a
-        head's keys for attention scores), rows scale M; K is the layer's.
+        head's keys for attention scores), rows scale M, a chunk K (an input channel is
+        kh x kw of a conv's K).
         """
         gemm = self.layer.gemm
         if gemm is None:
@@ -425,7 +514,8 @@ class _Geometry:
         groups = max(1, columns // gemm.n) if gemm.groups > 1 else 1
         n = min(gemm.n, columns) if gemm.groups > 1 else columns
         m = max(1, gemm.m * rows // self.rows)
-        return Gemm(m=m, k=gemm.k, n=n, groups=groups, macs=macs)
+        k = gemm.k if chunk is None or chunk == self.reduction else gemm.k * chunk // self.reduction
+        return Gemm(m=m, k=max(1, k), n=n, groups=groups, macs=macs)
 
     # -- the tiles ---------------------------------------------------------------------------
 
@@ -438,33 +528,43 @@ class _Geometry:
 
     def _make_tiles(self, split: _Split) -> tuple[Tile, ...]:
         layer = self.layer
-        whole = split.channels * split.rows
+        whole = split.channels * split.rows * split.reduction
         flags = self._is_shared(split)
+        chunks = self.chunk_sizes(split)
+        k_weight = self.weights[0][0] if len(chunks) > 1 else ""
         tiles = []
         done = 0
         for group, c0 in enumerate(range(0, split.channels, split.per_group)):
             width = min(split.per_group, split.channels - c0)
-            weights = tuple((n, _fraction(b, width, self.channels)) for n, b in self.weights)
+            weights = tuple(
+                (n, _fraction(b, width, self.channels)) for n, b in self.weights if n != k_weight
+            )
             for band, (r0, r1) in enumerate(self.bands(split)):
-                reads, write = self.slices(width, r0, r1)
-                after = done + width * (r1 - r0)
-                tiles.append(
-                    Tile(
-                        group, band,
-                        tuple(
-                            (n, size)
-                            for (n, _, _), size, flag in zip(self.reads, reads, flags, strict=True)
-                            if not flag
-                        ),
-                        weights, (self.out_name, write),
-                        self.work(
-                            width, r1 - r0,
-                            layer.macs * after // whole - layer.macs * done // whole,
-                            layer.vector_ops * after // whole - layer.vector_ops * done // whole,
-                        ),
-                    )
-                )  # fmt: skip
-                done = after
+                for number, chunk in enumerate(chunks):
+                    reads, write = self.slices(width, r0, r1, chunk)
+                    loaded = [
+                        (n, size)
+                        for (n, _, _), size, flag in zip(self.reads, reads, flags, strict=True)
+                        if not flag
+                    ]
+                    if k_weight:
+                        loaded.append((k_weight, self.chunk_weights(width, chunk)))
+                    after = done + width * (r1 - r0) * chunk
+                    tiles.append(
+                        Tile(
+                            group, band, tuple(loaded), weights, (self.out_name, write),
+                            self.work(
+                                width, r1 - r0,
+                                layer.macs * after // whole - layer.macs * done // whole,
+                                layer.vector_ops * after // whole
+                                - layer.vector_ops * done // whole,
+                                chunk,
+                            ),
+                            number, number == len(chunks) - 1,
+                            self.psum(split, width, r1 - r0),
+                        )
+                    )  # fmt: skip
+                    done = after
         return tuple(tiles)
 
 
@@ -476,6 +576,30 @@ def channels_rows(shape: tuple[int, ...]) -> tuple[int, int]:
     for dim in shape[:-1]:
         rows *= dim
     return (shape[-1] if shape else 1), rows
+
+
+def _reduction(
+    layer: Layer, reads: list[tuple[str, tuple[int, ...], int]], stationary: tuple[str, ...]
+) -> int:
+    """K units a tile may take a chunk of: a conv's input channels, a Gemm's or MatMul's A
+    columns; 1 (not split) for other layers, grouped convs and products of two activations."""
+    gemm = layer.gemm
+    primary = layer.op_types[0]
+    if gemm is None or gemm.groups > 1 or not layer.weights or stationary or not reads:
+        return 1
+    shape = reads[0][1]
+    if primary == "Conv" and len(shape) == 4:
+        return shape[1]
+    if primary in ("Gemm", "MatMul") and shape and shape[-1] == gemm.k:
+        return gemm.k
+    return 1
+
+
+def _product(shape: tuple[int, ...]) -> int:
+    total = 1
+    for dim in shape:
+        total *= dim
+    return total
 
 
 def _fraction(nbytes: int, part: int, whole: int) -> int:

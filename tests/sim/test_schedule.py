@@ -162,14 +162,16 @@ def test_layer_whose_smallest_tile_does_not_fit_is_a_clear_error():
     g = GraphBuilder()
     x = g.input("x", (1, 2, 4, 4))
     graph = g.build(g.conv("conv", x, 4, 3, pad=1))  # W 4x2x3x3 = 72 B
-    # Smallest tile: one output channel, one output row. Its worst (middle) band reads input rows
-    # [0, 3): 3 rows x 4 px x 2 channels = 24 B, writes 1 x 4 = 4 B, and needs that channel's
-    # weights 72 / 4 = 18 B: 46 B in all, one byte more than this SRAM. The message names the
-    # field to raise and counts in the singular (issue 18 item 8).
+    # Smallest tile: one output channel, one output row, one input channel (a K-split). Its
+    # worst (middle) band reads input rows [0, 3) of one channel: 3 rows x 4 px = 12 B, that
+    # channel's chunk of the output channel's weights 72 / 4 / 2 = 9 B, and keeps the row's
+    # partial sums, 4 px x 4 B = 16 B: 37 B in all, one byte more than this SRAM. The message
+    # names the field to raise and counts in the singular (issue 18 item 8).
     expected = (
-        'layer "conv" needs 46 bytes of SRAM even at its smallest tile (1 channel x 1 row); '
-        "SRAM holds 45 bytes: raise sram.capacity to at least 46 bytes"
+        'layer "conv" needs 37 bytes of SRAM even at its smallest tile (1 channel x 1 row x '
+        "1 input channel); SRAM holds 36 bytes: raise sram.capacity to at least 37 bytes"
     )
     with pytest.raises(PlanError, match=f"^{re.escape(expected)}$"):
-        simulate_graph(graph, toy_machine(sram=45), name="t")
-    assert simulate_graph(graph, toy_machine(sram=46), name="t").plan.tiles == (16,)
+        simulate_graph(graph, toy_machine(sram=36), name="t")
+    # At 37 B only that tile fits: 4 channels x 4 rows x 2 input channels = 32 tiles.
+    assert simulate_graph(graph, toy_machine(sram=37), name="t").plan.tiles == (32,)
