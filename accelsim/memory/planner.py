@@ -201,14 +201,14 @@ class _Planner:
         shared_area = sum(size for _, size in tiling.shared)
         weight_area = tiling.weight_slots * tiling.weight_bytes
         tile_area = tiling.slots * tiling.slot_bytes
-        arena = shared_area + weight_area + tile_area + tiling.slots * tiling.psum_bytes
+        arena = shared_area + weight_area + tile_area + tiling.psum_slots * tiling.psum_bytes
         start, arena_waits = self._room_or_fail(arena)
         shared = self._load_slices(tiling.shared, start, set(arena_waits), "layer", 0)
         base = start + shared_area
         weight_slots = [set(arena_waits) for _ in range(tiling.weight_slots)]
         tile_slots = [set(arena_waits) for _ in range(tiling.slots)]
         accumulating = tiling.psum_bytes > 0
-        psum_slots = [set(arena_waits) for _ in range(tiling.slots)]
+        psum_slots = [set(arena_waits) for _ in range(tiling.psum_slots)]
         out_slots = psum_slots if accumulating else tile_slots  # what a store frees
         sums = 0  # partial-sum ranges begun (K-split)
         out_slot, out_index = 0, -1
@@ -240,7 +240,7 @@ class _Planner:
                 out_slot, out_size = slot, tile.write[1]
                 out_offset = offset + sum(size for _, size in tile.reads)
             elif tile.chunk == 0:  # a new (group, band): its partial sums take the next slot
-                out_slot, sums = sums % tiling.slots, sums + 1
+                out_slot, sums = sums % tiling.psum_slots, sums + 1
                 out_offset = base + weight_area + tile_area + out_slot * tiling.psum_bytes
                 out_size = tile.psum
                 space |= psum_slots[out_slot]

@@ -34,6 +34,9 @@ PARTIAL_SUM_BYTES = 4
 """Bytes of one output element while a K-split accumulates it (int32 for int8 operands, fp32
 for float ones): what a partial sum takes in SRAM between the chunks of its tile."""
 
+SLACK = 0.05
+"""How much more compute than the least, or time than the fastest, a split may cost (`_choose`)."""
+
 MAX_TILES = 65_536
 """Most tiles one layer may be split into; a split needing more is not considered, and a layer
 that fits SRAM only with more is refused (its events would take minutes to simulate)."""
@@ -83,7 +86,7 @@ class Tiling:
     groups), so the next tile loads while the current one computes. `shared` inputs, the same
     whole slice for every tile (a MatMul's input when only its columns split), load once
     before the first tile and stay to the last; tiles do not list them. A K-split keeps each
-    (group, band)'s partial sums in a `psum_bytes` slot (two when double-buffered) from its
+    (group, band)'s partial sums in a `psum_bytes` slot (`psum_slots` of them) from its
     first chunk to the store after its last; 0 when the reduction is not split.
     """
 
@@ -101,6 +104,12 @@ class Tiling:
     @property
     def weight_slots(self) -> int:
         return 2 if self.double and self.tiles[-1].group > 0 else 1
+
+    @property
+    def psum_slots(self) -> int:
+        """Partial-sum slots: two when double-buffered over several (group, band)s."""
+        last = self.tiles[-1]
+        return 2 if self.double and (last.group > 0 or last.band > 0) else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +144,15 @@ class _Profile:
 
 
 def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
-    """Tiles for `layer` (channel groups outer, row bands inner) and the slots they use.
+    """Tiles for `layer` (channel groups outer, row bands, reduction chunks inner) and the
+    slots they use.
 
     Among the splits that fit, double-buffered or not, the one with the shortest estimated time
     wins, then the one moving fewer bytes: a bus-bound layer prefers fewer bytes (less halo, no
     re-read input) to prefetching, a compute-bound one prefers overlap. Like a compiler's cost
-    model, the choice depends on the machine's speeds, not only on its SRAM.
+    model, the choice depends on the machine's speeds, not only on its SRAM. A split may not
+    add more than `SLACK` compute over the least any split needs, unless keeping to that costs
+    more than `SLACK` in time (`_choose`).
     """
     capacity = hw.sram.capacity
     out = program.buffers[layer.writes[0]]
@@ -152,12 +164,11 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
         )
     relevant = (*layer.reads, *layer.weights, *layer.writes)
     geometry, candidates = _candidates(layer, tuple(program.buffers[n] for n in relevant), capacity)
-    best: tuple[tuple[float, int, int], _Split, bool] | None = None
-    for split, double, profile in candidates:
-        key = _estimate(layer, profile, hw, double=double)
-        if best is None or key < best[0]:
-            best = (key, split, double)
-    if best is None:
+    scored = [
+        (_estimate(layer, profile, hw, double=double), split, double)
+        for split, double, profile in candidates
+    ]
+    if not scored:
         smallest = geometry.smallest()
         need = geometry.need(smallest, double=False)
         if need <= capacity:
@@ -171,7 +182,7 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
             f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}"
             f"{chunk}); SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
         )
-    _, split, double = best
+    _, split, double = _choose(scored)
     slot, weights = geometry.slot_sizes(split)
     return Tiling(
         geometry.tiles(split), slot, weights, double, geometry.shared(split),
@@ -205,10 +216,30 @@ def _candidates(
     return geometry, found
 
 
+def _choose(
+    scored: list[tuple[tuple[float, int, int, int], _Split, bool]],
+) -> tuple[tuple[float, int, int, int], _Split, bool]:
+    """The fastest split (then fewest bytes, tiles), unless it computes more than SLACK over the
+    least compute of any split: then the fastest of those that do not, if it is within SLACK of
+    the fastest time. On a bus-bound layer the overlap hides a split that starves the array
+    (bands of a few rows on a 128 x 128 array, one column per tile), yet that is work the array
+    really does: tiling should add traffic, not compute, where that costs little time.
+    """
+    fastest = min(scored, key=lambda item: item[0])
+    least = min(key[3] for key, _, _ in scored)
+    if fastest[0][3] <= least * (1 + SLACK):
+        return fastest
+    lean = min(
+        (item for item in scored if item[0][3] <= least * (1 + SLACK)), key=lambda item: item[0]
+    )
+    return lean if lean[0][0] <= fastest[0][0] * (1 + SLACK) else fastest
+
+
 def _estimate(
     layer: Layer, profile: _Profile, hw: Hardware, *, double: bool
-) -> tuple[float, int, int]:
-    """(estimated cycles, bus bytes, tiles) of a split, priced by the units' timing models.
+) -> tuple[float, int, int, int]:
+    """(estimated cycles, bus bytes, tiles, compute cycles) of a split, priced by the units'
+    timing models.
 
     Every transfer and every tile's own work is asked of its unit's model (`estimate`), so a
     tile that uses a sliver of a systolic array is seen as slow. Serial tiles take bus +
@@ -221,7 +252,7 @@ def _estimate(
     compute = sum(count * estimate(hw, layer.unit, work) for work, count in profile.computes)
     tiles = profile.tiles
     cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
-    return cycles, profile.moved, tiles
+    return cycles, profile.moved, tiles, compute
 
 
 def _can_split(layer: Layer) -> tuple[bool, bool]:
@@ -420,7 +451,10 @@ class _Geometry:
         if not double:
             return shared + slot + weights + psum
         groups = -(-split.channels // split.per_group)
-        return shared + 2 * slot + (2 * weights if groups > 1 else weights) + 2 * psum
+        several = split.tiles > split.chunks  # more than one (group, band)
+        return shared + 2 * slot + (2 * weights if groups > 1 else weights) + (
+            2 * psum if several else psum
+        )
 
     # -- choosing a split ------------------------------------------------------------------
 
@@ -440,6 +474,8 @@ class _Geometry:
                 if tallest == self.rows:
                     break  # all rows fit: a smaller chunk only adds partial sums
                 per_band = self._most_rows(capacity, per_group, per_chunk, double=double)
+                if per_band:  # as many bands, of equal height (the last one not a sliver)
+                    per_band = -(-self.rows // -(-self.rows // per_band))
                 split = self.split(per_group, max(per_band, 1), per_chunk)
                 if per_band > tallest and split.tiles <= MAX_TILES:
                     splits.append(split)
@@ -590,8 +626,8 @@ def _reduction(
     shape = reads[0][1]
     if primary == "Conv" and len(shape) == 4:
         return shape[1]
-    if primary in ("Gemm", "MatMul") and shape and shape[-1] == gemm.k:
-        return gemm.k
+    if primary in ("Gemm", "MatMul") and shape and gemm.k in (shape[-1], _product(shape[1:])):
+        return gemm.k  # A's columns (A may be a flattened view: (1, C, 1, 1) for a Gemm)
     return 1
 
 

@@ -114,20 +114,21 @@ def test_bus_bound_layer_is_tiled_into_few_large_tiles():
     hw = toy_machine(sram=100)  # working set 64 + 9 + 64 = 137 B > 100
     result = simulate_graph(_tiled_conv(), hw, name="t")
     # Bus-bound (1 B/cycle vs 576 MACs = 12 cycles of compute), so moving fewer bytes beats
-    # prefetching: single-buffered bands of 5 rows. Band [0,5) reads input rows [0,6) = 48 B and
-    # writes 40 B; with the 9 B of weights that is 97 B <= 100. Band [5,8) reads rows [4,8) = 32 B.
-    # (Double buffering would need bands of 1 row: 9 + 176 + 64 = 249 B and 249 cycles.)
+    # prefetching: single-buffered bands. The tallest that fits is 5 rows (input rows [0,6) =
+    # 48 B + 40 B out + 9 B of weights = 97 B <= 100); two bands of equal height, 4 rows, fit too
+    # and cut no sliver: band [0,4) reads input rows [0,5) = 40 B and writes 32 B, band [4,8)
+    # reads rows [3,8) = 40 B. (Double buffering would need bands of 1 row: 249 cycles.)
     assert result.plan.tiles == (2,)
     loads = [(e.buffer, e.nbytes) for e in result.trace.events if e.kind == "load"]
-    assert loads == [("conv.W", 9), ("x", 48), ("x", 32)]
-    # Band computes: 5 rows * 8 px * 9 = 360 MACs -> 7.2 -> 8 cycles; 3 rows: 216 -> 4.32 -> 5.
-    # W [0,9) x0 [9,57) c0 [57,65) store0 40 B [65,105) x1 [105,137) c1 [137,142) store1 [142,166)
+    assert loads == [("conv.W", 9), ("x", 40), ("x", 40)]
+    # Band computes: 4 rows * 8 px * 9 = 288 MACs -> 5.76 -> 6 cycles each.
+    # W [0,9) x0 [9,49) c0 [49,55) store0 32 B [55,87) x1 [87,127) c1 [127,133) store1 [133,165)
     assert _spans(result)[2:] == [
-        ("compute", "", 57, 65),
-        ("store", "conv.out", 65, 105),
-        ("load", "x", 105, 137),
-        ("compute", "", 137, 142),
-        ("store", "conv.out", 142, 166),
+        ("compute", "", 49, 55),
+        ("store", "conv.out", 55, 87),
+        ("load", "x", 87, 127),
+        ("compute", "", 127, 133),
+        ("store", "conv.out", 133, 165),
     ]
     assert result.trace.sram_peak <= 100
 

@@ -69,8 +69,13 @@ def test_two_matrix_engines_run_independent_convs_side_by_side():
 @SETTINGS
 @given(chains(), machines)
 def test_adding_a_unit_never_makes_a_run_slower(graph, hw):
-    """A second DMA channel or matrix engine: never later than one (same plan order, each task
-    starts at max(deps, issue of the one before, earliest free unit), all no later)."""
+    """A second DMA channel or matrix engine: never later than one for the same plan (each task
+    starts at max(deps, issue of the one before, earliest free unit), all no later).
+
+    The tiler's estimate spreads transfers over the DMA channels, so with two it may choose
+    another split, and its estimate is a model: Relu over (1, 3, 4, 4) at 48 B, 1 GB/s and 1 ns
+    per transfer takes 104 cycles in 4 tiles on one channel, 114 in the 6 tiles it picks for two.
+    Such a pair is a different plan and is not compared."""
     base = _simulate(graph, hw)
     dma = hw.units["bus"]
     more = [
@@ -80,5 +85,11 @@ def test_adding_a_unit_never_makes_a_run_slower(graph, hw):
     ]  # fmt: skip
     for wider in more:
         result = _simulate(graph, wider)
-        assert result.latency_cycles <= base.latency_cycles
+        if _works(result.plan) == _works(base.plan):
+            assert result.latency_cycles <= base.latency_cycles
         assert plan_violations(result.program, result.plan, result.trace, wider) == []
+
+
+def _works(plan) -> list[tuple[str, object]]:
+    """What a plan does, task by task, whichever unit of a kind runs it."""
+    return [(task.kind, task.work) for task in plan.tasks]

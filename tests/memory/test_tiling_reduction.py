@@ -1,0 +1,128 @@
+"""Tiles that split the reduction (K-split) with partial sums in SRAM, and tiles priced on the
+unit's timing model so that a systolic array is not starved.
+
+Toy machine (tests/sim/toy.py): 1 byte per cycle on the bus, 100 FLOP a cycle on the matrix
+engine, int8, no transfer latency.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+from accelsim.api import simulate_graph
+from accelsim.check import plan_violations
+from accelsim.hardware_file import with_overrides
+from accelsim.work import Gemm
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _transfers(result) -> Counter:
+    return Counter((e.kind, e.buffer, e.nbytes) for e in result.trace.events if e.kind != "compute")
+
+
+def test_a_weight_column_that_does_not_fit_splits_the_reduction():
+    # x (1, 1, 256) x W (256, 4): one output column needs 256 B of x and a 256 B weight column,
+    # 513 B with its output byte: more than the 200 B of SRAM. Split K into chunks of kc:
+    # a tile of w columns holds kc B of x, w x kc B of W and the partial sums of its
+    # w outputs, 4w B (int32), in their own slot. Fits (chunks halve from 256):
+    #   w = 4: single kc = 32 (32 + 128 + 16 = 176), double kc = 16 (2 x 80 + 16 = 176)
+    #   w = 2: single kc = 64 (64 + 128 + 8 = 200), double kc = 16 (2 x 48 + 2 x 8 = 112)
+    #   w = 1: single kc = 64 (132), double kc = 32 (2 x 64 + 2 x 4 = 136)
+    # x is read once per column group: 1,284 B for w = 4, 1,540 for 2, 2,052 for 1. A tile of
+    # kc x w MACs computes ceil(2 kc w / 100) cycles: single w = 4: 8 x 3 = 24 cycles, the
+    # least of any split; double w = 4: 16 x 2 = 32. Estimates: single 1,284 + 24 = 1,308,
+    # double max(1,284, 32) + 32 / 16 = 1,286, the fastest, but it computes 33 % more than the
+    # least and the single one is within 5 % of its time: 8 single-buffered tiles of 32 rows of
+    # K, each loading 32 B of x and 128 B of W, then one store of the 4 B output.
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 1, 256)), g.weight("w", (256, 4))
+    y = g.op("fc", "MatMul", [x, w], "y", (1, 1, 4), macs=1024)
+    result = simulate_graph(g.build(y), toy_machine(sram=200), name="t")
+    assert result.plan.tiles == (8,)
+    assert _transfers(result) == Counter(
+        {("load", "x", 32): 8, ("load", "w", 128): 8, ("store", "y", 4): 1}
+    )
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=1, k=32, n=4, groups=1, macs=128)] * 8
+    # one tile's slices (32 + 128 B) and the 4 partial sums (16 B): 176 B at the peak
+    assert result.trace.sram_peak == 176
+    # serial: 8 x (32 + 128 + 3) cycles, then the 4 B store
+    assert result.latency_cycles == 8 * 163 + 4
+    assert plan_violations(result.program, result.plan, result.trace, toy_machine(sram=200)) == []
+
+
+def test_partial_sums_of_a_conv_k_split_stay_until_the_last_chunk():
+    # x (1, 8, 4, 4) 3x3 conv (pad 1) -> 2 channels: W 2 x 8 x 9 = 144 B, x 128 B, y 32 B, at
+    # 100 B of SRAM. All of the output as int32 partial sums is 128 B, so a tile keeps one output
+    # channel's 16 px (64 B of sums) and takes one input channel at a time: 16 B of x and that
+    # channel's 9 B of W, 89 B (kc = 2 would need 114). Double-buffered over two channels it
+    # would need 2 x 25 + 2 x 64 = 178. So 2 channels x 8 input channels = 16 tiles, x read once
+    # per output channel (256 B), W once (144 B), each channel's 16 B stored after its last
+    # chunk. (Bands of 2 rows with both channels fit too, 94 B, but re-read halo rows and the
+    # weights per band: 512 B against 432.)
+    g = GraphBuilder()
+    x = g.input("x", (1, 8, 4, 4))
+    graph = g.build(g.conv("conv", x, 2, 3, pad=1))
+    hw = toy_machine(sram=100)
+    result = simulate_graph(graph, hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    assert result.plan.tiles == (16,)
+    assert _transfers(result) == Counter(
+        {("load", "x", 16): 16, ("load", "conv.W", 9): 16, ("store", "conv.out", 16): 2}
+    )
+    assert result.trace.sram_peak == 89
+    # each store follows its channel's eighth (last) chunk
+    kinds = [e.kind for e in result.trace.events if e.kind in ("compute", "store")]
+    assert kinds == (["compute"] * 8 + ["store"]) * 2
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=16, k=9, n=1, groups=1, macs=144)] * 16  # K = 1 channel x 3 x 3
+
+
+def _array(*, bus: str, sram: int):
+    """The toy machine with a 32 x 16 weight-stationary array and a 16 GB/s bus."""
+    return with_overrides(
+        toy_machine(sram=sram, bus=bus, ddr="100 GB/s", ops=("Conv", "Gemm", "MatMul")),
+        {"units.matrix.timing": "systolic", "units.matrix.peak": None, "units.matrix.rows": 32,
+         "units.matrix.cols": 16, "units.matrix.dataflow": "ws"},
+    )  # fmt: skip
+
+
+def test_tiles_on_a_systolic_array_compute_as_the_untiled_layer():
+    # 1x1 conv 128 -> 32 channels on 8 x 8: M 64, K 128, N 32. Untiled on 32 x 16 ws:
+    # ceil(128 / 32) x ceil(32 / 16) = 8 folds of 2R + C + M - 2 = 142 cycles: 1,136. Working
+    # set 8,192 + 4,096 + 2,048 = 14,336 B > 12,000. Two groups of 16 columns share x (8,192 B,
+    # loaded once) and each holds 2,048 B of weights and 1,024 B of output: 11,264 B, single-
+    # buffered. Each tile is 4 folds of 142 cycles: 1,136 in all, the untiled layer's. Tiles of
+    # one column (what a tiler that prices every tile as the untiled layer may pick) would
+    # each be 4 folds on one of 16 columns: 32 x 568 = 18,176 cycles.
+    g = GraphBuilder()
+    x = g.input("x", (1, 128, 8, 8))
+    graph = g.build(g.conv("conv", x, 32, 1))
+    hw = _array(bus="16 GB/s", sram=12_000)
+    result = simulate_graph(graph, hw, name="t")
+    (layer,) = result.layers
+    assert result.plan.tiles == (2,)
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=64, k=128, n=16, groups=1, macs=131072)] * 2
+    assert layer.compute_cycles == 1136
+    assert _transfers(result) == Counter(
+        {("load", "x", 8192): 1, ("load", "conv.W", 2048): 2, ("store", "conv.out", 1024): 2}
+    )
+
+
+def test_the_judge_refuses_partial_sums_added_into_nothing():
+    # The conv K-split above with its partial-sum ranges dropped from the plan: the first
+    # chunk of each channel then fills no range, and neither it nor the seven after it find the
+    # output in SRAM to add into. The judge (accelsim/check.py) names each such compute.
+    g = GraphBuilder()
+    x = g.input("x", (1, 8, 4, 4))
+    graph = g.build(g.conv("conv", x, 2, 3, pad=1))
+    hw = toy_machine(sram=100)
+    result = simulate_graph(graph, hw, name="t")
+    kept = tuple(a for a in result.plan.allocations if not a.buffer.startswith("conv.out["))
+    plan = dataclasses.replace(result.plan, allocations=kept)
+    problems = plan_violations(result.program, plan, result.trace, hw)
+    computes = [e.task for e in result.trace.events if e.kind == "compute"]
+    nowhere = [p for p in problems if p.endswith("(compute) writes conv.out nowhere")]
+    assert nowhere == [f"event {task} (compute) writes conv.out nowhere" for task in computes]
