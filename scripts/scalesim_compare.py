@@ -11,6 +11,13 @@ SCALE-Sim's topology CSV (one row per distinct layer shape), runs this same file
 SCALE-Sim venv (`--scalesim-step DIR`, which imports nothing from accelsim), and writes one
 CSV per dataflow to reports/systolic/. How the shapes are translated is in
 reports/systolic/README.md.
+
+Small-SRAM mode (`--sram "1 MB"`, any `--arrays ROWSxCOLS ...`): accelsim runs the whole model
+on edge1-systolic with that array, dataflow and SRAM, so layers that do not fit are tiled, and
+each tiled layer's compute cycles (the sum of its tiles' GEMMs on the array) are compared with
+SCALE-Sim's cycles for the whole layer (SCALE-Sim's compute does not depend on its SRAM).
+ResNet-50: `python workloads/build_resnet.py --out /tmp/resnet`, then
+`--model /tmp/resnet/resnet50.onnx --sram "1 MB" --arrays 8x64 64x64 128x128`.
 """
 
 from __future__ import annotations
@@ -251,6 +258,112 @@ def compare(layers, distinct, results, *, rows: int, cols: int, dataflow: str):
     return table
 
 
+def accelsim_run(model: Path, *, rows: int, cols: int, dataflow: str, sram: str):
+    """accelsim's run of `model` on edge1-systolic with this array, dataflow and SRAM, and the
+    machine."""
+    from accelsim.api import run
+    from accelsim.hardware_file import load_hardware, with_overrides
+    from accelsim.presets import hardware_path
+
+    hw = with_overrides(
+        load_hardware(hardware_path("edge1-systolic")),
+        {"units.matrix.rows": rows, "units.matrix.cols": cols,
+         "units.matrix.dataflow": dataflow, "sram.capacity": sram},
+    )  # fmt: skip
+    return run(model, hw), hw
+
+
+def compare_tiled(layers, distinct, results, result, hw, *, dataflow: str):
+    """Per tiled matrix layer: tiles and compute cycles of accelsim's run (`result` on `hw`)
+    against SCALE-Sim's cycles for the whole layer; `least_split_cycles` is the least compute of
+    any split the tiler could choose at this SRAM (what no choice of split can beat)."""
+    ours = {layer.name: layer for layer in result.layers}
+    lowered = {layer.name: layer for layer in result.program.layers}
+    table = []
+    for layer in layers:
+        got = ours[layer["layer"]]
+        if got.tiles == 1:
+            continue
+        total, _ = results[dataflow][distinct[_row_key(layer)]]
+        copies = layer["groups"] if layer["kind"] == "depthwise" else 1
+        scalesim = total * copies
+        least = _least_split(lowered[layer["layer"]], result.program, hw)
+        table.append(
+            {
+                "layer": layer["layer"],
+                "kind": layer["kind"],
+                **{key: layer[key] for key in ("m", "k", "n", "groups")},
+                "tiles": got.tiles,
+                "scalesim_cycles": scalesim,
+                "accelsim_cycles": got.compute_cycles,
+                "relative_difference_pct": _pct(got.compute_cycles, scalesim),
+                "least_split_cycles": least,
+                "least_split_pct": _pct(least, scalesim),
+            }
+        )
+    return table
+
+
+def _pct(ours: int, theirs: int) -> str:
+    return f"{100 * (ours - theirs) / theirs:.3f}"
+
+
+def _least_split(layer, program, hw) -> int:
+    """The least compute of every split the tiler considers for `layer` (its own cost model)."""
+    from accelsim.memory import tiling
+
+    names = tuple(dict.fromkeys((*layer.reads, *layer.weights, *layer.writes)))
+    _, candidates = tiling._candidates(
+        layer, tuple(program.buffers[n] for n in names), hw.sram.capacity
+    )
+    return min(
+        tiling._estimate(layer, profile, hw, double=double)[3]
+        for _, double, profile in candidates
+    )
+
+
+def _small_sram(args, layers) -> None:
+    """The small-SRAM comparison for every array and dataflow (see the module docstring)."""
+    summary = []
+    for array in args.arrays:
+        rows, cols = (int(part) for part in array.split("x"))
+        runs = {
+            dataflow: accelsim_run(args.model, rows=rows, cols=cols, dataflow=dataflow,
+                                   sram=args.sram)  # fmt: skip
+            for dataflow in args.dataflow
+        }
+        # SCALE-Sim runs only the layers some dataflow tiles (it takes minutes per array)
+        tiled = {layer.name for result, _ in runs.values() for layer in result.layers
+                 if layer.tiles > 1}  # fmt: skip
+        chosen = [layer for layer in layers if layer["layer"] in tiled]
+        with tempfile.TemporaryDirectory(prefix="scalesim-") as name:
+            workdir = Path(name)
+            distinct = write_inputs(workdir, chosen, rows=rows, cols=cols,
+                                    dataflows=args.dataflow)  # fmt: skip
+            step = [args.scalesim_python, __file__, "--scalesim-step", str(workdir)]
+            subprocess.run(step, check=True)
+            results = json.loads((workdir / "results.json").read_text())
+        for dataflow in args.dataflow:
+            result, hw = runs[dataflow]
+            latency = result.latency_cycles
+            table = compare_tiled(chosen, distinct, results, result, hw, dataflow=dataflow)
+            sram = args.sram.replace(" ", "")
+            write_csv(args.out / f"{args.model.stem}_{rows}x{cols}_{dataflow}_sram{sram}.csv",
+                      table)  # fmt: skip
+            worst = max(table, key=lambda row: abs(float(row["relative_difference_pct"])))
+            over = [row for row in table if abs(float(row["relative_difference_pct"])) > 5]
+            inherent = [row for row in over if float(row["least_split_pct"]) > 5]
+            summary.append(
+                {"array": f"{rows}x{cols}", "dataflow": dataflow, "latency_cycles": latency,
+                 "tiled_layers": len(table), "worst_layer": worst["layer"],
+                 "worst_pct": worst["relative_difference_pct"], "over_5pct": len(over),
+                 "over_5pct_at_every_split": len(inherent)}  # fmt: skip
+            )
+            print(summary[-1], flush=True)
+    write_csv(args.out / f"{args.model.stem}_sram{args.sram.replace(' ', '')}_summary.csv",
+              summary)  # fmt: skip
+
+
 def write_csv(path: Path, table) -> None:
     """Write `table` (a list of dicts) to `path` via a temporary file (no partial output)."""
     buffer = io.StringIO()
@@ -271,11 +384,18 @@ def main() -> None:
     parser.add_argument("--cols", type=int, default=16)
     parser.add_argument("--dataflow", nargs="+", choices=DATAFLOWS, default=list(DATAFLOWS))
     parser.add_argument("--out", type=Path, default=Path("reports/systolic"))
+    parser.add_argument("--sram", help='small-SRAM mode: accelsim\'s SRAM, e.g. "1 MB"')
+    parser.add_argument("--arrays", nargs="+", default=["8x64", "64x64", "128x128"],
+                        help="small-SRAM mode: arrays as ROWSxCOLS")  # fmt: skip
     args = parser.parse_args()
     if args.scalesim_step:
         scalesim_step(args.scalesim_step)
         return
     layers = layer_shapes(args.model)
+    if args.sram:
+        args.out.mkdir(parents=True, exist_ok=True)
+        _small_sram(args, layers)
+        return
     with tempfile.TemporaryDirectory(prefix="scalesim-") as name:
         workdir = Path(name)
         array = {"rows": args.rows, "cols": args.cols}

@@ -506,29 +506,29 @@ class _Geometry:
         for _, size in self.shared(split):
             transfers[Transfer(nbytes=size, direction="in")] += 1
         flags = self._is_shared(split)
-        chunks = self.chunk_sizes(split)
+        chunks = Counter(self.chunk_sizes(split))  # at most two sizes
         whole = self.channels * self.rows * self.reduction
         full, rest = divmod(split.channels, split.per_group)
         for width, count in ((split.per_group, full), (rest, 1 if rest else 0)):
             if not count:
                 continue
-            weights = self.weights[1:] if len(chunks) > 1 else self.weights
+            weights = self.weights[1:] if split.chunks > 1 else self.weights
             for _, nbytes in weights:
                 size = _fraction(nbytes, width, self.channels)
                 transfers[Transfer(nbytes=size, direction="in")] += count
             for r0, r1 in self.bands(split):
-                for chunk in chunks:
+                for chunk, times in chunks.items():
                     reads, write = self.slices(width, r0, r1, chunk)
                     for size, flag in zip(reads, flags, strict=True):
                         if not flag:
-                            transfers[Transfer(nbytes=size, direction="in")] += count
-                    if len(chunks) > 1:
+                            transfers[Transfer(nbytes=size, direction="in")] += count * times
+                    if split.chunks > 1:
                         size = self.chunk_weights(width, chunk)
-                        transfers[Transfer(nbytes=size, direction="in")] += count
+                        transfers[Transfer(nbytes=size, direction="in")] += count * times
                     share = width * (r1 - r0) * chunk
                     macs = self.layer.macs * share // whole
                     ops = self.layer.vector_ops * share // whole
-                    computes[self.work(width, r1 - r0, macs, ops, chunk)] += count
+                    computes[self.work(width, r1 - r0, macs, ops, chunk)] += count * times
                 transfers[Transfer(nbytes=write, direction="out")] += count
         moved = sum(work.nbytes * count for work, count in transfers.items())
         return _Profile(tuple(transfers.items()), tuple(computes.items()), moved, split.tiles)

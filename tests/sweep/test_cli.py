@@ -110,9 +110,9 @@ def test_a_killed_sweep_keeps_its_committed_points_and_resume_finishes_it(tmp_pa
 
 
 def test_sweep_json_and_footer_count_failed_points_apart(tmp_path):
-    # 1 KiB is below what MobileNet's largest 1x1 conv needs at its smallest tile (README: about
-    # 4 KB), so that point fails; 512 KiB and 1 MiB run.
-    args = [*BASE, "--set", "sram.capacity=1KiB,512KiB,1MiB", "--out", tmp_path / "s",
+    # 64 B is below what MobileNet's conv1 needs at its smallest tile (README: 206 B), so that
+    # point fails; 512 KiB and 1 MiB run.
+    args = [*BASE, "--set", "sram.capacity=64B,512KiB,1MiB", "--out", tmp_path / "s",
             "--no-plots", "--jobs", "1"]  # fmt: skip
     proc = accelsim(*args)
     assert proc.returncode == 0, proc.stderr
@@ -122,6 +122,6 @@ def test_sweep_json_and_footer_count_failed_points_apart(tmp_path):
     assert document.returncode == 0, document.stderr
     points = json.loads(document.stdout)["points"]
     assert [(p["settings"]["sram.capacity"], p["status"]) for p in points] == [
-        ("1KiB", "failed"), ("512KiB", "ok"), ("1MiB", "ok")
+        ("64B", "failed"), ("512KiB", "ok"), ("1MiB", "ok")
     ]  # fmt: skip
     assert points[2]["metrics"]["latency_cycles"] == 575_491  # the README's run on edge1
