@@ -50,12 +50,12 @@ def test_a_spilled_activation_gets_a_home_when_first_spilled():
 def test_tile_slices_address_their_rows_of_the_buffer():
     hw = toy_machine(sram=100)
     result = simulate_graph(_tiled_conv(), hw, name="t")
-    # x 64 B at 0, W 9 B at 64, out 64 B at 128. Band 0 reads input rows [0, 6) = bytes
-    # [0, 48) and writes output rows [0, 5) = [0, 40); band 1 reads rows [4, 8) = [32, 64) and
-    # writes rows [5, 8) = [40, 64).
+    # x 64 B at 0, W 9 B at 64, out 64 B at 128. Two bands of 4 rows (tests/sim/test_schedule.py):
+    # band 0 reads input rows [0, 5) = bytes [0, 40) and writes output rows [0, 4) = [0, 32);
+    # band 1 reads rows [3, 8) = [24, 64) and writes rows [4, 8) = [32, 64).
     assert _addresses(result) == [
-        ("load", "conv.W", 64, 9), ("load", "x", 0, 48), ("store", "conv.out", 128, 40),
-        ("load", "x", 32, 32), ("store", "conv.out", 168, 24),
+        ("load", "conv.W", 64, 9), ("load", "x", 0, 40), ("store", "conv.out", 128, 32),
+        ("load", "x", 24, 40), ("store", "conv.out", 160, 32),
     ]  # fmt: skip
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
 
