@@ -7,7 +7,8 @@ transformer's (B, S, D) by D and B·S). Rows of a conv or pool need a band of in
 (with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
 vector ops, of the input). A MatMul of two activations holds its second operand per channel
 group like a weight; an input that every tile reads whole (one band of all rows, several
-groups) loads once for the layer. A conv, Gemm or MatMul with weights also splits its
+groups) loads once for the layer. A Concat along the rows (a KV cache's past and new positions)
+splits by rows and channels too: a band takes the rows of each input it overlaps. A conv, Gemm or MatMul with weights also splits its
 reduction (K-split: input channels, or A's columns) when that helps: each tile then adds its
 chunk's product into partial sums kept in SRAM (`PARTIAL_SUM_BYTES` an element) until the last
 chunk, whose tile stores the output. Among all splits that fit, double-buffered or not, the one
@@ -288,7 +289,11 @@ class _Geometry:
         self.out_name, self.out_bytes = out.name, out.nbytes
         self.channels, self.rows = channels_rows(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
-        if layer.op_types[0] == "Concat":  # a band of output rows needs the same band of each input
+        self.row_offsets = _concat_rows(layer, buffers, self.channels, self.rows)
+        if self.row_offsets is not None:  # along the rows: bands and channel groups both split
+            self.split_channels = self.split_rows = True
+        elif layer.op_types[0] == "Concat":
+            # inputs side by side: a band of output rows needs the same band of each input
             self.split_channels = False
             self.split_rows &= all(
                 channels_rows(buffers[n].shape)[1] == self.rows for n in layer.reads
@@ -302,7 +307,7 @@ class _Geometry:
         # A batched product's output (B, heads, M, N) splits by heads: A's heads follow.
         self.per_channel_input = (
             layer.unit == "vector" or depthwise or (bool(stationary) and len(out.shape) == 4)
-        )
+        )  # (a Concat along rows is a vector op: each input's channels follow the output's)
         self.reads = [
             (n, buffers[n].shape, buffers[n].nbytes) for n in layer.reads if n not in stationary
         ]
@@ -332,7 +337,11 @@ class _Geometry:
         key = (width, r0, r1, chunk)
         got = self._memo.get(key)
         if got is None:
-            reads = [self._read_slice(shape, n, width, r0, r1) for _, shape, n in self.reads]
+            reads = [
+                self._read_slice(shape, n, width, r0, r1, self.row_offsets[i])
+                if self.row_offsets else self._read_slice(shape, n, width, r0, r1)
+                for i, (_, shape, n) in enumerate(self.reads)
+            ]
             if chunk < self.reduction:
                 reads[0] = _fraction(reads[0], chunk, self.reduction)
             write = _fraction(_fraction(self.out_bytes, width, self.channels), r1 - r0, self.rows)
@@ -356,8 +365,14 @@ class _Geometry:
         full, rest = divmod(split.reduction, split.per_chunk)
         return [split.per_chunk] * full + ([rest] if rest else [])
 
-    def _read_slice(self, shape: tuple[int, ...], nbytes: int, width: int, r0: int, r1: int) -> int:
-        """Bytes of an input needed for `width` output channels and rows [r0, r1) (with halo)."""
+    def _read_slice(self, shape: tuple[int, ...], nbytes: int, width: int, r0: int, r1: int,
+                    offset: int | None = None) -> int:  # fmt: skip
+        """Bytes of an input needed for `width` output channels and rows [r0, r1) (with halo);
+        an input that holds output rows from `offset` on gives those of them in the band."""
+        if offset is not None:
+            rows = channels_rows(shape)[1]
+            overlap = max(0, min(r1, offset + rows) - max(r0, offset))
+            return _fraction(_fraction(nbytes, overlap, rows), width, self.channels)
         if len(shape) == 4:
             in_channels, in_rows = shape[1], shape[2]
             lo, hi = self._input_rows(r0, r1, in_rows)
@@ -612,6 +627,31 @@ def channels_rows(shape: tuple[int, ...]) -> tuple[int, int]:
     for dim in shape[:-1]:
         rows *= dim
     return (shape[-1] if shape else 1), rows
+
+
+def _concat_rows(
+    layer: Layer, buffers: dict[str, Buffer], channels: int, rows: int
+) -> list[int] | None:
+    """Where each input's rows start in the output, for a Concat along the rows (a KV cache's
+    past and new keys along the sequence: (1, heads, past, d) + (1, heads, 1, d)); None for
+    any other layer. Every input then has the output's channels, and the rows are one run
+    (NCHW's H, or all but the last dim of a tensor whose dims before the last two are 1)."""
+    if layer.op_types[0] != "Concat" or not layer.reads:
+        return None
+    shapes = [buffers[n].shape for n in layer.reads]
+    parts = [channels_rows(shape) for shape in shapes]
+    if (
+        any(c != channels for c, _ in parts)
+        or sum(r for _, r in parts) != rows
+        or any(r == rows for _, r in parts)
+        or any(len(shape) != 4 and _product(shape[:-2]) != 1 for shape in shapes)
+    ):
+        return None
+    offsets, start = [], 0
+    for _, part in parts:
+        offsets.append(start)
+        start += part
+    return offsets
 
 
 def _reduction(
