@@ -8,11 +8,12 @@ transformer's (B, S, D) by D and B·S). Rows of a conv or pool need a band of in
 vector ops, of the input). A MatMul of two activations holds its second operand per channel
 group like a weight; an input that every tile reads whole (one band of all rows, several
 groups) loads once for the layer. A Concat along the rows (a KV cache's past and new positions)
-splits by rows and channels too: a band takes the rows of each input it overlaps. A conv, Gemm or MatMul with weights also splits its
-reduction (K-split: input channels, or A's columns) when that helps: each tile then adds its
-chunk's product into partial sums kept in SRAM (`PARTIAL_SUM_BYTES` an element) until the last
-chunk, whose tile stores the output. Among all splits that fit, double-buffered or not, the one
-with the shortest estimated time wins, then the one that moves fewer bytes.
+splits by rows and channels too: a band takes the rows of each input it overlaps. A conv, Gemm
+or MatMul with weights also splits its reduction (K-split: input channels, or A's columns) when
+that helps: each tile then adds its chunk's product into partial sums kept in SRAM
+(`PARTIAL_SUM_BYTES` an element) until the last chunk, whose tile stores the output. Among
+all splits that fit, double-buffered or not, the one with the shortest estimated time wins,
+then the one that moves fewer bytes.
 """
 
 from __future__ import annotations

@@ -37,13 +37,16 @@ def test_concat_writes_each_inputs_band_into_its_slice_of_the_output():
 
 def test_concat_that_cannot_split_quotes_the_whole_layer():
     g = GraphBuilder()
-    # Concat along rows: an output band needs rows of one input or the other, so no split.
-    a, b = g.input("a", (1, 2, 2, 4)), g.input("b", (1, 2, 3, 4))  # 16 B and 24 B
-    y = g.op("cat", "Concat", [a, b], "y", (1, 2, 5, 4), vector_ops=40)  # 40 B
-    # The smallest tile is the whole layer: 16 + 24 + 40 = 80 B (not a 1 x 1 tile's size).
+    # Concat of two batches of sequences along the sequence: the output's rows (batch x
+    # position, 2 x 4 = 8) interleave the inputs' (2 x 3 and 2 x 1), so a band of them is not
+    # one run of either input's rows and the layer does not split (a Concat along the rows of
+    # (1, C, H, W) or (1, S, D) tensors, a KV cache's, does).
+    a, b = g.input("a", (2, 3, 4)), g.input("b", (2, 1, 4))  # 24 B and 8 B
+    y = g.op("cat", "Concat", [a, b], "y", (2, 4, 4), vector_ops=32)  # 32 B
+    # The smallest tile is the whole layer: 24 + 8 + 32 = 64 B (not a 1 x 1 tile's size).
     expected = (
-        r'^layer "cat" needs 80 bytes of SRAM even at its smallest tile \(2 channels x 5 rows\); '
-        r"SRAM holds 50 bytes: raise sram.capacity to at least 80 bytes$"
+        r'^layer "cat" needs 64 bytes of SRAM even at its smallest tile \(4 channels x 8 rows\); '
+        r"SRAM holds 50 bytes: raise sram.capacity to at least 64 bytes$"
     )
     with pytest.raises(PlanError, match=expected):
         simulate_graph(g.build(y), toy_machine(sram=50), name="t")
