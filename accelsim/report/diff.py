@@ -34,10 +34,41 @@ def check_run(data: object, source: str) -> dict[str, Any]:
             f"{source}: not an `accelsim run --json` result with the stall breakdown "
             f"(needs {', '.join(_NEEDED)}; save it again with this version)"
         )
-    for index, layer in enumerate(data["layers"]):
-        if not isinstance(layer, dict) or "window_cycles" not in layer:
-            raise AccelsimError(f"{source}: layers[{index}]: no window_cycles (not a run result)")
+    layers, totals = data["layers"], data["totals"]
+    if not isinstance(layers, list) or not isinstance(totals, dict):
+        raise AccelsimError(f"{source}: layers must be a list and totals an object")
+    if not _is_count(totals.get("latency_cycles")):
+        raise AccelsimError(f"{source}: totals.latency_cycles: expected a whole number")
+    if not _is_parts(data["breakdown_cycles"]):
+        raise AccelsimError(f"{source}: breakdown_cycles: expected cycles by cause")
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, dict):
+            raise AccelsimError(f"{source}: layers[{index}]: expected an object")
+        for key in _LAYER_KEYS:
+            value = layer.get(key)
+            ok = {
+                "name": isinstance(value, str), "bound": isinstance(value, str),
+                "window_cycles": isinstance(value, list) and len(value) == 2
+                and all(_is_count(v) for v in value),
+                "breakdown_cycles": _is_parts(value),
+            }.get(key, _is_count(value))
+            if not ok:
+                raise AccelsimError(f"{source}: layers[{index}].{key}: missing or not valid")
     return data
+
+
+_LAYER_KEYS = ("name", "window_cycles", "end_cycle", "bus_read_bytes", "bus_write_bytes",
+               "bound", "breakdown_cycles")  # fmt: skip
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_parts(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and _is_count(v) for k, v in value.items()
+    )
 
 
 def diff_runs(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str, str],

@@ -64,6 +64,12 @@ def test_cli_errors_are_one_line(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"layers": []}', encoding="utf-8")
     assert_clean_failure(accelsim("diff", bad, bad), "bad.json", "not an `accelsim run --json`")
+    broken = tmp_path / "broken.json"
+    layer = {"name": "c", "window_cycles": [0, 5], "end_cycle": 5, "bus_read_bytes": 1,
+             "bus_write_bytes": 0, "breakdown_cycles": {"bus": 5}}  # fmt: skip
+    document = {"layers": [layer], "totals": {"latency_cycles": 5}, "breakdown_cycles": {}}
+    broken.write_text(json.dumps(document), encoding="utf-8")
+    assert_clean_failure(accelsim("diff", broken, broken), "broken.json", "layers[0].bound")
     assert_clean_failure(accelsim("diff", "edge1", "edge1"), "edge1", "--model")
     assert_clean_failure(
         accelsim("diff", "edge1", "edge1", "--model", MOBILENET, "--overlap", "on,maybe"),
