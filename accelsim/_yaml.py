@@ -7,6 +7,7 @@ message can say `file:line: dotted.field: reason`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,15 +16,21 @@ import yaml
 from accelsim._inputs import YAML_LIMIT_BYTES, read_capped
 from accelsim.errors import ConfigError
 
-__all__ = ["YamlDocument", "load_yaml", "parse_yaml"]
+__all__ = ["YamlDocument", "load_yaml", "parse_value", "parse_yaml"]
 
 KeyPath = tuple[str | int, ...]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 VALUE_LIMIT = 100_000
 """Most values (mappings, lists, scalars) one file may expand to. Aliases (`*name`) copy a whole
 anchored subtree, so a few lines can expand to billions (the "billion laughs"); a real hardware
 or sweep file has a few hundred values."""
+
+VALUE_TEXT_LIMIT = 10_000
+"""Most characters of one `--set` value; a real one is a number, a quantity or a short list."""
+SET_VALUE_LIMIT = 1_000
+"""Most values one `--set` value may expand to (aliases included), like VALUE_LIMIT for a file."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +73,10 @@ def load_yaml(path: str | Path) -> YamlDocument:
 
 def parse_yaml(text: str, *, source: str) -> YamlDocument:
     """Parse YAML `text` (named `source` in messages) into a mapping with key lines."""
-    try:  # the reader checks every character as the loader is made
-        loader = yaml.SafeLoader(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    try:
-        node = loader.get_single_node()
+    builder: _Builder | None = None
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.Node | None) -> object:
+        nonlocal builder
         if node is None:
             raise ConfigError(f"{source}: file is empty; expected a mapping of keys to values")
         if not isinstance(node, yaml.MappingNode):
@@ -80,41 +85,95 @@ def parse_yaml(text: str, *, source: str) -> YamlDocument:
                 f"{source}:{node.start_mark.line + 1}: top level is {kind}; "
                 "expected a mapping of keys to values"
             )
-        builder = _Builder(loader, source)
-        data = builder.build(node, ())
+        builder = _Builder(loader, source, VALUE_LIMIT)
+        return builder.build(node, ())
+
+    data = _load(text, source, mapping, deep="nested too deeply to be a hardware or sweep file")
+    assert isinstance(data, dict) and builder is not None
+    return YamlDocument(data=data, source=source, lines=builder.lines)
+
+
+def parse_value(text: str, *, source: str) -> object:
+    """One YAML value typed on the command line (`--set FIELD=VALUE`): a scalar, list or mapping.
+
+    Raises:
+        ConfigError: longer than VALUE_TEXT_LIMIT, not one YAML document, a tag YAML's safe
+            schema lacks, nested too deeply, or more than SET_VALUE_LIMIT values once expanded.
+    """
+    if len(text) > VALUE_TEXT_LIMIT:
+        raise ConfigError(f"{source}: value is {len(text):,} characters, more than "
+                          f"{VALUE_TEXT_LIMIT:,}; a hardware value is short")  # fmt: skip
+
+    def value(loader: yaml.SafeLoader, node: yaml.Node | None) -> object:
+        return None if node is None else _Builder(
+            loader, source, SET_VALUE_LIMIT, lines_shown=False
+        ).build(node, ())
+
+    return _load(text, source, value, deep="nested too deeply to be a hardware value", lines=False)
+
+
+def _load(
+    text: str,
+    source: str,
+    build: Callable[[yaml.SafeLoader, yaml.Node | None], object],
+    *,
+    deep: str,
+    lines: bool = True,
+) -> object:
+    """`build(loader, node)` of the single document in `text`; every YAML failure a ConfigError."""
+    try:  # the reader checks every character as the loader is made
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {_first_line(exc)}") from None
+    try:
+        return build(loader, loader.get_single_node())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = source if mark is None else f"{source}:{mark.line + 1}"
+        where = source if mark is None or not lines else f"{source}:{mark.line + 1}"
         reason = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise ConfigError(f"{where}: not valid YAML: {reason}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{source}: not valid YAML: {_first_line(exc)}") from None
     except ValueError as exc:  # the constructor's own limits, e.g. a 5000-digit integer
-        raise ConfigError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(f"{source}: not valid YAML: {_first_line(exc)}") from None
     except RecursionError:
-        raise ConfigError(f"{source}: nested too deeply to be a hardware or sweep file") from None
+        raise ConfigError(f"{source}: {deep}") from None
     finally:
         loader.dispose()
-    assert isinstance(data, dict)
-    return YamlDocument(data=data, source=source, lines=builder.lines)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 class _Builder:
     """Constructs Python data from nodes, recording key lines, refusing duplicate keys and
     stopping once more than VALUE_LIMIT values were built (an alias bomb)."""
 
-    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+    def __init__(
+        self, loader: yaml.SafeLoader, source: str, limit: int, *, lines_shown: bool = True
+    ) -> None:
         self.loader = loader
         self.source = source
+        self.limit = limit
+        self.lines_shown = lines_shown
         self.lines: dict[KeyPath, int] = {}
         self.built = 0
 
+    def where(self, node: yaml.Node) -> str:
+        return f"{self.source}:{node.start_mark.line + 1}" if self.lines_shown else self.source
+
     def build(self, node: yaml.Node, path: KeyPath) -> object:
         self.built += 1
-        if self.built > VALUE_LIMIT:
+        if self.built > self.limit:
             raise ConfigError(
-                f"{self.source}:{node.start_mark.line + 1}: more than {VALUE_LIMIT:,} values once "
+                f"{self.where(node)}: more than {self.limit:,} values once "
                 "aliases (*name) are expanded; write the values out instead of nesting aliases"
+            )
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+            raise ConfigError(  # SafeLoader would build a set or pairs; python/* it refuses
+                f"{self.where(node)}: not valid YAML: could not determine a constructor for the "
+                f"tag '{node.tag}'"
             )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)

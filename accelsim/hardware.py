@@ -32,7 +32,6 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    PositiveInt,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -122,7 +121,12 @@ Bits = Annotated[
     BeforeValidator(_parse_dtype_bits),
     WithJsonSchema({"anyOf": [{"enum": list(DTYPE_BITS)}, _BITS_SCHEMA], "examples": ["int8", 16]}),
 ]
-_OP_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_OP_TYPE = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+MAX_COUNT = 65_536
+"""Largest integer unit field (array rows, cols, vector lanes): a real array or lane count is in
+the hundreds; beyond this, a number is a typo (and 10^400 cannot become a float)."""
+Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
 
 
 class _Strict(BaseModel):
@@ -273,7 +277,7 @@ class DmaUnit(_Strict):
         description='Fixed start-up time of every transfer in seconds, e.g. "100 ns"; added to '
         "ddr.latency.",
     )
-    depth: PositiveInt = Field(
+    depth: Count = Field(
         default=1,
         description="Transfers the channel keeps in flight (its descriptor queue): with depth > 1 "
         "a transfer's start-up latency overlaps the data of the ones before it; 1 (default): "
@@ -294,12 +298,12 @@ class MatrixUnit(_Strict):
         default=None,
         description='rate only: peak FLOP/s, e.g. "1 TFLOPS"; one multiply-accumulate is 2 FLOPs.',
     )
-    rows: PositiveInt | None = Field(
+    rows: Count | None = Field(
         default=None,
         description="systolic only: array rows (SCALE-Sim ArrayHeight); hold the reduction K "
         "under ws.",
     )
-    cols: PositiveInt | None = Field(
+    cols: Count | None = Field(
         default=None,
         description="systolic only: array columns (SCALE-Sim ArrayWidth); hold output channels "
         "under ws.",
@@ -345,7 +349,7 @@ class VectorUnit(_Strict):
     peak: OpsPerSecond = Field(
         description='Peak rate in operations/s, e.g. "10 GFLOPS"; one element-wise op is one op.'
     )
-    lanes: PositiveInt | None = Field(
+    lanes: Count | None = Field(
         default=None,
         description="Optional lane count: elements are processed in groups of `lanes`, so a "
         "vector shorter than the lanes still costs a whole group (omitted: no rounding).",
@@ -355,7 +359,7 @@ class VectorUnit(_Strict):
 Unit = Annotated[DmaUnit | MatrixUnit | VectorUnit, Field(discriminator="kind")]
 UnitKind = Literal["dma", "matrix", "vector"]
 UNIT_KINDS: tuple[UnitKind, ...] = ("dma", "matrix", "vector")
-_UNIT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_UNIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 class Lowering(_Strict):
@@ -381,7 +385,7 @@ class Lowering(_Strict):
     @classmethod
     def _op_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for op_type in value:
-            if not _OP_TYPE.match(op_type):
+            if not _OP_TYPE.fullmatch(op_type):
                 raise ValueError(
                     f'"{op_type}" is not an ONNX op_type; spell it as ONNX does, e.g. "Relu"'
                 )
@@ -488,7 +492,7 @@ class Hardware(_Strict):
     @classmethod
     def _units_complete(cls, value: dict[str, Unit], info: ValidationInfo) -> dict[str, Unit]:
         for name in value:
-            if not _UNIT_NAME.match(name):
+            if not _UNIT_NAME.fullmatch(name):
                 raise ValueError(f'"{name}" is not a unit name; use letters, digits and _')
         for kind in UNIT_KINDS:
             same = [(n, u) for n, u in value.items() if u.kind == kind]
@@ -502,6 +506,7 @@ class Hardware(_Strict):
                         f"{first_name} and {name} differ; units of one kind must be identical "
                         "(tasks go to whichever is free)"
                     )
+        _arrays_in_range(value, info.data.get("clock"))
         return value
 
     def units_of(self, kind: str) -> tuple[str, ...]:
@@ -584,6 +589,21 @@ class Hardware(_Strict):
             "vector": self.vector_ops_per_cycle,
         }
         return per_cycle[kind] * self.clock
+
+
+def _arrays_in_range(table: dict[str, Unit], clock: float | None) -> None:
+    """A systolic array's peak (2 x rows x cols x clock) stays in the compute range of a rate
+    unit's `peak`, so no machine reports more than the schema lets one declare."""
+    _, high, said = units.SANE_RANGES["compute_rate"]
+    for name, unit in table.items():
+        if clock is None or not isinstance(unit, MatrixUnit) or unit.rows is None:
+            continue
+        peak = 2 * unit.rows * (unit.cols or 1) * clock
+        if peak > high:
+            raise ValueError(
+                f"{name}: rows x cols x clock gives {peak:.3g} FLOP/s, over the compute range "
+                f"({said}); use a smaller array or a slower clock"
+            )
 
 
 def whole_cycles(x: float) -> int:

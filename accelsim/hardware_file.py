@@ -195,21 +195,30 @@ _OP_NAME_FIELDS: tuple[tuple[str, str], ...] = (
 
 
 def _check_op_names(hw: Hardware, doc: YamlDocument, display: Callable[[KeyPath], KeyPath]) -> None:
-    """Refuse op names the cost registry does not know (`ReLU`, `MatMull`), with a did-you-mean.
+    """Refuse op names the cost registry does not know (`ReLU`, `MatMull`), with a did-you-mean,
+    and fused ops that multiply-accumulate.
 
-    Such a name would silently match no node: nothing fused, nothing on the engine.
+    Such a name would silently match no node: nothing fused, nothing on the engine; a fused
+    MatMul would drop its MACs.
     """
-    from accelsim.workload.costs import supported_op_types
+    from accelsim.workload.costs import find_rule, supported_op_types
 
     known = supported_op_types()
     by_lower = {k.lower(): k for k in known}
     for section, key in _OP_NAME_FIELDS:
         for index, name in enumerate(getattr(getattr(hw, section), key)):
-            if name in known:
+            rule = find_rule(name)
+            if rule is not None and (key != "fuses" or not rule.multiplies):
                 continue
+            field = display((section, key))
+            if rule is not None:
+                raise ConfigError(
+                    f"{doc.where((*field, index))}: {_dotted(field)}: {name} multiply-accumulates; "
+                    "an output stage cannot apply it for free (its MACs would vanish); list it "
+                    "in matrix_ops instead"
+                )
             close = [by_lower[c] for c in difflib.get_close_matches(name.lower(), by_lower, n=1)]
             hint = f"did you mean {close[0]}? " if close else ""
-            field = display((section, key))
             raise ConfigError(
                 f"{doc.where((*field, index))}: {_dotted(field)}: unknown op_type "
                 f'"{name}"; {hint}known: {", ".join(known)}'

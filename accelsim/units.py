@@ -110,7 +110,8 @@ def show_value(value: object) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, int) and value.bit_length() > 100:  # repr of 10**5000 would fail
-        return f"a {int(value.bit_length() * math.log10(2)) + 1}-digit number"
+        digits = int((value.bit_length() - 1) * math.log10(2)) + 1  # exact or one short
+        return f"a {digits + (abs(value) >= 10**digits)}-digit number"
     return repr(value)
 
 

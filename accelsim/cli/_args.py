@@ -125,8 +125,7 @@ def load_machine(args: argparse.Namespace) -> Hardware:
 
 def hardware_overrides(pairs: list[str]) -> dict[str, object]:
     """`FIELD=VALUE` strings to a mapping; values are read as YAML scalars ("false", "[]")."""
-    import yaml
-
+    from accelsim._yaml import parse_value
     from accelsim.errors import ConfigError
 
     overrides: dict[str, object] = {}
@@ -134,5 +133,5 @@ def hardware_overrides(pairs: list[str]) -> dict[str, object]:
         field, sep, value = pair.partition("=")
         if not sep or not field.strip():
             raise ConfigError(f"--set {pair!r}: expected FIELD=VALUE, e.g. sram.capacity=2MiB")
-        overrides[field.strip()] = yaml.safe_load(value)
+        overrides[field.strip()] = parse_value(value, source=f"--set {field.strip()}")
     return overrides

@@ -1,8 +1,8 @@
 """What-if grids: `--set dotted.path=v1,v2` and `START..STOP:xF` ranges, expanded to points.
 
 A value list is split at top-level commas (a YAML flow list such as `[Relu,Clip]` stays one
-value) and each item is read with `yaml.safe_load`, so `true` and `[]` become typed while
-`256KiB` stays a string for the hardware schema's unit parser. A range
+value) and each item is read as one bounded YAML value (`_yaml.parse_value`), so `true` and `[]`
+become typed while `256KiB` stays a string for the hardware schema's unit parser. A range
 `START..STOP:+STEP` (arithmetic) or `START..STOP:xFACTOR` (geometric) is expanded with the
 unit parser of the field it sets (`sram.capacity=256KiB..2MiB:x2` gives 256 KiB, 512 KiB,
 1 MiB, 2 MiB) and labelled in that unit. Paths are checked against the schema up front;
@@ -97,17 +97,13 @@ def axis_from_values(path: str, values: str | list[Any], *, source: str) -> Axis
     elif (match := _RANGE.match(values)) is not None:
         settings = _expand_range(path, match, where)
     else:
-        import yaml
+        from accelsim._yaml import parse_value
 
         settings = []
         for item in _split_top_level(values):
             if not item:
                 raise ConfigError(f'{where}: empty value in "{values}"; separate values by commas')
-            try:
-                value = yaml.safe_load(item)
-            except yaml.YAMLError:
-                raise ConfigError(f'{where}: "{item}" is not a YAML value') from None
-            settings.append(Setting(path, item, value))
+            settings.append(Setting(path, item, parse_value(item, source=where)))
     return Axis(path, tuple(settings))
 
 
@@ -174,7 +170,10 @@ def _expand_range(path: str, match: re.Match[str], where: str) -> list[Setting]:
         )
     values: list[float] = []
     for k in itertools.count():
-        value = start * step**k if geometric else start + k * step
+        try:
+            value = start * step**k if geometric else start + k * step
+        except OverflowError:  # past any finite STOP
+            break
         if value > stop * (1 + 1e-9):
             break
         if len(values) == MAX_POINTS:

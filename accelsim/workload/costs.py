@@ -134,6 +134,9 @@ class CostRule:
     reads_data: bool = True
     """False for ops that read only their input's shape (Shape, Size): the input is neither
     listed as read nor needs a static shape."""
+    multiplies: bool = False
+    """The op multiply-accumulates (Conv, MatMul, ...): an output stage cannot apply it for free,
+    so a machine may not list it as fused."""
 
     def resolved(self, shapes: NodeShapes) -> NodeShapes:
         """`shapes` with the defaults of `resolve` merged into its attributes."""
@@ -154,6 +157,7 @@ def cost_rule(
     keeps_shape: bool = False,
     worst_case: WorstCaseFunction | None = None,
     reads_data: bool = True,
+    multiplies: bool = False,
 ) -> Callable[[CostFunction], CostFunction]:
     """Register the decorated function as the cost rule of each ONNX `op_types` (the keywords
     are `CostRule`'s fields).
@@ -169,6 +173,7 @@ def cost_rule(
             _RULES[op_type] = CostRule(
                 op_type=op_type, cost=function, params=dict(params or {}), resolve=resolve,
                 keeps_shape=keeps_shape, worst_case=worst_case, reads_data=reads_data,
+                multiplies=multiplies,
             )  # fmt: skip
         return function
 

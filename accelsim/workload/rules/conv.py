@@ -28,7 +28,7 @@ def _dims(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape))
 
 
-@cost_rule("Conv", resolve=_conv_attributes)
+@cost_rule("Conv", resolve=_conv_attributes, multiplies=True)
 def conv(shapes: NodeShapes) -> OpCost:
     """MACs = N·Cout·Hout·Wout · (Cin/group) · kh·kw; the bias add rides in the accumulator.
 
@@ -39,7 +39,7 @@ def conv(shapes: NodeShapes) -> OpCost:
     return OpCost(macs=shapes.output_elements * math.prod(weight[1:]))
 
 
-@cost_rule("ConvTranspose")
+@cost_rule("ConvTranspose", multiplies=True)
 def conv_transpose(shapes: NodeShapes) -> OpCost:
     """MACs = N·Cin·Hin·Win · (Cout/group) · kh·kw: every input pixel is scattered, through the
     kernel, onto Cout/group output channels (the weight is (Cin, Cout/group, kh, kw)); overlapping

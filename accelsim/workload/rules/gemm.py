@@ -18,7 +18,7 @@ def _gemm_attributes(shapes: NodeShapes) -> dict[str, object]:
     }
 
 
-@cost_rule("Gemm", resolve=_gemm_attributes)
+@cost_rule("Gemm", resolve=_gemm_attributes, multiplies=True)
 def gemm(shapes: NodeShapes) -> OpCost:
     """MACs = M·N·K, K the reduced dim of A (A is stored K x M when transA).
 
@@ -30,7 +30,7 @@ def gemm(shapes: NodeShapes) -> OpCost:
     return OpCost(macs=shapes.output_elements * k)
 
 
-@cost_rule("MatMul")
+@cost_rule("MatMul", multiplies=True)
 def matmul(shapes: NodeShapes) -> OpCost:
     """MACs = product of the output dims · K, K the last dim of A.
 
@@ -59,7 +59,7 @@ def einsum_labels(
     return labelled, sizes
 
 
-@cost_rule("Einsum")
+@cost_rule("Einsum", multiplies=True)
 def einsum(shapes: NodeShapes) -> OpCost:
     """A product of two or more inputs: MACs = the product of every distinct label's size (each
     point of the iteration space is one multiply-accumulate; "bhid,bhjd->bhij" is a batched

@@ -32,19 +32,19 @@ def _recurrent(shapes: NodeShapes, op_type: str) -> OpCost:
     return OpCost(macs=macs * steps_count, vector_ops=vector_ops * steps_count, steps=tuple(steps))
 
 
-@cost_rule("LSTM")
+@cost_rule("LSTM", multiplies=True)
 def lstm(shapes: NodeShapes) -> OpCost:
     """Per step: MACs = D·B·4H·(I + H), vector ops = 23·D·B·H; T steps (D directions)."""
     return _recurrent(shapes, "LSTM")
 
 
-@cost_rule("GRU")
+@cost_rule("GRU", multiplies=True)
 def gru(shapes: NodeShapes) -> OpCost:
     """Per step: MACs = D·B·3H·(I + H), vector ops = 17·D·B·H; T steps."""
     return _recurrent(shapes, "GRU")
 
 
-@cost_rule("RNN")
+@cost_rule("RNN", multiplies=True)
 def rnn(shapes: NodeShapes) -> OpCost:
     """Per step: MACs = D·B·H·(I + H), vector ops = 5·D·B·H; T steps."""
     return _recurrent(shapes, "RNN")
