@@ -88,7 +88,7 @@ def test_unit_fields_out_of_range_are_refused(machine, settings: list[str], end:
 def test_sweep_range_to_1e308_makes_invalid_points_not_a_crash(tmp_path) -> None:
     out = tmp_path / "sweep"
     lanes = "units.vector.lanes=1..1e308:x1e10"
-    result = accelsim("sweep", MOBILENET, "--hw", EDGE1, "--set", lanes, "--out", out, "-j", "1")
+    result = accelsim("sweep", MOBILENET, "--hw", EDGE1, "--set", lanes, "--out", out, "--jobs=1")
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     # 1, 1e10, ..., 1e300 (1e310 overflows a float, past 1e308): only 1 lane is in range
     assert "1 point(s) simulated, 30 invalid or failed" in result.stdout
