@@ -89,6 +89,21 @@ def check_elements(name: str, shape: tuple[int, ...], where: str) -> None:
         )
 
 
+def check_nonempty(names: Iterable[str], shapes: Mapping[str, tuple[int, ...]], where: str) -> None:
+    """Every tensor an op reads or writes has elements: a 0-batch MatMul has nothing to time,
+    and the planner cannot place a 0-byte buffer.
+
+    Raises:
+        WorkloadError: names the tensor and its shape.
+    """
+    for name in names:
+        shape = shapes.get(name, ())
+        if shape and math.prod(shape) == 0:
+            dims = "x".join(str(d) for d in shape)
+            raise WorkloadError(f'{where}: tensor "{name}" ({dims}) has no elements; '
+                                "accelsim simulates tensors with at least one element")  # fmt: skip
+
+
 def check_work(work: int, where: str, *, limit: int = MAX_OP_WORK, what: str = "per op") -> None:
     """MACs plus vector operations within `limit` (MAX_OP_WORK, or MAX_MODEL_WORK for a model).
 

@@ -7,9 +7,13 @@ be long enough.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import signal
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,11 +68,70 @@ def read_model(path: Path, label: str) -> onnx.ModelProto:
     if model.ir_version == 0 or not model.HasField("graph") or not model.graph.node:
         raise WorkloadError(f"{label}: not an ONNX model: no IR version or no graph nodes")
     check_external_data(model, path.parent, label)
+    check_equations(model, label)
     try:
-        onnx.checker.check_model(_checkable(model))
-    except onnx.checker.ValidationError as error:
-        raise WorkloadError(f"{label}: invalid ONNX model: {first_line(error)}") from None
+        with stoppable():  # full: strict shape inference too, as onnxruntime's loader does
+            onnx.checker.check_model(_checkable(model), full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as error:
+        raise WorkloadError(f"{label}: {onnx_error(error, 'invalid ONNX model')}") from None
     return model
+
+
+_NODE_ERROR = re.compile(
+    r"\(op_type:(?P<op>[^,]*), node name: (?P<node>.*?)\): (?:\[\w+\] )?(?P<why>.*)"
+)
+
+
+def onnx_error(error: BaseException, what: str) -> str:
+    """onnx's message in one line, led by `node "n" (Op): invalid node:` where it names a node."""
+    line = first_line(error)
+    match = _NODE_ERROR.search(line)
+    if match is None:
+        return f"{what}: {line}"
+    return f'node "{match["node"]}" ({match["op"]}): invalid node: {match["why"]}'
+
+
+@contextmanager
+def stoppable() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP end the process while onnx's C++ code runs.
+
+    Python handlers (the CLI's, which unwind) only run between bytecodes, so a C++ loop that never
+    returns would make the process deaf to them; the default actions are restored meanwhile.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    numbers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = [signal.signal(number, signal.SIG_DFL) for number in numbers]
+    try:
+        yield
+    finally:
+        for number, handler in zip(numbers, previous, strict=True):
+            signal.signal(number, handler)
+
+
+def check_equations(model: onnx.ModelProto, label: str) -> None:
+    """Every Einsum equation parses (`einsum.parse_equation`), checked before onnx sees the
+    model: its shape inference never returns on some malformed ones ("...i...,ij->j").
+
+    Raises:
+        WorkloadError: names the node (as the importer would) and what is wrong.
+    """
+    for graph in _graphs(model.graph):
+        for index, node in enumerate(graph.node):
+            if node.op_type != "Einsum" or node.domain not in ("", "ai.onnx"):
+                continue
+            _check_equation(node, node.name or f"Einsum_{index}", label)
+
+
+def _check_equation(node: onnx.NodeProto, name: str, label: str) -> None:
+    from accelsim.workload.einsum import parse_equation
+
+    equation = next((a.s for a in node.attribute if a.name == "equation"), b"")
+    try:
+        parse_equation(equation.decode("utf-8", errors="replace"), len(node.input))
+    except ValueError as error:
+        raise WorkloadError(f'{label}: node "{name}" (Einsum): invalid node: {error}') from None
 
 
 def _checkable(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -154,19 +217,37 @@ def check_external_data(model: onnx.ModelProto, folder: Path, label: str) -> Non
             raise WorkloadError(f"{where} is outside the model's folder")
         if not target.is_file():
             raise WorkloadError(f"{where} does not exist beside the model")
-        _check_extent(target, entries, where)
+        _check_extent(target, entries, _nbytes(tensor), where)
         note_read(target)  # an input of the command, like the model itself
 
 
-def _check_extent(target: Path, entries: dict[str, str], where: str) -> None:
-    """The file must hold bytes [offset, offset + length) when a length is given."""
+def _nbytes(tensor: onnx.TensorProto) -> int:
+    """Bytes the tensor's data takes (sub-byte types rounded up to whole bytes)."""
+    import onnx
+
+    packed = {getattr(onnx.TensorProto, name, -1) for name in ("INT4", "UINT4", "FLOAT4E2M1")}
+    try:
+        bits = 8 * onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
+    except (KeyError, TypeError, ValueError):
+        bits = 8
+    return -(-math.prod(tensor.dims) * (4 if tensor.data_type in packed else bits) // 8)
+
+
+def _check_extent(target: Path, entries: dict[str, str], nbytes: int, where: str) -> None:
+    """Offset and length are non-negative and the file holds bytes [offset, offset + length),
+    length being the tensor's size where none is given (onnxruntime reads that many)."""
     try:
         offset = int(entries.get("offset", "0"))
-        length = int(entries["length"]) if "length" in entries else None
+        length = int(entries["length"]) if "length" in entries else nbytes
     except ValueError:
         raise WorkloadError(f"{where}: offset or length is not an integer") from None
+    if offset < 0 or length < 0:
+        raise WorkloadError(f"{where}: offset {offset} and length {length} must be >= 0")
+    if length < nbytes:
+        raise WorkloadError(f"{where}: length {length} is less than the {nbytes} bytes the tensor "
+                            "needs")  # fmt: skip
     size = target.stat().st_size
-    if length is not None and offset + length > size:
+    if offset + length > size:
         raise WorkloadError(
             f"{where} holds {size} bytes; the tensor needs bytes {offset}..{offset + length}"
         )

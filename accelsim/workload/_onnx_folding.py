@@ -48,6 +48,9 @@ class Folding:
     """True when some value was computed, so shapes may now be inferable that were not."""
     failures: dict[str, str] = field(default_factory=dict)
     """Output name -> why its node could not be computed (quoted if its shape is then needed)."""
+    refused: str | None = None
+    """Why both evaluators refused a node the graph needs (a Range to infinity): the model is
+    invalid, as onnxruntime would say when it runs it."""
     _small_initializers: dict[str, onnx.TensorProto] = field(default_factory=dict)
     _known: set[str] = field(default_factory=set)
 
@@ -189,6 +192,11 @@ def _compute(
             folding.failures.update(dict.fromkeys(outputs, reason))
             return
         inputs[name] = value
+    if node.op_type == "Range" and not _finite_steps(list(inputs.values())):
+        folding.refused = folding.refused or (
+            f"{where}: invalid node: start, limit and delta must be finite scalars, delta not 0"
+        )
+        return
     bound = _output_bound(node, inputs, [shapes.get(name) for name in outputs])
     if bound > FOLD_LIMIT_ELEMENTS:
         folding.failures.update(dict.fromkeys(outputs, (
@@ -207,7 +215,9 @@ def _compute(
             folding.set_value(name, np.asarray(result))
         folding.computed = True
         return
-    folding.failures.update(dict.fromkeys(outputs, f"cannot fold {where}: {'; '.join(errors)}"))
+    reason = f"cannot fold {where}: {'; '.join(errors)}"
+    folding.failures.update(dict.fromkeys(outputs, reason))
+    folding.refused = folding.refused or reason
 
 
 def _submodel(
@@ -260,7 +270,8 @@ def _output_bound(
     values = [inputs[name] for name in node.input if name]
     if node.op_type == "Range":
         start, limit, delta = (float(value) for value in values[:3])
-        return max(0, math.ceil((limit - start) / delta)) if delta else 0
+        count = (limit - start) / delta if delta else 0.0
+        return max(0, math.ceil(count)) if math.isfinite(count) else 0  # evaluators refuse inf
     sizes = [tuple(int(d) for d in value.shape) for value in values]
     if node.op_type == "ConstantOfShape":
         return math.prod(_ints(values[0]))
@@ -274,6 +285,12 @@ def _output_bound(
         for axis, dim in enumerate(size, start=rank - len(size)):
             broadcast[axis] = max(broadcast[axis], dim)
     return max([math.prod(broadcast), *(math.prod(size) for size in sizes)])
+
+
+def _finite_steps(values: list[np.ndarray]) -> bool:
+    """Range's start, limit and delta are finite scalars and delta is not 0."""
+    numbers = [float(value.reshape(-1)[0]) for value in values[:3] if value.size == 1]
+    return len(numbers) == 3 and all(map(math.isfinite, numbers)) and numbers[2] != 0
 
 
 def _ints(value: np.ndarray) -> list[int]:

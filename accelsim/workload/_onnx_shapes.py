@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from accelsim.errors import WorkloadError
-from accelsim.workload._onnx_files import first_line
+from accelsim.workload._onnx_files import onnx_error, stoppable
 
 if TYPE_CHECKING:
     import onnx
@@ -90,20 +90,23 @@ def _check_fixed_batch(inputs: list[onnx.ValueInfoProto], batch: int, label: str
 
 
 def infer(model: onnx.ModelProto, label: str) -> onnx.ModelProto:
-    """ONNX shape inference (non-strict, with data propagation for shape arithmetic).
+    """ONNX shape inference: a strict pass (a node that contradicts its inputs is an error, as
+    in onnxruntime), then a lenient one with data propagation for shape arithmetic.
 
     Raises:
-        WorkloadError: inference itself failed (strict mode is off, so this is rare).
+        WorkloadError: inference failed; the message names the node.
     """
     import onnx
 
     try:
         # NOTE: data propagation materialises what it propagates: a Range to 1e12 would take
         # terabytes. A plain pass first gives the sizes, and refuses a generator over the limit.
-        _refuse_bombs(onnx.shape_inference.infer_shapes(model, strict_mode=False), label)
-        return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        with stoppable():
+            plain = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+            _refuse_bombs(plain, label)
+            return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
     except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
-        raise WorkloadError(f"{label}: shape inference failed: {first_line(error)}") from None
+        raise WorkloadError(f"{label}: {onnx_error(error, 'shape inference failed')}") from None
 
 
 def _refuse_bombs(model: onnx.ModelProto, label: str) -> None:

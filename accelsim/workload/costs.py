@@ -17,6 +17,22 @@ from accelsim.errors import UnsupportedOpError
 Shape = tuple[int, ...]
 
 
+class InvalidNode(ValueError):
+    """A node the ONNX spec (and onnxruntime) rejects: a rule found an attribute or shape that
+    contradicts another; the importer names the node."""
+
+
+def axis_in(axis: int, rank: int, name: str = "axis") -> int:
+    """`axis` (negative counts from the end) as 0..rank-1.
+
+    Raises:
+        InvalidNode: outside [-rank, rank - 1].
+    """
+    if not -rank <= axis < rank:
+        raise InvalidNode(f"{name} {axis} is out of range for a rank-{rank} input")
+    return axis % rank
+
+
 @dataclass(frozen=True, slots=True)
 class NodeShapes:
     """What a rule sees of one node: shapes by ONNX input/output position, and its attributes.

@@ -19,6 +19,7 @@ from accelsim.errors import UnsupportedOpError, WorkloadError
 from accelsim.workload._onnx_checks import (
     MAX_MODEL_WORK,
     check_elements,
+    check_nonempty,
     check_numeric,
     check_opset,
     check_work,
@@ -36,6 +37,7 @@ from accelsim.workload._onnx_shapes import (
 )
 from accelsim.workload.costs import (
     CostRule,
+    InvalidNode,
     NodeShapes,
     OpCost,
     find_rule,
@@ -97,6 +99,8 @@ def import_onnx(
     # propagation does not cover) folds one layer per round, however deep onnxruntime runs it.
     for _ in range(len(inferred.graph.node) + 1):
         folding = fold(inferred, shapes)
+        if folding.refused:
+            raise WorkloadError(f"{label}: {folding.refused}")
         shapes.update({name: tuple(value.shape) for name, value in folding.values.items()})
         assumed = _worst_cases(inferred, folding, shapes, label)
         worst.update(assumed)
@@ -433,6 +437,7 @@ class _GraphBuilder:
                 raise
             return self._unshaped(node, name, op_type), OpCost()  # listed, its shapes unknown
         check_numeric((*io.inputs, *io.outputs), self.types, where)
+        check_nonempty((*io.inputs, *io.outputs), self.shapes, where)
         shapes, cost = self._cost(rule, io.shapes, where)
         check_work(cost.macs + cost.vector_ops, where)
         attributes = dict(shapes.attributes)
@@ -494,5 +499,7 @@ class _GraphBuilder:
         try:
             resolved = rule.resolved(shapes)
             return resolved, rule.cost(resolved)
+        except InvalidNode as error:
+            raise WorkloadError(f"{where}: invalid node: {error}") from None
         except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as error:
             raise WorkloadError(f"{where}: cannot cost this node: {error}") from None

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
+from accelsim.workload.einsum import label_sizes, parse_equation, term_labels
 
 
 def _gemm_attributes(shapes: NodeShapes) -> dict[str, object]:
@@ -43,19 +44,16 @@ def einsum_labels(
     equation: str, shapes: Sequence[tuple[int, ...]]
 ) -> tuple[list[list[str]], dict[str, int]]:
     """The labels of each term with a shape (the inputs', then the output's when its shape is
-    given too; an ellipsis becomes one label per dim, counted from the right) and the size of
-    every label (the largest, as dims of 1 broadcast)."""
-    inputs, arrow, output = equation.replace(" ", "").partition("->")
-    terms = [*inputs.split(","), output] if arrow else inputs.split(",")
-    sizes: dict[str, int] = {}
-    labelled = []
-    for term, shape in zip(terms, shapes, strict=False):
-        head, _, tail = term.partition("...")
-        spread = len(shape) - len(head) - len(tail) if "..." in term else 0
-        labels = [*head, *(f"...{spread - i}" for i in range(spread)), *tail]
-        for label, size in zip(labels, shape, strict=True):
-            sizes[label] = max(sizes.get(label, 1), size)
-        labelled.append(labels)
+    given too) and the size of every label; see `einsum.label_sizes`.
+
+    Raises:
+        InvalidNode: a malformed equation or one that does not fit the shapes.
+    """
+    operands = equation.count(",") + 1
+    parsed = parse_equation(equation, operands)
+    labelled, sizes = label_sizes(parsed, shapes[:operands])
+    if parsed.output is not None and len(shapes) > operands:
+        labelled.append(term_labels(parsed.output, len(shapes[operands])))
     return labelled, sizes
 
 
@@ -65,9 +63,8 @@ def einsum(shapes: NodeShapes) -> OpCost:
     point of the iteration space is one multiply-accumulate; "bhid,bhjd->bhij" is a batched
     MatMul of b·h·i·j·d MACs). One input (a transpose, trace or sum): 1 per input element."""
     count = len(shapes.inputs)
-    terms, sizes = einsum_labels(
-        str(shapes.attributes["equation"]), [shapes.input(i) for i in range(count)]
-    )
+    equation = parse_equation(str(shapes.attributes["equation"]), count)
+    terms, sizes = label_sizes(equation, [shapes.input(i) for i in range(count)])
     if len(terms) == 1:
         return OpCost(vector_ops=math.prod(shapes.input(0)))
     return OpCost(macs=math.prod(sizes.values()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
+from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, axis_in, cost_rule
 
 PER_ELEMENT = 7
 PER_GROUP = 5
@@ -24,7 +24,15 @@ def _normalize(shapes: NodeShapes, groups: int) -> OpCost:
 def layer_normalization(shapes: NodeShapes) -> OpCost:
     """Groups: the product of the dims before `axis` (default -1), one per normalised row."""
     shape = shapes.input(0)
-    axis = shapes.integer("axis", -1) % len(shape)
+    axis = axis_in(shapes.integer("axis", -1), len(shape))
+    for position, name in ((1, "scale"), (2, "bias")):
+        if shapes.has_input(position) and math.prod(shapes.input(position)) != math.prod(
+            shape[axis:]
+        ):
+            raise InvalidNode(
+                f"{name} {list(shapes.input(position))} does not match the normalised dims "
+                f"{list(shape[axis:])}"
+            )
     return _normalize(shapes, math.prod(shape[:axis]))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
+from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, axis_in, cost_rule
 from accelsim.workload.rules._window import kernel_of, resolve_window
 
 
@@ -54,7 +54,11 @@ def global_max_pool(shapes: NodeShapes) -> OpCost:
 def reduce_attributes(shapes: NodeShapes) -> dict[str, object]:
     """Axes (all of them when none are given) and keepdims, ONNX defaults filled."""
     rank = len(shapes.input(0))
-    axes = tuple(axis % rank for axis in shapes.ints("axes")) or tuple(range(rank))
+    given = shapes.attributes.get("axes")
+    listed = (int(given),) if isinstance(given, (int, float)) else shapes.ints("axes")
+    axes = tuple(axis_in(axis, rank, "axes") for axis in listed) or tuple(range(rank))
+    if len(set(axes)) < len(axes):
+        raise InvalidNode(f"axes {list(listed)} repeat an axis")
     return {"axes": axes, "keepdims": shapes.integer("keepdims", 1)}
 
 

@@ -10,7 +10,7 @@ LSTM 23 (i, f, o sigmoids 9, g tanh 5, c = f·c + i·g 3, h = o·tanh(c) 6), GRU
 
 from __future__ import annotations
 
-from accelsim.workload.costs import NodeShapes, OpCost, Step, cost_rule
+from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, Step, cost_rule
 
 _GATES = {"LSTM": (4, 23), "GRU": (3, 17), "RNN": (1, 5)}
 """op_type -> (gate GEMMs stacked in the weights, element-wise ops per hidden unit)."""
@@ -23,6 +23,7 @@ def _recurrent(shapes: NodeShapes, op_type: str) -> OpCost:
         batch, steps_count = steps_count, batch
     directions, gate_rows, _ = shapes.input(1)  # W: (directions, gates·hidden, input)
     hidden = gate_rows // gates
+    _check_weights(shapes, op_type, gates, hidden, features)
     macs = directions * batch * gate_rows * (features + hidden)
     vector_ops = directions * batch * hidden * per_unit
     steps: list[Step] = []
@@ -30,6 +31,23 @@ def _recurrent(shapes: NodeShapes, op_type: str) -> OpCost:
         steps.append(Step("MatMul", macs, 0, (directions, batch, gate_rows), weights=True))
         steps.append(Step(op_type, 0, vector_ops, (directions, batch, hidden), weights=False))
     return OpCost(macs=macs * steps_count, vector_ops=vector_ops * steps_count, steps=tuple(steps))
+
+
+def _check_weights(
+    shapes: NodeShapes, op_type: str, gates: int, hidden: int, features: int
+) -> None:
+    """W (D, gates·H, I) and R (D, gates·H, H) agree with each other, the input, `hidden_size`
+    and `direction`, as onnxruntime requires."""
+    w, r = shapes.input(1), shapes.input(2)
+    directions = 2 if shapes.attributes.get("direction") == "bidirectional" else 1
+    size = shapes.integer("hidden_size", hidden)
+    if w[1] % gates or hidden < 1 or size != hidden or w[2] != features or w[0] != directions \
+            or r != (directions, gates * hidden, hidden):  # fmt: skip
+        raise InvalidNode(
+            f"W {list(w)} and R {list(r)} do not fit {directions} direction(s), {features} input "
+            f"features and hidden_size {size}: {op_type} needs W (D, {gates}·H, I) and R "
+            f"(D, {gates}·H, H)"
+        )
 
 
 @cost_rule("LSTM", multiplies=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
+from accelsim.workload.costs import NodeShapes, OpCost, axis_in, cost_rule
 
 _OPSET_AXIS_CHANGED = 13
 """From opset 13 the softmax axis defaults to -1 and is one axis; before, the input was
@@ -14,7 +14,7 @@ coerced to 2-D at `axis` (default 1) and each row was everything from `axis` on.
 def _softmax_attributes(shapes: NodeShapes) -> dict[str, object]:
     default = -1 if shapes.opset >= _OPSET_AXIS_CHANGED else 1
     rank = len(shapes.input(0))
-    return {"axis": shapes.integer("axis", default) % max(rank, 1)}
+    return {"axis": axis_in(shapes.integer("axis", default), max(rank, 1))}
 
 
 def _rows(shapes: NodeShapes) -> int:

@@ -1,0 +1,36 @@
+"""Model attributes a hostile user sets: equations that hang ONNX, contradictory attributes that
+onnxruntime refuses, recurrences of millions of steps. Each ends within the battery's caps, in
+one line naming the node (or, for a long recurrence, with a bounded run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from onnx import helper, numpy_helper
+
+from tests.hostile.conftest import EDGE1, refused
+from tests.hostile.test_hostile_models import F, raw_model
+
+
+def test_the_einsum_equation_that_hangs_onnx_is_refused_first(tmp_path: Path) -> None:
+    node = helper.make_node("Einsum", ["a", "b"], ["y"], name="e", equation="...i...,ij->j")
+    path = raw_model(tmp_path / "e.onnx", [node], {"a": (F, [2, 3]), "b": (F, [3, 4])},
+                     ("y", F, [4]))  # fmt: skip
+    assert path.stat().st_size < 200  # the 146-byte model of the report, give or take names
+    assert refused("run", path, "--hw", EDGE1) == (
+        f'accelsim: error: {path}: node "e" (Einsum): invalid node: equation "...i...,ij->j": '
+        'term "...i..." must be letters (a-z, A-Z) with at most one "..."'
+    )
+
+
+def test_a_conv_transpose_onnxruntime_refuses_does_not_run(tmp_path: Path) -> None:
+    weight = numpy_helper.from_array(np.zeros((4, 2, 3, 3), np.float32), "w")
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", strides=[2, 2],
+                            output_padding=[2, 2])  # fmt: skip
+    path = raw_model(tmp_path / "t.onnx", [node], {"x": (F, [1, 4, 8, 8])},
+                     ("y", F, [1, 2, 19, 19]), initializers=[weight])  # fmt: skip
+    assert refused("run", path, "--hw", EDGE1) == (
+        f'accelsim: error: {path}: node "up" (ConvTranspose): invalid node: output_padding '
+        "[2, 2] must be >= 0 and below the stride or dilation"
+    )
