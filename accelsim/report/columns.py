@@ -77,16 +77,24 @@ class FittedTable:
         headers of those left out."""
         order = sorted(range(len(self.columns)), key=lambda i: _rank(self.columns[i]))
         wide = console.options.update(width=1 << 16)
+        # NOTE: a table is as wide as its widest cell per column, so measuring one row of those
+        # stands for measuring every row: each trial costs O(columns), not O(rows x columns).
+        cells = [[_cell(value) for value in row] for row in self.rows]
+        widest = [
+            max((row[i] for row in cells), key=lambda text: text.cell_len, default=Text(""))
+            for i in range(len(self.columns))
+        ]
         shown: list[int] = []
         for index in order:
             trial = sorted([*shown, index])
             required = self.columns[index].priority is REQUIRED
-            if required or Measurement.get(console, wide, self._table(trial)).maximum <= width:
+            if required or Measurement.get(console, wide, self._table(trial, [widest])).maximum \
+                    <= width:  # fmt: skip
                 shown = trial
         left_out = [self.columns[i].header for i in range(len(self.columns)) if i not in shown]
-        return self._table(shown), left_out
+        return self._table(shown, cells), left_out
 
-    def _table(self, shown: list[int]) -> Table:
+    def _table(self, shown: list[int], cells: Sequence[Sequence[Text]]) -> Table:
         table = Table(
             title=self.title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
             show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True,
@@ -99,8 +107,8 @@ class FittedTable:
                 no_wrap=not column.fold,
                 overflow="fold",
             )
-        for row in self.rows:
-            table.add_row(*(_cell(row[index]) for index in shown))
+        for row in cells:
+            table.add_row(*(row[index] for index in shown))
         return table
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Group
@@ -136,7 +136,46 @@ def layer_table(
             *([_percent(ddr[index].row_hit_rate)] if ddr is not None else []),
             span_bar(layer.breakdown.parts), Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
         ))  # fmt: skip
-    return FittedTable(columns, rows, title="Layers")
+    return FittedTable(columns, fold_repeats(rows), title="Layers")
+
+
+FOLD_PERIOD = 4
+"""Longest block of layers `fold_repeats` looks for (an LSTM step is 2: its GEMM, its gates)."""
+FOLD_MIN_ROWS = 16
+"""Fewest rows a repeated block must cover to be folded: a network's few repeated blocks (the
+five alike MobileNet pairs) stay row by row, thousands of recurrent steps become a few rows."""
+_NAME, _START, _END = 0, 8, 9
+"""Columns of a layer row that differ between alike layers (the rest must be equal)."""
+
+
+def fold_repeats(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Runs of a block of up to FOLD_PERIOD rows repeated over FOLD_MIN_ROWS rows or more, each
+    row of the block shown once: named `first … last (xN)`, from the first one's start to the
+    last one's end; its other columns are those of each of the N alike layers."""
+
+    def key(row: tuple[Any, ...]) -> tuple[object, ...]:
+        return tuple(str(c) for i, c in enumerate(row) if i not in (_NAME, _START, _END))
+
+    keys = [key(row) for row in rows]
+    folded: list[tuple[Any, ...]] = []
+    at = 0
+    while at < len(rows):
+        for period in range(1, FOLD_PERIOD + 1):
+            block, repeats = keys[at : at + period], 1
+            while keys[at + repeats * period : at + (repeats + 1) * period] == block:
+                repeats += 1
+            if repeats * period >= FOLD_MIN_ROWS:
+                break
+        else:
+            folded.append(rows[at])
+            at += 1
+            continue
+        for offset in range(period):
+            first, last = rows[at + offset], rows[at + (repeats - 1) * period + offset]
+            name = f"{first[_NAME]} … {last[_NAME]} (x{repeats})"
+            folded.append((name, *first[1:_START], first[_START], last[_END], *first[_END + 1 :]))
+        at += repeats * period
+    return folded
 
 
 def span_bar(parts: dict[str, int], cells: int = SPAN_CELLS) -> Text:

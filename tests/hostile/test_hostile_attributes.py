@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from onnx import helper, numpy_helper
 
-from tests.hostile.conftest import EDGE1, refused
+from accelsim.workload.rules.recurrent import MAX_STEPS
+from tests.hostile.conftest import EDGE1, accelsim, refused
 from tests.hostile.test_hostile_models import F, raw_model
 
 
@@ -34,3 +35,29 @@ def test_a_conv_transpose_onnxruntime_refuses_does_not_run(tmp_path: Path) -> No
         f'accelsim: error: {path}: node "up" (ConvTranspose): invalid node: output_padding '
         "[2, 2] must be >= 0 and below the stride or dilation"
     )
+
+
+def lstm(path: Path, steps: int, hidden: int = 8, features: int = 4) -> Path:
+    weights = [numpy_helper.from_array(np.zeros((1, 4 * hidden, width), np.float32), name)
+               for name, width in (("w", features), ("r", hidden))]  # fmt: skip
+    node = helper.make_node("LSTM", ["x", "w", "r"], ["y"], name="lstm", hidden_size=hidden)
+    return raw_model(path, [node], {"x": (F, [steps, 1, features])},
+                     ("y", F, [steps, 1, 1, hidden]), initializers=weights)  # fmt: skip
+
+
+def test_a_recurrence_of_10_to_the_8_steps_is_refused_at_once(tmp_path: Path) -> None:
+    path = lstm(tmp_path / "long.onnx", 10**8)
+    assert refused("inspect", path) == (
+        f'accelsim: error: {path}: node "lstm" (LSTM): cannot cost this node: 100,000,000 time '
+        f"steps, over the limit of {MAX_STEPS:,} (each step is simulated as its own two layers); "
+        "cut the sequence into chunks"
+    )
+
+
+def test_thousands_of_alike_steps_print_as_a_few_rows(tmp_path: Path) -> None:
+    result = accelsim("run", lstm(tmp_path / "l.onnx", 2000), "--hw", EDGE1, "--cycles")
+    assert result.returncode == 0, result.stderr
+    layers = result.stdout.split("Layers", 1)[1].split("latency", 1)[0]
+    # step 0's GEMM loads the weights and the last step writes y: the 1,998 steps between fold
+    assert "lstm:1 … lstm:3995 (x1998)" in layers and "lstm:2 … lstm:3996 (x1998)" in layers
+    assert len(layers.splitlines()) < 20

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, Step, cost_rule
 
+MAX_STEPS = 4_096
+"""Most time steps a recurrent layer may have: each step is two layers to plan and simulate,
+so the work grows with the steps; a sequence this long is a document, not a sentence."""
+
 _GATES = {"LSTM": (4, 23), "GRU": (3, 17), "RNN": (1, 5)}
 """op_type -> (gate GEMMs stacked in the weights, element-wise ops per hidden unit)."""
 
@@ -21,6 +25,11 @@ def _recurrent(shapes: NodeShapes, op_type: str) -> OpCost:
     steps_count, batch, features = shapes.input(0)  # layout 0: (seq, batch, input)
     if shapes.integer("layout", 0):
         batch, steps_count = steps_count, batch
+    if steps_count > MAX_STEPS:
+        raise ValueError(
+            f"{steps_count:,} time steps, over the limit of {MAX_STEPS:,} (each step is simulated "
+            "as its own two layers); cut the sequence into chunks"
+        )
     directions, gate_rows, _ = shapes.input(1)  # W: (directions, gates·hidden, input)
     hidden = gate_rows // gates
     _check_weights(shapes, op_type, gates, hidden, features)
