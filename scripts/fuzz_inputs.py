@@ -4,6 +4,8 @@ clean refusal (exit 2 with one stderr line and no traceback): crashes, traceback
 errors, timeouts and memory blow-ups.
 
     python scripts/fuzz_inputs.py --iterations 200 --seed 1 --keep fuzz-failures/
+    nice python scripts/fuzz_inputs.py --mode attributes --iterations 2000 --seed 1 \
+        --out fuzz/attributes.jsonl     # resumable; see scripts/fuzz_attributes.py
 
 The CI battery (tests/hostile/) holds one hand-made case per known class; this script hunts for
 new ones. Mutations are plain random bytes (flips, truncation, splices) and structured edits that
@@ -129,7 +131,18 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per case")
     parser.add_argument("--keep", type=Path, help="copy every failing input into this folder")
+    parser.add_argument(
+        "--mode", choices=["inputs", "attributes"], default="inputs",
+        help="inputs: mutate bundled files (bytes, dims, YAML values); attributes: mutate one "
+        "node attribute at a time and compare accelsim's verdict with onnxruntime's",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, default=Path("fuzz-attributes.jsonl"),
+                        help="attributes mode: verdicts as JSON lines (rerun to resume)")
     options = parser.parse_args()
+    if options.mode == "attributes":
+        from fuzz_attributes import run
+
+        return run(options.seed, options.iterations, options.out, options.timeout)
     rng = random.Random(options.seed)
     failures = 0
     started = time.monotonic()

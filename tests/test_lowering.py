@@ -144,3 +144,15 @@ def test_int4_tiles_round_every_slice_up():
     moved = [(e.kind, e.nbytes) for e in result.trace.events if e.kind != "compute"]
     assert sorted(moved) == [("load", 3)] * 3 + [("store", 3)] * 3
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_a_second_folded_batchnorm_adds_no_second_bias():
+    # Conv -> BN -> BN: both fold into the one conv; a scale and shift compose into one bias,
+    # so the weights are W (4x2x3x3 = 72 B) and one 4-channel bias (4 B), not 8 B of bias.
+    g = GraphBuilder()
+    y = _bn(g, "bn2", _bn(g, "bn1", g.conv("c", g.input("x", (1, 2, 4, 4)), 4, 3, pad=1)))
+    program, layers = _layers(g.build(y))
+    assert layers == [(("Conv", "BatchNormalization", "BatchNormalization"), "matrix",
+                       ("bn2.out",))]  # fmt: skip
+    assert program.layers[0].weights == ("c.W", "c.folded_bias")
+    assert sum(program.nbytes(w) for w in program.layers[0].weights) == 72 + 4

@@ -68,7 +68,7 @@ def read_model(path: Path, label: str) -> onnx.ModelProto:
     if model.ir_version == 0 or not model.HasField("graph") or not model.graph.node:
         raise WorkloadError(f"{label}: not an ONNX model: no IR version or no graph nodes")
     check_external_data(model, path.parent, label)
-    check_equations(model, label)
+    check_before_onnx(model, label)
     try:
         with stoppable():  # full: strict shape inference too, as onnxruntime's loader does
             onnx.checker.check_model(_checkable(model), full_check=True)
@@ -110,28 +110,44 @@ def stoppable() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def check_equations(model: onnx.ModelProto, label: str) -> None:
-    """Every Einsum equation parses (`einsum.parse_equation`), checked before onnx sees the
-    model: its shape inference never returns on some malformed ones ("...i...,ij->j").
+def check_before_onnx(model: onnx.ModelProto, label: str) -> None:
+    """Attributes on which onnx's own C++ code never returns or aborts the process, checked
+    before onnx sees the model: Einsum equations ("...i...,ij->j" loops forever) and a Split's
+    `num_outputs` (one that is not its output count fails an assertion).
 
     Raises:
         WorkloadError: names the node (as the importer would) and what is wrong.
     """
     for graph in _graphs(model.graph):
         for index, node in enumerate(graph.node):
-            if node.op_type != "Einsum" or node.domain not in ("", "ai.onnx"):
+            check = _PRE_CHECKS.get(node.op_type)
+            if check is None or node.domain not in ("", "ai.onnx"):
                 continue
-            _check_equation(node, node.name or f"Einsum_{index}", label)
+            attributes = {a.name: a for a in node.attribute}
+            try:
+                check(node, attributes)
+            except ValueError as error:
+                name = node.name or f"{node.op_type}_{index}"
+                raise WorkloadError(
+                    f'{label}: node "{name}" ({node.op_type}): invalid node: {error}'
+                ) from None
 
 
-def _check_equation(node: onnx.NodeProto, name: str, label: str) -> None:
+def _equation(node: onnx.NodeProto, attributes: dict[str, onnx.AttributeProto]) -> None:
     from accelsim.workload.einsum import parse_equation
 
-    equation = next((a.s for a in node.attribute if a.name == "equation"), b"")
-    try:
-        parse_equation(equation.decode("utf-8", errors="replace"), len(node.input))
-    except ValueError as error:
-        raise WorkloadError(f'{label}: node "{name}" (Einsum): invalid node: {error}') from None
+    equation = attributes["equation"].s if "equation" in attributes else b""
+    parse_equation(equation.decode("utf-8", errors="replace"), len(node.input))
+
+
+def _split_outputs(node: onnx.NodeProto, attributes: dict[str, onnx.AttributeProto]) -> None:
+    if "num_outputs" in attributes and attributes["num_outputs"].i != len(node.output):
+        raise ValueError(
+            f"num_outputs {attributes['num_outputs'].i} is not its {len(node.output)} outputs"
+        )
+
+
+_PRE_CHECKS = {"Einsum": _equation, "Split": _split_outputs}
 
 
 def _checkable(model: onnx.ModelProto) -> onnx.ModelProto:

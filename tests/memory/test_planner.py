@@ -42,3 +42,26 @@ def test_a_reload_depends_on_its_spill_not_only_on_bus_order():
     spill = next(t for t in result.plan.tasks if t.kind == "spill")
     reload = next(t for t in result.plan.tasks if t.kind == "reload")
     assert spill.id in reload.deps
+
+
+def test_a_clean_buffer_is_dropped_never_spilled():
+    """x -> r0 -> a -> r1 -> b -> r2 -> c -> r3 -> d; e = d + a (r4); f = e + x (r5). 100 B each.
+
+    At r3, x, a and c fill the 300 B and d needs 100: x, next read by r5, is the farthest. It is
+    an input, so DDR still holds it: it is dropped (no spill) and loaded again for r5. Moved: x
+    twice and f once, 300 B; spilling it too would write 100 B more.
+    """
+    g = GraphBuilder()
+    x = g.input("x", (1, 100))
+    a = g.op("r0", "Relu", [x], "a", (1, 100), vector_ops=100)
+    b = g.op("r1", "Relu", [a], "b", (1, 100), vector_ops=100)
+    c = g.op("r2", "Relu", [b], "c", (1, 100), vector_ops=100)
+    d = g.op("r3", "Relu", [c], "d", (1, 100), vector_ops=100)
+    e = g.op("r4", "Add", [d, a], "e", (1, 100), vector_ops=100)
+    hw = toy_machine(sram=300)
+    result = simulate_graph(g.build(g.op("r5", "Add", [e, x], "f", (1, 100), vector_ops=100)),
+                            hw, name="t")  # fmt: skip
+    moved = [(e.kind, e.buffer) for e in result.trace.events if e.kind != "compute"]
+    assert moved == [("load", "x"), ("reload", "x"), ("store", "f")]
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (200, 100)
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []

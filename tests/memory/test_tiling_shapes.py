@@ -130,3 +130,22 @@ def test_split_estimate_spreads_transfers_over_the_dma_channels(channels, tiles)
     # the shared x, loaded once, comes before every tile's compute, even on another channel
     (x_load,) = [e for e in result.trace.events if e.buffer == "x"]
     assert min(e.start for e in result.trace.events if e.unit_kind == "matrix") >= x_load.end
+
+
+def test_tile_shares_of_work_add_up_to_the_layer_exactly():
+    # 1000 MACs over 7 rows in bands of 2, 2, 2, 1: floor(1000 x 2/7) = 285, floor(4000/7) -
+    # 285 = 286, 857 - 571 = 286, 1000 - 857 = 143. Rounding each tile up instead gives 1001.
+    from accelsim.lowering import lower
+    from accelsim.memory.tiling import tile_layer
+
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 2, 7, 7)), g.weight("w", (4, 2, 1, 1))
+    y = g.op("c", "Conv", [x, w], "y", (1, 4, 7, 7), macs=1000, kernel_shape=[1, 1],
+             strides=[1, 1], pads=[0] * 4)  # fmt: skip
+    z = g.op("s", "Sigmoid", [y], "z", (1, 4, 7, 7), vector_ops=1000)
+    hw = toy_machine(sram=200)
+    program = lower(g.build(z), hw)
+    conv, sigmoid = (tile_layer(layer, program, hw).tiles for layer in program.layers)
+    assert [t.macs for t in conv] == [285, 286, 286, 143]
+    # 1000 ops over 7 one-row bands: 142, then six of 143 (floor(1000 k / 7) differences)
+    assert [t.vector_ops for t in sigmoid] == [142, 143, 143, 143, 143, 143, 143]

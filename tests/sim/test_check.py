@@ -91,3 +91,54 @@ def test_transfer_of_zero_bytes_costs_nothing_even_with_latency():
 )
 def test_judge_compute_formula_by_hand(unit, macs, ops, cycles):
     assert compute_cycles(unit, macs, ops, toy_machine()) == cycles
+
+
+def _judge_edited(**edits):
+    """The correct run of `_two_convs` with events moved (task -> (start, end)) or the SRAM curve
+    replaced (`sram=`), judged again: the judge must be exact to the cycle and the byte."""
+    from dataclasses import replace
+
+    hw = toy_machine(sram=168, latency_ns=10)
+    result, problems = _judge(hw)
+    assert problems == []
+    sram = edits.pop("sram", result.trace.sram)
+    moved = {int(task.removeprefix("e")): span for task, span in edits.items()}
+    events = tuple(
+        replace(e, start=moved[e.task][0], end=moved[e.task][1]) if e.task in moved else e
+        for e in result.trace.events
+    )
+    trace = replace(result.trace, events=events, sram=sram)
+    return plan_violations(result.program, result.plan, trace, hw)
+
+
+def test_judge_catches_a_reader_starting_one_cycle_before_its_fill_ends():
+    # c1.W lands at 124; c1's compute (24 cycles) moved one cycle earlier, to [123, 147), its
+    # output's bytes (and the SRAM curve) in use from 123
+    sram = ((0, 32), (42, 104), (123, 168), (148, 80), (174, 144), (180, 64), (254, 0))
+    assert _judge_edited(e2=(123, 147), sram=sram) == [
+        "event 2 (compute) starts at 123, before c1.W is in SRAM at 124"
+    ]
+
+
+def test_judge_catches_an_overwrite_one_cycle_before_the_old_copy_is_free():
+    # x (bytes 0-31) is read by c1's compute until 148; c2.W (bytes 0-15) loading from 147 on
+    # (so, for that cycle, 16 B more are live than the 168 B of SRAM)
+    assert _judge_edited(e3=(147, 173)) == [
+        "c2.W (filled by event 3) overwrites bytes of x (event 0) still needed until 148",
+        "SRAM in use reported as 168 B at cycle 147; 184 B are live",
+    ]
+
+
+def test_judge_catches_one_byte_of_sram_under_reported():
+    # at 124, x 32 + c1.W 72 + c1.out 64 = 168 B are live; the curve says 167
+    sram = ((0, 32), (42, 104), (124, 167), (148, 80), (174, 144), (180, 64), (254, 0))
+    assert _judge_edited(sram=sram) == [
+        "SRAM in use reported as 167 B at cycle 124; 168 B are live"
+    ]
+
+
+def test_judge_catches_one_extra_cycle_of_compute():
+    # c2: 256 MACs = 512 FLOP at 100 per cycle = 5.12 -> 6 cycles, not 7 (the store moves too)
+    assert _judge_edited(e4=(174, 181), e5=(181, 255)) == [
+        "layer c2: 1 compute(s) took 7 cycles; its work takes 6"
+    ]

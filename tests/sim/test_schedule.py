@@ -176,3 +176,16 @@ def test_layer_whose_smallest_tile_does_not_fit_is_a_clear_error():
         simulate_graph(graph, toy_machine(sram=36), name="t")
     # At 37 B only that tile fits: 4 channels x 4 rows x 2 input channels = 32 tiles.
     assert simulate_graph(graph, toy_machine(sram=37), name="t").plan.tiles == (32,)
+
+
+def test_a_task_is_ready_when_its_unit_is_free_not_only_its_inputs():
+    # x (100 B) feeds two 100-op Sigmoids: x is in SRAM at 100, r1 keeps the vector unit busy
+    # until 200, so r2 is ready (and starts) at 200, not at 100 when its input arrived
+    g = GraphBuilder()
+    x = g.input("x", (1, 100))
+    a = g.op("r1", "Sigmoid", [x], "a", (1, 100), vector_ops=100)
+    b = g.op("r2", "Sigmoid", [x], "b", (1, 100), vector_ops=100)
+    result = simulate_graph(g.build(a, b), toy_machine(), name="t")
+    computes = [(e.layer, e.ready, e.start, e.end) for e in result.trace.events
+                if e.kind == "compute"]  # fmt: skip
+    assert computes == [(0, 100, 100, 200), (1, 200, 200, 300)]

@@ -93,3 +93,10 @@ def test_unknown_timing_model_name_is_refused_with_the_known_ones():
 
     with pytest.raises(ConfigError, match=r'^timing: unknown timing model "warp"; known: rate'):
         _factory("warp")
+
+
+def test_a_one_element_vector_pays_for_every_lane():
+    # 1 element, 6 ops, on 6 lanes at 1 op/cycle: the element's 6 ops run on 6 lanes of which
+    # 5 idle, so 6 x 6 = 36 cycles, not 6
+    hw = with_overrides(toy_machine(), {"units.vector.lanes": 6})
+    assert estimate(hw, "vector", Vector(ops=6, elements=1)) == 36

@@ -166,3 +166,13 @@ def test_systolic_packed_never_slower_and_utilisation_at_most_one(
     assert packed.cycles <= simple.cycles
     assert 0 < packed.utilisation <= 1
     assert 0 < simple.utilisation <= 1
+
+
+def test_systolic_fill_and_drain_counted_in_every_pass():
+    # ws on 4x4, 5 groups of m=5, k=2, n=1, packed: p = min(5, 4 // 2, 4 // 1) = 2 groups per
+    # pass, so passes of 2, 2 and 1 groups, one fold each. A fold costs m + preload 4 + fill and
+    # drain 4 + 4 - 2 = 5 + 10 = 15 cycles: 45 in all, 30 of them not streaming m.
+    result = systolic_cycles(m=5, k=2, n=1, groups=5, rows=4, cols=4, dataflow="ws",
+                             group_mapping="packed")  # fmt: skip
+    assert (result.groups_per_pass, result.folds) == (2, 3)
+    assert (result.cycles, result.fill_drain_cycles) == (45, 30)

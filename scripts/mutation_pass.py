@@ -1,0 +1,271 @@
+# ruff: noqa: E501  (the mutant table quotes whole source lines)
+"""Mutation pass: plant one single-line bug at a time and see whether the tests catch it.
+
+Each mutant replaces one exact piece of one line (`old` must occur once in its file) in a
+scratch copy of the checkout, then runs its area's tests with `-x`, niced; a mutant the area's
+tests miss is run again against the whole suite. Results go to a JSON file, one record per
+mutant, so a run can be resumed; mutants judged equivalent (same behaviour by construction) are
+marked so and left out of the score.
+
+    nice python scripts/mutation_pass.py --out mutation.json [--only N ...] [--no-suite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TIMING = ("tests/timing", "tests/sim")
+MEMORY = ("tests/memory", "tests/sim")
+SIM = ("tests/sim",)
+LOWERING = ("tests/test_lowering.py", "tests/sim")
+RULES = ("tests/workload",)
+SUMMARY = ("tests/sim", "tests/report")
+JUDGE = ("tests/sim/test_check.py", "tests/memory", "tests/property")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    equivalent: str = ""
+    """Why the mutant cannot change behaviour (then it is not scored), else empty."""
+
+
+M = Mutant
+MUTANTS: list[Mutant] = [
+    # rate model
+    M("accelsim/timing/rate.py", "if self.lanes is not None and work.elements:",
+      "if self.lanes is not None and work.elements > 1:", TIMING),
+    M("accelsim/timing/rate.py", "(-(-work.elements // self.lanes) * self.lanes)",
+      "(-(-work.elements // self.lanes) * self.lanes - 1)", TIMING),
+    M("accelsim/timing/rate.py", "return self.latency + whole_cycles(work.nbytes / self.per_cycle)",
+      "return whole_cycles(work.nbytes / self.per_cycle)", TIMING),
+    M("accelsim/timing/rate.py", "if work.nbytes <= 0:", "if work.nbytes < 0:", TIMING),
+    M("accelsim/timing/rate.py", "return whole_cycles(2 * work.macs / self.per_cycle)",
+      "return whole_cycles(work.macs / self.per_cycle)", TIMING),
+    M("accelsim/timing/rate.py", "cycles = self._memo[work] = self._cycles(work)",
+      "cycles = self._cycles(work)", TIMING, equivalent="memo only: same value uncached"),
+    # systolic model
+    M("accelsim/timing/systolic.py", "overhead = (rows if flow.preload else 0) + rows + cols - 2",
+      "overhead = (rows if flow.preload else 0) + rows + cols - 1", TIMING),
+    M("accelsim/timing/systolic.py", "overhead = (rows if flow.preload else 0) + rows + cols - 2",
+      "overhead = rows + cols - 2", TIMING),
+    M("accelsim/timing/systolic.py",
+      "cycles += count * pass_folds * (dims[flow.streamed] + overhead)",
+      "cycles += count * pass_folds * dims[flow.streamed] + overhead", TIMING),
+    M("accelsim/timing/systolic.py", "full_passes, last_pass_groups = divmod(groups, per_pass)",
+      "full_passes, last_pass_groups = groups // per_pass, 0", TIMING),
+    M("accelsim/timing/systolic.py", "return max(1, min(groups, *fits))",
+      "return max(1, min(groups + 1, *fits))", TIMING),
+    M("accelsim/timing/systolic.py", "size // per_group[dim]", "-(-size // per_group[dim])",
+      TIMING),
+    M("accelsim/timing/systolic.py",
+      "pass_folds = math.ceil(dims[flow.rows] / rows) * math.ceil(dims[flow.cols] / cols)",
+      "pass_folds = math.ceil(dims[flow.rows] / rows) * (dims[flow.cols] // cols or 1)", TIMING),
+    M("accelsim/timing/systolic.py", "fill_drain_cycles=cycles - streamed_cycles,",
+      "fill_drain_cycles=cycles - streamed_cycles - folds,", TIMING),
+    # allocator
+    M("accelsim/memory/allocator.py", "if covered > size:", "if covered > size + 1:", MEMORY),
+    M("accelsim/memory/allocator.py", "self.peak = max(self.peak, self.in_use)",
+      "self.peak = self.in_use", MEMORY),
+    M("accelsim/memory/allocator.py", "if nxt.offset == offset + size and nxt.after == after:",
+      "if nxt.offset == offset + size:", MEMORY),
+    M("accelsim/memory/allocator.py", "if prev.offset + prev.size == offset and prev.after == after:",
+      "if prev.offset + prev.size == offset:", MEMORY),
+    M("accelsim/memory/allocator.py", "fits = [start[r] for r in map(root, touched) if total[r] >= size]",
+      "fits = [start[r] for r in map(root, touched) if total[r] > size]", MEMORY),
+    M("accelsim/memory/allocator.py", "                return min(fits)",
+      "                return max(fits)", MEMORY),
+    M("accelsim/memory/allocator.py", "if end in parent:  # the next block starts where this one ends",
+      "if False:  # the next block starts where this one ends", MEMORY),
+    M("accelsim/memory/allocator.py", "after = self._merge(after, block.after)",
+      "after = block.after", MEMORY),
+    # planner
+    M("accelsim/memory/planner.py", "if resident.dirty and needed:", "if needed:", MEMORY),
+    M("accelsim/memory/planner.py", "if resident.dirty and needed:", "if resident.dirty:", MEMORY),
+    M("accelsim/memory/planner.py", "                    not self.resident[n].dirty,\n",
+      "                    self.resident[n].dirty,\n", MEMORY),
+    M("accelsim/memory/planner.py", "if need <= self.hw.sram.capacity:",
+      "if need < self.hw.sram.capacity:", MEMORY),
+    M("accelsim/memory/planner.py", "m = max(1, gemm.m * tile.rows // rows)",
+      "m = max(1, -(-gemm.m * tile.rows // rows))", MEMORY),
+    M("accelsim/memory/planner.py", "return Gemm(m=m, k=gemm.k, n=n, groups=groups, macs=tile.macs)",
+      "return Gemm(m=m, k=gemm.k, n=n, groups=groups, macs=m * gemm.k * n * groups)", MEMORY),
+    M("accelsim/memory/planner.py",
+      "return Vector(ops=tile.vector_ops, elements=max(1, round(layer.elements * share)))",
+      "return Vector(ops=tile.vector_ops, elements=max(1, int(layer.elements * share)))", MEMORY),
+    M("accelsim/memory/planner.py", "return min(self.resident, key=lambda n: (self.resident[n].size, n))",
+      "return max(self.resident, key=lambda n: (self.resident[n].size, n))", MEMORY),
+    M("accelsim/memory/planner.py", "        resident.dirty = False", "        pass", MEMORY),
+    M("accelsim/memory/planner.py", "self._release(resident.allocation, {resident.ready, *resident.users} - {-1})",
+      "self._release(resident.allocation, {resident.ready} - {-1})", MEMORY),
+    # tiling
+    M("accelsim/memory/tiling.py",
+      "layer.macs * after // whole - layer.macs * done // whole,",
+      "-(-layer.macs * (after - done) // whole),", MEMORY),
+    M("accelsim/memory/tiling.py",
+      "layer.vector_ops * after // whole - layer.vector_ops * done // whole,",
+      "layer.vector_ops * (after - done) // whole,", MEMORY),
+    M("accelsim/memory/tiling.py", "return -(-nbytes * part // whole)", "return nbytes * part // whole",
+      MEMORY),
+    M("accelsim/memory/tiling.py", "lo = max(0, r0 * window.stride - window.pad)",
+      "lo = max(0, r0 * window.stride)", MEMORY),
+    M("accelsim/memory/tiling.py",
+      "hi = min(in_rows, (r1 - 1) * window.stride - window.pad + window.kernel)",
+      "hi = min(in_rows, (r1 - 1) * window.stride + window.kernel)", MEMORY),
+    M("accelsim/memory/tiling.py", "return shared + 2 * slot + (2 * weights if groups > 1 else weights)",
+      "return shared + 2 * slot + weights", MEMORY),
+    M("accelsim/memory/tiling.py", "if self.need(split, double=double) <= capacity:",
+      "if self.need(split, double=double) < capacity:", MEMORY),
+    M("accelsim/memory/tiling.py", "return 2 if self.double and self.tiles[-1].group > 0 else 1",
+      "return 2 if self.double else 1", MEMORY),
+    M("accelsim/memory/tiling.py", "if geometry.need(smallest, double=False) <= capacity:",
+      "if geometry.need(smallest, double=True) <= capacity:", MEMORY),
+    # engine
+    M("accelsim/sim/engine.py", "ready[task.id] = max(deps_done, free)",
+      "ready[task.id] = deps_done", SIM + ("tests/report",)),
+    M("accelsim/sim/engine.py", "slot = min(range(len(names)), key=free_at.__getitem__) if len(names) > 1 else 0",
+      "slot = 0", SIM),
+    M("accelsim/sim/engine.py", "freed = max(end[release[0]], end[release[1]])",
+      "freed = end[release[0]]", SIM),
+    M("accelsim/sim/engine.py", "append((start[allocation.first], 1, allocation.size))",
+      "append((end[allocation.first], 1, allocation.size))", SIM),
+    M("accelsim/sim/engine.py", "return max(deps, key=end.__getitem__)", "return deps[0]",
+      SIM + ("tests/report",)),
+    M("accelsim/sim/engine.py", "free_at[slot] = now + cycles", "free_at[slot] = now", SIM),
+    # lowering
+    M("accelsim/lowering.py", "if len(draft.weights) < 2:", "if len(draft.weights) < 3:", LOWERING),
+    M("accelsim/lowering.py", "matrix = op.op_type in self.hw.lowering.matrix_ops and op.macs > 0",
+      "matrix = op.op_type in self.hw.lowering.matrix_ops", LOWERING),
+    M("accelsim/lowering.py", "nbytes = -(-_prod(shape) * bits // 8)", "nbytes = _prod(shape) * bits // 8",
+      LOWERING),
+    M("accelsim/lowering.py", "and self.consumers.get(op.inputs[0], 0) == 1",
+      "and self.consumers.get(op.inputs[0], 0) >= 1", LOWERING),
+    M("accelsim/lowering.py", "if fold_bn and _linear(self.drafts[-1]):",
+      "if fold_bn:", LOWERING),
+    M("accelsim/lowering.py", "k = max(1, -(-op.macs // (m * n * groups)))",
+      "k = max(1, op.macs // (m * n * groups))", LOWERING),
+    # cost rules
+    M("accelsim/workload/rules/conv.py", "return OpCost(macs=shapes.output_elements * math.prod(weight[1:]))",
+      "return OpCost(macs=shapes.output_elements * math.prod(weight[2:]))", RULES),
+    M("accelsim/workload/rules/gemm.py", "k = a[0] if shapes.integer(\"transA\", 0) else a[1]",
+      "k = a[1]", RULES),
+    M("accelsim/workload/rules/recurrent.py", "macs = directions * batch * gate_rows * (features + hidden)",
+      "macs = directions * batch * gate_rows * features", RULES),
+    M("accelsim/workload/rules/normalization.py", "return _normalize(shapes, math.prod(shape[:axis]))",
+      "return _normalize(shapes, math.prod(shape[: axis + 1]))", RULES),
+    M("accelsim/workload/rules/shape.py", "if sizes and (min(sizes) < 0 or sum(sizes) != dims[axis]):",
+      "if sizes and min(sizes) < 0:", RULES),
+    M("accelsim/workload/einsum.py", "if size != known and 1 not in (size, known):",
+      "if size != known and size != 1:", RULES),
+    M("accelsim/workload/rules/shape.py", "if 0 in _values(shapes, \"steps\"):", "if False:", RULES),
+    # summary
+    M("accelsim/summary.py", "parts[\"bus\"] = max(parts[\"bus\"], hw.cycles(moved / hw.ddr.bandwidth))",
+      "parts[\"bus\"] = parts[\"bus\"]", SUMMARY),
+    M("accelsim/summary.py", "if bound == \"bus\" and 2 * latency_cycles > transfer_cycles:",
+      "if bound == \"bus\" and latency_cycles > transfer_cycles:", SUMMARY),
+    M("accelsim/summary.py", "if event.start == event.ready and event.waited_on >= 0:",
+      "if event.waited_on >= 0:", SUMMARY),
+    M("accelsim/summary.py", "span = max(1, event.end - event.start)", "span = 1", SUMMARY),
+    M("accelsim/summary.py", "latency_cycles = latency * sum(1 for e in transfers if e.nbytes > 0)",
+      "latency_cycles = latency * len(transfers)", SUMMARY),
+    M("accelsim/summary.py", "parts = {LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}",
+      "parts = {LABELS[kind]: work[kind] // len(hw.units_of(kind)) for kind in UNIT_KINDS}", SUMMARY),
+    # the judge
+    M("accelsim/check.py", "if events[copy.fill].end > event.start:",
+      "if events[copy.fill].end > event.start + 1:", JUDGE),
+    M("accelsim/check.py", "live = [c for c in live if c.until > copy.start]",
+      "live = [c for c in live if c.until > copy.start + 1]", JUDGE),
+    M("accelsim/check.py", "if shown < live:", "if shown < live - 1:", JUDGE),
+    M("accelsim/check.py", "if not least <= sum(tiles) <= least + len(tiles) - 1:",
+      "if not least <= sum(tiles) <= least + len(tiles):", JUDGE),
+    M("accelsim/check.py", "elif took != (expected := transfer_cycles(event.nbytes, hw)):",
+      "elif took > (expected := transfer_cycles(event.nbytes, hw)):", JUDGE),
+    M("accelsim/check.py", "if a.offset < 0 or a.offset + a.size > capacity:",
+      "if a.offset < 0 or a.offset + a.size > capacity + 1:", JUDGE),
+    M("accelsim/check.py", "if covered < program.nbytes(name):", "if covered < program.nbytes(name) - 1:",
+      JUDGE),
+    M("accelsim/check.py", "if start < end:", "if start < end - 1:", JUDGE),
+]  # fmt: skip
+
+
+def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[bool, str]:
+    """(caught, last line): pytest -x on `tests` in `copy`, `accelsim` imported from there."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = ["nice", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+               *tests]  # fmt: skip
+    try:
+        done = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True,
+                              timeout=timeout_s, check=False)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return True, f"timeout after {timeout_s:g} s"
+    lines = done.stdout.strip().splitlines()
+    return done.returncode != 0, lines[-1] if lines else done.stderr[-200:]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("mutation.json"))
+    parser.add_argument("--only", type=int, nargs="*", help="mutant numbers to (re)run")
+    parser.add_argument("--no-suite", action="store_true", help="skip the whole-suite rerun")
+    parser.add_argument("--timeout", type=float, default=900.0)
+    options = parser.parse_args()
+    results = json.loads(options.out.read_text()) if options.out.exists() else {}
+    with tempfile.TemporaryDirectory(prefix="accelsim-mutants-") as scratch:
+        copy = Path(scratch) / "tree"
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
+            ".venv", ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache"))  # fmt: skip
+        for number, mutant in enumerate(MUTANTS):
+            if options.only is not None and number not in options.only:
+                continue
+            if options.only is None and str(number) in results:
+                continue
+            target = copy / mutant.path
+            pristine = target.read_text()
+            if pristine.count(mutant.old) != 1:
+                results[str(number)] = {"error": f"old text found {pristine.count(mutant.old)}x"}
+                continue
+            target.write_text(pristine.replace(mutant.old, mutant.new))
+            started = time.monotonic()
+            try:
+                caught, line = run_tests(copy, mutant.tests, options.timeout)
+                suite = None
+                if not caught and not mutant.equivalent and not options.no_suite:
+                    suite, line = run_tests(copy, ("tests",), options.timeout * 4)
+            finally:
+                target.write_text(pristine)
+            results[str(number)] = {
+                "path": mutant.path, "old": mutant.old.strip(), "new": mutant.new.strip(),
+                "area_caught": caught, "suite_caught": caught or bool(suite),
+                "equivalent": mutant.equivalent, "last_line": line,
+                "seconds": round(time.monotonic() - started),
+            }  # fmt: skip
+            verdict = "caught" if results[str(number)]["suite_caught"] else "SURVIVED"
+            print(f"[{number}] {mutant.path}: {verdict} ({line})", flush=True)
+            options.out.write_text(json.dumps(results, indent=1))
+    scored = [r for r in results.values() if "error" not in r and not r["equivalent"]]
+    area = sum(r["area_caught"] for r in scored)
+    suite = sum(r["suite_caught"] for r in scored)
+    print(f"{len(MUTANTS)} mutants, {len(scored)} scored: area tests caught {area}, "
+          f"the suite {suite} ({suite / max(len(scored), 1):.0%})")  # fmt: skip
+    for number, r in results.items():
+        if "error" in r or (not r["suite_caught"] and not r["equivalent"]):
+            print(f"  survivor {number}: {r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
