@@ -3,7 +3,7 @@
 
 Each mutant replaces one exact piece of one line (`old` must occur once in its file) in a
 scratch copy of the checkout, then runs its area's tests with `-x`, niced; a mutant the area's
-tests miss is run again against the whole suite. Results go to a JSON file, one record per
+tests miss is run again against every in-process test directory (`WIDE`). Results go to a JSON file, one record per
 mutant, so a run can be resumed; mutants judged equivalent (same behaviour by construction) are
 marked so and left out of the score.
 
@@ -32,6 +32,10 @@ LOWERING = ("tests/test_lowering.py", "tests/sim")
 RULES = ("tests/workload",)
 SUMMARY = ("tests/sim", "tests/report")
 JUDGE = ("tests/sim/test_check.py", "tests/memory", "tests/property")
+WIDE = ("tests/sim", "tests/timing", "tests/memory", "tests/test_lowering.py", "tests/workload",
+        "tests/report", "tests/property", "tests/hardware", "tests/sweep")
+"""Where a mutant the area's tests miss is tried again: every in-process test directory (the
+CLI, hostile, training and paper batteries run subprocesses and take most of the suite's time)."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +248,7 @@ def main() -> int:
                 caught, line = run_tests(copy, mutant.tests, options.timeout)
                 suite = None
                 if not caught and not mutant.equivalent and not options.no_suite:
-                    suite, line = run_tests(copy, ("tests",), options.timeout * 4)
+                    suite, line = run_tests(copy, WIDE, options.timeout * 4)
             finally:
                 target.write_text(pristine)
             results[str(number)] = {
