@@ -85,8 +85,7 @@ MUTANTS: list[Mutant] = [
       "fill_drain_cycles=cycles - streamed_cycles - folds,", TIMING),
     # allocator
     M("accelsim/memory/allocator.py", "if covered > size:", "if covered > size + 1:", MEMORY),
-    M("accelsim/memory/allocator.py", "self.peak = max(self.peak, self.in_use)",
-      "self.peak = self.in_use", MEMORY),
+    M("accelsim/memory/allocator.py", "self.in_use += size", "self.in_use += size + 1", MEMORY),
     M("accelsim/memory/allocator.py", "if nxt.offset == offset + size and nxt.after == after:",
       "if nxt.offset == offset + size:", MEMORY),
     M("accelsim/memory/allocator.py", "if prev.offset + prev.size == offset and prev.after == after:",

@@ -41,7 +41,6 @@ class Allocator:
         self._by_latest: list[tuple[int, int]] = []  # sorted (latest task waited for, offset)
         self._add(_Block(0, capacity, frozenset()))
         self.in_use = 0
-        self.peak = 0
 
     def allocate(self, size: int) -> tuple[int, WaitSet] | None:
         """Reserve `size` bytes; returns (offset, tasks to wait for) or None if no range fits.
@@ -68,7 +67,6 @@ class Allocator:
         if covered > size:
             self._add(_Block(first + size, covered - size, tail.after))
         self.in_use += size
-        self.peak = max(self.peak, self.in_use)
         return first, after
 
     def _earliest_fit(self, size: int) -> int | None:

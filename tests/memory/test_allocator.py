@@ -1,4 +1,4 @@
-"""The SRAM allocator alone: first fit, wait sets, coalescing, peak; numbers by hand. And the
+"""The SRAM allocator alone: first fit, wait sets, coalescing; numbers by hand. And the
 fast search against a brute-force oracle (the original first-fit search written out plainly:
 for every free block, the shortest run of adjacent blocks from it that holds the request, keyed
 by (latest task waited for, offset)), and its cost on long models.
@@ -25,7 +25,7 @@ def test_allocations_are_first_fit_and_free_space_starts_with_no_wait():
     assert sram.allocate(50) == (30, frozenset())
     assert sram.allocate(21) is None  # 20 B left
     assert sram.allocate(20) == (80, frozenset())
-    assert (sram.in_use, sram.peak) == (100, 100)
+    assert sram.in_use == 100
 
 
 @pytest.mark.parametrize("first", [0, 40], ids=["left-then-right", "right-then-left"])
@@ -48,7 +48,7 @@ def test_freed_neighbours_with_the_same_wait_coalesce():
     sram.free(40, 40, after=frozenset({3}))
     sram.free(0, 40, after=frozenset({3}))
     assert sram.snapshot() == [(0, 80, frozenset({3}))]
-    assert (sram.in_use, sram.peak) == (20, 100)
+    assert sram.in_use == 20
 
 
 def test_a_range_spanning_blocks_waits_for_all_of_them():

@@ -176,3 +176,11 @@ def test_systolic_fill_and_drain_counted_in_every_pass():
                              group_mapping="packed")  # fmt: skip
     assert (result.groups_per_pass, result.folds) == (2, 3)
     assert (result.cycles, result.fill_drain_cycles) == (45, 30)
+
+
+def test_systolic_packed_never_claims_more_groups_than_the_layer_has():
+    # 2 groups of k = n = 1 on an 8x8 ws array: 8 would fit side by side, but there are only 2,
+    # so one pass of 2 groups: 1 fold of m 4 + preload 8 + fill and drain 8 + 8 - 2 = 26 cycles
+    result = systolic_cycles(m=4, k=1, n=1, groups=2, rows=8, cols=8, dataflow="ws",
+                             group_mapping="packed")  # fmt: skip
+    assert (result.groups_per_pass, result.folds, result.cycles) == (2, 1, 26)
