@@ -65,3 +65,24 @@ def test_a_clean_buffer_is_dropped_never_spilled():
     assert moved == [("load", "x"), ("reload", "x"), ("store", "f")]
     assert (result.bus_read_bytes, result.bus_write_bytes) == (200, 100)
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_between_two_buffers_next_read_together_the_clean_one_leaves():
+    """x -> r0 -> a -> r1 -> b -> r2 -> b2; c = b + b2 (r3); d = c + a + x (r4). 100 B each.
+
+    r3 needs b, b2 and c while x and a are kept for r4: 500 B in 400. x and a are next read by
+    the same layer, so either could leave; x is clean (an input, still in DDR): it is dropped
+    and loaded again, 100 B. Evicting a would spill it and reload it: 200 B.
+    """
+    g = GraphBuilder()
+    x = g.input("x", (1, 100))
+    a = g.op("r0", "Relu", [x], "a", (1, 100), vector_ops=100)
+    b = g.op("r1", "Relu", [a], "b", (1, 100), vector_ops=100)
+    b2 = g.op("r2", "Relu", [b], "b2", (1, 100), vector_ops=100)
+    c = g.op("r3", "Add", [b, b2], "c", (1, 100), vector_ops=100)
+    d = g.op("r4", "Sum", [c, a, x], "d", (1, 100), vector_ops=200)
+    hw = toy_machine(sram=400)
+    result = simulate_graph(g.build(d), hw, name="t")
+    moved = [(e.kind, e.buffer) for e in result.trace.events if e.kind != "compute"]
+    assert moved == [("load", "x"), ("reload", "x"), ("store", "d")]
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
