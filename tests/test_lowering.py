@@ -156,3 +156,23 @@ def test_a_second_folded_batchnorm_adds_no_second_bias():
                        ("bn2.out",))]  # fmt: skip
     assert program.layers[0].weights == ("c.W", "c.folded_bias")
     assert sum(program.nbytes(w) for w in program.layers[0].weights) == 72 + 4
+
+
+def test_a_conv_with_its_own_bias_folds_batchnorm_into_it():
+    # Conv(x, W, B) -> BN: the BN's shift goes into the conv's own bias B, no second bias
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    w, b = g.weight("c.W", (4, 2, 3, 3)), g.weight("c.B", (4,))
+    c = g.op("c", "Conv", [x, w, b], "c.out", (1, 4, 4, 4), macs=4 * 16 * 18,
+             kernel_shape=[3, 3], strides=[1, 1], pads=[1] * 4)  # fmt: skip
+    program, layers = _layers(g.build(_bn(g, "bn", c)))
+    assert layers == [(("Conv", "BatchNormalization"), "matrix", ("bn.out",))]
+    assert program.layers[0].weights == ("c.W", "c.B")
+
+
+def test_an_op_without_macs_listed_in_matrix_ops_stays_on_the_vector_unit():
+    hw = with_overrides(toy_machine(), {"lowering.matrix_ops": ["Conv", "Sigmoid"]})
+    g = GraphBuilder()
+    y = g.op("s", "Sigmoid", [g.input("x", (1, 8))], "y", (1, 8), vector_ops=32)
+    _, layers = _layers(g.build(y), hw)
+    assert layers == [(("Sigmoid",), "vector", ("y",))]
