@@ -221,3 +221,32 @@ def test_external_data_extent_is_checked(tmp_path: Path, entries: dict[str, str]
         import_onnx(path)
     separator = " " if reason.startswith("holds") else ": "
     assert str(caught.value) == f'{path}: tensor "w": external data "model.bin"{separator}{reason}'
+
+
+@pytest.mark.parametrize(
+    ("op", "inputs", "outputs", "attributes", "reason"),
+    [
+        ("Slice", [(4, 6)], [(4, 3)], {"starts": (0,), "ends": (6,), "axes": (1,), "steps": (0,)},
+         "steps [0] has a 0 step"),
+        ("Slice", [(4, 6)], [(2, 3)], {"starts": (0, 0), "ends": (2, 3), "axes": (1, -1)},
+         "axes [1, -1] repeat an axis"),
+        ("Split", [(2, 9)], [(2, 3), (2, 3)], {"axis": 1, "split": (3, 3)},
+         "split [3, 3] does not add up to dimension 1 (9)"),
+        ("Split", [(2, 9)], [(2, 3)], {"axis": 2}, "axis 2 is out of range for a rank-2 input"),
+        ("Gather", [(5, 6), (2,)], [(2, 6)], {"axis": 0, "indices": (1, -6)},
+         "index -6 is outside dimension 0 (5)"),
+        ("Softmax", [(2, 3)], [(2, 3)], {"axis": -3}, "axis -3 is out of range for a rank-2 input"),
+        ("ReduceSum", [(2, 3)], [(1, 1)], {"axes": (0, -2)}, "axes [0, -2] repeat an axis"),
+        ("Resize", [(1, 1, 4, 4)], [(1, 1, 8, 8)], {"scales": (1.0, 1.0, 2.0, float("nan"))},
+         "scales [1.0, 1.0, 2.0, nan] must all be > 0"),
+    ],
+)  # fmt: skip
+def test_each_rule_checks_what_it_reads(op, inputs, outputs, attributes, reason) -> None:
+    # The rules' own checks, behind strict inference: parameters folded from computed constants
+    # reach a rule without onnx having seen their values.
+    from accelsim.workload.costs import InvalidNode, NodeShapes, op_cost
+
+    shapes = NodeShapes(tuple(inputs), tuple(outputs), attributes, 17)
+    with pytest.raises(InvalidNode) as caught:
+        op_cost(op, shapes)
+    assert str(caught.value) == reason
