@@ -86,3 +86,23 @@ def test_between_two_buffers_next_read_together_the_clean_one_leaves():
     moved = [(e.kind, e.buffer) for e in result.trace.events if e.kind != "compute"]
     assert moved == [("load", "x"), ("reload", "x"), ("store", "d")]
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_an_output_already_stored_is_dropped_not_spilled_again():
+    """x (50 B) -> r0 -> a (an output, 50 B) -> r1 -> b (100 B) -> r2 -> c (100 B); d = a + c.
+
+    a is stored after r0, so DDR holds it: when r2 needs a's bytes (a, b and c are 250 B in
+    200), a is dropped and read back for r3, never written twice. Moved: x, a stored, a read
+    back, d stored: 200 B.
+    """
+    g = GraphBuilder()
+    x = g.input("x", (1, 50))
+    a = g.op("r0", "Relu", [x], "a", (1, 50), vector_ops=50)
+    b = g.op("r1", "Sigmoid", [a], "b", (1, 100), vector_ops=100)
+    c = g.op("r2", "Sigmoid", [b], "c", (1, 100), vector_ops=100)
+    d = g.op("r3", "Add", [a, c], "d", (1, 50), vector_ops=50)
+    hw = toy_machine(sram=200)
+    result = simulate_graph(g.build(a, d), hw, name="t")
+    moved = [(e.kind, e.buffer) for e in result.trace.events if e.kind != "compute"]
+    assert moved == [("load", "x"), ("store", "a"), ("reload", "a"), ("store", "d")]
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
