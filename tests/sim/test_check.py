@@ -102,13 +102,19 @@ def _judge_edited(**edits):
     result, problems = _judge(hw)
     assert problems == []
     sram = edits.pop("sram", result.trace.sram)
+    ranges = edits.pop("ranges", {})
     moved = {int(task.removeprefix("e")): span for task, span in edits.items()}
     events = tuple(
         replace(e, start=moved[e.task][0], end=moved[e.task][1]) if e.task in moved else e
         for e in result.trace.events
     )
     trace = replace(result.trace, events=events, sram=sram)
-    return plan_violations(result.program, result.plan, trace, hw)
+    allocations = tuple(
+        replace(a, offset=ranges[a.buffer][0], size=ranges[a.buffer][1]) if a.buffer in ranges
+        else a
+        for a in result.plan.allocations
+    )  # fmt: skip
+    return plan_violations(result.program, replace(result.plan, allocations=allocations), trace, hw)
 
 
 def test_judge_catches_a_reader_starting_one_cycle_before_its_fill_ends():
@@ -142,3 +148,22 @@ def test_judge_catches_one_extra_cycle_of_compute():
     assert _judge_edited(e4=(174, 181), e5=(181, 255)) == [
         "layer c2: 1 compute(s) took 7 cycles; its work takes 6"
     ]
+
+
+def test_judge_catches_a_range_one_byte_past_the_end_of_sram():
+    # c2.out (64 B, filled at 174) moved from offset 16 to 105: [105, 169) ends 1 B past 168
+    problems = _judge_edited(ranges={"c2.out": (105, 64)})
+    assert problems[0] == "c2.out: range [105, 169) outside SRAM"
+
+
+def test_judge_catches_a_layer_covering_one_byte_less_than_it_writes():
+    # c2 writes 64 B of c2.out into a 63 B range
+    assert _judge_edited(ranges={"c2.out": (16, 63)}) == [
+        "layer c2: its computes cover 63 of 64 B of c2.out"
+    ]
+
+
+def test_judge_catches_two_transfers_sharing_one_cycle_of_the_bus():
+    # c1.W's load (82 cycles) moved to [41, 123): one cycle under x's load [0, 42)
+    sram = ((0, 32), (41, 104), (124, 168), (148, 80), (174, 144), (180, 64), (254, 0))
+    assert _judge_edited(e1=(41, 123), sram=sram) == ["bus: 2 tasks at once at cycle 41, most 1"]
