@@ -149,3 +149,14 @@ def test_tile_shares_of_work_add_up_to_the_layer_exactly():
     assert [t.macs for t in conv] == [285, 286, 286, 143]
     # 1000 ops over 7 one-row bands: 142, then six of 143 (floor(1000 k / 7) differences)
     assert [t.vector_ops for t in sigmoid] == [142, 143, 143, 143, 143, 143, 143]
+
+
+def test_a_layer_whose_smallest_tile_fits_only_single_buffered_still_runs():
+    # Sigmoid of 4 rows of 10 B: the smallest tile (a row in, a row out) needs 20 B, 40 B
+    # double-buffered. In 20 B: 4 tiles one after another, load 10 + compute 10 + store 10 each
+    # = 120 cycles; in 40 B a tile's load overlaps the previous one's compute: 80.
+    g = GraphBuilder()
+    y = g.op("s", "Sigmoid", [g.input("x", (1, 1, 4, 10))], "y", (1, 1, 4, 10), vector_ops=40)
+    single = simulate_graph(g.build(y), toy_machine(sram=20), name="t")
+    assert (single.plan.tiles, single.latency_cycles) == ((4,), 120)
+    assert simulate_graph(g.build(y), toy_machine(sram=40), name="t").latency_cycles == 80
