@@ -176,3 +176,13 @@ def test_an_op_without_macs_listed_in_matrix_ops_stays_on_the_vector_unit():
     y = g.op("s", "Sigmoid", [g.input("x", (1, 8))], "y", (1, 8), vector_ops=32)
     _, layers = _layers(g.build(y), hw)
     assert layers == [(("Sigmoid",), "vector", ("y",))]
+
+
+def test_a_gemm_shape_read_from_the_output_rounds_k_up():
+    # a Gemm (no operand rule) writing 2 x 3 with 13 MACs: M = 2, N = 3, K = ceil(13 / 6) = 3, so
+    # the array is never timed on fewer multiply-accumulates than the op does
+    g = GraphBuilder()
+    y = g.op("g", "Gemm", [g.input("x", (2, 4)), g.weight("w", (4, 3))], "y", (2, 3), macs=13)
+    program, _ = _layers(g.build(y))
+    gemm = program.layers[0].gemm
+    assert (gemm.m, gemm.k, gemm.n, gemm.groups, gemm.macs) == (2, 3, 3, 1, 13)
