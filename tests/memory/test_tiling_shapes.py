@@ -160,3 +160,16 @@ def test_a_layer_whose_smallest_tile_fits_only_single_buffered_still_runs():
     single = simulate_graph(g.build(y), toy_machine(sram=20), name="t")
     assert (single.plan.tiles, single.latency_cycles) == ((4,), 120)
     assert simulate_graph(g.build(y), toy_machine(sram=40), name="t").latency_cycles == 80
+
+
+def test_a_tile_is_timed_on_its_own_share_of_the_macs():
+    # The 1000-MAC conv above, alone, in 4 bands: 285, 286, 286 and 143 MACs at 100 FLOP a
+    # cycle take 6 + 6 + 6 + 3 = 21 cycles. Timing each tile on its M x K x N instead (K read
+    # from the output as ceil(1000 / 196) = 6, so 14 x 6 x 4 = 336 MACs a band) would say 25.
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 2, 7, 7)), g.weight("w", (4, 2, 1, 1))
+    y = g.op("c", "Conv", [x, w], "y", (1, 4, 7, 7), macs=1000, kernel_shape=[1, 1],
+             strides=[1, 1], pads=[0] * 4)  # fmt: skip
+    result = simulate_graph(g.build(y), toy_machine(sram=200), name="t")
+    assert result.plan.tiles == (4,)
+    assert [e.end - e.start for e in result.trace.events if e.kind == "compute"] == [6, 6, 6, 3]
