@@ -167,3 +167,24 @@ def test_judge_catches_two_transfers_sharing_one_cycle_of_the_bus():
     # c1.W's load (82 cycles) moved to [41, 123): one cycle under x's load [0, 42)
     sram = ((0, 32), (41, 104), (124, 168), (148, 80), (174, 144), (180, 64), (254, 0))
     assert _judge_edited(e1=(41, 123), sram=sram) == ["bus: 2 tasks at once at cycle 41, most 1"]
+
+
+def test_floor_counts_every_byte_through_the_one_ddr_behind_two_channels():
+    # x 32 + c1.W 72 + c2.W 16 + c2.out 64 = 184 B: two 1 B/cycle channels could move them in
+    # 92 cycles, but the 1 GB/s DDR behind both moves 1 B a cycle: 184
+    from accelsim.lowering import lower
+    from accelsim.summary import floor_of
+
+    hw = toy_machine(dma_units=2, ddr="1 GB/s")
+    assert floor_of(lower(_two_convs(), hw), hw).parts["bus"] == 184
+
+
+def test_judge_catches_two_ddr_homes_sharing_one_byte():
+    from dataclasses import replace
+
+    hw = toy_machine(sram=168, latency_ns=10)
+    result, _ = _judge(hw)
+    # x's home is [0, 32); c1.W's moved from 64 to 31 shares byte 31 (its transfers move too)
+    homes = tuple(replace(r, address=31) if r.buffer == "c1.W" else r for r in result.plan.ddr)
+    problems = plan_violations(result.program, replace(result.plan, ddr=homes), result.trace, hw)
+    assert "x and c1.W share DDR bytes from 31" in problems

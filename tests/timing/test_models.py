@@ -100,3 +100,9 @@ def test_a_one_element_vector_pays_for_every_lane():
     # 5 idle, so 6 x 6 = 36 cycles, not 6
     hw = with_overrides(toy_machine(), {"units.vector.lanes": 6})
     assert estimate(hw, "vector", Vector(ops=6, elements=1)) == 36
+
+
+def test_a_transfer_at_a_fractional_rate_rounds_its_cycles_up():
+    # 1.5 GB/s at 1 GHz is 1.5 B a cycle: 10 B take 6.67 -> 7 cycles (not 10 at a whole 1 B)
+    hw = toy_machine(bus="1.5 GB/s")
+    assert estimate(hw, "dma", Transfer(nbytes=10, direction="in")) == 7
