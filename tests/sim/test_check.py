@@ -105,7 +105,7 @@ def _judge_edited(**edits):
     ranges = edits.pop("ranges", {})
     moved = {int(task.removeprefix("e")): span for task, span in edits.items()}
     events = tuple(
-        replace(e, start=moved[e.task][0], end=moved[e.task][1]) if e.task in moved else e
+        e._replace(start=moved[e.task][0], end=moved[e.task][1]) if e.task in moved else e
         for e in result.trace.events
     )
     trace = replace(result.trace, events=events, sram=sram)
