@@ -173,3 +173,19 @@ def test_a_tile_is_timed_on_its_own_share_of_the_macs():
     result = simulate_graph(g.build(y), toy_machine(sram=200), name="t")
     assert result.plan.tiles == (4,)
     assert [e.end - e.start for e in result.trace.events if e.kind == "compute"] == [6, 6, 6, 3]
+
+
+def test_a_layer_past_the_tile_limit_is_told_so_even_if_only_single_buffered():
+    # 70,000 rows of 10 B: a one-row tile needs 20 B (40 B double-buffered) and 30 B hold it,
+    # but 70,000 tiles are over the limit: the error says that, not that no tile fits
+    from accelsim.memory.tiling import MAX_TILES
+
+    g = GraphBuilder()
+    y = g.op("s", "Sigmoid", [g.input("x", (1, 1, 70_000, 10))], "y", (1, 1, 70_000, 10),
+             vector_ops=700_000)  # fmt: skip
+    with pytest.raises(PlanError) as caught:
+        simulate_graph(g.build(y), toy_machine(sram=30), name="t")
+    assert str(caught.value) == (
+        f'layer "s" fits 30 bytes of SRAM only in more than {MAX_TILES:,} tiles, the limit per '
+        "layer; give the machine more SRAM"
+    )
