@@ -188,3 +188,18 @@ def test_judge_catches_two_ddr_homes_sharing_one_byte():
     homes = tuple(replace(r, address=31) if r.buffer == "c1.W" else r for r in result.plan.ddr)
     problems = plan_violations(result.program, replace(result.plan, ddr=homes), result.trace, hw)
     assert "x and c1.W share DDR bytes from 31" in problems
+
+
+def test_judge_catches_a_shared_channel_transfer_one_cycle_faster_than_possible():
+    # Two channels share a 2 GB/s DDR, so a transfer may take longer than alone, never less:
+    # x's load, 10 cycles of latency + 32 B at 1 B/cycle = 42, reported as 41
+    from dataclasses import replace
+
+    hw = toy_machine(sram=168, latency_ns=10, dma_units=2, ddr="2 GB/s")
+    result = simulate_graph(_two_convs(), hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    events = tuple(e._replace(end=41) if e.task == 0 else e for e in result.trace.events)
+    trace = replace(result.trace, events=events)
+    assert plan_violations(result.program, result.plan, trace, hw) == [
+        "event 0: load of 32 B took 41 cycles, not under 42"
+    ]
