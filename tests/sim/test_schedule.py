@@ -189,3 +189,12 @@ def test_a_task_is_ready_when_its_unit_is_free_not_only_its_inputs():
     computes = [(e.layer, e.ready, e.start, e.end) for e in result.trace.events
                 if e.kind == "compute"]  # fmt: skip
     assert computes == [(0, 100, 100, 200), (1, 200, 200, 300)]
+
+
+def test_a_layers_latency_cycles_are_its_transfers_start_up_only():
+    # c1 loads x (10 + 32 cycles) and W1 (10 + 72): 124 transfer cycles, 20 of them start-up;
+    # c2 loads W2 (10 + 16) and stores its output (10 + 64): 100, again 20 of start-up
+    from tests.sim.test_check import _two_convs
+
+    result = simulate_graph(_two_convs(), toy_machine(sram=168, latency_ns=10), name="t")
+    assert [(r.transfer_cycles, r.latency_cycles) for r in result.layers] == [(124, 20), (100, 20)]
