@@ -32,6 +32,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    PositiveInt,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
