@@ -125,8 +125,10 @@ def _copies(program: Program, allocations: Sequence[Allocation], events: Sequenc
     for event in events:
         if event.kind in _FILLS:
             expected = 1
-        elif event.kind == "compute":
+        elif event.kind == "compute" and not _is_epilogue(program, event):
             expected = len(program.layers[event.layer].writes)
+        elif event.kind == "compute":
+            expected = 0  # an epilogue works on the output its layer's compute filled
         else:
             continue
         accumulates = event.kind == "compute" and filled[event.task] == 0  # see _follow_data
@@ -173,7 +175,8 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
     for event in events:
         if event.kind == "compute":
             layer = program.layers[event.layer]
-            reads = dict.fromkeys((*layer.reads, *layer.weights))
+            epilogue = _is_epilogue(program, event)
+            reads = dict.fromkeys(layer.writes if epilogue else (*layer.reads, *layer.weights))
         else:
             reads = dict.fromkeys([event.buffer] if event.kind in _DRAINS else [])
         for name in reads:
@@ -279,9 +282,12 @@ def _check_durations(program: Program, events: Sequence[Event], hw: Hardware,
     """
     busy: dict[int, list[int]] = {}
     alone = _in_flight(hw) == 1
+    epilogue: dict[int, list[int]] = {}
     for event in events:
         took = event.end - event.start
-        if event.kind == "compute":
+        if event.kind == "compute" and _is_epilogue(program, event):
+            epilogue.setdefault(event.layer, []).append(took)
+        elif event.kind == "compute":
             busy.setdefault(event.layer, []).append(took)
             unit = program.layers[event.layer].unit
             if event.unit_kind != unit:
@@ -296,11 +302,25 @@ def _check_durations(program: Program, events: Sequence[Event], hw: Hardware,
         if layer.unit == "matrix" and hw.matrix.timing != "rate":
             continue  # NOTE: only rate units have a closed form written here
         least = compute_cycles(layer.unit, layer.macs, layer.vector_ops, hw)
-        if not least <= sum(tiles) <= least + len(tiles) - 1:
-            problems.append(
-                f"layer {layer.name}: {len(tiles)} compute(s) took {sum(tiles)} cycles; its work "
-                f"takes {least}" + (f" to {least + len(tiles) - 1}" if len(tiles) > 1 else "")
-            )
+        _check_sum(layer.name, tiles, least, "compute(s)", problems)
+    for index, tiles in epilogue.items():
+        layer = program.layers[index]
+        least = compute_cycles("vector", 0, layer.epilogue_ops, hw)
+        _check_sum(layer.name, tiles, least, "epilogue(s)", problems)
+
+
+def _check_sum(name: str, tiles: list[int], least: int, what: str, problems: list[str]) -> None:
+    """n tiles of a layer's work round each up: between its whole cycles and n - 1 more."""
+    if not least <= sum(tiles) <= least + len(tiles) - 1:
+        problems.append(
+            f"layer {name}: {len(tiles)} {what} took {sum(tiles)} cycles; its work "
+            f"takes {least}" + (f" to {least + len(tiles) - 1}" if len(tiles) > 1 else "")
+        )
+
+
+def _is_epilogue(program: Program, event: Event) -> bool:
+    """A compute of a matrix layer on a vector unit: its fused epilogue ops."""
+    return event.unit_kind == "vector" and program.layers[event.layer].unit == "matrix"
 
 
 def _in_flight(hw: Hardware) -> int:

@@ -158,7 +158,7 @@ def energy_of(result: RunResult) -> RunEnergy:
             sram_read_bytes=read[layer.index] + operands,
             sram_write_bytes=written[layer.index] + sum(program.nbytes(n) for n in layer.writes),
             macs=layer.macs if layer.unit == "matrix" else 0,  # else counted as 2 vector ops each
-            vector_ops=layer.vector_ops,
+            vector_ops=layer.vector_ops + layer.epilogue_ops,
         )
         spent = EnergyBreakdown.of(activity, table)
         if ddr is not None:

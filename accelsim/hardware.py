@@ -381,8 +381,23 @@ class Lowering(_Strict):
         "when they directly follow a matrix op, e.g. [Relu, Clip]; [] runs them on the vector "
         "unit.",
     )
+    epilogue: tuple[str, ...] = Field(
+        default=(),
+        description="ONNX op_types applied on the fly to the output of the layer that produces "
+        "their input (a matrix unit's output stage or a vector layer's result), their vector "
+        "ops still counted on the vector unit but with no DDR round trip: maximal chains of them "
+        "(bias Add, Mul/Div by a constant, Gelu or its erf/tanh spelling, x * Sigmoid(x), a "
+        "residual Add) join the producer's layer. An op in `fuses` joins such a chain at no "
+        "cost. [] (default): each runs as its own layer.",
+    )
+    attention: Literal["unfused", "fused"] = Field(
+        default="unfused",
+        description="fused: Q·Kᵀ, scale, mask, Softmax and ·V run as one layer per band of query "
+        "rows with a running max and sum (FlashAttention), so the scores never leave SRAM; "
+        "unfused (default): each is its own layer.",
+    )
 
-    @field_validator("matrix_ops", "fuses")
+    @field_validator("matrix_ops", "fuses", "epilogue")
     @classmethod
     def _op_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for op_type in value:
@@ -409,6 +424,15 @@ class Lowering(_Strict):
                 "BatchNormalization cannot be fused when fold_batchnorm is true (it is already "
                 "folded); remove it from fuses or set fold_batchnorm: false"
             )
+        return value
+
+    @field_validator("epilogue")
+    @classmethod
+    def _epilogue_apart(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        for field in ("matrix_ops", "fuses"):
+            both = sorted(set(value) & set(info.data.get(field, ())))
+            if both:
+                raise ValueError(f"{', '.join(both)} is in both {field} and epilogue")
         return value
 
 

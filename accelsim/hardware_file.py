@@ -190,7 +190,7 @@ def _validate(doc: YamlDocument, *, shown: Mapping[KeyPath, KeyPath] | None = No
 
 # Fields holding ONNX op_types, by path: each name must have a cost rule, or it never matches.
 _OP_NAME_FIELDS: tuple[tuple[str, str], ...] = (
-    ("lowering", "matrix_ops"), ("lowering", "fuses"),
+    ("lowering", "matrix_ops"), ("lowering", "fuses"), ("lowering", "epilogue"),
 )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ types. The result, a `Program`, is what the memory planner and the paper model r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from accelsim.work import Gemm, Vector
@@ -59,6 +59,7 @@ class Layer:
     window: Window | None
     gemm: Gemm | None  # the matrix work's shape (None on the vector unit)
     elements: int  # output elements (what element-wise work is counted over)
+    epilogue_ops: int = 0  # vector ops of `lowering.epilogue` ops fused into a matrix layer
 
     @property
     def work(self) -> Gemm | Vector:
@@ -66,6 +67,14 @@ class Layer:
         if self.gemm is not None:
             return self.gemm
         return Vector(ops=self.vector_ops, elements=self.elements)
+
+    @property
+    def epilogue(self) -> Vector | None:
+        """The vector unit's share of a matrix layer: its fused epilogue ops, applied to the
+        output while it is still in SRAM (None when there are none)."""
+        if not self.epilogue_ops:
+            return None
+        return Vector(ops=self.epilogue_ops, elements=self.elements)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,8 @@ class _Draft:
     writes: list[str]
     window: Window | None
     gemm: Gemm | None
+    chain: list[Op] = field(default_factory=list)  # element-wise ops fused after the primary
+    sealed: bool = False  # the chain is closed: nothing more joins this layer
 
 
 class _Lowering:
@@ -121,6 +132,7 @@ class _Lowering:
     def run(self) -> Program:
         for op in self.graph.ops:
             self._place(op)
+        self._close()
         layers = tuple(self._freeze(i, draft) for i, draft in enumerate(self.drafts))
         inputs = tuple(self._storage(n) for n in self.graph.inputs)
         outputs = tuple(self._storage(n) for n in self.graph.outputs)
@@ -170,24 +182,27 @@ class _Lowering:
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])
             return
         fold_bn = op.op_type == "BatchNormalization" and self.hw.lowering.fold_batchnorm
-        follows = bool(self.drafts) and self._follows_engine_output(op, self.drafts[-1])
-        if follows:
-            if fold_bn and _linear(self.drafts[-1]):
-                self._fold_batchnorm(op, self.drafts[-1])
-                return
-            if op.op_type in self.hw.lowering.fuses:
-                self._fuse(op, self.drafts[-1])
-                return
+        last = self.drafts[-1] if self.drafts else None
+        follows = last is not None and self._follows_engine_output(op, last)
+        if last is not None and follows and fold_bn and _linear(last):
+            self._fold_batchnorm(op, last)
+            return
+        if last is not None and self._joins(op, last):
+            last.chain.append(op)
+            return
         if fold_bn:
             why = (
-                f"follows the fused {self.drafts[-1].op_types[-1]}"
-                if follows
+                f"follows the fused {_last_op_type(last)}"
+                if last is not None and follows
                 else "does not directly follow a matrix-engine op"
             )
             self.notes.append(
                 f"{op.name}: BatchNormalization {why}, so it cannot be folded; it runs on the "
                 "vector unit"
             )
+        if self._close():  # ops left the last chain and became layers: `op` may join theirs
+            self._place(op)
+            return
         self._new_layer(op)
 
     def _follows_engine_output(self, op: Op, draft: _Draft) -> bool:
@@ -195,10 +210,62 @@ class _Lowering:
         if draft.unit != "matrix" or not op.inputs:
             return False
         return (
-            draft.writes == [op.inputs[0]]
+            [self._chain_output(draft)] == [op.inputs[0]]
             and self.consumers.get(op.inputs[0], 0) == 1
             and op.inputs[0] not in self.graph_outputs
         )
+
+    # -- fusion chains ------------------------------------------------------------------------
+
+    def _joins(self, op: Op, draft: _Draft) -> bool:
+        """Whether `op` can be applied on the fly to what `draft` produces: an op the machine
+        fuses (`fuses` after a matrix unit, at no cost; `epilogue` after any unit), reading a
+        tensor of the draft's chain and writing one of the same shape as the layer's output."""
+        lowering = self.hw.lowering
+        allowed = (*lowering.epilogue, *(lowering.fuses if draft.unit == "matrix" else ()))
+        if draft.sealed or op.op_type not in allowed or len(op.outputs) != 1:
+            return False
+        if len(draft.writes) != 1:
+            return False
+        region = self._region(draft)
+        if not any(self._storage(n) in region for n in op.inputs):
+            return False
+        shape = self.graph.tensor(draft.writes[0]).shape
+        return self.graph.tensor(op.outputs[0]).shape == shape
+
+    def _region(self, draft: _Draft) -> set[str]:
+        """Tensors the draft computes: its output and every output of its chain."""
+        return {self._storage(n) for n in (*draft.writes, *(o.outputs[0] for o in draft.chain))}
+
+    def _chain_output(self, draft: _Draft) -> str:
+        return draft.chain[-1].outputs[0] if draft.chain else draft.writes[0]
+
+    def _kept(self, draft: _Draft) -> list[str]:
+        """Tensors of the chain that must be written: read outside it, or graph outputs."""
+        inside: dict[str, int] = {}
+        for op in draft.chain:
+            for name in dict.fromkeys(op.inputs):
+                inside[name] = inside.get(name, 0) + op.inputs.count(name)
+        names = [*draft.writes, *(op.outputs[0] for op in draft.chain)]
+        return [
+            n for n in names
+            if self.consumers.get(n, 0) > inside.get(n, 0) or n in self.graph_outputs
+        ]  # fmt: skip
+
+    def _close(self) -> bool:
+        """Seal the last chain: drop its trailing ops until one tensor leaves it (a chain with
+        two results, say a MatMul output also read elsewhere, cannot be one layer), then place
+        the dropped ops as layers of their own. True if any was dropped."""
+        if not self.drafts or self.drafts[-1].sealed:
+            return False
+        draft = self.drafts[-1]
+        draft.sealed = True
+        dropped: list[Op] = []
+        while draft.chain and len(self._kept(draft)) != 1:
+            dropped.insert(0, draft.chain.pop())
+        for op in dropped:
+            self._place(op)
+        return bool(dropped)
 
     def _new_layer(self, op: Op) -> None:
         reads: list[str] = []
@@ -243,13 +310,6 @@ class _Lowering:
         k = max(1, -(-op.macs // (m * n * groups)))
         return Gemm(m=m, k=k, n=n, groups=groups, macs=op.macs)
 
-    def _fuse(self, op: Op, draft: _Draft) -> None:
-        """Ride along on the engine's output stage: no extra cycles, no extra activation buffer."""
-        for name in op.inputs[1:]:
-            is_weight = self.graph.tensor(name).kind == "weight"
-            (draft.weights if is_weight else draft.reads).append(self._storage(name))
-        self._extend(draft, op, [])
-
     def _fold_batchnorm(self, op: Op, draft: _Draft) -> None:
         """Fold scale/shift into the conv weights: BN parameters vanish, the conv gains a bias."""
         extra: list[str] = []
@@ -267,29 +327,49 @@ class _Lowering:
         draft.writes = list(op.outputs)
 
     def _freeze(self, index: int, draft: _Draft) -> Layer:
+        """The layer: its primary op (and folded BNs) plus its chain, each chain op's other
+        operands read alongside, its vector ops on the vector unit unless the machine's output
+        stage applies it (`fuses`, after a matrix unit)."""
+
         def unique(names: list[str]) -> tuple[str, ...]:
             return tuple(dict.fromkeys(self._storage(n) for n in names))
 
+        region = self._region(draft)
+        reads, weights, chain_ops = list(draft.reads), list(draft.weights), 0
+        for op in draft.chain:
+            for name in op.inputs:
+                if self._storage(name) not in region:
+                    is_weight = self.graph.tensor(name).kind == "weight"
+                    (weights if is_weight else reads).append(name)
+            free = draft.unit == "matrix" and op.op_type in self.hw.lowering.fuses
+            chain_ops += 0 if free else op.vector_ops
+        writes = self._kept(draft) if draft.chain else draft.writes
+        matrix = draft.unit == "matrix"
         return Layer(
             index=index,
             name=draft.name,
-            op_types=tuple(draft.op_types),
+            op_types=(*draft.op_types, *(op.op_type for op in draft.chain)),
             unit=draft.unit,
             macs=draft.macs,
-            vector_ops=_vector_ops(draft),
-            reads=unique(draft.reads),
-            weights=unique(draft.weights),
-            writes=unique(draft.writes),
+            vector_ops=_vector_ops(draft) + (0 if matrix else chain_ops),
+            reads=unique(reads),
+            weights=unique(weights),
+            writes=unique(writes),
             window=draft.window,
             gemm=draft.gemm,
-            elements=sum(_prod(self.graph.tensor(n).shape) for n in draft.writes),
+            elements=sum(_prod(self.graph.tensor(n).shape) for n in writes),
+            epilogue_ops=chain_ops if matrix else 0,
         )
 
 
 def _linear(draft: _Draft) -> bool:
     """True while the layer is its primary op and folded BNs: a BN after a fused ReLU cannot be
     folded into the weights (ReLU does not commute with scale and shift)."""
-    return all(op_type == "BatchNormalization" for op_type in draft.op_types[1:])
+    return not draft.chain
+
+
+def _last_op_type(draft: _Draft) -> str:
+    return draft.chain[-1].op_type if draft.chain else draft.op_types[-1]
 
 
 def _vector_ops(draft: _Draft) -> int:

@@ -178,6 +178,8 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     )
     for layer in program.layers:
         work[layer.unit] += estimate(hw, layer.unit, layer.work)
+        if layer.epilogue is not None:
+            work["vector"] += estimate(hw, "vector", layer.epilogue)
     parts = {KIND_LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
     # Several DMA units still share one DDR: its rate bounds the bytes whatever the channels.
     moved = sum(b.nbytes for b in must_cross)
@@ -217,8 +219,9 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], window: Breakdo
     latency_cycles = sum(held.get(e.task, (0, 0))[1] for e in transfers)
     compute_cycles = sum(e.end - e.start for e in computes)
     utilisation = None
-    if layer.unit == "matrix" and compute_cycles:
-        utilisation = layer.macs / (macs_per_cycle * compute_cycles)
+    engine_cycles = sum(e.end - e.start for e in computes if e.unit_kind == "matrix")
+    if layer.unit == "matrix" and engine_cycles:
+        utilisation = layer.macs / (macs_per_cycle * engine_cycles)
     # A layer that ended inside an earlier layer's window lost nothing: its own unit bounds it.
     bound = window.bound or KIND_LABELS[layer.unit]
     return LayerResult(

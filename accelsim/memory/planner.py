@@ -124,12 +124,15 @@ class _Planner:
         compute = self._task(
             layer.unit, "compute", layer.index, 0, "", layer.work, deps, *out_waits.values()
         )
+        fill = compute
+        if layer.epilogue is not None:  # applied to the output while it is in SRAM
+            compute = self._task("vector", "compute", layer.index, 0, "", layer.epilogue, {fill})
         for name in working:
             self.resident[name].users.add(compute)
         for name in layer.writes:
             resident = self.resident[name]
             resident.ready, resident.dirty = compute, True
-            self.ranges[resident.allocation].first = compute
+            self.ranges[resident.allocation].first = fill
         self._after_compute(layer)
 
     def _place_all(
@@ -217,6 +220,7 @@ class _Planner:
         stores: list[int] = []
         pending: tuple[int, int, int, int] | None = None  # (slot, compute, out range, bytes)
         last_compute = -1
+        done = since = 0  # MACs of the tiles so far, and when the last epilogue was issued
         for number, tile in enumerate(tiles := tiling.tiles):
             if tile.band == 0 and tile.chunk == 0:
                 self._finish_group(group_loads, weight_slots, tile.group - 1, last_compute)
@@ -253,6 +257,13 @@ class _Planner:
             )
             if begins:
                 self.ranges[out_index].first = last_compute
+            done += tile.macs
+            if layer.epilogue is not None and tile.last:  # applied to the tile's finished output
+                share = _tile_epilogue(layer, done, done - since)
+                since = done
+                last_compute = self._task(
+                    "vector", "compute", layer.index, number, "", share, {last_compute}
+                )
             for index, load in slices:
                 self.ranges[index].release = (load, last_compute)
             if accumulating:
@@ -454,3 +465,11 @@ class _Planner:
             )
         )
         return task_id
+
+
+def _tile_epilogue(layer: Layer, done: int, macs_of_tile: int) -> Vector:
+    """A finished output tile's share of the layer's epilogue, in proportion to its MACs
+    (cumulative floors, so the shares sum to the layer's); `done` counts the MACs so far."""
+    ops, macs = layer.epilogue_ops, max(1, layer.macs)
+    share = ops * done // macs - ops * (done - macs_of_tile) // macs
+    return Vector(ops=share, elements=max(1, layer.elements * macs_of_tile // macs))
