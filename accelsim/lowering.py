@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from accelsim.work import Gemm, Vector
+from accelsim.workload.attention import Attention, find_attention
 from accelsim.workload.graph import ASSUMED, WORST_CASE
 from accelsim.workload.rules.gemm import einsum_labels
 
@@ -60,6 +61,7 @@ class Layer:
     gemm: Gemm | None  # the matrix work's shape (None on the vector unit)
     elements: int  # output elements (what element-wise work is counted over)
     epilogue_ops: int = 0  # vector ops of `lowering.epilogue` ops fused into a matrix layer
+    held: tuple[str, ...] = ()  # operands a tile reads whole for its heads (fused K and V)
 
     @property
     def work(self) -> Gemm | Vector:
@@ -113,6 +115,8 @@ class _Draft:
     gemm: Gemm | None
     chain: list[Op] = field(default_factory=list)  # element-wise ops fused after the primary
     sealed: bool = False  # the chain is closed: nothing more joins this layer
+    extra_ops: int = 0  # vector ops of a fused kernel (attention's scale, mask, online softmax)
+    held: tuple[str, ...] = ()
 
 
 class _Lowering:
@@ -121,13 +125,22 @@ class _Lowering:
         self.hw = hw
         self.alias: dict[str, str] = {}
         self.consumers: dict[str, int] = {}
+        self.readers: dict[str, list[Op]] = {}
         for op in graph.ops:
             for name in op.inputs:
                 self.consumers[name] = self.consumers.get(name, 0) + 1
+                self.readers.setdefault(name, []).append(op)
         self.graph_outputs = set(graph.outputs)
         self.buffers: dict[str, Buffer] = {}
         self.drafts: list[_Draft] = []
         self.notes: list[str] = []
+        self.appended: dict[str, str] = {}  # a KV cache appended in place -> its new rows
+        self.attention: dict[str, Attention] = {}  # by the name of its Q·Kᵀ MatMul
+        found, misses = find_attention(graph)
+        if hw.lowering.attention == "fused":
+            self.attention = {a.ops[0].name: a for a in found}
+            self.notes.extend(misses)
+        self.absorbed = {op.name for a in self.attention.values() for op in a.ops[1:]}
 
     def run(self) -> Program:
         for op in self.graph.ops:
@@ -135,7 +148,9 @@ class _Lowering:
         self._close()
         layers = tuple(self._freeze(i, draft) for i, draft in enumerate(self.drafts))
         inputs = tuple(self._storage(n) for n in self.graph.inputs)
-        outputs = tuple(self._storage(n) for n in self.graph.outputs)
+        written = [self.appended.get(n, n) for n in self.graph.outputs]
+        written += [new for new in self.appended.values() if new not in written]
+        outputs = tuple(dict.fromkeys(self._storage(n) for n in written))
         used = {n for layer in layers for n in (*layer.reads, *layer.weights, *layer.writes)}
         used.update(inputs, outputs)
         for name in used - self.buffers.keys():
@@ -178,8 +193,16 @@ class _Lowering:
                 f"{op.name}: {op.op_type}'s output size depends on the data; its worst case is "
                 f"assumed ({shapes})"
             )
-        if op.is_view:
+        if op.is_view or self._transposed_operand(op):
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])
+            return
+        if self._appends_in_place(op) or op.name in self.absorbed:
+            return
+        if op.name in self.attention:
+            if self._close():
+                self._place(op)
+            else:
+                self._fused_attention(self.attention[op.name])
             return
         fold_bn = op.op_type == "BatchNormalization" and self.hw.lowering.fold_batchnorm
         last = self.drafts[-1] if self.drafts else None
@@ -213,6 +236,73 @@ class _Lowering:
             [self._chain_output(draft)] == [op.inputs[0]]
             and self.consumers.get(op.inputs[0], 0) == 1
             and op.inputs[0] not in self.graph_outputs
+        )
+
+    # -- data that never moves ----------------------------------------------------------------
+
+    def _transposed_operand(self, op: Op) -> bool:
+        """A Transpose of the last two axes read only as a MatMul's second operand: the engine
+        reads B transposed (as Gemm's transB), so no copy is made (attention's Kᵀ)."""
+        perm = op.attributes.get("perm")
+        if op.op_type != "Transpose" or not isinstance(perm, (list, tuple)) or len(perm) < 2:
+            return False
+        rank = len(perm)
+        if list(perm) != [*range(rank - 2), rank - 1, rank - 2]:
+            return False
+        readers = self.readers.get(op.outputs[0], [])
+        return (
+            op.outputs[0] not in self.graph_outputs
+            and bool(readers)
+            and all(o.op_type == "MatMul" and o.inputs[1:] == (op.outputs[0],) for o in readers)
+        )
+
+    def _appends_in_place(self, op: Op) -> bool:
+        """A KV cache as a serving runtime keeps it: Concat(past, new) along the sequence axis,
+        `past` a graph input read by nothing else, is `new` appended to `past` where it lies in
+        DDR. Readers of the result read the cache there; only the new rows are written."""
+        if op.op_type != "Concat" or len(op.inputs) != 2 or len(op.outputs) != 1:
+            return False
+        past, new = op.inputs
+        shape = self.graph.tensor(past).shape
+        axis = op.attributes.get("axis")
+        if past not in self.graph.inputs or self.consumers.get(past) != 1 or len(shape) < 3:
+            return False
+        if not isinstance(axis, int) or axis % len(shape) != len(shape) - 2:
+            return False  # a (.., sequence, head_dim) cache grows along its sequence axis
+        self.alias[op.outputs[0]] = past
+        self.appended[op.outputs[0]] = new
+        self.notes.append(f"{op.name}: KV cache appended in place (only {new} is written)")
+        return True
+
+    def _fused_attention(self, a: Attention) -> None:
+        """Q·Kᵀ, scale, mask, Softmax and ·V as one matrix layer over bands of query rows: each
+        head's K and V are held (`held`) while its bands stream Q (and the mask), so the scores
+        stay in SRAM. The vector work is the scale and mask on each score and the online
+        softmax (FlashAttention): per score a max compare, a subtract, an exp and an add to the
+        running sum; per query row a final divide of each of the d outputs. A head's keys are
+        never split, so the running max and sum span one block: no rescaling is counted."""
+        scores = self.graph.tensor(a.ops[0].outputs[0]).shape
+        heads = _prod(scores[:-2])
+        rows, keys = scores[-2], scores[-1]
+        depth = self.graph.tensor(a.value).shape[-1]
+        softmax = heads * (4 * rows * keys + rows * depth)
+        reads = [a.query, a.key, a.value, *([a.mask] if a.mask else [])]
+        macs = sum(op.macs for op in a.ops)
+        self.drafts.append(
+            _Draft(
+                name=a.ops[0].name,
+                op_types=[op.op_type for op in a.ops],
+                unit="matrix",
+                macs=macs,
+                vector_ops=0,
+                reads=reads,
+                weights=[a.scale] if a.scale else [],
+                writes=[a.output],
+                window=None,
+                gemm=Gemm(m=rows, k=depth, n=keys, groups=2 * heads, macs=macs),
+                extra_ops=a.scaled + a.masked + softmax,
+                held=(self._storage(a.key), self._storage(a.value)),
+            )
         )
 
     # -- fusion chains ------------------------------------------------------------------------
@@ -358,7 +448,8 @@ class _Lowering:
             window=draft.window,
             gemm=draft.gemm,
             elements=sum(_prod(self.graph.tensor(n).shape) for n in writes),
-            epilogue_ops=chain_ops if matrix else 0,
+            epilogue_ops=draft.extra_ops + (chain_ops if matrix else 0),
+            held=draft.held,
         )
 
 

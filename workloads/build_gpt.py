@@ -9,10 +9,13 @@ GPT-2 block: token and position embeddings (Gather), pre-LayerNorm attention wit
 MatMul split into heads (Split, Reshape, Transpose), causal mask, Softmax, output projection,
 residual Adds, a tanh-GELU MLP, and an LM head tied to the token embedding (a Transpose of it).
 
-The prefill graph reads `ids` (1, S) and writes the logits and every layer's keys and values
-(the KV cache). The decode graph reads one token `id` (1, 1) and the cache of N positions
-(`past_k<l>`, `past_v<l>`: (1, heads, N, dim / heads)) and writes the logits and the cache of
-N + 1. Both are checked by onnxruntime when written.
+The prefill graph reads `ids` (B, S) and writes the logits and every layer's keys and values
+(the KV cache). The decode graph reads one token `id` (B, 1) and the cache of N positions
+(`past_k<l>`, `past_v<l>`: (B, heads, N, dim / heads); N = --past, default context - 1) and
+writes the logits and the cache of N + 1. B is --batch: a number, or a name for a symbolic
+dimension that `accelsim run --batch` sets. Both are checked by onnxruntime when written, except
+with --weightless (weights with a shape and no data: the simulator needs only shapes, so a
+GPT-2 medium is a file of a few hundred kB).
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ class Config:
     vocab: int = 1024
     context: int = 128
     """Prefill length S; the decode step attends to a cache of context - 1 positions plus one."""
+    past: int | None = None
+    """KV length of the decode step (default context - 1): its cache holds `past` positions."""
+    batch: int | str = 1
+    """Batch of every input and output: a number, or a name (a symbolic dimension that
+    `accelsim run --batch N` sets)."""
 
     @property
     def head_dim(self) -> int:
@@ -46,16 +54,31 @@ class Config:
 class _Graph:
     """Nodes and initializers being collected; names made unique by a counter."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, weightless: bool = False) -> None:
         self.nodes: list[onnx.NodeProto] = []
         self.weights: list[onnx.TensorProto] = []
         self.rng = np.random.default_rng(seed)
         self.count = 0
+        self.weightless = weightless
 
     def weight(self, name: str, shape: tuple[int, ...], scale: float = 0.02) -> str:
+        """A seeded random weight, or with `weightless` one that has a shape and no data (the
+        simulator needs only shapes, so a 7 B model is a small file)."""
+        if self.weightless:
+            tensor = onnx.TensorProto(name=name, data_type=TensorProto.FLOAT, dims=shape)
+            self.weights.append(tensor)
+            return name
         value = (self.rng.standard_normal(shape) * scale).astype(np.float32)
         self.weights.append(numpy_helper.from_array(value, name))
         return name
+
+    def data(self, name: str, value: np.ndarray) -> str:
+        """A constant the simulator needs only the shape of (without data when weightless)."""
+        if self.weightless:
+            dims = value.shape
+            self.weights.append(onnx.TensorProto(name=name, data_type=TensorProto.FLOAT, dims=dims))
+            return name
+        return self.constant(name, value)
 
     def constant(self, name: str, value: np.ndarray) -> str:
         self.weights.append(numpy_helper.from_array(value, name))
@@ -83,7 +106,7 @@ def _block(g: _Graph, c: Config, x: str, layer: int, seq: int, past: int | None,
     qkv = g.one("MatMul", [ln1, g.weight(p + "attn.wqkv", (d, 3 * d))], p + "qkv")
     qkv = g.one("Add", [qkv, g.weight(p + "attn.bqkv", (3 * d,))], p + "qkv_bias")
     q, k, v = g.op("Split", [qkv], p + "split", outputs=3, axis=2, num_outputs=3)
-    heads_shape = g.constant(p + "heads_shape", np.array([1, seq, h, hd], np.int64))
+    heads_shape = g.constant(p + "heads_shape", np.array([0, 0, h, hd], np.int64))
     q, k, v = (
         g.one("Transpose", [g.one("Reshape", [t, heads_shape], f"{p}{n}_heads")],
               f"{p}{n}_t", perm=[0, 2, 1, 3])
@@ -96,13 +119,15 @@ def _block(g: _Graph, c: Config, x: str, layer: int, seq: int, past: int | None,
     scores = g.one("MatMul", [q, kt], p + "scores")
     scale = g.constant(p + "scale", np.array(1 / np.sqrt(hd), np.float32))
     scores = g.one("Mul", [scores, scale], p + "scaled")
-    if past is None:  # causal mask: position i sees positions <= i
-        mask = np.triu(np.full((seq, seq), -1e4, np.float32), k=1)[None, None]
-        scores = g.one("Add", [scores, g.constant(p + "mask", mask)], p + "masked")
+    if past is None:  # causal mask: position i sees positions <= i (one for all layers)
+        if "mask" not in {w.name for w in g.weights}:
+            mask = np.triu(np.full((seq, seq), -1e4, np.float32), k=1)[None, None]
+            g.data("mask", mask)
+        scores = g.one("Add", [scores, "mask"], p + "masked")
     probs = g.one("Softmax", [scores], p + "softmax", axis=-1)
     attn = g.one("MatMul", [probs, v], p + "attn")
     attn = g.one("Transpose", [attn], p + "attn_t", perm=[0, 2, 1, 3])
-    merged = g.constant(p + "merged_shape", np.array([1, seq, d], np.int64))
+    merged = g.constant(p + "merged_shape", np.array([0, 0, d], np.int64))
     attn = g.one("Reshape", [attn, merged], p + "merge")
     out = g.one("MatMul", [attn, g.weight(p + "attn.wo", (d, d))], p + "proj")
     out = g.one("Add", [out, g.weight(p + "attn.bo", (d,))], p + "proj_bias")
@@ -116,36 +141,46 @@ def _block(g: _Graph, c: Config, x: str, layer: int, seq: int, past: int | None,
     return g.one("Add", [x, f], p + "residual2"), k, v
 
 
-def build(c: Config, *, decode: bool, seed: int = 0) -> onnx.ModelProto:
-    """The prefill graph (S = context tokens) or the decode step (1 token, cache of S - 1)."""
-    g = _Graph(seed)
-    seq, past = (1, c.context - 1) if decode else (c.context, None)
+def build(c: Config, *, decode: bool, seed: int = 0, weightless: bool = False) -> onnx.ModelProto:
+    """The prefill graph (S = context tokens) or the decode step (1 token, cache of `past`)."""
+    g = _Graph(seed, weightless=weightless)
+    past = (c.context - 1 if c.past is None else c.past) if decode else None
+    seq = 1 if decode else c.context
+    first = past or 0  # position of the first token
     wte = g.weight("wte", (c.vocab, c.dim))
-    wpe = g.weight("wpe", (c.context, c.dim), 0.01)
+    wpe = g.weight("wpe", (max(c.context, first + seq), c.dim), 0.01)
     ids = "id" if decode else "ids"
     tokens = g.one("Gather", [wte, ids], "embed")
-    first = c.context - 1 if decode else 0
     positions = g.constant("positions", np.arange(first, first + seq, dtype=np.int64))
     x = g.one("Add", [tokens, g.one("Gather", [wpe, positions], "position")], "embed_sum")
-    inputs = [helper.make_tensor_value_info(ids, TensorProto.INT64, [1, seq])]
+    inputs = [helper.make_tensor_value_info(ids, TensorProto.INT64, [c.batch, seq])]
     outputs = []
-    cache = [1, c.heads, c.context, c.head_dim]
+    cache = [c.batch, c.heads, first + seq, c.head_dim]
     for layer in range(c.layers):
         x, k, v = _block(g, c, x, layer, seq, past)
         for kind, name in (("k", k), ("v", v)):
-            if decode:
-                past_shape = [1, c.heads, past, c.head_dim]
+            if past is not None:
+                past_shape = [c.batch, c.heads, past, c.head_dim]
                 inputs.append(helper.make_tensor_value_info(f"past_{kind}{layer}", 1, past_shape))
             outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, cache))
     x = g.layer_norm(x, "ln_f", c.dim)
     head = g.one("Transpose", [wte], "lm_head_weight", perm=[1, 0])  # tied to the embedding
     logits = g.one("MatMul", [x, head], "logits")
-    outputs.insert(0, helper.make_tensor_value_info(logits, TensorProto.FLOAT, [1, seq, c.vocab]))
-    name = "gpt_decode" if decode else "gpt_prefill"
+    shape = [c.batch, seq, c.vocab]
+    outputs.insert(0, helper.make_tensor_value_info(logits, TensorProto.FLOAT, shape))
+    return finish(g, "gpt_decode" if decode else "gpt_prefill", inputs, outputs)
+
+
+def finish(g: _Graph, name: str, inputs: list[onnx.ValueInfoProto],
+           outputs: list[onnx.ValueInfoProto]) -> onnx.ModelProto:  # fmt: skip
+    """The model, checked: in full with its weights, by strict shape inference without."""
     graph = helper.make_graph(g.nodes, name, inputs, outputs, g.weights)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 9
-    onnx.checker.check_model(model, full_check=True)
+    if g.weightless:
+        onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    else:
+        onnx.checker.check_model(model, full_check=True)
     return model
 
 
@@ -171,13 +206,20 @@ def main() -> None:
     defaults = Config()
     for field in ("layers", "dim", "heads", "vocab", "context"):
         parser.add_argument(f"--{field}", type=int, default=getattr(defaults, field))
+    parser.add_argument("--past", type=int, help="decode KV length (default context - 1)")
+    parser.add_argument("--batch", default="1", help="a number, or a name for a symbolic batch "
+                        "that `accelsim run --batch N` sets (default 1)")  # fmt: skip
+    parser.add_argument("--weightless", action="store_true",
+                        help="weights with shapes and no data (not runnable by onnxruntime)")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for the two .onnx files")
     args = parser.parse_args()
-    config = Config(args.layers, args.dim, args.heads, args.vocab, args.context)
+    batch = int(args.batch) if args.batch.isdigit() else args.batch
+    config = Config(args.layers, args.dim, args.heads, args.vocab, args.context, args.past, batch)
     args.out.mkdir(parents=True, exist_ok=True)
     for decode, name in ((False, "gpt_prefill.onnx"), (True, "gpt_decode.onnx")):
-        model = build(config, decode=decode)
-        check_with_onnxruntime(model, config)
+        model = build(config, decode=decode, weightless=args.weightless)
+        if not args.weightless and isinstance(batch, int):
+            check_with_onnxruntime(model, config)
         onnx.save(model, str(args.out / name))
         print(f"wrote {args.out / name}")
 

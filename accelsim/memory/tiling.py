@@ -271,6 +271,8 @@ def _stationary_operand(layer: Layer) -> tuple[str, ...]:
     product) needs its slice of it whole, for every row band, so it is loaded once per group and
     stays while the group's bands stream A. B is thus read once; A once per group, so once
     when all of B fits (the split search weighs A's re-reads against tile sizes)."""
+    if layer.held:  # fused attention: K and V
+        return layer.held
     if layer.op_types[0] != "MatMul" or layer.weights or len(layer.reads) < 2:
         return ()
     return (layer.reads[1],)

@@ -7,6 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 
@@ -56,3 +57,45 @@ def test_decode_macs_match_the_closed_form_and_it_is_bus_bound(tiny):
     result = simulate_graph(graph, load_hardware(ROOT / "hardware/edge1.yaml"), name="d")
     assert result.floor.limit == "bus"
     assert result.busy_cycles("bus") > 10 * result.busy_cycles("matrix")
+
+
+def test_decode_runs_at_the_closed_form_with_the_cache_appended_in_place(tmp_path):
+    # L = 2 layers, D = 64, V = 256, a cache of N = 63 positions, int8 on edge1 (1 byte/cycle).
+    # Closed form, each byte over the bus once: per layer the weights 12·D² + 13·D (QKV, output
+    # projection, MLP and their biases, two LayerNorms) and the 1-byte scale; ln_f 2·D; the LM
+    # head V·D (tied to the embedding, of which the token's row, D, is also read) and the
+    # position's row D; the cache read, 2·L·N·D; the logits V; the new K and V rows, 2·L·D;
+    # the token id 1.
+    build = _builder()
+    L, D, V, N = 2, 64, 256, 63
+    model = build.build(build.Config(layers=L, dim=D, heads=4, vocab=V, context=N + 1), decode=True)
+    onnx.save(model, str(path := tmp_path / "decode.onnx"))
+    closed = L * (12 * D * D + 13 * D + 1) + 2 * D + V * D + 2 * D + 2 * L * N * D + V
+    closed += 2 * L * D + 1
+    result = simulate_graph(import_onnx(path), load_hardware(ROOT / "hardware/edge1.yaml"), name="d")
+    assert result.bus_read_bytes + result.bus_write_bytes == closed == 133_251
+    assert result.bus_write_bytes == V + 2 * L * D  # the logits and one new row per K and V
+    assert closed <= result.latency_cycles <= 1.05 * closed
+    assert any("appended in place" in note for note in result.program.notes)
+
+
+def test_builder_graphs_have_the_shapes_onnxruntime_computes(tmp_path):
+    # Batch 2, a cache of 5: accelsim's inferred output shapes against onnxruntime's outputs.
+    import onnxruntime
+
+    build = _builder()
+    config = build.Config(layers=1, dim=32, heads=2, vocab=64, context=8, past=5, batch=2)
+    for decode in (False, True):
+        model = build.build(config, decode=decode)
+        session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                               providers=["CPUExecutionProvider"])  # fmt: skip
+        feeds = {
+            i.name: np.zeros(i.shape, np.int64 if "int64" in i.type else np.float32)
+            for i in session.get_inputs()
+        }
+        got = dict(zip((o.name for o in session.get_outputs()), session.run(None, feeds)))
+        onnx.save(model, str(path := tmp_path / f"{decode}.onnx"))
+        graph = import_onnx(path)
+        assert {n: graph.tensor(n).shape for n in graph.outputs} == {
+            n: value.shape for n, value in got.items()
+        }

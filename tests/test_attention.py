@@ -1,0 +1,105 @@
+"""Fused attention (`lowering.attention: fused`) and the KV cache appended in place.
+
+Bytes and vector ops are counted by hand on the toy machine (1 byte per cycle on the bus,
+50 MACs and 1 vector op per cycle, int8).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from accelsim.api import simulate_graph
+from accelsim.check import plan_violations
+from accelsim.hardware_file import with_overrides
+from accelsim.lowering import lower
+from accelsim.workload import import_onnx
+from tests.sim.toy import toy_machine
+
+H, S, D = 2, 64, 16  # heads, sequence, head size: Q, K, V and the output are 2,048 B each
+
+
+def _attention(tmp_path: Path, *, mask: bool, probs_read_twice: bool = False) -> Path:
+    """softmax(Q·Kᵀ / √d + M) · V, Kᵀ a Transpose of K, as the GPT builder spells it."""
+    value = helper.make_tensor_value_info
+    inputs = [value(n, TensorProto.FLOAT, [1, H, S, D]) for n in ("q", "k", "v")]
+    inits = [numpy_helper.from_array(np.array(D**-0.5, np.float32), "scale")]
+    nodes = [
+        helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
+        helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk"),
+        helper.make_node("Mul", ["s", "scale"], ["scaled"]),
+    ]
+    last = "scaled"
+    if mask:
+        inits.append(numpy_helper.from_array(np.zeros((1, 1, S, S), np.float32), "mask"))
+        nodes.append(helper.make_node("Add", ["scaled", "mask"], ["masked"]))
+        last = "masked"
+    nodes += [
+        helper.make_node("Softmax", [last], ["p"], axis=-1, name="softmax"),
+        helper.make_node("MatMul", ["p", "v"], ["o"]),
+    ]
+    outputs = [value("o", TensorProto.FLOAT, [1, H, S, D])]
+    if probs_read_twice:
+        outputs.append(value("p", TensorProto.FLOAT, [1, H, S, S]))
+    graph = helper.make_graph(nodes, "attention", inputs, outputs, inits)
+    path = tmp_path / "attention.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    return path
+
+
+def _fused(sram: int):
+    return with_overrides(toy_machine(sram=sram), {"lowering.attention": "fused"})
+
+
+def _run(path: Path, hw):
+    result = simulate_graph(import_onnx(path), hw, name="attention")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    return result
+
+
+def test_fused_attention_moves_q_k_v_and_the_output_once(tmp_path):
+    # 5,000 B of SRAM cannot hold Q, K, V and O (8,192 B): the layer runs in bands of query rows
+    # with each head's K and V held, and still reads Q, K, V (and the 1 B scale) and writes O
+    # exactly once; the 2 x 64 x 64 scores never leave SRAM.
+    result = _run(_attention(tmp_path, mask=False), _fused(sram=5_000))
+    (layer,) = result.program.layers
+    assert layer.op_types == ("MatMul", "Mul", "Softmax", "MatMul")
+    assert result.plan.tiles[0] > 1
+    assert result.bus_read_bytes == 3 * 2_048 + 1
+    assert result.bus_write_bytes == 2_048
+    # Vector work per head: the scale on each of 64 x 64 scores, the online softmax's max,
+    # subtract, exp and sum on each (4), and one divide per output (64 x 16).
+    assert layer.epilogue_ops == 2 * (64 * 64 + 4 * 64 * 64 + 64 * 16) == 43_008
+    assert result.busy_cycles("vector") - 43_008 in range(result.plan.tiles[0])
+    # Two products of 64 x 16 x 64 per head: 262,144 MACs, 5,243 cycles at 50 a cycle.
+    assert layer.macs == 262_144 and result.busy_cycles("matrix") >= 5_243
+
+
+def test_unfused_attention_sends_the_scores_through_ddr(tmp_path):
+    path = _attention(tmp_path, mask=False)
+    plain = _run(path, toy_machine(sram=5_000))
+    assert len(plain.program.layers) == 4  # Kᵀ is read transposed by the product: no copy
+    # The 8,192 B scores cannot stay: written once by Q·Kᵀ, then through the scale and Softmax.
+    assert plain.bus_write_bytes >= 2_048 + 3 * 8_192
+
+
+def test_a_mask_is_read_with_the_query_bands(tmp_path):
+    result = _run(_attention(tmp_path, mask=True), _fused(sram=5_000))
+    (layer,) = result.program.layers
+    assert layer.op_types == ("MatMul", "Mul", "Add", "Softmax", "MatMul")
+    assert layer.epilogue_ops == 43_008 + 2 * 64 * 64  # plus one add per score
+    # The 4,096 B mask is shared by the heads: read once per group of heads.
+    extra = result.bus_read_bytes - (3 * 2_048 + 1)
+    assert extra in (4_096, 2 * 4_096)
+
+
+def test_probabilities_read_elsewhere_leave_attention_unfused(tmp_path):
+    program = lower(import_onnx(_attention(tmp_path, mask=False, probs_read_twice=True)),
+                    _fused(sram=100_000))  # fmt: skip
+    assert [layer.op_types for layer in program.layers] == [
+        ("MatMul",), ("Mul",), ("Softmax",), ("MatMul",)
+    ]
+    assert any("softmax: its probabilities are not read only by" in n for n in program.notes)
