@@ -62,6 +62,7 @@ class Layer:
     elements: int  # output elements (what element-wise work is counted over)
     epilogue_ops: int = 0  # vector ops of `lowering.epilogue` ops fused into a matrix layer
     held: tuple[str, ...] = ()  # operands a tile reads whole for its heads (fused K and V)
+    pointwise: tuple[str, ...] = ()  # reads of the output's shape used element by element
 
     @property
     def work(self) -> Gemm | Vector:
@@ -321,6 +322,11 @@ class _Lowering:
         if not any(self._storage(n) in region for n in op.inputs):
             return False
         shape = self.graph.tensor(draft.writes[0]).shape
+        # A constant operand rides along per output channel (a bias, a scale); a larger one (a
+        # mask, a position table) is data a tile would have to slice by rows: not fused.
+        constants = (self.graph.tensor(n) for n in op.inputs if self._storage(n) not in region)
+        if any(t.kind == "weight" and t.elements > shape[-1] for t in constants):
+            return False
         return self.graph.tensor(op.outputs[0]).shape == shape
 
     def _region(self, draft: _Draft) -> set[str]:
@@ -424,13 +430,19 @@ class _Lowering:
         def unique(names: list[str]) -> tuple[str, ...]:
             return tuple(dict.fromkeys(self._storage(n) for n in names))
 
+        def op_shape(op: Op) -> tuple[int, ...]:
+            return self.graph.tensor(op.outputs[0]).shape
+
         region = self._region(draft)
         reads, weights, chain_ops = list(draft.reads), list(draft.weights), 0
+        pointwise: list[str] = []
         for op in draft.chain:
             for name in op.inputs:
                 if self._storage(name) not in region:
-                    is_weight = self.graph.tensor(name).kind == "weight"
-                    (weights if is_weight else reads).append(name)
+                    tensor = self.graph.tensor(name)
+                    (weights if tensor.kind == "weight" else reads).append(name)
+                    if tensor.kind != "weight" and tensor.shape == op_shape(op):
+                        pointwise.append(name)
             free = draft.unit == "matrix" and op.op_type in self.hw.lowering.fuses
             chain_ops += 0 if free else op.vector_ops
         writes = self._kept(draft) if draft.chain else draft.writes
@@ -450,6 +462,7 @@ class _Lowering:
             elements=sum(_prod(self.graph.tensor(n).shape) for n in writes),
             epilogue_ops=draft.extra_ops + (chain_ops if matrix else 0),
             held=draft.held,
+            pointwise=tuple(n for n in unique(pointwise) if n not in unique(draft.reads)),
         )
 
 

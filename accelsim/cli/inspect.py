@@ -161,6 +161,7 @@ def handle(args: argparse.Namespace) -> int:
                         assume_vector=assume)  # fmt: skip
     rows = [op_row(graph, op, args.bits) for op in graph.ops]
     summary = totals(graph, rows, args.bits)
+    attention = attention_found(graph)
     if args.json:
         document = {
             "model": args.model,
@@ -171,6 +172,7 @@ def handle(args: argparse.Namespace) -> int:
             "outputs": [asdict(_tensor_row(graph, name)) for name in graph.outputs],
             "ops": [asdict(row) for row in rows],
             "totals": asdict(summary),
+            "attention": attention,
         }
         json.dump(document, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -179,7 +181,27 @@ def handle(args: argparse.Namespace) -> int:
 
     console = stdout_console()
     console.print(_render(args.model, graph, rows, summary, args.bits))
+    if attention["matched"] or attention["unfused"]:
+        console.print(attention_line(attention), markup=False)
     return 0
+
+
+def attention_found(graph: Graph) -> dict[str, list[str]]:
+    """Attention a machine with `lowering.attention: fused` runs fused (by its Q·Kᵀ op) and,
+    for each Softmax that looked like attention but was not matched, why it stays unfused."""
+    from accelsim.workload.attention import find_attention
+
+    found, misses = find_attention(graph)
+    return {"matched": [a.ops[0].name for a in found], "unfused": list(misses)}
+
+
+def attention_line(attention: dict[str, list[str]]) -> str:
+    matched = attention["matched"]
+    line = f"attention: {len(matched)} matched for fused lowering"
+    if matched:
+        line += f" ({matched[0]}" + (f" ... {matched[-1]})" if len(matched) > 1 else ")")
+    unfused = attention["unfused"]
+    return line + (f"; {len(unfused)} left unfused: " + "; ".join(unfused) if unfused else "")
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:

@@ -341,9 +341,10 @@ class _Geometry:
         got = self._memo.get(key)
         if got is None:
             reads = [
-                self._read_slice(shape, n, width, r0, r1, self.row_offsets[i])
-                if self.row_offsets else self._read_slice(shape, n, width, r0, r1)
-                for i, (_, shape, n) in enumerate(self.reads)
+                self._read_slice(shape, n, width, r0, r1,
+                                 self.row_offsets[i] if self.row_offsets else None,
+                                 pointwise=name in self.layer.pointwise)
+                for i, (name, shape, n) in enumerate(self.reads)
             ]
             if chunk < self.reduction:
                 reads[0] = _fraction(reads[0], chunk, self.reduction)
@@ -351,27 +352,13 @@ class _Geometry:
             got = self._memo[key] = (tuple(reads), write)
         return got
 
-    def chunk_weights(self, width: int, chunk: int) -> int:
-        """Bytes of the first weight (the one that carries K) for `width` channels and `chunk`
-        units of the reduction."""
-        return _fraction(_fraction(self.weights[0][1], width, self.channels), chunk, self.reduction)
-
-    def psum(self, split: _Split, width: int, rows: int) -> int:
-        """Partial-sum bytes of a tile of `width` channels and `rows` rows (0 without K-split)."""
-        if split.chunks == 1:
-            return 0
-        elements = _fraction(_fraction(self.out_elements, width, self.channels), rows, self.rows)
-        return elements * PARTIAL_SUM_BYTES
-
-    def chunk_sizes(self, split: _Split) -> list[int]:
-        """K units of each chunk, in order (the last may be smaller)."""
-        full, rest = divmod(split.reduction, split.per_chunk)
-        return [split.per_chunk] * full + ([rest] if rest else [])
-
     def _read_slice(self, shape: tuple[int, ...], nbytes: int, width: int, r0: int, r1: int,
-                    offset: int | None = None) -> int:  # fmt: skip
+                    offset: int | None = None, *, pointwise: bool = False) -> int:  # fmt: skip
         """Bytes of an input needed for `width` output channels and rows [r0, r1) (with halo);
-        an input that holds output rows from `offset` on gives those of them in the band."""
+        an input that holds output rows from `offset` on gives those of them in the band; a
+        `pointwise` input (a fused residual) only its elements of the output tile."""
+        if pointwise:
+            return _fraction(_fraction(nbytes, r1 - r0, self.rows), width, self.channels)
         if offset is not None:
             rows = channels_rows(shape)[1]
             overlap = max(0, min(r1, offset + rows) - max(r0, offset))
