@@ -72,7 +72,8 @@ def test_decode_runs_at_the_closed_form_with_the_cache_appended_in_place(tmp_pat
     onnx.save(model, str(path := tmp_path / "decode.onnx"))
     closed = L * (12 * D * D + 13 * D + 1) + 2 * D + V * D + 2 * D + 2 * L * N * D + V
     closed += 2 * L * D + 1
-    result = simulate_graph(import_onnx(path), load_hardware(ROOT / "hardware/edge1.yaml"), name="d")
+    edge1 = load_hardware(ROOT / "hardware/edge1.yaml")
+    result = simulate_graph(import_onnx(path), edge1, name="d")
     assert result.bus_read_bytes + result.bus_write_bytes == closed == 133_251
     assert result.bus_write_bytes == V + 2 * L * D  # the logits and one new row per K and V
     assert closed <= result.latency_cycles <= 1.05 * closed
@@ -93,7 +94,8 @@ def test_builder_graphs_have_the_shapes_onnxruntime_computes(tmp_path):
             i.name: np.zeros(i.shape, np.int64 if "int64" in i.type else np.float32)
             for i in session.get_inputs()
         }
-        got = dict(zip((o.name for o in session.get_outputs()), session.run(None, feeds)))
+        names = [o.name for o in session.get_outputs()]
+        got = dict(zip(names, session.run(None, feeds), strict=True))
         onnx.save(model, str(path := tmp_path / f"{decode}.onnx"))
         graph = import_onnx(path)
         assert {n: graph.tensor(n).shape for n in graph.outputs} == {
