@@ -118,6 +118,7 @@ class _Draft:
     sealed: bool = False  # the chain is closed: nothing more joins this layer
     extra_ops: int = 0  # vector ops of a fused kernel (attention's scale, mask, online softmax)
     held: tuple[str, ...] = ()
+    pointwise: list[str] = field(default_factory=list)
 
 
 class _Lowering:
@@ -142,6 +143,7 @@ class _Lowering:
             self.attention = {a.ops[0].name: a for a in found}
             self.notes.extend(misses)
         self.absorbed = {op.name for a in self.attention.values() for op in a.ops[1:]}
+        self.strided = self._strided_output()
 
     def run(self) -> Program:
         for op in self.graph.ops:
@@ -194,7 +196,7 @@ class _Lowering:
                 f"{op.name}: {op.op_type}'s output size depends on the data; its worst case is "
                 f"assumed ({shapes})"
             )
-        if op.is_view or self._transposed_operand(op):
+        if op.is_view or self._transposed_operand(op) or op.name in self.strided:
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])
             return
         if self._appends_in_place(op) or op.name in self.absorbed:
@@ -257,6 +259,29 @@ class _Lowering:
             and all(o.op_type == "MatMul" and o.inputs[1:] == (op.outputs[0],) for o in readers)
         )
 
+    def _strided_output(self) -> set[str]:
+        """Names of the ops that only rearrange data between a fused attention and the producer
+        of its queries or the one reader of its output (the heads' Transposes): the kernel reads
+        Q and writes its output in those orders, so they make no copy."""
+        found: set[str] = set()
+        producer = {out: op for op in self.graph.ops for out in op.outputs}
+        for attention in self.attention.values():
+            op = producer.get(attention.query)
+            while op is not None and (op.op_type == "Transpose" or op.is_view):
+                readers = self.readers.get(op.outputs[0], [])
+                if op.outputs[0] in self.graph_outputs or len(readers) != 1:
+                    break
+                found.add(op.name)
+                op = producer.get(op.inputs[0])
+            name = attention.output
+            while name not in self.graph_outputs and len(self.readers.get(name, [])) == 1:
+                (reader,) = self.readers[name]
+                if reader.op_type != "Transpose" and not reader.is_view:
+                    break
+                found.add(reader.name)
+                name = reader.outputs[0]
+        return found
+
     def _appends_in_place(self, op: Op) -> bool:
         """A KV cache as a serving runtime keeps it: Concat(past, new) along the sequence axis,
         `past` a graph input read by nothing else, is `new` appended to `past` where it lies in
@@ -303,6 +328,7 @@ class _Lowering:
                 gemm=Gemm(m=rows, k=depth, n=keys, groups=2 * heads, macs=macs),
                 extra_ops=a.scaled + a.masked + softmax,
                 held=(self._storage(a.key), self._storage(a.value)),
+                pointwise=[a.query],  # read by heads whatever its layout, as the output is
             )
         )
 
@@ -435,7 +461,7 @@ class _Lowering:
 
         region = self._region(draft)
         reads, weights, chain_ops = list(draft.reads), list(draft.weights), 0
-        pointwise: list[str] = []
+        pointwise: list[str] = list(draft.pointwise)
         for op in draft.chain:
             for name in op.inputs:
                 if self._storage(name) not in region:
@@ -462,7 +488,10 @@ class _Lowering:
             elements=sum(_prod(self.graph.tensor(n).shape) for n in writes),
             epilogue_ops=draft.extra_ops + (chain_ops if matrix else 0),
             held=draft.held,
-            pointwise=tuple(n for n in unique(pointwise) if n not in unique(draft.reads)),
+            pointwise=tuple(
+                n for n in unique(pointwise)
+                if n not in unique(draft.reads) or n in unique(draft.pointwise)
+            ),
         )
 
 

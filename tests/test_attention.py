@@ -22,12 +22,18 @@ from tests.sim.toy import toy_machine
 H, S, D = 2, 64, 16  # heads, sequence, head size: Q, K, V and the output are 2,048 B each
 
 
-def _attention(tmp_path: Path, *, mask: bool, probs_read_twice: bool = False) -> Path:
-    """softmax(Q·Kᵀ / √d + M) · V, Kᵀ a Transpose of K, as the GPT builder spells it."""
+def _attention(tmp_path: Path, *, mask: bool, probs_read_twice: bool = False,
+               heads_last: bool = False) -> Path:  # fmt: skip
+    """softmax(Q·Kᵀ / √d + M) · V, Kᵀ a Transpose of K, as the GPT builder spells it; with
+    `heads_last` Q comes in as (1, S, H, D) and the output leaves that way (Transposes)."""
     value = helper.make_tensor_value_info
     inputs = [value(n, TensorProto.FLOAT, [1, H, S, D]) for n in ("q", "k", "v")]
     inits = [numpy_helper.from_array(np.array(D**-0.5, np.float32), "scale")]
-    nodes = [
+    nodes = []
+    if heads_last:
+        inputs[0] = value("x", TensorProto.FLOAT, [1, S, H, D])
+        nodes.append(helper.make_node("Transpose", ["x"], ["q"], perm=[0, 2, 1, 3]))
+    nodes += [
         helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
         helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk"),
         helper.make_node("Mul", ["s", "scale"], ["scaled"]),
@@ -39,9 +45,11 @@ def _attention(tmp_path: Path, *, mask: bool, probs_read_twice: bool = False) ->
         last = "masked"
     nodes += [
         helper.make_node("Softmax", [last], ["p"], axis=-1, name="softmax"),
-        helper.make_node("MatMul", ["p", "v"], ["o"]),
+        helper.make_node("MatMul", ["p", "v"], ["o" if not heads_last else "o_heads"]),
     ]
-    outputs = [value("o", TensorProto.FLOAT, [1, H, S, D])]
+    if heads_last:
+        nodes.append(helper.make_node("Transpose", ["o_heads"], ["o"], perm=[0, 2, 1, 3]))
+    outputs = [value("o", TensorProto.FLOAT, [1, S, H, D] if heads_last else [1, H, S, D])]
     if probs_read_twice:
         outputs.append(value("p", TensorProto.FLOAT, [1, H, S, S]))
     graph = helper.make_graph(nodes, "attention", inputs, outputs, inits)
@@ -70,12 +78,24 @@ def test_fused_attention_moves_q_k_v_and_the_output_once(tmp_path):
     assert result.plan.tiles[0] > 1
     assert result.bus_read_bytes == 3 * 2_048 + 1
     assert result.bus_write_bytes == 2_048
+    # Every band of query rows sees all 64 keys of its heads: K and V come in whole heads
+    # (1,024 B each), loaded once per group of heads, never in bands.
+    kv = [a for a in result.plan.allocations if a.buffer.split("[")[0] in ("k", "v")]
+    assert kv and all(a.size % 1_024 == 0 and "group" in a.buffer for a in kv)
     # Vector work per head: the scale on each of 64 x 64 scores, the online softmax's max,
     # subtract, exp and sum on each (4), and one divide per output (64 x 16).
     assert layer.epilogue_ops == 2 * (64 * 64 + 4 * 64 * 64 + 64 * 16) == 43_008
     assert result.busy_cycles("vector") - 43_008 in range(result.plan.tiles[0])
     # Two products of 64 x 16 x 64 per head: 262,144 MACs, 5,243 cycles at 50 a cycle.
     assert layer.macs == 262_144 and result.busy_cycles("matrix") >= 5_243
+
+
+def test_head_transposes_around_fused_attention_make_no_copy(tmp_path):
+    # Q read as (1, S, H, D) and the output written as (1, S, H, D): the kernel reads and writes
+    # through strides, so the bytes are still Q, K, V and the output once, and there is one layer.
+    result = _run(_attention(tmp_path, mask=False, heads_last=True), _fused(sram=5_000))
+    assert len(result.program.layers) == 1
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (3 * 2_048 + 1, 2_048)
 
 
 def test_unfused_attention_sends_the_scores_through_ddr(tmp_path):
