@@ -62,7 +62,7 @@ class Layer:
     elements: int  # output elements (what element-wise work is counted over)
     epilogue_ops: int = 0  # vector ops of `lowering.epilogue` ops fused into a matrix layer
     held: tuple[str, ...] = ()  # operands a tile reads whole for its heads (fused K and V)
-    pointwise: tuple[str, ...] = ()  # reads of the output's shape used element by element
+    pointwise: tuple[str, ...] = ()  # reads of which a tile needs only its output's elements
 
     @property
     def work(self) -> Gemm | Vector:
@@ -410,6 +410,8 @@ class _Lowering:
                 writes=list(op.outputs),
                 window=_window(op),
                 gemm=self._gemm(op) if matrix else None,
+                # One output of a Split reads only its own part of the input.
+                pointwise=reads[:1] if op.op_type == "Split" and len(op.outputs) == 1 else [],
             )
         )
 

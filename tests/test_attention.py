@@ -123,3 +123,17 @@ def test_probabilities_read_elsewhere_leave_attention_unfused(tmp_path):
         ("MatMul",), ("Mul",), ("Softmax",), ("MatMul",)
     ]
     assert any("softmax: its probabilities are not read only by" in n for n in program.notes)
+
+
+def test_each_output_of_a_split_reads_only_its_part(tmp_path):
+    # The QKV projection's Split into Q, K and V: x (1, 64, 48) in thirds of 1,024 B. With 1,000
+    # B of SRAM each output is tiled; together they read x once (3,072 B), not three times.
+    value = helper.make_tensor_value_info
+    parts = [value(n, TensorProto.FLOAT, [1, 64, 16]) for n in ("q", "k", "v")]
+    node = helper.make_node("Split", ["x"], ["q", "k", "v"], axis=2, num_outputs=3)
+    graph = helper.make_graph([node], "split", [value("x", TensorProto.FLOAT, [1, 64, 48])], parts)
+    path = tmp_path / "split.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    result = _run(path, toy_machine(sram=1_000))
+    assert len(result.program.layers) == 3 and max(result.plan.tiles) > 1
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (3_072, 3_072)

@@ -355,10 +355,11 @@ class _Geometry:
     def _read_slice(self, shape: tuple[int, ...], nbytes: int, width: int, r0: int, r1: int,
                     offset: int | None = None, *, pointwise: bool = False) -> int:  # fmt: skip
         """Bytes of an input needed for `width` output channels and rows [r0, r1) (with halo);
-        an input that holds output rows from `offset` on gives those of them in the band; a
-        `pointwise` input (a fused residual) only its elements of the output tile."""
+        an input that holds output rows from `offset` on gives those of them in the band; of a
+        `pointwise` input (a fused residual, attention's Q, a Split's input) just the output
+        tile's elements."""
         if pointwise:
-            return _fraction(_fraction(nbytes, r1 - r0, self.rows), width, self.channels)
+            return _fraction(_fraction(self.out_bytes, r1 - r0, self.rows), width, self.channels)
         if offset is not None:
             rows = channels_rows(shape)[1]
             overlap = max(0, min(r1, offset + rows) - max(r0, offset))
