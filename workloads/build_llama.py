@@ -14,7 +14,7 @@ GQA kernels do, so K and V are never repeated), a causal mask, a SwiGLU MLP
 Presets: 7b = LLaMA-7B (Touvron et al. 2023, Table 2: 32 layers, dim 4096, 32 heads, FFN 11008,
 vocab 32000; multi-head attention, 6.74 B parameters); 1b = Llama 3.2 1B (16 layers, dim 2048,
 32 heads, 8 KV heads, FFN 8192, vocab 128256; 1.24 B parameters). With --weightless every weight
-has a shape and no data (the simulator needs only shapes: a 7 B model is a file of ~100 kB);
+has a shape and no data (the simulator needs only shapes: a 7 B model is a file of ~150 kB);
 otherwise the weights are seeded random and both graphs are checked by onnxruntime.
 The decode step reads one token per sequence and the cache of N = --past positions per layer
 (`past_k<l>`, `past_v<l>`: (B, kv_heads, N, head_dim)) and writes the logits and the cache of
