@@ -101,3 +101,19 @@ def test_builder_graphs_have_the_shapes_onnxruntime_computes(tmp_path):
         assert {n: graph.tensor(n).shape for n in graph.outputs} == {
             n: value.shape for n, value in got.items()
         }
+
+
+def test_decode_with_a_symbolic_batch_takes_accelsim_batch(tmp_path):
+    # The same decode step with its batch left as a name: `--batch 3` sets it. Three sequences
+    # read the weights once (116,546 B, the closed form above without its per-sequence part) and
+    # each its own cache, token row and id, and write its logits and new rows (16,705 B each).
+    build = _builder()
+    L, D, V, N = 2, 64, 256, 63
+    config = build.Config(layers=L, dim=D, heads=4, vocab=V, context=N + 1, batch="batch")
+    onnx.save(build.build(config, decode=True), str(path := tmp_path / "decode.onnx"))
+    graph = import_onnx(path, batch=3)
+    assert graph.tensor("logits").shape == (3, 1, V)
+    weights = L * (12 * D * D + 13 * D + 1) + 2 * D + V * D + D
+    per_sequence = 2 * L * N * D + 2 * L * D + V + D + 1
+    result = simulate_graph(graph, load_hardware(ROOT / "hardware/edge1.yaml"), name="d")
+    assert result.bus_read_bytes + result.bus_write_bytes == weights + 3 * per_sequence == 166_661
