@@ -21,7 +21,7 @@ from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
 from accelsim.memory.tiling import tile_layer
 from accelsim.plan import Allocation, DepReason, Plan, Task, TaskKind, UnitKind
-from accelsim.work import Transfer, Work
+from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -257,7 +257,7 @@ class _Planner:
             )
             if begins:
                 self.ranges[out_index].first = last_compute
-            done += tile.macs
+            done += tile.work.macs if isinstance(tile.work, Gemm) else 0
             if layer.epilogue is not None and tile.last:  # applied to the tile's finished output
                 share = _tile_epilogue(layer, done, done - since)
                 since = done

@@ -352,6 +352,23 @@ class _Geometry:
             got = self._memo[key] = (tuple(reads), write)
         return got
 
+    def chunk_weights(self, width: int, chunk: int) -> int:
+        """Bytes of the first weight (the one that carries K) for `width` channels and `chunk`
+        units of the reduction."""
+        return _fraction(_fraction(self.weights[0][1], width, self.channels), chunk, self.reduction)
+
+    def psum(self, split: _Split, width: int, rows: int) -> int:
+        """Partial-sum bytes of a tile of `width` channels and `rows` rows (0 without K-split)."""
+        if split.chunks == 1:
+            return 0
+        elements = _fraction(_fraction(self.out_elements, width, self.channels), rows, self.rows)
+        return elements * PARTIAL_SUM_BYTES
+
+    def chunk_sizes(self, split: _Split) -> list[int]:
+        """K units of each chunk, in order (the last may be smaller)."""
+        full, rest = divmod(split.reduction, split.per_chunk)
+        return [split.per_chunk] * full + ([rest] if rest else [])
+
     def _read_slice(self, shape: tuple[int, ...], nbytes: int, width: int, r0: int, r1: int,
                     offset: int | None = None, *, pointwise: bool = False) -> int:  # fmt: skip
         """Bytes of an input needed for `width` output channels and rows [r0, r1) (with halo);

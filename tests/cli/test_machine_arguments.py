@@ -27,10 +27,8 @@ def test_hw_names_a_bundled_machine_from_any_folder(tmp_path):
 def test_unknown_machine_name_lists_the_bundled_ones():
     proc = accelsim("run", MOBILENET, "--hw", "edge9")
     bundled = (
-    bundled = (
         "cloud1, cloud1-hbm2, edge1, edge1-2dma, edge1-2mxu, edge1-ddr4, edge1-fused, "
         "edge1-lpddr4, edge1-systolic, edge1-unfused, orin-nano"
-    )
     )
     assert_clean_failure(proc, "--hw edge9: no such file", bundled)
 
