@@ -58,6 +58,8 @@ class LayerResult:
 class Floor:
     """Lower bound on latency: every weight, input and output crosses the bus once, and every
     kind of unit does its work, shared evenly by its units; the largest part is the floor.
+    Each transfer pays its start-up, unless the channels queue several (`depth` > 1): then
+    only the first start-up counts.
 
     `parts` maps a kind's label (bus, matrix, vector) to its cycles. `link_limit` is "ddr" when
     DDR, not the DMA units, sets the transfer rate; the floor's limit then reads "ddr" (raising
@@ -176,6 +178,9 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     work["dma"] = sum(
         estimate(hw, "dma", Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross
     )
+    if must_cross and getattr(hw.unit_of("dma"), "depth", 1) > 1:
+        # A queue hides every start-up behind earlier data but the first: count it once.
+        work["dma"] -= (len(must_cross) - 1) * channel_latency(hw)
     for layer in program.layers:
         work[layer.unit] += estimate(hw, layer.unit, layer.work)
         if layer.epilogue is not None:

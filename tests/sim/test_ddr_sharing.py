@@ -65,6 +65,8 @@ def test_a_queue_of_two_overlaps_a_start_up_with_the_data_before_it():
     assert sum(layer.latency_cycles for layer in result.layers) == 20
     # the channel's busy time counts overlapping transfers once: [0, 130) and [144, 218)
     assert result.busy_cycles("bus") == 130 + 74
+    # the floor's bus part: 184 B at 1 B/cycle and one start-up (depth 1: four, 224)
+    assert result.floor.parts["bus"] == 184 + 10
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
 
 
@@ -72,6 +74,7 @@ def test_depth_one_pays_every_start_up():
     result = simulate_graph(_two_convs(), toy_machine(latency_ns=10), name="t")
     assert result.latency_cycles == 230
     assert sum(layer.latency_cycles for layer in result.layers) == 4 * 10
+    assert result.floor.parts["bus"] == 184 + 4 * 10
 
 
 def test_rate_ddr_gives_a_later_request_what_the_earlier_ones_leave():
