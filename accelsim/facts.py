@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from accelsim.kinds import kind, kind_running
 from accelsim.timing.models import channel_latency
+from accelsim.work import Transfer
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -19,6 +21,7 @@ __all__ = ["LINK_LIMIT_WORDS", "MachineFacts", "UnitFacts", "link_limit", "machi
 LINK_LIMIT_WORDS = {"bus": "bus-limited", "ddr": "DDR-limited", "equal": "bus and DDR equal"}
 """How `hw explain` and the `run` header say what sets the transfer rate."""
 
+_DMA = kind_running(Transfer)
 RATE_TILE = 64
 """Side of the square weight tile SRAM is counted in for rate matrix units (64 x 64 weights)."""
 
@@ -63,7 +66,7 @@ def machine_facts(hw: Hardware) -> MachineFacts:
     units = tuple(_unit_facts(hw, name) for name in hw.units)
     macs = sum(u.per_s for u in units if u.kind == "matrix")
     vector = sum(u.per_s for u in units if u.kind == "vector")
-    channels = sum(u.per_s for u in units if u.kind == "dma")
+    channels = sum(u.per_s for u in units if u.kind == _DMA)
     ddr = min(channels, hw.ddr.bandwidth)
     matrix = hw.matrix
     weight_bytes = -(-hw.dtypes.weights // 8)
@@ -99,9 +102,9 @@ def _unit_facts(hw: Hardware, name: str) -> UnitFacts:
         array = f"{unit.rows}x{unit.cols} {unit.dataflow} ({unit.group_mapping or 'simple'})"
     return UnitFacts(
         name=name, kind=unit.kind, timing=unit.timing,
-        measure={"dma": "B", "matrix": "MAC", "vector": "op"}[unit.kind],
+        measure=kind(unit.kind).measure,
         per_cycle=per_cycle, per_s=per_cycle * hw.clock,
-        latency_cycles=channel_latency(hw) if unit.kind == "dma" else 0,
-        limit=link_limit(hw) if unit.kind == "dma" else "", array=array,
+        latency_cycles=channel_latency(hw) if unit.kind == _DMA else 0,
+        limit=link_limit(hw) if unit.kind == _DMA else "", array=array,
         lanes=getattr(unit, "lanes", None),
     )  # fmt: skip

@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -42,9 +42,11 @@ from pydantic_core import core_schema
 
 from accelsim import units
 from accelsim.dram import DRAM_PRESETS, MAPPINGS, DramSpec
+from accelsim.kinds import KINDS
 
 __all__ = [
     "UNIT_KINDS",
+    "UNIT_SCHEMAS",
     "DataTypes",
     "Ddr",
     "DramTimings",
@@ -55,7 +57,6 @@ __all__ = [
     "MatrixUnit",
     "Sram",
     "Unit",
-    "UnitKind",
     "VectorUnit",
     "whole_cycles",
 ]
@@ -358,8 +359,13 @@ class VectorUnit(_Strict):
 
 
 Unit = Annotated[DmaUnit | MatrixUnit | VectorUnit, Field(discriminator="kind")]
-UnitKind = Literal["dma", "matrix", "vector"]
-UNIT_KINDS: tuple[UnitKind, ...] = ("dma", "matrix", "vector")
+UNIT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS)
+UNIT_SCHEMAS: dict[str, type[BaseModel]] = {
+    get_args(schema.model_fields["kind"].annotation)[0]: schema
+    for schema in get_args(get_args(Unit)[0])
+}
+"""Each declared kind's schema, by the `kind:` literal of the model in the `Unit` union."""
+assert tuple(UNIT_SCHEMAS) == UNIT_KINDS, "every kind in accelsim.kinds needs one unit schema"
 _UNIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 

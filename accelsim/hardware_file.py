@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 from accelsim import units
 from accelsim._yaml import KeyPath, YamlDocument, load_yaml
 from accelsim.errors import ConfigError
-from accelsim.hardware import UNIT_KINDS, DmaUnit, Hardware, MatrixUnit, VectorUnit
+from accelsim.hardware import UNIT_KINDS, UNIT_SCHEMAS, DmaUnit, Hardware
 
 __all__ = [
     "fields_set",
@@ -322,9 +322,7 @@ def _field_names(loc: KeyPath, data: dict[str, Any]) -> list[str]:
     return list(model.model_fields)
 
 
-_UNIT_MODELS: dict[str, type[BaseModel]] = {
-    "dma": DmaUnit, "matrix": MatrixUnit, "vector": VectorUnit,
-}  # fmt: skip
+_UNIT_MODELS = UNIT_SCHEMAS
 
 
 def schema_field(dotted: str, *, source: str) -> FieldInfo:

@@ -16,7 +16,6 @@ from typing import Literal
 
 from accelsim.work import Transfer, Work
 
-UnitKind = Literal["dma", "matrix", "vector"]
 TaskKind = Literal["load", "reload", "store", "spill", "compute"]
 DepReason = Literal["data", "space", "serial"]
 """Why a task waits for a dependency: it reads what the dependency made (or wrote back), the
@@ -32,7 +31,7 @@ class Task:
     """
 
     id: int
-    unit_kind: UnitKind
+    unit_kind: str  # a kind declared in `accelsim.kinds`
     kind: TaskKind
     layer: int
     tile: int

@@ -13,9 +13,10 @@ from accelsim.explain.path import CriticalPath, critical_path
 from accelsim.explain.stalls import Breakdown, breakdown_of, layer_breakdowns
 from accelsim.explain.walk import KIND_LABELS
 from accelsim.hardware import UNIT_KINDS
+from accelsim.kinds import kind_running
 from accelsim.timing.ddr import build_ddr
 from accelsim.timing.models import channel_latency, estimate
-from accelsim.work import Transfer
+from accelsim.work import Gemm, Transfer
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from accelsim.timing.ddr_banked import DramRun
 
 _READS = ("load", "reload")
+_DMA = kind_running(Transfer)
+_MATRIX = kind_running(Gemm)  # its layers report the engine's utilisation
 _WRITES = ("store", "spill")
 _Held = dict[int, tuple[int, int]]  # task id -> (cycles it held its channel, start-up shown)
 
@@ -129,7 +132,7 @@ class RunResult:
     @property
     def latency_share(self) -> float:
         """Share of the bus's busy cycles spent on per-transfer start-up latency."""
-        busy = sum(self.busy_cycles(name) for name in self.hardware.units_of("dma"))
+        busy = sum(self.busy_cycles(name) for name in self.hardware.units_of(_DMA))
         return sum(layer.latency_cycles for layer in self.layers) / busy if busy else 0.0
 
     @property
@@ -175,12 +178,12 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     """The latency no schedule can beat on `hw` (see `Floor`)."""
     must_cross = [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
     work = dict.fromkeys(UNIT_KINDS, 0)
-    work["dma"] = sum(
-        estimate(hw, "dma", Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross
+    work[_DMA] = sum(
+        estimate(hw, _DMA, Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross
     )
-    if must_cross and getattr(hw.unit_of("dma"), "depth", 1) > 1:
+    if must_cross and getattr(hw.unit_of(_DMA), "depth", 1) > 1:
         # A queue hides every start-up behind earlier data but the first: count it once.
-        work["dma"] -= (len(must_cross) - 1) * channel_latency(hw)
+        work[_DMA] -= (len(must_cross) - 1) * channel_latency(hw)
     for layer in program.layers:
         work[layer.unit] += estimate(hw, layer.unit, layer.work)
         if layer.epilogue is not None:
@@ -206,7 +209,7 @@ def _channel_time(trace: Trace, latency: int) -> _Held:
     held: _Held = {}
     before: dict[str, int] = {}  # end of the channel's previous transfer
     for event in trace.events:
-        if event.unit_kind == "dma" and event.nbytes > 0:
+        if event.unit_kind == _DMA and event.nbytes > 0:
             previous = before.get(event.resource, event.start)
             shown = max(0, min(latency, event.start + latency - previous))
             held[event.task] = (event.end - max(event.start, previous), shown)
@@ -217,15 +220,15 @@ def _channel_time(trace: Trace, latency: int) -> _Held:
 def _layer_result(layer: Layer, tiles: int, events: list[Event], window: Breakdown,
                   held: _Held, macs_per_cycle: float) -> LayerResult:  # fmt: skip
     computes = [e for e in events if e.kind == "compute"]
-    transfers = [e for e in events if e.unit_kind == "dma"]
+    transfers = [e for e in events if e.unit_kind == _DMA]
     start = min(e.start for e in computes)
     end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
     transfer_cycles = sum(held.get(e.task, (0, 0))[0] for e in transfers)
     latency_cycles = sum(held.get(e.task, (0, 0))[1] for e in transfers)
     compute_cycles = sum(e.end - e.start for e in computes)
     utilisation = None
-    engine_cycles = sum(e.end - e.start for e in computes if e.unit_kind == "matrix")
-    if layer.unit == "matrix" and engine_cycles:
+    engine_cycles = sum(e.end - e.start for e in computes if e.unit_kind == _MATRIX)
+    if layer.unit == _MATRIX and engine_cycles:
         utilisation = layer.macs / (macs_per_cycle * engine_cycles)
     # A layer that ended inside an earlier layer's window lost nothing: its own unit bounds it.
     bound = window.bound or KIND_LABELS[layer.unit]

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from accelsim.kinds import KINDS
+
 if TYPE_CHECKING:
     from accelsim.sim.trace import Event
 
-KIND_LABELS = {"dma": "bus", "matrix": "matrix", "vector": "vector"}
+KIND_LABELS = {k.name: k.label for k in KINDS}
 """How reports name what a unit kind costs: time spent waiting on DMA transfers is `bus` time."""
 PARTS = ("bus", "latency", "matrix", "vector", "sram")
 """Every label a part of the time can carry, in report order (ties in `bound` go to the first)."""

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from accelsim.hardware import UNIT_KINDS
+from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
 from accelsim.memory.tiling import tile_layer
-from accelsim.plan import Allocation, DepReason, Plan, Task, TaskKind, UnitKind
+from accelsim.plan import Allocation, DepReason, Plan, Task, TaskKind
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from accelsim.lowering import Layer, Program
 
 _NEVER = 1 << 60
+_DMA = kind_running(Transfer)  # the kind that moves bytes between DDR and SRAM
 
 
 @dataclass(slots=True)
@@ -312,7 +314,7 @@ class _Planner:
                     tile_slots: list[set[int]]) -> int:  # fmt: skip
         slot, compute, index, size = pending
         store = self._task(
-            "dma", "store", layer.index, tile, output, self._out(output, size), {compute}
+            _DMA, "store", layer.index, tile, output, self._out(output, size), {compute}
         )
         self.ranges[index].release = (compute, store)
         tile_slots[slot] = {compute, store}
@@ -361,7 +363,7 @@ class _Planner:
             self.evicted.add(name)
         if resident.dirty and needed:
             spill = self._task(
-                "dma", "spill", self.layer, 0, name,
+                _DMA, "spill", self.layer, 0, name,
                 self._out(name, resident.size), {resident.ready},
             )  # fmt: skip
             self.ddr_ready[name] = (spill,)
@@ -385,7 +387,7 @@ class _Planner:
         One unit runs its tasks in plan order, so the latest one ending implies the others
         ended. With several units of a kind a later task may end first: keep them all.
         """
-        latest: dict[UnitKind, int] = {}
+        latest: dict[str, int] = {}
         kept: set[int] = set()
         tasks, single = self.tasks, self.single
         for task in (*a, *b):
@@ -415,13 +417,13 @@ class _Planner:
         kind: TaskKind = "reload" if name in self.evicted else "load"
         work = Transfer(nbytes=size, direction="in", address=self._address(name, size))
         return self._task(
-            "dma", kind, layer, tile, name, work, set(self.ddr_ready.get(name, ())), waits
+            _DMA, kind, layer, tile, name, work, set(self.ddr_ready.get(name, ())), waits
         )
 
     def _store(self, name: str, layer: int) -> None:
         resident = self.resident[name]
         store = self._task(
-            "dma", "store", layer, 0, name, self._out(name, resident.size), {resident.ready},
+            _DMA, "store", layer, 0, name, self._out(name, resident.size), {resident.ready},
         )  # fmt: skip
         resident.users.add(store)
         resident.dirty = False
@@ -443,7 +445,7 @@ class _Planner:
         return home.address + offset
 
     def _task(
-        self, unit_kind: UnitKind, kind: TaskKind, layer: int, tile: int, buffer: str, work: Work,
+        self, unit_kind: str, kind: TaskKind, layer: int, tile: int, buffer: str, work: Work,
         deps: set[int], *waits: WaitSet,
     ) -> int:  # fmt: skip
         """Append a task after `deps` (whose data it needs) and `waits` (SRAM space it fills)."""

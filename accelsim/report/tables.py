@@ -15,8 +15,10 @@ from accelsim._text import printable
 from accelsim.ddr_layers import layer_ddr
 from accelsim.energy import COMPONENTS, energy_of
 from accelsim.facts import LINK_LIMIT_WORDS, link_limit
+from accelsim.kinds import KINDS, kind_running
 from accelsim.report.columns import Column, FittedTable
 from accelsim.units import format_energy, format_rate, format_seconds
+from accelsim.work import Transfer
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -25,17 +27,15 @@ if TYPE_CHECKING:
     from accelsim.hardware import Hardware, Unit
     from accelsim.summary import RunResult
 
+_DMA = kind_running(Transfer)
+# What a layer's bound or the floor's limit names: a declared kind's label, or a cause of its own.
 _UNIT_NAMES = {
-    "bus": "bus",
-    "matrix": "matrix engine",
-    "vector": "vector unit",
+    **{k.label: k.title for k in KINDS},
     "sram": "SRAM space",
     "ddr": "DDR bandwidth",
     "latency": "transfer latency",
 }
-_BOUND_STYLE = {
-    "bus": "yellow", "matrix": "cyan", "vector": "magenta", "sram": "red", "latency": "yellow",
-}  # fmt: skip
+_BOUND_STYLE = {**{k.label: k.style for k in KINDS}, "sram": "red", "latency": "yellow"}
 
 
 def machine_panel(hw: Hardware) -> RenderableType:
@@ -239,7 +239,7 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
         busy = result.busy_cycles(name)
         share = result.utilisation(name)
         line = f"{busy:,} cycles = {format_seconds(busy / clock)} ({share:.1%})"
-        if unit.kind == "dma" and result.latency_share:
+        if unit.kind == _DMA and result.latency_share:
             line += f", {result.latency_share:.1%} of DMA time per-transfer latency"
         table.add_row(f"{name} busy", line)
     capacity = result.hardware.sram.capacity

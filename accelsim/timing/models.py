@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim.errors import ConfigError
+from accelsim.hardware import UNIT_KINDS
+from accelsim.kinds import kind_running
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
@@ -88,20 +90,20 @@ def estimate(hw: Hardware, kind: str, work: Work) -> int:
     if _planning and _planning[0] is hw:
         models = _planning[1]
     if models is None:
-        models = {k: _factory(hw.unit_of(k).timing)(hw.unit_of(k), hw, None) for k in _KINDS}
+        models = {k: _factory(hw.unit_of(k).timing)(hw.unit_of(k), hw, None) for k in UNIT_KINDS}
         _planning[:] = [hw, models]
     return models[kind].estimate(work)
 
 
 def channel_latency(hw: Hardware) -> int:
     """Start-up cycles every transfer pays on a DMA channel of `hw` (its model's `latency`)."""
-    estimate(hw, "dma", _EMPTY)
-    latency: int = _planning[1]["dma"].latency
+    estimate(hw, _DMA, _EMPTY)
+    latency: int = _planning[1][_DMA].latency
     return latency
 
 
-_KINDS = ("dma", "matrix", "vector")
 _EMPTY = Transfer(nbytes=0, direction="in")
+_DMA = kind_running(Transfer)
 _planning: list[Any] = []  # [hardware, {kind: model}] of the last machine estimated
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from accelsim.hardware import DmaUnit, MatrixUnit, whole_cycles
+from accelsim.kinds import kind_running
 from accelsim.timing.ddr import build_ddr
 from accelsim.timing.models import timing_model
 from accelsim.work import Gemm, Transfer, Vector
@@ -76,7 +77,7 @@ class RateCompute:
 class RateChannel:
     """A DMA channel at its own bandwidth over the run's shared DDR (module docstring)."""
 
-    kind = "dma"
+    kind = kind_running(Transfer)
 
     def __init__(self, unit: DmaUnit, hw: Hardware, ddr: DdrTiming) -> None:
         self.depth = unit.depth
