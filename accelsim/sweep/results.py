@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from accelsim.errors import AccelsimError, ConfigError
+from accelsim.kinds import KINDS
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -142,9 +143,7 @@ def metrics_of(result: RunResult) -> Metrics:
         bus_write_bytes=result.bus_write_bytes,
         spilled_bytes=result.plan.bytes_of("spill"),
         reloaded_bytes=result.plan.bytes_of("reload"),
-        utilisation_bus=result.kind_utilisation("dma"),
-        utilisation_matrix=result.kind_utilisation("matrix"),
-        utilisation_vector=result.kind_utilisation("vector"),
+        **{f"utilisation_{k.label}": result.kind_utilisation(k.name) for k in KINDS},
         floor_cycles=result.floor.cycles,
         floor_bound=result.floor.limit,
         gap=result.gap,
