@@ -150,26 +150,23 @@ def _dispatch(
     run's DDR model through theirs, so a busy DDR lengthens a transfer).
     """
     # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
-    # decrease on one unit): a unit takes a task once the oldest of a full queue has ended.
+    # decrease on one unit): a unit takes a task once the oldest of a full queue has ended
+    # (`free_at`; (0, -1) while its queue has room).
     in_flight: list[deque[tuple[int, int]]] = [deque(maxlen=m.depth) for m in models]
+    free_at = [(0, -1)] * len(names)
     finished, start, unit = clock.finished, clock.start, clock.unit
     issued, issued_after, unit_free, freed_by = (
         clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
     )
     timeout = env.timeout
     before = (0, -1)  # when the task before was issued, and that task
-
-    def free_at(slot: int) -> tuple[int, int]:
-        ends = in_flight[slot]
-        return ends[0] if len(ends) == ends.maxlen else (0, -1)
-
     for task in queue:
         for dep in task.deps:
             if not finished[dep]:
                 yield clock.wait_for(dep)
         now = int(env.now)
-        slot = min(range(len(names)), key=lambda s: free_at(s)[0]) if len(names) > 1 else 0
-        free = free_at(slot)
+        slot = min(range(len(names)), key=lambda s: free_at[s][0]) if len(names) > 1 else 0
+        free = free_at[slot]
         if free[0] > now:
             yield timeout(free[0] - now)
             now = free[0]
@@ -180,7 +177,10 @@ def _dispatch(
         before = (now, task.id)
         cycles = models[slot].run(task.work, now)
         if cycles:
-            in_flight[slot].append((now + cycles, task.id))
+            ends = in_flight[slot]
+            ends.append((now + cycles, task.id))
+            if len(ends) == ends.maxlen:
+                free_at[slot] = ends[0]
             timeout(cycles).callbacks.append(clock.finisher(task.id))
         else:
             clock.finish(task.id)

@@ -102,14 +102,30 @@ class RateDdr:
         self.per_cycle = hw.ddr.bandwidth / hw.clock
         self.times: list[int] = [0]
         self.used: list[float] = [0.0]
+        self._took: dict[tuple[int, float], int] = {}  # (bytes, rate) -> cycles when idle
 
     def estimate(self, transfer: Transfer) -> int:
         return whole_cycles(transfer.nbytes / self.per_cycle)
 
     def run(self, transfer: Transfer, now: int, *, arrive: int, rate: float) -> int:
-        self._forget_before(now)
         cap = min(rate, self.per_cycle)
         times, used = self.times, self.used
+        if arrive >= times[-1]:  # idle from `arrive` on (the common case): the whole `cap`
+            key = (transfer.nbytes, cap)
+            took = self._took.get(key)
+            if took is None:
+                took = self._took[key] = whole_cycles(transfer.nbytes / cap)
+            if arrive > times[-1]:
+                times.append(arrive)
+                used.append(cap)
+            else:
+                used[-1] = cap
+            times.append(arrive + took)
+            used.append(0.0)
+            if len(times) > 64:
+                self._forget_before(now)
+            return arrive + took
+        self._forget_before(now)
         first = self._split(arrive)
         left = float(transfer.nbytes)
         index = first
@@ -139,7 +155,7 @@ class RateDdr:
 
     def _forget_before(self, now: int) -> None:
         drop = bisect_right(self.times, now) - 1
-        if drop > 32:
+        if drop > 0:
             del self.times[:drop], self.used[:drop]
 
 

@@ -85,7 +85,8 @@ class RateChannel:
         self.per_cycle = unit.bandwidth / hw.clock
         self.ddr = ddr
         self.data_free = 0  # cycle at which the channel has moved the data of earlier transfers
-        self._memo: dict[int, int] = {}
+        self._memo: dict[int, int] = {}  # bytes -> cycles alone
+        self._own: dict[int, int] = {}  # bytes -> cycles of the channel's own data
 
     def estimate(self, work: Work) -> int:
         assert isinstance(work, Transfer), f"a DMA channel does not run {work!r}"
@@ -99,9 +100,11 @@ class RateChannel:
         if work.nbytes <= 0:
             return 0
         request = max(now + self.latency, self.data_free)
-        own = request + whole_cycles(work.nbytes / self.per_cycle)
+        own = self._own.get(work.nbytes)
+        if own is None:
+            own = self._own[work.nbytes] = whole_cycles(work.nbytes / self.per_cycle)
         served = self.ddr.run(work, now, arrive=request, rate=self.per_cycle)
-        self.data_free = max(own, served)
+        self.data_free = max(request + own, served)
         return self.data_free - now
 
     def _alone(self, work: Transfer) -> int:
