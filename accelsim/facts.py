@@ -40,6 +40,7 @@ class UnitFacts:
     limit: str  # DMA: "bus", "ddr" or "equal" (what sets its rate, see link_limit); "" otherwise
     array: str  # systolic: "32x16 ws (simple)"; "" otherwise
     lanes: int | None
+    depth: int  # transfers a DMA channel keeps in flight (1 for compute units)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,5 +107,5 @@ def _unit_facts(hw: Hardware, name: str) -> UnitFacts:
         per_cycle=per_cycle, per_s=per_cycle * hw.clock,
         latency_cycles=channel_latency(hw) if unit.kind == _DMA else 0,
         limit=link_limit(hw) if unit.kind == _DMA else "", array=array,
-        lanes=getattr(unit, "lanes", None),
+        lanes=getattr(unit, "lanes", None), depth=getattr(unit, "depth", 1),
     )  # fmt: skip

@@ -67,4 +67,6 @@ def _unit_line(unit: UnitFacts) -> str:
         line += f", systolic array {unit.array}"
     if unit.lanes:
         line += f", {unit.lanes} lanes"
+    if unit.depth > 1:
+        line += f", {unit.depth} transfers in flight"
     return line

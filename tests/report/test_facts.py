@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from accelsim.facts import machine_facts
-from accelsim.hardware_file import load_hardware
+from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.report.facts import facts_table
 
 PRESETS = Path(__file__).resolve().parents[2] / "hardware"
@@ -41,6 +41,13 @@ def test_systolic_and_two_channel_facts():
     two = machine_facts(load_hardware(PRESETS / "edge1-2dma.yaml"))
     # two 1 GB/s channels under a 2 GB/s DDR: 2 B/cycle, 1e12 / 2e9 = 500 FLOP/B
     assert (two.ddr_bytes_per_cycle, two.balance_flops_per_byte) == (2.0, 500.0)
+
+
+def test_a_queued_channel_says_how_many_transfers_it_keeps_in_flight():
+    hw = with_overrides(load_hardware(PRESETS / "edge1.yaml"), {"units.bus.depth": 4})
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    console.print(facts_table(machine_facts(hw)))
+    assert "0 cycles of latency per transfer, 4 transfers in flight" in console.file.getvalue()
 
 
 def test_facts_table_reads_at_80_columns():
