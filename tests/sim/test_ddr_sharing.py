@@ -97,3 +97,11 @@ def test_judge_catches_ddr_serving_each_channel_as_if_alone(monkeypatch):
     problems = plan_violations(result.program, result.plan, result.trace, hw)
     # x [0, 42) and W1 [0, 82) would move 104 B in 82 cycles through 1 B/cycle
     assert any(p.startswith("DDR moved ") for p in problems), problems
+
+
+def test_every_ddr_tier_the_schema_accepts_is_registered():
+    from accelsim.hardware import Ddr
+    from accelsim.timing.ddr import DDR_MODELS, build_ddr
+
+    build_ddr(toy_machine())  # loads the tiers
+    assert set(Ddr.model_fields["timing"].annotation.__args__) <= set(DDR_MODELS)
