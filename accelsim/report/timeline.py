@@ -219,12 +219,13 @@ def _resource_cells(trace: Trace, resource: str, edges: list[float]) -> tuple[li
     start, end = edges[0], edges[-1]
     width = (end - start) / columns
     shares: list[dict[tuple[int, bool], float]] = [{} for _ in range(columns)]
-    busy = 0.0
+    busy = covered = 0.0  # a queued channel's overlapping transfers count once (starts ascend)
     for event in trace.events:
         if event.resource != resource or event.end <= start or event.start >= end:
             continue
         lo, hi = max(event.start, start), min(event.end, end)
-        busy += hi - lo
+        busy += max(0.0, hi - max(lo, covered))
+        covered = max(covered, hi)
         key = (event.layer, event.kind in _SPILLS)
         first = int((lo - start) / width)
         last = min(columns - 1, math.ceil((hi - start) / width) - 1)

@@ -71,6 +71,19 @@ def test_share_column_is_busy_fraction_of_the_window():
     assert share["SRAM"] == "2%"
 
 
+def test_a_queued_channel_counts_overlapping_transfers_once():
+    from accelsim.hardware_file import with_overrides
+    from tests.sim.test_schedule import _two_convs
+
+    hw = with_overrides(toy_machine(latency_ns=10), {"units.bus.depth": 2})
+    result = simulate_graph(_two_convs(), hw, name="t")
+    lines = render(Timeline(result, window=(0, 204), cycles=True)).splitlines()
+    share = {line[:LABEL_WIDTH].strip(): line[LABEL_WIDTH + CHART :].strip() for line in lines}
+    # transfers (tests/sim/test_ddr_sharing.py) [0, 42), [0, 114), [42, 130), [144, 218): the
+    # bus is busy [0, 130) and [144, 204) of the window: 190 / 204 = 93.1% -> "93%"
+    assert share["bus"] == "93%"
+
+
 def _residual_convs():
     """x -> c1 -> a -> c2 -> b -> c3 -> c -> Add(a, c) -> d; activations 1x4x5x5 = 100 B,
     1x1 convs with 4x4 = 16 B weights and 4 * 25 * 4 = 400 MACs (8 cycles on the toy)."""
