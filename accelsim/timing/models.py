@@ -108,6 +108,6 @@ _planning: list[Any] = []  # [hardware, {kind: model}] of the last machine estim
 
 
 def _load_models() -> None:
-    # NOTE: importing the model modules runs their @timing_model (and @ddr_model) decorators;
+    # NOTE: importing the model modules runs their @timing_model decorators;
     # done on first use so that importing this module has no side effects and no import cycle.
     from accelsim.timing import array, rate  # noqa: F401
