@@ -590,15 +590,6 @@ class Hardware(_Strict):
         return self.link_bandwidth / self.clock
 
     @property
-    def transfer_latency_cycles(self) -> int:
-        """Fixed cycles starting every transfer: ceil((ddr.latency + dma latency) * clock).
-
-        NOTE: cycles come from the DMA unit's timing model (`timing.models.estimate`); this
-        stays only until `memory/tiling.py` prices transfers through it.
-        """
-        return self.cycles(self.ddr.latency + self.dma.latency)
-
-    @property
     def matrix_flops_per_cycle(self) -> float:
         """FLOPs per cycle of one matrix unit (2 per MAC; 2 x rows x cols for an array)."""
         unit = self.matrix
