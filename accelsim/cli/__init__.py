@@ -94,7 +94,8 @@ def _handle(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("accelsim: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`| head`): what it wanted was written
+        _silence_stdout()
         return 0
     except Exception as exc:
         if isinstance(exc, OSError) and exc.filename is None:  # writing stdout failed

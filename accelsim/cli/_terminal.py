@@ -25,12 +25,19 @@ def terminal_console(*, stderr: bool = False, **options: Any) -> Console:
     """A rich Console on stdout (or stderr) under the width rule; `options` go to rich."""
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """A reader that went away (`| head`) is not a failure: end as the CLI does for any
+            closed pipe (exit 0), not with rich's SystemExit(1)."""
+            self.quiet = True
+            raise BrokenPipeError
+
     stream = sys.stderr if stderr else sys.stdout
     if stream.isatty():
-        return Console(stderr=stderr, **options)  # rich prefers COLUMNS to the terminal's size
+        return _Console(stderr=stderr, **options)  # rich prefers COLUMNS to the terminal's size
     columns = os.environ.get("COLUMNS", "")
     width = int(columns) if columns.isdigit() and int(columns) > 0 else PIPED_COLUMNS
-    return Console(file=cast("IO[str]", _Unpadded(stream)), width=width, **options)
+    return _Console(file=cast("IO[str]", _Unpadded(stream)), width=width, **options)
 
 
 class _Unpadded(io.TextIOBase):

@@ -92,3 +92,19 @@ def test_unpadded_stream_strips_line_ends_only():
     assert out.getvalue() == "a  b\nc\n"
     stream.flush()  # an open line is written as it is
     assert out.getvalue() == "a  b\nc\n  d"
+
+
+@pytest.mark.parametrize("name", ["run", "paper --compare"])
+def test_a_reader_that_goes_away_is_not_a_failure(name):
+    # `accelsim ... | head -2`: the reader closes the pipe after 200 bytes; the command stops
+    # quietly with exit 0 (rich's own handler would exit 1), as for any other closed pipe
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "accelsim", *map(str, COMMANDS[name])]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(200)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=60), err) == (0, b"")
