@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from accelsim.errors import ConfigError
 from accelsim.hardware import whole_cycles
+from accelsim.timing.registry import registrar
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -65,16 +66,8 @@ DDR_MODELS: dict[str, DdrFactory] = {}
 """DDR tiers by the name hardware files give `ddr.timing`."""
 
 
-def ddr_model(name: str) -> Callable[[DdrFactory], DdrFactory]:
-    """Register a DDR tier under `name` (a `ddr.timing:` value in hardware files)."""
-
-    def register(factory: DdrFactory) -> DdrFactory:
-        if name in DDR_MODELS:
-            raise ValueError(f"ddr model {name!r} registered twice")
-        DDR_MODELS[name] = factory
-        return factory
-
-    return register
+ddr_model = registrar(DDR_MODELS, "ddr model")
+"""Register a DDR tier under a name (a `ddr.timing:` value in hardware files)."""
 
 
 def build_ddr(hw: Hardware) -> DdrTiming:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from accelsim.errors import ConfigError
 from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
+from accelsim.timing.registry import registrar
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
@@ -50,16 +51,8 @@ TIMING_MODELS: dict[str, ModelFactory] = {}
 run's shared DDR model (None: a fresh one, for estimates)."""
 
 
-def timing_model(name: str) -> Callable[[ModelFactory], ModelFactory]:
-    """Register a timing model under `name` (a `timing:` value in hardware files)."""
-
-    def register(factory: ModelFactory) -> ModelFactory:
-        if name in TIMING_MODELS:
-            raise ValueError(f"timing model {name!r} registered twice")
-        TIMING_MODELS[name] = factory
-        return factory
-
-    return register
+timing_model = registrar(TIMING_MODELS, "timing model")
+"""Register a timing model under a name (a `timing:` value in hardware files)."""
 
 
 def _factory(name: str) -> ModelFactory:
