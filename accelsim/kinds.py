@@ -2,9 +2,9 @@
 
 Everything that used to spell out "dma", "matrix" and "vector" (the schema's list of kinds,
 the planner's choice of unit for a transfer, the floor's parts, the bound column's words and
-colours, the per-unit facts, the sweep's utilisation columns) reads these declarations. A new
-kind is one `Kind` here, its pydantic schema in `accelsim.hardware` (whose `kind:` literal is
-this `name`) and a timing model registered for it.
+colours, the per-unit facts, the sweep's utilisation columns, the units' energy lines) reads
+these declarations. A new kind is one `Kind` here, its pydantic schema in `accelsim.hardware`
+(whose `kind:` literal is this `name`) and a timing model registered for it.
 """
 
 from __future__ import annotations
@@ -25,15 +25,18 @@ class Kind:
     title: str  # its long name in sentences ("matrix engine")
     work: type[Work]  # the work record its tasks carry
     measure: str  # the unit of its rate: B (bytes), MAC or op
+    amount: str  # the field of its work record that counts `measure`s (what energy is charged for)
+    energy: str  # the `hardware.energy` field pricing one `measure` (its line in the energy table)
     style: str  # the rich colour of its bound
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind(name="dma", label="bus", title="bus", work=Transfer, measure="B", style="yellow"),
+    Kind(name="dma", label="bus", title="bus", work=Transfer, measure="B", amount="nbytes",
+         energy="bus_per_byte", style="yellow"),
     Kind(name="matrix", label="matrix", title="matrix engine", work=Gemm, measure="MAC",
-         style="cyan"),
+         amount="macs", energy="mac", style="cyan"),
     Kind(name="vector", label="vector", title="vector unit", work=Vector, measure="op",
-         style="magenta"),
+         amount="ops", energy="vector_op", style="magenta"),
 )  # fmt: skip
 """The declared kinds, in the order reports list them."""
 

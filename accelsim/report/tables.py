@@ -13,7 +13,7 @@ from rich.text import Text
 from accelsim import units
 from accelsim._text import printable
 from accelsim.ddr_layers import layer_ddr
-from accelsim.energy import COMPONENTS, energy_of
+from accelsim.energy import LINES, energy_of
 from accelsim.facts import LINK_LIMIT_WORDS, link_limit
 from accelsim.kinds import KINDS, kind_running
 from accelsim.report.columns import Column, FittedTable
@@ -261,16 +261,6 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
     return table
 
 
-_COMPONENT_NAMES = {
-    "ddr": ("DDR", "B", "ddr_per_byte"),
-    "bus": ("bus", "B", "bus_per_byte"),
-    "sram_read": ("SRAM read", "B", "sram_read_per_byte"),
-    "sram_write": ("SRAM write", "B", "sram_write_per_byte"),
-    "mac": ("matrix MACs", "MAC", "mac"),
-    "vector": ("vector ops", "op", "vector_op"),
-}
-
-
 def energy_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table:
     """Energy by component: what was counted, the price per unit and the share of the total."""
     energy = energy or energy_of(result)
@@ -283,14 +273,14 @@ def energy_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
     prices = result.hardware.energy
     joules = energy.total.components()
     total = energy.total_j
-    for component in COMPONENTS:
-        name, unit, price = _COMPONENT_NAMES[component]
-        banked = component == "ddr" and result.dram is not None
+    for line in LINES:
+        banked = line.name == "ddr" and result.dram is not None
         table.add_row(
-            name, f"{energy.activity.count(component):,} {unit}",
-            "commands" if banked else f"{format_energy(getattr(prices, price))}/{unit}",
-            format_energy(joules[component]),
-            f"{joules[component] / total:.1%}" if total else "-",
+            line.title, f"{energy.activity.count(line.name):,} {line.measure}",
+            "commands" if banked
+            else f"{format_energy(getattr(prices, line.price))}/{line.measure}",
+            format_energy(joules[line.name]),
+            f"{joules[line.name] / total:.1%}" if total else "-",
         )  # fmt: skip
         if banked:
             _dram_rows(table, result, total)

@@ -43,10 +43,10 @@ class Metrics:
     latency_s: float
     energy_j: float
     energy_ddr_j: float
-    energy_bus_j: float
     energy_sram_read_j: float
     energy_sram_write_j: float
-    energy_mac_j: float
+    energy_bus_j: float
+    energy_matrix_j: float
     energy_vector_j: float
     sram_capacity_bytes: int
     sram_peak_bytes: int
@@ -131,12 +131,7 @@ def metrics_of(result: RunResult) -> Metrics:
         latency_cycles=result.latency_cycles,
         latency_s=result.latency_s,
         energy_j=energy.total_j,
-        energy_ddr_j=energy.ddr_j,
-        energy_bus_j=energy.bus_j,
-        energy_sram_read_j=energy.sram_read_j,
-        energy_sram_write_j=energy.sram_write_j,
-        energy_mac_j=energy.mac_j,
-        energy_vector_j=energy.vector_j,
+        **{f"energy_{name}_j": joules for name, joules in energy.components().items()},
         sram_capacity_bytes=result.hardware.sram.capacity,
         sram_peak_bytes=result.trace.sram_peak,
         bus_read_bytes=result.bus_read_bytes,

@@ -45,9 +45,9 @@ def test_banked_energy_replaces_the_flat_per_byte_figure(edge1_ddr4_run) -> None
     result = edge1_ddr4_run
     energy = energy_of(result)
     assert result.dram is not None
-    assert energy.total.ddr_j == pytest.approx(result.dram.energy.total_j)
-    assert energy.total.ddr_j != pytest.approx(
-        energy.activity.transfer_bytes * result.hardware.energy.ddr_per_byte
+    assert energy.total.part("ddr") == pytest.approx(result.dram.energy.total_j)
+    assert energy.total.part("ddr") != pytest.approx(
+        energy.activity.count("ddr") * result.hardware.energy.ddr_per_byte
     )
 
 

@@ -28,7 +28,7 @@ def test_run_table_shows_energy_per_layer_and_by_component():
     proc = accelsim(*RUN)
     assert proc.returncode == 0, proc.stderr
     assert "E µJ" in proc.stdout
-    for component in ("DDR", "SRAM read", "SRAM write", "matrix MACs", "vector ops"):
+    for component in ("DDR", "SRAM read", "SRAM write", "bus", "matrix engine", "vector unit"):
         assert f"\n {component} " in proc.stdout
     assert "timeline" not in proc.stdout  # only with --timeline
 
