@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import stat
 import sys
@@ -212,19 +213,28 @@ def _same_file(output: str, other: str, *, other_is_output: bool = False) -> boo
 
 def _refuse_read(path: str, where: str) -> None:
     """Refuse an output that is (or links to) a file this process read (see `accelsim._inputs`)."""
-    read = files_read()
     for follow in (False, True):
         try:
             info = os.stat(path, follow_symlinks=follow)
         except (OSError, ValueError):
             continue
-        source = read.get((info.st_dev, info.st_ino))
-        if source is not None and source[1] == info.st_mtime_ns:
+        source = _input_named(info)
+        if source is not None:
             how = "links to" if stat.S_ISLNK(os.lstat(path).st_mode) else "is"
-            raise AccelsimError(
-                f"{where}: {how} {source[0]}, an input of this command; refusing to overwrite "
-                "it: write elsewhere"
-            )
+            raise _overwrites(where, how, source)
+
+
+def _input_named(info: os.stat_result) -> str | None:
+    """The path an input was read under if `info` is that file (unchanged since), else None."""
+    source = files_read().get((info.st_dev, info.st_ino))
+    return source[0] if source is not None and source[1] == info.st_mtime_ns else None
+
+
+def _overwrites(where: str, how: str, source: str) -> AccelsimError:
+    return AccelsimError(
+        f"{where}: {how} {source}, an input of this command; refusing to overwrite it: write "
+        "elsewhere"
+    )
 
 
 def _is_regular_target(path: str) -> bool:
@@ -355,19 +365,38 @@ def _in_place_stream(path: str, binary: bool) -> Iterator[IO[Any]]:
 def _open_in_place(path: str) -> int:
     """A blocking write descriptor for a device or FIFO, opened non-blocking so a FIFO with no
     reader fails (ENXIO) instead of hanging; retried for FIFO_WAIT_S for a reader to come.
-    Links are followed only under /dev and /proc (`/dev/stdout` is one)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK | os.O_NOCTTY
+    Links are followed only under /dev and /proc (`/dev/stdout` is one).
+
+    The path may have changed since it was checked, so the opened file itself is compared with
+    the inputs (`fstat`) before a byte is written: nothing is truncated at open (`O_TRUNC`),
+    only a regular file found to be no input is emptied, and a refused one is left alone."""
+    flags = os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY
     if not os.path.abspath(path).startswith(_IN_PLACE_ROOTS):
         flags |= os.O_NOFOLLOW
     deadline = time.monotonic() + FIFO_WAIT_S
     while True:
         try:
-            descriptor = os.open(path, flags, 0o666)
+            try:  # a file this call creates is new: it cannot be an input
+                descriptor = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o666)
+                return _blocking(descriptor)
+            except FileExistsError:
+                descriptor = os.open(path, flags)
             break
         except OSError as exc:
             if exc.errno != errno.ENXIO or time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
+    info = os.fstat(descriptor)
+    source = _input_named(info)
+    if source is not None:
+        os.close(descriptor)
+        raise _overwrites(path, "is", source)
+    if stat.S_ISREG(info.st_mode):  # `/dev/stdout` redirected to a file
+        os.ftruncate(descriptor, 0)
+    return _blocking(descriptor)
+
+
+def _blocking(descriptor: int) -> int:
     status = fcntl.fcntl(descriptor, fcntl.F_GETFL)
     fcntl.fcntl(descriptor, fcntl.F_SETFL, status & ~os.O_NONBLOCK)
     return descriptor
@@ -395,7 +424,7 @@ def _atomic_stream(path: str, binary: bool) -> Iterator[IO[Any]]:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        _replace(temporary, path)
         temporary = None
         _sync_folder(folder)
     except OSError as exc:
@@ -404,6 +433,49 @@ def _atomic_stream(path: str, binary: bool) -> Iterator[IO[Any]]:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def _replace(temporary: str, path: str) -> None:
+    """Rename `temporary` over `path` unless what `path` names by now is (or links to) an input.
+
+    On Linux the two are swapped atomically (`renameat2` RENAME_EXCHANGE) and what was swapped
+    out is checked, then removed, or swapped back if it is an input; a new `path` is made with
+    RENAME_NOREPLACE. Elsewhere (or on a file system without them) `path` is checked again
+    just before `os.replace`, which leaves only that instant between check and rename.
+
+    Raises:
+        AccelsimError: `path` is an input (`temporary` is left for the caller to remove).
+    """
+    if _rename2(temporary, path, _RENAME_EXCHANGE):
+        try:
+            _refuse_read(temporary, path)
+        except AccelsimError:
+            _rename2(temporary, path, _RENAME_EXCHANGE)  # the input goes back where it was
+            raise
+        os.unlink(temporary)
+    elif not _rename2(temporary, path, _RENAME_NOREPLACE):
+        _refuse_read(path, path)
+        os.replace(temporary, path)
+
+
+_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
+"""renameat2(2) flags (Linux >= 3.15, glibc >= 2.28)."""
+
+
+def _rename2(old: str, new: str, flag: int) -> bool:
+    """Whether renameat2(old, new, flag) succeeded (False: unsupported, or it did not apply)."""
+    call = getattr(_libc(), "renameat2", None)
+    if call is None:
+        return False
+    at_cwd = -100  # AT_FDCWD
+    return bool(call(at_cwd, os.fsencode(old), at_cwd, os.fsencode(new), flag) == 0)
+
+
+@functools.cache
+def _libc() -> Any:
+    import ctypes  # only when a file is written: start-up stays lean
+
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def _mode_for(path: str) -> int:

@@ -159,6 +159,10 @@ def _check_outputs(args: argparse.Namespace) -> None:
         if path is not None:
             with contextlib.suppress(OSError, ValueError):  # check_output names the problem
                 path.parent.mkdir(parents=True, exist_ok=True)
+    if args.data is not None:
+        from accelsim.train.data import note_data_files
+
+        note_data_files(args.data)
     refuse_inputs({"--data": args.data}, outputs)
     if args.checkpoint is not None and not args.resume and args.checkpoint.exists():
         raise DataError(

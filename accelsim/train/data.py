@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from accelsim._inputs import note_read
 from accelsim.errors import DataError
 
 # Per-channel mean and std of the 50,000 training images of cifar10-jpeg.zip, pixels on 0..1.
@@ -68,6 +69,18 @@ def validate(data: Cifar10, origin: str) -> Cifar10:
         if labels.min() < 0 or labels.max() >= len(data.class_names):
             raise DataError(f"{origin}: {split} labels outside 0..{len(data.class_names) - 1}")
     return data
+
+
+def note_data_files(path: Path) -> None:
+    """Record the data set at `path` as read: the file itself, or every file in the folder
+    (images, official batches), so no output of `train` can replace one by any spelling; a
+    cache hit reads none of them, yet they stay the user's inputs."""
+    if path.is_dir():
+        for file in path.rglob("*"):
+            if file.is_file():
+                note_read(file)
+    else:
+        note_read(path)
 
 
 def load_cifar10(

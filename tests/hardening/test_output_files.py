@@ -318,3 +318,63 @@ def test_an_in_place_write_never_follows_a_link_even_if_one_appears_late(tmp_pat
                        r"accelsim never writes through a link$"):  # fmt: skip
         write_text(tmp_path / "pipe", "new")
     assert (tmp_path / "mine.txt").read_text() == "keep me\n"
+
+
+@pytest.fixture
+def read_hw(tmp_path, monkeypatch):
+    """A file this process read (recorded as `accelsim._inputs` records inputs), alone in a
+    fresh record so no other test's inputs count."""
+    from accelsim import _inputs
+
+    monkeypatch.setattr(_inputs, "_READ", {})
+    hw = tmp_path / "hw.yaml"
+    hw.write_text("keep me\n")
+    _inputs.note_read(hw)
+    return hw
+
+
+def test_an_in_place_write_checks_the_file_it_opened_not_the_path(tmp_path, monkeypatch, read_hw):
+    # NOTE: a FIFO swapped for a hard link of an input between the check and the open: the
+    # opened file is compared with the inputs before anything is truncated or written.
+    check = outputs._refuse_read
+
+    def checked_then_swapped(path: str, where: str) -> None:
+        check(path, where)
+        os.link(read_hw, path)
+
+    monkeypatch.setattr(outputs, "_refuse_read", checked_then_swapped)
+    monkeypatch.setattr(outputs, "_is_regular_target", lambda path: False)
+    with pytest.raises(AccelsimError, match=r"^.*/pipe: is .*/hw\.yaml, an input of this "
+                       r"command; refusing to overwrite it: write elsewhere$"):  # fmt: skip
+        write_text(tmp_path / "pipe", "new")
+    assert read_hw.read_text() == "keep me\n"
+
+
+@pytest.fixture(params=["renameat2", "check then rename"])
+def renames(request, monkeypatch):
+    """Both ways `_replace` works: Linux's atomic exchange, and the re-check elsewhere."""
+    if request.param != "renameat2":
+        monkeypatch.setattr(outputs, "_rename2", lambda old, new, flag: False)
+
+
+def test_an_input_moved_where_an_output_goes_during_the_write_is_put_back(
+    tmp_path, read_hw, renames
+):
+    # NOTE: the path was checked when the write began; by the rename it names the input.
+    target = tmp_path / "out.txt"
+    refused = r"^.*/out\.txt: is .*/hw\.yaml, an input of this command; refusing to overwrite it"
+    with pytest.raises(AccelsimError, match=refused), open_output(target) as stream:
+        stream.write("new")
+        os.rename(read_hw, target)
+    assert target.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]  # no temporary left
+
+
+def test_a_link_to_an_input_made_during_the_write_is_put_back(tmp_path, read_hw, renames):
+    target = tmp_path / "out.txt"
+    refused = r"^.*/out\.txt: links to .*/hw\.yaml, an input"
+    with pytest.raises(AccelsimError, match=refused), open_output(target) as stream:
+        stream.write("new")
+        target.symlink_to(read_hw)
+    assert target.is_symlink() and read_hw.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hw.yaml", "out.txt"]

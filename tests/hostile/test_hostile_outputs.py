@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,6 +130,25 @@ def _trace_links_to_the_external_data(d: Path, g: dict[str, Path]) -> list[objec
     return ["run", g["external"], "--hw", g["hw"], "--trace", d / "t.json"]
 
 
+def _image_folder(d: Path) -> list[object]:
+    """`train` on a CIFAR-like image folder unpacked at d/data (2 classes, 4 + 2 images each)."""
+    with zipfile.ZipFile(image_zip(d / "data.zip", train=4, test=2)) as archive:
+        archive.extractall(d / "data")
+    (d / "data.zip").unlink()
+    return ["train", "--data", d / "data", "--alpha", "0.125", "--rho", str(8 / 28),
+            "--batch-size", "4", "--epochs", "1", "--no-progress", "--no-cache"]  # fmt: skip
+
+
+def _metrics_onto_an_image_of_the_data_folder(d: Path, g: dict[str, Path]) -> list[object]:
+    return [*_image_folder(d), "--metrics-csv", d / "data" / "train" / "red" / "0.png"]
+
+
+def _onnx_hard_links_an_image_of_the_data_folder(d: Path, g: dict[str, Path]) -> list[object]:
+    args = _image_folder(d)
+    os.link(d / "data" / "test" / "blue" / "1.png", d / "m2.onnx")
+    return [*args, "--onnx", d / "m2.onnx"]
+
+
 CHANGES_AN_INPUT: dict[str, tuple[Callable[[Path, dict[str, Path]], list[object]], str]] = {
     "paper --report: README.md links to the model": (
         _report_readme_to_model, r"--report .*/r/README\.md: would overwrite the input MODEL .*"),
@@ -162,6 +182,12 @@ CHANGES_AN_INPUT: dict[str, tuple[Callable[[Path, dict[str, Path]], list[object]
     "run --trace: a link to the model's external data file": (
         _trace_links_to_the_external_data, r".*/t\.json: links to .*/ext/model\.bin, an input of "
         r"this command; refusing to overwrite it: write elsewhere"),
+    "train --metrics-csv: an image inside the --data folder": (
+        _metrics_onto_an_image_of_the_data_folder, r"--metrics-csv .*/data/train/red/0\.png: is "
+        r".*/data/train/red/0\.png, an input of this command; refusing to overwrite it: .*"),
+    "train --onnx: a hard link of an image inside the --data folder": (
+        _onnx_hard_links_an_image_of_the_data_folder, r"--onnx .*/m2\.onnx: is "
+        r".*/data/test/blue/1\.png, an input of this command; refusing to overwrite it: .*"),
 }  # fmt: skip
 
 

@@ -106,3 +106,27 @@ def test_an_output_already_stored_is_dropped_not_spilled_again():
     moved = [(e.kind, e.buffer) for e in result.trace.events if e.kind != "compute"]
     assert moved == [("load", "x"), ("store", "a"), ("reload", "a"), ("store", "d")]
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_when_only_this_layers_buffers_hold_sram_the_smallest_leaves_to_merge_the_holes():
+    """x (100 B) -> r0 -> p (50 B) -> r1 -> b (50 B); out = Concat(x, b) (150 B). SRAM 300 B.
+
+    r0 packs x and p at 0 and 100; r1 puts b at 150 (the untouched space) and p's 50 B are freed
+    at 100. r2 needs 150 B for out: 150 B are free but as 50 + 100 around b, and both residents
+    are r2's own inputs. The smaller, b, leaves (spilled, it is dirty) and comes back with out in
+    the 200 B it opened (100-300). Evicting x instead opens only 150 + 100 B, too little for x and
+    out (250), so b would have to go too: 100 B more read. Cycles (1 B or 1 op a cycle): load x
+    0-100, r0 100-150, r1 150-200, spill b 200-250, reload b 250-300, r2 300-450, store 450-600.
+    """
+    g = GraphBuilder()
+    x = g.input("x", (1, 100))
+    p = g.op("r0", "Sigmoid", [x], "p", (1, 50), vector_ops=50)
+    b = g.op("r1", "Sigmoid", [p], "b", (1, 50), vector_ops=50)
+    out = g.op("r2", "Concat", [x, b], "out", (1, 150), vector_ops=150, axis=1)
+    hw = toy_machine(sram=300)
+    result = simulate_graph(g.build(out), hw, name="t")
+    moved = [(e.kind, e.buffer, e.start, e.end) for e in result.trace.events if e.kind != "compute"]
+    assert moved == [("load", "x", 0, 100), ("spill", "b", 200, 250), ("reload", "b", 250, 300),
+                     ("store", "out", 450, 600)]  # fmt: skip
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (150, 200)
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
