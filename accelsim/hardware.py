@@ -399,8 +399,10 @@ class Lowering(_Strict):
     attention: Literal["unfused", "fused"] = Field(
         default="unfused",
         description="fused: Q·Kᵀ, scale, mask, Softmax and ·V run as one layer per band of query "
-        "rows with a running max and sum (FlashAttention), so the scores never leave SRAM; "
-        "unfused (default): each is its own layer.",
+        "rows with a running max and sum (FlashAttention), so the scores never leave SRAM, and "
+        "the projections feeding it copy nothing (a Split of a matrix layer's columns runs as "
+        "one layer per part, a Transpose into heads as a strided store); unfused (default): "
+        "each is its own layer.",
     )
 
     @field_validator("matrix_ops", "fuses", "epilogue")

@@ -199,7 +199,7 @@ class _Lowering:
         if op.is_view or self._transposed_operand(op) or op.name in self.strided:
             self.alias[op.outputs[0]] = self._storage(op.inputs[0])
             return
-        if self._appends_in_place(op) or op.name in self.absorbed:
+        if self._appends_in_place(op) or op.name in self.absorbed or self._split_columns(op):
             return
         if op.name in self.attention:
             if self._close():
@@ -229,7 +229,8 @@ class _Lowering:
         if self._close():  # ops left the last chain and became layers: `op` may join theirs
             self._place(op)
             return
-        self._new_layer(op)
+        if not self._stored_as_heads(op):
+            self._new_layer(op)
 
     def _follows_engine_output(self, op: Op, draft: _Draft) -> bool:
         """True when `op` consumes, alone, the single output of a matrix-engine layer."""
@@ -298,6 +299,103 @@ class _Lowering:
         self.alias[op.outputs[0]] = past
         self.appended[op.outputs[0]] = new
         self.notes.append(f"{op.name}: KV cache appended in place (only {new} is written)")
+        return True
+
+    def _split_columns(self, op: Op) -> bool:
+        """A Split along the last axis of a matrix layer's output, the Split's parts its only
+        readers (the QKV projection's into Q, K and V): the layer becomes one layer per part,
+        each with its columns of the weight and of the per-column constants of its chain,
+        writing its part directly, as a compiler runs three GEMMs (or one writing three
+        tensors). The Split then copies nothing. With fused attention only (part of that
+        option: it changes no other machine's numbers); False when the pattern does not hold."""
+        draft = self.drafts[-1] if self.drafts else None
+        if op.op_type != "Split" or draft is None or draft.sealed or draft.op_types != ["MatMul"]:
+            return False
+        if self.hw.lowering.attention != "fused":
+            return False
+        source, gemm = op.inputs[0], draft.gemm
+        parts = self.readers[source]
+        shape = self.graph.tensor(source).shape
+        widths = [self.graph.tensor(p.outputs[0]).shape[-1] for p in parts]
+        weight = self.graph.tensor(draft.weights[0]).shape if len(draft.weights) == 1 else ()
+        if (
+            gemm is None or gemm.groups != 1 or gemm.m * gemm.k * gemm.n != draft.macs
+            or self._chain_output(draft) != source or self._kept(draft) != [source]
+            or source in self.graph_outputs or len(weight) != 2 or weight[1] != gemm.n
+            or any(p.op_type != "Split" or p.inputs[:1] != (source,) for p in parts)
+            or not _last_axis(op, len(shape)) or not sum(widths) == gemm.n == shape[-1]
+        ):  # fmt: skip
+            return False
+        region = self._region(draft)
+        constants = [n for c in draft.chain for n in c.inputs if self._storage(n) not in region]
+        if any(not self._columnar(n, gemm.n) for n in constants):
+            return False
+        self.drafts.pop()
+        start = 0
+        for number, (part, width) in enumerate(zip(parts, widths, strict=True)):
+            end = start + width
+            epilogue = sum(
+                c.vector_ops * end // gemm.n - c.vector_ops * start // gemm.n
+                for c in draft.chain if c.op_type not in self.hw.lowering.fuses
+            )  # fmt: skip
+            macs = gemm.m * gemm.k * width
+            names = dict.fromkeys((*draft.weights, *constants))
+            self.drafts.append(
+                _Draft(
+                    name=f"{draft.name}:{number}",
+                    op_types=[*draft.op_types, *(c.op_type for c in draft.chain), "Split"],
+                    unit="matrix", macs=macs, vector_ops=0, reads=list(draft.reads),
+                    weights=[self._column_slice(n, start, end) for n in names],
+                    writes=[part.outputs[0]], window=None,
+                    gemm=Gemm(m=gemm.m, k=gemm.k, n=width, groups=1, macs=macs),
+                    extra_ops=epilogue, sealed=True,
+                )
+            )  # fmt: skip
+            start = end
+        self.absorbed.update(p.name for p in parts)
+        return True
+
+    def _columnar(self, name: str, columns: int) -> bool:
+        """A weight that goes with output columns: one per column, or a single scalar."""
+        tensor = self.graph.tensor(name)
+        return tensor.kind == "weight" and (tensor.elements == 1 or tensor.shape == (columns,))
+
+    def _column_slice(self, name: str, start: int, end: int) -> str:
+        """The buffer of columns [start, end) of a weight (a scalar is its own slice)."""
+        shape = self.graph.tensor(name).shape
+        if _prod(shape) == 1:
+            return name
+        part = f"{name}[{start}:{end}]"
+        if part not in self.buffers:
+            self._add_buffer(part, shape=(*shape[:-1], end - start))
+        return part
+
+    def _stored_as_heads(self, op: Op) -> bool:
+        """A Transpose (1, S, H, d) -> (1, H, S, d) of a matrix layer's output split into
+        heads (a Reshape): the layer stores its tiles in head order (a strided store), so no
+        copy is made; the keys and values a QKV projection writes into a KV cache. With fused
+        attention only; False when anything else reads the output on the way."""
+        perm = op.attributes.get("perm")
+        shape = self.graph.tensor(op.outputs[0]).shape
+        if op.op_type != "Transpose" or perm not in ([0, 2, 1, 3], (0, 2, 1, 3)):
+            return False
+        if self.hw.lowering.attention != "fused" or shape[:1] != (1,):
+            return False
+        producer = {out: o for o in self.graph.ops for out in o.outputs}
+        name = op.inputs[0]
+        while self.consumers.get(name) == 1 and name not in self.graph_outputs:
+            source = producer.get(name)
+            if source is None or not source.is_view:
+                break
+            name = source.inputs[0]
+        stored = self._storage(name)
+        writers = (d for d in self.drafts if self._storage(self._chain_output(d)) == stored)
+        writer = next(writers, None)
+        if writer is None or writer.unit != "matrix" or self.consumers.get(name) != 1:
+            return False
+        if name in self.graph_outputs or self._storage(op.inputs[0]) != stored:
+            return False
+        self.alias[stored] = op.outputs[0]
         return True
 
     def _fused_attention(self, a: Attention) -> None:
@@ -489,12 +587,17 @@ class _Lowering:
             gemm=draft.gemm,
             elements=sum(_prod(self.graph.tensor(n).shape) for n in writes),
             epilogue_ops=draft.extra_ops + (chain_ops if matrix else 0),
-            held=draft.held,
+            held=unique(list(draft.held)),
             pointwise=tuple(
                 n for n in unique(pointwise)
                 if n not in unique(draft.reads) or n in unique(draft.pointwise)
             ),
         )
+
+
+def _last_axis(op: Op, rank: int) -> bool:
+    axis = op.attributes.get("axis", 0)
+    return isinstance(axis, int) and rank > 0 and axis % rank == rank - 1
 
 
 def _linear(draft: _Draft) -> bool:

@@ -137,3 +137,65 @@ def test_each_output_of_a_split_reads_only_its_part(tmp_path):
     result = _run(path, toy_machine(sram=1_000))
     assert len(result.program.layers) == 3 and max(result.plan.tiles) > 1
     assert (result.bus_read_bytes, result.bus_write_bytes) == (3_072, 3_072)
+
+
+def _qkv(tmp_path: Path, *, also_read: bool = False) -> Path:
+    """x (1, 8, 12) · W (12, 24) + b, Split into Q, K, V of 8 columns each; K and V split into
+    2 heads of 4 and transposed to (1, 2, 8, 4), written as graph outputs (a KV cache), as the
+    GPT builder spells a QKV projection. With `also_read` the biased product is an output too."""
+    value = helper.make_tensor_value_info
+    inits = [
+        numpy_helper.from_array(np.ones((12, 24), np.float32), "W"),
+        numpy_helper.from_array(np.ones((24,), np.float32), "b"),
+        numpy_helper.from_array(np.array([1, 8, 2, 4], np.int64), "heads"),
+    ]
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["xw"], name="qkv"),
+        helper.make_node("Add", ["xw", "b"], ["qkv_b"]),
+        helper.make_node("Split", ["qkv_b"], ["q", "k", "v"], axis=2, num_outputs=3, name="s"),
+    ]
+    for name in ("k", "v"):
+        nodes += [
+            helper.make_node("Reshape", [name, "heads"], [f"{name}_h"]),
+            helper.make_node("Transpose", [f"{name}_h"], [f"{name}_t"], perm=[0, 2, 1, 3]),
+        ]
+    outputs = [value("q", TensorProto.FLOAT, [1, 8, 8])]
+    outputs += [value(f"{n}_t", TensorProto.FLOAT, [1, 2, 8, 4]) for n in ("k", "v")]
+    if also_read:
+        outputs.append(value("qkv_b", TensorProto.FLOAT, [1, 8, 24]))
+    graph = helper.make_graph(
+        nodes, "qkv", [value("x", TensorProto.FLOAT, [1, 8, 12])], outputs, inits
+    )
+    path = tmp_path / "qkv.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    return path
+
+
+def test_a_split_projection_writes_q_k_and_v_heads_directly(tmp_path):
+    # A compiler runs the projection as three GEMMs (or one writing three tensors) and stores K
+    # and V in head order through strides: no Split or Transpose copies. Each part is a layer of
+    # 8 columns: 8 x 12 x 8 = 768 MACs, its 96 B of W and 8 B of b, the bias add on its 64
+    # outputs on the vector unit. x (96 B) stays in SRAM for all three: 96 + 3 x 104 = 408 B
+    # read, 3 x 64 = 192 B written.
+    hw = with_overrides(_fused(sram=10_000), {"lowering.epilogue": ["Add"]})
+    result = _run(_qkv(tmp_path), hw)
+    layers = result.program.layers
+    assert [layer.op_types for layer in layers] == [("MatMul", "Add", "Split")] * 3
+    assert [layer.writes for layer in layers] == [("q",), ("k_t",), ("v_t",)]
+    assert [layer.weights for layer in layers] == [
+        (f"W[{a}:{b}]", f"b[{a}:{b}]") for a, b in ((0, 8), (8, 16), (16, 24))
+    ]
+    assert [(layer.macs, layer.epilogue_ops) for layer in layers] == [(768, 64)] * 3
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (408, 192)
+    assert set(result.program.outputs) == {"q", "k_t", "v_t"}
+
+
+def test_a_split_of_a_product_read_elsewhere_stays_a_copy(tmp_path):
+    # The biased product is itself an output: it must exist whole, so the Split copies it.
+    hw = with_overrides(_fused(sram=10_000), {"lowering.epilogue": ["Add"]})
+    program = lower(import_onnx(_qkv(tmp_path, also_read=True)), hw)
+    copies = [("MatMul", "Add"), ("Split",), ("Split",), ("Split",), ("Transpose",), ("Transpose",)]
+    assert [layer.op_types for layer in program.layers] == copies
+    # Without fused attention (an option that changes no other machine's numbers) the same.
+    plain = with_overrides(toy_machine(), {"lowering.epilogue": ["Add"]})
+    assert [layer.op_types for layer in lower(import_onnx(_qkv(tmp_path)), plain).layers] == copies
