@@ -4,6 +4,8 @@ Each kind of unit (dma, matrix, vector) has a dispatcher process that takes the 
 plan order, waits for each task's dependencies, then starts it on whichever unit of the kind
 can take it first, a unit keeping up to its timing model's `depth` tasks in flight (list
 scheduling with in-order issue; with one unit per kind of depth 1 this is an in-order server).
+A dispatcher times every task whose dependencies' ends are known in one process step and
+yields to SimPy only to wait for a task another dispatcher has not issued yet (`_dispatch`).
 Time is integer cycles. SRAM occupancy is derived from the plan's allocations and the
 task times (a range is in use from the start of the task that fills it to the end of the last
 task that releases it).
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING
 from accelsim.sim.trace import Event, Trace, Waited
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Mapping
+    from collections.abc import Generator, Mapping
 
     import simpy
 
@@ -30,14 +32,19 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     import simpy
 
     env = simpy.Environment()
-    clock = _Clock(env, len(plan.tasks))
+    clock = Clock(env, len(plan.tasks))
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
         queue = [t for t in plan.tasks if t.unit_kind == kind]
         if queue:
-            env.process(_dispatch(env, names, [units[n] for n in names], queue, clock))
+            env.process(_dispatch(names, [units[n] for n in names], queue, clock))
     env.run()
-    unfinished = [t.id for t in plan.tasks if not clock.finished[t.id]]
+    return trace_of(plan, clock, units=tuple(units), clock_hz=clock_hz)
+
+
+def trace_of(plan: Plan, clock: Clock, *, units: tuple[str, ...], clock_hz: float) -> Trace:
+    """The trace of `plan` once `clock` holds every task's times (one record per task)."""
+    unfinished = [t.id for t in plan.tasks if not clock.timed[t.id]]
     assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
     start, end, unit = clock.start, clock.end, clock.unit
     issued, issued_after, unit_free, freed_by = (
@@ -55,7 +62,7 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
         for t in plan.tasks
     )  # fmt: skip
     return Trace(
-        events=events, units=tuple(units), sram=_occupancy(plan, start, end), clock_hz=clock_hz
+        events=events, units=units, sram=_occupancy(plan, start, end), clock_hz=clock_hz
     )
 
 
@@ -99,12 +106,12 @@ def _waited(task: Task, end: list[int], now: int, unit: tuple[int, int],
     return max(data, serial), space, unit[0], unit[1], waited, cause
 
 
-class _Clock:
-    """When each task started and ended, on which unit, what it waited for, and who waits for
-    whom.
+class Clock:
+    """A run's bookkeeping, by task id: when each task started and ended, on which unit, what
+    it waited for, and whether its times are fixed yet (`timed`).
 
-    A task's completion triggers a SimPy event only if some process is waiting for it, so a run
-    costs about one event per task instead of several.
+    A task's times are fixed when its dispatcher issues it; that triggers a SimPy event only if
+    another dispatcher is waiting to read them.
     """
 
     def __init__(self, env: simpy.Environment, count: int) -> None:
@@ -116,7 +123,7 @@ class _Clock:
         self.start = [0] * count
         self.end = [0] * count
         self.unit = [""] * count
-        self.finished = [False] * count
+        self.timed = [False] * count
         self.waiting: dict[int, simpy.Event] = {}
 
     def wait_for(self, task: int) -> simpy.Event:
@@ -125,22 +132,10 @@ class _Clock:
             event = self.waiting[task] = self.env.event()
         return event
 
-    def finisher(self, task: int) -> Callable[[simpy.Event], None]:
-        """A SimPy callback that finishes `task` when its timeout fires."""
-        return lambda _: self.finish(task)
-
-    def finish(self, task: int) -> None:
-        self.end[task] = int(self.env.now)
-        self.finished[task] = True
-        event = self.waiting.pop(task, None)
-        if event is not None:
-            event.succeed()
-
 
 def _dispatch(
-    env: simpy.Environment, names: list[str], models: list[TimingModel], queue: list[Task],
-    clock: _Clock,
-) -> Generator[simpy.Event, object, None]:  # fmt: skip
+    names: list[str], models: list[TimingModel], queue: list[Task], clock: Clock
+) -> Generator[simpy.Event, object, None]:
     """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
 
     A task starts once its dependencies are done and a unit can take it (fewer than the unit's
@@ -148,42 +143,55 @@ def _dispatch(
     issue); `_waited` reads which came last. Ties between free units go to the one declared
     first. The unit's timing model gives the task's cycles as it starts (DMA channels share the
     run's DDR model through theirs, so a busy DDR lengthens a transfer).
+
+    A task's start is that max of known times, so the dispatcher times a whole run of tasks in
+    one process step and yields to SimPy only for a dependency that no dispatcher has issued
+    yet. That is the event-by-event schedule exactly (`tests/property/test_engine_equal.py`
+    keeps it and compares): a timing model's state is its own unit's, or for DMA channels the
+    shared DDR, which only this kind's dispatcher calls, in issue order, at non-decreasing
+    starts, as SimPy's clock would.
     """
     # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
     # decrease on one unit): a unit takes a task once the oldest of a full queue has ended
     # (`free_at`; (0, -1) while its queue has room).
     in_flight: list[deque[tuple[int, int]]] = [deque(maxlen=m.depth) for m in models]
     free_at = [(0, -1)] * len(names)
-    finished, start, unit = clock.finished, clock.start, clock.unit
+    timed, start, end, unit = clock.timed, clock.start, clock.end, clock.unit
     issued, issued_after, unit_free, freed_by = (
         clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
     )
-    timeout = env.timeout
+    waiting = clock.waiting
+    slots = range(len(names))
     before = (0, -1)  # when the task before was issued, and that task
     for task in queue:
+        now = before[0]
         for dep in task.deps:
-            if not finished[dep]:
+            if not timed[dep]:
                 yield clock.wait_for(dep)
-        now = int(env.now)
-        slot = min(range(len(names)), key=lambda s: free_at[s][0]) if len(names) > 1 else 0
+            if end[dep] > now:
+                now = end[dep]
+        slot = min(slots, key=lambda s: free_at[s][0]) if len(slots) > 1 else 0
         free = free_at[slot]
         if free[0] > now:
-            yield timeout(free[0] - now)
             now = free[0]
-        issued[task.id], issued_after[task.id] = before
-        unit_free[task.id], freed_by[task.id] = free
-        start[task.id] = now
-        unit[task.id] = names[slot]
-        before = (now, task.id)
+        task_id = task.id
+        issued[task_id], issued_after[task_id] = before
+        unit_free[task_id], freed_by[task_id] = free
+        start[task_id] = now
+        unit[task_id] = names[slot]
+        before = (now, task_id)
         cycles = models[slot].run(task.work, now)
+        end[task_id] = now + cycles
+        timed[task_id] = True
         if cycles:
             ends = in_flight[slot]
-            ends.append((now + cycles, task.id))
+            ends.append((now + cycles, task_id))
             if len(ends) == ends.maxlen:
                 free_at[slot] = ends[0]
-            timeout(cycles).callbacks.append(clock.finisher(task.id))
-        else:
-            clock.finish(task.id)
+        if waiting:
+            event = waiting.pop(task_id, None)
+            if event is not None:
+                event.succeed()
 
 
 def _occupancy(plan: Plan, start: list[int], end: list[int]) -> tuple[tuple[int, int], ...]:
