@@ -14,8 +14,9 @@ From these it derives how long each copy must stay intact (from its fill to the 
 reader) and checks: ranges inside SRAM; no two intact copies sharing a byte at the same time;
 the reported SRAM occupancy never below what is live; every reader starting after its copy is
 filled; a load of an activation after it reached DDR; outputs stored in full; one task at a time
-per unit (a DMA channel: up to its queue `depth`); DDR homes disjoint, inside `ddr.capacity`,
-and every transfer's DDR range inside its buffer's home; every duration from the formulas written
+per unit (a DMA channel: up to its queue `depth`); DDR homes inside `ddr.capacity`, two sharing
+bytes only when one's transfers all end before the other's begin, and every transfer's DDR range
+inside its buffer's home; every duration from the formulas written
 here (`transfer_cycles`, `compute_cycles`), not the simulator's; and DDR never moving more than
 `ddr.bandwidth` allows in any window when several transfers can be in flight.
 """
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from accelsim.plan import Allocation, Plan
     from accelsim.sim.trace import Event, Trace
 
+_UNUSED = (math.inf, -math.inf)  # the span of transfers of a buffer that has none
 _FILLS = ("load", "reload")  # DDR -> SRAM
 _DRAINS = ("store", "spill")  # SRAM -> DDR
 
@@ -96,7 +98,7 @@ def plan_violations(program: Program, plan: Plan, trace: Trace, hw: Hardware) ->
     _check_durations(program, events, hw, problems)
     _check_units(events, hw, problems)
     _check_ddr(events, hw, problems)
-    _check_ddr_homes(program, plan, hw, problems)
+    _check_ddr_homes(program, plan, events, hw, problems)
     return problems
 
 
@@ -368,10 +370,20 @@ def _check_ddr(events: Sequence[Event], hw: Hardware, problems: list[str]) -> No
                 return
 
 
-def _check_ddr_homes(program: Program, plan: Plan, hw: Hardware, problems: list[str]) -> None:
-    """Each DDR home within capacity, holding its whole buffer, sharing no byte with another;
-    each transfer's bytes inside the home of the buffer it moves."""
+def _check_ddr_homes(program: Program, plan: Plan, events: Sequence[Event], hw: Hardware,
+                     problems: list[str]) -> None:  # fmt: skip
+    """Each DDR home within capacity and holding its whole buffer; two homes sharing bytes only
+    when one's transfers all end before the other's first begins (an input, weight or output
+    holds its home all run); each transfer's bytes inside the home of the buffer it moves."""
     homes = {r.buffer: r for r in plan.ddr}
+    held: dict[str, tuple[float, float]] = {}  # buffer -> (first transfer's start, last's end)
+    for event in events:
+        if event.kind in _FILLS or event.kind in _DRAINS:
+            first, last = held.get(event.buffer, _UNUSED)
+            held[event.buffer] = (min(first, event.start), max(last, event.end))
+    for r in plan.ddr:
+        if r.kind != "activation":
+            held[r.buffer] = (-math.inf, math.inf)
     spans = sorted((r.address, r.address + r.size, r.buffer) for r in plan.ddr)
     for start, end, buffer in spans:
         if start < 0 or end > hw.ddr.capacity:
@@ -379,9 +391,14 @@ def _check_ddr_homes(program: Program, plan: Plan, hw: Hardware, problems: list[
         if end - start != program.nbytes(buffer):
             problems.append(f"{buffer}: DDR range of {end - start} B for a "
                             f"{program.nbytes(buffer)} B buffer")  # fmt: skip
-    for (_, end, buffer), (start, _, other) in zip(spans, spans[1:], strict=False):
-        if start < end:
-            problems.append(f"{buffer} and {other} share DDR bytes from {start}")
+    for index, (_, end, buffer) in enumerate(spans):
+        first, last = held.get(buffer, _UNUSED)
+        for later, _, other in spans[index + 1:]:
+            if later >= end:
+                break
+            other_first, other_last = held.get(other, _UNUSED)
+            if first < other_last and other_first < last:
+                problems.append(f"{buffer} and {other} share DDR bytes from {later}")
     for task in plan.tasks:
         work = task.work
         if not isinstance(work, Transfer) or work.nbytes <= 0:

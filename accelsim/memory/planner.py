@@ -67,7 +67,7 @@ class _Planner:
         self.allocator = Allocator(hw.sram.capacity, merge=self._merge)
         self.resident: dict[str, _Resident] = {}
         self.ddr_ready: dict[str, tuple[int, ...]] = {}
-        self.ddr = DdrSpace(hw.ddr.capacity)
+        self.ddr = DdrSpace(hw.ddr.capacity, program, self._merge)
         self.cursor: dict[str, int] = {}  # where the next slice of a buffer starts, in it
         for name, buffer in program.buffers.items():
             if buffer.kind in ("input", "weight"):
@@ -97,6 +97,7 @@ class _Planner:
                 self.tiles.append(1)
             else:
                 self.tiles.append(self._run_tiled(layer))
+            self.ddr.end_layer(layer.index)
         self.ddr.check()
         return Plan(
             policy="liveness",
@@ -453,6 +454,8 @@ class _Planner:
         space: set[int] = set()
         for wait in waits:
             space |= wait
+        if unit_kind == _DMA:  # bytes of DDR another buffer had: after its transfers
+            space |= self.ddr.touch(buffer, task_id)
         every = (deps | space) - {-1}
         if not self.overlap and task_id:
             every.add(task_id - 1)
