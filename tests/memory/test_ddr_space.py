@@ -64,8 +64,8 @@ def test_a_ddr_too_small_for_the_model_names_the_bytes_needed():
     hw = toy_machine()
     small = hw.model_copy(update={"ddr": hw.ddr.model_copy(update={"capacity": 319})})
     message = (
-        "ddr.capacity: the model needs 320 bytes of DDR at once (inputs 32, weights 88, outputs 64; "
-        "64-byte aligned), more than ddr.capacity 319"
+        "ddr.capacity: the model needs 320 bytes of DDR at once (inputs 32, weights 88, "
+        "outputs 64; 64-byte aligned), more than ddr.capacity 319"
     )
     with pytest.raises(PlanError, match=f"^{message}$".replace("(", r"\(").replace(")", r"\)")):
         simulate_graph(_two_convs(), small, name="t")
