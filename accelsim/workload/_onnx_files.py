@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import re
+import select
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, TypeVar, cast
 
 from accelsim._inputs import check_regular_file, note_read
+from accelsim._workers import die_with_parent
 from accelsim.errors import WorkloadError
 from accelsim.workload._onnx_wire import StrippedSizeError, WireError, parse_without_weights
 
@@ -40,15 +44,14 @@ def first_line(error: BaseException) -> str:
 
 
 def read_model(path: Path, label: str) -> onnx.ModelProto:
-    """Parse `path` as a binary ONNX model and run the ONNX checker; `label` prefixes errors.
+    """Parse `path` as a binary ONNX model; `label` prefixes errors. The ONNX checker runs
+    later, with shape inference (`_onnx_shapes.infer`), on `checkable(model)`.
 
     Raises:
         WorkloadError: missing, unreadable, not a regular file, over MODEL_LIMIT_BYTES, empty,
             not a protobuf ModelProto, external data outside the model's folder or missing, or
-            a checker failure.
+            an attribute onnx itself would hang or abort on (`check_before_onnx`).
     """
-    import onnx
-
     check_regular_file(
         path, what="an .onnx file", limit_bytes=MODEL_LIMIT_BYTES, error=WorkloadError
     )
@@ -69,12 +72,22 @@ def read_model(path: Path, label: str) -> onnx.ModelProto:
         raise WorkloadError(f"{label}: not an ONNX model: no IR version or no graph nodes")
     check_external_data(model, path.parent, label)
     check_before_onnx(model, label)
+    return model
+
+
+def run_checker(checkable: onnx.ModelProto, label: str) -> None:
+    """The ONNX checker in full mode (strict shape inference too, as onnxruntime's loader
+    does) on a `checkable` copy; call it inside `bounded`.
+
+    Raises:
+        WorkloadError: the checker's first line, led by the node it names.
+    """
+    import onnx
+
     try:
-        with stoppable():  # full: strict shape inference too, as onnxruntime's loader does
-            onnx.checker.check_model(_checkable(model), full_check=True)
+        onnx.checker.check_model(checkable, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as error:
         raise WorkloadError(f"{label}: {onnx_error(error, 'invalid ONNX model')}") from None
-    return model
 
 
 _NODE_ERROR = re.compile(
@@ -91,9 +104,109 @@ def onnx_error(error: BaseException, what: str) -> str:
     return f'node "{match["node"]}" ({match["op"]}): invalid node: {match["why"]}'
 
 
+ONNX_LIMIT_S = 60.0
+"""How long onnx's checker and shape inference may take on one model (the largest bundled
+model needs well under a second); `ACCELSIM_ONNX_LIMIT_S` overrides it."""
+_T = TypeVar("_T")
+
+
+def bounded(work: Callable[[], _T], label: str) -> _T:
+    """`work()` (onnx's C++ checker or shape inference) run where it can be stopped.
+
+    onnx's C++ code holds the GIL, so a model it loops on would make the process deaf to any
+    Python handler or watchdog thread: `work` runs in a forked child that dies with this
+    process, for at most `ONNX_LIMIT_S` seconds, and sends back its (pickled) result or the
+    exception it raised, re-raised here. Without fork it runs in-process (`stoppable`).
+
+    Raises:
+        WorkloadError: `label` and the limit when the child ran past it (it is killed), or
+            the signal when onnx crashed it (an assertion that aborts).
+    """
+    if not hasattr(os, "fork"):
+        with stoppable():
+            return work()
+    limit = _limit_s()
+    parent, (read_end, write_end) = os.getpid(), os.pipe()
+    child = os.fork()
+    if child == 0:  # never returns
+        os.close(read_end)
+        _child(work, write_end, parent)
+    os.close(write_end)
+    try:
+        data = _read_all(read_end, time.monotonic() + limit)
+    finally:
+        os.close(read_end)
+        with suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)  # done or not: it has nothing left to do
+        _, status = os.waitpid(child, 0)
+    if data is None:
+        raise WorkloadError(
+            f"{label}: onnx's checker did not finish in {limit:g} s (it loops forever on some "
+            "malformed models); refusing the model (ACCELSIM_ONNX_LIMIT_S sets the limit)"
+        )
+    if not data:
+        raise WorkloadError(
+            f"{label}: onnx crashed checking the model ({_how_it_died(status)}); refusing it"
+        )
+    outcome, value = pickle.loads(data)
+    if outcome == "raised":
+        raise value
+    return cast("_T", value)
+
+
+def _limit_s() -> float:
+    text = os.environ.get("ACCELSIM_ONNX_LIMIT_S", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return ONNX_LIMIT_S
+    return value if 0 < value < math.inf else ONNX_LIMIT_S
+
+
+def _child(work: Callable[[], object], write_end: int, parent: int) -> NoReturn:
+    """In the forked child: run `work`, write ("returned" | "raised", value) pickled, exit."""
+    code = 0
+    try:
+        for number in (signal.SIGINT, signal.SIGHUP):
+            signal.signal(number, signal.SIG_DFL)
+        die_with_parent(parent)
+        try:
+            message = pickle.dumps(("returned", work()))
+        except Exception as error:  # noqa: BLE001  re-raised in the parent
+            try:
+                message = pickle.dumps(("raised", error))
+            except Exception:  # noqa: BLE001  an exception that does not pickle: its line
+                message = pickle.dumps(("raised", RuntimeError(first_line(error))))
+        with os.fdopen(write_end, "wb") as stream:
+            stream.write(message)
+    except BaseException:  # noqa: BLE001  nothing written: the parent reports a crash
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _read_all(descriptor: int, deadline: float) -> bytes | None:
+    """Everything written to `descriptor` until its writer closed it; None past `deadline`."""
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([descriptor], [], [], left)[0]:
+            return None
+        chunk = os.read(descriptor, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _how_it_died(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return signal.Signals(os.WTERMSIG(status)).name
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
+
+
 @contextmanager
 def stoppable() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP end the process while onnx's C++ code runs.
+    """Ctrl-C, SIGTERM and SIGHUP end the process while onnx's C++ code runs in-process.
 
     Python handlers (the CLI's, which unwind) only run between bytecodes, so a C++ loop that never
     returns would make the process deaf to them; the default actions are restored meanwhile.
@@ -150,7 +263,7 @@ def _split_outputs(node: onnx.NodeProto, attributes: dict[str, onnx.AttributePro
 _PRE_CHECKS = {"Einsum": _equation, "Split": _split_outputs}
 
 
-def _checkable(model: onnx.ModelProto) -> onnx.ModelProto:
+def checkable(model: onnx.ModelProto) -> onnx.ModelProto:
     """A copy the ONNX checker accepts: weights read without data (or kept in external files,
     checked above) become typed graph inputs, so the checker never needs their bytes."""
     import onnx

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from accelsim.errors import WorkloadError
-from accelsim.workload._onnx_files import onnx_error, stoppable
+from accelsim.workload._onnx_files import bounded, onnx_error, run_checker
 
 if TYPE_CHECKING:
     import onnx
@@ -89,24 +89,35 @@ def _check_fixed_batch(inputs: list[onnx.ValueInfoProto], batch: int, label: str
             )
 
 
-def infer(model: onnx.ModelProto, label: str) -> onnx.ModelProto:
+def infer(
+    model: onnx.ModelProto, label: str, *, checked: onnx.ModelProto | None = None
+) -> onnx.ModelProto:
     """ONNX shape inference: a strict pass (a node that contradicts its inputs is an error, as
-    in onnxruntime), then a lenient one with data propagation for shape arithmetic.
+    in onnxruntime), then a lenient one with data propagation for shape arithmetic; first, the
+    ONNX checker on `checked` if given (one stoppable child for both: `bounded`).
 
     Raises:
-        WorkloadError: inference failed; the message names the node.
+        WorkloadError: the checker or inference failed; the message names the node.
     """
     import onnx
 
     try:
         # NOTE: data propagation materialises what it propagates: a Range to 1e12 would take
         # terabytes. A plain pass first gives the sizes, and refuses a generator over the limit.
-        with stoppable():
-            plain = onnx.shape_inference.infer_shapes(model, strict_mode=True)
-            _refuse_bombs(plain, label)
-            return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        return bounded(lambda: _infer_both(model, label, checked), label)
     except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
         raise WorkloadError(f"{label}: {onnx_error(error, 'shape inference failed')}") from None
+
+
+def _infer_both(
+    model: onnx.ModelProto, label: str, checked: onnx.ModelProto | None
+) -> onnx.ModelProto:
+    import onnx
+
+    if checked is not None:
+        run_checker(checked, label)
+    _refuse_bombs(onnx.shape_inference.infer_shapes(model, strict_mode=True), label)
+    return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
 
 
 def _refuse_bombs(model: onnx.ModelProto, label: str) -> None:

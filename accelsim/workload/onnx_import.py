@@ -1,7 +1,7 @@
 """ONNX file -> `Graph`: read safely, resolve the batch, infer shapes, fold constants, cost each op.
 
 Steps, each in its own module: `_onnx_files.read_model` (file checks, external data kept inside
-the model's folder, ONNX checker), `_onnx_shapes` (batch and shape inference),
+the model's folder), `_onnx_shapes` (batch, the ONNX checker and shape inference),
 `_onnx_folding` (Constant and shape arithmetic become no ops), then here the surviving nodes are
 costed with the rules of `costs.py`. Knows nothing of hardware. `import onnx` happens inside
 functions so importing this module stays cheap.
@@ -25,7 +25,7 @@ from accelsim.workload._onnx_checks import (
     check_work,
     element_types,
 )
-from accelsim.workload._onnx_files import read_model
+from accelsim.workload._onnx_files import checkable, read_model
 from accelsim.workload._onnx_folding import Folding, fold
 from accelsim.workload._onnx_shapes import (
     Shape,
@@ -89,9 +89,10 @@ def import_onnx(
     path = Path(path)
     label = str(path)
     model = read_model(path, label)
+    checked = checkable(model)  # before the batch is resolved: the model as the user gave it
     check_opset(model, label)
     resolve_batch(model, batch, label)
-    inferred = infer(model, label)
+    inferred = infer(model, label, checked=checked)
     shapes = static_shapes(inferred)
     worst: dict[str, Shape] = {}
     # NOTE: each round shapes more tensors or stops, so it ends within one round per node: a

@@ -4,13 +4,17 @@ one line naming the node (or, for a long recurrence, with a bounded run)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 from onnx import helper, numpy_helper
 
 from accelsim.workload.rules.recurrent import MAX_STEPS
-from tests.hostile.conftest import EDGE1, accelsim, refused
+from tests.hostile.conftest import EDGE1, LIMIT_S, ROOT, accelsim, refused
 from tests.hostile.test_hostile_models import F, raw_model
 
 
@@ -22,6 +26,30 @@ def test_the_einsum_equation_that_hangs_onnx_is_refused_first(tmp_path: Path) ->
     assert refused("run", path, "--hw", EDGE1) == (
         f'accelsim: error: {path}: node "e" (Einsum): invalid node: equation "...i...,ij->j": '
         'term "...i..." must be letters (a-z, A-Z) with at most one "..."'
+    )
+
+
+def test_a_model_onnx_loops_on_is_stopped_by_the_watchdog(tmp_path: Path) -> None:
+    # The same model with the equation check taken out: onnx's C++ shape inference then loops
+    # forever (holding the GIL); the checker runs in a child killed after ACCELSIM_ONNX_LIMIT_S.
+    node = helper.make_node("Einsum", ["a", "b"], ["y"], name="e", equation="...i...,ij->j")
+    path = raw_model(tmp_path / "e.onnx", [node], {"a": (F, [2, 3]), "b": (F, [3, 4])},
+                     ("y", F, [4]))  # fmt: skip
+    unchecked = (
+        "import runpy, sys; import accelsim.workload._onnx_files as f; "
+        "f.check_before_onnx = lambda model, label: None; "
+        f"sys.argv = ['accelsim', 'run', {str(path)!r}, '--hw', {str(EDGE1)!r}]; "
+        "runpy.run_module('accelsim', run_name='__main__')"
+    )
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", unchecked], capture_output=True, text=True,
+                            timeout=LIMIT_S, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                                  "ACCELSIM_ONNX_LIMIT_S": "2"})  # fmt: skip
+    assert time.monotonic() - started < LIMIT_S / 2
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"accelsim: error: {path}: onnx's checker did not finish in 2 s (it loops forever on "
+        "some malformed models); refusing the model (ACCELSIM_ONNX_LIMIT_S sets the limit)\n"
     )
 
 
