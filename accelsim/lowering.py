@@ -154,10 +154,14 @@ class _Lowering:
         written = [self.appended.get(n, n) for n in self.graph.outputs]
         written += [new for new in self.appended.values() if new not in written]
         outputs = tuple(dict.fromkeys(self._storage(n) for n in written))
-        used = {n for layer in layers for n in (*layer.reads, *layer.weights, *layer.writes)}
-        used.update(inputs, outputs)
-        for name in used - self.buffers.keys():
-            self._add_buffer(name)
+        # In first-use order, not a set's (hash-seeded): DDR homes follow the buffers' order.
+        used = dict.fromkeys(
+            (*(n for layer in layers for n in (*layer.reads, *layer.weights, *layer.writes)),
+             *inputs, *outputs)
+        )  # fmt: skip
+        for name in used:
+            if name not in self.buffers:
+                self._add_buffer(name)
         buffers = {n: b for n, b in self.buffers.items() if n in used}
         for name in outputs:
             buffers[name] = _with_kind(buffers[name], "output")
