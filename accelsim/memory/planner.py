@@ -451,18 +451,19 @@ class _Planner:
     ) -> int:  # fmt: skip
         """Append a task after `deps` (whose data it needs) and `waits` (SRAM space it fills)."""
         task_id = len(self.tasks)
-        space: set[int] = set()
-        for wait in waits:
-            space |= wait
+        space = set[int]().union(*waits)
         if unit_kind == _DMA:  # bytes of DDR another buffer had: after its transfers
             space |= self.ddr.touch(buffer, task_id)
-        every = (deps | space) - {-1}
+        every = deps | space
+        every.discard(-1)
         if not self.overlap and task_id:
             every.add(task_id - 1)
         ordered = tuple(sorted(every))
-        reasons: tuple[DepReason, ...] = tuple(
-            "data" if d in deps else "space" if d in space else "serial" for d in ordered
-        )
+        reasons: tuple[DepReason, ...] = ()  # all "data" (most tasks: no reason to spell out)
+        if not every.issubset(deps):
+            reasons = tuple(
+                "data" if d in deps else "space" if d in space else "serial" for d in ordered
+            )
         self.tasks.append(
             Task(
                 id=task_id, unit_kind=unit_kind, kind=kind, layer=layer, tile=tile, buffer=buffer,

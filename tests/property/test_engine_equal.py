@@ -118,6 +118,15 @@ def test_random_plans_equal_event_by_event(plan, hw, depth):
     _assert_same(plan, _deep(hw, depth), 1)
 
 
+@SETTINGS
+@given(random_plans(), machines, st.integers(1, 3))
+def test_busy_counts_every_cycle_a_unit_ran_something_once(plan, hw, depth):
+    trace = simulate(plan, units=build_units(_deep(hw, depth)), clock_hz=hw.clock)
+    for unit in trace.units:
+        cycles = {c for e in trace.events if e.resource == unit for c in range(e.start, e.end)}
+        assert trace.busy(unit) == len(cycles)
+
+
 @pytest.mark.parametrize(
     ("model", "machine", "overrides"),
     [
