@@ -1,6 +1,7 @@
-"""Energy of a run, per layer and per component, from what the trace and the program say moved.
+"""Energy of a run, per layer, per component and per tensor, from what the trace and the program
+say moved and how long the run took.
 
-What is counted (each count times its `hardware.energy` figure, in joules):
+What is counted (each count times its price from `hardware.energy`, in joules):
 
 - **ddr**: every byte a transfer moves (load, reload, store, spill) is one DDR access (and one
   crossing of the DMA unit that moves it, the **bus** line below).
@@ -10,10 +11,16 @@ What is counted (each count times its `hardware.energy` figure, in joules):
   byte of a layer's operands (activation inputs and weights) its unit reads, counted once per
   layer. A tiled layer's overlapping input rows (halos) are loaded, and so written and read,
   once per tile: the load side counts them, the compute side counts the operand once.
+  An SRAM byte costs the per-byte figure times (capacity / reference capacity) ** exponent: a
+  bigger array has longer word and bit lines (CACTI's wire-dominated law; the default exponent
+  is fitted to Horowitz's cache figures, see `accelsim schema`).
 - one line per unit kind declared in `accelsim.kinds` (**bus**, **matrix**, **vector**): the
   amount of work its tasks carry (bytes moved, MACs, vector ops), priced by the kind's
   `hardware.energy` field. Ops fused on the engine's output stage and folded BatchNormalization
   cost no separate energy, as they cost no separate time.
+- **sram_leakage** and **logic_leakage**: static power (per SRAM byte, per unit) for every cycle
+  of the run. A layer pays for the cycles of its window of the run (`accelsim.explain.stalls`:
+  the windows tile the run), so the layers' leakage adds up to the run's.
 
 With `ddr.timing: banked` the **ddr** component is the DRAM's command energy instead
 (`accelsim.dram.energy`, Micron's IDD method): a layer pays an ACT for each row miss or conflict of
@@ -21,53 +28,71 @@ its transfers and a RD/WR per burst; refresh and background power belong to the 
 shared out by bytes moved (`accelsim.ddr_layers`). The run's DRAM parts (activate, read, write,
 refresh, background) are in `RunResult.dram.energy`.
 
-Static (leakage) power is not modelled: the hardware file has no figure for it. A transfer is
-charged to the layer the planner made it for (a prefetch to the layer that needs the data, a
-spill to the layer whose working set forced it).
+A transfer is charged to the layer the planner made it for (a prefetch to the layer that needs
+the data, a spill to the layer whose working set forced it).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from accelsim.kinds import KINDS, kind
 
 if TYPE_CHECKING:
-    from accelsim.hardware import Energy
+    from accelsim.hardware import Hardware
     from accelsim.summary import RunResult
 
 __all__ = [
-    "COMPONENTS", "LINES", "Activity", "EnergyBreakdown", "LayerEnergy", "Line", "RunEnergy",
-    "energy_of", "power_over_time", "task_energy",
+    "COMPONENTS", "LINES", "POWER_BINS", "Activity", "EnergyBreakdown", "LayerEnergy", "Line",
+    "RunEnergy", "energy_of", "power_between", "power_over_time", "sram_scale", "task_energy",
+    "tensor_energy",
 ]
+
+
+def sram_scale(hw: Hardware) -> float:
+    """How much an SRAM access costs against the per-byte figures' reference capacity."""
+    e = hw.energy
+    return float((hw.sram.capacity / e.sram_reference_capacity) ** e.sram_capacity_exponent)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Line:
     """One energy component: its name (JSON key), how the table calls it, what one count is,
-    and the `hardware.energy` field that prices one count."""
+    and the price of one count on a machine. A `static` line counts cycles of the run."""
 
     name: str
     title: str
     measure: str
-    price: str
+    price: Callable[[Hardware], float]
+    static: bool = False
 
-    def joules(self, count: int, table: Energy) -> float:
-        return count * float(getattr(table, self.price))
+    def joules(self, count: int, hw: Hardware) -> float:
+        return count * self.price(hw)
 
 
-_MEMORY = (
-    Line(name="ddr", title="DDR", measure="B", price="ddr_per_byte"),
-    Line(name="sram_read", title="SRAM read", measure="B", price="sram_read_per_byte"),
-    Line(name="sram_write", title="SRAM write", measure="B", price="sram_write_per_byte"),
-)
-LINES: tuple[Line, ...] = _MEMORY + tuple(
-    Line(name=k.label, title=k.title, measure=k.measure, price=k.energy) for k in KINDS
-)
-"""The memory tiers' lines, then one per declared unit kind, in the order reports list them."""
+def _field(name: str, *, scaled: bool = False) -> Callable[[Hardware], float]:
+    """The price in `hardware.energy.<name>` (times `sram_scale` for an SRAM access)."""
+    return lambda hw: float(getattr(hw.energy, name)) * (sram_scale(hw) if scaled else 1.0)
+
+
+LINES: tuple[Line, ...] = (
+    Line(name="ddr", title="DDR", measure="B", price=_field("ddr_per_byte")),
+    Line(name="sram_read", title="SRAM read", measure="B",
+         price=_field("sram_read_per_byte", scaled=True)),
+    Line(name="sram_write", title="SRAM write", measure="B",
+         price=_field("sram_write_per_byte", scaled=True)),
+    *(Line(name=k.label, title=k.title, measure=k.measure, price=_field(k.energy))
+      for k in KINDS),
+    Line(name="sram_leakage", title="SRAM leakage", measure="cycle", static=True,
+         price=lambda hw: hw.energy.sram_leakage_per_byte * hw.sram.capacity / hw.clock),
+    Line(name="logic_leakage", title="logic leakage", measure="cycle", static=True,
+         price=lambda hw: hw.energy.logic_leakage_per_unit * len(hw.units) / hw.clock),
+)  # fmt: skip
+"""The memory tiers' lines, one per declared unit kind, then leakage, in report order."""
 
 COMPONENTS: tuple[str, ...] = tuple(line.name for line in LINES)
 """Component names, in the order reports list them (also the JSON keys)."""
@@ -78,7 +103,7 @@ _OUT_OF_SRAM = ("store", "spill")
 
 @dataclass(frozen=True, slots=True)
 class Activity:
-    """What was counted for each component (bytes, MACs or ops, by `COMPONENTS` name)."""
+    """What was counted for each component (bytes, MACs, ops or cycles, by `COMPONENTS` name)."""
 
     counts: dict[str, int]
 
@@ -97,9 +122,9 @@ class EnergyBreakdown:
     joules: dict[str, float]
 
     @classmethod
-    def of(cls, activity: Activity, table: Energy) -> EnergyBreakdown:
-        """Price `activity` with the hardware file's energy figures."""
-        return cls({line.name: line.joules(activity.count(line.name), table) for line in LINES})
+    def of(cls, activity: Activity, hw: Hardware) -> EnergyBreakdown:
+        """Price `activity` on `hw`."""
+        return cls({line.name: line.joules(activity.count(line.name), hw) for line in LINES})
 
     def components(self) -> dict[str, float]:
         """Joules by component name, in `COMPONENTS` order."""
@@ -111,6 +136,11 @@ class EnergyBreakdown:
     @property
     def total_j(self) -> float:
         return sum(self.joules.values())
+
+    @property
+    def dynamic_j(self) -> float:
+        """Joules of the lines that count work, not cycles (what tasks are charged)."""
+        return sum(self.joules[line.name] for line in LINES if not line.static)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,50 +186,59 @@ def energy_of(result: RunResult) -> RunEnergy:
     per_layer: list[Counter[str]] = [Counter() for _ in program.layers]
     for task, own in zip(result.plan.tasks, _task_counts(result), strict=True):
         per_layer[task.layer].update(own)
-    table = result.hardware.energy
+    hw = result.hardware
     from accelsim.ddr_layers import layer_ddr
 
     ddr = layer_ddr(result)
     layers = []
     total = Activity({})
-    for layer in program.layers:
+    for layer, summary in zip(program.layers, result.layers, strict=True):
         counted = per_layer[layer.index]
+        window = summary.breakdown.end - summary.breakdown.start
         counted.update(
             sram_read=sum(program.nbytes(name) for name in (*layer.reads, *layer.weights)),
             sram_write=sum(program.nbytes(n) for n in layer.writes),
+            **{line.name: window for line in LINES if line.static},
         )
         activity = Activity({c: counted[c] for c in COMPONENTS})
-        spent = EnergyBreakdown.of(activity, table)
+        spent = EnergyBreakdown.of(activity, hw)
         if ddr is not None:
             spent.joules["ddr"] = ddr[layer.index].energy_j
         layers.append(LayerEnergy(layer.name, activity, spent))
         total = total + activity
-    whole = EnergyBreakdown.of(total, table)
+    whole = EnergyBreakdown.of(total, hw)
     if ddr is not None:
         whole.joules["ddr"] = sum(spent.energy.part("ddr") for spent in layers)
     return RunEnergy(layers=tuple(layers), activity=total, total=whole)
 
 
+def _transfer_joules(result: RunResult) -> list[float]:
+    """Each task's own priced counts if it is a transfer (its bytes' DDR, bus and SRAM), else 0."""
+    hw = result.hardware
+    return [
+        sum(line.joules(own[line.name], hw) for line in LINES)
+        if event.kind in _INTO_SRAM or event.kind in _OUT_OF_SRAM else 0.0
+        for event, own in zip(result.trace.events, _task_counts(result), strict=True)
+    ]  # fmt: skip
+
+
 def task_energy(result: RunResult, energy: RunEnergy | None = None) -> tuple[float, ...]:
-    """Joules of each task, by task id, adding up to the run's: a transfer pays what it is
-    charged for (its bytes' DDR, bus and SRAM figures); a layer's compute-side energy (MACs,
-    vector ops, operand reads, output writes) is shared by its compute tasks in proportion to
-    their cycles."""
+    """Dynamic joules of each task, by task id, adding up to the run's dynamic energy (leakage
+    belongs to time, not to tasks): a transfer pays what it is charged for (its bytes' DDR, bus
+    and SRAM figures); a layer's compute-side energy (MACs, vector ops, operand reads, output
+    writes) is shared by its compute tasks in proportion to their cycles."""
     energy = energy or energy_of(result)
-    table = result.hardware.energy
-    joules = [0.0] * len(result.trace.events)
+    joules = _transfer_joules(result)
     computes: dict[int, list[int]] = {}
     moved = [0.0] * len(result.program.layers)
-    for event, own in zip(result.trace.events, _task_counts(result), strict=True):
-        if event.kind in _INTO_SRAM or event.kind in _OUT_OF_SRAM:
-            joules[event.task] = sum(line.joules(own[line.name], table) for line in LINES)
-        else:
+    for event in result.trace.events:
+        if event.kind not in _INTO_SRAM and event.kind not in _OUT_OF_SRAM:
             computes.setdefault(event.layer, []).append(event.task)
         moved[event.layer] += joules[event.task]
     events = result.trace.events
     for layer, spent in enumerate(energy.layers):
         tasks = computes.get(layer, [])
-        rest = spent.energy.total_j - moved[layer]
+        rest = spent.energy.dynamic_j - moved[layer]
         cycles = [events[t].end - events[t].start for t in tasks]
         total = sum(cycles)
         for task, busy in zip(tasks, cycles, strict=True):
@@ -207,22 +246,57 @@ def task_energy(result: RunResult, energy: RunEnergy | None = None) -> tuple[flo
     return tuple(joules)
 
 
+def tensor_energy(result: RunResult) -> dict[str, float]:
+    """Joules spent moving and keeping each tensor, most first: its transfers (DDR, bus, SRAM
+    side), its reads as a layer's operand and its writes as a layer's output, at the flat
+    per-byte prices (with banked DDR too). MACs, vector ops and leakage belong to no tensor."""
+    hw = result.hardware
+    spent: Counter[str] = Counter()
+    for event, joules in zip(result.trace.events, _transfer_joules(result), strict=True):
+        spent[event.buffer] += joules
+    by_name = {line.name: line for line in LINES}
+    program = result.program
+    for layer in program.layers:
+        for name in (*layer.reads, *layer.weights):
+            spent[name] += by_name["sram_read"].joules(program.nbytes(name), hw)
+        for name in layer.writes:
+            spent[name] += by_name["sram_write"].joules(program.nbytes(name), hw)
+    spent.pop("", None)
+    return dict(sorted(spent.items(), key=lambda item: (-item[1], item[0])))
+
+
+POWER_BINS = 200
+"""Slices of the run that `--json` and the HTML report give power over time in."""
+
+
 def power_over_time(result: RunResult, bins: int,
                     energy: RunEnergy | None = None) -> tuple[float, ...]:  # fmt: skip
-    """Mean power (watts) in each of `bins` equal slices of the run: every task's joules spread
-    evenly over its cycles (a task of no cycles counts in the slice it happens in)."""
+    """Mean power (watts) in each of `bins` equal slices of the run (see `power_between`)."""
     end = max(1, result.latency_cycles)
-    width = end / bins
-    spent = [0.0] * bins
+    return power_between(result, [end * i / bins for i in range(bins + 1)], energy)
+
+
+def power_between(result: RunResult, edges: list[float],
+                  energy: RunEnergy | None = None) -> tuple[float, ...]:  # fmt: skip
+    """Mean power (watts) between each pair of neighbouring `edges` (cycles, rising, equally
+    spaced): every task's joules spread evenly over its cycles (a task of no cycles counts in
+    the slice it happens in), plus the static power of every cycle."""
+    energy = energy or energy_of(result)
+    columns = len(edges) - 1
+    start, width = edges[0], (edges[-1] - edges[0]) / columns
+    spent = [0.0] * columns
     for event, joules in zip(result.trace.events, task_energy(result, energy), strict=True):
         if event.end <= event.start:
-            spent[min(bins - 1, int(event.start / width))] += joules
+            if start <= event.start < edges[-1]:
+                spent[min(columns - 1, int((event.start - start) / width))] += joules
             continue
         rate = joules / (event.end - event.start)
-        first = int(event.start / width)
-        last = min(bins - 1, math.ceil(event.end / width) - 1)
+        first = max(0, int((event.start - start) / width))
+        last = min(columns - 1, math.ceil((event.end - start) / width) - 1)
         for column in range(first, last + 1):
-            overlap = min(event.end, (column + 1) * width) - max(event.start, column * width)
+            overlap = min(event.end, edges[column + 1]) - max(event.start, edges[column])
             spent[column] += rate * max(0.0, overlap)
-    seconds = width / result.hardware.clock
-    return tuple(joules / seconds for joules in spent)
+    hw = result.hardware
+    static_w = sum(line.price(hw) for line in LINES if line.static) * hw.clock
+    seconds = width / hw.clock
+    return tuple(joules / seconds + static_w for joules in spent)

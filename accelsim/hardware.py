@@ -100,6 +100,7 @@ OpsPerSecond = Annotated[
 Hertz = Annotated[float, _Unit(units.parse_frequency, "frequency", ("1 GHz", "800 MHz"))]
 Seconds = Annotated[float, _Unit(units.parse_time, "time", ("0 s", "100 ns"), allow_zero=True)]
 Joules = Annotated[float, _Unit(units.parse_energy, "energy", ("0.2 pJ",), allow_zero=True)]
+Watts = Annotated[float, _Unit(units.parse_power, "power", ("8 nW", "2 mW"), allow_zero=True)]
 
 # Bit widths by the names people use for them; any whole bit count 1..64 is also accepted.
 DTYPE_BITS = {"int4": 4, "uint4": 4, "int8": 8, "uint8": 8, "int16": 16, "uint16": 16}
@@ -456,7 +457,8 @@ class DataTypes(_Strict):
 
 
 class Energy(_Strict):
-    """Energy per event in joules; defaults from Horowitz, ISSCC 2014, 45 nm, 0.9 V."""
+    """Energy per event in joules and leakage in watts; dynamic defaults from Horowitz, ISSCC
+    2014, 45 nm, 0.9 V. SRAM access energy grows with capacity (`sram_capacity_exponent`)."""
 
     ddr_per_byte: Joules = Field(
         default=162.5e-12,
@@ -470,13 +472,38 @@ class Energy(_Strict):
     )
     sram_read_per_byte: Joules = Field(
         default=12.5e-12,
-        description="Energy per byte read from SRAM, in J. Default 12.5 pJ: Horowitz ISSCC 2014 "
-        "gives 100 pJ per 64-bit access to a 1 MB cache; 100 pJ / 8 B.",
+        description="Energy per byte read from an SRAM of sram_reference_capacity, in J. Default "
+        "12.5 pJ: Horowitz ISSCC 2014, 100 pJ per 64-bit access to a 1 MB cache, / 8 B.",
     )
     sram_write_per_byte: Joules = Field(
         default=12.5e-12,
-        description="Energy per byte written to SRAM, in J. Default 12.5 pJ, the same as a read: "
-        "Horowitz gives one figure per access (100 pJ per 64 bits for 1 MB).",
+        description="Energy per byte written to an SRAM of sram_reference_capacity, in J. "
+        "Default 12.5 pJ, the same as a read: Horowitz gives one figure per access (100 pJ per "
+        "64 bits for 1 MB).",
+    )
+    sram_reference_capacity: Bytes = Field(
+        default=1_000_000,
+        description="The SRAM capacity the per-byte SRAM figures are for. Default 1 MB "
+        "(1,000,000 B), Horowitz's 1 MB point.",
+    )
+    sram_capacity_exponent: float = Field(
+        default=0.47, ge=0, le=2,
+        description="SRAM access energy scales as (sram.capacity / sram_reference_capacity) to "
+        "this power (longer word and bit lines in a bigger array; CACTI's wire-dominated "
+        "square-root law). Default 0.47: the least-squares power law through Horowitz ISSCC "
+        "2014's 64-bit cache accesses, 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ.",
+    )
+    sram_leakage_per_byte: Watts = Field(
+        default=8e-9,
+        description="Static power of one byte of SRAM, in W, for the whole run. Default 8 nW: "
+        "about 1 nW standby per conventional 6T cell (Scientific Reports 7:12347, 2017, "
+        "Table 2), 8 cells a byte.",
+    )
+    logic_leakage_per_unit: Watts = Field(
+        default=0.0,
+        description="Static power of each unit (DMA channel, matrix or vector unit), in W, for "
+        "the whole run. Default 0: Horowitz's figures are per operation and none of the cited "
+        "sources gives a per-unit figure; set it from your library's numbers.",
     )
     mac: Joules = Field(
         default=0.23e-12,

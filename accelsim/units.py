@@ -29,6 +29,7 @@ __all__ = [
     "parse_compute_rate",
     "parse_energy",
     "parse_frequency",
+    "parse_power",
     "parse_size",
     "parse_time",
     "show_value",
@@ -85,6 +86,7 @@ _COMPUTE_UNITS = _with_prefixes(
 _FREQUENCY_UNITS = _with_prefixes({"": 1, "k": 10**3, "M": 10**6, "G": 10**9}, "Hz")
 _TIME_UNITS = _with_prefixes(_SMALL_PREFIXES, "s")
 _ENERGY_UNITS = _with_prefixes(_SMALL_PREFIXES, "J")
+_POWER_UNITS = _with_prefixes(_SMALL_PREFIXES, "W")
 
 
 SANE_RANGES: dict[str, tuple[Decimal, Decimal, str]] = {
@@ -94,6 +96,7 @@ SANE_RANGES: dict[str, tuple[Decimal, Decimal, str]] = {
     "frequency": (Decimal(1), Decimal("1e12"), "1 Hz to 1 THz"),
     "time": (Decimal("1e-15"), Decimal("1e6"), "1 fs to 1e6 s"),
     "energy": (Decimal("1e-21"), Decimal(1), "1e-21 J to 1 J"),
+    "power": (Decimal("1e-21"), Decimal("1e6"), "1e-21 W to 1 MW"),
 }
 """Per kind, the smallest non-zero and the largest magnitude a parser accepts, and how to say it.
 
@@ -197,11 +200,16 @@ def parse_energy(value: object) -> float:
     return float(_parse(value, "energy", "an energy", '"0.2 pJ" or "1.3 nJ"'))
 
 
+def parse_power(value: object) -> float:
+    """Parse a power to watts: "8 nW" = 8e-9, "2 mW" = 2e-3."""
+    return float(_parse(value, "power", "a power", '"8 nW" or "2 mW"'))
+
+
 def unit_pattern(kind: str) -> str:
     """A regular expression (JSON Schema `pattern`) matching the strings `parse_<kind>` accepts.
 
-    `kind` is one of size, bandwidth, compute_rate, frequency, time, energy. Signs are left out:
-    every quantity in a hardware file is non-negative.
+    `kind` is one of size, bandwidth, compute_rate, frequency, time, energy, power. Signs are
+    left out: every quantity in a hardware file is non-negative.
     """
     units = _UNITS_BY_KIND[kind]
     alternatives = "|".join(re.escape(u) for u in sorted(units, key=lambda u: (-len(u), u)))
@@ -216,6 +224,7 @@ _UNITS_BY_KIND = {
     "frequency": _FREQUENCY_UNITS,
     "time": _TIME_UNITS,
     "energy": _ENERGY_UNITS,
+    "power": _POWER_UNITS,
 }
 
 _SI_PREFIXES = [

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accelsim.ddr_layers import layer_ddr
-from accelsim.energy import COMPONENTS, energy_of
+from accelsim.energy import (
+    COMPONENTS,
+    POWER_BINS,
+    energy_of,
+    power_over_time,
+    tensor_energy,
+)
 from accelsim.outputs import open_output
 
 if TYPE_CHECKING:
@@ -105,6 +111,11 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
             "total_j": energy.total_j,
             "components_j": energy.total.components(),
             "counts": {c: energy.activity.count(c) for c in COMPONENTS},
+            "power_w": {
+                "bin_cycles": max(1, result.latency_cycles) / POWER_BINS,
+                "watts": list(power_over_time(result, POWER_BINS, energy)),
+            },
+            "tensors_j": tensor_energy(result),
         },
     }
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from accelsim.energy import energy_of, power_over_time
+from accelsim.energy import POWER_BINS, energy_of, power_over_time
 
 if TYPE_CHECKING:
     from accelsim.summary import RunResult
 
-__all__ = ["POWER_BINS", "report_html"]
-
-POWER_BINS = 200
+__all__ = ["report_html"]
 """Slices of the run the power plot shows."""
 
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from accelsim import units
 from accelsim._text import printable
 from accelsim.ddr_layers import layer_ddr
-from accelsim.energy import LINES, energy_of
+from accelsim.energy import LINES, energy_of, tensor_energy
 from accelsim.facts import LINK_LIMIT_WORDS, link_limit
 from accelsim.kinds import KINDS, kind_running
 from accelsim.report.columns import Column, FittedTable
@@ -132,7 +132,7 @@ def layer_table(
             when(layer.transfer_cycles), when(layer.compute_cycles),
             when(layer.start), when(layer.end),
             units.format_bytes(layer.sram_in_use, binary=binary, digits=3),
-            f"{spent.energy.total_j * 1e6:.3g}", _percent(layer.engine_utilisation),
+            _microjoules(spent.energy.total_j), _percent(layer.engine_utilisation),
             *([_percent(ddr[index].row_hit_rate)] if ddr is not None else []),
             span_bar(layer.breakdown.parts), Text(layer.bound, style=_BOUND_STYLE[layer.bound]),
         ))  # fmt: skip
@@ -258,6 +258,12 @@ def totals_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
         table.add_row(heading, Text(text))  # layer names are text, never markup
     total = (energy or energy_of(result)).total_j
     table.add_row("energy", f"{format_energy(total)} for the whole run (by component below)")
+    tensors = list(tensor_energy(result).items())[:3]
+    if tensors and total:
+        table.add_row("costliest", Text(", ".join(  # tensor names are text, never markup
+            f"{printable(name)} {format_energy(joules)} ({joules / total:.1%})"
+            for name, joules in tensors
+        ) + " (moving and keeping each tensor: DDR, bus, SRAM)"))  # fmt: skip
     return table
 
 
@@ -270,7 +276,6 @@ def energy_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
     )  # fmt: skip
     for header in ("component", "count", "per unit", "energy", "share"):
         table.add_column(header, justify="left" if header == "component" else "right")
-    prices = result.hardware.energy
     joules = energy.total.components()
     total = energy.total_j
     for line in LINES:
@@ -278,7 +283,7 @@ def energy_table(result: RunResult, *, energy: RunEnergy | None = None) -> Table
         table.add_row(
             line.title, f"{energy.activity.count(line.name):,} {line.measure}",
             "commands" if banked
-            else f"{format_energy(getattr(prices, line.price))}/{line.measure}",
+            else f"{format_energy(line.price(result.hardware))}/{line.measure}",
             format_energy(joules[line.name]),
             f"{joules[line.name] / total:.1%}" if total else "-",
         )  # fmt: skip
@@ -323,6 +328,13 @@ def run_report(result: RunResult, *, cycles: bool = False) -> RenderableType:
                           "fit in SRAM at once)", style="dim"))  # fmt: skip
     parts.extend([totals_table(result, energy=energy), energy_table(result, energy=energy)])
     return Group(*parts)
+
+
+def _microjoules(joules: float) -> str:
+    """3 significant digits, at most 3 decimals (0.00213 µJ shows as 0.002: the column stays
+    narrow)."""
+    micro = joules * 1e6
+    return f"{micro:.3g}" if micro >= 0.1 else f"{micro:.3f}"
 
 
 def _percent(share: float | None) -> str:

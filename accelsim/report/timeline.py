@@ -1,8 +1,9 @@
-"""A Gantt chart of a run in the terminal: what each unit did over time, and SRAM in use.
+"""A Gantt chart of a run in the terminal: what each unit did over time, SRAM in use and power.
 
 One row per resource (bus/DMA, matrix engine, vector unit), one for SRAM occupancy, one for
-the unit that holds the critical path (`path`), a time axis and a legend. The chart takes the
-width rich offers (80 columns work) and reads without colour: busy columns are block glyphs
+the mean power in each column (`accelsim.energy.power_between`), one for the unit that holds
+the critical path (`path`), a time axis and a legend. The chart takes the width rich offers
+(80 columns work) and reads without colour: busy columns are block glyphs
 that alternate between neighbouring layers (`█`, `▓`), a column busy less than half its time
 is `▄`, spills and reloads are `░`, and layer names are written into their blocks where they
 fit. Colour, when the console has it, tells layers apart.
@@ -20,6 +21,7 @@ from rich.style import Style
 from rich.text import Text
 
 from accelsim._text import printable
+from accelsim.energy import power_between
 from accelsim.errors import AccelsimError
 from accelsim.units import format_bytes, is_binary_size, parse_time
 
@@ -79,6 +81,7 @@ class Timeline:
             row.append(f"{busy / (end - start):>{SHARE_WIDTH}.0%}")
             yield row
         yield self._sram_row(edges)
+        yield self._power_row(edges)
         yield self._path_row(edges)
         yield from self._axis(edges)
         yield from self._legend(sorted(shown), names, options.max_width)
@@ -137,6 +140,17 @@ class Timeline:
         row.append(f"{max(peaks, default=0) / capacity:>{SHARE_WIDTH}.0%}")
         return row
 
+    def _power_row(self, edges: list[float]) -> Text:
+        """Mean power per column, as levels of the row's own peak (the number after it)."""
+        power = power_between(self.result, edges)
+        peak = max(power, default=0.0)
+        row = Text.assemble(("power".ljust(LABEL_WIDTH), "bold"))
+        for watts in power:
+            level = math.ceil(watts / peak * (len(SRAM_LEVELS) - 1)) if peak else 0
+            row.append(SRAM_LEVELS[min(len(SRAM_LEVELS) - 1, level)], style="red")
+        row.append(_watts(peak).rjust(SHARE_WIDTH))
+        return row
+
     def _axis(self, edges: list[float]) -> tuple[Text, Text]:
         """Tick marks and their labels under the chart, at a 1-2-5 step whose labels fit."""
         unit, per_unit = self._unit()
@@ -180,7 +194,8 @@ class Timeline:
             )
             + ")",
             f"SRAM {SRAM_LEVELS[1]}..{SRAM_LEVELS[-1]} = 0..{capacity}",
-            "% busy share, SRAM peak",
+            f"power {SRAM_LEVELS[1]}..{SRAM_LEVELS[-1]} = 0..its peak",
+            "% busy share, SRAM peak, peak power in W (m = mW)",
         ]
         return [
             *_wrap("layers", swatches, width),
@@ -293,6 +308,13 @@ def _sram_peaks(trace: Trace, edges: list[float]) -> list[int]:
             index += 1
         peaks.append(peak)
     return peaks
+
+
+def _watts(watts: float) -> str:
+    """A power in watts in at most 4 characters: 412m, 1.25, 12.3, 123."""
+    if watts < 1:
+        return f"{watts * 1e3:.0f}m"
+    return f"{watts:.3g}" if watts < 100 else f"{watts:.0f}"
 
 
 def _colour(layer: int) -> str:

@@ -48,6 +48,8 @@ class Metrics:
     energy_bus_j: float
     energy_matrix_j: float
     energy_vector_j: float
+    energy_sram_leakage_j: float
+    energy_logic_leakage_j: float
     sram_capacity_bytes: int
     sram_peak_bytes: int
     bus_read_bytes: int

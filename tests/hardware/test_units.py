@@ -22,6 +22,7 @@ from accelsim.units import (
     parse_compute_rate,
     parse_energy,
     parse_frequency,
+    parse_power,
     parse_size,
     parse_time,
     unit_pattern,
@@ -99,6 +100,8 @@ def test_parse_size_units(text: object, expected: int) -> None:
         (parse_energy, "1 uJ", 1e-6),
         (parse_energy, "3 mJ", 3e-3),
         (parse_energy, "1 J", 1.0),
+        (parse_power, "8 nW", 8e-9),
+        (parse_power, "2 mW", 2e-3),
     ],
 )
 def test_parse_quantity_units(parse: object, text: object, expected: float) -> None:

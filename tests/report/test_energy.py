@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 
 from accelsim.api import simulate_graph
-from accelsim.energy import COMPONENTS, energy_of
+from accelsim.energy import COMPONENTS, energy_of, power_over_time, tensor_energy
 from accelsim.hardware_file import with_overrides
 from accelsim.report.export import result_to_dict
 from tests.sim.test_schedule import _single_conv, _spilling_graph
@@ -18,8 +19,14 @@ PRICES = {"ddr_per_byte": 1, "bus_per_byte": 2, "sram_read_per_byte": 3,
           "sram_write_per_byte": 4, "mac": 5, "vector_op": 6}  # fmt: skip
 
 
-def _priced(**toy: object):
+def _priced(*, exponent: float = 0, sram_leak: str = "0 W", unit_leak: str = "0 W",
+            **toy: object):  # fmt: skip
+    """The toy machine with `PRICES`; SRAM access price flat in capacity and no leakage unless
+    asked for."""
     overrides = {f"energy.{name}": f"{pj} pJ" for name, pj in PRICES.items()}
+    overrides |= {"energy.sram_capacity_exponent": str(exponent),
+                  "energy.sram_leakage_per_byte": sram_leak,
+                  "energy.logic_leakage_per_unit": unit_leak}  # fmt: skip
     return with_overrides(toy_machine(**toy), overrides)  # type: ignore[arg-type]
 
 
@@ -37,7 +44,8 @@ def test_energy_of_a_single_conv_counts_every_byte_once():
     assert energy.activity.count("vector") == 0
     parts = energy.total.components()
     expected_pj = {"ddr": 168 * 1, "bus": 168 * 2, "sram_read": 168 * 3, "sram_write": 168 * 4,
-                   "matrix": 1152 * 5, "vector": 0}  # fmt: skip
+                   "matrix": 1152 * 5, "vector": 0,
+                   "sram_leakage": 0, "logic_leakage": 0}  # fmt: skip
     assert parts == pytest.approx({k: v * 1e-12 for k, v in expected_pj.items()})
     # 168 + 336 + 504 + 672 + 5760 = 7440 pJ
     assert energy.total_j == pytest.approx(7440e-12)
@@ -68,6 +76,12 @@ def test_run_json_carries_energy_per_layer_and_component():
     assert doc["energy"]["total_j"] == pytest.approx(7440e-12)  # as in the single-conv test
     assert doc["energy"]["counts"]["matrix"] == 1152
     assert doc["layers"][0]["energy_j"] == pytest.approx(7440e-12)  # the only layer
+    # power: 200 bins of 192 / 200 cycles whose watts integrate to the run's joules
+    power = doc["energy"]["power_w"]
+    assert power["bin_cycles"] == pytest.approx(192 / 200)
+    assert sum(power["watts"]) * 192e-9 / 200 == pytest.approx(7440e-12)
+    assert doc["energy"]["tensors_j"] == pytest.approx(
+        {"conv.W": 720e-12, "conv.out": 640e-12, "x": 320e-12})  # as in the per-tensor test
 
 
 def test_every_declared_kind_has_its_own_energy_line_priced_by_a_hardware_field():
@@ -77,7 +91,82 @@ def test_every_declared_kind_has_its_own_energy_line_priced_by_a_hardware_field(
 
     by_name = {line.name: line for line in LINES}
     assert [line.name for line in LINES] == ["ddr", "sram_read", "sram_write", "bus", "matrix",
-                                             "vector"]  # fmt: skip
+                                             "vector", "sram_leakage", "logic_leakage"]  # fmt: skip
+    hw = _priced()
+    assert {k.label: by_name[k.label].price(hw) for k in KINDS} == pytest.approx(
+        {"bus": 2e-12, "matrix": 5e-12, "vector": 6e-12})  # PRICES' bus, mac, vector_op
     for k in KINDS:
-        assert by_name[k.label].price == k.energy and k.energy in Energy.model_fields
-        assert k.amount in k.work.__dataclass_fields__
+        assert k.energy in Energy.model_fields and k.amount in k.work.__dataclass_fields__
+
+
+def test_sram_access_energy_grows_with_capacity_by_the_power_law():
+    # Capacity 4x the reference, exponent 0.5: every SRAM byte costs sqrt(4) = 2x its figure.
+    # Single conv as above: SRAM reads 168 B x 3 pJ x 2 + writes 168 B x 4 pJ x 2 = 2352 pJ;
+    # the rest is unchanged: DDR 168, bus 336, MACs 5760 pJ.
+    hw = with_overrides(_priced(exponent=0.5, sram=4000),
+                        {"energy.sram_reference_capacity": "1000 B"})  # fmt: skip
+    energy = energy_of(simulate_graph(_single_conv(), hw, name="t"))
+    assert energy.total.part("sram_read") == pytest.approx(168 * 6e-12)
+    assert energy.total.part("sram_write") == pytest.approx(168 * 8e-12)
+    assert energy.total_j == pytest.approx((168 + 336 + 2352 + 5760) * 1e-12)
+
+
+def test_leakage_is_static_power_times_the_run_and_each_layer_pays_for_its_window():
+    # Single conv, no latency: load x 32 + load W 72, conv 24, store 64 = 192 cycles at 1 GHz.
+    # SRAM 10,000 B x 2 nW/B = 20 uW; logic 3 units x 1 mW = 3 mW: 192 ns x 3.02 mW.
+    hw = _priced(sram_leak="2 nW", unit_leak="1 mW")
+    result = simulate_graph(_single_conv(), hw, name="t")
+    assert result.latency_cycles == 192
+    energy = energy_of(result)
+    assert energy.total.part("sram_leakage") == pytest.approx(192e-9 * 20e-6)
+    assert energy.total.part("logic_leakage") == pytest.approx(192e-9 * 3e-3)
+    assert energy.total_j == pytest.approx(7440e-12 + 192e-9 * 3.02e-3)
+    # Spilling graph (4 layers): the layers' windows tile the run, so their leakage adds up.
+    spilled = simulate_graph(_spilling_graph(), _priced(sram=300, unit_leak="1 mW"), name="t")
+    parts = [layer.energy.part("logic_leakage") for layer in energy_of(spilled).layers]
+    assert sum(parts) == pytest.approx(spilled.latency_cycles * 1e-9 * 3e-3)
+    assert all(part >= 0 for part in parts) and sum(p > 0 for p in parts) >= 2
+
+
+def test_energy_per_tensor_charges_each_tensors_moves_and_sram_accesses():
+    # Single conv with PRICES (pJ): x 32 B loaded (DDR 1 + bus 2 + SRAM write 4) and read as an
+    # operand (3): 32 x 10 = 320; W 72 B the same: 720; the output written (4) and stored
+    # (read 3 + DDR 1 + bus 2): 64 x 10 = 640. MACs (5760 pJ) belong to no tensor.
+    result = simulate_graph(_single_conv(), _priced(), name="t")
+    spent = tensor_energy(result)
+    assert list(spent) == ["conv.W", "conv.out", "x"]  # most joules first
+    assert list(spent.values()) == pytest.approx([720e-12, 640e-12, 320e-12])
+
+
+def test_power_over_time_integrates_to_the_energy_and_never_drops_below_leakage():
+    # Spilling graph with 1 mW per unit (3 units): 3 mW flows in every bin, busy or idle;
+    # the bins' power times their width gives back the run's joules.
+    result = simulate_graph(_spilling_graph(), _priced(sram=300, unit_leak="1 mW"), name="t")
+    bins = 7
+    power = power_over_time(result, bins)
+    seconds = result.latency_cycles / bins * 1e-9
+    assert sum(p * seconds for p in power) == pytest.approx(energy_of(result).total_j)
+    assert min(power) >= 3e-3 * (1 - 1e-9)
+
+
+def test_power_between_edges_by_hand_and_as_the_timelines_power_row():
+    # Single conv, serial: load x [0,32), load W [32,104), conv [104,128), store [128,192).
+    # Per 32-cycle column, PRICES in pJ, 2 mW x 3 units of leakage on top:
+    #   [0,32): x 32 B x (DDR 1 + bus 2 + SRAM write 4) = 224 pJ / 32 ns = 7 mW
+    #   [32,64), [64,96): W's 72 B x 7 pJ over 72 cycles = 7 pJ a cycle = 7 mW
+    #   [96,128): the last 8 cycles of W (56 pJ) + the conv (MACs 5760 + operands (32 + 72) x 3
+    #   + output 64 x 4 = 6328 pJ) = 6384 pJ / 32 ns = 199.5 mW
+    #   [128,160), [160,192): store 64 B x (SRAM read 3 + DDR 1 + bus 2) over 64 cycles = 6 mW
+    from rich.console import Console
+
+    from accelsim.energy import power_between
+    from accelsim.report.timeline import Timeline
+
+    result = simulate_graph(_single_conv(), _priced(unit_leak="2 mW"), name="t")
+    edges = [32.0 * i for i in range(7)]
+    expected_mw = [7 + 6, 7 + 6, 7 + 6, 199.5 + 6, 6 + 6, 6 + 6]
+    assert power_between(result, edges) == pytest.approx([mw * 1e-3 for mw in expected_mw])
+    console = Console(width=6 + 12, file=io.StringIO(), color_system=None)  # 6 columns
+    console.print(Timeline(result))
+    row = next(line for line in console.file.getvalue().splitlines() if line.startswith("power"))
+    assert row.startswith("power  ▁▁▁█▁▁")  # levels of 205.5 mW: ceil(13/205.5 x 8) = 1
