@@ -35,7 +35,7 @@ the data, a spill to the layer whose working set forced it).
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -251,7 +251,7 @@ def tensor_energy(result: RunResult) -> dict[str, float]:
     side), its reads as a layer's operand and its writes as a layer's output, at the flat
     per-byte prices (with banked DDR too). MACs, vector ops and leakage belong to no tensor."""
     hw = result.hardware
-    spent: Counter[str] = Counter()
+    spent: dict[str, float] = defaultdict(float)
     for event, joules in zip(result.trace.events, _transfer_joules(result), strict=True):
         spent[event.buffer] += joules
     by_name = {line.name: line for line in LINES}
