@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from accelsim.kinds import kind, kind_running
 from accelsim.timing.models import channel_latency
-from accelsim.work import Transfer
+from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -21,7 +21,7 @@ __all__ = ["LINK_LIMIT_WORDS", "MachineFacts", "UnitFacts", "link_limit", "machi
 LINK_LIMIT_WORDS = {"bus": "bus-limited", "ddr": "DDR-limited", "equal": "bus and DDR equal"}
 """How `hw explain` and the `run` header say what sets the transfer rate."""
 
-_DMA = kind_running(Transfer)
+_DMA, _MATRIX, _VECTOR = kind_running(Transfer), kind_running(Gemm), kind_running(Vector)
 RATE_TILE = 64
 """Side of the square weight tile SRAM is counted in for rate matrix units (64 x 64 weights)."""
 
@@ -65,8 +65,8 @@ class MachineFacts:
 def machine_facts(hw: Hardware) -> MachineFacts:
     """The facts of `hw` (see the module docstring)."""
     units = tuple(_unit_facts(hw, name) for name in hw.units)
-    macs = sum(u.per_s for u in units if u.kind == "matrix")
-    vector = sum(u.per_s for u in units if u.kind == "vector")
+    macs = sum(u.per_s for u in units if u.kind == _MATRIX)
+    vector = sum(u.per_s for u in units if u.kind == _VECTOR)
     channels = sum(u.per_s for u in units if u.kind == _DMA)
     ddr = min(channels, hw.ddr.bandwidth)
     matrix = hw.matrix
@@ -94,12 +94,12 @@ def link_limit(hw: Hardware) -> str:
 def _unit_facts(hw: Hardware, name: str) -> UnitFacts:
     unit = hw.units[name]
     per_cycle = {
-        "dma": hw.bus_bytes_per_cycle,
-        "matrix": hw.matrix_flops_per_cycle / 2,
-        "vector": hw.vector_ops_per_cycle,
+        _DMA: hw.bus_bytes_per_cycle,
+        _MATRIX: hw.matrix_flops_per_cycle / 2,
+        _VECTOR: hw.vector_ops_per_cycle,
     }[unit.kind]
     array = ""
-    if unit.kind == "matrix" and unit.timing == "systolic":
+    if unit.kind == _MATRIX and unit.timing == "systolic":
         array = f"{unit.rows}x{unit.cols} {unit.dataflow} ({unit.group_mapping or 'simple'})"
     return UnitFacts(
         name=name, kind=unit.kind, timing=unit.timing,

@@ -1,10 +1,11 @@
 """Unit kinds, declared once: what each kind is called, what work it runs, how reports name it.
 
 Everything that used to spell out "dma", "matrix" and "vector" (the schema's list of kinds,
-the planner's choice of unit for a transfer, the floor's parts, the bound column's words and
-colours, the per-unit facts, the sweep's utilisation columns, the units' energy lines) reads
-these declarations. A new kind is one `Kind` here, its pydantic schema in `accelsim.hardware`
-(whose `kind:` literal is this `name`) and a timing model registered for it.
+the planner's choice of unit for a transfer, the lowering's unit for a layer, the floor's parts,
+the bound column's words and colours, the per-unit facts and machine table, the per-layer work
+fields of `--json`, the sweep's utilisation columns, the units' energy lines) reads these
+declarations. A new kind is one `Kind` here, its pydantic schema in `accelsim.hardware` (whose
+`kind:` literal is this `name`) and a timing model registered for it.
 """
 
 from __future__ import annotations
@@ -28,15 +29,17 @@ class Kind:
     amount: str  # the field of its work record that counts `measure`s (what energy is charged for)
     energy: str  # the `hardware.energy` field pricing one `measure` (its line in the energy table)
     style: str  # the rich colour of its bound
+    layer_fields: tuple[str, ...]  # a layer result's fields counting its work (`--json` keys)
 
 
 KINDS: tuple[Kind, ...] = (
     Kind(name="dma", label="bus", title="bus", work=Transfer, measure="B", amount="nbytes",
-         energy="bus_per_byte", style="yellow"),
+         energy="bus_per_byte", style="yellow",
+         layer_fields=("bus_read_bytes", "bus_write_bytes")),
     Kind(name="matrix", label="matrix", title="matrix engine", work=Gemm, measure="MAC",
-         amount="macs", energy="mac", style="cyan"),
+         amount="macs", energy="mac", style="cyan", layer_fields=("macs",)),
     Kind(name="vector", label="vector", title="vector unit", work=Vector, measure="op",
-         amount="ops", energy="vector_op", style="magenta"),
+         amount="ops", energy="vector_op", style="magenta", layer_fields=("vector_ops",)),
 )  # fmt: skip
 """The declared kinds, in the order reports list them."""
 

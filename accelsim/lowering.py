@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from accelsim.kinds import kind_running
 from accelsim.work import Gemm, Vector
 from accelsim.workload.attention import Attention, find_attention
 from accelsim.workload.graph import ASSUMED, WORST_CASE
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.workload.graph import Graph, Op
 
-Unit = Literal["matrix", "vector"]
+MATRIX = kind_running(Gemm)  # the kind whose units run Conv, Gemm and MatMul layers
+VECTOR = kind_running(Vector)  # the kind whose units run every other layer
 BufferKind = Literal["input", "weight", "activation", "output"]
 
 
@@ -51,7 +53,7 @@ class Layer:
     index: int
     name: str
     op_types: tuple[str, ...]
-    unit: Unit
+    unit: str  # the kind of unit that runs it: MATRIX or VECTOR
     macs: int
     vector_ops: int
     reads: tuple[str, ...]
@@ -106,7 +108,7 @@ class _Draft:
 
     name: str
     op_types: list[str]
-    unit: Unit
+    unit: str
     macs: int
     vector_ops: int
     reads: list[str]
@@ -238,7 +240,7 @@ class _Lowering:
 
     def _follows_engine_output(self, op: Op, draft: _Draft) -> bool:
         """True when `op` consumes, alone, the single output of a matrix-engine layer."""
-        if draft.unit != "matrix" or not op.inputs:
+        if draft.unit != MATRIX or not op.inputs:
             return False
         return (
             [self._chain_output(draft)] == [op.inputs[0]]
@@ -348,7 +350,7 @@ class _Lowering:
                 _Draft(
                     name=f"{draft.name}:{number}",
                     op_types=[*draft.op_types, *(c.op_type for c in draft.chain), "Split"],
-                    unit="matrix", macs=macs, vector_ops=0, reads=list(draft.reads),
+                    unit=MATRIX, macs=macs, vector_ops=0, reads=list(draft.reads),
                     weights=[self._column_slice(n, start, end) for n in names],
                     writes=[part.outputs[0]], window=None,
                     gemm=Gemm(m=gemm.m, k=gemm.k, n=width, groups=1, macs=macs),
@@ -395,7 +397,7 @@ class _Lowering:
         stored = self._storage(name)
         writers = (d for d in self.drafts if self._storage(self._chain_output(d)) == stored)
         writer = next(writers, None)
-        if writer is None or writer.unit != "matrix" or self.consumers.get(name) != 1:
+        if writer is None or writer.unit != MATRIX or self.consumers.get(name) != 1:
             return False
         if name in self.graph_outputs or self._storage(op.inputs[0]) != stored:
             return False
@@ -420,7 +422,7 @@ class _Lowering:
             _Draft(
                 name=a.ops[0].name,
                 op_types=[op.op_type for op in a.ops],
-                unit="matrix",
+                unit=MATRIX,
                 macs=macs,
                 vector_ops=0,
                 reads=reads,
@@ -441,7 +443,7 @@ class _Lowering:
         fuses (`fuses` after a matrix unit, at no cost; `epilogue` after any unit), reading a
         tensor of the draft's chain and writing one of the same shape as the layer's output."""
         lowering = self.hw.lowering
-        allowed = (*lowering.epilogue, *(lowering.fuses if draft.unit == "matrix" else ()))
+        allowed = (*lowering.epilogue, *(lowering.fuses if draft.unit == MATRIX else ()))
         if draft.sealed or op.op_type not in allowed or len(op.outputs) != 1:
             return False
         if len(draft.writes) != 1:
@@ -504,7 +506,7 @@ class _Lowering:
             _Draft(
                 name=op.name,
                 op_types=[op.op_type],
-                unit="matrix" if matrix else "vector",
+                unit=MATRIX if matrix else VECTOR,
                 macs=op.macs,
                 vector_ops=op.vector_ops,
                 reads=reads,
@@ -573,10 +575,10 @@ class _Lowering:
                     (weights if tensor.kind == "weight" else reads).append(name)
                     if tensor.kind != "weight" and tensor.shape == op_shape(op):
                         pointwise.append(name)
-            free = draft.unit == "matrix" and op.op_type in self.hw.lowering.fuses
+            free = draft.unit == MATRIX and op.op_type in self.hw.lowering.fuses
             chain_ops += 0 if free else op.vector_ops
         writes = self._kept(draft) if draft.chain else draft.writes
-        matrix = draft.unit == "matrix"
+        matrix = draft.unit == MATRIX
         return Layer(
             index=index,
             name=draft.name,
@@ -620,7 +622,7 @@ def _vector_ops(draft: _Draft) -> int:
     A Conv/Gemm/MatMul left off the matrix engine (not in its `ops`) still has to multiply and
     add: each MAC is two vector ops, like the engine's two FLOPs, never free.
     """
-    if draft.unit != "vector":
+    if draft.unit != VECTOR:
         return 0
     return draft.vector_ops + 2 * draft.macs
 

@@ -39,3 +39,30 @@ def test_the_planner_sends_each_task_to_the_kind_that_runs_its_work():
         ("compute", "matrix"), ("store", "dma"),
     ]  # fmt: skip
     assert all(t.unit_kind == kind_running(type(t.work)) for t in result.plan.tasks)
+
+
+def test_json_layers_carry_each_kinds_work_fields_under_their_published_names(monkeypatch):
+    from accelsim.api import simulate_graph
+    from accelsim.report.export import result_to_dict
+
+    # the names --json has always used: a kind's declaration must not rename them silently
+    assert {k.name: k.layer_fields for k in KINDS} == {
+        "dma": ("bus_read_bytes", "bus_write_bytes"), "matrix": ("macs",),
+        "vector": ("vector_ops",),
+    }  # fmt: skip
+    result = simulate_graph(_two_convs(), toy_machine(), name="t")
+    c1 = result_to_dict(result)["layers"][0]
+    # c1: x 32 B + W1 72 B read, nothing written (c2 reads its output from SRAM); 1,152 MACs
+    fields = ("bus_read_bytes", "bus_write_bytes", "macs", "vector_ops")
+    assert [c1[f] for f in fields] == [104, 0, 1152, 0]
+    # a declared field is what the JSON carries: one kind fewer, its fields gone
+    monkeypatch.setattr("accelsim.report.export.KINDS", KINDS[:2])
+    assert "vector_ops" not in result_to_dict(result)["layers"][0]
+
+
+def test_the_lowering_sends_matrix_ops_to_the_kind_running_gemms():
+    from accelsim.lowering import MATRIX, VECTOR, lower
+
+    assert (kind_running(Gemm), kind_running(Vector)) == (MATRIX, VECTOR)
+    program = lower(_two_convs(), toy_machine())
+    assert [layer.unit for layer in program.layers] == ["matrix", "matrix"]

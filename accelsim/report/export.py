@@ -19,6 +19,7 @@ from accelsim.energy import (
     power_over_time,
     tensor_energy,
 )
+from accelsim.kinds import KINDS
 from accelsim.outputs import open_output
 
 if TYPE_CHECKING:
@@ -58,11 +59,8 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
                 "name": layer.name,
                 "op_types": list(layer.op_types),
                 "unit": layer.unit,
-                "macs": layer.macs,
-                "vector_ops": layer.vector_ops,
+                **{name: getattr(layer, name) for k in KINDS for name in k.layer_fields},
                 "tiles": layer.tiles,
-                "bus_read_bytes": layer.bus_read_bytes,
-                "bus_write_bytes": layer.bus_write_bytes,
                 "transfer_cycles": layer.transfer_cycles,
                 "transfer_latency_cycles": layer.latency_cycles,
                 "compute_cycles": layer.compute_cycles,

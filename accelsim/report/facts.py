@@ -9,12 +9,16 @@ from rich.text import Text
 
 from accelsim._text import printable
 from accelsim.facts import LINK_LIMIT_WORDS
+from accelsim.kinds import kind_running
 from accelsim.units import format_rate
+from accelsim.work import Gemm, Transfer
 
 if TYPE_CHECKING:
     from accelsim.facts import MachineFacts, UnitFacts
 
 __all__ = ["facts_table"]
+
+_DMA, _MATRIX = kind_running(Transfer), kind_running(Gemm)
 
 
 def facts_table(facts: MachineFacts) -> Table:
@@ -56,9 +60,9 @@ def _unit_line(unit: UnitFacts) -> str:
         f"{unit.kind}, {unit.timing}: {unit.per_cycle:,.6g} {unit.measure}/cycle = "
         f"{format_rate(unit.per_s, what)}"
     )
-    if unit.kind == "matrix":
+    if unit.kind == _MATRIX:
         line += f" = {format_rate(2 * unit.per_s, 'FLOPS')}"
-    if unit.kind == "dma":
+    if unit.kind == _DMA:
         line += (
             f" ({LINK_LIMIT_WORDS[unit.limit]}), {unit.latency_cycles:,} cycles of latency "
             "per transfer"

@@ -15,6 +15,7 @@ from accelsim._text import printable
 from accelsim.ddr_layers import layer_ddr
 from accelsim.energy import LINES, energy_of, tensor_energy
 from accelsim.facts import LINK_LIMIT_WORDS, link_limit
+from accelsim.hardware import DmaUnit, MatrixUnit
 from accelsim.kinds import KINDS, kind_running
 from accelsim.report.columns import Column, FittedTable
 from accelsim.units import format_energy, format_rate, format_seconds
@@ -63,20 +64,20 @@ def machine_panel(hw: Hardware) -> RenderableType:
 
 
 def unit_line(hw: Hardware, unit: Unit) -> str:
-    """What one unit is and does, in words: its kind, timing model and peak."""
-    if unit.kind == "dma":
+    """What one unit is and does, in words: its kind, timing model and peak (by its schema)."""
+    if isinstance(unit, DmaUnit):
         return f"DMA, {_link_line(hw)}"
-    if unit.kind == "matrix":
-        peak = format_rate(hw.peak_of("matrix"), "FLOPS")
+    if isinstance(unit, MatrixUnit):
+        peak = format_rate(hw.peak_of(unit.kind), "FLOPS")
         ops = ", ".join(hw.lowering.matrix_ops)
         if unit.timing == "systolic":
             return (
-                f"matrix, {unit.rows}x{unit.cols} {unit.dataflow} systolic array ({peak} peak) "
-                f"for {ops}"
+                f"{unit.kind}, {unit.rows}x{unit.cols} {unit.dataflow} systolic array "
+                f"({peak} peak) for {ops}"
             )
-        return f"matrix, {peak} for {ops}"
+        return f"{unit.kind}, {peak} for {ops}"
     lanes = f", {unit.lanes} lanes" if unit.lanes else ""
-    return f"vector, {format_rate(unit.peak, 'OPS')}{lanes} for every other op"
+    return f"{unit.kind}, {format_rate(unit.peak, 'OPS')}{lanes} for every other op"
 
 
 def _link_line(hw: Hardware) -> str:
