@@ -21,6 +21,7 @@ from accelsim.errors import ConfigError
 from accelsim.hardware import UNIT_KINDS, UNIT_SCHEMAS, DmaUnit, Hardware
 
 __all__ = [
+    "field_value",
     "fields_set",
     "hardware_from_mapping",
     "hardware_json_schema",
@@ -156,6 +157,19 @@ def fields_set(hw: Hardware, dotted: str) -> list[str]:
     path may write several, and `bus.bandwidth` is `units.bus.bandwidth` (sweeps refuse
     two spellings of one field)."""
     return [".".join(map(str, p)) for p in _override_paths(hw, hw.model_dump(), dotted, "")]
+
+
+def field_value(hw: Hardware, dotted: str) -> object:
+    """What `hw` holds at the place `dotted` sets (an old-layout path: its first new place);
+    None when the path names nothing."""
+    data: Any = hw.model_dump()
+    paths = _override_paths(hw, data, dotted, "")
+    node = data
+    for key in paths[0] if paths else ():
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 def _override_paths(hw: Hardware, data: dict[str, Any], dotted: str, source: str) -> list[KeyPath]:

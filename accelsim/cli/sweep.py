@@ -102,12 +102,16 @@ def register(
 
 def handle(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    from rich.text import Text
+
     from accelsim._text import markup
     from accelsim._workers import cpu_count
     from accelsim.cli._terminal import stdout_console, terminal_console
     from accelsim.errors import AccelsimError
+    from accelsim.hardware_file import load_hardware
     from accelsim.presets import hardware_path
     from accelsim.sweep.executors import DaskExecutor, LocalExecutor
+    from accelsim.sweep.explain import explain_lines, write_explained
     from accelsim.sweep.grid import parse_set
     from accelsim.sweep.outputs import results_document, write_outputs
     from accelsim.sweep.runner import run_sweep
@@ -142,12 +146,17 @@ def handle(args: argparse.Namespace) -> int:
             on_point=progress.point_done,
         )
     paths = write_outputs(outcome, plots=not args.no_plots)
+    base = load_hardware(outcome.spec.hardware) if outcome.spec.hardware else None
+    if base is not None and not args.no_plots:
+        paths += write_explained(outcome, base)
     if args.json:
         json.dump(results_document(outcome), sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
     console = stdout_console()
     console.print(sweep_report(outcome, top=args.top))
+    for line in explain_lines(outcome, base) if base is not None else []:
+        console.print(Text(line))
     simulated, not_simulated = progress.simulated, outcome.computed - progress.simulated
     elapsed_s = _since_start_s(started)
     rate = outcome.computed / elapsed_s if elapsed_s > 0 else 0.0

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.colors import Colormap
     from matplotlib.figure import Figure
 
-__all__ = ["ScatterPanel", "heatmap_png", "pareto_png"]
+__all__ = ["ScatterPanel", "categories_png", "heatmap_png", "pareto_png"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,35 @@ def heatmap_png(path: Path, values: Sequence[Sequence[float]], *, rows: Sequence
             colour = "white" if math.isfinite(value) and value > middle else "black"
             axes.text(c, r, text, ha="center", va="center", fontsize=8, color=colour)
     figure.colorbar(image, ax=axes, label=value_label)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def categories_png(path: Path, cells: Sequence[Sequence[str]], *, rows: Sequence[str],
+                   columns: Sequence[str], row_title: str, column_title: str,
+                   title: str) -> None:  # fmt: skip
+    """A map of words: each distinct word of `cells` one colour, written into its cells; an
+    empty cell ("" : nothing ran there) is light grey."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    words = sorted({word for row in cells for word in row if word})
+    colours = ["lightgrey", *(f"C{i % 10}" for i in range(len(words)))]  # matplotlib's cycle
+    codes = [[words.index(word) + 1 if word else 0 for word in row] for row in cells]
+    figure = Figure(figsize=(2.4 + 1.1 * max(3, len(columns)), 1.6 + 0.6 * max(2, len(rows))))
+    axes = figure.add_subplot()
+    axes.imshow(codes, cmap=ListedColormap(colours), vmin=0, vmax=len(words), aspect="auto")
+    axes.set_xticks(range(len(columns)), labels=list(columns))
+    axes.set_yticks(range(len(rows)), labels=list(rows))
+    axes.set_xlabel(column_title)
+    axes.set_ylabel(row_title)
+    axes.set_title(title, fontsize=10)
+    for r, row in enumerate(cells):
+        for c, word in enumerate(row):
+            axes.text(c, r, word or "not run", ha="center", va="center", fontsize=8)
+    handles = [Patch(color=colours[i + 1], label=word) for i, word in enumerate(words)]
+    axes.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     figure.tight_layout()
     _save(figure, path)
 

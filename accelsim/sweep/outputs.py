@@ -24,7 +24,8 @@ __all__ = ["OUTPUT_FILES", "RankedPoint", "rank", "write_outputs"]
 
 CSV_FILE, JSON_FILE = "results.csv", "results.json"
 HEATMAP_FILE, PARETO_FILE = "latency_heatmap.png", "pareto.png"
-OUTPUT_FILES = (CSV_FILE, JSON_FILE, HEATMAP_FILE, PARETO_FILE)
+REGIME_FILE, REPORT_FILE = "regime_map.png", "report.html"  # written by `accelsim.sweep.explain`
+OUTPUT_FILES = (CSV_FILE, JSON_FILE, HEATMAP_FILE, PARETO_FILE, REGIME_FILE, REPORT_FILE)
 """Every file `write_outputs` may write besides the database."""
 
 
@@ -115,7 +116,18 @@ def results_document(outcome: SweepOutcome) -> dict[str, Any]:
         "batch": spec.batch,
         "axes": [{"path": a.path, "values": [s.label for s in a.settings]} for a in outcome.axes],
         "points": points,
+        "explain": _explained(outcome),
     }
+
+
+def _explained(outcome: SweepOutcome) -> dict[str, Any] | None:
+    """Elasticities and the regime map (`accelsim.sweep.explain`) around the base machine."""
+    from accelsim.hardware_file import load_hardware
+    from accelsim.sweep.explain import explain_document
+
+    if outcome.spec.hardware is None:
+        return None
+    return explain_document(outcome, load_hardware(outcome.spec.hardware))
 
 
 def _heatmap(outcome: SweepOutcome, path: Path) -> Path:

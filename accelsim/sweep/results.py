@@ -62,6 +62,7 @@ class Metrics:
     floor_cycles: int
     floor_bound: str
     gap: float
+    bound: str  # what the run's critical path lost most time to (`Breakdown.bound`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,4 +145,5 @@ def metrics_of(result: RunResult) -> Metrics:
         floor_cycles=result.floor.cycles,
         floor_bound=result.floor.limit,
         gap=result.gap,
+        bound=result.breakdown.bound or "",
     )

@@ -1,0 +1,99 @@
+"""Sweeps that explain: elasticities between grid neighbours and the regime map, on made-up
+results whose changes are worked out by hand (no simulation), and once on a real sweep."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from accelsim.sweep.explain import elasticities, explain_lines, references, regime_map
+from accelsim.sweep.grid import parse_set
+from accelsim.sweep.results import Metrics, PointResult
+from accelsim.sweep.runner import SweepOutcome
+from accelsim.sweep.spec import SweepSpec
+from tests.sim.toy import toy_machine
+
+# toy machine: bus 1 GB/s, SRAM 10,000 B. Latency (cycles) and energy (uJ) and bound per point:
+BUS = ("0.5GB/s", "1GB/s", "2GB/s")
+SRAM = ("5000B", "10000B")
+TABLE = {
+    ("5000B", "0.5GB/s"): (2000, 10.0, "bus"), ("5000B", "1GB/s"): (1200, 9.0, "bus"),
+    ("5000B", "2GB/s"): (900, 8.5, "matrix"),
+    ("10000B", "0.5GB/s"): (1600, 12.0, "bus"), ("10000B", "1GB/s"): (1000, 11.0, "bus"),
+    ("10000B", "2GB/s"): (800, 12.1, "matrix"),
+}  # fmt: skip
+
+
+def _outcome(tmp_path: Path, table=TABLE) -> SweepOutcome:  # type: ignore[no-untyped-def]
+    axes = (parse_set("sram.capacity=" + ",".join(SRAM)),
+            parse_set("bus.bandwidth=" + ",".join(BUS)))  # fmt: skip
+    results = []
+    for index, (sram, bus) in enumerate(itertools.product(SRAM, BUS)):
+        settings = (("sram.capacity", sram), ("bus.bandwidth", bus))
+        if (sram, bus) not in table:
+            results.append(PointResult("k", index, settings, "invalid", "made up"))
+            continue
+        cycles, micro, bound = table[(sram, bus)]
+        values = dict.fromkeys(Metrics.__dataclass_fields__, 0)
+        values.update(latency_cycles=cycles, latency_s=cycles * 1e-9, energy_j=micro * 1e-6,
+                      floor_bound="bus", bound=bound)  # fmt: skip
+        results.append(PointResult("k", index, settings, "ok", metrics=Metrics(**values)))
+    return SweepOutcome(name="t", folder=tmp_path, spec=SweepSpec(), axes=axes,
+                        results=tuple(results), computed=len(results), reused=0)  # fmt: skip
+
+
+def test_references_are_the_best_point_and_the_base_machine(tmp_path):
+    found = references(_outcome(tmp_path), toy_machine())
+    # best: 800 cycles (10000B, 2GB/s); base: the toy's own 10,000 B and 1 GB/s
+    assert [(r.name, r.index, r.exact) for r in found] == [("best", 5, True), ("base", 4, True)]
+
+
+def test_elasticities_between_grid_neighbours_by_hand(tmp_path):
+    steps = {(e.around, e.axis, e.end): e for e in elasticities(_outcome(tmp_path), toy_machine())}
+    # around the base (10000B, 1GB/s: 1000 cycles, 11 uJ):
+    up = steps[("base", "bus.bandwidth", "2GB/s")]  # x2 bus: 1000 -> 800 cycles, 11 -> 12.1 uJ
+    assert (up.change, up.latency, up.energy) == pytest.approx((1.0, -0.2, 0.1))
+    assert up.latency_elasticity == pytest.approx(math.log(0.8) / math.log(2))
+    down = steps[("base", "bus.bandwidth", "0.5GB/s")]  # /2 bus: 1000 -> 1600, 11 -> 12
+    assert (down.change, down.latency) == pytest.approx((-0.5, 0.6))
+    assert down.latency_elasticity == pytest.approx(math.log(1.6) / math.log(0.5))
+    half = steps[("base", "sram.capacity", "5000B")]  # half the SRAM: 1000 -> 1200, 11 -> 9
+    assert (half.change, half.latency, half.energy) == pytest.approx((-0.5, 0.2, 9 / 11 - 1))
+    # around the best (10000B, 2GB/s): no faster bus in the grid, one step down only
+    assert {k[2] for k in steps if k[:2] == ("best", "bus.bandwidth")} == {"1GB/s"}
+    assert steps[("best", "bus.bandwidth", "1GB/s")].latency == pytest.approx(0.25)  # 800->1000
+    assert "+100% bus.bandwidth (1GB/s -> 2GB/s) -> -20.0% latency, +10.0% energy" in up.sentence()
+
+
+def test_a_missing_neighbour_gives_no_step_and_the_map_marks_it(tmp_path):
+    table = dict(TABLE)
+    del table[("10000B", "2GB/s")]  # that point did not run
+    outcome = _outcome(tmp_path, table)
+    steps = [(e.around, e.axis, e.end) for e in elasticities(outcome, toy_machine())]
+    assert ("base", "bus.bandwidth", "2GB/s") not in steps
+    regimes = regime_map(outcome)
+    assert regimes is not None
+    assert regimes.cells == (("bus", "bus", "matrix"), ("bus", "bus", ""))
+
+
+def test_regime_map_table_and_png(tmp_path):
+    outcome = _outcome(tmp_path)
+    regimes = regime_map(outcome)
+    assert regimes is not None and regimes.rows.path == "sram.capacity"
+    assert regimes.cells == (("bus", "bus", "matrix"), ("bus", "bus", "matrix"))
+    lines = explain_lines(outcome, toy_machine())
+    assert lines[-3:] == [
+        "        0.5GB/s   1GB/s   2GB/s",  # labels 6 wide + 2, cells 7 wide
+        "   5000B    bus     bus  matrix",
+        "  10000B    bus     bus  matrix",
+    ]
+    from accelsim.sweep.explain import write_explained
+
+    [png] = write_explained(outcome, toy_machine())
+    with Image.open(png) as image:
+        assert image.format == "PNG" and image.width > 300
+        assert len(image.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 20
