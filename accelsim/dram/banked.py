@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Literal
 from accelsim.dram.mapping import Decoder
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from accelsim.dram.spec import DramSpec
 
 __all__ = ["Access", "BankedDram", "Counts", "PagePolicy"]
@@ -137,6 +139,55 @@ class BankedDram:
             start=start, end=end, hits=c.hits - before[0], misses=c.misses - before[1],
             conflicts=c.conflicts - before[2],
         )  # fmt: skip
+
+    def stream(self, first: int, arrivals: Sequence[int], *, write: bool) -> list[int]:
+        """Serve consecutive bursts from burst-aligned `first`, burst i arriving at `arrivals[i]`
+        (non-decreasing); returns each one's data-done clock, exactly as `access` burst by burst.
+
+        A burst that hits its bank's open row with nothing able to interleave is one short step:
+        open page, no refresh due, its bank's last column command (and ACT + tRCD) done, and no
+        column command in the channel within the longest column-to-column gap before its
+        arrival. The latest column command bounds every queued one (the queues hold column and
+        arrival clocks no later than it), so neither queue can hold it back either: its RD/WR
+        issues on arrival, which is what `_burst` finds after its searches, and the state is
+        left as `_burst` leaves it. Every other burst takes `_burst`.
+        """
+        s, c, size = self.spec, self.counts, self.spec.burst_bytes
+        decode, bpg, reach = self.decoder.decode, self._bpg, self._reach
+        page_open = self.page == "open"
+        delay = self._write_delay if write else self._read_delay
+        after = self._write_delay + s.twr if write else s.trtp  # column command to PRE
+        dones: list[int] = []
+        fast = 0
+        for i, t in enumerate(arrivals):
+            address = first + i * size
+            ch, ra, bg, ba, row, _ = decode(address)
+            channel = self.channels[ch]
+            rank = channel.ranks[ra]
+            bank = bg * bpg + ba
+            cols = channel.cols
+            if (
+                page_open and rank.open_row[bank] == row and t < rank.next_refresh
+                and rank.next_col[bank] <= t and (not cols or cols[-1][0] <= t - reach)
+            ):  # fmt: skip
+                channel.window.append(t)
+                rank.queues[bank].append(t)
+                rank.next_col[bank] = t
+                rank.next_pre[bank] = max(rank.next_pre[bank], t + after)
+                del cols[: bisect_left(cols, (t - 2 * reach, -1, -1, False))]  # as _place_col
+                cols.append((t, ra, bg, write))
+                c.hits += 1
+                fast += 1
+                done = t + delay
+            else:
+                done = self._burst(address, write, t)[1]
+            dones.append(done)
+        if write:
+            c.wr += fast
+        else:
+            c.rd += fast
+        self.last_end = max(self.last_end, max(dones, default=0))
+        return dones
 
     def _burst(self, address: int, write: bool, arrival: int) -> tuple[int, int]:
         """Schedule one burst; (column command clock, data done clock)."""

@@ -110,16 +110,13 @@ class BankedDdr:
         write = transfer.direction == "out"
         first = transfer.address - transfer.address % size
         step = size / rate
-        end = hits = misses = conflicts = 0
-        access, log = self.dram.access, self.bursts.append
-        for i, address in enumerate(range(first, transfer.address + transfer.nbytes, size)):
-            arrival = int((arrive + i * step) * k)
-            done = access(address, size, write=write, arrival=arrival)
-            end = max(end, done.end)
-            hits, misses, conflicts = (
-                hits + done.hits, misses + done.misses, conflicts + done.conflicts,
-            )  # fmt: skip
-            log((address, write, arrival))
+        count = len(range(first, transfer.address + transfer.nbytes, size))
+        arrivals = [int((arrive + i * step) * k) for i in range(count)]
+        c = self.dram.counts
+        before = (c.hits, c.misses, c.conflicts)
+        end = max(self.dram.stream(first, arrivals, write=write), default=0)
+        hits, misses, conflicts = c.hits - before[0], c.misses - before[1], c.conflicts - before[2]
+        self.bursts.extend((first + i * size, write, t) for i, t in enumerate(arrivals))
         served = whole_cycles(end / k)
         self.transfers.append(
             TransferRecord(
