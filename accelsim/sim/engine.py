@@ -43,67 +43,63 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
 
 
 def trace_of(plan: Plan, clock: Clock, *, units: tuple[str, ...], clock_hz: float) -> Trace:
-    """The trace of `plan` once `clock` holds every task's times (one record per task)."""
+    """The trace of `plan` once `clock` holds every task's times (one record per task).
+
+    Each record says when each condition of its task was met (data and serial dependencies,
+    the SRAM space it fills, its unit) and which one, met last, set its start (`waited`, and
+    `waited_on` the task that set it). Ties go to data, then SRAM space, serial order, the unit
+    and in-order issue: the first names the cause to act on.
+    """
     unfinished = [t.id for t in plan.tasks if not clock.timed[t.id]]
     assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
     start, end, unit = clock.start, clock.end, clock.unit
     issued, issued_after, unit_free, freed_by = (
         clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
     )
-    # NOTE: positional, in `Event`'s field order: one record per task is most of what the
-    # records cost (see `Event`).
-    events = tuple(
-        Event(
-            t.id, unit[t.id], t.unit_kind, t.kind, t.layer, t.tile, t.buffer, t.nbytes,
-            issued[t.id], *_waited(t, end, start[t.id], (unit_free[t.id], freed_by[t.id]),
-                                   (issued[t.id], issued_after[t.id])),
-            start[t.id], end[t.id],
-        )
-        for t in plan.tasks
-    )  # fmt: skip
+    # NOTE: one flat loop, records built positionally in `Event`'s field order: a tiled run
+    # has a record per task by the hundred thousand, and this is most of what they cost.
+    events: list[Event] = []
+    append = events.append
+    for task in plan.tasks:
+        i, now = task.id, start[task.id]
+        data = space = serial = 0
+        data_on = space_on = serial_on = -1
+        if task.reasons:
+            for dep, reason in zip(task.deps, task.reasons, strict=True):
+                done = end[dep]
+                if reason == "data":
+                    if done >= data:
+                        data, data_on = done, dep
+                elif reason == "space":
+                    if done >= space:
+                        space, space_on = done, dep
+                elif done >= serial:
+                    serial, serial_on = done, dep
+        else:
+            for dep in task.deps:
+                if end[dep] >= data:
+                    data, data_on = end[dep], dep
+        waited: Waited = "none"
+        cause = -1
+        if data_on >= 0 and data == now:
+            waited, cause = "data", data_on
+        elif space_on >= 0 and space == now:
+            waited, cause = "space", space_on
+        elif serial_on >= 0 and serial == now:
+            waited, cause = "serial", serial_on
+        elif freed_by[i] >= 0 and unit_free[i] == now:
+            waited, cause = "unit", freed_by[i]
+        elif issued_after[i] >= 0 and issued[i] == now:
+            waited, cause = "issue", issued_after[i]
+        append(Event(
+            i, unit[i], task.unit_kind, task.kind, task.layer, task.tile, task.buffer,
+            task.nbytes, issued[i],
+            data if data > serial else serial, space, unit_free[i], freed_by[i], waited, cause,
+            now, end[i],
+        ))  # fmt: skip
     return Trace(
-        events=events, units=units, sram=_occupancy(plan, start, end), clock_hz=clock_hz
+        events=tuple(events), units=units, sram=_occupancy(plan, start, end), clock_hz=clock_hz
     )
-
-
-def _waited(task: Task, end: list[int], now: int, unit: tuple[int, int],
-            issue: tuple[int, int]) -> tuple[int, int, int, int, Waited, int]:  # fmt: skip
-    """`Event`'s deps_done, space_free, unit_free, freed_by, waited and waited_on of `task`,
-    which started at `now`: when each condition was met, and which one, met last, set it.
-
-    `unit` and `issue` are (cycle, the task that set it, or -1). Ties go to data, then SRAM
-    space, serial order, the unit and in-order issue: the first names the cause to act on.
-    """
-    data = space = serial = 0
-    data_on = space_on = serial_on = -1
-    if task.reasons:
-        for dep, reason in zip(task.deps, task.reasons, strict=True):
-            done = end[dep]
-            if reason == "data":
-                if done >= data:
-                    data, data_on = done, dep
-            elif reason == "space":
-                if done >= space:
-                    space, space_on = done, dep
-            elif done >= serial:
-                serial, serial_on = done, dep
-    else:
-        for dep in task.deps:
-            if end[dep] >= data:
-                data, data_on = end[dep], dep
-    waited: Waited = "none"
-    cause = -1
-    if data_on >= 0 and data == now:
-        waited, cause = "data", data_on
-    elif space_on >= 0 and space == now:
-        waited, cause = "space", space_on
-    elif serial_on >= 0 and serial == now:
-        waited, cause = "serial", serial_on
-    elif unit[1] >= 0 and unit[0] == now:
-        waited, cause = "unit", unit[1]
-    elif issue[1] >= 0 and issue[0] == now:
-        waited, cause = "issue", issue[1]
-    return max(data, serial), space, unit[0], unit[1], waited, cause
 
 
 class Clock:
@@ -140,7 +136,7 @@ def _dispatch(
 
     A task starts once its dependencies are done and a unit can take it (fewer than the unit's
     `depth` tasks unfinished), or when the task before it was issued if that is later (in-order
-    issue); `_waited` reads which came last. Ties between free units go to the one declared
+    issue); `trace_of` reads which came last. Ties between free units go to the one declared
     first. The unit's timing model gives the task's cycles as it starts (DMA channels share the
     run's DDR model through theirs, so a busy DDR lengthens a transfer).
 

@@ -6,6 +6,10 @@ from hypothesis import given
 
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
+from accelsim.plan import Plan, Task
+from accelsim.sim.engine import simulate
+from accelsim.timing.models import build_units
+from accelsim.work import Gemm, Transfer
 from tests.property.test_invariants import SETTINGS, _simulate, chains, machines
 from tests.sim.test_schedule import _two_convs
 from tests.sim.toy import GraphBuilder, toy_machine
@@ -93,3 +97,26 @@ def test_adding_a_unit_never_makes_a_run_slower(graph, hw):
 def _works(plan) -> list[tuple[str, object]]:
     """What a plan does, task by task, whichever unit of a kind runs it."""
     return [(task.kind, task.work) for task in plan.tasks]
+
+
+def test_a_unit_freed_as_the_task_before_starts_is_named_as_the_wait():
+    # Two engines (50 MACs a cycle). A [0, 10) on mxu0; B waits for the load L [0, 10) and
+    # takes mxu1 [10, 15); C is issued when B starts (10), as A frees mxu0 (10): both are met
+    # at its start, and the unit (A), not in-order issue behind B, is named.
+    work = {"A": 500, "B": 250, "C": 250}
+    tasks = [
+        Task(id=0, unit_kind="matrix", kind="compute", layer=0, tile=0, buffer="A",
+             work=Gemm(m=1, k=1, n=500, groups=1, macs=work["A"]), deps=()),
+        Task(id=1, unit_kind="dma", kind="load", layer=0, tile=0, buffer="L",
+             work=Transfer(nbytes=10, direction="in"), deps=()),
+        Task(id=2, unit_kind="matrix", kind="compute", layer=0, tile=0, buffer="B",
+             work=Gemm(m=1, k=1, n=250, groups=1, macs=work["B"]), deps=(1,)),
+        Task(id=3, unit_kind="matrix", kind="compute", layer=0, tile=0, buffer="C",
+             work=Gemm(m=1, k=1, n=250, groups=1, macs=work["C"]), deps=()),
+    ]  # fmt: skip
+    hw = toy_machine(matrix_units=2)
+    plan = Plan(policy="hand", capacity=1, tasks=tuple(tasks), allocations=(), tiles=(1,))
+    trace = simulate(plan, units=build_units(hw), clock_hz=hw.clock)
+    c = trace.events[3]
+    assert (c.resource, c.start, c.end, c.issued, c.unit_free) == ("mxu0", 10, 15, 10, 10)
+    assert (c.waited, c.waited_on) == ("unit", 0)
