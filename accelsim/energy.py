@@ -165,18 +165,20 @@ class RunEnergy:
         return self.total.total_j
 
 
-def _task_counts(result: RunResult) -> list[Counter[str]]:
+def _task_counts(result: RunResult) -> list[dict[str, int]]:
     """What each task (by id) is charged for: its work on its kind's line; a transfer's bytes
-    also on the DDR line and the SRAM side it writes or reads."""
-    counts: list[Counter[str]] = []
+    also on the DDR line and the SRAM side it writes or reads. Plain dicts (absent: 0): a tiled
+    run has a task by the hundred thousand."""
+    counts: list[dict[str, int]] = []
+    append = counts.append
     for task, event in zip(result.plan.tasks, result.trace.events, strict=True):
         declared = kind(task.unit_kind)
-        own: Counter[str] = Counter({declared.label: getattr(task.work, declared.amount)})
+        own = {declared.label: getattr(task.work, declared.amount)}
         if event.kind in _INTO_SRAM:
-            own.update(ddr=event.nbytes, sram_write=event.nbytes)
+            own["ddr"] = own["sram_write"] = event.nbytes
         elif event.kind in _OUT_OF_SRAM:
-            own.update(ddr=event.nbytes, sram_read=event.nbytes)
-        counts.append(own)
+            own["ddr"] = own["sram_read"] = event.nbytes
+        append(own)
     return counts
 
 
@@ -185,7 +187,9 @@ def energy_of(result: RunResult) -> RunEnergy:
     program = result.program
     per_layer: list[Counter[str]] = [Counter() for _ in program.layers]
     for task, own in zip(result.plan.tasks, _task_counts(result), strict=True):
-        per_layer[task.layer].update(own)
+        counted = per_layer[task.layer]
+        for line, amount in own.items():
+            counted[line] += amount
     hw = result.hardware
     from accelsim.ddr_layers import layer_ddr
 
@@ -216,7 +220,7 @@ def _transfer_joules(result: RunResult) -> list[float]:
     """Each task's own priced counts if it is a transfer (its bytes' DDR, bus and SRAM), else 0."""
     hw = result.hardware
     return [
-        sum(line.joules(own[line.name], hw) for line in LINES)
+        sum(line.joules(own.get(line.name, 0), hw) for line in LINES)
         if event.kind in _INTO_SRAM or event.kind in _OUT_OF_SRAM else 0.0
         for event, own in zip(result.trace.events, _task_counts(result), strict=True)
     ]  # fmt: skip
