@@ -98,7 +98,8 @@ def trace_of(plan: Plan, clock: Clock, *, units: tuple[str, ...], clock_hz: floa
             now, end[i],
         ))  # fmt: skip
     return Trace(
-        events=tuple(events), units=units, sram=_occupancy(plan, start, end), clock_hz=clock_hz
+        events=tuple(events), units=units, sram=_occupancy(plan, start, end), clock_hz=clock_hz,
+        end=max(end, default=0),
     )
 
 

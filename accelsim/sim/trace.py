@@ -50,17 +50,15 @@ class Event(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Trace:
-    """Events indexed by task id, the units (names, report order), SRAM in use, and the clock."""
+    """Events indexed by task id, the units (names, report order), SRAM in use, the clock, and
+    the cycle the last task ended (the latency; reports ask for it often)."""
 
     events: tuple[Event, ...]
     units: tuple[str, ...]
     sram: tuple[tuple[int, int], ...]
     clock_hz: float
+    end: int
     _busy: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    @property
-    def end(self) -> int:
-        return max((e.end for e in self.events), default=0)
 
     def busy(self, unit: str) -> int:
         """Cycles unit `unit` (a name) spent running at least one task (a DMA channel with a
