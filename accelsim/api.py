@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from accelsim.hardware import Hardware
+    from accelsim.lowering import Program
+    from accelsim.plan import Plan
     from accelsim.summary import RunResult
     from accelsim.workload.graph import Graph
 
@@ -76,15 +78,24 @@ def _simulate_graph(graph: Graph, hw: Hardware, *, name: str, policy: str,
                     overlap: bool) -> RunResult:  # fmt: skip
     from accelsim.lowering import lower
     from accelsim.memory.policies import make_plan
-    from accelsim.sim.engine import simulate
-    from accelsim.summary import summarize
-    from accelsim.timing.ddr_banked import dram_run
-    from accelsim.timing.models import build_units
 
     # 3. lowering: fold BN, fuse ops into the engine's output, bytes at the machine's data types
     program = lower(graph, hw)
     # 4. memory plan: where every buffer lives, loads, frees, spills, tiles, as ordered tasks
     plan = make_plan(program, hw, policy=policy, overlap=overlap)
+    return simulate_plan(program, plan, hw, name=name, overlap=overlap)
+
+
+def simulate_plan(
+    program: Program, plan: Plan, hw: Hardware, *, name: str, overlap: bool
+) -> RunResult:
+    """Steps 5 and 6 of `simulate_graph`: `plan` must be what `make_plan` gives for `hw` (a
+    sweep reuses one lowering and one plan across points that lower and plan alike)."""
+    from accelsim.sim.engine import simulate
+    from accelsim.summary import summarize
+    from accelsim.timing.ddr_banked import dram_run
+    from accelsim.timing.models import build_units
+
     # 5. SimPy: each task runs on a free unit of its kind, timed by the unit's timing model
     units = build_units(hw)
     trace = simulate(plan, units=units, clock_hz=hw.clock)

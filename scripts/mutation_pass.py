@@ -111,7 +111,9 @@ MUTANTS: list[Mutant] = [
     M("accelsim/memory/planner.py", "if need <= self.hw.sram.capacity:",
       "if need < self.hw.sram.capacity:", MEMORY),
     M("accelsim/memory/tiling.py", "m = max(1, gemm.m * rows // self.rows)",
-      "m = max(1, -(-gemm.m * rows // self.rows))", MEMORY),
+      "m = max(1, -(-gemm.m * rows // self.rows))", MEMORY,
+      equivalent="a GEMM's M is its output's rows times the rest of a row (`channels_rows`: "
+      "NCHW's H of N x H x W, else every dim but the last), so a band's share is whole"),
     M("accelsim/memory/tiling.py", "return Gemm(m=m, k=max(1, k), n=n, groups=groups, macs=macs)",
       "return Gemm(m=m, k=max(1, k), n=n, groups=groups, macs=m * max(1, k) * n * groups)", MEMORY),
     M("accelsim/memory/planner.py", "share = ops * done // macs - ops * (done - macs_of_tile) // macs",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim._workers import die_with_parent, pool_size
 from accelsim.errors import AccelsimError
-from accelsim.sweep.results import Job, PointResult, evaluate
+from accelsim.sweep.results import Job, PointResult, evaluate, preload
 
 if TYPE_CHECKING:
     from accelsim.sweep.grid import Point
@@ -94,6 +94,8 @@ def _pool_pass(
     # imported modules; the Job still goes through the initializer, so spawn works too.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        preload()  # once here, not once per worker
     running = context.Array("q", workers, lock=False)  # per worker: index + 1 of its point
     slots = context.Value("i", 0)
     pool = ProcessPoolExecutor(

@@ -66,3 +66,25 @@ def test_invalid_and_unrunnable_points_are_reported_and_the_rest_still_run(sweep
     assert outcome.results[1].error.startswith('point 1: sram.capacity: "lots" is not a size')
     assert "SRAM holds 64 bytes" in outcome.results[2].error  # 64 B cannot hold a tile
     assert outcome.results[3].metrics.sram_capacity_bytes == 1_000_000
+
+
+def test_points_that_share_a_lowering_or_a_plan_equal_separate_runs(sweep):
+    # One worker reuses one lowering per (lowering, dtypes) and one untiled plan per SRAM size
+    # and unit counts (accelsim.sweep.reuse); every point must still equal a run made from
+    # scratch: 128 KiB tiles MobileNet's larger layers (never reused, the tiler prices splits
+    # with the engine's speed), 512 KiB and 1 MiB hold every layer whole, 16-bit activations lower
+    # anew.
+    from accelsim.api import simulate_graph
+    from accelsim.hardware_file import load_hardware, with_overrides
+    from accelsim.sweep.results import metrics_of
+    from accelsim.workload import import_onnx
+
+    outcome = sweep("sram.capacity=128KiB,512KiB,1MiB", "matrix_engine.peak=1TFLOPS,4TFLOPS",
+                    "dtypes.activations=int8,int16")  # fmt: skip
+    graph, base = import_onnx(MOBILENET), load_hardware(EDGE1)
+    grid = itertools.product(["128 KiB", "512 KiB", "1 MiB"], ["1 TFLOPS", "4 TFLOPS"],
+                             ["int8", "int16"])  # fmt: skip
+    for result, (sram, peak, bits) in zip(outcome.results, grid, strict=True):
+        overrides = {"sram.capacity": sram, "matrix_engine.peak": peak, "dtypes.activations": bits}
+        alone = simulate_graph(graph, with_overrides(base, overrides), name=str(MOBILENET))
+        assert result.metrics == metrics_of(alone), result.settings

@@ -1,0 +1,69 @@
+"""What the points of a sweep share beyond the imported graph: lowerings and untiled plans.
+
+Lowering reads only the machine's `lowering` and `dtypes` fields, so every point that keeps
+them lowers the graph to the same program. The liveness planner reads the SRAM and DDR
+capacities and how many units of each kind there are, and, for a layer too big for SRAM, the
+timing models its tiler prices the splits with. A plan without a tiled layer is therefore the
+same for every point with the same program, capacities and unit counts; a tiled plan is never
+reused. Each process (each pool worker) keeps its own, at most `KEEP` of each.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from accelsim.hardware import UNIT_KINDS
+
+if TYPE_CHECKING:
+    from accelsim.hardware import Hardware
+    from accelsim.lowering import Program
+    from accelsim.plan import Plan
+    from accelsim.workload.graph import Graph
+
+__all__ = ["KEEP", "Reuse"]
+
+_T = TypeVar("_T")
+
+KEEP = 64
+"""Programs and plans kept per process (a MobileNet plan is a few hundred tasks)."""
+
+
+class Reuse:
+    """Lowerings and untiled plans of one graph under one policy, by what they depend on.
+
+    Pickles empty: each process fills its own.
+    """
+
+    def __init__(self) -> None:
+        self._programs: dict[object, Program] = {}
+        self._plans: dict[object, Plan] = {}
+
+    def __reduce__(self) -> tuple[type[Reuse], tuple[()]]:
+        return Reuse, ()
+
+    def planned(
+        self, graph: Graph, hw: Hardware, *, policy: str, overlap: bool
+    ) -> tuple[Program, Plan]:
+        """`lower(graph, hw)` and `make_plan(...)` for `hw`, each computed once per key."""
+        from accelsim.lowering import lower
+        from accelsim.memory.policies import make_plan
+
+        lowering = (hw.lowering, hw.dtypes)
+        program = self._programs.get(lowering)
+        if program is None:
+            program = _keep(self._programs, lowering, lower(graph, hw))
+        key = (lowering, hw.sram.capacity, hw.ddr.capacity,
+               tuple(len(hw.units_of(kind)) for kind in UNIT_KINDS))  # fmt: skip
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = make_plan(program, hw, policy=policy, overlap=overlap)
+            if max(plan.tiles, default=1) == 1:  # a tiled layer has two tiles or more
+                _keep(self._plans, key, plan)
+        return program, plan
+
+
+def _keep(cache: dict[object, _T], key: object, value: _T) -> _T:
+    if len(cache) >= KEEP:
+        del cache[next(iter(cache))]  # the oldest
+    cache[key] = value
+    return value
