@@ -1,4 +1,5 @@
-"""Open an `accelsim run --html` page in headless Chromium and check it really renders.
+"""Open an `accelsim run --html` page, or a sweep's report.html, in headless Chromium and check
+it really renders.
 
 Chromium is an oracle, never a dependency: Debian's package installs it system-wide
 (`apt-get install -y chromium`, /usr/bin/chromium). Checks, each printed as a line:
@@ -6,6 +7,7 @@ Chromium is an oracle, never a dependency: Debian's package installs it system-w
 - the script ran to its end (the page marks `<body data-rendered>`) and logged nothing to the
   console (the page logs nothing when it works, so any console line is a failure);
 - the headings and the critical path are in the rendered DOM (red-outlined tasks, the path text);
+  on a sweep's page, its headings, Pareto-front points and a filled regime map and top table;
 - a screenshot is not blank (many distinct colours, not one flat background).
 
     python scripts/check_html.py report.html [--screenshot docs/report.png]
@@ -31,6 +33,7 @@ FLAGS = (
 )  # fmt: skip
 HEADINGS = ("Machine", "Timeline and critical path", "Critical path", "Where the time goes",
             "SRAM occupancy", "Power over time", "Layers")  # fmt: skip
+SWEEP_HEADINGS = ("Pareto front", "Regime map", "Elasticities", "Top points")
 
 
 def _chromium(page: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -51,13 +54,11 @@ def check(page: Path, screenshot: Path) -> list[str]:
     html = dom.stdout
     if "data-rendered" not in html:
         problems.append("the page's script did not run to its end")
-    for heading in HEADINGS:
+    sweep = "<h1 id=\"title\">Sweep " in html
+    for heading in SWEEP_HEADINGS if sweep else HEADINGS:
         if f">{heading}</h2>" not in html:
             problems.append(f"heading missing: {heading}")
-    if not re.search(r'class="critical"', html):
-        problems.append("no task marked on the critical path in the timeline")
-    if not re.search(r'id="path">\d[\d,]* tasks set the latency', html):
-        problems.append("critical path text missing")
+    problems += _sweep_problems(html) if sweep else _run_problems(html)
     shot = _chromium(page, f"--screenshot={screenshot.resolve()}", "--window-size=1200,1800")
     if not screenshot.exists():
         problems.append(f"no screenshot: {shot.stderr.strip()[-200:]}")
@@ -65,6 +66,24 @@ def check(page: Path, screenshot: Path) -> list[str]:
         colours = _colours(screenshot)
         if colours < 8:
             problems.append(f"screenshot looks blank: {colours} distinct colours")
+    return problems
+
+
+def _run_problems(html: str) -> list[str]:
+    problems = []
+    if not re.search(r'class="critical"', html):
+        problems.append("no task marked on the critical path in the timeline")
+    if not re.search(r'id="path">\d[\d,]* tasks set the latency', html):
+        problems.append("critical path text missing")
+    return problems
+
+
+def _sweep_problems(html: str) -> list[str]:
+    problems = []
+    if not re.search(r'<circle[^>]*class="front"', html):
+        problems.append("no point drawn on the Pareto front")
+    if not re.search(r'id="top"><tr><th>#</th>.*?</tr><tr><td>\d', html):
+        problems.append("the top points table is empty")
     return problems
 
 
@@ -102,7 +121,7 @@ def main() -> int:
     for problem in problems:
         print(f"FAIL {problem}")
     if not problems:
-        print(f"ok: {page} renders, headings and critical path present, no console output")
+        print(f"ok: {page} renders, headings and marks present, no console output")
     return 1 if problems else 0
 
 

@@ -147,8 +147,8 @@ def handle(args: argparse.Namespace) -> int:
         )
     paths = write_outputs(outcome, plots=not args.no_plots)
     base = load_hardware(outcome.spec.hardware) if outcome.spec.hardware else None
-    if base is not None and not args.no_plots:
-        paths += write_explained(outcome, base)
+    if base is not None:
+        paths += write_explained(outcome, base, plots=not args.no_plots)
     if args.json:
         json.dump(results_document(outcome), sys.stdout, indent=1)
         sys.stdout.write("\n")

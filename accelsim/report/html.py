@@ -17,8 +17,7 @@ from accelsim.energy import POWER_BINS, energy_of, power_over_time
 if TYPE_CHECKING:
     from accelsim.summary import RunResult
 
-__all__ = ["report_html"]
-"""Slices of the run the power plot shows."""
+__all__ = ["html_page", "report_html"]
 
 
 def page_data(result: RunResult) -> dict[str, Any]:
@@ -62,12 +61,23 @@ def page_data(result: RunResult) -> dict[str, Any]:
 
 def report_html(result: RunResult) -> str:
     """The page: one HTML document, no external resources."""
-    data = json.dumps(page_data(result), separators=(",", ":"))
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return _PAGE.replace("/*DATA*/", data)
+    return html_page(_RUN_BODY, page_data(result), _RUN_SCRIPT)
 
 
-_PAGE = """<!DOCTYPE html>
+def html_page(body: str, data: dict[str, Any], script: str) -> str:
+    """One self-contained page: the shared styles, `body`, `data` as JSON (markup in names
+    escaped) and `script`, which reads it as `D` and draws with the shared helpers."""
+    text = json.dumps(data, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        _HEAD + "<body>\n" + body + '<div class="tip" id="tip"></div>\n'
+        + '<script type="application/json" id="data">' + text + "</script>\n<script>\n"
+        + _HELPERS + script + 'document.body.setAttribute("data-rendered", "yes");\n'
+        + "</script></body></html>\n"
+    )
+
+
+_HEAD = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>accelsim report</title>
@@ -83,32 +93,15 @@ font-size:12px;white-space:pre;display:none;box-shadow:1px 1px 4px #0003}
 .key span{display:inline-block;margin-right:1em}.sw{width:12px;height:12px;display:inline-block;
 vertical-align:middle;margin-right:4px}
 </style></head>
-<body>
-<h1 id="title">accelsim report</h1>
-<p id="summary"></p>
-<h2>Machine</h2><table id="machine"></table>
-<h2>Timeline and critical path</h2>
-<p>One row per unit; a task on the critical path has a red outline. Hover a bar for the task.</p>
-<svg id="timeline"></svg>
-<h2>Critical path</h2><p id="path"></p>
-<h2>Where the time goes</h2>
-<p>Each layer's window of the run (from the end of the layers before it to its own end), split
-by what it was lost to.</p>
-<div class="key" id="key"></div><svg id="stalls"></svg>
-<h2>SRAM occupancy</h2><svg id="sram"></svg>
-<h2>Power over time</h2><svg id="power"></svg>
-<h2>Layers</h2><table id="layers"></table>
-<div class="tip" id="tip"></div>
-<script type="application/json" id="data">/*DATA*/</script>
-<script>
-"use strict";
+"""
+
+_HELPERS = """"use strict";
 const D = JSON.parse(document.getElementById("data").textContent);
-const NS = "http://www.w3.org/2000/svg", W = 1100, LEFT = 90;
+const NS = "http://www.w3.org/2000/svg";
 const COLOURS = {bus:"#e0b000", latency:"#f3d36b", matrix:"#3a9ad9", vector:"#c05fc0",
                  sram:"#d9534f"};
-const tip = document.getElementById("tip");
-const us = c => (c / D.clock_hz * 1e6);
 const fmt = (x, d = 2) => x.toLocaleString("en", {maximumFractionDigits: d});
+const tip = document.getElementById("tip");
 function el(tag, attrs, parent) {
   const node = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -134,6 +127,26 @@ function row(table, cells, head) {
   }
   table.appendChild(tr);
 }
+"""
+
+_RUN_BODY = """<h1 id="title">accelsim report</h1>
+<p id="summary"></p>
+<h2>Machine</h2><table id="machine"></table>
+<h2>Timeline and critical path</h2>
+<p>One row per unit; a task on the critical path has a red outline. Hover a bar for the task.</p>
+<svg id="timeline"></svg>
+<h2>Critical path</h2><p id="path"></p>
+<h2>Where the time goes</h2>
+<p>Each layer's window of the run (from the end of the layers before it to its own end), split
+by what it was lost to.</p>
+<div class="key" id="key"></div><svg id="stalls"></svg>
+<h2>SRAM occupancy</h2><svg id="sram"></svg>
+<h2>Power over time</h2><svg id="power"></svg>
+<h2>Layers</h2><table id="layers"></table>
+"""
+
+_RUN_SCRIPT = """const W = 1100, LEFT = 90;
+const us = c => (c / D.clock_hz * 1e6);
 const X = c => LEFT + (W - LEFT - 10) * c / Math.max(1, D.latency_cycles);
 function axis(svg, y) {
   for (let i = 0; i <= 10; i++) {
@@ -225,6 +238,4 @@ const lt = document.getElementById("layers");
 row(lt, ["layer", "ops", "unit", "window µs", "bound", "bus B", "energy µJ"], true);
 for (const l of D.layers) row(lt, [l.name, l.ops, l.unit, fmt(us(l.end - l.start)), l.bound,
   fmt(l.bytes, 0), fmt(l.energy_j * 1e6, 3)]);
-document.body.setAttribute("data-rendered", "yes");
-</script></body></html>
 """

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from accelsim.sweep.outputs import REGIME_FILE, rank
+from accelsim.sweep.outputs import REGIME_FILE, REPORT_FILE, rank
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from accelsim.sweep.runner import SweepOutcome
 
 __all__ = ["Elasticity", "RegimeMap", "Reference", "elasticities", "explain_document",
-           "explain_lines",
+           "explain_lines", "page_data",
            "references", "regime_map", "write_explained"]  # fmt: skip
 
 Settings = tuple[tuple[str, str], ...]
@@ -238,13 +238,40 @@ def explain_lines(outcome: SweepOutcome, base: Hardware) -> list[str]:
     return lines
 
 
-def write_explained(outcome: SweepOutcome, base: Hardware) -> list[Path]:
-    """The regime map as a PNG in the sweep's folder (none for fewer than two varied axes)."""
-    from accelsim.report.plots import categories_png
+TOP_POINTS = 10
+"""How many of the fastest points the HTML page lists."""
 
+
+def page_data(outcome: SweepOutcome, base: Hardware) -> dict[str, Any]:
+    """What the sweep's HTML page draws (`accelsim.report.sweep_html`), as plain data."""
+    ranked = rank(outcome.results)
+    points = [
+        {"index": p.result.index,
+         "settings": ", ".join(f"{path}={label}" for path, label in p.result.settings),
+         "latency_us": p.metrics.latency_s * 1e6, "energy_uj": p.metrics.energy_j * 1e6,
+         "bound": p.metrics.bound, "front": p.front_energy}
+        for p in ranked
+    ]  # fmt: skip
+    spec = outcome.spec
+    return {
+        "name": outcome.name, "model": str(spec.model), "hardware": str(spec.hardware),
+        "total": len(outcome.results), "points": points, "top": points[:TOP_POINTS],
+        **explain_document(outcome, base),
+    }  # fmt: skip
+
+
+def write_explained(outcome: SweepOutcome, base: Hardware, *, plots: bool = True) -> list[Path]:
+    """The sweep's HTML page, and (with `plots`) the regime map as a PNG (none for fewer than
+    two varied axes), in the sweep's folder."""
+    from accelsim.outputs import write_text
+    from accelsim.report.plots import categories_png
+    from accelsim.report.sweep_html import sweep_html
+
+    page = outcome.folder / REPORT_FILE
+    write_text(page, sweep_html(page_data(outcome, base)))
     regimes = regime_map(outcome)
-    if regimes is None:
-        return []
+    if regimes is None or not plots:
+        return [page]
     path = outcome.folder / REGIME_FILE
     categories_png(
         path, regimes.cells, rows=[s.label for s in regimes.rows.settings],
@@ -252,4 +279,4 @@ def write_explained(outcome: SweepOutcome, base: Hardware) -> list[Path]:
         column_title=regimes.columns.path,
         title=f"{outcome.name}: what bounds the run (critical path's largest part)",
     )  # fmt: skip
-    return [path]
+    return [page, path]

@@ -67,9 +67,14 @@ def test_chromium_renders_the_mobilenet_report(tmp_path):
     page = tmp_path / "report.html"
     run = [sys.executable, "-m", "accelsim", "run", "workloads/mobilenet.onnx", "--hw", "edge1"]
     subprocess.run([*run, "--html", str(page)], check=True, cwd=ROOT, capture_output=True)
+    assert_renders(page)
+
+
+def assert_renders(page: Path) -> None:
+    """scripts/check_html.py passes on `page` (a screenshot beside it)."""
     check = subprocess.run(
         [sys.executable, "scripts/check_html.py", str(page), "--screenshot",
-         str(tmp_path / "page.png")],
+         str(page.with_suffix(".png"))],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert check.returncode == 0, check.stdout + check.stderr

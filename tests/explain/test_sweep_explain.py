@@ -15,6 +15,7 @@ from accelsim.sweep.grid import parse_set
 from accelsim.sweep.results import Metrics, PointResult
 from accelsim.sweep.runner import SweepOutcome
 from accelsim.sweep.spec import SweepSpec
+from tests.explain.test_html import CHROMIUM, assert_renders
 from tests.sim.toy import toy_machine
 
 # toy machine: bus 1 GB/s, SRAM 10,000 B. Latency (cycles) and energy (uJ) and bound per point:
@@ -93,7 +94,37 @@ def test_regime_map_table_and_png(tmp_path):
     ]
     from accelsim.sweep.explain import write_explained
 
-    [png] = write_explained(outcome, toy_machine())
+    _, png = write_explained(outcome, toy_machine())
     with Image.open(png) as image:
         assert image.format == "PNG" and image.width > 300
         assert len(image.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 20
+
+
+def test_sweep_page_lists_the_front_and_keeps_names_as_data(tmp_path):
+    import json
+    import re
+
+    from accelsim.report.sweep_html import sweep_html
+    from accelsim.sweep.explain import page_data
+
+    outcome = _outcome(tmp_path)
+    data = page_data(outcome, toy_machine())
+    # (latency, energy): 800/12.1 and 900/8.5 are on the front; 1000/11 (and every slower
+    # point) has a faster point with less energy: 900/8.5.
+    assert [(p["index"], p["front"]) for p in data["points"]] == [
+        (5, True), (2, True), (4, False), (1, False), (3, False), (0, False)]
+    outcome = SweepOutcome(name="</script><script>alert(1)</script>", folder=tmp_path,
+                           spec=outcome.spec, axes=outcome.axes, results=outcome.results,
+                           computed=6, reused=0)  # fmt: skip
+    page = sweep_html(page_data(outcome, toy_machine()))
+    assert "alert(1)</script>" not in page and page.count("</script>") == 2
+    raw = re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S)
+    assert raw is not None and json.loads(raw.group(1))["name"] == outcome.name
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_chromium_renders_the_sweep_page(tmp_path):
+    from accelsim.sweep.explain import write_explained
+
+    page, _ = write_explained(_outcome(tmp_path), toy_machine())
+    assert_renders(page)

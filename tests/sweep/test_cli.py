@@ -25,7 +25,7 @@ def test_sweep_prints_the_ranked_table_and_writes_every_output(tmp_path):
     assert "#2 invalid" in proc.stderr  # reported as it happens too
     names = sorted(p.name for p in out.iterdir())
     assert names == [".accelsim-outputs", "latency_heatmap.png", "pareto.png", "regime_map.png",
-                     "results.csv", "results.json", "sweep.db"]  # fmt: skip
+                     "report.html", "results.csv", "results.json", "sweep.db"]  # fmt: skip
     again = accelsim(*BASE, "--set", "sram.capacity=256KiB,1MiB", "--set", "bus.bandwidth=0.5GB/s",
                      "--set", "ddr.capacity=-1GiB,1GiB", "--out", out, "--resume")  # fmt: skip
     assert again.returncode == 0, again.stderr
