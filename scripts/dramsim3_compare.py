@@ -1,10 +1,10 @@
 """Replay DRAM request traces on accelsim's banked model and on DRAMsim3; write the comparison.
 
-DRAMsim3 (github.com/umd-memsys/DRAMsim3) is an oracle, never a dependency: build it yourself
-outside this repository, following its own README (cmake), and pass its `dramsim3main` with
---dramsim3 (default /work/oracles/dramsim3/build/dramsim3main). This script writes a DRAMsim3
-config (.ini) matching each accelsim preset and mapping, replays the same trace on both, and
-writes reports/dram/comparison.md and .csv.
+DRAMsim3 (github.com/umd-memsys/DRAMsim3) is an oracle, never a dependency: build it outside this
+repository from a clone of its source with `bash scripts/build_dramsim3.sh SOURCE [OUT]` and pass
+its `dramsim3main` with --dramsim3 (default /tmp/dramsim3/build/dramsim3main, that script's).
+This script writes a DRAMsim3 config (.ini) matching each accelsim preset and mapping, replays
+the same trace on both, and writes reports/dram/comparison.md and .csv.
 
 Traces: the closed-form microbenchmarks (sequential reads, 4,096 random 64-byte reads, sequential
 writes; one request per DRAM clock, DRAMsim3's trace reader takes at most one a clock) on every
@@ -39,7 +39,7 @@ from accelsim.dram import DRAM_PRESETS, BankedDram, DramSpec
 from accelsim.dram.mapping import mapping_fields
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DRAMSIM3 = Path("/work/oracles/dramsim3/build/dramsim3main")
+DEFAULT_DRAMSIM3 = Path("/tmp/dramsim3/build/dramsim3main")  # scripts/build_dramsim3.sh's
 # The mapping each preset's microbenchmarks use (the one its hardware file ships with).
 MICRO_MAPPINGS = {
     "ddr4-3200": ("row_column_bankgroup", "row_bank_column"),
@@ -247,7 +247,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="short streams, no workloads")
     args = parser.parse_args()
     if not args.dramsim3.is_file():
-        print(f"no DRAMsim3 at {args.dramsim3}; build it per its README, pass --dramsim3")
+        print(f"no DRAMsim3 at {args.dramsim3}: build it with `bash scripts/build_dramsim3.sh "
+              "SOURCE [OUT]` and pass --dramsim3 OUT/build/dramsim3main", file=sys.stderr)
         return 2
     rows = []
     for preset, spec in DRAM_PRESETS.items():
