@@ -407,8 +407,9 @@ class _Lowering:
     def _fused_attention(self, a: Attention) -> None:
         """Q·Kᵀ, scale, mask, Softmax and ·V as one matrix layer over bands of query rows: each
         head's K and V are held (`held`) while its bands stream Q (and the mask), so the scores
-        stay in SRAM. The vector work is the scale and mask on each score and the online
-        softmax (FlashAttention): per score a max compare, a subtract, an exp and an add to the
+        stay in SRAM. The vector work is the scale on each element of Q (folded in before the
+        product, as kernels do), the mask on each score and the online softmax
+        (FlashAttention): per score a max compare, a subtract, an exp and an add to the
         running sum; per query row a final divide of each of the d outputs. A head's keys are
         never split, so the running max and sum span one block: no rescaling is counted."""
         scores = self.graph.tensor(a.ops[0].outputs[0]).shape

@@ -317,8 +317,8 @@ def _least_split(layer, program, hw) -> int:
         layer, tuple(program.buffers[n] for n in names), hw.sram.capacity
     )
     return min(
-        tiling._estimate(layer, profile, hw, double=double)[3]
-        for _, double, profile in candidates
+        tiling._estimate(layer, profile, hw, buffering=buffering)[3]
+        for _, buffering, profile in candidates
     )
 
 

@@ -221,7 +221,11 @@ class _Planner:
         output = layer.writes[0]
         group_loads: list[tuple[int, int]] = []  # (range, load task) of the current group
         stores: list[int] = []
-        pending: tuple[int, int, int, int] | None = None  # (slot, compute, out range, bytes)
+        # Finished tiles' stores wait for the next tiles' loads: (tile, (slot, compute, out
+        # range, bytes)). With s tile slots, s - 1 tiles' loads go first, so the bus is never
+        # held by a store whose tile is still in the vector unit's epilogue.
+        pending: list[tuple[int, tuple[int, int, int, int]]] = []
+        lag = 1 if accumulating else max(1, tiling.slots - 1)
         last_compute = -1
         done = since = 0  # MACs of the tiles so far, and when the last epilogue was issued
         for number, tile in enumerate(tiles := tiling.tiles):
@@ -237,9 +241,9 @@ class _Planner:
             slices = self._load_slices(
                 tile.reads, offset, tile_slots[slot], f"tile {number}", number
             )
-            if pending is not None:
-                stores.append(self._store_tile(layer, output, number - 1, pending, out_slots))
-                pending = None
+            while pending and pending[0][0] <= number - lag:
+                done_tile, info = pending.pop(0)
+                stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
             deps = {load for _, load in (*shared, *group_loads, *slices)}
             space = set(tile_slots[slot])
             begins = not accumulating or tile.chunk == 0
@@ -272,13 +276,12 @@ class _Planner:
             if accumulating:
                 tile_slots[slot] = {last_compute}
             if tile.last:
-                pending = (out_slot, last_compute, out_index, tile.write[1])
-            if tiling.slots == 1 and not accumulating and pending is not None:
+                pending.append((number, (out_slot, last_compute, out_index, tile.write[1])))
+            if tiling.slots == 1 and not accumulating and pending:
                 # one slot: the next tile's loads must wait for this store
-                stores.append(self._store_tile(layer, output, number, pending, tile_slots))
-                pending = None
-        if pending is not None:
-            stores.append(self._store_tile(layer, output, len(tiles) - 1, pending, out_slots))
+                stores.append(self._store_tile(layer, output, number, pending.pop()[1], tile_slots))
+        for done_tile, info in pending:
+            stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
         for index, load in shared:
             self.ranges[index].release = (load, last_compute)

@@ -12,8 +12,8 @@ splits by rows and channels too: a band takes the rows of each input it overlaps
 or MatMul with weights also splits its reduction (K-split: input channels, or A's columns) when
 that helps: each tile then adds its chunk's product into partial sums kept in SRAM
 (`PARTIAL_SUM_BYTES` an element) until the last chunk, whose tile stores the output. Among
-all splits that fit, double-buffered or not, the one with the shortest estimated time wins,
-then the one that moves fewer bytes.
+all splits that fit, with each way of buffering them (`BUFFERINGS`), the one with the shortest
+estimated time wins, then the one that moves fewer bytes.
 """
 
 from __future__ import annotations
@@ -42,6 +42,23 @@ SLACK = 0.05
 MAX_TILES = 65_536
 """Most tiles one layer may be split into; a split needing more is not considered, and a layer
 that fits SRAM only with more is refused (its events would take minutes to simulate)."""
+
+@dataclass(frozen=True, slots=True)
+class Buffering:
+    """How many SRAM slots a tiled layer cycles through: `tiles` for its tiles' slices (1: each
+    tile waits for the previous one's store; 2: the next tile loads while one computes; 3: and
+    a finished tile's store stays in flight meanwhile) and `weights` for its channel groups'
+    weights (2: the next group's load while the current one computes; 1: it waits for the
+    group's last tile, a pause per group that costs less SRAM than a second copy of large
+    weights)."""
+
+    tiles: int
+    weights: int
+
+
+BUFFERINGS = (Buffering(1, 1), Buffering(2, 2), Buffering(2, 1), Buffering(3, 2), Buffering(3, 1))
+"""The ways of buffering the split search tries; three tile slots only for a layer with an
+epilogue, whose vector work keeps a finished tile in SRAM while the next ones load."""
 
 # Vector ops that work channel by channel (a channel slice of the input gives that of the output).
 _PER_CHANNEL = {
@@ -84,9 +101,9 @@ class Tiling:
     """Tiles in execution order and the SRAM slots they cycle through.
 
     Every tile's slices fit one `slot_bytes` slot and every group's weights one `weight_bytes`
-    slot; with `double` there are two of each (two weight slots only if there are several
-    groups), so the next tile loads while the current one computes. `shared` inputs, the same
-    whole slice for every tile (a MatMul's input when only its columns split), load once
+    slot; `buffering` says how many of each there are (several weight slots only if there are
+    several groups), so the next tile loads while the current one computes. `shared` inputs,
+    the same whole slice for every tile (a MatMul's input when only its columns split), load once
     before the first tile and stay to the last; tiles do not list them. A K-split keeps each
     (group, band)'s partial sums in a `psum_bytes` slot (`psum_slots` of them) from its
     first chunk to the store after its last; 0 when the reduction is not split.
@@ -95,23 +112,23 @@ class Tiling:
     tiles: tuple[Tile, ...]
     slot_bytes: int
     weight_bytes: int
-    double: bool
+    buffering: Buffering
     shared: tuple[tuple[str, int], ...] = ()
     psum_bytes: int = 0
 
     @property
     def slots(self) -> int:
-        return 2 if self.double else 1
+        return self.buffering.tiles
 
     @property
     def weight_slots(self) -> int:
-        return 2 if self.double and self.tiles[-1].group > 0 else 1
+        return self.buffering.weights if self.tiles[-1].group > 0 else 1
 
     @property
     def psum_slots(self) -> int:
-        """Partial-sum slots: two when double-buffered over several (group, band)s."""
+        """Partial-sum slots: two when buffered over several (group, band)s."""
         last = self.tiles[-1]
-        return 2 if self.double and (last.group > 0 or last.band > 0) else 1
+        return 2 if self.buffering.tiles > 1 and (last.group > 0 or last.band > 0) else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +160,14 @@ class _Profile:
     computes: tuple[tuple[Work, int], ...]
     moved: int
     tiles: int
+    later_groups: tuple[tuple[Transfer, int], ...]  # weight loads of groups after the first
 
 
 def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     """Tiles for `layer` (channel groups outer, row bands, reduction chunks inner) and the
     slots they use.
 
-    Among the splits that fit, double-buffered or not, the one with the shortest estimated time
+    Among the splits that fit, however buffered, the one with the shortest estimated time
     wins, then the one moving fewer bytes: a bus-bound layer prefers fewer bytes (less halo, no
     re-read input) to prefetching, a compute-bound one prefers overlap. Like a compiler's cost
     model, the choice depends on the machine's speeds, not only on its SRAM. A split may not
@@ -167,12 +185,12 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     relevant = (*layer.reads, *layer.weights, *layer.writes)
     geometry, candidates = _candidates(layer, tuple(program.buffers[n] for n in relevant), capacity)
     scored = [
-        (_estimate(layer, profile, hw, double=double), split, double)
-        for split, double, profile in candidates
+        (_estimate(layer, profile, hw, buffering=buffering), split, buffering)
+        for split, buffering, profile in candidates
     ]
     if not scored:
         smallest = geometry.smallest()
-        need = geometry.need(smallest, double=False)
+        need = geometry.need(smallest, buffering=BUFFERINGS[0])
         if need <= capacity:
             raise PlanError(
                 f'layer "{layer.name}" fits {capacity:,} bytes of SRAM only in more than '
@@ -184,10 +202,10 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
             f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}"
             f"{chunk}); SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
         )
-    _, split, double = _choose(scored)
+    _, split, buffering = _choose(scored)
     slot, weights = geometry.slot_sizes(split)
     return Tiling(
-        geometry.tiles(split), slot, weights, double, geometry.shared(split),
+        geometry.tiles(split), slot, weights, buffering, geometry.shared(split),
         geometry.psum(split, split.per_group, split.per_band),
     )  # fmt: skip
 
@@ -203,24 +221,25 @@ def _count(number: int, noun: str) -> str:
 @lru_cache(maxsize=1024)
 def _candidates(
     layer: Layer, buffers: tuple[Buffer, ...], capacity: int
-) -> tuple[_Geometry, tuple[tuple[_Split, bool, _Profile], ...]]:
-    """Every split that fits `capacity` (double-buffered or not) with the work it asks for.
+) -> tuple[_Geometry, tuple[tuple[_Split, Buffering, _Profile], ...]]:
+    """Every split that fits `capacity` (however buffered) with the work it asks for.
 
     This depends on the layer's shapes and the SRAM size only, so a sweep over bus or compute
     speeds at one SRAM size searches once per layer (the cache is per process).
     """
     geometry = _Geometry(layer, {b.name: b for b in buffers})
     found = tuple(
-        (split, double, geometry.profile(split))
-        for double in (True, False)
-        for split in geometry.fitting_splits(capacity, double=double)
+        (split, buffering, geometry.profile(split))
+        for buffering in BUFFERINGS
+        if buffering.tiles < 3 or layer.epilogue is not None  # a third slot serves epilogues
+        for split in geometry.fitting_splits(capacity, buffering=buffering)
     )
     return geometry, found
 
 
 def _choose(
-    scored: list[tuple[tuple[float, int, int, int], _Split, bool]],
-) -> tuple[tuple[float, int, int, int], _Split, bool]:
+    scored: list[tuple[tuple[float, int, int, int], _Split, Buffering]],
+) -> tuple[tuple[float, int, int, int], _Split, Buffering]:
     """The fastest split (then fewest bytes, tiles), unless it computes more than SLACK over the
     least compute of any split: then the fastest of those that do not, if it is within SLACK of
     the fastest time. On a bus-bound layer the overlap hides a split that starves the array
@@ -238,22 +257,32 @@ def _choose(
 
 
 def _estimate(
-    layer: Layer, profile: _Profile, hw: Hardware, *, double: bool
+    layer: Layer, profile: _Profile, hw: Hardware, *, buffering: Buffering
 ) -> tuple[float, int, int, int]:
     """(estimated cycles, bus bytes, tiles, compute cycles) of a split, priced by the units'
     timing models.
 
     Every transfer and every tile's own work is asked of its unit's model (`estimate`), so a
-    tile that uses a sliver of a systolic array is seen as slow. Serial tiles take bus +
-    compute. Double-buffered ones overlap the two: the longer one plus one tile's share of the
-    shorter (the first load or the last store). Transfers spread over the machine's DMA
-    channels, which work at once.
+    tile that uses a sliver of a systolic array is seen as slow; a matrix layer's epilogue is
+    asked of the vector unit's. Transfers spread over the machine's DMA channels, which work at
+    once. Serial tiles take bus + compute + epilogue. Buffered ones overlap them: the busiest
+    unit, but at least a slot's turn (a slot is busy from its tile's load to its store, so s
+    slots take (bus + compute + epilogue) / s), plus one tile's share of the first load or the
+    last store. With one weight slot over several groups, each later group's weights load while
+    the engine waits.
     """
     channels = len(hw.units_of("dma"))
     bus = sum(count * estimate(hw, "dma", work) for work, count in profile.transfers) / channels
     compute = sum(count * estimate(hw, layer.unit, work) for work, count in profile.computes)
+    epilogue = estimate(hw, "vector", layer.epilogue) if layer.epilogue is not None else 0
     tiles = profile.tiles
-    cycles = max(bus, compute) + min(bus, compute) / tiles if double else bus + compute
+    if buffering.tiles == 1:
+        return bus + compute + epilogue, profile.moved, tiles, compute
+    waits = 0.0
+    if buffering.weights == 1:
+        waits = sum(n * estimate(hw, "dma", work) for work, n in profile.later_groups) / channels
+    turn = (bus + compute + epilogue) / buffering.tiles
+    cycles = max(bus, compute + waits, epilogue, turn) + min(bus, compute) / tiles
     return cycles, profile.moved, tiles, compute
 
 
@@ -465,23 +494,23 @@ class _Geometry:
         slot = max(sum(self._tile_reads(split, split.per_group, *b)) for b in worst)
         return slot, self.group_weights(split.per_group, split)
 
-    def need(self, split: _Split, *, double: bool) -> int:
+    def need(self, split: _Split, *, buffering: Buffering) -> int:
         """SRAM the split needs: its shared inputs, and its slots (tile, group weights, partial
-        sums), doubled when prefetching the next tile."""
+        sums), as many of each as `buffering` says."""
         slot, weights = self.slot_sizes(split)
         shared = sum(size for _, size in self.shared(split))
         psum = self.psum(split, split.per_group, split.per_band)
-        if not double:
-            return shared + slot + weights + psum
         groups = -(-split.channels // split.per_group)
         several = split.tiles > split.chunks  # more than one (group, band)
-        return shared + 2 * slot + (2 * weights if groups > 1 else weights) + (
-            2 * psum if several else psum
-        )
+        buffered = buffering.tiles > 1
+        return (
+            shared + buffering.tiles * slot + (buffering.weights if groups > 1 else 1) * weights
+            + (2 * psum if buffered and several else psum)
+        )  # fmt: skip
 
     # -- choosing a split ------------------------------------------------------------------
 
-    def fitting_splits(self, capacity: int, *, double: bool) -> list[_Split]:
+    def fitting_splits(self, capacity: int, *, buffering: Buffering) -> list[_Split]:
         """For each channel-group width, the tallest row band that fits (if any does), and
         for each reduction chunk (K / 2, K / 4, ... 1) that lets a taller band fit, that one."""
         # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
@@ -496,7 +525,7 @@ class _Geometry:
             for per_chunk in chunks:
                 if tallest == self.rows:
                     break  # all rows fit: a smaller chunk only adds partial sums
-                per_band = self._most_rows(capacity, per_group, per_chunk, double=double)
+                per_band = self._most_rows(capacity, per_group, per_chunk, buffering=buffering)
                 if per_band:  # as many bands, of equal height (the last one not a sliver)
                     per_band = -(-self.rows // -(-self.rows // per_band))
                 split = self.split(per_group, max(per_band, 1), per_chunk)
@@ -505,10 +534,12 @@ class _Geometry:
                 tallest = max(tallest, per_band)
         return splits
 
-    def _most_rows(self, capacity: int, per_group: int, per_chunk: int, *, double: bool) -> int:
+    def _most_rows(
+        self, capacity: int, per_group: int, per_chunk: int, *, buffering: Buffering
+    ) -> int:
         """Largest row band that fits with `per_group` channels, or 0 if none does."""
         # All rows first: shared inputs can make them fit where a band of fewer rows does not.
-        if self.need(self.split(per_group, self.rows, per_chunk), double=double) <= capacity:
+        if self.need(self.split(per_group, self.rows, per_chunk), buffering=buffering) <= capacity:
             return self.rows
         candidates = range(self.rows - 1, 0, -1) if self.split_rows else []
         lo, hi = 0, len(candidates) - 1
@@ -516,7 +547,7 @@ class _Geometry:
         while lo <= hi:  # fitting is monotone in the band height: binary search
             mid = (lo + hi) // 2
             split = self.split(per_group, candidates[mid], per_chunk)
-            if self.need(split, double=double) <= capacity:
+            if self.need(split, buffering=buffering) <= capacity:
                 found, hi = candidates[mid], mid - 1
             else:
                 lo = mid + 1
@@ -532,13 +563,16 @@ class _Geometry:
         chunks = Counter(self.chunk_sizes(split))  # at most two sizes
         whole = self.channels * self.rows * self.reduction
         full, rest = divmod(split.channels, split.per_group)
+        later: list[tuple[Transfer, int]] = []
         for width, count in ((split.per_group, full), (rest, 1 if rest else 0)):
             if not count:
                 continue
             weights = self.weights[1:] if split.chunks > 1 else self.weights
-            for _, nbytes in weights:
-                size = _fraction(nbytes, width, self.channels)
+            sizes = [_fraction(nbytes, width, self.channels) for _, nbytes in weights]
+            for size in sizes:
                 transfers[Transfer(nbytes=size, direction="in")] += count
+            if sum(sizes):
+                later.append((Transfer(nbytes=sum(sizes), direction="in"), count - (not later)))
             for r0, r1 in self.bands(split):
                 for chunk, times in chunks.items():
                     reads, write = self.slices(width, r0, r1, chunk)
@@ -554,7 +588,9 @@ class _Geometry:
                     computes[self.work(width, r1 - r0, macs, ops, chunk)] += count * times
                 transfers[Transfer(nbytes=write, direction="out")] += count
         moved = sum(work.nbytes * count for work, count in transfers.items())
-        return _Profile(tuple(transfers.items()), tuple(computes.items()), moved, split.tiles)
+        return _Profile(
+            tuple(transfers.items()), tuple(computes.items()), moved, split.tiles, tuple(later)
+        )
 
     def work(self, width: int, rows: int, macs: int, ops: int, chunk: int | None = None) -> Work:
         """A tile's share of the layer's work: `width` output channels, `rows` rows and `chunk`

@@ -5,7 +5,8 @@ S + M or Where(M, S, fill); P = Softmax(S) over the last axis; O = MatMul(P, V).
 result is read only by the next and is not a graph output (or the scores would have to exist).
 The bundled GPT builder, torch's TorchScript (legacy) exporter and its dynamo exporter without
 fused-SDPA all spell attention this way; a scale applied to Q and K before the product is simply
-not part of the match (it stays an op of its own).
+not part of the match (it stays an op of its own). A fused kernel applies a matched scale to Q,
+once per query element, not to each score: (c·Q)·Kᵀ = c·(Q·Kᵀ).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ class Attention:
     mask: str | None
     scale: str | None
     output: str
-    scaled: int  # score elements the scale and the mask each touch (0 when absent)
-    masked: int
+    scaled: int  # elements the scale touches: Q's, as a kernel folds it in (0 when absent)
+    masked: int  # score elements the mask touches (0 when absent)
 
 
 def find_attention(graph: Graph) -> tuple[tuple[Attention, ...], tuple[str, ...]]:
@@ -80,7 +81,8 @@ def find_attention(graph: Graph) -> tuple[tuple[Attention, ...], tuple[str, ...]
             Attention(
                 ops=tuple(chain), query=op.inputs[0], key=op.inputs[1], value=product.inputs[1],
                 mask=mask, scale=scale, output=product.outputs[0],
-                scaled=elements if scale else 0, masked=elements if mask else 0,
+                scaled=_prod(graph.tensor(op.inputs[0]).shape) if scale else 0,
+                masked=elements if mask else 0,
             )
         )  # fmt: skip
     return tuple(found), tuple(misses)
