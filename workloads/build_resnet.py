@@ -1,14 +1,15 @@
 """Build ResNet-50 (torchvision's v1.5 shapes) as an ONNX graph whose weights are never written.
 
-    python workloads/build_resnet.py --out /tmp/resnet      # writes resnet50.onnx + resnet50.weights
+    python workloads/build_resnet.py --out /tmp/resnet      # writes resnet50.onnx
 
 The graph is what an inference exporter writes for torchvision's `resnet50()` in eval mode with
 the batch norms folded into the convs: a 7x7/2 stem conv, a 3x3/2 max pool, 3 + 4 + 6 + 3
 bottlenecks (1x1, 3x3 with the stride, 1x1 x4; a 1x1 projection where the shape changes), ReLUs,
 residual Adds, a global average pool, Flatten and the 2048 -> 1000 Gemm; batch 1, 224 x 224,
-25.6 M parameters, 4.09 G MACs. The simulator needs only shapes, so every initializer is stored as
-external data in an empty file beside the model (nothing is read; the file keeps the ONNX checker
-and accelsim's importer satisfied). Written with onnx.helper; nothing downloaded.
+25.6 M parameters, 4.09 G MACs. The simulator needs only shapes, so every initializer has a shape
+and no data (the GPT and LLaMA builders' --weightless; external data in an empty file, as before,
+is now refused: the importer checks that external data holds the tensor's bytes). Written with
+onnx.helper; nothing downloaded.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from onnx import TensorProto, helper
 OPSET = 17
 STAGES = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))
 """(bottleneck width, blocks, stride of the first block) of torchvision's ResNet-50."""
-WEIGHTS = "resnet50.weights"
 
 
 class _Graph:
@@ -31,10 +31,7 @@ class _Graph:
         self.weights: list[onnx.TensorProto] = []
 
     def weight(self, name: str, shape: tuple[int, ...]) -> str:
-        tensor = onnx.TensorProto(name=name, data_type=TensorProto.FLOAT, dims=shape)
-        tensor.data_location = TensorProto.EXTERNAL
-        tensor.external_data.add(key="location", value=WEIGHTS)
-        self.weights.append(tensor)
+        self.weights.append(onnx.TensorProto(name=name, data_type=TensorProto.FLOAT, dims=shape))
         return name
 
     def op(self, op_type: str, inputs: list[str], name: str, **attrs: object) -> str:
@@ -89,7 +86,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the model files")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / WEIGHTS).write_bytes(b"")
     onnx.save(build(), str(args.out / "resnet50.onnx"))
     print(args.out / "resnet50.onnx")
 

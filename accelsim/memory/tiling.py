@@ -67,6 +67,7 @@ _PER_CHANNEL = {
     "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Cast", "Pow", "Where", "Equal", "Less", "Greater",
     "LessOrEqual", "GreaterOrEqual", "Max", "Min",
 }  # fmt: skip
+_OVER_LAST_AXIS = {"Softmax", "LayerNormalization"}  # per row of the last axis, as tiled
 # Vector ops whose output row r needs only input rows near r (element-wise or windowed; the
 # normalizations and softmax over the last axis; a Concat whose inputs share the output's rows
 # writes each input's band into its slice of the output band).
@@ -319,7 +320,16 @@ class _Geometry:
         self.layer = layer
         out = buffers[layer.writes[0]]
         self.out_name, self.out_bytes = out.name, out.nbytes
-        self.channels, self.rows = channels_rows(out.shape)
+        stationary = _stationary_operand(layer)
+        # A batched product's output (B, heads, M, N) splits by (batch, head) pairs: each has
+        # its own operands (attention's K and V per sequence and head), so A's pairs follow.
+        self.batched = bool(stationary) and len(out.shape) == 4
+        # A normalization over the last axis of a batch of 4-D tensors (the scores' Softmax in a
+        # batched decode step) sees them as any other rank: every row of every (batch, head).
+        self.flat = (
+            layer.op_types[0] in _OVER_LAST_AXIS and len(out.shape) == 4 and out.shape[0] > 1
+        )
+        self.channels, self.rows = self._dims(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
         self.row_offsets = _concat_rows(layer, buffers, self.channels, self.rows)
         if self.row_offsets is not None:  # along the rows: bands and channel groups both split
@@ -335,11 +345,8 @@ class _Geometry:
             layer.op_types[0] == "Conv" and len(weight) == 4 and weight[1] == 1
             and bool(layer.reads) and buffers[layer.reads[0]].shape[1] > 1
         )  # fmt: skip
-        stationary = _stationary_operand(layer)
-        # A batched product's output (B, heads, M, N) splits by heads: A's heads follow.
-        self.per_channel_input = (
-            layer.unit == "vector" or depthwise or (bool(stationary) and len(out.shape) == 4)
-        )  # (a Concat along rows is a vector op: each input's channels follow the output's)
+        self.per_channel_input = layer.unit == "vector" or depthwise or self.batched
+        # (a Concat along rows is a vector op: each input's channels follow the output's)
         self.reads = [
             (n, buffers[n].shape, buffers[n].nbytes) for n in layer.reads if n not in stationary
         ]
@@ -349,6 +356,15 @@ class _Geometry:
         self.reducible = self.reduction > 1
         self._memo: dict[tuple[int, int, int, int], tuple[tuple[int, ...], int]] = {}
         self._tiles: dict[_Split, tuple[Tile, ...]] = {}
+
+    def _dims(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """(channels, rows) of a tensor as this layer splits it: `channels_rows`, with a
+        batched product's (B, C, H, W) as B·C channels, and a `flat` layer's as W and B·C·H."""
+        if self.batched and len(shape) == 4:
+            return shape[0] * shape[1], shape[2]
+        if self.flat:
+            return shape[-1] if shape else 1, _product(shape[:-1])
+        return channels_rows(shape)
 
     def split(self, per_group: int, per_band: int, per_chunk: int | None = None) -> _Split:
         """A split of this layer (its reduction whole unless `per_chunk` is given)."""
@@ -410,14 +426,14 @@ class _Geometry:
             rows = channels_rows(shape)[1]
             overlap = max(0, min(r1, offset + rows) - max(r0, offset))
             return _fraction(_fraction(nbytes, overlap, rows), width, self.channels)
-        if len(shape) == 4:
-            in_channels, in_rows = shape[1], shape[2]
+        if len(shape) == 4 and not self.flat:
+            in_channels, in_rows = self._dims(shape)
             lo, hi = self._input_rows(r0, r1, in_rows)
             size = _fraction(nbytes, hi - lo, in_rows)
             if self.per_channel_input and in_channels == self.channels:
                 size = _fraction(size, width, in_channels)
             return size
-        channels, rows = channels_rows(shape)
+        channels, rows = self._dims(shape)
         if rows != self.rows:
             return nbytes
         size = _fraction(nbytes, r1 - r0, rows)

@@ -173,3 +173,37 @@ def test_a_layer_past_the_tile_limit_is_told_so_even_if_only_single_buffered():
         f'layer "s" fits 30 bytes of SRAM only in more than {MAX_TILES:,} tiles, the limit per '
         "layer; raise sram.capacity"
     )
+
+
+def test_a_batched_product_splits_by_batch_and_head():
+    # A decode step's scores for 4 sequences x 2 heads: Q (4, 2, 8, 16) x Kᵀ (4, 2, 16, 32) ->
+    # (4, 2, 8, 32): Q 1,024 B, Kᵀ 4,096 B, out 2,048 B, 32,768 MACs. Each (sequence, head)
+    # pair has its own Kᵀ (512 B), Q (128 B) and scores (256 B). Split by heads alone, the
+    # smallest tile holds one head's Kᵀ for all 4 sequences (2,048 B) and 1,500 B cannot. By
+    # pairs: one pair's Kᵀ held (two slots: 1,024 B) and bands of h rows of Q and scores (48h
+    # B, two slots) fit for h <= 4: 8 pairs x 2 bands = 16 tiles, every byte read or written
+    # once (5,120 in, 2,048 out); 2,048 MACs a tile.
+    graph = _attention((4, 2, 8, 16), (4, 2, 16, 32), (4, 2, 8, 32), 32_768)
+    result = simulate_graph(graph, toy_machine(sram=1_500), name="t")
+    assert result.plan.tiles == (16,)
+    assert _loads(result) == Counter({("b", 512): 8, ("a", 64): 16})
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (5_120, 2_048)
+    computes = [t for t in result.plan.tasks if t.kind == "compute"]
+    assert len(computes) == 16 and {t.work.macs for t in computes} == {2_048}
+    assert result.trace.sram_peak <= 1_500
+
+
+def test_a_softmax_over_a_batch_of_heads_splits_by_rows_of_every_sequence():
+    # The scores' Softmax of a decode step for 4 sequences x 2 heads: (4, 2, 1, 64), 512 B in
+    # and out, 5 ops an element (2,560). As NCHW its tile is all 2 heads x 4 sequences of a row
+    # (1,024 B with its output): 300 B cannot hold it. Over the last axis every one of the 8
+    # (sequence, head) rows is independent: a band of h rows takes 128h B. Single-buffered h = 2
+    # (4 tiles: 1,024 + 2,560 cycles) or double-buffered h = 1 (8 tiles: 2,560 + 1,024 / 8 =
+    # 2,688): 8 tiles of one row, every byte once.
+    g = GraphBuilder()
+    y = g.op("p", "Softmax", [g.input("s", (4, 2, 1, 64))], "y", (4, 2, 1, 64), vector_ops=2_560)
+    result = simulate_graph(g.build(y), toy_machine(sram=300), name="t")
+    assert result.plan.tiles == (8,)
+    assert _loads(result) == Counter({("s", 64): 8})
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (512, 512)
+    assert result.trace.sram_peak <= 300
