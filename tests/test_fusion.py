@@ -20,7 +20,7 @@ from accelsim.errors import ConfigError
 from accelsim.hardware_file import with_overrides
 from accelsim.lowering import lower
 from accelsim.workload import import_onnx
-from tests.sim.toy import toy_machine
+from tests.sim.toy import GraphBuilder, toy_machine
 
 EPILOGUE = ["Add", "Sub", "Mul", "Div", "Gelu", "Erf", "Tanh", "Pow", "Sigmoid"]
 M, K, N = 8, 16, 32  # x (1, M, K) @ W (K, N): 4,096 MACs, 256 output elements
@@ -190,3 +190,25 @@ def test_epilogue_op_also_in_fuses_is_refused():
         with_overrides(toy_machine(fuses=("Relu", "Add")), {"lowering.epilogue": ["Add"]})
     with pytest.raises(ConfigError, match="did you mean Gelu"):
         with_overrides(toy_machine(), {"lowering.epilogue": ["GeLU"]})
+
+
+def test_three_tile_slots_keep_a_store_behind_two_loads():
+    # x (1, 2, 4) x W (4, 32) then Tanh (4 ops an element) as the epilogue, on a 1 MAC-a-cycle
+    # engine, 60 B of SRAM. A tile of one column: its 4 B of weights (L), 8 cycles of MACs (M),
+    # 8 of Tanh (E), its 2 B stored (S); x (8 B) is shared. A slot is busy L + M + E + S = 22
+    # cycles per tile: two slots turn a tile every 11 cycles, three every 7.3, under the 8 that
+    # the engine and the vector unit each take: so three (8 + 2 x 4 + 3 x 2 = 22 B), estimated
+    # 256 + 200 / 32 cycles. The bus then issues a tile's store after the next two tiles' weights
+    # (with one it would wait for the store, whose tile is still in the epilogue, before loading).
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 2, 4)), g.weight("w", (4, 32))
+    y = g.op("fc", "MatMul", [x, w], "y", (1, 2, 32), macs=256)
+    z = g.op("t", "Tanh", [y], "z", (1, 2, 32), vector_ops=4 * 64)
+    hw = with_overrides(toy_machine(sram=60, matrix="2 GFLOPS"), {"lowering.epilogue": ["Tanh"]})
+    result = simulate_graph(g.build(z), hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    assert result.plan.tiles == (32,)
+    order = [(t.kind, t.buffer) for t in result.plan.tasks if t.unit_kind == "dma"]
+    load, store = ("load", "w"), ("store", "z")
+    assert order == [("load", "x"), load, load] + [load, store] * 30 + [store, store]
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (8 + 128, 64)
