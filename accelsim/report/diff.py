@@ -1,7 +1,10 @@
 """Two runs side by side: per layer window, bytes, bound and breakdown, with the deltas.
 
 Works on `run --json` documents (`export.result_to_dict`), so a live run and a saved one compare
-the same way. Layers pair up by name; a layer only one run has is listed apart. A layer's
+the same way. Layers pair up by name, in order (the longest in-order matching of the two name
+lists); between two such pairs, layers whose names differ pair up by order where their op types
+match (a renamed layer: `renamed` names B's), and the rest are listed apart (only in A, only
+in B). A layer's
 `cycles` is its window of the run (from the end of the layers before it to its own end), so the
 layers of a run add up to its latency and the deltas to the latency's delta.
 """
@@ -21,7 +24,7 @@ from accelsim.report.timeline import ALTERNATE, FULL, LABEL_WIDTH, Cell, draw_ce
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-__all__ = ["diff_runs", "diff_view"]
+__all__ = ["align", "diff_runs", "diff_view"]
 
 _PARTS = ("bus", "latency", "matrix", "vector", "sram")
 _NEEDED = ("layers", "totals", "breakdown_cycles")
@@ -71,16 +74,39 @@ def _is_parts(value: object) -> bool:
     )
 
 
+def align(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """Pairs of layer indices (A, B), in order: equal names first (difflib's matching blocks
+    of the name lists), then, in each gap between them, equal op types (the same matching)."""
+    from difflib import SequenceMatcher
+
+    def matched(left: list[str], right: list[str]) -> list[tuple[int, int]]:
+        blocks = SequenceMatcher(None, left, right, autojunk=False).get_matching_blocks()
+        return [(m.a + k, m.b + k) for m in blocks for k in range(m.size)]
+
+    by_name = matched([layer["name"] for layer in a], [layer["name"] for layer in b])
+    pairs = []
+    done_a = done_b = 0
+    for i, j in [*by_name, (len(a), len(b))]:
+        gap_a, gap_b = a[done_a:i], b[done_b:j]
+        ops = [[_ops(layer) for layer in gap] for gap in (gap_a, gap_b)]
+        pairs += [(done_a + x, done_b + y) for x, y in matched(*ops)]
+        if i < len(a) and j < len(b):
+            pairs.append((i, j))
+        done_a, done_b = i + 1, j + 1
+    return pairs
+
+
+def _ops(layer: dict[str, Any]) -> str:
+    ops = layer.get("op_types")
+    return "+".join(map(str, ops)) if isinstance(ops, list) and ops else "?"
+
+
 def diff_runs(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str, str],
               top: int = 5) -> dict[str, Any]:  # fmt: skip
     """The comparison as JSON data: totals, per-layer pairs with deltas, what changed most."""
-    layers_b = {layer["name"]: layer for layer in b["layers"]}
-    names_a = [layer["name"] for layer in a["layers"]]
-    rows = []
-    for layer in a["layers"]:
-        other = layers_b.get(layer["name"])
-        if other is not None:
-            rows.append(_pair(layer, other))
+    pairs = align(a["layers"], b["layers"])
+    rows = [_pair(a["layers"][i], b["layers"][j]) for i, j in pairs]
+    paired_a, paired_b = {i for i, _ in pairs}, {j for _, j in pairs}
     changed = sorted(rows, key=lambda row: -abs(row["delta"]["cycles"]))[:top]
     latency = (a["totals"]["latency_cycles"], b["totals"]["latency_cycles"])
     return {
@@ -94,8 +120,9 @@ def diff_runs(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str, str],
         },
         "layers": rows,
         "changed_most": [row["name"] for row in changed if row["delta"]["cycles"]],
-        "only_in_a": [name for name in names_a if name not in layers_b],
-        "only_in_b": [name for name in layers_b if name not in set(names_a)],
+        "renamed": {row["name"]: row["renamed"] for row in rows if row["renamed"]},
+        "only_in_a": [layer["name"] for i, layer in enumerate(a["layers"]) if i not in paired_a],
+        "only_in_b": [layer["name"] for j, layer in enumerate(b["layers"]) if j not in paired_b],
         "windows": {
             "a": [(layer["name"], *layer["window_cycles"]) for layer in a["layers"]],
             "b": [(layer["name"], *layer["window_cycles"]) for layer in b["layers"]],
@@ -120,7 +147,8 @@ def _pair(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         part: right["breakdown_cycles"].get(part, 0) - left["breakdown_cycles"].get(part, 0)
         for part in _PARTS
     }
-    return {"name": a["name"], "a": left, "b": right, "delta": delta}
+    renamed = b["name"] if b["name"] != a["name"] else None
+    return {"name": a["name"], "renamed": renamed, "a": left, "b": right, "delta": delta}
 
 
 def _delta(a: int, b: int) -> dict[str, int]:
@@ -157,6 +185,10 @@ def diff_view(diff: dict[str, Any], *, clock_hz: float, cycles: bool = False) ->
     head.add_row("path lost to", f"{lost or 'no change'} {unit} (critical path, B - A)")
     changed = ", ".join(diff["changed_most"]) or "none"
     head.add_row("changed most", Text(changed))
+    renamed = [f"{old} -> {new}" for old, new in diff.get("renamed", {}).items()]
+    if renamed:
+        head.add_row("renamed", Text(", ".join(renamed[:10]) + (" ..." if len(renamed) > 10
+                                                               else "")))  # fmt: skip
     for side in ("a", "b"):
         only = diff[f"only_in_{side}"]
         if only:
@@ -175,7 +207,8 @@ def diff_view(diff: dict[str, Any], *, clock_hz: float, cycles: bool = False) ->
             if value
         )
         rows.append((
-            row["name"], at(row["a"]["cycles"]), at(row["b"]["cycles"]),
+            row["name"] + (f" -> {row['renamed']}" if row.get("renamed") else ""),
+            at(row["a"]["cycles"]), at(row["b"]["cycles"]),
             when(row["delta"]["cycles"]), f"{row['a']['bytes']:,}",
             f"{row['delta']['bytes']:+,}", row["a"]["bound"], row["b"]["bound"], parts,
         ))  # fmt: skip

@@ -75,3 +75,60 @@ def test_cli_errors_are_one_line(tmp_path):
         accelsim("diff", "edge1", "edge1", "--model", MOBILENET, "--overlap", "on,maybe"),
         "--overlap", "maybe",
     )
+
+
+def _doc(*layers: tuple[str, str, int]) -> dict:
+    """A minimal `run --json` document: (name, op types, window cycles) per layer, in order."""
+    rows, start = [], 0
+    for name, ops, cycles in layers:
+        rows.append({"name": name, "op_types": ops.split("+"), "window_cycles": [start,
+                     start + cycles], "end_cycle": start + cycles, "bus_read_bytes": 0,
+                     "bus_write_bytes": 0, "bound": "bus", "breakdown_cycles": {"bus": cycles}})
+        start += cycles
+    return {"layers": rows, "totals": {"latency_cycles": start},
+            "breakdown_cycles": {"bus": start}}  # fmt: skip
+
+
+def test_renamed_missing_and_extra_layers_are_aligned_by_order_and_listed():
+    # A: conv1 conv2 relu2 pool fc.  B renames conv2 -> conv2_new (same ops), drops relu2,
+    # adds bn3 before pool, adds a Flatten and renames fc -> head (a Gemm, as fc). Names pair
+    # conv1, pool; the gap [conv2, relu2] | [conv2_new, bn3] pairs by op types conv2 ->
+    # conv2_new (Conv = Conv) and leaves relu2 (Relu) and bn3 (BN) unmatched;
+    # the gap [fc] | [flatten, head] pairs fc -> head (Gemm = Gemm) and leaves flatten.
+    a = _doc(("conv1", "Conv", 10), ("conv2", "Conv", 20), ("relu2", "Relu", 5),
+             ("pool", "AveragePool", 3), ("fc", "Gemm", 2))  # fmt: skip
+    b = _doc(("conv1", "Conv", 10), ("conv2_new", "Conv", 25),
+             ("bn3", "BatchNormalization", 4), ("pool", "AveragePool", 3),
+             ("flatten", "Flatten", 1), ("head", "Gemm", 6))  # fmt: skip
+    diff = diff_runs(a, b, labels=("A", "B"))
+    assert [(row["name"], row["renamed"], row["delta"]["cycles"]) for row in diff["layers"]] == [
+        ("conv1", None, 0), ("conv2", "conv2_new", 5), ("pool", None, 0), ("fc", "head", 4),
+    ]  # fmt: skip
+    assert diff["renamed"] == {"conv2": "conv2_new", "fc": "head"}
+    assert (diff["only_in_a"], diff["only_in_b"]) == (["relu2"], ["bn3", "flatten"])
+    # the paired deltas and the unpaired windows make up the latency's delta: 49 - 40 = 9
+    assert 5 + 4 + (4 + 1) - 5 == diff["latency_delta_cycles"] == 9
+
+
+def test_every_name_changed_pairs_by_order_and_op_types():
+    a = _doc(("a1", "Conv", 4), ("a2", "Relu", 1), ("a3", "Gemm", 2))
+    b = _doc(("b1", "Conv", 4), ("b2", "Gemm", 3))  # the Relu fused away, everything renamed
+    diff = diff_runs(a, b, labels=("A", "B"))
+    assert diff["renamed"] == {"a1": "b1", "a3": "b2"}
+    assert (diff["only_in_a"], diff["only_in_b"]) == (["a2"], [])
+
+
+def test_the_diff_view_shows_renamed_and_unmatched_layers():
+    import io
+
+    from rich.console import Console
+
+    from accelsim.report.diff import diff_view
+
+    a = _doc(("conv1", "Conv", 10), ("relu1", "Relu", 5))
+    b = _doc(("c1", "Conv", 12), ("pool", "MaxPool", 5))
+    console = Console(width=120, file=io.StringIO(), color_system=None)
+    console.print(diff_view(diff_runs(a, b, labels=("A", "B")), clock_hz=1e9, cycles=True))
+    text = console.file.getvalue()
+    assert "renamed       conv1 -> c1" in text and "conv1 -> c1" in text.split("Layers")[1]
+    assert "only in A     relu1" in text and "only in B     pool" in text
