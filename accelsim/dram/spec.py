@@ -131,12 +131,18 @@ _DDR4_3200 = DramSpec(
     trfc=560,  # JESD79-4B: tRFC1 (8 Gb) 350 ns = 560 tCK
     trtrs=1,  # DRAMsim3 default rank switch (no second rank here)
     vdd=1.2,  # JESD79-4B: VDD 1.2 V
-    idd0=57,  # mA; IDD values of Micron 8 Gb x8 DDR4 as given in DRAMsim3 DDR4_8Gb_x8_3200.ini
-    idd2n=37,  # mA, same source
-    idd3n=52,  # mA, same source
-    idd4r=168,  # mA, same source
-    idd4w=150,  # mA, same source
-    idd5b=250,  # mA, same source (IDD5B, burst refresh)
+    # IDD (mA, one x8 device; IPP on VPP not counted): DRAMsim3 configs/DDR4_8Gb_x8_3200.ini,
+    # Micron-derived. Micron's MTA18ASF2G72HZ sheet (16 GB SODIMM of MT40A1G8 8 Gb x8, die B)
+    # gives per device at DDR4-2400, one rank active, the other in IDD2P (25 mA): IDD0 48,
+    # IDD2N 34, IDD3N 43, IDD4R 135, IDD4W 123, IDD5B 250. The 3200 figures below are 9-24 % higher
+    # where Micron's limits grow with the data rate (its 8 Gb x16 table: IDD0 96 -> 114 mA from
+    # 2400 to 3200) and the same for refresh.
+    idd0=57,  # DRAMsim3 IDD0
+    idd2n=37,  # DRAMsim3 IDD2N
+    idd3n=52,  # DRAMsim3 IDD3N
+    idd4r=168,  # DRAMsim3 IDD4R
+    idd4w=150,  # DRAMsim3 IDD4W
+    idd5b=250,  # DRAMsim3 IDD5AB (all-bank refresh; Micron's IDD5B, burst refresh)
 )
 
 # LPDDR4-4266, one 8 Gb-per-channel die: two independent x16 channels, BL16 (32 B bursts).
@@ -172,12 +178,19 @@ _LPDDR4_4266 = DramSpec(
     trfc=597,  # JESD209-4B: tRFCab (8 Gb per channel) 280 ns -> 597 tCK
     trtrs=1,  # DRAMsim3 default rank switch (no second rank here)
     vdd=1.1,  # JESD209-4B: VDD2 1.1 V (the core supply the IDD2/3/4 figures are for)
-    idd0=80,  # mA; IDD values as given in DRAMsim3 LPDDR4_8Gb_x16_2400.ini (Micron-derived)
-    idd2n=34,  # mA, same source
-    idd3n=47,  # mA, same source
-    idd4r=243,  # mA, same source
-    idd4w=228,  # mA, same source
-    idd5b=280,  # mA, same source
+    # IDD (mA, one x16 channel): Micron 6 Gb LPDDR4-3200 (die A) as DRAMPower ships it
+    # (memspecs/MICRON_6Gb_LPDDR4-3200_32bit_A.json), the nearest speed grade with published
+    # per-rail currents we found; none at 4266, where the burst currents would be higher. Each is
+    # the VDD2 (1.1 V) current plus the VDD1 (1.8 V) one scaled by 1.8 / 1.1, so one supply at
+    # `vdd` draws the same power; VDDQ (I/O) is left out, as for DDR4. The former values, DRAMsim3
+    # configs/LPDDR4_8Gb_x16_2400.ini (IDD0 80, IDD2N 34, IDD3N 47, IDD4R 243, IDD4W 228,
+    # IDD5AB 280 at VDD 1.2 V), name no part and a slower grade, and are not LPDDR4's supplies.
+    idd0=50.7,  # IDD02 45 + IDD01 3.5 x 1.8 / 1.1
+    idd2n=30.3,  # IDD2N2 27 + IDD2N1 2.0 x 1.8 / 1.1
+    idd3n=33.7,  # IDD3N2 30 + IDD3N1 2.25 x 1.8 / 1.1
+    idd4r=278.7,  # IDD4R2 275 + IDD4R1 2.25 x 1.8 / 1.1
+    idd4w=213.7,  # IDD4W2 210 + IDD4W1 2.25 x 1.8 / 1.1
+    idd5b=106.4,  # IDD52 90 + IDD51 10 x 1.8 / 1.1 (all-bank refresh burst)
 )
 
 # HBM2, one 8 Gb (4-high) stack's pseudo-channel set: 8 channels x 128 bits at 2 Gb/s per pin.
@@ -213,12 +226,15 @@ _HBM2 = DramSpec(
     trfc=260,  # JESD235A: tRFC (8 Gb) 260 ns (DRAMsim3: 260)
     trtrs=1,  # DRAMsim3 default rank switch (no second rank here)
     vdd=1.2,  # JESD235A: VDD 1.2 V
-    idd0=65,  # mA; as given in DRAMsim3 HBM2_8Gb_x128.ini
-    idd2n=40,  # mA, same source
-    idd3n=55,  # mA, same source
-    idd4r=390,  # mA, same source
-    idd4w=500,  # mA, same source
-    idd5b=250,  # mA, same source
+    # IDD (mA, one channel): DRAMsim3 configs/HBM2_8Gb_x128.ini. We found no public vendor IDD
+    # table for HBM2 (JESD235A defines the IDD conditions, not values), so these are DRAMsim3's
+    # figures, unchecked against a datasheet.
+    idd0=65,  # DRAMsim3 IDD0
+    idd2n=40,  # DRAMsim3 IDD2N
+    idd3n=55,  # DRAMsim3 IDD3N
+    idd4r=390,  # DRAMsim3 IDD4R
+    idd4w=500,  # DRAMsim3 IDD4W
+    idd5b=250,  # DRAMsim3 IDD5AB
 )
 
 DRAM_PRESETS: dict[str, DramSpec] = {

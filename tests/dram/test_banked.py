@@ -163,3 +163,14 @@ def test_a_request_spanning_bursts_counts_each() -> None:
     access = dram.access(32, 256, write=False, arrival=0)  # bytes 32..287: bursts 0..4
     assert access.misses + access.hits == 5
     assert access.misses == 4  # one ACT per bank group, the fifth burst hits bank group 0
+
+
+def test_lpddr4_currents_are_micron_vdd2_plus_vdd1_on_one_supply() -> None:
+    # DRAMPower's MICRON_6Gb_LPDDR4-3200_32bit_A: (VDD2 mA, VDD1 mA) per current, VDD1 1.8 V,
+    # VDD2 1.1 V; one 1.1 V supply draws the same power with I2 + I1 x 1.8 / 1.1
+    micron = {"idd0": (45, 3.5), "idd2n": (27, 2.0), "idd3n": (30, 2.25), "idd4r": (275, 2.25),
+              "idd4w": (210, 2.25), "idd5b": (90, 10)}  # fmt: skip
+    lp = DRAM_PRESETS["lpddr4-4266"]
+    assert lp.vdd == 1.1
+    for name, (vdd2, vdd1) in micron.items():
+        assert getattr(lp, name) == pytest.approx(vdd2 + vdd1 * 1.8 / 1.1, abs=0.05), name
