@@ -52,12 +52,12 @@ def simulate_graph(
     graph: Graph, hw: Hardware, *, name: str, policy: str = "liveness", overlap: bool = True
 ) -> RunResult:
     """Lower, plan, simulate and summarise an already imported graph (sweeps reuse one graph)."""
-    with _collector_paused():
+    with collector_paused():
         return _simulate_graph(graph, hw, name=name, policy=policy, overlap=overlap)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a run builds its records (restored after).
 
     A tiled run allocates a task, a range and a trace record by the hundred thousand, none

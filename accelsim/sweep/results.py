@@ -122,7 +122,7 @@ def evaluate(job: Job, point: Point) -> PointResult:
     A crash is recorded as "failed" with the exception's type and message, so `--resume`
     does not run it again and the rest of the grid still runs.
     """
-    from accelsim.api import simulate_plan
+    from accelsim.api import collector_paused, simulate_plan
     from accelsim.hardware_file import with_overrides
 
     settings = tuple((s.path, s.label) for s in point.settings)
@@ -131,8 +131,10 @@ def evaluate(job: Job, point: Point) -> PointResult:
     except ConfigError as exc:
         return PointResult(point.key, point.index, settings, "invalid", str(exc))
     try:
-        program, plan = job.reuse.planned(job.graph, hw, policy=job.policy, overlap=job.overlap)
-        result = simulate_plan(program, plan, hw, name=job.model, overlap=job.overlap)
+        with collector_paused():
+            program, plan = job.reuse.planned(job.graph, hw, policy=job.policy,
+                                              overlap=job.overlap)  # fmt: skip
+            result = simulate_plan(program, plan, hw, name=job.model, overlap=job.overlap)
     except AccelsimError as exc:
         return PointResult(point.key, point.index, settings, "failed", str(exc))
     except Exception as exc:  # NOTE: one point's crash (a bug) must not sink the whole sweep

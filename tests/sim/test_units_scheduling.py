@@ -70,6 +70,14 @@ def test_two_matrix_engines_run_independent_convs_side_by_side():
     assert (one.floor.parts["matrix"], two.floor.parts["matrix"]) == (462, 231)
 
 
+def test_the_floor_rounds_shared_engine_time_up():
+    # One conv, 231 cycles of matrix work, two engines: no schedule beats ceil(231 / 2) = 116.
+    g = GraphBuilder()
+    conv = g.conv("c1", g.input("x", (1, 2, 4, 4)), 4, 3, pad=1)
+    two = simulate_graph(g.build(conv), toy_machine(matrix="10 GFLOPS", matrix_units=2), name="t")
+    assert two.floor.parts["matrix"] == 116
+
+
 @SETTINGS
 @given(chains(), machines)
 def test_adding_a_unit_never_makes_a_run_slower(graph, hw):

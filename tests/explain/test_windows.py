@@ -1,0 +1,49 @@
+"""Walking back and layer windows where tasks do not finish in plan order (two DMA channels):
+a task set by in-order issue adds no time of the task it followed, and a layer that ended
+before the one planned ahead of it has an empty window."""
+
+from __future__ import annotations
+
+from accelsim.api import simulate_graph
+from accelsim.explain.walk import walk_back
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _overtaken():
+    """x (1,000 B) -> Sigmoid -> c (1,000 B, an output); y (10 B) -> Tanh -> s (10 B, output).
+
+    Two DMA channels (a task takes the one free first), 1 B and the vector unit 1 op a cycle:
+    load x 0-1,000 (dma0), Sigmoid 1,000-2,000, store c 2,000-3,000 (dma1, free since 0). The
+    load of y comes after that store in plan order, so it is issued with it, at 2,000, on dma0
+    (in-order issue): 2,000-2,010; Tanh 2,010-2,020; store s 2,020-2,030 on dma0: the second
+    layer ends 970 cycles before the first.
+    """
+    g = GraphBuilder()
+    x, y = g.input("x", (1, 1000)), g.input("y", (1, 10))
+    c = g.op("big", "Sigmoid", [x], "c", (1, 1000), vector_ops=1000)
+    s = g.op("small", "Tanh", [y], "s", (1, 10), vector_ops=10)
+    return simulate_graph(g.build(c, s), toy_machine(dma_units=2), name="t")
+
+
+def test_a_start_set_by_in_order_issue_adds_nothing_of_the_task_before():
+    result = _overtaken()
+    events = result.trace.events
+    times = [(e.kind, e.buffer, e.resource, e.start, e.end) for e in events]
+    assert times == [("load", "x", "dma0", 0, 1000), ("compute", "", "vector", 1000, 2000),
+                     ("store", "c", "dma1", 2000, 3000), ("load", "y", "dma0", 2000, 2010),
+                     ("compute", "", "vector", 2010, 2020), ("store", "s", "dma0", 2020, 2030)]
+    assert (events[3].waited, events[3].waited_on) == ("issue", 2)
+    # Back from store s: its 10 cycles, Tanh's, load y's; load y waited for store c's issue,
+    # not its end, so store c adds nothing; store c itself waited for the Sigmoid, which
+    # waited for load x. The steps tile 0-2,030 exactly.
+    steps = [(s.task, s.start, s.end, s.label) for s in walk_back(events, 5)]
+    assert steps == [(5, 2020, 2030, "bus"), (4, 2010, 2020, "vector"), (3, 2000, 2010, "bus"),
+                     (1, 1000, 2000, "vector"), (0, 0, 1000, "bus")]  # fmt: skip
+
+
+def test_a_layer_that_ended_before_the_layer_ahead_of_it_has_an_empty_window():
+    result = _overtaken()
+    windows = [(layer.breakdown.start, layer.breakdown.end) for layer in result.layers]
+    assert windows == [(0, 3000), (3000, 3000)]
+    assert sum(result.layers[1].breakdown.parts.values()) == 0
+    assert result.layers[1].breakdown.bound is None
