@@ -146,17 +146,17 @@ MUTANTS: list[Mutant] = [
     M("accelsim/memory/tiling.py", "need = geometry.need(smallest, double=False)",
       "need = geometry.need(smallest, double=True)", MEMORY),
     # engine
-    M("accelsim/sim/engine.py", "        if free[0] > now:\n            yield timeout(free[0] - now)",
-      "        if False:\n            yield timeout(free[0] - now)", SIM + ("tests/report",)),
+    M("accelsim/sim/engine.py", "        if free[0] > now:\n            now = free[0]",
+      "        if False:\n            now = free[0]", SIM + ("tests/report",)),
     M("accelsim/sim/engine.py",
-      "slot = min(range(len(names)), key=lambda s: free_at[s][0]) if len(names) > 1 else 0",
+      "slot = min(slots, key=lambda s: free_at[s][0]) if len(slots) > 1 else 0",
       "slot = 0", SIM),
     M("accelsim/sim/engine.py", "freed = max(end[release[0]], end[release[1]])",
       "freed = end[release[0]]", SIM),
     M("accelsim/sim/engine.py", "append((start[allocation.first], 1, allocation.size))",
       "append((end[allocation.first], 1, allocation.size))", SIM),
-    M("accelsim/sim/engine.py", "return max(data, serial), space, unit[0], unit[1], waited, cause",
-      "return data, space, unit[0], unit[1], waited, cause", SIM + ("tests/report", "tests/explain")),
+    M("accelsim/sim/engine.py", "data if data > serial else serial, space, unit_free[i]",
+      "data, space, unit_free[i]", SIM + ("tests/report", "tests/explain")),
     M("accelsim/timing/rate.py", "own = whole_cycles(work.nbytes / self.per_cycle)",
       "own = work.nbytes // int(self.per_cycle) if self.per_cycle >= 1 else 0", TIMING),
     # lowering
@@ -210,7 +210,7 @@ MUTANTS: list[Mutant] = [
     M("accelsim/check.py", "if a.offset < 0 or a.offset + a.size > capacity:",
       "if a.offset < 0 or a.offset + a.size > capacity + 1:", JUDGE),
     M("accelsim/check.py", "if covered < need:", "if covered < need - 1:", JUDGE),
-    M("accelsim/check.py", "if start < end:", "if start < end - 1:", JUDGE),
+    M("accelsim/check.py", "if running > most:", "if running > most + 1:", JUDGE),
 ]  # fmt: skip
 
 
