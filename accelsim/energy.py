@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.kinds import KINDS, kind
+from accelsim.kinds import KINDS
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -171,9 +171,10 @@ def _task_counts(result: RunResult) -> list[dict[str, int]]:
     run has a task by the hundred thousand."""
     counts: list[dict[str, int]] = []
     append = counts.append
+    lines = {k.name: (k.label, k.amount) for k in KINDS}
     for task, event in zip(result.plan.tasks, result.trace.events, strict=True):
-        declared = kind(task.unit_kind)
-        own = {declared.label: getattr(task.work, declared.amount)}
+        label, amount = lines[task.unit_kind]
+        own = {label: getattr(task.work, amount)}
         if event.kind in _INTO_SRAM:
             own["ddr"] = own["sram_write"] = event.nbytes
         elif event.kind in _OUT_OF_SRAM:
