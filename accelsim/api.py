@@ -58,7 +58,8 @@ def simulate_graph(
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a run builds its records (restored after).
+    """Python's cycle collector off while a run builds its records (restored after; the
+    `run` command keeps it off while it writes its reports too).
 
     A tiled run allocates a task, a range and a trace record by the hundred thousand, none
     in a reference cycle; each collection of the older generations walks all of them again

@@ -81,6 +81,13 @@ SVG_COLUMNS = 100
 
 
 def handle(args: argparse.Namespace) -> int:
+    from accelsim.api import collector_paused
+
+    with collector_paused():  # the reports walk the run's records too
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
     from accelsim.api import run
     from accelsim.errors import AccelsimError
     from accelsim.presets import hardware_path

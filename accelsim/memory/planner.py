@@ -83,6 +83,7 @@ class _Planner:
             for name in dict.fromkeys((*layer.reads, *layer.weights)):
                 self.uses.setdefault(name, []).append(layer.index)
         self.evicted: set[str] = set()
+        self.reasons: dict[tuple[DepReason, ...], tuple[DepReason, ...]] = {}
         self.tiles: list[int] = []
         self.layer = 0
 
@@ -464,9 +465,11 @@ class _Planner:
         ordered = tuple(sorted(every))
         reasons: tuple[DepReason, ...] = ()  # all "data" (most tasks: no reason to spell out)
         if not every.issubset(deps):
-            reasons = tuple(
+            spelled: tuple[DepReason, ...] = tuple(
                 "data" if d in deps else "space" if d in space else "serial" for d in ordered
             )
+            # a handful of patterns repeat over every tile: one tuple of each
+            reasons = self.reasons.setdefault(spelled, spelled)
         self.tasks.append(
             Task(
                 id=task_id, unit_kind=unit_kind, kind=kind, layer=layer, tile=tile, buffer=buffer,
