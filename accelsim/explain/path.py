@@ -12,9 +12,12 @@ cycle saves at most a cycle. With several identical units of a kind, which unit 
 depends on when each frees: the first and last still hold (the free times stay a sorted list
 updated by max and +), but a task with slack can shorten the run by freeing its unit first
 (`tests/explain/test_path.py` keeps the example); units of one kind at different speeds would
-allow Graham's anomalies proper. Slack also assumes a task's cycles do not depend on when it
-starts: a DMA channel with a queue depth above 1 (whose start-ups overlap earlier transfers'
-data) or a DDR shared by busy channels breaks that, and there slack is an estimate.
+allow Graham's anomalies proper. A DMA channel with a queue depth above 1 overlaps start-ups with
+earlier transfers' data but moves data one transfer at a time: a transfer ends at max(start +
+start-up, end of the channel's transfer before) + its data cycles, still max-plus, so the slack
+pass (and the walk, `walk.data_behind`) take that edge too and stay exact. A DDR shared by busy
+channels gives each a rate that depends on what else is moving: no such edge exists, and there
+slack is an estimate (`tests/explain/test_path.py` keeps the example).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.explain.walk import Step, walk_back
+from accelsim.explain.walk import Step, data_behind, walk_back
 
 if TYPE_CHECKING:
     from accelsim.plan import Plan
@@ -56,26 +59,42 @@ def critical_path(plan: Plan, events: tuple[Event, ...], *, startup: int) -> Cri
     for event in events:
         if last < 0 or event.end >= events[last].end:
             last = event.task
-    steps = walk_back(events, last, startup=startup) if last >= 0 else []
-    return CriticalPath(steps=tuple(steps), slack=_slack(plan, events))
+    behind = data_behind(events, startup)
+    steps = walk_back(events, last, startup=startup, behind=behind) if last >= 0 else []
+    return CriticalPath(steps=tuple(steps), slack=_slack(plan, events, startup))
 
 
-def _slack(plan: Plan, events: tuple[Event, ...]) -> tuple[int, ...]:
-    """Latest start minus start, by a backward pass in reverse plan order (every edge points
-    from a smaller task id to a larger one)."""
+def _slack(plan: Plan, events: tuple[Event, ...], startup: int) -> tuple[int, ...]:
+    """Latest end minus end, by a backward pass in reverse plan order (every edge points from a
+    smaller task id to a larger one).
+
+    A transfer's data follows the data of the channel's transfer before it (a queued channel
+    overlaps only start-ups): it ends at max(start + startup, end of the one before) + its data
+    cycles, so ending by E asks its start to be by E - data - startup and the one before to end
+    by E - data (with one transfer in flight that is start + duration, as for a compute)."""
     count = len(events)
     end = max((e.end for e in events), default=0)
     issued_before = [-1] * count
+    before_on: list[int] = [-1] * count  # the channel's transfer before (-1: none, a compute)
     last_of: dict[str, int] = {}
-    for event in events:  # ids grow in plan order, and so does each kind's issue
+    for event in events:  # ids grow in plan order, and so does each kind's and unit's issue
         issued_before[event.task] = last_of.get(event.unit_kind, -1)
         last_of[event.unit_kind] = event.task
+        if event.nbytes > 0:
+            before_on[event.task] = last_of.get(event.resource, -1)
+            last_of[event.resource] = event.task
     finish = [end] * count  # latest end that keeps every successor's latest start
     latest = [end] * count  # latest start allowed by start -> start edges
     tasks = plan.tasks
     for task in range(count - 1, -1, -1):
         event = events[task]
-        start = min(finish[task] - (event.end - event.start), latest[task])
+        data = event.end - event.start
+        queued = before_on[task]
+        if queued >= 0:
+            data = event.end - max(event.start + startup, events[queued].end)
+            finish[queued] = min(finish[queued], finish[task] - data)
+            data += startup
+        start = min(finish[task] - data, latest[task])
         latest[task] = start
         for before in tasks[task].deps:
             if start < finish[before]:
@@ -86,4 +105,4 @@ def _slack(plan: Plan, events: tuple[Event, ...]) -> tuple[int, ...]:
         before = issued_before[task]
         if before >= 0 and start < latest[before]:
             latest[before] = start
-    return tuple(latest[e.task] - e.start for e in events)
+    return tuple(finish[e.task] - e.end for e in events)

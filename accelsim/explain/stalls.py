@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.explain.walk import PARTS, Step, walk_back
+from accelsim.explain.walk import PARTS, Step, data_behind, walk_back
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -49,9 +49,11 @@ def layer_breakdowns(events: tuple[Event, ...], layers: int, *,
             last[event.layer] = event.task
     breakdowns = []
     done = 0
+    behind = data_behind(events, startup)
     for task in last:
         end = max(done, events[task].end) if task >= 0 else done
-        steps = walk_back(events, task, floor=done, startup=startup) if end > done else []
+        steps = (walk_back(events, task, floor=done, startup=startup, behind=behind)
+                 if end > done else [])  # fmt: skip
         breakdowns.append(breakdown_of(steps, start=done, end=end))
         done = end
     return tuple(breakdowns)

@@ -6,7 +6,9 @@ Following those causes back from any task tiles the time before its end, without
 working intervals of the tasks on the chain. Each interval is labelled with what it cost the
 task after it: the unit kind it waited for (`bus`, `matrix`, `vector`), `latency` for the
 per-transfer start-up at the head of a transfer, or `sram` when the next task was waiting for the
-SRAM space this one released.
+SRAM space this one released. A transfer on a queued channel whose data had to wait behind the
+data of the channel's transfer before it (`data_behind`) ended because that one did: the walk
+holds its data time and steps to that transfer.
 """
 
 from __future__ import annotations
@@ -33,11 +35,27 @@ class Step(NamedTuple):
     label: str
 
 
-def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0,
-              startup: int = 0) -> list[Step]:  # fmt: skip
+def data_behind(events: tuple[Event, ...], startup: int) -> tuple[int, ...]:
+    """For each transfer whose data waited behind the data of the transfer before it on its
+    channel (that one ended after this one's start-up), that transfer's id; else -1. Only a
+    channel that keeps several transfers in flight has any."""
+    behind = [-1] * len(events)
+    last: dict[str, int] = {}
+    for event in events:  # ids grow in each channel's issue order
+        if event.nbytes > 0:
+            before = last.get(event.resource, -1)
+            if before >= 0 and events[before].end > event.start + startup:
+                behind[event.task] = before
+            last[event.resource] = event.task
+    return tuple(behind)
+
+
+def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: int = 0,
+              behind: tuple[int, ...] = ()) -> list[Step]:  # fmt: skip
     """The chain that set `task`'s end, latest first, clipped at cycle `floor`.
 
-    `startup` is the fixed start-up cycles of every transfer (labelled `latency`). Intervals
+    `startup` is the fixed start-up cycles of every transfer (labelled `latency`); `behind`
+    is `data_behind(events, startup)` (empty: no transfer waited behind another). Intervals
     reached through a zero-length hop (in-order issue) or of zero cycles are left out, so the
     steps' lengths add up to `events[task].end - floor` (0 if it ended before `floor`).
     """
@@ -51,6 +69,12 @@ def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0,
         start, end = event.start, event.end
         if end <= floor:
             break
+        queued = behind[task] if behind else -1
+        if queued >= 0 and via != "issue":  # its data followed the channel's transfer before
+            low = events[queued].end if events[queued].end > floor else floor
+            append(Step(task, low, end, "sram" if via == "space" else "bus"))
+            via, task = "data", queued
+            continue
         if via != "issue" and end > start:
             low = start if start > floor else floor
             if via == "space":

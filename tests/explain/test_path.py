@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from accelsim.api import simulate_graph
+from accelsim.hardware_file import with_overrides
 from accelsim.sim.engine import simulate
 from accelsim.timing.models import build_units
 from accelsim.work import Gemm, Transfer, Vector
@@ -49,14 +50,16 @@ def test_path_and_slack_of_two_convs_by_hand():
     assert result.path.cycles_by(units) == {"bus": 42 + 82 + 26 + 74, "matrix": 6}
 
 
-def _machine(sram, latency):
-    return toy_machine(sram=sram, latency_ns=latency)  # one unit per kind, 1 B/cycle
+def _machine(sram, latency, depth=1):
+    """One unit per kind, 1 B/cycle; the channel keeps `depth` transfers in flight."""
+    return with_overrides(toy_machine(sram=sram, latency_ns=latency), {"units.bus.depth": depth})
 
 
 @SETTINGS
-@given(chains(), st.integers(48, 4000), st.integers(0, 20), st.data())
-def test_path_properties_hold_on_resimulation(graph, sram, latency, data):
-    hw = _machine(sram, latency)
+@given(chains(), st.integers(48, 4000), st.integers(0, 20), st.sampled_from([1, 2, 3]),
+       st.data())  # fmt: skip
+def test_path_properties_hold_on_resimulation(graph, sram, latency, depth, data):
+    hw = _machine(sram, latency, depth)
     result = _simulate(graph, hw)
     base = result.latency_cycles
     events = result.trace.events
@@ -136,3 +139,44 @@ def test_shortening_never_lengthens_with_two_identical_channels(graph, sram, dat
     shorter, span = _latency_with(result, hw, task, -1)
     assume(span == event.end - event.start - 1)
     assert base - 1 <= shorter <= base
+
+
+def test_a_queued_channels_slack_counts_the_data_it_waits_behind():
+    """Depth 2, 5 cycles of start-up: transfers overlap start-ups, data moves one at a time.
+
+    x [0,149) (5 + 144); c0.W starts at 0 but its data follows x's: [149,293); c0 [293,397);
+    c1.W takes x's slot at 149, its data follows c0.W's: [293,473); c1 [473,603), add
+    [603,783), store [783,968). c0 could end 76 cycles later (c1 waits for c1.W until 473),
+    but c0.W cannot: c1.W's data, on the critical path, waits behind it. Read as start +
+    duration (before the data edge) c0.W had c0's 76 cycles; re-simulated, 76 cycles more of
+    c0.W cost 76 cycles of latency.
+    """
+    hw = with_overrides(toy_machine(latency_ns=5), {"units.bus.depth": 2})
+    result = simulate_graph(_three_loads(), hw, name="t")
+    runs = [(e.kind, e.start, e.end) for e in result.trace.events]
+    assert runs == [("load", 0, 149), ("load", 0, 293), ("compute", 293, 397),
+                    ("load", 149, 473), ("compute", 473, 603), ("compute", 603, 783),
+                    ("store", 783, 968)]  # fmt: skip
+    assert result.path.slack == (0, 0, 76, 0, 0, 0, 0)
+    # the path: store <- add <- c1 <- c1.W, whose data followed c0.W's, whose data followed x's
+    assert result.path.tasks == (0, 1, 3, 4, 5, 6)
+    assert _latency_with(result, hw, 1, 1) == (969, 294)
+    assert _latency_with(result, hw, 2, 76)[0] == 968 and _latency_with(result, hw, 2, 77)[0] == 969
+
+
+def test_with_a_shared_ddr_slack_is_an_estimate():
+    """Two 1 B/cycle channels over a 1 GB/s DDR (first come, first served: an earlier transfer
+    keeps its rate, a later one gets what is left). x on dma0 [0,144) takes the whole DDR, so
+    c0.W on dma1 moves nothing until 144: [0,288). c1.W on dma0 [144,468) then shares with
+    c0.W. Slack reads c0.W as 288 cycles long with 76 to spare behind c1 (c1.W ends at 468),
+    but 76 more bytes of c0.W also slow c1.W (they share the DDR): re-simulated, the run ends
+    76 cycles later. No max-plus edge captures a shared rate, so with channels contending for
+    DDR slack stays an estimate (exact again once the DDR is at least the channels' sum).
+    """
+    hw = toy_machine(dma_units=2, ddr="1 GB/s")
+    result = simulate_graph(_three_loads(), hw, name="t")
+    runs = [(e.resource, e.start, e.end) for e in result.trace.events]
+    assert runs[:4] == [("dma0", 0, 144), ("dma1", 0, 288), ("matrix", 288, 392),
+                        ("dma0", 144, 468)]  # fmt: skip
+    assert result.path.slack[1] == 76
+    assert _latency_with(result, hw, 1, 76)[0] == result.latency_cycles + 76
