@@ -5,7 +5,8 @@ are handed out first, in the order the run reads them, outputs last. An activati
 home the first time it is spilled or a tiled layer stores it, and gives it back once the layer
 of its last reader is planned: a later activation may take those bytes (first fit, lowest
 address; else above everything handed out so far). Every transfer into reused bytes waits for
-the transfers of the bytes' previous owners, so a spill never overwrites data still to be read.
+the transfers of the bytes' previous owners (see `touch`), so a spill never overwrites data
+still to be read.
 Each home is aligned to `ALIGN` bytes; the highest address ever used must fit `ddr.capacity`,
 or the machine is refused with the bytes needed.
 """
@@ -68,10 +69,18 @@ class DdrSpace:
         return found
 
     def touch(self, buffer: str, task: int) -> _WaitSet:
-        """Record that `task` moves bytes of `buffer`'s home; returns what it must wait for."""
+        """Record that `task` moves bytes of `buffer`'s home; returns what it must wait for.
+
+        The first transfer into reused bytes waits for every transfer of their previous owners
+        (with several DMA channels that can be thousands); each later one waits for that first
+        one only, which started after them all.
+        """
         if buffer in self._live:
             self._moved.setdefault(buffer, []).append(task)
-        return self._waits[buffer]
+        waits = self._waits[buffer]
+        if waits:
+            self._waits[buffer] = frozenset((task,))
+        return waits
 
     def end_layer(self, layer: int) -> None:
         """Layer `layer` is planned: free the homes of activations no later layer reads."""

@@ -136,6 +136,7 @@ def test_a_dead_activations_home_is_reused_first_fit_after_its_transfers():
     space.end_layer(2)  # b dead: its hole joins a's, [128, 448)
     d = space.home("d", 200, "activation")  # 256 B: the low part of the joined hole
     assert d.address == 128 and space.touch("d", 12) == frozenset({5, 7, 9})
+    assert space.touch("d", 13) == frozenset({12})  # the first transfer started after them all
     assert space.home("e", 10, "activation").address == 384  # the rest of it, [384, 448)
     # Peak live (64-byte blocks): w 128 + c 128 + d 256 + e 64 = 576 = the highest address used
     assert space.end == 576
@@ -181,11 +182,13 @@ def test_a_tiled_chain_reuses_the_home_of_the_activation_two_layers_back():
         ("c0.out", "activation", 384, 64), ("c1.out", "activation", 448, 64),
         ("c2.out", "activation", 384, 64),
     ]  # fmt: skip
-    # c2.out's stores wait (for DDR space) for c1's last read of c0.out
+    # c2.out's first store waits (for DDR space) for c1's last read of c0.out, its second for
+    # the first (two bands: tests/sim/test_schedule.py)
     tasks = result.plan.tasks
     last_read = max(t.id for t in tasks if t.buffer == "c0.out" and t.kind == "load")
-    for store in (t for t in tasks if t.buffer == "c2.out"):
-        assert dict(zip(store.deps, store.reasons, strict=True))[last_read] == "space"
+    first, second = (t for t in tasks if t.buffer == "c2.out" and t.kind == "store")
+    assert dict(zip(first.deps, first.reasons, strict=True))[last_read] == "space"
+    assert dict(zip(second.deps, second.reasons, strict=True))[first.id] == "space"
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
     small = hw.model_copy(update={"ddr": hw.ddr.model_copy(update={"capacity": 511})})
     with pytest.raises(PlanError, match="needs 512 bytes of DDR at once"):
