@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from accelsim.explain.path import CriticalPath, critical_path
 from accelsim.explain.stalls import Breakdown, breakdown_of, layer_breakdowns
-from accelsim.explain.walk import KIND_LABELS
+from accelsim.explain.walk import KIND_LABELS, data_behind
 from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.timing.ddr import build_ddr
@@ -150,14 +150,16 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
     startup = channel_latency(hw)
     channel_time = _channel_time(trace, startup)
     macs_per_cycle = hw.matrix_flops_per_cycle / 2  # rows x cols for a systolic array
-    windows = layer_breakdowns(trace.events, len(program.layers), startup=startup)
+    behind = data_behind(trace.events, startup)  # one pass for the windows and the path
+    windows = layer_breakdowns(trace.events, len(program.layers), startup=startup,
+                               behind=behind)  # fmt: skip
     drafts = [
         _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), window,
                       channel_time, macs_per_cycle)
         for layer, window in zip(program.layers, windows, strict=True)
     ]  # fmt: skip
     peaks = trace.sram_peaks([(d.start, d.end) for d in drafts])
-    path = critical_path(plan, trace.events, startup=startup)
+    path = critical_path(plan, trace.events, startup=startup, behind=behind)
     layers = tuple(replace(d, sram_in_use=peak) for d, peak in zip(drafts, peaks, strict=True))
     return RunResult(
         model=model,

@@ -44,6 +44,7 @@ def main() -> None:
     from accelsim.api import simulate_graph
     from accelsim.explain.path import critical_path
     from accelsim.explain.stalls import layer_breakdowns
+    from accelsim.explain.walk import data_behind
     from accelsim.hardware_file import load_hardware, with_overrides
     from accelsim.timing.models import channel_latency
     from accelsim.workload import import_onnx
@@ -58,8 +59,9 @@ def main() -> None:
         events, layers = result.trace.events, len(result.program.layers)
 
         def explain(result=result, events=events, layers=layers, startup=startup):
-            layer_breakdowns(events, layers, startup=startup)
-            critical_path(result.plan, events, startup=startup)
+            behind = data_behind(events, startup)  # as the summary does: once for both
+            layer_breakdowns(events, layers, startup=startup, behind=behind)
+            critical_path(result.plan, events, startup=startup, behind=behind)
 
         run_s = _fastest_seconds(lambda hw=hw: simulate_graph(graph, hw, name="m"), args.repeats)
         explain_s = _fastest_seconds(explain, args.repeats)

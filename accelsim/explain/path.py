@@ -53,13 +53,16 @@ class CriticalPath:
         return totals
 
 
-def critical_path(plan: Plan, events: tuple[Event, ...], *, startup: int) -> CriticalPath:
-    """The path to the last event (the later task among equals) and every task's slack."""
+def critical_path(plan: Plan, events: tuple[Event, ...], *, startup: int,
+                  behind: tuple[int, ...] | None = None) -> CriticalPath:  # fmt: skip
+    """The path to the last event (the later task among equals) and every task's slack
+    (`behind`: `walk.data_behind`, worked out when not given)."""
     last = -1
     for event in events:
         if last < 0 or event.end >= events[last].end:
             last = event.task
-    behind = data_behind(events, startup)
+    if behind is None:
+        behind = data_behind(events, startup)
     steps = walk_back(events, last, startup=startup, behind=behind) if last >= 0 else []
     return CriticalPath(steps=tuple(steps), slack=_slack(plan, events, startup))
 
@@ -75,26 +78,33 @@ def _slack(plan: Plan, events: tuple[Event, ...], startup: int) -> tuple[int, ..
     count = len(events)
     end = max((e.end for e in events), default=0)
     issued_before = [-1] * count
-    before_on: list[int] = [-1] * count  # the channel's transfer before (-1: none, a compute)
+    before_on = [-1] * count  # the channel's transfer before (-1: none, or a compute)
     last_of: dict[str, int] = {}
     for event in events:  # ids grow in plan order, and so does each kind's and unit's issue
-        issued_before[event.task] = last_of.get(event.unit_kind, -1)
-        last_of[event.unit_kind] = event.task
+        task = event.task
+        issued_before[task] = last_of.get(event.unit_kind, -1)
+        last_of[event.unit_kind] = task
         if event.nbytes > 0:
-            before_on[event.task] = last_of.get(event.resource, -1)
-            last_of[event.resource] = event.task
+            before_on[task] = last_of.get(event.resource, -1)
+            last_of[event.resource] = task
     finish = [end] * count  # latest end that keeps every successor's latest start
     latest = [end] * count  # latest start allowed by start -> start edges
     tasks = plan.tasks
     for task in range(count - 1, -1, -1):
         event = events[task]
-        data = event.end - event.start
+        limit = finish[task]
         queued = before_on[task]
         if queued >= 0:
-            data = event.end - max(event.start + startup, events[queued].end)
-            finish[queued] = min(finish[queued], finish[task] - data)
-            data += startup
-        start = min(finish[task] - data, latest[task])
+            head = event.start + startup
+            after = events[queued].end
+            data = event.end - (head if head > after else after)
+            if limit - data < finish[queued]:
+                finish[queued] = limit - data
+            start = limit - data - startup
+        else:
+            start = limit - (event.end - event.start)
+        if latest[task] < start:
+            start = latest[task]
         latest[task] = start
         for before in tasks[task].deps:
             if start < finish[before]:

@@ -39,9 +39,10 @@ class Breakdown:
         return max(PARTS, key=lambda label: (self.parts[label], -PARTS.index(label)))
 
 
-def layer_breakdowns(events: tuple[Event, ...], layers: int, *,
-                     startup: int) -> tuple[Breakdown, ...]:  # fmt: skip
-    """Each layer's window and what its cycles were lost to (`startup`: see `walk_back`)."""
+def layer_breakdowns(events: tuple[Event, ...], layers: int, *, startup: int,
+                     behind: tuple[int, ...] | None = None) -> tuple[Breakdown, ...]:  # fmt: skip
+    """Each layer's window and what its cycles were lost to (`startup`, `behind`: see
+    `walk_back`; `behind` is worked out when not given)."""
     last = [-1] * layers
     for event in events:  # the task that ended last in each layer (the later one among equals)
         current = last[event.layer]
@@ -49,7 +50,8 @@ def layer_breakdowns(events: tuple[Event, ...], layers: int, *,
             last[event.layer] = event.task
     breakdowns = []
     done = 0
-    behind = data_behind(events, startup)
+    if behind is None:
+        behind = data_behind(events, startup)
     for task in last:
         end = max(done, events[task].end) if task >= 0 else done
         steps = (walk_back(events, task, floor=done, startup=startup, behind=behind)

@@ -38,7 +38,7 @@ class Step(NamedTuple):
 def data_behind(events: tuple[Event, ...], startup: int) -> tuple[int, ...]:
     """For each transfer whose data waited behind the data of the transfer before it on its
     channel (that one ended after this one's start-up), that transfer's id; else -1. Only a
-    channel that keeps several transfers in flight has any."""
+    channel that keeps several transfers in flight has any (empty when no transfer waited)."""
     behind = [-1] * len(events)
     last: dict[str, int] = {}
     for event in events:  # ids grow in each channel's issue order
@@ -47,7 +47,7 @@ def data_behind(events: tuple[Event, ...], startup: int) -> tuple[int, ...]:
             if before >= 0 and events[before].end > event.start + startup:
                 behind[event.task] = before
             last[event.resource] = event.task
-    return tuple(behind)
+    return tuple(behind) if max(behind, default=-1) >= 0 else ()
 
 
 def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: int = 0,
