@@ -72,6 +72,10 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Into the oldest generation unscanned (a freeze and thaw): re-enabled as is, the
+            # first allocation would walk everything the run made as one young generation.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
