@@ -12,7 +12,7 @@ it; with several, tasks of one kind may finish out of order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from accelsim.work import Transfer, Work
 
@@ -22,12 +22,13 @@ DepReason = Literal["data", "space", "serial"]
 SRAM range it fills is released when the dependency ends, or `--no-overlap` serialises them."""
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(NamedTuple):
     """One transfer or compute step on a unit of `unit_kind`, after every task in `deps`.
 
     It carries its `work`, not a duration: the unit's timing model times it when it starts.
     `reasons` gives each dependency's reason, aligned with `deps` (empty: all "data").
+    A named tuple, not a frozen dataclass: a tiled plan has a task by the hundred thousand,
+    and a frozen dataclass builds one field at a time.
     """
 
     id: int
@@ -46,12 +47,12 @@ class Task:
         return self.work.nbytes if isinstance(self.work, Transfer) else 0
 
 
-@dataclass(frozen=True, slots=True)
-class Allocation:
+class Allocation(NamedTuple):
     """A buffer (or a tile of one) holding SRAM bytes [offset, offset + size).
 
     The range is taken when task `first` starts and given back when every task in `release`
-    has finished (`release` is empty for ranges held until the end of the run).
+    has finished (`release` is empty for ranges held until the end of the run). A named tuple,
+    as `Task` is (one per tile and slice).
     """
 
     buffer: str

@@ -105,7 +105,8 @@ class _Planner:
             capacity=self.hw.sram.capacity,
             tasks=tuple(self.tasks),
             allocations=tuple(
-                Allocation(r.buffer, r.layer, r.offset, r.size, r.first, r.release)
+                Allocation(buffer=r.buffer, layer=r.layer, offset=r.offset, size=r.size,
+                           first=r.first, release=r.release)
                 for r in self.ranges
             ),
             tiles=tuple(self.tiles),

@@ -32,7 +32,7 @@ def _longer(work, cycles):
 def _latency_with(result, hw, task, cycles):
     """Re-simulate `result`'s plan with task `task` taking `cycles` more; (latency, its span)."""
     tasks = list(result.plan.tasks)
-    tasks[task] = replace(tasks[task], work=_longer(tasks[task].work, cycles))
+    tasks[task] = tasks[task]._replace(work=_longer(tasks[task].work, cycles))
     trace = simulate(replace(result.plan, tasks=tuple(tasks)), units=build_units(hw),
                      clock_hz=hw.clock)  # fmt: skip
     event = trace.events[task]

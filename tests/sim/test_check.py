@@ -110,7 +110,7 @@ def _judge_edited(**edits):
     )
     trace = replace(result.trace, events=events, sram=sram)
     allocations = tuple(
-        replace(a, offset=ranges[a.buffer][0], size=ranges[a.buffer][1]) if a.buffer in ranges
+        a._replace(offset=ranges[a.buffer][0], size=ranges[a.buffer][1]) if a.buffer in ranges
         else a
         for a in result.plan.allocations
     )  # fmt: skip
