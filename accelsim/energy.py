@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -165,12 +165,10 @@ class RunEnergy:
         return self.total.total_j
 
 
-def _task_counts(result: RunResult) -> list[dict[str, int]]:
-    """What each task (by id) is charged for: its work on its kind's line; a transfer's bytes
-    also on the DDR line and the SRAM side it writes or reads. Plain dicts (absent: 0): a tiled
-    run has a task by the hundred thousand."""
-    counts: list[dict[str, int]] = []
-    append = counts.append
+def _task_counts(result: RunResult) -> Iterator[dict[str, int]]:
+    """What each task (in id order) is charged for: its work on its kind's line; a transfer's
+    bytes also on the DDR line and the SRAM side it writes or reads. Plain dicts (absent: 0),
+    one at a time: a tiled run has a task by the hundred thousand."""
     lines = {k.name: (k.label, k.amount) for k in KINDS}
     for task, event in zip(result.plan.tasks, result.trace.events, strict=True):
         label, amount = lines[task.unit_kind]
@@ -179,8 +177,7 @@ def _task_counts(result: RunResult) -> list[dict[str, int]]:
             own["ddr"] = own["sram_write"] = event.nbytes
         elif event.kind in _OUT_OF_SRAM:
             own["ddr"] = own["sram_read"] = event.nbytes
-        append(own)
-    return counts
+        yield own
 
 
 def energy_of(result: RunResult) -> RunEnergy:
