@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +82,7 @@ def _csv(outcome: SweepOutcome, marks: dict[str, RankedPoint]) -> str:
                      "pareto_latency_energy", "pareto_latency_sram", "error"])  # fmt: skip
     for result in outcome.results:
         labels = dict(result.settings)
-        values = asdict(result.metrics) if result.metrics else {}
+        values = result.metrics.as_dict() if result.metrics else {}
         ranked = marks.get(result.key)
         writer.writerow(
             [result.index, *(labels.get(p, "") for p in paths), result.status,
