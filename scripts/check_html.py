@@ -32,7 +32,7 @@ FLAGS = (
     "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
 )  # fmt: skip
 HEADINGS = ("Machine", "Timeline and critical path", "Critical path", "Where the time goes",
-            "SRAM occupancy", "Power over time", "Layers")  # fmt: skip
+            "SRAM occupancy", "Power over time", "Energy per tensor", "Layers")  # fmt: skip
 SWEEP_HEADINGS = ("Pareto front", "Regime map", "Elasticities", "Top points")
 
 

@@ -104,7 +104,7 @@ def handle(args: argparse.Namespace) -> int:
     started = time.monotonic()
     from rich.text import Text
 
-    from accelsim._text import markup
+    from accelsim._text import markup, printable
     from accelsim._workers import cpu_count
     from accelsim.cli._terminal import stdout_console, terminal_console
     from accelsim.errors import AccelsimError
@@ -156,7 +156,7 @@ def handle(args: argparse.Namespace) -> int:
     console = stdout_console()
     console.print(sweep_report(outcome, top=args.top))
     for line in explain_lines(outcome, base) if base is not None else []:
-        console.print(Text(line))
+        console.print(Text(printable(line)))  # labels come from the command line: text only
     simulated, not_simulated = progress.simulated, outcome.computed - progress.simulated
     elapsed_s = _since_start_s(started)
     rate = outcome.computed / elapsed_s if elapsed_s > 0 else 0.0

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from accelsim.energy import POWER_BINS, energy_of, power_over_time
+from accelsim.energy import POWER_BINS, energy_of, power_over_time, tensor_energy
 
 if TYPE_CHECKING:
     from accelsim.summary import RunResult
 
 __all__ = ["html_page", "report_html"]
+
+TOP_TENSORS = 10
+"""How many of the costliest tensors the page lists."""
 
 
 def page_data(result: RunResult) -> dict[str, Any]:
@@ -56,6 +59,7 @@ def page_data(result: RunResult) -> dict[str, Any]:
         "path_tasks": len(path.tasks),
         "sram": [list(step) for step in result.trace.sram],
         "power_w": list(power_over_time(result, POWER_BINS, energy)),
+        "tensors_j": list(tensor_energy(result).items())[:TOP_TENSORS],
     }
 
 
@@ -142,6 +146,9 @@ by what it was lost to.</p>
 <div class="key" id="key"></div><svg id="stalls"></svg>
 <h2>SRAM occupancy</h2><svg id="sram"></svg>
 <h2>Power over time</h2><svg id="power"></svg>
+<h2>Energy per tensor</h2>
+<p>What moving and keeping each tensor cost (DDR, bus and SRAM accesses), the costliest first.</p>
+<table id="tensors"></table>
 <h2>Layers</h2><table id="layers"></table>
 """
 
@@ -234,6 +241,10 @@ const bin = D.latency_cycles / D.power_w.length;
 steps("power", D.power_w.map((w, i) => [i * bin, (i + 1) * bin, w]), Math.max(...D.power_w),
   w => `${fmt(w * 1e3, 3)} mW`, "mean power per slice, full height = peak");
 // layers
+const tt = document.getElementById("tensors");
+row(tt, ["tensor", "energy µJ", "share of the run"], true);
+for (const [name, j] of D.tensors_j) row(tt, [name, fmt(j * 1e6, 3),
+  fmt(100 * j / D.energy_j, 1) + " %"]);
 const lt = document.getElementById("layers");
 row(lt, ["layer", "ops", "unit", "window µs", "bound", "bus B", "energy µJ"], true);
 for (const l of D.layers) row(lt, [l.name, l.ops, l.unit, fmt(us(l.end - l.start)), l.bound,

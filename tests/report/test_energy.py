@@ -170,3 +170,13 @@ def test_power_between_edges_by_hand_and_as_the_timelines_power_row():
     console.print(Timeline(result))
     row = next(line for line in console.file.getvalue().splitlines() if line.startswith("power"))
     assert row.startswith("power  ▁▁▁█▁▁")  # levels of 205.5 mW: ceil(13/205.5 x 8) = 1
+
+
+def test_the_html_page_lists_the_costliest_tensors():
+    from accelsim.report.html import report_html
+    from tests.explain.test_html import _data
+
+    page = report_html(simulate_graph(_single_conv(), _priced(), name="t"))
+    tensors = _data(page)["tensors_j"]
+    assert [name for name, _ in tensors] == ["conv.W", "conv.out", "x"]  # as per tensor above
+    assert [j for _, j in tensors] == pytest.approx([720e-12, 640e-12, 320e-12])
