@@ -65,6 +65,8 @@ class Layer:
     epilogue_ops: int = 0  # vector ops of `lowering.epilogue` ops fused into a matrix layer
     held: tuple[str, ...] = ()  # operands a tile reads whole for its heads (fused K and V)
     pointwise: tuple[str, ...] = ()  # reads of which a tile needs only its output's elements
+    views: tuple[tuple[str, tuple[int, ...]], ...] = ()  # reads seen through a view: the shape
+    # the layer reads (a Reshape's (1, S, H·d) of a (1, S, H, d) buffer), which tiling follows
 
     @property
     def work(self) -> Gemm | Vector:
@@ -121,6 +123,7 @@ class _Draft:
     extra_ops: int = 0  # vector ops of a fused kernel (attention's scale, mask, online softmax)
     held: tuple[str, ...] = ()
     pointwise: list[str] = field(default_factory=list)
+    views: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class _Lowering:
@@ -351,6 +354,7 @@ class _Lowering:
                     name=f"{draft.name}:{number}",
                     op_types=[*draft.op_types, *(c.op_type for c in draft.chain), "Split"],
                     unit=MATRIX, macs=macs, vector_ops=0, reads=list(draft.reads),
+                    views=dict(draft.views),
                     weights=[self._column_slice(n, start, end) for n in names],
                     writes=[part.outputs[0]], window=None,
                     gemm=Gemm(m=gemm.m, k=gemm.k, n=width, groups=1, macs=macs),
@@ -497,9 +501,12 @@ class _Lowering:
     def _new_layer(self, op: Op) -> None:
         reads: list[str] = []
         weights: list[str] = []
+        views: dict[str, tuple[int, ...]] = {}
         for name in op.inputs:
             is_weight = self.graph.tensor(name).kind == "weight"
             (weights if is_weight else reads).append(self._storage(name))
+            if self._storage(name) != name:  # read through a view: tiled as that shape
+                views[self._storage(name)] = self.graph.tensor(name).shape
         # NOTE: a matrix unit only multiply-accumulates: an op without MACs listed in
         # matrix_ops (say Relu) would cost it nothing, so it stays on the vector unit.
         matrix = op.op_type in self.hw.lowering.matrix_ops and op.macs > 0
@@ -515,8 +522,10 @@ class _Lowering:
                 writes=list(op.outputs),
                 window=_window(op),
                 gemm=self._gemm(op) if matrix else None,
-                # One output of a Split reads only its own part of the input.
-                pointwise=reads[:1] if op.op_type == "Split" and len(op.outputs) == 1 else [],
+                # One output of a Split reads only its own part of the input; a tile of a
+                # Transpose reads just the elements it writes (strided).
+                pointwise=reads[:1] if _reads_its_elements(op) else [],
+                views=views,
             )
         )
 
@@ -595,11 +604,17 @@ class _Lowering:
             elements=sum(_prod(self.graph.tensor(n).shape) for n in writes),
             epilogue_ops=draft.extra_ops + (chain_ops if matrix else 0),
             held=unique(list(draft.held)),
+            views=tuple((self._storage(n), shape) for n, shape in draft.views.items()),
             pointwise=tuple(
                 n for n in unique(pointwise)
                 if n not in unique(draft.reads) or n in unique(draft.pointwise)
             ),
         )
+
+
+def _reads_its_elements(op: Op) -> bool:
+    """A tile of the op's output needs only as many input elements as it writes."""
+    return (op.op_type == "Split" and len(op.outputs) == 1) or op.op_type == "Transpose"
 
 
 def _last_axis(op: Op, rank: int) -> bool:

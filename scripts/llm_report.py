@@ -19,9 +19,8 @@ serving: LLaMA-7B time to first token (prefill of the prompt) and tokens/s (one 
 the prompt's length, at batch 1 and 16) on cloud1 and on orin-nano (a Jetson Orin Nano
 Super-like module), with int8 and int4 weights. The prompt is one sequence: a batch of 16
 prompts of 512 tokens makes the gathered embedding rows a 33.5 MB weight slice that the tiler
-cannot split by rows. Not on edge1: there the tiler streams each weight one output column per
-tile (no per-transfer latency to make fewer tiles cheaper), so a LLaMA-7B decode step is millions
-of tasks (measured: over 3.3 GB of memory and 8 minutes before it was stopped).
+cannot split by rows. Not on edge1 here (its 1 GiB of DDR holds no 6.7 GB of weights; with more,
+the README's LLM serving section gives a decode step's time, tasks and memory).
 """
 
 from __future__ import annotations

@@ -39,6 +39,16 @@ for float ones): what a partial sum takes in SRAM between the chunks of its tile
 SLACK = 0.05
 """How much more compute than the least, or time than the fastest, a split may cost (`_choose`)."""
 
+FILL = 16
+"""A split whose tiles move on average less than 1/FILL of SRAM is taken only if no other fits:
+tiles that fill SRAM keep the task count proportionate to the work (a LLaMA-7B layer on a 1 MB
+SRAM is thousands of tiles, not tens of thousands)."""
+
+TIE = 0.002
+"""Estimated times this close (relative) count as equal, and the split with the fewest tiles is
+taken: a compiler fills SRAM, since every tile costs it overheads (descriptors, loop control)
+that the timing models do not see; tiny tiles also cost the simulation events (`_choose`)."""
+
 MAX_TILES = 65_536
 """Most tiles one layer may be split into; a split needing more is not considered, and a layer
 that fits SRAM only with more is refused (its events would take minutes to simulate)."""
@@ -47,10 +57,10 @@ that fits SRAM only with more is refused (its events would take minutes to simul
 class Buffering:
     """How many SRAM slots a tiled layer cycles through: `tiles` for its tiles' slices (1: each
     tile waits for the previous one's store; 2: the next tile loads while one computes; 3: and
-    a finished tile's store stays in flight meanwhile) and `weights` for its channel groups'
-    weights (2: the next group's load while the current one computes; 1: it waits for the
-    group's last tile, a pause per group that costs less SRAM than a second copy of large
-    weights)."""
+    a finished tile's store stays in flight meanwhile) and `weights` for its stationary data,
+    a channel group's weights and a K-split's partial sums (2: the next group's load, or the
+    next band's sums, while the current one computes; 1: it waits for the group's last tile or
+    the sums' store, a pause that costs less SRAM than a second copy of large weights or sums)."""
 
     tiles: int
     weights: int
@@ -65,14 +75,22 @@ _PER_CHANNEL = {
     "BatchNormalization", "Relu", "Clip", "Add", "Mul", "Sub", "Div", "Sigmoid", "HardSigmoid",
     "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Erf", "Gelu", "Tanh", "Exp",
     "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Cast", "Pow", "Where", "Equal", "Less", "Greater",
-    "LessOrEqual", "GreaterOrEqual", "Max", "Min",
+    "LessOrEqual", "GreaterOrEqual", "Max", "Min", "Transpose",
 }  # fmt: skip
+# (a Transpose's tile reads the elements it writes, wherever they lie: its input is pointwise)
+_REDUCTIONS = {
+    "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+    "ReduceLogSumExp", "ReduceSumSquare",
+}  # fmt: skip
+# (a reduction's band of output rows reads the same rows of its input when it keeps them, as
+# RMSNorm's mean over the last axis does; otherwise every band reads the whole input)
 _OVER_LAST_AXIS = {"Softmax", "LayerNormalization"}  # per row of the last axis, as tiled
 # Vector ops whose output row r needs only input rows near r (element-wise or windowed; the
 # normalizations and softmax over the last axis; a Concat whose inputs share the output's rows
 # writes each input's band into its slice of the output band).
 _PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool"}) | {
     "LayerNormalization", "Softmax", "Concat", "Split", "Slice", "Gather", "Transpose",
+    *_REDUCTIONS,
 }  # fmt: skip
 
 
@@ -127,9 +145,11 @@ class Tiling:
 
     @property
     def psum_slots(self) -> int:
-        """Partial-sum slots: two when buffered over several (group, band)s."""
+        """Partial-sum slots: two when buffered over several (group, band)s, unless the layer's
+        stationary data (weights, partial sums) keeps one slot (`Buffering.weights`)."""
         last = self.tiles[-1]
-        return 2 if self.buffering.tiles > 1 and (last.group > 0 or last.band > 0) else 1
+        several = last.group > 0 or last.band > 0
+        return 2 if self.buffering.tiles > 1 and self.buffering.weights > 1 and several else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +223,8 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
             f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}"
             f"{chunk}); SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
         )
-    _, split, buffering = _choose(scored)
+    filling = [item for item in scored if item[0][1] * FILL >= item[0][2] * capacity]
+    _, split, buffering = _choose(filling or scored)
     slot, weights = geometry.slot_sizes(split)
     return Tiling(
         geometry.tiles(split), slot, weights, buffering, geometry.shared(split),
@@ -245,16 +266,25 @@ def _choose(
     least compute of any split: then the fastest of those that do not, if it is within SLACK of
     the fastest time. On a bus-bound layer the overlap hides a split that starves the array
     (bands of a few rows on a 128 x 128 array, one column per tile), yet that is work the array
-    really does: tiling should add traffic, not compute, where that costs little time.
+    really does: tiling should add traffic, not compute, where that costs little time. Then, of
+    the splits within TIE of that one's time that move no more bytes and compute no more, the
+    one with the fewest tiles.
     """
     fastest = min(scored, key=lambda item: item[0])
     least = min(key[3] for key, _, _ in scored)
-    if fastest[0][3] <= least * (1 + SLACK):
-        return fastest
-    lean = min(
-        (item for item in scored if item[0][3] <= least * (1 + SLACK)), key=lambda item: item[0]
-    )
-    return lean if lean[0][0] <= fastest[0][0] * (1 + SLACK) else fastest
+    chosen = fastest
+    if fastest[0][3] > least * (1 + SLACK):
+        lean = min(
+            (item for item in scored if item[0][3] <= least * (1 + SLACK)),
+            key=lambda item: item[0],
+        )
+        chosen = lean if lean[0][0] <= fastest[0][0] * (1 + SLACK) else fastest
+    (cycles, moved, _, compute), _, _ = chosen
+    ties = (
+        item for item in scored
+        if item[0][0] <= cycles * (1 + TIE) and item[0][1] <= moved and item[0][3] <= compute
+    )  # fmt: skip
+    return min(ties, key=lambda item: (item[0][2], item[0]))
 
 
 def _estimate(
@@ -347,10 +377,18 @@ class _Geometry:
         )  # fmt: skip
         self.per_channel_input = layer.unit == "vector" or depthwise or self.batched
         # (a Concat along rows is a vector op: each input's channels follow the output's)
+        # A weight a vector layer reads element for element (the rows an embedding Gather looks
+        # up) is sliced with the output's rows, like an input, not held whole.
+        vector = layer.unit == "vector"
+        rowwise = [n for n in layer.weights if vector and buffers[n].shape == out.shape]
+        views = dict(layer.views)
         self.reads = [
-            (n, buffers[n].shape, buffers[n].nbytes) for n in layer.reads if n not in stationary
+            (n, views.get(n, buffers[n].shape), buffers[n].nbytes)
+            for n in (*layer.reads, *rowwise) if n not in stationary
+        ]  # fmt: skip
+        self.weights = [
+            (n, buffers[n].nbytes) for n in (*layer.weights, *stationary) if n not in rowwise
         ]
-        self.weights = [(n, buffers[n].nbytes) for n in (*layer.weights, *stationary)]
         self.out_elements = _product(out.shape)
         self.reduction = _reduction(layer, self.reads, stationary)
         self.reducible = self.reduction > 1
@@ -521,7 +559,7 @@ class _Geometry:
         buffered = buffering.tiles > 1
         return (
             shared + buffering.tiles * slot + (buffering.weights if groups > 1 else 1) * weights
-            + (2 * psum if buffered and several else psum)
+            + (2 * psum if buffered and buffering.weights > 1 and several else psum)
         )  # fmt: skip
 
     # -- choosing a split ------------------------------------------------------------------
@@ -603,6 +641,8 @@ class _Geometry:
                     ops = self.layer.vector_ops * share // whole
                     computes[self.work(width, r1 - r0, macs, ops, chunk)] += count * times
                 transfers[Transfer(nbytes=write, direction="out")] += count
+                if split.chunks > 1:  # one partial-sum slot: the next band waits for this store
+                    later.append((Transfer(nbytes=write, direction="out"), count))
         moved = sum(work.nbytes * count for work, count in transfers.items())
         return _Profile(
             tuple(transfers.items()), tuple(computes.items()), moved, split.tiles, tuple(later)

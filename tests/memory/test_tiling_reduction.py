@@ -91,23 +91,27 @@ def _array(*, bus: str, sram: int):
 def test_tiles_on_a_systolic_array_compute_as_the_untiled_layer():
     # 1x1 conv 128 -> 32 channels on 8 x 8: M 64, K 128, N 32. Untiled on 32 x 16 ws:
     # ceil(128 / 32) x ceil(32 / 16) = 8 folds of 2R + C + M - 2 = 142 cycles: 1,136. Working
-    # set 8,192 + 4,096 + 2,048 = 14,336 B > 12,000. Two groups of 16 columns share x (8,192 B,
-    # loaded once) and each holds 2,048 B of weights and 1,024 B of output: 11,264 B, single-
-    # buffered. Each tile is 4 folds of 142 cycles: 1,136 in all, the untiled layer's. Tiles of
-    # one column (what a tiler that prices every tile as the untiled layer may pick) would
-    # each be 4 folds on one of 16 columns: 32 x 568 = 18,176 cycles.
+    # set 8,192 + 4,096 + 2,048 = 14,336 B > 12,000. Two groups of 16 columns sharing x (11,264
+    # B single-buffered: 14,336 B over the bus + 1,136 = 2,032 / 16 B a cycle... 896 + 1,136)
+    # lose to a K-split that keeps one partial-sum slot (64 x 16 x 4 = 4,096 B) and two tile
+    # slots of a 32-channel chunk of x (2,048 B) and its weights (512 B): 9,216 B. Each of its
+    # 2 x 4 tiles is one fold of 142 cycles, 1,136 in all, the untiled layer's; x is read once
+    # per group: 16,384 + 4,096 + 2,048 = 22,528 B, 1,408 cycles, over which the compute and
+    # the second group's wait for the first's store (64) hide: 1,408 + 1,136 / 8 = 1,550
+    # estimated. Tiles of one column (what a tiler that prices every tile as the untiled layer
+    # may pick) would each be 4 folds on one of 16 columns: 32 x 568 = 18,176 cycles.
     g = GraphBuilder()
     x = g.input("x", (1, 128, 8, 8))
     graph = g.build(g.conv("conv", x, 32, 1))
     hw = _array(bus="16 GB/s", sram=12_000)
     result = simulate_graph(graph, hw, name="t")
     (layer,) = result.layers
-    assert result.plan.tiles == (2,)
+    assert result.plan.tiles == (8,)
     works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
-    assert works == [Gemm(m=64, k=128, n=16, groups=1, macs=131072)] * 2
+    assert works == [Gemm(m=64, k=32, n=16, groups=1, macs=32768)] * 8
     assert layer.compute_cycles == 1136
     assert _transfers(result) == Counter(
-        {("load", "x", 8192): 1, ("load", "conv.W", 2048): 2, ("store", "conv.out", 1024): 2}
+        {("load", "x", 2048): 8, ("load", "conv.W", 512): 8, ("store", "conv.out", 1024): 2}
     )
 
 
