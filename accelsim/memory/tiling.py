@@ -75,7 +75,7 @@ _PER_CHANNEL = {
     "BatchNormalization", "Relu", "Clip", "Add", "Mul", "Sub", "Div", "Sigmoid", "HardSigmoid",
     "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Erf", "Gelu", "Tanh", "Exp",
     "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Cast", "Pow", "Where", "Equal", "Less", "Greater",
-    "LessOrEqual", "GreaterOrEqual", "Max", "Min", "Transpose",
+    "LessOrEqual", "GreaterOrEqual", "Max", "Min", "Transpose", "InstanceNormalization",
 }  # fmt: skip
 # (a Transpose's tile reads the elements it writes, wherever they lie: its input is pointwise)
 _REDUCTIONS = {
@@ -85,10 +85,13 @@ _REDUCTIONS = {
 # (a reduction's band of output rows reads the same rows of its input when it keeps them, as
 # RMSNorm's mean over the last axis does; otherwise every band reads the whole input)
 _OVER_LAST_AXIS = {"Softmax", "LayerNormalization"}  # per row of the last axis, as tiled
+# Normalizations per channel: an (N, C, L) tensor's channels are C, as NCHW's (not L, as the
+# last dim of another rank would be), its rows N·L.
+_CHANNEL_NORMS = {"BatchNormalization", "InstanceNormalization"}
 # Vector ops whose output row r needs only input rows near r (element-wise or windowed; the
 # normalizations and softmax over the last axis; a Concat whose inputs share the output's rows
 # writes each input's band into its slice of the output band).
-_PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool"}) | {
+_PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool", "InstanceNormalization"}) | {
     "LayerNormalization", "Softmax", "Concat", "Split", "Slice", "Gather", "Transpose",
     *_REDUCTIONS,
 }  # fmt: skip
@@ -359,6 +362,7 @@ class _Geometry:
         self.flat = (
             layer.op_types[0] in _OVER_LAST_AXIS and len(out.shape) == 4 and out.shape[0] > 1
         )
+        self.channel_first = layer.op_types[0] in _CHANNEL_NORMS and len(out.shape) == 3
         self.channels, self.rows = self._dims(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
         self.row_offsets = _concat_rows(layer, buffers, self.channels, self.rows)
@@ -397,11 +401,14 @@ class _Geometry:
 
     def _dims(self, shape: tuple[int, ...]) -> tuple[int, int]:
         """(channels, rows) of a tensor as this layer splits it: `channels_rows`, with a
-        batched product's (B, C, H, W) as B·C channels, and a `flat` layer's as W and B·C·H."""
+        batched product's (B, C, H, W) as B·C channels, a `flat` layer's as W and B·C·H, and a
+        channel normalization's (N, C, L) as C and N·L."""
         if self.batched and len(shape) == 4:
             return shape[0] * shape[1], shape[2]
         if self.flat:
             return shape[-1] if shape else 1, _product(shape[:-1])
+        if self.channel_first and len(shape) == 3:
+            return shape[1], shape[0] * shape[2]
         return channels_rows(shape)
 
     def split(self, per_group: int, per_band: int, per_chunk: int | None = None) -> _Split:

@@ -7,8 +7,14 @@ engine, 1 op a cycle on the vector unit, int8, no transfer latency.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from accelsim.api import simulate_graph
 from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _loads(result) -> Counter:
+    return Counter((e.buffer, e.nbytes) for e in result.trace.events if e.kind == "load")
 
 
 def _run(g: GraphBuilder, out: str, sram: int):
@@ -84,3 +90,19 @@ def test_a_product_reads_a_reshaped_4d_tensor_by_its_rows():
     result = _run(g, g.op("o", "MatMul", [view, w], "y", (1, 64, 16), macs=64 * 16 * 16), 600)
     assert max(result.plan.tiles) > 1
     assert (result.bus_read_bytes, result.bus_write_bytes) == (1_024 + 256, 1_024)
+
+
+def test_an_instance_norm_of_n_c_l_splits_by_its_channels():
+    # InstanceNormalization of (1, 8, 64): each of the 8 channels normalized over its 64
+    # positions, so a tile takes whole channels (a split along L would cut its statistics);
+    # taken as any 3-D tensor, its "channels" would be the 64 positions. 512 B in and out, a
+    # scale and a bias of 8 B, 1,024 ops; 300 B of SRAM. A tile of w channels: 64w in, 64w
+    # out, 2w of scale and bias. Single-buffered w = 2 (4 tiles: 1,040 + 1,024 = 2,064 cycles);
+    # double w = 1 (8 tiles: max(1,040, 1,024) + 1,024 / 8 = 1,168). So 8 tiles, every byte once.
+    g = GraphBuilder()
+    x, scale, bias = g.input("x", (1, 8, 64)), g.weight("s", (8,)), g.weight("b", (8,))
+    y = g.op("n", "InstanceNormalization", [x, scale, bias], "y", (1, 8, 64), vector_ops=1_024)
+    result = _run(g, y, 300)
+    assert result.plan.tiles == (8,)
+    assert _loads(result) == Counter({("x", 64): 8, ("s", 1): 8, ("b", 1): 8})
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (512 + 16, 512)
