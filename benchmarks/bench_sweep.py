@@ -8,7 +8,9 @@ Two grids, because a point's cost depends on the machine it simulates:
 - "typical": SRAM 256 KiB-2 MiB (the issue's example range), where MobileNet's layers fit;
 - "small SRAM": 32-128 KiB, where the planner tiles and spills (several times slower).
 
-Finally one point is timed in this process, the per-point cost without any sweep machinery.
+Then each grid runs once in this process (`--jobs 1`'s path): its CPU time per point, which the
+load of a shared machine inflates much less than wall time. Finally one point is timed in this
+process, the per-point cost without any sweep machinery (no lowering or plan reused).
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ def main() -> None:
         best = points / min(t for t, _ in times)
         print(f"{name:>10}: {points} points, {rates} points/s; best {best:.0f} points/s "
               f"with {pool_size(args.jobs, points)} worker(s)")  # fmt: skip
+    for name, axes in GRIDS.items():
+        spec = SweepSpec(model=MODEL, hardware=BASE, axes=tuple(parse_set(a) for a in axes))
+        started = time.process_time()
+        _, points = _time_sweep(spec, LocalExecutor(1))
+        cpu = (time.process_time() - started) / points
+        print(f"{name:>10}: {cpu * 1e3:.1f} ms of CPU a point in one process (whole sweep)")
     per_point = _one_point_in_process()
     print(f"one edge1 point in this process: {per_point * 1e3:.1f} ms ({1 / per_point:.0f}/s/core)")
 
