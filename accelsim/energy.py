@@ -35,7 +35,7 @@ the data, a spill to the layer whose working set forced it).
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPONENTS", "LINES", "POWER_BINS", "Activity", "EnergyBreakdown", "LayerEnergy", "Line",
-    "RunEnergy", "energy_of", "power_between", "power_over_time", "sram_scale", "task_energy",
-    "tensor_energy",
+    "RunEnergy", "energy_of", "power_between", "power_over_time", "prices_on", "sram_scale",
+    "task_energy", "tensor_energy",
 ]
 
 
@@ -122,9 +122,10 @@ class EnergyBreakdown:
     joules: dict[str, float]
 
     @classmethod
-    def of(cls, activity: Activity, hw: Hardware) -> EnergyBreakdown:
-        """Price `activity` on `hw`."""
-        return cls({line.name: line.joules(activity.count(line.name), hw) for line in LINES})
+    def of(cls, activity: Activity, prices: dict[str, float]) -> EnergyBreakdown:
+        """Price `activity` at `prices` (joules per count by component, `prices_on`)."""
+        counts = activity.counts
+        return cls({name: counts.get(name, 0) * price for name, price in prices.items()})
 
     def components(self) -> dict[str, float]:
         """Joules by component name, in `COMPONENTS` order."""
@@ -180,35 +181,50 @@ def _task_counts(result: RunResult) -> Iterator[dict[str, int]]:
         yield own
 
 
+def prices_on(hw: Hardware) -> dict[str, float]:
+    """Joules per count of every component on `hw`, in `COMPONENTS` order."""
+    return {line.name: line.price(hw) for line in LINES}
+
+
 def energy_of(result: RunResult) -> RunEnergy:
     """Count and price the activity of every layer of `result` (see the module docstring)."""
     program = result.program
-    per_layer: list[Counter[str]] = [Counter() for _ in program.layers]
-    for task, own in zip(result.plan.tasks, _task_counts(result), strict=True):
-        counted = per_layer[task.layer]
-        for line, amount in own.items():
-            counted[line] += amount
+    # NOTE: one column of per-layer sums per component, added to task by task without a record
+    # per task: a tiled run has a task by the hundred thousand (same sums as `_task_counts`).
+    sums = {name: [0] * len(program.layers) for name in COMPONENTS}
+    kinds = {k.name: (sums[k.label], k.amount) for k in KINDS}
+    ddr_sums, read, written = sums["ddr"], sums["sram_read"], sums["sram_write"]
+    for task, event in zip(result.plan.tasks, result.trace.events, strict=True):
+        column, amount = kinds[task.unit_kind]
+        at = task.layer
+        column[at] += getattr(task.work, amount)
+        if event.kind in _INTO_SRAM:
+            ddr_sums[at] += event.nbytes
+            written[at] += event.nbytes
+        elif event.kind in _OUT_OF_SRAM:
+            ddr_sums[at] += event.nbytes
+            read[at] += event.nbytes
     hw = result.hardware
+    prices = prices_on(hw)
     from accelsim.ddr_layers import layer_ddr
 
     ddr = layer_ddr(result)
     layers = []
     total = Activity({})
     for layer, summary in zip(program.layers, result.layers, strict=True):
-        counted = per_layer[layer.index]
         window = summary.breakdown.end - summary.breakdown.start
-        counted.update(
-            sram_read=sum(program.nbytes(name) for name in (*layer.reads, *layer.weights)),
-            sram_write=sum(program.nbytes(n) for n in layer.writes),
-            **{line.name: window for line in LINES if line.static},
-        )
-        activity = Activity({c: counted[c] for c in COMPONENTS})
-        spent = EnergyBreakdown.of(activity, hw)
+        read[layer.index] += sum(program.nbytes(n) for n in (*layer.reads, *layer.weights))
+        written[layer.index] += sum(program.nbytes(n) for n in layer.writes)
+        for line in LINES:
+            if line.static:
+                sums[line.name][layer.index] = window
+        activity = Activity({c: sums[c][layer.index] for c in COMPONENTS})
+        spent = EnergyBreakdown.of(activity, prices)
         if ddr is not None:
             spent.joules["ddr"] = ddr[layer.index].energy_j
         layers.append(LayerEnergy(layer.name, activity, spent))
         total = total + activity
-    whole = EnergyBreakdown.of(total, hw)
+    whole = EnergyBreakdown.of(total, prices)
     if ddr is not None:
         whole.joules["ddr"] = sum(spent.energy.part("ddr") for spent in layers)
     return RunEnergy(layers=tuple(layers), activity=total, total=whole)
@@ -219,7 +235,7 @@ def _transfer_joules(result: RunResult) -> list[float]:
     hw = result.hardware
     # NOTE: prices worked out once and each distinct set of counts priced once: a tiled run
     # has a transfer by the hundred thousand, most of them alike (same sums as `Line.joules`).
-    prices = [(line.name, line.price(hw)) for line in LINES]
+    prices = list(prices_on(hw).items())
     priced: dict[tuple[tuple[str, int], ...], float] = {}
     joules = []
     for event, own in zip(result.trace.events, _task_counts(result), strict=True):
