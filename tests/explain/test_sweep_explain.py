@@ -128,3 +128,32 @@ def test_chromium_renders_the_sweep_page(tmp_path):
 
     page, _ = write_explained(_outcome(tmp_path), toy_machine())
     assert_renders(page)
+
+
+def test_sweep_json_explains_itself_from_its_own_points(tmp_path):
+    """`accelsim sweep --json` on MobileNet (edge1, 1 GB/s DDR raised to 4 GB/s): each
+    elasticity equals ln(L1/L0) / ln(x1/x0) of the two points it names, read from the same
+    document's points; the files include the regime map and the page."""
+    import json
+
+    from tests.cli.test_run import accelsim
+
+    proc = accelsim("sweep", "workloads/mobilenet.onnx", "--hw", "hardware/edge1.yaml",
+                    "--set", "bus.bandwidth=1GB/s,2GB/s", "--set", "sram.capacity=256KiB,512KiB",
+                    "--set", "ddr.bandwidth=4GB/s", "--out", tmp_path / "s", "--json")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    latency = {tuple(p["settings"].values()): p["metrics"]["latency_cycles"]
+               for p in doc["points"]}  # fmt: skip
+    numbers = {"1GB/s": 1e9, "2GB/s": 2e9, "256KiB": 262144, "512KiB": 524288}
+    steps = doc["explain"]["elasticities"]
+    assert steps and {s["around"] for s in steps} == {"best", "base"}
+    for step in steps:
+        reference = next(r for r in doc["explain"]["references"] if r["name"] == step["around"])
+        here = dict(reference["settings"])
+        there = here | {step["axis"]: step["to"]}
+        l0, l1 = latency[tuple(here.values())], latency[tuple(there.values())]
+        ratio = numbers[step["to"]] / numbers[step["from"]]
+        assert step["latency_elasticity"] == pytest.approx(math.log(l1 / l0) / math.log(ratio))
+    assert doc["explain"]["regime_map"]["rows"]["path"] == "bus.bandwidth"
+    assert {p.name for p in (tmp_path / "s").iterdir()} >= {"regime_map.png", "report.html"}
