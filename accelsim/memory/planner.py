@@ -456,7 +456,7 @@ class _Planner:
     ) -> int:  # fmt: skip
         """Append a task after `deps` (whose data it needs) and `waits` (SRAM space it fills)."""
         task_id = len(self.tasks)
-        space = set[int]().union(*waits)
+        space: set[int] = set().union(*waits)
         if unit_kind == _DMA:  # bytes of DDR another buffer had: after its transfers
             space |= self.ddr.touch(buffer, task_id)
         every = deps | space
