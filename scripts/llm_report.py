@@ -180,16 +180,22 @@ def serving_rows(machines: Iterable[str], prompt: int) -> list[dict[str, object]
             first = _simulate(graphs["prefill"], hw, 1)
             row: dict[str, object] = {"machine": machine, "weights": weights, "prompt": prompt,
                                       "ttft_ms": round(first["latency_s"] * 1e3, 2)}  # fmt: skip
-            wall = first["wall_s"]
+            wall, peak, errors = first["wall_s"], first["peak_rss_mb"], []
             for batch in (1, 16):
-                step = _simulate(graphs["decode"], hw, batch)
-                row |= {
-                    f"decode_ms_b{batch}": round(step["latency_s"] * 1e3, 3),
-                    f"tokens_per_s_b{batch}": round(batch / step["latency_s"], 1),
-                    f"decode_x_floor_b{batch}": round(step["latency_s"] / step["floor_s"], 3),
-                }
-                wall += step["wall_s"]
-            row |= {"wall_s": round(wall, 1), "peak_rss_mb": step["peak_rss_mb"]}
+                names = [f"{field}_b{batch}" for field in ("decode_ms", "tokens_per_s",
+                                                           "decode_x_floor")]  # fmt: skip
+                try:
+                    step = _simulate(graphs["decode"], hw, batch)
+                except PlanError as error:  # recorded, not skipped
+                    row |= dict.fromkeys(names, "")
+                    errors.append(f"batch {batch}: {error}")
+                    continue
+                row |= dict(zip(names, (
+                    round(step["latency_s"] * 1e3, 3), round(batch / step["latency_s"], 1),
+                    round(step["latency_s"] / step["floor_s"], 3),
+                ), strict=True))  # fmt: skip
+                wall, peak = wall + step["wall_s"], step["peak_rss_mb"]
+            row |= {"wall_s": round(wall, 1), "peak_rss_mb": peak, "error": "; ".join(errors)}
             _say(row)
             rows.append(row)
     return rows
