@@ -76,7 +76,10 @@ _PER_CHANNEL = {
     "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Erf", "Gelu", "Tanh", "Exp",
     "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Cast", "Pow", "Where", "Equal", "Less", "Greater",
     "LessOrEqual", "GreaterOrEqual", "Max", "Min", "Transpose", "InstanceNormalization",
+    "Resize",
 }  # fmt: skip
+_RESIZE_HALO = 2  # input rows a Resize's band needs beyond its own: cubic's reach (2), enough
+# for linear (1) and nearest (0)
 # (a Transpose's tile reads the elements it writes, wherever they lie: its input is pointwise)
 _REDUCTIONS = {
     "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
@@ -471,7 +474,7 @@ class _Geometry:
             rows = channels_rows(shape)[1]
             overlap = max(0, min(r1, offset + rows) - max(r0, offset))
             return _fraction(_fraction(nbytes, overlap, rows), width, self.channels)
-        if len(shape) == 4 and not self.flat:
+        if len(shape) in (4, 5) and not self.flat:
             in_channels, in_rows = self._dims(shape)
             lo, hi = self._input_rows(r0, r1, in_rows)
             size = _fraction(nbytes, hi - lo, in_rows)
@@ -494,6 +497,9 @@ class _Geometry:
             return lo, max(lo, hi)
         if in_rows == self.rows:
             return r0, r1
+        if self.layer.op_types[0] == "Resize":  # output row r samples near r x in / out
+            lo = max(0, r0 * in_rows // self.rows - _RESIZE_HALO)
+            return lo, min(in_rows, -(-r1 * in_rows // self.rows) + _RESIZE_HALO)
         return 0, in_rows
 
     def smallest(self) -> _Split:
@@ -727,8 +733,9 @@ class _Geometry:
 
 
 def channels_rows(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(channels, rows) of a tensor: NCHW's C and H, else the last dim and the rest's product."""
-    if len(shape) == 4:
+    """(channels, rows) of a tensor: NCHW's C and H (NCDHW's C and D), else the last dim and the
+    rest's product."""
+    if len(shape) in (4, 5):
         return shape[1], shape[2]
     rows = 1
     for dim in shape[:-1]:
@@ -771,7 +778,7 @@ def _reduction(
     if gemm is None or gemm.groups > 1 or not layer.weights or stationary or not reads:
         return 1
     shape = reads[0][1]
-    if primary == "Conv" and len(shape) == 4:
+    if primary == "Conv" and len(shape) in (4, 5):
         return shape[1]
     if primary in ("Gemm", "MatMul") and shape and gemm.k in (shape[-1], _product(shape[1:])):
         return gemm.k  # A's columns (A may be a flattened view: (1, C, 1, 1) for a Gemm)

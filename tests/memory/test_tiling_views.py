@@ -106,3 +106,35 @@ def test_an_instance_norm_of_n_c_l_splits_by_its_channels():
     assert result.plan.tiles == (8,)
     assert _loads(result) == Counter({("x", 64): 8, ("s", 1): 8, ("b", 1): 8})
     assert (result.bus_read_bytes, result.bus_write_bytes) == (512 + 16, 512)
+
+
+def test_a_resize_band_reads_the_input_rows_it_samples():
+    # Nearest/linear/cubic 2x upsampling of (1, 2, 16, 16) -> (1, 2, 32, 32), 600 B of SRAM. A
+    # tile is one channel (each is resized alone) and a band of output rows [r0, r1), which
+    # samples input rows [r0 / 2 - 2, r1 / 2 + 2) (cubic's reach; clipped at the edges).
+    # Double-buffered, 5 output rows (160 B) and their 7 input rows (112 B) fit twice (544 B);
+    # 6 rows (192 + 128) do not. Bands of 5 rows (the 7th has 2): input rows per channel
+    # 5 + 7 x 4 + 6 + 3 = 42 of 16 B = 672 B; both channels 1,344 B. Each output byte once.
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 16, 16))
+    result = _run(g, g.op("r", "Resize", [x], "y", (1, 2, 32, 32), vector_ops=2_048), 600)
+    assert result.plan.tiles == (14,)
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (1_344, 2_048)
+    assert {size for (_, size) in _loads(result)} == {80, 112, 96, 48}
+
+
+def test_a_conv3d_splits_by_output_channels_and_depth():
+    # Conv 3x3x3, pad 1, of (1, 2, 8, 4, 4) -> (1, 4, 8, 4, 4): x 256 B (32 B a depth slice of
+    # both input channels), w 216 B (54 per output channel), out 512 B; 400 B of SRAM. As NCDHW
+    # (channels C, rows D, as NCHW's C and H): 2 groups of 2 output channels (108 B of weights)
+    # x 2 bands of 4 depths, each reading 5 input depths (one halo slice; the other is the
+    # padding) = 160 B and writing 2 x 4 x 16 = 128 B: 108 + 160 + 128 = 396 B. Taken as any
+    # other rank, its channels would be W and its weights cut by W.
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 2, 8, 4, 4)), g.weight("w", (4, 2, 3, 3, 3))
+    y = g.op("c", "Conv", [x, w], "y", (1, 4, 8, 4, 4), macs=512 * 54, kernel_shape=[3, 3, 3],
+             pads=[1, 1, 1, 1, 1, 1])  # fmt: skip
+    result = _run(g, y, 400)
+    assert result.plan.tiles == (4,)
+    assert _loads(result) == Counter({("x", 160): 4, ("w", 108): 2})
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (4 * 160 + 216, 512)
