@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from accelsim.sweep.grid import Point
     from accelsim.workload.graph import Graph
 
-__all__ = ["Job", "Metrics", "PointResult", "Status", "evaluate", "metrics_of", "preload"]
+__all__ = [
+    "METRIC_FIELDS", "Job", "Metrics", "PointResult", "Status", "evaluate", "metrics_of", "preload",
+]
 
 Status = Literal["ok", "invalid", "failed"]
 """ok; invalid: the schema rejected a value; failed: the machine cannot run the model."""
@@ -74,6 +76,8 @@ class Metrics:
 
 
 _METRIC_NAMES = tuple(f.name for f in fields(Metrics))
+METRIC_FIELDS = frozenset(_METRIC_NAMES)
+"""What a stored point's metrics must name (a store from another version names others)."""
 
 
 @dataclass(frozen=True, slots=True)

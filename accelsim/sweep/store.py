@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from accelsim.errors import ConfigError
-from accelsim.sweep.results import PointResult, Status
+from accelsim.sweep.results import METRIC_FIELDS, PointResult, Status
 
 __all__ = ["DATABASE", "ResultStore"]
 
@@ -179,7 +179,9 @@ class ResultStore:
 
     def _decode(self, key: str, text: object) -> PointResult:
         try:
-            result = PointResult.from_dict(json.loads(str(text)))
+            data = json.loads(str(text))
+            self._check_fields(data)
+            result = PointResult.from_dict(data)
             if result.status not in get_args(Status) or (result.status == "ok") != bool(
                 result.metrics
             ):
@@ -190,6 +192,21 @@ class ResultStore:
                 f"{_START_AGAIN}"
             ) from None
         return result
+
+    def _check_fields(self, data: object) -> None:
+        """A row whose metrics name other fields was written by another accelsim version: its
+        data is fine, only this version cannot read it, so say that and never "damaged"."""
+        metrics = data.get("metrics") if isinstance(data, dict) else None
+        if not isinstance(metrics, dict):
+            return
+        missing = sorted(METRIC_FIELDS - metrics.keys())
+        extra = sorted(metrics.keys() - METRIC_FIELDS)
+        if missing or extra:
+            differ = ", ".join([*(f"no {name}" for name in missing), *extra][:4])
+            raise ConfigError(
+                f"{self.path}: its points were stored by another accelsim version (metrics "
+                f"differ: {differ}); resume it with that version, or pick another --out"
+            )
 
     def close(self) -> None:
         self._db.close()

@@ -5,6 +5,7 @@ that crashes, and damaged databases (issue 8: "Nothing a user gave us is lost", 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -232,6 +233,26 @@ def test_a_bad_row_is_one_line_naming_the_database(tmp_path, row):
         ConfigError, match=r"^.*sweep\.db: point .* has a damaged row .*; remove it"
     ):
         sweep(out, "sram.capacity=1MiB", resume=True)
+
+
+def test_a_row_from_another_version_says_so_and_leaves_the_store_alone(tmp_path):
+    # the rename this session made (energy_mac_j -> energy_matrix_j), as an older store has it
+    out = tmp_path / "s"
+    sweep(out, "sram.capacity=1MiB")
+    with sqlite3.connect(out / DATABASE) as db:
+        (text,) = db.execute("SELECT result FROM points").fetchone()
+        row = json.loads(text)
+        row["metrics"]["energy_mac_j"] = row["metrics"].pop("energy_matrix_j")
+        db.execute("UPDATE points SET result = ?", (json.dumps(row),))
+    before = (out / DATABASE).read_bytes()
+    with pytest.raises(ConfigError) as caught:
+        sweep(out, "sram.capacity=1MiB", resume=True)
+    assert str(caught.value).endswith(
+        "sweep.db: its points were stored by another accelsim version (metrics differ: no "
+        "energy_matrix_j, energy_mac_j); resume it with that version, or pick another --out"
+    ), caught.value
+    assert "damaged" not in str(caught.value) and "remove" not in str(caught.value)
+    assert (out / DATABASE).read_bytes() == before
 
 
 def test_a_damaged_database_through_the_cli_is_exit_2_without_traceback(tmp_path):
