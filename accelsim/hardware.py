@@ -43,6 +43,7 @@ from pydantic_core import core_schema
 from accelsim import units
 from accelsim.dram import DRAM_PRESETS, MAPPINGS, DramSpec
 from accelsim.kinds import KINDS
+from accelsim.kinds import kind as declared
 
 __all__ = [
     "UNIT_KINDS",
@@ -633,13 +634,9 @@ class Hardware(_Strict):
         return self.vector.peak / self.clock
 
     def peak_of(self, kind: str) -> float:
-        """Peak of one unit of `kind`: bytes/s for dma, FLOP/s for matrix, ops/s for vector."""
-        per_cycle = {
-            "dma": self.bus_bytes_per_cycle,
-            "matrix": self.matrix_flops_per_cycle,
-            "vector": self.vector_ops_per_cycle,
-        }
-        return per_cycle[kind] * self.clock
+        """Peak of one unit of `kind` (bytes/s, FLOP/s or ops/s): its declared `per_cycle`."""
+        per_cycle: float = getattr(self, declared(kind).per_cycle)
+        return per_cycle * self.clock
 
 
 def _arrays_in_range(table: dict[str, Unit], clock: float | None) -> None:

@@ -30,16 +30,22 @@ class Kind:
     energy: str  # the `hardware.energy` field pricing one `measure` (its line in the energy table)
     style: str  # the rich colour of its bound
     layer_fields: tuple[str, ...]  # a layer result's fields counting its work (`--json` keys)
+    letter: str  # its letter in the per-layer table's `lost` bar
+    per_cycle: str  # the `Hardware` property giving one unit's peak per cycle (B, FLOP or op)
+    startup: str = ""  # the part a task's fixed start-up is reported as ("": none)
 
 
 KINDS: tuple[Kind, ...] = (
     Kind(name="dma", label="bus", title="bus", work=Transfer, measure="B", amount="nbytes",
          energy="bus_per_byte", style="yellow",
-         layer_fields=("bus_read_bytes", "bus_write_bytes")),
+         layer_fields=("bus_read_bytes", "bus_write_bytes"), letter="b",
+         per_cycle="bus_bytes_per_cycle", startup="latency"),
     Kind(name="matrix", label="matrix", title="matrix engine", work=Gemm, measure="MAC",
-         amount="macs", energy="mac", style="cyan", layer_fields=("macs",)),
+         amount="macs", energy="mac", style="cyan", layer_fields=("macs",), letter="m",
+         per_cycle="matrix_flops_per_cycle"),
     Kind(name="vector", label="vector", title="vector unit", work=Vector, measure="op",
-         amount="ops", energy="vector_op", style="magenta", layer_fields=("vector_ops",)),
+         amount="ops", energy="vector_op", style="magenta", layer_fields=("vector_ops",),
+         letter="v", per_cycle="vector_ops_per_cycle"),
 )  # fmt: skip
 """The declared kinds, in the order reports list them."""
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from accelsim.explain.walk import KIND_LABELS
 from accelsim.hardware import UNIT_KINDS, UNIT_SCHEMAS
 from accelsim.kinds import KINDS, kind, kind_running, label_of
@@ -66,3 +70,38 @@ def test_the_lowering_sends_matrix_ops_to_the_kind_running_gemms():
     assert (kind_running(Gemm), kind_running(Vector)) == (MATRIX, VECTOR)
     program = lower(_two_convs(), toy_machine())
     assert [layer.unit for layer in program.layers] == ["matrix", "matrix"]
+
+
+def test_peaks_and_lost_bar_letters_follow_the_declarations():
+    from accelsim.hardware_file import load_hardware
+    from accelsim.report.tables import PART_LETTERS, span_bar
+
+    hw = load_hardware(Path(__file__).parents[1] / "hardware" / "edge1.yaml")
+    # edge1's file: bus and DDR at 1 GB/s, matrix 1 TFLOPS, vector 10 G ops/s
+    assert (hw.peak_of("dma"), hw.peak_of("matrix"), hw.peak_of("vector")) == (1e9, 1e12, 1e10)
+    assert PART_LETTERS == {"bus": "b", "latency": "l", "matrix": "m", "vector": "v", "sram": "s"}
+    assert span_bar({"bus": 4, "latency": 1, "matrix": 1}).plain == "bbbblm"
+
+
+def test_a_new_kind_is_a_part_of_the_time_without_code_changes():
+    # a fresh interpreter: declare a fourth kind before the walk reads the registry
+    code = """
+import dataclasses
+from types import SimpleNamespace
+import accelsim.kinds as k
+memory = dataclasses.replace(k.kind("dma"), name="memory", label="dram", letter="d",
+                             startup="refresh")
+k.KINDS = (*k.KINDS, memory)
+from accelsim.explain import walk
+event = SimpleNamespace(start=0, end=10, unit_kind="memory", nbytes=8, waited="none",
+                        waited_on=-1)
+print(walk.PARTS)
+print([(s.start, s.end, s.label) for s in walk.walk_back((event,), 0, startup=3)])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()  # fmt: skip
+    assert out == [
+        "('bus', 'latency', 'matrix', 'vector', 'dram', 'refresh', 'sram')",
+        # 10 cycles: 3 of start-up (its declared startup part), then 7 of its own label
+        "[(3, 10, 'dram'), (0, 3, 'refresh')]",
+    ]

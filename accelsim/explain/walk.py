@@ -4,11 +4,12 @@ Every task started when the last of its conditions was met (`Event.waited`): the
 dependency or of the task before it on its unit, or the start of the task issued before it.
 Following those causes back from any task tiles the time before its end, without gaps, with the
 working intervals of the tasks on the chain. Each interval is labelled with what it cost the
-task after it: the unit kind it waited for (`bus`, `matrix`, `vector`), `latency` for the
-per-transfer start-up at the head of a transfer, or `sram` when the next task was waiting for the
-SRAM space this one released. A transfer on a queued channel whose data had to wait behind the
-data of the channel's transfer before it (`data_behind`) ended because that one did: the walk
-holds its data time and steps to that transfer.
+task after it: the label of the unit kind it waited for (`bus`, `matrix`, `vector`), the
+kind's `startup` part (`latency`) for the fixed start-up at the head of a transfer, or `sram`
+when the next task was waiting for the SRAM space this one released. A transfer on a queued
+channel whose data had to wait behind the data of the channel's transfer before it
+(`data_behind`) ended because that one did: the walk holds its data time and steps to that
+transfer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
 
 KIND_LABELS = {k.name: k.label for k in KINDS}
 """How reports name what a unit kind costs: time spent waiting on DMA transfers is `bus` time."""
-PARTS = ("bus", "latency", "matrix", "vector", "sram")
+STARTUP_PARTS = {k.name: k.startup for k in KINDS}
+"""The part a kind's per-task start-up is reported as ("" for kinds without one)."""
+PARTS = (*(part for k in KINDS for part in (k.label, k.startup) if part), "sram")
 """Every label a part of the time can carry, in report order (ties in `bound` go to the first)."""
 
 
@@ -72,7 +75,8 @@ def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: 
         queued = behind[task] if behind else -1
         if queued >= 0 and via != "issue":  # its data followed the channel's transfer before
             low = events[queued].end if events[queued].end > floor else floor
-            append(Step(task, low, end, "sram" if via == "space" else "bus"))
+            label = "sram" if via == "space" else KIND_LABELS[event.unit_kind]
+            append(Step(task, low, end, label))
             via, task = "data", queued
             continue
         if via != "issue" and end > start:
@@ -81,12 +85,13 @@ def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: 
                 append(Step(task, low, end, "sram"))
             else:
                 label = KIND_LABELS[event.unit_kind]
-                head = start + startup if label == "bus" and event.nbytes > 0 else start
+                first = STARTUP_PARTS[event.unit_kind]
+                head = start + startup if first and event.nbytes > 0 else start
                 if head > low:  # the transfer's start-up is inside the window
                     middle = head if head < end else end
                     if middle < end:
                         append(Step(task, middle, end, label))
-                    append(Step(task, low, middle, "latency"))
+                    append(Step(task, low, middle, first))
                 else:
                     append(Step(task, low, end, label))
         if start <= floor:

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from accelsim.errors import AccelsimError
+from accelsim.explain.walk import PARTS
 from accelsim.report.columns import Column, FittedTable
 from accelsim.report.timeline import ALTERNATE, FULL, LABEL_WIDTH, Cell, draw_cells
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["align", "diff_runs", "diff_view"]
 
-_PARTS = ("bus", "latency", "matrix", "vector", "sram")
 _NEEDED = ("layers", "totals", "breakdown_cycles")
 
 
@@ -116,7 +116,7 @@ def diff_runs(a: dict[str, Any], b: dict[str, Any], *, labels: tuple[str, str],
         "latency_ratio": latency[1] / latency[0] if latency[0] else None,
         "breakdown_cycles": {
             part: _delta(a["breakdown_cycles"].get(part, 0), b["breakdown_cycles"].get(part, 0))
-            for part in _PARTS
+            for part in PARTS
         },
         "layers": rows,
         "changed_most": [row["name"] for row in changed if row["delta"]["cycles"]],
@@ -145,7 +145,7 @@ def _pair(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     delta = {key: right[key] - left[key] for key in ("cycles", "end_cycle", "bytes")}
     delta["breakdown_cycles"] = {
         part: right["breakdown_cycles"].get(part, 0) - left["breakdown_cycles"].get(part, 0)
-        for part in _PARTS
+        for part in PARTS
     }
     renamed = b["name"] if b["name"] != a["name"] else None
     return {"name": a["name"], "renamed": renamed, "a": left, "b": right, "delta": delta}

@@ -14,6 +14,7 @@ from accelsim import units
 from accelsim._text import printable
 from accelsim.ddr_layers import layer_ddr
 from accelsim.energy import LINES, energy_of, tensor_energy
+from accelsim.explain.walk import PARTS
 from accelsim.facts import LINK_LIMIT_WORDS, link_limit
 from accelsim.hardware import DmaUnit, MatrixUnit
 from accelsim.kinds import KINDS, kind_running
@@ -103,7 +104,9 @@ _LAYER_COLUMNS = (
 _ROW_HIT_COLUMN = Column("row hit", 3)  # banked DDR only: the layer's bursts to an open row
 SPAN_CELLS = 6
 """Width of the `lost` bar: what a layer's window was lost to, in sixths, one letter a part."""
-PART_LETTERS = {"bus": "b", "latency": "l", "matrix": "m", "vector": "v", "sram": "s"}
+_KIND_LETTERS = {k.label: k.letter for k in KINDS}
+PART_LETTERS = {part: _KIND_LETTERS.get(part, part[0]) for part in PARTS}
+"""A kind's part by its declared letter; the others (`latency`, `sram`) by their first letter."""
 
 
 def layer_table(
