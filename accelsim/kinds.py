@@ -3,9 +3,10 @@
 Everything that used to spell out "dma", "matrix" and "vector" (the schema's list of kinds,
 the planner's choice of unit for a transfer, the lowering's unit for a layer, the floor's parts,
 the bound column's words and colours, the per-unit facts and machine table, the per-layer work
-fields of `--json`, the sweep's utilisation columns, the units' energy lines) reads these
-declarations. A new kind is one `Kind` here, its pydantic schema in `accelsim.hardware` (whose
-`kind:` literal is this `name`) and a timing model registered for it.
+fields of `--json`, the sweep's utilisation columns, the units' energy lines, the critical
+path's parts and the `lost` bar's letters, `Hardware.peak_of`) reads these declarations. A new
+kind is one `Kind` here, its pydantic schema in `accelsim.hardware` (whose `kind:` literal is
+this `name`) and a timing model registered for it.
 """
 
 from __future__ import annotations
