@@ -5,7 +5,9 @@ plan order, waits for each task's dependencies, then starts it on whichever unit
 can take it first, a unit keeping up to its timing model's `depth` tasks in flight (list
 scheduling with in-order issue; with one unit per kind of depth 1 this is an in-order server).
 A dispatcher times every task whose dependencies' ends are known in one process step and
-yields to SimPy only to wait for a task another dispatcher has not issued yet (`_dispatch`).
+yields to SimPy only to wait for a task another dispatcher has not issued yet (`_dispatch`):
+SimPy orders the processes, and the cycles are the dispatchers' own arithmetic (SimPy's clock
+does not move), equal to what an event per task gave (`tests/property/test_engine_equal.py`).
 Time is integer cycles. SRAM occupancy is derived from the plan's allocations and the
 task times (a range is in use from the start of the task that fills it to the end of the last
 task that releases it).
