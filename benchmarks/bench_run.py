@@ -44,7 +44,9 @@ def _median_cpu(action, repeats: int) -> float:
 def _process(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """(wall s, CPU s, peak RSS MB) of one child process."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
+    # Not from the checkout's root: `python -m` would import the package found there, not
+    # the one on PYTHONPATH (`--compare`).
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     assert os.waitstatus_to_exitcode(status) == 0, command
