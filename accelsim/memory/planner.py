@@ -20,7 +20,7 @@ from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
-from accelsim.memory.tiling import tile_layer
+from accelsim.memory.tiling import Tiler
 from accelsim.plan import Allocation, DepReason, Plan, Task, TaskKind
 from accelsim.work import Gemm, Transfer, Vector, Work
 
@@ -61,6 +61,7 @@ class _Planner:
         self.program = program
         self.hw = hw
         self.overlap = overlap
+        self.tiler = Tiler(program, hw)
         self.single = {kind: len(hw.units_of(kind)) == 1 for kind in UNIT_KINDS}
         self.tasks: list[Task] = []
         self.ranges: list[_Range] = []
@@ -205,7 +206,7 @@ class _Planner:
         """
         for name in list(self.resident):
             self._evict(name)
-        tiling = tile_layer(layer, self.program, self.hw)
+        tiling = self.tiler.tile(layer)
         shared_area = sum(size for _, size in tiling.shared)
         weight_area = tiling.weight_slots * tiling.weight_bytes
         tile_area = tiling.slots * tiling.slot_bytes

@@ -19,7 +19,7 @@ estimated time wins, then the one that moves fewer bytes.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -190,6 +190,72 @@ class _Profile:
     later_groups: tuple[tuple[Transfer, int], ...]  # weight loads of groups after the first
 
 
+class Tiler:
+    """Tilings of one run's layers, searched once per distinct set of planning inputs.
+
+    The search reads a layer's ops, work, attributes and the shapes and sizes of its buffers,
+    never their names: a transformer's identical blocks (GPT-2 small: 12) are searched once and
+    the tiling is renamed for each. The cache lives as long as the run's planner (the machine
+    is the run's; `_candidates` keeps a bounded number of searches across runs).
+    """
+
+    def __init__(self, program: Program, hw: Hardware) -> None:
+        self.program = program
+        self.hw = hw
+        self._chosen: dict[tuple[object, ...], tuple[tuple[str, ...], Tiling]] = {}
+
+    def tile(self, layer: Layer) -> Tiling:
+        names, key = _signature(layer, self.program.buffers)
+        found = self._chosen.get(key)
+        if found is None:
+            found = self._chosen[key] = (names, tile_layer(layer, self.program, self.hw))
+        return _renamed(found[1], found[0], names)
+
+
+def _signature(
+    layer: Layer, buffers: dict[str, Buffer]
+) -> tuple[tuple[str, ...], tuple[object, ...]]:
+    """(`_names`, everything the search reads of the layer and its buffers with each name
+    replaced by its place in `_names`)."""
+    names = _names(layer)
+    place = {name: i for i, name in enumerate(names)}
+    key = (
+        layer.op_types, layer.unit, layer.macs, layer.vector_ops, layer.elements,
+        layer.epilogue_ops, layer.window, layer.gemm,
+        *(tuple(place[n] for n in group) for group in (
+            layer.reads, layer.weights, layer.writes, layer.held, layer.pointwise,
+        )),
+        tuple((place[name], shape) for name, shape in layer.views),
+        tuple((b.shape, b.nbytes) if (b := buffers.get(n)) else None for n in names),
+    )  # fmt: skip
+    return names, key
+
+
+def _names(layer: Layer) -> tuple[str, ...]:
+    """The layer's buffer names in order of first mention."""
+    return tuple(dict.fromkeys((
+        *layer.reads, *layer.weights, *layer.writes, *layer.held, *layer.pointwise,
+        *(name for name, _ in layer.views),
+    )))  # fmt: skip
+
+
+def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) -> Tiling:
+    """`tiling` with each buffer of `before` called by its counterpart in `after`."""
+    if before == after:
+        return tiling
+    new = dict(zip(before, after, strict=True))
+
+    def slices(items: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+        return tuple((new[name], size) for name, size in items)
+
+    tiles = tuple(
+        replace(tile, reads=slices(tile.reads), weights=slices(tile.weights),
+                write=(new[tile.write[0]], tile.write[1]))
+        for tile in tiling.tiles
+    )  # fmt: skip
+    return replace(tiling, tiles=tiles, shared=slices(tiling.shared))
+
+
 def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     """Tiles for `layer` (channel groups outer, row bands, reduction chunks inner) and the
     slots they use.
@@ -209,8 +275,9 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
             f'layer "{layer.name}" needs {need:,} bytes of SRAM (has {capacity:,}) and it cannot '
             f"be tiled (not one output of rank 1 or more); {_RAISE} to at least {need:,} bytes"
         )
-    relevant = (*layer.reads, *layer.weights, *layer.writes)
-    geometry, candidates = _candidates(layer, tuple(program.buffers[n] for n in relevant), capacity)
+    names, key = _signature(layer, program.buffers)
+    relevant = tuple(program.buffers[n] for n in (*layer.reads, *layer.weights, *layer.writes))
+    geometry, candidates = _candidates(_Inputs(key, layer, relevant), capacity)
     scored = [
         (_estimate(layer, profile, hw, buffering=buffering), split, buffering)
         for split, buffering, profile in candidates
@@ -232,10 +299,11 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     filling = [item for item in scored if item[0][1] * FILL >= item[0][2] * capacity]
     _, split, buffering = _choose(filling or scored)
     slot, weights = geometry.slot_sizes(split)
-    return Tiling(
+    tiling = Tiling(
         geometry.tiles(split), slot, weights, buffering, geometry.shared(split),
         geometry.psum(split, split.per_group, split.per_band),
     )  # fmt: skip
+    return _renamed(tiling, _names(geometry.layer), names)
 
 
 _RAISE = "raise sram.capacity"  # the hardware file's field (also `--set sram.capacity=...`)
@@ -246,16 +314,28 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
-@lru_cache(maxsize=1024)
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """A layer and its buffers, equal to another's when the search reads the same of them
+    (`key`, from `_signature`): the search made for one serves the other, renamed."""
+
+    key: tuple[object, ...]
+    layer: Layer = field(compare=False)
+    buffers: tuple[Buffer, ...] = field(compare=False)
+
+
+@lru_cache(maxsize=256)
 def _candidates(
-    layer: Layer, buffers: tuple[Buffer, ...], capacity: int
+    inputs: _Inputs, capacity: int
 ) -> tuple[_Geometry, tuple[tuple[_Split, Buffering, _Profile], ...]]:
     """Every split that fits `capacity` (however buffered) with the work it asks for.
 
     This depends on the layer's shapes and the SRAM size only, so a sweep over bus or compute
-    speeds at one SRAM size searches once per layer (the cache is per process).
+    speeds at one SRAM size searches once per distinct layer (the cache is per process, and
+    bounded: each entry keeps its geometry's slice sizes and tiles).
     """
-    geometry = _Geometry(layer, {b.name: b for b in buffers})
+    layer = inputs.layer
+    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers})
     found = tuple(
         (split, buffering, geometry.profile(split))
         for buffering in BUFFERINGS

@@ -1,0 +1,109 @@
+"""The tiler searches once per distinct set of planning inputs: layers that differ only in their
+names (a transformer's identical blocks) share one search, renamed; a layer differing in anything
+the search reads is searched again.
+
+Toy machine (tests/sim/toy.py): 1 byte per cycle on the bus, 100 FLOP a cycle on the matrix
+engine, 1 op a cycle on the vector unit, int8, no transfer latency.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import pytest
+
+from accelsim.api import simulate_graph
+from accelsim.lowering import Layer, Window, lower
+from accelsim.memory import tiling
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _fc(g: GraphBuilder, suffix: str, columns: int) -> str:
+    """x (1, 4, 8) times w (8, columns): 4 rows of K = 8, as in test_tiling_shapes."""
+    x = g.input(f"x{suffix}", (1, 4, 8))
+    w = g.weight(f"w{suffix}", (8, columns))
+    return g.op(f"fc{suffix}", "MatMul", [x, w], f"y{suffix}", (1, 4, columns),
+                macs=4 * columns * 8)  # fmt: skip
+
+
+def test_identical_layers_share_one_search_and_a_different_one_does_not(monkeypatch):
+    searched: list[str] = []
+    search = tiling.tile_layer
+
+    def counting(layer, program, hw):
+        searched.append(layer.name)
+        return search(layer, program, hw)
+
+    monkeypatch.setattr(tiling, "tile_layer", counting)
+    g = GraphBuilder()
+    outputs = (_fc(g, "1", 16), _fc(g, "2", 16), _fc(g, "3", 12))
+    result = simulate_graph(g.build(*outputs), toy_machine(sram=100), name="t")
+    # fc1 and fc2 differ only in names: one search. fc3 has 12 columns: its own.
+    assert searched == ["fc1", "fc3"]
+    loads = Counter((e.buffer, e.nbytes) for e in result.trace.events if e.kind == "load")
+    # fc1's split, worked out in test_tiling_shapes: x once (32 B), w by groups of 3 columns
+    # (24 B) and the last column (8 B); fc2 gets the same under its own names.
+    for x, w in (("x1", "w1"), ("x2", "w2")):
+        mine = {(name, size): n for (name, size), n in loads.items() if name in (x, w)}
+        assert mine == {(w, 24): 5, (w, 8): 1, (x, 32): 1}
+    # fc3's 12 x 8 B of weights load once (not fc1's 16 columns' 128 B, had it reused fc1's).
+    assert sum(n * size for (name, size), n in loads.items() if name == "w3") == 96
+    assert result.plan.tiles[0] == result.plan.tiles[1] == 6
+
+
+def _layer_and_buffers():
+    g = GraphBuilder()
+    program = lower(g.build(_fc(g, "", 16)), toy_machine())
+    return program.layers[0], program.buffers
+
+
+def test_names_do_not_enter_the_key():
+    layer, buffers = _layer_and_buffers()
+    renamed = {"x": "a", "w": "b", "y": "c"}
+    other = dataclasses.replace(
+        layer, index=7, name="block7.fc",
+        reads=tuple(renamed[n] for n in layer.reads),
+        weights=tuple(renamed[n] for n in layer.weights),
+        writes=tuple(renamed[n] for n in layer.writes),
+    )  # fmt: skip
+    others = {renamed[n]: dataclasses.replace(b, name=renamed[n]) for n, b in buffers.items()}
+    names, key = tiling._signature(other, others)
+    assert names == ("a", "b", "c")
+    assert key == tiling._signature(layer, buffers)[1]
+
+
+CHANGES = {
+    "op_types": lambda layer: {"op_types": ("Gemm",)},
+    "unit": lambda layer: {"unit": "vector"},
+    "macs": lambda layer: {"macs": layer.macs + 1},
+    "vector_ops": lambda layer: {"vector_ops": layer.vector_ops + 1},
+    "elements": lambda layer: {"elements": layer.elements + 1},
+    "epilogue_ops": lambda layer: {"epilogue_ops": layer.epilogue_ops + 1},
+    "window": lambda layer: {"window": Window(kernel=3, stride=1, pad=1)},
+    "gemm": lambda layer: {"gemm": dataclasses.replace(layer.gemm, k=layer.gemm.k + 1)},
+    "reads": lambda layer: {"reads": ("w", "x")},
+    "weights": lambda layer: {"weights": ("x",)},
+    "writes": lambda layer: {"writes": ("x",)},
+    "held": lambda layer: {"held": ("w",)},
+    "pointwise": lambda layer: {"pointwise": ("x",)},
+    "views": lambda layer: {"views": (("x", (4, 8)),)},
+}
+
+
+def test_every_field_the_search_reads_is_in_the_key():
+    assert set(CHANGES) == {f.name for f in dataclasses.fields(Layer)} - {"index", "name"}
+
+
+@pytest.mark.parametrize("field", sorted(CHANGES))
+def test_a_layer_differing_in_one_field_has_another_key(field):
+    layer, buffers = _layer_and_buffers()
+    other = dataclasses.replace(layer, **CHANGES[field](layer))
+    assert tiling._signature(other, buffers)[1] != tiling._signature(layer, buffers)[1]
+
+
+@pytest.mark.parametrize("change", [{"shape": (1, 8, 4)}, {"nbytes": 33}])
+def test_a_buffer_differing_in_shape_or_size_gives_another_key(change):
+    layer, buffers = _layer_and_buffers()
+    others = {**buffers, "x": dataclasses.replace(buffers["x"], **change)}
+    assert tiling._signature(layer, others)[1] != tiling._signature(layer, buffers)[1]
