@@ -1,5 +1,6 @@
 """Speed of `accelsim run`: MobileNet whole process and in process, a tiled run's events/s, and
-optionally GPT-2 small prefill (whole process, CPU and peak RSS) and how cost grows.
+optionally GPT-2 small prefill on edge1 and edge1-fused (whole process, CPU and peak RSS) and how
+cost grows.
 
     python benchmarks/bench_run.py                   # prints a table; --json for machines
     python benchmarks/bench_run.py --gpt --scaling   # + GPT-2 small prefill, + growth tables
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "workloads" / "mobilenet.onnx"
 EDGE1 = ROOT / "hardware" / "edge1.yaml"
+FUSED = ROOT / "hardware" / "edge1-fused.yaml"  # GPT-2 small's attention as one fused layer
 GPT2 = ("--layers", "12", "--dim", "768", "--heads", "12", "--vocab", "50257", "--context", "1024")
 # Main before DDR homes were reused refused GPT-2 small on edge1's 1 GiB: both sides get 2 GiB.
 GPT_SET = ("--set", "ddr.capacity=2 GiB")
@@ -101,8 +103,10 @@ def figures(repeats: int, gpt: bool, scaling: bool) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         if gpt:
             prefill = _gpt(Path(folder))
-            wall, cpu, rss = _process([*run, str(prefill), "--hw", str(EDGE1), *GPT_SET])
-            out["gpt2_whole_process_wall_s"], out["gpt2_cpu_s"], out["gpt2_rss_mb"] = wall, cpu, rss
+            for key, machine in (("gpt2", EDGE1), ("gpt2_fused", FUSED)):
+                wall, cpu, rss = _process([*run, str(prefill), "--hw", str(machine), *GPT_SET])
+                out[f"{key}_whole_process_wall_s"], out[f"{key}_cpu_s"] = wall, cpu
+                out[f"{key}_rss_mb"] = rss
         if scaling:  # GPT-2 small's block, 1 to 4 of them, in process
             for layers in (1, 2, 4):
                 sub = Path(folder) / f"l{layers}"

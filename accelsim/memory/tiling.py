@@ -627,17 +627,21 @@ class _Geometry:
         return sum(_fraction(n, width, self.channels) for _, n in weights)
 
     def bands(self, split: _Split) -> list[tuple[int, int]]:
-        return [
-            (r, min(split.rows, r + split.per_band)) for r in range(0, split.rows, split.per_band)
-        ]
+        return [self._band(split, band) for band in range(-(-split.rows // split.per_band))]
+
+    @staticmethod
+    def _band(split: _Split, band: int) -> tuple[int, int]:
+        """Rows [r0, r1) of band number `band` (one of `bands`, without listing them all)."""
+        start = band * split.per_band
+        return start, min(split.rows, start + split.per_band)
 
     def slot_sizes(self, split: _Split) -> tuple[int, int]:
         """(largest slices of one tile, weights of the widest group) in bytes.
 
         Group 0 is the widest; bands 0, 1 and the last cover the edge and middle halos.
         """
-        bands = self.bands(split)
-        worst = {bands[0], bands[min(1, len(bands) - 1)], bands[-1]}
+        last = -(-split.rows // split.per_band) - 1
+        worst = {self._band(split, band) for band in (0, min(1, last), last)}
         slot = max(sum(self._tile_reads(split, split.per_group, *b)) for b in worst)
         return slot, self.group_weights(split.per_group, split)
 
