@@ -29,12 +29,15 @@ TABLE = {
 }  # fmt: skip
 
 
-def _outcome(tmp_path: Path, table=TABLE) -> SweepOutcome:  # type: ignore[no-untyped-def]
-    axes = (parse_set("sram.capacity=" + ",".join(SRAM)),
+def _outcome(tmp_path: Path, table=TABLE, fixed=(), first=("sram.capacity", SRAM)):  # type: ignore[no-untyped-def]
+    """TABLE's points (`first`: the first axis, in place of SRAM's); `fixed`: (path, label) axes
+    of one value each, ahead of the two."""
+    axes = (*(parse_set(f"{path}={label}") for path, label in fixed),
+            parse_set(f"{first[0]}=" + ",".join(first[1])),
             parse_set("bus.bandwidth=" + ",".join(BUS)))  # fmt: skip
     results = []
-    for index, (sram, bus) in enumerate(itertools.product(SRAM, BUS)):
-        settings = (("sram.capacity", sram), ("bus.bandwidth", bus))
+    for index, (sram, bus) in enumerate(itertools.product(first[1], BUS)):
+        settings = (*fixed, (first[0], sram), ("bus.bandwidth", bus))
         if (sram, bus) not in table:
             results.append(PointResult("k", index, settings, "invalid", "made up"))
             continue
@@ -51,6 +54,21 @@ def test_references_are_the_best_point_and_the_base_machine(tmp_path):
     found = references(_outcome(tmp_path), toy_machine())
     # best: 800 cycles (10000B, 2GB/s); base: the toy's own 10,000 B and 1 GB/s
     assert [(r.name, r.index, r.exact) for r in found] == [("best", 5, True), ("base", 4, True)]
+
+
+def test_the_base_point_is_nearest_in_ratio_and_exact_only_if_every_axis_is(tmp_path):
+    from accelsim.hardware_file import with_overrides
+
+    outcome = _outcome(tmp_path)
+    # bus 1.45 GB/s: 2 GB/s is 1.38x away, 1 GB/s 1.45x (nearer in GB/s: 0.45 < 0.55)
+    between = with_overrides(toy_machine(), {"bus.bandwidth": "1.45GB/s"})
+    assert [(r.name, r.index, r.exact) for r in references(outcome, between)] == [
+        ("best", 5, True), ("base", 5, False)]  # fmt: skip
+    # SRAM 7000 B (5000 B is 1.4x away, 10000 B 1.43x) and the toy's own bus, 1 GB/s: the
+    # last axis matches exactly, the first does not
+    sram = with_overrides(toy_machine(), {"sram.capacity": "7000B"})
+    assert [(r.name, r.index, r.exact) for r in references(outcome, sram)] == [
+        ("best", 5, True), ("base", 1, False)]  # fmt: skip
 
 
 def test_elasticities_between_grid_neighbours_by_hand(tmp_path):
@@ -70,6 +88,16 @@ def test_elasticities_between_grid_neighbours_by_hand(tmp_path):
     assert "+100% bus.bandwidth (1GB/s -> 2GB/s) -> -20.0% latency, +10.0% energy" in up.sentence()
 
 
+def test_an_axis_with_a_zero_value_gets_no_elasticity(tmp_path):
+    # ddr.latency 0 s or 10 ns: no ratio to 0, so only the bus axis has steps
+    latency = ("0s", "10ns")
+    table = {(lat, bus): TABLE[(sram, bus)] for lat, sram in zip(latency, SRAM, strict=True)
+             for bus in BUS}  # fmt: skip
+    outcome = _outcome(tmp_path, table, first=("ddr.latency", latency))
+    steps = elasticities(outcome, toy_machine())
+    assert steps and {e.axis for e in steps} == {"bus.bandwidth"}
+
+
 def test_a_missing_neighbour_gives_no_step_and_the_map_marks_it(tmp_path):
     table = dict(TABLE)
     del table[("10000B", "2GB/s")]  # that point did not run
@@ -79,6 +107,16 @@ def test_a_missing_neighbour_gives_no_step_and_the_map_marks_it(tmp_path):
     regimes = regime_map(outcome)
     assert regimes is not None
     assert regimes.cells == (("bus", "bus", "matrix"), ("bus", "bus", ""))
+
+
+def test_the_regime_map_skips_an_axis_of_one_value(tmp_path):
+    outcome = _outcome(tmp_path, fixed=(("ddr.capacity", "1GiB"),))
+    regimes = regime_map(outcome)
+    # rows and columns are the first two axes with several values; the one-value axis is held
+    assert regimes is not None
+    assert (regimes.rows.path, regimes.columns.path) == ("sram.capacity", "bus.bandwidth")
+    assert regimes.held == (("ddr.capacity", "1GiB"),)
+    assert regimes.cells == (("bus", "bus", "matrix"), ("bus", "bus", "matrix"))
 
 
 def test_regime_map_table_and_png(tmp_path):

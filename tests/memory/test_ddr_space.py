@@ -157,6 +157,16 @@ def test_the_capacity_error_names_what_is_live_at_the_peak():
         space.check()
 
 
+def test_the_capacity_error_names_the_peak_even_after_its_homes_are_freed():
+    space = _space(capacity=639)
+    space.home("w", 100, "weight")
+    space.home("b", 600, "activation")  # the peak: 128 + 640 = 768 B, b live
+    space.end_layer(2)  # b's last reader: b is freed, the peak stays as it was
+    with pytest.raises(PlanError, match=r"needs 768 bytes of DDR at once \(weights 100, "
+                                         r"activations 600; 64-byte aligned\)"):  # fmt: skip
+        space.check()
+
+
 def _tiled_chain(layers=4):
     """x -> conv0 -> a1 -> conv1 -> a2 ... -> out: 1-channel 3x3 convs on 8x8 (64 B each, W 9 B).
 

@@ -180,3 +180,20 @@ def test_the_html_page_lists_the_costliest_tensors():
     tensors = _data(page)["tensors_j"]
     assert [name for name, _ in tensors] == ["conv.W", "conv.out", "x"]  # as per tensor above
     assert [j for _, j in tensors] == pytest.approx([720e-12, 640e-12, 320e-12])
+
+
+def test_a_task_of_no_cycles_counts_in_the_slice_it_starts_even_at_the_first_edge():
+    # x -> Identity (no work) -> out on the toy machine: load x [0,32), the Identity's compute
+    # [32,32) (no cycles), store [32,64). The compute carries its layer's compute-side energy:
+    # x read as operand 32 B x 3 + out written 32 B x 4 = 224 pJ; the store 32 B x (SRAM read 3
+    # + DDR 1 + bus 2) = 192 pJ over 32 cycles. Slices [32,48), [48,64) (no leakage):
+    #   (224 + 96) pJ / 16 ns = 20 mW, 96 pJ / 16 ns = 6 mW
+    from accelsim.energy import power_between
+    from tests.sim.toy import GraphBuilder
+
+    g = GraphBuilder()
+    out = g.op("id", "Identity", [g.input("x", (1, 2, 4, 4))], "id.out", (1, 2, 4, 4))
+    result = simulate_graph(g.build(out), _priced(), name="t")
+    assert [(e.kind, e.start, e.end) for e in result.trace.events] == [
+        ("load", 0, 32), ("compute", 32, 32), ("store", 32, 64)]  # fmt: skip
+    assert power_between(result, [32.0, 48.0, 64.0]) == pytest.approx([20e-3, 6e-3])
