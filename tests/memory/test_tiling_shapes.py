@@ -207,3 +207,20 @@ def test_a_softmax_over_a_batch_of_heads_splits_by_rows_of_every_sequence():
     assert _loads(result) == Counter({("s", 64): 8})
     assert (result.bus_read_bytes, result.bus_write_bytes) == (512, 512)
     assert result.trace.sram_peak <= 300
+
+
+def test_a_later_groups_weight_loads_spread_over_the_dma_channels_while_the_engine_waits():
+    # One weight slot (Buffering(2, 1)) on two DMA channels at 1 B a cycle, no compute: the
+    # tiles' 20 B take 20 / 2 = 10 cycles; the later group's 40 B of weights load while the
+    # engine waits, 40 / 2 = 20 cycles. max(bus 10, compute 0 + waits 20, epilogue 0, turn 10 / 2)
+    # + min(bus, compute) / 2 tiles = 20.
+    from types import SimpleNamespace
+
+    from accelsim.memory.tiling import Buffering, _estimate, _Profile
+    from accelsim.work import Transfer
+
+    profile = _Profile(((Transfer(nbytes=20, direction="in"), 1),), (), 20, 2,
+                       ((Transfer(nbytes=40, direction="in"), 1),))  # fmt: skip
+    layer = SimpleNamespace(unit="matrix", epilogue=None)
+    hw = toy_machine(dma_units=2)
+    assert _estimate(layer, profile, hw, buffering=Buffering(2, 1)) == (20.0, 20, 2, 0)
