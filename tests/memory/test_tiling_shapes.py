@@ -224,3 +224,13 @@ def test_a_later_groups_weight_loads_spread_over_the_dma_channels_while_the_engi
     layer = SimpleNamespace(unit="matrix", epilogue=None)
     hw = toy_machine(dma_units=2)
     assert _estimate(layer, profile, hw, buffering=Buffering(2, 1)) == (20.0, 20, 2, 0)
+
+
+def test_a_split_as_fast_within_the_tie_but_moving_more_bytes_is_not_taken():
+    # 8 tiles in 100 cycles moving 500 B, or 2 tiles in 100.1 cycles (within TIE, 0.2 %) moving
+    # 900 B, same compute: fewer tiles wins a tie only if it moves no more bytes, so the 8 tiles.
+    from accelsim.memory.tiling import BUFFERINGS, _choose
+
+    few = ((100.1, 900, 2, 50), "few", BUFFERINGS[1])
+    many = ((100.0, 500, 8, 50), "many", BUFFERINGS[1])
+    assert _choose([few, many]) is many  # type: ignore[list-item]
