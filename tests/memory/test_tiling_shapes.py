@@ -234,3 +234,21 @@ def test_a_split_as_fast_within_the_tie_but_moving_more_bytes_is_not_taken():
     few = ((100.1, 900, 2, 50), "few", BUFFERINGS[1])
     many = ((100.0, 500, 8, 50), "many", BUFFERINGS[1])
     assert _choose([few, many]) is many  # type: ignore[list-item]
+
+
+def test_the_first_groups_weights_are_not_counted_as_a_later_groups_load():
+    # The conv of 2 -> 4 channels (W 4x2x3x3 = 72 B) in groups of 1, 2 and 3 output channels:
+    # 4 groups of 18 B (the first one's load is no later group's: 3 later), 2 of 36 B (1
+    # later), or 1 of 54 B then 1 of 18 B (the first, 54 B, is not later; the 18 B one is).
+    from accelsim.lowering import lower
+    from accelsim.memory.tiling import _Geometry
+    from tests.sim.test_schedule import _single_conv
+
+    program = lower(_single_conv(), toy_machine())
+    geometry = _Geometry(program.layers[0], program.buffers)
+
+    def later(per_group):
+        found = geometry.profile(geometry.split(per_group, geometry.rows)).later_groups
+        return [(t.nbytes, n) for t, n in found]
+
+    assert later(1) == [(18, 3)] and later(2) == [(36, 1)] and later(3) == [(54, 0), (18, 1)]
