@@ -252,3 +252,17 @@ def test_the_first_groups_weights_are_not_counted_as_a_later_groups_load():
         return [(t.nbytes, n) for t, n in found]
 
     assert later(1) == [(18, 3)] and later(2) == [(36, 1)] and later(3) == [(54, 0), (18, 1)]
+
+
+def test_a_batch_one_softmax_splits_by_channels_and_rows_as_nchw():
+    # Softmax over the last axis of (1, 2, 4, 8): as NCHW, 2 channels of 4 rows (each row a
+    # whole softmax); only a batch above 1 takes the flat (W, B·C·H) view.
+    from accelsim.lowering import lower
+    from accelsim.memory.tiling import _Geometry
+
+    for shape, dims in (((1, 2, 4, 8), (2, 4)), ((2, 2, 4, 8), (8, 16))):
+        g = GraphBuilder()
+        y = g.op("s", "Softmax", [g.input("x", shape)], "y", shape, vector_ops=64, axis=-1)
+        program = lower(g.build(y), toy_machine())
+        geometry = _Geometry(program.layers[0], program.buffers)
+        assert (geometry.channels, geometry.rows) == dims
