@@ -47,3 +47,29 @@ def test_a_layer_that_ended_before_the_layer_ahead_of_it_has_an_empty_window():
     assert windows == [(0, 3000), (3000, 3000)]
     assert sum(result.layers[1].breakdown.parts.values()) == 0
     assert result.layers[1].breakdown.bound is None
+
+
+def _event(task, start, end, *, nbytes, waited="none", waited_on=-1):
+    from accelsim.sim.trace import Event
+
+    return Event(task=task, resource="bus", unit_kind="dma", kind="load", layer=0, tile=0,
+                 buffer="x", nbytes=nbytes, issued=start, deps_done=0, space_free=0,
+                 unit_free=0, freed_by=-1, waited=waited, waited_on=waited_on, start=start,
+                 end=end)  # fmt: skip
+
+
+def test_a_queued_transfers_step_is_clipped_at_the_floor():
+    # Two transfers on one channel, 10 cycles of start-up: the second starts at 5 and its data
+    # follows the first's, which ends at 50 (> 5 + 10). Walked back from the second with the
+    # window starting at 60: one step [60, 80) on the bus, 20 cycles = its end - the floor;
+    # the first ended before the floor and gives none.
+    events = (_event(0, 0, 50, nbytes=40), _event(1, 5, 80, nbytes=30))
+    steps = walk_back(events, 1, floor=60, startup=10, behind=(-1, 0))
+    assert [(s.task, s.start, s.end, s.label) for s in steps] == [(1, 60, 80, "bus")]
+
+
+def test_a_dma_task_of_no_bytes_has_no_start_up_part():
+    # The start-up (`latency`) heads a transfer that moves bytes; a DMA task of 0 bytes is all
+    # bus time: [0, 10) in one step.
+    steps = walk_back((_event(0, 0, 10, nbytes=0),), 0, startup=4)
+    assert [(s.task, s.start, s.end, s.label) for s in steps] == [(0, 0, 10, "bus")]
