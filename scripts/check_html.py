@@ -58,7 +58,7 @@ def check(page: Path, screenshot: Path) -> list[str]:
     for heading in SWEEP_HEADINGS if sweep else HEADINGS:
         if f">{heading}</h2>" not in html:
             problems.append(f"heading missing: {heading}")
-    problems += _sweep_problems(html) if sweep else _run_problems(html)
+    problems += [p for mark, p in MARKS["sweep" if sweep else "run"] if not re.search(mark, html)]
     shot = _chromium(page, f"--screenshot={screenshot.resolve()}", "--window-size=1200,1800")
     if not screenshot.exists():
         problems.append(f"no screenshot: {shot.stderr.strip()[-200:]}")
@@ -69,22 +69,17 @@ def check(page: Path, screenshot: Path) -> list[str]:
     return problems
 
 
-def _run_problems(html: str) -> list[str]:
-    problems = []
-    if not re.search(r'class="critical"', html):
-        problems.append("no task marked on the critical path in the timeline")
-    if not re.search(r'id="path">\d[\d,]* tasks set the latency', html):
-        problems.append("critical path text missing")
-    return problems
-
-
-def _sweep_problems(html: str) -> list[str]:
-    problems = []
-    if not re.search(r'<circle[^>]*class="front"', html):
-        problems.append("no point drawn on the Pareto front")
-    if not re.search(r'id="top"><tr><th>#</th>.*?</tr><tr><td>\d', html):
-        problems.append("the top points table is empty")
-    return problems
+MARKS = {
+    "run": (
+        (r'class="critical"', "no task marked on the critical path in the timeline"),
+        (r'id="path">\d[\d,]* tasks set the latency', "critical path text missing"),
+    ),
+    "sweep": (
+        (r'<circle[^>]*class="front"', "no point drawn on the Pareto front"),
+        (r'id="top"><tr><th>#</th>.*?</tr><tr><td>\d', "the top points table is empty"),
+    ),
+}
+"""What each kind of page must contain once its script ran (pattern, problem if absent)."""
 
 
 def _colours(png: Path) -> int:
