@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
     from accelsim.plan import Plan
+    from accelsim.sim.trace import Trace
     from accelsim.summary import RunResult
+    from accelsim.timing.ddr_banked import DramRun
     from accelsim.workload.graph import Graph
 
 
@@ -96,15 +98,23 @@ def simulate_plan(
 ) -> RunResult:
     """Steps 5 and 6 of `simulate_graph`: `plan` must be what `make_plan` gives for `hw` (a
     sweep reuses one lowering and one plan across points that lower and plan alike)."""
-    from accelsim.sim.engine import simulate
     from accelsim.summary import summarize
+
+    trace, dram = run_plan(plan, hw)
+    # 6. per-layer results, totals and the floor, all derived from the trace (and the banked
+    #    DDR's own log of bursts, row hits and commands)
+    result = summarize(name, hw, program, plan, trace, overlap=overlap)
+    return replace(result, dram=dram)
+
+
+def run_plan(plan: Plan, hw: Hardware) -> tuple[Trace, DramRun | None]:
+    """Step 5 alone: the trace, and the banked DDR's log (None on another tier); a sweep point
+    that keeps only totals reads them off these without the per-layer summary."""
+    from accelsim.sim.engine import simulate
     from accelsim.timing.ddr_banked import dram_run
     from accelsim.timing.models import build_units
 
     # 5. SimPy: each task runs on a free unit of its kind, timed by the unit's timing model
     units = build_units(hw)
     trace = simulate(plan, units=units, clock_hz=hw.clock)
-    # 6. per-layer results, totals and the floor, all derived from the trace (and the banked
-    #    DDR's own log of bursts, row hits and commands)
-    result = summarize(name, hw, program, plan, trace, overlap=overlap)
-    return replace(result, dram=dram_run(units, trace.end))
+    return trace, dram_run(units, trace.end)

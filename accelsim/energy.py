@@ -44,12 +44,14 @@ from accelsim.kinds import KINDS
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
+    from accelsim.lowering import Program
+    from accelsim.plan import Plan
     from accelsim.summary import RunResult
 
 __all__ = [
     "COMPONENTS", "LINES", "POWER_BINS", "Activity", "EnergyBreakdown", "LayerEnergy", "Line",
-    "RunEnergy", "energy_of", "power_between", "power_over_time", "prices_on", "sram_scale",
-    "task_energy", "tensor_energy",
+    "RunEnergy", "energy_of", "plan_activity", "power_between", "power_over_time", "prices_on",
+    "run_total", "sram_scale", "task_energy", "tensor_energy",
 ]
 
 
@@ -189,21 +191,7 @@ def prices_on(hw: Hardware) -> dict[str, float]:
 def energy_of(result: RunResult) -> RunEnergy:
     """Count and price the activity of every layer of `result` (see the module docstring)."""
     program = result.program
-    # NOTE: one column of per-layer sums per component, added to task by task without a record
-    # per task: a tiled run has a task by the hundred thousand (same sums as `_task_counts`).
-    sums = {name: [0] * len(program.layers) for name in COMPONENTS}
-    kinds = {k.name: (sums[k.label], k.amount) for k in KINDS}
-    ddr_sums, read, written = sums["ddr"], sums["sram_read"], sums["sram_write"]
-    for task, event in zip(result.plan.tasks, result.trace.events, strict=True):
-        column, amount = kinds[task.unit_kind]
-        at = task.layer
-        column[at] += getattr(task.work, amount)
-        if event.kind in _INTO_SRAM:
-            ddr_sums[at] += event.nbytes
-            written[at] += event.nbytes
-        elif event.kind in _OUT_OF_SRAM:
-            ddr_sums[at] += event.nbytes
-            read[at] += event.nbytes
+    sums = _layer_counts(program, result.plan)
     hw = result.hardware
     prices = prices_on(hw)
     from accelsim.ddr_layers import layer_ddr
@@ -213,8 +201,6 @@ def energy_of(result: RunResult) -> RunEnergy:
     total = Activity({})
     for layer, summary in zip(program.layers, result.layers, strict=True):
         window = summary.breakdown.end - summary.breakdown.start
-        read[layer.index] += sum(program.nbytes(n) for n in (*layer.reads, *layer.weights))
-        written[layer.index] += sum(program.nbytes(n) for n in layer.writes)
         for line in LINES:
             if line.static:
                 sums[line.name][layer.index] = window
@@ -228,6 +214,43 @@ def energy_of(result: RunResult) -> RunEnergy:
     if ddr is not None:
         whole.joules["ddr"] = sum(spent.energy.part("ddr") for spent in layers)
     return RunEnergy(layers=tuple(layers), activity=total, total=whole)
+
+
+def plan_activity(program: Program, plan: Plan) -> Activity:
+    """The whole run's counts of the lines that count work (static lines: 0): they depend on
+    the plan alone, so a sweep counts them once per plan it reuses."""
+    sums = _layer_counts(program, plan)
+    return Activity({name: sum(column) for name, column in sums.items()})
+
+
+def run_total(work: Activity, cycles: int, hw: Hardware) -> EnergyBreakdown:
+    """A run's energy from `plan_activity` and its latency: the same figures as
+    `energy_of(result).total` on the rate tier (the layers' windows tile the run)."""
+    static = {line.name: cycles for line in LINES if line.static}
+    return EnergyBreakdown.of(Activity({**work.counts, **static}), prices_on(hw))
+
+
+def _layer_counts(program: Program, plan: Plan) -> dict[str, list[int]]:
+    """Per component, each layer's count of the lines that count work (static lines: 0)."""
+    # NOTE: one column of per-layer sums per component, added to task by task without a record
+    # per task: a tiled run has a task by the hundred thousand (same sums as `_task_counts`).
+    sums = {name: [0] * len(program.layers) for name in COMPONENTS}
+    kinds = {k.name: (sums[k.label], k.amount) for k in KINDS}
+    ddr_sums, read, written = sums["ddr"], sums["sram_read"], sums["sram_write"]
+    for task in plan.tasks:
+        column, amount = kinds[task.unit_kind]
+        at = task.layer
+        column[at] += getattr(task.work, amount)
+        if task.kind in _INTO_SRAM:
+            ddr_sums[at] += task.nbytes
+            written[at] += task.nbytes
+        elif task.kind in _OUT_OF_SRAM:
+            ddr_sums[at] += task.nbytes
+            read[at] += task.nbytes
+    for layer in program.layers:
+        read[layer.index] += sum(program.nbytes(n) for n in (*layer.reads, *layer.weights))
+        written[layer.index] += sum(program.nbytes(n) for n in layer.writes)
+    return sums
 
 
 def _transfer_joules(result: RunResult) -> list[float]:

@@ -57,14 +57,20 @@ def critical_path(plan: Plan, events: tuple[Event, ...], *, startup: int,
                   behind: tuple[int, ...] | None = None) -> CriticalPath:  # fmt: skip
     """The path to the last event (the later task among equals) and every task's slack
     (`behind`: `walk.data_behind`, worked out when not given)."""
+    steps = path_steps(events, startup=startup, behind=behind)
+    return CriticalPath(steps=steps, slack=_slack(plan, events, startup))
+
+
+def path_steps(events: tuple[Event, ...], *, startup: int,
+               behind: tuple[int, ...] | None = None) -> tuple[Step, ...]:  # fmt: skip
+    """`CriticalPath.steps` without the slack pass (a sweep point keeps only what bound it)."""
     last = -1
     for event in events:
         if last < 0 or event.end >= events[last].end:
             last = event.task
     if behind is None:
         behind = data_behind(events, startup)
-    steps = walk_back(events, last, startup=startup, behind=behind) if last >= 0 else []
-    return CriticalPath(steps=tuple(steps), slack=_slack(plan, events, startup))
+    return tuple(walk_back(events, last, startup=startup, behind=behind) if last >= 0 else ())
 
 
 def _slack(plan: Plan, events: tuple[Event, ...], startup: int) -> tuple[int, ...]:

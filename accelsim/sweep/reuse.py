@@ -5,27 +5,50 @@ them lowers the graph to the same program. The liveness planner reads the SRAM a
 capacities and how many units of each kind there are, and, for a layer too big for SRAM, the
 timing models its tiler prices the splits with. A plan without a tiled layer is therefore the
 same for every point with the same program, capacities and unit counts; a tiled plan is never
-reused. Each process (each pool worker) keeps its own, at most `KEEP` of each.
+reused. Each process (each pool worker) keeps its own, at most `KEEP` of each, with what a
+point reads off the plan alone (its energy counts and bytes moved: `Planned`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from accelsim.hardware import UNIT_KINDS
 
 if TYPE_CHECKING:
+    from accelsim.energy import Activity
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
     from accelsim.plan import Plan
     from accelsim.workload.graph import Graph
 
-__all__ = ["KEEP", "Reuse"]
+__all__ = ["KEEP", "Planned", "Reuse"]
 
 _T = TypeVar("_T")
 
 KEEP = 64
 """Programs and plans kept per process (a MobileNet plan is a few hundred tasks)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Planned:
+    """A lowering, its plan, and the totals of that plan every point sharing it reads: the
+    energy counts of its work (`energy.plan_activity`) and bytes moved per transfer kind."""
+
+    program: Program
+    plan: Plan
+    work: Activity
+    moved: dict[str, int]
+
+    @classmethod
+    def of(cls, program: Program, plan: Plan) -> Planned:
+        from accelsim.energy import plan_activity
+
+        moved: dict[str, int] = {}
+        for task in plan.tasks:
+            moved[task.kind] = moved.get(task.kind, 0) + task.nbytes
+        return cls(program=program, plan=plan, work=plan_activity(program, plan), moved=moved)
 
 
 class Reuse:
@@ -36,14 +59,12 @@ class Reuse:
 
     def __init__(self) -> None:
         self._programs: dict[object, Program] = {}
-        self._plans: dict[object, Plan] = {}
+        self._plans: dict[object, Planned] = {}
 
     def __reduce__(self) -> tuple[type[Reuse], tuple[()]]:
         return Reuse, ()
 
-    def planned(
-        self, graph: Graph, hw: Hardware, *, policy: str, overlap: bool
-    ) -> tuple[Program, Plan]:
+    def planned(self, graph: Graph, hw: Hardware, *, policy: str, overlap: bool) -> Planned:
         """`lower(graph, hw)` and `make_plan(...)` for `hw`, each computed once per key."""
         from accelsim.lowering import lower
         from accelsim.memory.policies import make_plan
@@ -54,12 +75,12 @@ class Reuse:
             program = _keep(self._programs, lowering, lower(graph, hw))
         key = (lowering, hw.sram.capacity, hw.ddr.capacity,
                tuple(len(hw.units_of(kind)) for kind in UNIT_KINDS))  # fmt: skip
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = make_plan(program, hw, policy=policy, overlap=overlap)
-            if max(plan.tiles, default=1) == 1:  # a tiled layer has two tiles or more
-                _keep(self._plans, key, plan)
-        return program, plan
+        planned = self._plans.get(key)
+        if planned is None:
+            planned = Planned.of(program, make_plan(program, hw, policy=policy, overlap=overlap))
+            if max(planned.plan.tiles, default=1) == 1:  # a tiled layer has two tiles or more
+                _keep(self._plans, key, planned)
+        return planned
 
 
 def _keep(cache: dict[object, _T], key: object, value: _T) -> _T:

@@ -15,8 +15,8 @@ def test_a_plan_is_not_reused_on_a_ddr_too_small_for_it():
     # even right after the same program was planned on a DDR big enough
     reuse, hw = Reuse(), toy_machine()
     graph = _two_convs()
-    program, plan = reuse.planned(graph, hw, policy="liveness", overlap=True)
-    assert reuse.planned(graph, hw, policy="liveness", overlap=True) == (program, plan)
+    planned = reuse.planned(graph, hw, policy="liveness", overlap=True)
+    assert reuse.planned(graph, hw, policy="liveness", overlap=True) is planned
     small = hw.model_copy(update={"ddr": hw.ddr.model_copy(update={"capacity": 319})})
     with pytest.raises(PlanError, match="needs 320 bytes of DDR at once"):
         reuse.planned(graph, small, policy="liveness", overlap=True)
@@ -36,5 +36,5 @@ def test_a_plan_is_not_reused_across_machines_with_other_unit_counts():
     reuse = Reuse()
     for hw, deps in ((toy_machine(dma_units=2, sram=100), (0, 1, 2, 3, 4)),
                      (toy_machine(matrix_units=2, sram=100), (0, 2, 3, 4))):  # fmt: skip
-        _, plan = reuse.planned(graph, hw, policy="liveness", overlap=True)
+        plan = reuse.planned(graph, hw, policy="liveness", overlap=True).plan
         assert max(plan.tiles) == 1 and plan.tasks[5].deps == deps
