@@ -38,3 +38,29 @@ def test_a_plan_is_not_reused_across_machines_with_other_unit_counts():
                      (toy_machine(matrix_units=2, sram=100), (0, 2, 3, 4))):  # fmt: skip
         plan = reuse.planned(graph, hw, policy="liveness", overlap=True).plan
         assert max(plan.tiles) == 1 and plan.tasks[5].deps == deps
+
+
+def test_a_tiled_plan_is_shared_only_by_machines_whose_tiler_chooses_alike(monkeypatch):
+    # tests/sim/test_schedule.py's 8x8 conv (working set 137 B) on 120 B of SRAM: bus-bound
+    # at 100 and at 50 GFLOPS (1 B a cycle against 12 or 23 cycles of compute), the tiler takes
+    # two single-buffered bands of 4 rows (W 9 B, then 40 B of x for each); at 1 GFLOPS,
+    # compute-bound, four double-buffered bands of 2 rows. Same program, SRAM, DDR and unit
+    # counts all three: only the tilings tell the plans apart.
+    from accelsim.sweep import reuse as module
+    from tests.sim.test_schedule import _tiled_conv
+
+    reuse, graph = Reuse(), _tiled_conv()
+    fast, half, slow = (
+        reuse.planned(graph, toy_machine(sram=120, matrix=peak), policy="liveness", overlap=True)
+        for peak in ("100 GFLOPS", "50 GFLOPS", "1 GFLOPS")
+    )
+    assert half is fast and fast.plan.tiles == (2,)
+    loads = [(t.buffer, t.nbytes) for t in fast.plan.tasks if t.kind == "load"]
+    assert loads == [("conv.W", 9), ("x", 40), ("x", 40)]
+    assert slow.plan.tiles == (4,)
+    # A plan over the budget of kept tiled tasks is planned again, equal, not shared.
+    monkeypatch.setattr(module, "TILED_TASKS", 0)
+    again = Reuse()
+    first = again.planned(graph, toy_machine(sram=120), policy="liveness", overlap=True)
+    second = again.planned(graph, toy_machine(sram=120), policy="liveness", overlap=True)
+    assert second is not first and second.plan == first.plan
