@@ -29,3 +29,28 @@ def test_two_channel_run_figures_by_hand():
     # 4 transfers x 10 cycles of latency over both channels' 224 busy cycles
     assert result.latency_share == pytest.approx(40 / 224)
     assert (result.bus_read_bytes, result.bus_write_bytes) == (32 + 72 + 16, 64)
+
+
+def test_two_channel_layer_rows_by_hand():
+    result = simulate_graph(_two_convs(), toy_machine(dma_units=2, latency_ns=10), name="t")
+    c1, c2 = result.layers
+    # c1 reads x + c1.W (104 B) in 42 + 82 cycles, 10 of each start-up; computes [82, 106):
+    # 1,152 MACs in 24 cycles of a 50-MAC engine = 0.96. SRAM then: x, c1.W, c2.W (loaded at
+    # 42) and c1's output, 32 + 72 + 16 + 64 = 184 B.
+    row = (c1.bus_read_bytes, c1.bus_write_bytes, c1.transfer_cycles, c1.latency_cycles,
+           c1.compute_cycles, c1.start, c1.end, c1.sram_in_use, c1.bound)  # fmt: skip
+    assert row == (104, 0, 124, 20, 24, 82, 106, 184, "bus")
+    assert c1.engine_utilisation == pytest.approx(1152 / (50 * 24))
+    # its window [0, 106) on the path: c1.W's start-up 10 and 72 B, then the compute 24
+    assert (c1.breakdown.start, c1.breakdown.end) == (0, 106)
+    assert c1.breakdown.parts == {"bus": 72, "latency": 10, "matrix": 24, "vector": 0, "sram": 0}
+    # c2 loads c2.W (16 B, 26 cycles) and stores 64 B (74 cycles); computes [106, 112): 256
+    # MACs in 6 cycles; it ends with its store at 186; x and c1.W are gone: 16 + 64 + 64 B
+    row = (c2.bus_read_bytes, c2.bus_write_bytes, c2.transfer_cycles, c2.latency_cycles,
+           c2.compute_cycles, c2.start, c2.end, c2.sram_in_use, c2.bound)  # fmt: skip
+    assert row == (16, 64, 100, 20, 6, 106, 186, 144, "bus")
+    assert c2.engine_utilisation == pytest.approx(256 / (50 * 6))
+    assert c2.breakdown.parts == {"bus": 64, "latency": 10, "matrix": 6, "vector": 0, "sram": 0}
+    # the floor: 224 cycles of transfers over two channels, 30 of compute
+    assert result.floor.parts == {"bus": 112, "matrix": 30, "vector": 0}
+    assert result.gap == pytest.approx(186 / 112 - 1)
