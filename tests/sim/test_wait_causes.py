@@ -1,12 +1,14 @@
 """Which met condition a trace names as a task's wait, on hand-built plans: the dependency
 reasons (data, SRAM space, serial order) each on task 0, and the documented tie order
-data > space > serial > unit > in-order issue. Times by hand on the toy machine (1 B and
-50 MACs a cycle, no latency)."""
+data > space > serial > unit > in-order issue; and where the critical path starts. Times by
+hand on the toy machine (1 B and 50 MACs a cycle, no latency)."""
 
 from __future__ import annotations
 
 import pytest
 
+from accelsim.explain.path import critical_path
+from accelsim.explain.walk import Step
 from accelsim.plan import Plan, Task
 from accelsim.sim.engine import simulate
 from accelsim.timing.models import build_units
@@ -14,7 +16,7 @@ from accelsim.work import Gemm, Transfer
 from tests.sim.toy import toy_machine
 
 
-def _run(reasons: tuple[str, ...], deps: tuple[int, ...] = (0, 1)):
+def _plan(reasons: tuple[str, ...], deps: tuple[int, ...] = (0, 1)) -> Plan:
     """Task 0: a 500-MAC compute [0, 10); task 1: a 10 B load [0, 10) on the bus; task 2: a
     10 B load after `deps`, with `reasons`; it starts at 10, as the bus frees."""
     tasks = (
@@ -25,9 +27,12 @@ def _run(reasons: tuple[str, ...], deps: tuple[int, ...] = (0, 1)):
         Task(id=2, unit_kind="dma", kind="load", layer=0, tile=0, buffer="M",
              work=Transfer(nbytes=10, direction="in"), deps=deps, reasons=reasons),
     )  # fmt: skip
+    return Plan(policy="hand", capacity=1, tasks=tasks, allocations=(), tiles=(1,))
+
+
+def _run(reasons: tuple[str, ...], deps: tuple[int, ...] = (0, 1)):
     hw = toy_machine()
-    plan = Plan(policy="hand", capacity=1, tasks=tasks, allocations=(), tiles=(1,))
-    return simulate(plan, units=build_units(hw), clock_hz=hw.clock).events
+    return simulate(_plan(reasons, deps), units=build_units(hw), clock_hz=hw.clock).events
 
 
 @pytest.mark.parametrize(
@@ -57,3 +62,15 @@ def test_a_wait_on_task_zero_alone_is_named(reason):
     # dependency, met at that cycle too, is named before the unit
     events = _run((reason,), deps=(0,))
     assert (events[2].start, events[2].waited, events[2].waited_on) == (10, reason, 0)
+
+
+def test_the_critical_path_starts_at_the_later_of_two_tasks_ending_last():
+    # only tasks 0 (compute) and 1 (load) of the plan, both ending at 10: the path is the load's
+    plan = _plan(("data", "data"))
+    plan = Plan(policy="hand", capacity=1, tasks=plan.tasks[:2], allocations=(), tiles=(1,))
+    hw = toy_machine()
+    events = simulate(plan, units=build_units(hw), clock_hz=hw.clock).events
+    assert [(e.start, e.end) for e in events] == [(0, 10), (0, 10)]
+    path = critical_path(plan, events, startup=0)
+    assert path.steps == (Step(task=1, start=0, end=10, label="bus"),)
+    assert path.slack == (0, 0)
