@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from accelsim.explain.path import critical_path
+from accelsim.explain.stalls import layer_breakdowns
 from accelsim.explain.walk import Step
 from accelsim.plan import Plan, Task
 from accelsim.sim.engine import simulate
@@ -74,3 +75,17 @@ def test_the_critical_path_starts_at_the_later_of_two_tasks_ending_last():
     path = critical_path(plan, events, startup=0)
     assert path.steps == (Step(task=1, start=0, end=10, label="bus"),)
     assert path.slack == (0, 0)
+
+
+def test_a_layers_window_ends_with_its_latest_task_even_when_that_is_task_zero():
+    # task 0 (compute) [0, 10), task 1 (a 5 B load) [0, 5), one layer: its window is [0, 10),
+    # all of it the compute's; with the 10 B load both end at 10: the later task, the load's
+    compute, load = _plan(("data", "data")).tasks[:2]
+    hw = toy_machine()
+    for nbytes, parts in ((5, {"matrix": 10}), (10, {"bus": 10})):
+        short = load._replace(work=Transfer(nbytes=nbytes, direction="in"))
+        plan = Plan(policy="hand", capacity=1, tasks=(compute, short), allocations=(), tiles=(1,))
+        events = simulate(plan, units=build_units(hw), clock_hz=hw.clock).events
+        (window,) = layer_breakdowns(events, 1, startup=0)
+        assert (window.start, window.end) == (0, 10)
+        assert {k: v for k, v in window.parts.items() if v} == parts
