@@ -64,3 +64,18 @@ def test_a_tiled_plan_is_shared_only_by_machines_whose_tiler_chooses_alike(monke
     first = again.planned(graph, toy_machine(sram=120), policy="liveness", overlap=True)
     second = again.planned(graph, toy_machine(sram=120), policy="liveness", overlap=True)
     assert second is not first and second.plan == first.plan
+
+
+def test_a_process_keeps_at_most_keep_lowerings_dropping_the_oldest(monkeypatch):
+    # KEEP set to 2, three machines with distinct lowerings (what they fuse): the first
+    # machine's program is dropped when the third's comes, the second's is kept
+    from accelsim.sweep import reuse as reuse_module
+
+    monkeypatch.setattr(reuse_module, "KEEP", 2)
+    graph, reuse = _two_convs(), Reuse()
+    machines = [toy_machine(fuses=names) for names in ((), ("Relu",), ("Sigmoid",))]
+    first, second, _ = (reuse.planned(graph, hw, policy="liveness", overlap=True).program
+                        for hw in machines)  # fmt: skip
+    assert [key[0] for key in reuse._programs] == [machines[1].lowering, machines[2].lowering]
+    assert reuse.planned(graph, machines[1], policy="liveness", overlap=True).program is second
+    assert reuse.planned(graph, machines[0], policy="liveness", overlap=True).program is not first
