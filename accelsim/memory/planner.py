@@ -213,15 +213,40 @@ class _Planner:
         tile k+1 while tile k computes. With a K-split the chunks of one (group, band) add into
         one partial-sum range, each after the previous, and the last chunk's tile stores it.
         """
+        resident = frozenset(
+            name for name in layer.reads
+            if name in self.resident and self.resident[name].size == self.program.nbytes(name)
+        )  # fmt: skip
+        tiling = self.tiler.tile(layer, resident)
+        own = self._own_shared(layer, tiling.shared, resident)
         for name in list(self.resident):
-            self._evict(name)
-        tiling = self.tiler.tile(layer)
-        shared_area = sum(size for _, size in tiling.shared)
+            if name not in own:
+                self._evict(name)
         weight_area = tiling.weight_slots * tiling.weight_bytes
         tile_area = tiling.slots * tiling.slot_bytes
-        arena = shared_area + weight_area + tile_area + tiling.psum_slots * tiling.psum_bytes
-        start, arena_waits = self._room_or_fail(arena)
-        shared = self._load_slices(tiling.shared, start, set(arena_waits), "layer", 0)
+        slots = weight_area + tile_area + tiling.psum_slots * tiling.psum_bytes
+        shared_area = sum(size for name, size in tiling.shared if name not in own)
+        new = {name: size for name, size in own.items() if name not in self.resident}
+        got = self.allocator.allocate(shared_area + slots + sum(new.values()))
+        if got is None:  # the shared inputs kept in SRAM cut it: load them again
+            for name in own.keys() - new.keys():
+                self._evict(name)
+            own = new = {}
+            shared_area = sum(size for _, size in tiling.shared)
+            got = self._room_or_fail(shared_area + slots)
+        start, arena_waits = got
+        arena = shared_area + slots
+        for name, size in new.items():  # first: once the arena is freed its space is one block
+            index = self._new_range(name, start, size)
+            load = self._transfer_in(name, size, layer.index, 0, arena_waits)
+            self.ranges[index].first = load
+            self.resident[name] = _Resident(index, size, load, False)
+            start += size
+        shared = self._load_slices(
+            tuple(item for item in tiling.shared if item[0] not in own), start,
+            set(arena_waits), "layer", 0,
+        )  # fmt: skip
+        shared.extend((self.resident[name].allocation, self.resident[name].ready) for name in own)
         base = start + shared_area
         weight_slots = [set(arena_waits) for _ in range(tiling.weight_slots)]
         tile_slots = [set(arena_waits) for _ in range(tiling.slots)]
@@ -295,8 +320,12 @@ class _Planner:
         for done_tile, info in pending:
             stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
-        for index, load in shared:
+        for index, load in shared[: len(shared) - len(own)]:
             self.ranges[index].release = (load, last_compute)
+        for name in own:
+            self.resident[name].users.add(last_compute)
+            if self._next_use(name) == _NEVER:
+                self._free(name)
         after: WaitSet = frozenset()
         for waits in (*weight_slots, *tile_slots, *psum_slots):
             after = self._merge(after, frozenset(waits))
@@ -304,6 +333,18 @@ class _Planner:
         # Every tile's store must be done (with one DMA unit, the last one implies the rest).
         self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
         return len(tiles)
+
+    def _own_shared(
+        self, layer: Layer, shared: tuple[tuple[str, int], ...], resident: frozenset[str]
+    ) -> dict[str, int]:
+        """The whole shared inputs that live as residents rather than in the layer's arena: one
+        in SRAM already, or one the next layer reads too (attention's Q, K and V projections of
+        one LayerNorm output), so consecutive readers load it once."""
+        return {
+            name: size for name, size in shared
+            if size == self.program.nbytes(name)
+            and (name in resident or self._next_use(name) == layer.index + 1)
+        }  # fmt: skip
 
     def _load_slices(self, parts: tuple[tuple[str, int], ...], offset: int, slot_waits: set[int],
                      label: str, tile: int) -> list[tuple[int, int]]:  # fmt: skip

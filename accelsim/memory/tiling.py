@@ -204,11 +204,14 @@ class Tiler:
         self.hw = hw
         self._chosen: dict[tuple[object, ...], tuple[tuple[str, ...], Tiling]] = {}
 
-    def tile(self, layer: Layer) -> Tiling:
+    def tile(self, layer: Layer, resident: frozenset[str] = frozenset()) -> Tiling:
+        """`layer`'s tiling; inputs in `resident` are in SRAM already (see `tile_layer`)."""
         names, key = _signature(layer, self.program.buffers)
+        key = (*key, tuple(i for i, name in enumerate(names) if name in resident))
         found = self._chosen.get(key)
         if found is None:
-            found = self._chosen[key] = (names, tile_layer(layer, self.program, self.hw))
+            tiling = tile_layer(layer, self.program, self.hw, resident=resident)
+            found = self._chosen[key] = (names, tiling)
         return _renamed(found[1], found[0], names)
 
 
@@ -256,7 +259,9 @@ def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) ->
     return replace(tiling, tiles=tiles, shared=slices(tiling.shared))
 
 
-def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
+def tile_layer(
+    layer: Layer, program: Program, hw: Hardware, *, resident: frozenset[str] = frozenset()
+) -> Tiling:
     """Tiles for `layer` (channel groups outer, row bands, reduction chunks inner) and the
     slots they use.
 
@@ -265,7 +270,8 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
     re-read input) to prefetching, a compute-bound one prefers overlap. Like a compiler's cost
     model, the choice depends on the machine's speeds, not only on its SRAM. A split may not
     add more than `SLACK` compute over the least any split needs, unless keeping to that costs
-    more than `SLACK` in time (`_choose`).
+    more than `SLACK` in time (`_choose`). An input in `resident` (whole, in SRAM already: the
+    planner keeps one that consecutive layers share) costs no load where a split shares it.
     """
     capacity = hw.sram.capacity
     out = program.buffers[layer.writes[0]]
@@ -277,11 +283,15 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
         )
     names, key = _signature(layer, program.buffers)
     relevant = tuple(program.buffers[n] for n in (*layer.reads, *layer.weights, *layer.writes))
-    geometry, candidates = _candidates(_Inputs(key, layer, relevant), capacity)
-    scored = [
-        (_estimate(layer, profile, hw, buffering=buffering), split, buffering)
-        for split, buffering, profile in candidates
-    ]
+    held = tuple(i for i, name in enumerate(names) if name in resident)
+    inputs = _Inputs((*key, held), layer, relevant, frozenset(names[i] for i in held))
+    geometry, candidates = _candidates(inputs, capacity)
+    scored, moved = [], []
+    for split, buffering, profile in candidates:
+        loaded = [size for name, size in geometry.shared(split) if name in geometry.resident]
+        scored.append((_estimate(layer, _without(profile, loaded), hw, buffering=buffering),
+                       split, buffering))  # fmt: skip
+        moved.append(profile.moved)
     if not scored:
         smallest = geometry.smallest()
         need = geometry.need(smallest, buffering=BUFFERINGS[0])
@@ -296,7 +306,11 @@ def tile_layer(layer: Layer, program: Program, hw: Hardware) -> Tiling:
             f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}"
             f"{chunk}); SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
         )
-    filling = [item for item in scored if item[0][1] * FILL >= item[0][2] * capacity]
+    # (tiles fill SRAM by what they move, loads of resident inputs included)
+    filling = [
+        item for item, nbytes in zip(scored, moved, strict=True)
+        if nbytes * FILL >= item[0][2] * capacity
+    ]  # fmt: skip
     _, split, buffering = _choose(filling or scored)
     slot, weights = geometry.slot_sizes(split)
     tiling = Tiling(
@@ -322,6 +336,7 @@ class _Inputs:
     key: tuple[object, ...]
     layer: Layer = field(compare=False)
     buffers: tuple[Buffer, ...] = field(compare=False)
+    resident: frozenset[str] = field(compare=False)  # of the layer's reads (in `key` by place)
 
 
 @lru_cache(maxsize=256)
@@ -335,7 +350,7 @@ def _candidates(
     bounded: each entry keeps its geometry's slice sizes and tiles).
     """
     layer = inputs.layer
-    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers})
+    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers}, inputs.resident)
     found = tuple(
         (split, buffering, geometry.profile(split))
         for buffering in BUFFERINGS
@@ -343,6 +358,19 @@ def _candidates(
         for split in geometry.fitting_splits(capacity, buffering=buffering)
     )
     return geometry, found
+
+
+def _without(profile: _Profile, loads: list[int]) -> _Profile:
+    """`profile` less one load of each of `loads` bytes (shared inputs already in SRAM)."""
+    if not loads:
+        return profile
+    counts = Counter(dict(profile.transfers))
+    for size in loads:
+        counts[Transfer(nbytes=size, direction="in")] -= 1
+    return replace(
+        profile, transfers=tuple((work, n) for work, n in counts.items() if n > 0),
+        moved=profile.moved - sum(loads),
+    )  # fmt: skip
 
 
 def _choose(
@@ -432,8 +460,11 @@ class _Geometry:
     memoised: the split search asks the same questions many times.
     """
 
-    def __init__(self, layer: Layer, buffers: dict[str, Buffer]) -> None:
+    def __init__(
+        self, layer: Layer, buffers: dict[str, Buffer], resident: frozenset[str] = frozenset()
+    ) -> None:
         self.layer = layer
+        self.resident = resident  # reads whole in SRAM before the layer: shared by every split
         out = buffers[layer.writes[0]]
         self.out_name, self.out_bytes = out.name, out.nbytes
         stationary = _stationary_operand(layer)
@@ -593,12 +624,17 @@ class _Geometry:
     def _is_shared(self, split: _Split) -> tuple[bool, ...]:
         """Which reads every tile takes alike: with one band of all rows and several channel
         groups, those whose slice does not depend on the group (all but per-channel inputs);
-        none with a K-split."""
-        if split.per_band < split.rows or split.per_group >= split.channels or split.chunks > 1:
+        without a K-split, a `resident` one too; none with a K-split."""
+        resident = tuple(name in self.resident for name, _, _ in self.reads)
+        if split.chunks > 1:
             return (False,) * len(self.reads)
+        if split.per_band < split.rows or split.per_group >= split.channels:
+            return resident
         whole, _ = self.slices(split.channels, 0, split.rows)
         part, _ = self.slices(split.per_group, 0, split.rows)
-        return tuple(a == b for a, b in zip(whole, part, strict=True))
+        return tuple(
+            a == b or held for a, b, held in zip(whole, part, resident, strict=True)
+        )  # fmt: skip
 
     def shared(self, split: _Split) -> tuple[tuple[str, int], ...]:
         """(name, bytes) of the reads loaded once for the whole layer (see `Tiling.shared`)."""

@@ -31,9 +31,9 @@ def test_identical_layers_share_one_search_and_a_different_one_does_not(monkeypa
     searched: list[str] = []
     search = tiling.tile_layer
 
-    def counting(layer, program, hw):
+    def counting(layer, program, hw, **options):
         searched.append(layer.name)
-        return search(layer, program, hw)
+        return search(layer, program, hw, **options)
 
     monkeypatch.setattr(tiling, "tile_layer", counting)
     g = GraphBuilder()
