@@ -292,6 +292,8 @@ def tile_layer(
         scored.append((_estimate(layer, _without(profile, loaded), hw, buffering=buffering),
                        split, buffering))  # fmt: skip
         moved.append(profile.moved)
+    if not scored and resident:  # the resident inputs whole leave no room: load them by tiles
+        return tile_layer(layer, program, hw)
     if not scored:
         smallest = geometry.smallest()
         need = geometry.need(smallest, buffering=BUFFERINGS[0])

@@ -52,3 +52,17 @@ def test_a_resident_input_is_shared_by_a_band_split():
     assert len({tile.band for tile in tiling.tiles}) > 1
     # each tile writes its band of y; together y once
     assert sum(tile.write[1] for tile in tiling.tiles) == 128
+
+
+def test_inputs_in_sram_that_leave_no_room_for_a_tile_are_loaded_by_tiles():
+    # x (1, 6, 2, 2) = 24 B; a0 = x + x runs whole in 48 B (24 + 24) and leaves x and a0 in
+    # SRAM; a1 = a0 + x needs 72 B whole, and with both inputs kept whole (48 B) no tile's
+    # output fits. It is tiled as if nothing were resident: a0 spills (24 B), and six one-channel
+    # tiles read 4 B of each input and store 4 B: read x 24 + 6 x 8 = 72 B, write 24 + 24 = 48.
+    g = GraphBuilder()
+    x = g.input("x", (1, 6, 2, 2))
+    a0 = g.op("a0", "Add", [x, x], "a0.out", (1, 6, 2, 2), vector_ops=24)
+    a1 = g.op("a1", "Add", [a0, x], "a1.out", (1, 6, 2, 2), vector_ops=24)
+    result = simulate_graph(g.build(a1), toy_machine(sram=48), name="t")
+    assert result.plan.tiles == (1, 6)
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (72, 48)
