@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from accelsim.sim.trace import Event, Trace, Waited
+from accelsim.sim.trace import Event, Steps, Trace, Waited
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
@@ -193,28 +193,33 @@ def _dispatch(
                 event.succeed()
 
 
-def _occupancy(plan: Plan, start: list[int], end: list[int]) -> tuple[tuple[int, int], ...]:
-    """SRAM bytes in use as (cycle, bytes) change points; frees at a cycle apply before takes."""
+def _occupancy(plan: Plan, start: list[int], end: list[int]) -> Steps:
+    """SRAM bytes in use as (cycle, bytes) change points, from cycle 0: each cycle where some
+    range is taken or freed, with the bytes in use once all of that cycle's changes applied."""
+    import numpy as np
+
     last = max(end, default=0)
-    changes: list[tuple[int, int, int]] = []
-    append = changes.append
-    for allocation in plan.allocations:
-        release = allocation.release
-        if not release:
-            freed = last
-        elif len(release) == 2:
-            freed = max(end[release[0]], end[release[1]])
-        else:
-            freed = max(end[t] for t in release)
-        append((start[allocation.first], 1, allocation.size))
-        append((freed, 0, -allocation.size))
-    changes.sort()
-    steps: list[tuple[int, int]] = [(0, 0)]
-    used = 0
-    for time, _, delta in changes:
-        used += delta
-        if steps[-1][0] == time:
-            steps[-1] = (time, used)
-        else:
-            steps.append((time, used))
-    return tuple(steps)
+    allocations = plan.allocations
+    count = len(allocations)
+    if not count:
+        return Steps(np.zeros(1, np.int64), np.zeros(1, np.int64))
+    taken = np.fromiter((start[a.first] for a in allocations), np.int64, count)
+    freed = np.fromiter(
+        (
+            last if not (release := a.release)
+            else max(end[release[0]], end[release[1]]) if len(release) == 2
+            else max(end[t] for t in release)
+            for a in allocations
+        ),
+        np.int64, count,
+    )  # fmt: skip
+    sizes = np.fromiter((a.size for a in allocations), np.int64, count)
+    times = np.concatenate((taken, freed))
+    order = np.argsort(times, kind="stable")
+    times = times[order]
+    used = np.cumsum(np.concatenate((sizes, -sizes))[order])
+    last_of_cycle = np.append(times[1:] != times[:-1], True)  # after every change of a cycle
+    times, used = times[last_of_cycle], used[last_of_cycle]
+    if times[0] != 0:
+        times, used = np.insert(times, 0, 0), np.insert(used, 0, 0)
+    return Steps(times, used)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, overload
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 Waited = Literal["data", "space", "serial", "unit", "issue", "none"]
 """What a task waited for last: a dependency's data, SRAM space a dependency released, the task
@@ -55,7 +60,7 @@ class Trace:
 
     events: tuple[Event, ...]
     units: tuple[str, ...]
-    sram: tuple[tuple[int, int], ...]
+    sram: Sequence[tuple[int, int]]  # (cycle, bytes) change points; `Steps` from a run
     clock_hz: float
     end: int
     _busy: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -69,18 +74,59 @@ class Trace:
         return self._busy.get(unit, 0)
     @property
     def sram_peak(self) -> int:
+        if isinstance(self.sram, Steps):
+            return max(self.sram.used.tolist(), default=0)
         return max((used for _, used in self.sram), default=0)
 
     def sram_peaks(self, windows: list[tuple[int, int]]) -> list[int]:
         """Largest occupancy during each [start, end] window (one pass of bisects)."""
-        times = [time for time, _ in self.sram]
-        values = [used for _, used in self.sram]
+        if isinstance(self.sram, Steps):
+            times, values = self.sram.times.tolist(), self.sram.used.tolist()
+        else:
+            times = [time for time, _ in self.sram]
+            values = [used for _, used in self.sram]
         peaks = []
         for start, end in windows:
             first = max(0, bisect_right(times, start) - 1)  # the value in force at `start`
             last = bisect_right(times, end)
             peaks.append(max(values[first:last], default=0))
         return peaks
+
+
+class Steps(Sequence[tuple[int, int]]):
+    """SRAM occupancy as (cycle, bytes) change points, kept as two int64 columns: a tiled run
+    has one per range taken or freed by the million (LLaMA-7B prefill: 1.9 million), and a
+    tuple of two ints each is ~130 B of them against 16. Reads as a sequence of tuples."""
+
+    __slots__ = ("times", "used")
+
+    def __init__(self, times: npt.NDArray[np.int64], used: npt.NDArray[np.int64]) -> None:
+        self.times = times
+        self.used = used
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Steps: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, int] | Steps:
+        if isinstance(index, slice):
+            return Steps(self.times[index], self.used[index])
+        return int(self.times[index]), int(self.used[index])
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.times.tolist(), self.used.tolist(), strict=True)
+
+    def __eq__(self, other: object) -> bool:  # another run's, or a hand-made trace's tuples
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Steps({list(self)!r})"
 
 
 def _busy(events: tuple[Event, ...], units: tuple[str, ...]) -> dict[str, int]:

@@ -37,6 +37,26 @@ def simulate_slowly(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: f
     return trace_of(plan, clock, units=tuple(units), clock_hz=clock_hz)
 
 
+def occupancy_by_sorting(plan: Plan, trace: Trace) -> tuple[tuple[int, int], ...]:
+    """SRAM in use as the engine worked it out before its columns: every take and free as a
+    (cycle, frees first, bytes) tuple, sorted, summed one by one; one point per cycle."""
+    end = max((e.end for e in trace.events), default=0)
+    changes = []
+    for allocation in plan.allocations:
+        freed = max((trace.events[t].end for t in allocation.release), default=end)
+        changes.append((trace.events[allocation.first].start, 1, allocation.size))
+        changes.append((freed, 0, -allocation.size))
+    steps = [(0, 0)]
+    used = 0
+    for time, _, delta in sorted(changes):
+        used += delta
+        if steps[-1][0] == time:
+            steps[-1] = (time, used)
+        else:
+            steps.append((time, used))
+    return tuple(steps)
+
+
 def _finish(clock: Clock, task: int) -> None:
     clock.end[task] = int(clock.env.now)
     clock.timed[task] = True
