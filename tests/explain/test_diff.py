@@ -49,6 +49,7 @@ def test_cli_two_machines_and_a_saved_result(tmp_path):
     # edge1 575,491 cycles; unfused (BN and ReLU on the vector unit) 593,015.
     assert (diff["a"]["latency_cycles"], diff["b"]["latency_cycles"]) == (575_491, 593_015)
     assert diff["latency_delta_cycles"] == 593_015 - 575_491
+
     # The windows tile each run: paired deltas plus unpaired windows make the latency's delta.
     def unpaired(side):
         return sum(w[2] - w[1] for w in diff["windows"][side] if w[0] in diff[f"only_in_{side}"])
@@ -73,7 +74,8 @@ def test_cli_errors_are_one_line(tmp_path):
     assert_clean_failure(accelsim("diff", "edge1", "edge1"), "edge1", "--model")
     assert_clean_failure(
         accelsim("diff", "edge1", "edge1", "--model", MOBILENET, "--overlap", "on,maybe"),
-        "--overlap", "maybe",
+        "--overlap",
+        "maybe",
     )
 
 
@@ -81,9 +83,18 @@ def _doc(*layers: tuple[str, str, int]) -> dict:
     """A minimal `run --json` document: (name, op types, window cycles) per layer, in order."""
     rows, start = [], 0
     for name, ops, cycles in layers:
-        rows.append({"name": name, "op_types": ops.split("+"), "window_cycles": [start,
-                     start + cycles], "end_cycle": start + cycles, "bus_read_bytes": 0,
-                     "bus_write_bytes": 0, "bound": "bus", "breakdown_cycles": {"bus": cycles}})
+        rows.append(
+            {
+                "name": name,
+                "op_types": ops.split("+"),
+                "window_cycles": [start, start + cycles],
+                "end_cycle": start + cycles,
+                "bus_read_bytes": 0,
+                "bus_write_bytes": 0,
+                "bound": "bus",
+                "breakdown_cycles": {"bus": cycles},
+            }
+        )
         start += cycles
     return {"layers": rows, "totals": {"latency_cycles": start},
             "breakdown_cycles": {"bus": start}}  # fmt: skip
@@ -132,3 +143,20 @@ def test_the_diff_view_shows_renamed_and_unmatched_layers():
     text = console.file.getvalue()
     assert "renamed       conv1 -> c1" in text and "conv1 -> c1" in text.split("Layers")[1]
     assert "only in A     relu1" in text and "only in B     pool" in text
+
+
+def test_alignment_pairs_runs_of_equal_names_at_their_own_offsets():
+    from accelsim.report.diff import align
+
+    def layers(*specs: str) -> list[dict[str, object]]:
+        return [{"name": n, "op_types": [op]} for n, op in (s.split(":") for s in specs)]
+
+    # B inserts a Pad before a run of three equal names and renames the last layer (a Gemm
+    # either way): x1 x2 x3 pair at offset +1, fc -> head by op type in the gap after them
+    a = layers("x1:Conv", "x2:Relu", "x3:Conv", "fc:Gemm")
+    b = layers("pad:Pad", "x1:Conv", "x2:Relu", "x3:Conv", "head:Gemm")
+    assert align(a, b) == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    # a gap of two against one: the op types pick which pairs (Relu with Relu), not the order
+    a = layers("p:Conv", "a1:Conv", "a2:Relu", "q:Gemm")
+    b = layers("p:Conv", "b1:Relu", "q:Gemm")
+    assert align(a, b) == [(0, 0), (2, 1), (3, 2)]
