@@ -174,3 +174,30 @@ def test_lpddr4_currents_are_micron_vdd2_plus_vdd1_on_one_supply() -> None:
     assert lp.vdd == 1.1
     for name, (vdd2, vdd1) in micron.items():
         assert getattr(lp, name) == pytest.approx(vdd2 + vdd1 * 1.8 / 1.1, abs=0.05), name
+
+
+@pytest.mark.parametrize(
+    ("first_write", "then_write", "second"),
+    [
+        # RD then WR on the other rank: CL + burst + tRTRS - CWL = 22 + 4 + 1 - 16 = 11 after
+        (False, True, TRCD + 11),
+        # RD then RD on the other rank: burst + tRTRS = 5 after
+        (False, False, TRCD + 5),
+        # WR then WR on the other rank: one burst after
+        (True, True, TRCD + 4),
+        # WR then RD on the other rank: CWL + burst + tRTRS - CL = -1, so tRCD alone
+        (True, False, TRCD),
+    ],
+)
+def test_rank_switches_pay_dramsim3s_other_rank_gaps(first_write, then_write, second) -> None:
+    # DDR4-3200 with two ranks (CWL 16, tRTRS 1); DRAMsim3's timing.cc *_o gaps. Both rows
+    # open at 0 (different ranks), so the first column command is at tRCD, the second after
+    # the gap. Rank bit: rochrabacobg, after 6 offset + 2 bg + 7 co + 2 ba bits = bit 17.
+    from dataclasses import replace
+
+    two = replace(DDR4, ranks=2)
+    assert (two.cwl, two.trtrs) == (16, 1)
+    assert Decoder.of("row_column_bankgroup", two).decode(1 << 17)[1] == 1
+    dram = BankedDram(two, mapping="row_column_bankgroup")
+    assert dram.access(0, 64, write=first_write, arrival=0).start == TRCD
+    assert dram.access(1 << 17, 64, write=then_write, arrival=0).start == second
