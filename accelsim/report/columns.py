@@ -77,24 +77,28 @@ class FittedTable:
         headers of those left out."""
         order = sorted(range(len(self.columns)), key=lambda i: _rank(self.columns[i]))
         wide = console.options.update(width=1 << 16)
-        # NOTE: a table is as wide as its widest cell per column, so measuring one row of those
-        # stands for measuring every row: each trial costs O(columns), not O(rows x columns).
+        # NOTE: a column is as wide as its widest cell or header, so each trial is measured from
+        # those widths, O(columns), and a table that fits is rendered with them: told its widths,
+        # rich measures no cell (measuring every cell was most of a layer table's rendering).
         cells = [[_cell(value) for value in row] for row in self.rows]
-        widest = [
-            max((row[i] for row in cells), key=lambda text: text.cell_len, default=Text(""))
-            for i in range(len(self.columns))
+        widths = [
+            max([_cell(column.header).cell_len, *(row[i].cell_len for row in cells)])
+            for i, column in enumerate(self.columns)
         ]
         shown: list[int] = []
+        fits = True
         for index in order:
             trial = sorted([*shown, index])
             required = self.columns[index].priority is REQUIRED
-            if required or Measurement.get(console, wide, self._table(trial, [widest])).maximum \
-                    <= width:  # fmt: skip
-                shown = trial
+            trial_fits = Measurement.get(console, wide, self._table(trial, [], widths)).maximum \
+                <= width  # fmt: skip
+            if required or trial_fits:
+                shown, fits = trial, trial_fits
         left_out = [self.columns[i].header for i in range(len(self.columns)) if i not in shown]
-        return self._table(shown, cells), left_out
+        return self._table(shown, cells, widths if fits else None), left_out
 
-    def _table(self, shown: list[int], cells: Sequence[Sequence[Text]]) -> Table:
+    def _table(self, shown: list[int], cells: Sequence[Sequence[Text]],
+               widths: list[int] | None = None) -> Table:  # fmt: skip
         table = Table(
             title=self.title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
             show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True,
@@ -106,6 +110,7 @@ class FittedTable:
                 justify=column.justify,  # type: ignore[arg-type]
                 no_wrap=not column.fold,
                 overflow="fold",
+                width=None if widths is None else widths[index],
             )
         for row in cells:
             table.add_row(*(row[index] for index in shown))

@@ -97,3 +97,39 @@ def test_fitting_a_long_table_measures_widths_not_every_row():
     lines = render(FittedTable(columns, rows), width=20)
     assert time.process_time() - start < 5  # about 0.5 s; ~30 s when every row was re-measured
     assert header(lines) == ["name", "n"]  # 9 + 2 + 5 = 16; "pad" (6 wide) needs 24 > 20
+
+
+def test_a_fitted_table_is_laid_out_cell_by_cell_at_any_width():
+    # Widest cells in different rows, a header ("lost") wider than its cells, styled cells.
+    # Fitting, each column is as wide as its widest cell or header (layer 7, MACs 7, lost 4),
+    # 2 cells apart; too narrow for the required columns, the name folds and rich lays it out.
+    from rich.text import Text
+
+    table = FittedTable(
+        [Column("layer", fold=True, justify="left"), Column("MACs"),
+         Column("lost", 2, justify="left")],
+        [("c1", "677,376", Text.assemble(("bb", "yellow"), ("m", "cyan"))),
+         ("softmax", "2", Text("v", style="magenta"))],
+        title="Layers",
+    )  # fmt: skip
+    assert render(table, 40) == [
+        "Layers                ",
+        "layer       MACs  lost",
+        "──────────────────────",
+        "c1       677,376  bbm ",
+        "softmax        2  v   ",
+    ]
+    assert render(table, 12)[:8] == [
+        "Layers      ", "lay         ", "er      MACs", "────────────",
+        "c1   677,376", "sof        2", "tma         ", "x           ",
+    ]  # fmt: skip
+    console = Console(width=40, file=io.StringIO(), force_terminal=True, color_system="standard")
+    console.print(table)
+    assert console.file.getvalue() == (  # type: ignore[attr-defined]
+        "\x1b[3mLayers                \x1b[0m\n"
+        "\x1b[1mlayer  \x1b[0m\x1b[1m \x1b[0m \x1b[1m   MACs\x1b[0m"
+        "\x1b[1m \x1b[0m \x1b[1mlost\x1b[0m\n"
+        "──────────────────────\n"
+        "c1       677,376  \x1b[33mbb\x1b[0m\x1b[36mm\x1b[0m \n"
+        "softmax        2  \x1b[35mv   \x1b[0m\n"
+    )
