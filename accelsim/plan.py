@@ -11,8 +11,10 @@ it; with several, tasks of one kind may finish out of order.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, overload
 
 from accelsim.work import Transfer, Work
 
@@ -63,6 +65,74 @@ class Allocation(NamedTuple):
     release: tuple[int, ...]
 
 
+class Ranges(Sequence[Allocation]):
+    """The planner's SRAM ranges as columns, read as `Allocation` records.
+
+    A tiled run takes a range per slice of every tile (LLaMA-7B prefill: 1.9 million); as
+    records they were ~200 B each beside their names, as columns ~70. `first` and `release`
+    are set as the planner issues the tasks that fill and free a range.
+    """
+
+    __slots__ = ("buffer", "first", "layer", "offset", "release", "size")
+
+    def __init__(self) -> None:
+        self.buffer: list[str] = []
+        self.layer = array("q")
+        self.offset = array("q")
+        self.size = array("q")
+        self.first = array("q")  # -1 until a task fills it
+        self.release: list[tuple[int, ...]] = []
+
+    @classmethod
+    def of(cls, allocations: Sequence[Allocation]) -> Ranges:
+        """Columns of any sequence of allocations (a hand-made plan's tuple)."""
+        if isinstance(allocations, Ranges):
+            return allocations
+        ranges = cls()
+        for a in allocations:
+            index = ranges.add(a.buffer, a.layer, a.offset, a.size)
+            ranges.first[index], ranges.release[index] = a.first, a.release
+        return ranges
+
+    def add(self, buffer: str, layer: int, offset: int, size: int) -> int:
+        """A new range, not yet filled nor released; its index."""
+        self.buffer.append(buffer)
+        self.layer.append(layer)
+        self.offset.append(offset)
+        self.size.append(size)
+        self.first.append(-1)
+        self.release.append(())
+        return len(self.buffer) - 1
+
+    def __len__(self) -> int:
+        return len(self.buffer)
+
+    @overload
+    def __getitem__(self, index: int) -> Allocation: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Allocation, ...]: ...
+    def __getitem__(self, index: int | slice) -> Allocation | tuple[Allocation, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        return Allocation(
+            buffer=self.buffer[index], layer=self.layer[index], offset=self.offset[index],
+            size=self.size[index], first=self.first[index], release=self.release[index],
+        )  # fmt: skip
+
+    def __iter__(self) -> Iterator[Allocation]:
+        columns = (self.buffer, self.layer, self.offset, self.size, self.first, self.release)
+        return map(Allocation._make, zip(*columns, strict=True))
+
+    def __eq__(self, other: object) -> bool:  # another plan's, or a hand-made plan's tuple
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Ranges({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DdrRange:
     """A buffer's home in DDR: bytes [address, address + size); `kind` says what it holds
@@ -82,7 +152,7 @@ class Plan:
     policy: str
     capacity: int
     tasks: tuple[Task, ...]
-    allocations: tuple[Allocation, ...]
+    allocations: Sequence[Allocation]  # `Ranges` from the planner
     tiles: tuple[int, ...]
     ddr: tuple[DdrRange, ...] = ()
 

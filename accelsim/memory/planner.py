@@ -21,7 +21,7 @@ from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
 from accelsim.memory.tiling import Tiler
-from accelsim.plan import Allocation, DepReason, Plan, Task, TaskKind
+from accelsim.plan import DepReason, Plan, Ranges, Task, TaskKind
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
@@ -39,16 +39,6 @@ class _Resident:
     ready: int  # task whose end makes the content valid (a load or the producing compute)
     dirty: bool  # the only copy is in SRAM
     users: set[int] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class _Range:
-    buffer: str
-    layer: int
-    offset: int
-    size: int
-    first: int = -1
-    release: tuple[int, ...] = ()
 
 
 def plan_liveness(program: Program, hw: Hardware, *, overlap: bool = True) -> Plan:
@@ -70,7 +60,7 @@ class _Planner:
         self.tiler = Tiler(program, hw)
         self.single = {kind: len(hw.units_of(kind)) == 1 for kind in UNIT_KINDS}
         self.tasks: list[Task] = []
-        self.ranges: list[_Range] = []
+        self.ranges = Ranges()
         # Not a bound method: the allocators would hold the planner in a reference cycle, and
         # with the cycle collector paused for the run, every range and task list it made would
         # stay alive until the process ends (LLaMA-7B prefill: ~200 MB).
@@ -114,11 +104,7 @@ class _Planner:
             policy="liveness",
             capacity=self.hw.sram.capacity,
             tasks=tuple(self.tasks),
-            allocations=tuple(
-                Allocation(buffer=r.buffer, layer=r.layer, offset=r.offset, size=r.size,
-                           first=r.first, release=r.release)
-                for r in self.ranges
-            ),
+            allocations=self.ranges,
             tiles=tuple(self.tiles),
             ddr=tuple(self.ddr.ranges.values()),
         )
@@ -147,7 +133,7 @@ class _Planner:
         for name in layer.writes:
             resident = self.resident[name]
             resident.ready, resident.dirty = compute, True
-            self.ranges[resident.allocation].first = fill
+            self.ranges.first[resident.allocation] = fill
         self._after_compute(layer)
 
     def _place_all(
@@ -192,7 +178,7 @@ class _Planner:
                 out_waits[name] = waits
             else:
                 load = self._transfer_in(name, size, layer.index, 0, waits)
-                self.ranges[index].first = load
+                self.ranges.first[index] = load
                 self.resident[name] = _Resident(index, size, load, False)
         return out_waits
 
@@ -239,7 +225,7 @@ class _Planner:
         for name, size in new.items():  # first: once the arena is freed its space is one block
             index = self._new_range(name, start, size)
             load = self._transfer_in(name, size, layer.index, 0, arena_waits)
-            self.ranges[index].first = load
+            self.ranges.first[index] = load
             self.resident[name] = _Resident(index, size, load, False)
             start += size
         shared = self._load_slices(
@@ -300,7 +286,7 @@ class _Planner:
                 layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
             )
             if begins:
-                self.ranges[out_index].first = last_compute
+                self.ranges.first[out_index] = last_compute
             done += tile.work.macs if isinstance(tile.work, Gemm) else 0
             if layer.epilogue is not None and tile.last:  # applied to the tile's finished output
                 share = _tile_epilogue(layer, done, done - since)
@@ -309,7 +295,7 @@ class _Planner:
                     "vector", "compute", layer.index, number, "", share, {last_compute}
                 )
             for index, load in slices:
-                self.ranges[index].release = (load, last_compute)
+                self.ranges.release[index] = (load, last_compute)
             if accumulating:
                 tile_slots[slot] = {last_compute}
             if tile.last:
@@ -321,7 +307,7 @@ class _Planner:
             stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
         for index, load in shared[: len(shared) - len(own)]:
-            self.ranges[index].release = (load, last_compute)
+            self.ranges.release[index] = (load, last_compute)
         for name in own:
             self.resident[name].users.add(last_compute)
             if self._next_use(name) == _NEVER:
@@ -353,7 +339,7 @@ class _Planner:
         for name, size in parts:
             index = self._new_range(f"{name}[{label}]", offset, size)
             load = self._transfer_in(name, size, self.layer, tile, frozenset(slot_waits))
-            self.ranges[index].first = load
+            self.ranges.first[index] = load
             loaded.append((index, load))
             offset += size
         return loaded
@@ -364,7 +350,7 @@ class _Planner:
         if not loads:
             return
         for index, load in loads:
-            self.ranges[index].release = (load, last_compute)
+            self.ranges.release[index] = (load, last_compute)
         weight_slots[group % len(weight_slots)] = {last_compute}
 
     def _store_tile(self, layer: Layer, output: str, tile: int, pending: tuple[int, int, int, int],
@@ -373,7 +359,7 @@ class _Planner:
         store = self._task(
             _DMA, "store", layer.index, tile, output, self._out(output, size), {compute}
         )
-        self.ranges[index].release = (compute, store)
+        self.ranges.release[index] = (compute, store)
         tile_slots[slot] = {compute, store}
         return store
 
@@ -432,15 +418,15 @@ class _Planner:
         self._release(resident.allocation, {resident.ready, *resident.users} - {-1})
 
     def _release(self, index: int, after: set[int]) -> None:
-        span = self.ranges[index]
-        span.release = tuple(sorted(after))
+        ranges = self.ranges
+        ranges.release[index] = tuple(sorted(after))
         self.allocator.free(
-            span.offset, span.size, after=self._merge(frozenset(after), frozenset())
-        )
+            ranges.offset[index], ranges.size[index],
+            after=self._merge(frozenset(after), frozenset()),
+        )  # fmt: skip
 
     def _new_range(self, buffer: str, offset: int, size: int) -> int:
-        self.ranges.append(_Range(buffer, self.layer, offset, size))
-        return len(self.ranges) - 1
+        return self.ranges.add(buffer, self.layer, offset, size)
 
     def _next_use(self, name: str, *, including_now: bool = False) -> int:
         uses = self.uses.get(name, [])

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from accelsim.plan import Ranges
 from accelsim.sim.trace import Event, Steps, Trace, Waited
 
 if TYPE_CHECKING:
@@ -198,22 +199,22 @@ def _occupancy(plan: Plan, start: list[int], end: list[int]) -> Steps:
     range is taken or freed, with the bytes in use once all of that cycle's changes applied."""
     import numpy as np
 
-    last = max(end, default=0)
-    allocations = plan.allocations
-    count = len(allocations)
+    ranges = Ranges.of(plan.allocations)
+    count = len(ranges)
     if not count:
         return Steps(np.zeros(1, np.int64), np.zeros(1, np.int64))
-    taken = np.fromiter((start[a.first] for a in allocations), np.int64, count)
+    last = max(end, default=0)
+    taken = np.asarray(start, np.int64)[np.frombuffer(ranges.first, np.int64)]
     freed = np.fromiter(
         (
-            last if not (release := a.release)
+            last if not release
             else max(end[release[0]], end[release[1]]) if len(release) == 2
             else max(end[t] for t in release)
-            for a in allocations
+            for release in ranges.release
         ),
         np.int64, count,
     )  # fmt: skip
-    sizes = np.fromiter((a.size for a in allocations), np.int64, count)
+    sizes = np.frombuffer(ranges.size, np.int64)
     times = np.concatenate((taken, freed))
     order = np.argsort(times, kind="stable")
     times = times[order]
