@@ -20,7 +20,7 @@ from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
-from accelsim.memory.tiling import Tiler
+from accelsim.memory.tiling import Tiler, Tiling
 from accelsim.plan import DepReason, Plan, Ranges, Task, TaskKind
 from accelsim.work import Gemm, Transfer, Vector, Work
 
@@ -84,6 +84,11 @@ class _Planner:
             for name in dict.fromkeys((*layer.reads, *layer.weights)):
                 self.uses.setdefault(name, []).append(layer.index)
         self.evicted: set[str] = set()
+        self.pinned: dict[str, str] = {}  # a pinned weight slice's name -> the weight's
+        self.tiled = [  # layers that will be tiled: each evicts what it does not read
+            layer.index for layer in program.layers
+            if sum(program.nbytes(b) for b in self._working_set(layer)) > hw.sram.capacity
+        ]  # fmt: skip
         self.reasons: dict[tuple[DepReason, ...], tuple[DepReason, ...]] = {}
         self.tiles: list[int] = []
         self.layer = 0
@@ -203,30 +208,36 @@ class _Planner:
             name for name in layer.reads
             if name in self.resident and self.resident[name].size == self.program.nbytes(name)
         )  # fmt: skip
-        tiling = self.tiler.tile(layer, resident)
+        pinned = {self.pinned[name] for name in self.resident if name in self.pinned}
+        recurring = any(self._reread(name) or name in pinned for name in layer.weights)
+        # (the last reader of pinned weights uses them too)
+        tiling = self.tiler.tile(layer, resident, recurring=recurring)
         own = self._own_shared(layer, tiling.shared, resident)
+        pins = self._pins(tiling)
         for name in list(self.resident):
-            if name not in own:
+            if name not in own and name not in pins:
                 self._evict(name)
         weight_area = tiling.weight_slots * tiling.weight_bytes
         tile_area = tiling.slots * tiling.slot_bytes
         slots = weight_area + tile_area + tiling.psum_slots * tiling.psum_bytes
         shared_area = sum(size for name, size in tiling.shared if name not in own)
         new = {name: size for name, size in own.items() if name not in self.resident}
+        new.update((pin, size) for pin, (_, size, _) in pins.items() if pin not in self.resident)
         got = self.allocator.allocate(shared_area + slots + sum(new.values()))
-        if got is None:  # the shared inputs kept in SRAM cut it: load them again
-            for name in own.keys() - new.keys():
+        if got is None:  # what is kept in SRAM cuts it: load it again
+            for name in (own.keys() | pins.keys()) - new.keys():
                 self._evict(name)
-            own = new = {}
+            own, new, pins = {}, {}, {}
             shared_area = sum(size for _, size in tiling.shared)
             got = self._room_or_fail(shared_area + slots)
         start, arena_waits = got
         arena = shared_area + slots
+        pin_at: dict[str, int] = {}  # where each pinned slice not yet in SRAM will load
         for name, size in new.items():  # first: once the arena is freed its space is one block
-            index = self._new_range(name, start, size)
-            load = self._transfer_in(name, size, layer.index, 0, arena_waits)
-            self.ranges.first[index] = load
-            self.resident[name] = _Resident(index, size, load, False)
+            if name in pins:
+                pin_at[name] = start
+            else:
+                self._load_resident(name, name, size, start, arena_waits, 0)
             start += size
         shared = self._load_slices(
             tuple(item for item in tiling.shared if item[0] not in own), start,
@@ -250,15 +261,21 @@ class _Planner:
         pending: list[tuple[int, tuple[int, int, int, int]]] = []
         lag = 1 if accumulating else max(1, tiling.slots - 1)
         last_compute = -1
+        group_pins: set[int] = set()  # the loads of the current group's pinned weights
         done = since = 0  # MACs of the tiles so far, and when the last epilogue was issued
         for number, tile in enumerate(tiles := tiling.tiles):
             if tile.band == 0 and tile.chunk == 0:
                 self._finish_group(group_loads, weight_slots, tile.group - 1, last_compute)
                 slot = tile.group % tiling.weight_slots
                 offset = base + slot * tiling.weight_bytes
-                group_loads = self._load_slices(
+                pinned = {pin for pin, (_, _, group) in pins.items() if group == tile.group}
+                for pin in pinned - self.resident.keys():
+                    name, size, _ = pins[pin]
+                    self._load_resident(pin, name, size, pin_at[pin], arena_waits, number)
+                group_loads = [] if pinned else self._load_slices(
                     tile.weights, offset, weight_slots[slot], f"group {tile.group}", number
-                )
+                )  # fmt: skip
+                group_pins = {self.resident[pin].ready for pin in pinned}
             slot = number % tiling.slots
             offset = base + weight_area + slot * tiling.slot_bytes
             slices = self._load_slices(
@@ -267,7 +284,7 @@ class _Planner:
             while pending and pending[0][0] <= number - lag:
                 done_tile, info = pending.pop(0)
                 stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
-            deps = {load for _, load in (*shared, *group_loads, *slices)}
+            deps = {load for _, load in (*shared, *group_loads, *slices)} | group_pins
             space = set(tile_slots[slot])
             begins = not accumulating or tile.chunk == 0
             if not accumulating:  # the output follows the tile's reads in its slot
@@ -308,7 +325,7 @@ class _Planner:
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
         for index, load in shared[: len(shared) - len(own)]:
             self.ranges.release[index] = (load, last_compute)
-        for name in own:
+        for name in (*own, *pins):
             self.resident[name].users.add(last_compute)
             if self._next_use(name) == _NEVER:
                 self._free(name)
@@ -331,6 +348,37 @@ class _Planner:
             if size == self.program.nbytes(name)
             and (name in resident or self._next_use(name) == layer.index + 1)
         }  # fmt: skip
+
+    def _reread(self, weight: str) -> bool:
+        """Whether the next reader of `weight` comes before any other tiled layer (a recurrent
+        layer's next time step: only whole layers, its gates, in between), so that slices of
+        it pinned now are still in SRAM then."""
+        after = self._next_use(weight)
+        return after != _NEVER and bisect_right(self.tiled, self.layer) == bisect_left(
+            self.tiled, after
+        )
+
+    def _pins(self, tiling: Tiling) -> dict[str, tuple[str, int, int]]:
+        """The weight slices of the tiling's pinned groups, each a resident of its own name
+        (`W[group 0, 49,152 B]`, read whenever W is): (weight, bytes, group)."""
+        pins: dict[str, tuple[str, int, int]] = {}
+        for tile in tiling.tiles if tiling.pinned else ():
+            if tile.group >= tiling.pinned:
+                break
+            for name, size in tile.weights if tile.band == tile.chunk == 0 else ():
+                pin = f"{name}[group {tile.group}, {size:,} B]"
+                pins[pin] = (name, size, tile.group)
+                self.uses.setdefault(pin, self.uses[name])
+                self.pinned[pin] = name
+        return pins
+
+    def _load_resident(self, name: str, source: str, size: int, offset: int, waits: WaitSet,
+                       tile: int) -> None:  # fmt: skip
+        """Load `size` bytes of `source` at `offset` as the resident `name`."""
+        index = self._new_range(name, offset, size)
+        load = self._transfer_in(source, size, self.layer, tile, waits)
+        self.ranges.first[index] = load
+        self.resident[name] = _Resident(index, size, load, False)
 
     def _load_slices(self, parts: tuple[tuple[str, int], ...], offset: int, slot_waits: set[int],
                      label: str, tile: int) -> list[tuple[int, int]]:  # fmt: skip

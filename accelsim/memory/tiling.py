@@ -140,6 +140,9 @@ class Tiling:
     buffering: Buffering
     shared: tuple[tuple[str, int], ...] = ()
     psum_bytes: int = 0
+    pinned: int = 0
+    """Leading channel groups whose weights stay in SRAM after the layer, beside its slots, for
+    a later layer that reads the same weights (a recurrent layer's next time step)."""
 
     @property
     def slots(self) -> int:
@@ -204,13 +207,17 @@ class Tiler:
         self.hw = hw
         self._chosen: dict[tuple[object, ...], tuple[tuple[str, ...], Tiling]] = {}
 
-    def tile(self, layer: Layer, resident: frozenset[str] = frozenset()) -> Tiling:
-        """`layer`'s tiling; inputs in `resident` are in SRAM already (see `tile_layer`)."""
+    def tile(
+        self, layer: Layer, resident: frozenset[str] = frozenset(), *, recurring: bool = False
+    ) -> Tiling:
+        """`layer`'s tiling; inputs in `resident` are in SRAM already, `recurring` weights are
+        read again later (see `tile_layer`)."""
         names, key = _signature(layer, self.program.buffers)
-        key = (*key, tuple(i for i, name in enumerate(names) if name in resident))
+        key = (*key, tuple(i for i, name in enumerate(names) if name in resident), recurring)
         found = self._chosen.get(key)
         if found is None:
-            tiling = tile_layer(layer, self.program, self.hw, resident=resident)
+            tiling = tile_layer(layer, self.program, self.hw, resident=resident,
+                                recurring=recurring)  # fmt: skip
             found = self._chosen[key] = (names, tiling)
         return _renamed(found[1], found[0], names)
 
@@ -260,7 +267,8 @@ def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) ->
 
 
 def tile_layer(
-    layer: Layer, program: Program, hw: Hardware, *, resident: frozenset[str] = frozenset()
+    layer: Layer, program: Program, hw: Hardware, *, resident: frozenset[str] = frozenset(),
+    recurring: bool = False,
 ) -> Tiling:
     """Tiles for `layer` (channel groups outer, row bands, reduction chunks inner) and the
     slots they use.
@@ -272,6 +280,10 @@ def tile_layer(
     add more than `SLACK` compute over the least any split needs, unless keeping to that costs
     more than `SLACK` in time (`_choose`). An input in `resident` (whole, in SRAM already: the
     planner keeps one that consecutive layers share) costs no load where a split shares it.
+    With `recurring` weights (a later layer reads them again: a recurrent layer's time steps)
+    the leading groups whose weights fit beside a split's slots stay in SRAM (`Tiling.pinned`),
+    and a split is priced without their loads: the part of the weights that fits is read once,
+    the rest every time.
     """
     capacity = hw.sram.capacity
     out = program.buffers[layer.writes[0]]
@@ -286,14 +298,17 @@ def tile_layer(
     held = tuple(i for i, name in enumerate(names) if name in resident)
     inputs = _Inputs((*key, held), layer, relevant, frozenset(names[i] for i in held))
     geometry, candidates = _candidates(inputs, capacity)
-    scored, moved = [], []
+    scored, moved, pins = [], [], []
     for split, buffering, profile in candidates:
         loaded = [size for name, size in geometry.shared(split) if name in geometry.resident]
+        pinned = geometry.pinned(split, buffering, capacity) if recurring else 0
+        loaded += geometry.group_loads(split) * pinned
+        pins.append(pinned)
         scored.append((_estimate(layer, _without(profile, loaded), hw, buffering=buffering),
                        split, buffering))  # fmt: skip
         moved.append(profile.moved)
     if not scored and resident:  # the resident inputs whole leave no room: load them by tiles
-        return tile_layer(layer, program, hw)
+        return tile_layer(layer, program, hw, recurring=recurring)
     if not scored:
         smallest = geometry.smallest()
         need = geometry.need(smallest, buffering=BUFFERINGS[0])
@@ -313,11 +328,12 @@ def tile_layer(
         item for item, nbytes in zip(scored, moved, strict=True)
         if nbytes * FILL >= item[0][2] * capacity
     ]  # fmt: skip
-    _, split, buffering = _choose(filling or scored)
+    chosen = _choose(filling or scored)
+    _, split, buffering = chosen
     slot, weights = geometry.slot_sizes(split)
     tiling = Tiling(
         geometry.tiles(split), slot, weights, buffering, geometry.shared(split),
-        geometry.psum(split, split.per_group, split.per_band),
+        geometry.psum(split, split.per_group, split.per_band), pins[scored.index(chosen)],
     )  # fmt: skip
     return _renamed(tiling, _names(geometry.layer), names)
 
@@ -663,6 +679,19 @@ class _Geometry:
         """Bytes of a group's weights in its slot (with a K-split, all but the chunked one)."""
         weights = self.weights[1:] if split.chunks > 1 else self.weights
         return sum(_fraction(n, width, self.channels) for _, n in weights)
+
+    def pinned(self, split: _Split, buffering: Buffering, capacity: int) -> int:
+        """How many leading (whole) channel groups' weights fit in SRAM beside the split's
+        slots; none with a K-split, whose weights stream by chunks."""
+        group = self.group_weights(split.per_group, split)
+        if split.chunks > 1 or not group:
+            return 0
+        room = capacity - self.need(split, buffering=buffering)
+        return min(split.channels // split.per_group, room // group)
+
+    def group_loads(self, split: _Split) -> list[int]:
+        """Bytes of each weight's slice a whole channel group loads (as `profile` counts)."""
+        return [_fraction(nbytes, split.per_group, self.channels) for _, nbytes in self.weights]
 
     def bands(self, split: _Split) -> list[tuple[int, int]]:
         return [self._band(split, band) for band in range(-(-split.rows // split.per_band))]

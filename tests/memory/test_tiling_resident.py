@@ -66,3 +66,25 @@ def test_inputs_in_sram_that_leave_no_room_for_a_tile_are_loaded_by_tiles():
     result = simulate_graph(g.build(a1), toy_machine(sram=48), name="t")
     assert result.plan.tiles == (1, 6)
     assert (result.bus_read_bytes, result.bus_write_bytes) == (72, 48)
+
+
+def test_a_recurrence_keeps_the_weights_that_fit_and_streams_the_rest():
+    # Three time steps h_t = h_t-1 · w, x (1, 1, 16), w (16, 16) = 256 B, in 200 B of SRAM.
+    # Each step shares its 16 B input and splits w by output columns (16 B each, 1 B of output).
+    # One column per group, two tile slots and one weight slot need 16 + 2 x 1 + 16 = 34 B,
+    # leaving 166 B: 10 columns' weights (160 B) stay in SRAM across the steps, the other 6
+    # stream through the weight slot each step. (Two columns a group would keep only 4 x 32 B,
+    # three 2 x 48 B.) Closed form: step 0 reads x and all of w (16 + 256), steps 1 and 2 their
+    # input and the 6 streamed columns (16 + 96 each): 496 B, against 3 x 272 = 816 B when
+    # every step read all of w. Each step stores its 16 B.
+    g = GraphBuilder()
+    h = g.input("x", (1, 1, 16))
+    w = g.weight("w", (16, 16))
+    for step in range(3):
+        h = g.op(f"s{step}", "MatMul", [h, w], f"h{step}", (1, 1, 16), macs=256)
+    result = simulate_graph(g.build(h), toy_machine(sram=200), name="t")
+    assert result.plan.tiles == (16, 16, 16)
+    weights = Counter(e.layer for e in result.trace.events if e.buffer == "w")
+    assert weights == {0: 16, 1: 6, 2: 6}
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (16 + 256 + 2 * (16 + 96), 48)
+    assert result.trace.sram_peak <= 200
