@@ -26,3 +26,32 @@ def test_a_layer_with_two_outputs_counts_the_elements_of_both_against_the_lanes(
     # load 10 B, the split, then the two stores of 4 and 6 B at 1 B a cycle
     assert [(e.kind, e.start, e.end) for e in events] == [
         ("load", 0, 10), ("compute", 10, 26), ("store", 26, 30), ("store", 30, 36)]  # fmt: skip
+
+
+def test_gemm_shapes_of_matrix_ops_by_hand():
+    # Each op's MACs as `groups` GEMMs of M x K x N, by its operands:
+    # Einsum "bhqd,bhkd->bhqk" (b 1, h 2, q 4, d 8, k 5): groups b.h = 2, M q, K d, N k
+    # MatMul (2, 4, 8) x (2, 8, 5): groups 2 (B's batch), M 4, K 8, N 5
+    # ConvTranspose x (1, 4, 3, 3), W (4, 3, 2, 2), group 2: M 9 pixels, K 4/2, N 3 x 2 x 2
+    # Conv x (1, 4, 4, 4), W (6, 2, 3, 3), group 2, pad 1: M 16 pixels, N 6/2, K 2 x 3 x 3
+    from accelsim.work import Gemm
+
+    g = GraphBuilder()
+    q, k = g.input("q", (1, 2, 4, 8)), g.input("k", (1, 2, 5, 8))
+    s = g.op("e", "Einsum", [q, k], "s", (1, 2, 4, 5), macs=320, equation="bhqd,bhkd->bhqk")
+    a, b = g.input("a", (2, 4, 8)), g.input("b", (2, 8, 5))
+    m = g.op("m", "MatMul", [a, b], "mo", (2, 4, 5), macs=320)
+    x, w = g.input("x", (1, 4, 3, 3)), g.weight("w", (4, 3, 2, 2))
+    t = g.op("t", "ConvTranspose", [x, w], "to", (1, 6, 4, 4), macs=9 * 2 * 12 * 2, group=2,
+             kernel_shape=[2, 2])  # fmt: skip
+    y, v = g.input("y", (1, 4, 4, 4)), g.weight("v", (6, 2, 3, 3))
+    c = g.op("c", "Conv", [y, v], "co", (1, 6, 4, 4), macs=16 * 3 * 18 * 2, group=2,
+             kernel_shape=[3, 3], pads=[1, 1, 1, 1])  # fmt: skip
+    hw = toy_machine(ops=("Einsum", "MatMul", "ConvTranspose", "Conv"))
+    gemms = {layer.name: layer.gemm for layer in lower(g.build(s, m, t, c), hw).layers}
+    assert gemms == {
+        "e": Gemm(m=4, k=8, n=5, groups=2, macs=320),
+        "m": Gemm(m=4, k=8, n=5, groups=2, macs=320),
+        "t": Gemm(m=9, k=2, n=12, groups=2, macs=432),
+        "c": Gemm(m=16, k=18, n=3, groups=2, macs=1728),
+    }
