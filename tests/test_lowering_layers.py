@@ -55,3 +55,29 @@ def test_gemm_shapes_of_matrix_ops_by_hand():
         "t": Gemm(m=9, k=2, n=12, groups=2, macs=432),
         "c": Gemm(m=16, k=18, n=3, groups=2, macs=1728),
     }
+
+
+def test_a_batchnorm_after_no_matrix_op_runs_on_the_vector_unit_and_says_why():
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    params = [g.weight(f"bn.{p}", (2,)) for p in ("scale", "B", "mean", "var")]
+    y = g.op("bn", "BatchNormalization", [x, *params], "y", (1, 2, 4, 4), vector_ops=64)
+    program = lower(g.build(y), toy_machine())
+    assert [(layer.op_types, layer.unit) for layer in program.layers] == [
+        (("BatchNormalization",), "vector")]  # fmt: skip
+    assert program.notes == (
+        "bn: BatchNormalization does not directly follow a matrix-engine op, so it cannot be "
+        "folded; it runs on the vector unit",
+    )
+
+
+def test_a_transpose_without_perm_before_a_matmul_lowers():
+    # ONNX's default perm reverses the axes; the attribute is optional, so lowering must not
+    # need it: b (8 x 4) transposed to 4 x 8, a (2 x 4) times it: 64 MACs on the engine
+    g = GraphBuilder()
+    a, b = g.input("a", (2, 4)), g.input("b", (8, 4))
+    t = g.op("t", "Transpose", [b], "bt", (4, 8))
+    y = g.op("m", "MatMul", [a, t], "y", (2, 8), macs=64)
+    program = lower(g.build(y), toy_machine())
+    assert sum(layer.macs for layer in program.layers) == 64
+    assert program.layers[-1].op_types == ("MatMul",)
