@@ -3,6 +3,8 @@ bytes) on a two-channel toy machine, every number by hand from the schedule belo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from accelsim.api import simulate_graph
@@ -29,6 +31,13 @@ def test_two_channel_run_figures_by_hand():
     # 4 transfers x 10 cycles of latency over both channels' 224 busy cycles
     assert result.latency_share == pytest.approx(40 / 224)
     assert (result.bus_read_bytes, result.bus_write_bytes) == (32 + 72 + 16, 64)
+    # SRAM at its fullest from 82 to 106: x, c1.W, c2.W and c1's output, 32 + 72 + 16 + 64 B
+    assert result.trace.sram_peak == 184
+    # the curve: x and c1.W taken at 0, c2.W at 42, c1's output at 82; at 106 x and c1.W are
+    # freed as c2's output is taken; at 112 c1's output and c2.W; at 186 c2's output
+    curve = ((0, 104), (42, 120), (82, 184), (106, 144), (112, 64), (186, 0))
+    assert tuple(result.trace.sram) == curve
+    assert replace(result.trace, sram=curve).sram_peak == 184  # a trace given as tuples
 
 
 def test_two_channel_layer_rows_by_hand():
