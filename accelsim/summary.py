@@ -29,7 +29,8 @@ _READS = ("load", "reload")
 _DMA = kind_running(Transfer)
 _MATRIX = kind_running(Gemm)  # its layers report the engine's utilisation
 _WRITES = ("store", "spill")
-_Held = dict[int, tuple[int, int]]  # task id -> (cycles it held its channel, start-up shown)
+_Held = dict[int, tuple[int, int]]  # layer -> (cycles its transfers held their channels,
+#                                      of them start-up that left a channel idle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +201,8 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
 
 
 def _channel_time(trace: Trace, latency: int) -> _Held:
-    """(cycles, start-up cycles) each transfer held its channel alone, by task id.
+    """(cycles, start-up cycles) the transfers of each layer held their channels alone (summed
+    by layer as they go: a tiled run has transfers by the million).
 
     A channel moves one transfer's data at a time, so a transfer holds it from its start or
     the end of the transfer before it on the channel, whichever is later, to its end; its
@@ -214,7 +216,8 @@ def _channel_time(trace: Trace, latency: int) -> _Held:
         if event.unit_kind == _DMA and event.nbytes > 0:
             previous = before.get(event.resource, event.start)
             shown = max(0, min(latency, event.start + latency - previous))
-            held[event.task] = (event.end - max(event.start, previous), shown)
+            cycles, shows = held.get(event.layer, (0, 0))
+            held[event.layer] = (cycles + event.end - max(event.start, previous), shows + shown)
             before[event.resource] = event.end
     return held
 
@@ -225,8 +228,7 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], window: Breakdo
     transfers = [e for e in events if e.unit_kind == _DMA]
     start = min(e.start for e in computes)
     end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
-    transfer_cycles = sum(held.get(e.task, (0, 0))[0] for e in transfers)
-    latency_cycles = sum(held.get(e.task, (0, 0))[1] for e in transfers)
+    transfer_cycles, latency_cycles = held.get(layer.index, (0, 0))
     compute_cycles = sum(e.end - e.start for e in computes)
     utilisation = None
     engine_cycles = sum(e.end - e.start for e in computes if e.unit_kind == _MATRIX)
