@@ -46,12 +46,6 @@ def plan_liveness(program: Program, hw: Hardware, *, overlap: bool = True) -> Pl
     return _Planner(program, hw, overlap).run()
 
 
-def fits_whole(program: Program, layer: Layer, capacity: int) -> bool:
-    """Whether `layer`'s working set fits `capacity` bytes of SRAM at once; if not, the
-    planner tiles it (so a tiled plan depends on the machine only through those tilings)."""
-    return sum(program.nbytes(b) for b in _Planner._working_set(layer)) <= capacity
-
-
 class _Planner:
     def __init__(self, program: Program, hw: Hardware, overlap: bool) -> None:
         self.program = program
@@ -98,7 +92,8 @@ class _Planner:
     def run(self) -> Plan:
         for layer in self.program.layers:
             self.layer = layer.index
-            if fits_whole(self.program, layer, self.hw.sram.capacity):
+            need = sum(self.program.nbytes(b) for b in self._working_set(layer))
+            if need <= self.hw.sram.capacity:
                 self._run_whole(layer)
                 self.tiles.append(1)
             else:
