@@ -93,7 +93,8 @@ def test_points_that_share_a_lowering_or_a_plan_equal_separate_runs(sweep):
 def test_tiled_points_that_differ_only_in_speeds_equal_separate_runs(sweep):
     # At 128 KiB MobileNet tiles several layers, and an input the planner keeps in SRAM between
     # two tiled layers changes what the second one's tiling may use: no tiled plan may be taken
-    # from a point with other speeds (this grid once gave 500 MB/s at 1 TFLOPS the plan of 250 MB/s at 500 GFLOPS).
+    # from a point with other speeds (this grid once gave 500 MB/s at 1 TFLOPS the plan of
+    # 250 MB/s at 500 GFLOPS).
     from accelsim.api import simulate_graph
     from accelsim.hardware_file import load_hardware, with_overrides
     from accelsim.sweep.results import metrics_of
