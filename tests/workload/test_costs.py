@@ -143,3 +143,30 @@ def test_log_softmax_rows_follow_the_opset(opset: int, attributes: dict, expecte
 def test_views_cost_nothing() -> None:
     shapes = NodeShapes(((2, 3, 4), (2,)), ((6, 4),), {"shape": (6, 4)})
     assert op_cost("Reshape", shapes) == OpCost(macs=0, vector_ops=0, is_view=True)
+
+
+def test_clip_with_only_a_runtime_max_is_one_compare_per_element() -> None:
+    # opset 11+ style, min left out (""), max a tensor computed at run time (not folded into
+    # an attribute): one bound -> 1 compare * 24 elements
+    shapes = NodeShapes(((2, 3, 4), None, ()), ((2, 3, 4),), {})
+    assert op_cost("Clip", shapes).vector_ops == 24
+    both = NodeShapes(((2, 3, 4), (), ()), ((2, 3, 4),), {})
+    assert op_cost("Clip", both).vector_ops == 48
+
+
+@pytest.mark.parametrize(
+    ("op_type", "gates", "per_unit"), [("LSTM", 4, 23), ("GRU", 3, 17), ("RNN", 1, 5)]
+)
+def test_recurrent_totals_are_per_step_work_times_the_steps(op_type, gates, per_unit) -> None:
+    # 3 steps, batch 2, 5 input features, hidden 4, one direction: each step multiplies
+    # x (2 x 5) and h (2 x 4) by the stacked gates' weights, 2 x 4·gates x (5 + 4) MACs, and
+    # does `per_unit` element-wise ops per hidden unit of each batch row, 2 x 4 x per_unit
+    rows = gates * 4
+    shapes = NodeShapes(((3, 2, 5), (1, rows, 5), (1, rows, 4)), ((3, 1, 2, 4),),
+                        {"hidden_size": 4})  # fmt: skip
+    cost = op_cost(op_type, shapes)
+    assert cost.macs == 3 * 2 * rows * 9
+    assert cost.vector_ops == 3 * 2 * 4 * per_unit
+    assert len(cost.steps) == 6
+    assert sum(s.macs for s in cost.steps) == cost.macs
+    assert sum(s.vector_ops for s in cost.steps) == cost.vector_ops
