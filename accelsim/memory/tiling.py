@@ -10,7 +10,8 @@ group like a weight; an input that every tile reads whole (one band of all rows,
 groups) loads once for the layer. A Concat along the rows (a KV cache's past and new positions)
 splits by rows and channels too: a band takes the rows of each input it overlaps. A conv, Gemm
 or MatMul with weights also splits its reduction (K-split: input channels, or A's columns) when
-that helps: each tile then adds its chunk's product into partial sums kept in SRAM
+that helps, a grouped conv (each group's input channels) or a MatMul of two activations when
+nothing else fits: each tile then adds its chunk's product into partial sums kept in SRAM
 (`PARTIAL_SUM_BYTES` an element) until the last chunk, whose tile stores the output. Among
 all splits that fit, with each way of buffering them (`BUFFERINGS`), the one with the shortest
 estimated time wins, then the one that moves fewer bytes.
@@ -298,6 +299,8 @@ def tile_layer(
     held = tuple(i for i, name in enumerate(names) if name in resident)
     inputs = _Inputs((*key, held), layer, relevant, frozenset(names[i] for i in held))
     geometry, candidates = _candidates(inputs, capacity)
+    if not candidates and geometry.deferred:  # their reduction splits only when nothing else fits
+        geometry, candidates = _candidates(inputs, capacity, split_k=True)
     scored, moved, pins = [], [], []
     for split, buffering, profile in candidates:
         loaded = [size for name, size in geometry.shared(split) if name in geometry.resident]
@@ -359,7 +362,7 @@ class _Inputs:
 
 @lru_cache(maxsize=256)
 def _candidates(
-    inputs: _Inputs, capacity: int
+    inputs: _Inputs, capacity: int, *, split_k: bool = False
 ) -> tuple[_Geometry, tuple[tuple[_Split, Buffering, _Profile], ...]]:
     """Every split that fits `capacity` (however buffered) with the work it asks for.
 
@@ -368,7 +371,7 @@ def _candidates(
     bounded: each entry keeps its geometry's slice sizes and tiles).
     """
     layer = inputs.layer
-    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers}, inputs.resident)
+    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers}, inputs.resident, split_k)
     found = tuple(
         (split, buffering, geometry.profile(split))
         for buffering in BUFFERINGS
@@ -479,7 +482,8 @@ class _Geometry:
     """
 
     def __init__(
-        self, layer: Layer, buffers: dict[str, Buffer], resident: frozenset[str] = frozenset()
+        self, layer: Layer, buffers: dict[str, Buffer], resident: frozenset[str] = frozenset(),
+        split_k: bool = False,
     ) -> None:
         self.layer = layer
         self.resident = resident  # reads whole in SRAM before the layer: shared by every split
@@ -526,7 +530,10 @@ class _Geometry:
             (n, buffers[n].nbytes) for n in (*layer.weights, *stationary) if n not in rowwise
         ]
         self.out_elements = _product(out.shape)
-        self.reduction = _reduction(layer, self.reads, stationary)
+        reduction, self.deferred = _reduction(layer, self.reads, stationary)
+        # (a deferred reduction splits only with `split_k`: the search asked again for nothing fit)
+        self.deferred &= not split_k
+        self.reduction = 1 if self.deferred else reduction
         self.reducible = self.reduction > 1
         self._memo: dict[tuple[int, int, int, int], tuple[tuple[int, ...], int]] = {}
         self._tiles: dict[_Split, tuple[Tile, ...]] = {}
@@ -921,19 +928,28 @@ def _concat_rows(
 
 def _reduction(
     layer: Layer, reads: list[tuple[str, tuple[int, ...], int]], stationary: tuple[str, ...]
-) -> int:
-    """K units a tile may take a chunk of: a conv's input channels, a Gemm's or MatMul's A
-    columns; 1 (not split) for other layers, grouped convs and products of two activations."""
+) -> tuple[int, bool]:
+    """K units a tile may take a chunk of: a conv's input channels (of each group: a tile's
+    chunk takes as many of every group's, none for a depthwise conv, whose one channel a
+    group is its K's only unit), a Gemm's or MatMul's A columns (B's rows: a weight, or the
+    second activation of a product of two, held per group and chunked alike); 1 (not split) for
+    other layers and fused attention. And whether the split is deferred: grouped convs' and
+    products of two activations' split only where no split of the whole reduction fits (where
+    there was once no tile at all), so every plan that ran before is the same."""
     gemm = layer.gemm
     primary = layer.op_types[0]
-    if gemm is None or gemm.groups > 1 or not layer.weights or stationary or not reads:
-        return 1
+    if gemm is None or layer.held or not reads:
+        return 1, False
     shape = reads[0][1]
-    if primary == "Conv" and len(shape) in (4, 5):
-        return shape[1]
-    if primary in ("Gemm", "MatMul") and shape and gemm.k in (shape[-1], _product(shape[1:])):
-        return gemm.k  # A's columns (A may be a flattened view: (1, C, 1, 1) for a Gemm)
-    return 1
+    if primary == "Conv" and layer.weights and len(shape) in (4, 5):
+        units = shape[1] // gemm.groups
+        return units, gemm.groups > 1 and units > 1
+    operand = bool(layer.weights) != bool(stationary)  # B: a weight, or the held activation
+    if primary in ("Gemm", "MatMul") and operand and shape and gemm.k in (
+        shape[-1], _product(shape[1:])
+    ):
+        return gemm.k, bool(stationary)  # A's columns (A may be a flattened view for a Gemm)
+    return 1, False
 
 
 def _product(shape: tuple[int, ...]) -> int:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
+import pytest
+
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
+from accelsim.errors import PlanError
 from accelsim.hardware_file import with_overrides
 from accelsim.work import Gemm
 from tests.sim.toy import GraphBuilder, toy_machine
@@ -153,3 +156,74 @@ def test_a_kv_cache_concat_splits_along_the_sequence():
     assert moved == Counter({("load", "past", 4): 12, ("load", "new", 4): 2, ("store", "y", 4): 14})
     assert result.latency_cycles == 112
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_a_product_of_two_activations_splits_its_reduction_when_nothing_else_fits():
+    # a (1, 1, 64) x b (64, 2) -> y (1, 1, 2), 128 MACs. One output column needs a's row (64 B)
+    # and b's column (64 B) whole, 129 B with its output byte: more than 100 B, so before the
+    # reduction split the layer was refused. Chunks of kc rows of b (kc halving from 64), b held
+    # per group of w columns like a weight, partial sums 4w B:
+    #   w = 2: single kc = 16 (16 + 32 + 8 = 56; 32 needs 104), double kc = 8 (2 x 24 + 8 = 56)
+    #   w = 1: single kc = 32 (32 + 32 + 4), double kc = 16 (2 x 32 + 2 x 4): a read twice
+    # w = 2 moves a once, b once and the 2 B output: 194 B; w = 1 258. A tile of w = 2 computes
+    # ceil(2 x 2kc / 100) = 1 cycle: single 4 tiles, 4 cycles (the least), double 8. Estimates:
+    # single 194 + 4 = 198, double max(194, 8) + 8 / 8 = 195, the fastest, but it computes 100 %
+    # more than the least and the single one is within 5 % of its time: 4 serial tiles of 16 rows
+    # of K, each loading 16 B of a and 32 B of b: 4 x (48 + 1) cycles, then the 2 B store.
+    g = GraphBuilder()
+    a, b = g.input("a", (1, 1, 64)), g.input("b", (64, 2))
+    y = g.op("mm", "MatMul", [a, b], "y", (1, 1, 2), macs=128)
+    hw = toy_machine(sram=100)
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert result.plan.tiles == (4,)
+    assert _transfers(result) == Counter(
+        {("load", "a", 16): 4, ("load", "b", 32): 4, ("store", "y", 2): 1}
+    )
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=1, k=16, n=2, groups=1, macs=32)] * 4  # 128 MACs, as untiled
+    assert result.latency_cycles == 4 * 49 + 2
+    assert result.trace.sram_peak == 56  # 16 + 32 B of slices and 8 B of sums
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_a_grouped_conv_splits_each_groups_input_channels():
+    # x (1, 8, 2, 16) 1 x 1 conv in 2 groups -> 2 channels: W (2, 4, 1, 1) = 8 B, y (1, 2, 2,
+    # 16) = 64 B, 2 x 32 px x 4 = 256 MACs, in 100 B. A tile of one channel and one row reads
+    # that row of all 8 input channels (128 B; a grouped conv's tile reads every group's), so
+    # it needed 128 + 4 + 16 = 148 B and the layer was refused. K is a group's 4 input
+    # channels; a chunk of kc takes kc of every group (32kc B of x), kc B of W, and the tile
+    # keeps 16 px of int32 sums (64 B): only kc = 1 fits (97 B; two channels' or two rows'
+    # sums are 128 B), single-buffered (two slots: 2 x 33 + 64 = 130). 2 channels x 2 rows x 4
+    # chunks = 16 tiles of 32 B of x and 1 B of W, 16 px stored after each fourth chunk.
+    g = GraphBuilder()
+    x = g.input("x", (1, 8, 2, 16))
+    w = g.weight("w", (2, 4, 1, 1))
+    y = g.op("c", "Conv", [x, w], "y", (1, 2, 2, 16), macs=256, kernel_shape=[1, 1],
+             strides=[1, 1], pads=[0] * 4, group=2)  # fmt: skip
+    hw = toy_machine(sram=100)
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert result.plan.tiles == (16,)
+    assert _transfers(result) == Counter(
+        {("load", "x", 32): 16, ("load", "w", 1): 16, ("store", "y", 16): 4}
+    )
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=16, k=1, n=1, groups=1, macs=16)] * 16  # 256 MACs in all
+    assert result.trace.sram_peak == 97
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_a_depthwise_conv_has_no_reduction_to_split():
+    # Each output channel of a depthwise conv reads one input channel: its K is that channel's
+    # 3 x 3 window, nothing a chunk of input channels could cut. x (1, 2, 4, 64), 3 x 3, pad 1:
+    # one channel's row needs 3 input rows (192 B), its 9 weights and 64 B of output: 265 B.
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 64))
+    w = g.weight("w", (2, 1, 3, 3))
+    y = g.op("dw", "Conv", [x, w], "y", (1, 2, 4, 64), macs=2 * 4 * 64 * 9, kernel_shape=[3, 3],
+             strides=[1, 1], pads=[1] * 4, group=2)  # fmt: skip
+    expected = (
+        r'^layer "dw" needs 265 bytes of SRAM even at its smallest tile \(1 channel x 1 row\); '
+        r"SRAM holds 200 bytes: raise sram.capacity to at least 265 bytes$"
+    )
+    with pytest.raises(PlanError, match=expected):
+        simulate_graph(g.build(y), toy_machine(sram=200), name="t")
