@@ -133,6 +133,10 @@ def test_clip_with_one_bound_is_one_compare_per_element() -> None:
         (11, {}, 122),
         # opset 11, axis 2: (6, 4) -> 6 rows -> 126
         (11, {"axis": 2}, 126),
+        # opset 13, axis 1: one axis of 3, so 24 / 3 = 8 rows -> 5*24 + 8 = 128 (opset 11's
+        # coercion would give 2 rows of 12)
+        (13, {"axis": 1}, 128),
+        (11, {"axis": 1}, 122),
     ],
 )
 def test_log_softmax_rows_follow_the_opset(opset: int, attributes: dict, expected: int) -> None:
