@@ -163,7 +163,7 @@ def _simulated(job: Job, planned: Planned, hw: Hardware) -> Metrics:
     from accelsim.energy import run_total
     from accelsim.explain.path import path_steps
     from accelsim.explain.stalls import breakdown_of
-    from accelsim.summary import floor_of, summarize
+    from accelsim.summary import summarize
     from accelsim.timing.models import channel_latency
 
     program, plan = planned.program, planned.plan
@@ -173,7 +173,7 @@ def _simulated(job: Job, planned: Planned, hw: Hardware) -> Metrics:
         return metrics_of(replace(whole, dram=dram))
     latency = trace.end
     energy = run_total(planned.work, latency, hw)
-    floor = floor_of(program, hw)
+    floor = job.reuse.floor(program, hw)
     steps = path_steps(trace.events, startup=channel_latency(hw))
     moved = planned.moved
     return Metrics(

@@ -1,12 +1,14 @@
-"""What the points of a sweep share beyond the imported graph: lowerings and untiled plans.
+"""What the points of a sweep share beyond the imported graph: lowerings, untiled plans, floors.
 
 Lowering reads only the machine's `lowering` and `dtypes` fields, so every point that keeps
 them lowers the graph to the same program. The liveness planner reads the SRAM and DDR
 capacities and how many units of each kind there are, and, for a layer too big for SRAM, the
 timing models its tiler prices the splits with. A plan without a tiled layer is therefore the
 same for every point with the same program, capacities and unit counts; a tiled plan is never
-reused. Each process (each pool worker) keeps its own, at most `KEEP` of each, with what a
-point reads off the plan alone (its energy counts and bytes moved: `Planned`).
+reused. The floor (`summary.floor_of`) moves every byte across once and reads every field of
+the machine but the SRAM, so a sweep over SRAM sizes shares one floor per other setting. Each
+process (each pool worker) keeps its own, at most `KEEP` of each, with what a point reads off
+the plan alone (its energy counts and bytes moved: `Planned`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
     from accelsim.plan import Plan
+    from accelsim.summary import Floor
     from accelsim.workload.graph import Graph
 
 __all__ = ["KEEP", "Planned", "Reuse"]
@@ -52,7 +55,7 @@ class Planned:
 
 
 class Reuse:
-    """Lowerings and untiled plans of one graph under one policy, by what they depend on.
+    """Lowerings, untiled plans and floors of one graph under one policy, by what they depend on.
 
     Pickles empty: each process fills its own.
     """
@@ -60,6 +63,7 @@ class Reuse:
     def __init__(self) -> None:
         self._programs: dict[object, Program] = {}
         self._plans: dict[object, Planned] = {}
+        self._floors: dict[object, Floor] = {}
 
     def __reduce__(self) -> tuple[type[Reuse], tuple[()]]:
         return Reuse, ()
@@ -81,6 +85,18 @@ class Reuse:
             if max(planned.plan.tiles, default=1) == 1:  # a tiled layer has two tiles or more
                 _keep(self._plans, key, planned)
         return planned
+
+
+    def floor(self, program: Program, hw: Hardware) -> Floor:
+        """`floor_of(program, hw)`, once per machine apart from its SRAM (the machine's other
+        fields fix the program too)."""
+        from accelsim.summary import floor_of
+
+        key = hw.model_dump_json(exclude={"sram"})
+        floor = self._floors.get(key)
+        if floor is None:
+            floor = _keep(self._floors, key, floor_of(program, hw))
+        return floor
 
 
 def _keep(cache: dict[object, _T], key: object, value: _T) -> _T:

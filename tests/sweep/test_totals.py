@@ -92,3 +92,13 @@ def test_two_channels_and_start_ups_that_bound_the_run_by_hand():
     assert m.utilisation_bus == pytest.approx(468 / 720)
     # Floor: the three transfers' 468 cycles shared by two channels
     assert (m.floor_cycles, m.floor_bound) == (234, "bus")
+
+
+def test_points_share_a_floor_only_across_sram_sizes():
+    # The single conv with 10 ns start-ups: at 1 GB/s its transfers take 42 + 82 + 74 = 198
+    # cycles, at 2 GB/s 26 + 46 + 42 = 114 (against 24 on the engine), whatever the SRAM.
+    hw = _priced(latency_ns=10)
+    job = Job(_single_conv(), hw, "t", "liveness", True)
+    axes = [parse_set("sram.capacity=10000,5000"), parse_set("bus.bandwidth=1GB/s,2GB/s")]
+    floors = [evaluate(job, point).metrics.floor_cycles for point in expand(axes)]
+    assert floors == [198, 114, 198, 114]
