@@ -16,7 +16,7 @@ task that releases it).
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from accelsim.plan import Ranges
 from accelsim.sim.trace import Event, Steps, Trace, Waited
@@ -35,95 +35,35 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     import simpy
 
     env = simpy.Environment()
-    clock = Clock(env, len(plan.tasks))
+    run = _Run(env, len(plan.tasks))
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
         queue = [t for t in plan.tasks if t.unit_kind == kind]
         if queue:
-            env.process(_dispatch(names, [units[n] for n in names], queue, clock))
+            env.process(_dispatch(names, [units[n] for n in names], queue, run))
     env.run()
-    return trace_of(plan, clock, units=tuple(units), clock_hz=clock_hz)
-
-
-def trace_of(plan: Plan, clock: Clock, *, units: tuple[str, ...], clock_hz: float) -> Trace:
-    """The trace of `plan` once `clock` holds every task's times (one record per task).
-
-    Each record says when each condition of its task was met (data and serial dependencies,
-    the SRAM space it fills, its unit) and which one, met last, set its start (`waited`, and
-    `waited_on` the task that set it). Ties go to data, then SRAM space, serial order, the unit
-    and in-order issue: the first names the cause to act on.
-    """
-    unfinished = [t.id for t in plan.tasks if not clock.timed[t.id]]
-    assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
-    start, end, unit = clock.start, clock.end, clock.unit
-    issued, issued_after, unit_free, freed_by = (
-        clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
-    )
-    # NOTE: one flat loop, records built positionally in `Event`'s field order: a tiled run
-    # has a record per task by the hundred thousand, and this is most of what they cost.
-    events: list[Event] = []
-    append = events.append
-    for task in plan.tasks:
-        i, now = task.id, start[task.id]
-        data = space = serial = 0
-        data_on = space_on = serial_on = -1
-        if task.reasons:
-            for dep, reason in zip(task.deps, task.reasons, strict=True):
-                done = end[dep]
-                if reason == "data":
-                    if done >= data:
-                        data, data_on = done, dep
-                elif reason == "space":
-                    if done >= space:
-                        space, space_on = done, dep
-                elif done >= serial:
-                    serial, serial_on = done, dep
-        else:
-            for dep in task.deps:
-                if end[dep] >= data:
-                    data, data_on = end[dep], dep
-        waited: Waited = "none"
-        cause = -1
-        if data_on >= 0 and data == now:
-            waited, cause = "data", data_on
-        elif space_on >= 0 and space == now:
-            waited, cause = "space", space_on
-        elif serial_on >= 0 and serial == now:
-            waited, cause = "serial", serial_on
-        elif freed_by[i] >= 0 and unit_free[i] == now:
-            waited, cause = "unit", freed_by[i]
-        elif issued_after[i] >= 0 and issued[i] == now:
-            waited, cause = "issue", issued_after[i]
-        append(Event(
-            i, unit[i], task.unit_kind, task.kind, task.layer, task.tile, task.buffer,
-            task.nbytes, issued[i],
-            data if data > serial else serial, space, unit_free[i], freed_by[i], waited, cause,
-            now, end[i],
-        ))  # fmt: skip
+    if None in run.events:
+        unfinished = [t.id for t in plan.tasks if run.events[t.id] is None]
+        raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
     return Trace(
-        events=tuple(events), units=units, sram=_occupancy(plan, start, end), clock_hz=clock_hz,
-        end=max(end, default=0),
-    )
+        events=cast("tuple[Event, ...]", tuple(run.events)), units=tuple(units),
+        sram=_occupancy(plan, run.start, run.end), clock_hz=clock_hz, end=max(run.end, default=0),
+    )  # fmt: skip
 
 
-class Clock:
-    """A run's bookkeeping, by task id: when each task started and ended, on which unit, what
-    it waited for, and whether its times are fixed yet (`timed`).
+class _Run:
+    """A run's bookkeeping, by task id: each task's record once its dispatcher issued it (None
+    before), and its start and end (what its dependents and the SRAM occupancy read).
 
-    A task's times are fixed when its dispatcher issues it; that triggers a SimPy event only if
-    another dispatcher is waiting to read them.
+    A task's times are fixed when it is issued; that triggers a SimPy event only if another
+    dispatcher is waiting to read them.
     """
 
     def __init__(self, env: simpy.Environment, count: int) -> None:
         self.env = env
-        self.issued = [0] * count  # when its kind's dispatcher reached it ...
-        self.issued_after = [-1] * count  # ... having issued this task before it
-        self.unit_free = [0] * count  # when its unit could take it ...
-        self.freed_by = [-1] * count  # ... as this task ended (-1: the unit had room)
+        self.events: list[Event | None] = [None] * count
         self.start = [0] * count
         self.end = [0] * count
-        self.unit = [""] * count
-        self.timed = [False] * count
         self.waiting: dict[int, simpy.Event] = {}
 
     def wait_for(self, task: int) -> simpy.Event:
@@ -134,15 +74,15 @@ class Clock:
 
 
 def _dispatch(
-    names: list[str], models: list[TimingModel], queue: list[Task], clock: Clock
+    names: list[str], models: list[TimingModel], queue: list[Task], run: _Run
 ) -> Generator[simpy.Event, object, None]:
     """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
 
     A task starts once its dependencies are done and a unit can take it (fewer than the unit's
     `depth` tasks unfinished), or when the task before it was issued if that is later (in-order
-    issue); `trace_of` reads which came last. Ties between free units go to the one declared
-    first. The unit's timing model gives the task's cycles as it starts (DMA channels share the
-    run's DDR model through theirs, so a busy DDR lengthens a transfer).
+    issue). Ties between free units go to the one declared first. The unit's timing model gives
+    the task's cycles as it starts (DMA channels share the run's DDR model through theirs, so a
+    busy DDR lengthens a transfer).
 
     A task's start is that max of known times, so the dispatcher times a whole run of tasks in
     one process step and yields to SimPy only for a dependency that no dispatcher has issued
@@ -150,39 +90,71 @@ def _dispatch(
     keeps it and compares): a timing model's state is its own unit's, or for DMA channels the
     shared DDR, which only this kind's dispatcher calls, in issue order, at non-decreasing
     starts, as SimPy's clock would.
+
+    Each task's record is made as it is issued: when each of its conditions was met (data and
+    serial dependencies, the SRAM space it fills, its unit, in-order issue) and which one, met
+    last, set its start (`waited`, and `waited_on` the task that set it). Ties go to data, then
+    SRAM space, serial order, the unit and in-order issue: the first names the cause to act on.
     """
     # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
     # decrease on one unit): a unit takes a task once the oldest of a full queue has ended
     # (`free_at`; (0, -1) while its queue has room).
     in_flight: list[deque[tuple[int, int]]] = [deque(maxlen=m.depth) for m in models]
     free_at = [(0, -1)] * len(names)
-    timed, start, end, unit = clock.timed, clock.start, clock.end, clock.unit
-    issued, issued_after, unit_free, freed_by = (
-        clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
-    )
-    waiting = clock.waiting
+    events, start, end, waiting = run.events, run.start, run.end, run.waiting
     slots = range(len(names))
-    before = (0, -1)  # when the task before was issued, and that task
+    issued, issued_after = 0, -1  # when the task before was issued, and that task
     for task in queue:
-        now = before[0]
-        for dep in task.deps:
-            if not timed[dep]:
-                yield clock.wait_for(dep)
-            if end[dep] > now:
-                now = end[dep]
+        data = space = serial = 0
+        data_on = space_on = serial_on = -1
+        if task.reasons:
+            for dep, reason in zip(task.deps, task.reasons, strict=True):
+                if events[dep] is None:
+                    yield run.wait_for(dep)
+                done = end[dep]
+                if reason == "data":
+                    if done >= data:
+                        data, data_on = done, dep
+                elif reason == "space":
+                    if done >= space:
+                        space, space_on = done, dep
+                elif done >= serial:
+                    serial, serial_on = done, dep
+        else:  # all for data
+            for dep in task.deps:
+                if events[dep] is None:
+                    yield run.wait_for(dep)
+                if end[dep] >= data:
+                    data, data_on = end[dep], dep
+        now = max(issued, data, space, serial)
         slot = min(slots, key=lambda s: free_at[s][0]) if len(slots) > 1 else 0
-        free = free_at[slot]
-        if free[0] > now:
-            now = free[0]
-        task_id = task.id
-        issued[task_id], issued_after[task_id] = before
-        unit_free[task_id], freed_by[task_id] = free
-        start[task_id] = now
-        unit[task_id] = names[slot]
-        before = (now, task_id)
+        unit_free, freed_by = free_at[slot]
+        if unit_free > now:
+            now = unit_free
         cycles = models[slot].run(task.work, now)
-        end[task_id] = finish = now + cycles  # one int object for both: a tiled run has millions
-        timed[task_id] = True
+        finish = now + cycles  # one int object for the record, `end` and `free_at`
+        waited: Waited = "none"
+        cause = -1
+        if data_on >= 0 and data == now:
+            waited, cause = "data", data_on
+        elif space_on >= 0 and space == now:
+            waited, cause = "space", space_on
+        elif serial_on >= 0 and serial == now:
+            waited, cause = "serial", serial_on
+        elif freed_by >= 0 and unit_free == now:
+            waited, cause = "unit", freed_by
+        elif issued_after >= 0 and issued == now:
+            waited, cause = "issue", issued_after
+        task_id = task.id
+        # NOTE: built positionally in `Event`'s field order: a tiled run has a record per task
+        # by the million, and this is most of what they cost.
+        events[task_id] = Event(
+            task_id, names[slot], task.unit_kind, task.kind, task.layer, task.tile, task.buffer,
+            task.nbytes, issued, data if data > serial else serial, space, unit_free, freed_by,
+            waited, cause, now, finish,
+        )  # fmt: skip
+        start[task_id], end[task_id] = now, finish
+        issued, issued_after = now, task_id
         if cycles:
             ends = in_flight[slot]
             ends.append((finish, task_id))

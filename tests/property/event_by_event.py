@@ -2,7 +2,9 @@
 
 Kept only as the oracle of `test_engine_equal.py`. Each dispatcher waits in simulated time
 for every dependency to end (a SimPy event per finishing task) and for its unit to free (a
-timeout), and times the task at SimPy's clock.
+timeout), and times the task at SimPy's clock; the records are built afterwards from a table
+of times per task, and the SRAM occupancy by sorting every take and free, as the engine once
+did both.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from accelsim.sim.engine import Clock, trace_of
+from accelsim.sim.trace import Event, Trace, Waited
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
@@ -18,7 +20,6 @@ if TYPE_CHECKING:
     import simpy
 
     from accelsim.plan import Plan, Task
-    from accelsim.sim.trace import Trace
     from accelsim.timing.models import TimingModel
 
 
@@ -34,17 +35,17 @@ def simulate_slowly(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: f
         if queue:
             env.process(_dispatch(env, names, [units[n] for n in names], queue, clock))
     env.run()
-    return trace_of(plan, clock, units=tuple(units), clock_hz=clock_hz)
+    return _trace_of(plan, clock, units=tuple(units), clock_hz=clock_hz)
 
 
-def occupancy_by_sorting(plan: Plan, trace: Trace) -> tuple[tuple[int, int], ...]:
+def occupancy_by_sorting(plan: Plan, events: tuple[Event, ...]) -> tuple[tuple[int, int], ...]:
     """SRAM in use as the engine worked it out before its columns: every take and free as a
     (cycle, frees first, bytes) tuple, sorted, summed one by one; one point per cycle."""
-    end = max((e.end for e in trace.events), default=0)
+    end = max((e.end for e in events), default=0)
     changes = []
     for allocation in plan.allocations:
-        freed = max((trace.events[t].end for t in allocation.release), default=end)
-        changes.append((trace.events[allocation.first].start, 1, allocation.size))
+        freed = max((events[t].end for t in allocation.release), default=end)
+        changes.append((events[allocation.first].start, 1, allocation.size))
         changes.append((freed, 0, -allocation.size))
     steps = [(0, 0)]
     used = 0
@@ -55,6 +56,92 @@ def occupancy_by_sorting(plan: Plan, trace: Trace) -> tuple[tuple[int, int], ...
         else:
             steps.append((time, used))
     return tuple(steps)
+
+
+def _trace_of(plan: Plan, clock: Clock, *, units: tuple[str, ...], clock_hz: float) -> Trace:
+    """The trace of `plan` once `clock` holds every task's times (one record per task).
+
+    Each record says when each condition of its task was met (data and serial dependencies,
+    the SRAM space it fills, its unit) and which one, met last, set its start (`waited`, and
+    `waited_on` the task that set it). Ties go to data, then SRAM space, serial order, the unit
+    and in-order issue: the first names the cause to act on.
+    """
+    unfinished = [t.id for t in plan.tasks if not clock.timed[t.id]]
+    assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
+    start, end, unit = clock.start, clock.end, clock.unit
+    issued, issued_after, unit_free, freed_by = (
+        clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
+    )
+    events: list[Event] = []
+    append = events.append
+    for task in plan.tasks:
+        i, now = task.id, start[task.id]
+        data = space = serial = 0
+        data_on = space_on = serial_on = -1
+        if task.reasons:
+            for dep, reason in zip(task.deps, task.reasons, strict=True):
+                done = end[dep]
+                if reason == "data":
+                    if done >= data:
+                        data, data_on = done, dep
+                elif reason == "space":
+                    if done >= space:
+                        space, space_on = done, dep
+                elif done >= serial:
+                    serial, serial_on = done, dep
+        else:
+            for dep in task.deps:
+                if end[dep] >= data:
+                    data, data_on = end[dep], dep
+        waited: Waited = "none"
+        cause = -1
+        if data_on >= 0 and data == now:
+            waited, cause = "data", data_on
+        elif space_on >= 0 and space == now:
+            waited, cause = "space", space_on
+        elif serial_on >= 0 and serial == now:
+            waited, cause = "serial", serial_on
+        elif freed_by[i] >= 0 and unit_free[i] == now:
+            waited, cause = "unit", freed_by[i]
+        elif issued_after[i] >= 0 and issued[i] == now:
+            waited, cause = "issue", issued_after[i]
+        append(Event(
+            i, unit[i], task.unit_kind, task.kind, task.layer, task.tile, task.buffer,
+            task.nbytes, issued[i],
+            data if data > serial else serial, space, unit_free[i], freed_by[i], waited, cause,
+            now, end[i],
+        ))  # fmt: skip
+    return Trace(
+        events=tuple(events), units=units, sram=occupancy_by_sorting(plan, tuple(events)),
+        clock_hz=clock_hz, end=max(end, default=0),
+    )  # fmt: skip
+
+
+class Clock:
+    """The old engine's bookkeeping, by task id: when each task started and ended, on which
+    unit, what it waited for, and whether its times are fixed yet (`timed`).
+
+    A task's times are fixed when its dispatcher issues it; that triggers a SimPy event only if
+    another dispatcher is waiting to read them.
+    """
+
+    def __init__(self, env: simpy.Environment, count: int) -> None:
+        self.env = env
+        self.issued = [0] * count  # when its kind's dispatcher reached it ...
+        self.issued_after = [-1] * count  # ... having issued this task before it
+        self.unit_free = [0] * count  # when its unit could take it ...
+        self.freed_by = [-1] * count  # ... as this task ended (-1: the unit had room)
+        self.start = [0] * count
+        self.end = [0] * count
+        self.unit = [""] * count
+        self.timed = [False] * count
+        self.waiting: dict[int, simpy.Event] = {}
+
+    def wait_for(self, task: int) -> simpy.Event:
+        event = self.waiting.get(task)
+        if event is None:
+            event = self.waiting[task] = self.env.event()
+        return event
 
 
 def _finish(clock: Clock, task: int) -> None:
