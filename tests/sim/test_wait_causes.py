@@ -89,3 +89,26 @@ def test_a_layers_window_ends_with_its_latest_task_even_when_that_is_task_zero()
         (window,) = layer_breakdowns(events, 1, startup=0)
         assert (window.start, window.end) == (0, 10)
         assert {k: v for k, v in window.parts.items() if v} == parts
+
+
+def test_sram_in_use_by_hand_with_every_kind_of_release():
+    # Tasks [0, 10) compute, [0, 10) load, [10, 20) load (`_plan`). Ranges: A 5 B taken by
+    # task 0, freed when task 1 ends (10); L 10 B taken by task 1, freed when both 0 and 2
+    # have ended (20); M 7 B taken by task 2, freed as it ends; N 3 B taken by task 2, never
+    # released (held to the end of the run, 20). At 10 A's 5 B go and M and N's 10 B come.
+    from accelsim.plan import Allocation
+
+    ranges = (
+        Allocation(buffer="A", layer=0, offset=0, size=5, first=0, release=(1,)),
+        Allocation(buffer="L", layer=0, offset=5, size=10, first=1, release=(0, 2)),
+        Allocation(buffer="M", layer=0, offset=15, size=7, first=2, release=(2,)),
+        Allocation(buffer="N", layer=0, offset=22, size=3, first=2, release=()),
+    )
+    plan = Plan(policy="hand", capacity=25, tasks=_plan(("data", "data")).tasks,
+                allocations=ranges, tiles=(1,))  # fmt: skip
+    hw = toy_machine()
+    trace = simulate(plan, units=build_units(hw), clock_hz=hw.clock)
+    assert tuple(trace.sram) == ((0, 15), (10, 20), (20, 0))
+    assert trace.sram_peak == 20
+    # a layer window of [0, 10] sees both values in force then; [11, 19] only the second
+    assert trace.sram_peaks([(0, 10), (11, 19), (20, 20)]) == [20, 20, 0]
