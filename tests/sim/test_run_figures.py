@@ -63,3 +63,27 @@ def test_two_channel_layer_rows_by_hand():
     # the floor: 224 cycles of transfers over two channels, 30 of compute
     assert result.floor.parts == {"bus": 112, "matrix": 30, "vector": 0}
     assert result.gap == pytest.approx(186 / 112 - 1)
+
+
+def test_the_critical_path_record_by_hand():
+    # x -> c1 (conv 3x3, 2 -> 4) -> s (Sigmoid, 64 ops, its own layer) -> c2 (1x1) on two
+    # channels, no start-up: c1.W 72 B [0, 72) on dma1, c1 [72, 96), the Sigmoid [96, 160) at
+    # 1 op a cycle, c2 [160, 166), the store of 64 B [166, 230). The path runs back from the
+    # store through all five; consecutive steps of one layer make one stretch.
+    from accelsim.report.export import critical_path_to_dict
+    from tests.sim.toy import GraphBuilder
+
+    g = GraphBuilder()
+    a = g.conv("c1", g.input("x", (1, 2, 4, 4)), 4, 3, pad=1)
+    s = g.op("s", "Sigmoid", [a], "s", (1, 4, 4, 4), vector_ops=64)
+    result = simulate_graph(g.build(g.conv("c2", s, 4, 1)), toy_machine(dma_units=2), name="t")
+    assert critical_path_to_dict(result) == {
+        "tasks": 5,
+        "cycles_by_unit": {"dma1": 72, "matrix": 24 + 6, "vector": 64, "dma0": 64},
+        "cycles_by_layer": {"c1": 72 + 24, "s": 64, "c2": 6 + 64},
+        "stretches": [
+            {"layer": "c1", "start_cycle": 0, "end_cycle": 96, "steps": 2},
+            {"layer": "s", "start_cycle": 96, "end_cycle": 160, "steps": 1},
+            {"layer": "c2", "start_cycle": 160, "end_cycle": 230, "steps": 2},
+        ],
+    }
