@@ -112,3 +112,23 @@ def test_sram_in_use_by_hand_with_every_kind_of_release():
     assert trace.sram_peak == 20
     # a layer window of [0, 10] sees both values in force then; [11, 19] only the second
     assert trace.sram_peaks([(0, 10), (11, 19), (20, 20)]) == [20, 20, 0]
+
+
+def test_in_order_issue_limits_the_slack_of_what_the_earlier_task_waits_for():
+    # Two channels. Task 0 computes [0, 10); task 1 loads 10 B after it, [10, 20) on dma0;
+    # task 2 loads 50 B with no dependency but is issued after task 1, so at 10, [10, 60) on
+    # dma1, and ends the run. Task 2 must start by 10, so task 1 must start by 10 (in-order
+    # issue), so task 0 must end by 10: no slack, though task 1 itself has 40 (60 - 20).
+    compute, load = _plan(("data", "data")).tasks[:2]
+    tasks = (
+        compute,
+        load._replace(deps=(0,)),
+        load._replace(id=2, buffer="M", work=Transfer(nbytes=50, direction="in")),
+    )
+    plan = Plan(policy="hand", capacity=1, tasks=tasks, allocations=(), tiles=(1,))
+    hw = toy_machine(dma_units=2)
+    events = simulate(plan, units=build_units(hw), clock_hz=hw.clock).events
+    spans = [(e.resource, e.start, e.end, e.waited, e.waited_on) for e in events]
+    assert spans == [("matrix", 0, 10, "none", -1), ("dma0", 10, 20, "data", 0),
+                     ("dma1", 10, 60, "issue", 1)]  # fmt: skip
+    assert critical_path(plan, events, startup=0).slack == (0, 40, 0)
