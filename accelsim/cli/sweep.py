@@ -108,7 +108,6 @@ def handle(args: argparse.Namespace) -> int:
     from accelsim._workers import cpu_count
     from accelsim.cli._terminal import stdout_console, terminal_console
     from accelsim.errors import AccelsimError
-    from accelsim.hardware_file import load_hardware
     from accelsim.presets import hardware_path
     from accelsim.sweep.executors import DaskExecutor, LocalExecutor
     from accelsim.sweep.explain import explain_lines, write_explained
@@ -146,7 +145,7 @@ def handle(args: argparse.Namespace) -> int:
             on_point=progress.point_done,
         )
     paths = write_outputs(outcome, plots=not args.no_plots)
-    base = load_hardware(outcome.spec.hardware) if outcome.spec.hardware else None
+    base = outcome.base
     if base is not None:
         paths += write_explained(outcome, base, plots=not args.no_plots)
     if args.json:

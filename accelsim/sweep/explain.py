@@ -103,10 +103,25 @@ def _runs(outcome: SweepOutcome) -> dict[Settings, Metrics]:
     return {r.settings: r.metrics for r in outcome.results if r.metrics is not None}
 
 
-def references(outcome: SweepOutcome, base: Hardware) -> list[Reference]:
+Numbers = list[dict[str, float] | None]
+"""Each axis's labels as numbers (`_values`), in axis order."""
+
+
+def _axis_numbers(outcome: SweepOutcome, base: Hardware) -> Numbers:
+    """`_values` of each axis, in axis order: worked out once for all the explanations (each
+    label's number costs validating a machine)."""
+    return [_values(axis, base) for axis in outcome.axes]
+
+
+def references(outcome: SweepOutcome, base: Hardware, *,
+               numbers: Numbers | None = None) -> list[Reference]:  # fmt: skip
     """The best point, and the point nearest the base machine (each axis at the value closest,
-    in ratio, to the base machine's own) when that point ran."""
+    in ratio, to the base machine's own) when that point ran (`numbers`: `_axis_numbers`,
+    worked out when not given)."""
     from accelsim.hardware_file import field_value
+
+    if numbers is None:
+        numbers = _axis_numbers(outcome, base)
 
     ranked = rank(outcome.results)
     if not ranked:
@@ -114,12 +129,11 @@ def references(outcome: SweepOutcome, base: Hardware) -> list[Reference]:
     best = ranked[0].result
     found = [Reference(name="best", settings=best.settings, index=best.index)]
     chosen, exact = [], True
-    for axis in outcome.axes:
+    for axis, values in zip(outcome.axes, numbers, strict=True):
         own = field_value(base, axis.path)
-        numbers = _values(axis, base)
-        if numbers and isinstance(own, int | float) and own > 0:
-            label = min(numbers, key=lambda lb: (abs(math.log(numbers[lb] / own)), lb))
-            exact = exact and numbers[label] == own
+        if values and isinstance(own, int | float) and own > 0:
+            label = min(values, key=lambda lb: (abs(math.log(values[lb] / own)), lb))
+            exact = exact and values[label] == own
         else:
             label = next((s.label for s in axis.settings if s.value == own), "")
             exact = exact and bool(label)
@@ -131,20 +145,22 @@ def references(outcome: SweepOutcome, base: Hardware) -> list[Reference]:
     return found
 
 
-def elasticities(outcome: SweepOutcome, base: Hardware) -> list[Elasticity]:
+def elasticities(outcome: SweepOutcome, base: Hardware, *,
+                 numbers: Numbers | None = None) -> list[Elasticity]:  # fmt: skip
     """Per reference point and numeric axis, one step up and one step down the axis (in value
-    order) where that neighbour ran."""
+    order) where that neighbour ran (`numbers`: as for `references`)."""
+    if numbers is None:
+        numbers = _axis_numbers(outcome, base)
     runs = _runs(outcome)
     found = []
-    for reference in references(outcome, base):
+    for reference in references(outcome, base, numbers=numbers):
         here = runs[reference.settings]
-        for number, axis in enumerate(outcome.axes):
-            numbers = _values(axis, base)
-            if not numbers or len(numbers) < 2:
+        for number, (axis, values) in enumerate(zip(outcome.axes, numbers, strict=True)):
+            if not values or len(values) < 2:
                 continue
-            order = sorted(numbers, key=lambda label: numbers[label])
+            order = sorted(values, key=lambda label: values[label])
             label = reference.settings[number][1]
-            if label not in numbers:
+            if label not in values:
                 continue
             at = order.index(label)
             for step in (at + 1, at - 1):
@@ -157,7 +173,7 @@ def elasticities(outcome: SweepOutcome, base: Hardware) -> list[Elasticity]:
                     continue
                 found.append(Elasticity(
                     around=reference.name, axis=axis.path, start=label, end=order[step],
-                    change=numbers[order[step]] / numbers[label] - 1,
+                    change=values[order[step]] / values[label] - 1,
                     latency=there.latency_cycles / here.latency_cycles - 1,
                     energy=there.energy_j / here.energy_j - 1,
                 ))  # fmt: skip
@@ -189,17 +205,18 @@ def regime_map(outcome: SweepOutcome) -> RegimeMap | None:
 def explain_document(outcome: SweepOutcome, base: Hardware) -> dict[str, Any]:
     """The elasticities and the regime map as JSON data (`results.json`'s `explain`)."""
     regimes = regime_map(outcome)
+    numbers = _axis_numbers(outcome, base)
     return {
         "references": [
             {"name": r.name, "index": r.index, "settings": dict(r.settings), "exact": r.exact}
-            for r in references(outcome, base)
+            for r in references(outcome, base, numbers=numbers)
         ],
         "elasticities": [
             {"around": e.around, "axis": e.axis, "from": e.start, "to": e.end,
              "change": e.change, "latency_change": e.latency, "energy_change": e.energy,
              "latency_elasticity": e.latency_elasticity,
              "energy_elasticity": e.energy_elasticity}
-            for e in elasticities(outcome, base)
+            for e in elasticities(outcome, base, numbers=numbers)
         ],
         "regime_map": None if regimes is None else {
             "rows": {"path": regimes.rows.path, "values": [s.label for s in regimes.rows.settings]},
@@ -214,12 +231,14 @@ def explain_document(outcome: SweepOutcome, base: Hardware) -> dict[str, Any]:
 def explain_lines(outcome: SweepOutcome, base: Hardware) -> list[str]:
     """The elasticities and the regime map as plain lines for the terminal."""
     lines = []
-    for reference in references(outcome, base):
+    numbers = _axis_numbers(outcome, base)
+    found = elasticities(outcome, base, numbers=numbers)
+    for reference in references(outcome, base, numbers=numbers):
         where = ", ".join(f"{path}={label}" for path, label in reference.settings)
         title = {"best": "around the best point",
                  "base": "around the base machine" if reference.exact
                  else "around the point nearest the base machine"}[reference.name]  # fmt: skip
-        steps = [e for e in elasticities(outcome, base) if e.around == reference.name]
+        steps = [e for e in found if e.around == reference.name]
         if steps:
             lines.append(f"{title} (#{reference.index}: {where}):")
             lines.extend(f"  {e.sentence()}" for e in steps)

@@ -122,12 +122,11 @@ def results_document(outcome: SweepOutcome) -> dict[str, Any]:
 
 def _explained(outcome: SweepOutcome) -> dict[str, Any] | None:
     """Elasticities and the regime map (`accelsim.sweep.explain`) around the base machine."""
-    from accelsim.hardware_file import load_hardware
     from accelsim.sweep.explain import explain_document
 
-    if outcome.spec.hardware is None:
+    if outcome.base is None:
         return None
-    return explain_document(outcome, load_hardware(outcome.spec.hardware))
+    return explain_document(outcome, outcome.base)
 
 
 def _heatmap(outcome: SweepOutcome, path: Path) -> Path:

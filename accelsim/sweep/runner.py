@@ -45,6 +45,7 @@ class SweepOutcome:
     results: tuple[PointResult, ...]
     computed: int
     reused: int
+    base: Hardware | None = None  # the base machine as loaded (explanations read it)
 
 
 def run_sweep(
@@ -124,6 +125,7 @@ def run_sweep(
         results=results,
         computed=len(todo),
         reused=len(points) - len(todo),
+        base=base,
     )
 
 
