@@ -88,6 +88,10 @@ _REDUCTIONS = {
 }  # fmt: skip
 # (a reduction's band of output rows reads the same rows of its input when it keeps them, as
 # RMSNorm's mean over the last axis does; otherwise every band reads the whole input)
+_ELEMENTWISE = _PER_CHANNEL - {
+    "BatchNormalization", "InstanceNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
+    "Transpose", "Resize",
+}  # fmt: skip
 _OVER_LAST_AXIS = {"Softmax", "LayerNormalization"}  # per row of the last axis, as tiled
 # Normalizations per channel: an (N, C, L) tensor's channels are C, as NCHW's (not L, as the
 # last dim of another rank would be), its rows N·L.
@@ -299,8 +303,8 @@ def tile_layer(
     held = tuple(i for i, name in enumerate(names) if name in resident)
     inputs = _Inputs((*key, held), layer, relevant, frozenset(names[i] for i in held))
     geometry, candidates = _candidates(inputs, capacity)
-    if not candidates and geometry.deferred:  # their reduction splits only when nothing else fits
-        geometry, candidates = _candidates(inputs, capacity, split_k=True)
+    if not candidates and geometry.deferred:  # splits kept for when nothing else fits
+        geometry, candidates = _candidates(inputs, capacity, last_resort=True)
     scored, moved, pins = [], [], []
     for split, buffering, profile in candidates:
         loaded = [size for name, size in geometry.shared(split) if name in geometry.resident]
@@ -362,7 +366,7 @@ class _Inputs:
 
 @lru_cache(maxsize=256)
 def _candidates(
-    inputs: _Inputs, capacity: int, *, split_k: bool = False
+    inputs: _Inputs, capacity: int, *, last_resort: bool = False
 ) -> tuple[_Geometry, tuple[tuple[_Split, Buffering, _Profile], ...]]:
     """Every split that fits `capacity` (however buffered) with the work it asks for.
 
@@ -371,7 +375,7 @@ def _candidates(
     bounded: each entry keeps its geometry's chosen tiles).
     """
     layer = inputs.layer
-    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers}, inputs.resident, split_k)
+    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers}, inputs.resident, last_resort)
     found = tuple(
         (split, buffering, geometry.profile(split))
         for buffering in BUFFERINGS
@@ -487,7 +491,7 @@ class _Geometry:
 
     def __init__(
         self, layer: Layer, buffers: dict[str, Buffer], resident: frozenset[str] = frozenset(),
-        split_k: bool = False,
+        last_resort: bool = False,
     ) -> None:
         self.layer = layer
         self.resident = resident  # reads whole in SRAM before the layer: shared by every split
@@ -499,9 +503,11 @@ class _Geometry:
         self.batched = bool(stationary) and len(out.shape) == 4
         # A normalization over the last axis of a batch of 4-D tensors (the scores' Softmax in a
         # batched decode step) sees them as any other rank: every row of every (batch, head).
-        self.flat = (
-            layer.op_types[0] in _OVER_LAST_AXIS and len(out.shape) == 4 and out.shape[0] > 1
-        )
+        # So does an element-wise op on them (the scores' scale and mask), as a last resort:
+        # an NCHW tile of one channel and one row still spans the whole batch.
+        batch = len(out.shape) == 4 and out.shape[0] > 1
+        batch_rows = batch and layer.op_types[0] in _ELEMENTWISE and layer.window is None
+        self.flat = batch and (layer.op_types[0] in _OVER_LAST_AXIS or batch_rows and last_resort)
         self.channel_first = layer.op_types[0] in _CHANNEL_NORMS and len(out.shape) == 3
         self.channels, self.rows = self._dims(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
@@ -534,10 +540,11 @@ class _Geometry:
             (n, buffers[n].nbytes) for n in (*layer.weights, *stationary) if n not in rowwise
         ]
         self.out_elements = _product(out.shape)
-        reduction, self.deferred = _reduction(layer, self.reads, stationary)
-        # (a deferred reduction splits only with `split_k`: the search asked again for nothing fit)
-        self.deferred &= not split_k
-        self.reduction = 1 if self.deferred else reduction
+        reduction, deferred = _reduction(layer, self.reads, stationary)
+        # Deferred splits (a reduction; a batch's rows) are taken only as a `last_resort`: the
+        # search asks again with them when nothing else fits.
+        self.deferred = not last_resort and (deferred or batch_rows)
+        self.reduction = reduction if last_resort or not deferred else 1
         self.reducible = self.reduction > 1
         self._memo: dict[tuple[int, int, int, int], tuple[tuple[int, ...], int]] = {}
         self._tiles: dict[_Split, tuple[Tile, ...]] = {}

@@ -266,3 +266,23 @@ def test_a_batch_one_softmax_splits_by_channels_and_rows_as_nchw():
         program = lower(g.build(y), toy_machine())
         geometry = _Geometry(program.layers[0], program.buffers)
         assert (geometry.channels, geometry.rows) == dims
+
+
+def test_an_elementwise_op_on_a_batch_splits_across_the_batch_when_nothing_else_fits():
+    # The scores' scale in a batched decode step: x (4 sequences, 2 heads, 1 query, 8 keys) =
+    # 64 B times a 1 B scale, at 40 B of SRAM. As NCHW a tile of one head and one row still
+    # holds all 4 sequences: 32 B in, 32 B out and the scale, 65 B, so the layer was refused.
+    # Split as rows of every (sequence, head), 8 of 8 B: a tile of w keys and h rows holds wh B
+    # in and wh out. One group of all 8 keys (the scale loads once, 1 + 64 + 64 = 129 B):
+    # double-buffered h = 1 (2 x 16 + 1 = 33 B), 8 tiles of 8 ops, max(129, 64) + 64 / 8 = 137
+    # cycles estimated; single-buffered h = 2 (2 x 16 + 1), 129 + 64 = 193; two groups of 4
+    # keys, h = 2, load the scale twice: 130 + 64 / 8 = 138.
+    g = GraphBuilder()
+    x, scale = g.input("x", (4, 2, 1, 8)), g.weight("scale", (1,))
+    y = g.op("scaled", "Mul", [x, scale], "y", (4, 2, 1, 8), vector_ops=64)
+    result = simulate_graph(g.build(y), toy_machine(sram=40), name="t")
+    assert result.plan.tiles == (8,)
+    moved = Counter((e.kind, e.buffer, e.nbytes) for e in result.trace.events
+                    if e.kind != "compute")  # fmt: skip
+    assert moved == Counter({("load", "x", 8): 8, ("load", "scale", 1): 1, ("store", "y", 8): 8})
+    assert result.trace.sram_peak <= 40
