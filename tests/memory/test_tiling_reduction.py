@@ -158,6 +158,14 @@ def test_a_kv_cache_concat_splits_along_the_sequence():
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
 
 
+def _judged(graph):
+    """The graph run in 100 B of the toy machine, its plan checked by the judge."""
+    hw = toy_machine(sram=100)
+    result = simulate_graph(graph, hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    return result
+
+
 def test_a_product_of_two_activations_splits_its_reduction_when_nothing_else_fits():
     # a (1, 1, 64) x b (64, 2) -> y (1, 1, 2), 128 MACs. One output column needs a's row (64 B)
     # and b's column (64 B) whole, 129 B with its output byte: more than 100 B, so before the
@@ -172,9 +180,7 @@ def test_a_product_of_two_activations_splits_its_reduction_when_nothing_else_fit
     # of K, each loading 16 B of a and 32 B of b: 4 x (48 + 1) cycles, then the 2 B store.
     g = GraphBuilder()
     a, b = g.input("a", (1, 1, 64)), g.input("b", (64, 2))
-    y = g.op("mm", "MatMul", [a, b], "y", (1, 1, 2), macs=128)
-    hw = toy_machine(sram=100)
-    result = simulate_graph(g.build(y), hw, name="t")
+    result = _judged(g.build(g.op("mm", "MatMul", [a, b], "y", (1, 1, 2), macs=128)))
     assert result.plan.tiles == (4,)
     assert _transfers(result) == Counter(
         {("load", "a", 16): 4, ("load", "b", 32): 4, ("store", "y", 2): 1}
@@ -183,7 +189,6 @@ def test_a_product_of_two_activations_splits_its_reduction_when_nothing_else_fit
     assert works == [Gemm(m=1, k=16, n=2, groups=1, macs=32)] * 4  # 128 MACs, as untiled
     assert result.latency_cycles == 4 * 49 + 2
     assert result.trace.sram_peak == 56  # 16 + 32 B of slices and 8 B of sums
-    assert plan_violations(result.program, result.plan, result.trace, hw) == []
 
 
 def test_a_grouped_conv_splits_each_groups_input_channels():
@@ -200,8 +205,7 @@ def test_a_grouped_conv_splits_each_groups_input_channels():
     w = g.weight("w", (2, 4, 1, 1))
     y = g.op("c", "Conv", [x, w], "y", (1, 2, 2, 16), macs=256, kernel_shape=[1, 1],
              strides=[1, 1], pads=[0] * 4, group=2)  # fmt: skip
-    hw = toy_machine(sram=100)
-    result = simulate_graph(g.build(y), hw, name="t")
+    result = _judged(g.build(y))
     assert result.plan.tiles == (16,)
     assert _transfers(result) == Counter(
         {("load", "x", 32): 16, ("load", "w", 1): 16, ("store", "y", 16): 4}
@@ -209,7 +213,6 @@ def test_a_grouped_conv_splits_each_groups_input_channels():
     works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
     assert works == [Gemm(m=16, k=1, n=1, groups=1, macs=16)] * 16  # 256 MACs in all
     assert result.trace.sram_peak == 97
-    assert plan_violations(result.program, result.plan, result.trace, hw) == []
 
 
 def test_a_depthwise_conv_has_no_reduction_to_split():
