@@ -28,7 +28,7 @@ machine = st.builds(
 )  # fmt: skip
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=50)
 @given(chains(), st.lists(machine, min_size=2, max_size=5))
 def test_a_reused_plan_is_the_plan_of_the_point(graph, machines):
     reuse = Reuse()
