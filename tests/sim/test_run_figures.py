@@ -37,6 +37,13 @@ def test_two_channel_run_figures_by_hand():
     # freed as c2's output is taken; at 112 c1's output and c2.W; at 186 c2's output
     curve = ((0, 104), (42, 120), (82, 184), (106, 144), (112, 64), (186, 0))
     assert tuple(result.trace.sram) == curve
+    assert result.trace.sram == curve and result.trace.sram != curve[:-1]
+    # the Chrome trace's SRAM counter: one sample per change, at 1 GHz 0.001 us a cycle
+    from accelsim.report.export import chrome_trace
+
+    counter = [(e["ts"], e["args"]["bytes"]) for e in chrome_trace(result)["traceEvents"]
+               if e.get("name") == "SRAM in use"]  # fmt: skip
+    assert counter == [pytest.approx((cycle / 1000, used)) for cycle, used in curve]
     assert replace(result.trace, sram=curve).sram_peak == 184  # a trace given as tuples
 
 
