@@ -10,8 +10,9 @@ did both.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from accelsim.sim.engine import _Run
 from accelsim.sim.trace import Event, Trace, Waited
 
 if TYPE_CHECKING:
@@ -59,89 +60,50 @@ def occupancy_by_sorting(plan: Plan, events: tuple[Event, ...]) -> tuple[tuple[i
 
 
 def _trace_of(plan: Plan, clock: Clock, *, units: tuple[str, ...], clock_hz: float) -> Trace:
-    """The trace of `plan` once `clock` holds every task's times (one record per task).
-
-    Each record says when each condition of its task was met (data and serial dependencies,
-    the SRAM space it fills, its unit) and which one, met last, set its start (`waited`, and
-    `waited_on` the task that set it). Ties go to data, then SRAM space, serial order, the unit
-    and in-order issue: the first names the cause to act on.
-    """
-    unfinished = [t.id for t in plan.tasks if not clock.timed[t.id]]
-    assert not unfinished, f"tasks never ran (dependency cycle?): {unfinished[:5]}"
-    start, end, unit = clock.start, clock.end, clock.unit
-    issued, issued_after, unit_free, freed_by = (
-        clock.issued, clock.issued_after, clock.unit_free, clock.freed_by
-    )
-    events: list[Event] = []
-    append = events.append
+    """The records, built once every task's times are known: for each task, the latest end
+    (and its task, the later one among equals) of its dependencies of each reason, then the
+    first of data, space, serial, unit and issue whose time is the task's start names what it
+    waited for."""
+    assert all(clock.timed), "tasks never ran (dependency cycle?)"
+    events = []
     for task in plan.tasks:
-        i, now = task.id, start[task.id]
-        data = space = serial = 0
-        data_on = space_on = serial_on = -1
-        if task.reasons:
-            for dep, reason in zip(task.deps, task.reasons, strict=True):
-                done = end[dep]
-                if reason == "data":
-                    if done >= data:
-                        data, data_on = done, dep
-                elif reason == "space":
-                    if done >= space:
-                        space, space_on = done, dep
-                elif done >= serial:
-                    serial, serial_on = done, dep
-        else:
-            for dep in task.deps:
-                if end[dep] >= data:
-                    data, data_on = end[dep], dep
-        waited: Waited = "none"
-        cause = -1
-        if data_on >= 0 and data == now:
-            waited, cause = "data", data_on
-        elif space_on >= 0 and space == now:
-            waited, cause = "space", space_on
-        elif serial_on >= 0 and serial == now:
-            waited, cause = "serial", serial_on
-        elif freed_by[i] >= 0 and unit_free[i] == now:
-            waited, cause = "unit", freed_by[i]
-        elif issued_after[i] >= 0 and issued[i] == now:
-            waited, cause = "issue", issued_after[i]
-        append(Event(
-            i, unit[i], task.unit_kind, task.kind, task.layer, task.tile, task.buffer,
-            task.nbytes, issued[i],
-            data if data > serial else serial, space, unit_free[i], freed_by[i], waited, cause,
-            now, end[i],
+        i, now = task.id, clock.start[task.id]
+        latest: dict[str, tuple[int, int]] = {"data": (0, -1), "space": (0, -1), "serial": (0, -1)}
+        for dep, reason in zip(task.deps, task.reasons or ("data",) * len(task.deps), strict=True):
+            if clock.end[dep] >= latest[reason][0]:
+                latest[reason] = (clock.end[dep], dep)
+        met = [(reason, *latest[reason]) for reason in ("data", "space", "serial")]
+        met += [("unit", clock.unit_free[i], clock.freed_by[i]),
+                ("issue", clock.issued[i], clock.issued_after[i])]  # fmt: skip
+        waited, cause = next(((r, on) for r, time, on in met if on >= 0 and time == now),
+                             ("none", -1))  # fmt: skip
+        events.append(Event(
+            task=i, resource=clock.unit[i], unit_kind=task.unit_kind, kind=task.kind,
+            layer=task.layer, tile=task.tile, buffer=task.buffer, nbytes=task.nbytes,
+            issued=clock.issued[i], deps_done=max(latest["data"][0], latest["serial"][0]),
+            space_free=latest["space"][0], unit_free=clock.unit_free[i],
+            freed_by=clock.freed_by[i], waited=cast("Waited", waited), waited_on=cause,
+            start=now, end=clock.end[i],
         ))  # fmt: skip
     return Trace(
         events=tuple(events), units=units, sram=occupancy_by_sorting(plan, tuple(events)),
-        clock_hz=clock_hz, end=max(end, default=0),
+        clock_hz=clock_hz, end=max(clock.end, default=0),
     )  # fmt: skip
 
 
-class Clock:
+class Clock(_Run):
     """The old engine's bookkeeping, by task id: when each task started and ended, on which
-    unit, what it waited for, and whether its times are fixed yet (`timed`).
-
-    A task's times are fixed when its dispatcher issues it; that triggers a SimPy event only if
-    another dispatcher is waiting to read them.
-    """
+    unit, what it waited for, and whether its times are fixed yet (`timed`); SimPy's events
+    for the dispatchers waiting on a task as the engine's (`wait_for`)."""
 
     def __init__(self, env: simpy.Environment, count: int) -> None:
-        self.env = env
+        super().__init__(env, count)
         self.issued = [0] * count  # when its kind's dispatcher reached it ...
         self.issued_after = [-1] * count  # ... having issued this task before it
         self.unit_free = [0] * count  # when its unit could take it ...
         self.freed_by = [-1] * count  # ... as this task ended (-1: the unit had room)
-        self.start = [0] * count
-        self.end = [0] * count
         self.unit = [""] * count
         self.timed = [False] * count
-        self.waiting: dict[int, simpy.Event] = {}
-
-    def wait_for(self, task: int) -> simpy.Event:
-        event = self.waiting.get(task)
-        if event is None:
-            event = self.waiting[task] = self.env.event()
-        return event
 
 
 def _finish(clock: Clock, task: int) -> None:
