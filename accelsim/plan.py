@@ -69,14 +69,17 @@ class Ranges(Sequence[Allocation]):
     """The planner's SRAM ranges as columns, read as `Allocation` records.
 
     A tiled run takes a range per slice of every tile (LLaMA-7B prefill: 1.9 million); as
-    records they were ~200 B each beside their names, as columns ~70. `first` and `release`
-    are set as the planner issues the tasks that fill and free a range.
+    records they were ~200 B each beside their names, as columns ~70. A range's name is its
+    buffer's with the part it holds, `x[tile 7]`; the parts are kept apart (`label`, "" for
+    a whole buffer), so a tile's slices share one string. `first` and `release` are set as
+    the planner issues the tasks that fill and free a range.
     """
 
-    __slots__ = ("buffer", "first", "layer", "offset", "release", "size")
+    __slots__ = ("buffer", "first", "label", "layer", "offset", "release", "size")
 
     def __init__(self) -> None:
         self.buffer: list[str] = []
+        self.label: list[str] = []
         self.layer = array("q")
         self.offset = array("q")
         self.size = array("q")
@@ -90,13 +93,14 @@ class Ranges(Sequence[Allocation]):
             return allocations
         ranges = cls()
         for a in allocations:
-            index = ranges.add(a.buffer, a.layer, a.offset, a.size)
+            index = ranges.add(a.buffer, "", a.layer, a.offset, a.size)
             ranges.first[index], ranges.release[index] = a.first, a.release
         return ranges
 
-    def add(self, buffer: str, layer: int, offset: int, size: int) -> int:
+    def add(self, buffer: str, label: str, layer: int, offset: int, size: int) -> int:
         """A new range, not yet filled nor released; its index."""
         self.buffer.append(buffer)
+        self.label.append(label)
         self.layer.append(layer)
         self.offset.append(offset)
         self.size.append(size)
@@ -115,12 +119,14 @@ class Ranges(Sequence[Allocation]):
         if isinstance(index, slice):
             return tuple(self[i] for i in range(len(self))[index])
         return Allocation(
-            buffer=self.buffer[index], layer=self.layer[index], offset=self.offset[index],
-            size=self.size[index], first=self.first[index], release=self.release[index],
+            buffer=_named(self.buffer[index], self.label[index]), layer=self.layer[index],
+            offset=self.offset[index], size=self.size[index], first=self.first[index],
+            release=self.release[index],
         )  # fmt: skip
 
     def __iter__(self) -> Iterator[Allocation]:
-        columns = (self.buffer, self.layer, self.offset, self.size, self.first, self.release)
+        names = map(_named, self.buffer, self.label)
+        columns = (names, self.layer, self.offset, self.size, self.first, self.release)
         return map(Allocation._make, zip(*columns, strict=True))
 
     def __eq__(self, other: object) -> bool:  # another plan's, or a hand-made plan's tuple
@@ -131,6 +137,10 @@ class Ranges(Sequence[Allocation]):
 
     def __repr__(self) -> str:
         return f"Ranges({list(self)!r})"
+
+
+def _named(buffer: str, label: str) -> str:
+    return f"{buffer}[{label}]" if label else buffer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -273,9 +273,8 @@ class _Planner:
                 group_pins = {self.resident[pin].ready for pin in pinned}
             slot = number % tiling.slots
             offset = base + weight_area + slot * tiling.slot_bytes
-            slices = self._load_slices(
-                tile.reads, offset, tile_slots[slot], f"tile {number}", number
-            )
+            label = f"tile {number}"  # one string for the names of all the tile's ranges
+            slices = self._load_slices(tile.reads, offset, tile_slots[slot], label, number)
             while pending and pending[0][0] <= number - lag:
                 done_tile, info = pending.pop(0)
                 stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
@@ -293,7 +292,7 @@ class _Planner:
             else:  # adds into the partial sums of the chunk before
                 deps.add(last_compute)
             if begins:
-                out_index = self._new_range(f"{output}[tile {number}]", out_offset, out_size)
+                out_index = self._new_range(output, out_offset, out_size, label)
             last_compute = self._task(
                 layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
             )
@@ -380,7 +379,7 @@ class _Planner:
         """Load consecutive slices into a slot that frees after `slot_waits`; (range, load) each."""
         loaded = []
         for name, size in parts:
-            index = self._new_range(f"{name}[{label}]", offset, size)
+            index = self._new_range(name, offset, size, label)
             load = self._transfer_in(name, size, self.layer, tile, frozenset(slot_waits))
             self.ranges.first[index] = load
             loaded.append((index, load))
@@ -468,8 +467,9 @@ class _Planner:
             after=self._merge(frozenset(after), frozenset()),
         )  # fmt: skip
 
-    def _new_range(self, buffer: str, offset: int, size: int) -> int:
-        return self.ranges.add(buffer, self.layer, offset, size)
+    def _new_range(self, buffer: str, offset: int, size: int, label: str = "") -> int:
+        """A range holding `buffer`, or the part of it `label` names (`tile 7`, `layer`)."""
+        return self.ranges.add(buffer, label, self.layer, offset, size)
 
     def _next_use(self, name: str, *, including_now: bool = False) -> int:
         uses = self.uses.get(name, [])
