@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from accelsim.api import simulate_graph
 from accelsim.report.diff import diff_runs
 from accelsim.report.export import result_to_dict
@@ -160,3 +162,21 @@ def test_alignment_pairs_runs_of_equal_names_at_their_own_offsets():
     a = layers("p:Conv", "a1:Conv", "a2:Relu", "q:Gemm")
     b = layers("p:Conv", "b1:Relu", "q:Gemm")
     assert align(a, b) == [(0, 0), (2, 1), (3, 2)]
+
+
+@pytest.mark.parametrize(("count", "dots"), [(10, False), (11, True)])
+def test_the_view_lists_ten_renamed_layers_and_marks_more(count, dots):
+    import io
+
+    from rich.console import Console
+
+    from accelsim.report.diff import diff_view
+
+    # every layer renamed (Conv for Conv, in order): the view names the first ten
+    a = _doc(*((f"a{i}", "Conv", 1) for i in range(count)))
+    b = _doc(*((f"b{i}", "Conv", 1) for i in range(count)))
+    console = Console(width=400, file=io.StringIO(), color_system=None)
+    console.print(diff_view(diff_runs(a, b, labels=("A", "B")), clock_hz=1e9, cycles=True))
+    line = next(row for row in console.file.getvalue().splitlines() if "renamed" in row)
+    assert line.rstrip().endswith("a9 -> b9" + (" ..." if dots else ""))
+    assert "a10 -> b10" not in line
