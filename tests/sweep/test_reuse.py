@@ -91,3 +91,23 @@ def test_a_reused_tiled_plan_is_the_plan_the_point_gets_alone():
         hw = toy_machine(sram=1500, bus=bus, matrix="2000 GFLOPS")
         planned = reuse.planned(graph, hw, policy="liveness", overlap=True)
         assert planned.plan == make_plan(lower(graph, hw), hw, policy="liveness", overlap=True)
+
+
+def test_no_bundled_machine_has_a_floor_that_reads_the_sram():
+    # Reuse.floor shares one floor across SRAM sizes: it holds only while no timing model (of
+    # any bundled machine: rate, systolic, banked DDR) reads the SRAM. A conv's floor at 1 MiB
+    # and at 4 KiB of SRAM must be the same on each.
+    from pathlib import Path
+
+    from accelsim.hardware_file import load_hardware, with_overrides
+    from accelsim.lowering import lower
+    from accelsim.summary import floor_of
+    from tests.sim.test_schedule import _single_conv
+
+    machines = sorted((Path(__file__).resolve().parents[2] / "hardware").glob("*.yaml"))
+    assert len(machines) >= 10
+    for path in machines:
+        base = load_hardware(path)
+        big, small = (with_overrides(base, {"sram.capacity": size}) for size in ("1 MiB", "4 KiB"))
+        program = lower(_single_conv(), big)
+        assert floor_of(program, big) == floor_of(program, small), path.name
