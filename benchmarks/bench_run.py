@@ -1,9 +1,10 @@
 """Speed of `accelsim run`: MobileNet whole process and in process, a tiled run's events/s, and
-optionally GPT-2 small prefill on edge1 and edge1-fused (whole process, CPU and peak RSS) and how
-cost grows.
+optionally GPT-2 small prefill on edge1 and edge1-fused and LLaMA-7B prefill on edge1 (whole
+process, CPU and peak RSS) and how cost grows.
 
     python benchmarks/bench_run.py                   # prints a table; --json for machines
     python benchmarks/bench_run.py --gpt --scaling   # + GPT-2 small prefill, + growth tables
+    python benchmarks/bench_run.py --llama 2048      # + LLaMA-7B prefill of 2,048 tokens (~1 min)
     python benchmarks/bench_run.py --compare /path/to/other/checkout --rounds 3 --gpt
 
 Whole process: `accelsim run` as a user starts it (Python start-up and imports included), median
@@ -32,6 +33,7 @@ FUSED = ROOT / "hardware" / "edge1-fused.yaml"  # GPT-2 small's attention as one
 GPT2 = ("--layers", "12", "--dim", "768", "--heads", "12", "--vocab", "50257", "--context", "1024")
 # Main before DDR homes were reused refused GPT-2 small on edge1's 1 GiB: both sides get 2 GiB.
 GPT_SET = ("--set", "ddr.capacity=2 GiB")
+LLAMA_SET = ("--set", "ddr.capacity=8 GiB")  # LLaMA-7B's int8 weights alone are 6.7 GB
 
 
 def _median_cpu(action, repeats: int) -> float:
@@ -62,7 +64,7 @@ def _gpt(folder: Path) -> Path:
     return folder / "gpt_prefill.onnx"
 
 
-def figures(repeats: int, gpt: bool, scaling: bool) -> dict[str, object]:
+def figures(repeats: int, gpt: bool, scaling: bool, llama: int = 0) -> dict[str, object]:
     from accelsim.api import simulate_graph
     from accelsim.hardware_file import load_hardware, with_overrides
     from accelsim.sim.engine import simulate
@@ -107,6 +109,14 @@ def figures(repeats: int, gpt: bool, scaling: bool) -> dict[str, object]:
                 wall, cpu, rss = _process([*run, str(prefill), "--hw", str(machine), *GPT_SET])
                 out[f"{key}_whole_process_wall_s"], out[f"{key}_cpu_s"] = wall, cpu
                 out[f"{key}_rss_mb"] = rss
+        if llama:  # `accelsim run --json`, as a report of every layer, energy and power asks
+            builder = [sys.executable, str(ROOT / "workloads" / "build_llama.py"), "--preset",
+                       "7b", "--weightless", "--context", str(llama), "--past", str(llama)]
+            subprocess.run([*builder, "--out", folder], check=True, stdout=subprocess.DEVNULL)
+            model = str(Path(folder) / "llama_prefill.onnx")
+            wall, cpu, rss = _process([*run, model, "--hw", str(EDGE1), *LLAMA_SET, "--json"])
+            out["llama_whole_process_wall_s"], out["llama_cpu_s"] = wall, cpu
+            out["llama_rss_mb"] = rss
         if scaling:  # GPT-2 small's block, 1 to 4 of them, in process
             for layers in (1, 2, 4):
                 sub = Path(folder) / f"l{layers}"
@@ -151,15 +161,17 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--gpt", action="store_true", help="also GPT-2 small prefill (~1 min)")
     parser.add_argument("--scaling", action="store_true", help="also cost against tiles, layers")
+    parser.add_argument("--llama", type=int, default=0, metavar="CONTEXT",
+                        help="also LLaMA-7B prefill of CONTEXT tokens on edge1 (2048: ~1 min)")
     parser.add_argument("--compare", type=Path, metavar="CHECKOUT")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     if args.compare:
         flags = [f"--repeats={args.repeats}", *(["--gpt"] if args.gpt else []),
-                 *(["--scaling"] if args.scaling else [])]  # fmt: skip
+                 *(["--scaling"] if args.scaling else []), f"--llama={args.llama}"]  # fmt: skip
         compare(args.compare, args.rounds, flags)
         return
-    found = figures(args.repeats, args.gpt, args.scaling)
+    found = figures(args.repeats, args.gpt, args.scaling, args.llama)
     if args.json:
         print(json.dumps(found))
         return
