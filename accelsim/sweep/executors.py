@@ -95,7 +95,7 @@ def _pool_pass(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if context.get_start_method() == "fork":
-        preload()  # once here, not once per worker
+        preload(job)  # once here, not once per worker
     running = context.Array("q", workers, lock=False)  # per worker: index + 1 of its point
     slots = context.Value("i", 0)
     pool = ProcessPoolExecutor(
