@@ -65,6 +65,20 @@ def test_a_wait_on_task_zero_alone_is_named(reason):
     assert (events[2].start, events[2].waited, events[2].waited_on) == (10, reason, 0)
 
 
+@pytest.mark.parametrize("reason", ["data", "space", "serial"])
+def test_a_condition_met_a_cycle_before_the_start_is_not_named(reason):
+    # task 0 is a 450-MAC compute, [0, 9); task 2 waits for it (`reason`) but starts at 10,
+    # when the bus frees after task 1: the unit was met last, and only it is named
+    plan = _plan((reason,), deps=(0,))
+    shorter = plan.tasks[0]._replace(work=Gemm(m=1, k=1, n=450, groups=1, macs=450))
+    plan = Plan(policy="hand", capacity=1, tasks=(shorter, *plan.tasks[1:]), allocations=(),
+                tiles=(1,))  # fmt: skip
+    hw = toy_machine()
+    e = simulate(plan, units=build_units(hw), clock_hz=hw.clock).events[2]
+    assert (e.start, e.waited, e.waited_on, e.unit_free, e.freed_by) == (10, "unit", 1, 10, 1)
+    assert (e.deps_done, e.space_free) == ((0, 9) if reason == "space" else (9, 0))
+
+
 def test_the_critical_path_starts_at_the_later_of_two_tasks_ending_last():
     # only tasks 0 (compute) and 1 (load) of the plan, both ending at 10: the path is the load's
     plan = _plan(("data", "data"))
