@@ -206,7 +206,10 @@ class _Planner:
         pinned = {self.pinned[name] for name in self.resident if name in self.pinned}
         recurring = any(self._reread(name) or name in pinned for name in layer.weights)
         # (the last reader of pinned weights uses them too)
-        tiling = self.tiler.tile(layer, resident, recurring=recurring)
+        output = layer.writes[0]
+        keep = not recurring and self._keeps(layer)  # (kept outputs would crowd out pins)
+        tiling = self.tiler.tile(layer, resident, recurring=recurring, keep=keep)
+        kept = self.program.nbytes(output) if tiling.kept else 0
         own = self._own_shared(layer, tiling.shared, resident)
         pins = self._pins(tiling)
         for name in list(self.resident):
@@ -218,14 +221,18 @@ class _Planner:
         shared_area = sum(size for name, size in tiling.shared if name not in own)
         new = {name: size for name, size in own.items() if name not in self.resident}
         new.update((pin, size) for pin, (_, size, _) in pins.items() if pin not in self.resident)
-        got = self.allocator.allocate(shared_area + slots + sum(new.values()))
+        got = self.allocator.allocate(shared_area + slots + kept + sum(new.values()))
         if got is None:  # what is kept in SRAM cuts it: load it again
             for name in (own.keys() | pins.keys()) - new.keys():
                 self._evict(name)
             own, new, pins = {}, {}, {}
             shared_area = sum(size for _, size in tiling.shared)
-            got = self._room_or_fail(shared_area + slots)
+            got = self._room_or_fail(shared_area + slots + kept)
         start, arena_waits = got
+        if kept:  # the output stays: one range, filled tile by tile, before the arena
+            kept_index = self._new_range(output, start, kept)
+            self.resident[output] = _Resident(kept_index, kept, -1, True)
+            start += kept
         arena = shared_area + slots
         pin_at: dict[str, int] = {}  # where each pinned slice not yet in SRAM will load
         for name, size in new.items():  # first: once the arena is freed its space is one block
@@ -247,7 +254,6 @@ class _Planner:
         out_slots = psum_slots if accumulating else tile_slots  # what a store frees
         sums = 0  # partial-sum ranges begun (K-split)
         out_slot, out_index = 0, -1
-        output = layer.writes[0]
         group_loads: list[tuple[int, int]] = []  # (range, load task) of the current group
         stores: list[int] = []
         # Finished tiles' stores wait for the next tiles' loads: (tile, (slot, compute, out
@@ -280,7 +286,7 @@ class _Planner:
                 stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
             deps = {load for _, load in (*shared, *group_loads, *slices)} | group_pins
             space = set(tile_slots[slot])
-            begins = not accumulating or tile.chunk == 0
+            begins = (not accumulating or tile.chunk == 0) and not kept
             if not accumulating:  # the output follows the tile's reads in its slot
                 out_slot, out_size = slot, tile.write[1]
                 out_offset = offset + sum(size for _, size in tile.reads)
@@ -298,6 +304,8 @@ class _Planner:
             )
             if begins:
                 self.ranges.first[out_index] = last_compute
+            elif kept and number == 0:
+                self.ranges.first[kept_index] = last_compute
             done += tile.work.macs if isinstance(tile.work, Gemm) else 0
             if layer.epilogue is not None and tile.last:  # applied to the tile's finished output
                 share = _tile_epilogue(layer, done, done - since)
@@ -307,9 +315,9 @@ class _Planner:
                 )
             for index, load in slices:
                 self.ranges.release[index] = (load, last_compute)
-            if accumulating:
+            if accumulating or kept:
                 tile_slots[slot] = {last_compute}
-            if tile.last:
+            if tile.last and not kept:
                 pending.append((number, (out_slot, last_compute, out_index, tile.write[1])))
             if tiling.slots == 1 and not accumulating and pending:
                 # one slot: the next tile's loads must wait for this store
@@ -327,9 +335,25 @@ class _Planner:
         for waits in (*weight_slots, *tile_slots, *psum_slots):
             after = self._merge(after, frozenset(waits))
         self.allocator.free(start, arena, after=after)
-        # Every tile's store must be done (with one DMA unit, the last one implies the rest).
-        self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
+        if kept:  # whole once the last tile is done; in DDR only if it must leave SRAM
+            self.resident[output].ready = last_compute
+            self.resident[output].users.add(last_compute)
+        else:  # every tile's store done (with one DMA unit, the last one implies the rest)
+            self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
         return len(tiles)
+
+    def _keeps(self, layer: Layer) -> bool:
+        """Whether a tiled layer's output should stay whole in SRAM: the next layer reads it
+        whole (it runs whole, or its tiling shares the output once in SRAM: a LayerNorm's
+        output for the projections after it), and it is no graph output (those are stored)."""
+        output = layer.writes[0]
+        if output in self.program.outputs or self._next_use(output) != layer.index + 1:
+            return False
+        after = self.program.layers[layer.index + 1]
+        position = bisect_left(self.tiled, after.index)
+        if position == len(self.tiled) or self.tiled[position] != after.index:
+            return True
+        return output in dict(self.tiler.tile(after, frozenset({output})).shared)
 
     def _own_shared(
         self, layer: Layer, shared: tuple[tuple[str, int], ...], resident: frozenset[str]

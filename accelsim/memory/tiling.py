@@ -148,6 +148,9 @@ class Tiling:
     pinned: int = 0
     """Leading channel groups whose weights stay in SRAM after the layer, beside its slots, for
     a later layer that reads the same weights (a recurrent layer's next time step)."""
+    kept: bool = False
+    """The output stays whole in SRAM for the next layer (beside the slots): tiles store none."""
+    cost: float = field(default=0.0, compare=False)  # the chosen split's estimated cycles
 
     @property
     def slots(self) -> int:
@@ -213,16 +216,18 @@ class Tiler:
         self._chosen: dict[tuple[object, ...], tuple[tuple[str, ...], Tiling]] = {}
 
     def tile(
-        self, layer: Layer, resident: frozenset[str] = frozenset(), *, recurring: bool = False
+        self, layer: Layer, resident: frozenset[str] = frozenset(), *, recurring: bool = False,
+        keep: bool = False,
     ) -> Tiling:
         """`layer`'s tiling; inputs in `resident` are in SRAM already, `recurring` weights are
-        read again later (see `tile_layer`)."""
+        read again later, `keep` the output in SRAM if a split allows (see `tile_layer`)."""
         names, key = _signature(layer, self.program.buffers)
-        key = (*key, tuple(i for i, name in enumerate(names) if name in resident), recurring)
+        held = tuple(i for i, name in enumerate(names) if name in resident)
+        key = (*key, held, recurring, keep)
         found = self._chosen.get(key)
         if found is None:
             tiling = tile_layer(layer, self.program, self.hw, resident=resident,
-                                recurring=recurring)  # fmt: skip
+                                recurring=recurring, keep=keep)  # fmt: skip
             found = self._chosen[key] = (names, tiling)
         return _renamed(found[1], found[0], names)
 
@@ -273,7 +278,7 @@ def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) ->
 
 def tile_layer(
     layer: Layer, program: Program, hw: Hardware, *, resident: frozenset[str] = frozenset(),
-    recurring: bool = False,
+    recurring: bool = False, keep: bool = False,
 ) -> Tiling:
     """Tiles for `layer` (channel groups outer, row bands, reduction chunks inner) and the
     slots they use.
@@ -288,7 +293,8 @@ def tile_layer(
     With `recurring` weights (a later layer reads them again: a recurrent layer's time steps)
     the leading groups whose weights fit beside a split's slots stay in SRAM (`Tiling.pinned`),
     and a split is priced without their loads: the part of the weights that fits is read once,
-    the rest every time.
+    the rest every time. With `keep`, the output stays whole in SRAM beside the slots (no
+    stores; `Tiling.kept`) if any split fits so, else it is tiled as usual.
     """
     capacity = hw.sram.capacity
     out = program.buffers[layer.writes[0]]
@@ -301,7 +307,7 @@ def tile_layer(
     names, key = _signature(layer, program.buffers)
     relevant = tuple(program.buffers[n] for n in (*layer.reads, *layer.weights, *layer.writes))
     held = tuple(i for i, name in enumerate(names) if name in resident)
-    inputs = _Inputs((*key, held), layer, relevant, frozenset(names[i] for i in held))
+    inputs = _Inputs((*key, held, keep), layer, relevant, frozenset(names[i] for i in held), keep)
     geometry, candidates = _candidates(inputs, capacity)
     if not candidates and geometry.deferred:  # splits kept for when nothing else fits
         geometry, candidates = _candidates(inputs, capacity, last_resort=True)
@@ -314,6 +320,8 @@ def tile_layer(
         scored.append((_estimate(layer, _without(profile, loaded), hw, buffering=buffering),
                        split, buffering))  # fmt: skip
         moved.append(profile.moved)
+    if not scored and keep:  # the output whole leaves no room: store it by tiles
+        return tile_layer(layer, program, hw, resident=resident, recurring=recurring)
     if not scored and resident:  # the resident inputs whole leave no room: load them by tiles
         return tile_layer(layer, program, hw, recurring=recurring)
     if not scored:
@@ -336,11 +344,16 @@ def tile_layer(
         if nbytes * FILL >= item[0][2] * capacity
     ]  # fmt: skip
     chosen = _choose(filling or scored)
-    _, split, buffering = chosen
+    (cycles, *_), split, buffering = chosen
+    if keep:  # only if no slower than storing the output and its next reader loading it
+        plain = tile_layer(layer, program, hw, resident=resident, recurring=recurring)
+        if cycles > plain.cost + estimate(hw, "dma", Transfer(nbytes=out.nbytes, direction="in")):
+            return plain
     slot, weights = geometry.slot_sizes(split)
     tiling = Tiling(
         geometry.tiles(split), slot, weights, buffering, geometry.shared(split),
-        geometry.psum(split, split.per_group, split.per_band), pins[scored.index(chosen)],
+        geometry.psum(split, split.per_group, split.per_band), pins[scored.index(chosen)], keep,
+        cycles,
     )  # fmt: skip
     return _renamed(tiling, _names(geometry.layer), names)
 
@@ -362,6 +375,7 @@ class _Inputs:
     layer: Layer = field(compare=False)
     buffers: tuple[Buffer, ...] = field(compare=False)
     resident: frozenset[str] = field(compare=False)  # of the layer's reads (in `key` by place)
+    keep: bool = field(compare=False, default=False)  # the output stays in SRAM (in `key`)
 
 
 @lru_cache(maxsize=256)
@@ -375,7 +389,9 @@ def _candidates(
     bounded: each entry keeps its geometry's chosen tiles).
     """
     layer = inputs.layer
-    geometry = _Geometry(layer, {b.name: b for b in inputs.buffers}, inputs.resident, last_resort)
+    geometry = _Geometry(
+        layer, {b.name: b for b in inputs.buffers}, inputs.resident, last_resort, inputs.keep
+    )
     found = tuple(
         (split, buffering, geometry.profile(split))
         for buffering in BUFFERINGS
@@ -491,7 +507,7 @@ class _Geometry:
 
     def __init__(
         self, layer: Layer, buffers: dict[str, Buffer], resident: frozenset[str] = frozenset(),
-        last_resort: bool = False,
+        last_resort: bool = False, keep: bool = False,
     ) -> None:
         self.layer = layer
         self.resident = resident  # reads whole in SRAM before the layer: shared by every split
@@ -540,7 +556,10 @@ class _Geometry:
             (n, buffers[n].nbytes) for n in (*layer.weights, *stationary) if n not in rowwise
         ]
         self.out_elements = _product(out.shape)
+        self.keep = keep  # the output whole in SRAM beside the slots: no K-split, no stores
         reduction, deferred = _reduction(layer, self.reads, stationary)
+        if keep:
+            reduction, deferred = 1, False
         # Deferred splits (a reduction; a batch's rows) are taken only as a `last_resort`: the
         # search asks again with them when nothing else fits.
         self.deferred = not last_resort and (deferred or batch_rows)
@@ -694,7 +713,8 @@ class _Geometry:
             return (*reads, self.chunk_weights(width, split.per_chunk))
         reads, write = self.slices(width, r0, r1)
         flags = self._is_shared(split)
-        return (*(0 if flag else size for size, flag in zip(reads, flags, strict=True)), write)
+        slot = write * (not self.keep)
+        return (*(0 if flag else size for size, flag in zip(reads, flags, strict=True)), slot)
 
     def group_weights(self, width: int, split: _Split) -> int:
         """Bytes of a group's weights in its slot (with a K-split, all but the chunked one)."""
@@ -743,7 +763,8 @@ class _Geometry:
         several = split.tiles > split.chunks  # more than one (group, band)
         buffered = buffering.tiles > 1
         return (
-            shared + buffering.tiles * slot + (buffering.weights if groups > 1 else 1) * weights
+            shared + self.out_bytes * self.keep + buffering.tiles * slot
+            + (buffering.weights if groups > 1 else 1) * weights
             + (2 * psum if buffered and buffering.weights > 1 and several else psum)
         )  # fmt: skip
 
@@ -825,7 +846,8 @@ class _Geometry:
                     macs = self.layer.macs * share // whole
                     ops = self.layer.vector_ops * share // whole
                     computes[self.work(width, r1 - r0, macs, ops, chunk)] += count * times
-                transfers[Transfer(nbytes=write, direction="out")] += count
+                if not self.keep:
+                    transfers[Transfer(nbytes=write, direction="out")] += count
                 if split.chunks > 1:  # one partial-sum slot: the next band waits for this store
                     later.append((Transfer(nbytes=write, direction="out"), count))
         moved = sum(work.nbytes * count for work, count in transfers.items())

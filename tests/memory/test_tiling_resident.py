@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from accelsim.api import simulate_graph
+from accelsim.check import plan_violations
 from accelsim.lowering import lower
 from accelsim.memory.tiling import tile_layer
 from tests.sim.toy import GraphBuilder, toy_machine
@@ -88,3 +89,38 @@ def test_a_recurrence_keeps_the_weights_that_fit_and_streams_the_rest():
     assert weights == {0: 16, 1: 6, 2: 6}
     assert (result.bus_read_bytes, result.bus_write_bytes) == (16 + 256 + 2 * (16 + 96), 48)
     assert result.trace.sram_peak <= 200
+
+
+def test_an_output_the_next_layer_reads_whole_stays_in_sram():
+    # A LayerNorm before a projection, in miniature: s = Sigmoid(x), x (1, 4, 16) = 64 B, needs
+    # 128 B whole, more than 100, and is tiled; fc = s · w, w (16, 16) = 256 B, z 64 B. s (64 B)
+    # stays whole in SRAM beside s's tiles (x streams through the other 36 B) and fc shares it
+    # there while w streams by columns: x and w cross the bus once (64 + 256 B), z once (64 B),
+    # s never (before: stored and loaded again, 384 B read and 128 written).
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 4, 16)), g.weight("w", (16, 16))
+    s = g.op("s", "Sigmoid", [x], "s.out", (1, 4, 16), vector_ops=64)
+    z = g.op("fc", "MatMul", [s, w], "z", (1, 4, 16), macs=1024)
+    hw = toy_machine(sram=100)
+    result = simulate_graph(g.build(z), hw, name="t")
+    assert min(result.plan.tiles) > 1
+    moved = Counter((e.kind, e.buffer) for e in result.trace.events if e.kind != "compute")
+    assert "s.out" not in {buffer for _, buffer in moved}
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (64 + 256, 64)
+    assert result.trace.sram_peak <= 100
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_an_output_is_not_kept_where_its_tiles_would_reread_more():
+    # fc = x · w, x (1, 16, 16) = 256 B, w (16, 8) = 128 B, y 128 B, then Sigmoid(y), in 200 B.
+    # Stored by tiles, fc holds w (128 B) and streams 16 one-row bands (2 x 24 B): x, w and y
+    # once, 512 B. Kept, y's 128 B leave 72: w no longer fits whole, so x would be read again
+    # for every group of w's columns (4 groups of 2 columns: 1,024 B of x), far more than the
+    # store and the reload it saves (256 B). So y goes through DDR: read x 256 + w 128 + y 128,
+    # write y 128 and the Sigmoid's 128.
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 16, 16)), g.weight("w", (16, 8))
+    y = g.op("fc", "MatMul", [x, w], "y", (1, 16, 8), macs=2048)
+    z = g.op("s", "Sigmoid", [y], "z", (1, 16, 8), vector_ops=128)
+    result = simulate_graph(g.build(z), toy_machine(sram=200), name="t")
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (512, 256)
