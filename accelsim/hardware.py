@@ -406,6 +406,14 @@ class Lowering(_Strict):
         "one layer per part, a Transpose into heads as a strided store); unfused (default): "
         "each is its own layer.",
     )
+    keep_outputs: bool = Field(
+        default=False,
+        strict=True,
+        description="true: a tiled layer's output that the next layer, tiled too, reads whole "
+        "stays whole in SRAM (no store, no reload) where that split is estimated no slower than "
+        "storing it and reloading it (a LayerNorm's output kept for the projections after it); "
+        "false (default): every tiled layer stores its output.",
+    )
 
     @field_validator("matrix_ops", "fuses", "epilogue")
     @classmethod

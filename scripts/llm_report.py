@@ -51,7 +51,7 @@ DDR_RAISED = 16 * 2**30
 64 caches of 1,024 positions: 1.2 GB); the `ddr_gib` column says which."""
 GPT2 = {"layers": 12, "dim": 768, "heads": 12, "vocab": 50257}
 FUSED = {"lowering.epilogue": ["Add", "Sub", "Mul", "Div", "Gelu", "Erf", "Tanh", "Pow", "Sigmoid"],
-         "lowering.attention": "fused"}  # fmt: skip
+         "lowering.attention": "fused", "lowering.keep_outputs": True}  # fmt: skip
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]

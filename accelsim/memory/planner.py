@@ -343,17 +343,22 @@ class _Planner:
         return len(tiles)
 
     def _keeps(self, layer: Layer) -> bool:
-        """Whether a tiled layer's output should stay whole in SRAM: the next layer reads it
-        whole (it runs whole, or its tiling shares the output once in SRAM: a LayerNorm's
-        output for the projections after it), and it is no graph output (those are stored)."""
+        """Whether a tiled layer's output should stay whole in SRAM (`lowering.keep_outputs`):
+        the next layer is tiled too and its tiling shares the output once in SRAM (a
+        LayerNorm's output for the projections after it), and it is no graph output (those are
+        stored). (Not for a next layer that runs whole: its tiles would then beat a larger
+        SRAM's untiled run, whose weights all load before it computes.)"""
         output = layer.writes[0]
-        if output in self.program.outputs or self._next_use(output) != layer.index + 1:
+        if not self.hw.lowering.keep_outputs or output in self.program.outputs or (
+            self._next_use(output) != layer.index + 1
+        ):
             return False
-        after = self.program.layers[layer.index + 1]
-        position = bisect_left(self.tiled, after.index)
-        if position == len(self.tiled) or self.tiled[position] != after.index:
-            return True
-        return output in dict(self.tiler.tile(after, frozenset({output})).shared)
+        after = layer.index + 1
+        position = bisect_left(self.tiled, after)
+        tiled = position < len(self.tiled) and self.tiled[position] == after
+        return tiled and output in dict(
+            self.tiler.tile(self.program.layers[after], frozenset({output})).shared
+        )
 
     def _own_shared(
         self, layer: Layer, shared: tuple[tuple[str, int], ...], resident: frozenset[str]

@@ -170,9 +170,8 @@ def test_the_capacity_error_names_the_peak_even_after_its_homes_are_freed():
 def _tiled_chain(layers=4):
     """x -> conv0 -> a1 -> conv1 -> a2 ... -> out: 1-channel 3x3 convs on 8x8 (64 B each, W 9 B).
 
-    On toy_machine(sram=96) each layer is tiled (64 + 9 + 64 > 96 B), so every activation
-    is stored to DDR by its writer and read back by the next layer only (at 97 B a layer's
-    output could stay in SRAM for the next: 64 B, its weights and one band of 3 input rows).
+    On toy_machine(sram=100) each layer is tiled (64 + 9 + 64 > 100 B), so every activation
+    is stored to DDR by its writer and read back by the next layer only.
     """
     from tests.sim.toy import GraphBuilder
 
@@ -184,7 +183,7 @@ def _tiled_chain(layers=4):
 
 
 def test_a_tiled_chain_reuses_the_home_of_the_activation_two_layers_back():
-    hw = toy_machine(sram=96)
+    hw = toy_machine(sram=100)
     result = simulate_graph(_tiled_chain(), hw, name="t")
     # Kept all run: x [0, 64), W0..W3 (9 B each, one 64 B block) [64, 320), out [320, 384).
     # c0.out gets 384, c1.out 448; c0.out dies once c1 (its last reader) is planned, so c2.out
@@ -212,7 +211,7 @@ def test_judge_catches_a_home_reused_while_its_owner_is_still_read(monkeypatch):
     real = ddr.DdrSpace.end_layer
     # planted: homes freed one layer early, while the next layer still reads them
     monkeypatch.setattr(ddr.DdrSpace, "end_layer", lambda self, layer: real(self, layer + 1))
-    hw = toy_machine(sram=96)
+    hw = toy_machine(sram=100)
     result = simulate_graph(_tiled_chain(), hw, name="t")
     problems = plan_violations(result.program, result.plan, result.trace, hw)
     assert "c0.out and c1.out share DDR bytes from 384" in problems, problems

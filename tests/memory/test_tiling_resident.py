@@ -12,6 +12,7 @@ from collections import Counter
 
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
+from accelsim.hardware_file import with_overrides
 from accelsim.lowering import lower
 from accelsim.memory.tiling import tile_layer
 from tests.sim.toy import GraphBuilder, toy_machine
@@ -91,6 +92,11 @@ def test_a_recurrence_keeps_the_weights_that_fit_and_streams_the_rest():
     assert result.trace.sram_peak <= 200
 
 
+def _keeping(sram: int):
+    """The toy machine with `lowering.keep_outputs` (edge1-fused declares it)."""
+    return with_overrides(toy_machine(sram=sram), {"lowering.keep_outputs": True})
+
+
 def test_an_output_the_next_layer_reads_whole_stays_in_sram():
     # A LayerNorm before a projection, in miniature: s = Sigmoid(x), x (1, 4, 16) = 64 B, needs
     # 128 B whole, more than 100, and is tiled; fc = s · w, w (16, 16) = 256 B, z 64 B. s (64 B)
@@ -101,7 +107,7 @@ def test_an_output_the_next_layer_reads_whole_stays_in_sram():
     x, w = g.input("x", (1, 4, 16)), g.weight("w", (16, 16))
     s = g.op("s", "Sigmoid", [x], "s.out", (1, 4, 16), vector_ops=64)
     z = g.op("fc", "MatMul", [s, w], "z", (1, 4, 16), macs=1024)
-    hw = toy_machine(sram=100)
+    hw = _keeping(100)
     result = simulate_graph(g.build(z), hw, name="t")
     assert min(result.plan.tiles) > 1
     moved = Counter((e.kind, e.buffer) for e in result.trace.events if e.kind != "compute")
@@ -109,6 +115,9 @@ def test_an_output_the_next_layer_reads_whole_stays_in_sram():
     assert (result.bus_read_bytes, result.bus_write_bytes) == (64 + 256, 64)
     assert result.trace.sram_peak <= 100
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    # Without `lowering.keep_outputs` s goes through DDR: stored and loaded again (64 B each).
+    plain = simulate_graph(g.build(z), toy_machine(sram=100), name="t")
+    assert (plain.bus_read_bytes, plain.bus_write_bytes) == (64 + 256 + 64, 64 + 64)
 
 
 def test_an_output_is_not_kept_where_its_tiles_would_reread_more():
@@ -122,5 +131,5 @@ def test_an_output_is_not_kept_where_its_tiles_would_reread_more():
     x, w = g.input("x", (1, 16, 16)), g.weight("w", (16, 8))
     y = g.op("fc", "MatMul", [x, w], "y", (1, 16, 8), macs=2048)
     z = g.op("s", "Sigmoid", [y], "z", (1, 16, 8), vector_ops=128)
-    result = simulate_graph(g.build(z), toy_machine(sram=200), name="t")
+    result = simulate_graph(g.build(z), _keeping(200), name="t")
     assert (result.bus_read_bytes, result.bus_write_bytes) == (512, 256)
