@@ -14,7 +14,10 @@ that helps, a grouped conv (each group's input channels) or a MatMul of two acti
 nothing else fits: each tile then adds its chunk's product into partial sums kept in SRAM
 (`PARTIAL_SUM_BYTES` an element) until the last chunk, whose tile stores the output. Among
 all splits that fit, with each way of buffering them (`BUFFERINGS`), the one with the shortest
-estimated time wins, then the one that moves fewer bytes.
+estimated time wins, then the one that moves fewer bytes. What the planner keeps in SRAM across
+layers is priced too: an input already there (shared by every split), a recurrent layer's
+weights that stay for its next step (`Tiling.pinned`), an output kept for the next layer
+(`Tiling.kept`).
 """
 
 from __future__ import annotations
