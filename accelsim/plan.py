@@ -65,7 +65,23 @@ class Allocation(NamedTuple):
     release: tuple[int, ...]
 
 
-class Ranges(Sequence[Allocation]):
+class ReadAsTuples:
+    """Equality, hash and repr of a columnar sequence as the tuple of records it reads as, so
+    a plan or trace kept in columns still compares equal to a hand-made list of records."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)  # type: ignore[arg-type]
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"  # type: ignore[call-overload]
+
+
+class Ranges(ReadAsTuples, Sequence[Allocation]):
     """The planner's SRAM ranges as columns, read as `Allocation` records.
 
     A tiled run takes a range per slice of every tile (LLaMA-7B prefill: 1.9 million); as
@@ -129,14 +145,6 @@ class Ranges(Sequence[Allocation]):
         columns = (names, self.layer, self.offset, self.size, self.first, self.release)
         return map(Allocation._make, zip(*columns, strict=True))
 
-    def __eq__(self, other: object) -> bool:  # another plan's, or a hand-made plan's tuple
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"Ranges({list(self)!r})"
 
 
 def _named(buffer: str, label: str) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple, overload
 
+from accelsim.plan import ReadAsTuples
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
@@ -93,7 +95,7 @@ class Trace:
         return peaks
 
 
-class Steps(Sequence[tuple[int, int]]):
+class Steps(ReadAsTuples, Sequence[tuple[int, int]]):
     """SRAM occupancy as (cycle, bytes) change points, kept as two int64 columns: a tiled run
     has one per range taken or freed by the million (LLaMA-7B prefill: 1.9 million), and a
     tuple of two ints each is ~130 B of them against 16. Reads as a sequence of tuples."""
@@ -119,14 +121,6 @@ class Steps(Sequence[tuple[int, int]]):
     def __iter__(self) -> Iterator[tuple[int, int]]:
         return zip(self.times.tolist(), self.used.tolist(), strict=True)
 
-    def __eq__(self, other: object) -> bool:  # another run's, or a hand-made trace's tuples
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return f"Steps({list(self)!r})"
 
 
 def _busy(events: tuple[Event, ...], units: tuple[str, ...]) -> dict[str, int]:
