@@ -28,11 +28,13 @@ def run(
     overlap: bool = True,
     batch: int | None = None,
     assume_vector: bool = False,
+    keep_searches: bool = True,
 ) -> RunResult:
     """Simulate `model` (an ONNX path or an imported Graph) on `hw` (a Hardware or a YAML path).
 
     `assume_vector` costs ops without a cost rule as one vector op per output element (listed
-    as assumed in the run's notes) instead of refusing the model.
+    as assumed in the run's notes) instead of refusing the model. `keep_searches=False` drops
+    the tiler's searches once the plan is made (for a process that runs one model).
     """
     from accelsim.hardware import Hardware
     from accelsim.hardware_file import load_hardware
@@ -47,15 +49,19 @@ def run(
         from accelsim.workload import import_onnx
 
         graph, name = import_onnx(model, batch=batch, assume_vector=assume_vector), str(model)
-    return simulate_graph(graph, machine, name=name, policy=policy, overlap=overlap)
+    return simulate_graph(graph, machine, name=name, policy=policy, overlap=overlap,
+                          keep_searches=keep_searches)  # fmt: skip
 
 
 def simulate_graph(
-    graph: Graph, hw: Hardware, *, name: str, policy: str = "liveness", overlap: bool = True
+    graph: Graph, hw: Hardware, *, name: str, policy: str = "liveness", overlap: bool = True,
+    keep_searches: bool = True,
 ) -> RunResult:
-    """Lower, plan, simulate and summarise an already imported graph (sweeps reuse one graph)."""
+    """Lower, plan, simulate and summarise an already imported graph (sweeps reuse one graph;
+    `keep_searches`: see `run`)."""
     with collector_paused():
-        return _simulate_graph(graph, hw, name=name, policy=policy, overlap=overlap)
+        return _simulate_graph(graph, hw, name=name, policy=policy, overlap=overlap,
+                               keep_searches=keep_searches)  # fmt: skip
 
 
 @contextmanager
@@ -81,15 +87,18 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _simulate_graph(graph: Graph, hw: Hardware, *, name: str, policy: str,
-                    overlap: bool) -> RunResult:  # fmt: skip
+def _simulate_graph(graph: Graph, hw: Hardware, *, name: str, policy: str, overlap: bool,
+                    keep_searches: bool) -> RunResult:  # fmt: skip
     from accelsim.lowering import lower
     from accelsim.memory.policies import make_plan
+    from accelsim.memory.tiling import forget_searches
 
     # 3. lowering: fold BN, fuse ops into the engine's output, bytes at the machine's data types
     program = lower(graph, hw)
     # 4. memory plan: where every buffer lives, loads, frees, spills, tiles, as ordered tasks
     plan = make_plan(program, hw, policy=policy, overlap=overlap)
+    if not keep_searches:  # before the engine and the summary, which set the peak memory
+        forget_searches()
     return simulate_plan(program, plan, hw, name=name, overlap=overlap)
 
 

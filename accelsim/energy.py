@@ -35,6 +35,7 @@ the data, a spill to the layer whose working set forced it).
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -253,48 +254,54 @@ def _layer_counts(program: Program, plan: Plan) -> dict[str, list[int]]:
     return sums
 
 
-def _transfer_joules(result: RunResult) -> list[float]:
-    """Each task's own priced counts if it is a transfer (its bytes' DDR, bus and SRAM), else 0."""
+def _transfer_joules(result: RunResult) -> array[float]:
+    """Each task's own priced counts if it is a transfer (its bytes' DDR, bus and SRAM), else 0:
+    a float64 array (8 B a task; a list of float objects holds ~32)."""
     hw = result.hardware
     # NOTE: prices worked out once and each distinct set of counts priced once: a tiled run
     # has a transfer by the hundred thousand, most of them alike (same sums as `Line.joules`).
     prices = list(prices_on(hw).items())
     priced: dict[tuple[tuple[str, int], ...], float] = {}
-    joules = []
+    joules = array("d")
+    append = joules.append
     for event, own in zip(result.trace.events, _task_counts(result), strict=True):
         if event.kind in _INTO_SRAM or event.kind in _OUT_OF_SRAM:
             key = tuple(own.items())
             paid = priced.get(key)
             if paid is None:
                 paid = priced[key] = sum(own.get(name, 0) * price for name, price in prices)
-            joules.append(paid)
+            append(paid)
         else:
-            joules.append(0.0)
+            append(0.0)
     return joules
 
 
-def task_energy(result: RunResult, energy: RunEnergy | None = None) -> tuple[float, ...]:
+def task_energy(result: RunResult, energy: RunEnergy | None = None) -> array[float]:
     """Dynamic joules of each task, by task id, adding up to the run's dynamic energy (leakage
     belongs to time, not to tasks): a transfer pays what it is charged for (its bytes' DDR, bus
     and SRAM figures); a layer's compute-side energy (MACs, vector ops, operand reads, output
     writes) is shared by its compute tasks in proportion to their cycles."""
     energy = energy or energy_of(result)
     joules = _transfer_joules(result)
-    computes: dict[int, list[int]] = {}
-    moved = [0.0] * len(result.program.layers)
-    for event in result.trace.events:
-        if event.kind not in _INTO_SRAM and event.kind not in _OUT_OF_SRAM:
-            computes.setdefault(event.layer, []).append(event.task)
-        moved[event.layer] += joules[event.task]
+    # NOTE: two passes with per-layer sums, no list of each layer's compute tasks: a large run
+    # has millions of tasks, and these passes set its peak memory.
+    layers = len(result.program.layers)
+    moved = [0.0] * layers
+    cycles = [0] * layers
+    computes = [0] * layers
     events = result.trace.events
-    for layer, spent in enumerate(energy.layers):
-        tasks = computes.get(layer, [])
-        rest = spent.energy.dynamic_j - moved[layer]
-        cycles = [events[t].end - events[t].start for t in tasks]
-        total = sum(cycles)
-        for task, busy in zip(tasks, cycles, strict=True):
-            joules[task] = rest * (busy / total if total else 1 / len(tasks))
-    return tuple(joules)
+    for event in events:
+        if event.kind not in _INTO_SRAM and event.kind not in _OUT_OF_SRAM:
+            cycles[event.layer] += event.end - event.start
+            computes[event.layer] += 1
+        moved[event.layer] += joules[event.task]
+    rest = [spent.energy.dynamic_j - moved[layer] for layer, spent in enumerate(energy.layers)]
+    for event in events:
+        if event.kind not in _INTO_SRAM and event.kind not in _OUT_OF_SRAM:
+            layer, total = event.layer, cycles[event.layer]
+            share = (event.end - event.start) / total if total else 1 / computes[layer]
+            joules[event.task] = rest[layer] * share
+    return joules
 
 
 def tensor_energy(result: RunResult) -> dict[str, float]:

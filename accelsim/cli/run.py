@@ -112,7 +112,7 @@ def _report(args: argparse.Namespace) -> int:
     )
     result = run(
         args.model, machine, policy=args.policy, overlap=not args.no_overlap, batch=args.batch,
-        assume_vector=args.unsupported == "vector",
+        assume_vector=args.unsupported == "vector", keep_searches=False,
     )  # fmt: skip
     if args.trace:
         from accelsim.report.export import chrome_trace, write_json

@@ -135,9 +135,9 @@ def critical_path_to_dict(result: RunResult) -> dict[str, Any]:
                 {"layer": layer, "start_cycle": step.start, "end_cycle": step.end, "steps": 1}
             )
     return {
-        "tasks": len(path.tasks),
-        "cycles_by_unit": path.cycles_by(tuple(e.resource for e in events)),
-        "cycles_by_layer": path.cycles_by(tuple(names[e.layer] for e in events)),
+        "tasks": path.task_count,
+        "cycles_by_unit": path.cycles_by(lambda task: events[task].resource),
+        "cycles_by_layer": path.cycles_by(lambda task: names[events[task].layer]),
         "stretches": stretches,
     }
 

@@ -30,6 +30,7 @@ def page_data(result: RunResult) -> dict[str, Any]:
     on_path = set(path.tasks)
     energy = energy_of(result)
     hw = result.hardware
+    events = result.trace.events
     return {
         "title": f"{result.model} on {hw.name}",
         "machine": [[name, unit.kind] for name, unit in hw.units.items()],
@@ -42,7 +43,7 @@ def page_data(result: RunResult) -> dict[str, Any]:
         "events": [
             [e.resource, e.kind, names[e.layer], e.buffer, e.nbytes, e.start, e.end, e.waited,
              e.waited_on, path.slack[e.task], e.task in on_path, e.unit_kind]
-            for e in result.trace.events
+            for e in events
         ],  # fmt: skip
         "layers": [
             {
@@ -55,8 +56,8 @@ def page_data(result: RunResult) -> dict[str, Any]:
             for layer, spent in zip(result.layers, energy.layers, strict=True)
         ],  # fmt: skip
         "breakdown": result.breakdown.parts,
-        "path_units": path.cycles_by(tuple(e.resource for e in result.trace.events)),
-        "path_tasks": len(path.tasks),
+        "path_units": path.cycles_by(lambda task: events[task].resource),
+        "path_tasks": path.task_count,
         "sram": [list(step) for step in result.trace.sram],
         "power_w": list(power_over_time(result, POWER_BINS, energy)),
         "tensors_j": list(tensor_energy(result).items())[:TOP_TENSORS],

@@ -208,15 +208,15 @@ def path_lines(result: RunResult) -> list[tuple[str, str]]:
     )
     events = result.trace.events
     path = result.path
-    by_unit = path.cycles_by(tuple(e.resource for e in events))
+    by_unit = path.cycles_by(lambda task: events[task].resource)
     names = [layer.name for layer in result.program.layers]
-    by_layer = path.cycles_by(tuple(names[e.layer] for e in events))
+    by_layer = path.cycles_by(lambda task: names[events[task].layer])
     top = sorted(by_layer.items(), key=lambda kv: -kv[1])[:3]
     return [
         ("time lost to", f"{lost} (the critical path's cycles by what they waited for)"),
         (
             "critical path",
-            f"{len(path.tasks):,} tasks over {len(by_layer)} layers; "
+            f"{path.task_count:,} tasks over {len(by_layer)} layers; "
             + ", ".join(f"{unit} {cycles / total:.1%}" for unit, cycles in by_unit.items())
             + "; most: "
             + ", ".join(f"{printable(str(n))} {format_seconds(c / clock)}" for n, c in top),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple, overload
@@ -76,22 +75,26 @@ class Trace:
         return self._busy.get(unit, 0)
     @property
     def sram_peak(self) -> int:
-        if isinstance(self.sram, Steps):
-            return max(self.sram.used.tolist(), default=0)
+        if isinstance(self.sram, Steps):  # no list of a million ints (`Steps`)
+            return int(self.sram.used.max()) if len(self.sram) else 0
         return max((used for _, used in self.sram), default=0)
 
     def sram_peaks(self, windows: list[tuple[int, int]]) -> list[int]:
-        """Largest occupancy during each [start, end] window (one pass of bisects)."""
+        """Largest occupancy during each [start, end] window (bisects on the int64 columns, not
+        lists of a million ints)."""
+        import numpy as np  # loaded by the engine that made the columns
+
         if isinstance(self.sram, Steps):
-            times, values = self.sram.times.tolist(), self.sram.used.tolist()
+            times, values = self.sram.times, self.sram.used
         else:
-            times = [time for time, _ in self.sram]
-            values = [used for _, used in self.sram]
+            times = np.array([time for time, _ in self.sram], dtype=np.int64)
+            values = np.array([used for _, used in self.sram], dtype=np.int64)
         peaks = []
         for start, end in windows:
-            first = max(0, bisect_right(times, start) - 1)  # the value in force at `start`
-            last = bisect_right(times, end)
-            peaks.append(max(values[first:last], default=0))
+            # the value in force at `start`, to the last change at or before `end`
+            first = max(0, int(np.searchsorted(times, start, side="right")) - 1)
+            last = int(np.searchsorted(times, end, side="right"))
+            peaks.append(int(values[first:last].max()) if last > first else 0)
         return peaks
 
 

@@ -197,3 +197,24 @@ def test_a_task_of_no_cycles_counts_in_the_slice_it_starts_even_at_the_first_edg
     assert [(e.kind, e.start, e.end) for e in result.trace.events] == [
         ("load", 0, 32), ("compute", 32, 32), ("store", 32, 64)]  # fmt: skip
     assert power_between(result, [32.0, 48.0, 64.0]) == pytest.approx([20e-3, 6e-3])
+
+
+def test_task_energy_shares_a_tiled_layers_compute_side_by_cycles():
+    # Conv x 1x2x5x4 (40 B), W 4x2x3x3 (72 B) -> out 1x4x5x4 (80 B) in 64 B of SRAM: 8 tiles
+    # of 5 and 3 matrix cycles (32 in all). Compute side, PRICES in pJ: MACs 4 x 20 px x 2 x 9
+    # = 1440 x 5 + operands (40 + 72) x 3 + output 80 x 4 = 7856 pJ, so 7856 x 5/32 = 1227.5
+    # and 7856 x 3/32 = 736.5 a tile; a load pays 7 pJ a byte (DDR 1 + bus 2 + SRAM write 4),
+    # a store 6 (SRAM read 3 + DDR 1 + bus 2).
+    from accelsim.energy import task_energy
+    from tests.sim.toy import GraphBuilder
+
+    g = GraphBuilder()
+    out = g.conv("conv", g.input("x", (1, 2, 5, 4)), 4, 3, pad=1)
+    result = simulate_graph(g.build(out), _priced(sram=64), name="t")
+    events = result.trace.events
+    assert [e.end - e.start for e in events if e.kind == "compute"] == [5, 3] * 4
+    pj = {"load": 7, "store": 6}
+    share = {5: 1227.5, 3: 736.5}
+    expected = [e.nbytes * pj[e.kind] if e.kind in pj else share[e.end - e.start]
+                for e in events]  # fmt: skip
+    assert list(task_energy(result)) == pytest.approx([j * 1e-12 for j in expected])

@@ -88,7 +88,7 @@ def test_the_critical_path_starts_at_the_later_of_two_tasks_ending_last():
     assert [(e.start, e.end) for e in events] == [(0, 10), (0, 10)]
     path = critical_path(plan, events, startup=0)
     assert path.steps == (Step(task=1, start=0, end=10, label="bus"),)
-    assert path.slack == (0, 0)
+    assert tuple(path.slack) == (0, 0)
 
 
 def test_a_layers_window_ends_with_its_latest_task_even_when_that_is_task_zero():
@@ -145,4 +145,4 @@ def test_in_order_issue_limits_the_slack_of_what_the_earlier_task_waits_for():
     spans = [(e.resource, e.start, e.end, e.waited, e.waited_on) for e in events]
     assert spans == [("matrix", 0, 10, "none", -1), ("dma0", 10, 20, "data", 0),
                      ("dma1", 10, 60, "issue", 1)]  # fmt: skip
-    assert critical_path(plan, events, startup=0).slack == (0, 40, 0)
+    assert tuple(critical_path(plan, events, startup=0).slack) == (0, 40, 0)
