@@ -8,6 +8,9 @@ mutant, so a run can be resumed; mutants judged equivalent (same behaviour by co
 marked so and left out of the score.
 
     nice python scripts/mutation_pass.py --out mutation.json [--round 2] [--only N ...] [--no-suite]
+
+With `--no-suite` the area's misses are marked pending; a later run without it (same `--out`)
+gives each of them only the whole-suite rerun.
 """
 
 from __future__ import annotations
@@ -546,7 +549,10 @@ def main() -> int:
         for number, mutant in enumerate(mutants):
             if options.only is not None and number not in options.only:
                 continue
-            if options.only is None and str(number) in results:
+            done = results.get(str(number))
+            # a record whose whole-suite rerun was put off (`--no-suite`) resumes with that rerun
+            pending = done is not None and done.get("suite_pending") and not options.no_suite
+            if options.only is None and done is not None and not pending:
                 continue
             target = copy / mutant.path
             pristine = target.read_text()
@@ -556,9 +562,13 @@ def main() -> int:
             target.write_text(pristine.replace(mutant.old, mutant.new))
             started = time.monotonic()
             try:
-                caught, line = run_tests(copy, mutant.tests, options.timeout)
+                if pending:
+                    caught, line = False, done["last_line"]
+                else:
+                    caught, line = run_tests(copy, mutant.tests, options.timeout)
                 suite = None
-                if not caught and not mutant.equivalent and not options.no_suite:
+                wide = not caught and not mutant.equivalent
+                if wide and not options.no_suite:
                     suite, line = run_tests(copy, WIDE, options.timeout * 4)
             finally:
                 target.write_text(pristine)
@@ -566,9 +576,11 @@ def main() -> int:
                 "path": mutant.path, "old": mutant.old.strip(), "new": mutant.new.strip(),
                 "area_caught": caught, "suite_caught": caught or bool(suite),
                 "equivalent": mutant.equivalent, "last_line": line,
-                "seconds": round(time.monotonic() - started),
+                "seconds": round(time.monotonic() - started) + (done or {}).get("seconds", 0),
+                "suite_pending": wide and options.no_suite,
             }  # fmt: skip
-            verdict = "caught" if results[str(number)]["suite_caught"] else "SURVIVED"
+            verdict = "caught" if results[str(number)]["suite_caught"] else (
+                "missed by the area" if wide and options.no_suite else "SURVIVED")  # fmt: skip
             print(f"[{number}] {mutant.path}: {verdict} ({line})", flush=True)
             options.out.write_text(json.dumps(results, indent=1))
     scored = [r for r in results.values() if "error" not in r and not r["equivalent"]]
@@ -577,7 +589,9 @@ def main() -> int:
     print(f"{len(mutants)} mutants, {len(scored)} scored: area tests caught {area}, "
           f"the suite {suite} ({suite / max(len(scored), 1):.0%})")  # fmt: skip
     for number, r in results.items():
-        if "error" in r or (not r["suite_caught"] and not r["equivalent"]):
+        if r.get("suite_pending"):
+            print(f"  pending (area missed, suite not run yet) {number}: {r['path']}")
+        elif "error" in r or (not r["suite_caught"] and not r["equivalent"]):
             print(f"  survivor {number}: {r}")
     return 0
 
