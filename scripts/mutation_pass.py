@@ -401,7 +401,8 @@ ROUND_3: list[Mutant] = [
     M("accelsim/memory/ddr.py", "if index < len(holes) and hole.address + hole.size == holes[index].address:",
       "if index < len(holes):", DDR),
     # engine and trace
-    M("accelsim/sim/engine.py", "        now = before[0]", "        now = 0", SIM),
+    # (regenerated after 9dbcb1f rewrote the dispatcher: was `now = before[0]` -> `now = 0`)
+    M("accelsim/sim/engine.py", "now = max(issued, data, space, serial)", "now = max(data, space, serial)", SIM),
     M("accelsim/sim/engine.py", "free_at[slot] = ends[0]", "free_at[slot] = ends[-1]", SIM),
     M("accelsim/sim/engine.py", "                    if done >= data:", "                    if done > data:", SIM + ("tests/explain",)),
     M("accelsim/sim/engine.py", "last_of_cycle = np.append(times[1:] != times[:-1], True)",
