@@ -325,7 +325,9 @@ LOWER = ("tests/test_lowering.py", "tests/test_lowering_layers.py", "tests/test_
          "tests/test_attention.py")
 ROUND_3: list[Mutant] = [
     # rate model
-    M("accelsim/timing/rate.py", "peak = 2.0 * unit.rows * unit.cols * hw.clock", "peak = unit.rows * unit.cols * hw.clock", TIMING),
+    M("accelsim/timing/rate.py", "peak = 2.0 * unit.rows * unit.cols * hw.clock", "peak = unit.rows * unit.cols * hw.clock", TIMING,
+      equivalent="(found after the first run) never reached: a matrix unit timed `rate` must "
+      "have `peak` (MatrixUnit's validator), and only `rate` units get this model"),
     M("accelsim/timing/rate.py", "return whole_cycles(ops / self.per_cycle)", "return int(ops / self.per_cycle)", TIMING),
     M("accelsim/timing/rate.py", "self.latency = hw.cycles(hw.ddr.latency + unit.latency)", "self.latency = hw.cycles(unit.latency)", TIMING),
     M("accelsim/timing/rate.py", "self.data_free = max(request + own, served)", "self.data_free = request + own", TIMING),
@@ -422,7 +424,9 @@ ROUND_3: list[Mutant] = [
     M("accelsim/lowering.py", "if not isinstance(axis, int) or axis % len(shape) != len(shape) - 2:",
       "if not isinstance(axis, int) or axis != len(shape) - 2:", LOWER),
     M("accelsim/lowering.py", "free = draft.unit == MATRIX and op.op_type in self.hw.lowering.fuses",
-      "free = op.op_type in self.hw.lowering.fuses", LOWER),
+      "free = op.op_type in self.hw.lowering.fuses", LOWER,
+      equivalent="(found after the first run) a vector layer's chain holds only `epilogue` ops "
+      "(`_joins`), and no op may be in both `fuses` and `epilogue` (the hardware validator)"),
     M("accelsim/lowering.py", "return draft.vector_ops + 2 * draft.macs", "return draft.vector_ops + draft.macs", LOWER),
     M("accelsim/lowering.py", '"groups" if label in a and label in b else "m" if label in a else "n"',
       '"groups" if label in a and label in b else "n" if label in a else "m"', LOWER),

@@ -201,3 +201,52 @@ def test_a_split_of_a_product_read_elsewhere_stays_a_copy(tmp_path):
     # Without fused attention (an option that changes no other machine's numbers) the same.
     plain = with_overrides(toy_machine(), {"lowering.epilogue": ["Add"]})
     assert [layer.op_types for layer in lower(import_onnx(_qkv(tmp_path)), plain).layers] == copies
+
+
+def test_fused_attention_is_one_gemm_per_product_of_each_head(tmp_path):
+    # Q·Kᵀ and P·V of each of the 2 heads: 4 GEMMs of M 64 query rows, K 16, N 64 keys, which
+    # multiply out to the layer's 262,144 MACs (a GEMM's K and N are the other product's N and K)
+    program = lower(import_onnx(_attention(tmp_path, mask=False)), _fused(sram=100_000))
+    (layer,) = program.layers
+    assert layer.gemm is not None
+    assert (layer.gemm.m, layer.gemm.k, layer.gemm.n, layer.gemm.groups) == (S, D, S, 2 * H)
+    assert S * D * S * 2 * H == layer.gemm.macs == 262_144
+
+
+def test_a_kv_cache_concat_on_axis_minus_two_is_appended_in_place(tmp_path):
+    # past (1, 2, 8, 16) + new (1, 2, 1, 16) along the sequence, axis -2 (= 2 of 4 dims): the
+    # new row of each head is written where the cache lies, no copy of the 256 B past: the
+    # Concat makes no layer
+    value = helper.make_tensor_value_info
+    past = value("past", TensorProto.FLOAT, [1, H, 8, D])
+    new = value("new", TensorProto.FLOAT, [1, H, 1, D])
+    out = value("cache", TensorProto.FLOAT, [1, H, 9, D])
+    node = helper.make_node("Concat", ["past", "new"], ["cache"], axis=-2, name="append")
+    graph = helper.make_graph([node], "kv", [past, new], [out])
+    path = tmp_path / "kv.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    program = lower(import_onnx(path), toy_machine())
+    assert program.layers == ()
+    assert any("append: KV cache appended in place" in note for note in program.notes)
+
+
+def test_a_split_projections_epilogue_shares_add_up_to_the_whole(tmp_path):
+    # x (1, 8, 12) · W (12, 24), a LogSoftmax over its 24 columns (5 ops per element and one
+    # per row: 5 x 192 + 8 = 968), split into three parts of 8 columns: each part takes its
+    # columns' share by cumulative floors, 968 x 8 // 24 = 322, 645 - 322 = 323, 968 - 645 = 323
+    value = helper.make_tensor_value_info
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["xw"], name="qkv"),
+        helper.make_node("LogSoftmax", ["xw"], ["y"], axis=-1),
+        helper.make_node("Split", ["y"], ["q", "k", "v"], axis=2, num_outputs=3, name="s"),
+    ]
+    graph = helper.make_graph(
+        nodes, "qkv", [value("x", TensorProto.FLOAT, [1, 8, 12])],
+        [value(n, TensorProto.FLOAT, [1, 8, 8]) for n in "qkv"],
+        [numpy_helper.from_array(np.ones((12, 24), np.float32), "W")],
+    )  # fmt: skip
+    path = tmp_path / "qkv.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    hw = with_overrides(_fused(sram=10_000), {"lowering.epilogue": ["LogSoftmax"]})
+    layers = lower(import_onnx(path), hw).layers
+    assert [layer.epilogue_ops for layer in layers] == [322, 323, 323]

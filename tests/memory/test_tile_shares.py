@@ -33,3 +33,21 @@ def test_tiles_share_macs_vector_ops_and_epilogue_ops_exactly() -> None:
     ops = sum(c.work.ops for c in computes if c.layer == 1 and isinstance(c.work, Vector))
     assert (macs, epilogue, ops) == (1350, 363, 1000)
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_a_tiles_epilogue_covers_its_share_of_the_output_elements() -> None:
+    # The same ConvTranspose + Sigmoid epilogue, 9 tiles: each tile's epilogue works on its
+    # share of the 3 x 11 x 11 = 363 output elements (in proportion to its MACs, floored), so
+    # with a vector unit of lanes the idle lanes are counted per tile, not for the whole output
+    # nine times: the shares add up to 363 less at most one per tile.
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 2, 5, 5)), g.weight("w", (2, 3, 3, 3))
+    up = g.op("up", "ConvTranspose", [x, w], "up", (1, 3, 11, 11), macs=1350,
+              kernel_shape=[3, 3], strides=[2, 2])  # fmt: skip
+    s = g.op("s", "Sigmoid", [up], "s", (1, 3, 11, 11), vector_ops=363)
+    hw = with_overrides(toy_machine(sram=120, ops=("ConvTranspose",)),
+                        {"lowering.epilogue": ["Sigmoid"]})  # fmt: skip
+    result = simulate_graph(g.build(s), hw, name="t")
+    epilogues = [t.work for t in result.plan.tasks if t.unit_kind == "vector"]
+    assert len(epilogues) == result.plan.tiles[0] == 9
+    assert 363 - 9 <= sum(e.elements for e in epilogues) <= 363

@@ -203,3 +203,69 @@ def test_judge_catches_a_shared_channel_transfer_one_cycle_faster_than_possible(
     assert plan_violations(result.program, result.plan, trace, hw) == [
         "event 0: load of 32 B took 41 cycles, not under 42"
     ]
+
+
+def test_judge_catches_two_copies_sharing_one_byte():
+    # c1.out (64 B, filled by c1's compute at 124, read by c2 until 180) moved from offset 104
+    # to 103: its first byte is c1.W's last ([32, 104), read by c1 until 148)
+    assert _judge_edited(ranges={"c1.out": (103, 64)}) == [
+        "c1.out (filled by event 2) overwrites bytes of c1.W (event 1) still needed until 148"
+    ]
+
+
+def test_judge_catches_a_transfer_one_byte_past_its_ddr_home():
+    from dataclasses import replace
+
+    hw = toy_machine(sram=168, latency_ns=10)
+    result, _ = _judge(hw)
+    # c1.W's home is [64, 136); its 72 B load moved to DDR 65 ends at 137
+    tasks = tuple(
+        t._replace(work=replace(t.work, address=65)) if t.buffer == "c1.W" else t
+        for t in result.plan.tasks
+    )
+    plan = replace(result.plan, tasks=tasks)
+    assert plan_violations(result.program, plan, result.trace, hw) == [
+        "task 1: load of c1.W at DDR 65, outside its home [64, 136)"
+    ]
+
+
+def test_judge_times_transfers_at_the_slower_of_bus_and_ddr():
+    # a 0.5 GB/s DDR behind the 1 GB/s bus: 10 cycles of latency + 32 B at 0.5 B/cycle = 74
+    hw = toy_machine(sram=168, latency_ns=10, ddr="0.5 GB/s")
+    assert transfer_cycles(32, hw) == 74
+    result, problems = _judge(hw)
+    assert problems == []
+    assert (result.trace.events[0].start, result.trace.events[0].end) == (0, 74)
+
+
+def test_judge_catches_a_load_of_fewer_bytes_than_its_range():
+    from dataclasses import replace
+
+    hw = toy_machine(sram=168, latency_ns=10)
+    result, _ = _judge(hw)
+    # x's load said to move 31 B into its 32 B range (and so to take 41 cycles, not 42)
+    events = tuple(e._replace(nbytes=31) if e.task == 0 else e for e in result.trace.events)
+    trace = replace(result.trace, events=events)
+    problems = plan_violations(result.program, result.plan, trace, hw)
+    assert "x: 32 B range for a 31 B load" in problems
+
+
+def test_judge_catches_a_reload_starting_before_its_spill_ends():
+    from dataclasses import replace
+
+    from tests.memory.test_planner import _two_candidates
+
+    hw = toy_machine(sram=300)
+    result = simulate_graph(_two_candidates(), hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    spill = next(e for e in result.trace.events if e.kind == "spill")
+    reload = next(e for e in result.trace.events if e.kind == "reload")
+    # the reload of b moved to start one cycle before b's spill ends (it still ends after it)
+    early = (spill.end - 1, spill.end - 1 + reload.end - reload.start)
+    events = tuple(
+        e._replace(start=early[0], end=early[1]) if e.task == reload.task else e
+        for e in result.trace.events
+    )
+    trace = replace(result.trace, events=events)
+    problems = plan_violations(result.program, result.plan, trace, hw)
+    assert f"event {reload.task} loads b before its store ends" in problems

@@ -20,3 +20,18 @@ def test_a_serial_dependency_met_last_sets_deps_done_and_is_named():
     assert rows == [("load", 0, 100, 0, "none", -1), ("compute", 100, 200, 100, "data", 0),
                     ("load", 200, 250, 200, "serial", 1), ("compute", 250, 350, 250, "data", 2),
                     ("store", 350, 450, 350, "data", 3)]  # fmt: skip
+
+
+def test_with_overlap_off_the_second_task_waits_for_the_first_too():
+    # x (100 B) and y (50 B) -> Add -> b on two DMA channels: with overlap on, y's load runs
+    # beside x's (0-50 on the second channel); off, it waits for x's load to end: 100-150.
+    # Then the Add 150-250 and the store 250-350.
+    g = GraphBuilder()
+    b = g.op("r0", "Add", [g.input("x", (1, 100)), g.input("y", (1, 50))], "b", (1, 100),
+             vector_ops=100)  # fmt: skip
+    result = simulate_graph(g.build(b), toy_machine(dma_units=2), name="t", overlap=False)
+    rows = [(e.kind, e.buffer, e.start, e.end, e.waited) for e in result.trace.events]
+    assert rows == [
+        ("load", "x", 0, 100, "none"), ("load", "y", 100, 150, "serial"),
+        ("compute", "", 150, 250, "data"), ("store", "b", 250, 350, "data"),
+    ]  # fmt: skip

@@ -111,3 +111,16 @@ def test_no_bundled_machine_has_a_floor_that_reads_the_sram():
         big, small = (with_overrides(base, {"sram.capacity": size}) for size in ("1 MiB", "4 KiB"))
         program = lower(_single_conv(), big)
         assert floor_of(program, big) == floor_of(program, small), path.name
+
+
+def test_a_floor_is_not_shared_across_ddr_speeds():
+    # _two_convs moves x 32 + c1.W 72 + c2.W 16 + c2.out 64 = 184 B across once: at the 1 B a
+    # cycle bus behind a 100 GB/s DDR, 184 cycles; behind a 0.5 GB/s DDR, 368. One Reuse is
+    # asked for both: the second must not get the first's floor.
+    from accelsim.lowering import lower
+
+    reuse = Reuse()
+    fast, slow = toy_machine(), toy_machine(ddr="0.5 GB/s")
+    program = lower(_two_convs(), fast)
+    assert reuse.floor(program, fast).parts["bus"] == 184
+    assert reuse.floor(program, slow).parts["bus"] == 368

@@ -184,3 +184,14 @@ def test_systolic_packed_never_claims_more_groups_than_the_layer_has():
     result = systolic_cycles(m=4, k=1, n=1, groups=2, rows=8, cols=8, dataflow="ws",
                              group_mapping="packed")  # fmt: skip
     assert (result.groups_per_pass, result.folds, result.cycles) == (2, 1, 26)
+
+
+def test_systolic_packed_is_streams_every_packed_groups_columns():
+    # is: K on the 8 rows, M on the 16 columns, N streamed. Groups of k = 4 pack 2 to a pass
+    # (2 x 4 = 8 rows), so a pass streams both groups' N: 2 x 5 = 10 columns of the output.
+    # Each of the 2 passes is one fold: T + R (preload) + R + C - 2 = 10 + 8 + 8 + 16 - 2 = 40.
+    result = systolic_cycles(
+        m=16, k=4, n=5, groups=4, rows=8, cols=16, dataflow="is", group_mapping="packed"
+    )
+    assert (result.cycles, result.folds, result.groups_per_pass) == (80, 2, 2)
+    assert result.fill_drain_cycles == 80 - 2 * 10

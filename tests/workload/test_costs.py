@@ -174,3 +174,12 @@ def test_recurrent_totals_are_per_step_work_times_the_steps(op_type, gates, per_
     assert len(cost.steps) == 6
     assert sum(s.macs for s in cost.steps) == cost.macs
     assert sum(s.vector_ops for s in cost.steps) == cost.vector_ops
+
+
+def test_a_bidirectional_recurrence_does_each_directions_gates() -> None:
+    # The LSTM above run both ways: 2 directions of 2 x 16 x 9 MACs and 2 x 4 x 23 gate ops a
+    # step, 3 steps
+    shapes = NodeShapes(((3, 2, 5), (2, 16, 5), (2, 16, 4)), ((3, 2, 2, 4),),
+                        {"hidden_size": 4, "direction": "bidirectional"})  # fmt: skip
+    cost = op_cost("LSTM", shapes)
+    assert (cost.macs, cost.vector_ops) == (3 * 2 * 2 * 16 * 9, 3 * 2 * 2 * 4 * 23)
