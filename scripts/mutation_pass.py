@@ -327,7 +327,8 @@ ROUND_3: list[Mutant] = [
     # rate model
     M("accelsim/timing/rate.py", "peak = 2.0 * unit.rows * unit.cols * hw.clock", "peak = unit.rows * unit.cols * hw.clock", TIMING,
       equivalent="(found after the first run) never reached: a matrix unit timed `rate` must "
-      "have `peak` (MatrixUnit's validator), and only `rate` units get this model"),
+      "have `peak` (MatrixUnit's validator), and only `rate` units get this model; the dead "
+      "branch was then removed, so this mutant now reports its line as not found"),
     M("accelsim/timing/rate.py", "return whole_cycles(ops / self.per_cycle)", "return int(ops / self.per_cycle)", TIMING),
     M("accelsim/timing/rate.py", "self.latency = hw.cycles(hw.ddr.latency + unit.latency)", "self.latency = hw.cycles(unit.latency)", TIMING),
     M("accelsim/timing/rate.py", "self.data_free = max(request + own, served)", "self.data_free = request + own", TIMING),

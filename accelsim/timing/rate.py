@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accelsim.hardware import DmaUnit, MatrixUnit, whole_cycles
+from accelsim.hardware import DmaUnit, whole_cycles
 from accelsim.kinds import kind_running
 from accelsim.timing.ddr import build_ddr
 from accelsim.timing.models import timing_model
@@ -48,10 +48,7 @@ class RateCompute:
         self.kind: str = unit.kind
         self.lanes = getattr(unit, "lanes", None)
         peak = getattr(unit, "peak", None)
-        if isinstance(unit, MatrixUnit) and peak is None:
-            assert unit.rows is not None and unit.cols is not None
-            peak = 2.0 * unit.rows * unit.cols * hw.clock
-        assert peak is not None
+        assert peak is not None, "a unit timed `rate` has a peak (the schema requires it)"
         self.per_cycle: float = peak / hw.clock
         self._memo: dict[Work, int] = {}
 
