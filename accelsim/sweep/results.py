@@ -14,9 +14,10 @@ from accelsim.kinds import KINDS
 from accelsim.sweep.reuse import Planned, Reuse
 
 if TYPE_CHECKING:
+    from accelsim.energy import EnergyBreakdown
     from accelsim.hardware import Hardware
     from accelsim.sim.trace import Trace
-    from accelsim.summary import RunResult
+    from accelsim.summary import Floor, RunResult
     from accelsim.sweep.grid import Point
     from accelsim.workload.graph import Graph
 
@@ -175,28 +176,16 @@ def _simulated(job: Job, planned: Planned, hw: Hardware) -> Metrics:
     if dram is not None:
         whole = summarize(job.model, hw, program, plan, trace, overlap=job.overlap)
         return metrics_of(replace(whole, dram=dram))
-    latency = trace.end
-    energy = run_total(planned.work, latency, hw)
-    floor = job.reuse.floor(program, hw)
-    steps = path_steps(trace.events, startup=channel_latency(hw))
+    energy = run_total(planned.work, trace.end, hw)
     moved = planned.moved
-    return Metrics(
-        latency_cycles=latency,
-        latency_s=latency / hw.clock,
-        energy_j=energy.total_j,
-        **{f"energy_{name}_j": joules for name, joules in energy.components().items()},
-        sram_capacity_bytes=hw.sram.capacity,
-        sram_peak_bytes=trace.sram_peak,
-        bus_read_bytes=moved.get("load", 0) + moved.get("reload", 0),
-        bus_write_bytes=moved.get("store", 0) + moved.get("spill", 0),
-        spilled_bytes=moved.get("spill", 0),
-        reloaded_bytes=moved.get("reload", 0),
-        **{f"utilisation_{k.label}": _utilisation(trace, hw.units_of(k.name)) for k in KINDS},
-        floor_cycles=floor.cycles,
-        floor_bound=floor.limit,
-        gap=latency / floor.cycles - 1 if floor.cycles else 0.0,
-        bound=breakdown_of(steps, start=0, end=latency).bound or "",
-    )
+    steps = path_steps(trace.events, startup=channel_latency(hw))
+    return _metrics(
+        hw, trace, energy, floor=job.reuse.floor(program, hw),
+        bound=breakdown_of(steps, start=0, end=trace.end).bound,
+        read=moved.get("load", 0) + moved.get("reload", 0),
+        written=moved.get("store", 0) + moved.get("spill", 0),
+        spilled=moved.get("spill", 0), reloaded=moved.get("reload", 0),
+    )  # fmt: skip
 
 
 def _utilisation(trace: Trace, names: tuple[str, ...]) -> float:
@@ -210,21 +199,32 @@ def metrics_of(result: RunResult) -> Metrics:
     """The numbers a sweep keeps of a run (the same figures `accelsim run --json` reports)."""
     from accelsim.energy import energy_of
 
-    energy = energy_of(result).total
+    return _metrics(
+        result.hardware, result.trace, energy_of(result).total, floor=result.floor,
+        bound=result.breakdown.bound, read=result.bus_read_bytes, written=result.bus_write_bytes,
+        spilled=result.plan.bytes_of("spill"), reloaded=result.plan.bytes_of("reload"),
+    )  # fmt: skip
+
+
+def _metrics(hw: Hardware, trace: Trace, energy: EnergyBreakdown, *, floor: Floor,
+             bound: str | None, read: int, written: int, spilled: int,
+             reloaded: int) -> Metrics:  # fmt: skip
+    """A point's metrics from its run's totals, whichever route worked them out."""
+    latency = trace.end
     return Metrics(
-        latency_cycles=result.latency_cycles,
-        latency_s=result.latency_s,
+        latency_cycles=latency,
+        latency_s=latency / hw.clock,
         energy_j=energy.total_j,
         **{f"energy_{name}_j": joules for name, joules in energy.components().items()},
-        sram_capacity_bytes=result.hardware.sram.capacity,
-        sram_peak_bytes=result.trace.sram_peak,
-        bus_read_bytes=result.bus_read_bytes,
-        bus_write_bytes=result.bus_write_bytes,
-        spilled_bytes=result.plan.bytes_of("spill"),
-        reloaded_bytes=result.plan.bytes_of("reload"),
-        **{f"utilisation_{k.label}": result.kind_utilisation(k.name) for k in KINDS},
-        floor_cycles=result.floor.cycles,
-        floor_bound=result.floor.limit,
-        gap=result.gap,
-        bound=result.breakdown.bound or "",
+        sram_capacity_bytes=hw.sram.capacity,
+        sram_peak_bytes=trace.sram_peak,
+        bus_read_bytes=read,
+        bus_write_bytes=written,
+        spilled_bytes=spilled,
+        reloaded_bytes=reloaded,
+        **{f"utilisation_{k.label}": _utilisation(trace, hw.units_of(k.name)) for k in KINDS},
+        floor_cycles=floor.cycles,
+        floor_bound=floor.limit,
+        gap=latency / floor.cycles - 1 if floor.cycles else 0.0,
+        bound=bound or "",
     )
