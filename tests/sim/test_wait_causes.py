@@ -45,6 +45,7 @@ def _run(reasons: tuple[str, ...], deps: tuple[int, ...] = (0, 1)):
         (("space", "data"), 10, 10, "data", 1),
         (("serial", "serial"), 10, 0, "serial", 1),  # a tie within one reason: the later dep
         (("space", "space"), 0, 10, "space", 1),
+        (("data", "data"), 10, 0, "data", 1),
         (("data", "serial"), 10, 0, "data", 0),
     ],
 )
@@ -55,6 +56,14 @@ def test_the_cause_named_follows_the_tie_order(reasons, deps_done, space_free, w
     assert (e.deps_done, e.space_free, e.unit_free, e.freed_by) == (deps_done, space_free, 10, 1)
     assert (e.waited, e.waited_on) == (waited, on)
     assert e.issued == 0 and e.ready == 10
+
+
+def test_two_data_dependencies_ending_together_name_the_later_one():
+    # the dispatcher's docstring: `waited_on` is the dependency met last; of two met at the
+    # same cycle (10), the later in the task's list (so in plan order) is, here and with
+    # reasons given (the parametrised tie above)
+    e = simulate(_plan(()), units=build_units(toy_machine()), clock_hz=1e9).events[2]
+    assert (e.start, e.deps_done, e.waited, e.waited_on) == (10, 10, "data", 1)
 
 
 @pytest.mark.parametrize("reason", ["data", "space", "serial"])
