@@ -115,8 +115,9 @@ def test_a_one_byte_transfer_just_past_its_ddr_home():
     assert (load.buffer, load.work.address) == ("x", 0)
     tasks = [load._replace(work=replace(load.work, nbytes=1, address=32)),
              *result.plan.tasks[1:]]  # fmt: skip
-    assert "task 0: load of x at DDR 32, outside its home [0, 32)" in _judge(result, hw,
-                                                                               tasks=tasks)
+    assert "task 0: load of x at DDR 32, outside its home [0, 32)" in _judge(
+        result, hw, tasks=tasks
+    )
 
 
 def _split():
@@ -130,7 +131,10 @@ def _split():
     hw = toy_machine()
     result = simulate_graph(g.build("p", "q"), hw, name="t")
     assert [(e.kind, e.buffer) for e in result.trace.events] == [
-        ("load", "x"), ("compute", ""), ("store", "p"), ("store", "q")
+        ("load", "x"),
+        ("compute", ""),
+        ("store", "p"),
+        ("store", "q"),
     ]
     return result, hw
 
