@@ -62,7 +62,80 @@ def with_overrides(
             parent, key = _resolve(data, path, dotted, source)
             parent[key] = value
             written[path] = tuple(dotted.split("."))
-    return _validate(YamlDocument(data=data, source=source), shown=written)
+    fields = _VALIDATED.fields(hw, data, {str(path[0]) for path in written})
+    if fields is not None:
+        return Hardware.model_construct(**fields)
+    checked = _validate(YamlDocument(data=data, source=source), shown=written)
+    _VALIDATED.remember(checked, data)
+    return checked
+
+
+_GROUPS: dict[str, tuple[str, ...]] = {name: (name,) for name in Hardware.model_fields}
+_GROUPS["units"] = _GROUPS["clock"] = ("clock", "units")  # the units' check reads the clock
+KEEP_VALIDATED = 256
+"""Validated field groups kept per process (a sweep's grid has a few dozen distinct ones)."""
+
+
+class _Validated:
+    """Top-level fields of machines `_validate` accepted, by the data they were validated from.
+
+    Pydantic validates each top-level field on its own (the units' check also reads the clock,
+    so those two go together), and the checks after it read one field each (`lowering`, `ddr`):
+    a field group once accepted from some data is accepted, as the same value, whenever it comes
+    from the same data again. So a sweep point whose changed groups were all seen before needs
+    no validation (most of a point's overrides cost); any group not seen runs the whole
+    `_validate`, which also gives any error exactly as before.
+    """
+
+    def __init__(self) -> None:
+        self._groups: dict[object, tuple[object, ...]] = {}
+
+    def fields(
+        self, hw: Hardware, data: dict[str, Any], changed: set[str]
+    ) -> dict[str, Any] | None:
+        """Every field of `hw` with the `changed` ones (top-level names) as validated from
+        `data`; None unless each changed group was seen."""
+        fields = {name: getattr(hw, name) for name in Hardware.model_fields}
+        for group in {_GROUPS.get(name) for name in changed}:
+            if group is None:
+                return None
+            try:
+                found = self._groups.get((group, _frozen([data[name] for name in group])))
+            except (KeyError, TypeError):  # a field left out, a value that cannot be a key
+                return None
+            if found is None:
+                return None
+            fields.update(zip(group, found, strict=True))
+        return fields
+
+    def remember(self, hw: Hardware, data: dict[str, Any]) -> None:
+        """Keep every field group of `hw`, which `_validate` made from `data`."""
+        for group in set(_GROUPS.values()):
+            try:
+                key = (group, _frozen([data[name] for name in group]))
+                hash(key)
+            except (KeyError, TypeError):
+                continue
+            if len(self._groups) >= KEEP_VALIDATED:
+                del self._groups[next(iter(self._groups))]  # the oldest
+            self._groups[key] = tuple(getattr(hw, name) for name in group)
+
+
+def _frozen(value: object) -> object:
+    """`value` as a key that tells apart what validates differently: types are kept (True is
+    not 1, 1 is not 1.0, a list is not a tuple) and floats by their spelling (-0.0 is not 0.0);
+    mappings in their order (units are in file order)."""
+    kind = type(value)
+    if isinstance(value, dict):
+        return (kind, tuple([(key, _frozen(item)) for key, item in value.items()]))
+    if isinstance(value, (list, tuple)):
+        return (kind, tuple([_frozen(item) for item in value]))
+    if isinstance(value, float):
+        return (kind, repr(value))
+    return (kind, value)
+
+
+_VALIDATED = _Validated()
 
 
 # The older fixed layout: its sections and where each of their keys lives now. A unit section
