@@ -81,3 +81,20 @@ def test_a_transpose_without_perm_before_a_matmul_lowers():
     program = lower(g.build(y), toy_machine())
     assert sum(layer.macs for layer in program.layers) == 64
     assert program.layers[-1].op_types == ("MatMul",)
+
+
+def test_which_reads_a_tile_needs_only_its_own_elements_of():
+    # A Transpose's tile reads just the elements it writes, and so does one output of a Split
+    # (its part of the input); a Split with two outputs reads its input whole, and a Softmax
+    # (over a row) is no such op
+    g = GraphBuilder()
+    x = g.input("x", (2, 8))
+    t = g.op("t", "Transpose", [x], "t.out", (8, 2), vector_ops=16, perm=[1, 0])
+    s1 = g.op("s1", "Split", [t], "s1.out", (4, 2), vector_ops=8, axis=0)
+    g.tensors["p"] = Tensor("p", (4, 2), "activation")
+    g.tensors["q"] = Tensor("q", (4, 2), "activation")
+    g.ops.append(Op("s2", "Split", (s1,), ("p", "q"), 0, 8, {"axis": 0}))
+    sm = g.op("sm", "Softmax", ["p"], "sm.out", (4, 2), vector_ops=40, axis=-1)
+    layers = lower(g.build(sm, "q"), toy_machine()).layers
+    assert [(layer.name, layer.pointwise) for layer in layers] == [
+        ("t", ("x",)), ("s1", ("t.out",)), ("s2", ()), ("sm", ())]  # fmt: skip

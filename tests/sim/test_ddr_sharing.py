@@ -65,6 +65,9 @@ def test_a_queue_of_two_overlaps_a_start_up_with_the_data_before_it():
     assert sum(layer.latency_cycles for layer in result.layers) == 20
     # the channel's busy time counts overlapping transfers once: [0, 130) and [144, 218)
     assert result.busy_cycles("bus") == 130 + 74
+    # and each layer's transfers hold the channel from the later of their start and the end
+    # of the transfer before: c1 x [0, 42) and W1 [42, 114); c2 W2 [114, 130) and the store
+    assert [layer.transfer_cycles for layer in result.layers] == [42 + 72, 16 + 74]
     # the floor's bus part: 184 B at 1 B/cycle and one start-up (depth 1: four, 224)
     assert result.floor.parts["bus"] == 184 + 10
     assert plan_violations(result.program, result.plan, result.trace, hw) == []

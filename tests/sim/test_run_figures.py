@@ -94,3 +94,18 @@ def test_the_critical_path_record_by_hand():
             {"layer": "c2", "start_cycle": 160, "end_cycle": 230, "steps": 2},
         ],
     }
+
+
+def test_a_run_of_no_cycles_has_no_utilisation_and_no_gap():
+    # a zero-cycle run (and a zero floor) divides by nothing: 0, not 1 or an error
+    from accelsim.summary import Floor
+
+    result = simulate_graph(_two_convs(), toy_machine(), name="t")
+    empty = replace(result, trace=replace(result.trace, end=0))
+    assert (empty.utilisation("bus"), empty.kind_utilisation("matrix")) == (0.0, 0.0)
+    no_floor = replace(result, floor=Floor(parts={"bus": 0, "matrix": 0, "vector": 0}))
+    assert (no_floor.floor.cycles, no_floor.gap) == (0, 0.0)
+    # and with a floor: 198 cycles over the floor's bus part (x, c1.W, c2.W and the output,
+    # 184 B at 1 B/cycle): 198 / 184 - 1
+    assert result.floor.parts["bus"] == 184 and result.latency_cycles == 198
+    assert result.gap == pytest.approx(198 / 184 - 1)

@@ -250,3 +250,16 @@ def test_each_rule_checks_what_it_reads(op, inputs, outputs, attributes, reason)
     with pytest.raises(InvalidNode) as caught:
         op_cost(op, shapes)
     assert str(caught.value) == reason
+
+
+def test_a_conv_whose_output_channels_do_not_split_into_its_groups_is_refused(
+    tmp_path: Path,
+) -> None:
+    # 4 input channels in 2 groups of 2, but 3 output channels: onnxruntime fails to run it
+    model = node_model("Conv", X, [zeros("w", (3, 2, 3, 3))], group=2)
+    path = save(model, tmp_path / "g.onnx")
+    assert _onnxruntime_refuses(path)
+    with pytest.raises(WorkloadError) as caught:
+        import_onnx(path)
+    assert str(caught.value) == (f'{path}: node "n" (Conv): cannot cost this node: 3 output '
+                                 "channels do not split into 2 groups")  # fmt: skip
