@@ -538,6 +538,11 @@ class _Geometry:
         self.channels, self.rows = self._dims(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
         self.row_offsets = _concat_rows(layer, buffers, self.channels, self.rows)
+        # A band's slices depend on its height alone, not on where it starts, unless the input
+        # rows it reads do: a window's clipped edges, a Resize's sampling, a Concat's parts.
+        self.shifts = (
+            self.row_offsets is None and layer.window is None and layer.op_types[0] != "Resize"
+        )
         if self.row_offsets is not None:  # along the rows: bands and channel groups both split
             self.split_channels = self.split_rows = True
         elif layer.op_types[0] == "Concat":
@@ -606,6 +611,8 @@ class _Geometry:
         [r0, r1) and `chunk` units of the reduction (the first input carries it; all of it by
         default)."""
         chunk = self.reduction if chunk is None else chunk
+        if self.shifts:
+            r0, r1 = 0, r1 - r0
         key = (width, r0, r1, chunk)
         got = self._memo.get(key)
         if got is None:
@@ -747,6 +754,16 @@ class _Geometry:
     def bands(self, split: _Split) -> list[tuple[int, int]]:
         return [self._band(split, band) for band in range(-(-split.rows // split.per_band))]
 
+    def band_runs(self, split: _Split) -> list[tuple[tuple[int, int], int]]:
+        """Rows of the bands with how many bands have the same slices: where they depend on
+        the height alone (`shifts`), every full band is one run and a shorter last one another;
+        else each band is its own."""
+        if not self.shifts:
+            return [(band, 1) for band in self.bands(split)]
+        full, rest = divmod(split.rows, split.per_band)
+        runs = ((split.per_band, full), (rest, 1))
+        return [((0, height), n) for height, n in runs if n and height]
+
     @staticmethod
     def _band(split: _Split, band: int) -> tuple[int, int]:
         """Rows [r0, r1) of band number `band` (one of `bands`, without listing them all)."""
@@ -843,23 +860,24 @@ class _Geometry:
                 transfers[Transfer(nbytes=size, direction="in")] += count
             if sum(sizes):
                 later.append((Transfer(nbytes=sum(sizes), direction="in"), count - (not later)))
-            for r0, r1 in self.bands(split):
+            for (r0, r1), bands in self.band_runs(split):
+                tiles = count * bands
                 for chunk, times in chunks.items():
                     reads, write = self.slices(width, r0, r1, chunk)
                     for size, flag in zip(reads, flags, strict=True):
                         if not flag:
-                            transfers[Transfer(nbytes=size, direction="in")] += count * times
+                            transfers[Transfer(nbytes=size, direction="in")] += tiles * times
                     if split.chunks > 1:
                         size = self.chunk_weights(width, chunk)
-                        transfers[Transfer(nbytes=size, direction="in")] += count * times
+                        transfers[Transfer(nbytes=size, direction="in")] += tiles * times
                     share = width * (r1 - r0) * chunk
                     macs = self.layer.macs * share // whole
                     ops = self.layer.vector_ops * share // whole
-                    computes[self.work(width, r1 - r0, macs, ops, chunk)] += count * times
+                    computes[self.work(width, r1 - r0, macs, ops, chunk)] += tiles * times
                 if not self.keep:
-                    transfers[Transfer(nbytes=write, direction="out")] += count
+                    transfers[Transfer(nbytes=write, direction="out")] += tiles
                 if split.chunks > 1:  # one partial-sum slot: the next band waits for this store
-                    later.append((Transfer(nbytes=write, direction="out"), count))
+                    later.append((Transfer(nbytes=write, direction="out"), tiles))
         moved = sum(work.nbytes * count for work, count in transfers.items())
         return _Profile(
             tuple(transfers.items()), tuple(computes.items()), moved, split.tiles, tuple(later)

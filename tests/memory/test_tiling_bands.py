@@ -1,0 +1,112 @@
+"""Hypothesis: where a layer's slices depend on a band's height alone (`_Geometry.shifts`), the
+split search prices all full bands as one run; that must give what pricing band by band gives.
+The exhaustive side is the same geometry told that its bands' positions matter: every band's
+slices, and each split's profile (its transfers, computes and bytes as multisets), agree."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.lowering import lower
+from accelsim.memory.tiling import _Geometry
+from tests.property.test_invariants import SETTINGS
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _conv(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    x = g.input("x", (1, 3, size, size))
+    return g.conv("c", x, 5, k, pad=k // 2, stride=stride)
+
+
+def _matmul(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    x, w = g.input("x", (1, size, 6 * k)), g.weight("w", (6 * k, 7))
+    return g.op("fc", "MatMul", [x, w], "y", (1, size, 7), macs=size * 6 * k * 7)
+
+
+def _scores(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    q, kt = g.input("q", (1, 2, size, 4)), g.input("kt", (1, 2, 4, size + k))
+    return g.op("qk", "MatMul", [q, kt], "s", (1, 2, size, size + k), macs=8 * size * (size + k))
+
+
+def _softmax(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    shape = (stride, 2, size, 3 + k)
+    return g.op("p", "Softmax", [g.input("s", shape)], "y", shape, vector_ops=size, axis=-1)
+
+
+def _residual(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    a, b = g.input("a", (1, size, 4 * k)), g.input("b", (1, size, 4 * k))
+    return g.op("add", "Add", [a, b], "y", (1, size, 4 * k), vector_ops=4 * k * size)
+
+
+def _append(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    past, new = g.input("past", (1, 2, size, 4)), g.input("new", (1, 2, k, 4))
+    return g.op("kv", "Concat", [past, new], "y", (1, 2, size + k, 4), vector_ops=8 * (size + k))
+
+
+def _resize(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    x = g.input("x", (1, 2, size, size))
+    out = (1, 2, 2 * size, 2 * size)
+    return g.op("r", "Resize", [x], "y", out, vector_ops=8 * size * size)
+
+
+def _pool(g: GraphBuilder, size: int, k: int, stride: int) -> str:
+    x = g.input("x", (1, 3, size, size))
+    rows = (size + 2 * (k // 2) - k) // stride + 1
+    return g.op("mp", "MaxPool", [x], "y", (1, 3, rows, rows), vector_ops=27 * rows * rows,
+                kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4)  # fmt: skip
+
+
+LAYERS = (_conv, _matmul, _scores, _softmax, _residual, _append, _resize, _pool)
+
+
+@st.composite
+def geometries(draw):
+    """A tiled layer of some kind as the search sees it, and its exhaustive twin."""
+    g = GraphBuilder()
+    make = draw(st.sampled_from(LAYERS))
+    size, k = draw(st.integers(2, 12)), draw(st.sampled_from([1, 3, 5]))
+    out = make(g, size, k, draw(st.integers(1, 2)))
+    program = lower(g.build(out), toy_machine())
+    layer = program.layers[0]
+    last_resort = draw(st.booleans())
+    fast = _Geometry(layer, program.buffers, last_resort=last_resort)
+    exhaustive = _Geometry(layer, program.buffers, last_resort=last_resort)
+    exhaustive.shifts = False
+    per_group = draw(st.integers(1, fast.channels))
+    per_band = draw(st.integers(1, fast.rows))
+    per_chunk = draw(st.integers(1, fast.reduction))
+    return fast, exhaustive, fast.split(per_group, per_band, per_chunk)
+
+
+def _counted(profile):
+    later = Counter()
+    for work, n in profile.later_groups:
+        later[work] += n
+    return (Counter(dict(profile.transfers)), Counter(dict(profile.computes)), profile.moved,
+            profile.tiles, +later)  # fmt: skip
+
+
+@settings(SETTINGS, max_examples=300)
+@given(geometries())
+def test_bands_priced_by_height_equal_bands_priced_one_by_one(case):
+    fast, exhaustive, split = case
+    rest = split.channels % split.per_group
+    for width in {split.per_group, rest or split.per_group}:
+        for r0, r1 in exhaustive.bands(split):
+            for chunk in {split.per_chunk, split.reduction}:
+                assert fast.slices(width, r0, r1, chunk) == exhaustive.slices(width, r0, r1, chunk)
+    assert _counted(fast.profile(split)) == _counted(exhaustive.profile(split))
+
+
+def test_every_kind_of_layer_is_drawn_and_positions_matter_where_rows_have_edges():
+    # The bands of a 3x3 conv, a Resize and a row-wise Concat start at places that change their
+    # input rows (clipped halo, sampling, which part); a MatMul's and a Softmax's do not.
+    def shifts(make, k=3):
+        g = GraphBuilder()
+        program = lower(g.build(make(g, 8, k, 1)), toy_machine())
+        return _Geometry(program.layers[0], program.buffers).shifts
+
+    assert [shifts(make) for make in LAYERS] == [False, True, True, True, True, False, False, False]
