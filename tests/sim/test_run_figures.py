@@ -109,3 +109,43 @@ def test_a_run_of_no_cycles_has_no_utilisation_and_no_gap():
     # 184 B at 1 B/cycle): 198 / 184 - 1
     assert result.floor.parts["bus"] == 184 and result.latency_cycles == 198
     assert result.gap == pytest.approx(198 / 184 - 1)
+
+
+def test_a_layer_ending_inside_an_earlier_window_is_bound_by_its_own_unit():
+    # x 32 B [0, 32), c.W 36 B [32, 68), the conv 576 MACs [68, 80); the Sigmoid of x (4 ops)
+    # runs on the vector unit [32, 36), inside the conv's window [0, 80): its own window
+    # [80, 80) is empty, and it names its own unit; the Add [80, 112) and its store [112, 144)
+    from tests.sim.toy import GraphBuilder
+
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    c = g.conv("c", x, 2, 3, pad=1)
+    s = g.op("r", "Sigmoid", [x], "s", (1, 2, 4, 4), vector_ops=4)
+    result = simulate_graph(g.build(g.op("a", "Add", [c, s], "y", (1, 2, 4, 4), vector_ops=32)),
+                            toy_machine(), name="t")  # fmt: skip
+    rows = [(r.name, r.start, r.end, r.breakdown.start, r.breakdown.end, r.bound)
+            for r in result.layers]  # fmt: skip
+    assert rows == [("c", 68, 80, 0, 80, "bus"), ("r", 32, 36, 80, 80, "vector"),
+                    ("a", 80, 144, 80, 144, "bus")]  # fmt: skip
+
+
+def test_a_matrix_layers_utilisation_leaves_out_its_epilogue_on_the_vector_unit():
+    # the conv's 1,152 MACs in its 24 engine cycles (50 MACs a cycle): 0.96, though the layer's
+    # Relu epilogue keeps the vector unit 64 cycles more
+    from tests.sim.test_check_planted import _conv_relu_epilogue
+
+    result, _ = _conv_relu_epilogue()
+    (layer,) = result.layers
+    assert layer.compute_cycles == 24 + 64
+    assert layer.engine_utilisation == pytest.approx(1152 / (50 * 24))
+
+
+def test_a_layers_bus_bytes_count_its_spills_and_reloads():
+    # tests/memory/test_planner.py's Belady case: r3 spills b (100 B) to make room, r5 reloads
+    # it and stores f: reads x 100 (r0) and b 100 (r5); writes b 100 (r3) and f 100 (r5)
+    from tests.memory.test_planner import _two_candidates
+
+    result = simulate_graph(_two_candidates(), toy_machine(sram=300), name="t")
+    rows = [(layer.name, layer.bus_read_bytes, layer.bus_write_bytes) for layer in result.layers]
+    assert rows == [("r0", 100, 0), ("r1", 0, 0), ("r2", 0, 0), ("r3", 0, 100), ("r4", 0, 0),
+                    ("r5", 100, 100)]  # fmt: skip

@@ -183,3 +183,22 @@ def test_a_bidirectional_recurrence_does_each_directions_gates() -> None:
                         {"hidden_size": 4, "direction": "bidirectional"})  # fmt: skip
     cost = op_cost("LSTM", shapes)
     assert (cost.macs, cost.vector_ops) == (3 * 2 * 2 * 16 * 9, 3 * 2 * 2 * 4 * 23)
+
+
+def test_a_recurrence_in_layout_1_reads_batch_first_and_steps_second() -> None:
+    # layout 1: X is (batch 2, 3 steps, 5 features), Y (2, 3, 1, 4): 3 steps of batch 2, each a
+    # (1, 2, 16) gate GEMM of 2 x 16 x 9 MACs and (1, 2, 4) gates of 2 x 4 x 23 ops
+    shapes = NodeShapes(((2, 3, 5), (1, 16, 5), (1, 16, 4)), ((2, 3, 1, 4),),
+                        {"hidden_size": 4, "layout": 1})  # fmt: skip
+    cost = op_cost("LSTM", shapes)
+    assert [(s.op_type, s.macs, s.vector_ops, s.output) for s in cost.steps[:2]] == [
+        ("MatMul", 2 * 16 * 9, 0, (1, 2, 16)), ("LSTM", 0, 2 * 4 * 23, (1, 2, 4))]  # fmt: skip
+    assert len(cost.steps) == 2 * 3
+
+
+def test_a_recurrence_of_exactly_the_most_steps_is_accepted() -> None:
+    from accelsim.workload.rules.recurrent import MAX_STEPS
+
+    shapes = NodeShapes(((MAX_STEPS, 1, 1), (1, 1, 1), (1, 1, 1)), ((MAX_STEPS, 1, 1, 1),),
+                        {"hidden_size": 1})  # fmt: skip
+    assert MAX_STEPS == 4096 and len(op_cost("RNN", shapes).steps) == 2 * 4096
