@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from accelsim.kinds import KINDS
+from accelsim.plan import Tasks
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -174,9 +175,11 @@ def _task_counts(result: RunResult) -> Iterator[dict[str, int]]:
     bytes also on the DDR line and the SRAM side it writes or reads. Plain dicts (absent: 0),
     one at a time: a tiled run has a task by the hundred thousand."""
     lines = {k.name: (k.label, k.amount) for k in KINDS}
-    for task, event in zip(result.plan.tasks, result.trace.events, strict=True):
-        label, amount = lines[task.unit_kind]
-        own = {label: getattr(task.work, amount)}
+    tasks = Tasks.of(result.plan.tasks)
+    for unit_kind, work, event in zip(tasks.unit_kind, tasks.work, result.trace.events,
+                                      strict=True):  # fmt: skip
+        label, amount = lines[unit_kind]
+        own = {label: getattr(work, amount)}
         if event.kind in _INTO_SRAM:
             own["ddr"] = own["sram_write"] = event.nbytes
         elif event.kind in _OUT_OF_SRAM:
@@ -238,16 +241,18 @@ def _layer_counts(program: Program, plan: Plan) -> dict[str, list[int]]:
     sums = {name: [0] * len(program.layers) for name in COMPONENTS}
     kinds = {k.name: (sums[k.label], k.amount) for k in KINDS}
     ddr_sums, read, written = sums["ddr"], sums["sram_read"], sums["sram_write"]
-    for task in plan.tasks:
-        column, amount = kinds[task.unit_kind]
-        at = task.layer
-        column[at] += getattr(task.work, amount)
-        if task.kind in _INTO_SRAM:
-            ddr_sums[at] += task.nbytes
-            written[at] += task.nbytes
-        elif task.kind in _OUT_OF_SRAM:
-            ddr_sums[at] += task.nbytes
-            read[at] += task.nbytes
+    tasks = Tasks.of(plan.tasks)
+    for unit_kind, at, work, kind, nbytes in zip(
+        tasks.unit_kind, tasks.layer, tasks.work, tasks.kind, tasks.nbytes(), strict=True
+    ):
+        column, amount = kinds[unit_kind]
+        column[at] += getattr(work, amount)
+        if kind in _INTO_SRAM:
+            ddr_sums[at] += nbytes
+            written[at] += nbytes
+        elif kind in _OUT_OF_SRAM:
+            ddr_sums[at] += nbytes
+            read[at] += nbytes
     for layer in program.layers:
         read[layer.index] += sum(program.nbytes(n) for n in (*layer.reads, *layer.weights))
         written[layer.index] += sum(program.nbytes(n) for n in layer.writes)

@@ -81,6 +81,84 @@ class ReadAsTuples:
         return f"{type(self).__name__}({list(self)!r})"  # type: ignore[call-overload]
 
 
+class Tasks(ReadAsTuples, Sequence[Task]):
+    """The planner's tasks as columns, read as `Task` records (a task's id is its index).
+
+    A tiled run plans a task by the million (LLaMA-7B prefill: 2.8 million); as a named tuple
+    with its tuple of dependencies each was ~230 B beside its work, as columns ~75. The
+    dependencies of all tasks are one int64 column, task i's at `deps[first[i]:first[i + 1]]`.
+    The simulator and the passes over every task read the columns; a record is built per read.
+    """
+
+    __slots__ = ("buffer", "deps", "first", "kind", "layer", "reasons", "tile", "unit_kind",
+                 "work")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.unit_kind: list[str] = []
+        self.kind: list[TaskKind] = []
+        # lists, not arrays: a layer's or tile's tasks share one int, which their records share
+        self.layer: list[int] = []
+        self.tile: list[int] = []
+        self.buffer: list[str] = []
+        self.work: list[Work] = []
+        self.deps = array("q")
+        self.first = array("q", [0])  # where each task's dependencies begin in `deps`, and the end
+        self.reasons: list[tuple[DepReason, ...]] = []
+
+    @classmethod
+    def of(cls, tasks: Sequence[Task]) -> Tasks:
+        """Columns of any sequence of tasks in id order (a hand-made plan's tuple)."""
+        if isinstance(tasks, Tasks):
+            return tasks
+        columns = cls()
+        for number, task in enumerate(tasks):
+            assert task.id == number, f"task {task.id} at position {number}: ids are positions"
+            columns.add(task.unit_kind, task.kind, task.layer, task.tile, task.buffer,
+                        task.work, task.deps, task.reasons)  # fmt: skip
+        return columns
+
+    def add(self, unit_kind: str, kind: TaskKind, layer: int, tile: int, buffer: str, work: Work,
+            deps: Sequence[int], reasons: tuple[DepReason, ...]) -> int:  # fmt: skip
+        """Append a task after `deps` (ascending ids); its id."""
+        self.unit_kind.append(unit_kind)
+        self.kind.append(kind)
+        self.layer.append(layer)
+        self.tile.append(tile)
+        self.buffer.append(buffer)
+        self.work.append(work)
+        self.deps.extend(deps)
+        self.first.append(len(self.deps))
+        self.reasons.append(reasons)
+        return len(self.kind) - 1
+
+    def deps_of(self, task: int) -> array[int]:
+        return self.deps[self.first[task] : self.first[task + 1]]
+
+    def nbytes(self) -> Iterator[int]:
+        """Each task's `Task.nbytes`, in id order."""
+        return (work.nbytes if isinstance(work, Transfer) else 0 for work in self.work)
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    @overload
+    def __getitem__(self, index: int) -> Task: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Task, ...]: ...
+    def __getitem__(self, index: int | slice) -> Task | tuple[Task, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(len(self))[index])
+        task = range(len(self))[index]  # a negative index counts from the end
+        return Task(
+            id=task, unit_kind=self.unit_kind[task], kind=self.kind[task], layer=self.layer[task],
+            tile=self.tile[task], buffer=self.buffer[task], work=self.work[task],
+            deps=tuple(self.deps_of(task)), reasons=self.reasons[task],
+        )  # fmt: skip
+
+    def __iter__(self) -> Iterator[Task]:
+        return map(self.__getitem__, range(len(self)))
+
+
 class Ranges(ReadAsTuples, Sequence[Allocation]):
     """The planner's SRAM ranges as columns, read as `Allocation` records.
 
@@ -169,10 +247,11 @@ class Plan:
 
     policy: str
     capacity: int
-    tasks: tuple[Task, ...]
+    tasks: Sequence[Task]  # `Tasks` from the planner
     allocations: Sequence[Allocation]  # `Ranges` from the planner
     tiles: tuple[int, ...]
     ddr: tuple[DdrRange, ...] = ()
 
     def bytes_of(self, kind: TaskKind) -> int:
-        return sum(t.nbytes for t in self.tasks if t.kind == kind)
+        tasks = Tasks.of(self.tasks)
+        return sum(n for k, n in zip(tasks.kind, tasks.nbytes(), strict=True) if k == kind)

@@ -28,6 +28,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from accelsim.explain.walk import Step, data_behind, walk_back
+from accelsim.plan import Tasks
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -110,7 +111,8 @@ def _slack(plan: Plan, events: tuple[Event, ...], startup: int) -> array[int]:
             last_of[event.resource] = task
     finish = array("q", [end]) * count  # latest end that keeps every successor's latest start
     latest = array("q", [end]) * count  # latest start allowed by start -> start edges
-    tasks = plan.tasks
+    tasks = Tasks.of(plan.tasks)
+    deps, first = tasks.deps, tasks.first
     for task in range(count - 1, -1, -1):
         event = events[task]
         limit = finish[task]
@@ -127,7 +129,7 @@ def _slack(plan: Plan, events: tuple[Event, ...], startup: int) -> array[int]:
         if latest[task] < start:
             start = latest[task]
         latest[task] = start
-        for before in tasks[task].deps:
+        for before in deps[first[task] : first[task + 1]]:
             if start < finish[before]:
                 finish[before] = start
         before = event.freed_by

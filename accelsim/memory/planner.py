@@ -21,7 +21,7 @@ from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
 from accelsim.memory.tiling import Tiler, Tiling
-from accelsim.plan import DepReason, Plan, Ranges, Task, TaskKind
+from accelsim.plan import DepReason, Plan, Ranges, TaskKind, Tasks
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class _Planner:
         self.overlap = overlap
         self.tiler = Tiler(program, hw)
         self.single = {kind: len(hw.units_of(kind)) == 1 for kind in UNIT_KINDS}
-        self.tasks: list[Task] = []
+        self.tasks = Tasks()
         self.ranges = Ranges()
         # Not a bound method: the allocators would hold the planner in a reference cycle, and
         # with the cycle collector paused for the run, every range and task list it made would
@@ -103,7 +103,7 @@ class _Planner:
         return Plan(
             policy="liveness",
             capacity=self.hw.sram.capacity,
-            tasks=tuple(self.tasks),
+            tasks=self.tasks,
             allocations=self.ranges,
             tiles=tuple(self.tiles),
             ddr=tuple(self.ddr.ranges.values()),
@@ -552,7 +552,7 @@ class _Planner:
         every.discard(-1)
         if not self.overlap and task_id:
             every.add(task_id - 1)
-        ordered = tuple(sorted(every))
+        ordered = sorted(every)
         reasons: tuple[DepReason, ...] = ()  # all "data" (most tasks: no reason to spell out)
         if not every.issubset(deps):
             spelled: tuple[DepReason, ...] = tuple(
@@ -560,13 +560,7 @@ class _Planner:
             )
             # a handful of patterns repeat over every tile: one tuple of each
             reasons = self.reasons.setdefault(spelled, spelled)
-        self.tasks.append(
-            Task(
-                id=task_id, unit_kind=unit_kind, kind=kind, layer=layer, tile=tile, buffer=buffer,
-                work=work, deps=ordered, reasons=reasons,
-            )
-        )
-        return task_id
+        return self.tasks.add(unit_kind, kind, layer, tile, buffer, work, ordered, reasons)
 
 
 class _Merge:
@@ -576,16 +570,16 @@ class _Merge:
     ended. With several units of a kind a later task may end first: keep them all.
     """
 
-    def __init__(self, tasks: list[Task], single: dict[str, bool]) -> None:
-        self.tasks = tasks
+    def __init__(self, tasks: Tasks, single: dict[str, bool]) -> None:
+        self.kinds = tasks.unit_kind
         self.single = single
 
     def __call__(self, a: WaitSet, b: WaitSet) -> WaitSet:
         latest: dict[str, int] = {}
         kept: set[int] = set()
-        tasks, single = self.tasks, self.single
+        kinds, single = self.kinds, self.single
         for task in (*a, *b):
-            kind = tasks[task].unit_kind
+            kind = kinds[task]
             if not single[kind]:
                 kept.add(task)
             elif latest.get(kind, -1) < task:

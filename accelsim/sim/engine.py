@@ -18,15 +18,16 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, cast
 
-from accelsim.plan import Ranges
+from accelsim.plan import Ranges, Tasks
 from accelsim.sim.trace import Event, Steps, Trace, Waited
+from accelsim.work import Transfer
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Mapping
 
     import simpy
 
-    from accelsim.plan import Plan, Task
+    from accelsim.plan import Plan
     from accelsim.timing.models import TimingModel
 
 
@@ -35,15 +36,16 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     import simpy
 
     env = simpy.Environment()
-    run = _Run(env, len(plan.tasks))
+    tasks = Tasks.of(plan.tasks)
+    run = _Run(env, len(tasks))
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
-        queue = [t for t in plan.tasks if t.unit_kind == kind]
+        queue = [task for task, of in enumerate(tasks.unit_kind) if of == kind]
         if queue:
-            env.process(_dispatch(names, [units[n] for n in names], queue, run))
+            env.process(_dispatch(names, [units[n] for n in names], tasks, queue, run))
     env.run()
     if None in run.events:
-        unfinished = [t.id for t in plan.tasks if run.events[t.id] is None]
+        unfinished = [task for task, event in enumerate(run.events) if event is None]
         raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
     return Trace(
         events=cast("tuple[Event, ...]", tuple(run.events)), units=tuple(units),
@@ -74,7 +76,7 @@ class _Run:
 
 
 def _dispatch(
-    names: list[str], models: list[TimingModel], queue: list[Task], run: _Run
+    names: list[str], models: list[TimingModel], tasks: Tasks, queue: list[int], run: _Run
 ) -> Generator[simpy.Event, object, None]:
     """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
 
@@ -104,11 +106,16 @@ def _dispatch(
     events, start, end, waiting = run.events, run.start, run.end, run.waiting
     slots = range(len(names))
     issued, issued_after = 0, -1  # when the task before was issued, and that task
-    for task in queue:
+    deps, first, all_reasons, works = tasks.deps, tasks.first, tasks.reasons, tasks.work
+    unit_kind, kinds, layers, tiles, buffers = (
+        tasks.unit_kind, tasks.kind, tasks.layer, tasks.tile, tasks.buffer
+    )
+    for task_id in queue:
         data = space = serial = 0
         data_on = space_on = serial_on = -1
-        if task.reasons:
-            for dep, reason in zip(task.deps, task.reasons, strict=True):
+        reasons = all_reasons[task_id]
+        if reasons:
+            for dep, reason in zip(deps[first[task_id] : first[task_id + 1]], reasons, strict=True):
                 if events[dep] is None:
                     yield run.wait_for(dep)
                 done = end[dep]
@@ -121,7 +128,7 @@ def _dispatch(
                 elif done >= serial:
                     serial, serial_on = done, dep
         else:  # all for data
-            for dep in task.deps:
+            for dep in deps[first[task_id] : first[task_id + 1]]:
                 if events[dep] is None:
                     yield run.wait_for(dep)
                 if end[dep] >= data:
@@ -131,7 +138,8 @@ def _dispatch(
         unit_free, freed_by = free_at[slot]
         if unit_free > now:
             now = unit_free
-        cycles = models[slot].run(task.work, now)
+        work = works[task_id]
+        cycles = models[slot].run(work, now)
         finish = now + cycles  # one int object for the record, `end` and `free_at`
         waited: Waited = "none"
         cause = -1
@@ -145,13 +153,13 @@ def _dispatch(
             waited, cause = "unit", freed_by
         elif issued_after >= 0 and issued == now:
             waited, cause = "issue", issued_after
-        task_id = task.id
         # NOTE: built positionally in `Event`'s field order: a tiled run has a record per task
         # by the million, and this is most of what they cost.
         events[task_id] = Event(
-            task_id, names[slot], task.unit_kind, task.kind, task.layer, task.tile, task.buffer,
-            task.nbytes, issued, data if data > serial else serial, space, unit_free, freed_by,
-            waited, cause, now, finish,
+            task_id, names[slot], unit_kind[task_id], kinds[task_id], layers[task_id],
+            tiles[task_id], buffers[task_id], work.nbytes if isinstance(work, Transfer) else 0,
+            issued, data if data > serial else serial, space, unit_free, freed_by, waited, cause,
+            now, finish,
         )  # fmt: skip
         start[task_id], end[task_id] = now, finish
         issued, issued_after = now, task_id

@@ -47,10 +47,12 @@ class Planned:
     @classmethod
     def of(cls, program: Program, plan: Plan) -> Planned:
         from accelsim.energy import plan_activity
+        from accelsim.plan import Tasks
 
         moved: dict[str, int] = {}
-        for task in plan.tasks:
-            moved[task.kind] = moved.get(task.kind, 0) + task.nbytes
+        tasks = Tasks.of(plan.tasks)
+        for kind, nbytes in zip(tasks.kind, tasks.nbytes(), strict=True):
+            moved[kind] = moved.get(kind, 0) + nbytes
         return cls(program=program, plan=plan, work=plan_activity(program, plan), moved=moved)
 
 

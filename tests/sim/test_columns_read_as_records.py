@@ -2,9 +2,11 @@
 the records they read as: tests and tools compare them with hand-written lists."""
 
 import numpy as np
+import pytest
 
-from accelsim.plan import Allocation, Ranges
+from accelsim.plan import Allocation, Ranges, Task, Tasks
 from accelsim.sim.trace import Steps
+from accelsim.work import Gemm, Transfer
 
 
 def test_steps_equal_their_tuples_and_nothing_else() -> None:
@@ -27,3 +29,34 @@ def test_ranges_equal_their_allocations_and_nothing_else() -> None:
     assert ranges != [b, a]
     assert hash(ranges) == hash((a, b))
     assert repr(ranges) == f"Ranges([{a!r}, {b!r}])"
+
+
+def _hand_tasks() -> list[Task]:
+    load = Transfer(nbytes=96, direction="in", address=4096)
+    gemm = Gemm(m=2, k=3, n=4, groups=1, macs=24)
+    return [
+        Task(id=0, unit_kind="dma", kind="load", layer=0, tile=0, buffer="x", work=load, deps=()),
+        Task(id=1, unit_kind="matrix", kind="compute", layer=0, tile=0, buffer="", work=gemm,
+             deps=(0,)),
+        Task(id=2, unit_kind="dma", kind="store", layer=0, tile=0, buffer="y",
+             work=Transfer(nbytes=32, direction="out", address=0), deps=(0, 1),
+             reasons=("space", "data")),
+    ]  # fmt: skip
+
+
+def test_tasks_read_as_the_records_they_were_made_of() -> None:
+    hand = _hand_tasks()
+    tasks = Tasks.of(hand)
+    assert tasks == hand and list(tasks) == hand and tasks[-1] == hand[2]
+    assert tasks[1:] == tuple(hand[1:])
+    assert tasks != [*hand[:2], hand[2]._replace(deps=(1,), reasons=("data",))]
+    assert hash(tasks) == hash(tuple(hand))
+    assert list(tasks.deps_of(2)) == [0, 1] and list(tasks.deps_of(0)) == []
+    assert list(tasks.nbytes()) == [96, 0, 32]  # a compute moves no bytes over a DMA unit
+    assert Tasks.of(tasks) is tasks
+
+
+def test_tasks_refuse_records_whose_ids_are_not_their_positions() -> None:
+    hand = _hand_tasks()
+    with pytest.raises(AssertionError, match="task 2 at position 1"):
+        Tasks.of([hand[0], hand[2]])
