@@ -14,7 +14,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, overload
+from typing import Literal, NamedTuple, TypeVar, overload
 
 from accelsim.work import Transfer, Work
 
@@ -81,7 +81,31 @@ class ReadAsTuples:
         return f"{type(self).__name__}({list(self)!r})"  # type: ignore[call-overload]
 
 
-class Tasks(ReadAsTuples, Sequence[Task]):
+_Record = TypeVar("_Record")
+
+
+class Columns(ReadAsTuples, Sequence[_Record]):
+    """Records kept as columns, one built per read (`_record`); a slice reads as a tuple."""
+
+    __slots__ = ()
+
+    def _record(self, index: int) -> _Record:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> _Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[_Record, ...]: ...
+    def __getitem__(self, index: int | slice) -> _Record | tuple[_Record, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._record, range(len(self))[index]))
+        return self._record(range(len(self))[index])  # a negative index counts from the end
+
+    def __iter__(self) -> Iterator[_Record]:
+        return map(self._record, range(len(self)))
+
+
+class Tasks(Columns[Task]):
     """The planner's tasks as columns, read as `Task` records (a task's id is its index).
 
     A tiled run plans a task by the million (LLaMA-7B prefill: 2.8 million); as a named tuple
@@ -141,25 +165,15 @@ class Tasks(ReadAsTuples, Sequence[Task]):
     def __len__(self) -> int:
         return len(self.kind)
 
-    @overload
-    def __getitem__(self, index: int) -> Task: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Task, ...]: ...
-    def __getitem__(self, index: int | slice) -> Task | tuple[Task, ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(len(self))[index])
-        task = range(len(self))[index]  # a negative index counts from the end
+    def _record(self, task: int) -> Task:
         return Task(
             id=task, unit_kind=self.unit_kind[task], kind=self.kind[task], layer=self.layer[task],
             tile=self.tile[task], buffer=self.buffer[task], work=self.work[task],
             deps=tuple(self.deps_of(task)), reasons=self.reasons[task],
         )  # fmt: skip
 
-    def __iter__(self) -> Iterator[Task]:
-        return map(self.__getitem__, range(len(self)))
 
-
-class Ranges(ReadAsTuples, Sequence[Allocation]):
+class Ranges(Columns[Allocation]):
     """The planner's SRAM ranges as columns, read as `Allocation` records.
 
     A tiled run takes a range per slice of every tile (LLaMA-7B prefill: 1.9 million); as
@@ -205,13 +219,7 @@ class Ranges(ReadAsTuples, Sequence[Allocation]):
     def __len__(self) -> int:
         return len(self.buffer)
 
-    @overload
-    def __getitem__(self, index: int) -> Allocation: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Allocation, ...]: ...
-    def __getitem__(self, index: int | slice) -> Allocation | tuple[Allocation, ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(len(self))[index])
+    def _record(self, index: int) -> Allocation:
         return Allocation(
             buffer=_named(self.buffer[index], self.label[index]), layer=self.layer[index],
             offset=self.offset[index], size=self.size[index], first=self.first[index],
@@ -222,7 +230,6 @@ class Ranges(ReadAsTuples, Sequence[Allocation]):
         names = map(_named, self.buffer, self.label)
         columns = (names, self.layer, self.offset, self.size, self.first, self.release)
         return map(Allocation._make, zip(*columns, strict=True))
-
 
 
 def _named(buffer: str, label: str) -> str:
