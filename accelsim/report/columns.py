@@ -7,6 +7,9 @@ and leaves the rest out, naming them in a line below it, so the reader knows wha
 terminal (or `--json`) shows. Required columns are always shown; when even they do not fit,
 the ones marked `fold` (names) wrap onto more lines, whole, and numbers never wrap. Columns are
 a list, so a table may have any number of them (one per hardware unit, one per sweep axis).
+
+Where no style can show (piped output, no colour) a table that fits is drawn as its text, as
+rich would draw it, without rich laying out each cell (most of `accelsim run`'s report time).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich import box
+from rich.cells import cell_len
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -59,8 +64,16 @@ class FittedTable:
     title: str | None = None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        table, left_out = self.fitted(console, options.max_width)
-        yield table
+        shown, cells, widths, left_out = self._fit(console, options.max_width)
+        lines = None
+        if widths is not None and _text_only(console, options):
+            lines = self._plain_lines(shown, cells, widths)
+        if lines is None:
+            yield self._table(shown, cells, widths)
+        else:
+            for line in lines:
+                yield Segment(line)
+                yield Segment.line()
         if left_out:
             yield Text(
                 f"not shown at {options.max_width} columns: {', '.join(left_out)} "
@@ -75,6 +88,14 @@ class FittedTable:
     def fitted(self, console: Console, width: int) -> tuple[Table, list[str]]:
         """The table with the most important columns that fit in `width` cells, and the
         headers of those left out."""
+        shown, cells, widths, left_out = self._fit(console, width)
+        return self._table(shown, cells, widths), left_out
+
+    def _fit(
+        self, console: Console, width: int
+    ) -> tuple[list[int], list[list[Text]], list[int] | None, list[str]]:
+        """The columns shown, every row's cells, the column widths where the table fits in
+        `width` (None where it must fold), and the headers left out."""
         order = sorted(range(len(self.columns)), key=lambda i: _rank(self.columns[i]))
         wide = console.options.update(width=1 << 16)
         # NOTE: a column is as wide as its widest cell or header, so each trial is measured from
@@ -95,7 +116,35 @@ class FittedTable:
             if required or trial_fits:
                 shown, fits = trial, trial_fits
         left_out = [self.columns[i].header for i in range(len(self.columns)) if i not in shown]
-        return self._table(shown, cells, widths if fits else None), left_out
+        return shown, cells, widths if fits else None, left_out
+
+    def _plain_lines(
+        self, shown: list[int], cells: list[list[Text]], widths: list[int]
+    ) -> list[str] | None:
+        """The lines rich draws for this table at these widths, as text alone: title, header,
+        rule, rows, cells justified and two spaces apart (padding 1 and a blank divider);
+        None where a cell would need rich itself (markup or emoji in a header or the title,
+        a control character, a cell with its own justify, overflow or wrap)."""
+        columns = [self.columns[i] for i in shown]
+        headers = [column.header for column in columns]
+        rows = [[row[i] for i in shown] for row in cells]
+        if not columns or not all(map(_plain_markup, headers)):
+            return None
+        if any(column.justify not in ("left", "right") for column in columns):
+            return None
+        if any(not c.plain.isprintable() or _styled_layout(c) for row in rows for c in row):
+            return None
+        sizes = [widths[i] for i in shown]
+        width = sum(sizes) + 2 * (len(sizes) - 1)
+        lines = []
+        if self.title is not None:
+            if not _plain_markup(self.title) or cell_len(self.title) > width:
+                return None
+            lines.append(_justified(self.title, width, "left"))
+        lines.append(_joined(headers, sizes, columns))
+        lines.append("─" * width)
+        lines.extend(_joined([cell.plain for cell in row], sizes, columns) for row in rows)
+        return lines
 
     def _table(self, shown: list[int], cells: Sequence[Sequence[Text]],
                widths: list[int] | None = None) -> Table:  # fmt: skip
@@ -124,3 +173,41 @@ def _rank(column: Column) -> tuple[bool, int]:
 
 def _cell(value: TextType) -> Text:
     return value if isinstance(value, Text) else Text(printable(value))
+
+
+def _text_only(console: Console, options: ConsoleOptions) -> bool:
+    """Output where no style shows (no colour system, nothing recorded) and boxes are drawn
+    as they are: there a table is its text, and the text alone can be drawn without rich."""
+    return (
+        console.color_system is None
+        and not console.record
+        and not options.ascii_only
+        and not options.legacy_windows
+    )
+
+
+def _plain_markup(text: str) -> bool:
+    """Whether rich draws `text` (a header or title, which it reads as markup with emoji
+    codes) exactly as written."""
+    return text.isprintable() and "[" not in text and ":" not in text
+
+
+def _styled_layout(cell: Text) -> bool:
+    """Whether a cell sets its own layout (rich would follow it, not the column's)."""
+    return cell.justify is not None or cell.overflow is not None or cell.no_wrap is not None
+
+
+def _joined(texts: Sequence[str], widths: list[int], columns: Sequence[Column]) -> str:
+    return "  ".join(
+        _justified(text, width, column.justify)
+        for text, width, column in zip(texts, widths, columns, strict=True)
+    )
+
+
+def _justified(text: str, width: int, justify: str) -> str:
+    """As rich justifies one line in `width` cells: right-justified text loses its trailing
+    spaces first."""
+    if justify == "right":
+        text = text.rstrip()
+        return " " * (width - cell_len(text)) + text
+    return text + " " * (width - cell_len(text))

@@ -133,3 +133,73 @@ def test_a_fitted_table_is_laid_out_cell_by_cell_at_any_width():
         "c1       677,376  \x1b[33mbb\x1b[0m\x1b[36mm\x1b[0m \n"
         "softmax        2  \x1b[35mv   \x1b[0m\n"
     )
+
+
+def _cells(draw_random, count: int) -> list[object]:
+    """Cells of every sort a table gets: numbers, names with spaces at either end, wide and
+    combining characters, empty ones, styled Text with several spans, markup-like text."""
+    from rich.text import Text
+
+    pieces = ["1", "677,376", "conv 1", " x", "y ", "", "µs", "名前", "é", "[b]x[/b]", ":ok:",
+              "n" * 12]  # fmt: skip
+    out: list[object] = []
+    for _ in range(count):
+        text = "".join(draw_random.choice(pieces) for _ in range(draw_random.randint(0, 3)))
+        if draw_random.random() < 0.01:
+            text += "a\tb"  # a control character: rich's own layout
+        if draw_random.random() < 0.25:
+            styled = Text()
+            for part in text.split(" "):
+                styled.append(part, style=draw_random.choice(["red", "bold", ""]))
+                styled.append(" ")
+            out.append(styled)
+        else:
+            out.append(text)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_fitted_table_drawn_as_text_is_what_rich_draws(seed):
+    """Where no style can show, a table that fits is drawn without rich's per-cell layout;
+    every line must be rich's own (its Table, given the widths the fitting chose)."""
+    import random
+
+    draw = random.Random(seed)
+    headers = ["layer", "MACs", "lost", "E µJ", "a b", " pad ", "名"]
+    if seed % 8 == 0:  # headers and titles are markup to rich: drawn by rich
+        headers.append(draw.choice(["[x]", "t:y"]))
+    columns = [
+        Column(h, draw.choice([None, 1, 2, 3]), justify=draw.choice(["left", "right"]),
+               fold=draw.random() < 0.3)
+        for h in draw.sample(headers, draw.randint(1, 5))
+    ]  # fmt: skip
+    rows = [_cells(draw, len(columns)) for _ in range(draw.randint(0, 6))]
+    title = draw.choice([None, "Layers", "B - A", "x:y", "a long title here"])
+    table = FittedTable(columns, rows, title=title)
+    for width in (12, 30, 60, 132):
+        console = Console(width=width, file=io.StringIO(), color_system=None)
+        drawn, left_out = table.fitted(console, width)
+        console.print(drawn)
+        by_rich = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+        lines = render(table, width)
+        assert lines[: len(by_rich)] == by_rich
+        assert (len(lines) > len(by_rich)) == bool(left_out)  # then the line naming them
+
+
+def test_a_table_that_fits_is_drawn_without_rich_where_no_style_shows(monkeypatch):
+    from rich.table import Table
+
+    table = FittedTable([Column("layer", fold=True, justify="left"), Column("MACs")],
+                        [("c1", "677,376"), ("softmax", "2")], title="Layers")  # fmt: skip
+    with_rich = render(table, 40)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rich drew the table")
+
+    monkeypatch.setattr(Table, "_render", refuse)
+    assert render(table, 40) == with_rich == [
+        "Layers          ", "layer       MACs", "────────────────", "c1       677,376",
+        "softmax        2",
+    ]  # fmt: skip
+    with pytest.raises(AssertionError, match="rich drew"):  # too narrow: the name folds
+        render(table, 12)
