@@ -37,10 +37,13 @@ def test_busy_sorts_a_hand_made_trace_out_of_start_order():
     # listed [20, 25) first: sorted, the union is 10 + 5
     trace = _trace([_event(0, "bus", 20, 25), _event(1, "bus", 0, 10)])
     assert trace.busy("bus") == 15
+    # [5, 8) listed before the [0, 10) it lies in: by start, 10 cycles
+    trace = _trace([_event(0, "bus", 5, 8), _event(1, "bus", 0, 10), _event(2, "bus", 9, 12)])
+    assert trace.busy("bus") == 12
 
 
 def test_busy_of_a_unit_not_declared_still_counts_its_tasks_and_an_unknown_name_is_zero():
-    trace = _trace([_event(0, "dma7", 3, 9), _event(1, "dma7", 9, 10)], units=("bus",))
+    trace = _trace([_event(0, "dma7", 0, 6), _event(1, "dma7", 6, 7)], units=("bus",))
     assert (trace.busy("dma7"), trace.busy("bus"), trace.busy("nobody")) == (7, 0, 0)
 
 
