@@ -183,7 +183,7 @@ class Ranges(Columns[Allocation]):
     the planner issues the tasks that fill and free a range.
     """
 
-    __slots__ = ("buffer", "first", "label", "layer", "offset", "release", "size")
+    __slots__ = ("also", "buffer", "first", "label", "layer", "more", "offset", "after", "size")
 
     def __init__(self) -> None:
         self.buffer: list[str] = []
@@ -192,7 +192,11 @@ class Ranges(Columns[Allocation]):
         self.offset = array("q")
         self.size = array("q")
         self.first = array("q")  # -1 until a task fills it
-        self.release: list[tuple[int, ...]] = []
+        # A range's release: one or two tasks (most: a tile's load and its compute) in `after`
+        # and `also` (-1: none), more in `more` (`after` -2); no tuple per range.
+        self.after = array("q")
+        self.also = array("q")
+        self.more: dict[int, tuple[int, ...]] = {}
 
     @classmethod
     def of(cls, allocations: Sequence[Allocation]) -> Ranges:
@@ -202,7 +206,8 @@ class Ranges(Columns[Allocation]):
         ranges = cls()
         for a in allocations:
             index = ranges.add(a.buffer, "", a.layer, a.offset, a.size)
-            ranges.first[index], ranges.release[index] = a.first, a.release
+            ranges.first[index] = a.first
+            ranges.released_after(index, *a.release)
         return ranges
 
     def add(self, buffer: str, label: str, layer: int, offset: int, size: int) -> int:
@@ -213,8 +218,26 @@ class Ranges(Columns[Allocation]):
         self.offset.append(offset)
         self.size.append(size)
         self.first.append(-1)
-        self.release.append(())
+        self.after.append(-1)
+        self.also.append(-1)
         return len(self.buffer) - 1
+
+    def released_after(self, index: int, *tasks: int) -> None:
+        """Range `index` is free again once every task of `tasks` ended (none: at the end)."""
+        self.more.pop(index, None)
+        if len(tasks) > 2:
+            self.after[index], self.also[index] = -2, -1
+            self.more[index] = tasks
+        else:
+            self.after[index], self.also[index] = (*tasks, -1, -1)[:2]
+
+    def release(self, index: int) -> tuple[int, ...]:
+        """The tasks range `index` is released after (`Allocation.release`)."""
+        after = self.after[index]
+        if after < 0:
+            return self.more.get(index, ())
+        also = self.also[index]
+        return (after,) if also < 0 else (after, also)
 
     def __len__(self) -> int:
         return len(self.buffer)
@@ -223,12 +246,13 @@ class Ranges(Columns[Allocation]):
         return Allocation(
             buffer=_named(self.buffer[index], self.label[index]), layer=self.layer[index],
             offset=self.offset[index], size=self.size[index], first=self.first[index],
-            release=self.release[index],
+            release=self.release(index),
         )  # fmt: skip
 
     def __iter__(self) -> Iterator[Allocation]:
         names = map(_named, self.buffer, self.label)
-        columns = (names, self.layer, self.offset, self.size, self.first, self.release)
+        releases = map(self.release, range(len(self)))
+        columns = (names, self.layer, self.offset, self.size, self.first, releases)
         return map(Allocation._make, zip(*columns, strict=True))
 
 

@@ -314,7 +314,7 @@ class _Planner:
                     "vector", "compute", layer.index, number, "", share, {last_compute}
                 )
             for index, load in slices:
-                self.ranges.release[index] = (load, last_compute)
+                self.ranges.released_after(index, load, last_compute)
             if accumulating or kept:
                 tile_slots[slot] = {last_compute}
             if tile.last and not kept:
@@ -326,7 +326,7 @@ class _Planner:
             stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
         for index, load in shared[: len(shared) - len(own)]:
-            self.ranges.release[index] = (load, last_compute)
+            self.ranges.released_after(index, load, last_compute)
         for name in (*own, *pins):
             self.resident[name].users.add(last_compute)
             if self._next_use(name) == _NEVER:
@@ -421,7 +421,7 @@ class _Planner:
         if not loads:
             return
         for index, load in loads:
-            self.ranges.release[index] = (load, last_compute)
+            self.ranges.released_after(index, load, last_compute)
         weight_slots[group % len(weight_slots)] = {last_compute}
 
     def _store_tile(self, layer: Layer, output: str, tile: int, pending: tuple[int, int, int, int],
@@ -430,7 +430,7 @@ class _Planner:
         store = self._task(
             _DMA, "store", layer.index, tile, output, self._out(output, size), {compute}
         )
-        self.ranges.release[index] = (compute, store)
+        self.ranges.released_after(index, compute, store)
         tile_slots[slot] = {compute, store}
         return store
 
@@ -490,7 +490,7 @@ class _Planner:
 
     def _release(self, index: int, after: set[int]) -> None:
         ranges = self.ranges
-        ranges.release[index] = tuple(sorted(after))
+        ranges.released_after(index, *sorted(after))
         self.allocator.free(
             ranges.offset[index], ranges.size[index],
             after=self._merge(frozenset(after), frozenset()),

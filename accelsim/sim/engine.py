@@ -183,17 +183,13 @@ def _occupancy(plan: Plan, start: list[int], end: list[int]) -> Steps:
     count = len(ranges)
     if not count:
         return Steps(np.zeros(1, np.int64), np.zeros(1, np.int64))
-    last = max(end, default=0)
+    ends = np.asarray(end, np.int64)
     taken = np.asarray(start, np.int64)[np.frombuffer(ranges.first, np.int64)]
-    freed = np.fromiter(
-        (
-            last if not release
-            else max(end[release[0]], end[release[1]]) if len(release) == 2
-            else max(end[t] for t in release)
-            for release in ranges.release
-        ),
-        np.int64, count,
-    )  # fmt: skip
+    after, also = np.frombuffer(ranges.after, np.int64), np.frombuffer(ranges.also, np.int64)
+    freed = np.where(after >= 0, ends[after], ends.max(initial=0))  # none: held to the end
+    freed = np.where(also >= 0, np.maximum(freed, ends[also]), freed)
+    for index, tasks in ranges.more.items():
+        freed[index] = max(end[task] for task in tasks)
     sizes = np.frombuffer(ranges.size, np.int64)
     times = np.concatenate((taken, freed))
     order = np.argsort(times, kind="stable")

@@ -60,3 +60,14 @@ def test_tasks_refuse_records_whose_ids_are_not_their_positions() -> None:
     hand = _hand_tasks()
     with pytest.raises(AssertionError, match="task 2 at position 1"):
         Tasks.of([hand[0], hand[2]])
+
+
+def test_ranges_keep_releases_of_any_length_in_order() -> None:
+    releases = [(), (3,), (2, 1), (0, 4, 1), (5, 0)]
+    hand = [Allocation(buffer=f"b{i}", layer=0, offset=8 * i, size=8, first=0, release=r)
+            for i, r in enumerate(releases)]  # fmt: skip
+    ranges = Ranges.of(hand)
+    assert [a.release for a in ranges] == releases and ranges[3].release == (0, 4, 1)
+    ranges.released_after(3, 6, 7)  # three tasks, then two: the three are gone
+    ranges.released_after(1, 0, 2, 4)
+    assert [ranges.release(i) for i in range(5)] == [(), (0, 2, 4), (2, 1), (6, 7), (5, 0)]
