@@ -250,3 +250,28 @@ def test_a_split_projections_epilogue_shares_add_up_to_the_whole(tmp_path):
     hw = with_overrides(_fused(sram=10_000), {"lowering.epilogue": ["LogSoftmax"]})
     layers = lower(import_onnx(path), hw).layers
     assert [layer.epilogue_ops for layer in layers] == [322, 323, 323]
+
+
+def test_a_split_projection_shares_a_scalar_of_its_chain_whole(tmp_path):
+    # x (1, 8, 12) · W (12, 24) · a scalar, Split in thirds: each part takes its 8 columns of W
+    # and the one scalar itself (a scalar goes with every column)
+    value = helper.make_tensor_value_info
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["xw"], name="qkv"),
+        helper.make_node("Mul", ["xw", "alpha"], ["y"]),
+        helper.make_node("Split", ["y"], ["q", "k", "v"], axis=2, num_outputs=3, name="s"),
+    ]
+    graph = helper.make_graph(
+        nodes, "qkv", [value("x", TensorProto.FLOAT, [1, 8, 12])],
+        [value(n, TensorProto.FLOAT, [1, 8, 8]) for n in "qkv"],
+        [numpy_helper.from_array(np.ones((12, 24), np.float32), "W"),
+         numpy_helper.from_array(np.array(0.5, np.float32), "alpha")],
+    )  # fmt: skip
+    path = tmp_path / "qkv.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    hw = with_overrides(_fused(sram=10_000), {"lowering.epilogue": ["Mul"]})
+    layers = lower(import_onnx(path), hw).layers
+    assert [(layer.op_types, layer.weights, layer.epilogue_ops) for layer in layers] == [
+        (("MatMul", "Mul", "Split"), (f"W[{a}:{b}]", "alpha"), 64)
+        for a, b in ((0, 8), (8, 16), (16, 24))
+    ]

@@ -98,3 +98,79 @@ def test_which_reads_a_tile_needs_only_its_own_elements_of():
     layers = lower(g.build(sm, "q"), toy_machine()).layers
     assert [(layer.name, layer.pointwise) for layer in layers] == [
         ("t", ("x",)), ("s1", ("t.out",)), ("s2", ()), ("sm", ())]  # fmt: skip
+
+
+def test_buffers_take_their_kinds_widths_rounded_up_to_whole_bytes():
+    # int4 weights, fp16 activations: W (4, 2, 3, 3) 72 x 4 bits = 36 B; x (1, 2, 4, 4) and the
+    # output (1, 4, 4, 4) 32 and 64 elements x 2 B; a 3-element int4 weight rounds 12 bits up
+    g = GraphBuilder()
+    y = g.conv("c", g.input("x", (1, 2, 4, 4)), 4, 3, pad=1)
+    b = g.weight("b3", (3,))
+    z = g.op("a", "Add", [g.input("s", (3,)), b], "z", (3,), vector_ops=3)
+    hw = with_overrides(toy_machine(), {"dtypes.weights": 4, "dtypes.activations": "fp16"})
+    sizes = {n: buf.nbytes for n, buf in lower(g.build(y, z), hw).buffers.items()}
+    assert sizes == {"x": 64, "c.W": 36, "c.out": 128, "s": 6, "b3": 2, "z": 6}
+
+
+def test_a_conv_off_the_matrix_unit_costs_two_vector_ops_a_mac():
+    # the toy conv (1,152 MACs) on a machine whose engine runs only Gemm and MatMul
+    g = GraphBuilder()
+    y = g.conv("c", g.input("x", (1, 2, 4, 4)), 4, 3, pad=1)
+    (layer,) = lower(g.build(y), toy_machine(ops=("Gemm", "MatMul"))).layers
+    assert (layer.unit, layer.macs, layer.vector_ops, layer.gemm) == ("vector", 1152, 2304, None)
+
+
+def test_a_windows_padding_is_its_top_rows():
+    # pads [top, left, bottom, right] = [1, 0, 2, 0]: a band's input rows start 1 above
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 6, 4))
+    w = g.weight("w", (2, 2, 3, 1))
+    y = g.op("c", "Conv", [x, w], "y", (1, 2, 7, 4), macs=2 * 28 * 6, kernel_shape=[3, 1],
+             strides=[2, 1], pads=[1, 0, 2, 0])  # fmt: skip
+    (layer,) = lower(g.build(y), toy_machine()).layers
+    assert (layer.window.kernel, layer.window.stride, layer.window.pad) == (3, 2, 1)
+
+
+def test_a_fused_residual_is_read_pointwise_and_a_broadcast_operand_is_not():
+    # conv + Add(residual of its shape) + Mul(per-channel activation of shape (1, 4, 1, 1)),
+    # both fused on the engine's output stage: a tile needs the residual's elements of its own
+    # output, but all of the broadcast operand
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    r = g.input("r", (1, 4, 4, 4))
+    s = g.op("p", "GlobalAveragePool", [g.input("q", (1, 4, 2, 2))], "s", (1, 4, 1, 1),
+             vector_ops=16)  # fmt: skip
+    y = g.op("add", "Add", [g.conv("c", x, 4, 3, pad=1), r], "y", (1, 4, 4, 4), vector_ops=64)
+    z = g.op("mul", "Mul", [y, s], "z", (1, 4, 4, 4), vector_ops=64)
+    layers = lower(g.build(z), toy_machine(fuses=("Add", "Mul"))).layers
+    assert [(layer.op_types, layer.reads, layer.pointwise) for layer in layers] == [
+        (("GlobalAveragePool",), ("q",), ()),
+        (("Conv", "Add", "Mul"), ("x", "r", "s"), ("r",)),
+    ]
+
+
+def test_a_batched_conv_transpose_is_one_gemm_row_per_input_pixel_of_every_sample():
+    # x (2, 4, 3, 3), W (4, 3, 2, 2), group 2: M = 2 samples x 9 pixels, K 4/2, N 3 x 2 x 2;
+    # MACs N·Cin·H·W · Cout/group·kh·kw = 2·4·9 · 3·4 = 864 = 18 x 2 x 12 x 2
+    from accelsim.work import Gemm
+
+    g = GraphBuilder()
+    x = g.input("x", (2, 4, 3, 3))
+    w = g.weight("w", (4, 3, 2, 2))
+    y = g.op("t", "ConvTranspose", [x, w], "y", (2, 6, 6, 6), macs=864, group=2,
+             strides=[2, 2], kernel_shape=[2, 2])  # fmt: skip
+    (layer,) = lower(g.build(y), toy_machine(ops=("ConvTranspose",))).layers
+    assert layer.gemm == Gemm(m=18, k=2, n=12, groups=2, macs=864)
+
+
+def test_a_kv_cache_read_by_another_op_too_is_concatenated_not_appended():
+    # past (1, 2, 8, 16) feeds the Concat and a Relu: its bytes must stay as they are, so the
+    # Concat is a layer of its own (no note of an in-place append)
+    g = GraphBuilder()
+    past, new = g.input("past", (1, 2, 8, 16)), g.input("new", (1, 2, 1, 16))
+    cache = g.op("append", "Concat", [past, new], "cache", (1, 2, 9, 16), vector_ops=288,
+                 axis=-2)  # fmt: skip
+    seen = g.op("r", "Relu", [past], "seen", (1, 2, 8, 16), vector_ops=256)
+    program = lower(g.build(cache, seen), toy_machine())
+    assert [layer.name for layer in program.layers] == ["append", "r"]
+    assert not any("appended in place" in note for note in program.notes)
