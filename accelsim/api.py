@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
@@ -29,12 +29,14 @@ def run(
     batch: int | None = None,
     assume_vector: bool = False,
     keep_searches: bool = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> RunResult:
     """Simulate `model` (an ONNX path or an imported Graph) on `hw` (a Hardware or a YAML path).
 
     `assume_vector` costs ops without a cost rule as one vector op per output element (listed
     as assumed in the run's notes) instead of refusing the model. `keep_searches=False` drops
     the tiler's searches once the plan is made (for a process that runs one model).
+    `meanwhile` runs while onnx checks the model in its child process (`import_onnx`).
     """
     from accelsim.hardware import Hardware
     from accelsim.hardware_file import load_hardware
@@ -48,7 +50,8 @@ def run(
     else:
         from accelsim.workload import import_onnx
 
-        graph, name = import_onnx(model, batch=batch, assume_vector=assume_vector), str(model)
+        graph = import_onnx(model, batch=batch, assume_vector=assume_vector, meanwhile=meanwhile)
+        name = str(model)
     return simulate_graph(graph, machine, name=name, policy=policy, overlap=overlap,
                           keep_searches=keep_searches)  # fmt: skip
 

@@ -110,19 +110,25 @@ model needs well under a second); `ACCELSIM_ONNX_LIMIT_S` overrides it."""
 _T = TypeVar("_T")
 
 
-def bounded(work: Callable[[], _T], label: str) -> _T:
+def bounded(
+    work: Callable[[], _T], label: str, *, meanwhile: Callable[[], object] | None = None
+) -> _T:
     """`work()` (onnx's C++ checker or shape inference) run where it can be stopped.
 
     onnx's C++ code holds the GIL, so a model it loops on would make the process deaf to any
     Python handler or watchdog thread: `work` runs in a forked child that dies with this
     process, for at most `ONNX_LIMIT_S` seconds, and sends back its (pickled) result or the
     exception it raised, re-raised here. Without fork it runs in-process (`stoppable`).
+    `meanwhile()` runs here while the child works (a command imports what it needs next), or
+    first without fork.
 
     Raises:
         WorkloadError: `label` and the limit when the child ran past it (it is killed), or
             the signal when onnx crashed it (an assertion that aborts).
     """
     if not hasattr(os, "fork"):
+        if meanwhile is not None:
+            meanwhile()
         with stoppable():
             return work()
     limit = _limit_s()
@@ -133,6 +139,8 @@ def bounded(work: Callable[[], _T], label: str) -> _T:
         _child(work, write_end, parent)
     os.close(write_end)
     try:
+        if meanwhile is not None:
+            meanwhile()
         data = _read_all(read_end, time.monotonic() + limit)
     finally:
         os.close(read_end)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from accelsim.errors import WorkloadError
@@ -90,11 +90,16 @@ def _check_fixed_batch(inputs: list[onnx.ValueInfoProto], batch: int, label: str
 
 
 def infer(
-    model: onnx.ModelProto, label: str, *, checked: onnx.ModelProto | None = None
+    model: onnx.ModelProto,
+    label: str,
+    *,
+    checked: onnx.ModelProto | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> onnx.ModelProto:
     """ONNX shape inference: a strict pass (a node that contradicts its inputs is an error, as
     in onnxruntime), then a lenient one with data propagation for shape arithmetic; first, the
-    ONNX checker on `checked` if given (one stoppable child for both: `bounded`).
+    ONNX checker on `checked` if given (one stoppable child for both: `bounded`, which runs
+    `meanwhile` in this process as they run).
 
     Raises:
         WorkloadError: the checker or inference failed; the message names the node.
@@ -104,7 +109,7 @@ def infer(
     try:
         # NOTE: data propagation materialises what it propagates: a Range to 1e12 would take
         # terabytes. A plain pass first gives the sizes, and refuses a generator over the limit.
-        return bounded(lambda: _infer_both(model, label, checked), label)
+        return bounded(lambda: _infer_both(model, label, checked), label, meanwhile=meanwhile)
     except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
         raise WorkloadError(f"{label}: {onnx_error(error, 'shape inference failed')}") from None
 

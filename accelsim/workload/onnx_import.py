@@ -10,7 +10,7 @@ functions so importing this module stays cheap.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +70,7 @@ def import_onnx(
     batch: int | None = None,
     keep_unsupported: bool = False,
     assume_vector: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Graph:
     """Read an ONNX model into a `Graph` with static shapes and a cost for every op.
 
@@ -80,6 +81,8 @@ def import_onnx(
             `UNSUPPORTED: True` (for listings such as `accelsim inspect`; never simulate these).
         assume_vector: cost ops without a cost rule as one vector op per output element, their
             attributes carrying `ASSUMED: True` (`--unsupported=vector`; these do simulate).
+        meanwhile: called in this process while onnx's checks of the model run in their own
+            (`_onnx_files.bounded`): a command imports what it needs after the model.
 
     Raises:
         WorkloadError: the file is missing, not ONNX, fails the checker, has external data outside
@@ -92,7 +95,7 @@ def import_onnx(
     checked = checkable(model)  # before the batch is resolved: the model as the user gave it
     check_opset(model, label)
     resolve_batch(model, batch, label)
-    inferred = infer(model, label, checked=checked)
+    inferred = infer(model, label, checked=checked, meanwhile=meanwhile)
     shapes = static_shapes(inferred)
     worst: dict[str, Shape] = {}
     # NOTE: each round shapes more tensors or stops, so it ends within one round per node: a
