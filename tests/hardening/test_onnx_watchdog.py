@@ -51,3 +51,23 @@ def test_a_limit_that_is_not_a_positive_number_keeps_the_default(
 
     monkeypatch.setenv("ACCELSIM_ONNX_LIMIT_S", text)
     assert _onnx_files._limit_s() == _onnx_files.ONNX_LIMIT_S == 60.0
+
+
+def test_meanwhile_runs_in_this_process_while_the_child_works(tmp_path) -> None:
+    flag = tmp_path / "written here"
+
+    def work() -> str:  # in the child: waits for what this process writes meanwhile
+        deadline = time.monotonic() + 5
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return flag.read_text()
+
+    written = bounded(work, "m.onnx", meanwhile=lambda: flag.write_text(str(os.getpid())))
+    assert written == str(os.getpid())
+
+
+def test_a_meanwhile_that_raises_stops_the_child() -> None:
+    started = time.monotonic()
+    with pytest.raises(ZeroDivisionError):
+        bounded(lambda: time.sleep(60), "m.onnx", meanwhile=lambda: 1 // 0)
+    assert time.monotonic() - started < 10  # the child was killed, not waited for
