@@ -105,6 +105,7 @@ def _dispatch(
     free_at = [(0, -1)] * len(names)
     events, start, end, waiting = run.events, run.start, run.end, run.waiting
     slots = range(len(names))
+    new = tuple.__new__
     issued, issued_after = 0, -1  # when the task before was issued, and that task
     deps, first, all_reasons, works = tasks.deps, tasks.first, tasks.reasons, tasks.work
     unit_kind, kinds, layers, tiles, buffers = (
@@ -153,14 +154,15 @@ def _dispatch(
             waited, cause = "unit", freed_by
         elif issued_after >= 0 and issued == now:
             waited, cause = "issue", issued_after
-        # NOTE: built positionally in `Event`'s field order: a tiled run has a record per task
-        # by the million, and this is most of what they cost.
-        events[task_id] = Event(
+        # NOTE: built in `Event`'s field order by `tuple.__new__` (the named tuple's own
+        # constructor is a Python call around it): a tiled run has a record per task by the
+        # million, and this is most of what they cost.
+        events[task_id] = new(Event, (
             task_id, names[slot], unit_kind[task_id], kinds[task_id], layers[task_id],
             tiles[task_id], buffers[task_id], work.nbytes if isinstance(work, Transfer) else 0,
             issued, data if data > serial else serial, space, unit_free, freed_by, waited, cause,
             now, finish,
-        )  # fmt: skip
+        ))  # fmt: skip
         start[task_id], end[task_id] = now, finish
         issued, issued_after = now, task_id
         if cycles:
