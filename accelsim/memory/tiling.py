@@ -28,12 +28,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from accelsim.errors import PlanError
-from accelsim.timing.models import estimate
+from accelsim.timing.models import estimate, planning_model
 from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from accelsim.hardware import Hardware
     from accelsim.lowering import Buffer, Layer, Program
+    from accelsim.timing.models import TimingModel
     from accelsim.work import Work
 
 PARTIAL_SUM_BYTES = 4
@@ -210,7 +214,7 @@ class Tiler:
     The search reads a layer's ops, work, attributes and the shapes and sizes of its buffers,
     never their names: a transformer's identical blocks (GPT-2 small: 12) are searched once and
     the tiling is renamed for each. The cache lives as long as the run's planner (the machine
-    is the run's; `_candidates` keeps a bounded number of searches across runs).
+    is the run's; `_menu` keeps a bounded number of searches across runs).
     """
 
     def __init__(self, program: Program, hw: Hardware) -> None:
@@ -271,9 +275,11 @@ def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) ->
     def slices(items: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
         return tuple((new[name], size) for name, size in items)
 
-    tiles = tuple(
-        replace(tile, reads=slices(tile.reads), weights=slices(tile.weights),
-                write=(new[tile.write[0]], tile.write[1]))
+    tiles = tuple(  # (positional: dataclasses.replace takes ~10x as long, per tile)
+        Tile(
+            tile.group, tile.band, slices(tile.reads), slices(tile.weights),
+            (new[tile.write[0]], tile.write[1]), tile.work, tile.chunk, tile.last, tile.psum,
+        )
         for tile in tiling.tiles
     )  # fmt: skip
     return replace(tiling, tiles=tiles, shared=slices(tiling.shared))
@@ -311,23 +317,14 @@ def tile_layer(
     relevant = tuple(program.buffers[n] for n in (*layer.reads, *layer.weights, *layer.writes))
     held = tuple(i for i, name in enumerate(names) if name in resident)
     inputs = _Inputs((*key, held, keep), layer, relevant, frozenset(names[i] for i in held), keep)
-    geometry, candidates = _candidates(inputs, capacity)
-    if not candidates and geometry.deferred:  # splits kept for when nothing else fits
-        geometry, candidates = _candidates(inputs, capacity, last_resort=True)
-    scored, moved, pins = [], [], []
-    for split, buffering, profile in candidates:
-        loaded = [size for name, size in geometry.shared(split) if name in geometry.resident]
-        pinned = geometry.pinned(split, buffering, capacity) if recurring else 0
-        loaded += geometry.group_loads(split) * pinned
-        pins.append(pinned)
-        scored.append((_estimate(layer, _without(profile, loaded), hw, buffering=buffering),
-                       split, buffering))  # fmt: skip
-        moved.append(profile.moved)
-    if not scored and keep:  # the output whole leaves no room: store it by tiles
+    geometry, menu = _menu(inputs, capacity, recurring)
+    if not menu.splits and geometry.deferred:  # splits kept for when nothing else fits
+        geometry, menu = _menu(inputs, capacity, recurring, last_resort=True)
+    if not menu.splits and keep:  # the output whole leaves no room: store it by tiles
         return tile_layer(layer, program, hw, resident=resident, recurring=recurring)
-    if not scored and resident:  # the resident inputs whole leave no room: load them by tiles
+    if not menu.splits and resident:  # the resident inputs whole leave no room: load them by tiles
         return tile_layer(layer, program, hw, recurring=recurring)
-    if not scored:
+    if not menu.splits:
         smallest = geometry.smallest()
         need = geometry.need(smallest, buffering=BUFFERINGS[0])
         if need <= capacity:
@@ -341,11 +338,9 @@ def tile_layer(
             f"({_count(smallest.per_group, 'channel')} x {_count(smallest.per_band, 'row')}"
             f"{chunk}); SRAM holds {capacity:,} bytes: {_RAISE} to at least {need:,} bytes"
         )
+    scored = list(zip(menu.scores(layer, hw), menu.splits, menu.bufferings, strict=True))
     # (tiles fill SRAM by what they move, loads of resident inputs included)
-    filling = [
-        item for item, nbytes in zip(scored, moved, strict=True)
-        if nbytes * FILL >= item[0][2] * capacity
-    ]  # fmt: skip
+    filling = [item for item, fills in zip(scored, menu.filling, strict=True) if fills]
     chosen = _choose(filling or scored)
     (cycles, *_), split, buffering = chosen
     if keep:  # only if no slower than storing the output and its next reader loading it
@@ -355,7 +350,8 @@ def tile_layer(
     slot, weights = geometry.slot_sizes(split)
     tiling = Tiling(
         geometry.tiles(split), slot, weights, buffering, geometry.shared(split),
-        geometry.psum(split, split.per_group, split.per_band), pins[scored.index(chosen)], keep,
+        geometry.psum(split, split.per_group, split.per_band), menu.pins[scored.index(chosen)],
+        keep,
         cycles,
     )  # fmt: skip
     return _renamed(tiling, _names(geometry.layer), names)
@@ -382,10 +378,12 @@ class _Inputs:
 
 
 @lru_cache(maxsize=256)
-def _candidates(
-    inputs: _Inputs, capacity: int, *, last_resort: bool = False
-) -> tuple[_Geometry, tuple[tuple[_Split, Buffering, _Profile], ...]]:
-    """Every split that fits `capacity` (however buffered) with the work it asks for.
+def _menu(
+    inputs: _Inputs, capacity: int, recurring: bool, *, last_resort: bool = False
+) -> tuple[_Geometry, _Menu]:
+    """Every split that fits `capacity` (however buffered) with the work it asks for, less the
+    loads of what stays in SRAM: resident inputs it shares, and with `recurring` weights its
+    pinned groups' (`_Geometry.pinned`).
 
     This depends on the layer's shapes and the SRAM size only, so a sweep over bus or compute
     speeds at one SRAM size searches once per distinct layer (the cache is per process, and
@@ -395,24 +393,30 @@ def _candidates(
     geometry = _Geometry(
         layer, {b.name: b for b in inputs.buffers}, inputs.resident, last_resort, inputs.keep
     )
-    found = tuple(
-        (split, buffering, geometry.profile(split))
-        for buffering in BUFFERINGS
-        if buffering.tiles < 3 or layer.epilogue is not None  # a third slot serves epilogues
-        for split in geometry.fitting_splits(capacity, buffering=buffering)
-    )
+    options, filling = [], []
+    for buffering in BUFFERINGS:
+        if buffering.tiles == 3 and layer.epilogue is None:  # a third slot serves epilogues
+            continue
+        for split in geometry.fitting_splits(capacity, buffering=buffering):
+            profile = geometry.profile(split)
+            loaded = [size for name, size in geometry.shared(split) if name in geometry.resident]
+            pinned = geometry.pinned(split, buffering, capacity) if recurring else 0
+            loaded += geometry.group_loads(split) * pinned
+            options.append((split, buffering, pinned, _without(profile, loaded)))
+            # (tiles fill SRAM by what they move, loads of resident inputs included)
+            filling.append(profile.moved * FILL >= profile.tiles * capacity)
     # The search's slice sizes (one entry per band of every split it tried) would stay with
     # the cache for the process: ~100 MB for LLaMA-7B's prefill at 512 tokens. The chosen
     # split's come back as its tiles are made.
     geometry.forget_slices()
-    return geometry, found
+    return geometry, _Menu(options, filling)
 
 
 def forget_searches() -> None:
-    """Drop the searches `_candidates` keeps for later runs: a process that runs one model
+    """Drop the searches `_menu` keeps for later runs: a process that runs one model
     (`accelsim run`) needs none once its plan is made (LLaMA-7B's prefill at 512 tokens:
     36 MB of the plan's 311)."""
-    _candidates.cache_clear()
+    _menu.cache_clear()
 
 
 def _without(profile: _Profile, loads: list[int]) -> _Profile:
@@ -456,34 +460,109 @@ def _choose(
     return min(ties, key=lambda item: (item[0][2], item[0]))
 
 
-def _estimate(
-    layer: Layer, profile: _Profile, hw: Hardware, *, buffering: Buffering
-) -> tuple[float, int, int, int]:
-    """(estimated cycles, bus bytes, tiles, compute cycles) of a split, priced by the units'
-    timing models.
+class _Menu:
+    """The splits a layer may take, each with its buffering, pinned groups and what it asks of
+    the machine (`_Profile`), held as columns: every distinct work record once, and per split
+    how many of each it asks for. `scores` prices each record once on a machine and sums the
+    counts for all the splits at once; the menu itself depends on no speed (`_menu`)."""
 
-    Every transfer and every tile's own work is asked of its unit's model (`estimate`), so a
-    tile that uses a sliver of a systolic array is seen as slow; a matrix layer's epilogue is
-    asked of the vector unit's. Transfers spread over the machine's DMA channels, which work at
-    once. Serial tiles take bus + compute + epilogue. Buffered ones overlap them: the busiest
-    unit, but at least a slot's turn (a slot is busy from its tile's load to its store, so s
-    slots take (bus + compute + epilogue) / s), plus one tile's share of the first load or the
-    last store. With one weight slot over several groups, each later group's weights load while
-    the engine waits.
-    """
-    channels = len(hw.units_of("dma"))
-    bus = sum(count * estimate(hw, "dma", work) for work, count in profile.transfers) / channels
-    compute = sum(count * estimate(hw, layer.unit, work) for work, count in profile.computes)
-    epilogue = estimate(hw, "vector", layer.epilogue) if layer.epilogue is not None else 0
-    tiles = profile.tiles
-    if buffering.tiles == 1:
-        return bus + compute + epilogue, profile.moved, tiles, compute
-    waits = 0.0
-    if buffering.weights == 1:
-        waits = sum(n * estimate(hw, "dma", work) for work, n in profile.later_groups) / channels
-    turn = (bus + compute + epilogue) / buffering.tiles
-    cycles = max(bus, compute + waits, epilogue, turn) + min(bus, compute) / tiles
-    return cycles, profile.moved, tiles, compute
+    def __init__(
+        self, options: list[tuple[_Split, Buffering, int, _Profile]], filling: list[bool]
+    ) -> None:
+        import numpy as np
+
+        self.splits = [split for split, _, _, _ in options]
+        self.bufferings = [buffering for _, buffering, _, _ in options]
+        self.pins = [pinned for _, _, pinned, _ in options]
+        self.filling = filling
+        profiles = [profile for _, _, _, profile in options]
+        transfers: dict[Work, int] = {}
+        computes: dict[Work, int] = {}
+        self.bus = _Counts([p.transfers for p in profiles], transfers)
+        self.later = _Counts([p.later_groups for p in profiles], transfers)
+        self.compute = _Counts([p.computes for p in profiles], computes)
+        self.transfers, self.computes = tuple(transfers), tuple(computes)
+        self.moved = [p.moved for p in profiles]
+        self.tiles = np.array([p.tiles for p in profiles], np.int64)
+        self.slots = np.array([b.tiles for b in self.bufferings], np.int64)
+        self.waiting = np.array([b.weights == 1 for b in self.bufferings])
+        self._prices: dict[TimingModel, npt.NDArray[np.int64]] = {}
+
+    def scores(self, layer: Layer, hw: Hardware) -> list[tuple[float, int, int, int]]:
+        """(estimated cycles, bus bytes, tiles, compute cycles) of each split, priced by the
+        units' timing models.
+
+        Every transfer and every tile's own work is asked of its unit's model (once per model:
+        `planning_model` gives machines that share a unit the same one), so a tile that uses a
+        sliver of a systolic array is seen as slow; a matrix layer's epilogue is asked of the
+        vector unit's. Transfers spread over the machine's DMA channels, which work at once.
+        Serial tiles take bus + compute + epilogue. Buffered ones overlap them: the busiest
+        unit, but at least a slot's turn (a slot is busy from its tile's load to its store, so
+        s slots take (bus + compute + epilogue) / s), plus one tile's share of the first load
+        or the last store. With one weight slot over several groups, each later group's weights
+        load while the engine waits.
+
+        The sums are of whole cycles, exact in float64 below 2**53 (a layer of 100 days at
+        1 GHz), so every split's figure is the one its own sums give.
+        """
+        import numpy as np
+
+        channels = len(hw.units_of("dma"))
+        dma = self._priced(planning_model(hw, "dma"), self.transfers)
+        bus = self.bus.total(dma) / channels
+        compute = self.compute.total(self._priced(planning_model(hw, layer.unit), self.computes))
+        epilogue = estimate(hw, "vector", layer.epilogue) if layer.epilogue is not None else 0
+        waits = np.where(self.waiting, self.later.total(dma) / channels, 0.0)
+        serial = bus + compute + epilogue
+        turn = serial / self.slots
+        overlapped = np.maximum(np.maximum(bus, compute + waits), np.maximum(epilogue, turn))
+        overlapped += np.minimum(bus, compute) / self.tiles
+        cycles = np.where(self.slots == 1, serial, overlapped)
+        return list(zip(
+            cycles.tolist(), self.moved, self.tiles.tolist(), compute.astype(np.int64).tolist(),
+            strict=True,
+        ))  # fmt: skip
+
+
+    def _priced(self, model: TimingModel, works: tuple[Work, ...]) -> npt.NDArray[np.int64]:
+        """Cycles of each of `works` on `model`'s unit (kept per model: estimates are pure)."""
+        import numpy as np
+
+        prices = self._prices.get(model)
+        if prices is None:
+            prices = np.fromiter(map(model.estimate, works), np.int64, len(works))
+            self._prices[model] = prices
+        return prices
+
+
+class _Counts:
+    """How many of each distinct work record every split asks for, as sparse columns; a record
+    seen first gets the next place in `places` (shared by the menu's counts of one unit)."""
+
+    def __init__(
+        self, counted: list[tuple[tuple[Work, int], ...]], places: dict[Work, int]
+    ) -> None:
+        import numpy as np
+
+        splits, columns, counts = [], [], []
+        for number, items in enumerate(counted):
+            for work, count in items:
+                splits.append(number)
+                columns.append(places.setdefault(work, len(places)))
+                counts.append(count)
+        self.size = len(counted)
+        self.splits = np.array(splits, np.int64)
+        self.columns = np.array(columns, np.int64)
+        self.counts = np.array(counts, np.int64)
+
+    def total(self, prices: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Each split's count-weighted sum of `prices` (cycles by place)."""
+        import numpy as np
+
+        weights = self.counts * prices[self.columns]
+        return np.asarray(
+            np.bincount(self.splits, weights=weights, minlength=self.size), np.float64
+        )
 
 
 def _can_split(layer: Layer) -> tuple[bool, bool]:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim.errors import ConfigError
-from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.timing.registry import registrar
 from accelsim.work import Transfer
@@ -26,7 +25,8 @@ if TYPE_CHECKING:
     from accelsim.work import Work
 
 __all__ = [
-    "TIMING_MODELS", "TimingModel", "build_units", "channel_latency", "estimate", "timing_model",
+    "KEPT_MODELS", "TIMING_MODELS", "TimingModel", "build_units", "channel_latency", "estimate",
+    "planning_model", "timing_model",
 ]  # fmt: skip
 
 
@@ -48,7 +48,8 @@ class TimingModel(Protocol):
 ModelFactory = Callable[..., TimingModel]  # (unit, hw: Hardware, ddr: DdrTiming | None)
 TIMING_MODELS: dict[str, ModelFactory] = {}
 """Factories by the name hardware files use; each takes the unit's fields, the machine and the
-run's shared DDR model (None: a fresh one, for estimates)."""
+run's shared DDR model (None: a fresh one, for estimates). Of the machine a model reads only
+the clock and DDR: planning shares models on that (`planning_model`)."""
 
 
 timing_model = registrar(TIMING_MODELS, "timing model")
@@ -74,30 +75,39 @@ def build_units(hw: Hardware) -> dict[str, TimingModel]:
 
 
 def estimate(hw: Hardware, kind: str, work: Work) -> int:
-    """Cycles `work` would take on one unit of `kind` (they are identical), for planning.
+    """Cycles `work` would take on one unit of `kind` (they are identical), for planning."""
+    return planning_model(hw, kind).estimate(work)
 
-    The planning models of the last machine asked about are kept (estimates are pure), so the
-    tiler's many questions about one machine build them once.
+
+def planning_model(hw: Hardware, kind: str) -> TimingModel:
+    """The model `estimate` asks about a unit of `kind` on `hw`.
+
+    Planning models are kept (estimates are pure) by what they read: the unit, the clock and
+    DDR. Machines that differ only elsewhere (the SRAM, another kind's units: a sweep's points)
+    share one model, the same object, and the answers it has memoised; the last `KEPT_MODELS`
+    are kept.
     """
-    models: dict[str, TimingModel] | None = None
-    if _planning and _planning[0] is hw:
-        models = _planning[1]
-    if models is None:
-        models = {k: _factory(hw.unit_of(k).timing)(hw.unit_of(k), hw, None) for k in UNIT_KINDS}
-        _planning[:] = [hw, models]
-    return models[kind].estimate(work)
+    unit = hw.unit_of(kind)
+    key = (unit, hw.clock, hw.ddr)
+    model = _planning.get(key)
+    if model is None:
+        if len(_planning) >= KEPT_MODELS:
+            del _planning[next(iter(_planning))]  # the oldest
+        model = _planning[key] = _factory(unit.timing)(unit, hw, None)
+    return model
 
 
 def channel_latency(hw: Hardware) -> int:
     """Start-up cycles every transfer pays on a DMA channel of `hw` (its model's `latency`)."""
-    estimate(hw, _DMA, _EMPTY)
-    latency: int = _planning[1][_DMA].latency
+    channel: Any = planning_model(hw, _DMA)
+    latency: int = channel.latency
     return latency
 
 
-_EMPTY = Transfer(nbytes=0, direction="in")
 _DMA = kind_running(Transfer)
-_planning: list[Any] = []  # [hardware, {kind: model}] of the last machine estimated
+KEPT_MODELS = 64
+"""Planning models kept (`planning_model`): a sweep's distinct units, each with its memo."""
+_planning: dict[tuple[object, ...], TimingModel] = {}
 
 
 def _load_models() -> None:

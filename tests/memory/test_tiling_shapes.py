@@ -216,14 +216,15 @@ def test_a_later_groups_weight_loads_spread_over_the_dma_channels_while_the_engi
     # + min(bus, compute) / 2 tiles = 20.
     from types import SimpleNamespace
 
-    from accelsim.memory.tiling import Buffering, _estimate, _Profile
+    from accelsim.memory.tiling import Buffering, _Menu, _Profile
     from accelsim.work import Transfer
 
     profile = _Profile(((Transfer(nbytes=20, direction="in"), 1),), (), 20, 2,
                        ((Transfer(nbytes=40, direction="in"), 1),))  # fmt: skip
     layer = SimpleNamespace(unit="matrix", epilogue=None)
     hw = toy_machine(dma_units=2)
-    assert _estimate(layer, profile, hw, buffering=Buffering(2, 1)) == (20.0, 20, 2, 0)
+    menu = _Menu([(None, Buffering(2, 1), 0, profile)], [True])
+    assert menu.scores(layer, hw) == [(20.0, 20, 2, 0)]
 
 
 def test_a_split_as_fast_within_the_tie_but_moving_more_bytes_is_not_taken():
