@@ -66,6 +66,10 @@ def _build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
+    # NOTE: numpy's OpenBLAS starts a worker thread per core on import, which spins on the
+    # other core for nothing: no subcommand multiplies matrices through BLAS in parallel
+    # (`train` limits BLAS to one thread itself). Set before anything imports numpy.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args_list = sys.argv[1:] if argv is None else argv
     parser = _build_parser(args_list)
     args = parser.parse_args(args_list)
