@@ -155,3 +155,20 @@ def test_in_order_issue_limits_the_slack_of_what_the_earlier_task_waits_for():
     assert spans == [("matrix", 0, 10, "none", -1), ("dma0", 10, 20, "data", 0),
                      ("dma1", 10, 60, "issue", 1)]  # fmt: skip
     assert tuple(critical_path(plan, events, startup=0).slack) == (0, 40, 0)
+
+
+def test_a_task_of_no_cycles_does_not_hold_its_unit():
+    # on the vector unit (1 op a cycle): task 0, 10 ops [0, 10); task 1, no ops, at 10; task 2,
+    # 5 ops, waits for the unit task 0 held (task 1 took none of it): [10, 15)
+    from accelsim.work import Vector
+
+    def vector(task: int, ops: int) -> Task:
+        return Task(id=task, unit_kind="vector", kind="compute", layer=0, tile=0, buffer="",
+                    work=Vector(ops=ops, elements=max(ops, 1)), deps=())  # fmt: skip
+
+    plan = Plan(policy="hand", capacity=1, tasks=(vector(0, 10), vector(1, 0), vector(2, 5)),
+                allocations=(), tiles=(1,))  # fmt: skip
+    hw = toy_machine()
+    events = simulate(plan, units=build_units(hw), clock_hz=hw.clock).events
+    assert [(e.start, e.end) for e in events] == [(0, 10), (10, 10), (10, 15)]
+    assert (events[2].unit_free, events[2].freed_by, events[2].waited_on) == (10, 0, 0)

@@ -1,0 +1,66 @@
+"""Counts a tiling derives from its split and tiles, by hand: K-split chunks (the last one may
+be short), tiles, and the slots partial sums and weights cycle through."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelsim.memory.tiling import Buffering, Tile, Tiling, _Split
+from accelsim.work import Vector
+
+
+def test_a_reduction_of_five_in_chunks_of_two_is_three_chunks():
+    split = _Split(channels=6, rows=5, per_group=4, per_band=2, reduction=5, per_chunk=2)
+    # groups ceil(6/4) = 2, bands ceil(5/2) = 3, chunks ceil(5/2) = 3
+    assert (split.chunks, split.tiles) == (3, 2 * 3 * 3)
+    assert _Split(channels=1, rows=1, per_group=1, per_band=1).chunks == 1
+
+
+def _tiling(last_group: int, last_band: int, buffering: Buffering) -> Tiling:
+    tile = Tile(group=last_group, band=last_band, reads=(), weights=(), write=("y", 1),
+                work=Vector(ops=1, elements=1))  # fmt: skip
+    return Tiling(tiles=(tile,), slot_bytes=1, weight_bytes=1, buffering=buffering, psum_bytes=4)
+
+
+@pytest.mark.parametrize(
+    ("group", "band", "buffering", "psum", "weights"),
+    [
+        (0, 0, Buffering(2, 2), 1, 1),  # one (group, band): nothing to overlap
+        (0, 1, Buffering(2, 2), 2, 1),  # several bands of one group: two partial-sum slots
+        (1, 0, Buffering(2, 2), 2, 2),
+        (1, 1, Buffering(2, 1), 1, 1),  # the stationary data keeps one slot
+        (1, 1, Buffering(1, 1), 1, 1),
+        (1, 0, Buffering(3, 2), 2, 2),
+    ],
+)
+def test_partial_sum_and_weight_slots(group, band, buffering, psum, weights):
+    tiling = _tiling(group, band, buffering)
+    assert (tiling.psum_slots, tiling.weight_slots, tiling.slots) == (psum, weights,
+                                                                       buffering.tiles)
+
+
+def test_a_splits_estimate_by_hand():
+    # one tile: 10 B in (10 cycles on the toy bus), a 500-MAC GEMM (10 cycles at 50 a cycle),
+    # an 8-op epilogue (8 cycles at 1 op a cycle)
+    from accelsim.lowering import Layer
+    from accelsim.memory.tiling import _estimate, _Profile
+    from accelsim.work import Gemm, Transfer
+    from tests.sim.toy import toy_machine
+
+    gemm = Gemm(m=1, k=1, n=500, groups=1, macs=500)
+    layer = Layer(index=0, name="l", op_types=("Conv",), unit="matrix", macs=500, vector_ops=0,
+                  reads=("x",), weights=(), writes=("y",), window=None, gemm=gemm, elements=8,
+                  epilogue_ops=8)  # fmt: skip
+    profile = _Profile(transfers=((Transfer(nbytes=10, direction="in"), 1),),
+                       computes=((gemm, 1),), moved=10, tiles=1, later_groups=())  # fmt: skip
+    hw = toy_machine()
+
+    def cycles(tiles: int, weights: int) -> float:
+        return _estimate(layer, profile, hw, buffering=Buffering(tiles, weights))[0]
+
+    assert cycles(1, 1) == 10 + 10 + 8  # serial
+    # buffered: the busiest unit, at least a slot's turn (10 + 10 + 8) / 2 = 14, plus one
+    # tile's share of the first load (min(bus, compute) / 1 tile = 10)
+    assert cycles(2, 2) == 14 + 10
+    assert cycles(3, 2) == 10 + 10  # a turn of 28 / 3 is under the bus's and compute's 10
+    assert _estimate(layer, profile, hw, buffering=Buffering(2, 2))[1:] == (10, 1, 10)
