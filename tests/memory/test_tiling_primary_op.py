@@ -31,8 +31,8 @@ def _layers():
     t = then_relu("sm2", g.op("sm2", "Softmax", [g.input("t", (16, 64))], "t1", (16, 64),
                               vector_ops=1))  # fmt: skip
     stats = [g.weight(f"bn.{n}", (4,)) for n in ("scale", "bias", "mean", "var")]
-    n = then_relu("bn", g.op("bn", "BatchNormalization", [g.input("n", (1, 4, 10)), *stats],
-                             "n1", (1, 4, 10), vector_ops=1))  # fmt: skip
+    n = then_relu("bn", g.op("bn", "BatchNormalization", [g.input("n", (2, 4, 10)), *stats],
+                             "n1", (2, 4, 10), vector_ops=1))  # fmt: skip
     q = then_relu("rs", g.op("rs", "Resize", [g.input("q", (1, 2, 4, 4))], "q1", (1, 2, 8, 8),
                              vector_ops=1))  # fmt: skip
     k1 = g.op("sg", "Sigmoid", [g.input("k0", (1, 2, 3, 4))], "k1", (1, 2, 3, 4), vector_ops=1)
@@ -44,7 +44,10 @@ def _layers():
     k6 = g.op("sg3", "Sigmoid", [g.input("k7", (2, 3, 8))], "k6", (2, 3, 8), vector_ops=1)
     h = then_relu("cc3", g.op("cc3", "Concat", [k6, g.input("k8", (1, 3, 8))], "h", (3, 3, 8),
                               vector_ops=1, axis=0))  # fmt: skip
-    outputs = [c, m, s, t, n, q, k, j, h]
+    one = then_relu("c1", g.conv("c1", g.input("x1", (1, 1, 8, 8)), 4, 3, pad=1))
+    a3, b3 = g.input("a3", (2, 4, 8)), g.input("b3", (2, 8, 4))
+    m3 = then_relu("mm3", g.op("mm3", "MatMul", [a3, b3], "m3", (2, 4, 4), macs=256))
+    outputs = [c, m, s, t, n, q, k, j, h, one, m3]
     hw = with_overrides(toy_machine(fuses=()), {"lowering.epilogue": ["Relu"]})
     program = lower(g.build(*outputs), hw)
     return {layer.name: (layer, program.buffers) for layer in program.layers}
@@ -66,6 +69,20 @@ def test_a_depthwise_conv_slices_its_input_by_channel_and_has_no_reduction_to_sp
     assert geometry._input_rows(0, 2, 8) == (0, 3)
 
 
+def test_a_conv_of_one_input_channel_reads_it_whole_for_every_channel_group():
+    # W (4, 1, 3, 3) as a depthwise conv's, but over one input channel: a plain conv
+    _, geometry = _geometry("c1")
+    assert (geometry.per_channel_input, geometry.reduction) == (False, 1)
+
+
+def test_a_three_dimensional_product_splits_by_columns_and_rows_of_every_batch():
+    # (2, 4, 8) x (2, 8, 4): its second operand is still held, but the output (2, 4, 4) is
+    # seen as 4 columns by 2 x 4 rows, not by (batch, head)
+    layer, geometry = _geometry("mm3")
+    assert _stationary_operand(layer) == ("b3",)
+    assert (geometry.batched, geometry.channels, geometry.rows) == (False, 4, 8)
+
+
 def test_a_conv_splits_its_reduction_over_its_input_channels():
     _, geometry = _geometry("pw")
     assert (geometry.per_channel_input, geometry.reduction, geometry.deferred) == (False, 4, False)
@@ -82,7 +99,7 @@ def test_a_product_of_two_activations_holds_the_second_per_batch_and_head():
     [
         ("sm", (False, True), 8, 16, True),  # a batch of 4-D rows over the last axis: 2·2·4 rows
         ("sm2", (False, True), 64, 16, False),  # a softmax never splits its rows' elements
-        ("bn", (True, True), 4, 10, False),  # (N, C, L): channels C, rows N·L
+        ("bn", (True, True), 4, 20, False),  # (N, C, L): channels C, rows N·L
         ("rs", (True, True), 2, 8, False),
         ("cc", (True, True), 2, 8, False),  # along the rows: bands of each input
         ("cc2", (False, True), 5, 4, False),  # along the channels: every input's band
