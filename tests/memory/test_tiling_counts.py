@@ -38,29 +38,3 @@ def test_partial_sum_and_weight_slots(group, band, buffering, psum, weights):
     assert (tiling.psum_slots, tiling.weight_slots, tiling.slots) == (psum, weights,
                                                                        buffering.tiles)
 
-
-def test_a_splits_estimate_by_hand():
-    # one tile: 10 B in (10 cycles on the toy bus), a 500-MAC GEMM (10 cycles at 50 a cycle),
-    # an 8-op epilogue (8 cycles at 1 op a cycle)
-    from accelsim.lowering import Layer
-    from accelsim.memory.tiling import _estimate, _Profile
-    from accelsim.work import Gemm, Transfer
-    from tests.sim.toy import toy_machine
-
-    gemm = Gemm(m=1, k=1, n=500, groups=1, macs=500)
-    layer = Layer(index=0, name="l", op_types=("Conv",), unit="matrix", macs=500, vector_ops=0,
-                  reads=("x",), weights=(), writes=("y",), window=None, gemm=gemm, elements=8,
-                  epilogue_ops=8)  # fmt: skip
-    profile = _Profile(transfers=((Transfer(nbytes=10, direction="in"), 1),),
-                       computes=((gemm, 1),), moved=10, tiles=1, later_groups=())  # fmt: skip
-    hw = toy_machine()
-
-    def cycles(tiles: int, weights: int) -> float:
-        return _estimate(layer, profile, hw, buffering=Buffering(tiles, weights))[0]
-
-    assert cycles(1, 1) == 10 + 10 + 8  # serial
-    # buffered: the busiest unit, at least a slot's turn (10 + 10 + 8) / 2 = 14, plus one
-    # tile's share of the first load (min(bus, compute) / 1 tile = 10)
-    assert cycles(2, 2) == 14 + 10
-    assert cycles(3, 2) == 10 + 10  # a turn of 28 / 3 is under the bus's and compute's 10
-    assert _estimate(layer, profile, hw, buffering=Buffering(2, 2))[1:] == (10, 1, 10)
