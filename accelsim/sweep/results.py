@@ -116,7 +116,7 @@ class PointResult:
         )
 
 
-def preload(job: Job) -> None:
+def preload(base: Hardware) -> None:
     """Import what `evaluate` runs (the simulator and SimPy, summary, energy, the base machine's
     timing models), so that workers forked after this inherit it instead of each importing it
     again (~0.1 s of CPU apiece; SimPy and the models alone ~7 ms of a worker's first point)."""
@@ -131,7 +131,7 @@ def preload(job: Job) -> None:
     import accelsim.summary  # noqa: F401
     from accelsim.timing.models import build_units
 
-    build_units(job.base)  # loads the timing models and DDR tier the base machine names
+    build_units(base)  # loads the timing models and DDR tier the base machine names
 
 
 def evaluate(job: Job, point: Point) -> PointResult:

@@ -72,6 +72,7 @@ def run_sweep(
     """
     from accelsim.hardware_file import load_hardware
     from accelsim.memory.policies import POLICIES
+    from accelsim.sweep.results import preload
     from accelsim.workload import import_onnx
 
     spec = spec.checked()
@@ -82,10 +83,18 @@ def run_sweep(
     base = load_hardware(spec.hardware)
     _refuse_aliases(spec.axes, base)
     points = expand(spec.axes)
-    graph = import_onnx(spec.model, batch=spec.batch)
-    inputs = {
-        "model_sha256": hashlib.sha256(spec.model.read_bytes()).hexdigest(),
-        "hardware": base.model_dump(mode="json"),
+    inputs: dict[str, object] = {}
+    model = spec.model
+
+    def meanwhile() -> None:
+        """While onnx checks the model in its child: the simulator's imports, which the pool's
+        workers inherit, and what identifies the points' inputs."""
+        preload(base)
+        inputs["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
+        inputs["hardware"] = base.model_dump(mode="json")
+
+    graph = import_onnx(model, batch=spec.batch, meanwhile=meanwhile)
+    inputs |= {
         "policy": spec.policy,
         "overlap": spec.overlap,
         "batch": spec.batch,
