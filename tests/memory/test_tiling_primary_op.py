@@ -9,6 +9,7 @@ import pytest
 from accelsim.hardware_file import with_overrides
 from accelsim.lowering import lower
 from accelsim.memory.tiling import _can_split, _Geometry, _stationary_operand
+from accelsim.work import Gemm
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -64,7 +65,10 @@ def _geometry(name: str):
 
 def test_a_depthwise_conv_slices_its_input_by_channel_and_has_no_reduction_to_split():
     layer, geometry = _geometry("dw")
-    assert (geometry.per_channel_input, geometry.reduction) == (True, 1)
+    assert (geometry.per_channel_input, geometry.reduction, geometry.deferred) == (True, 1, False)
+    # its GEMM is 4 groups of M 64, K 9, N 1: a tile of 2 channels and 4 rows is 2 of them
+    assert layer.gemm == Gemm(m=64, k=9, n=1, groups=4, macs=2304)
+    assert geometry.work(2, 4, 576, 0) == Gemm(m=32, k=9, n=1, groups=2, macs=576)
     # output rows [0, 2) of a 3x3 stride-1 pad-1 window read input rows [0, 3)
     assert geometry._input_rows(0, 2, 8) == (0, 3)
 

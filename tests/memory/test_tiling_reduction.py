@@ -254,3 +254,20 @@ def test_double_buffered_partial_sums_alternate_between_two_slots():
     store = next(t.id for t in result.plan.tasks if t.kind == "store")
     second = [t for t in result.plan.tasks if t.kind == "compute"][8]
     assert store not in second.deps
+
+
+def test_a_reduction_split_in_two_loads_each_chunk_of_the_weight_with_its_tile():
+    # x (1, 1, 64) x W (64, 4) at 176 B: a whole column group (64 + 256 + 4) does not fit;
+    # two chunks of 32 rows of K do, 32 B of x + 128 B of W + 16 B of int32 partial sums = 176
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 1, 64)), g.weight("w", (64, 4))
+    y = g.op("fc", "MatMul", [x, w], "y", (1, 1, 4), macs=256)
+    hw = toy_machine(sram=176)
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert result.plan.tiles == (2,)
+    assert [(e.kind, e.buffer, e.nbytes) for e in result.trace.events if e.kind != "compute"] == [
+        ("load", "x", 32), ("load", "w", 128), ("load", "x", 32), ("load", "w", 128),
+        ("store", "y", 4)]  # fmt: skip
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=1, k=32, n=4, groups=1, macs=128)] * 2
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
