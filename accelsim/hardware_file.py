@@ -23,6 +23,7 @@ from accelsim.hardware import UNIT_KINDS, UNIT_SCHEMAS, DmaUnit, Hardware
 __all__ = [
     "field_value",
     "fields_set",
+    "group_of",
     "hardware_from_mapping",
     "hardware_json_schema",
     "load_hardware",
@@ -72,6 +73,13 @@ def with_overrides(
 
 _GROUPS: dict[str, tuple[str, ...]] = {name: (name,) for name in Hardware.model_fields}
 _GROUPS["units"] = _GROUPS["clock"] = ("clock", "units")  # the units' check reads the clock
+
+
+def group_of(hw: Hardware, dotted: str) -> tuple[str, ...]:
+    """The top-level fields an override of `dotted` is validated with (`_Validated`): overrides
+    of one group are validated together, each group on its own."""
+    paths = _override_paths(hw, hw.model_dump(), dotted, "")
+    return _GROUPS.get(str(paths[0][0]), (dotted,)) if paths else (dotted,)
 KEEP_VALIDATED = 256
 """Validated field groups kept per process (a sweep's grid has a few dozen distinct ones)."""
 

@@ -7,9 +7,12 @@ new points alike.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import itertools
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +95,7 @@ def run_sweep(
         preload(base)
         inputs["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
         inputs["hardware"] = base.model_dump(mode="json")
+        _validate_ahead(base, spec.axes)
 
     graph = import_onnx(model, batch=spec.batch, meanwhile=meanwhile)
     inputs |= {
@@ -136,6 +140,31 @@ def run_sweep(
         reused=len(points) - len(todo),
         base=base,
     )
+
+
+AHEAD = 64
+"""Most machines `_validate_ahead` validates for one group of fields (a bigger group is left
+to the points)."""
+
+
+def _validate_ahead(base: Hardware, axes: tuple[Axis, ...]) -> None:
+    """Validate every combination of the values of the axes that set one group of fields
+    (`hardware_file.group_of`: the bus and engine axes both set units), so that every point,
+    a combination of groups seen, needs no validation of its own: in a pool's workers, which
+    inherit what was validated, a validation costs several times what it costs here. Values
+    the schema rejects are left for their points to report."""
+    from accelsim.hardware_file import group_of, with_overrides
+
+    grouped: dict[tuple[str, ...], list[Axis]] = {}
+    for axis in axes:
+        grouped.setdefault(group_of(base, axis.path), []).append(axis)
+    for together in grouped.values():
+        if math.prod(len(axis.settings) for axis in together) > AHEAD:
+            continue
+        for settings in itertools.product(*(axis.settings for axis in together)):
+            # NOTE: whatever fails here (even a bug) is its points' result, not the sweep's
+            with contextlib.suppress(Exception):
+                with_overrides(base, {s.path: s.value for s in settings})
 
 
 def _default_name(spec: SweepSpec, inputs: dict[str, object], points: list[Point]) -> str:

@@ -93,3 +93,41 @@ def test_units_seen_at_one_clock_are_checked_again_at_another():
     assert with_overrides(base, big).matrix.rows == 65_536
     with pytest.raises(ConfigError, match="over the compute range"):
         with_overrides(base, {"clock": "1000 GHz", **big})
+
+
+@pytest.mark.parametrize(
+    ("path", "group"),
+    [("bus.bandwidth", ("clock", "units")), ("units.matrix.peak", ("clock", "units")),
+     ("clock", ("clock", "units")), ("sram.capacity", ("sram",)),
+     ("lowering.fuses", ("lowering",)), ("matrix_engine.fuses", ("lowering",))],
+)  # fmt: skip
+def test_overrides_of_one_group_are_validated_together(path, group):
+    base = load_hardware(ROOT / "hardware" / "edge1.yaml")
+    assert hardware_file.group_of(base, path) == group
+
+
+def test_a_sweep_validates_each_combination_of_a_groups_values_once(tmp_path, monkeypatch):
+    """bus x engine (one group: the units) and the SRAM: 2 x 2 + 2 machines validated while
+    onnx checks the model, besides the base machine's file; the 8 points none."""
+    from accelsim.sweep.executors import LocalExecutor
+    from accelsim.sweep.grid import parse_set
+    from accelsim.sweep.runner import run_sweep
+    from accelsim.sweep.spec import SweepSpec
+
+    validated = []
+    real = hardware_file._validate
+
+    def counted(doc, **kwargs):
+        validated.append(doc.source)
+        return real(doc, **kwargs)
+
+    monkeypatch.setattr(hardware_file, "_validate", counted)
+    axes = ("bus.bandwidth=1GB/s,2GB/s", "matrix_engine.peak=1TFLOPS,2TFLOPS",
+            "sram.capacity=256KiB,512KiB")  # fmt: skip
+    spec = SweepSpec(model=ROOT / "workloads" / "mobilenet.onnx",
+                     hardware=ROOT / "hardware" / "edge1.yaml",
+                     axes=tuple(parse_set(a) for a in axes))  # fmt: skip
+    outcome = run_sweep(spec, executor=LocalExecutor(1), out=tmp_path / "s")
+    assert [r.status for r in outcome.results] == ["ok"] * 8
+    assert len(validated) == 1 + 4 + 2
+    assert not [source for source in validated if source.startswith("point")]
