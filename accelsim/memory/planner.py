@@ -41,17 +41,20 @@ class _Resident:
     users: set[int] = field(default_factory=set)
 
 
-def plan_liveness(program: Program, hw: Hardware, *, overlap: bool = True) -> Plan:
-    """Plan `program` on `hw`; with overlap=False every task also waits for the previous one."""
-    return _Planner(program, hw, overlap).run()
+def plan_liveness(
+    program: Program, hw: Hardware, *, overlap: bool = True, tiler: Tiler | None = None
+) -> Plan:
+    """Plan `program` on `hw`; with overlap=False every task also waits for the previous one.
+    Tiled layers are asked of `tiler` (a fresh one for `hw` by default)."""
+    return _Planner(program, hw, overlap, tiler or Tiler(program, hw)).run()
 
 
 class _Planner:
-    def __init__(self, program: Program, hw: Hardware, overlap: bool) -> None:
+    def __init__(self, program: Program, hw: Hardware, overlap: bool, tiler: Tiler) -> None:
         self.program = program
         self.hw = hw
         self.overlap = overlap
-        self.tiler = Tiler(program, hw)
+        self.tiler = tiler
         self.single = {kind: len(hw.units_of(kind)) == 1 for kind in UNIT_KINDS}
         self.tasks = Tasks()
         self.ranges = Ranges()

@@ -13,6 +13,7 @@ from accelsim.errors import ConfigError
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
+    from accelsim.memory.tiling import Tiler
     from accelsim.plan import Plan
 
 PlanFunction = Callable[..., "Plan"]
@@ -28,11 +29,14 @@ def _liveness() -> PlanFunction:
 POLICIES: dict[str, Callable[[], PlanFunction]] = {"liveness": _liveness}
 
 
-def make_plan(program: Program, hw: Hardware, *, policy: str, overlap: bool) -> Plan:
-    """Plan `program` on `hw` with the policy registered under `policy`."""
+def make_plan(
+    program: Program, hw: Hardware, *, policy: str, overlap: bool, tiler: Tiler | None = None
+) -> Plan:
+    """Plan `program` on `hw` with the policy registered under `policy`, asking `tiler` (one
+    for `hw`; a fresh one by default) how to tile what does not fit."""
     try:
         planner = POLICIES[policy]()
     except KeyError:
         known = ", ".join(sorted(POLICIES))
         raise ConfigError(f'--policy: unknown policy "{policy}"; known: {known}') from None
-    return planner(program, hw, overlap=overlap)
+    return planner(program, hw, overlap=overlap, tiler=tiler)

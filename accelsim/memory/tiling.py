@@ -208,19 +208,26 @@ class _Profile:
     later_groups: tuple[tuple[Transfer, int], ...]  # weight loads of groups after the first
 
 
+_Question = tuple["Layer", tuple[str, ...], frozenset[str], bool, bool]
+"""A layer, its buffers' names (`_names`), the inputs in SRAM, `recurring`, `keep`."""
+
+
 class Tiler:
     """Tilings of one run's layers, searched once per distinct set of planning inputs.
 
     The search reads a layer's ops, work, attributes and the shapes and sizes of its buffers,
     never their names: a transformer's identical blocks (GPT-2 small: 12) are searched once and
     the tiling is renamed for each. The cache lives as long as the run's planner (the machine
-    is the run's; `_menu` keeps a bounded number of searches across runs).
+    is the run's; `_menu` keeps a bounded number of searches across runs). The questions the
+    planner asked are kept (`asked`, one per distinct set of inputs), so that another
+    machine's tiler can tell whether it answers them all alike (`agrees`).
     """
 
     def __init__(self, program: Program, hw: Hardware) -> None:
         self.program = program
         self.hw = hw
         self._chosen: dict[tuple[object, ...], tuple[tuple[str, ...], Tiling]] = {}
+        self.asked: dict[tuple[object, ...], _Question] = {}
 
     def tile(
         self, layer: Layer, resident: frozenset[str] = frozenset(), *, recurring: bool = False,
@@ -231,6 +238,28 @@ class Tiler:
         names, key = _signature(layer, self.program.buffers)
         held = tuple(i for i, name in enumerate(names) if name in resident)
         key = (*key, held, recurring, keep)
+        self.asked.setdefault(key, (layer, names, resident, recurring, keep))
+        return self._answer(key, (layer, names, resident, recurring, keep))
+
+    def agrees(self, other: Tiler) -> bool:
+        """Whether this tiler gives every answer `other` gave to the questions it was asked.
+
+        A planner's next question follows from the program, the SRAM and DDR sizes, the unit
+        counts and the answers so far: with those the same (the caller's part), a planner
+        asking this tiler asks what it asked `other`, in the same order, and plans the same.
+        A question this tiler cannot answer (`PlanError`) counts as a different answer: planning
+        afresh reports it.
+        """
+        for key, question in other.asked.items():
+            try:
+                if self._answer(key, question) != other._answer(key, question):
+                    return False
+            except PlanError:
+                return False
+        return True
+
+    def _answer(self, key: tuple[object, ...], question: _Question) -> Tiling:
+        layer, names, resident, recurring, keep = question
         found = self._chosen.get(key)
         if found is None:
             tiling = tile_layer(layer, self.program, self.hw, resident=resident,

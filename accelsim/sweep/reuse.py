@@ -1,14 +1,16 @@
-"""What the points of a sweep share beyond the imported graph: lowerings, untiled plans, floors.
+"""What the points of a sweep share beyond the imported graph: lowerings, plans, floors.
 
 Lowering reads only the machine's `lowering` and `dtypes` fields, so every point that keeps
 them lowers the graph to the same program. The liveness planner reads the SRAM and DDR
-capacities and how many units of each kind there are, and, for a layer too big for SRAM, the
-timing models its tiler prices the splits with. A plan without a tiled layer is therefore the
-same for every point with the same program, capacities and unit counts; a tiled plan is never
-reused. The floor (`summary.floor_of`) moves every byte across once and reads every field of
-the machine but the SRAM, so a sweep over SRAM sizes shares one floor per other setting. Each
-process (each pool worker) keeps its own, at most `KEEP` of each, with what a point reads off
-the plan alone (its energy counts and bytes moved: `Planned`).
+capacities and how many units of each kind there are, and, for a layer too big for SRAM, what
+its tiler answers (the timing models price the splits). A plan without a tiled layer is
+therefore the same for every point with the same program, capacities and unit counts; a tiled
+plan is taken by such a point only if its tiler gives every answer the plan's tiler gave to the
+planner's questions (`Tiler.agrees`: each layer with the inputs then in SRAM). The floor
+(`summary.floor_of`) moves every byte across once and reads every field of the machine but the
+SRAM, so a sweep over SRAM sizes shares one floor per other setting. Each process (each pool
+worker) keeps its own, at most `KEEP` of each (of tiled plans, `TILED_TASKS` tasks), with what
+a point reads off the plan alone (its energy counts and bytes moved: `Planned`).
 """
 
 from __future__ import annotations
@@ -22,16 +24,21 @@ if TYPE_CHECKING:
     from accelsim.energy import Activity
     from accelsim.hardware import Hardware
     from accelsim.lowering import Program
+    from accelsim.memory.tiling import Tiler
     from accelsim.plan import Plan
     from accelsim.summary import Floor
     from accelsim.workload.graph import Graph
 
-__all__ = ["KEEP", "Planned", "Reuse"]
+__all__ = ["KEEP", "TILED_TASKS", "Planned", "Reuse"]
 
 _T = TypeVar("_T")
 
 KEEP = 64
 """Programs and plans kept per process (a MobileNet plan is a few hundred tasks)."""
+
+TILED_TASKS = 200_000
+"""Tasks of tiled plans kept per process, oldest dropped first (MobileNet tiled for 32 KiB of
+SRAM: ~1,000 tasks; a plan larger than this is not kept)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +64,7 @@ class Planned:
 
 
 class Reuse:
-    """Lowerings, untiled plans and floors of one graph under one policy, by what they depend on.
+    """Lowerings, plans and floors of one graph under one policy, by what they depend on.
 
     Pickles empty: each process fills its own.
     """
@@ -65,6 +72,7 @@ class Reuse:
     def __init__(self) -> None:
         self._programs: dict[object, Program] = {}
         self._plans: dict[object, Planned] = {}
+        self._tiled: list[tuple[object, Tiler, Planned]] = []  # with the tiler its planner asked
         self._floors: dict[object, Floor] = {}
 
     def __reduce__(self) -> tuple[type[Reuse], tuple[()]]:
@@ -74,6 +82,7 @@ class Reuse:
         """`lower(graph, hw)` and `make_plan(...)` for `hw`, each computed once per key."""
         from accelsim.lowering import lower
         from accelsim.memory.policies import make_plan
+        from accelsim.memory.tiling import Tiler
 
         lowering = (hw.lowering, hw.dtypes)
         program = self._programs.get(lowering)
@@ -82,10 +91,20 @@ class Reuse:
         key = (lowering, hw.sram.capacity, hw.ddr.capacity,
                tuple(len(hw.units_of(kind)) for kind in UNIT_KINDS))  # fmt: skip
         planned = self._plans.get(key)
-        if planned is None:
-            planned = Planned.of(program, make_plan(program, hw, policy=policy, overlap=overlap))
-            if max(planned.plan.tiles, default=1) == 1:  # a tiled layer has two tiles or more
-                _keep(self._plans, key, planned)
+        if planned is not None:
+            return planned
+        tiler = Tiler(program, hw)
+        for kept, asked, planned in self._tiled:
+            if kept == key and tiler.agrees(asked):
+                return planned
+        plan = make_plan(program, hw, policy=policy, overlap=overlap, tiler=tiler)
+        planned = Planned.of(program, plan)
+        if max(plan.tiles, default=1) == 1:  # a tiled layer has two tiles or more
+            _keep(self._plans, key, planned)
+        elif len(plan.tasks) <= TILED_TASKS:
+            while sum(len(p.plan.tasks) for _, _, p in self._tiled) + len(plan.tasks) > TILED_TASKS:
+                del self._tiled[0]  # the oldest
+            self._tiled.append((key, tiler, planned))
         return planned
 
 

@@ -107,3 +107,38 @@ def test_a_buffer_differing_in_shape_or_size_gives_another_key(change):
     layer, buffers = _layer_and_buffers()
     others = {**buffers, "x": dataclasses.replace(buffers["x"], **change)}
     assert tiling._signature(layer, others)[1] != tiling._signature(layer, buffers)[1]
+
+
+def _two_matmuls_on_x():
+    """Two MatMuls reading x (1 x 16 x 64) whole, each with a 64 x 64 weight (4 KiB)."""
+    g = GraphBuilder()
+    x = g.input("x", (1, 16, 64))
+    outs = [g.op(f"m{i}", "MatMul", [x, g.weight(f"w{i}", (64, 64))], f"y{i}", (1, 16, 64),
+                 macs=16 * 64 * 64) for i in range(2)]  # fmt: skip
+    return g.build(*outs)
+
+
+def test_a_tiler_keeps_each_question_with_what_is_in_sram_and_agrees_only_on_every_answer():
+    # On 1,500 B of SRAM both MatMuls are tiled and the planner keeps x in SRAM between them:
+    # it asks for m0 with nothing in SRAM, then for m1 with x there. At 0.5, 1 and 4 GB/s m0 is
+    # split alike (16 tiles); with x in SRAM, m1 takes 16 tiles of 64 B at 0.5 and 1 GB/s but
+    # 22 of 48 B at 4 GB/s (tests/sweep/test_reuse.py). So the 1 GB/s tiler agrees with the
+    # 0.5 GB/s one, the 4 GB/s one does not (only its second answer differs).
+    from accelsim.memory.policies import make_plan
+
+    graph = _two_matmuls_on_x()
+    tilers = {}
+    for bus in ("0.5 GB/s", "1 GB/s", "4 GB/s"):
+        hw = toy_machine(sram=1500, bus=bus, matrix="2000 GFLOPS")
+        program = lower(graph, hw)
+        tilers[bus] = tiling.Tiler(program, hw)
+        make_plan(program, hw, policy="liveness", overlap=True, tiler=tilers[bus])
+    questions = [(q[0].name, q[2]) for q in tilers["0.5 GB/s"].asked.values()]
+    assert questions == [("m0", frozenset()), ("m1", frozenset({"x"}))]
+    assert tilers["1 GB/s"].agrees(tilers["0.5 GB/s"])
+    assert not tilers["4 GB/s"].agrees(tilers["0.5 GB/s"])
+    first, second = (
+        tilers["4 GB/s"]._answer(key, question)
+        for key, question in tilers["0.5 GB/s"].asked.items()
+    )  # fmt: skip
+    assert (len(first.tiles), len(second.tiles)) == (16, 22)

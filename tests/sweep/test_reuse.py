@@ -38,13 +38,13 @@ def test_a_plan_is_not_reused_across_machines_with_other_unit_counts():
         assert max(plan.tiles) == 1 and plan.tasks[5].deps == deps
 
 
-def test_a_tiled_plan_is_planned_for_each_machine():
+def test_a_tiled_plan_is_shared_by_machines_whose_tiler_answers_alike():
     # tests/sim/test_schedule.py's 8x8 conv (working set 137 B) on 120 B of SRAM: bus-bound
     # at 100 and at 50 GFLOPS (1 B a cycle against 12 or 23 cycles of compute), the tiler takes
     # two single-buffered bands of 4 rows (W 9 B, then 40 B of x for each); at 1 GFLOPS,
     # compute-bound, four double-buffered bands of 2 rows. Same program, SRAM, DDR and unit
-    # counts: a tiled plan also depends on what the planner keeps in SRAM between tiled layers
-    # and on how each is tiled there, so none is taken from another machine.
+    # counts: the planner's one question (the conv, nothing in SRAM) is answered alike at 100
+    # and 50 GFLOPS, so the second takes the first's plan; at 1 GFLOPS it is not.
     from tests.sim.test_schedule import _tiled_conv
 
     reuse, graph = Reuse(), _tiled_conv()
@@ -52,7 +52,7 @@ def test_a_tiled_plan_is_planned_for_each_machine():
         reuse.planned(graph, toy_machine(sram=120, matrix=peak), policy="liveness", overlap=True)
         for peak in ("100 GFLOPS", "50 GFLOPS", "1 GFLOPS")
     )
-    assert half is not fast and half.plan == fast.plan and fast.plan.tiles == (2,)
+    assert half is fast and fast.plan.tiles == (2,)
     loads = [(t.buffer, t.nbytes) for t in fast.plan.tasks if t.kind == "load"]
     assert loads == [("conv.W", 9), ("x", 40), ("x", 40)]
     assert slow.plan.tiles == (4,)
@@ -87,10 +87,12 @@ def test_a_reused_tiled_plan_is_the_plan_the_point_gets_alone():
     outs = [g.op(f"m{i}", "MatMul", [x, g.weight(f"w{i}", (64, 64))], f"y{i}", (1, 16, 64),
                  macs=16 * 64 * 64) for i in range(2)]  # fmt: skip
     graph, reuse = g.build(*outs), Reuse()
+    plans = []
     for bus in ("0.5 GB/s", "4 GB/s"):
         hw = toy_machine(sram=1500, bus=bus, matrix="2000 GFLOPS")
-        planned = reuse.planned(graph, hw, policy="liveness", overlap=True)
-        assert planned.plan == make_plan(lower(graph, hw), hw, policy="liveness", overlap=True)
+        plans.append(reuse.planned(graph, hw, policy="liveness", overlap=True).plan)
+        assert plans[-1] == make_plan(lower(graph, hw), hw, policy="liveness", overlap=True)
+    assert plans[0].tiles == (16, 16) and plans[1].tiles == (16, 22)
 
 
 def test_no_bundled_machine_has_a_floor_that_reads_the_sram():
