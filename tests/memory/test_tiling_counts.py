@@ -38,3 +38,20 @@ def test_partial_sum_and_weight_slots(group, band, buffering, psum, weights):
     assert (tiling.psum_slots, tiling.weight_slots, tiling.slots) == (psum, weights,
                                                                        buffering.tiles)
 
+
+
+def test_double_buffered_weight_groups_load_under_the_compute_before():
+    # x (1, 4, 4, 4) 3x3 conv to 16 channels at 400 B on a 10 GFLOPS engine (5 MACs a cycle):
+    # 16 groups of one output channel, each 576 MACs = 116 cycles; the next group's 36 B of
+    # weights and the last group's 16 B store hide under them: x 64 + W0 36 + 16 x 116 + 16
+    from accelsim.api import simulate_graph
+    from accelsim.check import plan_violations
+    from tests.sim.toy import GraphBuilder, toy_machine
+
+    g = GraphBuilder()
+    y = g.conv("c", g.input("x", (1, 4, 4, 4)), 16, 3, pad=1)
+    hw = toy_machine(sram=400, matrix="10 GFLOPS")
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert result.plan.tiles == (16,)
+    assert result.latency_cycles == 64 + 36 + 16 * 116 + 16
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
