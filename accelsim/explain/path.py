@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from accelsim.explain.walk import Step, data_behind, walk_back
+from accelsim.explain.walk import Chain, data_behind, walk_back
 from accelsim.plan import Tasks
 
 if TYPE_CHECKING:
@@ -42,27 +42,28 @@ class CriticalPath:
     """`steps`, latest first, tile [0, latency); `slack` is every task's, by task id (an int64
     array: 8 B a task, where a tuple of ints holds ~40)."""
 
-    steps: tuple[Step, ...]
+    steps: Chain
     slack: array[int]
 
     @property
     def tasks(self) -> tuple[int, ...]:
         """The tasks on the path, earliest first, each once."""
-        return tuple(dict.fromkeys(step.task for step in reversed(self.steps)))
+        return tuple(dict.fromkeys(reversed(self.steps.column(0))))
 
     @property
     def task_count(self) -> int:
         """How many tasks `tasks` holds, without building it: a large run's path holds a
         million tasks, and the dict that keeps their order ~40 MB (sorted ids: 8 B each)."""
-        return sum(1 for _ in groupby(sorted(step.task for step in self.steps)))
+        return sum(1 for _ in groupby(sorted(self.steps.column(0))))
 
     def cycles_by(self, key: Callable[[int], object]) -> dict[object, int]:
         """Cycles of the path per `key(task)` (e.g. each task's unit or layer), in path order:
         a function, not a table by task id, so only the path's tasks are looked up."""
         totals: dict[object, int] = {}
-        for step in reversed(self.steps):
-            name = key(step.task)
-            totals[name] = totals.get(name, 0) + step.end - step.start
+        steps = self.steps
+        for task, start, end in zip(*map(reversed, map(steps.column, (0, 1, 2))), strict=True):
+            name = key(task)
+            totals[name] = totals.get(name, 0) + end - start
         return totals
 
 
@@ -75,7 +76,7 @@ def critical_path(plan: Plan, events: tuple[Event, ...], *, startup: int,
 
 
 def path_steps(events: tuple[Event, ...], *, startup: int,
-               behind: tuple[int, ...] | None = None) -> tuple[Step, ...]:  # fmt: skip
+               behind: tuple[int, ...] | None = None) -> Chain:  # fmt: skip
     """`CriticalPath.steps` without the slack pass (a sweep point keeps only what bound it)."""
     last = -1
     for event in events:
@@ -83,7 +84,7 @@ def path_steps(events: tuple[Event, ...], *, startup: int,
             last = event.task
     if behind is None:
         behind = data_behind(events, startup)
-    return tuple(walk_back(events, last, startup=startup, behind=behind) if last >= 0 else ())
+    return walk_back(events, last, startup=startup, behind=behind) if last >= 0 else Chain()
 
 
 def _slack(plan: Plan, events: tuple[Event, ...], startup: int) -> array[int]:

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.explain.walk import PARTS, Step, data_behind, walk_back
+from accelsim.explain.walk import PARTS, Chain, data_behind, walk_back
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
 
     from accelsim.sim.trace import Event
 
@@ -55,15 +54,15 @@ def layer_breakdowns(events: tuple[Event, ...], layers: int, *, startup: int,
     for task in last:
         end = max(done, events[task].end) if task >= 0 else done
         steps = (walk_back(events, task, floor=done, startup=startup, behind=behind)
-                 if end > done else [])  # fmt: skip
+                 if end > done else Chain())  # fmt: skip
         breakdowns.append(breakdown_of(steps, start=done, end=end))
         done = end
     return tuple(breakdowns)
 
 
-def breakdown_of(steps: Iterable[Step], *, start: int, end: int) -> Breakdown:
+def breakdown_of(steps: Chain, *, start: int, end: int) -> Breakdown:
     """The cycles of `steps` (which tile [start, end)) added up by label."""
-    parts = dict.fromkeys(PARTS, 0)
-    for step in steps:
-        parts[step.label] += step.end - step.start
-    return Breakdown(start=start, end=end, parts=parts)
+    cycles = [0] * len(PARTS)
+    for label, low, high in zip(steps.column(3), steps.column(1), steps.column(2), strict=True):
+        cycles[label] += high - low
+    return Breakdown(start=start, end=end, parts=dict(zip(PARTS, cycles, strict=True)))

@@ -14,9 +14,11 @@ transfer.
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING, NamedTuple
 
 from accelsim.kinds import KINDS
+from accelsim.plan import Columns
 
 if TYPE_CHECKING:
     from accelsim.sim.trace import Event
@@ -38,6 +40,34 @@ class Step(NamedTuple):
     label: str
 
 
+class Chain(Columns[Step]):
+    """Steps kept in one int64 array, four numbers a step (task, start, end, and the label's
+    place in `PARTS`), read as `Step` records: a large run's critical path has a step by the
+    million (LLaMA-7B prefill: ~1.9 million), ~100 B each as records, 32 here."""
+
+    __slots__ = ("flat",)
+
+    def __init__(self) -> None:
+        self.flat = array("q")  # appended to by `walk_back`, a step at a time
+
+    def __len__(self) -> int:
+        return len(self.flat) // 4
+
+    def _record(self, index: int) -> Step:
+        task, start, end, label = self.flat[4 * index : 4 * index + 4]
+        return Step(task=task, start=start, end=end, label=PARTS[label])
+
+    def column(self, field: int) -> array[int]:
+        """Every step's task (0), start (1), end (2) or label's place in `PARTS` (3)."""
+        return self.flat[field::4]
+
+
+_CODES = {part: code for code, part in enumerate(PARTS)}
+_KIND_CODES = {kind: _CODES[label] for kind, label in KIND_LABELS.items()}
+_STARTUP_CODES = {kind: _CODES[part] if part else -1 for kind, part in STARTUP_PARTS.items()}
+_SRAM = _CODES["sram"]
+
+
 def data_behind(events: tuple[Event, ...], startup: int) -> tuple[int, ...]:
     """For each transfer whose data waited behind the data of the transfer before it on its
     channel (that one ended after this one's start-up), that transfer's id; else -1. Only a
@@ -54,7 +84,7 @@ def data_behind(events: tuple[Event, ...], startup: int) -> tuple[int, ...]:
 
 
 def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: int = 0,
-              behind: tuple[int, ...] = ()) -> list[Step]:  # fmt: skip
+              behind: tuple[int, ...] = ()) -> Chain:  # fmt: skip
     """The chain that set `task`'s end, latest first, clipped at cycle `floor`.
 
     `startup` is the fixed start-up cycles of every transfer (labelled `latency`); `behind`
@@ -62,11 +92,10 @@ def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: 
     reached through a zero-length hop (in-order issue) or of zero cycles are left out, so the
     steps' lengths add up to `events[task].end - floor` (0 if it ended before `floor`).
     """
-    # NOTE: one pass per layer over up to every task of a tiled run: kept flat (steps made by
-    # `tuple.__new__`, which skips the named tuple's own Python-level constructor: half the
-    # cost; no helper calls) because it is most of what attribution costs.
-    steps: list[Step] = []
-    append, new = steps.append, tuple.__new__
+    # NOTE: one pass per layer over up to every task of a tiled run: kept flat (a step is one
+    # `extend` of four ints, no helper calls) because it is most of what attribution costs.
+    steps = Chain()
+    add = steps.flat.extend
     via = "data"
     while task >= 0:
         event = events[task]
@@ -76,25 +105,21 @@ def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: 
         queued = behind[task] if behind else -1
         if queued >= 0 and via != "issue":  # its data followed the channel's transfer before
             low = events[queued].end if events[queued].end > floor else floor
-            label = "sram" if via == "space" else KIND_LABELS[event.unit_kind]
-            append(new(Step, (task, low, end, label)))
+            add((task, low, end, _SRAM if via == "space" else _KIND_CODES[event.unit_kind]))
             via, task = "data", queued
             continue
         if via != "issue" and end > start:
             low = start if start > floor else floor
-            if via == "space":
-                append(new(Step, (task, low, end, "sram")))
+            label = _SRAM if via == "space" else _KIND_CODES[event.unit_kind]
+            first = -1 if via == "space" else _STARTUP_CODES[event.unit_kind]
+            head = start + startup if first >= 0 and event.nbytes > 0 else start
+            if head > low:  # the transfer's start-up is inside the window
+                middle = head if head < end else end
+                if middle < end:
+                    add((task, middle, end, label))
+                add((task, low, middle, first))
             else:
-                label = KIND_LABELS[event.unit_kind]
-                first = STARTUP_PARTS[event.unit_kind]
-                head = start + startup if first and event.nbytes > 0 else start
-                if head > low:  # the transfer's start-up is inside the window
-                    middle = head if head < end else end
-                    if middle < end:
-                        append(new(Step, (task, middle, end, label)))
-                    append(new(Step, (task, low, middle, first)))
-                else:
-                    append(new(Step, (task, low, end, label)))
+                add((task, low, end, label))
         if start <= floor:
             break
         via, task = event.waited, event.waited_on

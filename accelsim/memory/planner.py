@@ -410,9 +410,10 @@ class _Planner:
                      label: str, tile: int) -> list[tuple[int, int]]:  # fmt: skip
         """Load consecutive slices into a slot that frees after `slot_waits`; (range, load) each."""
         loaded = []
+        waits = frozenset(slot_waits)
         for name, size in parts:
             index = self._new_range(name, offset, size, label)
-            load = self._transfer_in(name, size, self.layer, tile, frozenset(slot_waits))
+            load = self._transfer_in(name, size, self.layer, tile, waits)
             self.ranges.first[index] = load
             loaded.append((index, load))
             offset += size
@@ -547,7 +548,7 @@ class _Planner:
         deps: set[int], *waits: WaitSet,
     ) -> int:  # fmt: skip
         """Append a task after `deps` (whose data it needs) and `waits` (SRAM space it fills)."""
-        task_id = len(self.tasks)
+        task_id = len(self.tasks.kind)
         space: set[int] = set().union(*waits)
         if unit_kind == _DMA:  # bytes of DDR another buffer had: after its transfers
             space |= self.ddr.touch(buffer, task_id)
@@ -558,9 +559,9 @@ class _Planner:
         ordered = sorted(every)
         reasons: tuple[DepReason, ...] = ()  # all "data" (most tasks: no reason to spell out)
         if not every.issubset(deps):
-            spelled: tuple[DepReason, ...] = tuple(
+            spelled: tuple[DepReason, ...] = tuple([
                 "data" if d in deps else "space" if d in space else "serial" for d in ordered
-            )
+            ])  # fmt: skip
             # a handful of patterns repeat over every tile: one tuple of each
             reasons = self.reasons.setdefault(spelled, spelled)
         return self.tasks.add(unit_kind, kind, layer, tile, buffer, work, ordered, reasons)

@@ -4,6 +4,7 @@ the records they read as: tests and tools compare them with hand-written lists."
 import numpy as np
 import pytest
 
+from accelsim.explain.walk import PARTS, Chain, Step
 from accelsim.plan import Allocation, Ranges, Task, Tasks
 from accelsim.sim.trace import Steps
 from accelsim.work import Gemm, Transfer
@@ -71,3 +72,13 @@ def test_ranges_keep_releases_of_any_length_in_order() -> None:
     ranges.released_after(3, 6, 7)  # three tasks, then two: the three are gone
     ranges.released_after(1, 0, 2, 4)
     assert [ranges.release(i) for i in range(5)] == [(), (0, 2, 4), (2, 1), (6, 7), (5, 0)]
+
+
+def test_a_chain_reads_as_its_steps_with_their_labels() -> None:
+    chain = Chain()
+    chain.flat.extend((7, 90, 100, PARTS.index("sram")))
+    chain.flat.extend((3, 40, 90, PARTS.index("latency")))
+    assert chain == [Step(task=7, start=90, end=100, label="sram"),
+                     Step(task=3, start=40, end=90, label="latency")]  # fmt: skip
+    assert len(chain) == 2 and chain[-1].task == 3
+    assert list(chain.column(0)) == [7, 3] and list(chain.column(2)) == [100, 90]
