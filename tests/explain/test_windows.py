@@ -73,3 +73,22 @@ def test_a_dma_task_of_no_bytes_has_no_start_up_part():
     # bus time: [0, 10) in one step.
     steps = walk_back((_event(0, 0, 10, nbytes=0),), 0, startup=4)
     assert [(s.task, s.start, s.end, s.label) for s in steps] == [(0, 0, 10, "bus")]
+
+
+def test_a_task_ending_at_the_floor_is_not_on_the_windows_chain():
+    # task 1 [5, 60) on a queued channel moved its data after task 0's [0, 30); with the
+    # window from 30, task 0 ended at the floor: the chain is task 1's [30, 60) alone
+    events = (_event(0, 0, 30, nbytes=20), _event(1, 5, 60, nbytes=30))
+    steps = walk_back(events, 1, floor=30, startup=10, behind=(-1, 0))
+    assert [(s.task, s.start, s.end, s.label) for s in steps] == [(1, 30, 60, "bus")]
+
+
+def test_a_queued_transfer_reached_through_released_space_is_sram_time():
+    # task 2 [80, 90) waited for the SRAM space task 1 released; task 1's data followed task
+    # 0's on the channel (start-up 10 from 5 ends before task 0's 50): from 50 to 80 task 1
+    # holds the chain as what task 2 waited for, SRAM space, then task 0 as bus time
+    events = (_event(0, 0, 50, nbytes=40), _event(1, 5, 80, nbytes=30),
+              _event(2, 80, 90, nbytes=0, waited="space", waited_on=1))  # fmt: skip
+    steps = walk_back(events, 2, startup=10, behind=(-1, 0, -1))
+    assert [(s.task, s.start, s.end, s.label) for s in steps] == [
+        (2, 80, 90, "bus"), (1, 50, 80, "sram"), (0, 10, 50, "bus"), (0, 0, 10, "latency")]

@@ -149,3 +149,23 @@ def test_thousands_of_freed_blocks_do_not_slow_allocation():
         return time.perf_counter() - start
 
     assert seconds(3_000) < 5 * seconds(30) + 0.05
+
+
+def test_space_free_now_comes_before_space_that_waits_for_task_zero():
+    # [0, 40) freed after task 0, [40, 100) never used: 30 B land at 40, waiting for nothing
+    sram = Allocator(100, merge=_union)
+    assert sram.allocate(40) == (0, frozenset())
+    sram.free(0, 40, after=frozenset({0}))
+    assert sram.allocate(30) == (40, frozenset())
+
+
+def test_free_blocks_with_a_range_in_use_between_them_never_join():
+    # [0, 10) and [20, 30) both freed after task 1, [10, 20) still in use: 20 B free in all,
+    # but no 15 B range
+    sram = Allocator(30, merge=_union)
+    for offset in (0, 10, 20):
+        assert sram.allocate(10) == (offset, frozenset())
+    sram.free(0, 10, after=frozenset({1}))
+    sram.free(20, 10, after=frozenset({1}))
+    assert sram.allocate(15) is None
+    assert sram.allocate(10) == (0, frozenset({1}))
