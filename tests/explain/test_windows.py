@@ -92,3 +92,13 @@ def test_a_queued_transfer_reached_through_released_space_is_sram_time():
     steps = walk_back(events, 2, startup=10, behind=(-1, 0, -1))
     assert [(s.task, s.start, s.end, s.label) for s in steps] == [
         (2, 80, 90, "bus"), (1, 50, 80, "sram"), (0, 10, 50, "bus"), (0, 0, 10, "latency")]
+
+
+def test_a_queued_transfer_reached_through_in_order_issue_adds_nothing():
+    # task 2 (no bytes) [5, 20) started when task 1 was issued, at 5; task 1's data waited
+    # behind task 0's, but the issue hop is zero-length: task 1 adds no step, and it started
+    # for no recorded reason, so the chain ends there
+    events = (_event(0, 0, 50, nbytes=40), _event(1, 5, 80, nbytes=30),
+              _event(2, 5, 20, nbytes=0, waited="issue", waited_on=1))  # fmt: skip
+    steps = walk_back(events, 2, startup=10, behind=(-1, 0, -1))
+    assert [(s.task, s.start, s.end, s.label) for s in steps] == [(2, 5, 20, "bus")]
