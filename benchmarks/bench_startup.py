@@ -8,7 +8,8 @@ Run: `python benchmarks/bench_startup.py [--runs N]`. Timed, in this environment
 - `accelsim run workloads/mobilenet.onnx --hw edge1` (stdout to /dev/null);
 - the bare import of that run's dependencies: one `python -c` importing every third-party
   module the run imports, in the order it imports them (the floor; target: the run within
-  1.5x of it);
+  1.5x of it); and the same with `OPENBLAS_NUM_THREADS=1`, as the command imports numpy (its
+  OpenBLAS otherwise starts a worker thread that spins on the second core: CPU, not wall);
 - `-X importtime` of the run: the cumulative import time of onnx and of ml_dtypes (which onnx
   imports) and the ml_dtypes version, since ml_dtypes 0.7.0 takes ~0.9 s where 0.5.4 took
   ~0.15 s. For an A/B of versions, put another ml_dtypes first on the path:
@@ -67,30 +68,35 @@ def main() -> None:
     bare = [sys.executable, "-c", "; ".join(f"import {name}" for name in modules)]
     run = _time(RUN, args.runs)
     floor = _time(bare, args.runs)
+    one_thread = _time(bare, args.runs, env={**CACHED, "OPENBLAS_NUM_THREADS": "1"})
     rows = {
         "accelsim --version": _time([*ACCELSIM, "--version"], args.runs),
         "accelsim --help": _time([*ACCELSIM, "--help"], args.runs),
         "accelsim run --help": _time([*ACCELSIM, "run", "--help"], args.runs),
         "accelsim run mobilenet edge1": run,
         f"bare import of its {len(modules)} modules": floor,
+        "same, one BLAS thread": one_thread,
     }
     for name, times in rows.items():
         print(f"{name:>36}: {_summary(times)}")
-    ratios = [statistics.mean(t[i] for t in run) / statistics.mean(t[i] for t in floor)
-              for i in (0, 1)]  # fmt: skip
-    print(f"{'run / bare import':>36}: {ratios[0]:.2f}x wall, {ratios[1]:.2f}x CPU "
-          "(means); target <= 1.5x")  # fmt: skip
+    for name, base in (("run / bare import", floor), ("run / one BLAS thread", one_thread)):
+        ratios = [statistics.mean(t[i] for t in run) / statistics.mean(t[i] for t in base)
+                  for i in (0, 1)]  # fmt: skip
+        print(f"{name:>36}: {ratios[0]:.2f}x wall, {ratios[1]:.2f}x CPU (means); target "
+              "<= 1.5x")  # fmt: skip
     print(f"{'importtime in the run':>36}: {_importtime()}")
 
 
-def _time(command: list[str], runs: int) -> list[tuple[float, float]]:
+def _time(
+    command: list[str], runs: int, *, env: dict[str, str] = CACHED
+) -> list[tuple[float, float]]:
     """(wall, CPU) seconds of `runs` runs of `command` after one untimed warm-up run; CPU time
     (user + system) says more than wall time on a machine shared with other work."""
     times = []
     for index in range(runs + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, check=True, cwd=ROOT, env=CACHED)
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=True, cwd=ROOT, env=env)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
