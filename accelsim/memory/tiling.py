@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from accelsim.errors import PlanError
-from accelsim.timing.models import estimate, planning_model
+from accelsim.timing.models import KEPT_MODELS, estimate, planning_key, planning_model
 from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
     from accelsim.hardware import Hardware
     from accelsim.lowering import Buffer, Layer, Program
-    from accelsim.timing.models import TimingModel
     from accelsim.work import Work
 
 PARTIAL_SUM_BYTES = 4
@@ -515,14 +514,14 @@ class _Menu:
         self.tiles = np.array([p.tiles for p in profiles], np.int64)
         self.slots = np.array([b.tiles for b in self.bufferings], np.int64)
         self.waiting = np.array([b.weights == 1 for b in self.bufferings])
-        self._prices: dict[TimingModel, npt.NDArray[np.int64]] = {}
+        self._prices: dict[tuple[object, ...], npt.NDArray[np.int64]] = {}
 
     def scores(self, layer: Layer, hw: Hardware) -> list[tuple[float, int, int, int]]:
         """(estimated cycles, bus bytes, tiles, compute cycles) of each split, priced by the
         units' timing models.
 
-        Every transfer and every tile's own work is asked of its unit's model (once per model:
-        `planning_model` gives machines that share a unit the same one), so a tile that uses a
+        Every transfer and every tile's own work is asked of its unit's model (once per
+        `planning_key`: machines that agree on the unit, clock and DDR), so a tile that uses a
         sliver of a systolic array is seen as slow; a matrix layer's epilogue is asked of the
         vector unit's. Transfers spread over the machine's DMA channels, which work at once.
         Serial tiles take bus + compute + epilogue. Buffered ones overlap them: the busiest
@@ -537,9 +536,9 @@ class _Menu:
         import numpy as np
 
         channels = len(hw.units_of("dma"))
-        dma = self._priced(planning_model(hw, "dma"), self.transfers)
+        dma = self._priced(hw, "dma", self.transfers)
         bus = self.bus.total(dma) / channels
-        compute = self.compute.total(self._priced(planning_model(hw, layer.unit), self.computes))
+        compute = self.compute.total(self._priced(hw, layer.unit, self.computes))
         epilogue = estimate(hw, "vector", layer.epilogue) if layer.epilogue is not None else 0
         waits = np.where(self.waiting, self.later.total(dma) / channels, 0.0)
         serial = bus + compute + epilogue
@@ -553,14 +552,21 @@ class _Menu:
         ))  # fmt: skip
 
 
-    def _priced(self, model: TimingModel, works: tuple[Work, ...]) -> npt.NDArray[np.int64]:
-        """Cycles of each of `works` on `model`'s unit (kept per model: estimates are pure)."""
+    def _priced(
+        self, hw: Hardware, kind: str, works: tuple[Work, ...]
+    ) -> npt.NDArray[np.int64]:
+        """Cycles of each of `works` on a unit of `kind`, kept per planning model's key (the
+        last `KEPT_MODELS`; estimates are pure, and the key holds no model alive)."""
         import numpy as np
 
-        prices = self._prices.get(model)
+        key = planning_key(hw, kind)
+        prices = self._prices.get(key)
         if prices is None:
+            if len(self._prices) >= KEPT_MODELS:
+                del self._prices[next(iter(self._prices))]  # the oldest
+            model = planning_model(hw, kind)
             prices = np.fromiter(map(model.estimate, works), np.int64, len(works))
-            self._prices[model] = prices
+            self._prices[key] = prices
         return prices
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KEPT_MODELS", "TIMING_MODELS", "TimingModel", "build_units", "channel_latency", "estimate",
-    "planning_model", "timing_model",
+    "planning_key", "planning_model", "timing_model",
 ]  # fmt: skip
 
 
@@ -87,14 +87,20 @@ def planning_model(hw: Hardware, kind: str) -> TimingModel:
     share one model, the same object, and the answers it has memoised; the last `KEPT_MODELS`
     are kept.
     """
-    unit = hw.unit_of(kind)
-    key = (unit, hw.clock, hw.ddr)
+    key = planning_key(hw, kind)
     model = _planning.get(key)
     if model is None:
         if len(_planning) >= KEPT_MODELS:
             del _planning[next(iter(_planning))]  # the oldest
+        unit = hw.unit_of(kind)
         model = _planning[key] = _factory(unit.timing)(unit, hw, None)
     return model
+
+
+def planning_key(hw: Hardware, kind: str) -> tuple[object, ...]:
+    """What a model of a unit of `kind` reads of `hw` (the unit, the clock, DDR): machines with
+    equal keys get the same planning model, so the same estimates."""
+    return (hw.unit_of(kind), hw.clock, hw.ddr)
 
 
 def channel_latency(hw: Hardware) -> int:

@@ -127,3 +127,17 @@ def test_a_unit_clock_or_ddr_that_differs_gets_its_own_answers():
     gemm = Gemm(m=5, k=10, n=10, groups=1, macs=500)
     assert estimate(toy_machine(), "matrix", gemm) == 10
     assert estimate(toy_machine(matrix="1 TFLOPS"), "matrix", gemm) == 1
+
+
+def test_a_menu_keeps_the_prices_of_the_last_machines_only(monkeypatch):
+    # With room for 2, a menu priced on buses of 1, 2 and 4 GB/s keeps the last two machines'
+    # prices; asked about 1 GB/s again it prices anew, still 1,000 cycles for 1,000 B.
+    from accelsim.memory import tiling
+
+    monkeypatch.setattr(tiling, "KEPT_MODELS", 2)
+    profile = _Profile(((Transfer(nbytes=1000, direction="in"), 1),), (), 1000, 1, ())
+    menu = _Menu([(None, BUFFERINGS[0], 0, profile)], [True])
+    layer = SimpleNamespace(unit="vector", epilogue=None)
+    for bus, cycles in (("1 GB/s", 1000), ("2 GB/s", 500), ("4 GB/s", 250), ("1 GB/s", 1000)):
+        assert menu.scores(layer, toy_machine(bus=bus)) == [(float(cycles), 1000, 1, 0)]
+        assert len(menu._prices) <= 2

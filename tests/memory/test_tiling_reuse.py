@@ -142,3 +142,30 @@ def test_a_tiler_keeps_each_question_with_what_is_in_sram_and_agrees_only_on_eve
         for key, question in tilers["0.5 GB/s"].asked.items()
     )  # fmt: skip
     assert (len(first.tiles), len(second.tiles)) == (16, 22)
+
+
+@pytest.mark.parametrize("sram", ["32 KiB", "128 KiB"])
+def test_mobilenet_points_that_take_a_kept_tiled_plan_get_the_plan_planned_alone(sram):
+    # MobileNet on edge1 at 32 and 128 KiB of SRAM tiles layers, keeping inputs in SRAM between
+    # them. Over 4 buses x 2 engines some points share a plan (their tilers answer alike), and
+    # every point's plan, shared or not, is the one planning its machine afresh gives.
+    from pathlib import Path
+
+    from accelsim.hardware_file import load_hardware, with_overrides
+    from accelsim.memory.policies import make_plan
+    from accelsim.sweep.reuse import Reuse
+    from accelsim.workload import import_onnx
+
+    root = Path(__file__).resolve().parents[2]
+    graph, base = import_onnx(root / "workloads" / "mobilenet.onnx"), load_hardware(
+        root / "hardware" / "edge1.yaml"
+    )
+    reuse, planned = Reuse(), []
+    for bus in ("0.25 GB/s", "0.5 GB/s", "4 GB/s", "32 GB/s"):
+        for peak in ("0.5 TFLOPS", "1 TFLOPS"):
+            hw = with_overrides(base, {"sram.capacity": sram, "bus.bandwidth": bus,
+                                       "matrix_engine.peak": peak})  # fmt: skip
+            planned.append(reuse.planned(graph, hw, policy="liveness", overlap=True))
+            alone = make_plan(lower(graph, hw), hw, policy="liveness", overlap=True)
+            assert planned[-1].plan == alone, (sram, bus, peak)
+    assert 1 < len({id(p) for p in planned}) < len(planned)
