@@ -421,11 +421,11 @@ def _menu(
     geometry = _Geometry(
         layer, {b.name: b for b in inputs.buffers}, inputs.resident, last_resort, inputs.keep
     )
+    # (a third slot serves epilogues)
+    bufferings = [b for b in BUFFERINGS if b.tiles < 3 or layer.epilogue is not None]
     options, filling = [], []
-    for buffering in BUFFERINGS:
-        if buffering.tiles == 3 and layer.epilogue is None:  # a third slot serves epilogues
-            continue
-        for split in geometry.fitting_splits(capacity, buffering=buffering):
+    for buffering, splits in geometry.fitting_splits(capacity, bufferings).items():
+        for split in splits:
             profile = geometry.profile(split)
             loaded = [size for name, size in geometry.shared(split) if name in geometry.resident]
             pinned = geometry.pinned(split, buffering, capacity) if recurring else 0
@@ -696,6 +696,9 @@ class _Geometry:
         self.reducible = self.reduction > 1
         self._memo: dict[tuple[int, int, int, int], tuple[tuple[int, ...], int]] = {}
         self._tiles: dict[_Split, tuple[Tile, ...]] = {}
+        self._resident = tuple(name in resident for name, _, _ in self.reads)
+        self._shared: dict[int, tuple[bool, ...]] = {}  # by group width, one band of all rows
+        self._needs: dict[_Split, tuple[int, int, int, bool, int, bool]] = {}  # (`need`)
 
     def _dims(self, shape: tuple[int, ...]) -> tuple[int, int]:
         """(channels, rows) of a tensor as this layer splits it: `channels_rows`, with a
@@ -744,6 +747,7 @@ class _Geometry:
 
     def forget_slices(self) -> None:
         self._memo.clear()
+        self._needs.clear()
 
     def chunk_weights(self, width: int, chunk: int) -> int:
         """Bytes of the first weight (the one that carries K) for `width` channels and `chunk`
@@ -814,16 +818,18 @@ class _Geometry:
         """Which reads every tile takes alike: with one band of all rows and several channel
         groups, those whose slice does not depend on the group (all but per-channel inputs);
         without a K-split, a `resident` one too; none with a K-split."""
-        resident = tuple(name in self.resident for name, _, _ in self.reads)
         if split.chunks > 1:
             return (False,) * len(self.reads)
         if split.per_band < split.rows or split.per_group >= split.channels:
-            return resident
-        whole, _ = self.slices(split.channels, 0, split.rows)
-        part, _ = self.slices(split.per_group, 0, split.rows)
-        return tuple(
-            a == b or held for a, b, held in zip(whole, part, resident, strict=True)
-        )  # fmt: skip
+            return self._resident
+        flags = self._shared.get(split.per_group)
+        if flags is None:
+            whole, _ = self.slices(split.channels, 0, split.rows)
+            part, _ = self.slices(split.per_group, 0, split.rows)
+            flags = self._shared[split.per_group] = tuple(
+                a == b or held for a, b, held in zip(whole, part, self._resident, strict=True)
+            )  # fmt: skip
+        return flags
 
     def shared(self, split: _Split) -> tuple[tuple[str, int], ...]:
         """(name, bytes) of the reads loaded once for the whole layer (see `Tiling.shared`)."""
@@ -891,48 +897,61 @@ class _Geometry:
         """
         last = -(-split.rows // split.per_band) - 1
         worst = {self._band(split, band) for band in (0, min(1, last), last)}
+        if self.shifts:  # (only the bands' heights matter)
+            worst = {(0, r1 - r0) for r0, r1 in worst}
         slot = max(sum(self._tile_reads(split, split.per_group, *b)) for b in worst)
         return slot, self.group_weights(split.per_group, split)
 
     def need(self, split: _Split, *, buffering: Buffering) -> int:
         """SRAM the split needs: its shared inputs, and its slots (tile, group weights, partial
-        sums), as many of each as `buffering` says."""
-        slot, weights = self.slot_sizes(split)
-        shared = sum(size for _, size in self.shared(split))
-        psum = self.psum(split, split.per_group, split.per_band)
-        groups = -(-split.channels // split.per_group)
-        several = split.tiles > split.chunks  # more than one (group, band)
+        sums), as many of each as `buffering` says. The sizes are worked out once per split
+        (the search asks about each split under every buffering)."""
+        parts = self._needs.get(split)
+        if parts is None:
+            slot, weights = self.slot_sizes(split)
+            parts = self._needs[split] = (
+                sum(size for _, size in self.shared(split)) + self.out_bytes * self.keep,
+                slot, weights, split.channels > split.per_group,  # several groups
+                self.psum(split, split.per_group, split.per_band),
+                split.tiles > split.chunks,  # more than one (group, band)
+            )  # fmt: skip
+        fixed, slot, weights, groups, psum, several = parts
         buffered = buffering.tiles > 1
         return (
-            shared + self.out_bytes * self.keep + buffering.tiles * slot
-            + (buffering.weights if groups > 1 else 1) * weights
+            fixed + buffering.tiles * slot + (buffering.weights if groups else 1) * weights
             + (2 * psum if buffered and buffering.weights > 1 and several else psum)
         )  # fmt: skip
 
     # -- choosing a split ------------------------------------------------------------------
 
-    def fitting_splits(self, capacity: int, *, buffering: Buffering) -> list[_Split]:
-        """For each channel-group width, the tallest row band that fits (if any does), and
-        for each reduction chunk (K / 2, K / 4, ... 1) that lets a taller band fit, that one."""
+    def fitting_splits(
+        self, capacity: int, bufferings: list[Buffering]
+    ) -> dict[Buffering, list[_Split]]:
+        """For each buffering: for each channel-group width, the tallest row band that fits (if
+        any does), and for each reduction chunk (K / 2, K / 4, ... 1) that lets a taller band
+        fit, that one. All bufferings are searched together, a chunk of a width at a time, so
+        each split's SRAM need is worked out once (`need`) and kept only meanwhile."""
         # Only the distinct group widths ceil(C / G) matter (about 2 * sqrt(C) of them).
         groups = range(1, min(self.channels, MAX_TILES) + 1)  # more groups: over MAX_TILES
         widths = sorted({-(-self.channels // g) for g in groups}, reverse=True)
         chunks = [self.reduction]
         while self.reducible and chunks[-1] > 1:
             chunks.append(-(-chunks[-1] // 2))
-        splits = []
+        splits: dict[Buffering, list[_Split]] = {buffering: [] for buffering in bufferings}
         for per_group in widths if self.split_channels else [self.channels]:
-            tallest = 0
+            tallest = dict.fromkeys(bufferings, 0)
             for per_chunk in chunks:
-                if tallest == self.rows:
-                    break  # all rows fit: a smaller chunk only adds partial sums
-                per_band = self._most_rows(capacity, per_group, per_chunk, buffering=buffering)
-                if per_band:  # as many bands, of equal height (the last one not a sliver)
-                    per_band = -(-self.rows // -(-self.rows // per_band))
-                split = self.split(per_group, max(per_band, 1), per_chunk)
-                if per_band > tallest and split.tiles <= MAX_TILES:
-                    splits.append(split)
-                tallest = max(tallest, per_band)
+                for buffering in bufferings:
+                    if tallest[buffering] == self.rows:
+                        continue  # all rows fit: a smaller chunk only adds partial sums
+                    per_band = self._most_rows(capacity, per_group, per_chunk, buffering=buffering)
+                    if per_band:  # as many bands, of equal height (the last one not a sliver)
+                        per_band = -(-self.rows // -(-self.rows // per_band))
+                    split = self.split(per_group, max(per_band, 1), per_chunk)
+                    if per_band > tallest[buffering] and split.tiles <= MAX_TILES:
+                        splits[buffering].append(split)
+                    tallest[buffering] = max(tallest[buffering], per_band)
+                self._needs.clear()
         return splits
 
     def _most_rows(

@@ -72,13 +72,16 @@ def geometries(draw):
     program = lower(g.build(out), toy_machine())
     layer = program.layers[0]
     last_resort = draw(st.booleans())
-    fast = _Geometry(layer, program.buffers, last_resort=last_resort)
-    exhaustive = _Geometry(layer, program.buffers, last_resort=last_resort)
+
+    def fresh():
+        return _Geometry(layer, program.buffers, last_resort=last_resort)
+
+    fast, exhaustive = fresh(), fresh()
     exhaustive.shifts = False
     per_group = draw(st.integers(1, fast.channels))
     per_band = draw(st.integers(1, fast.rows))
     per_chunk = draw(st.integers(1, fast.reduction))
-    return fast, exhaustive, fast.split(per_group, per_band, per_chunk)
+    return fast, exhaustive, fast.split(per_group, per_band, per_chunk), fresh
 
 
 def _counted(profile):
@@ -92,7 +95,7 @@ def _counted(profile):
 @settings(SETTINGS, max_examples=300)
 @given(geometries())
 def test_bands_priced_by_height_equal_bands_priced_one_by_one(case):
-    fast, exhaustive, split = case
+    fast, exhaustive, split, _ = case
     rest = split.channels % split.per_group
     for width in {split.per_group, rest or split.per_group}:
         for r0, r1 in exhaustive.bands(split):
@@ -110,3 +113,21 @@ def test_every_kind_of_layer_is_drawn_and_positions_matter_where_rows_have_edges
         return _Geometry(program.layers[0], program.buffers).shifts
 
     assert [shifts(make) for make in LAYERS] == [False, True, True, True, True, False, False, False]
+
+
+@settings(SETTINGS, max_examples=100)
+@given(geometries(), st.data())
+def test_a_splits_need_worked_out_once_equals_one_worked_out_afresh(case, data):
+    # `need` keeps each split's sizes while the search asks about it under every buffering:
+    # asked about several splits in turn, one geometry answers as a fresh one does each time.
+    from accelsim.memory.tiling import BUFFERINGS
+
+    fast, _, split, fresh = case
+    splits = [split, *(
+        fast.split(data.draw(st.integers(1, fast.channels)), data.draw(st.integers(1, fast.rows)),
+                   data.draw(st.integers(1, fast.reduction)))
+        for _ in range(3)
+    )]  # fmt: skip
+    for other in splits:
+        for buffering in BUFFERINGS:
+            assert fast.need(other, buffering=buffering) == fresh().need(other, buffering=buffering)
