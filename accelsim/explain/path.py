@@ -60,8 +60,8 @@ class CriticalPath:
         """Cycles of the path per `key(task)` (e.g. each task's unit or layer), in path order:
         a function, not a table by task id, so only the path's tasks are looked up."""
         totals: dict[object, int] = {}
-        steps = self.steps
-        for task, start, end in zip(*map(reversed, map(steps.column, (0, 1, 2))), strict=True):
+        numbers = reversed(self.steps.flat)  # four a step, backwards: label, end, start, task
+        for _, end, start, task in zip(numbers, numbers, numbers, numbers, strict=True):
             name = key(task)
             totals[name] = totals.get(name, 0) + end - start
         return totals

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from accelsim.explain.walk import PARTS, Chain, data_behind, walk_back
 
 if TYPE_CHECKING:
-
     from accelsim.sim.trace import Event
 
 
@@ -63,6 +62,7 @@ def layer_breakdowns(events: tuple[Event, ...], layers: int, *, startup: int,
 def breakdown_of(steps: Chain, *, start: int, end: int) -> Breakdown:
     """The cycles of `steps` (which tile [start, end)) added up by label."""
     cycles = [0] * len(PARTS)
-    for label, low, high in zip(steps.column(3), steps.column(1), steps.column(2), strict=True):
+    numbers = iter(steps.flat)  # four a step: task, start, end, label
+    for _, low, high, label in zip(numbers, numbers, numbers, numbers, strict=True):
         cycles[label] += high - low
     return Breakdown(start=start, end=end, parts=dict(zip(PARTS, cycles, strict=True)))
