@@ -60,6 +60,13 @@ def test_one_bank_stream_pays_tccd_l() -> None:
     assert ends[-1] - ends[0] == 127 * 8
 
 
+def test_one_bank_write_stream_pays_tccd_l_too() -> None:
+    # the same stream written: WR -> WR in one bank group is tCCD_L = 8 apart as well
+    dram = BankedDram(DDR4, mapping="row_bank_column")
+    ends = [dram.access(i * 64, 64, write=True, arrival=0).end for i in range(128)]
+    assert ends[-1] - ends[0] == 127 * 8
+
+
 LATENCY = {"hit": CL + BURST, "miss": TRCD + CL + BURST, "conflict": TRP + TRCD + CL + BURST}
 
 
