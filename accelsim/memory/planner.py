@@ -226,7 +226,7 @@ class _Planner:
         new.update((pin, size) for pin, (_, size, _) in pins.items() if pin not in self.resident)
         got = self.allocator.allocate(shared_area + slots + kept + sum(new.values()))
         if got is None:  # what is kept in SRAM cuts it: load it again
-            for name in (own.keys() | pins.keys()) - new.keys():
+            for name in [n for n in (*own, *pins) if n not in new]:  # in order, not a set's
                 self._evict(name)
             own, new, pins = {}, {}, {}
             shared_area = sum(size for _, size in tiling.shared)
