@@ -102,3 +102,15 @@ def test_a_queued_transfer_reached_through_in_order_issue_adds_nothing():
               _event(2, 5, 20, nbytes=0, waited="issue", waited_on=1))  # fmt: skip
     steps = walk_back(events, 2, startup=10, behind=(-1, 0, -1))
     assert [(s.task, s.start, s.end, s.label) for s in steps] == [(2, 5, 20, "bus")]
+
+
+def test_data_waits_behind_the_transfer_before_only_past_its_own_start_up():
+    from accelsim.explain.walk import data_behind
+
+    # start-up 10: task 1 issued at 5 would move data from 15, exactly when task 0's ends: it
+    # did not wait; issued at 4, it did
+    assert data_behind((_event(0, 0, 15, nbytes=10), _event(1, 5, 30, nbytes=10)), 10) == ()
+    assert data_behind((_event(0, 0, 15, nbytes=10), _event(1, 4, 30, nbytes=10)), 10) == (-1, 0)
+    # a task of no bytes moves no data: the next transfer waits behind task 0's, not its
+    events = (_event(0, 0, 15, nbytes=10), _event(1, 3, 3, nbytes=0), _event(2, 4, 30, nbytes=10))
+    assert data_behind(events, 10) == (-1, -1, 0)
