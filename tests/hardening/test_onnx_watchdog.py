@@ -57,13 +57,17 @@ def test_meanwhile_runs_in_this_process_while_the_child_works(tmp_path) -> None:
     flag = tmp_path / "written here"
 
     def work() -> str:  # in the child: waits for what this process writes meanwhile
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while not flag.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         return flag.read_text()
 
-    written = bounded(work, "m.onnx", meanwhile=lambda: flag.write_text(str(os.getpid())))
-    assert written == str(os.getpid())
+    def meanwhile() -> None:  # whole or not at all: the child may look at any moment
+        writing = tmp_path / "being written"
+        writing.write_text(str(os.getpid()))
+        writing.replace(flag)
+
+    assert bounded(work, "m.onnx", meanwhile=meanwhile) == str(os.getpid())
 
 
 def test_a_meanwhile_that_raises_stops_the_child() -> None:
