@@ -535,10 +535,12 @@ ROUND_4: list[Mutant] = [
     # tiling
     M("accelsim/memory/tiling.py", "return start, min(split.rows, start + split.per_band)", "return start, start + split.per_band", TILING),
     M("accelsim/memory/tiling.py", "for band in range(-(-split.rows // split.per_band))]", "for band in range(split.rows // split.per_band)]", TILING),
-    M("accelsim/memory/tiling.py", 'bus = sum(count * estimate(hw, "dma", work) for work, count in profile.transfers) / channels',
-      'bus = sum(count * estimate(hw, "dma", work) for work, count in profile.transfers)', TILING),
-    M("accelsim/memory/tiling.py", "+ min(bus, compute) / tiles", "+ max(bus, compute) / tiles", TILING),
-    M("accelsim/memory/tiling.py", "return bus + compute + epilogue, profile.moved, tiles, compute", "return bus + compute, profile.moved, tiles, compute", TILING),
+    # (this and the next two regenerated after the split search's pricing moved to `_Menu.scores`:
+    # were `bus = sum(...) / channels` -> no division, `+ min(bus, compute) / tiles` -> max, and
+    # `return bus + compute + epilogue, ...` -> without the epilogue)
+    M("accelsim/memory/tiling.py", "bus = self.bus.total(dma) / channels", "bus = self.bus.total(dma)", TILING),
+    M("accelsim/memory/tiling.py", "overlapped += np.minimum(bus, compute) / self.tiles", "overlapped += np.maximum(bus, compute) / self.tiles", TILING),
+    M("accelsim/memory/tiling.py", "cycles = np.where(self.slots == 1, serial, overlapped)", "cycles = np.where(self.slots == 1, bus + compute, overlapped)", TILING),
     M("accelsim/memory/tiling.py", "chunks.append(-(-chunks[-1] // 2))", "chunks.append(chunks[-1] // 2)", TILING),
     M("accelsim/memory/tiling.py", "lo, hi = 0, len(candidates) - 1", "lo, hi = 0, len(candidates) - 2", TILING),
     M("accelsim/memory/tiling.py", "n = min(gemm.n, columns) if gemm.groups > 1 else columns", "n = min(gemm.n, columns) if gemm.groups > 1 else gemm.n", TILING),
@@ -551,7 +553,8 @@ ROUND_4: list[Mutant] = [
     M("accelsim/sim/engine.py", "                    if done >= space:", "                    if done > space:", SIM + ("tests/explain",)),
     M("accelsim/sim/engine.py", "elif freed_by >= 0 and unit_free == now:", "elif unit_free == now:", SIM + ("tests/explain",)),
     M("accelsim/sim/engine.py", "issued, issued_after = now, task_id", "issued, issued_after = finish, task_id", SIM),
-    M("accelsim/sim/engine.py", "else max(end[t] for t in release)", "else end[release[-1]]", TRACE),
+    # (regenerated after ranges' releases became columns: was `else max(end[t] for t in release)` -> `else end[release[-1]]`)
+    M("accelsim/sim/engine.py", "freed[index] = max(end[task] for task in tasks)", "freed[index] = end[tasks[-1]]", TRACE),
     M("accelsim/sim/engine.py", "end=max(run.end, default=0),", "end=run.end[-1] if run.end else 0,", SIM),
     M("accelsim/sim/trace.py", 'first = max(0, int(np.searchsorted(times, start, side="right")) - 1)',
       'first = max(0, int(np.searchsorted(times, start, side="left")) - 1)', TRACE),
@@ -596,7 +599,9 @@ ROUND_4: list[Mutant] = [
     M("accelsim/explain/path.py", "        if latest[task] < start:", "        if latest[task] > start:", EXPLAIN),
     M("accelsim/explain/stalls.py", "if current < 0 or event.end >= events[current].end:", "if current < 0 or event.end > events[current].end:", EXPLAIN),
     M("accelsim/explain/stalls.py", "if self.end <= self.start:", "if self.end < self.start:", EXPLAIN),
-    M("accelsim/explain/walk.py", 'label = "sram" if via == "space" else KIND_LABELS[event.unit_kind]', "label = KIND_LABELS[event.unit_kind]", EXPLAIN),
+    # (regenerated after the walk's steps became flat codes: was `label = "sram" if via == "space" else KIND_LABELS[...]` -> `KIND_LABELS[...]`)
+    M("accelsim/explain/walk.py", 'add((task, low, end, _SRAM if via == "space" else _KIND_CODES[event.unit_kind]))',
+      "add((task, low, end, _KIND_CODES[event.unit_kind]))", EXPLAIN),
     # the judge
     M("accelsim/check.py", "if nbytes <= 0:\n        return 0\n    dma = hw.dma", "if nbytes < 0:\n        return 0\n    dma = hw.dma", JUDGE),
     M("accelsim/check.py", "latency = _whole_cycles((hw.ddr.latency + dma.latency) * hw.clock)", "latency = _whole_cycles(dma.latency * hw.clock)", JUDGE),
@@ -610,7 +615,8 @@ ROUND_4: list[Mutant] = [
     M("accelsim/check.py", "if moved > (end - start + 1) * per_cycle * (1 + 1e-9):", "if moved > (end - start + 2) * per_cycle * (1 + 1e-9):", JUDGE),
     M("accelsim/check.py", 'if r.kind != "activation":', 'if r.kind == "weight":', JUDGE),
     # energy
-    M("accelsim/energy.py", "elif task.kind in _OUT_OF_SRAM:", 'elif task.kind == "store":', ENERGY),
+    # (regenerated after tasks became columns: was `elif task.kind in _OUT_OF_SRAM:` -> `== "store"`)
+    M("accelsim/energy.py", "elif kind in _OUT_OF_SRAM:", 'elif kind == "store":', ENERGY),
     M("accelsim/energy.py", "share = (event.end - event.start) / total if total else 1 / computes[layer]",
       "share = (event.end - event.start) / total if total else 0.0", ENERGY),
     M("accelsim/energy.py", "for name in (*layer.reads, *layer.weights):\n            spent[name]", "for name in layer.reads:\n            spent[name]", ENERGY),
