@@ -511,7 +511,10 @@ ROUND_4: list[Mutant] = [
     # banked DRAM: the tier's estimate, bank timings, the scheduler, active time
     M("accelsim/timing/ddr_banked.py", "self.first_data = spec.trcd + spec.cl + spec.burst_cycles", "self.first_data = spec.trcd + spec.cl", DRAM),
     M("accelsim/dram/banked.py", "act = max(act, pre + s.trp)", "act = max(act, pre)", DRAM),
-    M("accelsim/dram/banked.py", "rank.next_act[bank] = act + s.trc", "rank.next_act[bank] = act + s.tras", DRAM),
+    M("accelsim/dram/banked.py", "rank.next_act[bank] = act + s.trc", "rank.next_act[bank] = act + s.tras", DRAM,
+      equivalent="(found after the first run) tRC is tRAS + tRP by definition (`DramSpec.trc`), and "
+      "every later ACT or REF of the bank follows a PRE no earlier than `next_pre` >= ACT + tRAS, "
+      "then tRP (a conflict, closed page, refresh): ACT + tRC never binds"),
     M("accelsim/dram/banked.py", "gap = s.trrd_l if other_bg == bg else s.trrd_s", "gap = s.trrd_s if other_bg == bg else s.trrd_l", DRAM),
     M("accelsim/dram/banked.py", "where = 2 if other_rank != rank else 0 if other_bg == bg else 1", "where = 2 if other_rank != rank else 1 if other_bg == bg else 0", DRAM),
     M("accelsim/dram/banked.py", "total += end - max(start, reach)", "total += end - start", DRAM),
@@ -523,7 +526,10 @@ ROUND_4: list[Mutant] = [
     M("accelsim/memory/planner.py", "if name in self.resident and self._next_use(name) == _NEVER:",
       "if name in self.resident and self._next_use(name, including_now=True) == _NEVER:", MEMORY),
     M("accelsim/memory/planner.py", "return max(others, key=lambda n: (self._next_use(n), not self.resident[n].dirty))",
-      "return max(others, key=lambda n: (self._next_use(n), self.resident[n].dirty))", MEMORY),
+      "return max(others, key=lambda n: (self._next_use(n), self.resident[n].dirty))", MEMORY,
+      equivalent="(found after the first run) `_hole_maker` runs only in `_place_all(packed=True)`, "
+      "after the unpacked try failed, and that fails only once `_make_room` found no victim: "
+      "every resident is then one of the layer's own (`protect`), so `others` is always empty"),
     M("accelsim/memory/planner.py", "needed = self._next_use(name, including_now=True) != _NEVER", "needed = self._next_use(name) != _NEVER", MEMORY),
     M("accelsim/memory/planner.py", "slots = weight_area + tile_area + tiling.psum_slots * tiling.psum_bytes", "slots = weight_area + tile_area", MEMORY),
     M("accelsim/memory/planner.py", "base = start + shared_area", "base = start", MEMORY),

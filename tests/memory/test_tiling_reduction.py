@@ -271,3 +271,21 @@ def test_a_reduction_split_in_two_loads_each_chunk_of_the_weight_with_its_tile()
     works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
     assert works == [Gemm(m=1, k=32, n=4, groups=1, macs=128)] * 2
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_chunks_halve_rounding_up_so_a_chunk_of_two_is_tried():
+    # x (1, 1, 12) x W (12, 1) on 9 B of SRAM with a 100 GB/s bus (a transfer of up to 100 B is
+    # one cycle). K = 12 halves 12, 6, 3, 2, 1 (rounding up). A single-buffered tile of kc rows of
+    # K holds kc B of x, kc B of W and the int32 partial sum (4 B): kc = 2 is 8 B and fits, 3 is
+    # 10 B and does not. Six tiles of 2: 2 one-cycle loads and 1 compute cycle each, then the
+    # 1 B store: 6 x 3 + 1 = 19 cycles estimated. The other fit, double-buffered chunks of 1
+    # (2 x 2 B + 4 B = 8 B), loads 24 times: at least 25 cycles. So six tiles of K = 2.
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 1, 12)), g.weight("w", (12, 1))
+    y = g.op("fc", "MatMul", [x, w], "y", (1, 1, 1), macs=12)
+    hw = toy_machine(sram=9, bus="100 GB/s")
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert result.plan.tiles == (6,)
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=1, k=2, n=1, groups=1, macs=2)] * 6
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []

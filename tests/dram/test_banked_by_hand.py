@@ -1,0 +1,40 @@
+"""More of the banked DRAM worked out by hand from the DDR4-3200 timings (tCK 0.625 ns, tRCD 22,
+CL 22, BL8 = 4 clocks and 64 B, tRRD_S 4, IDD3N 52 mA, 6 pJ per mA-clock for the rank)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accelsim.dram import DRAM_PRESETS, BankedDram, dram_energy
+from accelsim.hardware_file import load_hardware
+from accelsim.timing.ddr_banked import BankedDdr
+from accelsim.work import Transfer
+
+ROOT = Path(__file__).resolve().parents[2]
+DDR4 = DRAM_PRESETS["ddr4-3200"]
+
+
+def test_the_tiers_estimate_is_first_data_from_a_closed_bank_then_the_peak() -> None:
+    # edge1-ddr4: 1 GHz, so 1.6 DRAM clocks a cycle. A closed bank's first data comes
+    # tRCD + CL + burst = 22 + 22 + 4 = 48 clocks = 30 cycles after the request; then the bytes at
+    # 25.6 GB/s = 25.6 B a cycle: 6,400 B in 250 cycles, 64 B in 2.5.
+    ddr = BankedDdr(load_hardware(ROOT / "hardware" / "edge1-ddr4.yaml"))
+    assert ddr.estimate(Transfer(nbytes=6400, direction="in")) == 30 + 250
+    assert ddr.estimate(Transfer(nbytes=64, direction="in")) == 33  # ceil(32.5)
+    assert ddr.estimate(Transfer(nbytes=0, direction="in")) == 0
+
+
+def test_rows_open_in_two_banks_at_once_count_once_as_active_standby() -> None:
+    # Bank groups 0 and 1 (bits 6-7) open a row each: ACTs at 0 and tRRD_S = 4. Then row 1 of
+    # bank group 0 (bit 17) conflicts: PRE at tRAS = 52 (after the RD + tRTP = 34), ACT at
+    # 52 + tRP = 74. Rows were open over [0, 52), [4, end) and [74, end): the rank has one open
+    # from 0 to the end (1,000 clocks), 1,000 active clocks, not 52 + 996 (overlaps counted twice).
+    dram = BankedDram(DDR4, mapping="row_column_bankgroup")
+    dram.access(0, 64, write=False, arrival=0)
+    dram.access(64, 64, write=False, arrival=0)
+    dram.access(1 << 17, 64, write=False, arrival=0)
+    assert (dram.counts.act, dram.counts.conflicts) == (3, 1)
+    assert dram.active_cycles(1000) == 1000
+    assert dram_energy(dram, 1000).background_j == pytest.approx(52 * 1000 * 6e-12)
