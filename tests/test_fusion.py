@@ -212,3 +212,17 @@ def test_three_tile_slots_keep_a_store_behind_two_loads():
     load, store = ("load", "w"), ("store", "z")
     assert order == [("load", "x"), load, load] + [load, store] * 30 + [store, store]
     assert (result.bus_read_bytes, result.bus_write_bytes) == (8 + 128, 64)
+
+
+def test_a_square_of_the_conv_output_fuses_and_writes_only_the_square() -> None:
+    # Mul(y, y) reads the engine's output twice, both reads inside the chain: nothing outside
+    # reads y, so the layer writes only the square
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    y = g.conv("c", x, cout=3, k=1)
+    graph = g.build(g.op("sq", "Mul", [y, y], "sq.out", (1, 3, 4, 4), vector_ops=48))
+    program = lower(graph, toy_machine(fuses=("Mul",)))
+    (layer,) = program.layers
+    assert layer.op_types == ("Conv", "Mul")
+    assert layer.writes == ("sq.out",)
+    assert layer.vector_ops == 0 and layer.epilogue_ops == 0  # fused: free on the output stage

@@ -1,5 +1,6 @@
 """The judge reads every drain (a spill as much as a store) as a reader of its buffer: a spill
-that starts before its buffer is in SRAM is named, like a compute would be."""
+that starts before its buffer is in SRAM is named, like a compute would be. And only stores
+deliver a graph output: an output that went to DDR as a spill was never stored."""
 
 from __future__ import annotations
 
@@ -27,3 +28,16 @@ def test_judge_catches_a_spill_starting_before_its_buffer_is_filled() -> None:
         f"event {spill.task} (spill) starts at {early}, before b is in SRAM at {fill.end}"
         in problems
     )
+
+
+def test_judge_counts_only_stores_as_an_outputs_delivery() -> None:
+    hw = toy_machine(sram=300)
+    result = simulate_graph(_two_candidates(), hw, name="t")
+    store = next(e for e in result.trace.events if e.kind == "store")
+    assert (store.buffer, store.nbytes) == ("f", 100)
+    planted = tuple(
+        e._replace(kind="spill") if e is store else e for e in result.trace.events
+    )  # fmt: skip
+    trace = replace(result.trace, events=planted)
+    problems = plan_violations(result.program, result.plan, trace, hw)
+    assert "output f: 0 of 100 B stored" in problems
