@@ -133,3 +133,23 @@ def test_an_output_is_not_kept_where_its_tiles_would_reread_more():
     z = g.op("s", "Sigmoid", [y], "z", (1, 16, 8), vector_ops=128)
     result = simulate_graph(g.build(z), _keeping(200), name="t")
     assert (result.bus_read_bytes, result.bus_write_bytes) == (512, 256)
+
+
+def test_an_output_is_kept_where_slower_by_less_than_its_store_and_load():
+    # s = Sigmoid(x), x (1, 4, 16) = 64 B, 128 ops (1 op and 1 B a cycle), 70 B of SRAM. Kept, s
+    # (64 B) leaves 6 B of slots: two slots of at most 3 B need 22 tiles or more, each moving
+    # under 1/16 of SRAM (taken only if nothing else fits), so the tiles are single-buffered:
+    # 64 cycles of loads, then 128 of compute: 192. Stored, the bus moves 128 B (x in, s out)
+    # beside 128 cycles of compute: at least 128, and at most 160 (four one-row tiles in two
+    # 32 B slots: 128 + 128 / 4). Keeping is slower, but by less than loading s back (64
+    # cycles; 192 <= 128 + 64), so s stays.
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 4, 16)), g.weight("w", (16, 16))
+    s = g.op("s", "Sigmoid", [x], "s.out", (1, 4, 16), vector_ops=128)
+    z = g.op("fc", "MatMul", [s, w], "z", (1, 4, 16), macs=1024)
+    hw = _keeping(70)
+    program = lower(g.build(z), hw)
+    plain = tile_layer(program.layers[0], program, hw)
+    assert 128 <= plain.cost <= 160 and not plain.kept
+    kept = tile_layer(program.layers[0], program, hw, keep=True)
+    assert kept.kept and kept.cost == 192
