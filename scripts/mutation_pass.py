@@ -529,7 +529,8 @@ ROUND_4: list[Mutant] = [
       "return max(others, key=lambda n: (self._next_use(n), self.resident[n].dirty))", MEMORY,
       equivalent="(found after the first run) `_hole_maker` runs only in `_place_all(packed=True)`, "
       "after the unpacked try failed, and that fails only once `_make_room` found no victim: "
-      "every resident is then one of the layer's own (`protect`), so `others` is always empty"),
+      "every resident is then one of the layer's own (`protect`), so `others` is always empty "
+      "(the branch was then removed as dead code: this mutant no longer applies)"),
     M("accelsim/memory/planner.py", "needed = self._next_use(name, including_now=True) != _NEVER", "needed = self._next_use(name) != _NEVER", MEMORY),
     M("accelsim/memory/planner.py", "slots = weight_area + tile_area + tiling.psum_slots * tiling.psum_bytes", "slots = weight_area + tile_area", MEMORY),
     M("accelsim/memory/planner.py", "base = start + shared_area", "base = start", MEMORY),

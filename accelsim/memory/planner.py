@@ -156,7 +156,7 @@ class _Planner:
             arena = self.allocator.allocate(total)
             if arena is not None or not packed:
                 break
-            self._evict(self._hole_maker(protect))
+            self._evict(self._hole_maker())
         # Decide every range first and issue loads only once all fit, so a failed attempt
         # never loads a buffer it then has to drop.
         placed: list[tuple[str, int, int, WaitSet]] = []
@@ -460,12 +460,12 @@ class _Planner:
             )
             self._evict(victim)
 
-    def _hole_maker(self, protect: set[str]) -> str:
-        """What to evict to merge holes: the farthest next use among buffers this layer does not
-        need, else (a needed one must go and come back) the smallest of this layer's."""
-        others = [n for n in self.resident if n not in protect]
-        if others:
-            return max(others, key=lambda n: (self._next_use(n), not self.resident[n].dirty))
+    def _hole_maker(self) -> str:
+        """What to evict to merge holes: the smallest resident (it must go and come back).
+
+        Only the packed retry asks, after `_make_room` evicted every buffer the layer does not
+        need, so every resident is one of the layer's own.
+        """
         return min(self.resident, key=lambda n: (self.resident[n].size, n))
 
     def _room_or_fail(self, size: int) -> tuple[int, WaitSet]:
