@@ -11,6 +11,7 @@ it; with several, tasks of one kind may finish out of order.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -89,8 +90,9 @@ class Columns(ReadAsTuples, Sequence[_Record]):
 
     __slots__ = ()
 
+    @abstractmethod
     def _record(self, index: int) -> _Record:
-        raise NotImplementedError
+        """The record at `index`, built from the columns."""
 
     @overload
     def __getitem__(self, index: int) -> _Record: ...
