@@ -80,6 +80,8 @@ def group_of(hw: Hardware, dotted: str) -> tuple[str, ...]:
     of one group are validated together, each group on its own."""
     paths = _override_paths(hw, hw.model_dump(), dotted, "")
     return _GROUPS.get(str(paths[0][0]), (dotted,)) if paths else (dotted,)
+
+
 KEEP_VALIDATED = 256
 """Validated field groups kept per process (a sweep's grid has a few dozen distinct ones)."""
 

@@ -551,7 +551,6 @@ class _Menu:
             strict=True,
         ))  # fmt: skip
 
-
     def _priced(
         self, hw: Hardware, kind: str, works: tuple[Work, ...]
     ) -> npt.NDArray[np.int64]:

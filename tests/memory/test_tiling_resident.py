@@ -97,18 +97,23 @@ def _keeping(sram: int):
     return with_overrides(toy_machine(sram=sram), {"lowering.keep_outputs": True})
 
 
+def _sigmoid_then_projection(*, vector_ops: int):
+    """s = Sigmoid(x), x (1, 4, 16) = 64 B, then fc = s · w, w (16, 16) = 256 B, z 64 B."""
+    g = GraphBuilder()
+    x, w = g.input("x", (1, 4, 16)), g.weight("w", (16, 16))
+    s = g.op("s", "Sigmoid", [x], "s.out", (1, 4, 16), vector_ops=vector_ops)
+    return g.build(g.op("fc", "MatMul", [s, w], "z", (1, 4, 16), macs=1024))
+
+
 def test_an_output_the_next_layer_reads_whole_stays_in_sram():
     # A LayerNorm before a projection, in miniature: s = Sigmoid(x), x (1, 4, 16) = 64 B, needs
     # 128 B whole, more than 100, and is tiled; fc = s · w, w (16, 16) = 256 B, z 64 B. s (64 B)
     # stays whole in SRAM beside s's tiles (x streams through the other 36 B) and fc shares it
     # there while w streams by columns: x and w cross the bus once (64 + 256 B), z once (64 B),
     # s never (before: stored and loaded again, 384 B read and 128 written).
-    g = GraphBuilder()
-    x, w = g.input("x", (1, 4, 16)), g.weight("w", (16, 16))
-    s = g.op("s", "Sigmoid", [x], "s.out", (1, 4, 16), vector_ops=64)
-    z = g.op("fc", "MatMul", [s, w], "z", (1, 4, 16), macs=1024)
+    graph = _sigmoid_then_projection(vector_ops=64)
     hw = _keeping(100)
-    result = simulate_graph(g.build(z), hw, name="t")
+    result = simulate_graph(graph, hw, name="t")
     assert min(result.plan.tiles) > 1
     moved = Counter((e.kind, e.buffer) for e in result.trace.events if e.kind != "compute")
     assert "s.out" not in {buffer for _, buffer in moved}
@@ -116,7 +121,7 @@ def test_an_output_the_next_layer_reads_whole_stays_in_sram():
     assert result.trace.sram_peak <= 100
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
     # Without `lowering.keep_outputs` s goes through DDR: stored and loaded again (64 B each).
-    plain = simulate_graph(g.build(z), toy_machine(sram=100), name="t")
+    plain = simulate_graph(graph, toy_machine(sram=100), name="t")
     assert (plain.bus_read_bytes, plain.bus_write_bytes) == (64 + 256 + 64, 64 + 64)
 
 
@@ -143,12 +148,8 @@ def test_an_output_is_kept_where_slower_by_less_than_its_store_and_load():
     # beside 128 cycles of compute: at least 128, and at most 160 (four one-row tiles in two
     # 32 B slots: 128 + 128 / 4). Keeping is slower, but by less than loading s back (64
     # cycles; 192 <= 128 + 64), so s stays.
-    g = GraphBuilder()
-    x, w = g.input("x", (1, 4, 16)), g.weight("w", (16, 16))
-    s = g.op("s", "Sigmoid", [x], "s.out", (1, 4, 16), vector_ops=128)
-    z = g.op("fc", "MatMul", [s, w], "z", (1, 4, 16), macs=1024)
     hw = _keeping(70)
-    program = lower(g.build(z), hw)
+    program = lower(_sigmoid_then_projection(vector_ops=128), hw)
     plain = tile_layer(program.layers[0], program, hw)
     assert 128 <= plain.cost <= 160 and not plain.kept
     kept = tile_layer(program.layers[0], program, hw, keep=True)
