@@ -811,8 +811,8 @@ second; `accelsim` and `tests` are never imported here: each child imports the m
 
 
 def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[bool, str]:
-    """(caught, last line): pytest -x on `tests` in `copy`, in a forked child that imports
-    `accelsim` from there."""
+    """(caught, what it said): pytest -x on `tests` in `copy`, in a forked child that imports
+    `accelsim` from there; the first failing test, if any, and its last line."""
     log = copy.parent / "pytest.log"
     child = os.fork()
     if child == 0:  # the child: run pytest, never return
@@ -844,7 +844,10 @@ def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[boo
             return True, f"timeout after {timeout_s:g} s"
         time.sleep(0.2)
     lines = log.read_text(errors="replace").strip().splitlines()
-    return os.waitstatus_to_exitcode(status) != 0, lines[-1] if lines else "(no output)"
+    last = lines[-1] if lines else "(no output)"
+    # the test that failed first, so a failure that is not the mutant's (load, timing) shows
+    first = next((line for line in lines if line.startswith(("FAILED ", "ERROR "))), "")
+    return os.waitstatus_to_exitcode(status) != 0, f"{first[:200]} | {last}" if first else last
 
 
 def _misses(mutants: list[Mutant], tree: Path) -> dict[int, str]:
