@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypeVar, overload
 
+import numpy as np
+
 from accelsim.work import Transfer, Work
 
 TaskKind = Literal["load", "reload", "store", "spill", "compute"]
@@ -114,10 +116,22 @@ class Tasks(Columns[Task]):
     with its tuple of dependencies each was ~230 B beside its work, as columns ~75. The
     dependencies of all tasks are one int64 column, task i's at `deps[first[i]:first[i + 1]]`.
     The simulator and the passes over every task read the columns; a record is built per read.
+
+    The run index says where a tiled layer repeats itself (`reports/speed/README.md`: ~90 % of
+    a tiled plan's tasks), so fast paths may take a run in one step; the columns still hold
+    every task. Run r is `run_first[r]` = F, `run_width[r]` = W, `run_count[r]` = C >= 2: for
+    0 < k < C and 0 <= j < W, task t = F + k·W + j has the unit kind, kind, layer, buffer,
+    reasons and work of task t - W (a transfer's DDR address aside: each task's own is in
+    `work`), tile one more, and as many dependencies, each (in sorted order) the task at the
+    same place in t - W's, or that task + W; which of the two is the same for every k. So
+    deps(F + k·W + j) = deps(F + j) + k · (deps(F + W + j) - deps(F + j)), elementwise. (A
+    tile's store may depend on its compute one repeat before, before F for k = 0: a rule of
+    "inside the run moves, outside stays" could not say that.) Runs are sorted by F and do
+    not overlap; tasks in none are in no run.
     """
 
-    __slots__ = ("buffer", "deps", "first", "kind", "layer", "reasons", "tile", "unit_kind",
-                 "work")  # fmt: skip
+    __slots__ = ("buffer", "deps", "first", "kind", "layer", "reasons", "run_count",
+                 "run_first", "run_width", "tile", "unit_kind", "work")  # fmt: skip
 
     def __init__(self) -> None:
         self.unit_kind: list[str] = []
@@ -130,6 +144,9 @@ class Tasks(Columns[Task]):
         self.deps = array("q")
         self.first = array("q", [0])  # where each task's dependencies begin in `deps`, and the end
         self.reasons: list[tuple[DepReason, ...]] = []
+        self.run_first = array("q")  # the run index (see above)
+        self.run_width = array("q")
+        self.run_count = array("q")
 
     @classmethod
     def of(cls, tasks: Sequence[Task]) -> Tasks:
@@ -156,6 +173,51 @@ class Tasks(Columns[Task]):
         self.first.append(len(self.deps))
         self.reasons.append(reasons)
         return len(self.kind) - 1
+
+    def mark_runs(self, bounds: Sequence[int]) -> None:
+        """Index the runs among consecutive periods [bounds[i], bounds[i + 1]) (a tiled layer's
+        tiles, each with the tasks issued while planning it), after every run so far."""
+        start, moves = -1, b""  # the period the open run starts at, its dependencies' moves
+        for i in range(1, len(bounds)):
+            found = self._moves(*bounds[i - 1 : i + 2]) if i + 1 < len(bounds) else None
+            if start >= 0 and found == moves:
+                continue
+            if start >= 0:  # period i - 1 ends it: a run from period i may follow
+                self._add_run(bounds[start], bounds[start + 1] - bounds[start], i - start)
+                start = -1
+            elif found is not None:
+                start, moves = i - 1, found
+
+    def _add_run(self, first: int, width: int, count: int) -> None:
+        ends = self.run_first[-1] + self.run_width[-1] * self.run_count[-1] if self.run_first else 0
+        assert first >= ends, "runs are indexed in task order and do not overlap"
+        self.run_first.append(first)
+        self.run_width.append(width)
+        self.run_count.append(count)
+
+    def _moves(self, a: int, b: int, c: int) -> bytes | None:
+        """Which dependencies of period [b, c) are those of period [a, b) moved one period on
+        (1) or the same (0), all in one string; None if [b, c) does not repeat [a, b)."""
+        if c - b != b - a or b == a:
+            return None
+        first = self.first
+        if first[c] - first[b] != first[b] - first[a] or any(
+            column[a:b] != column[b:c]
+            for column in (self.layer, self.unit_kind, self.kind, self.buffer, self.reasons)
+        ):
+            return None
+        if any(u != t + 1 for t, u in zip(self.tile[a:b], self.tile[b:c], strict=True)):
+            return None
+        if not all(map(_same_work, self.work[a:b], self.work[b:c])):
+            return None
+        if any(first[b + j] - first[a + j] != first[b] - first[a] for j in range(b - a)):
+            return None  # (a task with more dependencies than its twin)
+        deps = np.frombuffer(self.deps, np.int64)
+        shift = deps[first[b] : first[c]] - deps[first[a] : first[b]]
+        moved = shift == b - a
+        if not (moved | (shift == 0)).all():
+            return None
+        return bytes(moved.tobytes())
 
     def deps_of(self, task: int) -> array[int]:
         return self.deps[self.first[task] : self.first[task + 1]]
@@ -256,6 +318,13 @@ class Ranges(Columns[Allocation]):
         releases = map(self.release, range(len(self)))
         columns = (names, self.layer, self.offset, self.size, self.first, releases)
         return map(Allocation._make, zip(*columns, strict=True))
+
+
+def _same_work(a: Work, b: Work) -> bool:
+    """Equal work, a transfer's DDR address aside."""
+    if isinstance(a, Transfer):
+        return isinstance(b, Transfer) and (a.nbytes, a.direction) == (b.nbytes, b.direction)
+    return a == b
 
 
 def _named(buffer: str, label: str) -> str:

@@ -267,7 +267,9 @@ class _Planner:
         last_compute = -1
         group_pins: set[int] = set()  # the loads of the current group's pinned weights
         done = since = 0  # MACs of the tiles so far, and when the last epilogue was issued
+        bounds: list[int] = []  # where each tile's tasks begin: the run index's periods
         for number, tile in enumerate(tiles := tiling.tiles):
+            bounds.append(len(self.tasks.kind))
             if tile.band == 0 and tile.chunk == 0:
                 self._finish_group(group_loads, weight_slots, tile.group - 1, last_compute)
                 slot = tile.group % tiling.weight_slots
@@ -325,6 +327,8 @@ class _Planner:
             if tiling.slots == 1 and not accumulating and pending:
                 # one slot: the next tile's loads must wait for this store
                 stores.append(self._store_tile(layer, output, number, pending.pop()[1], tile_slots))
+        bounds.append(len(self.tasks.kind))
+        self.tasks.mark_runs(bounds)
         for done_tile, info in pending:
             stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
         self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
