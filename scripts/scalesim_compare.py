@@ -312,14 +312,11 @@ def _least_split(layer, program, hw) -> int:
     """The least compute of every split the tiler considers for `layer` (its own cost model)."""
     from accelsim.memory import tiling
 
-    names = tuple(dict.fromkeys((*layer.reads, *layer.weights, *layer.writes)))
-    _, candidates = tiling._candidates(
-        layer, tuple(program.buffers[n] for n in names), hw.sram.capacity
-    )
-    return min(
-        tiling._estimate(layer, profile, hw, buffering=buffering)[3]
-        for _, buffering, profile in candidates
-    )
+    names, key = tiling._signature(layer, program.buffers)
+    relevant = tuple(program.buffers[n] for n in (*layer.reads, *layer.weights, *layer.writes))
+    inputs = tiling._Inputs((*key, (), False), layer, relevant, frozenset())
+    _, menu = tiling._menu(inputs, hw.sram.capacity, False)
+    return min(compute for *_, compute in menu.scores(layer, hw))
 
 
 def _small_sram(args, layers) -> None:
