@@ -91,7 +91,7 @@ CASES = [
      "ConvTranspose", "Attribute pads must not contain negative values"),
     ("convT-output-padding", node_model("ConvTranspose", X, [zeros("w", W)], strides=[2, 2],
                                         output_padding=[2, 2]),
-     "ConvTranspose", "output_padding [2, 2] must be >= 0 and below the stride or dilation"),
+     "ConvTranspose", "output_padding [2, 2] must be >= 0 and below the stride"),
     ("convT-kernel0", node_model("ConvTranspose", X, [zeros("w", W)], kernel_shape=[0, 0]),
      "ConvTranspose", "Attribute kernel_shape must only contain positive values"),
     ("einsum-arrows", node_model("Einsum", A23, equation="ij->->k"), "Einsum",

@@ -60,10 +60,8 @@ def _check_transpose(shapes: NodeShapes) -> None:
     if tuple(kernel) != weight[2:]:
         raise InvalidNode(f"kernel_shape {list(kernel)} is not the weight's {_dims(weight[2:])}")
     padding = shapes.ints("output_padding", (0,) * rank)
-    if any(p < 0 or p >= max(s, d) for p, s, d in zip(padding, strides, dilations, strict=False)):
-        raise InvalidNode(
-            f"output_padding {list(padding)} must be >= 0 and below the stride or dilation"
-        )
+    if any(p < 0 or p >= s for p, s in zip(padding, strides, strict=False)):
+        raise InvalidNode(f"output_padding {list(padding)} must be >= 0 and below the stride")
 
 
 @cost_rule("ConvTranspose", multiplies=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
+from accelsim.workload.costs import NodeShapes, OpCost, axis_in, cost_rule
 from accelsim.workload.rules.pooling import reduce_attributes
 
 
@@ -56,10 +56,11 @@ def arg_extreme(shapes: NodeShapes) -> OpCost:
 @cost_rule("CumSum", params={1: "axis"})
 def cumulative_sum(shapes: NodeShapes) -> OpCost:
     """n - n/len(axis) adds: every element but the first of each run along the axis is one add
-    (exclusive and reverse scans alike). With the axis not a constant, n (one add each)."""
+    (exclusive and reverse scans alike). With the axis not a constant, n (one add each).
+    The axis must be in [-rank, rank - 1], as onnxruntime requires."""
     shape = shapes.input(0)
     n = math.prod(shape)
     axis = shapes.number("axis")
     if axis is None or not shape:
         return OpCost(vector_ops=n)
-    return OpCost(vector_ops=n - n // max(shape[int(axis) % len(shape)], 1))
+    return OpCost(vector_ops=n - n // max(shape[axis_in(int(axis), len(shape))], 1))
