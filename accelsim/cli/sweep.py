@@ -7,7 +7,6 @@ finish, then CSV, JSON and PNG plots exported from it).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -109,6 +108,7 @@ def handle(args: argparse.Namespace) -> int:
     from accelsim.cli._terminal import stdout_console, terminal_console
     from accelsim.errors import AccelsimError
     from accelsim.presets import hardware_path
+    from accelsim.report.export import json_text
     from accelsim.sweep.executors import DaskExecutor, LocalExecutor
     from accelsim.sweep.explain import explain_lines, write_explained
     from accelsim.sweep.grid import parse_set
@@ -149,8 +149,7 @@ def handle(args: argparse.Namespace) -> int:
     if base is not None:
         paths += write_explained(outcome, base, plots=not args.no_plots)
     if args.json:
-        json.dump(results_document(outcome), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(results_document(outcome)) + "\n")
         return 0
     console = stdout_console()
     console.print(sweep_report(outcome, top=args.top))

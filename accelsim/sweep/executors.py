@@ -1,9 +1,11 @@
 """Where the points of a sweep run: this process, a local process pool, or a Dask cluster.
 
 Every executor gets the `Job` (the imported graph and the base machine) once per worker, not
-once per point: the pool's initializer installs it in each worker process, and Dask scatters
-it to every worker. Points travel in small batches and results stream back as each batch
-finishes, in completion order, so the caller can store each point the moment it is known.
+once per point: the pool's initializer installs it in each worker process (or, for a pool
+`started` before the model was imported, each worker reads it from a file the parent writes),
+and Dask scatters it to every worker. Points travel in small batches and results stream back as
+each batch finishes, in completion order, so the caller can store each batch the moment it is
+known.
 
 A local worker that dies (SIGKILL, the OOM killer) breaks its pool: the points that were
 running are each retried once, alone in a fresh one-worker pool; a point whose worker dies
@@ -12,9 +14,11 @@ again is recorded as that point's "failed" result, and the rest of the grid goes
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
+import pickle
 from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,27 +27,40 @@ from accelsim.errors import AccelsimError
 from accelsim.sweep.results import Job, PointResult, evaluate, preload
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from accelsim.hardware import Hardware
     from accelsim.sweep.grid import Point
 
 __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "batches"]
 
 MAX_BATCH = 8
-"""Points per task: enough to amortise a round trip, few enough to balance and report often."""
+"""Most points per task: enough to amortise a round trip, few enough to report often."""
 
 
 class Executor(Protocol):
-    """Runs `evaluate(job, point)` for every point; yields results as they complete."""
+    """Runs `evaluate(job, point)` for every point; yields each batch's results as it completes."""
 
-    def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]: ...
+    def started(self, base: Hardware, points: int) -> contextlib.AbstractContextManager[None]:
+        """While inside: what `run` will use is being started (a pool's workers), so the caller
+        can do other work meanwhile (import the model); what `run` did not take is stopped on
+        leaving."""
+
+    def run(self, job: Job, points: Sequence[Point]) -> Iterator[list[PointResult]]: ...
 
     def close(self) -> None:
         """Release what the executor holds between sweeps (a cluster connection)."""
 
 
 def batches(points: Sequence[Point], workers: int) -> list[list[Point]]:
-    """Split `points` into batches of at most MAX_BATCH, at least ~4 per worker to balance."""
-    size = max(1, min(MAX_BATCH, math.ceil(len(points) / (4 * max(1, workers)))))
-    return [list(points[i : i + size]) for i in range(0, len(points), size)]
+    """Split `points` into batches of at most MAX_BATCH, each half of a worker's share of the
+    points left: the last ones hold a point or two, so the workers finish together."""
+    chunks, start = [], 0
+    while start < len(points):
+        size = max(1, min(MAX_BATCH, math.ceil((len(points) - start) / (2 * max(1, workers)))))
+        chunks.append(list(points[start : start + size]))
+        start += size
+    return chunks
 
 
 class LocalExecutor:
@@ -53,16 +70,36 @@ class LocalExecutor:
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs
+        self._waiting: _Pool | None = None  # started, its workers waiting for their Job
 
-    def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]:
+    @contextlib.contextmanager
+    def started(self, base: Hardware, points: int) -> Iterator[None]:
+        """Fork the pool for `points` now, where fork and a memory file exist: its workers
+        start (fork, their set-up) while the caller imports the model, and `run` hands them
+        the Job. Forked after `preload(base)`, they inherit what it imported."""
+        workers = pool_size(self.jobs, points)
+        if workers > 1 and _FORK and hasattr(os, "memfd_create"):
+            preload(base)
+            with contextlib.suppress(OSError):  # no memory file or fork now: `run` forks later
+                self._waiting = _Pool(workers, None)
+        try:
+            yield
+        finally:
+            waiting, self._waiting = self._waiting, None
+            if waiting is not None:  # never run: the import failed, or nothing was left to do
+                waiting.stop(wait=True)
+
+    def run(self, job: Job, points: Sequence[Point]) -> Iterator[list[PointResult]]:
         workers = pool_size(self.jobs, len(points))
         if workers <= 1:
             for point in points:
-                yield evaluate(job, point)
+                yield [evaluate(job, point)]
             return
+        waiting, self._waiting = self._waiting, None
         remaining = list(points)
         while remaining:
-            broken = yield from _pool_pass(job, remaining, workers)
+            broken = yield from _pool_pass(job, remaining, workers, waiting)
+            waiting = None
             if broken is None:
                 return
             unfinished, running = broken
@@ -71,58 +108,85 @@ class LocalExecutor:
             for point in suspects:
                 again = yield from _pool_pass(job, [point], 1)
                 if again is not None:
-                    yield _died(point)
+                    yield [_died(point)]
             remaining = [point for point in unfinished if point not in suspects]
 
     def close(self) -> None:
         """Nothing to release: each `run` starts and stops its own pool."""
 
 
+_FORK = "fork" in multiprocessing.get_all_start_methods()
+"""Fork where the platform has it: workers start in milliseconds and inherit the imported
+modules; the Job still goes through the initializer, so spawn works too."""
+
 _Broken = tuple[list["Point"], list["Point"]]
 """A pool that broke: the points without a result, and those of them that were running."""
 
 
+class _Pool:
+    """A process pool whose workers each know their slot in `running` (per worker: index + 1
+    of the point it is on) and their Job, or, given None, a memory file to read it from on
+    their first batch (`hand`): the pool forks now, before the Job exists."""
+
+    def __init__(self, workers: int, job: Job | None) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork" if _FORK else "spawn")
+        if _FORK and job is not None:
+            preload(job.base)  # once here, not once per worker
+        self.running = context.Array("q", workers, lock=False)
+        self.file = None if job is not None else os.memfd_create("accelsim-sweep-job")
+        installed: Any = (job if job is not None else self.file, os.getpid(), self.running,
+                          context.Value("i", 0))  # fmt: skip
+        self.executor: ProcessPoolExecutor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_install, initargs=installed
+        )
+        if job is None:
+            self.executor.submit(int)  # a first task forks every worker now
+
+    def stop(self, *, wait: bool) -> None:
+        self.executor.shutdown(wait=wait, cancel_futures=True)
+        if self.file is not None:
+            os.close(self.file)
+
+    def hand(self, job: Job) -> None:
+        """Write the Job where the workers of a pool made without one read it."""
+        if self.file is not None:
+            data = memoryview(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            while data:
+                data = data[os.write(self.file, data) :]
+
+
 def _pool_pass(
-    job: Job, points: list[Point], workers: int
-) -> Generator[PointResult, None, _Broken | None]:
-    """Run `points` on a fresh pool of `workers`; returns None, or what was left when a worker
-    died and broke the pool."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    job: Job, points: list[Point], workers: int, pool: _Pool | None = None
+) -> Generator[list[PointResult], None, _Broken | None]:
+    """Run `points` on `pool` (else a fresh pool of `workers`); returns None, or what was left
+    when a worker died and broke the pool."""
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    # NOTE: fork where the platform has it: workers start in milliseconds and inherit the
-    # imported modules; the Job still goes through the initializer, so spawn works too.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    if context.get_start_method() == "fork":
-        preload(job.base)  # once here, not once per worker
-    running = context.Array("q", workers, lock=False)  # per worker: index + 1 of its point
-    slots = context.Value("i", 0)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_install,
-        initargs=(job, os.getpid(), running, slots),
-    )
+    if pool is None:
+        pool = _Pool(workers, job)
+    else:
+        pool.hand(job)
     done: set[int] = set()
     finished = False
     try:
-        futures = [pool.submit(_evaluate_installed, b) for b in batches(points, workers)]
+        futures = [pool.executor.submit(_evaluate_installed, b) for b in batches(points, workers)]
         for future in as_completed(futures):
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                in_flight = set(running[:])
-                unfinished = [p for p in points if p.index not in done]
-                return unfinished, [p for p in unfinished if p.index + 1 in in_flight]
+            results = future.result()
             done.update(result.index for result in results)
-            yield from results
+            yield results
         finished = True
         return None
+    except BrokenProcessPool:  # a worker died: running a batch, or (a started pool) before
+        in_flight = set(pool.running[:])
+        unfinished = [p for p in points if p.index not in done]
+        return unfinished, [p for p in unfinished if p.index + 1 in in_flight]
     finally:
         # NOTE: with every point in, the idle workers exit while this process stores and
         # writes the results (waiting for them took 3-10 ms of a sweep); otherwise wait.
-        pool.shutdown(wait=not finished, cancel_futures=True)
+        pool.stop(wait=not finished)
 
 
 def _died(point: Point) -> PointResult:
@@ -132,11 +196,11 @@ def _died(point: Point) -> PointResult:
 
 
 _INSTALLED: list[Any] = []
-"""The worker process's Job, its slot in the shared `running` array, and that array (a list
-so no `global` is needed); set once by `_install`."""
+"""The worker process's Job (or the memory file it is read from), its slot in the shared
+`running` array, and that array (a list so no `global` is needed); set once by `_install`."""
 
 
-def _install(job: Job, parent: int, running: Any, slots: Any) -> None:
+def _install(job: Job | int, parent: int, running: Any, slots: Any) -> None:
     die_with_parent(parent)
     with slots.get_lock():
         slot = slots.value
@@ -146,6 +210,8 @@ def _install(job: Job, parent: int, running: Any, slots: Any) -> None:
 
 def _evaluate_installed(points: list[Point]) -> list[PointResult]:
     job, slot, running = _INSTALLED
+    if isinstance(job, int):  # the memory file the parent wrote before sending any batch
+        job = _INSTALLED[0] = pickle.loads(os.pread(job, os.fstat(job).st_size, 0))
     results = []
     for point in points:
         running[slot] = point.index + 1
@@ -172,7 +238,11 @@ class DaskExecutor:
         require("dask.distributed", purpose=f"--dask {address}")
         self.client = _connect(address, timeout_s)
 
-    def run(self, job: Job, points: Sequence[Point]) -> Iterator[PointResult]:
+    def started(self, base: Hardware, points: int) -> contextlib.AbstractContextManager[None]:
+        """Nothing to start: the cluster's workers are running."""
+        return contextlib.nullcontext()
+
+    def run(self, job: Job, points: Sequence[Point]) -> Iterator[list[PointResult]]:
         from dask.distributed import as_completed
 
         client = self.client
@@ -184,7 +254,7 @@ class DaskExecutor:
         ]
         try:
             for future in as_completed(futures):
-                yield from future.result()
+                yield future.result()
         finally:
             client.cancel(futures)
 

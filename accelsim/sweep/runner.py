@@ -1,8 +1,8 @@
 """Run a sweep: import the model once, expand the grid, run missing points, store each one.
 
 The flow is `SweepSpec -> (graph, base machine) -> points -> executor -> store`; the results
-returned (and every export) are read back from the store, so a resumed sweep reports old and
-new points alike.
+returned (and every export) are the points run now and, read back from the store, those it
+already held, so a resumed sweep reports old and new points alike.
 """
 
 from __future__ import annotations
@@ -60,14 +60,15 @@ def run_sweep(
     on_start: Callable[[int, int], None] | None = None,
     on_point: Callable[[PointResult], None] | None = None,
 ) -> SweepOutcome:
-    """Run every point of `spec` not yet in `out/sweep.db`.
+    """Run every point of `spec` not yet in `out/sweep.db`; the points run here are returned as
+    computed (and stored), the others as read back from the store.
 
     The default `out` is DEFAULT_ROOT/<name>: the sweep's --name, else
     `<model>-<hardware>-<8 hex digits of the grid and inputs>`, so another grid never lands
     in (or is refused by) an earlier sweep's folder, and the same sweep finds its own.
 
     `on_start(todo, total)` is called once the grid is known, `on_point` after each point is
-    committed.
+    committed (with the rest of its batch).
 
     Raises:
         ConfigError, WorkloadError: the spec, the base machine or the model is unusable (bad
@@ -88,54 +89,58 @@ def run_sweep(
     points = expand(spec.axes)
     inputs: dict[str, object] = {}
     model = spec.model
+    with contextlib.ExitStack() as running:
 
-    def meanwhile() -> None:
-        """While onnx checks the model in its child: the simulator's imports, which the pool's
-        workers inherit, and what identifies the points' inputs."""
-        preload(base)
-        inputs["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
-        inputs["hardware"] = base.model_dump(mode="json")
-        _validate_ahead(base, spec.axes)
+        def meanwhile() -> None:
+            """While onnx checks the model in its child: the simulator's imports and every
+            machine validated (which the pool's workers, forked next, inherit), and what
+            identifies the points' inputs."""
+            preload(base)
+            _validate_ahead(base, spec.axes)
+            running.enter_context(executor.started(base, len(points)))
+            inputs["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
+            inputs["hardware"] = base.model_dump(mode="json")
 
-    graph = import_onnx(model, batch=spec.batch, meanwhile=meanwhile)
-    inputs |= {
-        "policy": spec.policy,
-        "overlap": spec.overlap,
-        "batch": spec.batch,
-        # NOTE: the grid may grow (more values: only new points run), but a sweep over other
-        # fields is another study; its points must not land in this store.
-        "axes": sorted(axis.path for axis in spec.axes),
-    }
-    folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, points)
-    _check_folder(folder, spec)
-    with ResultStore(folder, inputs=inputs, resume=resume) as store:
-        done = store.done()
-        todo = [point for point in points if point.key not in done]
-        if on_start is not None:
-            on_start(len(todo), len(points))
-        job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
-        for result in executor.run(job, todo):
-            store.add(result)
-            if on_point is not None:
-                on_point(result)
-        stored = store.results([point.key for point in points])
+        graph = import_onnx(model, batch=spec.batch, meanwhile=meanwhile)
+        inputs |= {
+            "policy": spec.policy,
+            "overlap": spec.overlap,
+            "batch": spec.batch,
+            # NOTE: the grid may grow (more values: only new points run), but a sweep over
+            # other fields is another study; its points must not land in this store.
+            "axes": sorted(axis.path for axis in spec.axes),
+        }
+        folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, points)
+        _check_folder(folder, spec)
+        with ResultStore(folder, inputs=inputs, resume=resume) as store:
+            done = store.done()
+            todo = [point for point in points if point.key not in done]
+            if on_start is not None:
+                on_start(len(todo), len(points))
+            job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
+            computed: dict[str, PointResult] = {}
+            for batch in executor.run(job, todo):
+                store.add(*batch)
+                for result in batch:
+                    computed[result.key] = result
+                    if on_point is not None:
+                        on_point(result)
+            reused = store.results([point.key for point in points if point.key not in computed])
     # Index and labels come from this grid: a resumed point may have been stored under another
     # index, or labelled differently ("1048576" vs "1MiB" for the same value).
     current = {point.key: point for point in points}
-    results = tuple(
-        dataclasses.replace(
+    for r in reused:
+        computed[r.key] = dataclasses.replace(
             r,
             index=current[r.key].index,
             settings=tuple((s.path, s.label) for s in current[r.key].settings),
         )
-        for r in stored
-    )
     return SweepOutcome(
         name=spec.title,
         folder=folder,
         spec=spec,
         axes=spec.axes,
-        results=results,
+        results=tuple(computed[p.key] for p in points if p.key in computed),
         computed=len(todo),
         reused=len(points) - len(todo),
         base=base,

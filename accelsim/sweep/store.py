@@ -1,4 +1,4 @@
-"""The sweep's SQLite database: one row per finished point, committed as each point completes.
+"""The sweep's SQLite database: one row per finished point, committed as each batch completes.
 
 A killed sweep keeps every committed point; `--resume` reopens the database and runs only the
 points it lacks. The database also records what the points were computed from (the model's
@@ -158,14 +158,13 @@ class ResultStore:
         except sqlite3.DatabaseError as exc:
             raise self._unusable(exc) from None
 
-    def add(self, result: PointResult) -> None:
-        """Store one point in its own transaction (committed before this returns)."""
+    def add(self, *results: PointResult) -> None:
+        """Store points (a batch as it came back) in one transaction, committed before this
+        returns."""
+        rows = [(r.key, r.index, r.status, json.dumps(r.to_dict())) for r in results]
         try:
             with self._db:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)",
-                    (result.key, result.index, result.status, json.dumps(result.to_dict())),
-                )
+                self._db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)", rows)
         except sqlite3.DatabaseError as exc:
             raise self._unusable(exc) from None
 

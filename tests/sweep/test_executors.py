@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from accelsim._workers import cpu_count
 from accelsim.sweep.executors import DaskExecutor, LocalExecutor, batches
 from accelsim.sweep.grid import expand, parse_set
+from accelsim.sweep.runner import run_sweep
+from tests.sweep.conftest import spec_of
 
 # 3 x 2 points, one of them invalid: every executor must report it the same way.
 SETS = ("sram.capacity=256KiB,1MiB,-1MiB", "bus.bandwidth=0.5GB/s,2GB/s")
@@ -42,10 +47,34 @@ def test_unreachable_scheduler_is_a_one_line_error():
         DaskExecutor("tcp://127.0.0.1:9", timeout_s=1)
 
 
-def test_batches_cover_every_point_once_in_order():
+def test_batches_cover_every_point_once_in_order_and_shrink_to_the_end():
     points = expand([parse_set("sram.capacity=1..100:+1")])
-    # 100 points over 2 workers: ceil(100 / 8) = 13 > MAX_BATCH, so batches of 8: 12 x 8 + 4.
+    # 100 points over 2 workers: each batch ceil(left / 4), at most MAX_BATCH = 8. 8 while 29 or
+    # more are left (9 batches: 72 points), then 28 -> 7, 21 -> 6, 15 -> 4, 11 -> 3, 8 -> 2,
+    # 6 -> 2, and single points for the last 4.
     chunks = batches(points, 2)
-    assert [len(c) for c in chunks] == [8] * 12 + [4]
+    assert [len(c) for c in chunks] == [8] * 9 + [7, 6, 4, 3, 2, 2, 1, 1, 1, 1]
     assert [p.index for c in chunks for p in c] == list(range(100))
-    assert [len(c) for c in batches(points[:6], 2)] == [1] * 6  # ceil(6 / 8) = 1 per batch
+    assert [len(c) for c in batches(points[:6], 2)] == [2, 1, 1, 1, 1]  # ceil(6 / 4) = 2 first
+    assert [len(c) for c in batches(points[:5], 1)] == [3, 1, 1]  # ceil(5 / 2), ceil(2 / 2), 1
+
+
+@pytest.mark.skipif(cpu_count() < 2, reason="one CPU: points run in-process, not in a pool")
+def test_a_pool_started_while_the_model_is_read_ends_with_a_refused_model(tmp_path):
+    import multiprocessing
+
+    from accelsim.errors import WorkloadError
+
+    import onnx
+    from onnx import TensorProto, helper
+
+    # read and parsed here; onnx's checker, in its child, refuses the op type
+    x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1]) for n in "xy")
+    graph = helper.make_graph([helper.make_node("NoSuchOp", ["x"], ["y"])], "g", [x], [y])
+    model = tmp_path / "bad.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), model)
+    spec = dataclasses.replace(spec_of("sram.capacity=256KiB,1MiB"), model=model)
+    with pytest.raises(WorkloadError, match="bad.onnx"):
+        run_sweep(spec, executor=LocalExecutor(2), out=tmp_path / "s")
+    assert multiprocessing.active_children() == []  # its workers exited, none left behind
+    assert not (tmp_path / "s").exists()

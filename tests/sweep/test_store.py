@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 import pytest
@@ -22,11 +23,14 @@ class _StopsAfter:
     def __init__(self, n: int) -> None:
         self.n = n
 
+    def started(self, base, points):
+        return contextlib.nullcontext()
+
     def run(self, job, points):
-        for count, result in enumerate(LocalExecutor(1).run(job, points)):
+        for count, batch in enumerate(LocalExecutor(1).run(job, points)):
             if count == self.n:
                 raise _Interrupted
-            yield result
+            yield batch
 
 
 def _rows(folder):
