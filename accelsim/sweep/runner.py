@@ -23,6 +23,7 @@ from accelsim.outputs import check_folder, check_folder_files
 from accelsim.sweep.grid import expand
 from accelsim.sweep.outputs import OUTPUT_FILES
 from accelsim.sweep.results import Job, PointResult
+from accelsim.sweep.reuse import floors_together
 from accelsim.sweep.store import DATABASE, ResultStore
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def run_sweep(
                 on_start(len(todo), len(points))
             job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
             computed: dict[str, PointResult] = {}
-            for batch in executor.run(job, todo):
+            for batch in executor.run(job, floors_together(todo, spec.axes, base)):
                 store.add(*batch)
                 for result in batch:
                     computed[result.key] = result

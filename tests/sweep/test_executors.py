@@ -63,10 +63,10 @@ def test_batches_cover_every_point_once_in_order_and_shrink_to_the_end():
 def test_a_pool_started_while_the_model_is_read_ends_with_a_refused_model(tmp_path):
     import multiprocessing
 
-    from accelsim.errors import WorkloadError
-
     import onnx
     from onnx import TensorProto, helper
+
+    from accelsim.errors import WorkloadError
 
     # read and parsed here; onnx's checker, in its child, refuses the op type
     x, y = (helper.make_tensor_value_info(n, TensorProto.FLOAT, [1]) for n in "xy")

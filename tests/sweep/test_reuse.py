@@ -126,3 +126,23 @@ def test_a_floor_is_not_shared_across_ddr_speeds():
     program = lower(_two_convs(), fast)
     assert reuse.floor(program, fast).parts["bus"] == 184
     assert reuse.floor(program, slow).parts["bus"] == 368
+
+
+def test_points_that_share_a_floor_go_out_together_in_grid_order():
+    # grid order, the last axis fastest: (sram, bus) = (0, 0) (0, 1) (0, 2) (1, 0) (1, 1) (1, 2);
+    # a floor reads every field but the SRAM, so the bus alone groups them: 0 3, 1 4, 2 5
+    from accelsim.hardware_file import load_hardware
+    from accelsim.sweep.grid import expand, parse_set
+    from accelsim.sweep.reuse import floors_together
+    from tests.sweep.conftest import EDGE1
+
+    base = load_hardware(EDGE1)
+    axes = [parse_set("sram.capacity=256KiB,1MiB"), parse_set("bus.bandwidth=1GB/s,2GB/s,4GB/s")]
+    points = expand(axes)
+    assert [p.index for p in floors_together(points, axes, base)] == [0, 3, 1, 4, 2, 5]
+    # no SRAM axis: every point its own floor, grid order kept
+    clock = [parse_set("clock=1GHz,2GHz"), axes[1]]
+    assert [p.index for p in floors_together(expand(clock), clock, base)] == list(range(6))
+    # a resumed sweep's points left to run (3 was stored): the same order without it
+    left = [p for p in points if p.index != 3]
+    assert [p.index for p in floors_together(left, axes, base)] == [0, 1, 4, 2, 5]
