@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from accelsim.api import simulate_graph
 from accelsim.hardware_file import with_overrides
 from accelsim.lowering import lower
@@ -9,6 +11,7 @@ from accelsim.workload.graph import Op, Tensor
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
+@pytest.mark.unjudged("the judge times vector units without lanes")
 def test_a_layer_with_two_outputs_counts_the_elements_of_both_against_the_lanes():
     # Split of x (1 x 10) into a (1 x 4) and b (1 x 6), 10 vector ops: 10 elements on 8 lanes
     # are two groups of 8, so 10 ops x 16 / 10 = 16 cycles (not 14, as 6 elements would give)

@@ -73,6 +73,7 @@ def test_a_ddr_too_small_for_the_model_names_the_bytes_needed():
     assert simulate_graph(_two_convs(), exact, name="t").plan.ddr[-1].address == 256
 
 
+@pytest.mark.unjudged("it plants a bug for the judge to catch")
 def test_judge_catches_two_buffers_sharing_ddr_bytes(monkeypatch):
     from accelsim.memory import ddr
 
@@ -205,6 +206,7 @@ def test_a_tiled_chain_reuses_the_home_of_the_activation_two_layers_back():
         simulate_graph(_tiled_chain(), small, name="t")
 
 
+@pytest.mark.unjudged("it plants a bug for the judge to catch")
 def test_judge_catches_a_home_reused_while_its_owner_is_still_read(monkeypatch):
     from accelsim.memory import ddr
 

@@ -39,6 +39,7 @@ def test_judge_accepts_the_correct_run():
     assert loads[-1] == ("c2.W", 148, 174)
 
 
+@pytest.mark.unjudged("it plants a bug for the judge to catch")
 def test_judge_catches_every_transfer_one_cycle_longer(monkeypatch):
     honest = RateChannel.run  # the DMA units' timing model, asked as each transfer starts
     monkeypatch.setattr(RateChannel, "run", lambda model, work, now: honest(model, work, now) + 1)
@@ -47,6 +48,7 @@ def test_judge_catches_every_transfer_one_cycle_longer(monkeypatch):
     assert "event 0: load of 32 B took 43 cycles, not 42" in problems
 
 
+@pytest.mark.unjudged("it plants a bug for the judge to catch")
 def test_judge_catches_a_range_freed_before_its_last_reader_ends(monkeypatch):
     def free_after_fill_only(self, name):  # forgets the readers: free once the data arrived
         resident = self.resident.pop(name)
@@ -59,6 +61,7 @@ def test_judge_catches_a_range_freed_before_its_last_reader_ends(monkeypatch):
     assert any("c2.W" in p and "still needed until 148" in p for p in problems), problems
 
 
+@pytest.mark.unjudged("it plants a bug for the judge to catch")
 def test_judge_catches_a_compute_not_waiting_for_its_inputs(monkeypatch):
     honest = planner._Planner._task
 
