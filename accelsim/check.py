@@ -259,7 +259,8 @@ def _check_overlaps(copies: list[_Copy], problems: list[str]) -> None:
 
 def _check_occupancy(copies: list[_Copy], reported: Sequence[tuple[int, int]],
                      problems: list[str]) -> None:  # fmt: skip
-    """The trace's SRAM curve never shows fewer bytes in use than the copies that must be kept."""
+    """The trace's SRAM curve never shows fewer bytes in use than the copies that must be kept
+    (looked at wherever either changes: the curve may drop between the copies' own steps)."""
     changes: dict[int, int] = {}
     for copy in copies:
         if copy.until > copy.start:
@@ -267,8 +268,8 @@ def _check_occupancy(copies: list[_Copy], reported: Sequence[tuple[int, int]],
             changes[copy.until] = changes.get(copy.until, 0) - copy.size
     times = [time for time, _ in reported]
     live = 0
-    for time in sorted(changes):
-        live += changes[time]
+    for time in sorted(changes.keys() | set(times)):  # where either curve steps
+        live += changes.get(time, 0)
         at = bisect_right(times, time) - 1
         shown = reported[at][1] if at >= 0 else 0
         if shown < live:

@@ -147,9 +147,11 @@ def test_judge_catches_one_byte_of_sram_under_reported():
 
 
 def test_judge_catches_one_extra_cycle_of_compute():
-    # c2: 256 MACs = 512 FLOP at 100 per cycle = 5.12 -> 6 cycles, not 7 (the store moves too)
+    # c2: 256 MACs = 512 FLOP at 100 per cycle = 5.12 -> 6 cycles, not 7 (the store moves too;
+    # the SRAM curve, not moved, frees c2's 80 B of inputs at 180, a cycle before c2 ends)
     assert _judge_edited(e4=(174, 181), e5=(181, 255)) == [
-        "layer c2: 1 compute(s) took 7 cycles; its work takes 6"
+        "SRAM in use reported as 64 B at cycle 180; 144 B are live",
+        "layer c2: 1 compute(s) took 7 cycles; its work takes 6",
     ]
 
 

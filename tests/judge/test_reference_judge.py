@@ -1,0 +1,161 @@
+"""`accelsim.check` against the reference judge (`reference.py`): on real runs, and on each run
+changed in one field (a cycle, a unit, a byte, an address, a dependency), both must name the
+same rules. Most changes break one; some break none (a task with slack moved by a cycle), and
+there too the two must agree."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from accelsim.check import plan_violations
+from accelsim.sim.engine import simulate
+from accelsim.timing.models import build_units
+from accelsim.work import Transfer
+from tests.judge import corpus, reference
+
+RUNS = 60
+
+
+def _verdicts(program, plan, trace, hw):
+    said = plan_violations(program, plan, trace, hw)
+    return reference.rules_of(said), reference.judge(program, plan, trace, hw), said
+
+
+def _with(items, index, item) -> tuple:
+    """`items` with the one at `index` replaced by `item`."""
+    items = list(items)
+    return (*items[:index], item, *items[index + 1 :])
+
+
+def test_both_judges_find_every_random_run_sound():
+    for result, hw in corpus.runs(RUNS):
+        check, ours, said = _verdicts(result.program, result.plan, result.trace, hw)
+        assert (check, ours) == (set(), set()), (result.program.name, said)
+
+
+def _event_changes(events, hw, rng):
+    """Single-field changes of a few events: a cycle, a unit, a byte, its kind."""
+    names = {kind: [n for n, u in hw.units.items() if u.kind == kind]
+             for kind in ("dma", "matrix", "vector")}  # fmt: skip
+    swap = {"load": "reload", "reload": "load", "store": "spill", "spill": "store"}
+    for index in rng.sample(range(len(events)), min(6, len(events))):
+        e = events[index]
+        options = [
+            ("start-1", e._replace(start=e.start - 1)),
+            ("start+1", e._replace(start=e.start + 1)),
+            ("end-1", e._replace(end=e.end - 1)),
+            ("end+1", e._replace(end=e.end + 1)),
+            ("earlier", e._replace(start=e.start - 1, end=e.end - 1)),
+            ("later", e._replace(start=e.start + 1, end=e.end + 1)),
+        ]
+        others = [n for n in names[e.unit_kind] if n != e.resource]
+        if others:
+            options.append(("other unit", e._replace(resource=rng.choice(others))))
+        kind = "vector" if e.unit_kind == "matrix" else "matrix"
+        if e.kind == "compute" and names[kind]:
+            options.append(("other kind", e._replace(resource=names[kind][0], unit_kind=kind)))
+        if e.kind != "compute":
+            options += [("byte-1", e._replace(nbytes=e.nbytes - 1)),
+                        ("byte+1", e._replace(nbytes=e.nbytes + 1)),
+                        ("kind", e._replace(kind=swap[e.kind]))]  # fmt: skip
+        for what, changed in options:
+            if 0 <= changed.start <= changed.end and changed.nbytes >= 0:
+                yield f"event {index} {what}", _with(events, index, changed)
+
+
+def _boundary_moves(plan, events, rng):
+    """A task moved whole to start one cycle before, or just as, a task it depends on ends: a
+    reader and its fill, a load and each store of it, a fill and the range's last reader."""
+    tasks = [t for t in plan.tasks if t.deps]
+    for task in rng.sample(tasks, min(8, len(tasks))):
+        e = events[task.id]
+        for dep in task.deps:
+            for start in (events[dep].end - 1, events[dep].end):
+                if 0 <= start != e.start:
+                    moved = e._replace(start=start, end=start + e.end - e.start)
+                    yield f"task {task.id} at {start} (after {dep})", _with(events, task.id, moved)
+
+
+def _squeezed_transfers(events):
+    """Every transfer a cycle shorter, one at a time (DDR shared by several in flight)."""
+    for e in events:
+        if e.nbytes > 0 and e.end - e.start > 1:
+            yield f"event {e.task} squeezed", _with(events, e.task, e._replace(end=e.end - 1))
+
+
+def _plan_changes(plan, rng):
+    """Single-field changes of SRAM ranges, DDR homes and transfer addresses."""
+    ranges = plan.allocations
+    for index in rng.sample(range(len(ranges)), min(4, len(ranges))):
+        a = ranges[index]
+        for field, step in (("offset", -1), ("offset", 1), ("size", -1), ("size", 1),
+                            ("first", -1), ("first", 1)):  # fmt: skip
+            changed = a._replace(**{field: getattr(a, field) + step})
+            if changed.size >= 0:
+                yield (
+                    f"range {index} {field}{step:+}",
+                    replace(plan, allocations=_with(ranges, index, changed)),
+                )
+    homes = plan.ddr
+    for index in rng.sample(range(len(homes)), min(3, len(homes))):
+        h = homes[index]
+        for field, step in (("address", -1), ("address", 1), ("size", 1)):
+            changed = replace(h, **{field: getattr(h, field) + step})
+            yield f"home {index} {field}{step:+}", replace(plan, ddr=_with(homes, index, changed))
+        other = rng.choice(homes)  # two homes in the same bytes
+        yield (
+            f"home {index} at {other.buffer}'s",
+            replace(plan, ddr=_with(homes, index, replace(h, address=other.address))),
+        )
+    moves = [t for t in plan.tasks if isinstance(t.work, Transfer) and t.work.nbytes > 0]
+    for task in rng.sample(moves, min(3, len(moves))):
+        for step in (-1, 1):
+            work = replace(task.work, address=task.work.address + step)
+            yield (
+                f"task {task.id} address{step:+}",
+                replace(plan, tasks=_with(plan.tasks, task.id, task._replace(work=work))),
+            )
+
+
+def _dropped_dependencies(plan, hw, rng):
+    """The plan with one task's dependency dropped, run again: (what, plan, trace)."""
+    waiting = [t for t in plan.tasks if t.deps]
+    for task in rng.sample(waiting, min(4, len(waiting))):
+        drop = rng.randrange(len(task.deps))
+        less = task._replace(deps=task.deps[:drop] + task.deps[drop + 1:],
+                             reasons=task.reasons[:drop] + task.reasons[drop + 1:])  # fmt: skip
+        changed = replace(plan, tasks=_with(plan.tasks, task.id, less))
+        trace = simulate(changed, units=build_units(hw), clock_hz=hw.clock)
+        yield f"task {task.id} without {task.deps[drop]}", changed, trace
+
+
+def _cases(result, hw, rng):
+    plan, trace = result.plan, result.trace
+    events = trace.events
+    for what, changed in (*_event_changes(events, hw, rng), *_boundary_moves(plan, events, rng),
+                          *_squeezed_transfers(events)):  # fmt: skip
+        yield what, plan, replace(trace, events=changed)
+    for what, changed_plan in _plan_changes(plan, rng):
+        yield what, changed_plan, trace
+    yield from _dropped_dependencies(plan, hw, rng)
+    sram = trace.sram
+    for index in rng.sample(range(len(sram)), min(3, len(sram))):
+        at, used = sram[index]
+        yield f"sram {index} -1 B", plan, replace(trace, sram=_with(sram, index, (at, used - 1)))
+
+
+@pytest.mark.parametrize("part", range(4))
+def test_both_judges_name_the_same_rules_for_each_run_changed_in_one_field(part):
+    rng = random.Random(part)
+    disagree, broken, cases = [], 0, 0
+    for result, hw in corpus.runs(RUNS)[part::4]:
+        for what, plan, trace in _cases(result, hw, rng):
+            check, ours, said = _verdicts(result.program, plan, trace, hw)
+            cases, broken = cases + 1, broken + bool(ours)
+            if check != ours:
+                disagree.append((result.program.name, what, sorted(check), sorted(ours), said[:2]))
+    assert disagree == []
+    assert broken > cases // 2  # most changes break a rule: the sets compared are not empty
