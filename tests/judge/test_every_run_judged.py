@@ -47,3 +47,20 @@ def test_the_judge_reads_the_reported_sram_between_the_copies_own_steps():
     sram = [*result.trace.sram[:2], (100, 72), *result.trace.sram[2:]]
     problems = plan_violations(result.program, result.plan, replace(result.trace, sram=sram), hw)
     assert problems == ["SRAM in use reported as 72 B at cycle 100; 104 B are live"]
+
+
+@pytest.mark.unjudged("the planner bug it shows")
+@pytest.mark.xfail(strict=True, reason="BROKEN.md 02:30: a tile group freed at its last compute")
+def test_a_weight_group_stays_until_every_tile_of_it_ends_on_two_matrix_units():
+    # c5 (1x1 conv, 6 -> 1 channels) in 4 tiles on two matrix units: tile 2 runs on mxu0 over
+    # [533, 535), tile 3 on mxu1 over [533, 534). c5.W (6 B) is read by both, but its range was
+    # given back after tile 3, the group's last in plan order: 6 B too few in use at 534.
+    g = GraphBuilder()
+    c0 = g.conv("c0", g.input("x", (1, 1, 7, 7)), 1, 1)
+    r1 = g.op("r1", "Relu", [c0], "r1.out", (1, 1, 7, 7), vector_ops=49)
+    r2 = g.op("r2", "Relu", [r1], "r2.out", (1, 1, 7, 7), vector_ops=49)
+    a3 = g.op("a3", "Add", [r2, c0], "a3.out", (1, 1, 7, 7), vector_ops=49)
+    graph = g.build(g.conv("c5", g.conv("c4", a3, 6, 1), 1, 1))
+    hw = toy_machine(sram=202, dma_units=2, matrix_units=2)
+    result = simulate_graph(graph, hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
