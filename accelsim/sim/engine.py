@@ -8,9 +8,11 @@ A dispatcher times every task whose dependencies' ends are known in one process 
 yields to SimPy only to wait for a task another dispatcher has not issued yet (`_dispatch`):
 SimPy orders the processes, and the cycles are the dispatchers' own arithmetic (SimPy's clock
 does not move), equal to what an event per task gave (`tests/property/test_engine_equal.py`).
-Time is integer cycles. SRAM occupancy is derived from the plan's allocations and the
-task times (a range is in use from the start of the task that fills it to the end of the last
-task that releases it).
+A run of identical tiles (the plan's run index) is timed in one process step for all its
+kinds, and its tiles after the first that repeat the state are written in bulk
+(`accelsim.sim.runs`). Time is integer cycles. SRAM occupancy is derived from the plan's
+allocations and the task times (a range is in use from the start of the task that fills it to
+the end of the last task that releases it).
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from collections import deque
 from typing import TYPE_CHECKING, cast
 
 from accelsim.plan import Ranges, Tasks
+from accelsim.sim.runs import blocks_of, parts_of
 from accelsim.sim.trace import Event, Steps, Trace, Waited
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Mapping
+    from collections.abc import Callable, Generator, Mapping, Sequence
 
     import simpy
 
     from accelsim.plan import Plan
+    from accelsim.sim.runs import Block
     from accelsim.timing.models import TimingModel
 
 
@@ -37,12 +41,15 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
 
     env = simpy.Environment()
     tasks = Tasks.of(plan.tasks)
-    run = _Run(env, len(tasks))
+    run = _Run(env, tasks)
+    kinds: dict[str, Kind] = {}
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
-        queue = [task for task, of in enumerate(tasks.unit_kind) if of == kind]
+        kinds[kind] = Kind(names, [units[n] for n in names], run)
+    blocks = blocks_of(tasks, kinds, run)
+    for kind, queue in _queues(tasks, kinds, blocks).items():
         if queue:
-            env.process(_dispatch(names, [units[n] for n in names], tasks, queue, run))
+            env.process(_dispatch(kinds[kind], queue, blocks.get(kind, {})))
     env.run()
     if None in run.events:
         unfinished = [task for task, event in enumerate(run.events) if event is None]
@@ -53,6 +60,27 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     )  # fmt: skip
 
 
+def _queues(
+    tasks: Tasks, kinds: Mapping[str, Kind], blocks: Mapping[str, Mapping[int, Block]]
+) -> dict[str, list[int]]:
+    """Each kind's tasks in plan order, a run of tiles (`blocks`) as the kind's first task in
+    it; a kind no unit runs has none (its tasks never run)."""
+    queues: dict[str, list[int]] = {kind: [] for kind in kinds}
+    entries = sorted((task, kind, block) for kind, of in blocks.items()
+                     for task, block in of.items())  # fmt: skip
+    unit_kind, done = tasks.unit_kind, 0
+    for entry, kind, block in (*entries, (len(tasks), "", None)):
+        if entry > done:  # the tasks up to it, no run among them
+            for task in range(done, entry):
+                queue = queues.get(unit_kind[task])
+                if queue is not None:
+                    queue.append(task)
+        if block is not None:
+            queues[kind].append(entry)
+            done = max(done, block.end)
+    return queues
+
+
 class _Run:
     """A run's bookkeeping, by task id: each task's record once its dispatcher issued it (None
     before), and its start and end (what its dependents and the SRAM occupancy read).
@@ -61,8 +89,10 @@ class _Run:
     dispatcher is waiting to read them.
     """
 
-    def __init__(self, env: simpy.Environment, count: int) -> None:
+    def __init__(self, env: simpy.Environment, tasks: Tasks) -> None:
+        count = len(tasks)
         self.env = env
+        self.tasks = tasks
         self.events: list[Event | None] = [None] * count
         self.start = [0] * count
         self.end = [0] * count
@@ -76,9 +106,25 @@ class _Run:
 
 
 def _dispatch(
-    names: list[str], models: list[TimingModel], tasks: Tasks, queue: list[int], run: _Run
+    kind: Kind, queue: list[int], blocks: dict[int, Block]
 ) -> Generator[simpy.Event, object, None]:
-    """Issue a kind's tasks in plan order, each after its dependencies, on the first free unit.
+    """Issue a kind's tasks in plan order, each once its dependencies are issued (`Kind.issue`
+    times them); a run of tiles from a task of `queue` (`blocks`) is timed whole (`Block.take`)."""
+    run, issue = kind.run, kind.issue
+    stops = sorted(position for position, task in enumerate(queue) if task in blocks)
+    position = 0
+    for stop in (*stops, len(queue)):
+        while position < stop:
+            position, missing = issue(queue, position, stop)
+            if missing >= 0:
+                yield run.wait_for(missing)
+        if position < len(queue):
+            yield from blocks[queue[position]].take(kind)
+            position += 1
+
+
+class Kind:
+    """A kind's dispatcher state, and `issue`, which times its next task in plan order.
 
     A task starts once its dependencies are done and a unit can take it (fewer than the unit's
     `depth` tasks unfinished), or when the task before it was issued if that is later (in-order
@@ -86,94 +132,125 @@ def _dispatch(
     the task's cycles as it starts (DMA channels share the run's DDR model through theirs, so a
     busy DDR lengthens a transfer).
 
-    A task's start is that max of known times, so the dispatcher times a whole run of tasks in
-    one process step and yields to SimPy only for a dependency that no dispatcher has issued
-    yet. That is the event-by-event schedule exactly (`tests/property/test_engine_equal.py`
-    keeps it and compares): a timing model's state is its own unit's, or for DMA channels the
-    shared DDR, which only this kind's dispatcher calls, in issue order, at non-decreasing
-    starts, as SimPy's clock would.
+    A task's start is that max of known times, so any order of issuing that keeps each kind's
+    plan order and issues a task after its dependencies gives the event-by-event schedule
+    exactly (`tests/property/test_engine_equal.py` keeps it and compares): a timing model's
+    state is its own unit's, or for DMA channels the shared DDR, which only this kind calls,
+    in issue order, at non-decreasing starts, as SimPy's clock would.
 
     Each task's record is made as it is issued: when each of its conditions was met (data and
     serial dependencies, the SRAM space it fills, its unit, in-order issue) and which one, met
     last, set its start (`waited`, and `waited_on` the task that set it). Ties go to data, then
     SRAM space, serial order, the unit and in-order issue: the first names the cause to act on.
     """
-    # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
-    # decrease on one unit): a unit takes a task once the oldest of a full queue has ended
-    # (`free_at`; (0, -1) while its queue has room).
-    in_flight: list[deque[tuple[int, int]]] = [deque(maxlen=m.depth) for m in models]
-    free_at = [(0, -1)] * len(names)
-    events, start, end, waiting = run.events, run.start, run.end, run.waiting
-    slots = range(len(names))
-    new = tuple.__new__
-    issued, issued_after = 0, -1  # when the task before was issued, and that task
-    deps, first, all_reasons, works = tasks.deps, tasks.first, tasks.reasons, tasks.work
-    unit_kind, kinds, layers, tiles, buffers = (
-        tasks.unit_kind, tasks.kind, tasks.layer, tasks.tile, tasks.buffer
-    )
-    for task_id in queue:
-        data = space = serial = 0
-        data_on = space_on = serial_on = -1
-        reasons = all_reasons[task_id]
-        if reasons:
-            for dep, reason in zip(deps[first[task_id] : first[task_id + 1]], reasons, strict=True):
-                if events[dep] is None:
-                    yield run.wait_for(dep)
-                done = end[dep]
-                if reason == "data":
-                    if done >= data:
-                        data, data_on = done, dep
-                elif reason == "space":
-                    if done >= space:
-                        space, space_on = done, dep
-                elif done >= serial:
-                    serial, serial_on = done, dep
-        else:  # all for data
-            for dep in deps[first[task_id] : first[task_id + 1]]:
-                if events[dep] is None:
-                    yield run.wait_for(dep)
-                if end[dep] >= data:
-                    data, data_on = end[dep], dep
-        now = max(issued, data, space, serial)
-        slot = min(slots, key=lambda s: free_at[s][0]) if len(slots) > 1 else 0
-        unit_free, freed_by = free_at[slot]
-        if unit_free > now:
-            now = unit_free
-        work = works[task_id]
-        cycles = models[slot].run(work, now)
-        finish = now + cycles  # one int object for the record, `end` and `free_at`
-        waited: Waited = "none"
-        cause = -1
-        if data_on >= 0 and data == now:
-            waited, cause = "data", data_on
-        elif space_on >= 0 and space == now:
-            waited, cause = "space", space_on
-        elif serial_on >= 0 and serial == now:
-            waited, cause = "serial", serial_on
-        elif freed_by >= 0 and unit_free == now:
-            waited, cause = "unit", freed_by
-        elif issued_after >= 0 and issued == now:
-            waited, cause = "issue", issued_after
-        # NOTE: built in `Event`'s field order by `tuple.__new__` (the named tuple's own
-        # constructor is a Python call around it): a tiled run has a record per task by the
-        # million, and this is most of what they cost.
-        events[task_id] = new(Event, (
-            task_id, names[slot], unit_kind[task_id], kinds[task_id], layers[task_id],
-            tiles[task_id], buffers[task_id], work.nbytes if isinstance(work, Transfer) else 0,
-            issued, data if data > serial else serial, space, unit_free, freed_by, waited, cause,
-            now, finish,
-        ))  # fmt: skip
-        start[task_id], end[task_id] = now, finish
-        issued, issued_after = now, task_id
-        if cycles:
-            ends = in_flight[slot]
-            ends.append((finish, task_id))
-            if len(ends) == ends.maxlen:
-                free_at[slot] = ends[0]
-        if waiting:
-            event = waiting.pop(task_id, None)
-            if event is not None:
-                event.succeed()
+
+    __slots__ = ("at", "free_at", "in_flight", "issue", "kind", "models", "names", "parts",
+                 "run")  # fmt: skip
+
+    def __init__(self, names: list[str], models: list[TimingModel], run: _Run) -> None:
+        self.kind = models[0].kind
+        self.names, self.models, self.run = names, models, run
+        # The (end cycle, task) of each unit's newest `depth` tasks, oldest first (ends never
+        # decrease on one unit): a unit takes a task once the oldest of a full queue has ended
+        # (`free_at`; (0, -1) while its queue has room).
+        self.in_flight: list[deque[tuple[int, int]]] = [deque(maxlen=m.depth) for m in models]
+        self.free_at = [(0, -1)] * len(names)
+        self.at = [0, -1]  # when the task before was issued, and that task
+        self.parts = parts_of(models)  # the models' state, for runs of tiles (`runs.Block`)
+        self.issue = self._issuer()
+
+    def _issuer(self) -> Callable[[Sequence[int], int, int], tuple[int, int]]:
+        """`issue(tasks, position, stop)`: time `tasks[position:stop]` in turn, making their
+        records, up to the first whose dependency is not issued yet; that one's position and
+        the dependency (-1: all issued). A closure over the columns it reads, looping over the
+        tasks itself: it runs once per task, by the million."""
+        names, models, in_flight, free_at, at = (
+            self.names, self.models, self.in_flight, self.free_at, self.at
+        )
+        run = self.run
+        events, start, end, waiting = run.events, run.start, run.end, run.waiting
+        slots = range(len(names))
+        new = tuple.__new__
+        tasks = run.tasks
+        deps, first, all_reasons, works = tasks.deps, tasks.first, tasks.reasons, tasks.work
+        unit_kind, kinds, layers, tiles, buffers = (
+            tasks.unit_kind, tasks.kind, tasks.layer, tasks.tile, tasks.buffer
+        )
+
+        def issue(queue: Sequence[int], position: int, stop: int) -> tuple[int, int]:
+            issued, issued_after = at
+            for reached in range(position, stop):
+                task_id = queue[reached]
+                data = space = serial = 0
+                data_on = space_on = serial_on = -1
+                reasons = all_reasons[task_id]
+                if reasons:
+                    for dep, reason in zip(deps[first[task_id] : first[task_id + 1]], reasons,
+                                           strict=True):  # fmt: skip
+                        if events[dep] is None:
+                            at[0], at[1] = issued, issued_after
+                            return reached, dep
+                        done = end[dep]
+                        if reason == "data":
+                            if done >= data:
+                                data, data_on = done, dep
+                        elif reason == "space":
+                            if done >= space:
+                                space, space_on = done, dep
+                        elif done >= serial:
+                            serial, serial_on = done, dep
+                else:  # all for data
+                    for dep in deps[first[task_id] : first[task_id + 1]]:
+                        if events[dep] is None:
+                            at[0], at[1] = issued, issued_after
+                            return reached, dep
+                        if end[dep] >= data:
+                            data, data_on = end[dep], dep
+                now = max(issued, data, space, serial)
+                slot = min(slots, key=lambda s: free_at[s][0]) if len(slots) > 1 else 0
+                unit_free, freed_by = free_at[slot]
+                if unit_free > now:
+                    now = unit_free
+                work = works[task_id]
+                cycles = models[slot].run(work, now)
+                finish = now + cycles  # one int object for the record, `end` and `free_at`
+                waited: Waited = "none"
+                cause = -1
+                if data_on >= 0 and data == now:
+                    waited, cause = "data", data_on
+                elif space_on >= 0 and space == now:
+                    waited, cause = "space", space_on
+                elif serial_on >= 0 and serial == now:
+                    waited, cause = "serial", serial_on
+                elif freed_by >= 0 and unit_free == now:
+                    waited, cause = "unit", freed_by
+                elif issued_after >= 0 and issued == now:
+                    waited, cause = "issue", issued_after
+                # NOTE: built in `Event`'s field order by `tuple.__new__` (the named tuple's
+                # own constructor is a Python call around it): a tiled run has a record per
+                # task by the million, and this is most of what they cost.
+                events[task_id] = new(Event, (
+                    task_id, names[slot], unit_kind[task_id], kinds[task_id], layers[task_id],
+                    tiles[task_id], buffers[task_id],
+                    work.nbytes if isinstance(work, Transfer) else 0, issued,
+                    data if data > serial else serial, space, unit_free, freed_by, waited, cause,
+                    now, finish,
+                ))  # fmt: skip
+                start[task_id], end[task_id] = now, finish
+                issued, issued_after = now, task_id
+                if cycles:
+                    ends = in_flight[slot]
+                    ends.append((finish, task_id))
+                    if len(ends) == ends.maxlen:
+                        free_at[slot] = ends[0]
+                if waiting:
+                    event = waiting.pop(task_id, None)
+                    if event is not None:
+                        event.succeed()
+            at[0], at[1] = issued, issued_after
+            return stop, -1
+
+        return issue
 
 
 def _occupancy(plan: Plan, start: list[int], end: list[int]) -> Steps:

@@ -18,6 +18,7 @@ from accelsim.work import Gemm
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware, MatrixUnit
     from accelsim.timing.ddr import DdrTiming
+    from accelsim.timing.models import Steady
     from accelsim.work import Work
 
 
@@ -46,3 +47,6 @@ class SystolicModel:
 
     def run(self, work: Work, now: int) -> int:
         return self.estimate(work)
+
+    def steady_parts(self) -> tuple[Steady, ...]:
+        return ()  # stateless

@@ -137,6 +137,18 @@ class RateDdr:
             used[i] += min(cap, self.per_cycle - used[i])
         return end
 
+    def steady_state(self, since: int, origin: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        # the stretches from the one holding `since` on (calls come no earlier), its start
+        # taken as `since` (a request at or after it splits it there either way)
+        first = max(0, bisect_right(self.times, since) - 1)
+        return (
+            tuple(max(time, since) - origin for time in self.times[first:]),
+            tuple(self.used[first:]),
+        )
+
+    def shift(self, cycles: int) -> None:
+        self.times = [time + cycles for time in self.times]
+
     def _split(self, time: int) -> int:
         """Make `time` start a stretch; its index."""
         index = bisect_right(self.times, time) - 1

@@ -11,7 +11,7 @@ descriptor queue; 1 for compute units): the simulator issues a task to a unit on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim.errors import ConfigError
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from accelsim.work import Work
 
 __all__ = [
-    "KEPT_MODELS", "TIMING_MODELS", "TimingModel", "build_units", "channel_latency", "estimate",
-    "planning_key", "planning_model", "timing_model",
+    "KEPT_MODELS", "TIMING_MODELS", "Steady", "TimingModel", "build_units", "channel_latency",
+    "estimate", "planning_key", "planning_model", "steady_parts", "timing_model",
 ]  # fmt: skip
 
 
@@ -43,6 +43,27 @@ class TimingModel(Protocol):
     def run(self, work: Work, now: int) -> int:
         """Cycles `work` takes when it starts at cycle `now` (may update the model's state)."""
         ...
+
+
+class Steady(Protocol):
+    """Part of a unit's timing state that is the same function of relative time at any cycle
+    (the simulator skips repeating tiles with it, `accelsim.sim.runs`)."""
+
+    def steady_state(self, since: int, origin: int) -> Hashable:
+        """What decides every later `run` called at cycles >= `since`, times less `origin`:
+        equal values give the same cycles to the same calls `origin` apart."""
+        ...
+
+    def shift(self, cycles: int) -> None:
+        """Move the state `cycles` later (as if every earlier call came that much later)."""
+        ...
+
+
+def steady_parts(model: TimingModel) -> tuple[Steady, ...] | None:
+    """The parts of `model`'s state (none: stateless), from its optional `steady_parts()`;
+    None if it has none of them or keeps absolute time (the banked DDR's refresh)."""
+    parts = getattr(model, "steady_parts", None)
+    return None if parts is None else parts()
 
 
 ModelFactory = Callable[..., TimingModel]  # (unit, hw: Hardware, ddr: DdrTiming | None)

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 from accelsim.hardware import DmaUnit, whole_cycles
 from accelsim.kinds import kind_running
-from accelsim.timing.ddr import build_ddr
+from accelsim.timing.ddr import RateDdr, build_ddr
 from accelsim.timing.models import timing_model
 from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware, Unit
     from accelsim.timing.ddr import DdrTiming
+    from accelsim.timing.models import Steady
     from accelsim.work import Work
 
 
@@ -60,6 +61,9 @@ class RateCompute:
 
     def run(self, work: Work, now: int) -> int:
         return self.estimate(work)
+
+    def steady_parts(self) -> tuple[Steady, ...]:
+        return ()  # stateless
 
     def _cycles(self, work: Work) -> int:
         if isinstance(work, Gemm):
@@ -103,6 +107,17 @@ class RateChannel:
         served = self.ddr.run(work, now, arrive=request, rate=self.per_cycle)
         self.data_free = max(request + own, served)
         return self.data_free - now
+
+    def steady_parts(self) -> tuple[Steady, ...] | None:
+        ddr = self.ddr
+        return (self, ddr) if isinstance(ddr, RateDdr) else None
+
+    def steady_state(self, since: int, origin: int) -> int:
+        # a request waits for the data path only past its start-up: any earlier is the same
+        return max(self.data_free, since + self.latency) - origin
+
+    def shift(self, cycles: int) -> None:
+        self.data_free += cycles
 
     def _alone(self, work: Transfer) -> int:
         if work.nbytes <= 0:

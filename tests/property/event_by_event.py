@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, cast
 
-from accelsim.sim.engine import _Run
 from accelsim.sim.trace import Event, Trace, Waited
 
 if TYPE_CHECKING:
@@ -91,19 +90,30 @@ def _trace_of(plan: Plan, clock: Clock, *, units: tuple[str, ...], clock_hz: flo
     )  # fmt: skip
 
 
-class Clock(_Run):
+class Clock:
     """The old engine's bookkeeping, by task id: when each task started and ended, on which
-    unit, what it waited for, and whether its times are fixed yet (`timed`); SimPy's events
-    for the dispatchers waiting on a task as the engine's (`wait_for`)."""
+    unit, what it waited for, and whether its times are fixed yet (`timed`); a SimPy event
+    for the dispatchers waiting on a task (`wait_for`). Nothing of the engine's own: it
+    stays the oracle whatever the engine does."""
 
     def __init__(self, env: simpy.Environment, count: int) -> None:
-        super().__init__(env, count)
+        self.env = env
+        self.start = [0] * count
+        self.end = [0] * count
+        self.waiting: dict[int, simpy.Event] = {}
         self.issued = [0] * count  # when its kind's dispatcher reached it ...
         self.issued_after = [-1] * count  # ... having issued this task before it
         self.unit_free = [0] * count  # when its unit could take it ...
         self.freed_by = [-1] * count  # ... as this task ended (-1: the unit had room)
         self.unit = [""] * count
         self.timed = [False] * count
+
+
+    def wait_for(self, task: int) -> simpy.Event:
+        event = self.waiting.get(task)
+        if event is None:
+            event = self.waiting[task] = self.env.event()
+        return event
 
 
 def _finish(clock: Clock, task: int) -> None:

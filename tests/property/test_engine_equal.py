@@ -3,6 +3,7 @@ event-by-event SimPy run's (`event_by_event.py`), and so must what `explain` rea
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,13 @@ from accelsim.errors import PlanError
 from accelsim.explain.path import critical_path
 from accelsim.explain.stalls import layer_breakdowns
 from accelsim.hardware_file import load_hardware, with_overrides
-from accelsim.plan import Plan, Task
+from accelsim.plan import Plan, Task, Tasks
 from accelsim.sim.engine import simulate
 from accelsim.timing.models import build_units, channel_latency
 from accelsim.work import Gemm, Transfer, Vector
 from accelsim.workload import import_onnx
 from tests.property.event_by_event import simulate_slowly
+from tests.property.runs_by_hand import index_runs, with_index
 from tests.property.test_invariants import chains
 from tests.sim.toy import toy_machine
 
@@ -37,6 +39,8 @@ def _both(plan, hw):
 
 
 def _assert_same(plan, hw, layers):
+    if not getattr(plan.tasks, "run_first", None):  # the same plan, its runs indexed
+        plan = _indexed(plan)
     fast, slow = _both(plan, hw)
     assert [(e.start, e.end, e.resource) for e in fast.events] == [
         (e.start, e.end, e.resource) for e in slow.events
@@ -54,6 +58,12 @@ def _assert_same(plan, hw, layers):
 def _deep(hw, depth):
     """`hw` with DMA queues `depth` deep (start-ups overlap earlier transfers' data)."""
     return with_overrides(hw, {"bus.depth": str(depth)})  # every DMA unit
+
+
+def _indexed(plan):
+    """`plan` with its tasks' runs indexed field by field (`runs_by_hand.index_runs`)."""
+    return Plan(policy=plan.policy, capacity=plan.capacity, tasks=index_runs(Tasks.of(plan.tasks)),
+                allocations=plan.allocations, tiles=plan.tiles, ddr=plan.ddr)  # fmt: skip
 
 
 machines = st.builds(
@@ -112,6 +122,89 @@ def random_plans(draw):
     return Plan(policy="random", capacity=1, tasks=tuple(tasks), allocations=(), tiles=(1,))
 
 
+_KINDS = ["dma", "matrix", "vector"]
+
+
+def _work(kind, size, direction, address):
+    return {
+        "dma": Transfer(nbytes=size, direction=direction, address=address),
+        "matrix": Gemm(m=size, k=37, n=1, groups=1, macs=size * 37),
+        "vector": Vector(ops=size, elements=size),
+    }[kind]
+
+
+@st.composite
+def plans_with_runs(draw):
+    """Tasks with runs of identical tiles among single tasks, every dependency on an earlier
+    task: a tile's task waits on earlier tasks of its tile and of the tile before (moving
+    with the tile; before the run for its first tile) and on fixed tasks before the run, for
+    any reason; single tasks between runs wait on anything earlier, run tasks included, so
+    other kinds interleave. Transfers of a run's tiles read different DDR addresses."""
+    columns = Tasks()
+    first, width_of, count_of = [], [], []
+
+    def single():
+        task = len(columns)
+        kind = draw(st.sampled_from(_KINDS))
+        deps = sorted(draw(st.lists(st.integers(0, task - 1), max_size=3, unique=True))
+                      if task else [])  # fmt: skip
+        work = _work(kind, draw(st.integers(0, 300)), draw(st.sampled_from(["in", "out"])),
+                     draw(st.integers(0, 1 << 20)))  # fmt: skip
+        columns.add(kind, "load" if kind == "dma" else "compute", 0, task, "", work, deps,
+                    tuple(draw(st.sampled_from(["data", "space", "serial"])) for _ in deps))
+
+    for _ in range(draw(st.integers(0, 3))):
+        for _ in range(draw(st.integers(1, 8))):
+            single()
+        width = draw(st.integers(1, 4))
+        start = len(columns)
+        template = []  # per task: kind, size, direction, [(offset back or None, fixed task)]
+        for j in range(width):
+            links = []
+            for _ in range(draw(st.integers(0, 3))):
+                back = draw(st.integers(1, j + width))  # this tile or the one before
+                if start + j - back >= 0 and draw(st.booleans()):
+                    links.append((back, None, draw(st.sampled_from(["data", "space", "serial"]))))
+                elif start:
+                    links.append((None, draw(st.integers(0, start - 1)),
+                                  draw(st.sampled_from(["data", "space", "serial"]))))
+            template.append((draw(st.sampled_from(_KINDS)), draw(st.integers(0, 300)),
+                             draw(st.sampled_from(["in", "out"])), links))  # fmt: skip
+        count = draw(st.integers(2, 12))
+        for tile in range(count):
+            for j, (kind, size, direction, links) in enumerate(template):
+                task = start + tile * width + j
+                deps = {}
+                for back, fixed, reason in links:
+                    deps.setdefault(task - back if back else fixed, reason)
+                order = sorted(deps)
+                columns.add(kind, "load" if kind == "dma" else "compute", 0, tile, "",
+                            _work(kind, size, direction, 4096 * tile + 64 * j), order,
+                            tuple(deps[d] for d in order))  # fmt: skip
+        first.append(start)
+        width_of.append(width)
+        count_of.append(count)
+    for _ in range(draw(st.integers(0, 6))):
+        single()
+    tasks = with_index(columns, array("q", first), array("q", width_of), array("q", count_of))
+    return Plan(policy="random", capacity=1, tasks=tasks, allocations=(), tiles=(1,))
+
+
+def _banked(hw):
+    return with_overrides(hw, {"ddr.timing": "banked", "ddr.preset": "ddr4-3200",
+                               "ddr.mapping": "row_column_bankgroup", "ddr.page": "open"})
+
+
+@SETTINGS
+@given(plans_with_runs(), machines, st.integers(1, 3), st.booleans())
+def test_plans_with_runs_equal_event_by_event(plan, hw, depth, banked):
+    """Runs timed whole and their repeating tiles written in bulk give every task the start
+    and end (and record) of the event-by-event run; on a banked DDR (absolute time: refresh)
+    the tiles are timed one by one."""
+    hw = _deep(_banked(hw) if banked else hw, depth)
+    _assert_same(plan, hw, 1)
+
+
 @SETTINGS
 @given(random_plans(), machines, st.integers(1, 3))
 def test_random_plans_equal_event_by_event(plan, hw, depth):
@@ -134,6 +227,8 @@ def test_busy_counts_every_cycle_a_unit_ran_something_once(plan, hw, depth):
         ("mobilenet.onnx", "edge1.yaml", {"sram.capacity": "16 KiB"}),  # tiled
         ("mobilenet.onnx", "edge1-systolic.yaml", {}),
         ("mobilenet.onnx", "edge1-2dma.yaml", {}),
+        ("mobilenet.onnx", "edge1-2dma.yaml", {"sram.capacity": "16 KiB"}),  # runs, 2 channels
+        ("mobilenet.onnx", "edge1-systolic.yaml", {"sram.capacity": "32 KiB"}),  # runs
         ("mobilenet.onnx", "edge1-ddr4.yaml", {"sram.capacity": "64 KiB"}),  # banked DDR
         ("gpt_prefill.onnx", "edge1-fused.yaml", {}),
         ("gpt_decode.onnx", "edge1-2dma.yaml", {}),

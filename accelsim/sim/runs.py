@@ -1,0 +1,277 @@
+"""Runs of identical tiles (the plan's run index) timed whole: one SimPy step for all the kinds
+of a run, and the tiles that repeat the state written in bulk. Both exact: every record equals
+the event-by-event run's (`tests/property/test_engine_equal.py`).
+
+One step. A run's tasks are issued in id order, all kinds together, once every kind of the run
+has reached it (issued all its tasks before the run); the kinds that arrive first wait for that
+on one event, not at every tile for the other kind's task. Any order that keeps each kind's
+plan order and issues a task after its dependencies gives the same schedule (`Kind`), so this
+is exact; it cannot deadlock when every dependency in the plan points to an earlier task
+(nothing before the run then waits for a task in it), which `blocks_of` requires.
+
+Bulk. The state that decides every later tile is, at a tile boundary: each kind's last issue
+(time and task), its units' queues (`free_at`, `in_flight`) and its timing models' state
+(`steady_parts`: a channel's data path and the DDR it shares; compute units have none). Times
+are taken relative to the first kind's last issue, tasks relative to the tile (a task before
+the run as itself). When the state after tile k equals the state before it shifted by P cycles,
+and tile k's dependencies from outside the run cannot act differently on a later tile
+(`_fields`), every later tile is tile k shifted by P cycles and `width` tasks: the
+timing models are the same functions of relative times (`shift`), so by induction each tile
+repeats. Their records are written with ranges, and the state moved on by the tiles skipped.
+A run whose models keep absolute time (the banked DDR's refresh) is timed task by task.
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, cast
+
+from accelsim.sim.trace import Event
+from accelsim.timing.models import steady_parts
+
+if TYPE_CHECKING:
+    from collections.abc import Generator, Hashable, Iterable, Mapping
+
+    import simpy
+
+    from accelsim.plan import Tasks
+    from accelsim.sim.engine import Kind, _Run
+    from accelsim.timing.models import Steady, TimingModel
+
+TRIES = 4
+"""Tiles of a run compared with the one before for a repeating state before giving up."""
+
+
+def blocks_of(
+    tasks: Tasks, kinds: Mapping[str, Kind], run: _Run
+) -> dict[str, dict[int, Block]]:
+    """The plan's runs as blocks, by kind and the kind's first task in the run; none unless
+    every dependency points to an earlier task, and no run with a kind no unit runs."""
+    index = [getattr(tasks, f"run_{column}", ()) for column in ("first", "width", "count")]
+    if not len(index[0]) or not _backward(tasks):
+        return {}
+    blocks: dict[str, dict[int, Block]] = {}
+    unit_kind = tasks.unit_kind
+    for first, width, count in zip(*index, strict=True):
+        template = unit_kind[first : first + width]
+        if any(kind not in kinds for kind in template):
+            continue
+        own = dict.fromkeys(template)
+        block = Block(run, [kinds[kind] for kind in own], first, width, count)
+        for kind in own:
+            blocks.setdefault(kind, {})[first + template.index(kind)] = block
+    return blocks
+
+
+def _backward(tasks: Tasks) -> bool:
+    import numpy as np
+
+    deps = np.frombuffer(tasks.deps, np.int64)
+    first = np.frombuffer(tasks.first, np.int64)
+    counts = first[1:] - first[:-1]
+    owners = np.repeat(np.arange(len(tasks), dtype=np.int64), counts)
+    return bool((deps < owners).all())
+
+
+class Block:
+    """A run of `count` tiles of `width` tasks from task `first`, on `kinds`."""
+
+    __slots__ = ("arrived", "count", "done", "end", "first", "kinds", "parts", "run", "width")
+
+    def __init__(self, run: _Run, kinds: list[Kind], first: int, width: int, count: int) -> None:
+        self.run, self.kinds, self.first, self.width, self.count = run, kinds, first, width, count
+        self.end = first + count * width
+        self.arrived = 0
+        self.done: simpy.Event | None = None
+        # each kind's stateful parts; none if any kind's models keep absolute time
+        parts = [kind.parts for kind in kinds]
+        self.parts = None if None in parts else cast("list[tuple[Steady, ...]]", parts)
+
+    def take(self, kind: Kind) -> Generator[simpy.Event, object, None]:
+        """Kind `kind` reached the run: the last kind to reach it times it whole."""
+        self.arrived += 1
+        if self.arrived < len(self.kinds):
+            if self.done is None:
+                self.done = self.run.env.event()
+            yield self.done
+            return
+        yield from self._time()
+        if self.done is not None:
+            self.done.succeed()
+
+    def _time(self) -> Generator[simpy.Event, object, None]:
+        run, first, width, count = self.run, self.first, self.width, self.count
+        kind_of = {kind.kind: kind for kind in self.kinds}
+        template = run.tasks.unit_kind[first : first + width]
+        # a tile's stretches of one kind: (its `issue`, from, to) by place in the tile
+        stretches = [(kind_of[template[j]].issue, j, j + 1) for j in range(width)]
+        for index in range(width - 1, 0, -1):
+            if template[index] == template[index - 1]:
+                issue, _, stop = stretches.pop(index)
+                stretches[index - 1] = (issue, stretches[index - 1][1], stop)
+        before = self._state(first) if self.parts is not None and count > 1 else None
+        for tile in range(count):
+            base = first + tile * width
+            tile_tasks = range(base, base + width)
+            for issue, position, stop in stretches:
+                while position < stop:  # it waits only for a task before the run
+                    position, missing = issue(tile_tasks, position, stop)
+                    if missing >= 0:
+                        yield run.wait_for(missing)
+            if before is None or tile + 1 >= count:
+                continue
+            after = self._state(base + width)
+            period = cast("int", after[0]) - cast("int", before[0])
+            if before[1:] == after[1:] and self._repeats(base, period):
+                return
+            before = after if tile + 1 < TRIES else None
+
+    def _state(self, base: int) -> tuple[Hashable, ...]:
+        """The state before the tile at task `base`: the origin (the first kind's last issue),
+        then every part of it relative to that origin, and tasks relative to `base` (a task
+        is only ever copied into a record: tile k + 1's is tile k's moved one tile on)."""
+        origin = self.kinds[0].at[0]
+        state: list[Hashable] = [origin]
+        assert self.parts is not None
+        for kind, parts in zip(self.kinds, self.parts, strict=True):
+            issued, after = kind.at
+            state.append(issued - origin)
+            state.append(after - base if after >= 0 else None)
+            for free, by in kind.free_at:
+                state.append((free - origin, by - base) if by >= 0 else None)
+            for ends in kind.in_flight:
+                state.append(len(ends))
+                state.extend((end - origin, by - base) for end, by in ends)
+            for part in parts:
+                state.append(part.steady_state(issued, origin))
+        return tuple(state)
+
+    def _repeats(self, base: int, period: int) -> bool:
+        """Write the tiles after the one at `base` as its copies `period` cycles apart, if
+        nothing from outside the run can make them differ; whether it did."""
+        width, end = self.width, self.first + self.count * self.width
+        fields = [self._fields(task, period) for task in range(base, base + width)]
+        if None in fields:
+            return False
+        run = self.run
+        events, starts, ends = run.events, run.start, run.end
+        tasks = run.tasks
+        later = (end - base) // width - 1  # tiles to write
+        for task, kept in zip(range(base, base + width), fields, strict=True):
+            assert kept is not None
+            resource, unit_kind, buffer, nbytes, times, ids, waited = kept
+            issued, deps_done, space_free, unit_free, start, finish = (
+                _steps(time, period if moves else 0, later) for time, moves in times
+            )
+            freed_by, waited_on = (_steps(x, width if moves else 0, later) for x, moves in ids)
+            spots = slice(task + width, end, width)
+            # in `Event`'s field order (see `Kind.issue`)
+            events[spots] = list(map(tuple.__new__, repeat(Event), zip(
+                range(task + width, end, width), repeat(resource), repeat(unit_kind),
+                tasks.kind[spots], tasks.layer[spots], tasks.tile[spots], repeat(buffer),
+                repeat(nbytes), issued, deps_done, space_free, unit_free, freed_by,
+                repeat(waited), waited_on, start, finish, strict=False,
+            )))  # fmt: skip
+            starts[spots] = _steps(times[4][0], period, later)
+            ends[spots] = _steps(times[5][0], period, later)
+        self._move(later, period)
+        waiting = run.waiting
+        for task in [t for t in waiting if base + width <= t < end]:
+            waiting.pop(task).succeed()
+        return True
+
+    def _fields(self, task: int, period: int) -> tuple[Any, ...] | None:
+        """What tile copies of `task` repeat of its record: (resource, unit kind, buffer,
+        nbytes, times (issued, deps done, space free, unit free, start, end) each with whether
+        it moves with the tile, tasks (freed by, waited on) each with whether it moves);
+        None where a dependency could act differently on a later tile.
+
+        Each dependency of the next tile's copy is this one's moved on a tile (it moves) or the
+        same task (it stays: the plan's run index says the same for every later tile). One
+        that moves is in this tile, or in the one before and its copy in this tile ended
+        `period` later (the state's other half: what this tile read of the tile before). One
+        that stays must have ended before the task started (it then never sets a start nor
+        names a cause), and no later than a dependency of the same reason that moves, if
+        there is one (else a later tile's would not overtake it as it should).
+        """
+        run, width = self.run, self.width
+        tasks, end = run.tasks, run.end
+        event = run.events[task]
+        assert event is not None
+        deps, reasons = tasks.deps_of(task), tasks.reasons[task]
+        later = tasks.deps_of(task + width)
+        if len(later) != len(deps):
+            return None
+        group = {"data": [-1, -1], "space": [-1, -1], "serial": [-1, -1]}  # (stays, moves)
+        base = task - (task - self.first) % width
+        for dep, next_dep, reason in zip(deps, later, reasons or repeat("data"), strict=False):
+            moves = next_dep == dep + width
+            if moves:
+                # one from an earlier tile: its copy one tile on ended `period` later
+                if dep < base and (next_dep < base or end[next_dep] != end[dep] + period):
+                    return None
+            elif next_dep != dep or (end[dep] >= event.start and period):
+                return None
+            latest = group[reason]
+            latest[moves] = max(latest[moves], end[dep])
+        if period and any(0 <= moving < staying for staying, moving in group.values()):
+            return None
+        data, serial = group["data"], group["serial"]
+        if max(serial) >= 0:  # deps done: the later of data and serial
+            terms = [(max(data), data[1] >= 0), (max(serial), serial[1] >= 0)]
+            staying = max((time for time, moves in terms if not moves), default=-1)
+            moving = max((time for time, moves in terms if moves), default=-1)
+            if period and 0 <= moving < staying:
+                return None
+            done_moves = moving >= 0
+        else:
+            done_moves = data[1] >= 0
+        times = (
+            (event.issued, True), (event.deps_done, done_moves),
+            (event.space_free, group["space"][1] >= 0), (event.unit_free, event.freed_by >= 0),
+            (event.start, True), (event.end, True),
+        )  # fmt: skip
+        # a cause is a dependency that moves (one that stays ended before the start) or a
+        # task of the state, which moves too; -1 (none) stays
+        ids = ((event.freed_by, event.freed_by >= 0), (event.waited_on, event.waited_on >= 0))
+        return (event.resource, event.unit_kind, event.buffer, event.nbytes, times, ids,
+                event.waited)  # fmt: skip
+
+    def _move(self, tiles: int, period: int) -> None:
+        """Move every kind's state on by `tiles` tiles of `period` cycles."""
+        cycles, shift = tiles * period, tiles * self.width
+
+        def task(x: int) -> int:
+            return x + shift if x >= 0 else x
+
+        assert self.parts is not None
+        for kind, parts in zip(self.kinds, self.parts, strict=True):
+            kind.at[:] = [kind.at[0] + cycles, task(kind.at[1])]
+            kind.free_at[:] = [(free, by) if by < 0 else (free + cycles, task(by))
+                               for free, by in kind.free_at]  # fmt: skip
+            for ends in kind.in_flight:
+                moved = [(e + cycles, task(by)) for e, by in ends]
+                ends.clear()
+                ends.extend(moved)
+            assert parts is not None
+            for part in parts:
+                part.shift(cycles)
+
+
+def parts_of(models: list[TimingModel]) -> tuple[Steady, ...] | None:
+    """The stateful parts of a kind's units' models, each once (channels share the DDR);
+    None if some model keeps absolute time or does not say (`steady_parts`)."""
+    found: dict[int, Steady] = {}
+    for model in models:
+        parts = steady_parts(model)
+        if parts is None:
+            return None
+        found.update((id(part), part) for part in parts)
+    return tuple(found.values())
+
+
+def _steps(value: int, step: int, count: int) -> Iterable[int]:
+    """`value` moved on by `step` for each of `count` later tiles."""
+    if step:
+        return range(value + step, value + step * (count + 1), step)
+    return repeat(value, count)
