@@ -4,7 +4,8 @@ the event-by-event run's (`tests/property/test_engine_equal.py`).
 
 One step. A run's tasks are issued in id order, all kinds together, once every kind of the run
 has reached it (issued all its tasks before the run); the kinds that arrive first wait for that
-on one event, not at every tile for the other kind's task. Any order that keeps each kind's
+on one event, not at every tile for the other kind's task. So are the stretches of tasks
+between runs (a block of one tile). Any order that keeps each kind's
 plan order and issues a task after its dependencies gives the same schedule (`Kind`), so this
 is exact; it cannot deadlock when every dependency in the plan points to an earlier task
 (nothing before the run then waits for a task in it), which `blocks_of` requires.
@@ -45,21 +46,24 @@ TRIES = 4
 def blocks_of(
     tasks: Tasks, kinds: Mapping[str, Kind], run: _Run
 ) -> dict[str, dict[int, Block]]:
-    """The plan's runs as blocks, by kind and the kind's first task in the run; none unless
-    every dependency points to an earlier task, and no run with a kind no unit runs."""
+    """The plan's runs, and the stretches of tasks between them (one tile each), as blocks, by
+    kind and the kind's first task in the block; none unless the plan has a run index and every
+    dependency points to an earlier task, and no block with a kind no unit runs."""
     index = [getattr(tasks, f"run_{column}", ()) for column in ("first", "width", "count")]
     if not len(index[0]) or not _backward(tasks):
         return {}
     blocks: dict[str, dict[int, Block]] = {}
-    unit_kind = tasks.unit_kind
-    for first, width, count in zip(*index, strict=True):
-        template = unit_kind[first : first + width]
-        if any(kind not in kinds for kind in template):
-            continue
-        own = dict.fromkeys(template)
-        block = Block(run, [kinds[kind] for kind in own], first, width, count)
-        for kind in own:
-            blocks.setdefault(kind, {})[first + template.index(kind)] = block
+    unit_kind, done = tasks.unit_kind, 0
+    for first, width, count in (*zip(*index, strict=True), (len(tasks), 0, 0)):
+        for start, size, tiles in ((done, first - done, 1), (first, width, count)):
+            template = unit_kind[start : start + size]
+            if not size or any(kind not in kinds for kind in template):
+                continue
+            own = dict.fromkeys(template)
+            block = Block(run, [kinds[kind] for kind in own], start, size, tiles)
+            for kind in own:
+                blocks.setdefault(kind, {})[start + template.index(kind)] = block
+        done = first + width * count
     return blocks
 
 
