@@ -7,11 +7,14 @@ only the RunResult built here, so the table and `--json` cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
+
+from accelsim.explain.columns import KIND_NAMES, TASK_KINDS, Timeline, previous_of, timeline_of
 from accelsim.explain.path import CriticalPath, critical_path
 from accelsim.explain.stalls import Breakdown, breakdown_of, layer_breakdowns
-from accelsim.explain.walk import KIND_LABELS, data_behind
+from accelsim.explain.walk import KIND_LABELS, Walks
 from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.timing.ddr import build_ddr
@@ -19,18 +22,17 @@ from accelsim.timing.models import channel_latency, estimate
 from accelsim.work import Gemm, Transfer
 
 if TYPE_CHECKING:
+    from accelsim.explain.columns import Column
     from accelsim.hardware import Hardware
     from accelsim.lowering import Layer, Program
     from accelsim.plan import Plan
-    from accelsim.sim.trace import Event, Trace
+    from accelsim.sim.trace import Trace
     from accelsim.timing.ddr_banked import DramRun
 
 _READS = ("load", "reload")
 _DMA = kind_running(Transfer)
 _MATRIX = kind_running(Gemm)  # its layers report the engine's utilisation
 _WRITES = ("store", "spill")
-_Held = dict[int, tuple[int, int]]  # layer -> (cycles its transfers held their channels,
-#                                      of them start-up that left a channel idle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,22 +147,18 @@ class RunResult:
 def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Trace, *,
               overlap: bool) -> RunResult:  # fmt: skip
     """Build the RunResult of a finished simulation."""
-    by_layer: dict[int, list[Event]] = {}
-    for event in trace.events:
-        by_layer.setdefault(event.layer, []).append(event)
+    line = timeline_of(trace.events)
     startup = channel_latency(hw)
-    channel_time = _channel_time(trace, startup)
+    walks = Walks(line, startup=startup)  # one set of columns for the windows and the path
+    windows = layer_breakdowns(walks, len(program.layers), startup=startup)
+    sums = _layer_sums(line, len(program.layers), startup)
     macs_per_cycle = hw.matrix_flops_per_cycle / 2  # rows x cols for a systolic array
-    behind = data_behind(trace.events, startup)  # one pass for the windows and the path
-    windows = layer_breakdowns(trace.events, len(program.layers), startup=startup,
-                               behind=behind)  # fmt: skip
     drafts = [
-        _layer_result(layer, plan.tiles[layer.index], by_layer.get(layer.index, []), window,
-                      channel_time, macs_per_cycle)
+        _layer_result(layer, plan.tiles[layer.index], sums, window, macs_per_cycle)
         for layer, window in zip(program.layers, windows, strict=True)
-    ]  # fmt: skip
+    ]
     peaks = trace.sram_peaks([(d.start, d.end) for d in drafts])
-    path = critical_path(plan, trace.events, startup=startup, behind=behind)
+    path = critical_path(plan, trace.events, startup=startup, walks=walks)
     layers = tuple(replace(d, sram_in_use=peak) for d, peak in zip(drafts, peaks, strict=True))
     return RunResult(
         model=model,
@@ -200,9 +198,53 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     return Floor(parts=parts, link_limit=link)
 
 
-def _channel_time(trace: Trace, latency: int) -> _Held:
-    """(cycles, start-up cycles) the transfers of each layer held their channels alone (summed
-    by layer as they go: a tiled run has transfers by the million).
+class _Sums(NamedTuple):
+    """Per-layer sums over the trace, each a list by layer index."""
+
+    start: list[int]  # the first compute's start
+    end: list[int]  # the last compute's or store's end
+    compute: list[int]  # cycles of its computes
+    engine: list[int]  # of them, on the matrix engine
+    read: list[int]  # bytes loaded and reloaded
+    written: list[int]  # bytes stored and spilled
+    held: list[int]  # cycles its transfers held their channels alone (`_channel_time`)
+    shown: list[int]  # of them, start-up that left a channel idle
+
+
+def _layer_sums(line: Timeline, layers: int, latency: int) -> _Sums:
+    """Every layer's `_Sums`, by numpy group-bys over the trace's columns."""
+    layer, start, end = line.layer, line.start, line.end
+    compute = line.kind == TASK_KINDS.index("compute")
+    dma = line.unit_kind == KIND_NAMES.index(_DMA)
+    kind_in = np.array([kind in _READS for kind in TASK_KINDS]), np.array(
+        [kind in _WRITES for kind in TASK_KINDS])  # fmt: skip
+    reads, writes = dma & kind_in[0][line.kind], dma & kind_in[1][line.kind]
+    first = np.full(layers, np.iinfo(np.int64).max)
+    np.minimum.at(first, layer[compute], start[compute])
+    last = np.full(layers, np.iinfo(np.int64).min)
+    ends = compute | (dma & (line.kind == TASK_KINDS.index("store")))
+    np.maximum.at(last, layer[ends], end[ends])
+    held, shown = _channel_time(line, latency)
+    matrix = compute & (line.unit_kind == KIND_NAMES.index(_MATRIX))
+    return _Sums(
+        start=first.tolist(), end=last.tolist(), compute=_sum_by(layer, end - start, compute,
+                                                                 layers),
+        engine=_sum_by(layer, end - start, matrix, layers),
+        read=_sum_by(layer, line.nbytes, reads, layers),
+        written=_sum_by(layer, line.nbytes, writes, layers),
+        held=_sum_by(layer, held, dma, layers), shown=_sum_by(layer, shown, dma, layers),
+    )  # fmt: skip
+
+
+def _sum_by(layer: Column, values: Column, rows: Column, layers: int) -> list[int]:
+    """The sums of `values` over `rows` (a mask) by layer, in int64."""
+    sums = np.zeros(layers, np.int64)
+    np.add.at(sums, layer[rows], values[rows])
+    return [int(total) for total in sums]
+
+
+def _channel_time(line: Timeline, latency: int) -> tuple[Column, Column]:
+    """(cycles, start-up cycles) each transfer held its channel alone (0 for other tasks).
 
     A channel moves one transfer's data at a time, so a transfer holds it from its start or
     the end of the transfer before it on the channel, whichever is later, to its end; its
@@ -210,28 +252,21 @@ def _channel_time(trace: Trace, latency: int) -> _Held:
     end (queue depth 1, always), its whole start-up shows; issued earlier, only the part that
     outlasts the earlier data. The held stretches of a channel add up to its busy time.
     """
-    held: _Held = {}
-    before: dict[str, int] = {}  # end of the channel's previous transfer
-    for event in trace.events:
-        if event.unit_kind == _DMA and event.nbytes > 0:
-            previous = before.get(event.resource, event.start)
-            shown = max(0, min(latency, event.start + latency - previous))
-            cycles, shows = held.get(event.layer, (0, 0))
-            held[event.layer] = (cycles + event.end - max(event.start, previous), shows + shown)
-            before[event.resource] = event.end
-    return held
+    moves = np.flatnonzero((line.unit_kind == KIND_NAMES.index(_DMA)) & (line.nbytes > 0))
+    before = previous_of(line.unit, moves)
+    start, end = line.start[moves], line.end[moves]
+    previous = np.where(before >= 0, line.end[before], start)  # the channel's first: its start
+    held, shown = np.zeros(len(line), np.int64), np.zeros(len(line), np.int64)
+    held[moves] = end - np.maximum(start, previous)
+    shown[moves] = np.maximum(0, np.minimum(latency, start + latency - previous))
+    return held, shown
 
 
-def _layer_result(layer: Layer, tiles: int, events: list[Event], window: Breakdown,
-                  held: _Held, macs_per_cycle: float) -> LayerResult:  # fmt: skip
-    computes = [e for e in events if e.kind == "compute"]
-    transfers = [e for e in events if e.unit_kind == _DMA]
-    start = min(e.start for e in computes)
-    end = max(e.end for e in (*computes, *(e for e in transfers if e.kind == "store")))
-    transfer_cycles, latency_cycles = held.get(layer.index, (0, 0))
-    compute_cycles = sum(e.end - e.start for e in computes)
+def _layer_result(layer: Layer, tiles: int, sums: _Sums, window: Breakdown,
+                  macs_per_cycle: float) -> LayerResult:  # fmt: skip
+    index = layer.index
     utilisation = None
-    engine_cycles = sum(e.end - e.start for e in computes if e.unit_kind == _MATRIX)
+    engine_cycles = sums.engine[index]
     if layer.unit == _MATRIX and engine_cycles:
         utilisation = layer.macs / (macs_per_cycle * engine_cycles)
     # A layer that ended inside an earlier layer's window lost nothing: its own unit bounds it.
@@ -243,13 +278,13 @@ def _layer_result(layer: Layer, tiles: int, events: list[Event], window: Breakdo
         macs=layer.macs,
         vector_ops=layer.vector_ops,
         tiles=tiles,
-        bus_read_bytes=sum(e.nbytes for e in transfers if e.kind in _READS),
-        bus_write_bytes=sum(e.nbytes for e in transfers if e.kind in _WRITES),
-        transfer_cycles=transfer_cycles,
-        latency_cycles=latency_cycles,
-        compute_cycles=compute_cycles,
-        start=start,
-        end=end,
+        bus_read_bytes=sums.read[index],
+        bus_write_bytes=sums.written[index],
+        transfer_cycles=sums.held[index],
+        latency_cycles=sums.shown[index],
+        compute_cycles=sums.compute[index],
+        start=sums.start[index],
+        end=sums.end[index],
         sram_in_use=0,  # filled in for all layers at once by `summarize`
         bound=bound,
         engine_utilisation=utilisation,

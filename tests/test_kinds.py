@@ -87,14 +87,15 @@ def test_a_new_kind_is_a_part_of_the_time_without_code_changes():
     # a fresh interpreter: declare a fourth kind before the walk reads the registry
     code = """
 import dataclasses
-from types import SimpleNamespace
 import accelsim.kinds as k
 memory = dataclasses.replace(k.kind("dma"), name="memory", label="dram", letter="d",
                              startup="refresh")
 k.KINDS = (*k.KINDS, memory)
 from accelsim.explain import walk
-event = SimpleNamespace(start=0, end=10, unit_kind="memory", nbytes=8, waited="none",
-                        waited_on=-1)
+from accelsim.sim.trace import Event
+event = Event(task=0, resource="m0", unit_kind="memory", kind="load", layer=0, tile=0,
+              buffer="x", nbytes=8, issued=0, deps_done=0, space_free=0, unit_free=0,
+              freed_by=-1, waited="none", waited_on=-1, start=0, end=10)
 print(walk.PARTS)
 print([(s.start, s.end, s.label) for s in walk.walk_back((event,), 0, startup=3)])
 """

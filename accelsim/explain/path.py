@@ -23,27 +23,45 @@ slack is an estimate (`tests/explain/test_path.py` keeps the example).
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from accelsim.explain.walk import Chain, data_behind, walk_back
+from accelsim.explain.walk import Chain, Walks
 from accelsim.plan import Tasks
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from accelsim.explain.columns import Timeline
     from accelsim.plan import Plan
     from accelsim.sim.trace import Event
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class CriticalPath:
     """`steps`, latest first, tile [0, latency); `slack` is every task's, by task id (an int64
-    array: 8 B a task, where a tuple of ints holds ~40)."""
+    array: 8 B a task, where a tuple of ints holds ~40), worked out by `slack_pass` when first
+    read: only the Chrome trace and the HTML report show it, and it is a third of what the
+    rest of a summary costs."""
 
     steps: Chain
-    slack: array[int]
+    slack_pass: Callable[[], array[int]] = field(repr=False)
+    _slack: list[array[int]] = field(default_factory=list, init=False, repr=False)
+
+    @property
+    def slack(self) -> array[int]:
+        if not self._slack:
+            self._slack.append(self.slack_pass())
+        return self._slack[0]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, CriticalPath) and self.steps == other.steps
+                and self.slack == other.slack)  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def tasks(self) -> tuple[int, ...]:
@@ -67,27 +85,23 @@ class CriticalPath:
         return totals
 
 
-def critical_path(plan: Plan, events: tuple[Event, ...], *, startup: int,
-                  behind: tuple[int, ...] | None = None) -> CriticalPath:  # fmt: skip
+def critical_path(plan: Plan, events: Sequence[Event], *, startup: int,
+                  behind: Sequence[int] | None = None,
+                  walks: Walks | None = None) -> CriticalPath:  # fmt: skip
     """The path to the last event (the later task among equals) and every task's slack
-    (`behind`: `walk.data_behind`, worked out when not given)."""
-    steps = path_steps(events, startup=startup, behind=behind)
-    return CriticalPath(steps=steps, slack=_slack(plan, events, startup))
+    (`behind`: `walk.data_behind`, worked out when not given; `walks`: those of `events`,
+    made here when not given; the slack is worked out when first read, see `CriticalPath`)."""
+    steps = path_steps(walks or events, startup=startup, behind=behind)
+    return CriticalPath(steps=steps, slack_pass=partial(_slack, plan, events, startup))
 
 
-def path_steps(events: tuple[Event, ...], *, startup: int,
-               behind: tuple[int, ...] | None = None) -> Chain:  # fmt: skip
+def path_steps(events: Sequence[Event] | Timeline | Walks, *, startup: int,
+               behind: Sequence[int] | None = None) -> Chain:  # fmt: skip
     """`CriticalPath.steps` without the slack pass (a sweep point keeps only what bound it)."""
-    last = -1
-    for event in events:
-        if last < 0 or event.end >= events[last].end:
-            last = event.task
-    if behind is None:
-        behind = data_behind(events, startup)
-    return walk_back(events, last, startup=startup, behind=behind) if last >= 0 else Chain()
+    return Walks.of(events, startup=startup, behind=behind).path()
 
 
-def _slack(plan: Plan, events: tuple[Event, ...], startup: int) -> array[int]:
+def _slack(plan: Plan, events: Sequence[Event], startup: int) -> array[int]:
     """Latest end minus end, by a backward pass in reverse plan order (every edge points from a
     smaller task id to a larger one).
 

@@ -11,12 +11,16 @@ follow each layer's own chain, so their sum is a different (per-layer) view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.explain.walk import PARTS, Chain, data_behind, walk_back
+import numpy as np
+
+from accelsim.explain.walk import PARTS, Chain, Walks
 
 if TYPE_CHECKING:
+    from accelsim.explain.columns import Timeline
     from accelsim.sim.trace import Event
 
 
@@ -37,32 +41,38 @@ class Breakdown:
         return max(PARTS, key=lambda label: (self.parts[label], -PARTS.index(label)))
 
 
-def layer_breakdowns(events: tuple[Event, ...], layers: int, *, startup: int,
-                     behind: tuple[int, ...] | None = None) -> tuple[Breakdown, ...]:  # fmt: skip
+def layer_breakdowns(events: Sequence[Event] | Timeline | Walks, layers: int, *, startup: int,
+                     behind: Sequence[int] | None = None) -> tuple[Breakdown, ...]:  # fmt: skip
     """Each layer's window and what its cycles were lost to (`startup`, `behind`: see
-    `walk_back`; `behind` is worked out when not given)."""
-    last = [-1] * layers
-    for event in events:  # the task that ended last in each layer (the later one among equals)
-        current = last[event.layer]
-        if current < 0 or event.end >= events[current].end:
-            last[event.layer] = event.task
-    breakdowns = []
+    `walk_back`; `behind` is worked out when not given; given `Walks`, theirs)."""
+    walks = Walks.of(events, startup=startup, behind=behind)
+    line = walks.line
+    # the task that ended last in each layer (the later one among equals)
+    ended = np.full(layers, -1, np.int64)
+    np.maximum.at(ended, line.layer, line.end)
+    at_end = np.flatnonzero(line.end == ended[line.layer])
+    last = np.full(layers, -1, np.int64)
+    np.maximum.at(last, line.layer[at_end], at_end)
+    ends = line.end[last].tolist() if len(line) else [0] * layers
+    windows = []
     done = 0
-    if behind is None:
-        behind = data_behind(events, startup)
-    for task in last:
-        end = max(done, events[task].end) if task >= 0 else done
-        steps = (walk_back(events, task, floor=done, startup=startup, behind=behind)
-                 if end > done else Chain())  # fmt: skip
-        breakdowns.append(breakdown_of(steps, start=done, end=end))
+    for task, ended_at in zip(last.tolist(), ends, strict=True):
+        end = max(done, ended_at) if task >= 0 else done
+        windows.append((task, done, end))
         done = end
-    return tuple(breakdowns)
+    walked = [(task, start) for task, start, end in windows if end > start]
+    cycles = iter(walks.cycles([task for task, _ in walked], [start for _, start in walked]))
+    empty = [0] * len(PARTS)
+    return tuple(
+        Breakdown(start=start, end=end,
+                  parts=dict(zip(PARTS, next(cycles) if end > start else empty, strict=True)))
+        for _, start, end in windows
+    )  # fmt: skip
 
 
 def breakdown_of(steps: Chain, *, start: int, end: int) -> Breakdown:
     """The cycles of `steps` (which tile [start, end)) added up by label."""
-    cycles = [0] * len(PARTS)
-    numbers = iter(steps.flat)  # four a step: task, start, end, label
-    for _, low, high, label in zip(numbers, numbers, numbers, numbers, strict=True):
-        cycles[label] += high - low
-    return Breakdown(start=start, end=end, parts=dict(zip(PARTS, cycles, strict=True)))
+    rows = np.frombuffer(steps.flat, np.int64).reshape(-1, 4)
+    cycles = np.zeros(len(PARTS), np.int64)
+    np.add.at(cycles, rows[:, 3], rows[:, 2] - rows[:, 1])
+    return Breakdown(start=start, end=end, parts=dict(zip(PARTS, cycles.tolist(), strict=True)))

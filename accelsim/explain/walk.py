@@ -15,12 +15,17 @@ transfer.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
+
+from accelsim.explain.columns import KIND_NAMES, WAITED, Timeline, previous_of, timeline_of
 from accelsim.kinds import KINDS
 from accelsim.plan import Columns
 
 if TYPE_CHECKING:
+    from accelsim.explain.columns import Column
     from accelsim.sim.trace import Event
 
 KIND_LABELS = {k.name: k.label for k in KINDS}
@@ -63,28 +68,219 @@ class Chain(Columns[Step]):
 
 
 _CODES = {part: code for code, part in enumerate(PARTS)}
-_KIND_CODES = {kind: _CODES[label] for kind, label in KIND_LABELS.items()}
-_STARTUP_CODES = {kind: _CODES[part] if part else -1 for kind, part in STARTUP_PARTS.items()}
 _SRAM = _CODES["sram"]
+_SPACE, _ISSUE = 1, 2  # how the walk reached a task: `_ARRIVED` of the `waited` that led there
+_ARRIVED = [_SPACE if name == "space" else _ISSUE if name == "issue" else 0 for name in WAITED]
 
 
-def data_behind(events: tuple[Event, ...], startup: int) -> tuple[int, ...]:
+def data_behind(events: Sequence[Event] | Timeline, startup: int) -> tuple[int, ...]:
     """For each transfer whose data waited behind the data of the transfer before it on its
     channel (that one ended after this one's start-up), that transfer's id; else -1. Only a
     channel that keeps several transfers in flight has any (empty when no transfer waited)."""
-    behind = [-1] * len(events)
-    last: dict[str, int] = {}
-    for event in events:  # ids grow in each channel's issue order
-        if event.nbytes > 0:
-            before = last.get(event.resource, -1)
-            if before >= 0 and events[before].end > event.start + startup:
-                behind[event.task] = before
-            last[event.resource] = event.task
-    return tuple(behind) if max(behind, default=-1) >= 0 else ()
+    behind = _behind(timeline_of(events), startup)
+    return () if behind is None else tuple(behind.tolist())
 
 
-def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: int = 0,
-              behind: tuple[int, ...] = ()) -> Chain:  # fmt: skip
+def _behind(line: Timeline, startup: int) -> Column | None:
+    """`data_behind` as a column (None: no transfer waited)."""
+    moves = np.flatnonzero(line.nbytes > 0)
+    before = previous_of(line.unit, moves)  # ids grow in each channel's issue order
+    waited = before >= 0
+    waited[waited] = line.end[before[waited]] > line.start[moves[waited]] + startup
+    if not waited.any():
+        return None
+    behind = np.full(len(line), -1, np.int64)
+    behind[moves[waited]] = before[waited]
+    return behind
+
+
+class Walks:
+    """The walks of one trace (`walk_back`, the layers' windows, the critical path).
+
+    A walk follows each task's cause back: inherently one task after another, so that part is
+    a tight loop over lists (`_chase`, a few list reads a task); what each task on the chain
+    adds (its steps, their labels, the clipping at the floor) is worked out for all of them
+    at once with numpy. Walks that reach the critical path (most layers' windows, soon after
+    their last task) follow it from there: the rest is a slice of its states (`_Trunk`).
+    """
+
+    __slots__ = ("_behind", "_end", "_hop", "_issued", "_label", "_on", "_start", "_startup",
+                 "_trunk", "line", "startup")  # fmt: skip
+
+    def __init__(self, line: Timeline, *, startup: int,
+                 behind: Sequence[int] | None = None) -> None:  # fmt: skip
+        """`behind`: see `walk_back` (None: `data_behind` worked out here)."""
+        self.line, self.startup = line, startup
+        if behind is None:
+            queued = _behind(line, startup)
+        else:
+            queued = np.asarray(behind, np.int64) if max(behind, default=-1) >= 0 else None
+        self._behind = queued
+        kinds = [_CODES[KIND_LABELS[name]] for name in KIND_NAMES]
+        starts = [_CODES[STARTUP_PARTS[name]] if STARTUP_PARTS[name] else -1
+                  for name in KIND_NAMES]  # fmt: skip
+        self._label = np.array(kinds, np.int64)[line.unit_kind]
+        self._startup = np.array(starts, np.int64)[line.unit_kind]
+        self._end, self._start = line.end.tolist(), line.start.tolist()
+        self._on = line.waited_on.tolist()
+        self._issued = np.array(_ARRIVED, np.int64)[line.waited].tolist()
+        self._hop = None if queued is None else queued.tolist()
+        self._trunk: _Trunk | None = None
+
+    @classmethod
+    def of(cls, events: Sequence[Event] | Timeline | Walks, *, startup: int,
+           behind: Sequence[int] | None = None) -> Walks:  # fmt: skip
+        """The walks of `events` (given Walks, those)."""
+        if isinstance(events, Walks):
+            return events
+        return cls(timeline_of(events), startup=startup, behind=behind)
+
+    def chain(self, task: int, floor: int = 0) -> Chain:
+        """`walk_back` from `task`."""
+        return self._chain(np.array(self._chase(task, floor)[0], np.int64), floor)
+
+    def path(self) -> Chain:
+        """The chain from the task that ended last (the later task among equals) to cycle 0:
+        the critical path's steps."""
+        return self._chain(self._trunk_of().states, 0)
+
+    def cycles(self, tasks: Sequence[int], floors: Sequence[int]) -> list[list[int]]:
+        """For each (task, floor), the cycles `chain(task, floor)` has of each label of
+        `PARTS` (all the chains' steps worked out together)."""
+        trunk = self._trunk_of()
+        pieces = []
+        lengths = []
+        for task, floor in zip(tasks, floors, strict=True):
+            walked, at = self._chase(task, floor, trunk.meet)
+            pieces.append(np.array(walked, np.int64))
+            if at >= 0:  # on the path from here: up to its first state at or before `floor`
+                stop = max(at, int(np.searchsorted(trunk.down, -floor)))
+                if stop < len(trunk.down) and trunk.end[stop] > floor:
+                    stop += 1  # it ends after the floor, and starts at or before it: the last
+                pieces.append(trunk.states[at:stop])
+            lengths.append(len(walked) + (stop - at if at >= 0 else 0))
+        counts = np.array(lengths, np.int64)
+        part = self._parts(np.concatenate(pieces) if pieces else np.zeros(0, np.int64),
+                           np.repeat(np.asarray(floors, np.int64), counts))  # fmt: skip
+        parts = len(PARTS)
+        at_chain = np.repeat(np.arange(len(counts)) * parts, counts)  # its chain's first cell
+        size = len(counts) * parts
+        # float sums of whole cycles: exact below 2**53
+        own, startup = part.own, part.startup
+        sums = np.bincount((at_chain + part.label)[own], (part.end - part.middle)[own], size)
+        sums += np.bincount((at_chain + part.first)[startup],
+                            (part.middle - part.low)[startup], size)  # fmt: skip
+        return sums.astype(np.int64).reshape(len(counts), parts).tolist()
+
+    def _chase(self, task: int, floor: int,
+               meet: list[int] | None = None) -> tuple[list[int], int]:  # fmt: skip
+        """The states the walk from `task` passes, latest first (3 x task + how it was
+        reached: 0, `_SPACE` or `_ISSUE`), and with `meet` (`_Trunk.meet`), the place on the
+        path where it reached it, before that place's state (-1: it did not)."""
+        end, start, on, issued, hop = self._end, self._start, self._on, self._issued, self._hop
+        states: list[int] = []
+        add = states.append
+        via = 0
+        while task >= 0 and end[task] > floor:
+            if meet is not None:
+                place = meet[task]
+                if place >= 0 and place % 3 == via:
+                    return states, place // 3
+            add(3 * task + via)
+            queued = hop[task] if hop is not None else -1
+            if queued >= 0 and via != _ISSUE:  # its data followed the channel's transfer before
+                task, via = queued, 0
+            elif start[task] <= floor:
+                break
+            else:
+                task, via = on[task], issued[task]
+        return states, -1
+
+    def _trunk_of(self) -> _Trunk:
+        if self._trunk is None:
+            end = self.line.end
+            last = len(end) - 1 - int(np.argmax(end[::-1])) if len(end) else -1
+            states = np.array(self._chase(last, 0)[0], np.int64)
+            part = self._parts(states, np.zeros(1, np.int64))
+            # the first place a walk with a later floor stops: where its end or (stepping on
+            # through its start) its start is at or before that floor
+            down = np.where(part.hopped, part.end, np.minimum(part.start, part.end))
+            meet = None
+            if (down[1:] <= down[:-1]).all():  # later along the path is never later in time
+                places = np.full(len(end), -1, np.int64)
+                places[part.task] = 3 * np.arange(len(states)) + states % 3
+                meet = places.tolist()
+            self._trunk = _Trunk(states=states, end=part.end, down=-down, meet=meet)
+        return self._trunk
+
+    def _chain(self, states: Column, floor: int) -> Chain:
+        part = self._parts(states, np.full(1, floor, np.int64))
+        # each state's own step, then its start-up's, where it has them
+        pick = np.flatnonzero(np.stack((part.own, part.startup), axis=1).ravel())
+        row, head = pick >> 1, (pick & 1).astype(bool)
+        low, middle = part.low[row], part.middle[row]
+        rows = np.stack((part.task[row], np.where(head, low, middle),
+                         np.where(head, middle, part.end[row]),
+                         np.where(head, part.first[row], part.label[row])), axis=1)  # fmt: skip
+        steps = Chain()
+        steps.flat.frombytes(rows.tobytes())
+        return steps
+
+    def _parts(self, states: Column, floors: Column) -> _Parts:
+        """The steps of `states` clipped at `floors` (each state's; see `_Parts`)."""
+        task, via = states // 3, states % 3
+        line = self.line
+        start, end = line.start[task], line.end[task]
+        label = np.where(via == _SPACE, _SRAM, self._label[task])
+        first = np.where(via == _SPACE, -1, self._startup[task])
+        counted = (via != _ISSUE) & (end > start)
+        if self._behind is None:
+            hopped = np.zeros(len(states), bool)
+        else:
+            queued = self._behind[task]
+            hopped = (queued >= 0) & (via != _ISSUE)
+            start = np.where(hopped, line.end[queued], start)  # held from the data before's end
+        low = np.maximum(start, floors)
+        head = np.where((first >= 0) & (line.nbytes[task] > 0), start + self.startup, start)
+        split = ~hopped & counted & (head > low)
+        middle = np.where(split, np.minimum(head, end), low)
+        return _Parts(task=task, start=line.start[task], low=low, middle=middle, end=end,
+                      label=label, first=first, hopped=hopped,
+                      own=hopped | (counted & (middle < end)), startup=split)  # fmt: skip
+
+
+class _Parts(NamedTuple):
+    """Each state's steps as columns: its own [middle, end) labelled `label` where `own`, and
+    where `startup`, its start-up [low, middle) labelled `first` (a transfer's start-up
+    inside the window)."""
+
+    task: Column
+    start: Column
+    low: Column
+    middle: Column
+    end: Column
+    label: Column
+    first: Column
+    hopped: Column  # its data followed the channel's transfer before (`data_behind`)
+    own: Column
+    startup: Column
+
+
+class _Trunk(NamedTuple):
+    """The critical path's states (`Walks._chase`), their ends, where a walk along it with a
+    floor stops (`down`: minus the time a state's end, or its start for a state that can stop
+    the walk, reaches; never decreasing along it), and `meet`, by task: its place on the path
+    x 3 + how the path reached it (-1: not on it; None: the path is not ordered in time and
+    no walk follows it)."""
+
+    states: Column
+    end: Column
+    down: Column
+    meet: list[int] | None
+
+
+def walk_back(events: Sequence[Event] | Timeline, task: int, *, floor: int = 0,
+              startup: int = 0, behind: Sequence[int] = ()) -> Chain:  # fmt: skip
     """The chain that set `task`'s end, latest first, clipped at cycle `floor`.
 
     `startup` is the fixed start-up cycles of every transfer (labelled `latency`); `behind`
@@ -92,35 +288,4 @@ def walk_back(events: tuple[Event, ...], task: int, *, floor: int = 0, startup: 
     reached through a zero-length hop (in-order issue) or of zero cycles are left out, so the
     steps' lengths add up to `events[task].end - floor` (0 if it ended before `floor`).
     """
-    # NOTE: one pass per layer over up to every task of a tiled run: kept flat (a step is one
-    # `extend` of four ints, no helper calls) because it is most of what attribution costs.
-    steps = Chain()
-    add = steps.flat.extend
-    via = "data"
-    while task >= 0:
-        event = events[task]
-        start, end = event.start, event.end
-        if end <= floor:
-            break
-        queued = behind[task] if behind else -1
-        if queued >= 0 and via != "issue":  # its data followed the channel's transfer before
-            low = events[queued].end if events[queued].end > floor else floor
-            add((task, low, end, _SRAM if via == "space" else _KIND_CODES[event.unit_kind]))
-            via, task = "data", queued
-            continue
-        if via != "issue" and end > start:
-            low = start if start > floor else floor
-            label = _SRAM if via == "space" else _KIND_CODES[event.unit_kind]
-            first = -1 if via == "space" else _STARTUP_CODES[event.unit_kind]
-            head = start + startup if first >= 0 and event.nbytes > 0 else start
-            if head > low:  # the transfer's start-up is inside the window
-                middle = head if head < end else end
-                if middle < end:
-                    add((task, middle, end, label))
-                add((task, low, middle, first))
-            else:
-                add((task, low, end, label))
-        if start <= floor:
-            break
-        via, task = event.waited, event.waited_on
-    return steps
+    return Walks.of(events, startup=startup, behind=behind).chain(task, floor)
