@@ -46,7 +46,10 @@ class Executor(Protocol):
         can do other work meanwhile (import the model); what `run` did not take is stopped on
         leaving."""
 
-    def run(self, job: Job, points: Sequence[Point]) -> Iterator[list[PointResult]]: ...
+    def run(self, job: Job, points: Sequence[Point]) -> Generator[list[PointResult], None, None]:
+        """First an empty batch, once every point is submitted (the caller may do other work
+        while they run), then each batch's results as it completes (more empty batches
+        carry nothing)."""
 
     def close(self) -> None:
         """Release what the executor holds between sweeps (a cluster connection)."""
@@ -89,9 +92,10 @@ class LocalExecutor:
             if waiting is not None:  # never run: the import failed, or nothing was left to do
                 waiting.stop(wait=True)
 
-    def run(self, job: Job, points: Sequence[Point]) -> Iterator[list[PointResult]]:
+    def run(self, job: Job, points: Sequence[Point]) -> Generator[list[PointResult], None, None]:
         workers = pool_size(self.jobs, len(points))
         if workers <= 1:
+            yield []
             for point in points:
                 yield [evaluate(job, point)]
             return
@@ -173,6 +177,7 @@ def _pool_pass(
     finished = False
     try:
         futures = [pool.executor.submit(_evaluate_installed, b) for b in batches(points, workers)]
+        yield []
         for future in as_completed(futures):
             results = future.result()
             done.update(result.index for result in results)
@@ -242,7 +247,7 @@ class DaskExecutor:
         """Nothing to start: the cluster's workers are running."""
         return contextlib.nullcontext()
 
-    def run(self, job: Job, points: Sequence[Point]) -> Iterator[list[PointResult]]:
+    def run(self, job: Job, points: Sequence[Point]) -> Generator[list[PointResult], None, None]:
         from dask.distributed import as_completed
 
         client = self.client
@@ -253,6 +258,7 @@ class DaskExecutor:
             for batch in batches(points, workers)
         ]
         try:
+            yield []
             for future in as_completed(futures):
                 yield future.result()
         finally:

@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,25 +113,37 @@ def run_sweep(
         }
         folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, points)
         _check_folder(folder, spec)
+        job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
+
+        def submit(todo: list[Point]) -> Generator[list[PointResult], None, None]:
+            batches = executor.run(job, floors_together(todo, spec.axes, base))
+            running.enter_context(contextlib.closing(batches))  # stops its pool on an error
+            next(batches)  # empty, once every point is submitted
+            return batches
+
+        # NOTE: a new sweep runs every point, so they go out before the store is made (its
+        # syncs take milliseconds, more on a busy disk); a resumed one runs what it lacks.
+        batches = None if resume else submit(points)
         with ResultStore(folder, inputs=inputs, resume=resume) as store:
-            done = store.done()
+            done = store.done() if batches is None else set()
             todo = [point for point in points if point.key not in done]
+            if batches is None:
+                batches = submit(todo)
             if on_start is not None:
                 on_start(len(todo), len(points))
-            job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
-            computed: dict[str, PointResult] = {}
-            for batch in executor.run(job, floors_together(todo, spec.axes, base)):
+            by_key: dict[str, PointResult] = {}
+            for batch in batches:
                 store.add(*batch)
                 for result in batch:
-                    computed[result.key] = result
+                    by_key[result.key] = result
                     if on_point is not None:
                         on_point(result)
-            reused = store.results([point.key for point in points if point.key not in computed])
+            reused = store.results([point.key for point in points if point.key not in by_key])
     # Index and labels come from this grid: a resumed point may have been stored under another
     # index, or labelled differently ("1048576" vs "1MiB" for the same value).
     current = {point.key: point for point in points}
     for r in reused:
-        computed[r.key] = dataclasses.replace(
+        by_key[r.key] = dataclasses.replace(
             r,
             index=current[r.key].index,
             settings=tuple((s.path, s.label) for s in current[r.key].settings),
@@ -141,9 +153,9 @@ def run_sweep(
         folder=folder,
         spec=spec,
         axes=spec.axes,
-        results=tuple(computed[p.key] for p in points if p.key in computed),
-        computed=len(todo),
-        reused=len(points) - len(todo),
+        results=tuple(by_key[p.key] for p in points if p.key in by_key),
+        computed=len(points) - len(reused),
+        reused=len(reused),
         base=base,
     )
 

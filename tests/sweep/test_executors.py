@@ -78,3 +78,21 @@ def test_a_pool_started_while_the_model_is_read_ends_with_a_refused_model(tmp_pa
         run_sweep(spec, executor=LocalExecutor(2), out=tmp_path / "s")
     assert multiprocessing.active_children() == []  # its workers exited, none left behind
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.skipif(cpu_count() < 2, reason="one CPU: points run in-process, not in a pool")
+def test_points_sent_before_the_store_is_made_stop_when_it_refuses_the_folder(tmp_path):
+    # a new sweep's points go to the pool before its database is made; a folder that holds
+    # an earlier sweep is then refused, and the pool with its points stops
+    import multiprocessing
+    import sqlite3
+
+    from accelsim.errors import ConfigError
+
+    spec = spec_of("sram.capacity=256KiB,512KiB,1MiB", "bus.bandwidth=1GB/s,2GB/s")
+    run_sweep(spec_of("sram.capacity=2MiB"), executor=LocalExecutor(1), out=tmp_path / "s")
+    with pytest.raises(ConfigError, match="holds an earlier sweep"):
+        run_sweep(spec, executor=LocalExecutor(2), out=tmp_path / "s")
+    assert multiprocessing.active_children() == []
+    with sqlite3.connect(tmp_path / "s" / "sweep.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM points").fetchone()[0] == 1  # the earlier one

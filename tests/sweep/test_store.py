@@ -27,9 +27,11 @@ class _StopsAfter:
         return contextlib.nullcontext()
 
     def run(self, job, points):
-        for count, batch in enumerate(LocalExecutor(1).run(job, points)):
+        count = 0
+        for batch in LocalExecutor(1).run(job, points):
             if count == self.n:
                 raise _Interrupted
+            count += len(batch)
             yield batch
 
 
