@@ -250,12 +250,15 @@ class BankedDram:
         """
         s, acts = self.spec, rank.acts
         del acts[: bisect_left(acts, (floor - 2 * max(s.trrd_l, s.tfaw), -1))]
+        reach = max(s.trrd_l, s.trrd_s)
         moved = True
         while moved:
             moved = False
             k = bisect_left(acts, (t, -1))
-            for j in range(max(0, k - 1), min(len(acts), k + 2)):  # tRRD: the neighbours
-                other, other_bg = acts[j]
+            # tRRD: every ACT closer than the longer gap, not only the neighbours (a same-group
+            # ACT two back is within tRRD_L when tRRD_L > 2 x tRRD_S)
+            near = bisect_left(acts, (t - reach + 1, -1))
+            for other, other_bg in acts[near : bisect_left(acts, (t + reach, -1))]:
                 gap = s.trrd_l if other_bg == bg else s.trrd_s
                 if abs(t - other) < gap:
                     t, moved = other + gap, True
@@ -292,7 +295,9 @@ class BankedDram:
                         t, moved = other + need, True
                         break
                 elif other - t < gap[write][other_write][where]:
-                    t, moved = other + gap[other_write][write][where], True
+                    # after `other`, never before it: a gap below 0 (CWL > CL + burst) moved t
+                    # back before `other` and the search went round forever
+                    t, moved = other + max(gap[other_write][write][where], 0), True
                     break
         insort(cols, (t, rank, bg, write))
         return t
