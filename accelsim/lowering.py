@@ -540,7 +540,8 @@ class _Lowering:
             m, k, n, groups = dims
             return Gemm(m=m, k=k, n=n, groups=groups, macs=op.macs)
         shape = shapes[-1]
-        channels = shape[1] if op.op_type == "Conv" and len(shape) > 2 else shape[-1]
+        # a scalar output (a dot product, an Einsum summed to one number) is one channel
+        channels = shape[1] if op.op_type == "Conv" and len(shape) > 2 else (shape or (1,))[-1]
         group = op.attributes.get("group", 1) if op.op_type == "Conv" else 1
         groups = group if isinstance(group, int) and group > 0 else 1
         m = max(1, _prod(shape) // max(1, channels))

@@ -5,6 +5,7 @@ the pads accelsim resolves from auto_pad must give onnxruntime the same values a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import onnx
 import pytest
 from onnx.reference import ReferenceEvaluator
 
+from accelsim.lowering import lower
 from accelsim.workload import import_onnx
 from accelsim.workload.costs import supported_op_types
 from tests.oracles import cases as gen
@@ -27,6 +29,7 @@ from tests.oracles.ort_batch import (
     run_ort,
     shape_mismatches,
 )
+from tests.sim.toy import toy_machine
 
 FAMILIES: dict[str, tuple[int, Callable[[np.random.Generator], list[Case]]]] = {
     "conv": (18, lambda rng: gen.conv_cases(rng, 60)),
@@ -244,4 +247,65 @@ def test_rules_resolve_the_spec_defaults(batches: dict[str, Batch], family: str)
         got = {key: op.attributes.get(key) for key in want}
         if got != want:
             bad.append(f"c{i} {case.op} {case.attributes}: {got} != {want}")
+    assert not bad, "\n".join(bad[:8])
+
+
+def _spec_gemm(case: Case, ins: list, out: tuple[int, ...], macs: int) -> tuple[int, ...]:
+    """(M, K, N, groups) of a matrix op, from the ONNX shapes by the GEMM view each op has
+    (tests/timing/test_gemm_shapes.py works examples by hand); the output-based view
+    (N = output channels, M = the rest, K = MACs / (M N groups)) where none fits."""
+    if case.op == "Conv":
+        groups = int(case.attributes.get("group", 1))  # type: ignore[call-overload]
+        return (out[0] * math.prod(out[2:]), ins[1][1] * math.prod(ins[1][2:]),
+                ins[1][0] // groups, groups)  # fmt: skip
+    if case.op == "ConvTranspose":
+        groups = int(case.attributes.get("group", 1))  # type: ignore[call-overload]
+        return ins[0][0] * math.prod(ins[0][2:]), ins[0][1] // groups, math.prod(ins[1][1:]), groups
+    if case.op == "MatMul" and len(ins[1]) >= 2 and out:
+        groups = math.prod(ins[1][:-2])
+        dims = (math.prod(out[:-1]) // groups, ins[1][-2], ins[1][-1], groups)
+        if math.prod(dims) == macs:
+            return dims
+    equation = str(case.attributes.get("equation", ""))
+    if case.op == "Einsum" and len(ins) == 2 and "->" in equation:
+        left, output = equation.replace("...", "").split("->")
+        a, b = left.split(",")
+        role = {"m": 1, "k": 1, "n": 1, "g": 1}
+        seen: dict[str, int] = {}
+        for term, shape in zip((a, b), ins, strict=True):
+            head = len(shape) - len(term)  # the ellipsis dims: batch labels of their own
+            for label, size in zip([f".{head - i}" for i in range(head)] + list(term), shape,
+                                   strict=True):  # fmt: skip
+                seen[label] = max(seen.get(label, 1), size)
+        for label, size in seen.items():
+            batch = label.startswith(".")
+            if not batch and label not in output:
+                role["k"] *= size
+            elif batch or (label in a and label in b):
+                role["g"] *= size
+            else:
+                role["m" if label in a else "n"] *= size
+        return role["m"], role["k"], role["n"], role["g"]
+    channels = out[-1] if out else 1
+    m = max(1, math.prod(out) // channels)
+    return m, max(1, -(-macs // (m * channels))), channels, 1
+
+
+@pytest.mark.parametrize("family", ["conv", "conv_transpose", "gemm", "matmul", "einsum"])
+def test_every_matrix_op_lowers_to_its_gemm_shape(batches: dict[str, Batch], family: str) -> None:
+    """The (M, K, N, groups) the systolic model times: each multiplies out to the MACs."""
+    machine = toy_machine(ops=("Conv", "ConvTranspose", "Gemm", "MatMul", "Einsum"))
+    batch = batches[family]
+    layers = {layer.name: layer for layer in lower(batch.graph, machine).layers}
+    bad = []
+    for i, case in enumerate(batch.cases):
+        (op,) = batch.ops(i)
+        if not op.macs:
+            continue
+        ins = [np.shape(x) if not isinstance(x, Data) else x.shape for x in case.inputs]  # type: ignore[misc]
+        want = _spec_gemm(case, ins, batch.graph.tensors[op.outputs[0]].shape, op.macs)
+        gemm = layers[op.name].gemm
+        got = None if gemm is None else (gemm.m, gemm.k, gemm.n, gemm.groups)
+        if got != want or gemm.macs != op.macs:  # type: ignore[union-attr]
+            bad.append(f"c{i} {case.op} {case.attributes} {ins}: {got} != {want}")
     assert not bad, "\n".join(bad[:8])
