@@ -18,16 +18,20 @@ the end of the last task that releases it).
 from __future__ import annotations
 
 from collections import deque
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, cast
 
 from accelsim.plan import Ranges, Tasks
 from accelsim.sim.runs import blocks_of, parts_of
-from accelsim.sim.trace import Event, Steps, Trace, Waited
+from accelsim.sim.trace import WAITED, Columns, Event, Steps, Trace, Waited
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Mapping, Sequence
+    from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 
+    import numpy as np
+    import numpy.typing as npt
     import simpy
 
     from accelsim.plan import Plan
@@ -41,7 +45,7 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
 
     env = simpy.Environment()
     tasks = Tasks.of(plan.tasks)
-    run = _Run(env, tasks)
+    run = _Run(env, tasks, tuple(units))
     kinds: dict[str, Kind] = {}
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
@@ -54,9 +58,11 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     if None in run.events:
         unfinished = [task for task, event in enumerate(run.events) if event is None]
         raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
+    columns = run.columns()
     return Trace(
         events=cast("tuple[Event, ...]", tuple(run.events)), units=tuple(units),
-        sram=_occupancy(plan, run.start, run.end), clock_hz=clock_hz, end=max(run.end, default=0),
+        sram=_occupancy(plan, columns.start, columns.end), clock_hz=clock_hz,
+        end=int(columns.end.max(initial=0)), columns=columns,
     )  # fmt: skip
 
 
@@ -81,22 +87,66 @@ def _queues(
     return queues
 
 
+FIELDS = ("issued", "deps_done", "space_free", "unit_free", "freed_by", "waited_on", "start",
+          "end", "unit", "waited")  # fmt: skip
+"""The int fields of a task's record in `_Run.grid`, in this order: `Event`'s (less `waited`
+by name), then the unit's place in the trace's units and the code of `waited` in `WAITED`."""
+_FROM_RECORD = itemgetter(8, 9, 10, 11, 12, 14, 15, 16)  # the first 8 of `FIELDS` in `Event`
+
+
 class _Run:
     """A run's bookkeeping, by task id: each task's record once its dispatcher issued it (None
-    before), and its start and end (what its dependents and the SRAM occupancy read).
+    before), its end (what its dependents read), and its record's int fields as a tasks x
+    `FIELDS` int64 array (`grid`): a run's repeating tiles are written there in bulk
+    (`written`), the rest read off the records at the end; the trace's columns are its own.
 
     A task's times are fixed when it is issued; that triggers a SimPy event only if another
     dispatcher is waiting to read them.
     """
 
-    def __init__(self, env: simpy.Environment, tasks: Tasks) -> None:
+    def __init__(self, env: simpy.Environment, tasks: Tasks, units: tuple[str, ...]) -> None:
+        import numpy as np
+
         count = len(tasks)
         self.env = env
         self.tasks = tasks
+        self.places = {name: place for place, name in enumerate(units)}
         self.events: list[Event | None] = [None] * count
-        self.start = [0] * count
         self.end = [0] * count
+        self.grid = np.zeros((count, len(FIELDS)), np.int64)
+        self.written: list[slice] = []  # rows of `grid` written in bulk
         self.waiting: dict[int, simpy.Event] = {}
+
+    def fill(self, rows: Iterable[int]) -> None:
+        """Rows `rows` of `grid` from the records."""
+        import numpy as np
+
+        rows = np.fromiter(rows, np.int64)
+        events = cast("list[Event]", self.events)
+        records = [events[row] for row in rows.tolist()]
+        if not records:
+            return
+        codes = {name: code for code, name in enumerate(WAITED)}
+        count, grid = len(records), self.grid
+        ints = chain.from_iterable(map(_FROM_RECORD, records))
+        grid[rows, :8] = np.fromiter(ints, np.int64, 8 * count).reshape(count, 8)
+        units = map(self.places.__getitem__, map(itemgetter(1), records))
+        grid[rows, 8] = np.fromiter(units, np.int64, count)
+        grid[rows, 9] = np.fromiter(map(codes.__getitem__, map(itemgetter(13), records)),
+                                    np.int64, count)  # fmt: skip
+
+    def columns(self) -> Columns:
+        import numpy as np
+
+        unwritten = np.ones(len(self.events), bool)
+        for rows in self.written:
+            unwritten[rows] = False
+        self.fill(np.flatnonzero(unwritten))
+        column = {name: self.grid[:, place].copy() for place, name in enumerate(FIELDS)}
+        return Columns(
+            start=column["start"], end=column["end"], waited_on=column["waited_on"],
+            freed_by=column["freed_by"], unit=column["unit"], waited=column["waited"],
+        )  # fmt: skip
 
     def wait_for(self, task: int) -> simpy.Event:
         event = self.waiting.get(task)
@@ -168,7 +218,7 @@ class Kind:
             self.names, self.models, self.in_flight, self.free_at, self.at
         )
         run = self.run
-        events, start, end, waiting = run.events, run.start, run.end, run.waiting
+        events, end, waiting = run.events, run.end, run.waiting
         slots = range(len(names))
         new = tuple.__new__
         tasks = run.tasks
@@ -229,14 +279,14 @@ class Kind:
                 # NOTE: built in `Event`'s field order by `tuple.__new__` (the named tuple's
                 # own constructor is a Python call around it): a tiled run has a record per
                 # task by the million, and this is most of what they cost.
+                done = data if data > serial else serial
                 events[task_id] = new(Event, (
                     task_id, names[slot], unit_kind[task_id], kinds[task_id], layers[task_id],
                     tiles[task_id], buffers[task_id],
-                    work.nbytes if isinstance(work, Transfer) else 0, issued,
-                    data if data > serial else serial, space, unit_free, freed_by, waited, cause,
-                    now, finish,
+                    work.nbytes if isinstance(work, Transfer) else 0, issued, done, space,
+                    unit_free, freed_by, waited, cause, now, finish,
                 ))  # fmt: skip
-                start[task_id], end[task_id] = now, finish
+                end[task_id] = finish
                 issued, issued_after = now, task_id
                 if cycles:
                     ends = in_flight[slot]
@@ -253,7 +303,9 @@ class Kind:
         return issue
 
 
-def _occupancy(plan: Plan, start: list[int], end: list[int]) -> Steps:
+def _occupancy(
+    plan: Plan, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+) -> Steps:
     """SRAM bytes in use as (cycle, bytes) change points, from cycle 0: each cycle where some
     range is taken or freed, with the bytes in use once all of that cycle's changes applied."""
     import numpy as np

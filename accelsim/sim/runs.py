@@ -16,7 +16,7 @@ Bulk. The state that decides every later tile is, at a tile boundary: each kind'
 are taken relative to the first kind's last issue, tasks relative to the tile (a task before
 the run as itself). When the state after tile k equals the state before it shifted by P cycles,
 and tile k's dependencies from outside the run cannot act differently on a later tile
-(`_fields`), every later tile is tile k shifted by P cycles and `width` tasks: the
+(`_steps`), every later tile is tile k shifted by P cycles and `width` tasks: the
 timing models are the same functions of relative times (`shift`), so by induction each tile
 repeats. Their records are written with ranges, and the state moved on by the tiles skipped.
 A run whose models keep absolute time (the banked DDR's refresh) is timed task by task.
@@ -25,13 +25,13 @@ A run whose models keep absolute time (the banked DDR's refresh) is timed task b
 from __future__ import annotations
 
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from accelsim.sim.trace import Event
 from accelsim.timing.models import steady_parts
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Hashable, Iterable, Mapping
+    from collections.abc import Generator, Hashable, Mapping
 
     import simpy
 
@@ -153,42 +153,47 @@ class Block:
     def _repeats(self, base: int, period: int) -> bool:
         """Write the tiles after the one at `base` as its copies `period` cycles apart, if
         nothing from outside the run can make them differ; whether it did."""
-        width, end = self.width, self.first + self.count * self.width
-        fields = [self._fields(task, period) for task in range(base, base + width)]
-        if None in fields:
+        import numpy as np
+
+        width, end = self.width, self.end
+        steps = [self._steps(task, period) for task in range(base, base + width)]
+        if None in steps:
             return False
         run = self.run
-        events, starts, ends = run.events, run.start, run.end
-        tasks = run.tasks
+        events, tasks, grid = run.events, run.tasks, run.grid
         later = (end - base) // width - 1  # tiles to write
-        for task, kept in zip(range(base, base + width), fields, strict=True):
-            assert kept is not None
-            resource, unit_kind, buffer, nbytes, times, ids, waited = kept
-            issued, deps_done, space_free, unit_free, start, finish = (
-                _steps(time, period if moves else 0, later) for time, moves in times
-            )
-            freed_by, waited_on = (_steps(x, width if moves else 0, later) for x, moves in ids)
-            spots = slice(task + width, end, width)
-            # in `Event`'s field order (see `Kind.issue`)
-            events[spots] = list(map(tuple.__new__, repeat(Event), zip(
-                range(task + width, end, width), repeat(resource), repeat(unit_kind),
-                tasks.kind[spots], tasks.layer[spots], tasks.tile[spots], repeat(buffer),
-                repeat(nbytes), issued, deps_done, space_free, unit_free, freed_by,
-                repeat(waited), waited_on, start, finish, strict=False,
-            )))  # fmt: skip
-            starts[spots] = _steps(times[4][0], period, later)
-            ends[spots] = _steps(times[5][0], period, later)
+        here, spots = slice(base, base + width), slice(base + width, end)
+        run.fill(range(base, base + width))
+        run.written.append(slice(base, end))
+        tiles = np.arange(1, later + 1, dtype=np.int64).reshape(later, 1, 1)
+        grid[spots].reshape(later, width, -1)[:] = grid[here] + tiles * np.array(steps)
+        # each later tile's records: the tile's strings and the int fields just written
+        template = cast("list[Event]", events[here])
+        issued, done, space, unit_free, freed_by, waited_on, start, finish = (
+            grid[spots, :8].T.tolist()
+        )
+        resource, unit_kind, buffer, nbytes, waited = (
+            list(field) * later for field in zip(*(
+                (e.resource, e.unit_kind, e.buffer, e.nbytes, e.waited) for e in template
+            ), strict=True)
+        )  # fmt: skip
+        events[spots] = list(map(tuple.__new__, repeat(Event), zip(
+            range(base + width, end), resource, unit_kind, tasks.kind[spots],
+            tasks.layer[spots], tasks.tile[spots], buffer, nbytes, issued, done, space,
+            unit_free, freed_by, waited, waited_on, start, finish, strict=True,
+        )))  # fmt: skip
+        run.end[spots] = finish
         self._move(later, period)
         waiting = run.waiting
         for task in [t for t in waiting if base + width <= t < end]:
             waiting.pop(task).succeed()
         return True
 
-    def _fields(self, task: int, period: int) -> tuple[Any, ...] | None:
-        """What tile copies of `task` repeat of its record: (resource, unit kind, buffer,
-        nbytes, times (issued, deps done, space free, unit free, start, end) each with whether
-        it moves with the tile, tasks (freed by, waited on) each with whether it moves);
-        None where a dependency could act differently on a later tile.
+    def _steps(self, task: int, period: int) -> list[int] | None:
+        """How far each of the record's int fields (`engine.FIELDS`) moves from a tile to the
+        next on copies of `task`: `period` cycles for a time that moves with the tile, `width`
+        for a task that does, 0 for what stays; None where a dependency could act differently
+        on a later tile.
 
         Each dependency of the next tile's copy is this one's moved on a tile (it moves) or the
         same task (it stays: the plan's run index says the same for every later tile). One
@@ -230,16 +235,13 @@ class Block:
             done_moves = moving >= 0
         else:
             done_moves = data[1] >= 0
-        times = (
-            (event.issued, True), (event.deps_done, done_moves),
-            (event.space_free, group["space"][1] >= 0), (event.unit_free, event.freed_by >= 0),
-            (event.start, True), (event.end, True),
-        )  # fmt: skip
         # a cause is a dependency that moves (one that stays ended before the start) or a
         # task of the state, which moves too; -1 (none) stays
-        ids = ((event.freed_by, event.freed_by >= 0), (event.waited_on, event.waited_on >= 0))
-        return (event.resource, event.unit_kind, event.buffer, event.nbytes, times, ids,
-                event.waited)  # fmt: skip
+        return [
+            period, period if done_moves else 0, period if group["space"][1] >= 0 else 0,
+            period if event.freed_by >= 0 else 0, width if event.freed_by >= 0 else 0,
+            width if event.waited_on >= 0 else 0, period, period, 0, 0,
+        ]  # fmt: skip
 
     def _move(self, tiles: int, period: int) -> None:
         """Move every kind's state on by `tiles` tiles of `period` cycles."""
@@ -272,10 +274,3 @@ def parts_of(models: list[TimingModel]) -> tuple[Steady, ...] | None:
             return None
         found.update((id(part), part) for part in parts)
     return tuple(found.values())
-
-
-def _steps(value: int, step: int, count: int) -> Iterable[int]:
-    """`value` moved on by `step` for each of `count` later tiles."""
-    if step:
-        return range(value + step, value + step * (count + 1), step)
-    return repeat(value, count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, NamedTuple, overload
+from typing import TYPE_CHECKING, Literal, NamedTuple, get_args, overload
 
 from accelsim.plan import ReadAsTuples
 
@@ -16,6 +16,8 @@ Waited = Literal["data", "space", "serial", "unit", "issue", "none"]
 """What a task waited for last: a dependency's data, SRAM space a dependency released, the task
 before it under `--no-overlap`, its unit, in-order issue behind the task before it of its kind,
 or nothing (it started at cycle 0)."""
+WAITED: tuple[Waited, ...] = get_args(Waited)
+"""`Waited`'s names in the order of their codes (`Columns.waited`)."""
 
 
 class Event(NamedTuple):
@@ -54,16 +56,31 @@ class Event(NamedTuple):
         return max(self.deps_done, self.space_free, self.unit_free)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Columns:
+    """Fields of every event as int64 arrays by task id, as the engine filled them (a run's
+    repeating tiles in bulk): readers that pass over every task read these, not records."""
+
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+    waited_on: npt.NDArray[np.int64]
+    freed_by: npt.NDArray[np.int64]
+    unit: npt.NDArray[np.int64]  # the unit's place in `Trace.units`
+    waited: npt.NDArray[np.int64]  # the code of `Event.waited` in `WAITED`
+
+
 @dataclass(frozen=True, slots=True)
 class Trace:
     """Events indexed by task id, the units (names, report order), SRAM in use, the clock, and
-    the cycle the last task ended (the latency; reports ask for it often)."""
+    the cycle the last task ended (the latency; reports ask for it often). A simulated trace
+    also has its events' `columns` (None for a hand-made one; not compared)."""
 
     events: tuple[Event, ...]
     units: tuple[str, ...]
     sram: Sequence[tuple[int, int]]  # (cycle, bytes) change points; `Steps` from a run
     clock_hz: float
     end: int
+    columns: Columns | None = field(default=None, repr=False, compare=False)
     _busy: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def busy(self, unit: str) -> int:

@@ -17,6 +17,7 @@ from accelsim.explain.stalls import layer_breakdowns
 from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.plan import Plan, Task, Tasks
 from accelsim.sim.engine import simulate
+from accelsim.sim.trace import WAITED
 from accelsim.timing.models import build_units, channel_latency
 from accelsim.work import Gemm, Transfer, Vector
 from accelsim.workload import import_onnx
@@ -46,6 +47,14 @@ def _assert_same(plan, hw, layers):
         (e.start, e.end, e.resource) for e in slow.events
     ]
     assert fast == slow  # every field: issue, waits, causes, SRAM occupancy (by sorting)
+    columns = fast.columns  # the same fields as int64 columns, as the engine filled them
+    assert [columns.start.tolist(), columns.end.tolist(), columns.waited_on.tolist(),
+            columns.freed_by.tolist()] == [[e.start for e in slow.events],
+                                           [e.end for e in slow.events],
+                                           [e.waited_on for e in slow.events],
+                                           [e.freed_by for e in slow.events]]  # fmt: skip
+    assert [fast.units[u] for u in columns.unit.tolist()] == [e.resource for e in slow.events]
+    assert [WAITED[w] for w in columns.waited.tolist()] == [e.waited for e in slow.events]
     startup = channel_latency(hw)
     assert critical_path(plan, fast.events, startup=startup) == critical_path(
         plan, slow.events, startup=startup
