@@ -22,8 +22,9 @@ from accelsim.dram import DRAM_PRESETS
 from accelsim.hardware_file import with_overrides
 from accelsim.timing.ddr import RateDdr
 from accelsim.timing.ddr_banked import BankedDdr
+from accelsim.timing.models import build_units
 from accelsim.timing.systolic import systolic_cycles
-from accelsim.work import Transfer
+from accelsim.work import Gemm, Transfer, Vector
 from tests.sim.toy import toy_machine
 
 
@@ -161,3 +162,67 @@ def _streamed_total(m: int, k: int, n: int, groups: int, rows: int, cols: int, f
         folds = -(-size[on_rows] // rows) * -(-size[on_cols] // cols)
         total += folds * size[streamed]
     return total
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_dma_channels_over_one_ddr(seed: int) -> None:
+    """Identical channels (a kind's units must be). A transfer's request reaches DDR after
+    the start-up (DDR and channel latency) or when its channel has moved the data before it,
+    whichever is later; it is done when both its channel's own data time and the fluid DDR
+    (replayed here) are."""
+    rng = random.Random(seed)
+    count = rng.choice([1, 2, 3])
+    bandwidths = [rng.choice([Fraction(1, 2), Fraction(1), Fraction(2), Fraction(5)])] * count
+    ddr_rate = rng.choice([Fraction(1), Fraction(3), Fraction(8)])
+    ddr_ns, latency_ns = rng.choice([0, 5, 20]), rng.choice([0, 3, 10])
+    machine = with_overrides(toy_machine(ddr=f"{float(ddr_rate)} GB/s", dma_units=count), {
+        "ddr.latency": f"{ddr_ns} ns",
+        **{f"units.{name}.bandwidth": f"{float(b)} GB/s" for name, b in
+           zip(_dma_names(count), bandwidths, strict=True)},
+        **{f"units.{name}.latency": f"{latency_ns} ns" for name in _dma_names(count)},
+    })  # fmt: skip
+    units = build_units(machine)
+    channels = [units[name] for name in _dma_names(count)]
+    free = [0] * count
+    requests, expected_own, now = [], [], 0
+    calls = []
+    for _ in range(30):
+        now += rng.choice([0, 1, 7, 40])
+        which, nbytes = rng.randrange(count), rng.randint(1, 120)
+        arrive = max(now + ddr_ns + latency_ns, free[which])
+        own = arrive + math.ceil(Fraction(nbytes) / bandwidths[which])
+        requests.append((now, arrive, nbytes, bandwidths[which]))
+        calls.append((which, nbytes, now))
+        expected_own.append(own)
+        # the DDR's end is only known after the replay; the channel is free at the later one
+        served = _fluid(requests, ddr_rate)[-1]
+        free[which] = max(own, served)
+    got = [channels[which].run(Transfer(nbytes=nbytes, direction="in"), now) + now
+           for which, nbytes, now in calls]  # fmt: skip
+    ends = _fluid(requests, ddr_rate)
+    assert got == [max(own, end) for own, end in zip(expected_own, ends, strict=True)]
+
+
+def _dma_names(count: int) -> list[str]:
+    return ["bus"] if count == 1 else [f"dma{i}" for i in range(count)]
+
+
+@pytest.mark.parametrize("lanes", [None, 1, 4, 16, 64])
+def test_vector_and_matrix_rates(lanes: int | None) -> None:
+    """Matrix: ceil(2 MACs / FLOPs a cycle); vector: ceil(ops / ops a cycle), its elements in
+    whole groups of `lanes` (a short vector pays its idle lanes)."""
+    rng = random.Random(lanes)
+    machine = with_overrides(toy_machine(matrix="7 GFLOPS"), {
+        "units.vector.peak": "3 GFLOPS", "units.vector.lanes": lanes})  # fmt: skip
+    units = build_units(machine)
+    for _ in range(200):
+        macs = rng.randint(1, 10_000)
+        assert units["matrix"].estimate(Gemm(m=1, k=1, n=macs, groups=1, macs=macs)) == (
+            math.ceil(Fraction(2 * macs, 7))
+        )
+        elements = rng.randint(1, 300)
+        ops = elements * rng.choice([1, 2, 5, 13])
+        padded = ops if lanes is None else Fraction(ops * (-(-elements // lanes) * lanes), elements)
+        assert units["vector"].estimate(Vector(ops=ops, elements=elements)) == math.ceil(
+            Fraction(padded) / 3
+        )
