@@ -22,6 +22,8 @@ from accelsim.timing.models import channel_latency, estimate
 from accelsim.work import Gemm, Transfer
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from accelsim.explain.columns import Column
     from accelsim.hardware import Hardware
     from accelsim.lowering import Layer, Program
@@ -236,7 +238,8 @@ def _layer_sums(line: Timeline, layers: int, latency: int) -> _Sums:
     )  # fmt: skip
 
 
-def _sum_by(layer: Column, values: Column, rows: Column, layers: int) -> list[int]:
+def _sum_by(layer: npt.NDArray[np.int32], values: Column, rows: Column,
+            layers: int) -> list[int]:  # fmt: skip
     """The sums of `values` over `rows` (a mask) by layer, in int64."""
     sums = np.zeros(layers, np.int64)
     np.add.at(sums, layer[rows], values[rows])

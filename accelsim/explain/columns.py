@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     Column = npt.NDArray[np.int64]
+    Codes = npt.NDArray[np.int16]  # names as small codes (2 B a task, not 8)
 
 WAITED: tuple[Waited, ...] = get_args(Waited)
 """`Event.waited`'s names, in the order of their codes."""
@@ -46,12 +47,12 @@ class Timeline:
     start: Column
     end: Column
     waited_on: Column
-    waited: Column  # code in WAITED
-    layer: Column
+    waited: Codes  # code in WAITED
+    layer: npt.NDArray[np.int32]
     nbytes: Column
-    unit: Column  # code in `units`
-    unit_kind: Column  # code in KIND_NAMES
-    kind: Column  # code in TASK_KINDS
+    unit: Codes  # code in `units`
+    unit_kind: Codes  # code in KIND_NAMES
+    kind: Codes  # code in TASK_KINDS
     units: tuple[str, ...]  # resource names, by code
 
     def __len__(self) -> int:
@@ -67,9 +68,9 @@ def timeline_of(events: Sequence[Event] | Timeline) -> Timeline:
     def ints(field: str) -> Column:
         return np.fromiter(map(itemgetter(_FIELDS[field]), events), np.int64, count)
 
-    def codes(field: str, names: dict[str, int]) -> Column:
+    def codes(field: str, names: dict[str, int]) -> Codes:
         fields = map(itemgetter(_FIELDS[field]), events)
-        return np.fromiter(map(names.__getitem__, fields), np.int64, count)
+        return np.fromiter(map(names.__getitem__, fields), np.int16, count)
 
     units = _Codes()
     unit = codes("resource", units)
@@ -78,8 +79,9 @@ def timeline_of(events: Sequence[Event] | Timeline) -> Timeline:
     kind_of = [KIND_NAMES.index(events[task].unit_kind) for task in first]
     return Timeline(
         start=ints("start"), end=ints("end"), waited_on=ints("waited_on"),
-        waited=codes("waited", _numbered(WAITED)), layer=ints("layer"), nbytes=ints("nbytes"),
-        unit=unit, unit_kind=np.array(kind_of, np.int64)[unit],
+        waited=codes("waited", _numbered(WAITED)),
+        layer=np.fromiter(map(itemgetter(_FIELDS["layer"]), events), np.int32, count),
+        nbytes=ints("nbytes"), unit=unit, unit_kind=np.array(kind_of, np.int16)[unit],
         kind=codes("kind", _numbered(TASK_KINDS)), units=tuple(units),
     )  # fmt: skip
 
@@ -91,7 +93,7 @@ def _numbered(names: tuple[str, ...]) -> dict[str, int]:
     return {name: code for code, name in enumerate(names)}
 
 
-def previous_of(groups: Column, rows: Column) -> Column:
+def previous_of(groups: Codes, rows: Column) -> Column:
     """For each of `rows` (ascending task ids), the row of `rows` before it with the same
     `groups` value (-1: none): e.g. the transfer before a transfer on its channel."""
     order = np.argsort(groups[rows], kind="stable")  # by group, ids ascending in each

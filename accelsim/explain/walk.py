@@ -25,6 +25,8 @@ from accelsim.kinds import KINDS
 from accelsim.plan import Columns
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from accelsim.explain.columns import Column
     from accelsim.sim.trace import Event
 
@@ -94,18 +96,24 @@ def _behind(line: Timeline, startup: int) -> Column | None:
     return behind
 
 
+_CHUNK = 1 << 17
+"""States whose steps are worked out at once: large enough for numpy, small enough that a
+large run's walks (LLaMA-7B prefill: ~2.8 million states on its critical path) take a few MB
+of columns at a time, not hundreds."""
+
+
 class Walks:
     """The walks of one trace (`walk_back`, the layers' windows, the critical path).
 
     A walk follows each task's cause back: inherently one task after another, so that part is
-    a tight loop over lists (`_chase`, a few list reads a task); what each task on the chain
-    adds (its steps, their labels, the clipping at the floor) is worked out for all of them
-    at once with numpy. Walks that reach the critical path (most layers' windows, soon after
-    their last task) follow it from there: the rest is a slice of its states (`_Trunk`).
+    a tight loop over the columns (`_chase`, a few reads a task); what each task on the chain
+    adds (its steps, their labels, the clipping at the floor) is worked out for many at once
+    with numpy. Walks that reach the critical path (most layers' windows, soon after their
+    last task) follow it from there: the rest is a slice of its states (`_Trunk`).
     """
 
-    __slots__ = ("_behind", "_end", "_hop", "_issued", "_label", "_on", "_start", "_startup",
-                 "_trunk", "line", "startup")  # fmt: skip
+    __slots__ = ("_behind", "_end", "_hop", "_issued", "_on", "_start", "_trunk", "line",
+                 "startup")  # fmt: skip
 
     def __init__(self, line: Timeline, *, startup: int,
                  behind: Sequence[int] | None = None) -> None:  # fmt: skip
@@ -116,15 +124,11 @@ class Walks:
         else:
             queued = np.asarray(behind, np.int64) if max(behind, default=-1) >= 0 else None
         self._behind = queued
-        kinds = [_CODES[KIND_LABELS[name]] for name in KIND_NAMES]
-        starts = [_CODES[STARTUP_PARTS[name]] if STARTUP_PARTS[name] else -1
-                  for name in KIND_NAMES]  # fmt: skip
-        self._label = np.array(kinds, np.int64)[line.unit_kind]
-        self._startup = np.array(starts, np.int64)[line.unit_kind]
-        self._end, self._start = line.end.tolist(), line.start.tolist()
-        self._on = line.waited_on.tolist()
-        self._issued = np.array(_ARRIVED, np.int64)[line.waited].tolist()
-        self._hop = None if queued is None else queued.tolist()
+        # the chase reads single numbers: memoryviews give them as ints, with no list of a
+        # million ints each
+        self._end, self._start, self._on = line.end.data, line.start.data, line.waited_on.data
+        self._issued = np.array(_ARRIVED, np.int8)[line.waited].data
+        self._hop = None if queued is None else queued.data
         self._trunk: _Trunk | None = None
 
     @classmethod
@@ -137,7 +141,7 @@ class Walks:
 
     def chain(self, task: int, floor: int = 0) -> Chain:
         """`walk_back` from `task`."""
-        return self._chain(np.array(self._chase(task, floor)[0], np.int64), floor)
+        return self._chain(np.frombuffer(self._chase(task, floor)[0], np.int64), floor)
 
     def path(self) -> Chain:
         """The chain from the task that ended last (the later task among equals) to cycle 0:
@@ -146,39 +150,49 @@ class Walks:
 
     def cycles(self, tasks: Sequence[int], floors: Sequence[int]) -> list[list[int]]:
         """For each (task, floor), the cycles `chain(task, floor)` has of each label of
-        `PARTS` (all the chains' steps worked out together)."""
+        `PARTS` (the chains' steps worked out together, `_CHUNK` states or so at a time)."""
         trunk = self._trunk_of()
-        pieces = []
-        lengths = []
-        for task, floor in zip(tasks, floors, strict=True):
-            walked, at = self._chase(task, floor, trunk.meet)
-            pieces.append(np.array(walked, np.int64))
-            if at >= 0:  # on the path from here: up to its first state at or before `floor`
-                stop = max(at, int(np.searchsorted(trunk.down, -floor)))
-                if stop < len(trunk.down) and trunk.end[stop] > floor:
+        sums = np.zeros(len(tasks) * len(PARTS))
+        batch: list[tuple[int, int, Column]] = []  # (walk, floor, its states)
+        held = 0
+        for walk, (task, floor) in enumerate(zip(tasks, floors, strict=True)):
+            walked, place = self._chase(task, floor, trunk.meet)
+            batch.append((walk, floor, np.frombuffer(walked, np.int64)))
+            if place >= 0:  # on the path from here: up to its first state at or before `floor`
+                stop = max(place, int(np.searchsorted(trunk.down, -floor)))
+                if stop < len(trunk.down) and self._end[trunk.states[stop] // 3] > floor:
                     stop += 1  # it ends after the floor, and starts at or before it: the last
-                pieces.append(trunk.states[at:stop])
-            lengths.append(len(walked) + (stop - at if at >= 0 else 0))
-        counts = np.array(lengths, np.int64)
-        part = self._parts(np.concatenate(pieces) if pieces else np.zeros(0, np.int64),
-                           np.repeat(np.asarray(floors, np.int64), counts))  # fmt: skip
-        parts = len(PARTS)
-        at_chain = np.repeat(np.arange(len(counts)) * parts, counts)  # its chain's first cell
-        size = len(counts) * parts
-        # float sums of whole cycles: exact below 2**53
+                batch.append((walk, floor, trunk.states[place:stop]))
+                held += stop - place
+            held += len(walked)
+            if held >= _CHUNK:
+                self._add_cycles(batch, sums)
+                batch, held = [], 0
+        self._add_cycles(batch, sums)
+        return sums.astype(np.int64).reshape(len(tasks), len(PARTS)).tolist()
+
+    def _add_cycles(self, batch: list[tuple[int, int, Column]],
+                    sums: npt.NDArray[np.float64]) -> None:  # fmt: skip
+        """Add each state's cycles by label to its walk's row of `sums` (float sums of whole
+        cycles: exact below 2**53)."""
+        if not batch:
+            return
+        lengths = [len(states) for _, _, states in batch]
+        owner = np.repeat([walk for walk, _, _ in batch], lengths) * len(PARTS)
+        part = self._parts(np.concatenate([states for _, _, states in batch]),
+                           np.repeat([floor for _, floor, _ in batch], lengths))  # fmt: skip
         own, startup = part.own, part.startup
-        sums = np.bincount((at_chain + part.label)[own], (part.end - part.middle)[own], size)
-        sums += np.bincount((at_chain + part.first)[startup],
-                            (part.middle - part.low)[startup], size)  # fmt: skip
-        return sums.astype(np.int64).reshape(len(counts), parts).tolist()
+        sums += np.bincount((owner + part.label)[own], (part.end - part.middle)[own], len(sums))
+        sums += np.bincount((owner + part.first)[startup], (part.middle - part.low)[startup],
+                            len(sums))  # fmt: skip
 
     def _chase(self, task: int, floor: int,
-               meet: list[int] | None = None) -> tuple[list[int], int]:  # fmt: skip
+               meet: memoryview | None = None) -> tuple[array[int], int]:  # fmt: skip
         """The states the walk from `task` passes, latest first (3 x task + how it was
         reached: 0, `_SPACE` or `_ISSUE`), and with `meet` (`_Trunk.meet`), the place on the
         path where it reached it, before that place's state (-1: it did not)."""
         end, start, on, issued, hop = self._end, self._start, self._on, self._issued, self._hop
-        states: list[int] = []
+        states = array("q")
         add = states.append
         via = 0
         while task >= 0 and end[task] > floor:
@@ -200,30 +214,34 @@ class Walks:
         if self._trunk is None:
             end = self.line.end
             last = len(end) - 1 - int(np.argmax(end[::-1])) if len(end) else -1
-            states = np.array(self._chase(last, 0)[0], np.int64)
-            part = self._parts(states, np.zeros(1, np.int64))
+            states = np.frombuffer(self._chase(last, 0)[0], np.int64)
             # the first place a walk with a later floor stops: where its end or (stepping on
             # through its start) its start is at or before that floor
-            down = np.where(part.hopped, part.end, np.minimum(part.start, part.end))
+            down = np.empty(len(states), np.int64)
+            for low in range(0, len(states), _CHUNK):
+                part = self._parts(states[low : low + _CHUNK], np.zeros(1, np.int64))
+                down[low : low + _CHUNK] = np.where(
+                    part.hopped, part.end, np.minimum(self.line.start[part.task], part.end))
             meet = None
             if (down[1:] <= down[:-1]).all():  # later along the path is never later in time
                 places = np.full(len(end), -1, np.int64)
-                places[part.task] = 3 * np.arange(len(states)) + states % 3
-                meet = places.tolist()
-            self._trunk = _Trunk(states=states, end=part.end, down=-down, meet=meet)
+                places[states // 3] = 3 * np.arange(len(states)) + states % 3
+                meet = places.data
+            self._trunk = _Trunk(states=states, down=np.negative(down, out=down), meet=meet)
         return self._trunk
 
     def _chain(self, states: Column, floor: int) -> Chain:
-        part = self._parts(states, np.full(1, floor, np.int64))
-        # each state's own step, then its start-up's, where it has them
-        pick = np.flatnonzero(np.stack((part.own, part.startup), axis=1).ravel())
-        row, head = pick >> 1, (pick & 1).astype(bool)
-        low, middle = part.low[row], part.middle[row]
-        rows = np.stack((part.task[row], np.where(head, low, middle),
-                         np.where(head, middle, part.end[row]),
-                         np.where(head, part.first[row], part.label[row])), axis=1)  # fmt: skip
         steps = Chain()
-        steps.flat.frombytes(rows.tobytes())
+        for first in range(0, len(states), _CHUNK):
+            part = self._parts(states[first : first + _CHUNK], np.full(1, floor, np.int64))
+            # each state's own step, then its start-up's, where it has them
+            pick = np.flatnonzero(np.stack((part.own, part.startup), axis=1).ravel())
+            row, head = pick >> 1, (pick & 1).astype(bool)
+            low, middle = part.low[row], part.middle[row]
+            rows = np.stack((part.task[row], np.where(head, low, middle),
+                             np.where(head, middle, part.end[row]),
+                             np.where(head, part.first[row], part.label[row])), axis=1)  # fmt: skip
+            steps.flat.frombytes(rows.tobytes())
         return steps
 
     def _parts(self, states: Column, floors: Column) -> _Parts:
@@ -231,8 +249,9 @@ class Walks:
         task, via = states // 3, states % 3
         line = self.line
         start, end = line.start[task], line.end[task]
-        label = np.where(via == _SPACE, _SRAM, self._label[task])
-        first = np.where(via == _SPACE, -1, self._startup[task])
+        unit_kind = line.unit_kind[task]
+        label = np.where(via == _SPACE, _SRAM, _LABEL_OF[unit_kind])
+        first = np.where(via == _SPACE, -1, _STARTUP_OF[unit_kind])
         counted = (via != _ISSUE) & (end > start)
         if self._behind is None:
             hopped = np.zeros(len(states), bool)
@@ -244,9 +263,15 @@ class Walks:
         head = np.where((first >= 0) & (line.nbytes[task] > 0), start + self.startup, start)
         split = ~hopped & counted & (head > low)
         middle = np.where(split, np.minimum(head, end), low)
-        return _Parts(task=task, start=line.start[task], low=low, middle=middle, end=end,
-                      label=label, first=first, hopped=hopped,
-                      own=hopped | (counted & (middle < end)), startup=split)  # fmt: skip
+        return _Parts(task=task, low=low, middle=middle, end=end, label=label, first=first,
+                      hopped=hopped, own=hopped | (counted & (middle < end)),
+                      startup=split)  # fmt: skip
+
+
+_LABEL_OF = np.array([_CODES[KIND_LABELS[name]] for name in KIND_NAMES], np.int64)
+"""By unit kind code: the label of its tasks' time, and of their start-ups (-1: none)."""
+_STARTUP_OF = np.array([_CODES[STARTUP_PARTS[name]] if STARTUP_PARTS[name] else -1
+                        for name in KIND_NAMES], np.int64)  # fmt: skip
 
 
 class _Parts(NamedTuple):
@@ -255,7 +280,6 @@ class _Parts(NamedTuple):
     inside the window)."""
 
     task: Column
-    start: Column
     low: Column
     middle: Column
     end: Column
@@ -267,16 +291,15 @@ class _Parts(NamedTuple):
 
 
 class _Trunk(NamedTuple):
-    """The critical path's states (`Walks._chase`), their ends, where a walk along it with a
-    floor stops (`down`: minus the time a state's end, or its start for a state that can stop
-    the walk, reaches; never decreasing along it), and `meet`, by task: its place on the path
-    x 3 + how the path reached it (-1: not on it; None: the path is not ordered in time and
-    no walk follows it)."""
+    """The critical path's states (`Walks._chase`), where a walk along it with a floor stops
+    (`down`: minus the time a state's end, or its start for a state that can stop the walk,
+    reaches; never decreasing along it), and `meet`, by task: its place on the path x 3 + how
+    the path reached it (-1: not on it; None: the path is not ordered in time and no walk
+    follows it)."""
 
     states: Column
-    end: Column
     down: Column
-    meet: list[int] | None
+    meet: memoryview | None
 
 
 def walk_back(events: Sequence[Event] | Timeline, task: int, *, floor: int = 0,

@@ -100,3 +100,21 @@ def test_bundled_runs_summarise_as_record_by_record(model, machine, overrides):
     hw = with_overrides(load_hardware(ROOT / "hardware" / machine), overrides)
     result = simulate_graph(import_onnx(ROOT / "workloads" / model), hw, name=model)
     _assert_summary_by_records(result)
+
+
+@pytest.mark.parametrize(
+    ("machine", "overrides"),
+    [("edge1.yaml", {"sram.capacity": "16 KiB"}),
+     ("cloud1.yaml", {"units.bus.depth": "3", "sram.capacity": "64 KiB"})],
+)  # fmt: skip
+def test_walks_worked_out_a_few_states_at_a_time_add_up_the_same(monkeypatch, machine,
+                                                                 overrides):  # fmt: skip
+    # a large run's walks are worked out `_CHUNK` states at a time: 37 puts chunk boundaries
+    # inside the path and inside layers' windows
+    from accelsim.explain import walk
+
+    monkeypatch.setattr(walk, "_CHUNK", 37)
+    hw = with_overrides(load_hardware(ROOT / "hardware" / machine), overrides)
+    result = simulate_graph(import_onnx(ROOT / "workloads" / "mobilenet.onnx"), hw, name="m")
+    assert len(result.path.steps) > 37 * 5
+    _assert_summary_by_records(result)
