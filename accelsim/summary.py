@@ -149,7 +149,7 @@ class RunResult:
 def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Trace, *,
               overlap: bool) -> RunResult:  # fmt: skip
     """Build the RunResult of a finished simulation."""
-    line = timeline_of(trace.events)
+    line = timeline_of(trace)
     startup = channel_latency(hw)
     walks = Walks(line, startup=startup)  # one set of columns for the windows and the path
     windows = layer_breakdowns(walks, len(program.layers), startup=startup)

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from accelsim.explain.columns import KIND_NAMES, WAITED, Timeline, previous_of, timeline_of
+from accelsim.explain.columns import KIND_NAMES, Timeline, previous_of, timeline_of
 from accelsim.kinds import KINDS
 from accelsim.plan import Columns
+from accelsim.sim.trace import WAITED
 
 if TYPE_CHECKING:
     import numpy.typing as npt
