@@ -309,3 +309,53 @@ def test_every_matrix_op_lowers_to_its_gemm_shape(batches: dict[str, Batch], fam
         if got != want or gemm.macs != op.macs:  # type: ignore[union-attr]
             bad.append(f"c{i} {case.op} {case.attributes} {ins}: {got} != {want}")
     assert not bad, "\n".join(bad[:8])
+
+
+def _outputs_model(
+    op: str, inputs: list, attributes: dict, outputs: list[str], graph_outputs: list[str],
+    tmp_path: Path, consumers: dict[str, str] | None = None,
+) -> dict[str, tuple]:  # fmt: skip
+    """Op name -> the tensors it writes, for one node whose outputs are read by `consumers`
+    (output -> a Relu's output name) or are graph outputs."""
+    case = Case(op, inputs, attributes, outputs=len(outputs))
+    model = build([case], 18)
+    renamed = {f"c0_out{j}": name for j, name in enumerate(outputs)}
+    node = model.graph.node[0]
+    node.output[:] = [renamed[n] if renamed[n] else "" for n in node.output]
+    for source, target in (consumers or {}).items():
+        model.graph.node.append(onnx.helper.make_node("Relu", [source], [target], name=target))
+    kept = {*graph_outputs, *(consumers or {}).values()}
+    types = {v.name: v for v in model.graph.output}
+    del model.graph.output[:]
+    for j, name in enumerate(outputs):
+        if name in kept:
+            value = onnx.ValueInfoProto()
+            value.CopyFrom(types[f"c0_out{j}"])
+            value.name = name
+            model.graph.output.append(value)
+    for source, target in (consumers or {}).items():
+        j = outputs.index(source)
+        value = onnx.ValueInfoProto()
+        value.CopyFrom(types[f"c0_out{j}"])
+        value.name = target
+        model.graph.output.append(value)
+    path = tmp_path / "outputs.onnx"
+    onnx.save(model, str(path))
+    graph = import_onnx(path)
+    return {op.name: op.outputs for op in graph.ops}
+
+
+def test_second_outputs_are_written_only_when_read_or_graph_outputs(tmp_path: Path) -> None:
+    """An output at position > 0 (TopK's indices, an LSTM's final state, a KV cache) that no
+    node reads and the graph does not return is never written; the first always is."""
+    x = [Data((2, 5)), np.array([2], np.int64)]
+    assert _outputs_model("TopK", x, {}, ["v", "i"], ["v"], tmp_path) == {"c0": ("v",)}
+    assert _outputs_model("TopK", x, {}, ["v", "i"], ["v", "i"], tmp_path) == {"c0": ("v", "i")}
+    assert _outputs_model("TopK", x, {}, ["v", "i"], ["v"], tmp_path, {"i": "r"}) == {
+        "c0": ("v", "i"), "r": ("r",)}  # fmt: skip
+    weights = [Data((3, 1, 2)), np.ones((1, 8, 2), np.float32), np.ones((1, 8, 2), np.float32)]
+    lstm = _outputs_model("LSTM", weights, {"hidden_size": 2}, ["y", "h", "c"], ["h"], tmp_path)
+    assert lstm["c0:5"] == ("y", "h")  # the last step writes Y and Y_h, not the cell state
+    lstm = _outputs_model("LSTM", weights, {"hidden_size": 2}, ["y", "h", "c"], ["y"], tmp_path,
+                          {"c": "r"})  # fmt: skip
+    assert lstm["c0:5"] == ("y", "c")
