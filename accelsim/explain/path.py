@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from accelsim.explain.columns import Timeline
     from accelsim.plan import Plan
-    from accelsim.sim.trace import Event
+    from accelsim.sim.trace import Event, Trace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -95,7 +95,7 @@ def critical_path(plan: Plan, events: Sequence[Event], *, startup: int,
     return CriticalPath(steps=steps, slack_pass=partial(_slack, plan, events, startup))
 
 
-def path_steps(events: Sequence[Event] | Timeline | Walks, *, startup: int,
+def path_steps(events: Trace | Sequence[Event] | Timeline | Walks, *, startup: int,
                behind: Sequence[int] | None = None) -> Chain:  # fmt: skip
     """`CriticalPath.steps` without the slack pass (a sweep point keeps only what bound it)."""
     return Walks.of(events, startup=startup, behind=behind).path()

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from accelsim.explain.columns import Column
-    from accelsim.sim.trace import Event
+    from accelsim.sim.trace import Event, Trace
 
 KIND_LABELS = {k.name: k.label for k in KINDS}
 """How reports name what a unit kind costs: time spent waiting on DMA transfers is `bus` time."""
@@ -113,8 +113,8 @@ class Walks:
     last task) follow it from there: the rest is a slice of its states (`_Trunk`).
     """
 
-    __slots__ = ("_behind", "_end", "_hop", "_issued", "_on", "_start", "_trunk", "line",
-                 "startup")  # fmt: skip
+    __slots__ = ("_behind", "_end", "_hop", "_issued", "_on", "_path", "_start", "_trunk",
+                 "line", "startup")  # fmt: skip
 
     def __init__(self, line: Timeline, *, startup: int,
                  behind: Sequence[int] | None = None) -> None:  # fmt: skip
@@ -130,10 +130,11 @@ class Walks:
         self._end, self._start, self._on = line.end.data, line.start.data, line.waited_on.data
         self._issued = np.array(_ARRIVED, np.int8)[line.waited].data
         self._hop = None if queued is None else queued.data
-        self._trunk: _Trunk | None = None
+        self._path: Column | None = None  # the critical path's states (`path`)
+        self._trunk: _Trunk | None = None  # and where other walks meet it (`cycles`)
 
     @classmethod
-    def of(cls, events: Sequence[Event] | Timeline | Walks, *, startup: int,
+    def of(cls, events: Trace | Sequence[Event] | Timeline | Walks, *, startup: int,
            behind: Sequence[int] | None = None) -> Walks:  # fmt: skip
         """The walks of `events` (given Walks, those)."""
         if isinstance(events, Walks):
@@ -147,7 +148,7 @@ class Walks:
     def path(self) -> Chain:
         """The chain from the task that ended last (the later task among equals) to cycle 0:
         the critical path's steps."""
-        return self._chain(self._trunk_of().states, 0)
+        return self._chain(self._path_states(), 0)
 
     def cycles(self, tasks: Sequence[int], floors: Sequence[int]) -> list[list[int]]:
         """For each (task, floor), the cycles `chain(task, floor)` has of each label of
@@ -211,11 +212,16 @@ class Walks:
                 task, via = on[task], issued[task]
         return states, -1
 
-    def _trunk_of(self) -> _Trunk:
-        if self._trunk is None:
+    def _path_states(self) -> Column:
+        if self._path is None:
             end = self.line.end
             last = len(end) - 1 - int(np.argmax(end[::-1])) if len(end) else -1
-            states = np.frombuffer(self._chase(last, 0)[0], np.int64)
+            self._path = np.frombuffer(self._chase(last, 0)[0], np.int64)
+        return self._path
+
+    def _trunk_of(self) -> _Trunk:
+        if self._trunk is None:
+            states = self._path_states()
             # the first place a walk with a later floor stops: where its end or (stepping on
             # through its start) its start is at or before that floor
             down = np.empty(len(states), np.int64)
@@ -225,7 +231,7 @@ class Walks:
                     part.hopped, part.end, np.minimum(self.line.start[part.task], part.end))
             meet = None
             if (down[1:] <= down[:-1]).all():  # later along the path is never later in time
-                places = np.full(len(end), -1, np.int64)
+                places = np.full(len(self.line), -1, np.int64)
                 places[states // 3] = 3 * np.arange(len(states)) + states % 3
                 meet = places.data
             self._trunk = _Trunk(states=states, down=np.negative(down, out=down), meet=meet)

@@ -178,7 +178,7 @@ def _simulated(job: Job, planned: Planned, hw: Hardware) -> Metrics:
         return metrics_of(replace(whole, dram=dram))
     energy = run_total(planned.work, trace.end, hw)
     moved = planned.moved
-    steps = path_steps(trace.events, startup=channel_latency(hw))
+    steps = path_steps(trace, startup=channel_latency(hw))
     return _metrics(
         hw, trace, energy, floor=job.reuse.floor(program, hw),
         bound=breakdown_of(steps, start=0, end=trace.end).bound,
