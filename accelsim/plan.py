@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypeVar, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from accelsim.work import Transfer, Work
 
@@ -174,12 +175,15 @@ class Tasks(Columns[Task]):
         self.reasons.append(reasons)
         return len(self.kind) - 1
 
-    def mark_runs(self, bounds: Sequence[int]) -> None:
+    def mark_runs(self, bounds: Sequence[int], known: Mapping[int, bytes]) -> None:
         """Index the runs among consecutive periods [bounds[i], bounds[i + 1]) (a tiled layer's
-        tiles, each with the tasks issued while planning it), after every run so far."""
+        tiles, each with the tasks issued while planning it), after every run so far; `known`:
+        periods issued as repeats of the one before (`repeat`), with their moves."""
         start, moves = -1, b""  # the period the open run starts at, its dependencies' moves
         for i in range(1, len(bounds)):
-            found = self._moves(*bounds[i - 1 : i + 2]) if i + 1 < len(bounds) else None
+            found = known.get(i)
+            if found is None and i + 1 < len(bounds):
+                found = self._moves(*bounds[i - 1 : i + 2])
             if start >= 0 and found == moves:
                 continue
             if start >= 0:  # period i - 1 ends it: a run from period i may follow
@@ -187,6 +191,44 @@ class Tasks(Columns[Task]):
                 start = -1
             elif found is not None:
                 start, moves = i - 1, found
+
+    def moves(self, start: int, times: int, moving: Collection[int]) -> bytes | None:
+        """Which dependencies of the tasks from `start` on are on a task of `moving` (as
+        `_moves` says); None if moving those by a period per repeat, `times` times, would put
+        a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
+        first, width = self.first, len(self.kind) - start
+        moved = [dep in moving for dep in self.deps[first[start] : first[-1]]]
+        at = 0
+        for task in range(start, len(self.kind)):
+            count = first[task + 1] - first[task]
+            deps = self.deps[first[task] : first[task + 1]]
+            step = times * width
+            moves = moved[at : at + count]
+            last = [dep + step * move for dep, move in zip(deps, moves, strict=True)]
+            if any(a >= b for a, b in zip(last, last[1:], strict=False)):
+                return None
+            at += count
+        return bytes(moved)
+
+    def repeat(self, start: int, times: int, moves: bytes, works: Sequence[Work]) -> None:
+        """Append `times` repeats of the tasks from `start` on: each the one before with its
+        tile one more and the dependencies `moves` marks (`moves`) one period later (the run
+        index's rule); `works`: theirs in order."""
+        end = len(self.kind)
+        begin, stop = self.first[start], self.first[end]
+        deps = np.frombuffer(self.deps[begin:stop], np.int64)  # (a copy: the column grows)
+        steps = np.arange(1, times + 1, dtype=np.int64)[:, None]
+        moved = np.frombuffer(moves, np.bool_)
+        ends = np.frombuffer(self.first[start + 1 : end + 1], np.int64) - begin
+        self.unit_kind.extend(self.unit_kind[start:end] * times)
+        self.kind.extend(self.kind[start:end] * times)
+        self.layer.extend(self.layer[start:end] * times)
+        self.buffer.extend(self.buffer[start:end] * times)
+        self.reasons.extend(self.reasons[start:end] * times)
+        self.tile.extend((np.array(self.tile[start:end], np.int64) + steps).ravel().tolist())
+        self.work.extend(works)
+        self.deps.frombytes((deps + steps * (end - start) * moved).tobytes())
+        self.first.frombytes((stop + (steps - 1) * (stop - begin) + ends).tobytes())
 
     def _add_run(self, first: int, width: int, count: int) -> None:
         ends = self.run_first[-1] + self.run_width[-1] * self.run_count[-1] if self.run_first else 0
@@ -247,7 +289,8 @@ class Ranges(Columns[Allocation]):
     the planner issues the tasks that fill and free a range.
     """
 
-    __slots__ = ("also", "buffer", "first", "label", "layer", "more", "offset", "after", "size")
+    __slots__ = ("also", "buffer", "first", "label", "layer", "log", "more", "offset", "after",
+                 "size")  # fmt: skip
 
     def __init__(self) -> None:
         self.buffer: list[str] = []
@@ -261,6 +304,7 @@ class Ranges(Columns[Allocation]):
         self.after = array("q")
         self.also = array("q")
         self.more: dict[int, tuple[int, ...]] = {}
+        self.log: list[int] | None = None  # when a list, every range released is added to it
 
     @classmethod
     def of(cls, allocations: Sequence[Allocation]) -> Ranges:
@@ -288,12 +332,33 @@ class Ranges(Columns[Allocation]):
 
     def released_after(self, index: int, *tasks: int) -> None:
         """Range `index` is free again once every task of `tasks` ended (none: at the end)."""
+        if self.log is not None:
+            self.log.append(index)
         self.more.pop(index, None)
         if len(tasks) > 2:
             self.after[index], self.also[index] = -2, -1
             self.more[index] = tasks
         else:
             self.after[index], self.also[index] = (*tasks, -1, -1)[:2]
+
+    def repeat(self, start: int, times: int, offsets: npt.NDArray[np.int64],
+               labels: Sequence[str]) -> None:  # fmt: skip
+        """Append `times` copies of the ranges from `start` on, at `offsets` and labelled
+        `labels` (one each), neither filled nor released yet (`set`)."""
+        end = len(self.buffer)
+        self.buffer.extend(self.buffer[start:end] * times)
+        self.label.extend(labels)
+        self.layer.extend(self.layer[start:end] * times)
+        self.offset.frombytes(offsets.astype(np.int64).tobytes())
+        self.size.extend(self.size[start:end] * times)
+        blank = array("q", [-1]) * (times * (end - start))
+        for column in (self.first, self.after, self.also):
+            column.extend(blank)
+
+    def set(self, rows: npt.NDArray[np.int64], **columns: npt.NDArray[np.int64]) -> None:
+        """Set `first`, `after` or `also` of ranges `rows` (two released after at most)."""
+        for name, values in columns.items():
+            np.frombuffer(getattr(self, name), np.int64)[rows] = values
 
     def release(self, index: int) -> tuple[int, ...]:
         """The tasks range `index` is released after (`Allocation.release`)."""

@@ -82,6 +82,17 @@ class DdrSpace:
             self._waits[buffer] = frozenset((task,))
         return waits
 
+    def waits(self, buffer: str) -> _WaitSet:
+        """What the next transfer of `buffer` would wait for (`touch`)."""
+        return self._waits.get(buffer, frozenset())
+
+    def touched(self, buffer: str, tasks: list[int]) -> None:
+        """`touch` of each of `tasks` in turn, whose waits are known (a run of tiles)."""
+        if buffer in self._live:
+            self._moved.setdefault(buffer, []).extend(tasks)
+        if self._waits[buffer]:
+            self._waits[buffer] = frozenset(tasks[-1:])
+
     def end_layer(self, layer: int) -> None:
         """Layer `layer` is planned: free the homes of activations no later layer reads."""
         for buffer in [b for b, last in self._live.items() if last <= layer]:

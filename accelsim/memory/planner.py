@@ -14,17 +14,24 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
 
 from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
-from accelsim.memory.tiling import Tiler, Tiling
+from accelsim.memory.repeat import Loop, Shift, State, advance, shift_between, state
+from accelsim.memory.tiling import Tile, Tiler, Tiling
 from accelsim.plan import DepReason, Plan, Ranges, TaskKind, Tasks
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
+    from array import array
+
+    import numpy.typing as npt
+
     from accelsim.hardware import Hardware
     from accelsim.lowering import Layer, Program
 
@@ -39,6 +46,48 @@ class _Resident:
     ready: int  # task whose end makes the content valid (a load or the producing compute)
     dirty: bool  # the only copy is in SRAM
     users: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True, kw_only=True)
+class _TiledLayer:
+    """A tiled layer's arena, as planning each of its tiles reads it (`_run_tiled`)."""
+
+    layer: Layer
+    tiling: Tiling
+    output: str
+    base: int  # where the slots begin: the groups' weights, the tiles', the partial sums'
+    kept_index: int  # the range of an output kept whole in SRAM, else -1
+    shared: list[tuple[int, int]]  # (range, load) of the inputs every tile reads
+    pins: dict[str, tuple[str, int, int]]
+    pin_at: dict[str, int]
+    arena_waits: WaitSet
+    weight_area: int = field(init=False)
+    tile_area: int = field(init=False)
+    accumulating: bool = field(init=False)
+    lag: int = field(init=False)  # tiles a finished tile's store waits behind
+
+    def __post_init__(self) -> None:
+        tiling = self.tiling
+        self.weight_area = tiling.weight_slots * tiling.weight_bytes
+        self.tile_area = tiling.slots * tiling.slot_bytes
+        self.accumulating = tiling.psum_bytes > 0
+        # With s tile slots, s - 1 tiles' loads go before a finished tile's store, so the bus
+        # is never held by a store whose tile is still in the vector unit's epilogue.
+        self.lag = 1 if self.accumulating else max(1, tiling.slots - 1)
+
+    def out_slots(self, loop: Loop) -> list[set[int]]:
+        """The slots a store frees."""
+        return loop.psum_slots if self.accumulating else loop.tile_slots
+
+
+class _Period(NamedTuple):
+    """What planning one tile made: tasks and ranges [begin, end), where its stores begin in
+    `Loop.stores`, and the ranges it released."""
+
+    tasks: tuple[int, int]
+    ranges: tuple[int, int]
+    stores: int
+    released: list[int]
 
 
 def plan_liveness(
@@ -249,89 +298,47 @@ class _Planner:
             set(arena_waits), "layer", 0,
         )  # fmt: skip
         shared.extend((self.resident[name].allocation, self.resident[name].ready) for name in own)
-        base = start + shared_area
-        weight_slots = [set(arena_waits) for _ in range(tiling.weight_slots)]
-        tile_slots = [set(arena_waits) for _ in range(tiling.slots)]
-        accumulating = tiling.psum_bytes > 0
-        psum_slots = [set(arena_waits) for _ in range(tiling.psum_slots)]
-        out_slots = psum_slots if accumulating else tile_slots  # what a store frees
-        sums = 0  # partial-sum ranges begun (K-split)
-        out_slot, out_index = 0, -1
-        group_loads: list[tuple[int, int]] = []  # (range, load task) of the current group
-        stores: list[int] = []
-        # Finished tiles' stores wait for the next tiles' loads: (tile, (slot, compute, out
-        # range, bytes)). With s tile slots, s - 1 tiles' loads go first, so the bus is never
-        # held by a store whose tile is still in the vector unit's epilogue.
-        pending: list[tuple[int, tuple[int, int, int, int]]] = []
-        lag = 1 if accumulating else max(1, tiling.slots - 1)
-        last_compute = -1
-        group_pins: set[int] = set()  # the loads of the current group's pinned weights
-        done = since = 0  # MACs of the tiles so far, and when the last epilogue was issued
+        arena_start = start
+        layer_plan = _TiledLayer(
+            layer=layer, tiling=tiling, output=output, base=start + shared_area,
+            kept_index=kept_index if kept else -1, shared=shared,
+            pins=pins, pin_at=pin_at, arena_waits=arena_waits,
+        )  # fmt: skip
+        loop = Loop(
+            weight_slots=[set(arena_waits) for _ in range(tiling.weight_slots)],
+            tile_slots=[set(arena_waits) for _ in range(tiling.slots)],
+            psum_slots=[set(arena_waits) for _ in range(tiling.psum_slots)],
+        )  # fmt: skip
+        tiles = tiling.tiles
         bounds: list[int] = []  # where each tile's tasks begin: the run index's periods
-        for number, tile in enumerate(tiles := tiling.tiles):
+        known: dict[int, bytes] = {}  # periods known to repeat the one before: their moves
+        number = 0
+        # The loop's state after the tile before `number`, if that tile is the same as it: a
+        # tile repeats (`_repeat`) only after one like it, as the first of a run of same tiles
+        # follows another tile, and its period can be another's (a K-split's first chunk).
+        before: State | None = None
+        while number < len(tiles):
+            tile = tiles[number]
             bounds.append(len(self.tasks.kind))
-            if tile.band == 0 and tile.chunk == 0:
-                self._finish_group(group_loads, weight_slots, tile.group - 1, last_compute)
-                slot = tile.group % tiling.weight_slots
-                offset = base + slot * tiling.weight_bytes
-                pinned = {pin for pin, (_, _, group) in pins.items() if group == tile.group}
-                for pin in pinned - self.resident.keys():
-                    name, size, _ = pins[pin]
-                    self._load_resident(pin, name, size, pin_at[pin], arena_waits, number)
-                group_loads = [] if pinned else self._load_slices(
-                    tile.weights, offset, weight_slots[slot], f"group {tile.group}", number
-                )  # fmt: skip
-                group_pins = {self.resident[pin].ready for pin in pinned}
-            slot = number % tiling.slots
-            offset = base + weight_area + slot * tiling.slot_bytes
-            label = f"tile {number}"  # one string for the names of all the tile's ranges
-            slices = self._load_slices(tile.reads, offset, tile_slots[slot], label, number)
-            while pending and pending[0][0] <= number - lag:
-                done_tile, info = pending.pop(0)
-                stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
-            deps = {load for _, load in (*shared, *group_loads, *slices)} | group_pins
-            space = set(tile_slots[slot])
-            begins = (not accumulating or tile.chunk == 0) and not kept
-            if not accumulating:  # the output follows the tile's reads in its slot
-                out_slot, out_size = slot, tile.write[1]
-                out_offset = offset + sum(size for _, size in tile.reads)
-            elif tile.chunk == 0:  # a new (group, band): its partial sums take the next slot
-                out_slot, sums = sums % tiling.psum_slots, sums + 1
-                out_offset = base + weight_area + tile_area + out_slot * tiling.psum_bytes
-                out_size = tile.psum
-                space |= psum_slots[out_slot]
-            else:  # adds into the partial sums of the chunk before
-                deps.add(last_compute)
-            if begins:
-                out_index = self._new_range(output, out_offset, out_size, label)
-            last_compute = self._task(
-                layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
-            )
-            if begins:
-                self.ranges.first[out_index] = last_compute
-            elif kept and number == 0:
-                self.ranges.first[kept_index] = last_compute
-            done += tile.work.macs if isinstance(tile.work, Gemm) else 0
-            if layer.epilogue is not None and tile.last:  # applied to the tile's finished output
-                share = _tile_epilogue(layer, done, done - since)
-                since = done
-                last_compute = self._task(
-                    "vector", "compute", layer.index, number, "", share, {last_compute}
-                )
-            for index, load in slices:
-                self.ranges.released_after(index, load, last_compute)
-            if accumulating or kept:
-                tile_slots[slot] = {last_compute}
-            if tile.last and not kept:
-                pending.append((number, (out_slot, last_compute, out_index, tile.write[1])))
-            if tiling.slots == 1 and not accumulating and pending:
-                # one slot: the next tile's loads must wait for this store
-                stores.append(self._store_tile(layer, output, number, pending.pop()[1], tile_slots))
+            period = self._plan_tile(layer_plan, loop, number, tile)
+            if number + 1 == len(tiles) or not _same_tile(tile, tiles[number + 1]):
+                number, before = number + 1, None
+                continue
+            now = self._state(layer_plan, loop, number, tile)
+            times, moves = 0, b""
+            if before is not None and bounds[-1] - bounds[-2] == period.tasks[1] - period.tasks[0]:
+                times, moves = self._repeat(layer_plan, loop, number, before, now, period)
+            for _ in range(times):
+                bounds.append(bounds[-1] + period.tasks[1] - period.tasks[0])
+                known[len(bounds) - 1] = moves
+            number, before = number + 1 + times, None if times else now
         bounds.append(len(self.tasks.kind))
-        self.tasks.mark_runs(bounds)
-        for done_tile, info in pending:
+        self.tasks.mark_runs(bounds, known)
+        last_compute, stores = loop.last_compute, loop.stores
+        out_slots = loop.psum_slots if layer_plan.accumulating else loop.tile_slots
+        for done_tile, info in loop.pending:
             stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
-        self._finish_group(group_loads, weight_slots, tiles[-1].group, last_compute)
+        self._finish_group(loop.group_loads, loop.weight_slots, tiles[-1].group, last_compute)
         for index, load in shared[: len(shared) - len(own)]:
             self.ranges.released_after(index, load, last_compute)
         for name in (*own, *pins):
@@ -339,15 +346,225 @@ class _Planner:
             if self._next_use(name) == _NEVER:
                 self._free(name)
         after: WaitSet = frozenset()
-        for waits in (*weight_slots, *tile_slots, *psum_slots):
+        for waits in (*loop.weight_slots, *loop.tile_slots, *loop.psum_slots):
             after = self._merge(after, frozenset(waits))
-        self.allocator.free(start, arena, after=after)
+        self.allocator.free(arena_start, arena, after=after)
         if kept:  # whole once the last tile is done; in DDR only if it must leave SRAM
             self.resident[output].ready = last_compute
             self.resident[output].users.add(last_compute)
         else:  # every tile's store done (with one DMA unit, the last one implies the rest)
             self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
         return len(tiles)
+
+    def _plan_tile(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> _Period:
+        """Plan tile `number` of a tiled layer (`_run_tiled`); where its tasks and ranges are."""
+        layer, tiling, ranges = at.layer, at.tiling, self.ranges
+        begin, first_range, stores = len(self.tasks.kind), len(ranges.buffer), len(loop.stores)
+        ranges.log = []
+        if tile.band == 0 and tile.chunk == 0:
+            self._finish_group(loop.group_loads, loop.weight_slots, tile.group - 1,
+                               loop.last_compute)  # fmt: skip
+            slot = tile.group % tiling.weight_slots
+            offset = at.base + slot * tiling.weight_bytes
+            pinned = {pin for pin, (_, _, group) in at.pins.items() if group == tile.group}
+            for pin in pinned - self.resident.keys():
+                name, size, _ = at.pins[pin]
+                self._load_resident(pin, name, size, at.pin_at[pin], at.arena_waits, number)
+            loop.group_loads = [] if pinned else self._load_slices(
+                tile.weights, offset, loop.weight_slots[slot], f"group {tile.group}", number
+            )  # fmt: skip
+            loop.group_pins = {self.resident[pin].ready for pin in pinned}
+        slot = number % tiling.slots
+        offset = at.base + at.weight_area + slot * tiling.slot_bytes
+        label = f"tile {number}"  # one string for the names of all the tile's ranges
+        slices = self._load_slices(tile.reads, offset, loop.tile_slots[slot], label, number)
+        pending, out_slots = loop.pending, at.out_slots(loop)
+        while pending and pending[0][0] <= number - at.lag:
+            done_tile, info = pending.pop(0)
+            loop.stores.append(self._store_tile(layer, at.output, done_tile, info, out_slots))
+        deps = {load for _, load in (*at.shared, *loop.group_loads, *slices)} | loop.group_pins
+        space = set(loop.tile_slots[slot])
+        accumulating, kept = at.accumulating, at.kept_index >= 0
+        begins = (not accumulating or tile.chunk == 0) and not kept
+        if not accumulating:  # the output follows the tile's reads in its slot
+            loop.out_slot, out_size = slot, tile.write[1]
+            out_offset = offset + sum(size for _, size in tile.reads)
+        elif tile.chunk == 0:  # a new (group, band): its partial sums take the next slot
+            loop.out_slot, loop.sums = loop.sums % tiling.psum_slots, loop.sums + 1
+            out_offset = at.base + at.weight_area + at.tile_area + (
+                loop.out_slot * tiling.psum_bytes
+            )
+            out_size = tile.psum
+            space |= loop.psum_slots[loop.out_slot]
+        else:  # adds into the partial sums of the chunk before
+            deps.add(loop.last_compute)
+        if begins:
+            loop.out_index = self._new_range(at.output, out_offset, out_size, label)
+        last_compute = self._task(
+            layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
+        )
+        if begins:
+            ranges.first[loop.out_index] = last_compute
+        elif kept and number == 0:
+            ranges.first[at.kept_index] = last_compute
+        loop.done += tile.work.macs if isinstance(tile.work, Gemm) else 0
+        if layer.epilogue is not None and tile.last:  # applied to the tile's finished output
+            share = _tile_epilogue(layer, loop.done, loop.done - loop.since)
+            loop.since = loop.done
+            last_compute = self._task(
+                "vector", "compute", layer.index, number, "", share, {last_compute}
+            )
+        loop.last_compute = last_compute
+        for index, load in slices:
+            ranges.released_after(index, load, last_compute)
+        if accumulating or kept:
+            loop.tile_slots[slot] = {last_compute}
+        if tile.last and not kept:
+            pending.append((number, (loop.out_slot, last_compute, loop.out_index, tile.write[1])))
+        if tiling.slots == 1 and not accumulating and pending:
+            # one slot: the next tile's loads must wait for this store
+            loop.stores.append(
+                self._store_tile(layer, at.output, number, pending.pop()[1], loop.tile_slots)
+            )
+        released, ranges.log = ranges.log, None
+        return _Period(tasks=(begin, len(self.tasks.kind)),
+                       ranges=(first_range, len(ranges.buffer)), stores=stores,
+                       released=released)  # fmt: skip
+
+    def _state(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> State:
+        """The loop's state after tile `number`, with the DDR waits of the buffers `tile`
+        moves (`repeat.state`)."""
+        names = (*(name for name, _ in tile.reads), at.output)
+        turns = not at.accumulating and at.kept_index < 0
+        return state(loop, number, turns, tuple(map(self.ddr.waits, names)))
+
+    def _repeat(self, at: _TiledLayer, loop: Loop, number: int, before: State, now: State,
+                period: _Period) -> tuple[int, bytes]:  # fmt: skip
+        """Plan the tiles after tile `number` that are the same tile as it by repeating what it
+        planned (`repeat`), as many as its loop state allows; how many, and which dependencies
+        of its tasks move from one to the next."""
+        tiles, (begin, end) = at.tiling.tiles, period.tasks
+        constants = {load for _, load in (*at.shared, *loop.group_loads)} | loop.group_pins
+        constants.update(at.arena_waits)
+        for name, _ in tiles[number].reads:
+            constants.update(self.ddr_ready.get(name, ()))
+        shifts = shift_between(before, now, tasks=period.tasks, ranges=period.ranges,
+                               constants=constants, serial=not self.overlap)  # fmt: skip
+        if shifts is None or not self._repeatable(at, number, shifts.back, period):
+            return 0, b""
+        sigma = shifts.back
+        times = 0
+        while number + times + 1 < len(tiles) and _same_tile(
+            tiles[number], tiles[number + times + 1]
+        ):
+            times += 1
+        found = self._strides(begin, end)
+        if found is None:
+            return 0, b""
+        strides, prefix = found
+        for name, stride in strides.items():
+            times = min(times, (self.ddr.ranges[name].size - self.cursor[name]) // stride)
+        moves = self.tasks.moves(begin, times, sigma.moving) if times > 0 else None
+        if moves is None:  # σ would reorder a task's dependencies: not a repeat
+            return 0, b""
+        times = self._epilogues(at, loop, tiles[number], times)
+        if times <= 0:
+            return 0, b""
+        steps = np.arange(times, dtype=np.int64)
+        works: list[list[Work]] = []
+        for task, work in enumerate(self.tasks.work[begin:end], begin):
+            if isinstance(work, Transfer):  # each slice after the one before (`_address`)
+                name = self.tasks.buffer[task]
+                at_first = self.ddr.ranges[name].address + self.cursor[name] + prefix[task]
+                works.append([
+                    Transfer(nbytes=work.nbytes, direction=work.direction, address=address)
+                    for address in (at_first + steps * strides[name]).tolist()
+                ])  # fmt: skip
+            else:
+                works.append([work] * times)
+        for name, stride in strides.items():
+            self.cursor[name] += times * stride
+        self.tasks.repeat(begin, times, moves, [w for ws in zip(*works, strict=True) for w in ws])
+        for name in strides:
+            moved = [task for task in prefix if self.tasks.buffer[task] == name]
+            self.ddr.touched(name, [task + k * sigma.width for k in range(1, times + 1)
+                                    for task in moved])  # fmt: skip
+        self._repeat_ranges(at, number, sigma, times, period)
+        stores = loop.stores[period.stores :]
+        loop.stores.extend(sigma.task(store, k) for k in range(1, times + 1) for store in stores)
+        advance(loop, shifts.on, times, turns=not at.accumulating and at.kept_index < 0)
+        return times, moves
+
+    def _repeatable(self, at: _TiledLayer, number: int, sigma: Shift, period: _Period) -> bool:
+        """Whether the ranges tile `number` made and released repeat as σ says: its slices and
+        output in its tile slot, labelled with its number, released after two tasks at most."""
+        ranges, (first, last) = self.ranges, period.ranges
+        label, low = f"tile {number}", at.base + at.weight_area
+        released = [index for index in period.released if index < first]
+        return (
+            all(ranges.label[i] == label for i in range(first, last))
+            and all(low <= ranges.offset[i] < low + at.tile_area for i in range(first, last))
+            and all(ranges.after[i] != -2 for i in (*range(first, last), *released))
+            and all(index in sigma.moving_ranges for index in released)
+            and len(set(released)) == len(released)
+        )
+
+    def _repeat_ranges(self, at: _TiledLayer, number: int, sigma: Shift, times: int,
+                       period: _Period) -> None:  # fmt: skip
+        """The ranges of `times` repeats of tile `number`'s `period`: each tile's slices one
+        slot on, labelled with its number; filled, and released, as σ says."""
+        ranges, (first, last) = self.ranges, period.ranges
+        steps = np.arange(1, times + 1, dtype=np.int64)[:, None]
+        slots = at.tiling.slots
+        turn = ((number + steps) % slots - number % slots) * at.tiling.slot_bytes
+        offsets = np.frombuffer(ranges.offset[first:last], np.int64) + turn
+        names = [f"tile {number + k}" for k in range(1, times + 1)]
+        ranges.repeat(first, times, offsets.ravel(), [n for n in names for _ in range(first, last)])
+
+        def moved(column: array[int], rows: list[int]) -> npt.NDArray[np.int64]:
+            values = [column[row] for row in rows]
+            moves = np.array([value in sigma.moving for value in values], np.int64)
+            shifted: npt.NDArray[np.int64] = np.array(values, np.int64) + steps * (
+                sigma.width * moves
+            )
+            return shifted.ravel()
+
+        made = list(range(first, last))
+        rows = (np.array(made, np.int64) + steps * sigma.ranges).ravel()
+        ranges.set(rows, first=moved(ranges.first, made), after=moved(ranges.after, made),
+                   also=moved(ranges.also, made))  # fmt: skip
+        released = [index for index in period.released if index < first]
+        if released:
+            rows = (np.array(released, np.int64) + steps * sigma.ranges).ravel()
+            ranges.set(rows, after=moved(ranges.after, released), also=moved(ranges.also, released))
+
+    def _strides(self, begin: int, end: int) -> tuple[dict[str, int], dict[int, int]] | None:
+        """Bytes each buffer's transfers among tasks [begin, end) move, and where each transfer
+        starts among its buffer's; None if one moves none (its address is its home's end)."""
+        strides: dict[str, int] = {}
+        prefix: dict[int, int] = {}
+        for task in range(begin, end):
+            work = self.tasks.work[task]
+            if isinstance(work, Transfer):
+                if not work.nbytes:
+                    return None
+                name = self.tasks.buffer[task]
+                prefix[task] = strides.get(name, 0)
+                strides[name] = prefix[task] + work.nbytes
+        return strides, prefix
+
+    def _epilogues(self, at: _TiledLayer, loop: Loop, tile: Tile, times: int) -> int:
+        """How many of `times` repeats of `tile` get the same share of the layer's epilogue as
+        it did (shares follow the MACs done, `_tile_epilogue`); their MACs counted as done."""
+        layer = at.layer
+        macs = tile.work.macs if isinstance(tile.work, Gemm) else 0
+        if times > 0 and layer.epilogue is not None and tile.last:
+            share, done = self.tasks.work[loop.last_compute], loop.done
+            shares = (_tile_epilogue(layer, done + (k + 1) * macs, macs) for k in range(times))
+            times = next((k for k, other in enumerate(shares) if other != share), times)
+            loop.since = done + times * macs
+        loop.done += max(0, times) * macs
+        return times
 
     def _keeps(self, layer: Layer) -> bool:
         """Whether a tiled layer's output should stay whole in SRAM (`lowering.keep_outputs`):
@@ -596,6 +813,16 @@ class _Merge:
             kept.update(latest.values())
             return frozenset(kept)
         return frozenset(latest.values())
+
+
+def _same_tile(a: Tile, b: Tile) -> bool:
+    """Whether planning `b` right after `a` does what planning `a` did (the same group, not
+    its first tile, the same slices, work and flags)."""
+    return (
+        (a.band > 0 or a.chunk > 0) and (b.band > 0 or b.chunk > 0) and a.group == b.group
+        and (a.chunk == 0) == (b.chunk == 0) and a.last == b.last and a.psum == b.psum
+        and a.reads == b.reads and a.write == b.write and a.work == b.work
+    )  # fmt: skip
 
 
 def _tile_epilogue(layer: Layer, done: int, macs_of_tile: int) -> Vector:

@@ -299,14 +299,20 @@ def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) ->
     if before == after:
         return tiling
     new = dict(zip(before, after, strict=True))
+    # Most tiles read slices of the sizes the tile before read: rename each distinct tuple once
+    # (and same tiles then share their tuples, which compare by identity first).
+    renamed: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
 
     def slices(items: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
-        return tuple((new[name], size) for name, size in items)
+        found = renamed.get(items)
+        if found is None:
+            found = renamed[items] = tuple([(new[name], size) for name, size in items])
+        return found
 
     tiles = tuple(  # (positional: dataclasses.replace takes ~10x as long, per tile)
         Tile(
             tile.group, tile.band, slices(tile.reads), slices(tile.weights),
-            (new[tile.write[0]], tile.write[1]), tile.work, tile.chunk, tile.last, tile.psum,
+            slices((tile.write,))[0], tile.work, tile.chunk, tile.last, tile.psum,
         )
         for tile in tiling.tiles
     )  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 
 from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.lowering import lower
+from accelsim.memory import planner
 from accelsim.memory.policies import make_plan
 from accelsim.plan import Task, Tasks
 from accelsim.work import Gemm, Transfer, Vector
@@ -116,7 +117,7 @@ def test_repeated_periods_make_one_run_and_a_change_ends_it() -> None:
             computes.append(tasks.add("vector", "compute", 3, tile, "",
                                       Vector(ops=1, elements=1), [load], ()))  # fmt: skip
     bounds.append(len(tasks))
-    tasks.mark_runs(bounds)
+    tasks.mark_runs(bounds, {})
     # periods: tile t starts at 1 + 3t (t < 5), tile 5 at 16, tile 6 at 18
     assert list(tasks.run_first) == [1, 7]
     assert list(tasks.run_width) == [3, 3]
@@ -136,7 +137,7 @@ def test_a_dependency_that_stays_in_one_repeat_and_moves_in_the_next_ends_the_ru
         bounds.append(len(tasks))
         _toy(tasks, [0 if tile < 2 else 3 * (tile - 1)], tile)
     bounds.append(len(tasks))
-    tasks.mark_runs(bounds)
+    tasks.mark_runs(bounds, {})
     runs = zip(tasks.run_first, tasks.run_width, tasks.run_count, strict=True)
     assert list(runs) == [(1, 3, 2), (7, 3, 2)]
     assert run_index_errors(tasks) == []
@@ -155,3 +156,37 @@ def test_the_checker_sees_a_lying_index() -> None:
     assert run_index_errors(tasks) == []
     tasks.run_width[0], tasks.run_count[0] = 2, 2  # a stride off by one
     assert run_index_errors(tasks)
+
+
+def _whole_plan(model: Path, machine: str, overrides: dict[str, str], overlap: bool) -> tuple:
+    hw = with_overrides(load_hardware(ROOT / "hardware" / f"{machine}.yaml"), overrides)
+    plan = make_plan(lower(import_onnx(model), hw), hw, policy="liveness", overlap=overlap)
+    return tuple(plan.tasks), tuple(plan.allocations), plan.tiles, plan.ddr
+
+
+@pytest.mark.parametrize(
+    ("model", "machine", "overrides", "overlap"),
+    [
+        (MOBILENET, "edge1", {"sram.capacity": "4 KiB"}, True),
+        (MOBILENET, "edge1", {"sram.capacity": "12 KiB"}, False),
+        (MOBILENET, "edge1-2dma", {"sram.capacity": "8 KiB"}, True),
+        (MOBILENET, "edge1-systolic", {"sram.capacity": "32 KiB"}, True),
+        (MOBILENET, "edge1-unfused", {"sram.capacity": "16 KiB"}, True),
+        (MOBILENET, "edge1-2mxu", {"sram.capacity": "24 KiB"}, True),
+        (GPT, "edge1", {"sram.capacity": "16 KiB"}, True),
+        (GPT, "edge1-fused", {"sram.capacity": "64 KiB"}, True),
+        (ROOT / "workloads" / "gpt_decode.onnx", "edge1-2dma", {"sram.capacity": "16 KiB"}, True),
+    ],
+)
+def test_tiles_planned_in_bulk_are_the_tiles_planned_one_by_one(
+    model: Path, machine: str, overrides: dict[str, str], overlap: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # The planner repeats a planned tile for the same tiles after it (`_Planner._repeat`); the
+    # oracle plans every tile itself. Every task, range, tile count and DDR home agree.
+    bulk = _whole_plan(model, machine, overrides, overlap)
+    monkeypatch.setattr(planner._Planner, "_repeat", lambda *_: (0, b""))
+    single = _whole_plan(model, machine, overrides, overlap)
+    assert len(bulk[0]) == len(single[0])
+    for name, got, want in zip(("tasks", "ranges", "tiles", "ddr"), bulk, single, strict=True):
+        assert got == want, name

@@ -1,0 +1,208 @@
+"""A tiled layer's loop state, and when the tiles after one can be planned in bulk.
+
+Planning tile m+1 is a function of the loop's state after tile m (the task ids each slot frees
+after, the stores still to issue, the last compute...), of the tile (its slices, work, flags),
+of m (slots turn with it) and of how many tasks and ranges exist. Let σ move every task id from
+`low` on by the width W of tile m's period (and every range index from `low_range` on by the
+ranges it made), leaving older ones alone. Planning commutes with σ: it unions, sorts and
+compares ids (σ keeps their order), and numbers new tasks from the count of tasks (which σ moves
+by W). So if the state after tile m is σ of the state after tile m - 1, and tile m+1 is the same
+tile as m, then tile m+1 plans σ of what tile m planned and leaves σ of its state, and so on for
+every same tile that follows: the planner copies tile m's tasks and ranges instead of planning
+them (`_Planner._repeat`), which is what lets it issue runs of identical tiles in bulk. What σ
+cannot move is worked out in closed form there: DDR addresses (each buffer's cursor), range
+labels and slot offsets (by tile number), and an epilogue's share (by MACs done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+@dataclass(slots=True, kw_only=True)
+class Loop:
+    """What planning a tiled layer's tiles carries from one tile to the next."""
+
+    weight_slots: list[set[int]]  # what each weight slot is free after (by group)
+    tile_slots: list[set[int]]  # ... each tile slot (by tile number)
+    psum_slots: list[set[int]]  # ... each partial-sum slot (by partial sums begun)
+    sums: int = 0  # partial-sum ranges begun (K-split)
+    out_slot: int = 0
+    out_index: int = -1  # the range the current tile's output goes to
+    group_loads: list[tuple[int, int]] = field(default_factory=list)  # (range, load) of the group
+    group_pins: set[int] = field(default_factory=set)  # loads of the group's pinned weights
+    # finished tiles' stores to issue: (tile, (slot, compute, out range, bytes))
+    pending: list[tuple[int, tuple[int, int, int, int]]] = field(default_factory=list)
+    stores: list[int] = field(default_factory=list)
+    last_compute: int = -1
+    done: int = 0  # MACs of the tiles so far
+    since: int = 0  # `done` when the last epilogue was issued
+
+
+class State(NamedTuple):
+    """A `Loop` after tile `number`, slots and tiles counted from it (so that σ need not turn
+    them), and the DDR waits of the buffers its tile moves: what σ is checked on."""
+
+    tile_slots: tuple[frozenset[int], ...]  # in the order the next tiles use them
+    weight_slots: tuple[frozenset[int], ...]
+    psum_slots: tuple[frozenset[int], ...]
+    group_pins: frozenset[int]
+    group_loads: tuple[tuple[int, int], ...]
+    pending: tuple[tuple[int, int, int, int, int], ...]  # (tiles back, slot, compute, range, B)
+    last_compute: int
+    out_index: int
+    waits: tuple[frozenset[int], ...]
+    slots: tuple[int, int]  # partial sums begun, the output's slot
+
+
+def state(loop: Loop, number: int, turns: bool, waits: tuple[frozenset[int], ...]) -> State:
+    """The loop after tile `number`; `turns`: the output's slot is a tile slot, which turns
+    with the tile (not a partial-sum slot); `waits`: the DDR waits of the buffers it moves."""
+    count = len(loop.tile_slots)
+
+    def slot(value: int, tile: int) -> int:
+        return (value - tile) % count if turns else value
+
+    return State(
+        tile_slots=tuple(frozenset(loop.tile_slots[(number + 1 + i) % count])
+                         for i in range(count)),  # fmt: skip
+        weight_slots=tuple(map(frozenset, loop.weight_slots)),
+        psum_slots=tuple(map(frozenset, loop.psum_slots)),
+        group_pins=frozenset(loop.group_pins),
+        group_loads=tuple(loop.group_loads),
+        pending=tuple((number - tile, slot(at, tile), compute, index, size)
+                      for tile, (at, compute, index, size) in loop.pending),  # fmt: skip
+        last_compute=loop.last_compute,
+        out_index=loop.out_index,
+        waits=waits,
+        slots=(loop.sums, slot(loop.out_slot, number)),
+    )
+
+
+def _pairs(before: State, after: State) -> Iterator[tuple[str, int, int]]:
+    """Each task id ("task") and range index ("range") of `before` beside the one at its place
+    in `after` (a set's ids in order); ("shape", 0, 1) where the two differ in shape."""
+    sets = zip((*before.tile_slots, *before.weight_slots, *before.psum_slots, before.group_pins,
+                *before.waits),
+               (*after.tile_slots, *after.weight_slots, *after.psum_slots, after.group_pins,
+                *after.waits), strict=False)  # fmt: skip
+    for old, new in sets:
+        if len(old) != len(new):
+            yield "shape", 0, 1
+        yield from (("task", x, y) for x, y in zip(sorted(old), sorted(new), strict=False))
+    if len(before.group_loads) != len(after.group_loads) or len(before.pending) != len(
+        after.pending
+    ):
+        yield "shape", 0, 1
+    for (r, t), (q, u) in zip(before.group_loads, after.group_loads, strict=False):
+        yield from (("range", r, q), ("task", t, u))
+    for old_store, new_store in zip(before.pending, after.pending, strict=False):
+        yield from (("task", old_store[2], new_store[2]), ("range", old_store[3], new_store[3]))
+    yield from (("task", before.last_compute, after.last_compute),
+                ("range", before.out_index, after.out_index))  # fmt: skip
+
+
+class Shift(NamedTuple):
+    """σ: the task ids in `moving` move by `width`, the range indices in `moving_ranges` by
+    `ranges`; every other id stays."""
+
+    width: int
+    moving: frozenset[int]
+    ranges: int
+    moving_ranges: frozenset[int]
+
+    def task(self, task: int, times: int = 1) -> int:
+        return task + times * self.width if task in self.moving else task
+
+    def range(self, index: int, times: int = 1) -> int:
+        return index + times * self.ranges if index in self.moving_ranges else index
+
+    def tasks(self, tasks: set[int] | frozenset[int], times: int = 1) -> set[int]:
+        return {self.task(task, times) for task in tasks}
+
+    def of(self, s: State) -> State:
+        def each(sets: tuple[frozenset[int], ...]) -> tuple[frozenset[int], ...]:
+            return tuple(frozenset(self.tasks(tasks)) for tasks in sets)
+
+        return State(
+            tile_slots=each(s.tile_slots), weight_slots=each(s.weight_slots),
+            psum_slots=each(s.psum_slots), group_pins=frozenset(self.tasks(s.group_pins)),
+            group_loads=tuple((self.range(r), self.task(t)) for r, t in s.group_loads),
+            pending=tuple((back, slot, self.task(compute), self.range(index), size)
+                          for back, slot, compute, index, size in s.pending),
+            last_compute=self.task(s.last_compute), out_index=self.range(s.out_index),
+            waits=each(s.waits), slots=s.slots,
+        )  # fmt: skip
+
+
+class Shifts(NamedTuple):
+    """The σ between two states (`shift_between`): `back` moves the ids of the state before the
+    period, and the period's own, onto the next period's (what repeating the period copies);
+    `on` moves the state after it onto the state after the next one."""
+
+    back: Shift
+    on: Shift
+
+
+def shift_between(
+    before: State, after: State, *, tasks: tuple[int, int], ranges: tuple[int, int],
+    constants: set[int], serial: bool,
+) -> Shifts | None:  # fmt: skip
+    """The σ that takes the state `before` a tile's period to the state `after` it, if one
+    does; `tasks` and `ranges`: where the period's tasks and ranges begin and end; `constants`:
+    the tasks its tiles read that the state does not hold (the layer's shared inputs, the DDR
+    data they wait for), which must stay; `serial`: each task waits for the one before it.
+    An id moves if the one at its place in `after` is one period on, and stays if the same."""
+    (begin, end), (first, last) = tasks, ranges
+    width, count = end - begin, last - first
+    steps = {"task": width, "range": count}
+    moved: dict[str, set[int]] = {"task": set(), "range": set()}
+    stayed: dict[str, set[int]] = {"task": set(), "range": set()}
+    for kind, old, new in _pairs(before, after):
+        if kind == "shape":
+            return None
+        if new == old:
+            stayed[kind].add(old)
+        elif new == old + steps[kind] and old >= 0:
+            moved[kind].add(old)
+        else:
+            return None
+    if moved["task"] & (stayed["task"] | constants) or moved["range"] & stayed["range"]:
+        return None
+    own = set(range(begin, end)) | ({begin - 1} if serial else set())
+    back = Shift(width=width, moving=frozenset(moved["task"] | own), ranges=count,
+                 moving_ranges=frozenset(moved["range"] | set(range(first, last))))  # fmt: skip
+    # σ must not take a moved id onto one that stays (it would merge them)
+    if {task + width for task in back.moving} & (stayed["task"] | constants) or begin < 1:
+        return None
+    if back.of(before) != after:
+        return None
+    on = Shift(width=width, moving=frozenset(task + width for task in moved["task"]),
+               ranges=count,
+               moving_ranges=frozenset(index + count for index in moved["range"]))  # fmt: skip
+    return Shifts(back=back, on=on)
+
+
+def advance(loop: Loop, sigma: Shift, times: int, turns: bool) -> None:
+    """Move `loop` on by `times` periods of σ (the state it would reach planning them)."""
+    count = len(loop.tile_slots)
+    turned = loop.tile_slots
+    loop.tile_slots = [sigma.tasks(turned[(slot - times) % count], times)
+                       for slot in range(count)]  # fmt: skip
+    loop.weight_slots = [sigma.tasks(tasks, times) for tasks in loop.weight_slots]
+    loop.psum_slots = [sigma.tasks(tasks, times) for tasks in loop.psum_slots]
+
+    def slot(value: int) -> int:
+        return (value + times) % count if turns else value
+
+    loop.out_slot = slot(loop.out_slot)
+    loop.out_index = sigma.range(loop.out_index, times)
+    loop.group_loads = [(sigma.range(r, times), sigma.task(t, times)) for r, t in loop.group_loads]
+    loop.group_pins = sigma.tasks(loop.group_pins, times)
+    loop.pending = [
+        (tile + times, (slot(at), sigma.task(compute, times), sigma.range(index, times), size))
+        for tile, (at, compute, index, size) in loop.pending
+    ]
+    loop.last_compute = sigma.task(loop.last_compute, times)
