@@ -175,15 +175,16 @@ class Tasks(Columns[Task]):
         self.reasons.append(reasons)
         return len(self.kind) - 1
 
-    def mark_runs(self, bounds: Sequence[int], known: Mapping[int, bytes]) -> None:
+    def mark_runs(self, bounds: Sequence[int], known: Mapping[int, bytes | None]) -> None:
         """Index the runs among consecutive periods [bounds[i], bounds[i + 1]) (a tiled layer's
         tiles, each with the tasks issued while planning it), after every run so far; `known`:
-        periods issued as repeats of the one before (`repeat`), with their moves."""
+        periods issued as repeats of the one before (`repeat`), with their moves, and periods
+        known not to repeat it (None); the others are compared with it."""
         start, moves = -1, b""  # the period the open run starts at, its dependencies' moves
         for i in range(1, len(bounds)):
-            found = known.get(i)
-            if found is None and i + 1 < len(bounds):
-                found = self._moves(*bounds[i - 1 : i + 2])
+            found = known.get(i, b"?")
+            if found == b"?":
+                found = self._moves(*bounds[i - 1 : i + 2]) if i + 1 < len(bounds) else None
             if start >= 0 and found == moves:
                 continue
             if start >= 0:  # period i - 1 ends it: a run from period i may follow
@@ -254,12 +255,11 @@ class Tasks(Columns[Task]):
             return None
         if any(first[b + j] - first[a + j] != first[b] - first[a] for j in range(b - a)):
             return None  # (a task with more dependencies than its twin)
-        deps = np.frombuffer(self.deps, np.int64)
-        shift = deps[first[b] : first[c]] - deps[first[a] : first[b]]
-        moved = shift == b - a
-        if not (moved | (shift == 0)).all():
-            return None
-        return bytes(moved.tobytes())
+        deps, width = self.deps, b - a
+        moved = [0 if y == x else 1 if y == x + width else 2 for x, y in zip(
+            deps[first[a] : first[b]], deps[first[b] : first[c]], strict=True
+        )]  # fmt: skip
+        return None if 2 in moved else bytes(moved)
 
     def deps_of(self, task: int) -> array[int]:
         return self.deps[self.first[task] : self.first[task + 1]]

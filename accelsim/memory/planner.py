@@ -311,23 +311,30 @@ class _Planner:
         )  # fmt: skip
         tiles = tiling.tiles
         bounds: list[int] = []  # where each tile's tasks begin: the run index's periods
-        known: dict[int, bytes] = {}  # periods known to repeat the one before: their moves
+        # periods known to repeat the one before (their moves) or not to (None): a tile whose
+        # work or slices differ from the one before's does not
+        known: dict[int, bytes | None] = {
+            number: None for number in range(1, len(tiling.tiles))
+            if not _alike(tiling.tiles[number - 1], tiling.tiles[number])
+        }  # fmt: skip
         number = 0
         # The loop's state after the tile before `number`, if that tile is the same as it: a
         # tile repeats (`_repeat`) only after one like it, as the first of a run of same tiles
         # follows another tile, and its period can be another's (a K-split's first chunk).
         before: State | None = None
+        ahead = _same_ahead(tiles)
         while number < len(tiles):
             tile = tiles[number]
             bounds.append(len(self.tasks.kind))
             period = self._plan_tile(layer_plan, loop, number, tile)
-            if number + 1 == len(tiles) or not _same_tile(tile, tiles[number + 1]):
+            if ahead[number] < _FEW:
                 number, before = number + 1, None
                 continue
             now = self._state(layer_plan, loop, number, tile)
             times, moves = 0, b""
             if before is not None and bounds[-1] - bounds[-2] == period.tasks[1] - period.tasks[0]:
-                times, moves = self._repeat(layer_plan, loop, number, before, now, period)
+                times, moves = self._repeat(layer_plan, loop, number, ahead[number], before,
+                                            now, period)  # fmt: skip
             for _ in range(times):
                 bounds.append(bounds[-1] + period.tasks[1] - period.tasks[0])
                 known[len(bounds) - 1] = moves
@@ -438,11 +445,11 @@ class _Planner:
         turns = not at.accumulating and at.kept_index < 0
         return state(loop, number, turns, tuple(map(self.ddr.waits, names)))
 
-    def _repeat(self, at: _TiledLayer, loop: Loop, number: int, before: State, now: State,
-                period: _Period) -> tuple[int, bytes]:  # fmt: skip
-        """Plan the tiles after tile `number` that are the same tile as it by repeating what it
-        planned (`repeat`), as many as its loop state allows; how many, and which dependencies
-        of its tasks move from one to the next."""
+    def _repeat(self, at: _TiledLayer, loop: Loop, number: int, ahead: int, before: State,
+                now: State, period: _Period) -> tuple[int, bytes]:  # fmt: skip
+        """Plan the `ahead` tiles after tile `number` that are the same tile as it by repeating
+        what it planned (`repeat`), as many as its loop state allows; how many, and which
+        dependencies of its tasks move from one to the next."""
         tiles, (begin, end) = at.tiling.tiles, period.tasks
         constants = {load for _, load in (*at.shared, *loop.group_loads)} | loop.group_pins
         constants.update(at.arena_waits)
@@ -452,12 +459,7 @@ class _Planner:
                                constants=constants, serial=not self.overlap)  # fmt: skip
         if shifts is None or not self._repeatable(at, number, shifts.back, period):
             return 0, b""
-        sigma = shifts.back
-        times = 0
-        while number + times + 1 < len(tiles) and _same_tile(
-            tiles[number], tiles[number + times + 1]
-        ):
-            times += 1
+        sigma, times = shifts.back, ahead
         found = self._strides(begin, end)
         if found is None:
             return 0, b""
@@ -813,6 +815,26 @@ class _Merge:
             kept.update(latest.values())
             return frozenset(kept)
         return frozenset(latest.values())
+
+
+def _alike(a: Tile, b: Tile) -> bool:
+    """Whether planning `b` after `a` may repeat what `a` planned (the same work and slices:
+    the same compute and transfers)."""
+    return a.reads == b.reads and a.work == b.work and a.weights == b.weights
+
+
+_FEW = 16
+"""Same tiles ahead below which a tile is not repeated: checking and repeating cost about as
+much as planning ~16 tiles one by one."""
+
+
+def _same_ahead(tiles: tuple[Tile, ...]) -> list[int]:
+    """For each tile, how many tiles after it are the same tile as it (`_same_tile`)."""
+    ahead = [0] * len(tiles)
+    for number in range(len(tiles) - 2, -1, -1):
+        if _same_tile(tiles[number], tiles[number + 1]):
+            ahead[number] = ahead[number + 1] + 1
+    return ahead
 
 
 def _same_tile(a: Tile, b: Tile) -> bool:
