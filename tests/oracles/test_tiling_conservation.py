@@ -77,3 +77,28 @@ def test_tiles_carry_exactly_their_layers_work(seed: int, tmp_path: Path) -> Non
                 f"{layer.name} at SRAM {sram}"
             )
     assert ran >= 3
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reduction_chunks_cover_k_exactly(seed: int, tmp_path: Path) -> None:
+    """A weight too big for SRAM is split along K: the chunks of every tile add up to the
+    layer's K and each tile's GEMM multiplies out to its MACs (a prime K splits unevenly)."""
+    rng = random.Random(seed)
+    k, n, rows = rng.choice([509, 1031, 2003]), rng.choice(PRIMES), rng.choice(PRIMES)
+    weight = np.random.default_rng(seed).standard_normal((k, n)).astype(np.float32)
+    model = make_model([helper.make_node("MatMul", ["x", "w"], ["y"])], {"x": [1, rows, k]},
+                       {"w": weight}, ["y"], opset=18)  # fmt: skip
+    graph = import_cases(model, tmp_path, f"k{seed}")
+    split = 0
+    for sram in (8192, 4096, 2048):
+        result = simulate_graph(graph, toy_machine(sram=sram), name="t")
+        gemms = [w for w in Tasks.of(result.plan.tasks).work if isinstance(w, Gemm)]
+        (layer,) = result.program.layers
+        split += any(g.k < k for g in gemms)
+        assert all(g.m * g.k * g.n * g.groups == g.macs for g in gemms)
+        assert sum(g.macs for g in gemms) == layer.macs == rows * k * n
+        columns = {}
+        for g in gemms:  # tiles of the same rows and columns: their chunks add up to K
+            columns.setdefault((g.m, g.n), []).append(g.k)
+        assert all(sum(ks) % k == 0 for ks in columns.values()), columns
+    assert split, "the weight was meant to be split along K"
