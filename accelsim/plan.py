@@ -131,8 +131,8 @@ class Tasks(Columns[Task]):
     not overlap; tasks in none are in no run.
     """
 
-    __slots__ = ("buffer", "deps", "first", "kind", "layer", "reasons", "run_count",
-                 "run_first", "run_width", "tile", "unit_kind", "work")  # fmt: skip
+    __slots__ = ("_index", "_periods", "buffer", "deps", "first", "kind", "layer", "reasons",
+                 "tile", "unit_kind", "work")  # fmt: skip
 
     def __init__(self) -> None:
         self.unit_kind: list[str] = []
@@ -145,9 +145,9 @@ class Tasks(Columns[Task]):
         self.deps = array("q")
         self.first = array("q", [0])  # where each task's dependencies begin in `deps`, and the end
         self.reasons: list[tuple[DepReason, ...]] = []
-        self.run_first = array("q")  # the run index (see above)
-        self.run_width = array("q")
-        self.run_count = array("q")
+        # the run index (see above), worked out when first read from the periods marked
+        self._index = (array("q"), array("q"), array("q"))
+        self._periods: list[tuple[array[int], Mapping[int, tuple[bytes, int]], bytes]] = []
 
     @classmethod
     def of(cls, tasks: Sequence[Task]) -> Tasks:
@@ -175,23 +175,47 @@ class Tasks(Columns[Task]):
         self.reasons.append(reasons)
         return len(self.kind) - 1
 
-    def mark_runs(self, bounds: Sequence[int], known: Mapping[int, bytes | None]) -> None:
+    @property
+    def run_first(self) -> array[int]:
+        return self._runs()[0]
+
+    @property
+    def run_width(self) -> array[int]:
+        return self._runs()[1]
+
+    @property
+    def run_count(self) -> array[int]:
+        return self._runs()[2]
+
+    def mark_runs(self, bounds: Sequence[int], repeats: Mapping[int, tuple[bytes, int]],
+                  unlike: bytes) -> None:  # fmt: skip
         """Index the runs among consecutive periods [bounds[i], bounds[i + 1]) (a tiled layer's
-        tiles, each with the tasks issued while planning it), after every run so far; `known`:
-        periods issued as repeats of the one before (`repeat`), with their moves, and periods
-        known not to repeat it (None); the others are compared with it."""
-        start, moves = -1, b""  # the period the open run starts at, its dependencies' moves
-        for i in range(1, len(bounds)):
-            found = known.get(i, b"?")
-            if found == b"?":
-                found = self._moves(*bounds[i - 1 : i + 2]) if i + 1 < len(bounds) else None
-            if start >= 0 and found == moves:
-                continue
-            if start >= 0:  # period i - 1 ends it: a run from period i may follow
+        tiles, each with the tasks issued while planning it), after every run so far, when the
+        index is first read (most runs never read it). `repeats`: from period i on, n periods
+        issued as repeats of the one before (`repeat`) with these moves, as (moves, n);
+        `unlike[i]`: 1 if period i is known not to repeat the one before; the others are
+        compared with it."""
+        self._periods.append((array("q", bounds), repeats, unlike))
+
+    def _runs(self) -> tuple[array[int], array[int], array[int]]:
+        for bounds, repeats, unlike in self._periods:
+            start, moves, i = -1, b"", 1  # the period the open run starts at, its moves
+            while i < len(bounds) - 1:
+                found, count = repeats.get(i, (None, 1))
+                if found is None and not unlike[i]:
+                    found = self._moves(*bounds[i - 1 : i + 2])
+                if start >= 0 and found == moves:
+                    pass
+                elif start >= 0:  # period i - 1 ends it: a run from period i may follow
+                    self._add_run(bounds[start], bounds[start + 1] - bounds[start], i - start)
+                    start, moves = (i, found or b"") if count > 1 else (-1, b"")
+                elif found is not None:
+                    start, moves = i - 1, found
+                i += count
+            if start >= 0:
                 self._add_run(bounds[start], bounds[start + 1] - bounds[start], i - start)
-                start = -1
-            elif found is not None:
-                start, moves = i - 1, found
+        self._periods.clear()
+        return self._index
 
     def moves(self, start: int, times: int, moving: Collection[int]) -> bytes | None:
         """Which dependencies of the tasks from `start` on are on a task of `moving` (as
@@ -232,11 +256,12 @@ class Tasks(Columns[Task]):
         self.first.frombytes((stop + (steps - 1) * (stop - begin) + ends).tobytes())
 
     def _add_run(self, first: int, width: int, count: int) -> None:
-        ends = self.run_first[-1] + self.run_width[-1] * self.run_count[-1] if self.run_first else 0
+        firsts, widths, counts = self._index
+        ends = firsts[-1] + widths[-1] * counts[-1] if firsts else 0
         assert first >= ends, "runs are indexed in task order and do not overlap"
-        self.run_first.append(first)
-        self.run_width.append(width)
-        self.run_count.append(count)
+        firsts.append(first)
+        widths.append(width)
+        counts.append(count)
 
     def _moves(self, a: int, b: int, c: int) -> bytes | None:
         """Which dependencies of period [b, c) are those of period [a, b) moved one period on

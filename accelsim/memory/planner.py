@@ -311,18 +311,14 @@ class _Planner:
         )  # fmt: skip
         tiles = tiling.tiles
         bounds: list[int] = []  # where each tile's tasks begin: the run index's periods
-        # periods known to repeat the one before (their moves) or not to (None): a tile whose
-        # work or slices differ from the one before's does not
-        known: dict[int, bytes | None] = {
-            number: None for number in range(1, len(tiling.tiles))
-            if not _alike(tiling.tiles[number - 1], tiling.tiles[number])
-        }  # fmt: skip
+        repeats: dict[int, tuple[bytes, int]] = {}  # periods repeated in bulk: (moves, how many)
+        # periods known not to repeat the one before: a tile of other work or slices
+        ahead, unlike = _same_ahead(tiling.tiles)
         number = 0
         # The loop's state after the tile before `number`, if that tile is the same as it: a
         # tile repeats (`_repeat`) only after one like it, as the first of a run of same tiles
         # follows another tile, and its period can be another's (a K-split's first chunk).
         before: State | None = None
-        ahead = _same_ahead(tiles)
         while number < len(tiles):
             tile = tiles[number]
             bounds.append(len(self.tasks.kind))
@@ -335,12 +331,13 @@ class _Planner:
             if before is not None and bounds[-1] - bounds[-2] == period.tasks[1] - period.tasks[0]:
                 times, moves = self._repeat(layer_plan, loop, number, ahead[number], before,
                                             now, period)  # fmt: skip
+            if times:
+                repeats[len(bounds)] = (moves, times)
             for _ in range(times):
                 bounds.append(bounds[-1] + period.tasks[1] - period.tasks[0])
-                known[len(bounds) - 1] = moves
             number, before = number + 1 + times, None if times else now
         bounds.append(len(self.tasks.kind))
-        self.tasks.mark_runs(bounds, known)
+        self.tasks.mark_runs(bounds, repeats, unlike)
         last_compute, stores = loop.last_compute, loop.stores
         out_slots = loop.psum_slots if layer_plan.accumulating else loop.tile_slots
         for done_tile, info in loop.pending:
@@ -817,34 +814,28 @@ class _Merge:
         return frozenset(latest.values())
 
 
-def _alike(a: Tile, b: Tile) -> bool:
-    """Whether planning `b` after `a` may repeat what `a` planned (the same work and slices:
-    the same compute and transfers)."""
-    return a.reads == b.reads and a.work == b.work and a.weights == b.weights
-
-
 _FEW = 16
 """Same tiles ahead below which a tile is not repeated: checking and repeating cost about as
 much as planning ~16 tiles one by one."""
 
 
-def _same_ahead(tiles: tuple[Tile, ...]) -> list[int]:
-    """For each tile, how many tiles after it are the same tile as it (`_same_tile`)."""
-    ahead = [0] * len(tiles)
+def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
+    """For each tile, how many tiles after it are the same tile as it (planning one right after
+    another does what planning that one did: the same group, not its first tile, the same
+    slices, work and flags), and whether it is unlike the tile before (other work or slices:
+    planning it cannot repeat what that one planned)."""
+    ahead, unlike = [0] * len(tiles), bytearray(len(tiles))
     for number in range(len(tiles) - 2, -1, -1):
-        if _same_tile(tiles[number], tiles[number + 1]):
+        a, b = tiles[number], tiles[number + 1]
+        if not (a.reads == b.reads and a.work == b.work and a.weights == b.weights):
+            unlike[number + 1] = 1
+        elif (
+            (a.band > 0 or a.chunk > 0) and (b.band > 0 or b.chunk > 0) and a.group == b.group
+            and (a.chunk == 0) == (b.chunk == 0) and a.last == b.last and a.psum == b.psum
+            and a.write == b.write
+        ):  # fmt: skip
             ahead[number] = ahead[number + 1] + 1
-    return ahead
-
-
-def _same_tile(a: Tile, b: Tile) -> bool:
-    """Whether planning `b` right after `a` does what planning `a` did (the same group, not
-    its first tile, the same slices, work and flags)."""
-    return (
-        (a.band > 0 or a.chunk > 0) and (b.band > 0 or b.chunk > 0) and a.group == b.group
-        and (a.chunk == 0) == (b.chunk == 0) and a.last == b.last and a.psum == b.psum
-        and a.reads == b.reads and a.write == b.write and a.work == b.work
-    )  # fmt: skip
+    return ahead, bytes(unlike)
 
 
 def _tile_epilogue(layer: Layer, done: int, macs_of_tile: int) -> Vector:

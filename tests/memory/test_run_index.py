@@ -117,7 +117,7 @@ def test_repeated_periods_make_one_run_and_a_change_ends_it() -> None:
             computes.append(tasks.add("vector", "compute", 3, tile, "",
                                       Vector(ops=1, elements=1), [load], ()))  # fmt: skip
     bounds.append(len(tasks))
-    tasks.mark_runs(bounds, {})
+    tasks.mark_runs(bounds, {}, bytes(len(bounds)))
     # periods: tile t starts at 1 + 3t (t < 5), tile 5 at 16, tile 6 at 18
     assert list(tasks.run_first) == [1, 7]
     assert list(tasks.run_width) == [3, 3]
@@ -137,7 +137,7 @@ def test_a_dependency_that_stays_in_one_repeat_and_moves_in_the_next_ends_the_ru
         bounds.append(len(tasks))
         _toy(tasks, [0 if tile < 2 else 3 * (tile - 1)], tile)
     bounds.append(len(tasks))
-    tasks.mark_runs(bounds, {})
+    tasks.mark_runs(bounds, {}, bytes(len(bounds)))
     runs = zip(tasks.run_first, tasks.run_width, tasks.run_count, strict=True)
     assert list(runs) == [(1, 3, 2), (7, 3, 2)]
     assert run_index_errors(tasks) == []
