@@ -15,7 +15,7 @@ transfer.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -68,6 +68,18 @@ class Chain(Columns[Step]):
     def column(self, field: int) -> array[int]:
         """Every step's task (0), start (1), end (2) or label's place in `PARTS` (3)."""
         return self.flat[field::4]
+
+    def __iter__(self) -> Iterator[Step]:
+        """The steps in order, built from whole columns (not one `_record` read a step: a
+        report walks a large run's million steps)."""
+        flat = self.flat
+        labels = map(PARTS.__getitem__, flat[3::4])
+        return map(Step._make, zip(flat[0::4], flat[1::4], flat[2::4], labels, strict=True))
+
+    def __reversed__(self) -> Iterator[Step]:
+        flat = self.flat
+        labels = map(PARTS.__getitem__, flat[-1::-4])
+        return map(Step._make, zip(flat[-4::-4], flat[-3::-4], flat[-2::-4], labels, strict=True))
 
 
 _CODES = {part: code for code, part in enumerate(PARTS)}

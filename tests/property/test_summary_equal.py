@@ -118,3 +118,15 @@ def test_walks_worked_out_a_few_states_at_a_time_add_up_the_same(monkeypatch, ma
     result = simulate_graph(import_onnx(ROOT / "workloads" / "mobilenet.onnx"), hw, name="m")
     assert len(result.path.steps) > 37 * 5
     _assert_summary_by_records(result)
+
+
+def test_a_chain_reads_forwards_and_backwards_as_its_steps():
+    from accelsim.explain.walk import Chain, Step
+
+    chain = Chain()
+    chain.flat.extend([5, 10, 20, 0, 4, 0, 10, 4, 3, 0, 0, 2])  # task, start, end, label place
+    steps = [Step(task=5, start=10, end=20, label="bus"), Step(task=4, start=0, end=10,
+             label="sram"), Step(task=3, start=0, end=0, label="matrix")]  # fmt: skip
+    assert list(chain) == steps == [chain[i] for i in range(3)]
+    assert list(reversed(chain)) == steps[::-1]
+    assert list(Chain()) == list(reversed(Chain())) == []
