@@ -120,6 +120,43 @@ def _plan_changes(plan, rng):
             )
 
 
+def _targeted(program, plan, events, hw):
+    """Changes aimed at each rule's edge: a load of an activation moved to end-of-each-drain
+    minus one (stores on several channels end out of order); ranges at the top of SRAM; an
+    activation's DDR home moved onto an input's, weight's or output's (held all run)."""
+    for e in events:
+        if e.kind in ("load", "reload") and program.buffers[e.buffer].kind == "activation":
+            drains = [
+                d for d in events[: e.task] if d.kind in ("store", "spill") and d.buffer == e.buffer
+            ]
+            for d in drains:
+                if d.end >= 1:
+                    moved = e._replace(start=d.end - 1, end=d.end - 1 + e.end - e.start)
+                    yield f"event {e.task} at {d.end - 1} (store {d.task})", plan, moved
+            if len(drains) > 1:  # not the last store is the one still running
+                longer = drains[0]._replace(end=max(drains[0].end, e.start + 1))
+                yield f"store {longer.task} until {longer.end}", plan, longer
+    ranges = plan.allocations
+    for index in range(0, len(ranges), max(1, len(ranges) // 3)):
+        a = ranges[index]
+        for top in (hw.sram.capacity - a.size, hw.sram.capacity - a.size + 1):
+            changed = replace(plan, allocations=_with(ranges, index, a._replace(offset=top)))
+            yield f"range {index} at {top}", changed, None
+    homes = plan.ddr
+    held = [h for h in homes if h.kind in ("input", "output")]
+    for index, h in enumerate(homes):
+        if h.kind == "activation":
+            for other in (o for o in held if o.size >= h.size):  # onto its bytes alone
+                shift, tasks = other.address - h.address, list(plan.tasks)
+                for task in tasks:  # the buffer's transfers move with its home
+                    if task.buffer == h.buffer and isinstance(task.work, Transfer):
+                        work = replace(task.work, address=task.work.address + shift)
+                        tasks[task.id] = task._replace(work=work)
+                moved = replace(h, address=other.address)
+                changed = replace(plan, ddr=_with(homes, index, moved), tasks=tuple(tasks))
+                yield f"home of {h.buffer} at {other.buffer}'s", changed, None
+
+
 def _dropped_dependencies(plan, hw, rng):
     """The plan with one task's dependency dropped, run again: (what, plan, trace)."""
     waiting = [t for t in plan.tasks if t.deps]
@@ -141,6 +178,9 @@ def _cases(result, hw, rng):
     for what, changed_plan in _plan_changes(plan, rng):
         yield what, changed_plan, trace
     yield from _dropped_dependencies(plan, hw, rng)
+    for what, changed_plan, moved in _targeted(result.program, plan, events, hw):
+        changed_events = events if moved is None else _with(events, moved.task, moved)
+        yield what, changed_plan, replace(trace, events=changed_events)
     sram = trace.sram
     for index in rng.sample(range(len(sram)), min(3, len(sram))):
         at, used = sram[index]
