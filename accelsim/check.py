@@ -8,7 +8,9 @@ three places:
 - the plan's placements, only as facts to verify: each SRAM range's offset, size and the event
   that fills it (a load of that buffer, or the compute of the layer that writes it);
 - the trace: what each event did (kind, layer, buffer, bytes) and when it ran; events are in
-  plan order, and a reader reads the newest copy of its buffer filled before it in that order.
+  plan order, and a reader reads the newest copy of its buffer filled before it in that order
+  (a tile's store: the copy its layer's compute of that tile wrote, which a queued channel may
+  store after the next tile's compute began).
 
 From these it derives how long each copy must stay intact (from its fill to the end of its last
 reader) and checks: ranges inside SRAM; no two intact copies sharing a byte at the same time;
@@ -173,6 +175,7 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
     for item in copies:
         fills.setdefault(item.fill, []).append(item)
     newest: dict[str, _Copy] = {}
+    written: dict[tuple[str, int, int], _Copy] = {}  # (buffer, layer, tile) -> copy it wrote
     in_ddr: dict[str, int] = {}  # buffer -> end of its latest store or spill
     for event in events:
         if event.kind == "compute":
@@ -183,6 +186,8 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
             reads = dict.fromkeys([event.buffer] if event.kind in _DRAINS else [])
         for name in reads:
             copy = newest.get(name)
+            if event.kind == "store":  # a tile's store: the copy its own tile wrote
+                copy = written.get((name, event.layer, event.tile), copy)
             if copy is None:
                 problems.append(f"event {event.task} ({event.kind}) reads {name}: not in SRAM")
                 continue
@@ -203,6 +208,7 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
                     problems.append(f"event {event.task} (compute) writes {name} nowhere")
                 else:
                     copy.until = max(copy.until, event.end)
+                    written[name, event.layer, event.tile] = copy
         if event.kind in _FILLS and program.buffers[event.buffer].kind not in ("input", "weight"):
             if event.buffer not in in_ddr:
                 problems.append(f"event {event.task} loads {event.buffer} before it is in DDR")
@@ -214,6 +220,7 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
             newest[copy.buffer] = copy
             if event.kind == "compute":
                 parts.setdefault((event.layer, copy.buffer), {})[copy.fill] = copy.size
+                written[copy.buffer, event.layer, event.tile] = copy
     return parts
 
 

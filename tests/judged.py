@@ -49,17 +49,22 @@ def install(request: Any, monkeypatch: Any) -> None:
         ):
             from accelsim.check import plan_violations
 
-            problems = plan_violations(made[1], plan, trace, hw)
+            problems = unknown(plan_violations(made[1], plan, trace, hw), hw)
             if hw.ddr.timing != "rate":  # the judge times transfers by the rate DDR's closed form
                 problems = [p for p in problems if not _TRANSFER_TIME.match(p)]
-            if len(hw.units_of("matrix")) > 1:  # NOTE: a known planner bug (BROKEN.md 02:30)
-                problems = [p for p in problems if not p.startswith("SRAM in use reported")]
             assert problems == [], f"unsound run ({len(problems)} problems): {problems[:5]}"
             judged[0] += 1
         return trace, dram
 
     monkeypatch.setattr(accelsim.memory.policies, "make_plan", remembered)
     monkeypatch.setattr(accelsim.api, "run_plan", run_and_judge)
+
+
+def unknown(problems: list[str], hw: Any) -> list[str]:
+    """`problems` less those of a known bug not yet fixed."""
+    if len(hw.units_of("matrix")) > 1:  # NOTE: a known planner bug (BROKEN.md 02:30)
+        return [p for p in problems if not p.startswith("SRAM in use reported")]
+    return problems
 
 
 def keeps_slices(plan: Any) -> bool:

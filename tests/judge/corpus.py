@@ -27,8 +27,17 @@ def conv_graph(rng: random.Random, name: str):
     current = g.input("x", (1, rng.randint(1, 6), size, size))
     same = [current]
     for index in range(rng.randint(1, 6)):
-        kind = rng.choice(["conv", "conv", "relu", "add", "split"])
+        kind = rng.choice(["conv", "conv", "relu", "add", "split", "branch"])
         shape = g.tensors[current].shape
+        if kind == "branch":  # a conv and a ReLU both read `current`, then an Add joins them
+            k = rng.choice([1, 3])
+            left = g.conv(f"b{index}", current, shape[1], k, pad=k // 2)
+            right = g.op(f"q{index}", "Relu", [current], f"q{index}.out", shape,
+                         vector_ops=g.tensors[current].elements)  # fmt: skip
+            current = g.op(f"j{index}", "Add", [right, left], f"j{index}.out", shape,
+                           vector_ops=g.tensors[current].elements)  # fmt: skip
+            same = [current]
+            continue
         if kind == "split" and shape[1] % 2 == 0:  # two halves of the channels, added back
             half = (1, shape[1] // 2, *shape[2:])
             parts = (f"s{index}.a", f"s{index}.b")
@@ -58,7 +67,7 @@ def matmul_graph(rng: random.Random, name: str):
     """A chain of (1, m, k) x (k, n) products, some sharing one weight (a recurrence), with a
     ReLU or a residual Add between them: K splits, column tiles and weights kept or streamed."""
     g = GraphBuilder(name)
-    m, k = rng.randint(1, 8), rng.choice([4, 8, 16, 32])
+    m, k = rng.randint(1, 8), rng.choice([4, 8, 16, 32, 96, 256])  # deep K: partial sums
     current = g.input("x", (1, m, k))
     shared = g.weight("w", (k, k))
     for index in range(rng.randint(1, 4)):
@@ -93,6 +102,7 @@ def machine(rng: random.Random, sram: int):
     names = ["bus"] if channels == 1 else [f"dma{i}" for i in range(channels)]
     settings.update({f"units.{name}.depth": depth for name in names})
     settings["ddr.latency"] = f"{rng.choice([0, 0, 5])} ns"
+    settings["lowering.keep_outputs"] = rng.random() < 0.3
     return with_overrides(hw, settings)
 
 
@@ -105,7 +115,9 @@ def runs(count: int, seed: int = 19) -> tuple:
     while len(made) < count:
         graph = (conv_graph if rng.random() < 0.6 else matmul_graph)(rng, f"g{len(made)}")
         largest = sum(t.elements for t in graph.tensors.values())
-        hw = machine(rng, rng.randint(max(48, largest // 8), max(64, 2 * largest)))
+        small = rng.random() < 0.7  # mostly too small for the graph: tiles, spills, reloads
+        least, most = (largest // 12, largest // 2) if small else (largest // 2, 2 * largest)
+        hw = machine(rng, rng.randint(max(48, least), max(64, most)))
         try:
             result = simulate_graph(graph, hw, name=graph.name, overlap=rng.random() < 0.8)
         except PlanError:

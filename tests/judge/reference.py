@@ -12,8 +12,9 @@ The rules, for a run of `program` planned as `plan` and traced as `trace` on `hw
 - fills: a load fills one range, a compute one per buffer its layer writes (or none: it adds into
   partial sums), a matrix layer's epilogue on a vector unit none;
 - read: every reader (compute: the layer's reads and weights, or its writes for an epilogue;
-  store and spill: their buffer) finds its buffer's newest copy filled before it in plan order,
-  and starts when that fill has ended; the copy then stays until the reader ends;
+  store and spill: their buffer) finds its buffer's newest copy filled before it in plan order
+  (a store of a layer's tile: the copy that tile's compute wrote), and starts when that fill
+  has ended; the copy then stays until the reader ends;
 - ddr-order: a load of an activation starts after every store or spill of it issued before it;
 - coverage: each layer's computes touch all the bytes of what it reads and writes; each output is
   stored whole;
@@ -34,7 +35,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from fractions import Fraction
+from functools import cache
 
 RULES = ("range", "fills", "read", "ddr-order", "coverage", "overlap", "occupancy", "duration",
          "unit", "ddr-bandwidth", "ddr-home")  # fmt: skip
@@ -79,11 +82,14 @@ def exact(number: float) -> Fraction:
 def transfer_time(nbytes, hw) -> int:
     if nbytes <= 0:
         return 0
-    clock = exact(hw.clock)
-    dma = hw.dma
-    latency = up((exact(hw.ddr.latency) + exact(dma.latency)) * clock)
-    rate = min(exact(dma.bandwidth), exact(hw.ddr.bandwidth))
-    return latency + up(nbytes * clock / rate)
+    return _transfer_time(nbytes, hw.clock, hw.ddr.latency, hw.dma.latency,
+                          min(hw.dma.bandwidth, hw.ddr.bandwidth))  # fmt: skip
+
+
+@cache
+def _transfer_time(nbytes, clock, ddr_latency, dma_latency, bandwidth) -> int:
+    latency = up((exact(ddr_latency) + exact(dma_latency)) * exact(clock))
+    return latency + up(nbytes * exact(clock) / exact(bandwidth))
 
 
 def work_time(unit: str, macs: int, ops: int, hw) -> int:
@@ -150,8 +156,9 @@ def _copies(program, plan, events, hw, broken):
         if a.size > most or (fill.kind in _LOADS and a.size != fill.nbytes):
             broken.add("range")
         copies.append(_Copy(index, buffer, a.offset, a.size, a.first, fill.start, fill.end))
+    filled_by = Counter(c.fill for c in copies)
     for event in events:
-        filled = sum(1 for c in copies if c.fill == event.task)
+        filled = filled_by[event.task]
         if event.kind in _LOADS and filled != 1:
             broken.add("fills")
         elif event.kind == "compute" and filled:
@@ -165,7 +172,11 @@ def _walk(program, events, copies, broken):
     """Plan order: who reads which copy, how long each copy must stay, what each layer touched."""
     parts: dict[tuple[int, str], dict[int, int]] = {}
     newest: dict[str, _Copy] = {}
+    wrote: dict[tuple[str, int, int], _Copy] = {}  # the copy each layer's tile wrote
     drained: dict[str, list[int]] = {}  # buffer -> ends of its stores and spills so far
+    filling: dict[int, list[_Copy]] = {}
+    for c in copies:
+        filling.setdefault(c.fill, []).append(c)
     for event in events:
         layer = program.layers[event.layer]
         if event.kind == "compute" and _epilogue(program, event):
@@ -178,6 +189,8 @@ def _walk(program, events, copies, broken):
             reads = []
         for name in set(reads):
             copy = newest.get(name)
+            if event.kind == "store" and (name, event.layer, event.tile) in wrote:
+                copy = wrote[name, event.layer, event.tile]  # what its own tile wrote
             if copy is None or events[copy.fill].end > event.start:
                 broken.add("read")
             if copy is None:
@@ -185,7 +198,7 @@ def _walk(program, events, copies, broken):
             copy.until = max(copy.until, event.end)
             if event.kind == "compute":
                 parts.setdefault((event.layer, name), {})[copy.fill] = copy.size
-        mine = [c for c in copies if c.fill == event.task]
+        mine = filling.get(event.task, [])
         if event.kind == "compute" and not mine:  # adds into partial sums made by its layer
             for name in layer.writes:
                 copy = newest.get(name)
@@ -194,6 +207,7 @@ def _walk(program, events, copies, broken):
                     broken.add("read")
                 else:
                     copy.until = max(copy.until, event.end)
+                    wrote[name, event.layer, event.tile] = copy
         kind = program.buffers[event.buffer].kind if event.kind in _LOADS else None
         if kind is not None and kind not in ("input", "weight"):
             ends = drained.get(event.buffer, [])
@@ -205,6 +219,7 @@ def _walk(program, events, copies, broken):
             newest[copy.buffer] = copy
             if event.kind == "compute":
                 parts.setdefault((event.layer, copy.buffer), {})[copy.fill] = copy.size
+                wrote[copy.buffer, event.layer, event.tile] = copy
     return parts
 
 
@@ -240,12 +255,12 @@ def _overlap(copies, broken):
 
 def _occupancy(copies, reported, broken):
     times = {c.start for c in copies} | {c.until for c in copies} | {at for at, _ in reported}
-    for time in sorted(times):
+    shown, steps = 0, iter(reported)
+    step = next(steps, None)
+    for time in sorted(times):  # the reported value in force: its last step at or before
+        while step is not None and step[0] <= time:
+            shown, step = step[1], next(steps, None)
         live = sum(c.size for c in copies if c.start <= time < c.until)
-        shown = 0
-        for at, used in reported:
-            if at <= time:
-                shown = used
         if shown < live:
             broken.add("occupancy")
 
@@ -295,12 +310,13 @@ def _bandwidth(events, hw, broken):
     if _in_flight(hw) == 1:
         return
     per_cycle = exact(hw.ddr.bandwidth) / exact(hw.clock) * Fraction(1_000_000_001, 10**9)
+    top, bottom = per_cycle.numerator, per_cycle.denominator  # whole numbers compare fast
     moves = [(e.start, e.end, e.nbytes) for e in events if e.nbytes > 0]
     for a in {s for s, _, _ in moves}:  # every window [a, b]: transfers wholly inside it
         inside = 0
         for end, nbytes in sorted((e, n) for s, e, n in moves if s >= a):
             inside += nbytes
-            if inside > (end - a + 1) * per_cycle:
+            if inside * bottom > (end - a + 1) * top:
                 broken.add("ddr-bandwidth")
                 return
 

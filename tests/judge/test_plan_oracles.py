@@ -12,7 +12,7 @@ from accelsim.api import simulate_graph
 from accelsim.work import Gemm, Vector
 from tests.judge import corpus
 
-RUNS = 60
+RUNS = 200
 
 
 def test_each_buffer_reaches_ddr_at_most_once_and_each_output_whole():
