@@ -9,6 +9,7 @@ import random
 from collections import Counter
 
 from accelsim.api import simulate_graph
+from accelsim.errors import PlanError
 from accelsim.work import Gemm, Vector
 from tests.judge import corpus
 
@@ -98,3 +99,17 @@ def test_the_reported_sram_in_use_is_the_bytes_of_the_ranges_held():
 
 def _in_use(held, time):
     return sum(size for start, until, size in held if start <= time < until)
+
+
+def test_without_overlap_each_task_starts_after_the_one_before_it_ends():
+    rng = random.Random(7)
+    for number in range(30):
+        graph = (corpus.conv_graph if number % 2 else corpus.matmul_graph)(rng, f"serial{number}")
+        everything = sum(t.elements for t in graph.tensors.values())
+        hw = corpus.machine(rng, max(64, rng.randint(everything // 8, everything)))
+        try:
+            events = simulate_graph(graph, hw, name=graph.name, overlap=False).trace.events
+        except PlanError:
+            continue
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.start >= before.end, (graph.name, before.task, after.task)
