@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from accelsim.sim.runs import Block
     from accelsim.timing.models import TimingModel
 
+    Issue = Callable[[Sequence[int], int, int], tuple[int, int]]
+    """`Kind.issue`: (tasks, from, to) -> (where it stopped, the task it waits for or -1)."""
+
 
 def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -> Trace:
     """Simulate `plan` on `units` (name -> its timing model, in report order); every event."""
@@ -209,7 +212,7 @@ class Kind:
         self.parts = parts_of(models)  # the models' state, for runs of tiles (`runs.Block`)
         self.issue = self._issuer()
 
-    def _issuer(self) -> Callable[[Sequence[int], int, int], tuple[int, int]]:
+    def _issuer(self) -> Issue:
         """`issue(tasks, position, stop)`: time `tasks[position:stop]` in turn, making their
         records, up to the first whose dependency is not issued yet; that one's position and
         the dependency (-1: all issued). A closure over the columns it reads, looping over the

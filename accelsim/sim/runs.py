@@ -24,7 +24,7 @@ A run whose models keep absolute time (the banked DDR's refresh) is timed task b
 
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import groupby, repeat
 from typing import TYPE_CHECKING, cast
 
 from accelsim.sim.trace import Event
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import simpy
 
     from accelsim.plan import Tasks
-    from accelsim.sim.engine import Kind, _Run
+    from accelsim.sim.engine import Issue, Kind, _Run
     from accelsim.timing.models import Steady, TimingModel
 
 TRIES = 4
@@ -46,23 +46,26 @@ TRIES = 4
 def blocks_of(
     tasks: Tasks, kinds: Mapping[str, Kind], run: _Run
 ) -> dict[str, dict[int, Block]]:
-    """The plan's runs, and the stretches of tasks between them (one tile each), as blocks, by
-    kind and the kind's first task in the block; none unless the plan has a run index and every
-    dependency points to an earlier task, and no block with a kind no unit runs."""
+    """The plan's runs, each with the tasks between it and the run before (its lead-in), as
+    blocks, by kind and the kind's first task in the block; none unless the plan has a run
+    index and every dependency points to an earlier task, and no block with a kind no unit runs
+    (its lead-in left out if that is where the kind is)."""
     index = [getattr(tasks, f"run_{column}", ()) for column in ("first", "width", "count")]
     if not len(index[0]) or not _backward(tasks):
         return {}
     blocks: dict[str, dict[int, Block]] = {}
     unit_kind, done = tasks.unit_kind, 0
     for first, width, count in (*zip(*index, strict=True), (len(tasks), 0, 0)):
-        for start, size, tiles in ((done, first - done, 1), (first, width, count)):
-            template = unit_kind[start : start + size]
-            if not size or any(kind not in kinds for kind in template):
-                continue
-            own = dict.fromkeys(template)
-            block = Block(run, [kinds[kind] for kind in own], start, size, tiles)
-            for kind in own:
-                blocks.setdefault(kind, {})[start + template.index(kind)] = block
+        lead = done
+        if any(kind not in kinds for kind in unit_kind[lead:first]):
+            lead = first
+        entries: dict[str, int] = {}
+        for task in (*range(lead, first), *range(first, first + width)):
+            entries.setdefault(unit_kind[task], task)
+        if entries and all(kind in kinds for kind in entries):
+            block = Block(run, [kinds[kind] for kind in entries], lead, first, width, count)
+            for kind, task in entries.items():
+                blocks.setdefault(kind, {})[task] = block
         done = first + width * count
     return blocks
 
@@ -78,17 +81,26 @@ def _backward(tasks: Tasks) -> bool:
 
 
 class Block:
-    """A run of `count` tiles of `width` tasks from task `first`, on `kinds`."""
+    """A run of `count` tiles of `width` tasks from task `first`, on `kinds`, after its
+    lead-in: the tasks from `lead` (none if `first`), timed one by one."""
 
-    __slots__ = ("arrived", "count", "done", "end", "first", "kinds", "parts", "run", "width")
+    __slots__ = ("arrived", "count", "done", "end", "first", "kinds", "lead", "parts", "run",
+                 "tiled", "width")  # fmt: skip
 
-    def __init__(self, run: _Run, kinds: list[Kind], first: int, width: int, count: int) -> None:
-        self.run, self.kinds, self.first, self.width, self.count = run, kinds, first, width, count
+    def __init__(
+        self, run: _Run, kinds: list[Kind], lead: int, first: int, width: int, count: int
+    ) -> None:
+        self.run, self.kinds, self.lead = run, kinds, lead
+        self.first, self.width, self.count = first, width, count
+        # the kinds of a tile (what repeats), in their order in it
+        of = {kind.kind: kind for kind in kinds}
+        tile = run.tasks.unit_kind[first : first + width]
+        self.tiled = [of[kind] for kind in dict.fromkeys(tile)]
         self.end = first + count * width
         self.arrived = 0
         self.done: simpy.Event | None = None
         # each kind's stateful parts; none if any kind's models keep absolute time
-        parts = [kind.parts for kind in kinds]
+        parts = [kind.parts for kind in self.tiled]
         self.parts = None if None in parts else cast("list[tuple[Steady, ...]]", parts)
 
     def take(self, kind: Kind) -> Generator[simpy.Event, object, None]:
@@ -105,14 +117,16 @@ class Block:
 
     def _time(self) -> Generator[simpy.Event, object, None]:
         run, first, width, count = self.run, self.first, self.width, self.count
-        kind_of = {kind.kind: kind for kind in self.kinds}
-        template = run.tasks.unit_kind[first : first + width]
-        # a tile's stretches of one kind: (its `issue`, from, to) by place in the tile
-        stretches = [(kind_of[template[j]].issue, j, j + 1) for j in range(width)]
-        for index in range(width - 1, 0, -1):
-            if template[index] == template[index - 1]:
-                issue, _, stop = stretches.pop(index)
-                stretches[index - 1] = (issue, stretches[index - 1][1], stop)
+        unit_kind = run.tasks.unit_kind
+        kind_of = {kind.kind: kind.issue for kind in self.kinds}
+        # the lead-in's and a tile's stretches of one kind: (its `issue`, from, to)
+        lead_in = _stretches(kind_of, unit_kind[self.lead : first])
+        stretches = _stretches(kind_of, unit_kind[first : first + width])
+        for issue, position, stop in lead_in:
+            while position < stop:
+                position, missing = issue(range(self.lead, first), position, stop)
+                if missing >= 0:
+                    yield run.wait_for(missing)
         before = self._state(first) if self.parts is not None and count > 1 else None
         for tile in range(count):
             base = first + tile * width
@@ -134,10 +148,10 @@ class Block:
         """The state before the tile at task `base`: the origin (the first kind's last issue),
         then every part of it relative to that origin, and tasks relative to `base` (a task
         is only ever copied into a record: tile k + 1's is tile k's moved one tile on)."""
-        origin = self.kinds[0].at[0]
+        origin = self.tiled[0].at[0]
         state: list[Hashable] = [origin]
         assert self.parts is not None
-        for kind, parts in zip(self.kinds, self.parts, strict=True):
+        for kind, parts in zip(self.tiled, self.parts, strict=True):
             issued, after = kind.at
             state.append(issued - origin)
             state.append(after - base if after >= 0 else None)
@@ -197,8 +211,9 @@ class Block:
 
         Each dependency of the next tile's copy is this one's moved on a tile (it moves) or the
         same task (it stays: the plan's run index says the same for every later tile). One
-        that moves is in this tile, or in the one before and its copy in this tile ended
-        `period` later (the state's other half: what this tile read of the tile before). One
+        that moves is in this tile, or before it with each copy up to this tile's ending
+        `period` after the one before (the state's other half: what this tile read before it,
+        as later tiles will read this one and theirs). One
         that stays must have ended before the task started (it then never sets a start nor
         names a cause), and no later than a dependency of the same reason that moves, if
         there is one (else a later tile's would not overtake it as it should).
@@ -215,11 +230,12 @@ class Block:
         base = task - (task - self.first) % width
         for dep, next_dep, reason in zip(deps, later, reasons or repeat("data"), strict=False):
             moves = next_dep == dep + width
-            if moves:
-                # one from an earlier tile: its copy one tile on ended `period` later
-                if dep < base and (next_dep < base or end[next_dep] != end[dep] + period):
+            copy = dep
+            while moves and copy < base:  # one from an earlier tile (or before the run):
+                if end[copy + width] != end[copy] + period:  # each copy ends `period` later
                     return None
-            elif next_dep != dep or (end[dep] >= event.start and period):
+                copy += width
+            if not moves and (next_dep != dep or (end[dep] >= event.start and period)):
                 return None
             latest = group[reason]
             latest[moves] = max(latest[moves], end[dep])
@@ -251,7 +267,7 @@ class Block:
             return x + shift if x >= 0 else x
 
         assert self.parts is not None
-        for kind, parts in zip(self.kinds, self.parts, strict=True):
+        for kind, parts in zip(self.tiled, self.parts, strict=True):
             kind.at[:] = [kind.at[0] + cycles, task(kind.at[1])]
             kind.free_at[:] = [(free, by) if by < 0 else (free + cycles, task(by))
                                for free, by in kind.free_at]  # fmt: skip
@@ -262,6 +278,17 @@ class Block:
             assert parts is not None
             for part in parts:
                 part.shift(cycles)
+
+
+def _stretches(
+    issues: Mapping[str, Issue], kinds: list[str]
+) -> list[tuple[Issue, int, int]]:
+    """`kinds` (of consecutive tasks) as stretches of one kind: (its `issue`, from, to)."""
+    stretches: list[tuple[Issue, int, int]] = []
+    for kind, tasks in groupby(range(len(kinds)), kinds.__getitem__):
+        places = list(tasks)
+        stretches.append((issues[kind], places[0], places[-1] + 1))
+    return stretches
 
 
 def parts_of(models: list[TimingModel]) -> tuple[Steady, ...] | None:

@@ -145,9 +145,9 @@ def _work(kind, size, direction, address):
 @st.composite
 def plans_with_runs(draw):
     """Tasks with runs of identical tiles among single tasks, every dependency on an earlier
-    task: a tile's task waits on earlier tasks of its tile and of the tile before (moving
-    with the tile; before the run for its first tile) and on fixed tasks before the run, for
-    any reason; single tasks between runs wait on anything earlier, run tasks included, so
+    task: a tile's task waits on earlier tasks of its tile and of the tiles before (moving
+    with the tile) and on fixed tasks before the run, for any reason (a tile's dependency may reach two tiles back, before the run for its first
+    tiles); single tasks between runs wait on anything earlier, run tasks included, so
     other kinds interleave. Transfers of a run's tiles read different DDR addresses."""
     columns = Tasks()
     first, width_of, count_of = [], [], []
@@ -171,7 +171,7 @@ def plans_with_runs(draw):
         for j in range(width):
             links = []
             for _ in range(draw(st.integers(0, 3))):
-                back = draw(st.integers(1, j + width))  # this tile or the one before
+                back = draw(st.integers(1, j + 3 * width))  # this tile or the 3 before
                 if start + j - back >= 0 and draw(st.booleans()):
                     links.append((back, None, draw(st.sampled_from(["data", "space", "serial"]))))
                 elif start:
@@ -240,6 +240,8 @@ def test_busy_counts_every_cycle_a_unit_ran_something_once(plan, hw, depth):
         ("mobilenet.onnx", "edge1-systolic.yaml", {"sram.capacity": "32 KiB"}),  # runs
         ("mobilenet.onnx", "edge1-ddr4.yaml", {"sram.capacity": "64 KiB"}),  # banked DDR
         ("gpt_prefill.onnx", "edge1-fused.yaml", {}),
+        ("gpt_prefill.onnx", "edge1.yaml", {"sram.capacity": "64 KiB"}),  # runs
+        ("gpt_prefill.onnx", "edge1-fused.yaml", {"sram.capacity": "64 KiB"}),  # runs
         ("gpt_decode.onnx", "edge1-2dma.yaml", {}),
     ],
 )

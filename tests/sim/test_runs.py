@@ -100,3 +100,20 @@ def test_a_fixed_dependency_a_tiles_own_overtakes_is_not_copied(monkeypatch):
     assert [e.deps_done for e in transfers] == [max(100, 10 * k + 10) for k in range(12)]
     assert [(e.start, e.end) for e in events[2::2]] == [(10 * k, 10 * k + 10) for k in range(12)]
     assert bulk == []  # never a template: task 0 is done after the tile's own until tile 9
+
+
+def test_a_dependency_three_tiles_back_is_checked_at_every_copy_before_the_template(monkeypatch):
+    # 0, 1: the vector unit, 5 then 10 ops: [0, 5), [5, 15). 2: 10 B on the bus: [0, 10).
+    # Run from 3, width 1, 8 tiles of 10 B, each after the task three before it.
+    # The bus runs back to back: tile k on [10 + 10k, 20 + 10k). Its dependency is done at
+    # 5, 15, 10 for tiles 0-2 (tasks 0, 1, 2), then 10k - 10 (tile k - 3). The state after
+    # tile 0 repeats the state before it, and tasks 0 -> 1 end 10 apart as tiles do, but
+    # 1 -> 2 do not: tile 2 is no copy of tile 0 moved two tiles on.
+    hw = toy_machine()
+    transfer = Transfer(nbytes=10, direction="in")
+    tasks = [("vector", Vector(ops=5, elements=5), ()), ("vector", Vector(ops=10, elements=10), ()),
+             ("dma", transfer, ())]  # fmt: skip
+    tasks += [("dma", transfer, (task - 3,)) for task in range(3, 11)]
+    events, _ = _run(_plan(tasks, (3, 1, 8)), hw, monkeypatch)
+    assert [(e.start, e.end) for e in events[3:]] == [(10 + 10 * k, 20 + 10 * k) for k in range(8)]
+    assert [e.deps_done for e in events[3:]] == [5, 15, 10] + [10 * k - 10 for k in range(3, 8)]
