@@ -145,10 +145,11 @@ def _work(kind, size, direction, address):
 @st.composite
 def plans_with_runs(draw):
     """Tasks with runs of identical tiles among single tasks, every dependency on an earlier
-    task: a tile's task waits on earlier tasks of its tile and of the tiles before (moving
-    with the tile) and on fixed tasks before the run, for any reason (a tile's dependency may reach two tiles back, before the run for its first
-    tiles); single tasks between runs wait on anything earlier, run tasks included, so
-    other kinds interleave. Transfers of a run's tiles read different DDR addresses."""
+    task: a tile's task waits on earlier tasks of its tile and of up to three tiles before
+    (moving with the tile; before the run for its first tiles) and on fixed tasks before the
+    run, for any reason; single tasks between runs wait on anything earlier, run tasks
+    included, so other kinds interleave. Transfers of a run's tiles read different DDR
+    addresses."""
     columns = Tasks()
     first, width_of, count_of = [], [], []
 
