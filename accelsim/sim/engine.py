@@ -18,8 +18,6 @@ the end of the last task that releases it).
 from __future__ import annotations
 
 from collections import deque
-from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, cast
 
 from accelsim.plan import Ranges, Tasks
@@ -28,7 +26,7 @@ from accelsim.sim.trace import WAITED, Columns, Event, Steps, Trace, Waited
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Generator, Mapping, Sequence
 
     import numpy as np
     import numpy.typing as npt
@@ -90,66 +88,34 @@ def _queues(
     return queues
 
 
-FIELDS = ("issued", "deps_done", "space_free", "unit_free", "freed_by", "waited_on", "start",
-          "end", "unit", "waited")  # fmt: skip
-"""The int fields of a task's record in `_Run.grid`, in this order: `Event`'s (less `waited`
-by name), then the unit's place in the trace's units and the code of `waited` in `WAITED`."""
-_FROM_RECORD = itemgetter(8, 9, 10, 11, 12, 14, 15, 16)  # the first 8 of `FIELDS` in `Event`
+COLUMNS = ("start", "end", "waited_on", "freed_by", "unit", "waited")
+"""The trace's columns (`trace.Columns`), kept by `_Run` as lists by task id."""
 
 
 class _Run:
     """A run's bookkeeping, by task id: each task's record once its dispatcher issued it (None
-    before), its end (what its dependents read), and its record's int fields as a tasks x
-    `FIELDS` int64 array (`grid`): a run's repeating tiles are written there in bulk
-    (`written`), the rest read off the records at the end; the trace's columns are its own.
+    before), and the trace's columns as lists (`COLUMNS`; `end` is what its dependents read),
+    written as each task is issued and for a run's repeating tiles in bulk.
 
     A task's times are fixed when it is issued; that triggers a SimPy event only if another
     dispatcher is waiting to read them.
     """
 
     def __init__(self, env: simpy.Environment, tasks: Tasks, units: tuple[str, ...]) -> None:
-        import numpy as np
-
         count = len(tasks)
         self.env = env
         self.tasks = tasks
         self.places = {name: place for place, name in enumerate(units)}
         self.events: list[Event | None] = [None] * count
-        self.end = [0] * count
-        self.grid = np.zeros((count, len(FIELDS)), np.int64)
-        self.written: list[slice] = []  # rows of `grid` written in bulk
+        self.start, self.end, self.waited_on, self.freed_by, self.unit, self.waited = (
+            [0] * count for _ in COLUMNS
+        )
         self.waiting: dict[int, simpy.Event] = {}
-
-    def fill(self, rows: Iterable[int]) -> None:
-        """Rows `rows` of `grid` from the records."""
-        import numpy as np
-
-        rows = np.fromiter(rows, np.int64)
-        events = cast("list[Event]", self.events)
-        records = [events[row] for row in rows.tolist()]
-        if not records:
-            return
-        codes = {name: code for code, name in enumerate(WAITED)}
-        count, grid = len(records), self.grid
-        ints = chain.from_iterable(map(_FROM_RECORD, records))
-        grid[rows, :8] = np.fromiter(ints, np.int64, 8 * count).reshape(count, 8)
-        units = map(self.places.__getitem__, map(itemgetter(1), records))
-        grid[rows, 8] = np.fromiter(units, np.int64, count)
-        grid[rows, 9] = np.fromiter(map(codes.__getitem__, map(itemgetter(13), records)),
-                                    np.int64, count)  # fmt: skip
 
     def columns(self) -> Columns:
         import numpy as np
 
-        unwritten = np.ones(len(self.events), bool)
-        for rows in self.written:
-            unwritten[rows] = False
-        self.fill(np.flatnonzero(unwritten))
-        column = {name: self.grid[:, place].copy() for place, name in enumerate(FIELDS)}
-        return Columns(
-            start=column["start"], end=column["end"], waited_on=column["waited_on"],
-            freed_by=column["freed_by"], unit=column["unit"], waited=column["waited"],
-        )  # fmt: skip
+        return Columns(**{name: np.array(getattr(self, name), np.int64) for name in COLUMNS})
 
     def wait_for(self, task: int) -> simpy.Event:
         event = self.waiting.get(task)
@@ -164,7 +130,7 @@ def _dispatch(
     """Issue a kind's tasks in plan order, each once its dependencies are issued (`Kind.issue`
     times them); a run of tiles from a task of `queue` (`blocks`) is timed whole (`Block.take`)."""
     run, issue = kind.run, kind.issue
-    stops = sorted(position for position, task in enumerate(queue) if task in blocks)
+    stops = [position for position, task in enumerate(queue) if task in blocks] if blocks else []
     position = 0
     for stop in (*stops, len(queue)):
         while position < stop:
@@ -221,7 +187,12 @@ class Kind:
             self.names, self.models, self.in_flight, self.free_at, self.at
         )
         run = self.run
-        events, end, waiting = run.events, run.end, run.waiting
+        events, start, end, waiting = run.events, run.start, run.end, run.waiting
+        waited_on, freed_by_column, unit, waited_column = (
+            run.waited_on, run.freed_by, run.unit, run.waited
+        )
+        codes = [run.places[name] for name in names]
+        waited_codes = {name: code for code, name in enumerate(WAITED)}
         slots = range(len(names))
         new = tuple.__new__
         tasks = run.tasks
@@ -289,7 +260,9 @@ class Kind:
                     work.nbytes if isinstance(work, Transfer) else 0, issued, done, space,
                     unit_free, freed_by, waited, cause, now, finish,
                 ))  # fmt: skip
-                end[task_id] = finish
+                start[task_id], end[task_id] = now, finish
+                waited_on[task_id], freed_by_column[task_id] = cause, freed_by
+                unit[task_id], waited_column[task_id] = codes[slot], waited_codes[waited]
                 issued, issued_after = now, task_id
                 if cycles:
                     ends = in_flight[slot]

@@ -41,21 +41,26 @@ if TYPE_CHECKING:
 
 TRIES = 4
 """Tiles of a run compared with the one before for a repeating state before giving up."""
+FEWEST = 24
+"""Tasks a run must have after its first two tiles to be timed as one (fewer: the state
+comparisons cost more than the records written in bulk save)."""
 
 
 def blocks_of(
     tasks: Tasks, kinds: Mapping[str, Kind], run: _Run
 ) -> dict[str, dict[int, Block]]:
-    """The plan's runs, each with the tasks between it and the run before (its lead-in), as
-    blocks, by kind and the kind's first task in the block; none unless the plan has a run
-    index and every dependency points to an earlier task, and no block with a kind no unit runs
-    (its lead-in left out if that is where the kind is)."""
+    """The plan's runs (long enough: `FEWEST`), each with the tasks between it and the run
+    before (its lead-in), as blocks, by kind and the kind's first task in the block; none
+    unless the plan has a run index and every dependency points to an earlier task, and no
+    block with a kind no unit runs (its lead-in left out if that is where the kind is)."""
     index = [getattr(tasks, f"run_{column}", ()) for column in ("first", "width", "count")]
     if not len(index[0]) or not _backward(tasks):
         return {}
     blocks: dict[str, dict[int, Block]] = {}
     unit_kind, done = tasks.unit_kind, 0
     for first, width, count in (*zip(*index, strict=True), (len(tasks), 0, 0)):
+        if 0 < (count - 2) * width < FEWEST:
+            continue  # its tasks go with the next run's lead-in
         lead = done
         if any(kind not in kinds for kind in unit_kind[lead:first]):
             lead = first
@@ -174,17 +179,18 @@ class Block:
         if None in steps:
             return False
         run = self.run
-        events, tasks, grid = run.events, run.tasks, run.grid
+        events, tasks = run.events, run.tasks
         later = (end - base) // width - 1  # tiles to write
-        here, spots = slice(base, base + width), slice(base + width, end)
-        run.fill(range(base, base + width))
-        run.written.append(slice(base, end))
+        spots = slice(base + width, end)
+        template = cast("list[Event]", events[base : base + width])
+        # the tile's int fields and where each of its tasks ran and why, moved on tile by
+        # tile; then the later tiles' records of those and the tile's strings
+        ints = [(*e[8:13], e.waited_on, e.start, e.end) for e in template]
+        codes = [(run.unit[task], run.waited[task]) for task in range(base, base + width)]
         tiles = np.arange(1, later + 1, dtype=np.int64).reshape(later, 1, 1)
-        grid[spots].reshape(later, width, -1)[:] = grid[here] + tiles * np.array(steps)
-        # each later tile's records: the tile's strings and the int fields just written
-        template = cast("list[Event]", events[here])
-        issued, done, space, unit_free, freed_by, waited_on, start, finish = (
-            grid[spots, :8].T.tolist()
+        moved = np.array([(*i, *c) for i, c in zip(ints, codes, strict=True)], np.int64)
+        issued, done, space, unit_free, freed_by, waited_on, start, finish, unit, code = (
+            (moved + tiles * np.array(steps)).reshape(later * width, -1).T.tolist()
         )
         resource, unit_kind, buffer, nbytes, waited = (
             list(field) * later for field in zip(*(
@@ -196,7 +202,8 @@ class Block:
             tasks.layer[spots], tasks.tile[spots], buffer, nbytes, issued, done, space,
             unit_free, freed_by, waited, waited_on, start, finish, strict=True,
         )))  # fmt: skip
-        run.end[spots] = finish
+        run.start[spots], run.end[spots], run.waited_on[spots] = start, finish, waited_on
+        run.freed_by[spots], run.unit[spots], run.waited[spots] = freed_by, unit, code
         self._move(later, period)
         waiting = run.waiting
         for task in [t for t in waiting if base + width <= t < end]:
@@ -204,10 +211,11 @@ class Block:
         return True
 
     def _steps(self, task: int, period: int) -> list[int] | None:
-        """How far each of the record's int fields (`engine.FIELDS`) moves from a tile to the
-        next on copies of `task`: `period` cycles for a time that moves with the tile, `width`
-        for a task that does, 0 for what stays; None where a dependency could act differently
-        on a later tile.
+        """How far each of the record's int fields (issued, deps done, space free, unit
+        free, freed by, waited on, start, end, then the unit and `waited` codes) moves from a
+        tile to the next on copies of `task`: `period` cycles for a time that moves with the
+        tile, `width` for a task that does, 0 for what stays; None where a dependency could
+        act differently on a later tile.
 
         Each dependency of the next tile's copy is this one's moved on a tile (it moves) or the
         same task (it stays: the plan's run index says the same for every later tile). One
@@ -227,6 +235,7 @@ class Block:
         if len(later) != len(deps):
             return None
         group = {"data": [-1, -1], "space": [-1, -1], "serial": [-1, -1]}  # (stays, moves)
+        staying: set[int] = set()
         base = task - (task - self.first) % width
         for dep, next_dep, reason in zip(deps, later, reasons or repeat("data"), strict=False):
             moves = next_dep == dep + width
@@ -235,28 +244,33 @@ class Block:
                 if end[copy + width] != end[copy] + period:  # each copy ends `period` later
                     return None
                 copy += width
-            if not moves and (next_dep != dep or (end[dep] >= event.start and period)):
-                return None
+            if not moves:
+                if next_dep != dep or (end[dep] >= event.start and period):
+                    return None
+                staying.add(dep)
             latest = group[reason]
             latest[moves] = max(latest[moves], end[dep])
-        if period and any(0 <= moving < staying for staying, moving in group.values()):
+        if period and any(0 <= moving < fixed for fixed, moving in group.values()):
             return None
         data, serial = group["data"], group["serial"]
         if max(serial) >= 0:  # deps done: the later of data and serial
             terms = [(max(data), data[1] >= 0), (max(serial), serial[1] >= 0)]
-            staying = max((time for time, moves in terms if not moves), default=-1)
+            fixed = max((time for time, moves in terms if not moves), default=-1)
             moving = max((time for time, moves in terms if moves), default=-1)
-            if period and 0 <= moving < staying:
+            if period and 0 <= moving < fixed:
                 return None
             done_moves = moving >= 0
         else:
             done_moves = data[1] >= 0
-        # a cause is a dependency that moves (one that stays ended before the start) or a
-        # task of the state, which moves too; -1 (none) stays
+        # a cause is a dependency that moves (one that stays ended before the start, unless
+        # nothing moves: period 0) or a task of the state, which moves too; -1 (none) stays
+        cause_moves = event.waited_on >= 0 and not (
+            event.waited in ("data", "space", "serial") and event.waited_on in staying
+        )
         return [
             period, period if done_moves else 0, period if group["space"][1] >= 0 else 0,
             period if event.freed_by >= 0 else 0, width if event.freed_by >= 0 else 0,
-            width if event.waited_on >= 0 else 0, period, period, 0, 0,
+            width if cause_moves else 0, period, period, 0, 0,
         ]  # fmt: skip
 
     def _move(self, tiles: int, period: int) -> None:

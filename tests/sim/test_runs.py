@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from array import array
 
+import pytest
+
 import accelsim.sim.runs as runs
 from accelsim.hardware_file import with_overrides
 from accelsim.plan import Plan, Tasks
@@ -17,6 +19,13 @@ from accelsim.timing.models import build_units
 from accelsim.work import Gemm, Transfer, Vector
 from tests.property.runs_by_hand import with_index
 from tests.sim.toy import toy_machine
+
+
+@pytest.fixture(autouse=True)
+def _every_run(monkeypatch):
+    """Every run timed whole, however short (the engine leaves short ones to the kinds'
+    dispatchers for speed alone): small plans then exercise the fast path."""
+    monkeypatch.setattr(runs, "FEWEST", 0)
 
 
 def _plan(tasks: list[tuple], run: tuple[int, int, int]) -> Plan:
