@@ -37,12 +37,14 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from accelsim.kinds import KINDS
+from accelsim.kinds import KINDS, kind_running
+from accelsim.kinds import kind as kind_of
 from accelsim.plan import Tasks
+from accelsim.work import Transfer
 
 if TYPE_CHECKING:
     from accelsim.hardware import Hardware
@@ -170,23 +172,6 @@ class RunEnergy:
         return self.total.total_j
 
 
-def _task_counts(result: RunResult) -> Iterator[dict[str, int]]:
-    """What each task (in id order) is charged for: its work on its kind's line; a transfer's
-    bytes also on the DDR line and the SRAM side it writes or reads. Plain dicts (absent: 0),
-    one at a time: a tiled run has a task by the hundred thousand."""
-    lines = {k.name: (k.label, k.amount) for k in KINDS}
-    tasks = Tasks.of(result.plan.tasks)
-    for unit_kind, work, event in zip(tasks.unit_kind, tasks.work, result.trace.events,
-                                      strict=True):  # fmt: skip
-        label, amount = lines[unit_kind]
-        own = {label: getattr(work, amount)}
-        if event.kind in _INTO_SRAM:
-            own["ddr"] = own["sram_write"] = event.nbytes
-        elif event.kind in _OUT_OF_SRAM:
-            own["ddr"] = own["sram_read"] = event.nbytes
-        yield own
-
-
 def prices_on(hw: Hardware) -> dict[str, float]:
     """Joules per count of every component on `hw`, in `COMPONENTS` order."""
     return {line.name: line.price(hw) for line in LINES}
@@ -237,7 +222,7 @@ def run_total(work: Activity, cycles: int, hw: Hardware) -> EnergyBreakdown:
 def _layer_counts(program: Program, plan: Plan) -> dict[str, list[int]]:
     """Per component, each layer's count of the lines that count work (static lines: 0)."""
     # NOTE: one column of per-layer sums per component, added to task by task without a record
-    # per task: a tiled run has a task by the hundred thousand (same sums as `_task_counts`).
+    # per task: a tiled run has a task by the hundred thousand.
     sums = {name: [0] * len(program.layers) for name in COMPONENTS}
     kinds = {k.name: (sums[k.label], k.amount) for k in KINDS}
     ddr_sums, read, written = sums["ddr"], sums["sram_read"], sums["sram_write"]
@@ -260,25 +245,31 @@ def _layer_counts(program: Program, plan: Plan) -> dict[str, list[int]]:
 
 
 def _transfer_joules(result: RunResult) -> array[float]:
-    """Each task's own priced counts if it is a transfer (its bytes' DDR, bus and SRAM), else 0:
-    a float64 array (8 B a task; a list of float objects holds ~32)."""
-    hw = result.hardware
-    # NOTE: prices worked out once and each distinct set of counts priced once: a tiled run
-    # has a transfer by the hundred thousand, most of them alike (same sums as `Line.joules`).
-    prices = list(prices_on(hw).items())
-    priced: dict[tuple[tuple[str, int], ...], float] = {}
-    joules = array("d")
-    append = joules.append
-    for event, own in zip(result.trace.events, _task_counts(result), strict=True):
-        if event.kind in _INTO_SRAM or event.kind in _OUT_OF_SRAM:
-            key = tuple(own.items())
-            paid = priced.get(key)
-            if paid is None:
-                paid = priced[key] = sum(own.get(name, 0) * price for name, price in prices)
-            append(paid)
-        else:
-            append(0.0)
-    return joules
+    """Each task's own priced counts if it is a transfer (its bytes on the bus line, the DDR
+    line and the SRAM side it fills or empties), else 0: a float64 array (8 B a task; a list
+    of float objects holds ~32)."""
+    import numpy as np
+
+    from accelsim.explain.columns import KIND_NAMES, TASK_KINDS, timeline_of
+
+    line = timeline_of(result.trace)
+    into = np.isin(line.kind, [TASK_KINDS.index(kind) for kind in _INTO_SRAM])
+    moving = np.flatnonzero(into | np.isin(line.kind, [TASK_KINDS.index(kind)
+                                                       for kind in _OUT_OF_SRAM]))  # fmt: skip
+    dma = kind_of(kind_running(Transfer))
+    assert (line.unit_kind[moving] == KIND_NAMES.index(dma.name)).all(), "transfers run on DMA"
+    # NOTE: a tiled run has a transfer by the hundred thousand, most of them alike: each
+    # distinct (bytes, SRAM side) is priced once, by the same sum as `Line.joules` adds up
+    prices = list(prices_on(result.hardware).items())
+    distinct, which = np.unique(line.nbytes[moving] * 2 + into[moving], return_inverse=True)
+    paid = []
+    for key in distinct.tolist():
+        nbytes, side = key >> 1, "sram_write" if key & 1 else "sram_read"
+        own = {dma.label: nbytes, "ddr": nbytes, side: nbytes}
+        paid.append(sum(own.get(name, 0) * price for name, price in prices))
+    joules = np.zeros(len(line))
+    joules[moving] = np.array(paid, np.float64)[which]
+    return array("d", joules.tobytes())
 
 
 def task_energy(result: RunResult, energy: RunEnergy | None = None) -> array[float]:
