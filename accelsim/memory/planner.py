@@ -75,10 +75,6 @@ class _TiledLayer:
         # is never held by a store whose tile is still in the vector unit's epilogue.
         self.lag = 1 if self.accumulating else max(1, tiling.slots - 1)
 
-    def out_slots(self, loop: Loop) -> list[set[int]]:
-        """The slots a store frees."""
-        return loop.psum_slots if self.accumulating else loop.tile_slots
-
 
 class _Period(NamedTuple):
     """What planning one tile made: tasks and ranges [begin, end), where its stores begin in
@@ -322,10 +318,11 @@ class _Planner:
         while number < len(tiles):
             tile = tiles[number]
             bounds.append(len(self.tasks.kind))
-            period = self._plan_tile(layer_plan, loop, number, tile)
-            if ahead[number] < _FEW:
+            if ahead[number] < _FEW:  # (most tiles of small plans: no period kept)
+                self._plan_tile(layer_plan, loop, number, tile)
                 number, before = number + 1, None
                 continue
+            period = self._plan_period(layer_plan, loop, number, tile)
             now = self._state(layer_plan, loop, number, tile)
             times, moves = 0, b""
             if before is not None and bounds[-1] - bounds[-2] == period.tasks[1] - period.tasks[0]:
@@ -360,11 +357,20 @@ class _Planner:
             self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
         return len(tiles)
 
-    def _plan_tile(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> _Period:
-        """Plan tile `number` of a tiled layer (`_run_tiled`); where its tasks and ranges are."""
-        layer, tiling, ranges = at.layer, at.tiling, self.ranges
+    def _plan_period(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> _Period:
+        """`_plan_tile`, and where the tasks and ranges it made are (what a repeat copies)."""
+        ranges = self.ranges
         begin, first_range, stores = len(self.tasks.kind), len(ranges.buffer), len(loop.stores)
         ranges.log = []
+        self._plan_tile(at, loop, number, tile)
+        released, ranges.log = ranges.log, None
+        return _Period(tasks=(begin, len(self.tasks.kind)),
+                       ranges=(first_range, len(ranges.buffer)), stores=stores,
+                       released=released)  # fmt: skip
+
+    def _plan_tile(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> None:
+        """Plan tile `number` of a tiled layer (`_run_tiled`)."""
+        layer, tiling, ranges = at.layer, at.tiling, self.ranges
         if tile.band == 0 and tile.chunk == 0:
             self._finish_group(loop.group_loads, loop.weight_slots, tile.group - 1,
                                loop.last_compute)  # fmt: skip
@@ -382,7 +388,8 @@ class _Planner:
         offset = at.base + at.weight_area + slot * tiling.slot_bytes
         label = f"tile {number}"  # one string for the names of all the tile's ranges
         slices = self._load_slices(tile.reads, offset, loop.tile_slots[slot], label, number)
-        pending, out_slots = loop.pending, at.out_slots(loop)
+        pending = loop.pending
+        out_slots = loop.psum_slots if at.accumulating else loop.tile_slots  # what a store frees
         while pending and pending[0][0] <= number - at.lag:
             done_tile, info = pending.pop(0)
             loop.stores.append(self._store_tile(layer, at.output, done_tile, info, out_slots))
@@ -430,10 +437,6 @@ class _Planner:
             loop.stores.append(
                 self._store_tile(layer, at.output, number, pending.pop()[1], loop.tile_slots)
             )
-        released, ranges.log = ranges.log, None
-        return _Period(tasks=(begin, len(self.tasks.kind)),
-                       ranges=(first_range, len(ranges.buffer)), stores=stores,
-                       released=released)  # fmt: skip
 
     def _state(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> State:
         """The loop's state after tile `number`, with the DDR waits of the buffers `tile`
