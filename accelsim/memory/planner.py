@@ -339,11 +339,13 @@ class _Planner:
         out_slots = loop.psum_slots if layer_plan.accumulating else loop.tile_slots
         for done_tile, info in loop.pending:
             stores.append(self._store_tile(layer, output, done_tile, info, out_slots))
-        self._finish_group(loop.group_loads, loop.weight_slots, tiles[-1].group, last_compute)
+        self._finish_group(loop.group_loads, loop.weight_slots, tiles[-1].group,
+                           _ends(loop, loop.group_from))  # fmt: skip
+        ends = _ends(loop, 0)
         for index, load in shared[: len(shared) - len(own)]:
-            self.ranges.released_after(index, load, last_compute)
+            self.ranges.released_after(index, load, *ends)
         for name in (*own, *pins):
-            self.resident[name].users.add(last_compute)
+            self.resident[name].users.update(ends)
             if self._next_use(name) == _NEVER:
                 self._free(name)
         after: WaitSet = frozenset()
@@ -373,7 +375,8 @@ class _Planner:
         layer, tiling, ranges = at.layer, at.tiling, self.ranges
         if tile.band == 0 and tile.chunk == 0:
             self._finish_group(loop.group_loads, loop.weight_slots, tile.group - 1,
-                               loop.last_compute)  # fmt: skip
+                               _ends(loop, loop.group_from))  # fmt: skip
+            loop.group_from = len(loop.computes)
             slot = tile.group % tiling.weight_slots
             offset = at.base + slot * tiling.weight_bytes
             pinned = {pin for pin, (_, _, group) in at.pins.items() if group == tile.group}
@@ -414,6 +417,8 @@ class _Planner:
         last_compute = self._task(
             layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
         )
+        if not self.single[layer.unit]:
+            loop.computes.append(last_compute)
         if begins:
             ranges.first[loop.out_index] = last_compute
         elif kept and number == 0:
@@ -643,13 +648,13 @@ class _Planner:
         return loaded
 
     def _finish_group(self, loads: list[tuple[int, int]], weight_slots: list[set[int]],
-                      group: int, last_compute: int) -> None:  # fmt: skip
-        """The group's weights are done once its last tile computed: their slot can be reused."""
+                      group: int, ends: list[int]) -> None:  # fmt: skip
+        """The group's weights are done once `ends` (`_ends`) ended: their slot can be reused."""
         if not loads:
             return
         for index, load in loads:
-            self.ranges.released_after(index, load, last_compute)
-        weight_slots[group % len(weight_slots)] = {last_compute}
+            self.ranges.released_after(index, load, *ends)
+        weight_slots[group % len(weight_slots)] = set(ends)
 
     def _store_tile(self, layer: Layer, output: str, tile: int, pending: tuple[int, int, int, int],
                     tile_slots: list[set[int]]) -> int:  # fmt: skip
@@ -839,6 +844,13 @@ def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
         ):  # fmt: skip
             ahead[number] = ahead[number + 1] + 1
     return ahead, bytes(unlike)
+
+
+def _ends(loop: Loop, start: int) -> list[int]:
+    """The tasks whose end frees what the tiles from the `start`th compute on read: the last
+    task so far, and with several units of the layer's kind each of those computes before the
+    last (one on another unit may end later; the last ends before its tile's epilogue)."""
+    return [*loop.computes[start:-1], loop.last_compute]
 
 
 def _tile_epilogue(layer: Layer, done: int, macs_of_tile: int) -> Vector:

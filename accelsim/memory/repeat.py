@@ -37,6 +37,10 @@ class Loop:
     pending: list[tuple[int, tuple[int, int, int, int]]] = field(default_factory=list)
     stores: list[int] = field(default_factory=list)
     last_compute: int = -1
+    # With several units of the layer's kind, every tile's compute in plan order (a compute on
+    # another unit may end after a later one): what the group's and layer's ranges wait for.
+    computes: list[int] = field(default_factory=list)
+    group_from: int = 0  # where the current group's begin in `computes`
     done: int = 0  # MACs of the tiles so far
     since: int = 0  # `done` when the last epilogue was issued
 
@@ -206,3 +210,6 @@ def advance(loop: Loop, sigma: Shift, times: int, turns: bool) -> None:
         for tile, (at, compute, index, size) in loop.pending
     ]
     loop.last_compute = sigma.task(loop.last_compute, times)
+    if loop.computes:  # the repeats' computes: the period's, one period on each
+        last = loop.computes[-1]
+        loop.computes.extend(last + k * sigma.width for k in range(1, times + 1))

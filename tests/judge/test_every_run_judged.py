@@ -49,8 +49,6 @@ def test_the_judge_reads_the_reported_sram_between_the_copies_own_steps():
     assert problems == ["SRAM in use reported as 72 B at cycle 100; 104 B are live"]
 
 
-@pytest.mark.unjudged("the planner bug it shows")
-@pytest.mark.xfail(strict=True, reason="BROKEN.md 02:30: a tile group freed at its last compute")
 def test_a_weight_group_stays_until_every_tile_of_it_ends_on_two_matrix_units():
     # c5 (1x1 conv, 6 -> 1 channels) in 4 tiles on two matrix units: tile 2 runs on mxu0 over
     # [533, 535), tile 3 on mxu1 over [533, 534). c5.W (6 B) is read by both, but its range was
