@@ -28,23 +28,31 @@ from accelsim.work import Gemm, Transfer, Vector
 from tests.sim.toy import toy_machine
 
 
-def _fluid(requests: list[tuple[int, int, int, Fraction]], per_cycle: Fraction) -> list[int]:
-    """End clock of each (now, arrive, bytes, channel rate) request, served in call order."""
-    used: dict[int, Fraction] = {}
-    ends = []
-    for _, arrive, nbytes, rate in requests:
-        cap = min(rate, per_cycle)
+class Fluid:
+    """The bus clock by clock: each clock a request takes what is left, up to its rate."""
+
+    def __init__(self, per_cycle: Fraction) -> None:
+        self.per_cycle = per_cycle
+        self.used: dict[int, Fraction] = {}
+
+    def serve(self, arrive: int, nbytes: int, rate: Fraction) -> int:
+        """The clock after the one in which the request's last byte went."""
+        cap = min(rate, self.per_cycle)
         left, clock = Fraction(nbytes), arrive
         while True:
-            room = min(cap, per_cycle - used.get(clock, Fraction(0)))
+            room = min(cap, self.per_cycle - self.used.get(clock, Fraction(0)))
             if room > 0:
-                used[clock] = used.get(clock, Fraction(0)) + room
+                self.used[clock] = self.used.get(clock, Fraction(0)) + room
                 left -= room
                 if left <= 0:
-                    break
+                    return clock + 1
             clock += 1
-        ends.append(clock + 1)
-    return ends
+
+
+def _fluid(requests: list[tuple[int, int, int, Fraction]], per_cycle: Fraction) -> list[int]:
+    """End clock of each (now, arrive, bytes, channel rate) request, served in call order."""
+    bus = Fluid(per_cycle)
+    return [bus.serve(arrive, nbytes, rate) for _, arrive, nbytes, rate in requests]
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -184,23 +192,21 @@ def test_dma_channels_over_one_ddr(seed: int) -> None:
     units = build_units(machine)
     channels = [units[name] for name in _dma_names(count)]
     free = [0] * count
-    requests, expected_own, now = [], [], 0
-    calls = []
+    bus = Fluid(ddr_rate)
+    want, calls, now = [], [], 0
     for _ in range(30):
         now += rng.choice([0, 1, 7, 40])
         which, nbytes = rng.randrange(count), rng.randint(1, 120)
         arrive = max(now + ddr_ns + latency_ns, free[which])
         own = arrive + math.ceil(Fraction(nbytes) / bandwidths[which])
-        requests.append((now, arrive, nbytes, bandwidths[which]))
+        free[which] = max(own, bus.serve(arrive, nbytes, bandwidths[which]))
         calls.append((which, nbytes, now))
-        expected_own.append(own)
-        # the DDR's end is only known after the replay; the channel is free at the later one
-        served = _fluid(requests, ddr_rate)[-1]
-        free[which] = max(own, served)
-    got = [channels[which].run(Transfer(nbytes=nbytes, direction="in"), now) + now
-           for which, nbytes, now in calls]  # fmt: skip
-    ends = _fluid(requests, ddr_rate)
-    assert got == [max(own, end) for own, end in zip(expected_own, ends, strict=True)]
+        want.append(free[which])
+    got = [
+        channels[which].run(Transfer(nbytes=nbytes, direction="in"), now) + now
+        for which, nbytes, now in calls
+    ]
+    assert got == want
 
 
 def _dma_names(count: int) -> list[str]:
