@@ -75,7 +75,8 @@ def _whole_cycles(cycles: float) -> int:
 
 @dataclass(slots=True)
 class _Copy:
-    """One SRAM range holding `buffer`, intact from `start` until `until` at least."""
+    """One SRAM range holding `buffer`, intact from `start` until `until` at least, and whole
+    from `ready` (its fill's end, or the end of the last compute that added into it since)."""
 
     buffer: str
     offset: int
@@ -83,6 +84,7 @@ class _Copy:
     fill: int
     start: int
     until: int
+    ready: int
 
 
 def plan_violations(program: Program, plan: Plan, trace: Trace, hw: Hardware) -> list[str]:
@@ -124,7 +126,7 @@ def _copies(program: Program, allocations: Sequence[Allocation], events: Sequenc
             limit = max(limit, 4 * math.prod(program.buffers[buffer].shape))
         if a.size > limit or (fill.kind in _FILLS and fill.nbytes != a.size):
             problems.append(f"{a.buffer}: {a.size} B range for a {fill.nbytes} B {fill.kind}")
-        copies.append(_Copy(buffer, a.offset, a.size, a.first, fill.start, fill.end))
+        copies.append(_Copy(buffer, a.offset, a.size, a.first, fill.start, fill.end, fill.end))
     filled = Counter(c.fill for c in copies)
     for event in events:
         if event.kind in _FILLS:
@@ -164,8 +166,9 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
     """Walk events in plan order: each reader needs a filled copy, which then lives until it ends.
 
     A compute reads every buffer its layer reads (whole or a tile of it); a store or spill reads
-    its buffer. A compute that fills no range adds into partial sums: its layer's output must
-    be in SRAM, filled by an earlier compute of the same layer, and stays until it ends. A load
+    its buffer. A compute that fills no range adds into partial sums (or an epilogue works on
+    its layer's output): that output must be in SRAM, filled by an earlier compute of the same
+    layer, and stays until it ends; a later reader waits for it too. A load
     of an activation needs that activation in DDR: every store and spill of it issued earlier
     has ended. Returns, per (layer, buffer), the sizes of the copies the
     layer's computes read or wrote, by filling event.
@@ -191,10 +194,10 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
             if copy is None:
                 problems.append(f"event {event.task} ({event.kind}) reads {name}: not in SRAM")
                 continue
-            if events[copy.fill].end > event.start:
+            if copy.ready > event.start:
                 problems.append(
                     f"event {event.task} ({event.kind}) starts at {event.start}, before {name} "
-                    f"is in SRAM at {events[copy.fill].end}"
+                    f"is in SRAM at {copy.ready}"
                 )
             copy.until = max(copy.until, event.end)
             if event.kind == "compute":
@@ -208,6 +211,7 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
                     problems.append(f"event {event.task} (compute) writes {name} nowhere")
                 else:
                     copy.until = max(copy.until, event.end)
+                    copy.ready = max(copy.ready, event.end)
                     written[name, event.layer, event.tile] = copy
         if event.kind in _FILLS and program.buffers[event.buffer].kind not in ("input", "weight"):
             if event.buffer not in in_ddr:

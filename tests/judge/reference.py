@@ -14,7 +14,8 @@ The rules, for a run of `program` planned as `plan` and traced as `trace` on `hw
 - read: every reader (compute: the layer's reads and weights, or its writes for an epilogue;
   store and spill: their buffer) finds its buffer's newest copy filled before it in plan order
   (a store of a layer's tile: the copy that tile's compute wrote), and starts when that fill
-  has ended; the copy then stays until the reader ends;
+  and every compute that added into the copy since (partial sums, an epilogue) have ended;
+  the copy then stays until the reader ends;
 - ddr-order: a load of an activation starts after every store or spill of it issued before it;
 - coverage: each layer's computes touch all the bytes of what it reads and writes; each output is
   stored whole;
@@ -173,6 +174,7 @@ def _walk(program, events, copies, broken):
     parts: dict[tuple[int, str], dict[int, int]] = {}
     newest: dict[str, _Copy] = {}
     wrote: dict[tuple[str, int, int], _Copy] = {}  # the copy each layer's tile wrote
+    finished: dict[int, list[int]] = {}  # a copy's writers' ends: its fill's, then each addition's
     drained: dict[str, list[int]] = {}  # buffer -> ends of its stores and spills so far
     filling: dict[int, list[_Copy]] = {}
     for c in copies:
@@ -191,7 +193,7 @@ def _walk(program, events, copies, broken):
             copy = newest.get(name)
             if event.kind == "store" and (name, event.layer, event.tile) in wrote:
                 copy = wrote[name, event.layer, event.tile]  # what its own tile wrote
-            if copy is None or events[copy.fill].end > event.start:
+            if copy is None or max(finished.get(copy.index, [events[copy.fill].end])) > event.start:
                 broken.add("read")
             if copy is None:
                 continue
@@ -207,6 +209,7 @@ def _walk(program, events, copies, broken):
                     broken.add("read")
                 else:
                     copy.until = max(copy.until, event.end)
+                    finished.setdefault(copy.index, [events[copy.fill].end]).append(event.end)
                     wrote[name, event.layer, event.tile] = copy
         kind = program.buffers[event.buffer].kind if event.kind in _LOADS else None
         if kind is not None and kind not in ("input", "weight"):
