@@ -639,10 +639,11 @@ class _Planner:
         """Load consecutive slices into a slot that frees after `slot_waits`; (range, load) each."""
         loaded = []
         waits = frozenset(slot_waits)
+        ranges, layer = self.ranges, self.layer  # (every tile's slices: kept in locals)
         for name, size in parts:
-            index = self._new_range(name, offset, size, label)
-            load = self._transfer_in(name, size, self.layer, tile, waits)
-            self.ranges.first[index] = load
+            index = ranges.add(name, label, layer, offset, size)
+            load = self._transfer_in(name, size, layer, tile, waits)
+            ranges.first[index] = load
             loaded.append((index, load))
             offset += size
         return loaded
@@ -764,8 +765,10 @@ class _Planner:
         slice follows the previous slice, kept inside the home (a band's rows overlapping the
         band before it end at the buffer's end), and starts over once a pass reached the end.
         A strided tile (a channel group of every row) is taken as one contiguous range."""
-        buffer = self.program.buffers[name]
-        home = self.ddr.home(name, buffer.nbytes, buffer.kind)
+        home = self.ddr.ranges.get(name)  # (given on first use, then kept: `DdrSpace.home`)
+        if home is None:
+            buffer = self.program.buffers[name]
+            home = self.ddr.home(name, buffer.nbytes, buffer.kind)
         offset = self.cursor.get(name, 0)
         offset = min(offset if offset < home.size else 0, max(0, home.size - size))
         self.cursor[name] = offset + size
