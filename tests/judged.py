@@ -49,7 +49,7 @@ def install(request: Any, monkeypatch: Any) -> None:
         ):
             from accelsim.check import plan_violations
 
-            problems = unknown(plan_violations(made[1], plan, trace, hw), hw)
+            problems = plan_violations(made[1], plan, trace, hw)
             if hw.ddr.timing != "rate":  # the judge times transfers by the rate DDR's closed form
                 problems = [p for p in problems if not _TRANSFER_TIME.match(p)]
             assert problems == [], f"unsound run ({len(problems)} problems): {problems[:5]}"
@@ -58,13 +58,6 @@ def install(request: Any, monkeypatch: Any) -> None:
 
     monkeypatch.setattr(accelsim.memory.policies, "make_plan", remembered)
     monkeypatch.setattr(accelsim.api, "run_plan", run_and_judge)
-
-
-def unknown(problems: list[str], hw: Any) -> list[str]:
-    """`problems` less those of a known bug not yet fixed."""
-    if len(hw.units_of("matrix")) > 1:  # NOTE: a known planner bug (BROKEN.md 02:30)
-        return [p for p in problems if not p.startswith("SRAM in use reported")]
-    return problems
 
 
 def keeps_slices(plan: Any) -> bool:

@@ -1,0 +1,45 @@
+"""A tiled layer's weights stay in SRAM until every tile that reads them ended, on each unit.
+
+With several matrix units a tile earlier in plan order may end after a later one, so the
+weights' range is given back after all the group's computes (BROKEN.md 02:30), not only the
+last; on one unit the last implies the rest and the plan stays as it was.
+"""
+
+from accelsim.api import simulate_graph
+from accelsim.check import plan_violations
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _run(matrix_units: int):
+    # 1x1 conv, 1 -> 1 channel over a 5x4 int8 image: x 20 B, W 1 B, out 20 B. 26 B of SRAM
+    # hold W and two slots of a 4 B row in and its 4 B out (17 B): five tiles of one row.
+    g = GraphBuilder()
+    graph = g.build(g.conv("c", g.input("x", (1, 1, 5, 4)), 1, 1))
+    hw = toy_machine(sram=26, matrix="1 GFLOPS", dma_units=2, matrix_units=matrix_units)
+    return simulate_graph(graph, hw, name="t"), hw
+
+
+def test_the_weights_wait_for_every_tiles_compute_on_two_matrix_units():
+    result, hw = _run(2)
+    plan = result.plan
+    computes = [t.id for t in plan.tasks if t.kind == "compute"]
+    loads = [t.id for t in plan.tasks if t.buffer == "c.W"]
+    assert (plan.tiles, computes, loads) == ((5,), [2, 5, 8, 11, 14], [0])
+    weights = next(a for a in plan.allocations if a.buffer.startswith("c.W"))
+    assert (weights.size, weights.release) == (1, (0, 2, 5, 8, 11, 14))
+    # By hand, 1 B a cycle on each channel, 1 FLOP a cycle (a row: 4 MACs, 8 cycles): W on dma0
+    # [0, 1), row 0 on dma1 [0, 4), computes [4, 12); row 1 on dma0 [1, 5), mxu1 [5, 13); the
+    # two engines take turns, each row waiting for its slot's store: mxu0 [20, 28), mxu1
+    # [24, 32), mxu0 [36, 44); the last store [44, 48).
+    spans = [(e.resource, e.start, e.end) for e in result.trace.events if e.kind == "compute"]
+    assert spans == [("mxu0", 4, 12), ("mxu1", 5, 13), ("mxu0", 20, 28), ("mxu1", 24, 32),
+                     ("mxu0", 36, 44)]  # fmt: skip
+    assert result.latency_cycles == 48
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_on_one_matrix_unit_the_last_compute_implies_the_rest():
+    plan = _run(1)[0].plan
+    weights = next(a for a in plan.allocations if a.buffer.startswith("c.W"))
+    last = max(t.id for t in plan.tasks if t.kind == "compute")
+    assert weights.release == (0, last)
