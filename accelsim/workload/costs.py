@@ -127,6 +127,7 @@ class OpCost:
 CostFunction = Callable[[NodeShapes], OpCost]
 ResolveFunction = Callable[[NodeShapes], Mapping[str, object]]
 WorstCaseFunction = Callable[[NodeShapes], tuple[Shape, ...]]
+OutputShapeFunction = Callable[[NodeShapes], Shape]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,10 @@ class CostRule:
     multiplies: bool = False
     """The op multiply-accumulates (Conv, MatMul, ...): an output stage cannot apply it for free,
     so a machine may not list it as fused."""
+    output_shape: OutputShapeFunction | None = None
+    """For an op whose ONNX shape inference differs from onnxruntime in some cases: the shape of
+    every output, from the resolved input and inferred output shapes. The importer re-infers
+    the graph downstream with it."""
 
     def resolved(self, shapes: NodeShapes) -> NodeShapes:
         """`shapes` with the defaults of `resolve` merged into its attributes."""
@@ -174,6 +179,7 @@ def cost_rule(
     worst_case: WorstCaseFunction | None = None,
     reads_data: bool = True,
     multiplies: bool = False,
+    output_shape: OutputShapeFunction | None = None,
 ) -> Callable[[CostFunction], CostFunction]:
     """Register the decorated function as the cost rule of each ONNX `op_types` (the keywords
     are `CostRule`'s fields).
@@ -189,7 +195,7 @@ def cost_rule(
             _RULES[op_type] = CostRule(
                 op_type=op_type, cost=function, params=dict(params or {}), resolve=resolve,
                 keeps_shape=keeps_shape, worst_case=worst_case, reads_data=reads_data,
-                multiplies=multiplies,
+                multiplies=multiplies, output_shape=output_shape,
             )  # fmt: skip
         return function
 

@@ -96,7 +96,7 @@ def import_onnx(
     check_opset(model, label)
     resolve_batch(model, batch, label)
     inferred = infer(model, label, checked=checked, meanwhile=meanwhile)
-    shapes = static_shapes(inferred)
+    shapes = _onnxruntime_shapes(inferred, label)
     worst: dict[str, Shape] = {}
     # NOTE: each round shapes more tensors or stops, so it ends within one round per node: a
     # model whose every layer reshapes by its input's shape (through a Div, which ONNX's data
@@ -128,6 +128,66 @@ def import_onnx(
 def opset_of(model: onnx.ModelProto) -> int:
     """Version of the default ONNX domain the model imports."""
     return next((o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), 1)
+
+
+def _onnxruntime_shapes(model: onnx.ModelProto, label: str) -> dict[str, Shape]:
+    """The static shapes of the inferred `model`, with the outputs of each node whose rule gives
+    its `output_shape` set to that (where ONNX inference and onnxruntime differ) and the graph
+    after them inferred again with those outputs declared as inputs."""
+    shapes = static_shapes(model)
+    fixed: dict[str, Shape] = {}
+    for _ in range(len(model.graph.node)):  # each round fixes a node or stops
+        found = {
+            name: shape for name, shape in _output_shapes(model, shapes).items()
+            if shapes.get(name) != shape
+        }  # fmt: skip
+        if not found:
+            break
+        fixed.update(found)
+        shapes = static_shapes(infer(_declared(model, fixed), label))
+    return shapes
+
+
+def _output_shapes(model: onnx.ModelProto, shapes: dict[str, Shape]) -> dict[str, Shape]:
+    """Each output's shape by its rule's `output_shape`, for nodes whose tensors are shaped (a
+    node the rule refuses is left to the builder, which names it)."""
+    found: dict[str, Shape] = {}
+    for node in model.graph.node:
+        rule = find_rule(node.op_type) if node.domain in _DEFAULT_DOMAINS else None
+        names = [name for name in [*node.input, *node.output] if name]
+        if rule is None or rule.output_shape is None or not all(n in shapes for n in names):
+            continue
+        inputs = tuple(shapes[name] if name else None for name in node.input)
+        outputs = tuple(shapes[name] for name in node.output if name)
+        node_shapes = NodeShapes(inputs, outputs, _decode_attributes(node), opset_of(model))
+        try:
+            shape = rule.output_shape(rule.resolved(node_shapes))
+        except (InvalidNode, ArithmeticError, IndexError, KeyError, TypeError, ValueError):
+            continue
+        found.update((name, shape) for name in node.output if name)
+    return found
+
+
+def _declared(model: onnx.ModelProto, fixed: Mapping[str, Shape]) -> onnx.ModelProto:
+    """`model` without the nodes that write `fixed` tensors, which become inputs of that shape
+    (inference takes an input's shape as given), and with no inferred shapes left in it."""
+    import onnx
+    from onnx import helper
+
+    types = value_types(model)
+    declared = onnx.ModelProto()
+    declared.CopyFrom(model)
+    graph = declared.graph
+    kept = [node for node in graph.node if not fixed.keys() & set(node.output)]
+    del graph.node[:]
+    graph.node.extend(kept)
+    del graph.value_info[:]
+    for output in graph.output:
+        output.type.tensor_type.ClearField("shape")
+    for name, shape in fixed.items():
+        element = types[name].type.tensor_type.elem_type if name in types else 0
+        graph.input.append(helper.make_tensor_value_info(name, element, shape))
+    return declared
 
 
 def _worst_cases(

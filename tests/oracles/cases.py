@@ -195,25 +195,6 @@ def conv_transpose_cases(rng: Rng, count: int) -> list[Case]:
     return cases
 
 
-def _ceil_window_in_padding(attributes: dict[str, object], spatial: Shape) -> str | None:
-    """With ceil_mode, a last window that would start in the end padding is dropped (onnxruntime,
-    the spec since opset 19); ONNX shape inference, which accelsim takes its shapes from, keeps
-    it: one row or column of windows too many."""
-    if not attributes.get("ceil_mode"):
-        return None
-    rank = len(spatial)
-    pads = attributes.get("pads", [0] * 2 * rank)
-    strides = attributes.get("strides", [1] * rank)
-    dilations = attributes.get("dilations", [1] * rank)
-    kernel = attributes["kernel_shape"]
-    for a in range(rank):
-        reach = (kernel[a] - 1) * dilations[a] + 1  # type: ignore[index]
-        out = -(-(spatial[a] + pads[a] + pads[a + rank] - reach) // strides[a]) + 1  # type: ignore[index, operator]
-        if (out - 1) * strides[a] >= spatial[a] + pads[a]:  # type: ignore[index, operator]
-            return "ceil_mode keeps a last window that starts in the end padding"
-    return None
-
-
 def pool_cases(rng: Rng, count: int) -> list[Case]:
     cases = []
     for _ in range(count):
@@ -236,7 +217,6 @@ def pool_cases(rng: Rng, count: int) -> list[Case]:
                 [Data((_int(rng, 1, 2), _int(rng, 1, 3), *spatial))],
                 attributes,
                 cost=lambda ins, outs, per=per: (0, per * prod(outs[0])),
-                known_bug=_ceil_window_in_padding(attributes, spatial),
             )
         )
     for op in ("GlobalAveragePool", "GlobalMaxPool"):
@@ -321,7 +301,6 @@ def einsum_cases(rng: Rng, count: int) -> list[Case]:
             head = tuple(1 if rng.random() < 0.3 else d for d in spread)  # onnx: one rank for all
             shapes.append((*head, *dims))
         used = sorted({label for term in terms for label in term})
-        once = [label for label in used if sum(t.count(label) for t in terms) == 1]
         text = [("..." if ellipsis else "") + "".join(term) for term in terms]
         if rng.random() < 0.25:
             equation = ",".join(text)  # implicit output: the labels used once, sorted
@@ -330,26 +309,6 @@ def einsum_cases(rng: Rng, count: int) -> list[Case]:
             if operands == 1 and terms[0].count(terms[0][0]) > 1 and not kept:
                 kept = [terms[0][0]]
             equation = ",".join(text) + "->" + ("..." if ellipsis else "") + "".join(kept)
-        out_labels = set(equation.partition("->")[2]) if "->" in equation else set(once)
-        sizes_seen = {
-            label: {
-                shape[len(shape) - len(term) + p]
-                for term, shape in zip(terms, shapes, strict=False)
-                for p, named in enumerate(term)
-                if named == label
-            }
-            for label in used
-        }
-        known = next(
-            (
-                f"label {label} of size 1 in one operand and {max(seen)} in another: ONNX "
-                "shape inference (accelsim's output shape) takes the 1"
-                for label, seen in sizes_seen.items()
-                if label in out_labels and 1 in seen and max(seen) > 1
-            ),
-            None,
-        )
-
         def cost(ins: list, outs: list, terms=terms, ellipsis=ellipsis) -> tuple[int, int]:
             if len(ins) == 1:
                 return 0, prod(ins[0])
@@ -367,7 +326,6 @@ def einsum_cases(rng: Rng, count: int) -> list[Case]:
                 [Data(s) for s in shapes],
                 {"equation": equation},
                 cost=cost,
-                known_bug=known,
             )
         )
     return cases

@@ -42,9 +42,6 @@ class Case:
     attributes: dict[str, object] = field(default_factory=dict)
     outputs: int = 1
     cost: Cost | None = None
-    known_bug: str | None = None
-    """Why accelsim's output shape is known to differ from onnxruntime's (BROKEN.md): the shape
-    checks skip the case and a strict xfail test expects the difference."""
 
 
 _TYPES = {
@@ -155,13 +152,10 @@ def run_batch(cases: Sequence[Case], opset: int, folder: Path, name: str) -> Bat
     return Batch(cases, import_cases(model, folder, name), run_ort(model, values), values)
 
 
-def shape_mismatches(batch: Batch, known_bugs: bool = False) -> list[str]:
-    """Every case output whose accelsim shape differs from onnxruntime's (among the cases with a
-    known bug if `known_bugs`, else among the others)."""
+def shape_mismatches(batch: Batch) -> list[str]:
+    """Every case output whose accelsim shape differs from onnxruntime's."""
     bad = []
     for i, case in enumerate(batch.cases):
-        if bool(case.known_bug) != known_bugs:
-            continue
         for j in range(case.outputs):
             name = f"c{i}_out{j}"
             true = tuple(batch.ort[name].shape)
@@ -175,7 +169,7 @@ def cost_mismatches(batch: Batch) -> list[str]:
     """Every case whose total MACs / vector ops differ from its closed form."""
     bad = []
     for i, case in enumerate(batch.cases):
-        if case.cost is None or case.known_bug:
+        if case.cost is None:
             continue
         ins: list[Shape | None] = [
             None if item is None else item.shape if isinstance(item, Data) else np.shape(item)

@@ -74,17 +74,6 @@ def test_every_cost_is_its_closed_form(batches: dict[str, Batch], family: str) -
     assert not bad, f"{len(bad)} of {len(batches[family].cases)}:\n" + "\n".join(bad[:8])
 
 
-@pytest.mark.xfail(strict=True, reason="BROKEN.md: output shapes from ONNX shape inference")
-@pytest.mark.parametrize("family", ["pool", "einsum"])
-def test_known_shape_bugs_still_differ(batches: dict[str, Batch], family: str) -> None:
-    """Pools with ceil_mode whose last window starts in the end padding (onnxruntime drops it),
-    and Einsum output labels of size 1 in one operand and n in another (the output has n): each
-    gets ONNX inference's shape. Passes (and so fails as strict xfail) once they are fixed."""
-    known = [case for case in batches[family].cases if case.known_bug]
-    assert known, "no case of the known bug was generated"
-    assert not shape_mismatches(batches[family], known_bugs=True)
-
-
 def test_the_families_cover_every_registered_op(batches: dict[str, Batch]) -> None:
     covered = {case.op for batch in batches.values() for case in batch.cases}
     # Shape and Size fold at import; NonZero and NonMaxSuppression sizes depend on the data

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from accelsim.workload.costs import NodeShapes, OpCost, cost_rule
-from accelsim.workload.einsum import label_sizes, parse_equation, term_labels
+from accelsim.workload.costs import NodeShapes, OpCost, Shape, cost_rule
+from accelsim.workload.einsum import ELLIPSIS, label_sizes, parse_equation, term_labels
 
 
 def _gemm_attributes(shapes: NodeShapes) -> dict[str, object]:
@@ -57,7 +57,21 @@ def einsum_labels(
     return labelled, sizes
 
 
-@cost_rule("Einsum", multiplies=True)
+def _einsum_shape(shapes: NodeShapes) -> Shape:
+    """Each output label's size over every operand (a 1 broadcasts), as in onnxruntime; ONNX
+    shape inference takes the size of the label's first operand, which may be the 1."""
+    count = len(shapes.inputs)
+    equation = parse_equation(str(shapes.attributes["equation"]), count)
+    _, sizes = label_sizes(equation, [shapes.input(i) for i in range(count)])
+    output = equation.output
+    if output is None:  # implicit: the ellipsis, then the labels used once, in order
+        letters = "".join(term.replace(ELLIPSIS, "") for term in equation.inputs)
+        once = sorted(label for label in set(letters) if letters.count(label) == 1)
+        output = (ELLIPSIS if ELLIPSIS in "".join(equation.inputs) else "") + "".join(once)
+    return tuple(sizes[label] for label in term_labels(output, len(shapes.outputs[0])))
+
+
+@cost_rule("Einsum", multiplies=True, output_shape=_einsum_shape)
 def einsum(shapes: NodeShapes) -> OpCost:
     """A product of two or more inputs: MACs = the product of every distinct label's size (each
     point of the iteration space is one multiply-accumulate; "bhid,bhjd->bhij" is a batched

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, axis_in, cost_rule
+from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, Shape, axis_in, cost_rule
 from accelsim.workload.rules._window import kernel_of, resolve_window
 
 
@@ -15,18 +15,33 @@ def _pool_attributes(shapes: NodeShapes) -> dict[str, object]:
     }
 
 
+def _pool_shape(shapes: NodeShapes) -> Shape:
+    """With ceil_mode a last window that would start in the end padding is dropped (the spec
+    since opset 19, onnxruntime at every opset); ONNX shape inference keeps it."""
+    inferred = shapes.outputs[0]
+    if not shapes.integer("ceil_mode", 0):
+        return inferred
+    spatial = shapes.input(0)[2:]
+    strides, pads = shapes.ints("strides"), shapes.ints("pads")
+    kept = [
+        out - 1 if (out - 1) * stride >= size + begin else out
+        for out, size, stride, begin in zip(inferred[2:], spatial, strides, pads, strict=False)
+    ]
+    return (*inferred[:2], *kept)
+
+
 def _input_elements(shapes: NodeShapes) -> int:
     return math.prod(shapes.input(0))
 
 
-@cost_rule("MaxPool", resolve=_pool_attributes)
+@cost_rule("MaxPool", resolve=_pool_attributes, output_shape=_pool_shape)
 def max_pool(shapes: NodeShapes) -> OpCost:
     """Output elements · (kh·kw - 1) compares: the max of k·k values takes k·k - 1."""
     window = math.prod(shapes.ints("kernel_shape"))
     return OpCost(vector_ops=shapes.output_elements * (window - 1))
 
 
-@cost_rule("AveragePool", resolve=_pool_attributes)
+@cost_rule("AveragePool", resolve=_pool_attributes, output_shape=_pool_shape)
 def average_pool(shapes: NodeShapes) -> OpCost:
     """Output elements · kh·kw: k·k - 1 adds and one multiply by 1/(k·k) per output.
 
