@@ -43,3 +43,18 @@ def test_on_one_matrix_unit_the_last_compute_implies_the_rest():
     weights = next(a for a in plan.allocations if a.buffer.startswith("c.W"))
     last = max(t.id for t in plan.tasks if t.kind == "compute")
     assert weights.release == (0, last)
+
+
+def test_tiles_planned_in_bulk_count_in_the_weights_release_too():
+    # x (1, 2, 96, 4) = 768 B in 24 tiles of four rows (2 x 4 x 4 B), one group of W (2 B):
+    # 20 of them repeat the tile before in bulk (`_Planner._repeat`), yet W waits for each
+    # of the 24 computes.
+    g = GraphBuilder()
+    graph = g.build(g.conv("c", g.input("x", (1, 2, 96, 4)), 1, 1))
+    hw = toy_machine(sram=120, matrix="1 GFLOPS", dma_units=2, matrix_units=2)
+    result = simulate_graph(graph, hw, name="t")
+    plan = result.plan
+    computes = tuple(t.id for t in plan.tasks if t.kind == "compute")
+    weights = next(a for a in plan.allocations if a.buffer.startswith("c.W"))
+    assert (len(computes), weights.size, weights.release) == (24, 2, (0, *computes))
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
