@@ -96,7 +96,7 @@ def import_onnx(
     check_opset(model, label)
     resolve_batch(model, batch, label)
     inferred = infer(model, label, checked=checked, meanwhile=meanwhile)
-    shapes = _onnxruntime_shapes(inferred, label)
+    shapes, fixed = _onnxruntime_shapes(inferred, label)
     worst: dict[str, Shape] = {}
     # NOTE: each round shapes more tensors or stops, so it ends within one round per node: a
     # model whose every layer reshapes by its input's shape (through a Div, which ONNX's data
@@ -116,7 +116,8 @@ def import_onnx(
         # declared), another pass sees them, and the Shape nodes of the tensors it shapes fold
         # in the pass after.
         known = len(shapes)
-        for name, shape in static_shapes(_refold_model(inferred, folding, worst, label)).items():
+        refolded = _refold_model(inferred, folding, worst, fixed, label)
+        for name, shape in static_shapes(refolded).items():
             shapes.setdefault(name, shape)
         if len(shapes) == known:
             break
@@ -130,10 +131,12 @@ def opset_of(model: onnx.ModelProto) -> int:
     return next((o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), 1)
 
 
-def _onnxruntime_shapes(model: onnx.ModelProto, label: str) -> dict[str, Shape]:
+def _onnxruntime_shapes(
+    model: onnx.ModelProto, label: str
+) -> tuple[dict[str, Shape], dict[str, Shape]]:
     """The static shapes of the inferred `model`, with the outputs of each node whose rule gives
     its `output_shape` set to that (where ONNX inference and onnxruntime differ) and the graph
-    after them inferred again with those outputs declared as inputs."""
+    after them inferred again with those outputs declared as inputs; and those outputs."""
     shapes = static_shapes(model)
     fixed: dict[str, Shape] = {}
     for _ in range(len(model.graph.node)):  # each round fixes a node or stops
@@ -145,7 +148,7 @@ def _onnxruntime_shapes(model: onnx.ModelProto, label: str) -> dict[str, Shape]:
             break
         fixed.update(found)
         shapes = static_shapes(infer(_declared(model, fixed), label))
-    return shapes
+    return shapes, fixed
 
 
 def _output_shapes(model: onnx.ModelProto, shapes: dict[str, Shape]) -> dict[str, Shape]:
@@ -172,22 +175,31 @@ def _declared(model: onnx.ModelProto, fixed: Mapping[str, Shape]) -> onnx.ModelP
     """`model` without the nodes that write `fixed` tensors, which become inputs of that shape
     (inference takes an input's shape as given), and with no inferred shapes left in it."""
     import onnx
-    from onnx import helper
 
-    types = value_types(model)
     declared = onnx.ModelProto()
     declared.CopyFrom(model)
     graph = declared.graph
-    kept = [node for node in graph.node if not fixed.keys() & set(node.output)]
     del graph.node[:]
-    graph.node.extend(kept)
+    graph.node.extend(_as_inputs(model, list(model.graph.node), fixed, graph))
     del graph.value_info[:]
-    for output in graph.output:
+    return declared
+
+
+def _as_inputs(
+    model: onnx.ModelProto, nodes: list[onnx.NodeProto], fixed: Mapping[str, Shape],
+    graph: onnx.GraphProto,
+) -> list[onnx.NodeProto]:  # fmt: skip
+    """`nodes` less those that write `fixed` tensors, which become inputs of `graph`; its outputs
+    lose their shapes if any (inferred before, they may contradict the fixed ones)."""
+    from onnx import helper
+
+    types = value_types(model)
+    for output in graph.output if fixed else ():
         output.type.tensor_type.ClearField("shape")
     for name, shape in fixed.items():
         element = types[name].type.tensor_type.elem_type if name in types else 0
         graph.input.append(helper.make_tensor_value_info(name, element, shape))
-    return declared
+    return [node for node in nodes if not fixed.keys() & set(node.output)]
 
 
 def _worst_cases(
@@ -234,10 +246,11 @@ def _missing_shapes(model: onnx.ModelProto, folding: Folding, shapes: dict[str, 
 
 
 def _refold_model(
-    model: onnx.ModelProto, folding: Folding, worst: Mapping[str, Shape], label: str
-) -> onnx.ModelProto:
-    """The kept nodes alone, with folded values as initializers and the `worst` sizes declared,
-    re-run through shape inference.
+    model: onnx.ModelProto, folding: Folding, worst: Mapping[str, Shape],
+    fixed: Mapping[str, Shape], label: str,
+) -> onnx.ModelProto:  # fmt: skip
+    """The kept nodes alone, with folded values as initializers, the `worst` sizes declared and
+    the `fixed` tensors as inputs (see `_onnxruntime_shapes`), re-run through shape inference.
 
     Weights are declared by type only, so no weight data is copied.
     """
@@ -250,9 +263,9 @@ def _refold_model(
     refolded = onnx.ModelProto(ir_version=model.ir_version, opset_import=model.opset_import)
     graph = refolded.graph
     graph.name = model.graph.name
-    graph.node.extend(kept)
     graph.input.extend(graph_inputs(model.graph))
     graph.output.extend(model.graph.output)
+    graph.node.extend(_as_inputs(model, kept, fixed, graph))
     for name, shape in worst.items():  # inference keeps a declared size it cannot refine
         element = types[name].type.tensor_type.elem_type if name in types else 0
         graph.value_info.append(helper.make_tensor_value_info(name, element, shape))

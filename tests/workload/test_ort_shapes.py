@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 from accelsim.workload import import_onnx
 
@@ -55,6 +55,39 @@ def test_a_ceil_mode_pool_drops_a_last_window_that_starts_in_the_end_padding(
     # 12 windows of 9: 8 compares each (MaxPool) or 8 adds and a multiply (AveragePool)
     assert (pool.macs, pool.vector_ops, relu.vector_ops) == (0, 12 * per_output, 12)
     assert _ort_shape(path, inputs) in (None, (1, 2, 2, 3))
+
+
+def test_a_shape_folded_after_the_pool_reads_the_dropped_window(tmp_path: Path) -> None:
+    """Its own dim 3 through a Div (which ONNX's data propagation does not follow) reshapes the
+    pool's output and a Relu reads it as an output: the folding round and the output see
+    (1, 2, 2, 3), so the Reshape to (1, -1, 3) gives (1, 4, 3), not (1, 6, 3)."""
+    constants = {"three": np.array(3, np.int64), "one": np.array(1.0, np.float32),
+                 "head": np.array([1], np.int64), "rest": np.array([-1], np.int64),
+                 "zero": np.array([0], np.int64)}  # fmt: skip
+    nodes = [
+        helper.make_node("MaxPool", ["x"], ["y"], name="pool", **POOL),
+        helper.make_node("Shape", ["y"], ["s"]),
+        helper.make_node("Gather", ["s", "three"], ["d"], axis=0),
+        helper.make_node("Cast", ["d"], ["df"], to=TensorProto.FLOAT),
+        helper.make_node("Div", ["df", "one"], ["h"]),
+        helper.make_node("Cast", ["h"], ["hi"], to=TensorProto.INT64),
+        helper.make_node("Unsqueeze", ["hi", "zero"], ["hu"]),
+        helper.make_node("Concat", ["head", "rest", "hu"], ["shape"], axis=0),
+        helper.make_node("Reshape", ["y", "shape"], ["r"], name="reshape"),
+        helper.make_node("Relu", ["y"], ["z"], name="relu"),
+    ]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 6, 6])],
+        [helper.make_tensor_value_info("r", TensorProto.FLOAT, ["a", "b", "c"]),
+         helper.make_tensor_value_info("z", TensorProto.FLOAT, ["a", "b", "c", "d"])],
+        [numpy_helper.from_array(value, name) for name, value in constants.items()],
+    )  # fmt: skip
+    path = tmp_path / "f.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    imported = import_onnx(path)
+    assert imported.tensor("r").shape == (1, 4, 3)
+    assert imported.tensor("z").shape == (1, 2, 2, 3)
+    assert [op.op_type for op in imported.ops] == ["MaxPool", "Reshape", "Relu"]
 
 
 def test_a_ceil_mode_pool_whose_last_window_starts_in_the_input_keeps_it(tmp_path: Path) -> None:
