@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from accelsim.sim.runs import Block
     from accelsim.timing.models import TimingModel
 
-    Issue = Callable[[Sequence[int], int, int], tuple[int, int]]
-    """`Kind.issue`: (tasks, from, to) -> (where it stopped, the task it waits for or -1)."""
+    Issue = Callable[[Sequence[int], int, int], Generator[simpy.Event, object, None]]
+    """`Kind.issue`: (tasks, from, to), waiting in SimPy for a dependency not issued yet."""
 
 
 def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -> Trace:
@@ -90,6 +90,10 @@ def _queues(
 
 COLUMNS = ("start", "end", "waited_on", "freed_by", "unit", "waited")
 """The trace's columns (`trace.Columns`), kept by `_Run` as lists by task id."""
+DATA, SPACE, SERIAL, UNIT, ISSUE, NONE = (
+    WAITED.index(name) for name in ("data", "space", "serial", "unit", "issue", "none")
+)
+"""Codes of `Waited`'s names in `WAITED` (`Columns.waited`), as the issuer writes them."""
 
 
 class _Run:
@@ -129,17 +133,14 @@ def _dispatch(
 ) -> Generator[simpy.Event, object, None]:
     """Issue a kind's tasks in plan order, each once its dependencies are issued (`Kind.issue`
     times them); a run of tiles from a task of `queue` (`blocks`) is timed whole (`Block.take`)."""
-    run, issue = kind.run, kind.issue
+    issue = kind.issue
     stops = [position for position, task in enumerate(queue) if task in blocks] if blocks else []
     position = 0
     for stop in (*stops, len(queue)):
-        while position < stop:
-            position, missing = issue(queue, position, stop)
-            if missing >= 0:
-                yield run.wait_for(missing)
-        if position < len(queue):
-            yield from blocks[queue[position]].take(kind)
-            position += 1
+        yield from issue(queue, position, stop)
+        if stop < len(queue):
+            yield from blocks[queue[stop]].take(kind)
+        position = stop + 1
 
 
 class Kind:
@@ -180,9 +181,10 @@ class Kind:
 
     def _issuer(self) -> Issue:
         """`issue(tasks, position, stop)`: time `tasks[position:stop]` in turn, making their
-        records, up to the first whose dependency is not issued yet; that one's position and
-        the dependency (-1: all issued). A closure over the columns it reads, looping over the
-        tasks itself: it runs once per task, by the million."""
+        records, waiting in SimPy (a generator) where a dependency is not issued yet (its state
+        kept in locals across the wait: a small plan waits at most tasks). A closure over the
+        columns it reads, looping over the tasks itself: it runs once per task, by the
+        million."""
         names, models, in_flight, free_at, at = (
             self.names, self.models, self.in_flight, self.free_at, self.at
         )
@@ -192,7 +194,6 @@ class Kind:
             run.waited_on, run.freed_by, run.unit, run.waited
         )
         codes = [run.places[name] for name in names]
-        waited_codes = {name: code for code, name in enumerate(WAITED)}
         slots = range(len(names))
         new = tuple.__new__
         tasks = run.tasks
@@ -201,7 +202,9 @@ class Kind:
             tasks.unit_kind, tasks.kind, tasks.layer, tasks.tile, tasks.buffer
         )
 
-        def issue(queue: Sequence[int], position: int, stop: int) -> tuple[int, int]:
+        def issue(
+            queue: Sequence[int], position: int, stop: int
+        ) -> Generator[simpy.Event, object, None]:
             issued, issued_after = at
             for reached in range(position, stop):
                 task_id = queue[reached]
@@ -212,8 +215,7 @@ class Kind:
                     for dep, reason in zip(deps[first[task_id] : first[task_id + 1]], reasons,
                                            strict=True):  # fmt: skip
                         if events[dep] is None:
-                            at[0], at[1] = issued, issued_after
-                            return reached, dep
+                            yield run.wait_for(dep)
                         done = end[dep]
                         if reason == "data":
                             if done >= data:
@@ -226,8 +228,7 @@ class Kind:
                 else:  # all for data
                     for dep in deps[first[task_id] : first[task_id + 1]]:
                         if events[dep] is None:
-                            at[0], at[1] = issued, issued_after
-                            return reached, dep
+                            yield run.wait_for(dep)
                         if end[dep] >= data:
                             data, data_on = end[dep], dep
                 now = max(issued, data, space, serial)
@@ -238,18 +239,19 @@ class Kind:
                 work = works[task_id]
                 cycles = models[slot].run(work, now)
                 finish = now + cycles  # one int object for the record, `end` and `free_at`
+                # the cause, its task and its code in `WAITED`
                 waited: Waited = "none"
-                cause = -1
+                cause, code = -1, NONE
                 if data_on >= 0 and data == now:
-                    waited, cause = "data", data_on
+                    waited, cause, code = "data", data_on, DATA
                 elif space_on >= 0 and space == now:
-                    waited, cause = "space", space_on
+                    waited, cause, code = "space", space_on, SPACE
                 elif serial_on >= 0 and serial == now:
-                    waited, cause = "serial", serial_on
+                    waited, cause, code = "serial", serial_on, SERIAL
                 elif freed_by >= 0 and unit_free == now:
-                    waited, cause = "unit", freed_by
+                    waited, cause, code = "unit", freed_by, UNIT
                 elif issued_after >= 0 and issued == now:
-                    waited, cause = "issue", issued_after
+                    waited, cause, code = "issue", issued_after, ISSUE
                 # NOTE: built in `Event`'s field order by `tuple.__new__` (the named tuple's
                 # own constructor is a Python call around it): a tiled run has a record per
                 # task by the million, and this is most of what they cost.
@@ -262,7 +264,7 @@ class Kind:
                 ))  # fmt: skip
                 start[task_id], end[task_id] = now, finish
                 waited_on[task_id], freed_by_column[task_id] = cause, freed_by
-                unit[task_id], waited_column[task_id] = codes[slot], waited_codes[waited]
+                unit[task_id], waited_column[task_id] = codes[slot], code
                 issued, issued_after = now, task_id
                 if cycles:
                     ends = in_flight[slot]
@@ -274,7 +276,6 @@ class Kind:
                     if event is not None:
                         event.succeed()
             at[0], at[1] = issued, issued_after
-            return stop, -1
 
         return issue
 

@@ -128,19 +128,13 @@ class Block:
         lead_in = _stretches(kind_of, unit_kind[self.lead : first])
         stretches = _stretches(kind_of, unit_kind[first : first + width])
         for issue, position, stop in lead_in:
-            while position < stop:
-                position, missing = issue(range(self.lead, first), position, stop)
-                if missing >= 0:
-                    yield run.wait_for(missing)
+            yield from issue(range(self.lead, first), position, stop)
         before = self._state(first) if self.parts is not None and count > 1 else None
         for tile in range(count):
             base = first + tile * width
             tile_tasks = range(base, base + width)
-            for issue, position, stop in stretches:
-                while position < stop:  # it waits only for a task before the run
-                    position, missing = issue(tile_tasks, position, stop)
-                    if missing >= 0:
-                        yield run.wait_for(missing)
+            for issue, position, stop in stretches:  # it waits only for a task before the run
+                yield from issue(tile_tasks, position, stop)
             if before is None or tile + 1 >= count:
                 continue
             after = self._state(base + width)
