@@ -46,6 +46,8 @@ class _Resident:
     ready: int  # task whose end makes the content valid (a load or the producing compute)
     dirty: bool  # the only copy is in SRAM
     users: set[int] = field(default_factory=set)
+    # more tasks whose end the content needs: a kept output's tiles on other units (`_ends`)
+    also: tuple[int, ...] = ()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -170,6 +172,8 @@ class _Planner:
             out_waits = self._place_all(layer, working, packed=True)
             assert out_waits is not None, "an empty SRAM holds a working set within its capacity"
         deps = {self.resident[n].ready for n in (*layer.reads, *layer.weights)}
+        for name in layer.reads:
+            deps.update(self.resident[name].also)
         compute = self._task(
             layer.unit, "compute", layer.index, 0, "", layer.work, deps, *out_waits.values()
         )
@@ -293,7 +297,10 @@ class _Planner:
             tuple(item for item in tiling.shared if item[0] not in own), start,
             set(arena_waits), "layer", 0,
         )  # fmt: skip
-        shared.extend((self.resident[name].allocation, self.resident[name].ready) for name in own)
+        loaded = len(shared)  # the slices the layer loads; then its residents' (range, ready)
+        for name in own:
+            held = self.resident[name]
+            shared.extend((held.allocation, ready) for ready in (held.ready, *held.also))
         arena_start = start
         layer_plan = _TiledLayer(
             layer=layer, tiling=tiling, output=output, base=start + shared_area,
@@ -342,7 +349,7 @@ class _Planner:
         self._finish_group(loop.group_loads, loop.weight_slots, tiles[-1].group,
                            _ends(loop, loop.group_from))  # fmt: skip
         ends = _ends(loop, 0)
-        for index, load in shared[: len(shared) - len(own)]:
+        for index, load in shared[:loaded]:
             self.ranges.released_after(index, load, *ends)
         for name in (*own, *pins):
             self.resident[name].users.update(ends)
@@ -353,7 +360,7 @@ class _Planner:
             after = self._merge(after, frozenset(waits))
         self.allocator.free(arena_start, arena, after=after)
         if kept:  # whole once the last tile is done; in DDR only if it must leave SRAM
-            self.resident[output].ready = last_compute
+            self.resident[output].ready, self.resident[output].also = ends[-1], tuple(ends[:-1])
             self.resident[output].users.add(last_compute)
         else:  # every tile's store done (with one DMA unit, the last one implies the rest)
             self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
@@ -711,7 +718,7 @@ class _Planner:
         if resident.dirty and needed:
             spill = self._task(
                 _DMA, "spill", self.layer, 0, name,
-                self._out(name, resident.size), {resident.ready},
+                self._out(name, resident.size), {resident.ready, *resident.also},
             )  # fmt: skip
             self.ddr_ready[name] = (spill,)
             resident.users.add(spill)
@@ -719,7 +726,7 @@ class _Planner:
 
     def _free(self, name: str) -> None:
         resident = self.resident.pop(name)
-        self._release(resident.allocation, {resident.ready, *resident.users} - {-1})
+        self._release(resident.allocation, {resident.ready, *resident.also, *resident.users} - {-1})
 
     def _release(self, index: int, after: set[int]) -> None:
         ranges = self.ranges
@@ -751,7 +758,8 @@ class _Planner:
     def _store(self, name: str, layer: int) -> None:
         resident = self.resident[name]
         store = self._task(
-            _DMA, "store", layer, 0, name, self._out(name, resident.size), {resident.ready},
+            _DMA, "store", layer, 0, name, self._out(name, resident.size),
+            {resident.ready, *resident.also},
         )  # fmt: skip
         resident.users.add(store)
         resident.dirty = False

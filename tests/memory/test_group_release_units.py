@@ -7,6 +7,7 @@ last; on one unit the last implies the rest and the plan stays as it was.
 
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
+from accelsim.hardware_file import with_overrides
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -57,4 +58,27 @@ def test_tiles_planned_in_bulk_count_in_the_weights_release_too():
     computes = tuple(t.id for t in plan.tasks if t.kind == "compute")
     weights = next(a for a in plan.allocations if a.buffer.startswith("c.W"))
     assert (len(computes), weights.size, weights.release) == (24, 2, (0, *computes))
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def test_a_kept_output_is_read_only_after_every_tile_that_wrote_it():
+    # fc1 = x . w1 kept whole in SRAM (h, 4 x 32 B) for fc2 = h . w2 (`lowering.keep_outputs`),
+    # fc1 in 11 tiles over two matrix units: each fc2 compute waits, directly or through
+    # other tasks, for every one of them (not only the last in plan order).
+    g = GraphBuilder()
+    x, w1, w2 = g.input("x", (1, 4, 32)), g.weight("w1", (32, 32)), g.weight("w2", (32, 32))
+    h = g.op("fc1", "MatMul", [x, w1], "h", (1, 4, 32), macs=4 * 32 * 32)
+    graph = g.build(g.op("fc2", "MatMul", [h, w2], "z", (1, 4, 32), macs=4 * 32 * 32))
+    hw = with_overrides(toy_machine(sram=580, matrix="1 GFLOPS", dma_units=2, matrix_units=2),
+                        {"lowering.keep_outputs": True})  # fmt: skip
+    result = simulate_graph(graph, hw, name="t")
+    tasks = result.plan.tasks
+    assert result.plan.tiles[0] == 11
+    assert "h" not in {t.buffer for t in tasks if t.kind != "compute"}  # kept: never moved
+    before: dict[int, set[int]] = {}
+    for task in tasks:
+        before[task.id] = set(task.deps).union(*(before[d] for d in task.deps))
+    fc1 = {t.id for t in tasks if t.kind == "compute" and t.layer == 0}
+    assert len(fc1) == 11
+    assert all(fc1 <= before[t.id] for t in tasks if t.kind == "compute" and t.layer == 1)
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
