@@ -31,10 +31,8 @@ from accelsim.sim.trace import Event
 from accelsim.timing.models import steady_parts
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Hashable, Mapping
+    from collections.abc import Generator, Hashable, Mapping, Sequence
 
-    import numpy as np
-    import numpy.typing as npt
     import simpy
 
     from accelsim.plan import Tasks
@@ -168,7 +166,6 @@ class Block:
     def _repeats(self, base: int, period: int) -> bool:
         """Write the tiles after the one at `base` as its copies `period` cycles apart, if
         nothing from outside the run can make them differ; whether it did."""
-        import numpy as np
 
         width, end = self.width, self.end
         steps = [self._steps(task, period) for task in range(base, base + width)]
@@ -184,12 +181,12 @@ class Block:
         ints = [(*e[8:13], e.waited_on, e.start, e.end) for e in template]
         codes = [(run.unit[task], run.waited[task]) for task in range(base, base + width)]
         # with the task's id last, moved on by `width` a tile
-        moved = np.array([(*i, *c, task) for i, c, task in zip(
+        moved = [(*i, *c, task) for i, c, task in zip(
             ints, codes, range(base, base + width), strict=True
-        )], np.int64)  # fmt: skip
+        )]  # fmt: skip
         moves = [(*step, width) for step in cast("list[list[int]]", steps)]
         issued, done, space, unit_free, freed_by, waited_on, start, finish, unit, code, ids = (
-            _shared(moved, np.array(moves, np.int64), later)
+            _shared(moved, moves, later)
         )
         resource, unit_kind, buffer, nbytes, waited = (
             list(field) * later for field in zip(*(
@@ -293,9 +290,9 @@ class Block:
                 part.shift(cycles)
 
 
-def _shared(moved: npt.NDArray[np.int64], steps: npt.NDArray[np.int64], later: int) -> list[
-    list[int]
-]:
+def _shared(
+    moved: Sequence[tuple[int, ...]], steps: Sequence[tuple[int, ...]], later: int
+) -> list[list[int]]:
     """The int fields of `later` tiles after the one of `moved` (a row per task), each moved on
     by `steps` a tile, as lists by field; one int object per value of a tile, shared by every
     field of it that has that value (a task's issue time is the one before's start, its deps
@@ -303,17 +300,17 @@ def _shared(moved: npt.NDArray[np.int64], steps: npt.NDArray[np.int64], later: i
     field (and the task's id) was ~200 B a task of LLaMA-7B's millions."""
     import numpy as np
 
-    width, fields = moved.shape
     # each distinct (value, step) once; field (t, j) of tile k is value k * len(keys) + place
-    keys, place = np.unique(np.stack((moved, steps), axis=-1).reshape(-1, 2), axis=0,
-                            return_inverse=True)  # fmt: skip
+    places: dict[tuple[int, int], int] = {}
+    place = [places.setdefault(pair, len(places))
+             for row, step in zip(moved, steps, strict=True)
+             for pair in zip(row, step, strict=True)]  # fmt: skip
+    keys = np.array(list(places), np.int64)
     tiles = np.arange(1, later + 1, dtype=np.int64).reshape(later, 1)
     pool = np.empty(later * len(keys), object)
     pool[:] = (keys[:, 0] + tiles * keys[:, 1]).ravel().tolist()
-    at = tiles - 1
-    at *= len(keys)
-    spots = (at.reshape(later, 1, 1) + place.reshape(1, width, fields)).reshape(-1, fields)
-    return cast("list[list[int]]", pool[spots].T.tolist())
+    at = (tiles - 1) * len(keys) + np.array(place, np.int64)
+    return cast("list[list[int]]", pool[at.reshape(-1, len(moved[0]))].T.tolist())
 
 
 def _stretches(
