@@ -12,6 +12,11 @@ marked so and left out of the score.
     nice python scripts/mutation_pass.py --round 5 --out a.json --shard 0/2 &   # two at once, each
     nice python scripts/mutation_pass.py --round 5 --out b.json --shard 1/2     # in its own copy
 
+With `--full-suite` the rerun is the whole suite CI runs (`full_suite`: every directory and
+top-level test file under tests/, the subprocess batteries included), one entry at a time with
+`-x`, fast ones first, stopping at the first that fails; each passed entry is recorded, so an
+interrupted rerun resumes after it.
+
 With `--no-suite` the area's misses are marked pending; a later run without it (same `--out`)
 gives each of them only the whole-suite rerun. A mutant whose `old` text no longer occurs
 exactly once (its line was rewritten since the table was written) is recorded as skipped, with
@@ -29,6 +34,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +56,20 @@ WIDE = ("tests/sim", "tests/timing", "tests/memory", "tests/test_lowering.py", "
         "tests/test_attention.py", "tests/test_fusion.py", "tests/dram")
 """Where a mutant the area's tests miss is tried again: every in-process test directory (the
 CLI, hostile, training and paper batteries run subprocesses and take most of the suite's time)."""
+BATTERIES = ("tests/cli", "tests/hostile", "tests/hardening", "tests/paper", "tests/train")
+"""The subprocess batteries: the slow end of `--full-suite`'s order."""
+
+
+def full_suite(tree: Path) -> tuple[str, ...]:
+    """Every test directory and top-level test file under `tree`/tests (all that CI's `pytest`
+    collects), in-process ones first (the newer judge and oracle directories, then `WIDE`, then
+    any other), the subprocess batteries last."""
+    found = {str(p.relative_to(tree)) for p in (tree / "tests").iterdir()
+             if (p.is_dir() and not p.name.startswith((".", "_")))
+             or (p.name.startswith("test_") and p.suffix == ".py")}  # fmt: skip
+    first = ("tests/judge", "tests/oracles", *WIDE)
+    order = [*first, *sorted(found - {*first, *BATTERIES}), *BATTERIES]
+    return tuple(entry for entry in dict.fromkeys(order) if entry in found)
 
 
 @dataclass(frozen=True)
@@ -859,7 +879,27 @@ def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[boo
     last = lines[-1] if lines else "(no output)"
     # the test that failed first, so a failure that is not the mutant's (load, timing) shows
     first = next((line for line in lines if line.startswith(("FAILED ", "ERROR "))), "")
-    return os.waitstatus_to_exitcode(status) != 0, f"{first[:200]} | {last}" if first else last
+    # (exit 5: nothing collected, e.g. a folder of helpers: not a failure)
+    return os.waitstatus_to_exitcode(status) not in (0, 5), f"{first[:200]} | {last}" if first else last
+
+
+def run_full_suite(copy: Path, area: tuple[str, ...], passed: list[str], timeout_s: float,
+                   save: Callable[[], None]) -> tuple[bool, str]:
+    """(caught, what it said): `full_suite` one entry at a time with -x, leaving out the area's
+    tests (already passed) and the entries in `passed` (a resumed rerun); each entry that passes
+    is appended to `passed` and `save()` called, so the record is written as the rerun goes."""
+    for entry in full_suite(copy):
+        if entry in passed or any(entry == a or entry.startswith(a + "/") for a in area):
+            continue
+        skip = tuple(f"--ignore={a}" for a in area if a.startswith(entry + "/"))
+        started = time.monotonic()
+        caught, line = run_tests(copy, (entry, *skip), timeout_s)
+        if caught:
+            return True, f"{entry}: {line}"
+        passed.append(entry)
+        save()
+        print(f"    passed {entry} ({time.monotonic() - started:.0f} s)", flush=True)
+    return False, "every test directory passed"
 
 
 def _misses(mutants: list[Mutant], tree: Path) -> dict[int, str]:
@@ -913,6 +953,8 @@ def main() -> int:
     parser.add_argument("--also", nargs="*", default=[], metavar="PATH",
                         help="more in-process test directories for the whole-suite rerun "
                              "(ones added since WIDE was written; run first)")
+    parser.add_argument("--full-suite", action="store_true",
+                        help="the rerun runs every test directory CI runs, one at a time, fast first")
     parser.add_argument("--merge", type=Path, nargs="*",
                         help="print the score of these --out files together; run nothing")
     options = parser.parse_args()
@@ -921,8 +963,11 @@ def main() -> int:
         misses = _misses(mutants, ROOT)
         for number, why in misses.items():
             print(f"[{number}] {why}: {mutants[number].old.strip()[:80]}")
+        absent = {a for m in mutants for a in m.tests if not (ROOT / a).exists()}
+        for path in sorted(absent):  # pytest would exit 4 on it: every such mutant "caught"
+            print(f"area test path gone: {path}")
         print(f"{len(mutants) - len(misses)} of {len(mutants)} mutants apply")
-        return 1 if misses else 0
+        return 1 if misses or absent else 0
     if options.merge is not None:
         merged: dict[str, dict[str, object]] = {}
         for path in options.merge:  # a finished record wins over one still pending
@@ -970,19 +1015,30 @@ def main() -> int:
                     caught, line = run_tests(copy, mutant.tests, options.timeout)
                 suite = None
                 wide = not caught and not mutant.equivalent
-                if wide and not options.no_suite:
+                passed: list[str] = list((done or {}).get("suite_passed", [])) if pending else []
+                record = {
+                    "path": mutant.path, "old": mutant.old.strip(), "new": mutant.new.strip(),
+                    "area_caught": caught, "suite_caught": caught, "equivalent": mutant.equivalent,
+                    "last_line": line, "seconds": (done or {}).get("seconds", 0),
+                    "suite_pending": wide, "suite_passed": passed,
+                }  # fmt: skip
+                results[str(number)] = record
+                options.out.write_text(json.dumps(results, indent=1))
+                if wide and not options.no_suite and options.full_suite:
+                    suite, line = run_full_suite(
+                        copy, mutant.tests, passed, options.timeout,
+                        lambda: options.out.write_text(json.dumps(results, indent=1)))
+                elif wide and not options.no_suite:
                     # (the area's own tests, already passed on this mutant, are not run again)
                     skip = tuple(f"--ignore={path}" for path in mutant.tests)
                     suite, line = run_tests(copy, (*options.also, *WIDE, *skip), options.timeout * 4)
             finally:
                 target.write_text(pristine)
-            results[str(number)] = {
-                "path": mutant.path, "old": mutant.old.strip(), "new": mutant.new.strip(),
-                "area_caught": caught, "suite_caught": caught or bool(suite),
-                "equivalent": mutant.equivalent, "last_line": line,
-                "seconds": round(time.monotonic() - started) + (done or {}).get("seconds", 0),
-                "suite_pending": wide and options.no_suite,
-            }  # fmt: skip
+            record.update(
+                suite_caught=caught or bool(suite), last_line=line,
+                seconds=round(time.monotonic() - started) + (done or {}).get("seconds", 0),
+                suite_pending=wide and options.no_suite, full_suite=options.full_suite,
+            )  # fmt: skip
             verdict = "caught" if results[str(number)]["suite_caught"] else (
                 "missed by the area" if wide and options.no_suite else "SURVIVED")  # fmt: skip
             print(f"[{number}] {mutant.path}: {verdict} ({line})", flush=True)
