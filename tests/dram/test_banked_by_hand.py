@@ -38,3 +38,20 @@ def test_rows_open_in_two_banks_at_once_count_once_as_active_standby() -> None:
     assert (dram.counts.act, dram.counts.conflicts) == (3, 1)
     assert dram.active_cycles(1000) == 1000
     assert dram_energy(dram, 1000).background_j == pytest.approx(52 * 1000 * 6e-12)
+
+
+def test_a_row_hit_streamed_early_keeps_the_rows_tras_for_its_precharge() -> None:
+    # HBM2 (tRCD 14, tRAS 34, tRP 14, tRTP 4, CL 14, BL4 = 2 clocks; the longest column gap,
+    # WR -> RD in a bank group, CWL 4 + 2 + tWTR_L 8 = 14). Row 0 of bank 0 opens at 0 (RD at
+    # 14); a hit arriving at 28 = 14 + 14 takes `stream`'s short path (RD at 28). A conflict in
+    # the same bank arriving at 29: PRE at max(tRAS = 34, 28 + tRTP = 32) = 34, not 32; ACT at
+    # max(tRC = 48, 34 + tRP = 48) = 48. Rows open over [0, 34) and [48, 100): 86 clocks.
+    # Under "rochrababgco" (8 channels, 16 banks, 32 bursts a row): row bits from bit 18.
+    hbm = DRAM_PRESETS["hbm2"]
+    assert (hbm.trcd, hbm.tras, hbm.trp, hbm.trtp, hbm.cl, hbm.burst_cycles) == (14, 34, 14, 4, 14, 2)
+    dram = BankedDram(hbm, mapping="row_bank_column")
+    assert dram.stream(0, [0], write=False) == [14 + 14 + 2]
+    assert dram.stream(64, [28], write=False) == [28 + 14 + 2]
+    assert dram.stream(1 << 18, [29], write=False) == [48 + 14 + 14 + 2]
+    assert dram.counts.conflicts == 1
+    assert dram.active_cycles(100) == 34 + 52
