@@ -48,7 +48,8 @@ def test_a_row_hit_streamed_early_keeps_the_rows_tras_for_its_precharge() -> Non
     # max(tRC = 48, 34 + tRP = 48) = 48. Rows open over [0, 34) and [48, 100): 86 clocks.
     # Under "rochrababgco" (8 channels, 16 banks, 32 bursts a row): row bits from bit 18.
     hbm = DRAM_PRESETS["hbm2"]
-    assert (hbm.trcd, hbm.tras, hbm.trp, hbm.trtp, hbm.cl, hbm.burst_cycles) == (14, 34, 14, 4, 14, 2)
+    assert (hbm.trcd, hbm.tras, hbm.trp, hbm.trtp, hbm.cl) == (14, 34, 14, 4, 14)
+    assert hbm.burst_cycles == 2
     dram = BankedDram(hbm, mapping="row_bank_column")
     assert dram.stream(0, [0], write=False) == [14 + 14 + 2]
     assert dram.stream(64, [28], write=False) == [28 + 14 + 2]
