@@ -360,3 +360,99 @@ def test_an_implicit_einsum_output_is_the_labels_used_once_in_order() -> None:
     assert shape("ij,jk", [(2, 3), (3, 5)], 2) == (2, 5)
     # "ii": a trace, no label once: a scalar
     assert shape("ii", [(4, 4)], 0) == ()
+
+
+# --- recurrent, reductions beyond pooling, the rest of the vector ops -----------------------------
+
+RECURRENT = {"LSTM": (4, 23), "GRU": (3, 17), "RNN": (1, 5)}  # gate GEMMs, ops a hidden unit
+
+
+@pytest.mark.parametrize("op", list(RECURRENT))
+def test_a_recurrence_over_random_sizes(op) -> None:
+    gates, per_unit = RECURRENT[op]
+    rng = random.Random(SEED + 10)
+    for _ in range(20):
+        steps, batch, features, hidden = _dims(rng, 4, 1, 6)
+        bidirectional = rng.random() < 0.5
+        directions = 2 if bidirectional else 1
+        layout = rng.randint(0, 1)
+        x = (batch, steps, features) if layout else (steps, batch, features)
+        w = (directions, gates * hidden, features)
+        r = (directions, gates * hidden, hidden)
+        attributes = {"layout": layout, "hidden_size": hidden}
+        if bidirectional:
+            attributes["direction"] = "bidirectional"
+        cost = _cost(op, [x, w, r], [(1,)], **attributes)
+        macs = directions * batch * gates * hidden * (features + hidden)  # [x, h] x W;R stacked
+        ops = directions * batch * hidden * per_unit
+        assert (cost.macs, cost.vector_ops) == (steps * macs, steps * ops)
+        assert len(cost.steps) == 2 * steps
+        gemm, gate = cost.steps[0], cost.steps[1]
+        assert (gemm.op_type, gemm.macs, gemm.vector_ops, gemm.weights) == ("MatMul", macs, 0, True)
+        assert gemm.output == (directions, batch, gates * hidden)
+        assert (gate.op_type, gate.macs, gate.vector_ops, gate.weights) == (op, 0, ops, False)
+        assert gate.output == (directions, batch, hidden)
+
+
+def test_recurrent_weights_must_fit_each_other() -> None:
+    x, w, r = (5, 2, 3), (1, 16, 3), (1, 16, 4)  # LSTM, hidden 4
+    assert _cost("LSTM", [x, w, r], [(1,)]).macs == 5 * 2 * 16 * 7
+    for bad in (
+        [x, (1, 15, 3), (1, 15, 4)],  # 15 rows do not split into 4 gates
+        [x, w, (1, 16, 5)],  # R's last dim is not H
+        [x, (1, 16, 2), r],  # W's input features differ from x's
+        [x, (2, 16, 3), (2, 16, 4)],  # two directions, direction forward
+        [x, (2, 16, 3), r],  # W of two directions, R of one
+    ):
+        with pytest.raises(InvalidNode, match="do not fit"):
+            _cost("LSTM", bad, [(1,)])
+    with pytest.raises(InvalidNode, match="hidden_size 5"):
+        _cost("LSTM", [x, w, r], [(1,)], hidden_size=5)
+    with pytest.raises(InvalidNode, match="do not fit 2 direction"):
+        _cost("LSTM", [x, w, r], [(1,)], direction="bidirectional")
+    assert _cost("LSTM", [(4096, 1, 3), w, r], [(1,)]).macs == 4096 * 16 * 7
+    with pytest.raises(ValueError, match="4,097 time steps, over the limit of 4,096"):
+        _cost("LSTM", [(4097, 1, 3), w, r], [(1,)])
+    with pytest.raises(ValueError, match="4,097 time steps"):
+        _cost("LSTM", [(1, 4097, 3), w, r], [(1,)], layout=1)
+
+
+def test_reductions_beyond_pooling_over_random_axes() -> None:
+    rng = random.Random(SEED + 11)
+    for _ in range(CASES):
+        data = _dims(rng, rng.randint(1, 4), 1, 6)
+        rank = len(data)
+        axis = rng.randrange(rank)
+        out = tuple(1 if a == axis else size for a, size in enumerate(data))
+        n, m = math.prod(data), math.prod(out)
+        assert _cost("ReduceL1", [data], [out], axes=[axis]).vector_ops == 2 * n - m
+        assert _cost("ReduceL2", [data], [out], axes=[axis]).vector_ops == 2 * n
+        assert _cost("ReduceLogSumExp", [data], [out], axes=[axis]).vector_ops == 2 * n
+        assert _cost("ReduceProd", [data], [out], axes=[axis]).vector_ops == n - m
+        assert _cost("ArgMax", [data], [out], axis=axis - rank).vector_ops == n - m
+        assert _resolved("ArgMin", [data], [out], axis=axis - rank)["axis"] == axis
+        # CumSum: every element but the first of each run along the axis
+        assert _cost("CumSum", [data], [data], axis=axis).vector_ops == n - n // data[axis]
+        assert _cost("CumSum", [data], [data], axis=axis - rank).vector_ops == n - n // data[axis]
+        assert _cost("CumSum", [data], [data]).vector_ops == n  # axis not a constant
+    assert _resolved("ArgMax", [(2, 3)], [(1, 3)])["axis"] == 0
+    assert _resolved("ArgMax", [(2, 3)], [(1, 3)])["keepdims"] == 1
+    with pytest.raises(InvalidNode, match="out of range"):
+        _cost("CumSum", [(2, 3)], [(2, 3)], axis=2)
+    with pytest.raises(InvalidNode, match="out of range"):
+        _cost("CumSum", [(2, 3)], [(2, 3)], axis=-3)
+
+
+@pytest.mark.parametrize(
+    ("op", "per_element", "attributes"),
+    [
+        ("Softplus", 3, {}), ("Softsign", 3, {}), ("Mish", 9, {}), ("And", 1, {}),
+        ("Not", 1, {}), ("IsNaN", 1, {}), ("IsInf", 2, {}), ("IsInf", 1, {"detect_positive": 0}),
+        ("IsInf", 1, {"detect_negative": 0}),
+        ("IsInf", 0, {"detect_negative": 0, "detect_positive": 0}), ("Floor", 1, {}),
+        ("BitShift", 1, {}), ("Mod", 4, {}), ("Shape", 0, {}), ("Size", 0, {}),
+    ],
+)  # fmt: skip
+def test_more_element_wise_ops(op, per_element, attributes) -> None:
+    out = (3, 4, 5)
+    assert _cost(op, [out, (1, 1, 5)], [out], **attributes).vector_ops == per_element * 60
