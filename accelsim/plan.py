@@ -235,10 +235,12 @@ class Tasks(Columns[Task]):
             at += count
         return bytes(moved)
 
-    def repeat(self, start: int, times: int, moves: bytes, works: Sequence[Work]) -> None:
+    def repeat(self, start: int, times: int, moves: bytes, works: Sequence[Work],
+               tiles: int = 1) -> None:  # fmt: skip
         """Append `times` repeats of the tasks from `start` on: each the one before with its
-        tile one more and the dependencies `moves` marks (`moves`) one period later (the run
-        index's rule); `works`: theirs in order."""
+        tile `tiles` more (the tiles of the period) and the dependencies `moves` marks
+        (`moves`) one period later (the run index's rule for one tile); `works`: theirs in
+        order."""
         end = len(self.kind)
         begin, stop = self.first[start], self.first[end]
         deps = np.frombuffer(self.deps[begin:stop], np.int64)  # (a copy: the column grows)
@@ -250,7 +252,8 @@ class Tasks(Columns[Task]):
         self.layer.extend(self.layer[start:end] * times)
         self.buffer.extend(self.buffer[start:end] * times)
         self.reasons.extend(self.reasons[start:end] * times)
-        self.tile.extend((np.array(self.tile[start:end], np.int64) + steps).ravel().tolist())
+        tile = np.array(self.tile[start:end], np.int64)
+        self.tile.extend((tile + steps * tiles).ravel().tolist())
         self.work.extend(works)
         self.deps.frombytes((deps + steps * (end - start) * moved).tobytes())
         self.first.frombytes((stop + (steps - 1) * (stop - begin) + ends).tobytes())

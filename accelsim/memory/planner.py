@@ -13,7 +13,9 @@ decided in the simulator by dependencies rather than by a fixed lookahead.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -79,13 +81,18 @@ class _TiledLayer:
 
 
 class _Period(NamedTuple):
-    """What planning one tile made: tasks and ranges [begin, end), where its stores begin in
-    `Loop.stores`, and the ranges it released."""
+    """What planning a period of tiles (one, or a K-split's band) made: tasks and ranges
+    [begin, end), where its stores begin in `Loop.stores`, the ranges it released, its tiles,
+    the partial sums it began, and where its computes begin in `Loop.computes`."""
 
     tasks: tuple[int, int]
     ranges: tuple[int, int]
     stores: int
     released: list[int]
+    tiles: int
+    sums: int
+    groups: int
+    computes: int
 
 
 def plan_liveness(
@@ -317,29 +324,8 @@ class _Planner:
         repeats: dict[int, tuple[bytes, int]] = {}  # periods repeated in bulk: (moves, how many)
         # periods known not to repeat the one before: a tile of other work or slices
         ahead, unlike = _same_ahead(tiling.tiles)
-        number = 0
-        # The loop's state after the tile before `number`, if that tile is the same as it: a
-        # tile repeats (`_repeat`) only after one like it, as the first of a run of same tiles
-        # follows another tile, and its period can be another's (a K-split's first chunk).
-        before: State | None = None
-        while number < len(tiles):
-            tile = tiles[number]
-            bounds.append(len(self.tasks.kind))
-            if ahead[number] < _FEW:  # (most tiles of small plans: no period kept)
-                self._plan_tile(layer_plan, loop, number, tile)
-                number, before = number + 1, None
-                continue
-            period = self._plan_period(layer_plan, loop, number, tile)
-            now = self._state(layer_plan, loop, number, tile)
-            times, moves = 0, b""
-            if before is not None and bounds[-1] - bounds[-2] == period.tasks[1] - period.tasks[0]:
-                times, moves = self._repeat(layer_plan, loop, number, ahead[number], before,
-                                            now, period)  # fmt: skip
-            if times:
-                repeats[len(bounds)] = (moves, times)
-            for _ in range(times):
-                bounds.append(bounds[-1] + period.tasks[1] - period.tasks[0])
-            number, before = number + 1 + times, None if times else now
+        self._plan_periods(layer_plan, loop, 0, len(tiles), self._levels(layer_plan),
+                           (ahead, bounds, repeats))  # fmt: skip
         bounds.append(len(self.tasks.kind))
         self.tasks.mark_runs(bounds, repeats, unlike)
         last_compute, stores = loop.last_compute, loop.stores
@@ -366,16 +352,123 @@ class _Planner:
             self.ddr_ready[output] = tuple(self._merge(frozenset(stores), frozenset()))
         return len(tiles)
 
-    def _plan_period(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> _Period:
-        """`_plan_tile`, and where the tasks and ranges it made are (what a repeat copies)."""
+    def _plan_tiles(self, at: _TiledLayer, loop: Loop, start: int, stop: int, ahead: list[int],
+                    bounds: list[int], repeats: dict[int, tuple[bytes, int]]) -> None:  # fmt: skip
+        """Plan tiles [start, stop), each after the same tile repeated in bulk where its loop
+        state allows (`_repeat`), marking their periods in `bounds` and `repeats`."""
+        tiles = at.tiling.tiles
+        number = start
+        # The loop's state after the tile before `number`, if that tile is the same as it: a
+        # tile repeats (`_repeat`) only after one like it, as the first of a run of same tiles
+        # follows another tile, and its period can be another's (a K-split's first chunk).
+        before: State | None = None
+        while number < stop:
+            tile = tiles[number]
+            bounds.append(len(self.tasks.kind))
+            if ahead[number] < _FEW:  # (most tiles of small plans: no period kept)
+                self._plan_tile(at, loop, number, tile)
+                number, before = number + 1, None
+                continue
+            period = self._plan_period(loop, 1, 0, partial(self._plan_tile, at, loop, number, tile))
+            now = self._state(at, loop, number, (*_moved(tiles[number : number + 1]), at.output))
+            times, moves = 0, b""
+            if before is not None and bounds[-1] - bounds[-2] == period.tasks[1] - period.tasks[0]:
+                times, moves = self._repeat(at, loop, number, min(ahead[number], stop - number - 1),
+                                            before, now, period)  # fmt: skip
+            if times:
+                repeats[len(bounds)] = (moves, times)
+            for _ in range(times):
+                bounds.append(bounds[-1] + period.tasks[1] - period.tasks[0])
+            number, before = number + 1 + times, None if times else now
+
+    def _levels(self, at: _TiledLayer) -> tuple[int, ...]:
+        """The tiles of a channel group and, with a K-split, of a band: the periods that may be
+        repeated whole with the same periods after them (`_plan_periods`); none if the layer
+        has an epilogue (its shares follow the MACs done), keeps its output or weights, or its
+        tiles are not groups of bands of chunks alike."""
+        tiles = at.tiling.tiles
+        if at.layer.epilogue is not None or at.kept_index >= 0 or at.pins:
+            return ()
+        chunks = next((i for i, tile in enumerate(tiles) if i and tile.chunk == 0), len(tiles))
+        bands, groups = tiles[-1].band + 1, tiles[-1].group + 1
+        if groups * bands * chunks != len(tiles):
+            return ()
+        # (a group's first tile on one of several units frees the group before after each of
+        # its computes: ids the loop state does not hold)
+        whole = (bands * chunks,) if self.single[at.layer.unit] else ()
+        return (*whole, *((chunks,) if at.accumulating and chunks > 1 else ()))
+
+    def _plan_periods(self, at: _TiledLayer, loop: Loop, start: int, stop: int,
+                      sizes: tuple[int, ...], index: _Index) -> None:  # fmt: skip
+        """Plan tiles [start, stop) as periods of `sizes[0]` tiles, each planned as periods of
+        the sizes after (tiles one by one last): from the third on, a period followed by the
+        same periods is planned and then, as `_repeat` allows, repeated for them in bulk (the
+        second's loop state still holds the first's ids, which is of another width)."""
+        if not sizes:
+            self._plan_tiles(at, loop, start, stop, *index)
+            return
+        size, tiles, same = sizes[0], at.tiling.tiles, 0
+        number = start
+        while number < stop:
+            end = number + size
+            same = max(0, same - 1)  # (the same periods after the one before, less this one)
+            if not same and number - start >= 2 * size and end < stop:
+                same = _same_periods(tiles, number, size, stop)
+            if same * size < _FEW or number - start < 2 * size:
+                self._plan_periods(at, loop, number, end, sizes[1:], index)
+                number = end
+                continue
+            names = (*_moved(tiles[number:end]), at.output)
+            before = self._state(at, loop, number - 1, names)
+            mark = len(index[1])
+            first = tiles[number]
+            period = self._plan_period(
+                loop, size, int(first.band == first.chunk == 0),
+                partial(self._plan_periods, at, loop, number, end, sizes[1:], index),
+            )  # fmt: skip
+            now = self._state(at, loop, end - 1, names)
+            times, moves = self._repeat(at, loop, number, same, before, now, period)
+            if times:
+                self._mark_copies(index, mark, period, times, moves)
+            number, same = end + times * size, same - times
+
+    def _mark_copies(self, index: _Index, mark: int, period: _Period, times: int,
+                     moves: bytes) -> None:  # fmt: skip
+        """The run index's periods of `times` copies of `period`, whose tiles' periods begin at
+        `bounds[mark]` (`index`): each tile's, and a run of same tiles inside it where its
+        dependencies move alike in every copy (else the index compares them when read)."""
+        (begin, end), size, (_, bounds, repeats) = period.tasks, period.tiles, index
+        width, first = end - begin, self.tasks.first
+        template = bounds[mark:]
+        inside = [(i, found) for i, found in repeats.items() if mark < i < mark + size]
+        for k in range(1, times + 1):
+            bounds.extend(b + k * width for b in template)
+        for i, (found, count) in inside:
+            a, w = bounds[i - 1], bounds[i] - bounds[i - 1]
+            start, length = first[a] - first[begin], first[a + w] - first[a]
+            if moves[start : start + length * (count + 1)] != moves[start : start + length] * (
+                count + 1
+            ):
+                continue
+            for k in range(1, times + 1):
+                repeats[i + k * size] = (found, count)
+
+    def _plan_period(self, loop: Loop, tiles: int, groups: int,
+                     plan: Callable[[], None]) -> _Period:  # fmt: skip
+        """`plan` a period of `tiles` tiles (beginning `groups` groups), and where the tasks
+        and ranges it made are (what a repeat copies)."""
         ranges = self.ranges
         begin, first_range, stores = len(self.tasks.kind), len(ranges.buffer), len(loop.stores)
-        ranges.log = []
-        self._plan_tile(at, loop, number, tile)
-        released, ranges.log = ranges.log, None
+        computes, sums = len(loop.computes), loop.sums
+        outer, ranges.log = ranges.log, []
+        plan()
+        released, ranges.log = ranges.log, outer
+        if outer is not None:  # (a band's, around its tiles')
+            outer.extend(released)
         return _Period(tasks=(begin, len(self.tasks.kind)),
                        ranges=(first_range, len(ranges.buffer)), stores=stores,
-                       released=released)  # fmt: skip
+                       released=released, tiles=tiles, sums=loop.sums - sums, groups=groups,
+                       computes=computes)  # fmt: skip
 
     def _plan_tile(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> None:
         """Plan tile `number` of a tiled layer (`_run_tiled`)."""
@@ -450,90 +543,156 @@ class _Planner:
                 self._store_tile(layer, at.output, number, pending.pop()[1], loop.tile_slots)
             )
 
-    def _state(self, at: _TiledLayer, loop: Loop, number: int, tile: Tile) -> State:
-        """The loop's state after tile `number`, with the DDR waits of the buffers `tile`
-        moves (`repeat.state`)."""
-        names = (*(name for name, _ in tile.reads), at.output)
+    def _state(self, at: _TiledLayer, loop: Loop, number: int, names: tuple[str, ...]) -> State:
+        """The loop's state after tile `number`, with the DDR waits of the buffers `names` that
+        the period's tiles move (`repeat.state`)."""
         turns = not at.accumulating and at.kept_index < 0
-        return state(loop, number, turns, tuple(map(self.ddr.waits, names)))
+        group = at.tiling.tiles[number].group if number >= 0 else -1
+        return state(loop, number, group, turns, tuple(map(self.ddr.waits, names)))
 
     def _repeat(self, at: _TiledLayer, loop: Loop, number: int, ahead: int, before: State,
                 now: State, period: _Period) -> tuple[int, bytes]:  # fmt: skip
-        """Plan the `ahead` tiles after tile `number` that are the same tile as it by repeating
-        what it planned (`repeat`), as many as its loop state allows; how many, and which
-        dependencies of its tasks move from one to the next."""
-        tiles, (begin, end) = at.tiling.tiles, period.tasks
-        constants = {load for _, load in (*at.shared, *loop.group_loads)} | loop.group_pins
-        constants.update(at.arena_waits)
-        for name, _ in tiles[number].reads:
+        """Plan the `ahead` periods after the one from tile `number` that are the same tiles as
+        it by repeating what it planned (`repeat`), as many as its loop state allows; how many,
+        and which dependencies of its tasks move from one to the next."""
+        tiles, (begin, end), size = at.tiling.tiles, period.tasks, period.tiles
+        constants = {load for _, load in at.shared} | set(at.arena_waits)
+        if not period.groups:  # (else the period loads its group's weights)
+            constants.update(load for _, load in loop.group_loads)
+            constants.update(loop.group_pins)
+        for name in _moved(tiles[number : number + size]):
             constants.update(self.ddr_ready.get(name, ()))
         shifts = shift_between(before, now, tasks=period.tasks, ranges=period.ranges,
                                constants=constants, serial=not self.overlap)  # fmt: skip
-        if shifts is None or not self._repeatable(at, number, shifts.back, period):
+        if shifts is None:
+            return 0, b""
+        layout = self._repeatable(at, number, shifts.back, period)
+        if layout is None:
             return 0, b""
         sigma, times = shifts.back, ahead
         found = self._strides(begin, end)
         if found is None:
             return 0, b""
-        strides, prefix = found
-        for name, stride in strides.items():
-            times = min(times, (self.ddr.ranges[name].size - self.cursor[name]) // stride)
+        strides, prefix, alike, last = found
+        for name, stride in strides.items():  # (`_address`: a pass over the home starts over)
+            held, at_first = self.ddr.ranges[name].size, self.cursor[name]
+            # a pass starts over where a slice begins: at a period's (its slices a whole
+            # number of periods), or at any slice's (slices all alike)
+            if not any(held % step == at_first % step == 0 for step in (stride, alike[name])
+                       if step):  # fmt: skip
+                times = min(times, (held - at_first) // stride)
         moves = self.tasks.moves(begin, times, sigma.moving) if times > 0 else None
         if moves is None:  # σ would reorder a task's dependencies: not a repeat
             return 0, b""
-        times = self._epilogues(at, loop, tiles[number], times)
+        if size == 1:
+            times = self._epilogues(at, loop, tiles[number], times)
+        else:  # (no epilogue: `_levels`)
+            loop.done += times * sum(
+                tile.work.macs for tile in tiles[number : number + size]
+                if isinstance(tile.work, Gemm)
+            )  # fmt: skip
         if times <= 0:
             return 0, b""
         steps = np.arange(times, dtype=np.int64)
+        # where each repeat's slices of a buffer begin, in its home: after the slices before
+        starts = {name: self.cursor[name] + steps * stride for name, stride in strides.items()}
         works: list[list[Work]] = []
         for task, work in enumerate(self.tasks.work[begin:end], begin):
             if isinstance(work, Transfer):  # each slice after the one before (`_address`)
                 name = self.tasks.buffer[task]
-                at_first = self.ddr.ranges[name].address + self.cursor[name] + prefix[task]
+                home = self.ddr.ranges[name]
                 works.append([
                     Transfer(nbytes=work.nbytes, direction=work.direction, address=address)
-                    for address in (at_first + steps * strides[name]).tolist()
+                    for address in (home.address + (starts[name] + prefix[task]) % home.size)
+                    .tolist()
                 ])  # fmt: skip
             else:
                 works.append([work] * times)
         for name, stride in strides.items():
-            self.cursor[name] += times * stride
-        self.tasks.repeat(begin, times, moves, [w for ws in zip(*works, strict=True) for w in ws])
+            after = int(starts[name][-1]) + stride - last[name]  # (its last slice)
+            self.cursor[name] = after % self.ddr.ranges[name].size + last[name]
+        self.tasks.repeat(begin, times, moves, [w for ws in zip(*works, strict=True) for w in ws],
+                          tiles=size)  # fmt: skip
         for name in strides:
             moved = [task for task in prefix if self.tasks.buffer[task] == name]
             self.ddr.touched(name, [task + k * sigma.width for k in range(1, times + 1)
                                     for task in moved])  # fmt: skip
-        self._repeat_ranges(at, number, sigma, times, period)
+        self._repeat_ranges(number, sigma, times, period, layout)
         stores = loop.stores[period.stores :]
         loop.stores.extend(sigma.task(store, k) for k in range(1, times + 1) for store in stores)
-        advance(loop, shifts.on, times, turns=not at.accumulating and at.kept_index < 0)
+        advance(loop, shifts.on, times, not at.accumulating and at.kept_index < 0,
+                (size, period.sums, period.groups), loop.computes[period.computes :])  # fmt: skip
         return times, moves
 
-    def _repeatable(self, at: _TiledLayer, number: int, sigma: Shift, period: _Period) -> bool:
-        """Whether the ranges tile `number` made and released repeat as σ says: its slices and
-        output in its tile slot, labelled with its number, released after two tasks at most."""
-        ranges, (first, last) = self.ranges, period.ranges
-        label, low = f"tile {number}", at.base + at.weight_area
+    def _repeatable(self, at: _TiledLayer, number: int, sigma: Shift,
+                    period: _Period) -> _Layout | None:  # fmt: skip
+        """How the ranges the period from tile `number` made repeat, if they do as σ says:
+        each a slice or output of one of its tiles, labelled `tile n` with that tile's number,
+        in that tile's slot (which turns with the tile) or in the partial-sum slot its band
+        began (which turns with the bands), or its group's weights, labelled `group g`, in
+        the group's slot (which turns with the groups); each, and each older range it
+        released, released after two tasks at most."""
+        ranges, (first, last), tiling = self.ranges, period.ranges, at.tiling
         released = [index for index in period.released if index < first]
-        return (
-            all(ranges.label[i] == label for i in range(first, last))
-            and all(low <= ranges.offset[i] < low + at.tile_area for i in range(first, last))
-            and all(ranges.after[i] != -2 for i in (*range(first, last), *released))
+        if not (
+            all(ranges.after[i] != -2 for i in (*range(first, last), *released))
             and all(index in sigma.moving_ranges for index in released)
             and len(set(released)) == len(released)
+        ):
+            return None
+        tile_low = at.base + at.weight_area
+        psum_low = tile_low + at.tile_area
+        group = at.tiling.tiles[number].group
+        # each label the period's ranges may have: (its tile or group, its area)
+        owners = {f"tile {tile}": (tile, 1) for tile in range(number, number + period.tiles)}
+        owners.update((f"group {group + g}", (group + g, 0)) for g in range(period.groups))
+        areas = (  # (low, slot bytes, slots, turn a period) of the weights, tiles, partial sums
+            (at.base, tiling.weight_bytes, tiling.weight_slots, period.groups),
+            (tile_low, tiling.slot_bytes, tiling.slots, period.tiles),
+            (psum_low, tiling.psum_bytes, tiling.psum_slots, period.sums),
         )
+        layout = _Layout(owner=[], group=[], low=[], inner=[], slot=[], width=[], slots=[],
+                         turn=[])  # fmt: skip
+        for index in range(first, last):
+            owner, area = owners.get(ranges.label[index], (0, -1))
+            offset = ranges.offset[index]
+            if area == 1 and not tile_low <= offset < psum_low:
+                area = 2
+            if area < 0:
+                return None
+            low, width, count, turn = areas[area]
+            slot = (offset - low) // max(1, width)
+            if not 0 <= slot < count or (area < 2 and slot != owner % count):
+                return None
+            columns: tuple[list[int], ...] = layout
+            for column, value in zip(columns, (owner, int(area == 0), low,
+                                               offset - low - slot * width, slot, width, count,
+                                               turn), strict=True):  # fmt: skip
+                column.append(value)
+        return layout
 
-    def _repeat_ranges(self, at: _TiledLayer, number: int, sigma: Shift, times: int,
-                       period: _Period) -> None:  # fmt: skip
-        """The ranges of `times` repeats of tile `number`'s `period`: each tile's slices one
-        slot on, labelled with its number; filled, and released, as σ says."""
+    def _repeat_ranges(self, number: int, sigma: Shift, times: int, period: _Period,
+                       layout: _Layout) -> None:  # fmt: skip
+        """The ranges of `times` repeats of `period`: each one in its slot turned on by the
+        period (`_repeatable`), labelled with its tile's or group's number; filled, and
+        released, as σ says."""
         ranges, (first, last) = self.ranges, period.ranges
         steps = np.arange(1, times + 1, dtype=np.int64)[:, None]
-        slots = at.tiling.slots
-        turn = ((number + steps) % slots - number % slots) * at.tiling.slot_bytes
-        offsets = np.frombuffer(ranges.offset[first:last], np.int64) + turn
-        names = [f"tile {number + k}" for k in range(1, times + 1)]
-        ranges.repeat(first, times, offsets.ravel(), [n for n in names for _ in range(first, last)])
+        low, inner, slot, width, count, turn = (np.array(column, np.int64) for column in layout[2:])
+        offsets = low + inner + (slot + steps * turn) % count * width
+        labels: list[str] = []
+        names: dict[tuple[int, int], str] = {}
+        for k in range(1, times + 1):  # (one string for a tile's ranges)
+            names.clear()
+            for owner, group in zip(layout.owner, layout.group, strict=True):
+                name = names.get((owner, group))
+                if name is None:
+                    name = names[owner, group] = (
+                        f"group {owner + k * period.groups}" if group
+                        else f"tile {owner + k * period.tiles}"
+                    )  # fmt: skip
+                labels.append(name)
+        ranges.repeat(first, times, offsets.ravel(), labels)
 
         def moved(column: array[int], rows: list[int]) -> npt.NDArray[np.int64]:
             values = [column[row] for row in rows]
@@ -551,12 +710,19 @@ class _Planner:
         if released:
             rows = (np.array(released, np.int64) + steps * sigma.ranges).ravel()
             ranges.set(rows, after=moved(ranges.after, released), also=moved(ranges.also, released))
+            if ranges.log is not None:  # (a band's period around this tile's)
+                ranges.log.extend(rows.tolist())
 
-    def _strides(self, begin: int, end: int) -> tuple[dict[str, int], dict[int, int]] | None:
-        """Bytes each buffer's transfers among tasks [begin, end) move, and where each transfer
-        starts among its buffer's; None if one moves none (its address is its home's end)."""
+    def _strides(
+        self, begin: int, end: int
+    ) -> tuple[dict[str, int], dict[int, int], dict[str, int], dict[str, int]] | None:
+        """Bytes each buffer's transfers among tasks [begin, end) move, where each transfer
+        starts among its buffer's, the bytes of each buffer's slices if all alike (else 0), and
+        of its last; None if one moves none (its address is its home's end)."""
         strides: dict[str, int] = {}
         prefix: dict[int, int] = {}
+        alike: dict[str, int] = {}
+        last: dict[str, int] = {}
         for task in range(begin, end):
             work = self.tasks.work[task]
             if isinstance(work, Transfer):
@@ -565,7 +731,9 @@ class _Planner:
                 name = self.tasks.buffer[task]
                 prefix[task] = strides.get(name, 0)
                 strides[name] = prefix[task] + work.nbytes
-        return strides, prefix
+                alike[name] = work.nbytes if alike.get(name, work.nbytes) == work.nbytes else 0
+                last[name] = work.nbytes
+        return strides, prefix, alike, last
 
     def _epilogues(self, at: _TiledLayer, loop: Loop, tile: Tile, times: int) -> int:
         """How many of `times` repeats of `tile` get the same share of the layer's epilogue as
@@ -855,6 +1023,58 @@ def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
         ):  # fmt: skip
             ahead[number] = ahead[number + 1] + 1
     return ahead, bytes(unlike)
+
+
+_Index = tuple[list[int], list[int], dict[int, tuple[bytes, int]]]
+"""What planning a tiled layer marks for the run index: each tile's same tiles ahead
+(`_same_ahead`), where each tile's tasks begin, and the tiles repeated in bulk (`mark_runs`)."""
+
+
+class _Layout(NamedTuple):
+    """Where each range a period made lies (`_repeatable`): its tile or group (`group`), where
+    its area begins, its place in its slot, its slot, the slot's bytes, the area's slots, and
+    how many slots on one period takes it."""
+
+    owner: list[int]
+    group: list[int]
+    low: list[int]
+    inner: list[int]
+    slot: list[int]
+    width: list[int]
+    slots: list[int]
+    turn: list[int]
+
+
+def _same_tile(a: Tile, b: Tile, groups: int) -> bool:
+    """Whether planning `b` in `a`'s place does what planning `a` did, but `groups` groups
+    on (its band aside)."""
+    return (
+        a.reads == b.reads and a.work == b.work and a.weights == b.weights and a.write == b.write
+        and a.group + groups == b.group and a.chunk == b.chunk and a.last == b.last
+        and a.psum == b.psum and (a.band == 0) == (b.band == 0)
+    )  # fmt: skip
+
+
+def _moved(tiles: tuple[Tile, ...]) -> tuple[str, ...]:
+    """The buffers the tiles read (their slices, their group's weights), in order."""
+    return tuple(dict.fromkeys(
+        name for tile in tiles for name, _ in (*tile.reads, *tile.weights)
+    ))  # fmt: skip
+
+
+def _same_periods(tiles: tuple[Tile, ...], number: int, size: int, stop: int) -> int:
+    """How many periods of `size` tiles after the one from tile `number`, up to `stop`, are
+    the same tiles as it, each in the group after (a group's) or the same (a band's)."""
+    period, step = tiles[number : number + size], tiles[number + size].group - tiles[number].group
+    same = 0
+    for start in range(number + size, stop - size + 1, size):
+        groups = (same + 1) * step
+        if not all(_same_tile(a, b, groups) for a, b in zip(
+            period, tiles[start : start + size], strict=True
+        )):  # fmt: skip
+            break
+        same += 1
+    return same
 
 
 def _ends(loop: Loop, start: int) -> list[int]:

@@ -50,30 +50,34 @@ class State(NamedTuple):
     them), and the DDR waits of the buffers its tile moves: what σ is checked on."""
 
     tile_slots: tuple[frozenset[int], ...]  # in the order the next tiles use them
-    weight_slots: tuple[frozenset[int], ...]
-    psum_slots: tuple[frozenset[int], ...]
+    weight_slots: tuple[frozenset[int], ...]  # in the order the next groups use them
+    psum_slots: tuple[frozenset[int], ...]  # in the order the next partial sums use them
     group_pins: frozenset[int]
     group_loads: tuple[tuple[int, int], ...]
     pending: tuple[tuple[int, int, int, int, int], ...]  # (tiles back, slot, compute, range, B)
     last_compute: int
     out_index: int
     waits: tuple[frozenset[int], ...]
-    slots: tuple[int, int]  # partial sums begun, the output's slot
+    slots: tuple[int, int]  # partial sums begun (mod their slots), the output's slot
 
 
-def state(loop: Loop, number: int, turns: bool, waits: tuple[frozenset[int], ...]) -> State:
-    """The loop after tile `number`; `turns`: the output's slot is a tile slot, which turns
-    with the tile (not a partial-sum slot); `waits`: the DDR waits of the buffers it moves."""
-    count = len(loop.tile_slots)
+def state(loop: Loop, number: int, group: int, turns: bool,
+          waits: tuple[frozenset[int], ...]) -> State:  # fmt: skip
+    """The loop after tile `number`, of channel group `group`; `turns`: the output's slot is a
+    tile slot, which turns with the tile (else a partial-sum slot, which turns with the partial
+    sums begun, or a kept output's); `waits`: the DDR waits of the buffers it moves."""
+    count, sums, weights = len(loop.tile_slots), len(loop.psum_slots), len(loop.weight_slots)
 
     def slot(value: int, tile: int) -> int:
-        return (value - tile) % count if turns else value
+        return (value - tile) % count if turns else (value - loop.sums) % sums
 
     return State(
         tile_slots=tuple(frozenset(loop.tile_slots[(number + 1 + i) % count])
                          for i in range(count)),  # fmt: skip
-        weight_slots=tuple(map(frozenset, loop.weight_slots)),
-        psum_slots=tuple(map(frozenset, loop.psum_slots)),
+        weight_slots=tuple(frozenset(loop.weight_slots[(group + 1 + i) % weights])
+                           for i in range(weights)),  # fmt: skip
+        psum_slots=tuple(frozenset(loop.psum_slots[(loop.sums + i) % sums])
+                         for i in range(sums)),  # fmt: skip
         group_pins=frozenset(loop.group_pins),
         group_loads=tuple(loop.group_loads),
         pending=tuple((number - tile, slot(at, tile), compute, index, size)
@@ -81,7 +85,7 @@ def state(loop: Loop, number: int, turns: bool, waits: tuple[frozenset[int], ...
         last_compute=loop.last_compute,
         out_index=loop.out_index,
         waits=waits,
-        slots=(loop.sums, slot(loop.out_slot, number)),
+        slots=(loop.sums % sums, slot(loop.out_slot, number)),
     )
 
 
@@ -189,27 +193,35 @@ def shift_between(
     return Shifts(back=back, on=on)
 
 
-def advance(loop: Loop, sigma: Shift, times: int, turns: bool) -> None:
-    """Move `loop` on by `times` periods of σ (the state it would reach planning them)."""
-    count = len(loop.tile_slots)
-    turned = loop.tile_slots
-    loop.tile_slots = [sigma.tasks(turned[(slot - times) % count], times)
+def advance(loop: Loop, sigma: Shift, times: int, turns: bool, period: tuple[int, int, int],
+            computes: list[int]) -> None:  # fmt: skip
+    """Move `loop` on by `times` periods of σ (the state it would reach planning them); a
+    period of (tiles, partial sums begun, groups begun), whose computes (several units) are
+    `computes`."""
+    count, sums, weights = len(loop.tile_slots), len(loop.psum_slots), len(loop.weight_slots)
+    tiles, begun, groups = (part * times for part in period)
+    turned, summed, held = loop.tile_slots, loop.psum_slots, loop.weight_slots
+    loop.tile_slots = [sigma.tasks(turned[(slot - tiles) % count], times)
                        for slot in range(count)]  # fmt: skip
-    loop.weight_slots = [sigma.tasks(tasks, times) for tasks in loop.weight_slots]
-    loop.psum_slots = [sigma.tasks(tasks, times) for tasks in loop.psum_slots]
+    loop.psum_slots = [sigma.tasks(summed[(slot - begun) % sums], times)
+                       for slot in range(sums)]  # fmt: skip
+    loop.weight_slots = [sigma.tasks(held[(slot - groups) % weights], times)
+                         for slot in range(weights)]  # fmt: skip
+    if groups:  # (the group's computes begin the last repeat's)
+        loop.group_from += times * len(computes)
 
     def slot(value: int) -> int:
-        return (value + times) % count if turns else value
+        return (value + tiles) % count if turns else (value + begun) % sums
 
+    loop.sums += begun
     loop.out_slot = slot(loop.out_slot)
     loop.out_index = sigma.range(loop.out_index, times)
     loop.group_loads = [(sigma.range(r, times), sigma.task(t, times)) for r, t in loop.group_loads]
     loop.group_pins = sigma.tasks(loop.group_pins, times)
     loop.pending = [
-        (tile + times, (slot(at), sigma.task(compute, times), sigma.range(index, times), size))
+        (tile + tiles, (slot(at), sigma.task(compute, times), sigma.range(index, times), size))
         for tile, (at, compute, index, size) in loop.pending
     ]
     loop.last_compute = sigma.task(loop.last_compute, times)
-    if loop.computes:  # the repeats' computes: the period's, one period on each
-        last = loop.computes[-1]
-        loop.computes.extend(last + k * sigma.width for k in range(1, times + 1))
+    # the repeats' computes: the period's, one period on each
+    loop.computes.extend(c + k * sigma.width for k in range(1, times + 1) for c in computes)
