@@ -222,18 +222,14 @@ class Tasks(Columns[Task]):
         `_moves` says); None if moving those by a period per repeat, `times` times, would put
         a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
         first, width = self.first, len(self.kind) - start
-        moved = [dep in moving for dep in self.deps[first[start] : first[-1]]]
-        at = 0
-        for task in range(start, len(self.kind)):
-            count = first[task + 1] - first[task]
-            deps = self.deps[first[task] : first[task + 1]]
-            step = times * width
-            moves = moved[at : at + count]
-            last = [dep + step * move for dep, move in zip(deps, moves, strict=True)]
-            if any(a >= b for a, b in zip(last, last[1:], strict=False)):
-                return None
-            at += count
-        return bytes(moved)
+        deps = np.frombuffer(self.deps[first[start] : first[-1]], np.int64)
+        moved = np.isin(deps, np.fromiter(moving, np.int64, len(moving)))
+        last = deps + times * width * moved
+        later = np.ones(len(deps), np.bool_)  # each dependency after the one before, in a task
+        later[np.frombuffer(first[start : len(first) - 1], np.int64) - first[start]] = False
+        if np.any((last[1:] <= last[:-1]) & later[1:]):
+            return None
+        return moved.tobytes()
 
     def repeat(self, start: int, times: int, moves: bytes, works: Sequence[Work],
                tiles: int = 1) -> None:  # fmt: skip

@@ -141,6 +141,8 @@ class _Planner:
             if sum(program.nbytes(b) for b in self._working_set(layer)) > hw.sram.capacity
         ]  # fmt: skip
         self.reasons: dict[tuple[DepReason, ...], tuple[DepReason, ...]] = {}
+        # the transfers repeats made, by (bytes, direction) and address (`_transfers`)
+        self.transfers: dict[tuple[int, str], dict[int, Transfer]] = {}
         self.tiles: list[int] = []
         self.layer = 0
 
@@ -596,33 +598,42 @@ class _Planner:
         steps = np.arange(times, dtype=np.int64)
         # where each repeat's slices of a buffer begin, in its home: after the slices before
         starts = {name: self.cursor[name] + steps * stride for name, stride in strides.items()}
-        works: list[list[Work]] = []
+        width = end - begin
+        works: list[Work] = self.tasks.work[begin:end] * times  # (transfers' set below)
         for task, work in enumerate(self.tasks.work[begin:end], begin):
             if isinstance(work, Transfer):  # each slice after the one before (`_address`)
                 name = self.tasks.buffer[task]
                 home = self.ddr.ranges[name]
-                works.append([
-                    Transfer(nbytes=work.nbytes, direction=work.direction, address=address)
-                    for address in (home.address + (starts[name] + prefix[task]) % home.size)
-                    .tolist()
-                ])  # fmt: skip
-            else:
-                works.append([work] * times)
+                addresses = home.address + (starts[name] + prefix[task]) % home.size
+                works[task - begin :: width] = self._transfers(work, addresses.tolist())
         for name, stride in strides.items():
             after = int(starts[name][-1]) + stride - last[name]  # (its last slice)
             self.cursor[name] = after % self.ddr.ranges[name].size + last[name]
-        self.tasks.repeat(begin, times, moves, [w for ws in zip(*works, strict=True) for w in ws],
-                          tiles=size)  # fmt: skip
+        self.tasks.repeat(begin, times, moves, works, tiles=size)
+        later = np.arange(1, times + 1, dtype=np.int64)[:, None] * width
         for name in strides:
-            moved = [task for task in prefix if self.tasks.buffer[task] == name]
-            self.ddr.touched(name, [task + k * sigma.width for k in range(1, times + 1)
-                                    for task in moved])  # fmt: skip
+            moved = np.array([task for task in prefix if self.tasks.buffer[task] == name])
+            self.ddr.touched(name, (moved + later).ravel().tolist())
         self._repeat_ranges(number, sigma, times, period, layout)
         stores = loop.stores[period.stores :]
         loop.stores.extend(sigma.task(store, k) for k in range(1, times + 1) for store in stores)
         advance(loop, shifts.on, times, not at.accumulating and at.kept_index < 0,
                 (size, period.sums, period.groups), loop.computes[period.computes :])  # fmt: skip
         return times, moves
+
+    def _transfers(self, work: Transfer, addresses: list[int]) -> list[Transfer]:
+        """`work` at each of `addresses`: one record for each (bytes, direction, address),
+        kept for the plan (most repeats read and write the slices of the ones before)."""
+        known = self.transfers.setdefault((work.nbytes, work.direction), {})
+        made = [known.get(address) for address in addresses]
+        if None in made:
+            nbytes, direction = work.nbytes, work.direction
+            for index, address in enumerate(addresses):
+                if made[index] is None:
+                    made[index] = known[address] = Transfer(
+                        nbytes=nbytes, direction=direction, address=address
+                    )
+        return made  # type: ignore[return-value]
 
     def _repeatable(self, at: _TiledLayer, number: int, sigma: Shift,
                     period: _Period) -> _Layout | None:  # fmt: skip
@@ -681,17 +692,14 @@ class _Planner:
         low, inner, slot, width, count, turn = (np.array(column, np.int64) for column in layout[2:])
         offsets = low + inner + (slot + steps * turn) % count * width
         labels: list[str] = []
-        names: dict[tuple[int, int], str] = {}
-        for k in range(1, times + 1):  # (one string for a tile's ranges)
-            names.clear()
-            for owner, group in zip(layout.owner, layout.group, strict=True):
-                name = names.get((owner, group))
-                if name is None:
-                    name = names[owner, group] = (
-                        f"group {owner + k * period.groups}" if group
-                        else f"tile {owner + k * period.tiles}"
-                    )  # fmt: skip
-                labels.append(name)
+        owners = list(dict.fromkeys(zip(layout.owner, layout.group, strict=True)))
+        which = {owner: place for place, owner in enumerate(owners)}
+        places = [which[owner] for owner in zip(layout.owner, layout.group, strict=True)]
+        for k in range(1, times + 1):  # (one string for the ranges of a tile or group)
+            tile, group_of = k * period.tiles, k * period.groups
+            names = [f"group {owner + group_of}" if group else f"tile {owner + tile}"
+                     for owner, group in owners]  # fmt: skip
+            labels.extend([names[place] for place in places])
         ranges.repeat(first, times, offsets.ravel(), labels)
 
         def moved(column: array[int], rows: list[int]) -> npt.NDArray[np.int64]:
