@@ -395,10 +395,13 @@ class _Planner:
         bands, groups = tiles[-1].band + 1, tiles[-1].group + 1
         if groups * bands * chunks != len(tiles):
             return ()
-        # (a group's first tile on one of several units frees the group before after each of
-        # its computes: ids the loop state does not hold)
-        whole = (bands * chunks,) if self.single[at.layer.unit] else ()
-        return (*whole, *((chunks,) if at.accumulating and chunks > 1 else ()))
+        # Only levels whose periods after the third are enough tiles (small plans: none); a
+        # group's first tile on one of several units frees the group before after each of its
+        # computes, ids the loop state does not hold (no groups then).
+        whole = bands * chunks if self.single[at.layer.unit] else 0
+        band = chunks if at.accumulating and chunks > 1 else 0
+        return tuple(size for size, count in ((whole, groups), (band, bands))
+                     if size and (count - 3) * size >= _FEW_IN_PERIODS)  # fmt: skip
 
     def _plan_periods(self, at: _TiledLayer, loop: Loop, start: int, stop: int,
                       sizes: tuple[int, ...], index: _Index) -> None:  # fmt: skip
@@ -416,7 +419,7 @@ class _Planner:
             same = max(0, same - 1)  # (the same periods after the one before, less this one)
             if not same and number - start >= 2 * size and end < stop:
                 same = _same_periods(tiles, number, size, stop)
-            if same * size < _FEW or number - start < 2 * size:
+            if same * size < _FEW_IN_PERIODS or number - start < 2 * size:
                 self._plan_periods(at, loop, number, end, sizes[1:], index)
                 number = end
                 continue
@@ -1012,6 +1015,10 @@ class _Merge:
 _FEW = 16
 """Same tiles ahead below which a tile is not repeated: checking and repeating cost about as
 much as planning ~16 tiles one by one."""
+
+_FEW_IN_PERIODS = 32
+"""The same for the tiles of the same bands or groups ahead (a repeat of a larger period checks
+and copies more ranges and slots)."""
 
 
 def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
