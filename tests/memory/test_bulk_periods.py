@@ -43,8 +43,9 @@ def _chain(channels: int, side: int, layers: tuple[str, ...]) -> Graph:
                            kernel_shape=[3, 3], strides=[1, 1], pads=[1] * 4,
                            group=channels)  # fmt: skip
         else:
-            current = g.op(f"r{index}", "Relu", [current], f"r{index}.out",
-                           (1, channels, side, side), vector_ops=channels * side * side)  # fmt: skip
+            shape = (1, channels, side, side)
+            current = g.op(f"r{index}", "Relu", [current], f"r{index}.out", shape,
+                           vector_ops=channels * side * side)  # fmt: skip
     return g.build(current)
 
 
