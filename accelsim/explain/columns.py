@@ -3,7 +3,8 @@
 The walks, stall windows and per-layer sums read a handful of fields of every event; reading
 them record by record in Python was most of what a tiled run's summary cost (~3 µs a task).
 A simulated trace carries its times, causes and units as columns (`Trace.columns`, the
-engine's); the rest, and everything of a hand-made trace, is read off the records once.
+engine's); the rest, and everything of a hand-made trace or a small run's (no columns), is read
+off the records once.
 Strings become small codes: the unit by its place in `Trace.units` (a hand-made trace's: in
 the order units first appear), the unit kind by its place in `kinds.KINDS`, the task kind in
 `plan.TaskKind`, `waited` in `sim.trace.WAITED`.

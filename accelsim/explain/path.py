@@ -29,15 +29,16 @@ from functools import partial
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from accelsim.explain.walk import Chain, Walks
+from accelsim.explain.walk import Chain, Walks, path_of_records
 from accelsim.plan import Tasks
+from accelsim.sim.trace import Trace
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from accelsim.explain.columns import Timeline
     from accelsim.plan import Plan
-    from accelsim.sim.trace import Event, Trace
+    from accelsim.sim.trace import Event
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -97,7 +98,13 @@ def critical_path(plan: Plan, events: Sequence[Event], *, startup: int,
 
 def path_steps(events: Trace | Sequence[Event] | Timeline | Walks, *, startup: int,
                behind: Sequence[int] | None = None) -> Chain:  # fmt: skip
-    """`CriticalPath.steps` without the slack pass (a sweep point keeps only what bound it)."""
+    """`CriticalPath.steps` without the slack pass (a sweep point keeps only what bound it);
+    off the records in Python (`path_of_records`) for records or a small run's trace (no
+    columns), unless `behind` is given."""
+    if isinstance(events, Trace) and events.columns is None:
+        events = events.events
+    if isinstance(events, Sequence) and behind is None:
+        return path_of_records(events, startup)
     return Walks.of(events, startup=startup, behind=behind).path()
 
 

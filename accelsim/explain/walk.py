@@ -109,6 +109,52 @@ def _behind(line: Timeline, startup: int) -> Column | None:
     return behind
 
 
+def path_of_records(events: Sequence[Event], startup: int) -> Chain:
+    """`Walks.path` read off the records, one Python pass: on a small run (a trace without
+    columns, `engine.SMALL`) numpy's fixed cost a call is more than the whole walk (MobileNet
+    untiled: 88 tasks, ~60 on its path)."""
+    behind = [-1] * len(events)  # `data_behind`
+    moved: dict[str, int] = {}  # each channel's transfer before
+    last, latest = -1, -1
+    for task, event in enumerate(events):
+        if event.end >= latest:  # the later task among equals
+            last, latest = task, event.end
+        if event.nbytes:
+            before = moved.get(event.resource, -1)
+            moved[event.resource] = task
+            if before >= 0 and events[before].end - startup > event.start:
+                behind[task] = before
+    steps = Chain()
+    add = steps.flat.extend
+    task, via = last, "data"
+    while task >= 0:  # `walk_back` from it to cycle 0
+        event = events[task]
+        start, end = event.start, event.end
+        if end <= 0:
+            break
+        sram = via == "space"
+        label = _SRAM if sram else _LABEL_BY_NAME[event.unit_kind]
+        queued = behind[task] if via != "issue" else -1
+        if queued >= 0:  # its data followed the channel's transfer before
+            add((task, events[queued].end, end, label))
+            task, via = queued, "data"
+            continue
+        if via != "issue" and end > start:
+            first = -1 if sram else _STARTUP_BY_NAME[event.unit_kind]
+            head = start + startup if first >= 0 and event.nbytes > 0 else start
+            if head > start:  # the transfer's start-up
+                middle = head if head < end else end
+                if middle < end:
+                    add((task, middle, end, label))
+                add((task, start, middle, first))
+            else:
+                add((task, start, end, label))
+        if start <= 0:
+            break
+        task, via = event.waited_on, event.waited
+    return steps
+
+
 _CHUNK = 1 << 17
 """States whose steps are worked out at once: large enough for numpy, small enough that a
 large run's walks (LLaMA-7B prefill: ~2.8 million states on its critical path) take a few MB
@@ -287,10 +333,13 @@ class Walks:
                       startup=split)  # fmt: skip
 
 
-_LABEL_OF = np.array([_CODES[KIND_LABELS[name]] for name in KIND_NAMES], np.int64)
-"""By unit kind code: the label of its tasks' time, and of their start-ups (-1: none)."""
-_STARTUP_OF = np.array([_CODES[STARTUP_PARTS[name]] if STARTUP_PARTS[name] else -1
-                        for name in KIND_NAMES], np.int64)  # fmt: skip
+_LABEL_BY_NAME = {name: _CODES[KIND_LABELS[name]] for name in KIND_NAMES}
+_STARTUP_BY_NAME = {name: _CODES[STARTUP_PARTS[name]] if STARTUP_PARTS[name] else -1
+                    for name in KIND_NAMES}  # fmt: skip
+"""By unit kind: the label of its tasks' time, and of their start-ups (-1: none)."""
+_LABEL_OF = np.array([_LABEL_BY_NAME[name] for name in KIND_NAMES], np.int64)
+_STARTUP_OF = np.array([_STARTUP_BY_NAME[name] for name in KIND_NAMES], np.int64)
+"""The same by unit kind code (`columns.KIND_NAMES`), for whole columns."""
 
 
 class _Parts(NamedTuple):

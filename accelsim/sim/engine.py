@@ -10,7 +10,8 @@ SimPy orders the processes, and the cycles are the dispatchers' own arithmetic (
 does not move), equal to what an event per task gave (`tests/property/test_engine_equal.py`).
 A run of identical tiles (the plan's run index) is timed in one process step for all its
 kinds, and its tiles after the first that repeat the state are written in bulk
-(`accelsim.sim.runs`). Time is integer cycles. SRAM occupancy is derived from the plan's
+(`accelsim.sim.runs`); a plan of fewer than `SMALL` tasks is left to the dispatchers and its
+trace has no columns. Time is integer cycles. SRAM occupancy is derived from the plan's
 allocations and the task times (a range is in use from the start of the task that fills it to
 the end of the last task that releases it).
 """
@@ -51,7 +52,8 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
         kinds[kind] = Kind(names, [units[n] for n in names], run)
-    blocks = blocks_of(tasks, kinds, run)
+    small = len(tasks) < SMALL
+    blocks = {} if small else blocks_of(tasks, kinds, run)
     for kind, queue in _queues(tasks, kinds, blocks).items():
         if queue:
             env.process(_dispatch(kinds[kind], queue, blocks.get(kind, {})))
@@ -59,11 +61,15 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     if None in run.events:
         unfinished = [task for task, event in enumerate(run.events) if event is None]
         raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
-    columns = run.columns()
+    if small:
+        columns, sram, end = None, _occupancy(plan, run.start, run.end), max(run.end, default=0)
+    else:
+        columns = run.columns()
+        sram = _occupancy(plan, columns.start, columns.end)
+        end = int(columns.end.max(initial=0))
     return Trace(
-        events=cast("tuple[Event, ...]", tuple(run.events)), units=tuple(units),
-        sram=_occupancy(plan, columns.start, columns.end), clock_hz=clock_hz,
-        end=int(columns.end.max(initial=0)), columns=columns,
+        events=cast("tuple[Event, ...]", tuple(run.events)), units=tuple(units), sram=sram,
+        clock_hz=clock_hz, end=end, columns=columns,
     )  # fmt: skip
 
 
@@ -88,6 +94,12 @@ def _queues(
     return queues
 
 
+SMALL = 1_000
+"""Tasks below which a plan is simulated without its runs of tiles (`runs.blocks_of`) and its
+trace carries no columns (readers read its records, `explain.path.path_steps` in Python):
+simulating and walking the critical path of an untiled MobileNet sweep point (88 tasks) this
+way takes ~0.8 of the time; near 1,000 tasks the two are even, runs win above (measured in
+reports/speed/README.md)."""
 COLUMNS = ("start", "end", "waited_on", "freed_by", "unit", "waited")
 """The trace's columns (`trace.Columns`), kept by `_Run` as lists by task id."""
 DATA, SPACE, SERIAL, UNIT, ISSUE, NONE = (
@@ -281,7 +293,7 @@ class Kind:
 
 
 def _occupancy(
-    plan: Plan, start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]
+    plan: Plan, start: npt.NDArray[np.int64] | list[int], end: npt.NDArray[np.int64] | list[int]
 ) -> Steps:
     """SRAM bytes in use as (cycle, bytes) change points, from cycle 0: each cycle where some
     range is taken or freed, with the bytes in use once all of that cycle's changes applied."""

@@ -73,7 +73,7 @@ class Columns:
 class Trace:
     """Events indexed by task id, the units (names, report order), SRAM in use, the clock, and
     the cycle the last task ended (the latency; reports ask for it often). A simulated trace
-    also has its events' `columns` (None for a hand-made one; not compared)."""
+    also has its events' `columns` (None for a hand-made one or a small run's; not compared)."""
 
     events: tuple[Event, ...]
     units: tuple[str, ...]

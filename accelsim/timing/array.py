@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accelsim.timing.models import timing_model
+from accelsim.timing.models import memo_of, timing_model
 from accelsim.timing.systolic import systolic_cycles
 from accelsim.work import Gemm
 
@@ -33,7 +33,8 @@ class SystolicModel:
         self.kind: str = unit.kind
         self.rows, self.cols, self.dataflow = unit.rows, unit.cols, unit.dataflow
         self.group_mapping = unit.group_mapping or "simple"
-        self._memo: dict[Work, int] = {}
+        self._memo: dict[Work, int] = memo_of(
+            "systolic", self.rows, self.cols, self.dataflow, self.group_mapping)  # fmt: skip
 
     def estimate(self, work: Work) -> int:
         cycles = self._memo.get(work)

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from accelsim.errors import ConfigError
 from accelsim.hardware import whole_cycles
+from accelsim.timing.models import memo_of
 from accelsim.timing.registry import registrar
 
 if TYPE_CHECKING:
@@ -95,7 +96,8 @@ class RateDdr:
         self.per_cycle = hw.ddr.bandwidth / hw.clock
         self.times: list[int] = [0]
         self.used: list[float] = [0.0]
-        self._took: dict[tuple[int, float], int] = {}  # (bytes, rate) -> cycles when idle
+        # (bytes, rate) -> cycles when idle
+        self._took: dict[tuple[int, float], int] = memo_of("rate ddr", self.per_cycle)
 
     def estimate(self, transfer: Transfer) -> int:
         return whole_cycles(transfer.nbytes / self.per_cycle)

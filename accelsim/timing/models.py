@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KEPT_MODELS", "TIMING_MODELS", "Steady", "TimingModel", "build_units", "channel_latency",
-    "estimate", "planning_key", "planning_model", "steady_parts", "timing_model",
+    "estimate", "memo_of", "planning_key", "planning_model", "steady_parts", "timing_model",
 ]  # fmt: skip
 
 
@@ -131,10 +131,24 @@ def channel_latency(hw: Hardware) -> int:
     return latency
 
 
+def memo_of(*key: Hashable) -> dict[Any, int]:
+    """The memo of cycles shared by the models built on `key` (everything its answers depend
+    on) in this process, the last `KEPT_MODELS` kept: a sweep builds each point's models
+    afresh (`build_units`), and each priced the same works again."""
+    memo = _memos.get(key)
+    if memo is None:
+        if len(_memos) >= KEPT_MODELS:
+            del _memos[next(iter(_memos))]  # the oldest
+        memo = _memos[key] = {}
+    return memo
+
+
 _DMA = kind_running(Transfer)
 KEPT_MODELS = 64
-"""Planning models kept (`planning_model`): a sweep's distinct units, each with its memo."""
+"""Planning models kept (`planning_model`): a sweep's distinct units, each with its memo; and
+as many memos (`memo_of`)."""
 _planning: dict[tuple[object, ...], TimingModel] = {}
+_memos: dict[tuple[Hashable, ...], dict[Any, int]] = {}
 
 
 def _load_models() -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from accelsim.hardware import DmaUnit, whole_cycles
 from accelsim.kinds import kind_running
 from accelsim.timing.ddr import RateDdr, build_ddr
-from accelsim.timing.models import timing_model
+from accelsim.timing.models import memo_of, timing_model
 from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ def rate_model(unit: Unit, hw: Hardware, ddr: DdrTiming | None = None) -> RateCo
 
 
 class RateCompute:
-    """Cycles at the unit's peak rate (see the module docstring); memoised per work record."""
+    """Cycles at the unit's peak rate (see the module docstring); memoised per work record
+    (shared by the units of this rate, `memo_of`)."""
 
     depth = 1
 
@@ -51,7 +52,7 @@ class RateCompute:
         peak = getattr(unit, "peak", None)
         assert peak is not None, "a unit timed `rate` has a peak (the schema requires it)"
         self.per_cycle: float = peak / hw.clock
-        self._memo: dict[Work, int] = {}
+        self._memo: dict[Work, int] = memo_of("rate", self.kind, self.lanes, self.per_cycle)
 
     def estimate(self, work: Work) -> int:
         cycles = self._memo.get(work)
@@ -87,7 +88,8 @@ class RateChannel:
         self.ddr = ddr
         self.data_free = 0  # cycle at which the channel has moved the data of earlier transfers
         self._memo: dict[int, int] = {}  # bytes -> cycles alone
-        self._own: dict[int, int] = {}  # bytes -> cycles of the channel's own data
+        # bytes -> cycles of the channel's own data
+        self._own: dict[int, int] = memo_of("rate channel", self.per_cycle)
 
     def estimate(self, work: Work) -> int:
         assert isinstance(work, Transfer), f"a DMA channel does not run {work!r}"

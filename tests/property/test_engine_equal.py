@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+import accelsim.sim.engine as engine
 import accelsim.sim.runs as runs
 from accelsim.api import simulate_graph
 from accelsim.errors import PlanError
-from accelsim.explain.path import critical_path
+from accelsim.explain.path import critical_path, path_steps
 from accelsim.explain.stalls import layer_breakdowns
 from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.plan import Plan, Task, Tasks
@@ -22,6 +23,7 @@ from accelsim.sim.trace import WAITED
 from accelsim.timing.models import build_units, channel_latency
 from accelsim.work import Gemm, Transfer, Vector
 from accelsim.workload import import_onnx
+from tests.property import summary_by_records as by_records
 from tests.property.event_by_event import simulate_slowly
 from tests.property.runs_by_hand import index_runs, with_index
 from tests.property.test_invariants import chains
@@ -30,9 +32,11 @@ from tests.sim.toy import toy_machine
 ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def _every_run(monkeypatch):
-    """Every run timed whole, however short (the engine leaves short ones to the kinds'
-    dispatchers for speed alone): small plans then exercise the fast path."""
+    """Every run timed whole, however short or small the plan (the engine leaves short ones
+    and small plans to the kinds' dispatchers for speed alone): small plans then exercise the
+    fast path (`_as_small` the other)."""
     monkeypatch.setattr(runs, "FEWEST", 0)
+    monkeypatch.setattr(engine, "SMALL", 0)
 
 
 SETTINGS = settings(
@@ -47,10 +51,26 @@ def _both(plan, hw):
     return fast, slow
 
 
+def _as_small(plan, hw):
+    """`plan` simulated as a small one (`engine.SMALL`: no runs of tiles, no columns)."""
+    kept = engine.SMALL
+    engine.SMALL = len(plan.tasks) + 1
+    try:
+        return simulate(plan, units=build_units(hw), clock_hz=hw.clock)
+    finally:
+        engine.SMALL = kept
+
+
 def _assert_same(plan, hw, layers):
+    """The engine's runs (`runs.FEWEST` 0, `engine.SMALL` 0: every plan's runs timed whole)
+    and its small path (the kinds' dispatchers alone) each give the event-by-event trace."""
     if not getattr(plan.tasks, "run_first", None):  # the same plan, its runs indexed
         plan = _indexed(plan)
     fast, slow = _both(plan, hw)
+    small = _as_small(plan, hw)
+    assert small.columns is None
+    assert [(e.start, e.end) for e in small.events] == [(e.start, e.end) for e in slow.events]
+    assert small == slow
     assert [(e.start, e.end, e.resource) for e in fast.events] == [
         (e.start, e.end, e.resource) for e in slow.events
     ]
@@ -67,6 +87,9 @@ def _assert_same(plan, hw, layers):
     assert critical_path(plan, fast.events, startup=startup) == critical_path(
         plan, slow.events, startup=startup
     )
+    # the path off the records in Python (a small run's, `path_of_records`) and off columns
+    assert [tuple(s) for s in path_steps(small, startup=startup)] == by_records.path(
+        slow.events, startup) == [tuple(s) for s in path_steps(fast, startup=startup)]  # fmt: skip
     assert layer_breakdowns(fast.events, layers, startup=startup) == layer_breakdowns(
         slow.events, layers, startup=startup
     )
@@ -272,3 +295,19 @@ def test_bundled_runs_equal_event_by_event(model, machine, overrides):
     if (model, machine, overrides) == ("mobilenet.onnx", "edge1.yaml", {}):
         assert result.latency_cycles == 575_491  # the published figure
     _assert_same(result.plan, hw, len(result.program.layers))
+
+
+def test_a_paths_last_task_is_the_later_of_those_ending_together():
+    """A 10-byte load (1 B a cycle) and 10 vector ops (1 a cycle) both run over [0, 10): the
+    path starts at the later task, the vector one, on records (a small run) and columns."""
+    tasks = (
+        Task(id=0, unit_kind="dma", kind="load", layer=0, tile=0, buffer="x",
+             work=Transfer(nbytes=10, direction="in"), deps=()),
+        Task(id=1, unit_kind="vector", kind="compute", layer=0, tile=0, buffer="y",
+             work=Vector(ops=10, elements=10), deps=()),
+    )  # fmt: skip
+    plan = Plan(policy="hand", capacity=1, tasks=tasks, allocations=(), tiles=(1,))
+    hw = toy_machine()
+    for trace in (_as_small(plan, hw), simulate(plan, units=build_units(hw), clock_hz=hw.clock)):
+        assert [(e.start, e.end) for e in trace.events] == [(0, 10), (0, 10)]
+        assert [tuple(s) for s in path_steps(trace, startup=0)] == [(1, 0, 10, "vector")]

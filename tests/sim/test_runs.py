@@ -11,6 +11,7 @@ from array import array
 
 import pytest
 
+import accelsim.sim.engine as engine
 import accelsim.sim.runs as runs
 from accelsim.hardware_file import with_overrides
 from accelsim.plan import Plan, Tasks
@@ -23,9 +24,11 @@ from tests.sim.toy import toy_machine
 
 @pytest.fixture(autouse=True)
 def _every_run(monkeypatch):
-    """Every run timed whole, however short (the engine leaves short ones to the kinds'
-    dispatchers for speed alone): small plans then exercise the fast path."""
+    """Every run timed whole, however short or small the plan (the engine leaves short ones
+    and small plans to the kinds' dispatchers for speed alone): small plans then exercise the
+    fast path."""
     monkeypatch.setattr(runs, "FEWEST", 0)
+    monkeypatch.setattr(engine, "SMALL", 0)
 
 
 def _plan(tasks: list[tuple], run: tuple[int, int, int]) -> Plan:
