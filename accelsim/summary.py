@@ -18,7 +18,7 @@ from accelsim.explain.walk import KIND_LABELS, Walks
 from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.timing.ddr import build_ddr
-from accelsim.timing.models import channel_latency, estimate
+from accelsim.timing.models import channel_latency, planning_model
 from accelsim.work import Gemm, Transfer
 
 if TYPE_CHECKING:
@@ -181,16 +181,17 @@ def floor_of(program: Program, hw: Hardware) -> Floor:
     """The latency no schedule can beat on `hw` (see `Floor`)."""
     must_cross = [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
     work = dict.fromkeys(UNIT_KINDS, 0)
-    work[_DMA] = sum(
-        estimate(hw, _DMA, Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross
-    )
+    # each kind's model looked up once (`estimate` looks it up by the machine's fields)
+    models = {kind: planning_model(hw, kind) for kind in UNIT_KINDS}
+    transfer = models[_DMA].estimate
+    work[_DMA] = sum(transfer(Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross)
     if must_cross and getattr(hw.unit_of(_DMA), "depth", 1) > 1:
         # A queue hides every start-up behind earlier data but the first: count it once.
         work[_DMA] -= (len(must_cross) - 1) * channel_latency(hw)
     for layer in program.layers:
-        work[layer.unit] += estimate(hw, layer.unit, layer.work)
+        work[layer.unit] += models[layer.unit].estimate(layer.work)
         if layer.epilogue is not None:
-            work["vector"] += estimate(hw, "vector", layer.epilogue)
+            work["vector"] += models["vector"].estimate(layer.epilogue)
     parts = {KIND_LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
     # Several DMA units still share one DDR: its rate bounds the bytes whatever the channels.
     moved = sum(b.nbytes for b in must_cross)
