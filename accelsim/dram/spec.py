@@ -175,7 +175,7 @@ _LPDDR4_4266 = DramSpec(
     tccd_s=8,  # JESD209-4B: tCCD 8 nCK (BL16)
     tccd_l=8,  # as tCCD_S: no bank groups
     trefi=8324,  # JESD209-4B: tREFI 3.904 us (8 Gb, <= 85 C) -> 8324 tCK (rounded down)
-    trfc=597,  # JESD209-4B: tRFCab (8 Gb per channel) 280 ns -> 597 tCK
+    trfc=598,  # JESD209-4B: tRFCab (8 Gb per channel) 280 ns -> 597.01 -> 598 tCK
     trtrs=1,  # DRAMsim3 default rank switch (no second rank here)
     vdd=1.1,  # JESD209-4B: VDD2 1.1 V (the core supply the IDD2/3/4 figures are for)
     # IDD (mA, one x16 channel): Micron 6 Gb LPDDR4-3200 (die A) as DRAMPower ships it

@@ -56,3 +56,43 @@ def test_a_row_hit_streamed_early_keeps_the_rows_tras_for_its_precharge() -> Non
     assert dram.stream(1 << 18, [29], write=False) == [48 + 14 + 14 + 2]
     assert dram.counts.conflicts == 1
     assert dram.active_cycles(100) == 34 + 52
+
+
+@pytest.mark.parametrize(
+    ("preset", "ranks", "mapping", "pj", "want"),
+    [
+        # LPDDR4: one x16 device at 1.1 V, 0.469 ns: 0.5159 pJ per mA-clock. One read opens a
+        # row in channel 0 (row_column_channel: address 0) at 0: channel 0 is active all 1,000
+        # clocks (IDD3N 33.7 mA), channel 1 idle all 1,000 (IDD2N 30.3): both channels count
+        ("lpddr4-4266", 1, "row_column_channel", 1.1 * 0.469, 1000 * 33.7 + 1000 * 30.3),
+        # HBM2: 1.2 V, 1 ns, one slice: 1.2 pJ; eight channels, seven idle (IDD2N 40, IDD3N 55)
+        ("hbm2", 1, "row_column_channel", 1.2, 1000 * 55 + 7 * 1000 * 40),
+        # DDR4 with two ranks: 6 pJ; rank 0 active (52 mA), rank 1 idle (37 mA)
+        ("ddr4-3200", 2, "row_column_bankgroup", 6.0, 1000 * 52 + 1000 * 37),
+    ],
+)
+def test_background_counts_every_channel_and_rank(preset, ranks, mapping, pj, want) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    dram = BankedDram(replace(DRAM_PRESETS[preset], ranks=ranks), mapping=mapping)
+    dram.access(0, 1, write=False, arrival=0)
+    energy = dram_energy(dram, 1000)
+    assert energy.cycles == 1000
+    assert energy.background_j == pytest.approx(pj * want * 1e-12, rel=1e-12)
+
+
+def test_write_and_lpddr4_command_energies_by_hand() -> None:
+    # LPDDR4 (0.5159 pJ per mA-clock, tRC = 90 + 39 = 129, BL16 = 8 clocks, tRFC 598): an ACT
+    # 50.7 x 129 - (33.7 x 90 + 30.3 x 39) = 2,325.6 mA-clocks; a WR
+    # (213.7 - 33.7) x 8 = 1,440; a RD (278.7 - 33.7) x 8 = 1,960; a REF (106.4 - 33.7) x 598.
+    lp = DRAM_PRESETS["lpddr4-4266"]
+    pj = 1.1 * 0.469e-12
+    dram = BankedDram(lp, mapping="row_column_channel")
+    dram.access(0, 64, write=True, arrival=0)  # two 32 B bursts: channels 0 and 1, two ACTs
+    dram.access(0, 32, write=False, arrival=500)  # a hit in channel 0
+    energy = dram_energy(dram, lp.trefi + 1)  # one refresh due in each channel
+    assert (dram.counts.act, dram.counts.wr, dram.counts.rd, dram.counts.ref) == (2, 2, 1, 2)
+    assert energy.activate_j == pytest.approx(2 * 2325.6 * pj, rel=1e-9)
+    assert energy.write_j == pytest.approx(2 * 1440 * pj, rel=1e-9)
+    assert energy.read_j == pytest.approx(1960 * pj, rel=1e-9)
+    assert energy.refresh_j == pytest.approx(2 * (106.4 - 33.7) * 598 * pj, rel=1e-9)

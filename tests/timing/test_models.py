@@ -107,3 +107,9 @@ def test_a_transfer_at_a_fractional_rate_rounds_its_cycles_up():
     # 1.5 GB/s at 1 GHz is 1.5 B a cycle: 10 B take 6.67 -> 7 cycles (not 10 at a whole 1 B)
     hw = toy_machine(bus="1.5 GB/s")
     assert estimate(hw, "dma", Transfer(nbytes=10, direction="in")) == 7
+
+
+def test_a_vector_of_no_elements_pays_its_ops_alone():
+    # ops with no element count (a scalar bookkeeping op): no lane rounding, 10 ops at 1 a cycle
+    hw = with_overrides(toy_machine(), {"units.vector.lanes": 16})
+    assert estimate(hw, "vector", Vector(ops=10, elements=0)) == 10
