@@ -100,7 +100,8 @@ class _Channel:
 
 
 class BankedDram:
-    """Stateful banked DRAM: call `access` in arrival order; `counts` accumulate."""
+    """Stateful banked DRAM: call `access` in arrival order, or set `earliest` to a clock no
+    later request arrives before (several channels' bursts interleave); `counts` accumulate."""
 
     def __init__(self, spec: DramSpec, *, mapping: str, page: PagePolicy = "open") -> None:
         self.spec = spec
@@ -109,6 +110,7 @@ class BankedDram:
         self.channels = [_Channel(spec) for _ in range(spec.channels)]
         self.counts = Counts()
         self.last_end = 0  # latest data completion so far
+        self.earliest: int | None = None  # None: no request arrives before the one in hand
         s = spec
         burst = s.burst_cycles
         rd_rd = (max(burst, s.tccd_l), max(burst, s.tccd_s), burst + s.trtrs)
@@ -174,7 +176,8 @@ class BankedDram:
                 rank.queues[bank].append(t)
                 rank.next_col[bank] = t
                 rank.next_pre[bank] = max(rank.next_pre[bank], t + after)
-                del cols[: bisect_left(cols, (t - 2 * reach, -1, -1, False))]  # as _place_col
+                floor = t if self.earliest is None else self.earliest
+                del cols[: bisect_left(cols, (floor - 2 * reach, -1, -1, False))]  # as _place_col
                 cols.append((t, ra, bg, write))
                 c.hits += 1
                 fast += 1
@@ -197,6 +200,7 @@ class BankedDram:
         rank = channel.ranks[ra]
         bank = bg * self._bpg + ba
         window, queue = channel.window, rank.queues[bank]
+        floor = arrival if self.earliest is None else self.earliest  # older commands may go
         t = max(arrival, window[0]) if len(window) == QUEUE_DEPTH else arrival
         if len(queue) == BANK_DEPTH:
             t = max(t, queue[0])
@@ -217,14 +221,14 @@ class BankedDram:
                 act = max(act, pre + s.trp)
             else:
                 c.misses += 1
-            act = self._place_act(rank, bg, act, arrival)
+            act = self._place_act(rank, bg, act, floor)
             c.act += 1
             rank.open_row[bank] = row
             rank.opened_at[bank] = act
             rank.next_act[bank] = act + s.trc
             rank.next_pre[bank] = act + s.tras
             ready = max(act + s.trcd, rank.next_col[bank])
-        col = self._place_col(channel, ra, bg, write, ready, arrival)
+        col = self._place_col(channel, ra, bg, write, ready, floor)
         queue.append(col)
         rank.next_col[bank] = col
         if write:

@@ -113,6 +113,7 @@ class BankedDdr:
         count = len(range(first, transfer.address + transfer.nbytes, size))
         arrivals = [int((arrive + i * step) * k) for i in range(count)]
         c = self.dram.counts
+        self.dram.earliest = int(now * k)  # `now` never decreases; other channels' bursts do
         before = (c.hits, c.misses, c.conflicts)
         end = max(self.dram.stream(first, arrivals, write=write), default=0)
         hits, misses, conflicts = c.hits - before[0], c.misses - before[1], c.conflicts - before[2]

@@ -124,3 +124,10 @@ def test_named_mappings_interleave_a_stream_as_they_say() -> None:
     # row_bank_column: a row's 128 bursts, then the next bank group, then the next bank
     decode = Decoder.of("row_bank_column", DRAM_PRESETS["ddr4-3200"]).decode
     assert [decode(8192 * i)[2:4] for i in (0, 1, 4, 5)] == [(0, 0), (1, 0), (0, 1), (1, 1)]
+
+
+def test_a_second_rank_doubles_the_capacity() -> None:
+    import dataclasses
+
+    # 2 ranks x 16 banks x 65,536 rows x 8 KiB = 16 GiB
+    assert dataclasses.replace(DRAM_PRESETS["ddr4-3200"], ranks=2).capacity == 16 << 30

@@ -114,3 +114,19 @@ def test_the_trace_is_in_clock_order_when_transfers_overlap() -> None:
     assert [line.split()[2] for line in ddr.report(500).dram_trace().splitlines()] == [
         "0", "16", "102",
     ]  # fmt: skip
+
+
+def test_a_second_channels_transfer_between_the_firsts_bursts_keeps_trrd_and_tccd() -> None:
+    # Channel A: 192 B from 0 at 1 B a cycle, bursts at clocks 0, 102, 204 (bank groups 0, 1,
+    # 2): ACTs 0, 102, 204, RDs 22, 124, 226. Channel B, started at cycle 63 (clock 100, after
+    # A's call: DDR is asked in the order transfers start, not in burst order): 64 B to bank
+    # group 1, bank 1 (address bits 15-16), a miss. Its ACT may not go at 100, within tRRD_L = 8
+    # of A's ACT at 102: at 110; RD at 110 + tRCD = 132 (tCCD_L = 8 after A's RD at 124), data
+    # by 158 clocks = 98.75 cycles -> 99. (Dropping A's earlier commands as if no request could
+    # come before A's last burst put B's RD at 122, 2 clocks from A's.)
+    ddr = BankedDdr(EDGE1_DDR4)
+    ddr.run(Transfer(nbytes=192, direction="in"), 0, arrive=0, rate=1.0)
+    assert [clock for _, _, clock in ddr.bursts] == [0, 102, 204]
+    end = ddr.run(Transfer(nbytes=64, direction="in", address=(1 << 15) | 64), 63, arrive=63,
+                  rate=1.0)  # fmt: skip
+    assert end == 99
