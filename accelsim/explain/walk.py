@@ -111,8 +111,8 @@ def _behind(line: Timeline, startup: int) -> Column | None:
 
 def path_of_records(events: Sequence[Event], startup: int) -> Chain:
     """`Walks.path` read off the records, one Python pass: on a small run (a trace without
-    columns, `engine.SMALL`) numpy's fixed cost a call is more than the whole walk (MobileNet
-    untiled: 88 tasks, ~60 on its path)."""
+    columns, `engine.COLUMNS_FROM`) numpy's fixed cost a call is more than the whole walk
+    (MobileNet untiled: 88 tasks, ~60 on its path)."""
     behind = [-1] * len(events)  # `data_behind`
     moved: dict[str, int] = {}  # each channel's transfer before
     last, latest = -1, -1

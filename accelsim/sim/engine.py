@@ -10,10 +10,10 @@ SimPy orders the processes, and the cycles are the dispatchers' own arithmetic (
 does not move), equal to what an event per task gave (`tests/property/test_engine_equal.py`).
 A run of identical tiles (the plan's run index) is timed in one process step for all its
 kinds, and its tiles after the first that repeat the state are written in bulk
-(`accelsim.sim.runs`); a plan of fewer than `SMALL` tasks is left to the dispatchers and its
-trace has no columns. Time is integer cycles. SRAM occupancy is derived from the plan's
-allocations and the task times (a range is in use from the start of the task that fills it to
-the end of the last task that releases it).
+(`accelsim.sim.runs`); a small plan is left to the dispatchers (`RUNS_FROM`), and a small
+trace has no columns (`COLUMNS_FROM`). Time is integer cycles. SRAM occupancy is derived from
+the plan's allocations and the task times (a range is in use from the start of the task that
+fills it to the end of the last task that releases it).
 """
 
 from __future__ import annotations
@@ -52,8 +52,7 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
         kinds[kind] = Kind(names, [units[n] for n in names], run)
-    small = len(tasks) < SMALL
-    blocks = {} if small else blocks_of(tasks, kinds, run)
+    blocks = {} if len(tasks) < RUNS_FROM else blocks_of(tasks, kinds, run)
     for kind, queue in _queues(tasks, kinds, blocks).items():
         if queue:
             env.process(_dispatch(kinds[kind], queue, blocks.get(kind, {})))
@@ -61,7 +60,7 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
     if None in run.events:
         unfinished = [task for task, event in enumerate(run.events) if event is None]
         raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
-    if small:
+    if len(tasks) < COLUMNS_FROM:
         columns, sram, end = None, _occupancy(plan, run.start, run.end), max(run.end, default=0)
     else:
         columns = run.columns()
@@ -94,12 +93,14 @@ def _queues(
     return queues
 
 
-SMALL = 1_000
-"""Tasks below which a plan is simulated without its runs of tiles (`runs.blocks_of`) and its
-trace carries no columns (readers read its records, `explain.path.path_steps` in Python):
-simulating and walking the critical path of an untiled MobileNet sweep point (88 tasks) this
-way takes ~0.8 of the time; near 1,000 tasks the two are even, runs win above (measured in
-reports/speed/README.md)."""
+RUNS_FROM = 3_000
+"""Tasks from which a plan's runs of tiles are timed whole (`runs.blocks_of`); a smaller plan is
+left to the kinds' dispatchers, which time it as fast or faster (tiled MobileNet: 0.79-0.99 of
+the time up to 2,691 tasks, 1.16 at 4,172, 1.7 at 18,091; reports/speed/README.md)."""
+COLUMNS_FROM = 500
+"""Tasks from which a trace carries numpy columns (`Trace.columns`); a smaller one's readers
+read its records (`explain.path.path_steps` in Python), faster there (a sweep point's critical
+path: 0.38 of the time at 88 tasks, 0.95 at 458; 1.13 at 629)."""
 COLUMNS = ("start", "end", "waited_on", "freed_by", "unit", "waited")
 """The trace's columns (`trace.Columns`), kept by `_Run` as lists by task id."""
 DATA, SPACE, SERIAL, UNIT, ISSUE, NONE = (

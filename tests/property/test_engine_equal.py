@@ -32,11 +32,13 @@ from tests.sim.toy import toy_machine
 ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def _every_run(monkeypatch):
-    """Every run timed whole, however short or small the plan (the engine leaves short ones
-    and small plans to the kinds' dispatchers for speed alone): small plans then exercise the
-    fast path (`_as_small` the other)."""
+    """Every run timed whole and every trace with columns, however short or small the plan
+    (the engine leaves short runs and small plans to the kinds' dispatchers, and small traces
+    without columns, for speed alone): small plans then exercise the fast path (`_assert_same`
+    the others)."""
     monkeypatch.setattr(runs, "FEWEST", 0)
-    monkeypatch.setattr(engine, "SMALL", 0)
+    monkeypatch.setattr(engine, "RUNS_FROM", 0)
+    monkeypatch.setattr(engine, "COLUMNS_FROM", 0)
 
 
 SETTINGS = settings(
@@ -51,38 +53,46 @@ def _both(plan, hw):
     return fast, slow
 
 
-def _as_small(plan, hw):
-    """`plan` simulated as a small one (`engine.SMALL`: no runs of tiles, no columns)."""
-    kept = engine.SMALL
-    engine.SMALL = len(plan.tasks) + 1
+def _as_small(plan, hw, *, columns=False):
+    """`plan` simulated as a small one: no runs of tiles (`engine.RUNS_FROM`), no columns
+    unless `columns` (`engine.COLUMNS_FROM`)."""
+    kept = engine.RUNS_FROM, engine.COLUMNS_FROM
+    engine.RUNS_FROM = len(plan.tasks) + 1
+    engine.COLUMNS_FROM = 0 if columns else len(plan.tasks) + 1
     try:
         return simulate(plan, units=build_units(hw), clock_hz=hw.clock)
     finally:
-        engine.SMALL = kept
+        engine.RUNS_FROM, engine.COLUMNS_FROM = kept
 
 
-def _assert_same(plan, hw, layers):
-    """The engine's runs (`runs.FEWEST` 0, `engine.SMALL` 0: every plan's runs timed whole)
-    and its small path (the kinds' dispatchers alone) each give the event-by-event trace."""
-    if not getattr(plan.tasks, "run_first", None):  # the same plan, its runs indexed
-        plan = _indexed(plan)
-    fast, slow = _both(plan, hw)
-    small = _as_small(plan, hw)
-    assert small.columns is None
-    assert [(e.start, e.end) for e in small.events] == [(e.start, e.end) for e in slow.events]
-    assert small == slow
-    assert [(e.start, e.end, e.resource) for e in fast.events] == [
-        (e.start, e.end, e.resource) for e in slow.events
-    ]
-    assert fast == slow  # every field: issue, waits, causes, SRAM occupancy (by sorting)
-    columns = fast.columns  # the same fields as int64 columns, as the engine filled them
+def _assert_columns(trace, slow):
+    """`trace`'s columns hold the event-by-event run's fields, as int64 columns."""
+    columns = trace.columns
     assert [columns.start.tolist(), columns.end.tolist(), columns.waited_on.tolist(),
             columns.freed_by.tolist()] == [[e.start for e in slow.events],
                                            [e.end for e in slow.events],
                                            [e.waited_on for e in slow.events],
                                            [e.freed_by for e in slow.events]]  # fmt: skip
-    assert [fast.units[u] for u in columns.unit.tolist()] == [e.resource for e in slow.events]
+    assert [trace.units[u] for u in columns.unit.tolist()] == [e.resource for e in slow.events]
     assert [WAITED[w] for w in columns.waited.tolist()] == [e.waited for e in slow.events]
+
+
+def _assert_same(plan, hw, layers):
+    """The engine's runs (`runs.FEWEST` 0, `engine.RUNS_FROM` 0: every plan's runs timed whole)
+    and its small paths (the kinds' dispatchers alone, with and without columns) each give the
+    event-by-event trace."""
+    if not getattr(plan.tasks, "run_first", None):  # the same plan, its runs indexed
+        plan = _indexed(plan)
+    fast, slow = _both(plan, hw)
+    small, dispatched = _as_small(plan, hw), _as_small(plan, hw, columns=True)
+    assert small.columns is None
+    for trace in (small, dispatched, fast):
+        assert [(e.start, e.end, e.resource) for e in trace.events] == [
+            (e.start, e.end, e.resource) for e in slow.events
+        ]
+        assert trace == slow  # every field: issue, waits, causes, SRAM occupancy (by sorting)
+    _assert_columns(fast, slow)
+    _assert_columns(dispatched, slow)
     startup = channel_latency(hw)
     assert critical_path(plan, fast.events, startup=startup) == critical_path(
         plan, slow.events, startup=startup

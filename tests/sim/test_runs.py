@@ -28,7 +28,7 @@ def _every_run(monkeypatch):
     and small plans to the kinds' dispatchers for speed alone): small plans then exercise the
     fast path."""
     monkeypatch.setattr(runs, "FEWEST", 0)
-    monkeypatch.setattr(engine, "SMALL", 0)
+    monkeypatch.setattr(engine, "RUNS_FROM", 0)
 
 
 def _plan(tasks: list[tuple], run: tuple[int, int, int]) -> Plan:
