@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from array import array
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypeVar, overload
 
@@ -217,13 +217,13 @@ class Tasks(Columns[Task]):
         self._periods.clear()
         return self._index
 
-    def moves(self, start: int, times: int, moving: Collection[int]) -> bytes | None:
-        """Which dependencies of the tasks from `start` on are on a task of `moving` (as
-        `_moves` says); None if moving those by a period per repeat, `times` times, would put
-        a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
+    def moves(self, start: int, times: int, moving: npt.NDArray[np.int64]) -> bytes | None:
+        """Which dependencies of the tasks from `start` on are on a task of `moving` (sorted;
+        as `_moves` says); None if moving those by a period per repeat, `times` times, would
+        put a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
         first, width = self.first, len(self.kind) - start
         deps = np.frombuffer(self.deps[first[start] : first[-1]], np.int64)
-        moved = np.isin(deps, np.fromiter(moving, np.int64, len(moving)))
+        moved = np.isin(deps, moving, assume_unique=True)
         last = deps + times * width * moved
         later = np.ones(len(deps), np.bool_)  # each dependency after the one before, in a task
         later[np.frombuffer(first[start : len(first) - 1], np.int64) - first[start]] = False
