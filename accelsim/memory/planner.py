@@ -1026,7 +1026,7 @@ def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
     ahead, unlike = [0] * len(tiles), bytearray(len(tiles))
     for number in range(len(tiles) - 2, -1, -1):
         a, b = tiles[number], tiles[number + 1]
-        if not (a.reads == b.reads and a.work == b.work and a.weights == b.weights):
+        if not _alike(a, b):
             unlike[number + 1] = 1
         elif (
             (a.band > 0 or a.chunk > 0) and (b.band > 0 or b.chunk > 0) and a.group == b.group
@@ -1057,11 +1057,20 @@ class _Layout(NamedTuple):
     turn: npt.NDArray[np.int64]
 
 
+def _alike(a: Tile, b: Tile) -> bool:
+    """Whether two tiles read the same slices and weights and do the same work (the tiler
+    shares equal records between its tiles: most compare by identity)."""
+    return (
+        (a.work is b.work or a.work == b.work) and (a.reads is b.reads or a.reads == b.reads)
+        and (a.weights is b.weights or a.weights == b.weights)
+    )  # fmt: skip
+
+
 def _same_tile(a: Tile, b: Tile, groups: int) -> bool:
     """Whether planning `b` in `a`'s place does what planning `a` did, but `groups` groups
     on (its band aside)."""
     return (
-        a.reads == b.reads and a.work == b.work and a.weights == b.weights and a.write == b.write
+        _alike(a, b) and (a.write is b.write or a.write == b.write)
         and a.group + groups == b.group and a.chunk == b.chunk and a.last == b.last
         and a.psum == b.psum and (a.band == 0) == (b.band == 0)
     )  # fmt: skip
