@@ -326,7 +326,7 @@ class _Planner:
         # periods known not to repeat the one before: a tile of other work or slices
         ahead, unlike = _same_ahead(tiling.tiles)
         self._plan_periods(layer_plan, loop, 0, len(tiles), self._levels(layer_plan),
-                           (ahead, bounds, repeats))  # fmt: skip
+                           (ahead, bounds, repeats, unlike))  # fmt: skip
         bounds.append(len(self.tasks.kind))
         self.tasks.mark_runs(bounds, repeats, unlike)
         last_compute, stores = loop.last_compute, loop.stores
@@ -409,7 +409,7 @@ class _Planner:
         same periods is planned and then, as `_repeat` allows, repeated for them in bulk (the
         second's loop state still holds the first's ids, which is of another width)."""
         if not sizes:
-            self._plan_tiles(at, loop, start, stop, *index)
+            self._plan_tiles(at, loop, start, stop, *index[:3])
             return
         size, tiles, same = sizes[0], at.tiling.tiles, 0
         number = start
@@ -439,23 +439,36 @@ class _Planner:
     def _mark_copies(self, index: _Index, mark: int, period: _Period, times: int,
                      moves: bytes) -> None:  # fmt: skip
         """The run index's periods of `times` copies of `period`, whose tiles' periods begin at
-        `bounds[mark]` (`index`): each tile's, and a run of same tiles inside it where its
-        dependencies move alike in every copy (else the index compares them when read)."""
-        (begin, end), size, (_, bounds, repeats) = period.tasks, period.tiles, index
+        `bounds[mark]` (`index`): each tile's, and whether each repeats the tile before it
+        (as `Tasks.mark_runs` takes them) where the two tiles' dependencies move alike from
+        one copy to the next, so that each copy's pair compares as the period's does (else
+        the index compares them when read)."""
+        (begin, end), size, (_, bounds, repeats, unlike) = period.tasks, period.tiles, index
         width, first = end - begin, self.tasks.first
         template = bounds[mark:]
-        inside = [(i, found) for i, found in repeats.items() if mark < i < mark + size]
         for k in range(1, times + 1):
             bounds.extend(b + k * width for b in template)
-        for i, (found, count) in inside:
-            a, w = bounds[i - 1], bounds[i] - bounds[i - 1]
-            start, length = first[a] - first[begin], first[a + w] - first[a]
-            if moves[start : start + length * (count + 1)] != moves[start : start + length] * (
-                count + 1
-            ):
-                continue
-            for k in range(1, times + 1):
-                repeats[i + k * size] = (found, count)
+
+        def moved(tile: int, tiles: int = 1) -> bytes:  # (the moves of the tiles' dependencies)
+            return moves[first[bounds[tile]] - first[begin] : first[bounds[tile + tiles]]
+                         - first[begin]]  # fmt: skip
+
+        i = mark + 1
+        while i < mark + size:
+            found, count = repeats.get(i, (None, 1))
+            if found is None and not unlike[i]:  # (what the index would compare when read)
+                found = self.tasks.compare(*bounds[i - 1 : i + 2])
+                if found is None:
+                    unlike[i] = 1
+                else:
+                    repeats[i] = (found, 1)
+            if moved(i - 1) * count == moved(i, count):  # (the tile before, and those after)
+                for k in range(1, times + 1):
+                    if found is None:
+                        unlike[i + k * size] = 1
+                    else:
+                        repeats[i + k * size] = (found, count)
+            i += count
 
     def _plan_period(self, loop: Loop, tiles: int, groups: int,
                      plan: Callable[[], None]) -> _Period:  # fmt: skip
@@ -1018,7 +1031,7 @@ _FEW_IN_PERIODS = 32
 and copies more ranges and slots)."""
 
 
-def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
+def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytearray]:
     """For each tile, how many tiles after it are the same tile as it (planning one right after
     another does what planning that one did: the same group, not its first tile, the same
     slices, work and flags), and whether it is unlike the tile before (other work or slices:
@@ -1034,12 +1047,13 @@ def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
             and a.write == b.write
         ):  # fmt: skip
             ahead[number] = ahead[number + 1] + 1
-    return ahead, bytes(unlike)
+    return ahead, unlike
 
 
-_Index = tuple[list[int], list[int], dict[int, tuple[bytes, int]]]
+_Index = tuple[list[int], list[int], dict[int, tuple[bytes, int]], bytearray]
 """What planning a tiled layer marks for the run index: each tile's same tiles ahead
-(`_same_ahead`), where each tile's tasks begin, and the tiles repeated in bulk (`mark_runs`)."""
+(`_same_ahead`), where each tile's tasks begin, the tiles that repeat the tile before and
+those that do not (`mark_runs`)."""
 
 
 class _Layout(NamedTuple):
