@@ -414,3 +414,15 @@ def test_the_first_problem_in_file_order_is_named_and_the_rest_counted(tmp_path)
     with pytest.raises(ConfigError, match=rf'^{re.escape(str(path))}:7: clock: "0 Hz" must be '
                                           r"> 0$"):  # fmt: skip
         load_hardware(path)
+
+
+def test_a_huge_integer_is_shown_by_its_digit_count() -> None:
+    # up to 100 bits a number is shown whole; beyond, by its count of decimal digits
+    assert units.show_value(2**100 - 1) == repr(2**100 - 1)
+    assert units.show_value(2**100) == "a 31-digit number"  # 1.2676506e30
+    assert units.show_value(10**31 - 1) == "a 31-digit number"
+    assert units.show_value(10**31) == "a 32-digit number"
+    assert units.show_value(10**400) == "a 401-digit number"
+    assert units.show_value(-(10**40)) == "a 41-digit number"
+    assert (units.show_value(True), units.show_value(None), units.show_value("x")) == (
+        "true", "null", '"x"')  # fmt: skip
