@@ -15,7 +15,9 @@ marked so and left out of the score.
 With `--full-suite` the rerun is the whole suite CI runs (`full_suite`: every directory and
 top-level test file under tests/, the subprocess batteries included), one entry at a time with
 `-x`, fast ones first, stopping at the first that fails; each passed entry is recorded, so an
-interrupted rerun resumes after it.
+interrupted rerun resumes after it. A failure counts once the failing test fails again alone,
+or, if it passes alone, the whole run fails a second time (`run_confirmed`: a subprocess test
+can time out under load).
 
 With `--no-suite` the area's misses are marked pending; a later run without it (same `--out`)
 gives each of them only the whole-suite rerun. A mutant whose `old` text no longer occurs
@@ -1125,6 +1127,20 @@ def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[boo
     return os.waitstatus_to_exitcode(status) not in (0, 5), f"{first[:200]} | {last}" if first else last
 
 
+def run_confirmed(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[bool, str]:
+    """`run_tests`, a failure confirmed: the failing test is run again alone, and if it passes
+    alone (a test the load or another test's leftovers broke) the whole of `tests` once more;
+    only a second failure counts (noted as such)."""
+    caught, line = run_tests(copy, tests, timeout_s)
+    node = line.split(" | ")[0].removeprefix("FAILED ").removeprefix("ERROR ").split(" - ")[0]
+    if not caught or not line.startswith(("FAILED ", "ERROR ")) or "::" not in node:
+        return caught, line
+    if run_tests(copy, (node,), timeout_s)[0]:
+        return True, line
+    again, second = run_tests(copy, tests, timeout_s)
+    return again, (f"failed twice ({second})" if again else f"failed once, passed again: {line}")
+
+
 def run_full_suite(copy: Path, area: tuple[str, ...], passed: list[str], timeout_s: float,
                    save: Callable[[], None], first: Sequence[str] = ()) -> tuple[bool, str]:
     """(caught, what it said): `full_suite` one entry at a time with -x, leaving out the area's
@@ -1135,7 +1151,7 @@ def run_full_suite(copy: Path, area: tuple[str, ...], passed: list[str], timeout
             continue
         skip = tuple(f"--ignore={a}" for a in area if a.startswith(entry + "/"))
         started = time.monotonic()
-        caught, line = run_tests(copy, (entry, *skip), timeout_s)
+        caught, line = run_confirmed(copy, (entry, *skip), timeout_s)
         if caught:
             return True, f"{entry}: {line}"
         passed.append(entry)
@@ -1258,7 +1274,7 @@ def main() -> int:
                 if pending:
                     caught, line = False, done["last_line"]
                 else:
-                    caught, line = run_tests(copy, mutant.tests, options.timeout)
+                    caught, line = run_confirmed(copy, mutant.tests, options.timeout)
                 suite = None
                 wide = not caught and not mutant.equivalent
                 passed: list[str] = list((done or {}).get("suite_passed", [])) if pending else []
