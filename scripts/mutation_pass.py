@@ -1246,6 +1246,8 @@ def main() -> int:
         __import__(name)
     results = json.loads(options.out.read_text()) if options.out.exists() else {}
     with tempfile.TemporaryDirectory(prefix="accelsim-mutants-") as scratch:
+        # readable by all, as a checkout is: the hostile tests run accelsim as `nobody`
+        os.chmod(scratch, 0o755)
         copy = Path(scratch) / "tree"
         shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
             ".venv", ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache"))  # fmt: skip
