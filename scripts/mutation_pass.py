@@ -70,7 +70,7 @@ FASTEST = ("tests/test_lowering.py", "tests/test_attention.py", "tests/test_fusi
 `tests/property` (~220 s) goes after the batteries."""
 
 
-def full_suite(tree: Path, first: Sequence[str] = ()) -> tuple[str, ...]:
+def full_suite(tree: Path, first: Sequence[str] = (), only: Sequence[str] = ()) -> tuple[str, ...]:
     """Every test directory and top-level test file under `tree`/tests (all that CI's `pytest`
     collects): `first`, then the in-process ones fastest first (`FASTEST`, then any other), the
     subprocess batteries, `tests/property` last."""
@@ -79,7 +79,8 @@ def full_suite(tree: Path, first: Sequence[str] = ()) -> tuple[str, ...]:
              or (p.name.startswith("test_") and p.suffix == ".py")}  # fmt: skip
     known = {*FASTEST, *BATTERIES, "tests/property"}
     order = [*first, *FASTEST, *sorted(found - known), *BATTERIES, "tests/property"]
-    return tuple(entry for entry in dict.fromkeys(order) if entry in found)
+    return tuple(entry for entry in dict.fromkeys(order)
+                 if entry in found and (not only or entry in only))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -1142,11 +1143,12 @@ def run_confirmed(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple
 
 
 def run_full_suite(copy: Path, area: tuple[str, ...], passed: list[str], timeout_s: float,
-                   save: Callable[[], None], first: Sequence[str] = ()) -> tuple[bool, str]:
+                   save: Callable[[], None], first: Sequence[str] = (),
+                   only: Sequence[str] = ()) -> tuple[bool, str]:  # fmt: skip
     """(caught, what it said): `full_suite` one entry at a time with -x, leaving out the area's
     tests (already passed) and the entries in `passed` (a resumed rerun); each entry that passes
     is appended to `passed` and `save()` called, so the record is written as the rerun goes."""
-    for entry in full_suite(copy, first):
+    for entry in full_suite(copy, first, only):
         if entry in passed or any(entry == a or entry.startswith(a + "/") for a in area):
             continue
         skip = tuple(f"--ignore={a}" for a in area if a.startswith(entry + "/"))
@@ -1217,6 +1219,9 @@ def main() -> int:
     parser.add_argument("--first", nargs="*", default=[], metavar="PATH",
                         help="--full-suite entries to run before the rest (e.g. the batteries a "
                              "round's rerun left out, for its survivors)")
+    parser.add_argument("--suite-only", nargs="*", default=[], metavar="PATH",
+                        help="--full-suite runs only these entries now (a mutant passing them "
+                             "stays pending for the rest)")
     parser.add_argument("--merge", type=Path, nargs="*",
                         help="print the score of these --out files together; run nothing")
     options = parser.parse_args()
@@ -1252,9 +1257,9 @@ def main() -> int:
         shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
             ".venv", ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache"))  # fmt: skip
         misses = _misses(mutants, copy)
-        for number, mutant in enumerate(mutants):
-            if options.only is not None and number not in options.only:
-                continue
+        order = options.only if options.only is not None else range(len(mutants))
+        for number in order:  # (--only's order: the likeliest catches first)
+            mutant = mutants[number]
             if number % shards != shard:
                 continue
             done = results.get(str(number))
@@ -1292,7 +1297,7 @@ def main() -> int:
                     suite, line = run_full_suite(
                         copy, mutant.tests, passed, options.timeout,
                         lambda: options.out.write_text(json.dumps(results, indent=1)),
-                        options.first)
+                        options.first, options.suite_only)
                 elif wide and not options.no_suite:
                     # (the area's own tests, already passed on this mutant, are not run again)
                     skip = tuple(f"--ignore={path}" for path in mutant.tests)
@@ -1302,10 +1307,11 @@ def main() -> int:
             record.update(
                 suite_caught=caught or bool(suite), last_line=line,
                 seconds=round(time.monotonic() - started) + (done or {}).get("seconds", 0),
-                suite_pending=wide and options.no_suite, full_suite=options.full_suite,
+                suite_pending=wide and (options.no_suite or (bool(options.suite_only) and not suite)),
+                full_suite=options.full_suite,
             )  # fmt: skip
             verdict = "caught" if results[str(number)]["suite_caught"] else (
-                "missed by the area" if wide and options.no_suite else "SURVIVED")  # fmt: skip
+                "suite not finished" if record["suite_pending"] else "SURVIVED")  # fmt: skip
             print(f"[{number}] {mutant.path}: {verdict} ({line})", flush=True)
             options.out.write_text(json.dumps(results, indent=1))
     _report(results, len(mutants))
