@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from accelsim.errors import PlanError
 from accelsim.timing.models import KEPT_MODELS, estimate, planning_key, planning_model
@@ -111,15 +111,15 @@ _PER_ROW = (_PER_CHANNEL - {"GlobalAveragePool", "InstanceNormalization"}) | {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Tile:
+class Tile(NamedTuple):
     """One tile: which channel group, row band and reduction chunk, its slices in bytes, and
     its work (its own GEMM or vector ops: what its unit's timing model times). With a K-split
     the tile's reads include its chunk of the weights, and only the last chunk (`last`) stores
     the output; `weights` are the group's (loaded with its first tile).
 
     A tile's output (or, with a K-split, its partial sums: `psum` bytes) stays in SRAM until
-    its store."""
+    its store. A named tuple, as `plan.Task` is: a tiled layer has tiles by the thousand, and
+    a tiling found for one layer is renamed, tile by tile, for every layer alike."""
 
     group: int
     band: int
