@@ -92,7 +92,7 @@ def plan_violations(program: Program, plan: Plan, trace: Trace, hw: Hardware) ->
 
     From `plan` only the allocations' buffer, offset, size and filling event (`first`) are read.
     """
-    events = trace.events
+    events = tuple(trace.events)  # each read often: built once (a trace builds them when read)
     problems: list[str] = []
     copies = _copies(program, plan.allocations, events, hw.sram.capacity, problems)
     parts = _follow_data(program, events, copies, problems)

@@ -47,18 +47,18 @@ def layer_ddr(result: RunResult) -> tuple[LayerDdr, ...] | None:
     for index, record in enumerate(dram.transfers):
         pending.setdefault((record.now, record.nbytes), []).append(index)
     sums = [[0, 0, 0, 0, 0, 0, 0.0] for _ in result.program.layers]
-    for event in result.trace.events:
-        queue = pending.get((event.start, event.nbytes)) if event.nbytes else None
+    for start, end, nbytes, layer in result.trace.rows("start", "end", "nbytes", "layer"):
+        queue = pending.get((start, nbytes)) if nbytes else None
         if not queue:
             continue
         record = dram.transfers[queue.pop(0)]
-        row = sums[event.layer]
+        row = sums[layer]
         row[0] += record.nbytes
         row[1] += record.bursts
         row[2] += record.hits
         row[3] += record.misses
         row[4] += record.conflicts
-        row[5] += event.end - event.start
+        row[5] += end - start
         row[6] += dram.command_energy(record)
     shared = dram.energy.refresh_j + dram.energy.background_j
     moved = sum(int(row[0]) for row in sums)

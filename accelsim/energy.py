@@ -279,24 +279,24 @@ def task_energy(result: RunResult, energy: RunEnergy | None = None) -> array[flo
     writes) is shared by its compute tasks in proportion to their cycles."""
     energy = energy or energy_of(result)
     joules = _transfer_joules(result)
-    # NOTE: two passes with per-layer sums, no list of each layer's compute tasks: a large run
-    # has millions of tasks, and these passes set its peak memory.
+    # NOTE: two passes over the trace's columns with per-layer sums, no list of each layer's
+    # compute tasks: a large run has millions of tasks, and these passes set its peak memory.
     layers = len(result.program.layers)
     moved = [0.0] * layers
     cycles = [0] * layers
     computes = [0] * layers
-    events = result.trace.events
-    for event in events:
-        if event.kind not in _INTO_SRAM and event.kind not in _OUT_OF_SRAM:
-            cycles[event.layer] += event.end - event.start
-            computes[event.layer] += 1
-        moved[event.layer] += joules[event.task]
+    fields = ("task", "kind", "layer", "start", "end")
+    for task, kind, layer, start, end in result.trace.rows(*fields):
+        if kind not in _INTO_SRAM and kind not in _OUT_OF_SRAM:
+            cycles[layer] += end - start
+            computes[layer] += 1
+        moved[layer] += joules[task]
     rest = [spent.energy.dynamic_j - moved[layer] for layer, spent in enumerate(energy.layers)]
-    for event in events:
-        if event.kind not in _INTO_SRAM and event.kind not in _OUT_OF_SRAM:
-            layer, total = event.layer, cycles[event.layer]
-            share = (event.end - event.start) / total if total else 1 / computes[layer]
-            joules[event.task] = rest[layer] * share
+    for task, kind, layer, start, end in result.trace.rows(*fields):
+        if kind not in _INTO_SRAM and kind not in _OUT_OF_SRAM:
+            total = cycles[layer]
+            share = (end - start) / total if total else 1 / computes[layer]
+            joules[task] = rest[layer] * share
     return joules
 
 
@@ -306,8 +306,8 @@ def tensor_energy(result: RunResult) -> dict[str, float]:
     per-byte prices (with banked DDR too). MACs, vector ops and leakage belong to no tensor."""
     hw = result.hardware
     spent: dict[str, float] = defaultdict(float)
-    for event, joules in zip(result.trace.events, _transfer_joules(result), strict=True):
-        spent[event.buffer] += joules
+    for buffer, joules in zip(result.trace.table.buffer, _transfer_joules(result), strict=True):
+        spent[buffer] += joules
     by_name = {line.name: line for line in LINES}
     program = result.program
     for layer in program.layers:
@@ -339,16 +339,17 @@ def power_between(result: RunResult, edges: list[float],
     columns = len(edges) - 1
     start, width = edges[0], (edges[-1] - edges[0]) / columns
     spent = [0.0] * columns
-    for event, joules in zip(result.trace.events, task_energy(result, energy), strict=True):
-        if event.end <= event.start:
-            if start <= event.start < edges[-1]:
-                spent[min(columns - 1, int((event.start - start) / width))] += joules
+    times = result.trace.rows("start", "end")
+    for (began, ended), joules in zip(times, task_energy(result, energy), strict=True):
+        if ended <= began:
+            if start <= began < edges[-1]:
+                spent[min(columns - 1, int((began - start) / width))] += joules
             continue
-        rate = joules / (event.end - event.start)
-        first = max(0, int((event.start - start) / width))
-        last = min(columns - 1, math.ceil((event.end - start) / width) - 1)
+        rate = joules / (ended - began)
+        first = max(0, int((began - start) / width))
+        last = min(columns - 1, math.ceil((ended - start) / width) - 1)
         for column in range(first, last + 1):
-            overlap = min(event.end, edges[column + 1]) - max(event.start, edges[column])
+            overlap = min(ended, edges[column + 1]) - max(began, edges[column])
             spent[column] += rate * max(0.0, overlap)
     hw = result.hardware
     static_w = sum(line.price(hw) for line in LINES if line.static) * hw.clock

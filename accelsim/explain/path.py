@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from accelsim.explain.walk import Chain, Walks, path_of_records
 from accelsim.plan import Tasks
-from accelsim.sim.trace import Trace
+from accelsim.sim.trace import Records, Trace, columns_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,7 +103,7 @@ def path_steps(events: Trace | Sequence[Event] | Timeline | Walks, *, startup: i
     columns), unless `behind` is given."""
     if isinstance(events, Trace) and events.columns is None:
         events = events.events
-    if isinstance(events, Sequence) and behind is None:
+    if isinstance(events, Sequence) and not isinstance(events, Records) and behind is None:
         return path_of_records(events, startup)
     return Walks.of(events, startup=startup, behind=behind).path()
 
@@ -119,47 +119,48 @@ def _slack(plan: Plan, events: Sequence[Event], startup: int) -> array[int]:
 
     Its tables are int64 arrays, not lists: a list of 2.8 million distinct ints (LLaMA-7B's
     prefill) holds ~110 MB, the array 22 MB, and this pass set a large run's peak memory."""
-    count = len(events)
-    end = max((e.end for e in events), default=0)
+    made = columns_of(events)  # the columns, not a record per task
+    count = len(made)
+    end = int(made.end.max(initial=0))
     issued_before = array("q", [-1]) * count
     before_on = array("q", [-1]) * count  # the channel's transfer before (-1: none, or a compute)
     last_of: dict[str, int] = {}
-    for event in events:  # ids grow in plan order, and so does each kind's and unit's issue
-        task = event.task
-        issued_before[task] = last_of.get(event.unit_kind, -1)
-        last_of[event.unit_kind] = task
-        if event.nbytes > 0:
-            before_on[task] = last_of.get(event.resource, -1)
-            last_of[event.resource] = task
+    # ids grow in plan order, and so does each kind's and unit's issue
+    for task, unit_kind, nbytes, resource in made.rows("task", "unit_kind", "nbytes", "resource"):
+        issued_before[task] = last_of.get(unit_kind, -1)
+        last_of[unit_kind] = task
+        if nbytes > 0:
+            before_on[task] = last_of.get(resource, -1)
+            last_of[resource] = task
+    starts, ends, freed_by = made.start.data, made.end.data, made.freed_by.data  # ints each
     finish = array("q", [end]) * count  # latest end that keeps every successor's latest start
     latest = array("q", [end]) * count  # latest start allowed by start -> start edges
     tasks = Tasks.of(plan.tasks)
     deps, first = tasks.deps, tasks.first
     for task in range(count - 1, -1, -1):
-        event = events[task]
         limit = finish[task]
         queued = before_on[task]
         if queued >= 0:
-            head = event.start + startup
-            after = events[queued].end
-            data = event.end - (head if head > after else after)
+            head = starts[task] + startup
+            after = ends[queued]
+            data = ends[task] - (head if head > after else after)
             if limit - data < finish[queued]:
                 finish[queued] = limit - data
             start = limit - data - startup
         else:
-            start = limit - (event.end - event.start)
+            start = limit - (ends[task] - starts[task])
         if latest[task] < start:
             start = latest[task]
         latest[task] = start
         for before in deps[first[task] : first[task + 1]]:
             if start < finish[before]:
                 finish[before] = start
-        before = event.freed_by
+        before = freed_by[task]
         if before >= 0 and start < finish[before]:
             finish[before] = start
         before = issued_before[task]
         if before >= 0 and start < latest[before]:
             latest[before] = start
-    for event in events:
-        finish[event.task] -= event.end
+    for task, ended in enumerate(ends):
+        finish[task] -= ended
     return finish

@@ -124,12 +124,13 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
 def critical_path_to_dict(result: RunResult) -> dict[str, Any]:
     """The chain that set the latency: its cycles per unit and per layer, and the layers it
     passes through, earliest first (consecutive tasks of one layer merged into one stretch)."""
-    events = result.trace.events
+    columns = result.trace.table  # a path's tasks by the million: no record each
     names = [layer.name for layer in result.program.layers]
+    layers = columns.layer
     path = result.path
     stretches: list[dict[str, Any]] = []
     for step in reversed(path.steps):
-        layer = names[events[step.task].layer]
+        layer = names[layers[step.task]]
         if stretches and stretches[-1]["layer"] == layer:
             stretches[-1]["end_cycle"] = step.end
             stretches[-1]["steps"] += 1
@@ -139,8 +140,8 @@ def critical_path_to_dict(result: RunResult) -> dict[str, Any]:
             )
     return {
         "tasks": path.task_count,
-        "cycles_by_unit": path.cycles_by(lambda task: events[task].resource),
-        "cycles_by_layer": path.cycles_by(lambda task: names[events[task].layer]),
+        "cycles_by_unit": path.cycles_by(columns.resource),
+        "cycles_by_layer": path.cycles_by(lambda task: names[layers[task]]),
         "stretches": stretches,
     }
 
@@ -203,16 +204,16 @@ def _path_flows(result: RunResult, tracks: dict[str, int],
                 us_per_cycle: float) -> list[dict[str, Any]]:  # fmt: skip
     """Flow arrows along the critical path, each from the middle of a task to the next one's
     (a midpoint lies inside exactly one slice of its track, so Perfetto binds it there)."""
-    events = result.trace.events
+    columns = result.trace.table  # a path's tasks by the million: no record each
     flows: list[dict[str, Any]] = []
     path = result.path.tasks
     for number, (before, after) in enumerate(zip(path, path[1:], strict=False)):
         for phase, task in (("s", before), ("f", after)):
-            event = events[task]
+            middle = (columns.start.item(task) + columns.end.item(task)) / 2
             flows.append(
-                {"ph": phase, "id": number, "pid": 1, "tid": tracks[event.resource],
+                {"ph": phase, "id": number, "pid": 1, "tid": tracks[columns.resource(task)],
                  "name": "critical path", "cat": "critical", "bp": "e",
-                 "ts": (event.start + event.end) / 2 * us_per_cycle}
+                 "ts": middle * us_per_cycle}
             )  # fmt: skip
     return flows
 

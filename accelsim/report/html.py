@@ -31,6 +31,7 @@ def page_data(result: RunResult) -> dict[str, Any]:
     energy = energy_of(result)
     hw = result.hardware
     events = result.trace.events
+    columns = result.trace.table
     return {
         "title": f"{result.model} on {hw.name}",
         "machine": [[name, unit.kind] for name, unit in hw.units.items()],
@@ -56,7 +57,7 @@ def page_data(result: RunResult) -> dict[str, Any]:
             for layer, spent in zip(result.layers, energy.layers, strict=True)
         ],  # fmt: skip
         "breakdown": result.breakdown.parts,
-        "path_units": path.cycles_by(lambda task: events[task].resource),
+        "path_units": path.cycles_by(columns.resource),
         "path_tasks": path.task_count,
         "sram": [list(step) for step in result.trace.sram],
         "power_w": list(power_over_time(result, POWER_BINS, energy)),

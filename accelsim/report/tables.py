@@ -206,11 +206,12 @@ def path_lines(result: RunResult) -> list[tuple[str, str]]:
         for label, cycles in sorted(result.breakdown.parts.items(), key=lambda kv: -kv[1])
         if cycles
     )
-    events = result.trace.events
+    columns = result.trace.table  # a path's tasks by the million: no record each
+    layers = columns.layer
     path = result.path
-    by_unit = path.cycles_by(lambda task: events[task].resource)
+    by_unit = path.cycles_by(columns.resource)
     names = [layer.name for layer in result.program.layers]
-    by_layer = path.cycles_by(lambda task: names[events[task].layer])
+    by_layer = path.cycles_by(lambda task: names[layers[task]])
     top = sorted(by_layer.items(), key=lambda kv: -kv[1])[:3]
     return [
         ("time lost to", f"{lost} (the critical path's cycles by what they waited for)"),

@@ -109,12 +109,12 @@ class Timeline:
         width = (end - start) / columns
         letters = _path_letters(self.result.trace.units)
         shares: list[dict[str, float]] = [{} for _ in range(columns)]
-        events = self.result.trace.events
+        resource_of = self.result.trace.table.resource
         for step in self.result.path.steps:
             lo, hi = max(step.start, start), min(step.end, end)
             if hi <= lo:
                 continue
-            resource = events[step.task].resource
+            resource = resource_of(step.task)
             last = min(columns, math.ceil((hi - start) / width))
             for column in range(int((lo - start) / width), last):
                 overlap = min(hi, edges[column + 1]) - max(lo, edges[column])
@@ -235,13 +235,14 @@ def _resource_cells(trace: Trace, resource: str, edges: list[float]) -> tuple[li
     width = (end - start) / columns
     shares: list[dict[tuple[int, bool], float]] = [{} for _ in range(columns)]
     busy = covered = 0.0  # a queued channel's overlapping transfers count once (starts ascend)
-    for event in trace.events:
-        if event.resource != resource or event.end <= start or event.start >= end:
+    rows = trace.rows("resource", "start", "end", "layer", "kind")
+    for unit, began, ended, layer, kind in rows:
+        if unit != resource or ended <= start or began >= end:
             continue
-        lo, hi = max(event.start, start), min(event.end, end)
+        lo, hi = max(began, start), min(ended, end)
         busy += max(0.0, hi - max(lo, covered))
         covered = max(covered, hi)
-        key = (event.layer, event.kind in _SPILLS)
+        key = (layer, kind in _SPILLS)
         first = int((lo - start) / width)
         last = min(columns - 1, math.ceil((hi - start) / width) - 1)
         for column in range(first, last + 1):
@@ -368,7 +369,9 @@ def _cycle_of(result: RunResult, text: str, option: str, *, cycles: bool) -> int
         if option == "--to":
             return layer.end
         index = next(lr.index for lr in result.program.layers if lr.name == text)
-        return min(e.start for e in result.trace.events if e.layer == index)
+        rows = result.trace.rows("start", "layer")
+        first: int = min(start for start, at in rows if at == index)
+        return first
     clock = result.hardware.clock
     try:
         number = float(text)

@@ -23,7 +23,17 @@ from typing import TYPE_CHECKING, cast
 
 from accelsim.plan import Ranges, Tasks
 from accelsim.sim.runs import blocks_of, parts_of
-from accelsim.sim.trace import WAITED, Columns, Event, Steps, Trace, Waited
+from accelsim.sim.trace import (
+    FILLED,
+    TASK_KINDS,
+    WAITED,
+    Columns,
+    Event,
+    Records,
+    Steps,
+    Trace,
+    Waited,
+)
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
@@ -47,7 +57,7 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
 
     env = simpy.Environment()
     tasks = Tasks.of(plan.tasks)
-    run = _Run(env, tasks, tuple(units))
+    run = _Run(env, tasks, tuple(units), records=len(tasks) < min(COLUMNS_FROM, RUNS_FROM))
     kinds: dict[str, Kind] = {}
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
@@ -57,19 +67,17 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
         if queue:
             env.process(_dispatch(kinds[kind], queue, blocks.get(kind, {})))
     env.run()
-    if None in run.events:
-        unfinished = [task for task, event in enumerate(run.events) if event is None]
+    if min(run.end, default=0) < 0:
+        unfinished = [task for task, end in enumerate(run.end) if end < 0]
         raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
-    if len(tasks) < COLUMNS_FROM:
-        columns, sram, end = None, _occupancy(plan, run.start, run.end), max(run.end, default=0)
+    if run.events is not None:
+        events: Sequence[Event] = cast("tuple[Event, ...]", tuple(run.events))
+        sram, end = _occupancy(plan, run.start, run.end), max(run.end, default=0)
     else:
         columns = run.columns()
-        sram = _occupancy(plan, columns.start, columns.end)
+        events, sram = Records(columns), _occupancy(plan, columns.start, columns.end)
         end = int(columns.end.max(initial=0))
-    return Trace(
-        events=cast("tuple[Event, ...]", tuple(run.events)), units=tuple(units), sram=sram,
-        clock_hz=clock_hz, end=end, columns=columns,
-    )  # fmt: skip
+    return Trace(events=events, units=tuple(units), sram=sram, clock_hz=clock_hz, end=end)
 
 
 def _queues(
@@ -98,11 +106,10 @@ RUNS_FROM = 3_000
 left to the kinds' dispatchers, which time it as fast or faster (tiled MobileNet: 0.79-0.99 of
 the time up to 2,691 tasks, 1.16 at 4,172, 1.7 at 18,091; reports/speed/README.md)."""
 COLUMNS_FROM = 500
-"""Tasks from which a trace carries numpy columns (`Trace.columns`); a smaller one's readers
-read its records (`explain.path.path_steps` in Python), faster there (a sweep point's critical
+"""Tasks from which a trace's events are kept as numpy columns (`Trace.columns`, records built
+when read); a smaller plan whose runs are not timed whole gets its records as issued, and its
+readers read them (`explain.path.path_steps` in Python), faster there (a sweep point's critical
 path: 0.38 of the time at 88 tasks, 0.95 at 458; 1.13 at 629)."""
-COLUMNS = ("start", "end", "waited_on", "freed_by", "unit", "waited")
-"""The trace's columns (`trace.Columns`), kept by `_Run` as lists by task id."""
 DATA, SPACE, SERIAL, UNIT, ISSUE, NONE = (
     WAITED.index(name) for name in ("data", "space", "serial", "unit", "issue", "none")
 )
@@ -110,29 +117,66 @@ DATA, SPACE, SERIAL, UNIT, ISSUE, NONE = (
 
 
 class _Run:
-    """A run's bookkeeping, by task id: each task's record once its dispatcher issued it (None
-    before), and the trace's columns as lists (`COLUMNS`; `end` is what its dependents read),
-    written as each task is issued and for a run's repeating tiles in bulk.
+    """A run's bookkeeping, by task id: the trace's columns as lists (`trace.FILLED`; `end` is
+    what its dependents read, -1 until the task is issued), written as each task is issued,
+    and for a run's repeating tiles in bulk as int64 columns (`write`); for a small plan
+    (`records`) each task's record as it is issued instead of the columns a record holds
+    (`events`; the others are still written).
 
     A task's times are fixed when it is issued; that triggers a SimPy event only if another
     dispatcher is waiting to read them.
     """
 
-    def __init__(self, env: simpy.Environment, tasks: Tasks, units: tuple[str, ...]) -> None:
+    def __init__(self, env: simpy.Environment, tasks: Tasks, units: tuple[str, ...], *,
+                 records: bool) -> None:  # fmt: skip
         count = len(tasks)
         self.env = env
         self.tasks = tasks
+        self.units = units
         self.places = {name: place for place, name in enumerate(units)}
-        self.events: list[Event | None] = [None] * count
-        self.start, self.end, self.waited_on, self.freed_by, self.unit, self.waited = (
-            [0] * count for _ in COLUMNS
-        )
+        self.events: list[Event | None] | None = [None] * count if records else None
+        (self.issued, self.deps_done, self.space_free, self.unit_free, self.freed_by,
+         self.waited_on, self.start, self.end, self.unit, self.waited, self.kind,
+         self.nbytes) = ([-1 if name == "end" else 0] * count for name in FILLED)  # fmt: skip
         self.waiting: dict[int, simpy.Event] = {}
+        # the columns of the tasks written in bulk, and which those are (made at the first)
+        self.bulk: dict[str, npt.NDArray[np.int64]] = {}
+        self.written: npt.NDArray[np.bool_] | None = None
 
-    def columns(self) -> Columns:
+    def write(self, spots: slice, rows: npt.NDArray[np.int64]) -> None:
+        """Write tasks `spots` in bulk: `rows`, a row of `FILLED` per task. Into int64
+        columns, not the lists: a run's tiles are most of a large plan's tasks, and a list
+        holds an int object per task (its `end` too: dependents read it)."""
         import numpy as np
 
-        return Columns(**{name: np.array(getattr(self, name), np.int64) for name in COLUMNS})
+        assert self.events is None, "runs are timed whole only on plans kept as columns"
+        if self.written is None:
+            count = len(self.end)
+            self.bulk = {name: np.zeros(count, np.int64) for name in FILLED}
+            self.written = np.zeros(count, np.bool_)
+        for place, name in enumerate(FILLED):
+            self.bulk[name][spots] = rows[:, place]
+        self.written[spots] = True
+        self.end[spots] = rows[:, FILLED.index("end")].tolist()
+
+    def columns(self) -> Columns:
+        """The columns as arrays, with the plan's fields; each list emptied once copied (its
+        ints go with it: a large run's peak memory)."""
+        import numpy as np
+
+        arrays = {}
+        for name in FILLED:
+            column = getattr(self, name)
+            values = np.array(column, np.int64)
+            column.clear()
+            if self.written is not None:  # the tasks written in bulk from their columns
+                values[self.written] = self.bulk.pop(name)[self.written]
+            arrays[name] = values
+        tasks = self.tasks
+        return Columns(
+            **arrays, unit_kind=tasks.unit_kind, layer=tasks.layer, tile=tasks.tile,
+            buffer=tasks.buffer, units=self.units,
+        )  # fmt: skip
 
     def wait_for(self, task: int) -> simpy.Event:
         event = self.waiting.get(task)
@@ -206,6 +250,10 @@ class Kind:
         waited_on, freed_by_column, unit, waited_column = (
             run.waited_on, run.freed_by, run.unit, run.waited
         )
+        issued_column, deps_done, space_free, unit_free_column, kind_column, nbytes_column = (
+            run.issued, run.deps_done, run.space_free, run.unit_free, run.kind, run.nbytes
+        )
+        kind_codes = {kind: code for code, kind in enumerate(TASK_KINDS)}
         codes = [run.places[name] for name in names]
         slots = range(len(names))
         new = tuple.__new__
@@ -227,7 +275,7 @@ class Kind:
                 if reasons:
                     for dep, reason in zip(deps[first[task_id] : first[task_id + 1]], reasons,
                                            strict=True):  # fmt: skip
-                        if events[dep] is None:
+                        if end[dep] < 0:
                             yield run.wait_for(dep)
                         done = end[dep]
                         if reason == "data":
@@ -240,7 +288,7 @@ class Kind:
                             serial, serial_on = done, dep
                 else:  # all for data
                     for dep in deps[first[task_id] : first[task_id + 1]]:
-                        if events[dep] is None:
+                        if end[dep] < 0:
                             yield run.wait_for(dep)
                         if end[dep] >= data:
                             data, data_on = end[dep], dep
@@ -265,16 +313,21 @@ class Kind:
                     waited, cause, code = "unit", freed_by, UNIT
                 elif issued_after >= 0 and issued == now:
                     waited, cause, code = "issue", issued_after, ISSUE
-                # NOTE: built in `Event`'s field order by `tuple.__new__` (the named tuple's
-                # own constructor is a Python call around it): a tiled run has a record per
-                # task by the million, and this is most of what they cost.
                 done = data if data > serial else serial
-                events[task_id] = new(Event, (
-                    task_id, names[slot], unit_kind[task_id], kinds[task_id], layers[task_id],
-                    tiles[task_id], buffers[task_id],
-                    work.nbytes if isinstance(work, Transfer) else 0, issued, done, space,
-                    unit_free, freed_by, waited, cause, now, finish,
-                ))  # fmt: skip
+                nbytes = work.nbytes if isinstance(work, Transfer) else 0
+                if events is not None:  # a small plan's record, as issued
+                    # NOTE: built in `Event`'s field order by `tuple.__new__` (the named
+                    # tuple's own constructor is a Python call around it)
+                    events[task_id] = new(Event, (
+                        task_id, names[slot], unit_kind[task_id], kinds[task_id],
+                        layers[task_id], tiles[task_id], buffers[task_id], nbytes, issued,
+                        done, space, unit_free, freed_by, waited, cause, now, finish,
+                    ))  # fmt: skip
+                else:  # the rest of what a record holds, as columns (`trace.Records`)
+                    issued_column[task_id], deps_done[task_id] = issued, done
+                    space_free[task_id], unit_free_column[task_id] = space, unit_free
+                    kind_column[task_id] = kind_codes[kinds[task_id]]
+                    nbytes_column[task_id] = nbytes
                 start[task_id], end[task_id] = now, finish
                 waited_on[task_id], freed_by_column[task_id] = cause, freed_by
                 unit[task_id], waited_column[task_id] = codes[slot], code

@@ -27,11 +27,11 @@ from __future__ import annotations
 from itertools import groupby, repeat
 from typing import TYPE_CHECKING, cast
 
-from accelsim.sim.trace import Event
+from accelsim.sim.trace import FILLED, WAITED
 from accelsim.timing.models import steady_parts
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Hashable, Mapping, Sequence
+    from collections.abc import Generator, Hashable, Mapping
 
     import simpy
 
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 TRIES = 4
 """Tiles of a run compared with the one before for a repeating state before giving up."""
+DEPENDENCY = {WAITED.index(name) for name in ("data", "space", "serial")}
+"""Codes of the causes that are a dependency."""
 FEWEST = 24
 """Tasks a run must have after its first two tiles to be timed as one (fewer: the state
 comparisons cost more than the records written in bulk save)."""
@@ -171,35 +173,17 @@ class Block:
         steps = [self._steps(task, period) for task in range(base, base + width)]
         if None in steps:
             return False
+        import numpy as np
+
         run = self.run
-        events, tasks = run.events, run.tasks
         later = (end - base) // width - 1  # tiles to write
-        spots = slice(base + width, end)
-        template = cast("list[Event]", events[base : base + width])
-        # the tile's int fields and where each of its tasks ran and why, moved on tile by
-        # tile; then the later tiles' records of those and the tile's strings
-        ints = [(*e[8:13], e.waited_on, e.start, e.end) for e in template]
-        codes = [(run.unit[task], run.waited[task]) for task in range(base, base + width)]
-        # with the task's id last, moved on by `width` a tile
-        moved = [(*i, *c, task) for i, c, task in zip(
-            ints, codes, range(base, base + width), strict=True
-        )]  # fmt: skip
-        moves = [(*step, width) for step in cast("list[list[int]]", steps)]
-        issued, done, space, unit_free, freed_by, waited_on, start, finish, unit, code, ids = (
-            _shared(moved, moves, later)
-        )
-        resource, unit_kind, buffer, nbytes, waited = (
-            list(field) * later for field in zip(*(
-                (e.resource, e.unit_kind, e.buffer, e.nbytes, e.waited) for e in template
-            ), strict=True)
-        )  # fmt: skip
-        events[spots] = list(map(tuple.__new__, repeat(Event), zip(
-            ids, resource, unit_kind, tasks.kind[spots],
-            tasks.layer[spots], tasks.tile[spots], buffer, nbytes, issued, done, space,
-            unit_free, freed_by, waited, waited_on, start, finish, strict=True,
-        )))  # fmt: skip
-        run.start[spots], run.end[spots], run.waited_on[spots] = start, finish, waited_on
-        run.freed_by[spots], run.unit[spots], run.waited[spots] = freed_by, unit, code
+        # the tile's columns (`trace.FILLED`), a row per task, moved on tile by tile
+        columns = [getattr(run, name) for name in FILLED]
+        tile = np.array([[column[task] for column in columns]
+                         for task in range(base, base + width)], np.int64)  # fmt: skip
+        tiles = np.arange(1, later + 1, dtype=np.int64).reshape(later, 1, 1)
+        rows = tile + tiles * np.array(steps, np.int64)
+        run.write(slice(base + width, end), rows.reshape(later * width, len(FILLED)))
         self._move(later, period)
         waiting = run.waiting
         for task in [t for t in waiting if base + width <= t < end]:
@@ -207,11 +191,11 @@ class Block:
         return True
 
     def _steps(self, task: int, period: int) -> list[int] | None:
-        """How far each of the record's int fields (issued, deps done, space free, unit
-        free, freed by, waited on, start, end, then the unit and `waited` codes) moves from a
-        tile to the next on copies of `task`: `period` cycles for a time that moves with the
-        tile, `width` for a task that does, 0 for what stays; None where a dependency could
-        act differently on a later tile.
+        """How far each of the task's columns (`trace.FILLED`: issued, deps done, space free,
+        unit free, freed by, waited on, start, end, then the unit, `waited` and kind codes and
+        the bytes) moves from a tile to the next on copies of `task`: `period` cycles for a
+        time that moves with the tile, `width` for a task that does, 0 for what stays; None
+        where a dependency could act differently on a later tile.
 
         Each dependency of the next tile's copy is this one's moved on a tile (it moves) or the
         same task (it stays: the plan's run index says the same for every later tile). One
@@ -224,8 +208,9 @@ class Block:
         """
         run, width = self.run, self.width
         tasks, end = run.tasks, run.end
-        event = run.events[task]
-        assert event is not None
+        start, waited, waited_on, freed_by = (
+            run.start[task], run.waited[task], run.waited_on[task], run.freed_by[task]
+        )
         deps, reasons = tasks.deps_of(task), tasks.reasons[task]
         later = tasks.deps_of(task + width)
         if len(later) != len(deps):
@@ -241,7 +226,7 @@ class Block:
                     return None
                 copy += width
             if not moves:
-                if next_dep != dep or (end[dep] >= event.start and period):
+                if next_dep != dep or (end[dep] >= start and period):
                     return None
                 staying.add(dep)
             latest = group[reason]
@@ -260,13 +245,11 @@ class Block:
             done_moves = data[1] >= 0
         # a cause is a dependency that moves (one that stays ended before the start, unless
         # nothing moves: period 0) or a task of the state, which moves too; -1 (none) stays
-        cause_moves = event.waited_on >= 0 and not (
-            event.waited in ("data", "space", "serial") and event.waited_on in staying
-        )
+        cause_moves = waited_on >= 0 and not (waited in DEPENDENCY and waited_on in staying)
         return [
             period, period if done_moves else 0, period if group["space"][1] >= 0 else 0,
-            period if event.freed_by >= 0 else 0, width if event.freed_by >= 0 else 0,
-            width if cause_moves else 0, period, period, 0, 0,
+            period if freed_by >= 0 else 0, width if freed_by >= 0 else 0,
+            width if cause_moves else 0, period, period, 0, 0, 0, 0,
         ]  # fmt: skip
 
     def _move(self, tiles: int, period: int) -> None:
@@ -288,29 +271,6 @@ class Block:
             assert parts is not None
             for part in parts:
                 part.shift(cycles)
-
-
-def _shared(
-    moved: Sequence[tuple[int, ...]], steps: Sequence[tuple[int, ...]], later: int
-) -> list[list[int]]:
-    """The int fields of `later` tiles after the one of `moved` (a row per task), each moved on
-    by `steps` a tile, as lists by field; one int object per value of a tile, shared by every
-    field of it that has that value (a task's issue time is the one before's start, its deps
-    done a dependency's end), as the records made one by one share them: a fresh object per
-    field (and the task's id) was ~200 B a task of LLaMA-7B's millions."""
-    import numpy as np
-
-    # each distinct (value, step) once; field (t, j) of tile k is value k * len(keys) + place
-    places: dict[tuple[int, int], int] = {}
-    place = [places.setdefault(pair, len(places))
-             for row, step in zip(moved, steps, strict=True)
-             for pair in zip(row, step, strict=True)]  # fmt: skip
-    keys = np.array(list(places), np.int64)
-    tiles = np.arange(1, later + 1, dtype=np.int64).reshape(later, 1)
-    pool = np.empty(later * len(keys), object)
-    pool[:] = (keys[:, 0] + tiles * keys[:, 1]).ravel().tolist()
-    at = (tiles - 1) * len(keys) + np.array(place, np.int64)
-    return cast("list[list[int]]", pool[at.reshape(-1, len(moved[0]))].T.tolist())
 
 
 def _stretches(

@@ -1,12 +1,16 @@
-"""What happened, cycle by cycle: one Event per plan task and the SRAM occupancy over time."""
+"""What happened, cycle by cycle: one Event per plan task (kept as columns) and the SRAM
+occupancy over time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, NamedTuple, get_args, overload
+from itertools import repeat
+from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast, get_args, overload
 
-from accelsim.plan import ReadAsTuples
+from accelsim.plan import Columns as ReadsColumns
+from accelsim.plan import ReadAsTuples, TaskKind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,40 +60,176 @@ class Event(NamedTuple):
         return max(self.deps_done, self.space_free, self.unit_free)
 
 
+TASK_KINDS: tuple[TaskKind, ...] = get_args(TaskKind)
+"""The task kinds' names in the order of their codes (`Columns.kind`)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Columns:
-    """Fields of every event as int64 arrays by task id, as the engine filled them (a run's
-    repeating tiles in bulk): readers that pass over every task read these, not records."""
+    """Every event's fields by task id: its times and causes as int64 arrays, as the engine
+    filled them (a run's repeating tiles in bulk), and the plan's fields as the plan's own
+    task columns (shared, not copied). Passes over every task read these; `Records` builds a
+    record from them when one is read."""
 
+    issued: npt.NDArray[np.int64]
+    deps_done: npt.NDArray[np.int64]
+    space_free: npt.NDArray[np.int64]
+    unit_free: npt.NDArray[np.int64]
+    freed_by: npt.NDArray[np.int64]
+    waited_on: npt.NDArray[np.int64]
     start: npt.NDArray[np.int64]
     end: npt.NDArray[np.int64]
-    waited_on: npt.NDArray[np.int64]
-    freed_by: npt.NDArray[np.int64]
-    unit: npt.NDArray[np.int64]  # the unit's place in `Trace.units`
+    unit: npt.NDArray[np.int64]  # the unit's place in `units`
     waited: npt.NDArray[np.int64]  # the code of `Event.waited` in `WAITED`
+    kind: npt.NDArray[np.int64]  # the code of `Event.kind` in `TASK_KINDS`
+    nbytes: npt.NDArray[np.int64]
+    unit_kind: Sequence[str]
+    layer: Sequence[int]
+    tile: Sequence[int]
+    buffer: Sequence[str]
+    units: tuple[str, ...]  # the names of the unit codes: `Trace.units`, then any other
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def resource(self, task: int) -> str:
+        """The unit task `task` ran on (`Event.resource`)."""
+        return self.units[int(self.unit[task])]
+
+    def values(self, name: str, low: int, high: int) -> Sequence[Any]:
+        """Field `name` of the records of tasks [low, high), as they hold it."""
+        if name == "task":
+            return range(low, high)
+        if name in _PLANS:
+            return cast("Sequence[Any]", getattr(self, name)[low:high])
+        column = getattr(self, _CODES.get(name, name))[low:high].tolist()
+        if name in _CODES:
+            names = self.units if name == "resource" else _NAMES[name]
+            return [names[code] for code in column]
+        return cast("list[int]", column)
+
+    def rows(self, *names: str) -> Iterator[tuple[Any, ...]]:
+        """Fields `names` of the records of every task, in task order, as tuples: built a
+        chunk of tasks at a time (a list of a million distinct ints holds ~40 MB)."""
+        count = len(self)
+        if count <= CHUNK:  # one chunk: no generator around it (small plans, a sweep's points)
+            return zip(*(self.values(name, 0, count) for name in names), strict=True)
+        return self._chunks(names)
+
+    def _chunks(self, names: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+        count = len(self)
+        for low in range(0, count, CHUNK):
+            high = min(count, low + CHUNK)
+            yield from zip(*(self.values(name, low, high) for name in names), strict=True)
+
+    @classmethod
+    def of(cls, events: Sequence[Event], units: tuple[str, ...]) -> Columns:
+        """A hand-made trace's columns, read off its records (task ids are positions; a unit
+        not in `units` is numbered after them, in the order first met)."""
+        import numpy as np
+
+        names = {name: place for place, name in enumerate(units)}
+        codes = {name: code for code, name in enumerate(WAITED)}
+        kinds: dict[str, int] = {name: code for code, name in enumerate(TASK_KINDS)}
+        unit = [names.setdefault(event.resource, len(names)) for event in events]
+        ints = {name: np.array([getattr(event, name) for event in events], np.int64)
+                for name in _INTS}  # fmt: skip
+        return cls(
+            **ints, unit=np.array(unit, np.int64),
+            waited=np.array([codes[event.waited] for event in events], np.int64),
+            kind=np.array([kinds[event.kind] for event in events], np.int64),
+            unit_kind=[event.unit_kind for event in events],
+            layer=[event.layer for event in events], tile=[event.tile for event in events],
+            buffer=[event.buffer for event in events], units=tuple(names),
+        )  # fmt: skip
+
+
+FILLED = ("issued", "deps_done", "space_free", "unit_free", "freed_by", "waited_on", "start",
+          "end", "unit", "waited", "kind", "nbytes")  # fmt: skip
+"""The columns the engine fills as it times the tasks (the rest are the plan's own)."""
+_INTS = (*FILLED[:8], "nbytes")
+_PLANS = ("unit_kind", "layer", "tile", "buffer")  # the plan's own columns
+_CODES = {"resource": "unit", "kind": "kind", "waited": "waited"}  # names kept as codes
+_NAMES = {"kind": TASK_KINDS, "waited": WAITED}
+_FIELDS = Event._fields
+_new = tuple.__new__
+CHUNK = 4096
+"""Tasks a pass over the columns reads at a time (`Columns.rows`)."""
+
+
+def columns_of(events: Sequence[Event]) -> Columns:
+    """The columns of a trace's events: a simulated trace's own, a hand-made one's read off
+    its records (task ids are positions)."""
+    return events.columns if isinstance(events, Records) else Columns.of(events, ())
+
+
+class Records(ReadsColumns[Event]):
+    """A simulated trace's events, kept as its `Columns` and built when read: a tiled run has a
+    task by the million (LLaMA-7B prefill: 2.8 million), and a record each was ~190 B beside
+    the columns. A whole pass builds them a chunk at a time; passes that want a few fields of
+    every task read the columns instead."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: Columns) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns.start)
+
+    def _record(self, index: int) -> Event:
+        return _new(Event, [self.columns.values(name, index, index + 1)[0] for name in _FIELDS])
+
+    def __iter__(self) -> Iterator[Event]:
+        # NOTE: built by `tuple.__new__` (the named tuple's own constructor is a Python call
+        # around it): a whole pass builds a record per task by the million
+        return map(_new, repeat(Event), self.columns.rows(*_FIELDS))
 
 
 @dataclass(frozen=True, slots=True)
 class Trace:
     """Events indexed by task id, the units (names, report order), SRAM in use, the clock, and
-    the cycle the last task ended (the latency; reports ask for it often). A simulated trace
-    also has its events' `columns` (None for a hand-made one or a small run's; not compared)."""
+    the cycle the last task ended (the latency; reports ask for it often). A large simulated
+    trace's events are `Records` of its `columns`; a small run's and a hand-made one's are
+    records (no `columns`: `table` reads them off the records when first asked for)."""
 
-    events: tuple[Event, ...]
+    events: Sequence[Event]
     units: tuple[str, ...]
     sram: Sequence[tuple[int, int]]  # (cycle, bytes) change points; `Steps` from a run
     clock_hz: float
     end: int
-    columns: Columns | None = field(default=None, repr=False, compare=False)
     _busy: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _table: list[Columns] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    @property
+    def columns(self) -> Columns | None:
+        """The engine's columns of a large run's events (`Records`); None for records."""
+        return self.events.columns if isinstance(self.events, Records) else None
+
+    @property
+    def table(self) -> Columns:
+        """Every event's fields as columns: the engine's, or read off the records once."""
+        if isinstance(self.events, Records):
+            return self.events.columns
+        if not self._table:
+            self._table.append(Columns.of(self.events, self.units))
+        return self._table[0]
+
+    def rows(self, *names: str) -> Iterator[tuple[Any, ...]]:
+        """Fields `names` of every event in task order, as tuples: off the columns of a large
+        run (no record each), off the records of a small one (no columns made)."""
+        if isinstance(self.events, Records):
+            return self.events.columns.rows(*names)
+        return zip(*(map(attrgetter(name), self.events) for name in names), strict=True)
 
     def busy(self, unit: str) -> int:
         """Cycles unit `unit` (a name) spent running at least one task (a DMA channel with a
         queue runs several at once: their overlap counts once). Every unit's, in one pass on
         the first call: reports ask for each unit, and a tiled run has a million events."""
         if not self._busy:
-            self._busy.update(_busy(self.events, self.units))
+            self._busy.update(_busy(self))
         return self._busy.get(unit, 0)
+
     @property
     def sram_peak(self) -> int:
         if isinstance(self.sram, Steps):  # no list of a million ints (`Steps`)
@@ -143,19 +283,28 @@ class Steps(ReadAsTuples, Sequence[tuple[int, int]]):
 
 
 
-def _busy(events: tuple[Event, ...], units: tuple[str, ...]) -> dict[str, int]:
+def _busy(trace: Trace) -> dict[str, int]:
     """Each unit's busy cycles: the length of the union of its tasks' [start, end).
 
     A unit's tasks start in task order (in-order issue), so one sweep in that order measures
     the union; a hand-made trace out of that order is sorted first.
     """
+    found = _union(trace.rows("resource", "start", "end"), trace.units)
+    if found is None:
+        rows = sorted(trace.rows("resource", "start", "end"), key=itemgetter(1, 2))
+        found = _union(rows, trace.units)
+        assert found is not None
+    return found
+
+
+def _union(rows: Iterable[tuple[str, int, int]], units: tuple[str, ...]) -> dict[str, int] | None:
+    """`_busy` of (unit, start, end) `rows` whose starts ascend on each unit; None if not."""
     busy = dict.fromkeys(units, 0)
     covered = dict.fromkeys(units, 0)
     began = dict.fromkeys(units, 0)
-    for event in events:
-        unit, start, end = event.resource, event.start, event.end
+    for unit, start, end in rows:
         if start < began.get(unit, 0):
-            return _busy(tuple(sorted(events, key=lambda e: (e.start, e.end))), units)
+            return None
         began[unit] = start
         reached = covered.get(unit, 0)
         if end > reached:

@@ -103,17 +103,14 @@ class RateDdr:
         return whole_cycles(transfer.nbytes / self.per_cycle)
 
     def run(self, transfer: Transfer, now: int, *, arrive: int, rate: float) -> int:
-        cap = self.per_cycle
-        if rate < cap:
-            cap = rate
+        cap = min(rate, self.per_cycle)
         times, used = self.times, self.used
-        last = times[-1]
-        if arrive >= last:  # idle from `arrive` on (the common case): the whole `cap`
+        if arrive >= times[-1]:  # idle from `arrive` on (the common case): the whole `cap`
             key = (transfer.nbytes, cap)
             took = self._took.get(key)
             if took is None:
                 took = self._took[key] = whole_cycles(transfer.nbytes / cap)
-            if arrive > last:
+            if arrive > times[-1]:
                 times.append(arrive)
                 used.append(cap)
             else:

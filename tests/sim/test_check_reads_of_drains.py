@@ -21,7 +21,7 @@ def test_judge_catches_a_spill_starting_before_its_buffer_is_filled() -> None:
     # b is filled by the compute of layer 1 (r1), the only compute writing it
     fill = next(e for e in events if e.kind == "compute" and e.layer == 1)
     early = fill.end - 1
-    planted = tuple(e._replace(start=early) if e is spill else e for e in events)
+    planted = tuple(e._replace(start=early) if e.task == spill.task else e for e in events)
     trace = replace(result.trace, events=planted)
     problems = plan_violations(result.program, result.plan, trace, hw)
     assert (
@@ -36,7 +36,7 @@ def test_judge_counts_only_stores_as_an_outputs_delivery() -> None:
     store = next(e for e in result.trace.events if e.kind == "store")
     assert (store.buffer, store.nbytes) == ("f", 100)
     planted = tuple(
-        e._replace(kind="spill") if e is store else e for e in result.trace.events
+        e._replace(kind="spill") if e.task == store.task else e for e in result.trace.events
     )  # fmt: skip
     trace = replace(result.trace, events=planted)
     problems = plan_violations(result.program, result.plan, trace, hw)
