@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from array import array
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypeVar, overload
 
@@ -147,7 +147,7 @@ class Tasks(Columns[Task]):
         self.reasons: list[tuple[DepReason, ...]] = []
         # the run index (see above), worked out when first read from the periods marked
         self._index = (array("q"), array("q"), array("q"))
-        self._periods: list[tuple[array[int], Mapping[int, tuple[bytes, int]], bytes]] = []
+        self._periods: list[tuple[array[int], Mapping[int, tuple[bytes, int]], Sequence[int]]] = []
 
     @classmethod
     def of(cls, tasks: Sequence[Task]) -> Tasks:
@@ -188,7 +188,7 @@ class Tasks(Columns[Task]):
         return self._runs()[2]
 
     def mark_runs(self, bounds: Sequence[int], repeats: Mapping[int, tuple[bytes, int]],
-                  unlike: bytes) -> None:  # fmt: skip
+                  unlike: Sequence[int]) -> None:  # fmt: skip
         """Index the runs among consecutive periods [bounds[i], bounds[i + 1]) (a tiled layer's
         tiles, each with the tasks issued while planning it), after every run so far, when the
         index is first read (most runs never read it). `repeats`: from period i on, n periods
@@ -203,7 +203,7 @@ class Tasks(Columns[Task]):
             while i < len(bounds) - 1:
                 found, count = repeats.get(i, (None, 1))
                 if found is None and not unlike[i]:
-                    found = self._moves(*bounds[i - 1 : i + 2])
+                    found = self.compare(*bounds[i - 1 : i + 2])
                 if start >= 0 and found == moves:
                     pass
                 elif start >= 0:  # period i - 1 ends it: a run from period i may follow
@@ -217,13 +217,13 @@ class Tasks(Columns[Task]):
         self._periods.clear()
         return self._index
 
-    def moves(self, start: int, times: int, moving: Collection[int]) -> bytes | None:
-        """Which dependencies of the tasks from `start` on are on a task of `moving` (as
-        `_moves` says); None if moving those by a period per repeat, `times` times, would put
-        a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
+    def moves(self, start: int, times: int, moving: npt.NDArray[np.int64]) -> bytes | None:
+        """Which dependencies of the tasks from `start` on are on a task of `moving` (sorted;
+        as `compare` says); None if moving those by a period per repeat, `times` times, would
+        put a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
         first, width = self.first, len(self.kind) - start
         deps = np.frombuffer(self.deps[first[start] : first[-1]], np.int64)
-        moved = np.isin(deps, np.fromiter(moving, np.int64, len(moving)))
+        moved = np.isin(deps, moving, assume_unique=True)
         last = deps + times * width * moved
         later = np.ones(len(deps), np.bool_)  # each dependency after the one before, in a task
         later[np.frombuffer(first[start : len(first) - 1], np.int64) - first[start]] = False
@@ -262,7 +262,7 @@ class Tasks(Columns[Task]):
         widths.append(width)
         counts.append(count)
 
-    def _moves(self, a: int, b: int, c: int) -> bytes | None:
+    def compare(self, a: int, b: int, c: int) -> bytes | None:
         """Which dependencies of period [b, c) are those of period [a, b) moved one period on
         (1) or the same (0), all in one string; None if [b, c) does not repeat [a, b)."""
         if c - b != b - a or b == a:

@@ -24,13 +24,12 @@ from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
-from accelsim.memory.repeat import Loop, Shift, State, advance, shift_between, state
+from accelsim.memory.repeat import Loop, Shift, State, advance, among, shift_between, state
 from accelsim.memory.tiling import Tile, Tiler, Tiling
 from accelsim.plan import DepReason, Plan, Ranges, TaskKind, Tasks
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
-    from array import array
 
     import numpy.typing as npt
 
@@ -327,7 +326,7 @@ class _Planner:
         # periods known not to repeat the one before: a tile of other work or slices
         ahead, unlike = _same_ahead(tiling.tiles)
         self._plan_periods(layer_plan, loop, 0, len(tiles), self._levels(layer_plan),
-                           (ahead, bounds, repeats))  # fmt: skip
+                           (ahead, bounds, repeats, unlike))  # fmt: skip
         bounds.append(len(self.tasks.kind))
         self.tasks.mark_runs(bounds, repeats, unlike)
         last_compute, stores = loop.last_compute, loop.stores
@@ -410,7 +409,7 @@ class _Planner:
         same periods is planned and then, as `_repeat` allows, repeated for them in bulk (the
         second's loop state still holds the first's ids, which is of another width)."""
         if not sizes:
-            self._plan_tiles(at, loop, start, stop, *index)
+            self._plan_tiles(at, loop, start, stop, *index[:3])
             return
         size, tiles, same = sizes[0], at.tiling.tiles, 0
         number = start
@@ -440,23 +439,36 @@ class _Planner:
     def _mark_copies(self, index: _Index, mark: int, period: _Period, times: int,
                      moves: bytes) -> None:  # fmt: skip
         """The run index's periods of `times` copies of `period`, whose tiles' periods begin at
-        `bounds[mark]` (`index`): each tile's, and a run of same tiles inside it where its
-        dependencies move alike in every copy (else the index compares them when read)."""
-        (begin, end), size, (_, bounds, repeats) = period.tasks, period.tiles, index
+        `bounds[mark]` (`index`): each tile's, and whether each repeats the tile before it
+        (as `Tasks.mark_runs` takes them) where the two tiles' dependencies move alike from
+        one copy to the next, so that each copy's pair compares as the period's does (else
+        the index compares them when read)."""
+        (begin, end), size, (_, bounds, repeats, unlike) = period.tasks, period.tiles, index
         width, first = end - begin, self.tasks.first
         template = bounds[mark:]
-        inside = [(i, found) for i, found in repeats.items() if mark < i < mark + size]
         for k in range(1, times + 1):
             bounds.extend(b + k * width for b in template)
-        for i, (found, count) in inside:
-            a, w = bounds[i - 1], bounds[i] - bounds[i - 1]
-            start, length = first[a] - first[begin], first[a + w] - first[a]
-            if moves[start : start + length * (count + 1)] != moves[start : start + length] * (
-                count + 1
-            ):
-                continue
-            for k in range(1, times + 1):
-                repeats[i + k * size] = (found, count)
+
+        def moved(tile: int, tiles: int = 1) -> bytes:  # (the moves of the tiles' dependencies)
+            return moves[first[bounds[tile]] - first[begin] : first[bounds[tile + tiles]]
+                         - first[begin]]  # fmt: skip
+
+        i = mark + 1
+        while i < mark + size:
+            found, count = repeats.get(i, (None, 1))
+            if found is None and not unlike[i]:  # (what the index would compare when read)
+                found = self.tasks.compare(*bounds[i - 1 : i + 2])
+                if found is None:
+                    unlike[i] = 1
+                else:
+                    repeats[i] = (found, 1)
+            if moved(i - 1) * count == moved(i, count):  # (the tile before, and those after)
+                for k in range(1, times + 1):
+                    if found is None:
+                        unlike[i + k * size] = 1
+                    else:
+                        repeats[i + k * size] = (found, count)
+            i += count
 
     def _plan_period(self, loop: Loop, tiles: int, groups: int,
                      plan: Callable[[], None]) -> _Period:  # fmt: skip
@@ -586,57 +598,62 @@ class _Planner:
             if not any(held % step == at_first % step == 0 for step in (stride, alike[name])
                        if step):  # fmt: skip
                 times = min(times, (held - at_first) // stride)
-        moves = self.tasks.moves(begin, times, sigma.moving) if times > 0 else None
+        moving = np.sort(np.fromiter(sigma.moving, np.int64, len(sigma.moving)))
+        moves = self.tasks.moves(begin, times, moving) if times > 0 else None
         if moves is None:  # σ would reorder a task's dependencies: not a repeat
             return 0, b""
         if size == 1:
             times = self._epilogues(at, loop, tiles[number], times)
-        else:  # (no epilogue: `_levels`)
-            loop.done += times * sum(
-                tile.work.macs for tile in tiles[number : number + size]
-                if isinstance(tile.work, Gemm)
-            )  # fmt: skip
-        if times <= 0:
-            return 0, b""
-        steps = np.arange(times, dtype=np.int64)
-        # where each repeat's slices of a buffer begin, in its home: after the slices before
-        starts = {name: self.cursor[name] + steps * stride for name, stride in strides.items()}
-        width = end - begin
-        works: list[Work] = self.tasks.work[begin:end] * times  # (transfers' set below)
-        for task, work in enumerate(self.tasks.work[begin:end], begin):
-            if isinstance(work, Transfer):  # each slice after the one before (`_address`)
-                name = self.tasks.buffer[task]
-                home = self.ddr.ranges[name]
-                addresses = home.address + (starts[name] + prefix[task]) % home.size
-                works[task - begin :: width] = self._transfers(work, addresses.tolist())
+        if times <= 0:  # (a period of several tiles: no epilogue, `_levels`, whose MACs done
+            return 0, b""  # are read by none)
+        works = self._works(begin, end, times, strides, prefix)
         for name, stride in strides.items():
-            after = int(starts[name][-1]) + stride - last[name]  # (its last slice)
+            after = self.cursor[name] + (times - 1) * stride + stride - last[name]  # (last slice)
             self.cursor[name] = after % self.ddr.ranges[name].size + last[name]
         self.tasks.repeat(begin, times, moves, works, tiles=size)
-        later = np.arange(1, times + 1, dtype=np.int64)[:, None] * width
+        later = np.arange(1, times + 1, dtype=np.int64)[:, None] * (end - begin)
         for name in strides:
             moved = np.array([task for task in prefix if self.tasks.buffer[task] == name])
             self.ddr.touched(name, (moved + later).ravel().tolist())
-        self._repeat_ranges(number, sigma, times, period, layout)
+        self._repeat_ranges(number, sigma, moving, times, period, layout)
         stores = loop.stores[period.stores :]
         loop.stores.extend(sigma.task(store, k) for k in range(1, times + 1) for store in stores)
         advance(loop, shifts.on, times, not at.accumulating and at.kept_index < 0,
                 (size, period.sums, period.groups), loop.computes[period.computes :])  # fmt: skip
         return times, moves
 
-    def _transfers(self, work: Transfer, addresses: list[int]) -> list[Transfer]:
-        """`work` at each of `addresses`: one record for each (bytes, direction, address),
-        kept for the plan (most repeats read and write the slices of the ones before)."""
-        known = self.transfers.setdefault((work.nbytes, work.direction), {})
-        made = [known.get(address) for address in addresses]
-        if None in made:
-            nbytes, direction = work.nbytes, work.direction
-            for index, address in enumerate(addresses):
-                if made[index] is None:
-                    made[index] = known[address] = Transfer(
-                        nbytes=nbytes, direction=direction, address=address
-                    )
-        return made  # type: ignore[return-value]
+    def _works(self, begin: int, end: int, times: int, strides: dict[str, int],
+               prefix: dict[int, int]) -> list[Work]:  # fmt: skip
+        """The work of `times` repeats of tasks [begin, end), in order: each transfer's slice
+        after the one before in its buffer's home (`_address`, starting over at its end), the
+        rest the same. One record for each (bytes, direction, address), kept for the plan:
+        most repeats read and write the slices of the ones before."""
+        width, work, buffer = end - begin, self.tasks.work, self.tasks.buffer
+        works: list[Work] = work[begin:end] * times
+        moved = list(prefix)
+        if not moved:
+            return works
+        homes = [self.ddr.ranges[buffer[task]] for task in moved]
+        base, size, stride, start = (np.array(column, np.int64) for column in zip(*(
+            (home.address, home.size, strides[home.buffer],
+             self.cursor[home.buffer] + prefix[task])
+            for home, task in zip(homes, moved, strict=True)
+        ), strict=True))  # fmt: skip
+        steps = np.arange(times, dtype=np.int64)
+        addresses = base[:, None] + (start[:, None] + stride[:, None] * steps) % size[:, None]
+        for task, row in zip(moved, addresses.tolist(), strict=True):
+            old = work[task]
+            assert isinstance(old, Transfer)
+            known = self.transfers.setdefault((old.nbytes, old.direction), {})
+            made = [known.get(address) for address in row]
+            if None in made:
+                for index, address in enumerate(row):
+                    if made[index] is None:
+                        made[index] = known[address] = Transfer(
+                            nbytes=old.nbytes, direction=old.direction, address=address
+                        )
+            works[task - begin :: width] = made  # type: ignore[assignment]
+        return works
 
     def _repeatable(self, at: _TiledLayer, number: int, sigma: Shift,
                     period: _Period) -> _Layout | None:  # fmt: skip
@@ -649,7 +666,8 @@ class _Planner:
         ranges, (first, last), tiling = self.ranges, period.ranges, at.tiling
         released = [index for index in period.released if index < first]
         if not (
-            all(ranges.after[i] != -2 for i in (*range(first, last), *released))
+            all(ranges.after[i] != -2 for i in released)
+            and -2 not in ranges.after[first:last]
             and all(index in sigma.moving_ranges for index in released)
             and len(set(released)) == len(released)
         ):
@@ -660,44 +678,39 @@ class _Planner:
         # each label the period's ranges may have: (its tile or group, its area)
         owners = {f"tile {tile}": (tile, 1) for tile in range(number, number + period.tiles)}
         owners.update((f"group {group + g}", (group + g, 0)) for g in range(period.groups))
-        areas = (  # (low, slot bytes, slots, turn a period) of the weights, tiles, partial sums
+        found = [owners.get(label) for label in ranges.label[first:last]]
+        if None in found:
+            return None
+        owner, area = np.array(found, np.int64).reshape(-1, 2).T
+        offset = np.frombuffer(ranges.offset[first:last], np.int64)
+        area[(area == 1) & ((offset < tile_low) | (offset >= psum_low))] = 2  # (partial sums)
+        # (low, slot bytes, slots, turn a period) of the weights, tiles, partial sums
+        low, width, count, turn = np.array([
             (at.base, tiling.weight_bytes, tiling.weight_slots, period.groups),
             (tile_low, tiling.slot_bytes, tiling.slots, period.tiles),
             (psum_low, tiling.psum_bytes, tiling.psum_slots, period.sums),
-        )
-        layout = _Layout(owner=[], group=[], low=[], inner=[], slot=[], width=[], slots=[],
-                         turn=[])  # fmt: skip
-        for index in range(first, last):
-            owner, area = owners.get(ranges.label[index], (0, -1))
-            offset = ranges.offset[index]
-            if area == 1 and not tile_low <= offset < psum_low:
-                area = 2
-            if area < 0:
-                return None
-            low, width, count, turn = areas[area]
-            slot = (offset - low) // max(1, width)
-            if not 0 <= slot < count or (area < 2 and slot != owner % count):
-                return None
-            columns: tuple[list[int], ...] = layout
-            for column, value in zip(columns, (owner, int(area == 0), low,
-                                               offset - low - slot * width, slot, width, count,
-                                               turn), strict=True):  # fmt: skip
-                column.append(value)
-        return layout
+        ], np.int64)[area].T  # fmt: skip
+        slot = (offset - low) // np.maximum(1, width)
+        if not np.all((slot >= 0) & (slot < count) & ((area == 2) | (slot == owner % count))):
+            return None
+        return _Layout(owner=owner, group=area == 0, low=low, inner=offset - low - slot * width,
+                       slot=slot, width=width, slots=count, turn=turn)  # fmt: skip
 
-    def _repeat_ranges(self, number: int, sigma: Shift, times: int, period: _Period,
-                       layout: _Layout) -> None:  # fmt: skip
+    def _repeat_ranges(self, number: int, sigma: Shift, moving: npt.NDArray[np.int64],
+                       times: int, period: _Period, layout: _Layout) -> None:  # fmt: skip
         """The ranges of `times` repeats of `period`: each one in its slot turned on by the
         period (`_repeatable`), labelled with its tile's or group's number; filled, and
-        released, as σ says."""
+        released, as σ (whose `moving` ids, sorted) says."""
         ranges, (first, last) = self.ranges, period.ranges
         steps = np.arange(1, times + 1, dtype=np.int64)[:, None]
-        low, inner, slot, width, count, turn = (np.array(column, np.int64) for column in layout[2:])
-        offsets = low + inner + (slot + steps * turn) % count * width
+        offsets = layout.low + layout.inner + (
+            (layout.slot + steps * layout.turn) % layout.slots * layout.width
+        )
         labels: list[str] = []
-        owners = list(dict.fromkeys(zip(layout.owner, layout.group, strict=True)))
+        pairs = list(zip(layout.owner.tolist(), layout.group.tolist(), strict=True))
+        owners = list(dict.fromkeys(pairs))
         which = {owner: place for place, owner in enumerate(owners)}
-        places = [which[owner] for owner in zip(layout.owner, layout.group, strict=True)]
+        places = [which[pair] for pair in pairs]
         for k in range(1, times + 1):  # (one string for the ranges of a tile or group)
             tile, group_of = k * period.tiles, k * period.groups
             names = [f"group {owner + group_of}" if group else f"tile {owner + tile}"
@@ -705,22 +718,19 @@ class _Planner:
             labels.extend([names[place] for place in places])
         ranges.repeat(first, times, offsets.ravel(), labels)
 
-        def moved(column: array[int], rows: list[int]) -> npt.NDArray[np.int64]:
-            values = [column[row] for row in rows]
-            moves = np.array([value in sigma.moving for value in values], np.int64)
-            shifted: npt.NDArray[np.int64] = np.array(values, np.int64) + steps * (
-                sigma.width * moves
-            )
+        def moved(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            shifted: npt.NDArray[np.int64] = values + steps * (sigma.width * among(values, moving))
             return shifted.ravel()
 
-        made = list(range(first, last))
-        rows = (np.array(made, np.int64) + steps * sigma.ranges).ravel()
-        ranges.set(rows, first=moved(ranges.first, made), after=moved(ranges.after, made),
-                   also=moved(ranges.also, made))  # fmt: skip
+        rows = (np.arange(first, last, dtype=np.int64) + steps * sigma.ranges).ravel()
+        ranges.set(rows, **{name: moved(np.frombuffer(getattr(ranges, name)[first:last], np.int64))
+                            for name in ("first", "after", "also")})  # fmt: skip
         released = [index for index in period.released if index < first]
         if released:
             rows = (np.array(released, np.int64) + steps * sigma.ranges).ravel()
-            ranges.set(rows, after=moved(ranges.after, released), also=moved(ranges.also, released))
+            ranges.set(rows, **{name: moved(np.array([getattr(ranges, name)[i] for i in released],
+                                                     np.int64))
+                                for name in ("after", "also")})  # fmt: skip
             if ranges.log is not None:  # (a band's period around this tile's)
                 ranges.log.extend(rows.tolist())
 
@@ -1021,7 +1031,7 @@ _FEW_IN_PERIODS = 32
 and copies more ranges and slots)."""
 
 
-def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
+def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytearray]:
     """For each tile, how many tiles after it are the same tile as it (planning one right after
     another does what planning that one did: the same group, not its first tile, the same
     slices, work and flags), and whether it is unlike the tile before (other work or slices:
@@ -1029,7 +1039,7 @@ def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
     ahead, unlike = [0] * len(tiles), bytearray(len(tiles))
     for number in range(len(tiles) - 2, -1, -1):
         a, b = tiles[number], tiles[number + 1]
-        if not (a.reads == b.reads and a.work == b.work and a.weights == b.weights):
+        if not _alike(a, b):
             unlike[number + 1] = 1
         elif (
             (a.band > 0 or a.chunk > 0) and (b.band > 0 or b.chunk > 0) and a.group == b.group
@@ -1037,34 +1047,44 @@ def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytes]:
             and a.write == b.write
         ):  # fmt: skip
             ahead[number] = ahead[number + 1] + 1
-    return ahead, bytes(unlike)
+    return ahead, unlike
 
 
-_Index = tuple[list[int], list[int], dict[int, tuple[bytes, int]]]
+_Index = tuple[list[int], list[int], dict[int, tuple[bytes, int]], bytearray]
 """What planning a tiled layer marks for the run index: each tile's same tiles ahead
-(`_same_ahead`), where each tile's tasks begin, and the tiles repeated in bulk (`mark_runs`)."""
+(`_same_ahead`), where each tile's tasks begin, the tiles that repeat the tile before and
+those that do not (`mark_runs`)."""
 
 
 class _Layout(NamedTuple):
-    """Where each range a period made lies (`_repeatable`): its tile or group (`group`), where
-    its area begins, its place in its slot, its slot, the slot's bytes, the area's slots, and
-    how many slots on one period takes it."""
+    """Where each range a period made lies (`_repeatable`), one entry a range: its tile or
+    group (`group`), where its area begins, its place in its slot, its slot, the slot's bytes,
+    the area's slots, and how many slots on one period takes it."""
 
-    owner: list[int]
-    group: list[int]
-    low: list[int]
-    inner: list[int]
-    slot: list[int]
-    width: list[int]
-    slots: list[int]
-    turn: list[int]
+    owner: npt.NDArray[np.int64]
+    group: npt.NDArray[np.bool_]
+    low: npt.NDArray[np.int64]
+    inner: npt.NDArray[np.int64]
+    slot: npt.NDArray[np.int64]
+    width: npt.NDArray[np.int64]
+    slots: npt.NDArray[np.int64]
+    turn: npt.NDArray[np.int64]
+
+
+def _alike(a: Tile, b: Tile) -> bool:
+    """Whether two tiles read the same slices and weights and do the same work (the tiler
+    shares equal records between its tiles: most compare by identity)."""
+    return (
+        (a.work is b.work or a.work == b.work) and (a.reads is b.reads or a.reads == b.reads)
+        and (a.weights is b.weights or a.weights == b.weights)
+    )  # fmt: skip
 
 
 def _same_tile(a: Tile, b: Tile, groups: int) -> bool:
     """Whether planning `b` in `a`'s place does what planning `a` did, but `groups` groups
     on (its band aside)."""
     return (
-        a.reads == b.reads and a.work == b.work and a.weights == b.weights and a.write == b.write
+        _alike(a, b) and (a.write is b.write or a.write == b.write)
         and a.group + groups == b.group and a.chunk == b.chunk and a.last == b.last
         and a.psum == b.psum and (a.band == 0) == (b.band == 0)
     )  # fmt: skip

@@ -1058,6 +1058,10 @@ class _Geometry:
         k_weight = self.weights[0][0] if len(chunks) > 1 else ""
         tiles = []
         done = 0
+        # one record for equal slices, outputs and works (the planner compares tiles often)
+        slices: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+        outs: dict[tuple[str, int], tuple[str, int]] = {}
+        works: dict[Work, Work] = {}
         for group, c0 in enumerate(range(0, split.channels, split.per_group)):
             width = min(split.per_group, split.channels - c0)
             weights = tuple(
@@ -1074,18 +1078,17 @@ class _Geometry:
                     if k_weight:
                         loaded.append((k_weight, self.chunk_weights(width, chunk)))
                     after = done + width * (r1 - r0) * chunk
+                    work = self.work(
+                        width, r1 - r0, layer.macs * after // whole - layer.macs * done // whole,
+                        layer.vector_ops * after // whole - layer.vector_ops * done // whole,
+                        chunk,
+                    )  # fmt: skip
+                    sliced, out = tuple(loaded), (self.out_name, write)
                     tiles.append(
                         Tile(
-                            group, band, tuple(loaded), weights, (self.out_name, write),
-                            self.work(
-                                width, r1 - r0,
-                                layer.macs * after // whole - layer.macs * done // whole,
-                                layer.vector_ops * after // whole
-                                - layer.vector_ops * done // whole,
-                                chunk,
-                            ),
-                            number, number == len(chunks) - 1,
-                            self.psum(split, width, r1 - r0),
+                            group, band, slices.setdefault(sliced, sliced), weights,
+                            outs.setdefault(out, out), works.setdefault(work, work), number,
+                            number == len(chunks) - 1, self.psum(split, width, r1 - r0),
                         )
                     )  # fmt: skip
                     done = after

@@ -103,14 +103,17 @@ class RateDdr:
         return whole_cycles(transfer.nbytes / self.per_cycle)
 
     def run(self, transfer: Transfer, now: int, *, arrive: int, rate: float) -> int:
-        cap = min(rate, self.per_cycle)
+        cap = self.per_cycle
+        if rate < cap:
+            cap = rate
         times, used = self.times, self.used
-        if arrive >= times[-1]:  # idle from `arrive` on (the common case): the whole `cap`
+        last = times[-1]
+        if arrive >= last:  # idle from `arrive` on (the common case): the whole `cap`
             key = (transfer.nbytes, cap)
             took = self._took.get(key)
             if took is None:
                 took = self._took[key] = whole_cycles(transfer.nbytes / cap)
-            if arrive > times[-1]:
+            if arrive > last:
                 times.append(arrive)
                 used.append(cap)
             else:

@@ -61,7 +61,10 @@ class RateCompute:
         return cycles
 
     def run(self, work: Work, now: int) -> int:
-        return self.estimate(work)
+        cycles = self._memo.get(work)  # `estimate`, one call less a task
+        if cycles is None:
+            cycles = self._memo[work] = self._cycles(work)
+        return cycles
 
     def steady_parts(self) -> tuple[Steady, ...]:
         return ()  # stateless
@@ -99,16 +102,24 @@ class RateChannel:
         return cycles
 
     def run(self, work: Work, now: int) -> int:
+        # NOTE: comparisons, not `max`, and each field read once: called once per transfer of
+        # every run, a sweep's largest share of the engine
         assert isinstance(work, Transfer), f"a DMA channel does not run {work!r}"
-        if work.nbytes <= 0:
+        nbytes = work.nbytes
+        if nbytes <= 0:
             return 0
-        request = max(now + self.latency, self.data_free)
-        own = self._own.get(work.nbytes)
+        request, free = now + self.latency, self.data_free
+        if free > request:
+            request = free
+        own = self._own.get(nbytes)
         if own is None:
-            own = self._own[work.nbytes] = whole_cycles(work.nbytes / self.per_cycle)
+            own = self._own[nbytes] = whole_cycles(nbytes / self.per_cycle)
         served = self.ddr.run(work, now, arrive=request, rate=self.per_cycle)
-        self.data_free = max(request + own, served)
-        return self.data_free - now
+        free = request + own
+        if served > free:
+            free = served
+        self.data_free = free
+        return free - now
 
     def steady_parts(self) -> tuple[Steady, ...] | None:
         ddr = self.ddr

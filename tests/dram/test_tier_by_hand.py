@@ -130,3 +130,18 @@ def test_a_second_channels_transfer_between_the_firsts_bursts_keeps_trrd_and_tcc
     end = ddr.run(Transfer(nbytes=64, direction="in", address=(1 << 15) | 64), 63, arrive=63,
                   rate=1.0)  # fmt: skip
     assert end == 99
+
+
+def test_a_row_conflicts_transfer_pays_its_act_in_command_energy() -> None:
+    # After the unaligned slice (rows 0 open in bank groups 0 and 1), 64 B of row 1 in bank
+    # group 0 (address bit 17) at cycle 200 = clock 320: a conflict. PRE at 320 (tRAS and tRTP
+    # long over), ACT at 320 + tRP 22 = 342, RD at 364, data by 390 clocks = 243.75 -> 244.
+    # Its command energy: one ACT (4.2 nJ) and one RD (2.784 nJ).
+    ddr = BankedDdr(EDGE1_DDR4)
+    ddr.run(Transfer(nbytes=64, direction="in", address=32), 0, arrive=0, rate=1.0)
+    end = ddr.run(Transfer(nbytes=64, direction="in", address=1 << 17), 200, arrive=200, rate=1.0)
+    assert end == 244
+    run = ddr.report(300)
+    record = run.transfers[1]
+    assert (record.hits, record.misses, record.conflicts, record.bursts) == (0, 0, 1, 1)
+    assert abs(run.command_energy(record) - (4.2e-9 + 2.784e-9)) < 1e-18

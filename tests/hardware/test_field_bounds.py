@@ -382,3 +382,47 @@ def test_cycles_of_seconds() -> None:
 def test_decimal_ranges_are_the_spans_they_print() -> None:
     assert units.SANE_RANGES["size"][:2] == (Decimal(1), Decimal(2**50))
     assert units.SANE_RANGES["compute_rate"][1] == Decimal("1e21")
+
+
+ORDERED = """\
+name: t
+sram:
+  capacity: 0
+ddr:
+  capacity: 1 GiB
+  bandwidth: 1 GB/s
+clock: 0 Hz
+units:
+  bus: {kind: dma, bandwidth: 1 GB/s}
+  matrix: {kind: matrix, peak: 1 TFLOPS}
+  vector: {kind: vector, peak: 10 GFLOPS}
+lowering: {fold_batchnorm: true, fuses: [Relu]}
+dtypes: {weights: 8, activations: 8}
+"""
+
+
+def test_the_first_problem_in_file_order_is_named_and_the_rest_counted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from accelsim.hardware_file import load_hardware
+
+    path = tmp_path / "hw.yaml"
+    # sram (line 3) comes before clock (line 7) in the file, though clock is first in the schema
+    path.write_text(ORDERED, encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:3: sram\.capacity: 0 must "
+                                          r"be > 0 \(and 1 more\)$"):  # fmt: skip
+        load_hardware(path)
+    path.write_text(ORDERED.replace("capacity: 0", "capacity: 1 MB"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf'^{re.escape(str(path))}:7: clock: "0 Hz" must be '
+                                          r"> 0$"):  # fmt: skip
+        load_hardware(path)
+
+
+def test_a_huge_integer_is_shown_by_its_digit_count() -> None:
+    # up to 100 bits a number is shown whole; beyond, by its count of decimal digits
+    assert units.show_value(2**100 - 1) == repr(2**100 - 1)
+    assert units.show_value(2**100) == "a 31-digit number"  # 1.2676506e30
+    assert units.show_value(10**31 - 1) == "a 31-digit number"
+    assert units.show_value(10**31) == "a 32-digit number"
+    assert units.show_value(10**400) == "a 401-digit number"
+    assert units.show_value(-(10**40)) == "a 41-digit number"
+    assert (units.show_value(True), units.show_value(None), units.show_value("x")) == (
+        "true", "null", '"x"')  # fmt: skip

@@ -2,9 +2,9 @@
 same bands or groups after it (`_Planner._plan_periods`), must be what planning every tile one
 by one gives: every task (kind, unit, layer, tile, buffer, work with its DDR address,
 dependencies and their reasons), every SRAM range (name, layer, offset, size, fill, release),
-the tile counts and the DDR homes. The oracle is the same planner with its bulk repeat switched
-off, on random chains of convolutions (pointwise ones that split K, depthwise ones whose
-groups are one tile) on random small machines."""
+the tile counts, the DDR homes and the run index. The oracle is the same planner with its bulk
+repeat switched off, on random chains of convolutions (pointwise ones that split K, depthwise
+ones whose groups are one tile) on random small machines."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from accelsim.errors import PlanError
 from accelsim.lowering import lower
 from accelsim.memory import planner
 from accelsim.memory.policies import make_plan
+from accelsim.plan import Tasks
 from tests.sim.toy import GraphBuilder, toy_machine
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def _chain(channels: int, side: int, layers: tuple[str, ...]) -> Graph:
 
 def _fields(graph: Graph, hw: Hardware, overlap: bool) -> tuple[object, ...]:
     plan = make_plan(lower(graph, hw), hw, policy="liveness", overlap=overlap)
-    return tuple(plan.tasks), tuple(plan.allocations), plan.tiles, plan.ddr
+    tasks = plan.tasks
+    assert isinstance(tasks, Tasks)
+    runs = list(zip(tasks.run_first, tasks.run_width, tasks.run_count, strict=True))
+    return tuple(tasks), tuple(plan.allocations), plan.tiles, plan.ddr, runs
 
 
 @contextmanager
@@ -82,7 +86,10 @@ def _assert_bulk_is_one_by_one(graph: Graph, hw: Hardware, overlap: bool) -> dic
         raise
     with mock.patch.object(planner._Planner, "_repeat", lambda *_: (0, b"")):
         single = _fields(graph, hw, overlap)
-    for name, got, want in zip(("tasks", "ranges", "tiles", "ddr"), bulk, single, strict=True):
+    # (the run index: one by one, every tile is compared with the one before when it is read;
+    # in bulk, most are marked while planning)
+    names = ("tasks", "ranges", "tiles", "ddr", "runs")
+    for name, got, want in zip(names, bulk, single, strict=True):
         assert len(got) == len(want), name
         for place, (a, b) in enumerate(zip(got, want, strict=True)):
             assert a == b, f"{name} {place}: bulk {a} != one by one {b}"

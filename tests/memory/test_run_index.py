@@ -161,7 +161,10 @@ def test_the_checker_sees_a_lying_index() -> None:
 def _whole_plan(model: Path, machine: str, overrides: dict[str, str], overlap: bool) -> tuple:
     hw = with_overrides(load_hardware(ROOT / "hardware" / f"{machine}.yaml"), overrides)
     plan = make_plan(lower(import_onnx(model), hw), hw, policy="liveness", overlap=overlap)
-    return tuple(plan.tasks), tuple(plan.allocations), plan.tiles, plan.ddr
+    tasks = plan.tasks
+    assert isinstance(tasks, Tasks)
+    runs = list(zip(tasks.run_first, tasks.run_width, tasks.run_count, strict=True))
+    return tuple(tasks), tuple(plan.allocations), plan.tiles, plan.ddr, runs
 
 
 @pytest.mark.parametrize(
@@ -183,10 +186,11 @@ def test_tiles_planned_in_bulk_are_the_tiles_planned_one_by_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     # The planner repeats a planned tile for the same tiles after it (`_Planner._repeat`); the
-    # oracle plans every tile itself. Every task, range, tile count and DDR home agree.
+    # oracle plans every tile itself. Every task, range, tile count, DDR home and run agree.
     bulk = _whole_plan(model, machine, overrides, overlap)
     monkeypatch.setattr(planner._Planner, "_repeat", lambda *_: (0, b""))
     single = _whole_plan(model, machine, overrides, overlap)
     assert len(bulk[0]) == len(single[0])
-    for name, got, want in zip(("tasks", "ranges", "tiles", "ddr"), bulk, single, strict=True):
+    names = ("tasks", "ranges", "tiles", "ddr", "runs")  # (one by one: every run found by
+    for name, got, want in zip(names, bulk, single, strict=True):  # comparing tiles)
         assert got == want, name

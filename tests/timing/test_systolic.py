@@ -127,6 +127,8 @@ def test_systolic_packed_falls_back_to_simple_when_a_group_overflows_the_array()
         ),
         ({"m": 0}, WorkloadError, r"^systolic array: m: must be a positive integer, got 0$"),
         ({"groups": -1}, WorkloadError, r"^systolic array: groups: must be a positive integer"),
+        # True is an int to Python, not a size
+        ({"k": True}, WorkloadError, r"^systolic array: k: must be a positive integer, got True$"),
         (
             {"dataflow": "wss"},
             ConfigError,
