@@ -120,8 +120,7 @@ class _Run:
     """A run's bookkeeping, by task id: the trace's columns as lists (`trace.FILLED`; `end` is
     what its dependents read, -1 until the task is issued), written as each task is issued,
     and for a run's repeating tiles in bulk as int64 columns (`write`); for a small plan
-    (`records`) each task's record as it is issued instead of the columns a record holds
-    (`events`; the others are still written).
+    (`records`) each task's record as it is issued (`events`) and its start and end alone.
 
     A task's times are fixed when it is issued; that triggers a SimPy event only if another
     dispatcher is waiting to read them.
@@ -323,14 +322,14 @@ class Kind:
                         layers[task_id], tiles[task_id], buffers[task_id], nbytes, issued,
                         done, space, unit_free, freed_by, waited, cause, now, finish,
                     ))  # fmt: skip
-                else:  # the rest of what a record holds, as columns (`trace.Records`)
+                else:  # what a record holds, as columns (`trace.Records`)
                     issued_column[task_id], deps_done[task_id] = issued, done
                     space_free[task_id], unit_free_column[task_id] = space, unit_free
+                    waited_on[task_id], freed_by_column[task_id] = cause, freed_by
+                    unit[task_id], waited_column[task_id] = codes[slot], code
                     kind_column[task_id] = kind_codes[kinds[task_id]]
                     nbytes_column[task_id] = nbytes
                 start[task_id], end[task_id] = now, finish
-                waited_on[task_id], freed_by_column[task_id] = cause, freed_by
-                unit[task_id], waited_column[task_id] = codes[slot], code
                 issued, issued_after = now, task_id
                 if cycles:
                     ends = in_flight[slot]
