@@ -61,7 +61,7 @@ class State(NamedTuple):
     last_compute: int
     out_index: int
     waits: tuple[frozenset[int], ...]
-    slots: tuple[int, int]  # partial sums begun (mod their slots), the output's slot
+    out_slot: int  # the output's slot, counted from the next tile's or partial sums'
 
 
 def state(loop: Loop, number: int, group: int, turns: bool,
@@ -88,7 +88,7 @@ def state(loop: Loop, number: int, group: int, turns: bool,
         last_compute=loop.last_compute,
         out_index=loop.out_index,
         waits=waits,
-        slots=(loop.sums % sums, slot(loop.out_slot, number)),
+        out_slot=slot(loop.out_slot, number),
     )
 
 
@@ -144,7 +144,7 @@ class Shift(NamedTuple):
             pending=tuple((back, slot, self.task(compute), self.range(index), size)
                           for back, slot, compute, index, size in s.pending),
             last_compute=self.task(s.last_compute), out_index=self.range(s.out_index),
-            waits=each(s.waits), slots=s.slots,
+            waits=each(s.waits), out_slot=s.out_slot,
         )  # fmt: skip
 
 

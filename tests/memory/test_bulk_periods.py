@@ -60,17 +60,20 @@ def _fields(graph: Graph, hw: Hardware, overlap: bool) -> tuple[object, ...]:
 
 @contextmanager
 def _counted() -> Iterator[dict[str, int]]:
-    """Count the repeats of whole bands and groups the planner makes meanwhile."""
-    counts = {"band": 0, "group": 0}
+    """Count the repeats of whole bands and groups the planner makes meanwhile, and those
+    that turn the partial-sum slots (an odd number of bands a period, two slots)."""
+    counts = {"band": 0, "group": 0, "turned": 0}
     original = planner._Planner._repeat
 
-    def spy(self: object, *args: object) -> tuple[int, bytes]:
-        times, moves = original(self, *args)  # type: ignore[arg-type]
+    def spy(self: object, at: object, *args: object) -> tuple[int, bytes]:
+        times, moves = original(self, at, *args)  # type: ignore[arg-type]
         period = args[-1]
         if times and period.groups:  # type: ignore[attr-defined]
             counts["group"] += 1
         elif times and period.tiles > 1:  # type: ignore[attr-defined]
             counts["band"] += 1
+        slots = at.tiling.psum_slots  # type: ignore[attr-defined]
+        counts["turned"] += bool(times and period.sums % slots)  # type: ignore[attr-defined]
         return times, moves
 
     with mock.patch.object(planner._Planner, "_repeat", spy):
@@ -103,15 +106,17 @@ layers = st.lists(st.sampled_from(["pw", "pw", "dw", "relu"]), min_size=1, max_s
 @given(
     st.sampled_from([16, 24, 32]), st.sampled_from([8, 12, 16]), layers.map(tuple),
     st.integers(500, 3000), st.integers(1, 2), st.integers(1, 2), st.booleans(),
+    st.sampled_from(["100 GFLOPS", "10 GFLOPS"]), st.sampled_from(["1 GB/s", "4 GB/s"]),
 )  # fmt: skip
-@example(32, 16, ("pw",), 600, 1, 1, True)  # K-split bands and groups repeated
-@example(32, 16, ("dw",), 900, 1, 1, True)  # depthwise groups repeated
-@example(32, 16, ("pw", "dw"), 600, 2, 2, False)
+@example(32, 16, ("pw",), 600, 1, 1, True, "100 GFLOPS", "1 GB/s")  # bands and groups
+@example(32, 16, ("dw",), 900, 1, 1, True, "100 GFLOPS", "1 GB/s")  # depthwise groups
+@example(32, 16, ("pw", "dw"), 600, 2, 2, False, "100 GFLOPS", "1 GB/s")
+@example(16, 16, ("pw",), 500, 1, 1, True, "10 GFLOPS", "4 GB/s")  # two partial-sum slots
 def test_periods_planned_in_bulk_are_the_tiles_planned_one_by_one(
     channels: int, side: int, kinds: tuple[str, ...], sram: int, dma: int, mxu: int,
-    overlap: bool,
+    overlap: bool, matrix: str, bus: str,
 ) -> None:  # fmt: skip
-    hw = toy_machine(sram=sram, dma_units=dma, matrix_units=mxu)
+    hw = toy_machine(sram=sram, dma_units=dma, matrix_units=mxu, matrix=matrix, bus=bus)
     _assert_bulk_is_one_by_one(_chain(channels, side, kinds), hw, overlap)
 
 
@@ -119,5 +124,10 @@ def test_the_random_chains_do_repeat_whole_bands_and_groups() -> None:
     # (so that the comparison above is not vacuous: the examples' shapes make both happen)
     pointwise = _assert_bulk_is_one_by_one(_chain(32, 16, ("pw",)), toy_machine(sram=600), True)
     depthwise = _assert_bulk_is_one_by_one(_chain(32, 16, ("dw",)), toy_machine(sram=900), True)
+    # a band a period on two partial-sum slots (double-buffered: a slow engine, a fast bus)
+    turning = _assert_bulk_is_one_by_one(
+        _chain(16, 16, ("pw",)), toy_machine(sram=500, matrix="10 GFLOPS", bus="4 GB/s"), True
+    )
     assert pointwise["band"] > 0 and pointwise["group"] > 0
     assert depthwise["group"] > 0
+    assert turning["turned"] > 0
