@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 _NEVER = 1 << 60
 _DMA = kind_running(Transfer)  # the kind that moves bytes between DDR and SRAM
+_VECTOR = kind_running(Vector)  # the kind that applies a matrix layer's epilogue
 
 
 @dataclass(slots=True)
@@ -47,7 +48,8 @@ class _Resident:
     ready: int  # task whose end makes the content valid (a load or the producing compute)
     dirty: bool  # the only copy is in SRAM
     users: set[int] = field(default_factory=set)
-    # more tasks whose end the content needs: a kept output's tiles on other units (`_ends`)
+    # more tasks whose end the content needs: a kept output's tiles (or their epilogues) on
+    # other units (`_ends`)
     also: tuple[int, ...] = ()
 
 
@@ -64,6 +66,9 @@ class _TiledLayer:
     pins: dict[str, tuple[str, int, int]]
     pin_at: dict[str, int]
     arena_waits: WaitSet
+    # a tile's last task may end after a later tile's: its compute or epilogue runs on one of
+    # several units (`Loop.computes`, `_ends`)
+    unordered: bool
     weight_area: int = field(init=False)
     tile_area: int = field(init=False)
     accumulating: bool = field(init=False)
@@ -314,6 +319,9 @@ class _Planner:
             layer=layer, tiling=tiling, output=output, base=start + shared_area,
             kept_index=kept_index if kept else -1, shared=shared,
             pins=pins, pin_at=pin_at, arena_waits=arena_waits,
+            unordered=not self.single[layer.unit] or (
+                layer.epilogue is not None and not self.single[_VECTOR]
+            ),
         )  # fmt: skip
         loop = Loop(
             weight_slots=[set(arena_waits) for _ in range(tiling.weight_slots)],
@@ -534,7 +542,7 @@ class _Planner:
         last_compute = self._task(
             layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
         )
-        if not self.single[layer.unit]:
+        if at.unordered:
             loop.computes.append(last_compute)
         if begins:
             ranges.first[loop.out_index] = last_compute
@@ -545,8 +553,10 @@ class _Planner:
             share = _tile_epilogue(layer, loop.done, loop.done - loop.since)
             loop.since = loop.done
             last_compute = self._task(
-                "vector", "compute", layer.index, number, "", share, {last_compute}
+                _VECTOR, "compute", layer.index, number, "", share, {last_compute}
             )
+            if not self.single[_VECTOR]:  # (on one vector unit the epilogues run in order)
+                loop.computes.append(last_compute)
         loop.last_compute = last_compute
         for index, load in slices:
             ranges.released_after(index, load, last_compute)
@@ -1113,9 +1123,11 @@ def _same_periods(tiles: tuple[Tile, ...], number: int, size: int, stop: int) ->
 
 
 def _ends(loop: Loop, start: int) -> list[int]:
-    """The tasks whose end frees what the tiles from the `start`th compute on read: the last
-    task so far, and with several units of the layer's kind each of those computes before the
-    last (one on another unit may end later; the last ends before its tile's epilogue)."""
+    """The tasks whose end frees what the tiles from the `start`th compute on read (or makes
+    what they wrote whole): the last task so far, and with several units of the layer's kind
+    (or of the vector kind, for its tiles' epilogues) each of those computes (and epilogues)
+    before the last, as one on another unit may end later (`_TiledLayer.unordered`; the last
+    is in `Loop.computes` too, or is its tile's epilogue, which ends after it)."""
     return [*loop.computes[start:-1], loop.last_compute]
 
 

@@ -22,14 +22,16 @@ def toy_machine(
     ops: tuple[str, ...] = ("Conv", "Gemm", "MatMul"),
     dma_units: int = 1,
     matrix_units: int = 1,
+    vector_units: int = 1,
 ) -> Hardware:
-    """The toy machine; one unit of a kind is named bus/matrix, several dma0.., mxu0.."""
+    """The toy machine; one unit of a kind is named bus/matrix/vector, several dma0.., mxu0..,
+    vpu0.."""
     dma = {"kind": "dma", "bandwidth": bus, "latency": f"{latency_ns} ns"}
     engine = {"kind": "matrix", "peak": matrix}
     units = {
         **_named("bus", "dma", dma_units, dma),
         **_named("matrix", "mxu", matrix_units, engine),
-        "vector": {"kind": "vector", "peak": "1 GFLOPS"},
+        **_named("vector", "vpu", vector_units, {"kind": "vector", "peak": "1 GFLOPS"}),
     }
     return hardware_from_mapping(
         {
