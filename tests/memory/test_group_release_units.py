@@ -5,11 +5,15 @@ weights' range is given back after all the group's computes (BROKEN.md 02:30), n
 last; on one unit the last implies the rest and the plan stays as it was.
 """
 
+from unittest import mock
+
 import pytest
 
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
 from accelsim.hardware_file import with_overrides
+from accelsim.memory import planner
+from tests.memory.test_bulk_periods import _assert_bulk_is_one_by_one, _chain
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -77,13 +81,19 @@ def test_a_kept_output_is_read_only_after_every_tile_that_wrote_it():
     tasks = result.plan.tasks
     assert result.plan.tiles[0] == 11
     assert "h" not in {t.buffer for t in tasks if t.kind != "compute"}  # kept: never moved
-    before: dict[int, set[int]] = {}
-    for task in tasks:
-        before[task.id] = set(task.deps).union(*(before[d] for d in task.deps))
+    before = _before(tasks)
     fc1 = {t.id for t in tasks if t.kind == "compute" and t.layer == 0}
     assert len(fc1) == 11
     assert all(fc1 <= before[t.id] for t in tasks if t.kind == "compute" and t.layer == 1)
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
+
+def _before(tasks) -> dict[int, set[int]]:
+    """Each task's dependencies, direct or through other tasks."""
+    before: dict[int, set[int]] = {}
+    for task in tasks:
+        before[task.id] = set(task.deps).union(*(before[d] for d in task.deps))
+    return before
 
 
 def _kept_with_epilogue(vector_units: int):
@@ -122,13 +132,11 @@ def test_a_kept_output_is_read_only_after_every_tiles_epilogue_on_two_vector_uni
     #   tile 5: w1 (11 B) [2194, 2205), compute [2216, 2304), epilogue [2304, 2704)
     # The last epilogue in plan order ends at 2704, tile 4's at 3016: h is whole at 3016.
     assert [spans["matrix", 0, t] for t in range(6)] == [
-        (44, 220), (220, 396), (1042, 1218), (1218, 1394), (2040, 2216), (2216, 2304)]
+        (44, 220), (220, 396), (1042, 1218), (1218, 1394), (2040, 2216), (2216, 2304)]  # fmt: skip
     assert [spans["vector", 0, t] for t in range(6)] == [
-        (220, 1020), (396, 1196), (1218, 2018), (1394, 2194), (2216, 3016), (2304, 2704)]
+        (220, 1020), (396, 1196), (1218, 2018), (1394, 2194), (2216, 3016), (2304, 2704)]  # fmt: skip
     assert min(e.start for e in events if e.kind == "compute" and e.layer == 1) == 3016
-    before: dict[int, set[int]] = {}
-    for task in tasks:
-        before[task.id] = set(task.deps).union(*(before[d] for d in task.deps))
+    before = _before(tasks)
     epilogues = {t.id for t in tasks if t.unit_kind == "vector" and t.layer == 0}
     assert len(epilogues) == 6
     assert all(epilogues <= before[t.id] for t in tasks if t.kind == "compute" and t.layer == 1)
@@ -143,3 +151,21 @@ def test_on_one_vector_unit_the_last_epilogue_implies_the_rest():
     last = max(t.id for t in tasks if t.unit_kind == "vector" and t.layer == 0)
     assert all(last in t.deps and not {d for d in t.deps if tasks[d].layer == 0} - {last}
                for t in tasks if t.kind == "compute" and t.layer == 1)  # fmt: skip
+
+
+def test_epilogue_tiles_repeated_in_bulk_on_two_vector_units_are_the_tiles_one_by_one():
+    # A 1x1 conv with its Relu as an epilogue on two vector units: its tiles' computes and
+    # epilogues both go to `Loop.computes`, and the tiles repeated in bulk carry them on.
+    hw = with_overrides(toy_machine(sram=300, matrix="10 GFLOPS", vector_units=2),
+                        {"lowering.fuses": [], "lowering.epilogue": ["Relu"]})  # fmt: skip
+    repeated = [0]
+    original = planner._Planner._repeat
+
+    def spy(self: object, *args: object) -> tuple[int, bytes]:
+        times, moves = original(self, *args)  # type: ignore[arg-type]
+        repeated[0] += times
+        return times, moves
+
+    with mock.patch.object(planner._Planner, "_repeat", spy):
+        _assert_bulk_is_one_by_one(_chain(32, 16, ("pw", "relu")), hw, True)
+    assert repeated[0] > 0
