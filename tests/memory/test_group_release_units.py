@@ -132,9 +132,11 @@ def test_a_kept_output_is_read_only_after_every_tiles_epilogue_on_two_vector_uni
     #   tile 5: w1 (11 B) [2194, 2205), compute [2216, 2304), epilogue [2304, 2704)
     # The last epilogue in plan order ends at 2704, tile 4's at 3016: h is whole at 3016.
     assert [spans["matrix", 0, t] for t in range(6)] == [
-        (44, 220), (220, 396), (1042, 1218), (1218, 1394), (2040, 2216), (2216, 2304)]  # fmt: skip
+        (44, 220), (220, 396), (1042, 1218), (1218, 1394), (2040, 2216), (2216, 2304),
+    ]  # fmt: skip
     assert [spans["vector", 0, t] for t in range(6)] == [
-        (220, 1020), (396, 1196), (1218, 2018), (1394, 2194), (2216, 3016), (2304, 2704)]  # fmt: skip
+        (220, 1020), (396, 1196), (1218, 2018), (1394, 2194), (2216, 3016), (2304, 2704),
+    ]  # fmt: skip
     assert min(e.start for e in events if e.kind == "compute" and e.layer == 1) == 3016
     before = _before(tasks)
     epilogues = {t.id for t in tasks if t.unit_kind == "vector" and t.layer == 0}
