@@ -205,6 +205,17 @@ CONFIGS = [
 ]
 
 
+def _finish_alike(dram: BankedDram, reference: Reference, until: int) -> None:
+    """Both finish at `until` (refreshes due by then): same command counts, same active clocks."""
+    dram.finish(until)
+    for ch, ra in list(reference.due):
+        reference.refresh(ch, ra, until)
+    c = dram.counts
+    want = tuple(reference.counts[k] for k in ("act", "pre", "rd", "wr"))
+    assert (c.act, c.pre, c.rd, c.wr) == want
+    assert dram.active_cycles(until) == reference.active(until)
+
+
 @pytest.mark.parametrize("refresh", [False, True])
 @pytest.mark.parametrize(("preset", "mapping", "page", "ranks"), CONFIGS)
 @pytest.mark.parametrize("seed", range(2))
@@ -227,13 +238,7 @@ def test_every_burst_at_the_clock_the_reference_finds(  # type: ignore[no-untype
         assert got == want, (address, nbytes, write, arrival)
         assert (access.start, access.end) == (min(w[1] for w in want), max(w[2] for w in want))
     until = max(b.done for b in recorder.bursts) + rng.randint(0, 2000)
-    dram.finish(until)
-    for ch, ra in list(reference.due):
-        reference.refresh(ch, ra, until)
-    c = dram.counts
-    assert (c.act, c.pre, c.rd, c.wr) == tuple(reference.counts[k] for k in ("act", "pre", "rd",
-                                                                               "wr"))  # fmt: skip
-    assert dram.active_cycles(until) == reference.active(until)
+    _finish_alike(dram, reference, until)
 
 
 def test_the_presets_are_what_the_reference_assumes() -> None:
@@ -263,10 +268,4 @@ def test_a_transfers_bursts_streamed_at_a_channels_pace(  # type: ignore[no-unty
         want = [reference.burst(first + i * size, write, t)[2] for i, t in enumerate(arrivals)]
         assert dram.stream(first, arrivals, write=write) == want, (first, arrivals, write)
     until = dram.last_end + rng.randint(0, 3000)  # as the tier asks: never before the last data
-    dram.finish(until)
-    for ch, ra in list(reference.due):
-        reference.refresh(ch, ra, until)
-    c = dram.counts
-    assert (c.act, c.pre, c.rd, c.wr) == tuple(reference.counts[k] for k in ("act", "pre", "rd",
-                                                                               "wr"))  # fmt: skip
-    assert dram.active_cycles(until) == reference.active(until)
+    _finish_alike(dram, reference, until)
