@@ -1031,7 +1031,11 @@ ROUND_6: list[Mutant] = [
     M('accelsim/timing/rate.py', 'return (self, ddr) if isinstance(ddr, RateDdr) else None',
       'return (self,) if isinstance(ddr, RateDdr) else None', RUNS),
     M('accelsim/timing/ddr.py', 'used[i] += min(cap, self.per_cycle - used[i])',
-      'used[i] += cap', TIMING),
+      'used[i] += cap', TIMING,
+      equivalent="(found during the run) a stretch's use is read only as room = min(cap, "
+      "per_cycle - used), which is <= 0 (no room) for any use >= per_cycle, so an over-full "
+      "stretch acts as a full one; `steady_state` then sees states equal only where they are "
+      "(bulk repeats less often, which changes no time)"),
     M('accelsim/timing/ddr.py', 'drop = bisect_right(self.times, now) - 1',
       'drop = bisect_right(self.times, now)', TIMING),
     M('accelsim/timing/ddr_banked.py', 'per_burst = (e.write_j / c.wr if c.wr else 0.0) if record.write else (',
