@@ -1321,7 +1321,9 @@ def main() -> int:
             record.update(
                 suite_caught=caught or bool(suite), last_line=line,
                 seconds=round(time.monotonic() - started) + (done or {}).get("seconds", 0),
-                suite_pending=wide and (options.no_suite or (bool(options.suite_only) and not suite)),
+                suite_pending=wide and (options.no_suite or (options.full_suite and not suite and any(
+                    e not in passed and not any(e == t or e.startswith(t + "/") for t in mutant.tests)
+                    for e in full_suite(copy)))),
                 full_suite=options.full_suite,
             )  # fmt: skip
             verdict = "caught" if results[str(number)]["suite_caught"] else (
