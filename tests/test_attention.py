@@ -275,3 +275,75 @@ def test_a_split_projection_shares_a_scalar_of_its_chain_whole(tmp_path):
         (("MatMul", "Mul", "Split"), (f"W[{a}:{b}]", "alpha"), 64)
         for a, b in ((0, 8), (8, 16), (16, 24))
     ]
+
+
+def _scaled_scores(tmp_path: Path, *, op: str = "Mul", scale_shape: tuple[int, ...] = (),
+                   scale_first: bool = False, scale_is_input: bool = False) -> Path:  # fmt: skip
+    """softmax(Q·Kᵀ op c) · V with c of `scale_shape`: a weight, or a graph input; with
+    `scale_first` c is the product's first operand (c · S or c / S)."""
+    value = helper.make_tensor_value_info
+    inputs = [value(n, TensorProto.FLOAT, [1, H, S, D]) for n in ("q", "v")]
+    inputs.append(value("kt", TensorProto.FLOAT, [1, H, D, S]))
+    inits = []
+    if scale_is_input:
+        inputs.append(value("c", TensorProto.FLOAT, list(scale_shape)))
+    else:
+        inits.append(numpy_helper.from_array(np.full(scale_shape, 0.25, np.float32), "c"))
+    operands = ["c", "s"] if scale_first else ["s", "c"]
+    nodes = [
+        helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk"),
+        helper.make_node(op, operands, ["scaled"], name="scale"),
+        helper.make_node("Softmax", ["scaled"], ["p"], axis=-1, name="softmax"),
+        helper.make_node("MatMul", ["p", "v"], ["o"], name="pv"),
+    ]
+    outputs = [value("o", TensorProto.FLOAT, [1, H, S, D])]
+    graph = helper.make_graph(nodes, "scaled", inputs, outputs, inits)
+    path = tmp_path / f"scaled_{op}.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    return path
+
+
+def test_a_one_element_scale_of_any_rank_is_fused_into_q(tmp_path):
+    # c of shape (1, 1, 1, 1) is still one number: the kernel scales Q's 2 x 64 x 16 elements
+    for shape in ((), (1,), (1, 1, 1, 1)):
+        (layer,) = lower(import_onnx(_scaled_scores(tmp_path, scale_shape=shape)),
+                         _fused(sram=100_000)).layers  # fmt: skip
+        assert layer.op_types == ("MatMul", "Mul", "Softmax", "MatMul")
+        # scale on Q (2,048), online softmax 4 per score (32,768), a divide per output (2,048)
+        assert layer.epilogue_ops == 2 * 64 * 16 + 4 * 2 * 64 * 64 + 2 * 64 * 16 == 36_864
+
+
+def test_a_mul_or_div_by_a_non_scalar_after_the_scores_is_no_scale(tmp_path):
+    # A weight of a score's shape (a multiplicative bias per query and key), or one value per
+    # head, multiplies each score by its own number: no single c folds into Q, so the chain is
+    # not attention and each op stays a layer of its own.
+    for op in ("Mul", "Div"):
+        for shape in ((1, 1, S, S), (1, H, 1, 1), (S,)):
+            program = lower(import_onnx(_scaled_scores(tmp_path, op=op, scale_shape=shape)),
+                            _fused(sram=100_000))  # fmt: skip
+            assert [layer.op_types for layer in program.layers] == [
+                ("MatMul",), (op,), ("Softmax",), ("MatMul",)
+            ], (op, shape)
+
+
+def test_a_scale_that_is_a_graph_input_is_no_fused_scale(tmp_path):
+    # A one-element graph input is known only at run time, not a weight the kernel is built
+    # with: the chain stays four layers
+    path = _scaled_scores(tmp_path, scale_shape=(1,), scale_is_input=True)
+    program = lower(import_onnx(path), _fused(sram=100_000))
+    assert [layer.op_types for layer in program.layers] == [
+        ("MatMul",), ("Mul",), ("Softmax",), ("MatMul",)
+    ]
+
+
+def test_a_scalar_divided_by_the_scores_is_no_scale(tmp_path):
+    # c / S is not S / c: softmax(c / (Q·Kᵀ)) does not fold c into Q, so no attention is matched
+    # (c · S is S · c and is)
+    fused = _fused(sram=100_000)
+    path = _scaled_scores(tmp_path, op="Div", scale_first=True)
+    assert [layer.op_types for layer in lower(import_onnx(path), fused).layers] == [
+        ("MatMul",), ("Div",), ("Softmax",), ("MatMul",)
+    ]
+    path = _scaled_scores(tmp_path, op="Mul", scale_first=True)
+    (layer,) = lower(import_onnx(path), fused).layers
+    assert layer.op_types == ("MatMul", "Mul", "Softmax", "MatMul")

@@ -55,7 +55,7 @@ def find_attention(graph: Graph) -> tuple[tuple[Attention, ...], tuple[str, ...]
             continue
         chain, scale, mask = [op], None, None
         step = only_reader(op.outputs[0])
-        if step is not None and step.op_type in ("Mul", "Div") and _scalar(graph, step):
+        if step is not None and _scales(graph, step, op.outputs[0]):
             chain.append(step)
             scale = next(n for n in step.inputs if n != chain[-2].outputs[0])
             step = only_reader(step.outputs[0])
@@ -88,8 +88,11 @@ def find_attention(graph: Graph) -> tuple[tuple[Attention, ...], tuple[str, ...]
     return tuple(found), tuple(misses)
 
 
-def _scalar(graph: Graph, op: Op) -> bool:
-    """One operand is a single-element weight (the 1/√d scale)."""
+def _scales(graph: Graph, op: Op, scores: str) -> bool:
+    """`op` is S · c, c · S or S / c with c a single-element weight (the 1/√d scale); c / S is
+    no scale."""
+    if op.op_type not in ("Mul", "Div") or (op.op_type == "Div" and op.inputs[0] != scores):
+        return False
     return any(
         graph.tensor(n).kind == "weight" and _prod(graph.tensor(n).shape) == 1 for n in op.inputs
     )
