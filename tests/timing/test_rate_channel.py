@@ -51,3 +51,67 @@ def test_a_queued_transfer_waits_for_the_data_before_it_not_for_its_start_up():
     assert bus.run(_t(50), 10) == 108 + 50 - 10
     # issued at 300, long after: a fresh start-up, [308, 318)
     assert bus.run(_t(10), 300) == 8 + 10
+
+
+def _two_channels(*, ddr: str):
+    """Two toy buses (1 B/cycle, 8 cycles of start-up) over one DDR of `ddr`."""
+    hw = with_overrides(toy_machine(latency_ns=5, ddr=ddr, dma_units=2), {"ddr.latency": "3 ns"})
+    units = build_units(hw)
+    return units["dma0"], units["dma1"]
+
+
+def test_a_channels_state_includes_the_ddr_it_shares():
+    # dma0 moves 100 B over a DDR of 1 B/cycle: DDR is busy [8, 108). dma1 has done nothing, yet
+    # its next transfer depends on that: 40 B issued at 10 start up until 18 and get DDR only
+    # from 108, ending at 148 (138 cycles), against 18 + 40 = 58 (48 cycles) on an idle DDR.
+    # So dma1's state (what the simulator compares to skip repeating tiles, and shifts) holds
+    # the DDR, one object shared with dma0.
+    busy0, busy1 = _two_channels(ddr="1 GB/s")
+    idle0, idle1 = _two_channels(ddr="1 GB/s")
+    assert busy0.run(_t(100), 0) == 108
+    parts = busy1.steady_parts()
+    assert parts is not None and busy0.ddr in parts and busy1 in parts
+    busy = [part.steady_state(10, 0) for part in parts]
+    idle = [part.steady_state(10, 0) for part in idle1.steady_parts()]
+    assert busy != idle
+    assert busy1.run(_t(40), 10) == 148 - 10
+    assert idle1.run(_t(40), 10) == 58 - 10
+
+
+def test_shifting_every_part_moves_the_next_transfer_by_as_much():
+    # After dma0's 100 B at 0 (DDR busy [8, 108)), every part of dma1's state moved 1,000
+    # cycles on is the same machine 1,000 cycles later: 40 B issued at 1,010 end at 1,148.
+    dma0, dma1 = _shared_pair()
+    assert dma0.run(_t(100), 0) == 108
+    for part in dma1.steady_parts():
+        part.shift(1_000)
+    assert dma1.run(_t(40), 1_010) == 148 - 10
+
+
+def _shared_pair():
+    return _two_channels(ddr="1 GB/s")
+
+
+def test_a_channels_steady_state_is_its_data_path_past_the_start_up():
+    # The channel part of the state: when a request issued at `since` could move data, the later
+    # of the data path's free cycle and the start-up's end, relative to `origin`.
+    bus = _channel(depth=2)
+    assert bus.run(_t(100), 0) == 108  # data path free at 108
+    assert bus.steady_state(10, 0) == 108  # 10 + 8 = 18 < 108
+    assert bus.steady_state(10, 100) == 8
+    assert bus.steady_state(150, 100) == 150 + 8 - 100  # past 108: the start-up decides
+    bus.shift(50)
+    assert bus.steady_state(10, 0) == 158
+
+
+def test_the_ddrs_steady_state_is_its_stretches_from_since_on():
+    # dma0's 100 B over a 1 B/cycle DDR from 8: stretches [0: 0 B/c, 8: 1 B/c, 108: 0 B/c].
+    dma0, _ = _shared_pair()
+    dma0.run(_t(100), 0)
+    ddr = dma0.ddr
+    assert ddr.steady_state(0, 0) == ((0, 8, 108), (0.0, 1.0, 0.0))
+    # from 50 on: the stretch holding 50 starts there; times less the origin 40
+    assert ddr.steady_state(50, 40) == ((10, 68), (1.0, 0.0))
+    assert ddr.steady_state(200, 0) == ((200,), (0.0,))
+    ddr.shift(7)
+    assert ddr.steady_state(7, 7) == ((0, 8, 108), (0.0, 1.0, 0.0))
