@@ -70,14 +70,13 @@ def machine_facts(hw: Hardware) -> MachineFacts:
     channels = sum(u.per_s for u in units if u.kind == _DMA)
     ddr = min(channels, hw.ddr.bandwidth)
     matrix = hw.matrix
-    weight_bytes = -(-hw.dtypes.weights // 8)
     if matrix.timing == "systolic":
         assert matrix.rows is not None and matrix.cols is not None
         tile = f"one weight fold of the array ({matrix.rows}x{matrix.cols} weights)"
         tile_bytes = -(-matrix.rows * matrix.cols * hw.dtypes.weights // 8)
     else:
         tile = f"a {RATE_TILE}x{RATE_TILE} weight tile"
-        tile_bytes = RATE_TILE * RATE_TILE * weight_bytes
+        tile_bytes = -(-RATE_TILE * RATE_TILE * hw.dtypes.weights // 8)  # packed, as tensors
     return MachineFacts(
         name=hw.name, clock_hz=hw.clock, units=units, macs_per_s=macs, flops_per_s=2 * macs,
         vector_ops_per_s=vector, ddr_bytes_per_s=ddr, ddr_bytes_per_cycle=ddr / hw.clock,
