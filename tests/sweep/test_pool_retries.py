@@ -1,0 +1,244 @@
+"""The pool's handling of a dead worker, in process with stand-ins for the pool: which points are
+suspects (the ones a worker was running, by the 1-based slot numbers in the shared array), that
+each suspect runs alone once and only a second death is its "failed" result, that the rest goes
+on without the suspects, and what a worker's slot holds while it evaluates. The scripts below
+are worked by hand; no process is forked."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import pickle
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from accelsim.sweep import executors
+from accelsim.sweep.executors import LocalExecutor
+from accelsim.sweep.grid import Point, Setting
+from accelsim.sweep.results import PointResult
+
+DIED = "its worker process died twice while simulating it (a signal, or out of memory)"
+
+
+def _points(count: int) -> list[Point]:
+    return [Point(i, (Setting("units.vector.lanes", f"L{i}", i),)) for i in range(count)]
+
+
+def _ok(point: Point) -> PointResult:
+    return PointResult(point.key, point.index, (("units.vector.lanes", f"L{point.index}"),), "ok")
+
+
+class _Script:
+    """Stands in for `_pool_pass`: each call takes the next (results, broken) from the script,
+    yields [] then the results, and returns `broken` as (unfinished, running) indices."""
+
+    def __init__(self, *steps):
+        self.steps = list(steps)
+        self.calls: list[tuple[list[int], int, object]] = []
+
+    def __call__(self, job, points, workers, pool=None):
+        self.calls.append(([p.index for p in points], workers, pool))
+        done, broken = self.steps.pop(0)
+        by_index = {p.index: p for p in points}
+        yield []
+        if done:
+            yield [_ok(by_index[i]) for i in done]
+        if broken is None:
+            return None
+        unfinished, running = broken
+        return [by_index[i] for i in unfinished], [by_index[i] for i in running]
+
+
+def _run(monkeypatch, script: _Script, count: int, waiting=None) -> list[list[PointResult]]:
+    monkeypatch.setattr(executors, "_pool_pass", script)
+    monkeypatch.setattr(executors, "pool_size", lambda jobs, work: 2)
+    executor = LocalExecutor(2)
+    executor._waiting = waiting
+    return list(executor.run(object(), _points(count)))  # type: ignore[arg-type]
+
+
+def _flat(yielded: list[list[PointResult]]) -> list[tuple[int, str]]:
+    return [(r.index, r.status) for batch in yielded for r in batch]
+
+
+def test_a_point_whose_worker_dies_twice_is_failed_and_the_rest_runs_without_it(monkeypatch):
+    # 6 points; 0 and 1 finish, then a worker dies on 3 (2, 4, 5 unfinished too). 3 alone in a
+    # one-worker pool dies again: failed. Then 2, 4, 5 (not 3) on a fresh pool of 2.
+    script = _Script(([0, 1], ([2, 3, 4, 5], [3])), ([], ([3], [3])), ([2, 4, 5], None))
+    started = object()
+    yielded = _run(monkeypatch, script, 6, waiting=started)
+    assert [(indices, workers) for indices, workers, _ in script.calls] == [
+        ([0, 1, 2, 3, 4, 5], 2), ([3], 1), ([2, 4, 5], 2)
+    ]  # fmt: skip
+    # the started pool serves the first pass only
+    assert [pool for _, _, pool in script.calls] == [started, None, None]
+    assert _flat(yielded) == [(0, "ok"), (1, "ok"), (3, "failed"), (2, "ok"), (4, "ok"),
+                              (5, "ok")]  # fmt: skip
+    (failed,) = [r for batch in yielded for r in batch if r.status == "failed"]
+    assert (failed.key, failed.settings, failed.error, failed.metrics) == (
+        _points(6)[3].key, (("units.vector.lanes", "L3"),), DIED, None
+    )  # fmt: skip
+
+
+def test_a_suspect_that_runs_alone_is_reported_once_as_ok(monkeypatch):
+    # the retry of 3 succeeds: it is ok once, never also failed; two were running (1 and 3)
+    script = _Script(([0], ([1, 2, 3], [1, 3])), ([1], None), ([3], None), ([2], None))
+    yielded = _run(monkeypatch, script, 4)
+    assert [indices for indices, _, _ in script.calls] == [[0, 1, 2, 3], [1], [3], [2]]
+    assert _flat(yielded) == [(0, "ok"), (1, "ok"), (3, "ok"), (2, "ok")]
+
+
+def test_with_no_point_known_running_the_first_unfinished_is_the_suspect(monkeypatch):
+    # the pool broke before any worker took a point (a started pool's worker died at set-up)
+    script = _Script(([], ([0, 1, 2], [])), ([0], None), ([1, 2], None))
+    yielded = _run(monkeypatch, script, 3)
+    assert [indices for indices, _, _ in script.calls] == [[0, 1, 2], [0], [1, 2]]
+    assert _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
+
+
+def test_one_worker_runs_the_points_here_in_order(monkeypatch):
+    monkeypatch.setattr(executors, "pool_size", lambda jobs, work: 1)
+    monkeypatch.setattr(executors, "evaluate", lambda job, point: _ok(point))
+    yielded = list(LocalExecutor(1).run(object(), _points(3)))  # type: ignore[arg-type]
+    assert yielded[0] == []
+    assert _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
+    assert [len(batch) for batch in yielded] == [0, 1, 1, 1]
+
+
+# --- one pass over a pool --------------------------------------------------------------------
+
+
+class _FakeExecutor:
+    def __init__(self, outcomes):
+        self.outcomes = list(outcomes)  # per batch: "ok" or "broken"
+        self.batches: list[list[int]] = []
+
+    def submit(self, fn, batch):
+        self.batches.append([p.index for p in batch])
+        future: Future = Future()
+        if self.outcomes.pop(0) == "ok":
+            future.set_result([_ok(p) for p in batch])
+        else:
+            future.set_exception(BrokenProcessPool("a worker died"))
+        return future
+
+
+class _FakePool:
+    def __init__(self, outcomes, running):
+        self.executor = _FakeExecutor(outcomes)
+        self.running = running
+        self.stopped: list[bool] = []
+        self.handed: list[object] = []
+
+    def stop(self, *, wait):
+        self.stopped.append(wait)
+
+    def hand(self, job):
+        self.handed.append(job)
+
+
+def _pass(monkeypatch, pool, points, workers):
+    # futures complete in submission order (as_completed's own order is a set's)
+    monkeypatch.setattr(concurrent.futures, "as_completed", lambda futures: iter(futures))
+    job = object()
+    gen = executors._pool_pass(job, points, workers, pool)  # type: ignore[arg-type]
+    yielded = []
+    try:
+        while True:
+            yielded.append(next(gen))
+    except StopIteration as stop:
+        return job, yielded, stop.value
+
+
+def test_a_broken_pass_returns_the_unfinished_points_and_the_one_a_worker_was_on(monkeypatch):
+    # 6 points, 2 workers: batches [0, 1], [2], [3], [4], [5] (ceil(6/4) = 2, then 1s).
+    # [0, 1] and [2] come back; [3] breaks the pool. The shared array holds index + 1 per
+    # worker: [0, 4] = worker 1 idle, worker 2 on point 3.
+    pool = _FakePool(["ok", "ok", "broken", "broken", "broken"], [0, 4])
+    job, yielded, broken = _pass(monkeypatch, pool, _points(6), 2)
+    assert pool.executor.batches == [[0, 1], [2], [3], [4], [5]]
+    assert pool.handed == [job]
+    assert _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
+    unfinished, running = broken
+    assert [p.index for p in unfinished] == [3, 4, 5]
+    assert [p.index for p in running] == [3]
+    assert pool.stopped == [True]  # a broken pool is waited for
+
+
+def test_a_slot_of_one_means_point_0_and_zero_means_idle(monkeypatch):
+    pool = _FakePool(["broken"] * 3, [1, 0, 3])  # workers on points 0 and 2, one idle
+    _, _, (unfinished, running) = _pass(monkeypatch, pool, _points(3), 3)
+    assert [p.index for p in unfinished] == [0, 1, 2]
+    assert [p.index for p in running] == [0, 2]
+
+
+def test_a_finished_pass_stops_its_pool_without_waiting(monkeypatch):
+    pool = _FakePool(["ok"] * 3, [0, 0])
+    _, yielded, broken = _pass(monkeypatch, pool, _points(3), 2)  # batches [0], [1], [2]
+    assert broken is None
+    assert pool.executor.batches == [[0], [1], [2]]
+    assert yielded[0] == [] and _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
+    assert pool.stopped == [False]
+
+
+# --- what a worker does ------------------------------------------------------------------------
+
+
+def test_a_worker_marks_its_slot_with_index_plus_one_while_evaluating(monkeypatch):
+    seen = []
+    running = [7, 0, 9]  # the other workers' slots must stay as they are
+
+    def evaluate(job, point):
+        seen.append((job, list(running)))
+        return _ok(point)
+
+    monkeypatch.setattr(executors, "evaluate", evaluate)
+    monkeypatch.setattr(executors, "_INSTALLED", ["JOB", 1, running])
+    results = executors._evaluate_installed(_points(6)[4:6])  # points 4 and 5
+    assert [r.index for r in results] == [4, 5]
+    assert seen == [("JOB", [7, 5, 9]), ("JOB", [7, 6, 9])]
+    assert running == [7, 0, 9]  # idle again after its batch
+
+
+def test_a_worker_reads_its_job_from_the_memory_file_once(monkeypatch):
+    fd = os.memfd_create("test-job")
+    try:
+        os.write(fd, pickle.dumps({"the": "job"}))
+        installed = [fd, 0, [0]]
+        monkeypatch.setattr(executors, "_INSTALLED", installed)
+        monkeypatch.setattr(executors, "evaluate", lambda job, point: (job, point.index))
+        assert executors._evaluate_installed(_points(2)) == [({"the": "job"}, 0),
+                                                             ({"the": "job"}, 1)]  # fmt: skip
+        assert installed[0] == {"the": "job"}  # kept: the next batch does not read it again
+    finally:
+        os.close(fd)
+
+
+def test_workers_take_slots_in_the_order_they_start(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(executors, "die_with_parent", lambda parent: None)
+    installed: list = []
+    monkeypatch.setattr(executors, "_INSTALLED", installed)
+    slots = multiprocessing.get_context("fork").Value("i", 0)
+    running = [0, 0]
+    executors._install("JOB", 123, running, slots)
+    assert installed == ["JOB", 0, running]
+    executors._install("JOB", 123, running, slots)
+    assert installed == ["JOB", 1, running] and slots.value == 2
+
+
+def test_the_pool_cuts_batches_of_at_most_eight():
+    assert executors.MAX_BATCH == 8
+    # 40 points on 2 workers: ceil(40/4) = 10 -> 8; 32 left -> 8; 24 -> 6; 18 -> 5; 13 -> 4;
+    # 9 -> 3; 6 -> 2; 4 -> 1; then 1s
+    sizes = [len(b) for b in executors.batches(_points(40), 2)]
+    assert sizes == [8, 8, 6, 5, 4, 3, 2, 1, 1, 1, 1]
+    assert [len(b) for b in executors.batches(_points(3), 0)] == [2, 1]  # 0 workers as 1
+
+
+@pytest.mark.parametrize("count", [0])
+def test_no_points_no_batches(count):
+    assert executors.batches(_points(count), 2) == []

@@ -1,0 +1,158 @@
+"""A sweep's views from results written by hand (no simulation): the heatmap's cells are the
+best latency over the axes it does not show, its rows and columns are the first two varied axes,
+the CSV and JSON carry each point's own values and front marks, and the ranking's ties break by
+energy then grid order."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+import accelsim.report.plots as plots
+from accelsim.sweep.grid import Axis, Setting
+from accelsim.sweep.outputs import _csv, _heatmap, rank, results_document
+from accelsim.sweep.results import Metrics, PointResult
+from accelsim.sweep.runner import SweepOutcome
+from accelsim.sweep.spec import SweepSpec
+
+
+def _metrics(latency_us: float, energy_uj: float = 1.0, sram: int = 1024) -> Metrics:
+    values = {f.name: 0 for f in fields(Metrics)}
+    values |= {"latency_cycles": round(latency_us * 1000), "latency_s": latency_us * 1e-6,
+               "energy_j": energy_uj * 1e-6, "sram_capacity_bytes": sram,
+               "floor_bound": "", "bound": ""}  # fmt: skip
+    return Metrics(**values)
+
+
+def _axis(path: str, *labels: str) -> Axis:
+    return Axis(path, tuple(Setting(path, label, label) for label in labels))
+
+
+def _outcome(axes: list[Axis], results: list[PointResult], name: str = "s") -> SweepOutcome:
+    spec = SweepSpec(model=Path("m.onnx"), hardware=Path("h.yaml"), axes=tuple(axes))
+    return SweepOutcome(name=name, folder=Path("."), spec=spec, axes=tuple(axes),
+                        results=tuple(results), computed=len(results), reused=0)  # fmt: skip
+
+
+def _result(index: int, settings: dict[str, str], metrics: Metrics | None) -> PointResult:
+    status = "ok" if metrics is not None else "failed"
+    return PointResult(f"k{index}", index, tuple(settings.items()), status, "" if metrics else "x",
+                       metrics)  # fmt: skip
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    calls = []
+    monkeypatch.setattr(plots, "heatmap_png", lambda path, values, **kw: calls.append((values, kw)))
+    return calls
+
+
+def test_the_heatmap_shows_the_best_latency_over_the_axes_it_does_not_show(drawn):
+    # A (rows) x B (one value: not varied) x C (columns) x D (folded). Latency (µs) of each
+    # point: 100*a + 10*c + d for a in 1..2, c in 1..2, d in 1..2; the best over D is d = 1.
+    # (Results come d2 first for a1, d1 first for a2: neither the first nor the last is kept.)
+    axes = [_axis("a", "a1", "a2"), _axis("b", "b1"), _axis("c", "c1", "c2"),
+            _axis("d", "d1", "d2")]  # fmt: skip
+    pairs = itertools.product((1, 2), (1, 2))
+    order = [(a, c, d) for a, c in pairs for d in ((2, 1), (1, 2))[a - 1]]
+    results = []
+    for index, (a, c, d) in enumerate(order):
+        settings = {"a": f"a{a}", "b": "b1", "c": f"c{c}", "d": f"d{d}"}
+        results.append(_result(index, settings, _metrics(100 * a + 10 * c + d)))
+    results.append(_result(8, {"a": "a1", "b": "b1", "c": "c1", "d": "d1"}, None))  # failed
+    _heatmap(_outcome(axes, results, "study"), Path("h.png"))
+    ((values, kw),) = drawn
+    assert values == [[pytest.approx(111), pytest.approx(121)],
+                      [pytest.approx(211), pytest.approx(221)]]  # fmt: skip
+    assert (kw["rows"], kw["columns"]) == (["a1", "a2"], ["c1", "c2"])
+    assert (kw["row_title"], kw["column_title"]) == ("a", "c")
+    assert kw["title"] == "study: latency in µs (best over d)"
+    assert kw["value_label"] == "latency (µs)"
+
+
+def test_a_heatmap_cell_without_a_simulated_point_is_nan_and_one_axis_is_one_column(drawn):
+    axes = [_axis("b", "b1"), _axis("a", "a1", "a2", "a3")]
+    results = [_result(0, {"b": "b1", "a": "a1"}, _metrics(5)),
+               _result(1, {"b": "b1", "a": "a2"}, None),
+               _result(2, {"b": "b1", "a": "a3"}, _metrics(7))]  # fmt: skip
+    _heatmap(_outcome(axes, results), Path("h.png"))
+    ((values, kw),) = drawn
+    assert values[0] == [pytest.approx(5)] and math.isnan(values[1][0])
+    assert values[2] == [pytest.approx(7)]
+    assert (kw["rows"], kw["columns"], kw["column_title"]) == (["a1", "a2", "a3"], ["latency"], "")
+    assert kw["title"] == "s: latency in µs"
+
+
+def test_with_no_varied_axis_the_heatmap_is_the_first_axis(drawn):
+    axes = [_axis("x", "x1"), _axis("y", "y1")]
+    _heatmap(_outcome(axes, [_result(0, {"x": "x1", "y": "y1"}, _metrics(3))]), Path("h.png"))
+    ((values, kw),) = drawn
+    assert values == [[pytest.approx(3)]]
+    assert (kw["rows"], kw["row_title"], kw["columns"]) == (["x1"], "x", ["latency"])
+
+
+def _three():
+    # (latency µs, energy µJ, SRAM B): p0 (10, 5, 100), p1 (20, 1, 100), p2 (30, 6, 50), p3 failed.
+    # latency-energy front: p0 (fastest), p1 (least energy); p2 is beaten by p0 in both.
+    # latency-SRAM front: p0; p1 is beaten by p0 (same SRAM, slower); p2 has the least SRAM.
+    axes = [_axis("a", "a0", "a1", "a2", "a3")]
+    results = [_result(0, {"a": "a0"}, _metrics(10, 5, 100)),
+               _result(1, {"a": "a1"}, _metrics(20, 1, 100)),
+               _result(2, {"a": "a2"}, _metrics(30, 6, 50)),
+               _result(3, {"a": "a3"}, None)]  # fmt: skip
+    return _outcome(axes, results)
+
+
+def test_the_csv_has_each_points_values_and_front_marks():
+    outcome = _three()
+    rows = list(csv.DictReader(io.StringIO(_csv(outcome, {p.result.key: p for p in rank(
+        outcome.results)}))))  # fmt: skip
+    assert [r["index"] for r in rows] == ["0", "1", "2", "3"]
+    assert [r["a"] for r in rows] == ["a0", "a1", "a2", "a3"]
+    assert [r["status"] for r in rows] == ["ok", "ok", "ok", "failed"]
+    assert [r["latency_cycles"] for r in rows] == ["10000", "20000", "30000", ""]
+    assert [r["sram_capacity_bytes"] for r in rows] == ["100", "100", "50", ""]
+    assert [r["pareto_latency_energy"] for r in rows] == ["1", "1", "0", ""]
+    assert [r["pareto_latency_sram"] for r in rows] == ["1", "0", "1", ""]
+    assert [r["error"] for r in rows] == ["", "", "", "x"]
+    header = next(csv.reader(io.StringIO(_csv(outcome, {}))))
+    assert header[:3] == ["index", "a", "status"] and header[-3:] == [
+        "pareto_latency_energy", "pareto_latency_sram", "error"
+    ]  # fmt: skip
+
+
+def test_the_json_document_has_settings_fronts_and_no_key():
+    document = results_document(_three())
+    assert (document["name"], document["model"], document["hardware"]) == ("s", "m.onnx", "h.yaml")
+    assert (document["policy"], document["overlap"], document["batch"]) == ("liveness", True, None)
+    assert document["axes"] == [{"path": "a", "values": ["a0", "a1", "a2", "a3"]}]
+    points = document["points"]
+    assert [p["settings"] for p in points] == [{"a": f"a{i}"} for i in range(4)]
+    assert all("key" not in p for p in points)
+    assert [p["pareto"] for p in points] == [
+        {"latency_energy": True, "latency_sram": True},
+        {"latency_energy": True, "latency_sram": False},
+        {"latency_energy": False, "latency_sram": True},
+        None,
+    ]
+    assert points[3]["status"] == "failed" and points[3]["metrics"] is None
+    assert document["explain"] is None  # no base machine: nothing to explain around
+
+
+def test_rank_breaks_latency_ties_by_energy_then_grid_order():
+    axes = [_axis("a", *(f"a{i}" for i in range(4)))]
+    results = [
+        _result(0, {"a": "a0"}, _metrics(10, 3)),
+        _result(1, {"a": "a1"}, _metrics(10, 2)),
+        _result(2, {"a": "a2"}, _metrics(10, 2)),
+        _result(3, {"a": "a3"}, _metrics(5, 9)),
+    ]
+    ranked = rank(_outcome(axes, results).results)
+    # 5 µs first; then the 10 µs ones by energy (2, 2, 3), the two at 2 µJ in index order
+    assert [p.result.index for p in ranked] == [3, 1, 2, 0]
