@@ -127,7 +127,7 @@ def test_every_step_has_its_own_learning_rate_and_sees_a_disjoint_batch(monkeypa
     assert steps[0][3] == pytest.approx(np.mean(losses[:2]), rel=1e-5)
     assert steps[2][3] == pytest.approx(np.mean(losses[:5]), rel=1e-5)
     assert reporter.calls[0] == ("start", 1, 2, 5)
-    assert ("start", 2, 2, 5) in reporter.calls and ("end", 2) == reporter.calls[-1]
+    assert ("start", 2, 2, 5) in reporter.calls and reporter.calls[-1] == ("end", 2)
     assert (state.epochs_done, state.total_epochs) == (2, 2)
 
 
@@ -241,7 +241,7 @@ def test_a_resume_must_see_the_same_classes_and_training_images():
     loop.check_same_data(state, data, "--data")  # the same data: accepted
     three = Cifar10(data.train_images, data.train_labels, data.test_images, data.test_labels,
                     ("r", "g", "b"), "s")  # fmt: skip
-    with pytest.raises(DataError, match=r"^--data: 3 classes, but the checkpoint was trained on 2 "):
+    with pytest.raises(DataError, match=r"^--data: 3 classes, but the checkpoint was trained on 2"):
         loop.check_same_data(state, three, "--data")
     # one image's top row one step brighter: 32 pixels of 16 x 1,024 per channel move the
     # means by 32 / 255 / 16,384 = 7.7e-6 (about 2e-5 of them): a different data set
