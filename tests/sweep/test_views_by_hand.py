@@ -156,3 +156,62 @@ def test_rank_breaks_latency_ties_by_energy_then_grid_order():
     ranked = rank(_outcome(axes, results).results)
     # 5 µs first; then the 10 µs ones by energy (2, 2, 3), the two at 2 µJ in index order
     assert [p.result.index for p in ranked] == [3, 1, 2, 0]
+
+
+# --- the terminal table and its notes ---------------------------------------------------------
+
+
+def _grid(latency: dict[tuple[str, str], float]) -> SweepOutcome:
+    """Axes a (a1, a2) and b (b1, b2, b3); `latency[(a, b)]` in µs, energy the same number in
+    µJ; a missing pair is a failed point."""
+    axes = [_axis("a", "a1", "a2"), _axis("b", "b1", "b2", "b3")]
+    results = []
+    for index, (a, b) in enumerate(itertools.product(("a1", "a2"), ("b1", "b2", "b3"))):
+        value = latency.get((a, b))
+        metrics = None if value is None else _metrics(value, value)
+        results.append(_result(index, {"a": a, "b": b}, metrics))
+    return _outcome(axes, results)
+
+
+def test_an_axis_that_changes_nothing_and_values_that_tie_are_noted():
+    from accelsim.sweep.table import no_effect_notes
+
+    # a changes nothing: (a1, b) == (a2, b) for every b. b: b1 = b3 at both a, b2 differs.
+    outcome = _grid({(a, b): {"b1": 4.0, "b2": 9.0, "b3": 4.0}[b]
+                     for a in ("a1", "a2") for b in ("b1", "b2", "b3")})  # fmt: skip
+    assert no_effect_notes(outcome) == [
+        "no effect: a changes nothing (same latency and energy at every other setting)",
+        "no effect: b b1 = b3 (same latency and energy at every other setting)",
+    ]
+
+
+def test_values_that_tie_at_some_settings_only_or_lack_a_point_are_not_noted():
+    from accelsim.sweep.table import no_effect_notes
+
+    # b1 = b3 at a1 but not at a2; a differs at b2 only: neither axis has a note
+    latency = {("a1", "b1"): 4.0, ("a1", "b2"): 9.0, ("a1", "b3"): 4.0,
+               ("a2", "b1"): 4.0, ("a2", "b2"): 8.0, ("a2", "b3"): 5.0}  # fmt: skip
+    assert no_effect_notes(_grid(latency)) == []
+    # a1 = a2 wherever both ran, but (a2, b3) failed: a2's runs are not a1's
+    latency = {(a, b): {"b1": 4.0, "b2": 9.0, "b3": 7.0}[b]
+               for a in ("a1", "a2") for b in ("b1", "b2", "b3")}  # fmt: skip
+    del latency[("a2", "b3")]
+    assert no_effect_notes(_grid(latency)) == []
+
+
+def test_the_table_lists_the_fastest_first_with_marks_and_the_points_not_simulated():
+    from rich.console import Console
+
+    from accelsim.sweep.table import sweep_report
+
+    console = Console(width=160, file=io.StringIO(), color_system=None)
+    console.print(sweep_report(_three(), top=2))
+    lines = [line.rstrip() for line in console.file.getvalue().splitlines()]
+    text = "\n".join(lines)
+    assert "Sweep s: 3 of 4 points simulated, fastest first" in text
+    rows = [" ".join(line.split()) for line in lines if "µs" in line]
+    # top 2 by latency: p0 (10 µs, 5 µJ, both fronts), p1 (20 µs, 1 µJ, energy front only);
+    # SRAM peak and spilled are 0 B in these made-up metrics, the floor limit is ""
+    assert rows == ["0 a0 10 µs 5 µJ 0 B 0 B ★ E S", "1 a1 20 µs 1 µJ 0 B 0 B ★ E"]
+    assert "... 1 more in results.csv" in text
+    assert "1 point(s) not simulated:" in text and "#3 failed: x" in text
