@@ -1,0 +1,83 @@
+"""`accelsim sweep` run in this process (`cli.main`): the options reach the spec, the footer
+counts this run's points apart from the reused ones, a resume says what it found, and the
+plots follow --no-plots. Counts are worked from the grids by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from accelsim.cli import main
+from tests.sweep.conftest import EDGE1, MOBILENET
+
+BASE = ["sweep", str(MOBILENET), "--hw", str(EDGE1), "--jobs", "1"]
+
+
+@pytest.fixture(autouse=True)
+def _wide(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # one line per line: no wrapping of long paths
+
+
+def _footer(out: str) -> str:
+    (line,) = [line for line in out.splitlines() if "point(s) simulated" in line]
+    return line
+
+
+def test_the_footer_counts_points_run_now_apart_from_failed_and_reused(tmp_path, capsys):
+    out = tmp_path / "s"
+    # 3 values, one invalid (-1 MiB): 2 simulated, 1 invalid, 0 reused
+    assert main([*BASE, "--set", "sram.capacity=256KiB,1MiB,-1MiB", "--out", str(out),
+                 "--no-plots"]) == 0  # fmt: skip
+    first = capsys.readouterr()
+    assert _footer(first.out).startswith("2 point(s) simulated, 1 invalid or failed, in ")
+    assert _footer(first.out).endswith(f"; 0 reused from {out / 'sweep.db'}")
+    assert "#2 invalid" in first.err and "resuming" not in first.err
+    # one value more: 3 of 4 stored, 1 run now (ok), 3 reused
+    assert main([*BASE, "--set", "sram.capacity=256KiB,1MiB,-1MiB,2MiB", "--out", str(out),
+                 "--no-plots", "--resume"]) == 0  # fmt: skip
+    again = capsys.readouterr()
+    assert "resuming: 3 of 4 points stored" in again.err
+    assert _footer(again.out).startswith("1 point(s) simulated, 0 invalid or failed, in ")
+    assert _footer(again.out).endswith(f"; 3 reused from {out / 'sweep.db'}")
+    written = [line for line in again.out.splitlines() if line.startswith("written: ")]
+    assert written == [f"written: {out / 'results.csv'}, {out / 'results.json'}, "
+                       f"{out / 'report.html'}"]  # fmt: skip
+    assert not (out / "regime_map.png").exists() and not (out / "pareto.png").exists()
+
+
+def test_options_reach_the_sweep_and_its_json(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main([*BASE, "--set", "sram.capacity=1MiB", "--set", "bus.bandwidth=1GB/s,2GB/s",
+                 "--out", str(out), "--no-overlap", "--batch", "1", "--name", "mine",
+                 "--json"]) == 0  # fmt: skip
+    document = json.loads(capsys.readouterr().out)
+    assert (document["name"], document["overlap"], document["batch"]) == ("mine", False, 1)
+    assert [a["path"] for a in document["axes"]] == ["sram.capacity", "bus.bandwidth"]
+    assert [p["status"] for p in document["points"]] == ["ok", "ok"]
+    with_overlap = tmp_path / "t"
+    assert main([*BASE, "--set", "sram.capacity=1MiB,2MiB", "--set", "bus.bandwidth=1GB/s,2GB/s",
+                 "--out", str(with_overlap), "--json", "--no-plots"]) == 0  # fmt: skip
+    overlapped = json.loads(capsys.readouterr().out)
+    assert overlapped["overlap"] is True and overlapped["name"] == "mobilenet-edge1"
+    # serialising transfers and compute can only be slower at the same machine (1 GB/s)
+    assert (document["points"][0]["metrics"]["latency_cycles"]
+            > overlapped["points"][0]["metrics"]["latency_cycles"])  # fmt: skip
+    assert overlapped["points"][0]["metrics"]["latency_cycles"] == 575_491  # README, edge1
+    # the plots of a sweep with two axes, one of them varied: heatmap and Pareto, no regime map
+    assert (out / "pareto.png").exists() and (out / "latency_heatmap.png").exists()
+    assert not (out / "regime_map.png").exists()
+    # two varied axes would have a regime map, but --no-plots: no PNG at all
+    assert sorted(p.name for p in with_overlap.iterdir()) == [
+        ".accelsim-outputs", "report.html", "results.csv", "results.json", "sweep.db"
+    ]  # fmt: skip
+
+
+def test_more_jobs_than_cpus_is_a_notice_not_an_error(tmp_path, capsys, monkeypatch):
+    import accelsim._workers as workers
+
+    monkeypatch.setattr(workers, "cpu_count", lambda: 1)
+    args = ["sweep", str(MOBILENET), "--hw", str(EDGE1), "--jobs", "2", "--set",
+            "sram.capacity=1MiB", "--out", str(tmp_path / "s"), "--no-plots"]  # fmt: skip
+    assert main(args) == 0
+    assert "accelsim: --jobs 2: at most 1 workers, one per CPU" in capsys.readouterr().err
