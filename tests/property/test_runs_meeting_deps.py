@@ -124,3 +124,57 @@ def test_runs_whose_dependencies_meet_equal_event_by_event(lead, tile, count, dm
 
         hw = with_overrides(hw, {"bus.depth": str(depth)})
     _assert_same(plan, hw, 1)
+
+
+@pytest.mark.parametrize(("tile", "kind"), [(2, "matrix"), (2, "vector"), (3, "matrix"),
+                                          (10, "vector"), (11, "matrix"), (11, "vector")])
+def test_a_kind_outside_a_run_waiting_on_a_tile_written_in_bulk(tile, kind):
+    # a matrix task (4 cycles), then 12 tiles of a matrix task (5 cycles) and a vector task (3
+    # cycles) after it, then one load (7 cycles) on the DMA kind, which no task before it uses:
+    # its dispatcher (the first kind's) issues it at once and waits for the `kind` task of tile
+    # `tile` to be issued, which the run writes in bulk (its tiles repeat from the second on:
+    # tile 2's first task is the first one written so). Tile k's matrix task runs [4 + 5k,
+    # 9 + 5k), its vector task [9 + 5k, 12 + 5k), and the load runs from that task's end for 7.
+    columns = Tasks()
+    columns.add("matrix", "compute", 0, 0, "", _work("matrix", 4, 0), [], ())
+    for number in range(12):
+        first = len(columns)
+        columns.add("matrix", "compute", 0, number, "", _work("matrix", 5, 0), [], ())
+        columns.add("vector", "compute", 0, number, "", _work("vector", 3, 0), [first],
+                    ("data",))  # fmt: skip
+    waited = 1 + 2 * tile + (kind == "vector")
+    columns.add("dma", "load", 0, 0, "", _work("dma", 7, 0), [waited], ("data",))
+    tasks = with_index(columns, array("q", [1]), array("q", [2]), array("q", [12]))
+    plan = Plan(policy="hand", capacity=1, tasks=tasks, allocations=(), tiles=(1,))
+    hw = toy_machine()
+    slow = simulate_slowly(plan, units=build_units(hw), clock_hz=hw.clock)
+    start = (9 if kind == "matrix" else 12) + 5 * tile
+    assert (slow.events[-1].start, slow.events[-1].end) == (start, start + 7)
+    _assert_same(plan, hw, 1)
+
+
+@pytest.mark.parametrize(("staying", "moving"), [("serial", "data"), ("data", "serial")])
+def test_a_staying_dependency_later_than_a_moving_one_of_another_reason(staying, moving):
+    # a matrix task of 100 cycles (F), then 12 tiles of a load (3 cycles, free-running on the
+    # channel: [3k, 3k + 3)) and a vector task (3 cycles) after that load (moving) and after F
+    # (staying), for different reasons (serial and data: deps done is the later of the two).
+    # The vector tasks wait for F, then for each other: tile k's runs [100 + 3k, 103 + 3k),
+    # and its dependencies are done at max(3k + 3, 100) = 100 for every tile here: the staying
+    # F, not the moving load, sets it, so no tile's `deps_done` moves with the tile (a copy of
+    # tile 1 moved on would say 103, 106, ...).
+    columns = Tasks()
+    columns.add("matrix", "compute", 0, 0, "", _work("matrix", 100, 0), [], ())
+    for number in range(12):
+        load = len(columns)
+        columns.add("dma", "load", 0, number, "", _work("dma", 3, 4096 * (number + 1)), [], ())
+        columns.add("vector", "compute", 0, number, "", _work("vector", 3, 0), [0, load],
+                    (staying, moving))  # fmt: skip
+    tasks = with_index(columns, array("q", [1]), array("q", [2]), array("q", [12]))
+    plan = Plan(policy="hand", capacity=1, tasks=tasks, allocations=(), tiles=(1,))
+    hw = toy_machine()
+    slow = simulate_slowly(plan, units=build_units(hw), clock_hz=hw.clock)
+    vectors = [e for e in slow.events if e.unit_kind == "vector"]
+    assert [(e.start, e.end, e.deps_done) for e in vectors] == [
+        (100 + 3 * k, 103 + 3 * k, 100) for k in range(12)
+    ]
+    _assert_same(plan, hw, 1)
