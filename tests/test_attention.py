@@ -347,3 +347,36 @@ def test_a_scalar_divided_by_the_scores_is_no_scale(tmp_path):
     path = _scaled_scores(tmp_path, op="Mul", scale_first=True)
     (layer,) = lower(import_onnx(path), fused).layers
     assert layer.op_types == ("MatMul", "Mul", "Softmax", "MatMul")
+
+
+def test_fused_attention_counts_rows_keys_and_depth_apart(tmp_path):
+    # 8 queries attend to 32 keys in each of 2 heads of size 16 (a cross attention: the
+    # earlier tests have as many queries as keys), with a (1, 1, 8, 32) additive mask.
+    value = helper.make_tensor_value_info
+    rows, keys = 8, 32
+    inputs = [value("q", TensorProto.FLOAT, [1, H, rows, D]),
+              value("kt", TensorProto.FLOAT, [1, H, D, keys]),
+              value("v", TensorProto.FLOAT, [1, H, keys, D])]  # fmt: skip
+    inits = [numpy_helper.from_array(np.array(0.25, np.float32), "c"),
+             numpy_helper.from_array(np.zeros((1, 1, rows, keys), np.float32), "m")]  # fmt: skip
+    nodes = [
+        helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk"),
+        helper.make_node("Mul", ["s", "c"], ["scaled"]),
+        helper.make_node("Add", ["scaled", "m"], ["masked"]),
+        helper.make_node("Softmax", ["masked"], ["p"], axis=-1),
+        helper.make_node("MatMul", ["p", "v"], ["o"]),
+    ]
+    graph = helper.make_graph(nodes, "cross", inputs,
+                              [value("o", TensorProto.FLOAT, [1, H, rows, D])], inits)  # fmt: skip
+    path = tmp_path / "cross.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    (layer,) = lower(import_onnx(path), _fused(sram=100_000)).layers
+    assert layer.op_types == ("MatMul", "Mul", "Add", "Softmax", "MatMul")
+    # GEMMs of M 8 query rows, K 16, N 32 keys, 2 products x 2 heads: 8 x 16 x 32 x 4 = 16,384
+    assert layer.gemm is not None
+    assert (layer.gemm.m, layer.gemm.k, layer.gemm.n, layer.gemm.groups) == (8, 16, 32, 4)
+    assert layer.macs == 2 * H * rows * D * keys == 16_384
+    # scale on Q: 2 x 8 x 16 = 256; mask on each score: 2 x 8 x 32 = 512; online softmax 4 per
+    # score (2,048) and a divide per output (2 x 8 x 16 = 256)
+    assert layer.epilogue_ops == 256 + 512 + 4 * 512 + 256 == 3_072
+    assert layer.reads == ("q", "kt", "v", "m") and layer.weights == ("c",)
