@@ -380,3 +380,34 @@ def test_fused_attention_counts_rows_keys_and_depth_apart(tmp_path):
     # score (2,048) and a divide per output (2 x 8 x 16 = 256)
     assert layer.epilogue_ops == 256 + 512 + 4 * 512 + 256 == 3_072
     assert layer.reads == ("q", "kt", "v", "m") and layer.weights == ("c",)
+
+
+def test_a_softmax_over_another_axis_is_no_attention(tmp_path):
+    # Softmax over the query axis (-2 of 4; also 2): each key's column normalised, not each
+    # query's row: no online softmax computes that, so the chain stays four layers, with a note
+    for axis in (-2, 2):
+        path = _scaled_scores(tmp_path)
+        model = onnx.load(str(path))
+        (softmax,) = [n for n in model.graph.node if n.op_type == "Softmax"]
+        softmax.attribute[0].i = axis
+        onnx.save(model, str(path))
+        program = lower(import_onnx(path), _fused(sram=100_000))
+        assert [layer.op_types for layer in program.layers] == [
+            ("MatMul",), ("Mul",), ("Softmax",), ("MatMul",)
+        ]
+        assert "softmax: Softmax not over the last axis; attention left unfused" in program.notes
+    # over -1 and 3 (the last of 4): fused
+    for axis in (-1, 3):
+        model = onnx.load(str(path))
+        (softmax,) = [n for n in model.graph.node if n.op_type == "Softmax"]
+        softmax.attribute[0].i = axis
+        onnx.save(model, str(path))
+        (layer,) = lower(import_onnx(path), _fused(sram=100_000)).layers
+        assert layer.op_types == ("MatMul", "Mul", "Softmax", "MatMul")
+    # no axis attribute: opset 13 on, Softmax's default is -1, the last axis: fused
+    model = onnx.load(str(path))
+    (softmax,) = [n for n in model.graph.node if n.op_type == "Softmax"]
+    del softmax.attribute[:]
+    onnx.save(model, str(path))
+    (layer,) = lower(import_onnx(path), _fused(sram=100_000)).layers
+    assert layer.op_types == ("MatMul", "Mul", "Softmax", "MatMul")
