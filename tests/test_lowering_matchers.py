@@ -1,0 +1,134 @@
+"""The lowering's data-that-never-moves patterns, each with the case it must refuse: a Transpose
+read transposed by a product (no copy), and a KV cache appended in place. A pattern taken where
+it does not hold drops a copy or a write, so each condition has a case of its own."""
+
+from __future__ import annotations
+
+from accelsim.lowering import lower
+from accelsim.workload.graph import Op, Tensor
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _types(program) -> list[tuple[str, ...]]:
+    return [layer.op_types for layer in program.layers]
+
+
+def _product(*, perm: list[int], second: bool = True, also_relu: bool = False,
+             transpose_is_output: bool = False):  # fmt: skip
+    """a (1, 2, 8) · Transpose(b (1, 8, 4) or as `perm` makes it), the transposed b read as the
+    product's second operand (or first)."""
+    g = GraphBuilder()
+    a, b = g.input("a", (1, 2, 8)), g.input("b", (1, 4, 8) if perm[-1] == 1 else (4, 1, 8))
+    bt = g.op("t", "Transpose", [b], "bt", (1, 8, 4), vector_ops=32, perm=perm)
+    if second:
+        y = g.op("m", "MatMul", [a, bt], "y", (1, 2, 4), macs=64)
+    else:  # bt (1, 8, 4) first: (1, 8, 4) x w (4, 3)
+        y = g.op("m", "MatMul", [bt, g.weight("w", (4, 3))], "y", (1, 8, 3), macs=96)
+    outputs = [y]
+    if also_relu:
+        outputs.append(g.op("r", "Relu", [bt], "r.out", (1, 8, 4), vector_ops=32))
+    if transpose_is_output:
+        outputs.append(bt)
+    return g.build(*outputs)
+
+
+def test_a_transpose_of_the_last_two_axes_read_as_b_makes_no_copy():
+    program = lower(_product(perm=[0, 2, 1]), toy_machine())
+    assert _types(program) == [("MatMul",)]
+    assert program.layers[0].reads == ("a", "b")  # b read where it lies, transposed
+
+
+def test_a_transposed_operand_must_be_b_of_every_reader_and_no_output():
+    # read as the product's first operand, also by a Relu, or itself a graph output: the
+    # Transpose copies
+    for graph in (_product(perm=[0, 2, 1], second=False),
+                  _product(perm=[0, 2, 1], also_relu=True),
+                  _product(perm=[0, 2, 1], transpose_is_output=True)):  # fmt: skip
+        program = lower(graph, toy_machine())
+        assert ("Transpose",) in _types(program), graph.outputs
+
+
+def test_a_transpose_of_other_axes_is_a_copy():
+    # perm [1, 0, 2] moves the batch axis, not the last two: the engine cannot read that as Bᵀ
+    program = lower(_product(perm=[1, 0, 2]), toy_machine())
+    assert _types(program) == [("Transpose",), ("MatMul",)]
+
+
+def _cache(*, axis: int = 2, rank: int = 4, past_read_twice: bool = False,
+           past_computed: bool = False, three: bool = False):  # fmt: skip
+    """Concat(past, new) of a (1, 2, 4, 8) cache with one new row, then a Sigmoid reads it."""
+    g = GraphBuilder()
+    shape, row = ((1, 2, 4, 8), (1, 2, 1, 8)) if rank == 4 else ((4, 8), (1, 8))
+    grown = (*shape[:-2], 5, 8) if axis % rank == rank - 2 else (*shape[:-1], 9)
+    past = g.input("past", shape)
+    if past_computed:
+        past = g.op("p", "Relu", [past], "past.r", shape, vector_ops=64)
+    new = g.input("new", row if axis % rank == rank - 2 else (*shape[:-1], 1))
+    parts = [past, new, g.input("more", row)] if three else [past, new]
+    if three:
+        grown = (*shape[:-2], 6, 8)
+    cat = g.op("cat", "Concat", parts, "present", grown, vector_ops=80, axis=axis)
+    outputs = [g.op("s", "Sigmoid", [cat], "y", grown, vector_ops=80)]
+    if past_read_twice:
+        outputs.append(g.op("r", "Relu", [past], "r.out", shape, vector_ops=64))
+    return g.build(*outputs)
+
+
+def test_a_kv_cache_grows_in_place_along_its_sequence_axis():
+    for axis in (2, -2):
+        program = lower(_cache(axis=axis), toy_machine())
+        assert _types(program) == [("Sigmoid",)]
+        assert program.layers[0].reads == ("past",)
+        assert "cat: KV cache appended in place (only new is written)" in program.notes
+        assert set(program.outputs) == {"y", "new"}
+
+
+def test_a_concat_that_is_no_cache_append_is_a_copy():
+    cases = {
+        "along the last axis": _cache(axis=3),
+        "along the last axis, -1": _cache(axis=-1),
+        "past read by another op too": _cache(past_read_twice=True),
+        "past computed, not a graph input": _cache(past_computed=True),
+        "three parts": _cache(three=True),
+    }
+    for why, graph in cases.items():
+        program = lower(graph, toy_machine())
+        assert ("Concat",) in _types(program), why
+        assert not any("appended in place" in note for note in program.notes), why
+
+
+def test_a_two_dimensional_concat_is_no_cache():
+    # (4, 8) + (1, 8) along axis 0 = rank - 2: a cache has (.., sequence, head_dim) and heads
+    g = GraphBuilder()
+    past, new = g.input("past", (4, 8)), g.input("new", (1, 8))
+    cat = g.op("cat", "Concat", [past, new], "present", (5, 8), vector_ops=40, axis=0)
+    program = lower(g.build(g.op("s", "Sigmoid", [cat], "y", (5, 8), vector_ops=40)),
+                    toy_machine())  # fmt: skip
+    assert _types(program) == [("Concat",), ("Sigmoid",)]
+
+
+def test_a_concat_read_with_its_past_written_to_two_outputs_is_a_copy():
+    # a Concat with two outputs is no append (one output only); built by hand
+    g = GraphBuilder()
+    past, new = g.input("past", (1, 2, 4, 8)), g.input("new", (1, 2, 1, 8))
+    for name in ("present", "copy"):
+        g.tensors[name] = Tensor(name, (1, 2, 5, 8), "activation")
+    g.ops.append(Op("cat", "Concat", (past, new), ("present", "copy"), 0, 80, {"axis": 2}))
+    y = g.op("s", "Sigmoid", ["present"], "y", (1, 2, 5, 8), vector_ops=80)
+    program = lower(g.build(y), toy_machine())
+    assert ("Concat",) in _types(program)
+
+
+def test_a_transpose_that_also_moves_batch_axes_is_a_copy():
+    # perm [1, 0, 3, 2] swaps the last two axes and the two batch axes: not a plain Bᵀ
+    g = GraphBuilder()
+    a, b = g.input("a", (3, 2, 2, 8)), g.input("b", (2, 3, 4, 8))
+    bt = g.op("t", "Transpose", [b], "bt", (3, 2, 8, 4), vector_ops=192, perm=[1, 0, 3, 2])
+    y = g.op("m", "MatMul", [a, bt], "y", (3, 2, 2, 4), macs=384)
+    assert _types(lower(g.build(y), toy_machine())) == [("Transpose",), ("MatMul",)]
+    # [0, 1, 3, 2]: Bᵀ of each batch, no copy
+    g = GraphBuilder()
+    a, b = g.input("a", (2, 3, 2, 8)), g.input("b", (2, 3, 4, 8))
+    bt = g.op("t", "Transpose", [b], "bt", (2, 3, 8, 4), vector_ops=192, perm=[0, 1, 3, 2])
+    y = g.op("m", "MatMul", [a, bt], "y", (2, 3, 2, 4), macs=384)
+    assert _types(lower(g.build(y), toy_machine())) == [("MatMul",)]
