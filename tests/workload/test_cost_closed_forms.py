@@ -456,3 +456,15 @@ def test_reductions_beyond_pooling_over_random_axes() -> None:
 def test_more_element_wise_ops(op, per_element, attributes) -> None:
     out = (3, 4, 5)
     assert _cost(op, [out, (1, 1, 5)], [out], **attributes).vector_ops == per_element * 60
+
+
+def test_a_rule_counts_its_first_outputs_elements_not_its_statistics() -> None:
+    # LayerNormalization may also output Mean and InvStdDev, (2, 3, 1) each: the count is still
+    # over Y's 24 elements, 7 x 24 + 5 x 6 = 198; MaxPool's Indices are as many as Y, and a
+    # 2 x 2 window over (1, 1, 4, 4) gives (1, 1, 2, 2): 4 x 3 compares
+    stats = (2, 3, 1)
+    cost = _cost("LayerNormalization", [(2, 3, 4), (4,), (4,)], [(2, 3, 4), stats, stats])
+    assert cost.vector_ops == 7 * 24 + 5 * 6 == 198
+    pooled = _cost("MaxPool", [(1, 1, 4, 4)], [(1, 1, 2, 2), (1, 1, 2, 2)],
+                   kernel_shape=(2, 2), strides=(2, 2))  # fmt: skip
+    assert pooled.vector_ops == 4 * 3
