@@ -206,6 +206,11 @@ def test_equations_onnxruntime_accepts_still_import(tmp_path: Path) -> None:
         ({"length": "-1"}, "offset 0 and length -1 must be >= 0"),
         ({"length": "8"}, "length 8 is less than the 864 bytes the tensor needs"),
         ({"offset": "100"}, "holds 864 bytes; the tensor needs bytes 100..964"),
+        ({"offset": "eight"}, "offset or length is not an integer"),
+        ({"length": "1.5"}, "offset or length is not an integer"),
+        # a length given past the tensor's 864 B must still lie in the file: 0 + 900 > 864
+        ({"length": "900"}, "holds 864 bytes; the tensor needs bytes 0..900"),
+        ({"offset": "1"}, "holds 864 bytes; the tensor needs bytes 1..865"),
     ],
 )
 def test_external_data_extent_is_checked(tmp_path: Path, entries: dict[str, str], reason: str):
