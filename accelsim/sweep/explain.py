@@ -134,8 +134,9 @@ def references(outcome: SweepOutcome, base: Hardware, *,
         if values and isinstance(own, int | float) and own > 0:
             label = min(values, key=lambda lb: (abs(math.log(values[lb] / own)), lb))
             exact = exact and values[label] == own
-        else:
-            label = next((s.label for s in axis.settings if s.value == own), "")
+        else:  # the schema keeps a list as a tuple; a sweep's value is a list
+            same = list(own) if isinstance(own, tuple) else own
+            label = next((s.label for s in axis.settings if s.value == same), "")
             exact = exact and bool(label)
         chosen.append((axis.path, label or axis.settings[0].label))
     point = next((r for r in outcome.results if r.settings == tuple(chosen)), None)
