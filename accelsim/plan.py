@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple, TypeVar, overload
 
 import numpy as np
@@ -118,12 +118,18 @@ class Tasks(Columns[Task]):
     dependencies of all tasks are one int64 column, task i's at `deps[first[i]:first[i + 1]]`.
     The simulator and the passes over every task read the columns; a record is built per read.
 
+    A transfer's DDR address is a column too (`address`; 0 for a compute), not its work's: the
+    work column holds one `Transfer` per size and direction, shared by every task that moves
+    as many bytes (a tiled run reads and writes slices by the hundred thousand, each at its
+    own address); the records give each transfer its address (`Task.work`), and the
+    simulator gives it to the timing models that read it (`timing.models.reads_addresses`).
+
     The run index says where a tiled layer repeats itself (`reports/speed/README.md`: ~90 % of
     a tiled plan's tasks), so fast paths may take a run in one step; the columns still hold
     every task. Run r is `run_first[r]` = F, `run_width[r]` = W, `run_count[r]` = C >= 2: for
     0 < k < C and 0 <= j < W, task t = F + k·W + j has the unit kind, kind, layer, buffer,
-    reasons and work of task t - W (a transfer's DDR address aside: each task's own is in
-    `work`), tile one more, and as many dependencies, each (in sorted order) the task at the
+    reasons and work of task t - W (its DDR address aside: each task's own is in `address`),
+    tile one more, and as many dependencies, each (in sorted order) the task at the
     same place in t - W's, or that task + W; which of the two is the same for every k. So
     deps(F + k·W + j) = deps(F + j) + k · (deps(F + W + j) - deps(F + j)), elementwise. (A
     tile's store may depend on its compute one repeat before, before F for k = 0: a rule of
@@ -131,8 +137,8 @@ class Tasks(Columns[Task]):
     not overlap; tasks in none are in no run.
     """
 
-    __slots__ = ("_index", "_periods", "buffer", "deps", "first", "kind", "layer", "reasons",
-                 "tile", "unit_kind", "work")  # fmt: skip
+    __slots__ = ("_index", "_periods", "address", "buffer", "deps", "first", "kind", "layer",
+                 "reasons", "tile", "unit_kind", "work")  # fmt: skip
 
     def __init__(self) -> None:
         self.unit_kind: list[str] = []
@@ -141,7 +147,8 @@ class Tasks(Columns[Task]):
         self.layer: list[int] = []
         self.tile: list[int] = []
         self.buffer: list[str] = []
-        self.work: list[Work] = []
+        self.work: list[Work] = []  # a transfer's with address 0: its own is in `address`
+        self.address = array("q")
         self.deps = array("q")
         self.first = array("q", [0])  # where each task's dependencies begin in `deps`, and the end
         self.reasons: list[tuple[DepReason, ...]] = []
@@ -162,14 +169,20 @@ class Tasks(Columns[Task]):
         return columns
 
     def add(self, unit_kind: str, kind: TaskKind, layer: int, tile: int, buffer: str, work: Work,
-            deps: Sequence[int], reasons: tuple[DepReason, ...]) -> int:  # fmt: skip
-        """Append a task after `deps` (ascending ids); its id."""
+            deps: Sequence[int], reasons: tuple[DepReason, ...],
+            address: int = 0) -> int:  # fmt: skip
+        """Append a task after `deps` (ascending ids); its id. A transfer's `work` has address
+        0 (one record for all of its size and direction), its DDR address is `address`; one
+        given with its address (a hand-made plan's) is taken apart."""
+        if not address and isinstance(work, Transfer) and work.address:
+            work, address = replace(work, address=0), work.address
         self.unit_kind.append(unit_kind)
         self.kind.append(kind)
         self.layer.append(layer)
         self.tile.append(tile)
         self.buffer.append(buffer)
         self.work.append(work)
+        self.address.append(address)
         self.deps.extend(deps)
         self.first.append(len(self.deps))
         self.reasons.append(reasons)
@@ -231,12 +244,12 @@ class Tasks(Columns[Task]):
             return None
         return moved.tobytes()
 
-    def repeat(self, start: int, times: int, moves: bytes, works: Sequence[Work],
+    def repeat(self, start: int, times: int, moves: bytes, addresses: npt.NDArray[np.int64],
                tiles: int = 1) -> None:  # fmt: skip
         """Append `times` repeats of the tasks from `start` on: each the one before with its
         tile `tiles` more (the tiles of the period) and the dependencies `moves` marks
-        (`moves`) one period later (the run index's rule for one tile); `works`: theirs in
-        order."""
+        (`moves`) one period later (the run index's rule for one tile); `addresses`: their
+        DDR addresses in order."""
         end = len(self.kind)
         begin, stop = self.first[start], self.first[end]
         deps = np.frombuffer(self.deps[begin:stop], np.int64)  # (a copy: the column grows)
@@ -250,7 +263,8 @@ class Tasks(Columns[Task]):
         self.reasons.extend(self.reasons[start:end] * times)
         tile = np.array(self.tile[start:end], np.int64)
         self.tile.extend((tile + steps * tiles).ravel().tolist())
-        self.work.extend(works)
+        self.work.extend(self.work[start:end] * times)
+        self.address.frombytes(addresses.astype(np.int64).tobytes())
         self.deps.frombytes((deps + steps * (end - start) * moved).tobytes())
         self.first.frombytes((stop + (steps - 1) * (stop - begin) + ends).tobytes())
 
@@ -269,13 +283,12 @@ class Tasks(Columns[Task]):
             return None
         first = self.first
         if first[c] - first[b] != first[b] - first[a] or any(
-            column[a:b] != column[b:c]
-            for column in (self.layer, self.unit_kind, self.kind, self.buffer, self.reasons)
+            column[a:b] != column[b:c]  # (works: a transfer's address is not in its work)
+            for column in (self.layer, self.unit_kind, self.kind, self.buffer, self.reasons,
+                           self.work)  # fmt: skip
         ):
             return None
         if any(u != t + 1 for t, u in zip(self.tile[a:b], self.tile[b:c], strict=True)):
-            return None
-        if not all(map(_same_work, self.work[a:b], self.work[b:c])):
             return None
         if any(first[b + j] - first[a + j] != first[b] - first[a] for j in range(b - a)):
             return None  # (a task with more dependencies than its twin)
@@ -295,10 +308,18 @@ class Tasks(Columns[Task]):
     def __len__(self) -> int:
         return len(self.kind)
 
+    def work_of(self, task: int) -> Work:
+        """Task `task`'s work, a transfer with its DDR address."""
+        work = self.work[task]
+        if isinstance(work, Transfer):
+            return Transfer(nbytes=work.nbytes, direction=work.direction,
+                            address=self.address[task])  # fmt: skip
+        return work
+
     def _record(self, task: int) -> Task:
         return Task(
             id=task, unit_kind=self.unit_kind[task], kind=self.kind[task], layer=self.layer[task],
-            tile=self.tile[task], buffer=self.buffer[task], work=self.work[task],
+            tile=self.tile[task], buffer=self.buffer[task], work=self.work_of(task),
             deps=tuple(self.deps_of(task)), reasons=self.reasons[task],
         )  # fmt: skip
 
@@ -407,13 +428,6 @@ class Ranges(Columns[Allocation]):
         releases = map(self.release, range(len(self)))
         columns = (names, self.layer, self.offset, self.size, self.first, releases)
         return map(Allocation._make, zip(*columns, strict=True))
-
-
-def _same_work(a: Work, b: Work) -> bool:
-    """Equal work, a transfer's DDR address aside."""
-    if isinstance(a, Transfer):
-        return isinstance(b, Transfer) and (a.nbytes, a.direction) == (b.nbytes, b.direction)
-    return a == b
 
 
 def _named(buffer: str, label: str) -> str:

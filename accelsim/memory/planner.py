@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
 
@@ -145,8 +145,8 @@ class _Planner:
             if sum(program.nbytes(b) for b in self._working_set(layer)) > hw.sram.capacity
         ]  # fmt: skip
         self.reasons: dict[tuple[DepReason, ...], tuple[DepReason, ...]] = {}
-        # the transfers repeats made, by (bytes, direction) and address (`_transfers`)
-        self.transfers: dict[tuple[int, str], dict[int, Transfer]] = {}
+        # one work record of each size and direction (a task's DDR address is its own column)
+        self.transfers: dict[tuple[int, str], Transfer] = {}
         self.tiles: list[int] = []
         self.layer = 0
 
@@ -616,11 +616,11 @@ class _Planner:
             times = self._epilogues(at, loop, tiles[number], times)
         if times <= 0:  # (a period of several tiles: no epilogue, `_levels`, whose MACs done
             return 0, b""  # are read by none)
-        works = self._works(begin, end, times, strides, prefix)
+        addresses = self._addresses(begin, end, times, strides, prefix)
         for name, stride in strides.items():
             after = self.cursor[name] + (times - 1) * stride + stride - last[name]  # (last slice)
             self.cursor[name] = after % self.ddr.ranges[name].size + last[name]
-        self.tasks.repeat(begin, times, moves, works, tiles=size)
+        self.tasks.repeat(begin, times, moves, addresses, tiles=size)
         later = np.arange(1, times + 1, dtype=np.int64)[:, None] * (end - begin)
         for name in strides:
             moved = np.array([task for task in prefix if self.tasks.buffer[task] == name])
@@ -632,38 +632,23 @@ class _Planner:
                 (size, period.sums, period.groups), loop.computes[period.computes :])  # fmt: skip
         return times, moves
 
-    def _works(self, begin: int, end: int, times: int, strides: dict[str, int],
-               prefix: dict[int, int]) -> list[Work]:  # fmt: skip
-        """The work of `times` repeats of tasks [begin, end), in order: each transfer's slice
-        after the one before in its buffer's home (`_address`, starting over at its end), the
-        rest the same. One record for each (bytes, direction, address), kept for the plan:
-        most repeats read and write the slices of the ones before."""
-        width, work, buffer = end - begin, self.tasks.work, self.tasks.buffer
-        works: list[Work] = work[begin:end] * times
-        moved = list(prefix)
+    def _addresses(self, begin: int, end: int, times: int, strides: dict[str, int],
+                   prefix: dict[int, int]) -> npt.NDArray[np.int64]:  # fmt: skip
+        """The DDR addresses of `times` repeats of tasks [begin, end), in order: each transfer's
+        slice after the one before in its buffer's home (`_address`, starting over at its end),
+        a compute's 0."""
+        addresses = np.zeros((times, end - begin), np.int64)
+        moved, buffer = list(prefix), self.tasks.buffer
         if not moved:
-            return works
-        homes = [self.ddr.ranges[buffer[task]] for task in moved]
-        base, size, stride, start = (np.array(column, np.int64) for column in zip(*(
-            (home.address, home.size, strides[home.buffer],
-             self.cursor[home.buffer] + prefix[task])
-            for home, task in zip(homes, moved, strict=True)
-        ), strict=True))  # fmt: skip
-        steps = np.arange(times, dtype=np.int64)
-        addresses = base[:, None] + (start[:, None] + stride[:, None] * steps) % size[:, None]
-        for task, row in zip(moved, addresses.tolist(), strict=True):
-            old = work[task]
-            assert isinstance(old, Transfer)
-            known = self.transfers.setdefault((old.nbytes, old.direction), {})
-            made = [known.get(address) for address in row]
-            if None in made:
-                for index, address in enumerate(row):
-                    if made[index] is None:
-                        made[index] = known[address] = Transfer(
-                            nbytes=old.nbytes, direction=old.direction, address=address
-                        )
-            works[task - begin :: width] = made  # type: ignore[assignment]
-        return works
+            return addresses
+        homes, cursor = self.ddr.ranges, self.cursor
+        base, size, stride, start = np.array([
+            (home.address, home.size, strides[name], cursor[name] + prefix[task])
+            for task in moved for name in (buffer[task],) for home in (homes[name],)
+        ], np.int64).reshape(-1, 4).T  # fmt: skip
+        steps = np.arange(times, dtype=np.int64)[:, None]
+        addresses[:, np.array(moved) - begin] = base + (start + stride * steps) % size
+        return addresses
 
     def _repeatable(self, at: _TiledLayer, number: int, sigma: Shift,
                     period: _Period) -> _Layout | None:  # fmt: skip
@@ -866,9 +851,7 @@ class _Planner:
     def _store_tile(self, layer: Layer, output: str, tile: int, pending: tuple[int, int, int, int],
                     tile_slots: list[set[int]]) -> int:  # fmt: skip
         slot, compute, index, size = pending
-        store = self._task(
-            _DMA, "store", layer.index, tile, output, self._out(output, size), {compute}
-        )
+        store = self._transfer("store", layer.index, tile, output, size, "out", {compute})
         self.ranges.released_after(index, compute, store)
         tile_slots[slot] = {compute, store}
         return store
@@ -915,10 +898,8 @@ class _Planner:
         if needed:
             self.evicted.add(name)
         if resident.dirty and needed:
-            spill = self._task(
-                _DMA, "spill", self.layer, 0, name,
-                self._out(name, resident.size), {resident.ready, *resident.also},
-            )  # fmt: skip
+            spill = self._transfer("spill", self.layer, 0, name, resident.size, "out",
+                                   {resident.ready, *resident.also})  # fmt: skip
             self.ddr_ready[name] = (spill,)
             resident.users.add(spill)
         self._free(name)
@@ -949,23 +930,30 @@ class _Planner:
     def _transfer_in(self, name: str, size: int, layer: int, tile: int, waits: WaitSet) -> int:
         """Read `name` (or a tile of it) from DDR; a reload if it had been evicted while live."""
         kind: TaskKind = "reload" if name in self.evicted else "load"
-        work = Transfer(nbytes=size, direction="in", address=self._address(name, size))
-        return self._task(
-            _DMA, kind, layer, tile, name, work, set(self.ddr_ready.get(name, ())), waits
-        )
+        return self._transfer(kind, layer, tile, name, size, "in",
+                              set(self.ddr_ready.get(name, ())), waits)  # fmt: skip
 
     def _store(self, name: str, layer: int) -> None:
         resident = self.resident[name]
-        store = self._task(
-            _DMA, "store", layer, 0, name, self._out(name, resident.size),
-            {resident.ready, *resident.also},
-        )  # fmt: skip
+        store = self._transfer("store", layer, 0, name, resident.size, "out",
+                               {resident.ready, *resident.also})  # fmt: skip
         resident.users.add(store)
         resident.dirty = False
         self.ddr_ready[name] = (store,)
 
-    def _out(self, name: str, size: int) -> Transfer:
-        return Transfer(nbytes=size, direction="out", address=self._address(name, size))
+    def _transfer(self, kind: TaskKind, layer: int, tile: int, name: str, size: int,
+                  direction: Literal["in", "out"], deps: set[int],
+                  *waits: WaitSet) -> int:  # fmt: skip
+        """A DMA task moving `size` bytes of `name` `direction`, at its DDR address (`_address`);
+        its work is one record for every transfer of that size and direction (the address is
+        the task's own, `Tasks.address`)."""
+        address = self._address(name, size)
+        work = self.transfers.get((size, direction))
+        if work is None:
+            work = self.transfers[size, direction] = Transfer(nbytes=size, direction=direction)
+        task = self._task(_DMA, kind, layer, tile, name, work, deps, *waits)
+        self.tasks.address[task] = address
+        return task
 
     def _address(self, name: str, size: int) -> int:
         """DDR address of `size` bytes of `name`: its home's start for the whole buffer; a tile's

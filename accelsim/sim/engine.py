@@ -34,6 +34,7 @@ from accelsim.sim.trace import (
     Trace,
     Waited,
 )
+from accelsim.timing.models import reads_addresses
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
@@ -258,6 +259,9 @@ class Kind:
         new = tuple.__new__
         tasks = run.tasks
         deps, first, all_reasons, works = tasks.deps, tasks.first, tasks.reasons, tasks.work
+        # a transfer's DDR address is the plan's column, not its work's: given to the models
+        # that read it (the banked DDR tier)
+        addresses = tasks.address if any(map(reads_addresses, models)) else None
         unit_kind, kinds, layers, tiles, buffers = (
             tasks.unit_kind, tasks.kind, tasks.layer, tasks.tile, tasks.buffer
         )
@@ -297,6 +301,9 @@ class Kind:
                 if unit_free > now:
                     now = unit_free
                 work = works[task_id]
+                if addresses is not None and work.__class__ is Transfer:
+                    work = Transfer(nbytes=work.nbytes, direction=work.direction,
+                                    address=addresses[task_id])  # fmt: skip
                 cycles = models[slot].run(work, now)
                 finish = now + cycles  # one int object for the record, `end` and `free_at`
                 # the cause, its task and its code in `WAITED`

@@ -92,6 +92,8 @@ class RateDdr:
     the last stretch runs forever. Stretches ended before the newest `now` are dropped.
     """
 
+    reads_addresses = False  # (`models.reads_addresses`: a fluid bus)
+
     def __init__(self, hw: Hardware) -> None:
         self.per_cycle = hw.ddr.bandwidth / hw.clock
         self.times: list[int] = [0]

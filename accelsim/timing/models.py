@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KEPT_MODELS", "TIMING_MODELS", "Steady", "TimingModel", "build_units", "channel_latency",
-    "estimate", "memo_of", "planning_key", "planning_model", "steady_parts", "timing_model",
+    "estimate", "memo_of", "planning_key", "planning_model", "reads_addresses", "steady_parts",
+    "timing_model",
 ]  # fmt: skip
 
 
@@ -57,6 +58,14 @@ class Steady(Protocol):
     def shift(self, cycles: int) -> None:
         """Move the state `cycles` later (as if every earlier call came that much later)."""
         ...
+
+
+def reads_addresses(model: object) -> bool:
+    """Whether a unit's or DDR tier's `model` reads a transfer's DDR address, from its optional
+    `reads_addresses` (True if it does not say). A plan keeps addresses in a column beside one
+    work record per transfer size (`plan.Tasks.address`); the simulator builds each transfer
+    with its address only for the models that read it."""
+    return bool(getattr(model, "reads_addresses", True))
 
 
 def steady_parts(model: TimingModel) -> tuple[Steady, ...] | None:

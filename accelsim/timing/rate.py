@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from accelsim.hardware import DmaUnit, whole_cycles
 from accelsim.kinds import kind_running
 from accelsim.timing.ddr import RateDdr, build_ddr
-from accelsim.timing.models import memo_of, timing_model
+from accelsim.timing.models import memo_of, reads_addresses, timing_model
 from accelsim.work import Gemm, Transfer, Vector
 
 if TYPE_CHECKING:
@@ -120,6 +120,11 @@ class RateChannel:
             free = served
         self.data_free = free
         return free - now
+
+    @property
+    def reads_addresses(self) -> bool:
+        """(`models.reads_addresses`) only through its DDR tier."""
+        return reads_addresses(self.ddr)
 
     def steady_parts(self) -> tuple[Steady, ...] | None:
         ddr = self.ddr

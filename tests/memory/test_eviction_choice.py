@@ -37,12 +37,9 @@ class _Stub:
         self.left.append(name)
         del self.resident[name]
 
-    def _task(self, unit, kind, layer, tile, buffer, work, deps, *waits) -> int:
-        self.tasks.append((kind, buffer, set(deps)))
+    def _transfer(self, kind, layer, tile, name, size, direction, deps, *waits) -> int:
+        self.tasks.append((kind, name, set(deps)))
         return 100 + len(self.tasks)
-
-    def _out(self, name: str, size: int) -> object:
-        return ("out", name, size)
 
     def _free(self, name: str) -> None:
         self.freed.append(name)

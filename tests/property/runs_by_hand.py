@@ -73,8 +73,8 @@ class _Indexed(Tasks):
 def with_index(tasks: Tasks, first: array, width: array, count: array) -> Tasks:
     """A copy of `tasks`' columns with the given run index."""
     indexed = _Indexed()
-    for name in ("unit_kind", "kind", "layer", "tile", "buffer", "work", "deps", "first",
-                 "reasons"):  # fmt: skip
+    for name in ("unit_kind", "kind", "layer", "tile", "buffer", "work", "address", "deps",
+                 "first", "reasons"):  # fmt: skip
         setattr(indexed, name, getattr(tasks, name))
     indexed.run_first, indexed.run_width, indexed.run_count = first, width, count
     return indexed
