@@ -329,17 +329,18 @@ class Ranges(Columns[Allocation]):
 
     A tiled run takes a range per slice of every tile (LLaMA-7B prefill: 1.9 million); as
     records they were ~200 B each beside their names, as columns ~70. A range's name is its
-    buffer's with the part it holds, `x[tile 7]`; the parts are kept apart (`label`, "" for
-    a whole buffer), so a tile's slices share one string. `first` and `release` are set as
-    the planner issues the tasks that fill and free a range.
+    buffer's with the part it holds, `x[tile 7]`; the parts are kept apart as numbers (`part`:
+    `WHOLE`, `LAYER`, a tile's number, or `group_part(g)`), so a repeat of tiles numbers
+    its ranges' parts in one pass and a name is built only when read. `first` and `release`
+    are set as the planner issues the tasks that fill and free a range.
     """
 
-    __slots__ = ("also", "buffer", "first", "label", "layer", "log", "more", "offset", "after",
+    __slots__ = ("also", "buffer", "first", "layer", "log", "more", "offset", "after", "part",
                  "size")  # fmt: skip
 
     def __init__(self) -> None:
         self.buffer: list[str] = []
-        self.label: list[str] = []
+        self.part = array("q")
         self.layer = array("q")
         self.offset = array("q")
         self.size = array("q")
@@ -358,15 +359,15 @@ class Ranges(Columns[Allocation]):
             return allocations
         ranges = cls()
         for a in allocations:
-            index = ranges.add(a.buffer, "", a.layer, a.offset, a.size)
+            index = ranges.add(a.buffer, WHOLE, a.layer, a.offset, a.size)
             ranges.first[index] = a.first
             ranges.released_after(index, *a.release)
         return ranges
 
-    def add(self, buffer: str, label: str, layer: int, offset: int, size: int) -> int:
+    def add(self, buffer: str, part: int, layer: int, offset: int, size: int) -> int:
         """A new range, not yet filled nor released; its index."""
         self.buffer.append(buffer)
-        self.label.append(label)
+        self.part.append(part)
         self.layer.append(layer)
         self.offset.append(offset)
         self.size.append(size)
@@ -387,12 +388,12 @@ class Ranges(Columns[Allocation]):
             self.after[index], self.also[index] = (*tasks, -1, -1)[:2]
 
     def repeat(self, start: int, times: int, offsets: npt.NDArray[np.int64],
-               labels: Sequence[str]) -> None:  # fmt: skip
-        """Append `times` copies of the ranges from `start` on, at `offsets` and labelled
-        `labels` (one each), neither filled nor released yet (`set`)."""
+               parts: npt.NDArray[np.int64]) -> None:  # fmt: skip
+        """Append `times` copies of the ranges from `start` on, at `offsets` and holding
+        `parts` (one each), neither filled nor released yet (`set`)."""
         end = len(self.buffer)
         self.buffer.extend(self.buffer[start:end] * times)
-        self.label.extend(labels)
+        self.part.frombytes(parts.astype(np.int64).tobytes())
         self.layer.extend(self.layer[start:end] * times)
         self.offset.frombytes(offsets.astype(np.int64).tobytes())
         self.size.extend(self.size[start:end] * times)
@@ -418,20 +419,34 @@ class Ranges(Columns[Allocation]):
 
     def _record(self, index: int) -> Allocation:
         return Allocation(
-            buffer=_named(self.buffer[index], self.label[index]), layer=self.layer[index],
+            buffer=_named(self.buffer[index], self.part[index]), layer=self.layer[index],
             offset=self.offset[index], size=self.size[index], first=self.first[index],
             release=self.release(index),
         )  # fmt: skip
 
     def __iter__(self) -> Iterator[Allocation]:
-        names = map(_named, self.buffer, self.label)
+        names = map(_named, self.buffer, self.part)
         releases = map(self.release, range(len(self)))
         columns = (names, self.layer, self.offset, self.size, self.first, releases)
         return map(Allocation._make, zip(*columns, strict=True))
 
 
-def _named(buffer: str, label: str) -> str:
-    return f"{buffer}[{label}]" if label else buffer
+WHOLE, LAYER = -1, -2
+"""`Ranges.part` of a range holding its whole buffer, and of a slice every tile of its layer
+reads (`x[layer]`); a tile's part is its number (`x[tile 7]`), a channel group's `group_part`."""
+
+
+def group_part(group: int) -> int:
+    """`Ranges.part` of channel group `group`'s slice (`W[group 3]`)."""
+    return -3 - group
+
+
+def _named(buffer: str, part: int) -> str:
+    if part >= 0:
+        return f"{buffer}[tile {part}]"
+    if part == WHOLE:
+        return buffer
+    return f"{buffer}[layer]" if part == LAYER else f"{buffer}[group {-3 - part}]"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,7 +26,7 @@ from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
 from accelsim.memory.repeat import Loop, Shift, State, advance, among, shift_between, state
 from accelsim.memory.tiling import Tile, Tiler, Tiling
-from accelsim.plan import DepReason, Plan, Ranges, TaskKind, Tasks
+from accelsim.plan import LAYER, WHOLE, DepReason, Plan, Ranges, TaskKind, Tasks, group_part
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ class _Planner:
             start += size
         shared = self._load_slices(
             tuple(item for item in tiling.shared if item[0] not in own), start,
-            set(arena_waits), "layer", 0,
+            set(arena_waits), LAYER, 0,
         )  # fmt: skip
         loaded = len(shared)  # the slices the layer loads; then its residents' (range, ready)
         for name in own:
@@ -509,13 +509,12 @@ class _Planner:
                 name, size, _ = at.pins[pin]
                 self._load_resident(pin, name, size, at.pin_at[pin], at.arena_waits, number)
             loop.group_loads = [] if pinned else self._load_slices(
-                tile.weights, offset, loop.weight_slots[slot], f"group {tile.group}", number
+                tile.weights, offset, loop.weight_slots[slot], group_part(tile.group), number
             )  # fmt: skip
             loop.group_pins = {self.resident[pin].ready for pin in pinned}
         slot = number % tiling.slots
         offset = at.base + at.weight_area + slot * tiling.slot_bytes
-        label = f"tile {number}"  # one string for the names of all the tile's ranges
-        slices = self._load_slices(tile.reads, offset, loop.tile_slots[slot], label, number)
+        slices = self._load_slices(tile.reads, offset, loop.tile_slots[slot], number, number)
         pending = loop.pending
         out_slots = loop.psum_slots if at.accumulating else loop.tile_slots  # what a store frees
         while pending and pending[0][0] <= number - at.lag:
@@ -538,7 +537,7 @@ class _Planner:
         else:  # adds into the partial sums of the chunk before
             deps.add(loop.last_compute)
         if begins:
-            loop.out_index = self._new_range(at.output, out_offset, out_size, label)
+            loop.out_index = self._new_range(at.output, out_offset, out_size, number)
         last_compute = self._task(
             layer.unit, "compute", layer.index, number, "", tile.work, deps, frozenset(space)
         )
@@ -670,13 +669,14 @@ class _Planner:
         tile_low = at.base + at.weight_area
         psum_low = tile_low + at.tile_area
         group = at.tiling.tiles[number].group
-        # each label the period's ranges may have: (its tile or group, its area)
-        owners = {f"tile {tile}": (tile, 1) for tile in range(number, number + period.tiles)}
-        owners.update((f"group {group + g}", (group + g, 0)) for g in range(period.groups))
-        found = [owners.get(label) for label in ranges.label[first:last]]
-        if None in found:
+        # each range's tile (area 1) or group (area 0): one of the period's
+        part = np.frombuffer(ranges.part[first:last], np.int64)
+        area = (part >= 0).astype(np.int64)
+        owner = np.where(area, part, group_part(0) - part)
+        if not np.all(np.where(area, (owner >= number) & (owner < number + period.tiles),
+                               (part <= group_part(0)) & (owner >= group)
+                               & (owner < group + period.groups))):  # fmt: skip
             return None
-        owner, area = np.array(found, np.int64).reshape(-1, 2).T
         offset = np.frombuffer(ranges.offset[first:last], np.int64)
         area[(area == 1) & ((offset < tile_low) | (offset >= psum_low))] = 2  # (partial sums)
         # (low, slot bytes, slots, turn a period) of the weights, tiles, partial sums
@@ -701,17 +701,10 @@ class _Planner:
         offsets = layout.low + layout.inner + (
             (layout.slot + steps * layout.turn) % layout.slots * layout.width
         )
-        labels: list[str] = []
-        pairs = list(zip(layout.owner.tolist(), layout.group.tolist(), strict=True))
-        owners = list(dict.fromkeys(pairs))
-        which = {owner: place for place, owner in enumerate(owners)}
-        places = [which[pair] for pair in pairs]
-        for k in range(1, times + 1):  # (one string for the ranges of a tile or group)
-            tile, group_of = k * period.tiles, k * period.groups
-            names = [f"group {owner + group_of}" if group else f"tile {owner + tile}"
-                     for owner, group in owners]  # fmt: skip
-            labels.extend([names[place] for place in places])
-        ranges.repeat(first, times, offsets.ravel(), labels)
+        # each the tile `period.tiles` on, or the group `period.groups` on (numbered down)
+        part = np.frombuffer(ranges.part[first:last], np.int64)
+        turn = np.where(layout.group, -period.groups, period.tiles)
+        ranges.repeat(first, times, offsets.ravel(), (part + steps * turn).ravel())
 
         def moved(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
             shifted: npt.NDArray[np.int64] = values + steps * (sigma.width * among(values, moving))
@@ -826,13 +819,14 @@ class _Planner:
         self.resident[name] = _Resident(index, size, load, False)
 
     def _load_slices(self, parts: tuple[tuple[str, int], ...], offset: int, slot_waits: set[int],
-                     label: str, tile: int) -> list[tuple[int, int]]:  # fmt: skip
-        """Load consecutive slices into a slot that frees after `slot_waits`; (range, load) each."""
+                     part: int, tile: int) -> list[tuple[int, int]]:  # fmt: skip
+        """Load consecutive slices into a slot that frees after `slot_waits`, each the `part`
+        of its buffer (`Ranges.part`); (range, load) each."""
         loaded = []
         waits = frozenset(slot_waits)
         ranges, layer = self.ranges, self.layer  # (every tile's slices: kept in locals)
         for name, size in parts:
-            index = ranges.add(name, label, layer, offset, size)
+            index = ranges.add(name, part, layer, offset, size)
             load = self._transfer_in(name, size, layer, tile, waits)
             ranges.first[index] = load
             loaded.append((index, load))
@@ -916,9 +910,9 @@ class _Planner:
             after=self._merge(frozenset(after), frozenset()),
         )  # fmt: skip
 
-    def _new_range(self, buffer: str, offset: int, size: int, label: str = "") -> int:
-        """A range holding `buffer`, or the part of it `label` names (`tile 7`, `layer`)."""
-        return self.ranges.add(buffer, label, self.layer, offset, size)
+    def _new_range(self, buffer: str, offset: int, size: int, part: int = WHOLE) -> int:
+        """A range holding `buffer`, or the `part` of it (`Ranges.part`: a tile's)."""
+        return self.ranges.add(buffer, part, self.layer, offset, size)
 
     def _next_use(self, name: str, *, including_now: bool = False) -> int:
         uses = self.uses.get(name, [])

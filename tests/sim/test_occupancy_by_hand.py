@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from accelsim.plan import Ranges
+from accelsim.plan import WHOLE, Ranges
 from accelsim.sim.engine import _occupancy
 
 
@@ -13,7 +13,7 @@ def test_a_range_released_after_three_tasks_is_held_to_the_latest_end_not_the_la
     # Task 0 fills 100 B at cycle 0; tasks 1, 2 and 3 read it and end at 50, 40 and 20: the
     # range is free at 50, though task 3 (the highest id) ended first.
     ranges = Ranges()
-    index = ranges.add("x", "", 0, 0, 100)
+    index = ranges.add("x", WHOLE, 0, 0, 100)
     ranges.first[index] = 0
     ranges.released_after(index, 1, 2, 3)
     steps = _occupancy(SimpleNamespace(allocations=ranges), [0, 5, 5, 5], [10, 50, 40, 20])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
-from accelsim.plan import Ranges
+from accelsim.plan import WHOLE, Ranges
 from accelsim.sim.engine import _occupancy
 
 
@@ -32,7 +32,7 @@ def _curve(ranges: list[tuple[int, int, tuple[int, ...]]], start: list[int],
            end: list[int]) -> list[tuple[int, int]]:  # fmt: skip
     columns = Ranges()
     for size, fill, release in ranges:
-        index = columns.add("b", "", 0, 0, size)
+        index = columns.add("b", WHOLE, 0, 0, size)
         columns.first[index] = fill
         columns.released_after(index, *release)
     steps = list(_occupancy(SimpleNamespace(allocations=columns), start, end))  # type: ignore[arg-type]
