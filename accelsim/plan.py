@@ -236,7 +236,7 @@ class Tasks(Columns[Task]):
         put a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
         first, width = self.first, len(self.kind) - start
         deps = np.frombuffer(self.deps[first[start] : first[-1]], np.int64)
-        moved = np.isin(deps, moving, assume_unique=True)
+        moved = among(deps, moving)
         last = deps + times * width * moved
         later = np.ones(len(deps), np.bool_)  # each dependency after the one before, in a task
         later[np.frombuffer(first[start : len(first) - 1], np.int64) - first[start]] = False
@@ -439,6 +439,13 @@ reads (`x[layer]`); a tile's part is its number (`x[tile 7]`), a channel group's
 def group_part(group: int) -> int:
     """`Ranges.part` of channel group `group`'s slice (`W[group 3]`)."""
     return -3 - group
+
+
+def among(values: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which of `values` are in `ids` (sorted)."""
+    at = np.minimum(np.searchsorted(ids, values), max(0, len(ids) - 1))
+    found: npt.NDArray[np.bool_] = ids[at] == values if len(ids) else np.zeros(len(values), bool)
+    return found
 
 
 def _named(buffer: str, part: int) -> str:

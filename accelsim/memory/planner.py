@@ -24,9 +24,19 @@ from accelsim.hardware import UNIT_KINDS
 from accelsim.kinds import kind_running
 from accelsim.memory.allocator import Allocator, WaitSet
 from accelsim.memory.ddr import DdrSpace
-from accelsim.memory.repeat import Loop, Shift, State, advance, among, shift_between, state
+from accelsim.memory.repeat import Loop, Shift, State, advance, shift_between, state
 from accelsim.memory.tiling import Tile, Tiler, Tiling
-from accelsim.plan import LAYER, WHOLE, DepReason, Plan, Ranges, TaskKind, Tasks, group_part
+from accelsim.plan import (
+    LAYER,
+    WHOLE,
+    DepReason,
+    Plan,
+    Ranges,
+    TaskKind,
+    Tasks,
+    among,
+    group_part,
+)
 from accelsim.work import Gemm, Transfer, Vector, Work
 
 if TYPE_CHECKING:

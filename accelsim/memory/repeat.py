@@ -20,9 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import numpy as np
-import numpy.typing as npt
-
 
 @dataclass(slots=True, kw_only=True)
 class Loop:
@@ -228,10 +225,3 @@ def advance(loop: Loop, sigma: Shift, times: int, turns: bool, period: tuple[int
     loop.last_compute = sigma.task(loop.last_compute, times)
     # the repeats' computes: the period's, one period on each
     loop.computes.extend(c + k * sigma.width for k in range(1, times + 1) for c in computes)
-
-
-def among(values: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Which of `values` are in `ids` (sorted)."""
-    at = np.minimum(np.searchsorted(ids, values), max(0, len(ids) - 1))
-    found: npt.NDArray[np.bool_] = ids[at] == values if len(ids) else np.zeros(len(values), bool)
-    return found

@@ -139,8 +139,9 @@ class _Run:
          self.waited_on, self.start, self.end, self.unit, self.waited, self.kind,
          self.nbytes) = ([-1 if name == "end" else 0] * count for name in FILLED)  # fmt: skip
         self.waiting: dict[int, simpy.Event] = {}
-        # the columns of the tasks written in bulk, and which those are (made at the first)
-        self.bulk: dict[str, npt.NDArray[np.int64]] = {}
+        # the columns of the tasks written in bulk, a row each, and which those are (made at
+        # the first)
+        self.bulk: npt.NDArray[np.int64] | None = None
         self.written: npt.NDArray[np.bool_] | None = None
 
     def write(self, spots: slice, rows: npt.NDArray[np.int64]) -> None:
@@ -150,27 +151,30 @@ class _Run:
         import numpy as np
 
         assert self.events is None, "runs are timed whole only on plans kept as columns"
-        if self.written is None:
+        if self.bulk is None or self.written is None:
             count = len(self.end)
-            self.bulk = {name: np.zeros(count, np.int64) for name in FILLED}
+            self.bulk = np.zeros((len(FILLED), count), np.int64)
             self.written = np.zeros(count, np.bool_)
-        for place, name in enumerate(FILLED):
-            self.bulk[name][spots] = rows[:, place]
+        self.bulk[:, spots] = rows.T
         self.written[spots] = True
         self.end[spots] = rows[:, FILLED.index("end")].tolist()
 
     def columns(self) -> Columns:
         """The columns as arrays, with the plan's fields; each list emptied once copied (its
-        ints go with it: a large run's peak memory)."""
+        ints go with it: a large run's peak memory). With tasks written in bulk, each column
+        is its row of `bulk`, the others' values copied in from the list."""
         import numpy as np
 
-        arrays = {}
-        for name in FILLED:
+        arrays, bulk, written = {}, self.bulk, self.written
+        alone = [] if written is None else np.flatnonzero(~written).tolist()
+        for place, name in enumerate(FILLED):
             column = getattr(self, name)
-            values = np.array(column, np.int64)
+            if bulk is None:
+                values = np.array(column, np.int64)
+            else:  # (a row of a C-ordered array: contiguous)
+                values = bulk[place]
+                values[alone] = np.fromiter(map(column.__getitem__, alone), np.int64, len(alone))
             column.clear()
-            if self.written is not None:  # the tasks written in bulk from their columns
-                values[self.written] = self.bulk.pop(name)[self.written]
             arrays[name] = values
         tasks = self.tasks
         return Columns(
