@@ -132,3 +132,35 @@ def test_a_transpose_that_also_moves_batch_axes_is_a_copy():
     bt = g.op("t", "Transpose", [b], "bt", (2, 3, 8, 4), vector_ops=192, perm=[0, 1, 3, 2])
     y = g.op("m", "MatMul", [a, bt], "y", (2, 3, 2, 4), macs=384)
     assert _types(lower(g.build(y), toy_machine())) == [("MatMul",)]
+
+
+def _bn(g: GraphBuilder, x: str, shape: tuple[int, ...]) -> str:
+    params = [g.weight(f"bn.{p}", (shape[1],)) for p in ("scale", "B", "mean", "var")]
+    return g.op("bn", "BatchNormalization", [x, *params], "y", shape, vector_ops=64)
+
+
+def test_a_batchnorm_after_a_vector_layer_is_not_folded():
+    # Conv -> MaxPool (a vector layer) -> BN: the BN reads the pool's single output alone, but
+    # a pool has no weights to fold into: it runs on the vector unit, with the note
+    g = GraphBuilder()
+    c = g.conv("c", g.input("x", (1, 2, 6, 6)), 2, 3, pad=1)
+    p = g.op("p", "MaxPool", [c], "p.out", (1, 2, 4, 4), vector_ops=32, kernel_shape=[3, 3],
+             strides=[1, 1], pads=[0, 0, 0, 0])  # fmt: skip
+    program = lower(g.build(_bn(g, p, (1, 2, 4, 4))), toy_machine())
+    assert [(layer.op_types, layer.unit) for layer in program.layers] == [
+        (("Conv",), "matrix"), (("MaxPool",), "vector"), (("BatchNormalization",), "vector")
+    ]
+    assert program.notes == ("bn: BatchNormalization does not directly follow a matrix-engine "
+                             "op, so it cannot be folded; it runs on the vector unit",)  # fmt: skip
+
+
+def test_a_batchnorm_right_after_a_conv_is_folded_with_a_bias():
+    # Conv (no bias) -> BN: folded; the conv gains a 2-channel bias, int8: 2 B
+    g = GraphBuilder()
+    c = g.conv("c", g.input("x", (1, 2, 6, 6)), 2, 3, pad=1)
+    program = lower(g.build(_bn(g, c, (1, 2, 6, 6))), toy_machine())
+    (layer,) = program.layers
+    assert (layer.op_types, layer.unit, layer.vector_ops) == (
+        ("Conv", "BatchNormalization"), "matrix", 0)  # fmt: skip
+    assert layer.weights == ("c.W", "c.folded_bias")
+    assert program.buffers["c.folded_bias"].nbytes == 2

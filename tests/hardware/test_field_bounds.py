@@ -283,6 +283,10 @@ def test_banked_capacity_from_one_row_to_the_whole_device() -> None:
     assert _machine(**BANKED, ddr__capacity="8 GiB").ddr.capacity == 8 * 2**30
     _refused("ddr.capacity", "address bits the mapping does not have", **BANKED,
              ddr__capacity=8 * 2**30 + 1)  # fmt: skip
+    # the message gives both sizes in the units they were written in: 16 GiB against 8 GiB
+    _refused("ddr.capacity", "16 GiB needs address bits the mapping does not have: ddr4-3200's "
+             "channels, ranks, banks, rows and columns hold 8 GiB", **BANKED,
+             ddr__capacity="16 GiB")  # fmt: skip
 
 
 def test_banked_bandwidth_is_the_presets_peak() -> None:

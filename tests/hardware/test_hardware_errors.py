@@ -220,3 +220,16 @@ def test_error_message_is_one_line(tmp_path: Path) -> None:
         _load(tmp_path, text)
     assert "\n" not in str(info.value)
     assert ":11: matrix_engine.peak: [1, 2] is not a compute rate" in str(info.value)
+
+
+def test_an_old_layout_file_needs_every_section_as_a_mapping(tmp_path: Path) -> None:
+    # no vector_unit at all: named with the file (a missing section has no line)
+    _raises(tmp_path, VALID.replace("vector_unit:\n  peak: 10 GFLOPS\n", ""),
+            r": vector_unit: required field missing \(see `accelsim schema`\)")  # fmt: skip
+    _raises(tmp_path, VALID.replace("matrix_engine:\n  peak: 1 TFLOPS\n  ops: [Conv, Gemm, "
+                                    "MatMul]\n  fold_batchnorm: true\n  fuses: [Relu, Clip]\n",
+                                    ""),
+            r": matrix_engine: required field missing \(see `accelsim schema`\)")  # fmt: skip
+    # bus: a number, not a mapping: at its line, 6
+    _raises(tmp_path, VALID.replace("bus:\n  bandwidth: 1 GB/s\n", "bus: 5\n"),
+            r":6: bus: expected a mapping")  # fmt: skip
