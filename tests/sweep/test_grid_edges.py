@@ -84,3 +84,11 @@ def test_point_keys_and_overrides_follow_the_axes():
     assert points[1].key == '[["dtypes.weights", 8], ["clock", "1GHz"]]'
     assert points[1].overrides == {"dtypes.weights": 8, "clock": "1GHz"}
     assert points[1].label == "dtypes.weights=8 clock=1GHz"
+
+
+def test_labels_follow_the_start_not_the_stop():
+    # decimal start, binary stop: 500,000 B and 1,000,000 B (2,000,000 > 1 MiB = 1,048,576),
+    # labelled as the start is written
+    assert _pairs("sram.capacity=500kB..1MiB:x2") == [("500kB", 500_000), ("1MB", 1_000_000)]
+    # binary start, decimal stop: 512 KiB, 1 MiB (2 MiB > 2 MB = 2,000,000)
+    assert _pairs("sram.capacity=512KiB..2MB:x2") == [("512KiB", 524_288), ("1MiB", 1_048_576)]

@@ -171,3 +171,23 @@ def test_failed_and_invalid_rows_without_metrics_read_back(status):
     assert (result.key, result.index, result.settings, result.status) == (
         "k", 0, (("p", "1"),), status
     )  # fmt: skip
+
+
+def test_results_come_back_in_the_order_asked_skipping_keys_not_stored(tmp_path):
+    from accelsim.sweep.results import PointResult
+
+    def result(key: str, index: int, status: str) -> PointResult:
+        return PointResult(key, index, (("p", key),), status, f"e{index}")  # type: ignore[arg-type]
+
+    with ResultStore(tmp_path, inputs={}, resume=False) as store:
+        store.add(result("a", 0, "failed"), result("b", 1, "invalid"))
+        assert store.done() == {"a", "b"}
+        got = store.results(["b", "x", "a"])
+        assert [(r.key, r.index, r.status, r.error, r.settings) for r in got] == [
+            ("b", 1, "invalid", "e1", (("p", "b"),)), ("a", 0, "failed", "e0", (("p", "a"),))
+        ]  # fmt: skip
+        store.add(result("a", 5, "invalid"))  # the same key again: the newer row replaces it
+        (again,) = store.results(["a"])
+        assert (again.index, again.status) == (5, "invalid")
+    with ResultStore(tmp_path, inputs={}, resume=True) as reopened:  # committed, kept
+        assert reopened.done() == {"a", "b"}
