@@ -191,3 +191,7 @@ def test_results_come_back_in_the_order_asked_skipping_keys_not_stored(tmp_path)
         assert (again.index, again.status) == (5, "invalid")
     with ResultStore(tmp_path, inputs={}, resume=True) as reopened:  # committed, kept
         assert reopened.done() == {"a", "b"}
+    # the table a user may query: key, index, status per point
+    with sqlite3.connect(tmp_path / "sweep.db") as db:
+        rows = db.execute("SELECT key, idx, status FROM points ORDER BY key").fetchall()
+    assert rows == [("a", 5, "invalid"), ("b", 1, "invalid")]
