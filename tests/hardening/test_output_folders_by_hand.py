@@ -227,3 +227,57 @@ def test_a_dead_writers_temporary_is_an_orphan_and_others_are_not(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in (mine, other_name, not_tmp)
     )
+
+
+# --- files updated in place, and files this process read -------------------------------------
+
+
+@pytest.fixture
+def read_file(tmp_path, monkeypatch):
+    """A file this process read (as `accelsim._inputs` records it), forgotten afterwards."""
+    import accelsim._inputs as inputs
+
+    monkeypatch.setattr(inputs, "_READ", {})
+    path = tmp_path / "in.yaml"
+    path.write_text("a: 1\n")
+    inputs.note_read(path)
+    return path
+
+
+def test_a_file_updated_in_place_may_be_neither_a_link_nor_special_nor_an_input(
+    tmp_path, read_file
+):
+    outputs.check_updated_in_place(tmp_path / "absent.db")  # nothing there yet: fine
+    (tmp_path / "ok.db").write_bytes(b"")
+    outputs.check_updated_in_place(tmp_path / "ok.db")
+    (tmp_path / "link.db").symlink_to(tmp_path / "ok.db")
+    os.mkfifo(tmp_path / "fifo.db")
+    os.link(read_file, tmp_path / "hard.db")
+    cases = {
+        "link.db": "is a symbolic link; accelsim updates this file in place and never through a "
+        "link: put the file itself there, or write elsewhere",
+        "fifo.db": "cannot write: not a regular file (a device, FIFO or socket)",
+        "hard.db": f"is {read_file}, an input of this command; refusing to overwrite it: write "
+        "elsewhere",
+    }
+    for name, reason in cases.items():
+        with pytest.raises(AccelsimError) as caught:
+            outputs.check_updated_in_place(tmp_path / name)
+        assert str(caught.value) == f"{tmp_path / name}: {reason}"
+
+
+def test_an_output_naming_a_read_file_says_is_or_links_to(tmp_path, read_file):
+    (tmp_path / "l.json").symlink_to(read_file)
+    with pytest.raises(AccelsimError) as caught:
+        outputs.write_text(tmp_path / "l.json", "x")
+    assert str(caught.value) == (
+        f"{tmp_path / 'l.json'}: links to {read_file}, an input of this command; refusing to "
+        "overwrite it: write elsewhere"
+    )
+    with pytest.raises(AccelsimError, match=rf"^{read_file}: is {read_file}, an input"):
+        outputs.write_text(read_file, "x")
+    assert read_file.read_text() == "a: 1\n"
+    # once the file changed since it was read (another mtime), it is no longer that input
+    os.utime(read_file, ns=(1, 1))
+    outputs.write_text(read_file, "x")
+    assert read_file.read_text() == "x"
