@@ -8,6 +8,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from accelsim.errors import WorkloadError
+from accelsim.workload import import_onnx
 from accelsim.workload._onnx_checks import (
     MAX_MODEL_WORK,
     MAX_OP_WORK,
@@ -83,3 +84,17 @@ def test_an_initializers_own_type_wins_over_a_value_info_naming_it() -> None:
     model = _model(17)
     model.graph.value_info.append(helper.make_tensor_value_info("w", TensorProto.STRING, [2]))
     assert element_types(model)["w"] == TensorProto.INT64
+
+
+def test_an_ops_work_counts_its_vector_operations(tmp_path) -> None:
+    # MaxPool of a 2,000 x 2,000 window over (1, 1, 4,000, 4,000): 2,001 x 2,001 outputs, each
+    # 4e6 - 1 compares: 4,004,001 x 3,999,999 = 1.6e13 vector ops and no MACs, over 1e13
+    value = helper.make_tensor_value_info
+    node = helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2000, 2000])
+    graph = helper.make_graph([node], "g", [value("x", TensorProto.FLOAT, [1, 1, 4000, 4000])],
+                              [value("y", TensorProto.FLOAT, [1, 1, 2001, 2001])])  # fmt: skip
+    path = tmp_path / "pool.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    expected = r'node "pool" \(MaxPool\): 1\.6e\+13 MACs and vector operations, over the limit'
+    with pytest.raises(WorkloadError, match=expected + r" of 1e\+13 per op$"):
+        import_onnx(path)
