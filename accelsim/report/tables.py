@@ -124,7 +124,7 @@ def layer_table(
     columns = [replace(c, header=c.header.format(unit=unit)) for c in _LAYER_COLUMNS]
     ddr = layer_ddr(result)
     if ddr is not None:
-        columns.insert(-3, _ROW_HIT_COLUMN)
+        columns.insert(-2, _ROW_HIT_COLUMN)  # after util, as in each row
     rows: list[tuple[str | Text, ...]] = []
     for index, (layer, spent) in enumerate(zip(result.layers, energy.layers, strict=True)):
         ops = "+".join(_short(op) for op in layer.op_types)

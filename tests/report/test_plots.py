@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from accelsim.report.plots import ScatterPanel, heatmap_png, pareto_png
+from accelsim.report.plots import ScatterPanel, categories_png, heatmap_png, pareto_png
 
 YELLOW, PURPLE, LIGHTGREY = (0xFD, 0xE7, 0x25), (0x44, 0x01, 0x54), (0xD3, 0xD3, 0xD3)
 TAB_RED = (0xD6, 0x27, 0x28)
@@ -53,3 +53,41 @@ def test_pareto_draws_front_points_red_and_dominated_faded_blue(tmp_path, front)
     red, blue = (_pixels(path, c) for c in (TAB_RED, FADED_BLUE))
     assert (len(red[0]) > 20) == any(front)  # no front point, no red anywhere (legend included)
     assert len(blue[0]) > 20
+
+
+def _size(path):
+    with Image.open(path) as image:
+        return image.size
+
+
+def test_figures_grow_with_their_cells_at_120_dpi(tmp_path):
+    # heatmap: (1.4 + 1.1 x max(3, columns)) x (1.6 + 0.6 x max(2, rows)) inches at 120 dpi
+    small, large = tmp_path / "s.png", tmp_path / "l.png"
+    heatmap_png(small, [[1.0]], rows=["r"], columns=["c"], row_title="", column_title="",
+                title="", value_label="")  # fmt: skip
+    assert _size(small) == (round(4.7 * 120), round(2.8 * 120))  # 3 columns, 2 rows at least
+    values = [[float(c + r) for c in range(5)] for r in range(4)]
+    heatmap_png(large, values, rows=list("abcd"), columns=list("vwxyz"), row_title="",
+                column_title="", title="", value_label="")  # fmt: skip
+    assert _size(large) == (round(6.9 * 120), round(4.0 * 120))
+    # categories: 1 inch wider for the legend; pareto: 5.2 x 4.4 inches a panel
+    categories_png(small, [["a"]], rows=["r"], columns=["c"], row_title="", column_title="",
+                   title="")  # fmt: skip
+    assert _size(small) == (round(5.7 * 120), round(2.8 * 120))
+    panel = ScatterPanel(x=[1.0], y=[1.0], front=[True], x_label="", y_label="", title="")
+    pareto_png(large, [panel, panel], title="")
+    assert _size(large) == (round(10.4 * 120), round(4.4 * 120))
+
+
+def test_categories_paint_each_word_its_colour_and_empty_cells_grey(tmp_path):
+    # words sorted: a -> C0 (tab:blue #1f77b4), b -> C1 (tab:orange #ff7f0e); "" -> lightgrey
+    path = tmp_path / "c.png"
+    categories_png(path, [["a", "b"], ["", "a"]], rows=["r0", "r1"], columns=["c0", "c1"],
+                   row_title="", column_title="", title="")  # fmt: skip
+    blue, orange, grey = (_pixels(path, c) for c in ((0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E),
+                                                     LIGHTGREY))  # fmt: skip
+    # two cells of a, one of b, one empty (the legend's swatches are a few hundred pixels)
+    assert 1.6 < len(blue[0]) / len(orange[0]) < 2.4
+    assert 0.7 < len(grey[0]) / len(orange[0]) < 1.3
+    # b at row 0, column 1 (up, right); the empty cell at row 1, column 0 (down, left)
+    assert orange[0].mean() < grey[0].mean() and orange[1].mean() > grey[1].mean()
