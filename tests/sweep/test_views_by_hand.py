@@ -215,3 +215,26 @@ def test_the_table_lists_the_fastest_first_with_marks_and_the_points_not_simulat
     assert rows == ["0 a0 10 µs 5 µJ 0 B 0 B ★ E S", "1 a1 20 µs 1 µJ 0 B 0 B ★ E"]
     assert "... 1 more in results.csv" in text
     assert "1 point(s) not simulated:" in text and "#3 failed: x" in text
+
+
+def test_no_plots_when_no_point_ran_or_when_asked_for_none(tmp_path):
+    import dataclasses
+
+    from accelsim.sweep.outputs import write_outputs
+
+    axes = [_axis("a", "a0", "a1")]
+    failed = _outcome(axes, [_result(0, {"a": "a0"}, None), _result(1, {"a": "a1"}, None)])
+    out = tmp_path / "failed"
+    out.mkdir()
+    assert write_outputs(dataclasses.replace(failed, folder=out)) == [
+        out / "results.csv", out / "results.json"
+    ]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == [".accelsim-outputs", "results.csv",
+                                                     "results.json"]  # fmt: skip
+    out = tmp_path / "asked"
+    out.mkdir()
+    assert write_outputs(dataclasses.replace(_three(), folder=out), plots=False) == [
+        out / "results.csv", out / "results.json"
+    ]  # fmt: skip
+    csv_rows = (out / "results.csv").read_text().splitlines()
+    assert len(csv_rows) == 1 + 4 and csv_rows[1].startswith("0,a0,ok,10000,")
