@@ -168,7 +168,8 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
     A compute reads every buffer its layer reads (whole or a tile of it); a store or spill reads
     its buffer. A compute that fills no range adds into partial sums (or an epilogue works on
     its layer's output): that output must be in SRAM, filled by an earlier compute of the same
-    layer, and stays until it ends; a later reader waits for it too. A load
+    layer, and stays until it ends; a later reader waits for it too (an epilogue, for the part
+    its own tile wrote: a kept output's one copy is whole only after every tile). A load
     of an activation needs that activation in DDR: every store and spill of it issued earlier
     has ended. Returns, per (layer, buffer), the sizes of the copies the
     layer's computes read or wrote, by filling event.
@@ -179,6 +180,10 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
         fills.setdefault(item.fill, []).append(item)
     newest: dict[str, _Copy] = {}
     written: dict[tuple[str, int, int], _Copy] = {}  # (buffer, layer, tile) -> copy it wrote
+    # (buffer, layer, tile) -> when that tile's part was whole: what its epilogue reads (a kept
+    # output's one copy is whole only after every tile, and epilogues on several vector units
+    # end out of plan order)
+    part_ready: dict[tuple[str, int, int], int] = {}
     in_ddr: dict[str, int] = {}  # buffer -> end of its latest store or spill
     for event in events:
         if event.kind == "compute":
@@ -194,10 +199,13 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
             if copy is None:
                 problems.append(f"event {event.task} ({event.kind}) reads {name}: not in SRAM")
                 continue
-            if copy.ready > event.start:
+            ready = copy.ready
+            if event.kind == "compute" and epilogue:
+                ready = part_ready.get((name, event.layer, event.tile), ready)
+            if ready > event.start:
                 problems.append(
                     f"event {event.task} ({event.kind}) starts at {event.start}, before {name} "
-                    f"is in SRAM at {copy.ready}"
+                    f"is in SRAM at {ready}"
                 )
             copy.until = max(copy.until, event.end)
             if event.kind == "compute":
@@ -213,6 +221,7 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
                     copy.until = max(copy.until, event.end)
                     copy.ready = max(copy.ready, event.end)
                     written[name, event.layer, event.tile] = copy
+                    part_ready[name, event.layer, event.tile] = event.end
         if event.kind in _FILLS and program.buffers[event.buffer].kind not in ("input", "weight"):
             if event.buffer not in in_ddr:
                 problems.append(f"event {event.task} loads {event.buffer} before it is in DDR")
@@ -225,6 +234,7 @@ def _follow_data(program: Program, events: Sequence[Event], copies: list[_Copy],
             if event.kind == "compute":
                 parts.setdefault((event.layer, copy.buffer), {})[copy.fill] = copy.size
                 written[copy.buffer, event.layer, event.tile] = copy
+                part_ready[copy.buffer, event.layer, event.tile] = event.end
     return parts
 
 
