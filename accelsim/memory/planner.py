@@ -342,7 +342,7 @@ class _Planner:
         bounds: list[int] = []  # where each tile's tasks begin: the run index's periods
         repeats: dict[int, tuple[bytes, int]] = {}  # periods repeated in bulk: (moves, how many)
         # periods known not to repeat the one before: a tile of other work or slices
-        ahead, unlike = _same_ahead(tiling.tiles)
+        ahead, unlike = _same_ahead_of(tiling)
         self._plan_periods(layer_plan, loop, 0, len(tiles), self._levels(layer_plan),
                            (ahead, bounds, repeats, unlike))  # fmt: skip
         bounds.append(len(self.tasks.kind))
@@ -435,7 +435,7 @@ class _Planner:
             end = number + size
             same = max(0, same - 1)  # (the same periods after the one before, less this one)
             if not same and number - start >= 2 * size and end < stop:
-                same = _same_periods(tiles, number, size, stop)
+                same = _same_periods_of(at.tiling, number, size, stop)
             if same * size < _FEW_IN_PERIODS or number - start < 2 * size:
                 self._plan_periods(at, loop, number, end, sizes[1:], index)
                 number = end
@@ -1052,6 +1052,15 @@ def _same_ahead(tiles: tuple[Tile, ...]) -> tuple[list[int], bytearray]:
     return ahead, unlike
 
 
+def _same_ahead_of(tiling: Tiling) -> tuple[list[int], bytearray]:
+    """`_same_ahead` of the tiling's tiles, worked out once for all the layers it is renamed
+    for (`Tiling.memo`); `unlike` a copy each (the run index marks it)."""
+    found = tiling.memo.get(_same_ahead)
+    if found is None:
+        found = tiling.memo[_same_ahead] = _same_ahead(tiling.tiles)
+    return found[0], bytearray(found[1])
+
+
 _Index = tuple[list[int], list[int], dict[int, tuple[bytes, int]], bytearray]
 """What planning a tiled layer marks for the run index: each tile's same tiles ahead
 (`_same_ahead`), where each tile's tasks begin, the tiles that repeat the tile before and
@@ -1112,6 +1121,15 @@ def _same_periods(tiles: tuple[Tile, ...], number: int, size: int, stop: int) ->
             break
         same += 1
     return same
+
+
+def _same_periods_of(tiling: Tiling, number: int, size: int, stop: int) -> int:
+    """`_same_periods` of the tiling's tiles, once for all the layers it is renamed for."""
+    key = (_same_periods, number, size, stop)
+    found: int | None = tiling.memo.get(key)
+    if found is None:
+        found = tiling.memo[key] = _same_periods(tiling.tiles, number, size, stop)
+    return found
 
 
 def _ends(loop: Loop, start: int) -> list[int]:

@@ -23,9 +23,10 @@ weights that stay for its next step (`Tiling.pinned`), an output kept for the ne
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from accelsim.errors import PlanError
 from accelsim.timing.models import KEPT_MODELS, estimate, planning_key, planning_model
@@ -157,6 +158,9 @@ class Tiling:
     kept: bool = False
     """The output stays whole in SRAM for the next layer (beside the slots): tiles store none."""
     cost: float = field(default=0.0, compare=False)  # the chosen split's estimated cycles
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the planner works out from the tiles' structure alone (which tiles repeat which),
+    shared by every layer the tiling is renamed for (`_renamed` keeps it): it reads no names."""
 
     @property
     def slots(self) -> int:
@@ -309,14 +313,18 @@ def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) ->
             found = renamed[items] = tuple([(new[name], size) for name, size in items])
         return found
 
-    tiles = tuple(  # (positional: dataclasses.replace takes ~10x as long, per tile)
-        Tile(
-            tile.group, tile.band, slices(tile.reads), slices(tile.weights),
-            slices((tile.write,))[0], tile.work, tile.chunk, tile.last, tile.psum,
-        )
-        for tile in tiling.tiles
-    )  # fmt: skip
-    return replace(tiling, tiles=tiles, shared=slices(tiling.shared))
+    # Each distinct (reads, weights, write) of the tiles, by identity (the tiling's own
+    # records, alive throughout), renamed once: a tile is then one look-up and one tuple.
+    parts: dict[tuple[int, int, int], tuple[object, object, object]] = {}
+    make = tuple.__new__  # (the named tuple's own constructor is a Python call around it)
+    tiles = []
+    for group, band, reads, weights, write, work, chunk, last, psum in tiling.tiles:
+        key = (id(reads), id(weights), id(write))
+        found = parts.get(key)
+        if found is None:
+            found = parts[key] = (slices(reads), slices(weights), slices((write,))[0])
+        tiles.append(make(Tile, (group, band, *found, work, chunk, last, psum)))
+    return replace(tiling, tiles=tuple(tiles), shared=slices(tiling.shared))
 
 
 def tile_layer(
