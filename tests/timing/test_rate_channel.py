@@ -115,3 +115,13 @@ def test_the_ddrs_steady_state_is_its_stretches_from_since_on():
     assert ddr.steady_state(200, 0) == ((200,), (0.0,))
     ddr.shift(7)
     assert ddr.steady_state(7, 7) == ((0, 8, 108), (0.0, 1.0, 0.0))
+
+
+def test_a_channel_over_banked_dram_has_no_steady_state():
+    # the banked tier refreshes every tREFI of absolute time: no state relative to a tile's
+    # start decides its later calls, so the simulator must time such runs task by task (None);
+    # a compute unit is stateless (no parts at all)
+    hw = with_overrides(toy_machine(), {"ddr.timing": "banked", "ddr.preset": "ddr4-3200"})
+    units = build_units(hw)
+    assert units["bus"].steady_parts() is None
+    assert units["matrix"].steady_parts() == () and units["vector"].steady_parts() == ()
