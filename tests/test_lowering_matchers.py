@@ -4,6 +4,7 @@ it does not hold drops a copy or a write, so each condition has a case of its ow
 
 from __future__ import annotations
 
+from accelsim.hardware_file import with_overrides
 from accelsim.lowering import lower
 from accelsim.workload.graph import Op, Tensor
 from tests.sim.toy import GraphBuilder, toy_machine
@@ -164,3 +165,31 @@ def test_a_batchnorm_right_after_a_conv_is_folded_with_a_bias():
         ("Conv", "BatchNormalization"), "matrix", 0)  # fmt: skip
     assert layer.weights == ("c.W", "c.folded_bias")
     assert program.buffers["c.folded_bias"].nbytes == 2
+
+
+def _product_then_add(other: tuple[int, ...], *, weight: bool = True):
+    """x (2, 8) · W (8, 4), then + c of shape `other` (a weight, or a graph input)."""
+    g = GraphBuilder()
+    y = g.op("m", "MatMul", [g.input("x", (2, 8)), g.weight("W", (8, 4))], "y", (2, 4), macs=64)
+    c = g.weight("c", other) if weight else g.input("c", other)
+    out = (*other[:-2], 2, 4) if len(other) > 2 else (2, 4)
+    total = 1
+    for dim in out:
+        total *= dim
+    return g.build(g.op("a", "Add", [y, c], "z", out, vector_ops=total))
+
+
+def test_an_epilogue_takes_a_per_column_constant_not_a_larger_one():
+    hw = with_overrides(toy_machine(), {"lowering.epilogue": ["Add"]})
+    # a bias of 4 (or 1 x 4) rides along with each output column: one layer, 8 adds
+    for shape in ((4,), (1, 4)):
+        (layer,) = lower(_product_then_add(shape), hw).layers
+        assert (layer.op_types, layer.weights, layer.epilogue_ops) == (
+            ("MatMul", "Add"), ("W", "c"), 8)  # fmt: skip
+    # a (2, 4) weight has a value per row too (a mask): a tile would slice it by rows, so the
+    # Add stays a layer of its own
+    program = lower(_product_then_add((2, 4)), hw)
+    assert _types(program) == [("MatMul",), ("Add",)]
+    # an Add whose output is larger than the product's (broadcast over 3 batches): not joined
+    program = lower(_product_then_add((3, 2, 4), weight=False), hw)
+    assert _types(program) == [("MatMul",), ("Add",)]
