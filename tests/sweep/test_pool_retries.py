@@ -242,3 +242,50 @@ def test_the_pool_cuts_batches_of_at_most_eight():
 @pytest.mark.parametrize("count", [0])
 def test_no_points_no_batches(count):
     assert executors.batches(_points(count), 2) == []
+
+
+# --- a Dask cluster, with a stand-in client ------------------------------------------------------
+
+
+class _FakeClient:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.scattered: list[tuple[object, bool]] = []
+        self.submitted: list[tuple[list[int], bool]] = []
+        self.cancelled: list[Future] = []
+
+    def scheduler_info(self):
+        return {"workers": {f"w{i}": {} for i in range(self.workers)}}
+
+    def scatter(self, job, broadcast):
+        self.scattered.append((job, broadcast))
+        return "shared"
+
+    def submit(self, fn, shared, batch, pure):
+        assert shared == "shared"
+        self.submitted.append(([p.index for p in batch], pure))
+        future: Future = Future()
+        future.set_result([_ok(p) for p in batch])
+        return future
+
+    def cancel(self, futures):
+        self.cancelled.extend(futures)
+
+
+def test_a_dask_cluster_gets_the_job_once_and_batches_cut_for_its_workers(monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(distributed, "as_completed", lambda futures: iter(futures))
+    client = _FakeClient(workers=0)  # no worker known yet: cut as for one
+    executor = executors.DaskExecutor.__new__(executors.DaskExecutor)
+    executor.client = client
+    job = object()
+    yielded = list(executor.run(job, _points(5)))  # type: ignore[arg-type]
+    assert client.scattered == [(job, True)]
+    # one worker: ceil(5/2) = 3, then ceil(2/2) = 1, 1; each task impure (a fresh run)
+    assert client.submitted == [([0, 1, 2], False), ([3], False), ([4], False)]
+    assert yielded[0] == [] and _flat(yielded) == [(i, "ok") for i in range(5)]
+    assert len(client.cancelled) == 3  # whatever is left is cancelled at the end
+    client = _FakeClient(workers=2)
+    executor.client = client
+    list(executor.run(job, _points(6)))  # type: ignore[arg-type]
+    assert [indices for indices, _ in client.submitted] == [[0, 1], [2], [3], [4], [5]]
