@@ -1,9 +1,9 @@
 """Where the points of a sweep run: this process, a local process pool, or a Dask cluster.
 
 Every executor gets the `Job` (the imported graph and the base machine) once per worker, not
-once per point: the pool's initializer installs it in each worker process (or, for a pool
-`started` before the model was imported, each worker reads it from a file the parent writes),
-and Dask scatters it to every worker. Points travel in small batches and results stream back as
+once per point: the local pool's workers are forked with it (with the plans its first points
+take made here first, `plan_ahead`: every worker inherits them instead of making its own), and
+Dask scatters it to every worker. Points travel in small batches and results stream back as
 each batch finishes, in completion order, so the caller can store each batch the moment it is
 known.
 
@@ -14,22 +14,19 @@ again is recorded as that point's "failed" result, and the rest of the grid goes
 
 from __future__ import annotations
 
-import contextlib
 import math
 import multiprocessing
 import os
-import pickle
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from accelsim._workers import die_with_parent, pool_size
 from accelsim.errors import AccelsimError
-from accelsim.sweep.results import Job, PointResult, evaluate, preload
+from accelsim.sweep.results import Job, PointResult, evaluate, plan_ahead, preload
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from accelsim.hardware import Hardware
     from accelsim.sweep.grid import Point
 
 __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "batches"]
@@ -40,11 +37,6 @@ MAX_BATCH = 8
 
 class Executor(Protocol):
     """Runs `evaluate(job, point)` for every point; yields each batch's results as it completes."""
-
-    def started(self, base: Hardware, points: int) -> contextlib.AbstractContextManager[None]:
-        """While inside: what `run` will use is being started (a pool's workers), so the caller
-        can do other work meanwhile (import the model); what `run` did not take is stopped on
-        leaving."""
 
     def run(self, job: Job, points: Sequence[Point]) -> Generator[list[PointResult], None, None]:
         """First an empty batch, once every point is submitted (the caller may do other work
@@ -73,24 +65,6 @@ class LocalExecutor:
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs
-        self._waiting: _Pool | None = None  # started, its workers waiting for their Job
-
-    @contextlib.contextmanager
-    def started(self, base: Hardware, points: int) -> Iterator[None]:
-        """Fork the pool for `points` now, where fork and a memory file exist: its workers
-        start (fork, their set-up) while the caller imports the model, and `run` hands them
-        the Job. Forked after `preload(base)`, they inherit what it imported."""
-        workers = pool_size(self.jobs, points)
-        if workers > 1 and _FORK and hasattr(os, "memfd_create"):
-            preload(base)
-            with contextlib.suppress(OSError):  # no memory file or fork now: `run` forks later
-                self._waiting = _Pool(workers, None)
-        try:
-            yield
-        finally:
-            waiting, self._waiting = self._waiting, None
-            if waiting is not None:  # never run: the import failed, or nothing was left to do
-                waiting.stop(wait=True)
 
     def run(self, job: Job, points: Sequence[Point]) -> Generator[list[PointResult], None, None]:
         workers = pool_size(self.jobs, len(points))
@@ -99,11 +73,11 @@ class LocalExecutor:
             for point in points:
                 yield [evaluate(job, point)]
             return
-        waiting, self._waiting = self._waiting, None
+        if _FORK:
+            plan_ahead(job, points[:MAX_BATCH])
         remaining = list(points)
         while remaining:
-            broken = yield from _pool_pass(job, remaining, workers, waiting)
-            waiting = None
+            broken = yield from _pool_pass(job, remaining, workers)
             if broken is None:
                 return
             unfinished, running = broken
@@ -121,7 +95,8 @@ class LocalExecutor:
 
 _FORK = "fork" in multiprocessing.get_all_start_methods()
 """Fork where the platform has it: workers start in milliseconds and inherit the imported
-modules; the Job still goes through the initializer, so spawn works too."""
+modules and the Job with its plans (the initializer's arguments are not pickled); the Job still
+goes through the initializer, so spawn works too (each worker then plans for itself)."""
 
 _Broken = tuple[list["Point"], list["Point"]]
 """A pool that broke: the points without a result, and those of them that were running."""
@@ -129,50 +104,33 @@ _Broken = tuple[list["Point"], list["Point"]]
 
 class _Pool:
     """A process pool whose workers each know their slot in `running` (per worker: index + 1
-    of the point it is on) and their Job, or, given None, a memory file to read it from on
-    their first batch (`hand`): the pool forks now, before the Job exists."""
+    of the point it is on) and their Job."""
 
-    def __init__(self, workers: int, job: Job | None) -> None:
+    def __init__(self, workers: int, job: Job) -> None:
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork" if _FORK else "spawn")
-        if _FORK and job is not None:
+        if _FORK:
             preload(job.base)  # once here, not once per worker
         self.running = context.Array("q", workers, lock=False)
-        self.file = None if job is not None else os.memfd_create("accelsim-sweep-job")
-        installed: Any = (job if job is not None else self.file, os.getpid(), self.running,
-                          context.Value("i", 0))  # fmt: skip
+        installed = (job, os.getpid(), self.running, context.Value("i", 0))
         self.executor: ProcessPoolExecutor = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_install, initargs=installed
         )
-        if job is None:
-            self.executor.submit(int)  # a first task forks every worker now
 
     def stop(self, *, wait: bool) -> None:
         self.executor.shutdown(wait=wait, cancel_futures=True)
-        if self.file is not None:
-            os.close(self.file)
-
-    def hand(self, job: Job) -> None:
-        """Write the Job where the workers of a pool made without one read it."""
-        if self.file is not None:
-            data = memoryview(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            while data:
-                data = data[os.write(self.file, data) :]
 
 
 def _pool_pass(
-    job: Job, points: list[Point], workers: int, pool: _Pool | None = None
+    job: Job, points: list[Point], workers: int
 ) -> Generator[list[PointResult], None, _Broken | None]:
-    """Run `points` on `pool` (else a fresh pool of `workers`); returns None, or what was left
-    when a worker died and broke the pool."""
+    """Run `points` on a fresh pool of `workers`; returns None, or what was left when a worker
+    died and broke the pool."""
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    if pool is None:
-        pool = _Pool(workers, job)
-    else:
-        pool.hand(job)
+    pool = _Pool(workers, job)
     done: set[int] = set()
     finished = False
     try:
@@ -184,7 +142,7 @@ def _pool_pass(
             yield results
         finished = True
         return None
-    except BrokenProcessPool:  # a worker died: running a batch, or (a started pool) before
+    except BrokenProcessPool:  # a worker died running a batch
         in_flight = set(pool.running[:])
         unfinished = [p for p in points if p.index not in done]
         return unfinished, [p for p in unfinished if p.index + 1 in in_flight]
@@ -201,11 +159,11 @@ def _died(point: Point) -> PointResult:
 
 
 _INSTALLED: list[Any] = []
-"""The worker process's Job (or the memory file it is read from), its slot in the shared
-`running` array, and that array (a list so no `global` is needed); set once by `_install`."""
+"""The worker process's Job, its slot in the shared `running` array, and that array (a list so
+no `global` is needed); set once by `_install`."""
 
 
-def _install(job: Job | int, parent: int, running: Any, slots: Any) -> None:
+def _install(job: Job, parent: int, running: Any, slots: Any) -> None:
     die_with_parent(parent)
     with slots.get_lock():
         slot = slots.value
@@ -215,8 +173,6 @@ def _install(job: Job | int, parent: int, running: Any, slots: Any) -> None:
 
 def _evaluate_installed(points: list[Point]) -> list[PointResult]:
     job, slot, running = _INSTALLED
-    if isinstance(job, int):  # the memory file the parent wrote before sending any batch
-        job = _INSTALLED[0] = pickle.loads(os.pread(job, os.fstat(job).st_size, 0))
     results = []
     for point in points:
         running[slot] = point.index + 1
@@ -242,10 +198,6 @@ class DaskExecutor:
 
         require("dask.distributed", purpose=f"--dask {address}")
         self.client = _connect(address, timeout_s)
-
-    def started(self, base: Hardware, points: int) -> contextlib.AbstractContextManager[None]:
-        """Nothing to start: the cluster's workers are running."""
-        return contextlib.nullcontext()
 
     def run(self, job: Job, points: Sequence[Point]) -> Generator[list[PointResult], None, None]:
         from dask.distributed import as_completed

@@ -14,6 +14,8 @@ from accelsim.kinds import KINDS
 from accelsim.sweep.reuse import Planned, Reuse
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from accelsim.energy import EnergyBreakdown
     from accelsim.hardware import Hardware
     from accelsim.sim.trace import Trace
@@ -22,7 +24,8 @@ if TYPE_CHECKING:
     from accelsim.workload.graph import Graph
 
 __all__ = [
-    "METRIC_FIELDS", "Job", "Metrics", "PointResult", "Status", "evaluate", "metrics_of", "preload",
+    "METRIC_FIELDS", "Job", "Metrics", "PointResult", "Status", "evaluate", "metrics_of",
+    "plan_ahead", "preload",
 ]
 
 Status = Literal["ok", "invalid", "failed"]
@@ -132,6 +135,27 @@ def preload(base: Hardware) -> None:
     from accelsim.timing.models import build_units
 
     build_units(base)  # loads the timing models and DDR tier the base machine names
+
+
+def plan_ahead(job: Job, points: Sequence[Point]) -> None:
+    """Make the plans of `points` in `job.reuse` until one is tiled (a tiled plan is taken
+    only by points whose tiler agrees: most points of a grid that tiles plan for themselves),
+    skipping points that fail; a pool forked after this inherits them, and the tiler's
+    searches this process cached (`tiling._menu`): MobileNet's typical grid makes its 4 plans
+    once instead of once per worker, the small-SRAM grid its 32 KiB search."""
+    from accelsim.api import collector_paused
+    from accelsim.hardware_file import with_overrides
+
+    with collector_paused():
+        for point in points:
+            # NOTE: whatever fails here (even a bug) is the point's own result, in its worker
+            try:
+                hw = with_overrides(job.base, point.overrides)
+                planned = job.reuse.planned(job.graph, hw, policy=job.policy, overlap=job.overlap)
+            except Exception:
+                continue
+            if max(planned.plan.tiles, default=1) > 1:
+                return
 
 
 def evaluate(job: Job, point: Point) -> PointResult:

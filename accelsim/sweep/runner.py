@@ -94,11 +94,10 @@ def run_sweep(
 
         def meanwhile() -> None:
             """While onnx checks the model in its child: the simulator's imports and every
-            machine validated (which the pool's workers, forked next, inherit), and what
-            identifies the points' inputs."""
+            machine validated (which the pool's workers, forked once the model is read,
+            inherit), and what identifies the points' inputs."""
             preload(base)
             _validate_ahead(base, spec.axes)
-            running.enter_context(executor.started(base, len(points)))
             inputs["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
             inputs["hardware"] = base.model_dump(mode="json")
 
