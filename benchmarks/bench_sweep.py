@@ -20,7 +20,9 @@ pays every time.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,14 +56,16 @@ def main() -> None:
         spec = SweepSpec(model=MODEL, hardware=BASE, axes=tuple(parse_set(a) for a in axes))
         times = [_time_sweep(spec, executor) for _ in range(args.repeat)]
         points = times[0][1]
-        rates = ", ".join(f"{points / t:.0f}" for t, _ in times)
-        best = points / min(t for t, _ in times)
+        rates = ", ".join(f"{points / t:.0f}" for t, _, _ in times)
+        best = points / min(t for t, _, _ in times)
+        cpu = ", ".join(f"{c * 1e3:.0f}" for _, _, c in times[1:])
         print(f"{name:>10}: {points} points, {rates} points/s; best {best:.0f} points/s "
-              f"with {pool_size(args.jobs, points)} worker(s)")  # fmt: skip
+              f"with {pool_size(args.jobs, points)} worker(s); CPU of all its processes after "
+              f"the first: {cpu} ms a sweep")  # fmt: skip
     for name, axes in GRIDS.items():
         spec = SweepSpec(model=MODEL, hardware=BASE, axes=tuple(parse_set(a) for a in axes))
         started = time.process_time()
-        _, points = _time_sweep(spec, LocalExecutor(1))
+        _, points, _ = _time_sweep(spec, LocalExecutor(1))
         cpu = (time.process_time() - started) / points
         print(f"{name:>10}: {cpu * 1e3:.1f} ms of CPU a point in one process (whole sweep)")
     per_point = _one_point_in_process()
@@ -72,14 +76,26 @@ def main() -> None:
           f"points/s ({cpu * 1e3:.0f} ms of CPU, its workers' included)")  # fmt: skip
 
 
-def _time_sweep(spec: SweepSpec, executor: LocalExecutor) -> tuple[float, int]:
+def _time_sweep(spec: SweepSpec, executor: LocalExecutor) -> tuple[float, int, float]:
+    """Wall seconds, points, and the CPU seconds of this process and the sweep's workers
+    (waited for once they exit, outside the wall time)."""
     with tempfile.TemporaryDirectory() as folder:
+        before = _cpu()
         started = time.perf_counter()
         outcome = run_sweep(spec, executor=executor, out=Path(folder))
         write_outputs(outcome, plots=False)
         elapsed = time.perf_counter() - started
+    while multiprocessing.active_children():  # the workers exit after the sweep: reap them
+        time.sleep(0.01)
     assert all(r.status == "ok" for r in outcome.results), "every benchmark point runs"
-    return elapsed, len(outcome.results)
+    return elapsed, len(outcome.results), _cpu() - before
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children waited for."""
+    mine, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                          resource.RUSAGE_CHILDREN))  # fmt: skip
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _whole_process(axes: tuple[str, ...], jobs: int | None) -> tuple[float, float]:

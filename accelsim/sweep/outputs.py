@@ -89,13 +89,13 @@ def _csv(outcome: SweepOutcome, marks: dict[str, RankedPoint]) -> str:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(["index", *paths, "status", *metric_names,
                      "pareto_latency_energy", "pareto_latency_sram", "error"])  # fmt: skip
+    missing = ("",) * len(metric_names)
     for result in outcome.results:
         labels = dict(result.settings)
-        values = result.metrics.as_dict() if result.metrics else {}
         ranked = marks.get(result.key)
         writer.writerow(
             [result.index, *(labels.get(p, "") for p in paths), result.status,
-             *(values.get(name, "") for name in metric_names),
+             *(result.metrics.values() if result.metrics else missing),
              "" if ranked is None else int(ranked.front_energy),
              "" if ranked is None else int(ranked.front_sram), result.error]
         )  # fmt: skip

@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,6 +89,7 @@ def run_sweep(
     base = load_hardware(spec.hardware)
     _refuse_aliases(spec.axes, base)
     points = expand(spec.axes)
+    keys = [point.key for point in points]  # each a JSON text: made once
     inputs: dict[str, object] = {}
     model = spec.model
     with contextlib.ExitStack() as running:
@@ -95,11 +97,14 @@ def run_sweep(
         def meanwhile() -> None:
             """While onnx checks the model in its child: the simulator's imports and every
             machine validated (which the pool's workers, forked once the model is read,
-            inherit), and what identifies the points' inputs."""
-            preload(base)
-            _validate_ahead(base, spec.axes)
-            inputs["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
-            inputs["hardware"] = base.model_dump(mode="json")
+            inherit), and what identifies the points' inputs (the model's digest in a thread:
+            hashlib lets go of the GIL while it hashes)."""
+            with ThreadPoolExecutor(1, thread_name_prefix="accelsim-digest") as hashing:
+                digest = hashing.submit(lambda: hashlib.sha256(model.read_bytes()).hexdigest())
+                preload(base)
+                _validate_ahead(base, spec.axes)
+                inputs["hardware"] = base.model_dump(mode="json")
+                inputs["model_sha256"] = digest.result()
 
         graph = import_onnx(model, batch=spec.batch, meanwhile=meanwhile)
         inputs |= {
@@ -110,7 +115,7 @@ def run_sweep(
             # other fields is another study; its points must not land in this store.
             "axes": sorted(axis.path for axis in spec.axes),
         }
-        folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, points)
+        folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, keys)
         _check_folder(folder, spec)
         job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
 
@@ -125,7 +130,7 @@ def run_sweep(
         batches = None if resume else submit(points)
         with ResultStore(folder, inputs=inputs, resume=resume) as store:
             done = store.done() if batches is None else set()
-            todo = [point for point in points if point.key not in done]
+            todo = [point for point, key in zip(points, keys, strict=True) if key not in done]
             if batches is None:
                 batches = submit(todo)
             if on_start is not None:
@@ -137,10 +142,10 @@ def run_sweep(
                     by_key[result.key] = result
                     if on_point is not None:
                         on_point(result)
-            reused = store.results([point.key for point in points if point.key not in by_key])
+            reused = store.results([key for key in keys if key not in by_key])
     # Index and labels come from this grid: a resumed point may have been stored under another
     # index, or labelled differently ("1048576" vs "1MiB" for the same value).
-    current = {point.key: point for point in points}
+    current = dict(zip(keys, points, strict=True))
     for r in reused:
         by_key[r.key] = dataclasses.replace(
             r,
@@ -152,7 +157,7 @@ def run_sweep(
         folder=folder,
         spec=spec,
         axes=spec.axes,
-        results=tuple(by_key[p.key] for p in points if p.key in by_key),
+        results=tuple(by_key[key] for key in keys if key in by_key),
         computed=len(points) - len(reused),
         reused=len(reused),
         base=base,
@@ -184,10 +189,10 @@ def _validate_ahead(base: Hardware, axes: tuple[Axis, ...]) -> None:
                 with_overrides(base, {s.path: s.value for s in settings})
 
 
-def _default_name(spec: SweepSpec, inputs: dict[str, object], points: list[Point]) -> str:
+def _default_name(spec: SweepSpec, inputs: dict[str, object], keys: list[str]) -> str:
     if spec.name:
         return spec.name
-    grid = json.dumps([inputs, [point.key for point in points]], sort_keys=True)
+    grid = json.dumps([inputs, keys], sort_keys=True)
     return f"{spec.title}-{hashlib.sha256(grid.encode()).hexdigest()[:8]}"
 
 

@@ -170,6 +170,8 @@ class ResultStore:
 
     def results(self, keys: list[str]) -> list[PointResult]:
         """Stored results for `keys` (in that order), skipping keys not stored."""
+        if not keys:  # a new sweep's: every row would be read for none
+            return []
         try:
             rows = dict(self._db.execute("SELECT key, result FROM points").fetchall())
         except sqlite3.DatabaseError as exc:
