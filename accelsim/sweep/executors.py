@@ -123,14 +123,15 @@ class _Pool:
 
 
 def _pool_pass(
-    job: Job, points: list[Point], workers: int
+    job: Job, points: list[Point], workers: int, pool: _Pool | None = None
 ) -> Generator[list[PointResult], None, _Broken | None]:
-    """Run `points` on a fresh pool of `workers`; returns None, or what was left when a worker
-    died and broke the pool."""
+    """Run `points` on `pool` (else a fresh pool of `workers`); returns None, or what was left
+    when a worker died and broke the pool."""
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = _Pool(workers, job)
+    if pool is None:
+        pool = _Pool(workers, job)
     done: set[int] = set()
     finished = False
     try:

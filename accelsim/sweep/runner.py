@@ -115,7 +115,7 @@ def run_sweep(
             # other fields is another study; its points must not land in this store.
             "axes": sorted(axis.path for axis in spec.axes),
         }
-        folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, keys)
+        folder = out if out is not None else DEFAULT_ROOT / _default_name(spec, inputs, points)
         _check_folder(folder, spec)
         job = Job(graph, base, str(spec.model), spec.policy, spec.overlap)
 
@@ -189,10 +189,10 @@ def _validate_ahead(base: Hardware, axes: tuple[Axis, ...]) -> None:
                 with_overrides(base, {s.path: s.value for s in settings})
 
 
-def _default_name(spec: SweepSpec, inputs: dict[str, object], keys: list[str]) -> str:
+def _default_name(spec: SweepSpec, inputs: dict[str, object], points: list[Point]) -> str:
     if spec.name:
         return spec.name
-    grid = json.dumps([inputs, keys], sort_keys=True)
+    grid = json.dumps([inputs, [point.key for point in points]], sort_keys=True)
     return f"{spec.title}-{hashlib.sha256(grid.encode()).hexdigest()[:8]}"
 
 

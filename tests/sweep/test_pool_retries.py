@@ -7,8 +7,6 @@ are worked by hand; no process is forked."""
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import pickle
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
@@ -51,11 +49,11 @@ class _Script:
         return [by_index[i] for i in unfinished], [by_index[i] for i in running]
 
 
-def _run(monkeypatch, script: _Script, count: int, waiting=None) -> list[list[PointResult]]:
+def _run(monkeypatch, script: _Script, count: int) -> list[list[PointResult]]:
     monkeypatch.setattr(executors, "_pool_pass", script)
     monkeypatch.setattr(executors, "pool_size", lambda jobs, work: 2)
+    monkeypatch.setattr(executors, "plan_ahead", lambda job, points: None)
     executor = LocalExecutor(2)
-    executor._waiting = waiting
     return list(executor.run(object(), _points(count)))  # type: ignore[arg-type]
 
 
@@ -67,13 +65,10 @@ def test_a_point_whose_worker_dies_twice_is_failed_and_the_rest_runs_without_it(
     # 6 points; 0 and 1 finish, then a worker dies on 3 (2, 4, 5 unfinished too). 3 alone in a
     # one-worker pool dies again: failed. Then 2, 4, 5 (not 3) on a fresh pool of 2.
     script = _Script(([0, 1], ([2, 3, 4, 5], [3])), ([], ([3], [3])), ([2, 4, 5], None))
-    started = object()
-    yielded = _run(monkeypatch, script, 6, waiting=started)
+    yielded = _run(monkeypatch, script, 6)
     assert [(indices, workers) for indices, workers, _ in script.calls] == [
         ([0, 1, 2, 3, 4, 5], 2), ([3], 1), ([2, 4, 5], 2)
     ]  # fmt: skip
-    # the started pool serves the first pass only
-    assert [pool for _, _, pool in script.calls] == [started, None, None]
     assert _flat(yielded) == [(0, "ok"), (1, "ok"), (3, "failed"), (2, "ok"), (4, "ok"),
                               (5, "ok")]  # fmt: skip
     (failed,) = [r for batch in yielded for r in batch if r.status == "failed"]
@@ -91,7 +86,7 @@ def test_a_suspect_that_runs_alone_is_reported_once_as_ok(monkeypatch):
 
 
 def test_with_no_point_known_running_the_first_unfinished_is_the_suspect(monkeypatch):
-    # the pool broke before any worker took a point (a started pool's worker died at set-up)
+    # the pool broke before any worker took a point (a worker died at set-up)
     script = _Script(([], ([0, 1, 2], [])), ([0], None), ([1, 2], None))
     yielded = _run(monkeypatch, script, 3)
     assert [indices for indices, _, _ in script.calls] == [[0, 1, 2], [0], [1, 2]]
@@ -130,13 +125,9 @@ class _FakePool:
         self.executor = _FakeExecutor(outcomes)
         self.running = running
         self.stopped: list[bool] = []
-        self.handed: list[object] = []
 
     def stop(self, *, wait):
         self.stopped.append(wait)
-
-    def hand(self, job):
-        self.handed.append(job)
 
 
 def _pass(monkeypatch, pool, points, workers):
@@ -157,9 +148,8 @@ def test_a_broken_pass_returns_the_unfinished_points_and_the_one_a_worker_was_on
     # [0, 1] and [2] come back; [3] breaks the pool. The shared array holds index + 1 per
     # worker: [0, 4] = worker 1 idle, worker 2 on point 3.
     pool = _FakePool(["ok", "ok", "broken", "broken", "broken"], [0, 4])
-    job, yielded, broken = _pass(monkeypatch, pool, _points(6), 2)
+    _, yielded, broken = _pass(monkeypatch, pool, _points(6), 2)
     assert pool.executor.batches == [[0, 1], [2], [3], [4], [5]]
-    assert pool.handed == [job]
     assert _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
     unfinished, running = broken
     assert [p.index for p in unfinished] == [3, 4, 5]
@@ -200,20 +190,6 @@ def test_a_worker_marks_its_slot_with_index_plus_one_while_evaluating(monkeypatc
     assert [r.index for r in results] == [4, 5]
     assert seen == [("JOB", [7, 5, 9]), ("JOB", [7, 6, 9])]
     assert running == [7, 0, 9]  # idle again after its batch
-
-
-def test_a_worker_reads_its_job_from_the_memory_file_once(monkeypatch):
-    fd = os.memfd_create("test-job")
-    try:
-        os.write(fd, pickle.dumps({"the": "job"}))
-        installed = [fd, 0, [0]]
-        monkeypatch.setattr(executors, "_INSTALLED", installed)
-        monkeypatch.setattr(executors, "evaluate", lambda job, point: (job, point.index))
-        assert executors._evaluate_installed(_points(2)) == [({"the": "job"}, 0),
-                                                             ({"the": "job"}, 1)]  # fmt: skip
-        assert installed[0] == {"the": "job"}  # kept: the next batch does not read it again
-    finally:
-        os.close(fd)
 
 
 def test_workers_take_slots_in_the_order_they_start(monkeypatch):
