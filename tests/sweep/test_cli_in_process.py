@@ -81,3 +81,17 @@ def test_more_jobs_than_cpus_is_a_notice_not_an_error(tmp_path, capsys, monkeypa
             "sram.capacity=1MiB", "--out", str(tmp_path / "s"), "--no-plots"]  # fmt: skip
     assert main(args) == 0
     assert "accelsim: --jobs 2: at most 1 workers, one per CPU" in capsys.readouterr().err
+
+
+def test_the_timing_line_counts_from_the_process_start():
+    import time
+
+    from accelsim.cli.sweep import _since_start_s
+
+    # This process started before this test did (pytest collected and ran others first), and
+    # less than an hour ago: the kernel's start time, not the fallback given
+    before = time.monotonic()
+    elapsed = _since_start_s(before)
+    assert time.monotonic() - before < elapsed < 3600
+    ticks = _since_start_s(before)
+    assert ticks >= elapsed  # a clock that runs forward
