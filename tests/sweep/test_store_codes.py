@@ -195,3 +195,24 @@ def test_results_come_back_in_the_order_asked_skipping_keys_not_stored(tmp_path)
     with sqlite3.connect(tmp_path / "sweep.db") as db:
         rows = db.execute("SELECT key, idx, status FROM points ORDER BY key").fetchall()
     assert rows == [("a", 5, "invalid"), ("b", 1, "invalid")]
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+def test_a_link_where_the_store_or_its_companions_go_is_refused(tmp_path, suffix):
+    from accelsim.errors import AccelsimError
+
+    (tmp_path / "target").write_bytes(b"keep")
+    (tmp_path / f"sweep.db{suffix}").symlink_to(tmp_path / "target")
+    if suffix == "":  # a link (even to nothing) where the store goes is an earlier sweep
+        with pytest.raises(ConfigError, match=r"sweep\.db: holds an earlier sweep"):
+            ResultStore(tmp_path, inputs={}, resume=False)
+    with pytest.raises(AccelsimError, match=rf"sweep\.db{suffix}: is a symbolic link; accelsim "
+                       r"updates this file in place and never through a link"):  # fmt: skip
+        ResultStore(tmp_path, inputs={}, resume=True)
+    assert (tmp_path / "target").read_bytes() == b"keep"
+
+
+def test_a_dangling_link_where_the_store_goes_is_an_earlier_sweep(tmp_path):
+    (tmp_path / "sweep.db").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match=r"sweep\.db: holds an earlier sweep; add --resume"):
+        ResultStore(tmp_path, inputs={}, resume=False)
