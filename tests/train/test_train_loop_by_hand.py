@@ -263,3 +263,31 @@ def test_channel_statistics_on_the_unit_scale_by_hand():
     mean, std = data.channel_stats()
     assert mean == pytest.approx((0.5, 0.0, 0.3))
     assert std == pytest.approx((0.5, 0.0, 0.1), abs=1e-6)
+
+
+def test_the_constant_schedule_holds_the_rate_after_warm_up():
+    from accelsim.train.optim import Schedule
+
+    s = Schedule("constant", 0.3, warmup_epochs=1, total_epochs=5)
+    # warm-up: 0.3 x (0.5 + 0.001) / 1; then 0.3 to the end and beyond
+    assert s.lr(0.5) == pytest.approx(0.3 * 0.501)
+    assert [s.lr(e) for e in (1, 2.5, 5, 9)] == [0.3, 0.3, 0.3, 0.3]
+    # step: /10 from half of the 4 post-warm-up epochs (epoch 3), /100 from 3/4 (epoch 4)
+    s = Schedule("step", 1.0, warmup_epochs=1, total_epochs=5)
+    assert [s.lr(e) for e in (2.99, 3, 3.99, 4)] == pytest.approx([1, 0.1, 0.1, 0.01])
+
+
+def test_optimiser_and_schedule_options_out_of_range_are_one_line():
+    from accelsim.train.optim import OptimConfig, Schedule
+
+    with pytest.raises(DataError, match=r"^--momentum 1\.0: out of range; expected 0 <= m < 1$"):
+        OptimConfig(momentum=1.0)
+    with pytest.raises(DataError, match=r"^--momentum -0\.1: out of range"):
+        OptimConfig(momentum=-0.1)
+    OptimConfig(momentum=0.0, weight_decay=0.0)  # both limits accepted
+    with pytest.raises(DataError, match=r"^--weight-decay -1e-05: must be >= 0$"):
+        OptimConfig(weight_decay=-1e-5)
+    with pytest.raises(DataError, match=r"^--schedule 'linear': unknown; expected cosine, step"):
+        Schedule("linear", 0.1, 1, 5)
+    with pytest.raises(DataError, match=r"^--lr 0\.0: must be > 0$"):
+        Schedule("cosine", 0.0, 1, 5)
