@@ -5,7 +5,7 @@ slower, and a queue of depth 2 sending a request behind its own earlier data."""
 from __future__ import annotations
 
 from accelsim.hardware_file import with_overrides
-from accelsim.timing.models import build_units
+from accelsim.timing.models import build_units, reads_addresses
 from accelsim.work import Transfer
 from tests.sim.toy import toy_machine
 
@@ -125,3 +125,14 @@ def test_a_channel_over_banked_dram_has_no_steady_state():
     units = build_units(hw)
     assert units["bus"].steady_parts() is None
     assert units["matrix"].steady_parts() == () and units["vector"].steady_parts() == ()
+
+
+def test_only_a_channel_over_banked_dram_reads_addresses():
+    # the rate tier is a fluid bus (addresses do not matter to it); the banked tier maps each
+    # byte to a bank and a row; a model that does not say is taken to read them (the safe side)
+    fluid = build_units(toy_machine())["bus"]
+    banked_hw = with_overrides(toy_machine(), {"ddr.timing": "banked", "ddr.preset": "ddr4-3200"})
+    banked = build_units(banked_hw)["bus"]
+    assert (reads_addresses(fluid), reads_addresses(fluid.ddr)) == (False, False)
+    assert (reads_addresses(banked), reads_addresses(banked.ddr)) == (True, True)
+    assert reads_addresses(object()) is True
