@@ -92,3 +92,13 @@ def test_labels_follow_the_start_not_the_stop():
     assert _pairs("sram.capacity=500kB..1MiB:x2") == [("500kB", 500_000), ("1MB", 1_000_000)]
     # binary start, decimal stop: 512 KiB, 1 MiB (2 MiB > 2 MB = 2,000,000)
     assert _pairs("sram.capacity=512KiB..2MB:x2") == [("512KiB", 524_288), ("1MiB", 1_048_576)]
+
+
+def test_spaces_around_the_path_and_the_values_are_dropped():
+    axis = parse_set("  sram.capacity = 1MB, 2MB ")
+    assert axis.path == "sram.capacity"
+    assert [(s.path, s.label, s.value) for s in axis.settings] == [
+        ("sram.capacity", "1MB", "1MB"), ("sram.capacity", "2MB", "2MB")
+    ]  # fmt: skip
+    # a range is recognised after the spaces go
+    assert _pairs("dtypes.weights= 4..8:+4 ") == [("4", 4), ("8", 8)]
