@@ -81,9 +81,6 @@ class Graph:
     def weights_of(self, op: Op) -> tuple[Tensor, ...]:
         return tuple(self.tensors[n] for n in op.inputs if self.tensors[n].kind == "weight")
 
-    def activations_of(self, op: Op) -> tuple[Tensor, ...]:
-        return tuple(self.tensors[n] for n in op.inputs if self.tensors[n].kind != "weight")
-
     @property
     def total_macs(self) -> int:
         return sum(op.macs for op in self.ops)
