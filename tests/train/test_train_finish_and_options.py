@@ -165,7 +165,8 @@ def test_a_bar_reports_images_per_second_of_the_epochs_elapsed_time():
     after = task.elapsed
     assert (task.completed, task.fields["loss"], task.fields["acc"]) == (4, 0.75, 0.5)
     # 64 images over the time elapsed when the step was drawn, read between the two
-    assert 64 / after <= task.fields["rate"] <= 64 / before
+    rate = task.fields["rate"]
+    assert rate * before <= 64 <= rate * after  # (no division: `before` may read 0)
     fields = ("epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
               "train_images_per_s", "epoch_time_s")  # fmt: skip
     reporter.end_epoch(dict.fromkeys(fields, 1.0))
