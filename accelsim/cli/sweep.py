@@ -179,9 +179,16 @@ def _since_start_s(fallback: float) -> float:
         return time.monotonic() - fallback
 
 
+REDRAW_S = 0.1
+"""Least time between two draws of the progress bar: a draw is ~0.5 ms of rich's rendering, about
+a point's simulation, and a 128-point sweep drew it 128 times (65 ms of CPU in the process that
+also stores the results, while the workers want both cores)."""
+
+
 class _Progress:
-    """A rich progress bar on stderr, redrawn per point (no refresh thread: the local pool
-    forks while it is shown); invalid or failed points are reported above it as they come.
+    """A rich progress bar on stderr, redrawn as points finish, at most every REDRAW_S (no
+    refresh thread: the local pool forks while it is shown); invalid or failed points are
+    reported above it as they come.
     """
 
     def __init__(self, console: Console) -> None:
@@ -199,6 +206,7 @@ class _Progress:
             TimeRemainingColumn(), console=console, auto_refresh=False, transient=False,
         )  # fmt: skip
         self.task = self.progress.add_task("sweep", total=None)
+        self.drawn = 0.0  # `time.monotonic()` of the bar's last draw
         self.started = False
         self.simulated = 0
         """Points simulated successfully in this run (the others were invalid or failed)."""
@@ -233,4 +241,8 @@ class _Progress:
         else:
             line = f"#{result.index} {result.status}: {printable(result.error)}"
             self.progress.console.print(Text(line, style="yellow"))
-        self.progress.update(self.task, advance=1, refresh=True)
+        now = time.monotonic()
+        due = now - self.drawn >= REDRAW_S  # (stopping draws the last count)
+        if due:
+            self.drawn = now
+        self.progress.update(self.task, advance=1, refresh=due)
