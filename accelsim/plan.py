@@ -143,9 +143,9 @@ class Tasks(Columns[Task]):
     def __init__(self) -> None:
         self.unit_kind: list[str] = []
         self.kind: list[TaskKind] = []
-        # lists, not arrays: a layer's or tile's tasks share one int, which their records share
+        # a list, not an array: a layer's tasks share one int, which their records share
         self.layer: list[int] = []
-        self.tile: list[int] = []
+        self.tile = array("q")  # (an int object per task a repeat made, as a list: 32 B more)
         self.buffer: list[str] = []
         self.work: list[Work] = []  # a transfer's with address 0: its own is in `address`
         self.address = array("q")
@@ -261,8 +261,8 @@ class Tasks(Columns[Task]):
         self.layer.extend(self.layer[start:end] * times)
         self.buffer.extend(self.buffer[start:end] * times)
         self.reasons.extend(self.reasons[start:end] * times)
-        tile = np.array(self.tile[start:end], np.int64)
-        self.tile.extend((tile + steps * tiles).ravel().tolist())
+        tile = np.frombuffer(self.tile[start:end], np.int64)
+        self.tile.frombytes((tile + steps * tiles).tobytes())
         self.work.extend(self.work[start:end] * times)
         self.address.frombytes(addresses.astype(np.int64).tobytes())
         self.deps.frombytes((deps + steps * (end - start) * moved).tobytes())
