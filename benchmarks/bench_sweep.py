@@ -8,9 +8,10 @@ Two grids, because a point's cost depends on the machine it simulates:
 - "typical": SRAM 256 KiB-2 MiB (the issue's example range), where MobileNet's layers fit;
 - "small SRAM": 32-128 KiB, where the planner tiles and spills (several times slower).
 
-Then each grid runs once in this process (`--jobs 1`'s path): its CPU time per point, which the
-load of a shared machine inflates much less than wall time. Then one point is timed in this
-process, the per-point cost without any sweep machinery (no lowering or plan reused). Last, the
+Then each grid runs once in one process (`--jobs 1`'s path; a process of its own, which has run
+no sweep before): its CPU time per point, which the load of a shared machine inflates much less
+than wall time. Then one point is timed in this process, the per-point cost without any sweep
+machinery (no lowering or plan reused). Last, the
 typical grid as a user runs it, `accelsim sweep ... --no-plots` in a process of its own (best of
 `--repeat` + 1; the first writes Python's bytecode cache): the repeats above run in this
 process, so only its first sweep pays the imports (onnx's, the simulator's) that such a command
@@ -50,7 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPUs)")
     parser.add_argument("--repeat", type=int, default=3, help="sweeps per grid; the best is kept")
+    parser.add_argument("--one-process", action="store_true", help="the CPU a point alone")
     args = parser.parse_args()
+    if args.one_process:
+        _one_process()
+        return
     executor = LocalExecutor(args.jobs)
     for name, axes in GRIDS.items():
         spec = SweepSpec(model=MODEL, hardware=BASE, axes=tuple(parse_set(a) for a in axes))
@@ -62,18 +67,32 @@ def main() -> None:
         print(f"{name:>10}: {points} points, {rates} points/s; best {best:.0f} points/s "
               f"with {pool_size(args.jobs, points)} worker(s); CPU of all its processes after "
               f"the first: {cpu} ms a sweep")  # fmt: skip
-    for name, axes in GRIDS.items():
-        spec = SweepSpec(model=MODEL, hardware=BASE, axes=tuple(parse_set(a) for a in axes))
-        started = time.process_time()
-        _, points, _ = _time_sweep(spec, LocalExecutor(1))
-        cpu = (time.process_time() - started) / points
-        print(f"{name:>10}: {cpu * 1e3:.1f} ms of CPU a point in one process (whole sweep)")
+    # NOTE: a process of its own: this one's caches (the tiler's searches, the timing models'
+    # memos) hold what the pools' parent worked out ahead of forking them
+    subprocess.run([sys.executable, __file__, "--one-process"], check=True)
     per_point = _one_point_in_process()
     print(f"one edge1 point in this process: {per_point * 1e3:.1f} ms ({1 / per_point:.0f}/s/core)")
     points = len(expand(tuple(parse_set(a) for a in GRIDS["typical"])))
     wall, cpu = min(_whole_process(GRIDS["typical"], args.jobs) for _ in range(args.repeat + 1))
     print(f"   typical: `accelsim sweep` whole process {wall * 1e3:.0f} ms, {points / wall:.0f} "
           f"points/s ({cpu * 1e3:.0f} ms of CPU, its workers' included)")  # fmt: skip
+
+
+def _one_process() -> None:
+    """Each grid in this process, once its modules are imported (no sweep run before it)."""
+    from accelsim.hardware_file import load_hardware
+    from accelsim.sweep.results import preload
+    from accelsim.workload import import_onnx
+
+    preload(load_hardware(BASE))
+    import_onnx(MODEL)
+    for name, axes in GRIDS.items():
+        spec = SweepSpec(model=MODEL, hardware=BASE, axes=tuple(parse_set(a) for a in axes))
+        started = time.process_time()
+        _, points, _ = _time_sweep(spec, LocalExecutor(1))
+        cpu = (time.process_time() - started) / points
+        print(f"{name:>10}: {cpu * 1e3:.1f} ms of CPU a point in one process (whole sweep)",
+              flush=True)  # fmt: skip
 
 
 def _time_sweep(spec: SweepSpec, executor: LocalExecutor) -> tuple[float, int, float]:
