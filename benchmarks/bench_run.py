@@ -10,7 +10,7 @@ process, CPU and peak RSS) and how cost grows.
 Whole process: `accelsim run` as a user starts it (Python start-up and imports included), median
 of N runs; its CPU time (user + system) is the figure to compare on a shared machine. In process:
 lowering + planning + SimPy + summary on an already imported graph, CPU seconds, median of N.
-Events/s: the same with a 4 KiB SRAM that tiles most layers. `--compare` runs this script's
+Events/s: the same with a 4 KiB SRAM that tiles most layers (and its planning alone). `--compare` runs this script's
 figures under another checkout (PYTHONPATH) and this one, alternated, in the same minutes.
 """
 
@@ -72,8 +72,10 @@ def _gpt(folder: Path) -> Path:
 
 
 def figures(repeats: int, gpt: bool, scaling: bool, llama: int = 0) -> dict[str, object]:
-    from accelsim.api import simulate_graph
+    from accelsim.api import collector_paused, simulate_graph
     from accelsim.hardware_file import load_hardware, with_overrides
+    from accelsim.lowering import lower
+    from accelsim.memory.policies import make_plan
     from accelsim.sim.engine import simulate
     from accelsim.timing.models import build_units
     from accelsim.workload import import_onnx
@@ -90,6 +92,13 @@ def figures(repeats: int, gpt: bool, scaling: bool, llama: int = 0) -> dict[str,
     engine_s = _median_cpu(
         lambda: simulate(tiled.plan, units=build_units(small), clock_hz=small.clock), few
     )
+    program = lower(graph, small)
+
+    def planning() -> None:
+        with collector_paused():  # (as a run plans)
+            make_plan(program, small, policy="liveness", overlap=True)
+
+    planning_s = _median_cpu(planning, few)
     events = len(tiled.trace.events)
     out: dict[str, object] = {
         "whole_process_wall_s": statistics.median(w for w, _, _ in whole),
@@ -101,6 +110,7 @@ def figures(repeats: int, gpt: bool, scaling: bool, llama: int = 0) -> dict[str,
         "tiled_cycles": tiled.latency_cycles,
         "tiled_cpu_s": tiled_s,
         "tiled_engine_cpu_s": engine_s,
+        "tiled_planning_cpu_s": planning_s,
         "engine_events_per_s": events / engine_s,
         "end_to_end_events_per_s": events / tiled_s,
     }

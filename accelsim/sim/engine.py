@@ -19,6 +19,7 @@ fills it to the end of the last task that releases it).
 from __future__ import annotations
 
 from collections import deque
+from operator import itemgetter
 from typing import TYPE_CHECKING, cast
 
 from accelsim.plan import Ranges, Tasks
@@ -167,13 +168,15 @@ class _Run:
 
         arrays, bulk, written = {}, self.bulk, self.written
         alone = [] if written is None else np.flatnonzero(~written).tolist()
+        pick = itemgetter(*alone) if alone else None  # (one: that value; several: a tuple)
         for place, name in enumerate(FILLED):
             column = getattr(self, name)
             if bulk is None:
                 values = np.array(column, np.int64)
             else:  # (a row of a C-ordered array: contiguous)
                 values = bulk[place]
-                values[alone] = np.fromiter(map(column.__getitem__, alone), np.int64, len(alone))
+                if pick is not None:
+                    values[alone] = pick(column)
             column.clear()
             arrays[name] = values
         tasks = self.tasks
