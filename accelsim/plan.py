@@ -115,7 +115,7 @@ class Tasks(Columns[Task]):
 
     A tiled run plans a task by the million (LLaMA-7B prefill: 2.8 million); as a named tuple
     with its tuple of dependencies each was ~230 B beside its work, as columns ~75. The
-    dependencies of all tasks are one int64 column, task i's at `deps[first[i]:first[i + 1]]`.
+    dependencies of all tasks are one int32 column, task i's at `deps[first[i]:first[i + 1]]`.
     The simulator and the passes over every task read the columns; a record is built per read.
 
     A transfer's DDR address is a column too (`address`; 0 for a compute), not its work's: the
@@ -149,7 +149,7 @@ class Tasks(Columns[Task]):
         self.buffer: list[str] = []
         self.work: list[Work] = []  # a transfer's with address 0: its own is in `address`
         self.address = array("q")
-        self.deps = array("q")
+        self.deps = array("i")  # (task ids in 32 bits: 4 B a dependency, not 8)
         self.first = array("q", [0])  # where each task's dependencies begin in `deps`, and the end
         self.reasons: list[tuple[DepReason, ...]] = []
         # the run index (see above), worked out when first read from the periods marked
@@ -235,7 +235,7 @@ class Tasks(Columns[Task]):
         as `compare` says); None if moving those by a period per repeat, `times` times, would
         put a task's dependencies out of order (`repeat` would not be the tasks planned anew)."""
         first, width = self.first, len(self.kind) - start
-        deps = np.frombuffer(self.deps[first[start] : first[-1]], np.int64)
+        deps = np.frombuffer(self.deps[first[start] : first[-1]], np.int32).astype(np.int64)
         moved = among(deps, moving)
         last = deps + times * width * moved
         later = np.ones(len(deps), np.bool_)  # each dependency after the one before, in a task
@@ -252,7 +252,7 @@ class Tasks(Columns[Task]):
         DDR addresses in order."""
         end = len(self.kind)
         begin, stop = self.first[start], self.first[end]
-        deps = np.frombuffer(self.deps[begin:stop], np.int64)  # (a copy: the column grows)
+        deps = np.frombuffer(self.deps[begin:stop], np.int32)  # (a copy: the column grows)
         steps = np.arange(1, times + 1, dtype=np.int64)[:, None]
         moved = np.frombuffer(moves, np.bool_)
         ends = np.frombuffer(self.first[start + 1 : end + 1], np.int64) - begin
@@ -265,7 +265,7 @@ class Tasks(Columns[Task]):
         self.tile.frombytes((tile + steps * tiles).tobytes())
         self.work.extend(self.work[start:end] * times)
         self.address.frombytes(addresses.astype(np.int64).tobytes())
-        self.deps.frombytes((deps + steps * (end - start) * moved).tobytes())
+        self.deps.frombytes((deps + steps * (end - start) * moved).astype(np.int32).tobytes())
         self.first.frombytes((stop + (steps - 1) * (stop - begin) + ends).tobytes())
 
     def _add_run(self, first: int, width: int, count: int) -> None:

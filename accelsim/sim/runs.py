@@ -80,7 +80,7 @@ def blocks_of(
 def _backward(tasks: Tasks) -> bool:
     import numpy as np
 
-    deps = np.frombuffer(tasks.deps, np.int64)
+    deps = np.frombuffer(tasks.deps, np.int32)
     first = np.frombuffer(tasks.first, np.int64)
     counts = first[1:] - first[:-1]
     owners = np.repeat(np.arange(len(tasks), dtype=np.int64), counts)
