@@ -22,6 +22,7 @@ from collections import deque
 from operator import itemgetter
 from typing import TYPE_CHECKING, cast
 
+from accelsim.kinds import kind_running
 from accelsim.plan import Ranges, Tasks
 from accelsim.sim.runs import blocks_of, parts_of
 from accelsim.sim.trace import (
@@ -112,6 +113,8 @@ COLUMNS_FROM = 500
 when read); a smaller plan whose runs are not timed whole gets its records as issued, and its
 readers read them (`explain.path.path_steps` in Python), faster there (a sweep point's critical
 path: 0.38 of the time at 88 tasks, 0.95 at 458; 1.13 at 629)."""
+TRANSFERS = kind_running(Transfer)
+"""The kind whose tasks move bytes (its units run transfers only, the others none)."""
 DATA, SPACE, SERIAL, UNIT, ISSUE, NONE = (
     WAITED.index(name) for name in ("data", "space", "serial", "unit", "issue", "none")
 )
@@ -265,7 +268,12 @@ class Kind:
         slots = range(len(names))
         new = tuple.__new__
         tasks = run.tasks
-        deps, first, all_reasons, works = tasks.deps, tasks.first, tasks.reasons, tasks.work
+        all_reasons, works = tasks.reasons, tasks.work
+        # a small plan's as lists (an array's item is a new int object each time it is read)
+        deps: Sequence[int] = tasks.deps if events is None else list(tasks.deps)
+        first: Sequence[int] = tasks.first if events is None else list(tasks.first)
+        several = len(slots) > 1
+        moves = models[0].kind == TRANSFERS  # a kind runs transfers only, or none
         # a transfer's DDR address is the plan's column, not its work's: given to the models
         # that read it (the banked DDR tier)
         addresses = tasks.address if any(map(reads_addresses, models)) else None
@@ -302,8 +310,14 @@ class Kind:
                             yield run.wait_for(dep)
                         if end[dep] >= data:
                             data, data_on = end[dep], dep
-                now = max(issued, data, space, serial)
-                slot = min(slots, key=lambda s: free_at[s][0]) if len(slots) > 1 else 0
+                now = issued  # the latest of these (comparisons: `max` is a call a task)
+                if data > now:
+                    now = data
+                if space > now:
+                    now = space
+                if serial > now:
+                    now = serial
+                slot = min(slots, key=lambda s: free_at[s][0]) if several else 0
                 unit_free, freed_by = free_at[slot]
                 if unit_free > now:
                     now = unit_free
@@ -327,7 +341,7 @@ class Kind:
                 elif issued_after >= 0 and issued == now:
                     waited, cause, code = "issue", issued_after, ISSUE
                 done = data if data > serial else serial
-                nbytes = work.nbytes if isinstance(work, Transfer) else 0
+                nbytes = work.nbytes if moves and isinstance(work, Transfer) else 0
                 if events is not None:  # a small plan's record, as issued
                     # NOTE: built in `Event`'s field order by `tuple.__new__` (the named
                     # tuple's own constructor is a Python call around it)
