@@ -166,10 +166,11 @@ def _status(path: Path, where: str) -> str:
         raise AccelsimError(f"{where}: cannot write: the path contains a NUL byte")
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        # A link leading nowhere (to nothing, or below a file) is a file, never a folder to
+        # make; a path that is no link has a folder above it missing or a file (the caller
+        # names that folder).
         return "file" if os.path.islink(path) else "missing"  # a dangling link: replaced
-    except NotADirectoryError:
-        return "missing"  # a folder above it is a file; the caller names that folder
     except OSError as exc:
         raise stream_error(where, exc) from None
     return "folder" if stat.S_ISDIR(mode) else "file"
