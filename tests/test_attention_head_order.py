@@ -4,7 +4,7 @@ strided store) with fused attention only, for one sequence only (batch 1), and f
 permutation only; fused attention reads Q and writes its output through strides, unless the
 transposed tensor is a graph output. Every other case keeps the Transpose copy.
 
-Toy machine (tests/sim/toy.py), 10,000 B of SRAM: everything fits, int8.
+Toy machine (tests/sim/toy.py), int8, SRAM large enough that everything fits.
 """
 
 from __future__ import annotations
