@@ -50,3 +50,17 @@ def test_resolution_multiplier_resamples_the_crop():
     )
     # 14 of 28: every second pixel from offset 1 (floor((k + .5) * 2)); + crop offset 2
     assert out[0, :, 0, 0].tolist() == [2 + 2 * k + 1 for k in range(14)]
+
+
+def test_random_crops_take_each_of_the_five_offsets_alike():
+    # A 28 crop of 32 starts at row 0, 1, 2, 3 or 4 (32 - 28 + 1 = 5 places), and column alike,
+    # each 1/5 of the time: of 1,000 crops ~200 (sd sqrt(1,000 x .2 x .8) = 12.6) each, seeded.
+    # The crop's first row and its leftmost column (a mirrored crop runs right to left) say where.
+    out = IDENTITY.batch(_coordinate_images(), np.zeros(1_000, np.int64), np.random.default_rng(1))
+    rows, cols = out[:, :, 0, 0].min(axis=1), out[:, 0, :, 1].min(axis=1)
+    for offsets in (rows, cols):
+        places, counts = np.unique(offsets, return_counts=True)
+        assert places.tolist() == [0, 1, 2, 3, 4]
+        assert all(140 <= count <= 260 for count in counts)  # within ~4.7 sd of 200
+    # drawn apart: all 25 (row, column) places occur (~40 each)
+    assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) == 25
