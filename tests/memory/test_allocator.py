@@ -51,6 +51,21 @@ def test_freed_neighbours_with_the_same_wait_coalesce():
     assert sram.in_use == 20
 
 
+@pytest.mark.parametrize("below", [0, 1], ids=["first-block-below", "second-block-below"])
+def test_a_range_freed_above_a_free_neighbour_with_the_same_wait_coalesces(below):
+    # 10 B blocks: [0, 10) freed after task 1 (with `below`, a second free block sits under
+    # the pair), then [20, 30) after task 3 and [30, 40) after task 3: it merges with the block
+    # below it (the second or the third free block, counted from address 0).
+    sram = Allocator(100, merge=_union)
+    for _ in range(10):
+        sram.allocate(10)
+    if below:
+        sram.free(0, 10, after=frozenset({1}))
+    sram.free(20, 10, after=frozenset({3}))
+    sram.free(30, 10, after=frozenset({3}))
+    assert sram.snapshot() == [(0, 10, frozenset({1}))] * below + [(20, 20, frozenset({3}))]
+
+
 def test_a_range_spanning_blocks_waits_for_all_of_them():
     sram = Allocator(100, merge=_union)
     for size in (40, 40, 20):
@@ -127,6 +142,7 @@ def test_fast_search_picks_the_oracles_range(requests):
             after = frozenset({task - 1, task}) if task % 3 else frozenset({task})
             fast.free(offset, taken, after=after)
             oracle.free(offset, taken, after)
+        assert fast.snapshot() == oracle.free_blocks  # the same blocks, merged alike
         got = fast.allocate(size)
         assert got == oracle.allocate(size)
         if got is not None:
