@@ -435,6 +435,8 @@ class _GraphBuilder:
 
     def _shape(self, name: str, role: str, where: str | None = None) -> Shape:
         shape = self.shapes.get(name)
+        if shape is None and name in self.folding.failures:  # a constant no route could fold
+            raise WorkloadError(f"{self.label}: {self.folding.failures[name]}")
         if shape is None:
             raise WorkloadError(
                 f'{where or self.label}: {role} "{name}" has no static shape after shape inference'

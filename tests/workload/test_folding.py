@@ -72,3 +72,47 @@ def test_a_range_to_1e12_is_refused_by_size_before_it_is_built(tmp_path: Path) -
     with pytest.raises(WorkloadError, match=expected):
         import_onnx(path)
     assert time.perf_counter() - started < 5
+
+
+def _range_to(tmp_path: Path, whole: float, part: float, delta: float) -> Path:
+    """x + Range(0, whole + part, delta): the limit is computed (an Add of two constants), so
+    shape inference leaves the Range's length open and folding sizes it from the values."""
+    nodes = [
+        helper.make_node("Add", ["whole", "part"], ["limit"], name="limit"),
+        helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range"),
+        helper.make_node("Add", ["x", "r"], ["y"], name="add"),
+    ]
+    values = {"start": 0.0, "whole": whole, "part": part, "delta": delta}
+    init = [numpy_helper.from_array(np.array(v, np.float32), n) for n, v in values.items()]
+    graph = helper.make_graph(
+        nodes, "range", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])], init,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return save(model, tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize(
+    ("whole", "part", "delta"), [(1_048_576.0, 0.5, 1.0), (524_288.0, 0.25, 0.5)]
+)
+def test_a_computed_range_of_a_fractional_count_is_sized_rounded_up(tmp_path, whole, part, delta):
+    # ONNX Range: max(ceil((limit - start) / delta), 0) elements, as numpy's arange: 1,048,576.5
+    # rounds up to 1,048,577, one over the folding limit of 2^20 (truncated, 1,048,576 is not);
+    # the error is the folder's own line, not the Add's input left without a shape
+    count = len(np.arange(0.0, whole + part, delta))
+    assert count == 1_048_577 == 2**20 + 1
+    path = _range_to(tmp_path, whole, part, delta)
+    with pytest.raises(WorkloadError) as caught:
+        import_onnx(path)
+    assert str(caught.value) == (
+        f'{path}: node "range" (Range) would fold to {count:,} elements, over the folding limit '
+        "of 1,048,576"
+    )
+
+
+def test_a_computed_range_at_the_folding_limit_folds(tmp_path):
+    # 2^20 elements exactly: not over the limit, folded; the Add broadcasts x over them
+    graph = import_onnx(_range_to(tmp_path, 1_048_575.0, 1.0, 1.0))
+    assert [op.name for op in graph.ops] == ["add"]
+    assert graph.tensor("y").shape == (2**20,)
