@@ -12,7 +12,13 @@ from rich.console import Console
 
 from accelsim.api import simulate_graph
 from accelsim.hardware_file import load_hardware, with_overrides
-from accelsim.report.tables import energy_table, machine_panel, span_bar, totals_table
+from accelsim.report.tables import (
+    energy_table,
+    machine_panel,
+    path_lines,
+    span_bar,
+    totals_table,
+)
 from tests.sim.test_schedule import _two_convs
 from tests.sim.toy import toy_machine
 
@@ -51,6 +57,43 @@ def test_totals_lines_by_hand(two_convs) -> None:  # type: ignore[no-untyped-def
     assert "floor          224 cycles = 224 ns (limit of the floor: bus; bus 224, matrix 30, " \
         "vector 0 cycles;" in text  # fmt: skip
     assert "gap to floor   +2.68%" in text  # 230 / 224 - 1 = 0.026786
+
+
+@pytest.mark.parametrize(
+    ("matrix", "lines"),
+    [
+        # 100 FLOP a cycle: the path is every task, each waiting for the one before: loads of x
+        # [0, 42), c1.W [42, 124), c2.W [124, 150), c2 [150, 156), the store [156, 230). Bus
+        # data 32 + 72 + 16 + 64 = 184 cycles, latency 4 x 10 = 40, the matrix 6 (c1's 24
+        # overlap c2.W's load). Per layer: c1 42 + 82 = 124, c2 26 + 6 + 74 = 106.
+        (
+            "100 GFLOPS",
+            [
+                "bus 184 ns (80.0%), latency 40 ns (17.4%), matrix 6 ns (2.6%)",
+                "bus 97.4%, matrix 2.6%; most: c1 124 ns, c2 106 ns",
+            ],
+        ),
+        # 1 FLOP a cycle: c1 2 x 1,152 = 2,304 cycles [124, 2,428), c2 2 x 256 = 512
+        # [2,428, 2,940), the store [2,940, 3,014); c2.W's load is off the path. Matrix 2,816
+        # (93.4 % of 3,014), bus data 32 + 72 + 64 = 168 (5.6 %), latency 30 (1.0 %); the bus
+        # holds 42 + 82 + 74 = 198 of the path (6.6 %). c1 42 + 82 + 2,304 = 2,428, c2 586.
+        (
+            "1 GFLOPS",
+            [
+                "matrix 2.816 µs (93.4%), bus 168 ns (5.6%), latency 30 ns (1.0%)",
+                "bus 6.6%, matrix 93.4%; most: c1 2.428 µs, c2 586 ns",
+            ],
+        ),
+    ],
+    ids=["bus-bound", "matrix-bound"],
+)
+def test_time_lost_and_critical_path_by_hand_largest_first(matrix, lines) -> None:  # type: ignore[no-untyped-def]
+    result = simulate_graph(_two_convs(), toy_machine(latency_ns=10, matrix=matrix), name="t")
+    lost, path = lines
+    assert path_lines(result) == [
+        ("time lost to", f"{lost} (the critical path's cycles by what they waited for)"),
+        ("critical path", f"5 tasks over 2 layers; {path}"),
+    ]
 
 
 def test_energy_table_by_hand(two_convs) -> None:  # type: ignore[no-untyped-def]
