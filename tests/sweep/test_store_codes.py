@@ -154,6 +154,23 @@ def test_rows_whose_metrics_name_other_fields_list_at_most_four_differences():
     )
 
 
+@pytest.mark.parametrize("change", ["one more", "one fewer"])
+def test_a_row_with_only_more_or_only_fewer_metrics_is_from_another_version(change):
+    # a newer version's row adds a metric (nothing missing); an older one's lacks one
+    store = _bare_store(Path("d/sweep.db"))
+    names = sorted(METRIC_FIELDS)
+    if change == "one more":
+        metrics, differ = dict.fromkeys([*names, "x1"], 0), "x1"
+    else:
+        metrics, differ = dict.fromkeys(names[1:], 0), f"no {names[0]}"
+    with pytest.raises(ConfigError) as caught:
+        store._decode("k", _row(metrics))
+    assert str(caught.value) == (
+        f"d/sweep.db: its points were stored by another accelsim version (metrics differ: "
+        f"{differ}); resume it with that version, or pick another --out"
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "with_metrics"),
     [("ok", False), ("failed", True), ("invalid", True), ("done", False)],
