@@ -217,6 +217,19 @@ def test_the_table_lists_the_fastest_first_with_marks_and_the_points_not_simulat
     assert "1 point(s) not simulated:" in text and "#3 failed: x" in text
 
 
+@pytest.mark.parametrize(("top", "more"), [(None, ""), (4, ""), (3, ""), (2, "1"), (1, "2")])
+def test_the_table_says_how_many_points_it_leaves_out_only_when_it_leaves_some(top, more):
+    # 3 of the 4 points ran: a top of 3 or more (or none) shows all three, no "more" line
+    from rich.console import Console
+
+    from accelsim.sweep.table import sweep_report
+
+    console = Console(width=160, file=io.StringIO(), color_system=None)
+    console.print(sweep_report(_three(), top=top))
+    lines = [line for line in console.file.getvalue().splitlines() if "more in results" in line]
+    assert lines == ([f"... {more} more in results.csv"] if more else [])
+
+
 def test_no_plots_when_no_point_ran_or_when_asked_for_none(tmp_path):
     import dataclasses
 
