@@ -87,6 +87,26 @@ def test_a_repeated_block_of_layers_folds_into_one_row_per_block_row():
     assert fold_repeats([*alike, _layer_row("r:15", "Relu", 15, 16)])[0][0] == "r:0 … r:15 (x16)"
 
 
+@pytest.mark.parametrize("period", [3, 4, 5])
+def test_blocks_of_up_to_four_layers_fold_and_longer_ones_do_not(period):
+    from accelsim.report.tables import FOLD_PERIOD, fold_repeats
+
+    # a block of `period` different ops repeated to cover 20 rows or more (>= 16): blocks of
+    # 3 and 4 (FOLD_PERIOD) fold into one row per op of the block; a block of 5 is too long
+    ops = ["Conv", "Relu", "Add", "MatMul", "Softmax"][:period]
+    times = -(-20 // period)  # 7 blocks of 3, 5 of 4, 4 of 5
+    rows = [_layer_row(f"l:{i}", ops[i % period], i, i + 1) for i in range(times * period)]
+    assert FOLD_PERIOD == 4
+    if period > FOLD_PERIOD:
+        assert fold_repeats(rows) == rows
+        return
+    last = (times - 1) * period  # the first row of the last block
+    assert fold_repeats(rows) == [
+        _layer_row(f"l:{k} … l:{last + k} (x{times})", ops[k], k, last + k + 1)
+        for k in range(period)
+    ]
+
+
 def test_fitting_a_long_table_measures_widths_not_every_row():
     # 2,000 rows fit as fast as a handful: the width of a column is its widest cell's
     import time
