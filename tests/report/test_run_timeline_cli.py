@@ -37,6 +37,7 @@ def test_run_table_shows_energy_per_layer_and_by_component():
     ("args", "message"),
     [
         (["--from", "conv3"], "--from/--to zoom the timeline; add --timeline or --svg"),
+        (["--to", "conv3"], "--from/--to zoom the timeline; add --timeline or --svg"),
         (["--timeline", "--json"], "--timeline draws in the terminal"),
         (["--timeline", "--from", "conv99"], '--from "conv99": not a layer nor a time'),
         (
