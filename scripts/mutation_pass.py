@@ -1172,7 +1172,12 @@ ROUND_7: list[Mutant] = [
     M('accelsim/memory/ddr.py', 'self._last_use = {n: layer.index for layer in program.layers for n in layer.reads}',
       'self._last_use = {n: layer.index for layer in program.layers[::-1] for n in layer.reads}', RUNS),
     M('accelsim/memory/allocator.py', '        if index > 0:\n            prev = self._blocks[self._offsets[index - 1]]',
-      '        if index > 1:\n            prev = self._blocks[self._offsets[index - 1]]', MEMORY),
+      '        if index > 1:\n            prev = self._blocks[self._offsets[index - 1]]', MEMORY,
+      equivalent="(found after the run) merging is only how free space is written down: "
+      "`_earliest_fit` joins adjacent free blocks of one wait level whether merged or not, and "
+      "`allocate` takes them in address order merging their (equal) wait sets, so a block 0 "
+      "left unmerged places every range at the same offset with the same waits (only "
+      "`snapshot()`, read by no module, lists it apart)"),
     # importer and cost rules
     M('accelsim/workload/rules/_window.py', 'small, large = total // 2, total - total // 2',
       'small, large = total - total // 2, total // 2', IMPORT),
