@@ -35,6 +35,21 @@ def test_untrained_export_needs_no_data(tmp_path):
     assert {p.key: p.value for p in model.metadata_props}["test_accuracy"] == "untrained"
 
 
+def test_no_epochs_with_data_scores_the_initial_network_on_it(tmp_path):
+    # --epochs 0 alone exports the seeded network "untrained"; with --data it is measured on
+    # the data's test images (3 of the 8 here), its classes those of the data
+    data = image_zip(tmp_path / "tiny.zip")
+    result = accelsim("--data", data, "--epochs", "0", "--alpha", "0.125", "--rho", str(8 / 28),
+                      "--batch-size", "8", "--workers", "1", "--no-progress", "--limit-test", "3",
+                      "--onnx", "m.onnx", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    props = {p.key: p.value for p in onnx.load(tmp_path / "m.onnx").metadata_props}
+    assert (props["epochs"], props["class_names"]) == ("0", "blue,red")
+    assert props["dataset"].endswith("test metrics on 3 test images")
+    assert 0 <= float(props["test_accuracy"]) <= 1 and float(props["test_loss"]) > 0
+    assert "on 3 of the 8 test images" in " ".join(result.stderr.split())
+
+
 def test_train_checkpoint_resume_and_export(tmp_path):
     data = image_zip(tmp_path / "tiny.zip")
     common = [
