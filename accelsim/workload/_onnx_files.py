@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar, cast
 from accelsim._inputs import check_regular_file, note_read
 from accelsim._workers import die_with_parent
 from accelsim.errors import WorkloadError
-from accelsim.workload._onnx_wire import StrippedSizeError, WireError, parse_without_weights
+from accelsim.workload._onnx_wire import (
+    StrippedSizeError,
+    WireError,
+    element_bits,
+    parse_without_weights,
+)
 
 if TYPE_CHECKING:
     import onnx
@@ -359,15 +364,9 @@ def check_external_data(model: onnx.ModelProto, folder: Path, label: str) -> Non
 
 
 def _nbytes(tensor: onnx.TensorProto) -> int:
-    """Bytes the tensor's data takes (sub-byte types rounded up to whole bytes)."""
-    import onnx
-
-    packed = {getattr(onnx.TensorProto, name, -1) for name in ("INT4", "UINT4", "FLOAT4E2M1")}
-    try:
-        bits = 8 * onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
-    except (KeyError, TypeError, ValueError):
-        bits = 8
-    return -(-math.prod(tensor.dims) * (4 if tensor.data_type in packed else bits) // 8)
+    """Bytes the tensor's data takes (sub-byte types rounded up to whole bytes; a type onnx
+    does not know, which its checker refuses later, as one byte an element)."""
+    return -(-math.prod(tensor.dims) * (element_bits(tensor.data_type) or 8) // 8)
 
 
 def _check_extent(target: Path, entries: dict[str, str], nbytes: int, where: str) -> None:

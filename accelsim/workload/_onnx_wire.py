@@ -27,6 +27,8 @@ _LENGTH_DELIMITED = 2
 _DATA_FIELDS = (
     "raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data",
 )  # fmt: skip
+_PACKED = ("INT4", "UINT4", "FLOAT4E2M1")
+"""4-bit element types: two elements a byte, an odd count's last one in a byte of its own."""
 
 
 class WireError(ValueError):
@@ -82,15 +84,33 @@ def _tensor(data: bytes, length: int) -> onnx.TensorProto:
     if tensor.data_location == onnx.TensorProto.EXTERNAL or elements <= KEEP_ELEMENTS:
         return tensor
     if tensor.HasField("raw_data"):
-        itemsize = onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
-        if len(tensor.raw_data) != elements * itemsize:
+        bits = element_bits(tensor.data_type)
+        if bits is None:
+            raise StrippedSizeError(
+                f'tensor "{tensor.name}" has data type {tensor.data_type}, not an ONNX element type'
+            )
+        needed = -(-elements * bits // 8)
+        if len(tensor.raw_data) != needed:
             raise StrippedSizeError(
                 f'tensor "{tensor.name}" holds {len(tensor.raw_data):,} bytes; its shape '
-                f"{tuple(tensor.dims)} needs {elements * itemsize:,}"
+                f"{tuple(tensor.dims)} needs {needed:,}"
             )
     for name in _DATA_FIELDS:
         tensor.ClearField(name)
     return tensor
+
+
+def element_bits(data_type: int) -> int | None:
+    """Bits one element of ONNX type `data_type` takes in raw data: 4 for the packed 4-bit
+    types (two a byte), else its numpy item size; None for a type onnx does not know."""
+    import onnx
+
+    if data_type in {getattr(onnx.TensorProto, name, -1) for name in _PACKED}:
+        return 4
+    try:
+        return 8 * onnx.helper.tensor_dtype_to_np_dtype(data_type).itemsize
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _encoded(field: int, wire: int, payload: int | bytes, handle: BinaryIO) -> bytes:
