@@ -1464,8 +1464,10 @@ ROUND_8: list[Mutant] = [
       'if not all(dim.HasField("dim_value") and dim.dim_value > 0 for dim in dims):', IMPORT),
     M('accelsim/workload/_onnx_shapes.py', '    if batch is not None and not batch_symbols:',
       '    if batch is not None:', IMPORT),
-    M('accelsim/workload/_onnx_wire.py', '        if len(tensor.raw_data) != elements * itemsize:',
-      '        if len(tensor.raw_data) < elements * itemsize:', IMPORT),
+    # regenerated at 14066a2 (11:04, before any run): was `if len(tensor.raw_data) != elements *
+    # itemsize:` -> `<`; the same bug on the rewritten line
+    M('accelsim/workload/_onnx_wire.py', '        if len(tensor.raw_data) != needed:',
+      '        if len(tensor.raw_data) < needed:', IMPORT),
     # the trainer: schedule, optimiser, model sizes, loop, data statistics, resampling
     M('accelsim/train/optim.py', '        span = max(self.total_epochs - self.warmup_epochs, 1e-9)',
       '        span = max(self.total_epochs, 1e-9)', TRAIN),
