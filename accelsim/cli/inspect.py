@@ -106,6 +106,17 @@ def _tensor_row(graph: Graph, name: str, unknown: tuple[str, ...] = ()) -> Tenso
     return TensorRow(name, None if name in unknown else tensor.shape, tensor.kind)
 
 
+def _unknown_shapes(graph: Graph) -> tuple[str, ...]:
+    """Tensors whose static shape an unmodelled op left unknown (a model output among them)."""
+    from accelsim.workload.graph import UNKNOWN_SHAPES
+
+    return tuple(
+        name
+        for op in graph.ops
+        for name in cast("tuple[str, ...]", op.attributes.get(UNKNOWN_SHAPES, ()))
+    )
+
+
 def op_row(graph: Graph, op: Op, bits: int) -> OpRow:
     """The listing of one op at `bits` per element."""
     from accelsim.workload.graph import ASSUMED, UNKNOWN_SHAPES, WORST_CASE
@@ -163,13 +174,14 @@ def handle(args: argparse.Namespace) -> int:
     summary = totals(graph, rows, args.bits)
     attention = attention_found(graph)
     if args.json:
+        unknown = _unknown_shapes(graph)
         document = {
             "model": args.model,
             "graph": graph.name,
             "metadata": dict(graph.metadata),
             "bits": args.bits,
-            "inputs": [asdict(_tensor_row(graph, name)) for name in graph.inputs],
-            "outputs": [asdict(_tensor_row(graph, name)) for name in graph.outputs],
+            "inputs": [asdict(_tensor_row(graph, name, unknown)) for name in graph.inputs],
+            "outputs": [asdict(_tensor_row(graph, name, unknown)) for name in graph.outputs],
             "ops": [asdict(row) for row in rows],
             "totals": asdict(summary),
             "attention": attention,

@@ -1,0 +1,112 @@
+"""Every field of `run --json` and of the Chrome trace for one conv worked by hand.
+
+The single 3x3 conv of tests/sim/test_schedule.py on the toy machine (1 GHz, 1 B/cycle bus,
+10 ns per transfer): load x (32 B) [0, 42), load W (72 B) [42, 124), compute [124, 148), store
+out (64 B) [148, 222). Each transfer is 10 cycles of start-up then 1 cycle a byte.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from accelsim.api import simulate_graph
+from accelsim.report.export import chrome_trace, json_text, result_to_dict
+from tests.sim.test_schedule import _single_conv
+from tests.sim.toy import toy_machine
+
+US = 1e-3  # µs per cycle at 1 GHz
+
+
+@pytest.fixture(scope="module")
+def result():
+    return simulate_graph(_single_conv(), toy_machine(latency_ns=10), name="t")
+
+
+def test_the_layer_and_the_totals_are_the_hand_worked_run(result):
+    data = result_to_dict(result)
+    (layer,) = data["layers"]
+    assert (layer["name"], layer["op_types"], layer["unit"], layer["tiles"]) == (
+        "conv", ["Conv"], "matrix", 1,
+    )  # fmt: skip
+    assert (layer["macs"], layer["bus_read_bytes"], layer["bus_write_bytes"]) == (1152, 104, 64)
+    # transfers hold the bus 42 + 82 + 74 = 198 cycles, 3 x 10 of them start-up
+    assert (layer["transfer_cycles"], layer["transfer_latency_cycles"]) == (198, 30)
+    assert (layer["compute_cycles"], layer["start_cycle"], layer["end_cycle"]) == (24, 124, 222)
+    assert layer["window_cycles"] == [0, 222]
+    assert (layer["ddr_row_hit_rate"], layer["ddr_bandwidth_bytes_per_s"]) == (None, None)
+    totals = data["totals"]
+    assert totals["latency_cycles"] == 222
+    assert totals["latency_s"] == pytest.approx(222e-9)
+    assert (totals["bus_read_bytes"], totals["bus_write_bytes"]) == (104, 64)
+    assert (totals["spilled_bytes"], totals["reloaded_bytes"]) == (0, 0)
+    assert totals["busy_cycles"] == {"bus": 198, "matrix": 24, "vector": 0}
+    assert totals["utilisation"] == pytest.approx({"bus": 198 / 222, "matrix": 24 / 222,
+                                                   "vector": 0.0})  # fmt: skip
+    assert totals["bus_latency_share"] == pytest.approx(30 / 198)
+    # x + W + out = 168 B at once (while the conv computes), of the toy's 10,000 B
+    assert (totals["sram_peak_bytes"], totals["sram_capacity_bytes"]) == (168, 10_000)
+    assert totals["events"] == 4
+    assert (data["model"], data["policy"], data["overlap"]) == ("t", "liveness", True)
+    assert data["dram"] is None  # the rate tier has no DRAM log
+    assert data["energy"]["power_w"]["bin_cycles"] == pytest.approx(222 / 200)
+
+
+def test_the_floor_is_each_kind_of_work_once(result):
+    floor = result_to_dict(result)["floor"]
+    # every tensor crosses once: 3 transfers of 10 cycles + 168 B; 1152 MACs at 50 a cycle
+    assert (floor["bus_cycles"], floor["matrix_cycles"], floor["vector_cycles"]) == (198, 24, 0)
+    assert (floor["cycles"], floor["limit"]) == (198, "bus")
+    assert floor["seconds"] == pytest.approx(198e-9)
+    assert floor["gap"] == pytest.approx(222 / 198 - 1)
+
+
+def test_the_critical_path_is_the_whole_chain_in_one_stretch(result):
+    path = result_to_dict(result)["critical_path"]
+    assert path["tasks"] == 4
+    assert path["cycles_by_unit"] == {"bus": 198, "matrix": 24}
+    assert path["cycles_by_layer"] == {"conv": 222}
+    # a step is a part of a task: each transfer's start-up and its data, and the compute
+    assert path["stretches"] == [{"layer": "conv", "start_cycle": 0, "end_cycle": 222, "steps": 7}]
+
+
+def test_the_chrome_trace_names_its_tracks_and_times_each_event_in_microseconds(result):
+    trace = chrome_trace(result)
+    assert trace["displayTimeUnit"] == "ns"
+    events = trace["traceEvents"]
+    assert events[0] == {"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "toy"}}
+    threads = [(e["tid"], e["args"]["name"]) for e in events if e.get("name") == "thread_name"]
+    assert threads == [(1, "bus (dma)"), (2, "matrix (matrix)"), (3, "vector (vector)")]
+    slices = [e for e in events if e["ph"] == "X"]
+    assert [(e["name"], e["cat"], e["tid"]) for e in slices] == [
+        ("load x", "load", 1), ("load conv.W", "load", 1), ("conv", "compute", 2),
+        ("store conv.out", "store", 1),
+    ]  # fmt: skip
+    spans = [(round(e["ts"] / US, 9), round(e["dur"] / US, 9)) for e in slices]
+    assert spans == [(0, 42), (42, 82), (124, 24), (148, 74)]  # cycles = ns at 1 GHz
+    store = slices[3]["args"]
+    assert (store["layer"], store["bytes"], store["start_cycle"], store["end_cycle"]) == (
+        "conv", 64, 148, 222,
+    )  # fmt: skip
+    assert all(e["args"]["critical"] for e in slices)  # one chain: every task is on it
+    assert [e["args"]["slack_cycles"] for e in slices] == [0, 0, 0, 0]
+    flows = [(e["ph"], e["id"], e["tid"]) for e in events if e["ph"] in "sf"]
+    assert flows == [("s", 0, 1), ("f", 0, 1), ("s", 1, 1), ("f", 1, 2), ("s", 2, 2), ("f", 2, 1)]
+    # SRAM in use: x from 0, W from 42, the output from 124, x and W freed at 148
+    sram = [(round(e["ts"] / US), e["args"]["bytes"]) for e in events if e["ph"] == "C"]
+    assert sram[:4] == [(0, 32), (42, 104), (124, 168), (148, 64)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"a": [1, 2, {"b": []}], "c": {}, "d": "x\ny"},
+        [[1, [2, [3]]], {"k": {"l": [None, True, 1.5]}}],
+        {1: "numeric key", "n": [{}]},
+        [],
+        "scalar",
+    ],
+)
+def test_json_text_is_json_dumps_with_indent_one(data):
+    assert json_text(data) == json.dumps(data, indent=1)
