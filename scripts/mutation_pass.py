@@ -30,13 +30,14 @@ the score of several `--out` files together (the shards of one run).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1572,6 +1573,29 @@ _PRELOADED = ("numpy", "onnx", "onnx.reference", "onnxruntime", "simpy", "pydant
 second; `accelsim` and `tests` are never imported here: each child imports the mutated copy."""
 
 
+def scratch_copy(scratch: Path, tree: Path = ROOT) -> Path:
+    """A copy of the checkout `tree` in the folder `scratch` (its `tree`), without the virtual
+    environment, git and caches, to plant mutants in; readable by all, as a checkout is: the
+    hostile tests run accelsim as `nobody`."""
+    os.chmod(scratch, 0o755)
+    copy = scratch / "tree"
+    shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache"))  # fmt: skip
+    return copy
+
+
+@contextlib.contextmanager
+def applied(copy: Path, mutant: Mutant) -> Iterator[None]:
+    """`mutant` planted in the scratch copy `copy` while the block runs; the file restored after."""
+    target = copy / mutant.path
+    pristine = target.read_text()
+    target.write_text(pristine.replace(mutant.old, mutant.new))
+    try:
+        yield
+    finally:
+        target.write_text(pristine)
+
+
 def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[bool, str]:
     """(caught, what it said): pytest -x on `tests` in `copy`, in a forked child that imports
     `accelsim` from there; the first failing test, if any, and its last line."""
@@ -1738,11 +1762,7 @@ def main() -> int:
         __import__(name)
     results = json.loads(options.out.read_text()) if options.out.exists() else {}
     with tempfile.TemporaryDirectory(prefix="accelsim-mutants-") as scratch:
-        # readable by all, as a checkout is: the hostile tests run accelsim as `nobody`
-        os.chmod(scratch, 0o755)
-        copy = Path(scratch) / "tree"
-        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
-            ".venv", ".git", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache"))  # fmt: skip
+        copy = scratch_copy(Path(scratch))
         misses = _misses(mutants, copy)
         order = options.only if options.only is not None else range(len(mutants))
         for number in order:  # (--only's order: the likeliest catches first)
@@ -1760,11 +1780,8 @@ def main() -> int:
                 print(f"[{number}] {mutant.path}: skipped ({misses[number]})", flush=True)
                 options.out.write_text(json.dumps(results, indent=1))
                 continue
-            target = copy / mutant.path
-            pristine = target.read_text()
-            target.write_text(pristine.replace(mutant.old, mutant.new))
             started = time.monotonic()
-            try:
+            with applied(copy, mutant):
                 if pending:
                     caught, line = False, done["last_line"]
                 else:
@@ -1789,8 +1806,6 @@ def main() -> int:
                     # (the area's own tests, already passed on this mutant, are not run again)
                     skip = tuple(f"--ignore={path}" for path in mutant.tests)
                     suite, line = run_tests(copy, (*options.also, *WIDE, *skip), options.timeout * 4)
-            finally:
-                target.write_text(pristine)
             record.update(
                 suite_caught=caught or bool(suite), last_line=line,
                 seconds=round(time.monotonic() - started) + (done or {}).get("seconds", 0),
