@@ -8,7 +8,7 @@ ceil(M/R)·ceil(N/C); is 2R + C + N - 2 over ceil(K/R)·ceil(M/C) (SCALE-Sim v3)
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accelsim.errors import ConfigError, WorkloadError
@@ -148,6 +148,7 @@ def test_systolic_bad_input_is_one_clear_line(override, error, message):
         systolic_cycles(**arguments)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # (under load)
 @given(
     m=st.integers(1, 300),
     k=st.integers(1, 80),
