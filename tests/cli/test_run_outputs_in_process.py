@@ -41,7 +41,9 @@ def test_each_written_file_is_announced_once_after_the_tables(capsys, tmp_path, 
         f"report written to {html}",
     ]
     assert out.index("gap to floor") < out.index("trace written to")
-    events = json.loads(trace.read_text(encoding="utf-8"))["traceEvents"]
+    text = trace.read_text(encoding="utf-8")
+    assert text.endswith("}\n") and not text.endswith("\n\n")  # one line end after the document
+    events = json.loads(text)["traceEvents"]
     assert sum(1 for e in events if e.get("ph") == "X" and e.get("cat") == "compute") == 1
     assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
     assert "timeline" not in out  # neither --timeline nor --svg

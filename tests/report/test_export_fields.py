@@ -110,3 +110,27 @@ def test_the_chrome_trace_names_its_tracks_and_times_each_event_in_microseconds(
 )
 def test_json_text_is_json_dumps_with_indent_one(data):
     assert json_text(data) == json.dumps(data, indent=1)
+
+
+def test_the_banked_ddr_totals_count_each_burst_and_command(tmp_path):
+    from accelsim.api import run
+    from tests import onnx_builders as builders
+    from tests.dram.test_tier_by_hand import EDGE1_DDR4
+
+    model = builders.save(builders.single_conv(), tmp_path / "conv.onnx")
+    dram = result_to_dict(run(model, EDGE1_DDR4))["dram"]
+    # x 192 B (3 bursts of 64 B) then the weights 216 B from byte 192 (4 bursts) are read; the
+    # output's 512 B written (8 bursts). Bursts rotate over the 4 bank groups of row 0: the
+    # first to each opens it (4 ACTs, row misses), the other 11 are row hits; the open page
+    # never closes a row (no PRE) and the 948-cycle run (1,516.8 DDR4-3200 clocks at 1.6 a
+    # cycle) ends long before the first refresh (tREFI 7.8 µs)
+    assert (dram["preset"], dram["mapping"], dram["page"]) == (
+        "ddr4-3200", "row_column_bankgroup", "open",
+    )  # fmt: skip
+    assert (dram["bursts"], dram["row_hits"], dram["row_misses"], dram["row_conflicts"]) == (
+        15, 11, 4, 0,
+    )  # fmt: skip
+    assert dram["row_hit_rate"] == pytest.approx(11 / 15)
+    assert dram["commands"] == {"ACT": 4, "PRE": 0, "RD": 7, "WR": 8, "REF": 0}
+    assert dram["dram_cycles"] == 1516
+    assert dram["energy_j"]["refresh"] == 0.0
