@@ -619,6 +619,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="at most this many mutants run")
     parser.add_argument("--rerun", action="store_true",
                         help="run the survivors again on --tree, with the test files changed since")
+    parser.add_argument("--only", nargs="*", default=[], metavar="PREFIX",
+                        help="only the modules whose path starts so (e.g. accelsim/memory)")
     parser.add_argument("--partial", action="store_true",
                         help="the map is a snapshot of a coverage run still going: run only the "
                              "lines a test function ran so far; survivors stay provisional")
@@ -652,6 +654,8 @@ def main() -> int:
             cover = Coverage(options.coverage, options.recorded, options.commit, options.tree)
             ran = 0
             for sampled in sample(options.tree, options.seed):
+                if options.only and not sampled.mutant.path.startswith(tuple(options.only)):
+                    continue
                 if _stopped(options.until) or (options.limit and ran >= options.limit):
                     break
                 done = results.get(sampled.key)
