@@ -144,3 +144,29 @@ def test_a_machine_without_a_model_is_one_line(capsys, saved):
     assert _refused(capsys, saved[0], "edge1") == (
         "accelsim: error: edge1: a machine needs --model MODEL.onnx to run (or give a .json)"
     )
+
+
+def test_top_names_only_the_layers_that_changed_most(capsys, saved, tmp_path):
+    document = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    document["layers"][0]["window_cycles"] = [0, 150]  # c1 +2 cycles, c2 +24
+    (tmp_path / "c.json").write_text(json.dumps(document), encoding="utf-8")
+    for top, named in (("1", ["c2"]), ("2", ["c2", "c1"])):
+        code, out, _ = _diff(capsys, saved[0], "c.json", "--json", "--top", top)
+        assert code == 0
+        assert json.loads(out)["changed_most"] == named
+
+
+def test_a_saved_result_in_capitals_is_labelled_by_its_file(capsys, saved, tmp_path):
+    (tmp_path / "A.JSON").write_bytes((tmp_path / "a.json").read_bytes())
+    code, out, _ = _diff(capsys, "A.JSON", saved[1], "--json")
+    assert code == 0
+    assert json.loads(out)["a"]["label"] == "A.JSON"
+
+
+def test_a_saved_clock_of_zero_is_no_clock(capsys, saved, tmp_path):
+    document = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    document["hardware"]["clock"] = 0
+    (tmp_path / "zero.json").write_text(json.dumps(document), encoding="utf-8")
+    assert _refused(capsys, "zero.json", saved[1]) == (
+        "accelsim: error: zero.json: hardware.clock missing; not a run result"
+    )
