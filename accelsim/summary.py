@@ -22,11 +22,13 @@ from accelsim.timing.models import channel_latency, planning_model
 from accelsim.work import Gemm, Transfer
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import numpy.typing as npt
 
     from accelsim.explain.columns import Column
     from accelsim.hardware import Hardware
-    from accelsim.lowering import Layer, Program
+    from accelsim.lowering import Buffer, Layer, Program
     from accelsim.plan import Plan
     from accelsim.sim.trace import Trace
     from accelsim.timing.ddr_banked import DramRun
@@ -184,28 +186,43 @@ def summarize(model: str, hw: Hardware, program: Program, plan: Plan, trace: Tra
     )
 
 
-def floor_of(program: Program, hw: Hardware) -> Floor:
-    """The latency no schedule can beat on `hw` (see `Floor`)."""
-    must_cross = [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
-    work = dict.fromkeys(UNIT_KINDS, 0)
-    # each kind's model looked up once (`estimate` looks it up by the machine's fields)
-    models = {kind: planning_model(hw, kind) for kind in UNIT_KINDS}
-    transfer = models[_DMA].estimate
-    work[_DMA] = sum(transfer(Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross)
-    if must_cross and getattr(hw.unit_of(_DMA), "depth", 1) > 1:
-        # A queue hides every start-up behind earlier data but the first: count it once.
-        work[_DMA] -= (len(must_cross) - 1) * channel_latency(hw)
-    for layer in program.layers:
-        work[layer.unit] += models[layer.unit].estimate(layer.work)
-        if layer.epilogue is not None:
-            work["vector"] += models["vector"].estimate(layer.epilogue)
+def floor_of(program: Program, hw: Hardware, *, work: Mapping[str, int] | None = None) -> Floor:
+    """The latency no schedule can beat on `hw` (see `Floor`); `work`: each kind's
+    `kind_work` where already known (a sweep shares it between machines)."""
+    if work is None:
+        work = {kind: kind_work(program, hw, kind) for kind in UNIT_KINDS}
     parts = {KIND_LABELS[kind]: -(-work[kind] // len(hw.units_of(kind))) for kind in UNIT_KINDS}
     # Several DMA units still share one DDR: its rate bounds the bytes whatever the channels.
-    moved = sum(b.nbytes for b in must_cross)
+    moved = sum(b.nbytes for b in _crossing(program))
     ddr = build_ddr(hw).estimate(Transfer(nbytes=moved, direction="in"))
     link = "ddr" if ddr > parts["bus"] else hw.link_limit
     parts["bus"] = max(parts["bus"], ddr)
     return Floor(parts=parts, link_limit=link)
+
+
+def kind_work(program: Program, hw: Hardware, kind: str) -> int:
+    """Cycles of the work of `program` on units of `kind`, all on one unit: for the DMA, every
+    input, weight and output crossing once. It reads no more of `hw` than the planning model
+    of `kind` does (`timing.models.planning_key`), so machines equal there share it (a sweep's
+    points over the bus share the engines' work)."""
+    model = planning_model(hw, kind)  # looked up once (`estimate` looks it up by the fields)
+    if kind == _DMA:
+        must_cross = _crossing(program)
+        total = sum(model.estimate(Transfer(nbytes=b.nbytes, direction="in")) for b in must_cross)
+        if must_cross and getattr(hw.unit_of(_DMA), "depth", 1) > 1:
+            # A queue hides every start-up behind earlier data but the first: count it once.
+            total -= (len(must_cross) - 1) * channel_latency(hw)
+        return total
+    total = sum(model.estimate(layer.work) for layer in program.layers if layer.unit == kind)
+    if kind == "vector":
+        total += sum(model.estimate(layer.epilogue) for layer in program.layers
+                     if layer.epilogue is not None)  # fmt: skip
+    return total
+
+
+def _crossing(program: Program) -> list[Buffer]:
+    """The buffers that cross the bus at least once: inputs, weights and outputs."""
+    return [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
 
 
 class _Sums(NamedTuple):

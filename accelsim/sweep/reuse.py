@@ -77,6 +77,7 @@ class Reuse:
         self._plans: dict[object, Planned] = {}
         self._tiled: list[tuple[object, Tiler, Planned]] = []  # with the tiler its planner asked
         self._floors: dict[object, Floor] = {}
+        self._work: dict[object, int] = {}  # `kind_work` by lowering, kind and planning model
 
     def __reduce__(self) -> tuple[type[Reuse], tuple[()]]:
         return Reuse, ()
@@ -110,16 +111,24 @@ class Reuse:
             self._tiled.append((key, tiler, planned))
         return planned
 
-
     def floor(self, program: Program, hw: Hardware) -> Floor:
         """`floor_of(program, hw)`, once per machine apart from its SRAM (the machine's other
-        fields fix the program too)."""
-        from accelsim.summary import floor_of
+        fields fix the program too), each kind's work once per planning model of that kind
+        (`summary.kind_work`: 13 sums, not 32 x 3, in the typical grid's 32 floors)."""
+        from accelsim.summary import floor_of, kind_work
+        from accelsim.timing.models import planning_key
 
         key = hw.model_dump_json(exclude={"sram"})
         floor = self._floors.get(key)
         if floor is None:
-            floor = _keep(self._floors, key, floor_of(program, hw))
+            work = {}
+            for kind in UNIT_KINDS:
+                asked = (hw.lowering, hw.dtypes, kind, planning_key(hw, kind))
+                done = self._work.get(asked)
+                if done is None:
+                    done = _keep(self._work, asked, kind_work(program, hw, kind))
+                work[kind] = done
+            floor = _keep(self._floors, key, floor_of(program, hw, work=work))
         return floor
 
 

@@ -100,7 +100,7 @@ def run_sweep(
             inherit), and what identifies the points' inputs (the model's digest in a thread:
             hashlib lets go of the GIL while it hashes)."""
             with ThreadPoolExecutor(1, thread_name_prefix="accelsim-digest") as hashing:
-                digest = hashing.submit(lambda: hashlib.sha256(model.read_bytes()).hexdigest())
+                digest = hashing.submit(_sha256, model)
                 preload(base)
                 _validate_ahead(base, spec.axes)
                 inputs["hardware"] = base.model_dump(mode="json")
@@ -187,6 +187,17 @@ def _validate_ahead(base: Hardware, axes: tuple[Axis, ...]) -> None:
             # NOTE: whatever fails here (even a bug) is its points' result, not the sweep's
             with contextlib.suppress(Exception):
                 with_overrides(base, {s.path: s.value for s in settings})
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, read through one 256 KiB buffer: `read_bytes` would put the whole
+    model in fresh memory (MobileNet: 2.3 MB, ~570 page faults, ~1 ms of CPU a sweep)."""
+    digest, buffer = hashlib.sha256(), bytearray(1 << 18)
+    view = memoryview(buffer)
+    with path.open("rb") as stream:
+        while size := stream.readinto(buffer):
+            digest.update(view[:size])
+    return digest.hexdigest()
 
 
 def _default_name(spec: SweepSpec, inputs: dict[str, object], points: list[Point]) -> str:
