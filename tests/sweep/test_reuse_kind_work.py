@@ -16,9 +16,9 @@ def test_machines_sharing_one_kind_of_unit_get_their_own_floor_parts():
     # 12 + 3 = 15. The fourth machine is made of units the second and the third had: both of
     # its parts come from work the Reuse already holds.
     reuse = Reuse()
-    machines = [toy_machine(bus=bus, matrix=matrix)
-                for bus, matrix in [("1 GB/s", "100 GFLOPS"), ("0.5 GB/s", "100 GFLOPS"),
-                                    ("1 GB/s", "200 GFLOPS"), ("0.5 GB/s", "200 GFLOPS")]]  # fmt: skip
+    pairs = [("1 GB/s", "100 GFLOPS"), ("0.5 GB/s", "100 GFLOPS"), ("1 GB/s", "200 GFLOPS"),
+             ("0.5 GB/s", "200 GFLOPS")]  # fmt: skip
+    machines = [toy_machine(bus=bus, matrix=matrix) for bus, matrix in pairs]
     program = lower(_two_convs(), machines[0])
     parts = [reuse.floor(program, hw).parts for hw in machines]
     assert [(p["bus"], p["matrix"]) for p in parts] == [(184, 30), (368, 30), (184, 15), (368, 15)]
