@@ -224,6 +224,8 @@ def _worst_cases(
         where = f'{label}: node "{names[index]}" ({node.op_type})'
         try:
             sizes = rule.worst_case(rule.resolved(node_shapes))
+        except InvalidNode as error:
+            raise WorkloadError(f"{where}: invalid node: {error}") from None
         except (ArithmeticError, IndexError, KeyError, TypeError, ValueError) as error:
             raise WorkloadError(f"{where}: cannot size its output: {error}") from None
         for name, shape in zip(node.output, sizes, strict=False):

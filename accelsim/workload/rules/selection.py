@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from accelsim.workload.costs import NodeShapes, OpCost, Shape, cost_rule
+from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, Shape, axis_in, cost_rule
 
 
 def _levels(count: int) -> int:
@@ -19,13 +19,20 @@ def _levels(count: int) -> int:
 
 
 def _topk_axis(shapes: NodeShapes) -> int:
-    return shapes.integer("axis", -1) % len(shapes.input(0))
+    return axis_in(shapes.integer("axis", -1), len(shapes.input(0)))
 
 
 def _topk_k(shapes: NodeShapes) -> int:
-    """k when given as a constant, else the whole axis (the largest k can be)."""
+    """k when given as a constant, else the whole axis (the largest k can be).
+
+    Raises:
+        InvalidNode: a constant k below 0 or over the axis, which onnxruntime refuses.
+    """
+    n = shapes.input(0)[_topk_axis(shapes)]
     k = shapes.number("k")
-    return shapes.input(0)[_topk_axis(shapes)] if k is None else int(k)
+    if k is not None and not 0 <= k <= n:
+        raise InvalidNode(f"k {k:g} must be from 0 to the axis' {n} elements")
+    return n if k is None else int(k)
 
 
 def _topk_worst(shapes: NodeShapes) -> tuple[Shape, ...]:
