@@ -525,7 +525,8 @@ def run_one(copy: Path, mutant: Mutant, tests: list[str], timeout_s: float) -> R
 def _survivor_line(record: Record) -> str:
     old, new = (str(record[k]).strip().splitlines()[-1].strip() for k in ("old", "new"))
     ran = record.get("ran", "")
-    mark = f" **killed since ({record['killed_by']})**" if record.get("killed_by") else ""
+    mark = (f" **killed since ({record['killed_by']})**" if record.get("killed_by") else
+            f" (rerun {record['rerun'][:120]})" if record.get("rerun") else "")  # fmt: skip
     name = str(record["path"]).removeprefix("accelsim/")
     return (f"- `{name}:{record['line']}` ({record['kind']}){mark}\n"
             f"  - old: `{old}`\n  - new: `{new}`\n  - {record['verdict']}: {ran}")
@@ -547,14 +548,18 @@ def write_lists(results: dict[str, Record], folder: Path) -> None:
                  f"Run so far in your area: {len(mine)} mutants, {count['killed']} killed, "
                  f"{count['survived']} survived, {count['uncovered']} uncovered, "
                  f"{count['timeout']} timed out.", ""]  # fmt: skip
-        by_path: dict[str, list[Record]] = {}
-        for r in mine:
-            if r["verdict"] in ("survived", "uncovered"):
-                by_path.setdefault(str(r["path"]), []).append(r)
-        for path in sorted(by_path):
-            lines += [f"## {path}", ""]
-            lines += [_survivor_line(r) for r in sorted(by_path[path], key=lambda r: r["line"])]
-            lines.append("")
+        alive = [r for r in mine if r["verdict"] in ("survived", "uncovered")]
+        for title, group in (("", [r for r in alive if not r.get("partial")]),
+                             (" (provisional)", [r for r in alive if r.get("partial")])):
+            if title and group:
+                lines += ["# Provisional", "", "Run on a snapshot of the coverage map taken while "
+                          "the suite was still running: tests later in the suite may kill these; "
+                          "they are run again on the whole map.", ""]  # fmt: skip
+            for path in sorted({r["path"] for r in group}):
+                lines += [f"## {path}{title}", ""]
+                lines += [_survivor_line(r) for r in sorted(group, key=lambda r: r["line"])
+                          if r["path"] == path]  # fmt: skip
+                lines.append("")
         target = folder / f"{writer}.md"
         scratch = target.with_suffix(".tmp")
         scratch.write_text("\n".join(lines))
@@ -614,6 +619,11 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="at most this many mutants run")
     parser.add_argument("--rerun", action="store_true",
                         help="run the survivors again on --tree, with the test files changed since")
+    parser.add_argument("--only", nargs="*", default=[], metavar="PREFIX",
+                        help="only the modules whose path starts so (e.g. accelsim/memory)")
+    parser.add_argument("--partial", action="store_true",
+                        help="the map is a snapshot of a coverage run still going: run only the "
+                             "lines a test function ran so far; survivors stay provisional")
     parser.add_argument("--summary", action="store_true",
                         help="print the counts of --out; run nothing")
     options = parser.parse_args()
@@ -644,29 +654,20 @@ def main() -> int:
             cover = Coverage(options.coverage, options.recorded, options.commit, options.tree)
             ran = 0
             for sampled in sample(options.tree, options.seed):
+                if options.only and not sampled.mutant.path.startswith(tuple(options.only)):
+                    continue
                 if _stopped(options.until) or (options.limit and ran >= options.limit):
                     break
-                if sampled.key in results:
+                done = results.get(sampled.key)
+                if done is not None and not done.get("partial"):
                     continue
-                record = _record(sampled, writer_of(sampled.mutant.path))
                 contexts = cover.contexts(sampled)
-                area = sampled.mutant.tests
-                if contexts is not None and not contexts:
-                    record.update(verdict="uncovered", ran="no test executes this line")
-                else:
-                    tests = node_ids(contexts or set(), copy, area)
-                    if not tests:  # run only outside test functions (subprocesses, fixtures)
-                        tests = list(area)
-                        why = ("outside functions" if sampled.statement is None else
-                               "no test-function context" if contexts else "changed since")
-                        record["ran"] = f"area directories {', '.join(area)} ({why})"
-                    else:
-                        shown = ", ".join(t.removeprefix("tests/") for t in tests[:3])
-                        more = ", ..." if len(tests) > 3 else ""
-                        record["ran"] = f"{len(tests)} tests ({shown}{more})"
-                    record["tests"] = tests
-                    record.update(run_one(copy, sampled.mutant, tests, options.timeout))
-                    ran += 1
+                tests = node_ids(contexts or set(), copy, sampled.mutant.tests)
+                if options.partial and not tests:
+                    continue  # judged once the whole map is there
+                record = done or _record(sampled, writer_of(sampled.mutant.path))
+                ran += judge(record, sampled, contexts, tests, copy, options.timeout)
+                record["partial"] = options.partial and record["verdict"] != "killed"
                 results[sampled.key] = record
                 print(f"{record['verdict']:9} {sampled.mutant.path}:{sampled.line} "
                       f"[{sampled.kind}] {record.get('seconds', 0)} s {record['ran']}",
@@ -676,11 +677,42 @@ def main() -> int:
     return 0
 
 
+def judge(record: Record, sampled: Sampled, contexts: set[str] | None, tests: list[str],
+          copy: Path, timeout_s: float) -> bool:
+    """Fill `record`'s verdict: "uncovered" when no test runs the line, else the run of `tests`
+    (the module's area directories when no test function runs the line) less those `record`
+    already passed (a verdict on a partial map); whether anything ran."""
+    if contexts is not None and not contexts:
+        record.update(verdict="uncovered", ran="no test executes this line")
+        return False
+    area = sampled.mutant.tests
+    if not tests:  # run only outside test functions (subprocesses, fixtures)
+        tests = list(area)
+        why = ("outside functions" if sampled.statement is None else
+               "no test-function context" if contexts else "changed since")  # fmt: skip
+        record["ran"] = f"area directories {', '.join(area)} ({why})"
+    else:
+        shown = ", ".join(t.removeprefix("tests/") for t in tests[:3])
+        more = ", ..." if len(tests) > 3 else ""
+        record["ran"] = f"{len(tests)} tests ({shown}{more})"
+    already = record.get("tests", [])
+    todo = [t for t in tests if t not in already]
+    record["tests"] = [*already, *todo]
+    if not todo:
+        return False
+    seconds = record.get("seconds", 0)
+    record.update(run_one(copy, sampled.mutant, todo, timeout_s))
+    record["seconds"] += seconds
+    return True
+
+
 def rerun(results: dict[str, Record], copy: Path, options: argparse.Namespace,
           save: Callable[[], None]) -> None:
-    """The survivors again on `copy` (of --tree): their tests plus every test file changed since
-    the coverage map; a catch is recorded as `killed_by` (the time and the failing test)."""
-    extra = changed_tests(options.tree, options.commit)
+    """The survivors again on `copy` (of --tree): their tests plus the test files changed since
+    the coverage map that name the module; a catch is recorded as `killed_by` (the time and the
+    failing test)."""
+    changed = {path: (options.tree / path).read_text()
+               for path in changed_tests(options.tree, options.commit)}  # fmt: skip
     for record in _survivors(results):
         if _stopped(options.until):
             break
@@ -690,6 +722,9 @@ def rerun(results: dict[str, Record], copy: Path, options: argparse.Namespace,
             record["killed_by"] = ""
             record["rerun"] = "line rewritten on main since"
             continue
+        # the new test files that name the module (its stem as a word), then the old tests
+        stem = re.compile(rf"\b{Path(mutant.path).stem.lstrip('_')}\b")
+        extra = [path for path, text in changed.items() if stem.search(text)]
         tests = [*extra, *record.get("tests", [])]
         if not tests:
             continue
