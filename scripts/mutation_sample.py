@@ -80,6 +80,10 @@ COMPARE = {ast.Lt: ("<", "<="), ast.LtE: ("<=", "<"), ast.Gt: (">", ">="),
            ast.NotIn: ("not in", "in")}  # fmt: skip
 ARITH = {ast.Add: [("+", "-")], ast.Sub: [("-", "+")], ast.Mult: [("*", "/")],
          ast.Div: [("/", "*"), ("/", "//")], ast.FloorDiv: [("//", "/")]}  # fmt: skip
+INERT = frozenset(("strict", "flush", "kw_only", "frozen", "slots", "repr", "exist_ok",
+                   "parents", "missing_ok", "encoding", "errors", "stacklevel"))
+"""Keyword arguments whose value a bug there cannot show in behaviour worth a test (a zip's
+`strict` on equal lengths, a print's `flush`): their constants are not mutated."""
 ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant)
 
 
@@ -238,7 +242,8 @@ def _edits(tree: ast.Module, source: str) -> list[tuple[int, int, int, str, str]
         return None
 
     for node in ast.walk(tree):
-        if id(node) in typing:
+        parent = parents.get(id(node))
+        if id(node) in typing or isinstance(parent, ast.keyword) and parent.arg in INERT:
             continue
         if isinstance(node, ast.Compare):
             left = node.left
@@ -651,9 +656,10 @@ def main() -> int:
         if options.rerun:
             rerun(results, copy, options, save)
         else:
-            cover = Coverage(options.coverage, options.recorded, options.commit, options.tree)
+            # (the copy, not --tree: a checkout may move on while this runs)
+            cover = Coverage(options.coverage, options.recorded, options.commit, copy)
             ran = 0
-            for sampled in sample(options.tree, options.seed):
+            for sampled in sample(copy, options.seed):
                 if options.only and not sampled.mutant.path.startswith(tuple(options.only)):
                     continue
                 if _stopped(options.until) or (options.limit and ran >= options.limit):
