@@ -68,3 +68,17 @@ def test_closed_page_opens_the_bank_again_trp_after_a_late_write_precharge() -> 
     second = dram.access(64, 64, write=True, arrival=0)
     assert (first.start, first.end, first.misses) == (22, 42, 1)
     assert (second.start, second.end, second.misses) == (110, 130, 1)
+
+
+def test_an_act_seven_clocks_after_another_in_its_bank_group_waits_for_trrd_l() -> None:
+    # row_bank_column, one rank: bank group bits 13-14, bank 15-16, row from 17. A opens bank
+    # 0 at 0 (RD 22). B, to bank 1 of the same group, arrives at 7: tRRD_L = 8 puts its ACT at
+    # 8 (RD 30). C, another row of bank 1, arrives at 7 too: a conflict whose PRE waits for
+    # B's row's tRAS (8 + 52 = 60) and whose ACT for tRC (8 + 74 = 82 = 60 + tRP): RD at 104,
+    # data at 130. An ACT of B at 7 would have moved C one clock earlier.
+    dram = BankedDram(DDR4, mapping="row_bank_column")
+    a = dram.access(0, 64, write=False, arrival=0)
+    b = dram.access(1 << 15, 64, write=False, arrival=7)
+    c = dram.access((1 << 15) + (1 << 17), 64, write=False, arrival=7)
+    assert [(x.start, x.end) for x in (a, b, c)] == [(22, 48), (30, 56), (104, 130)]
+    assert (c.conflicts, dram.counts.act) == (1, 3)
