@@ -154,3 +154,11 @@ def test_a_split_reads_all_of_its_input_when_all_parts_are_used():
     events = [e._replace(nbytes=16) if e.task == 0 else e for e in result.trace.events]
     problems = _judge(result, hw, allocations=allocations, events=events)
     assert "layer s: its computes cover 16 of 32 B of x" in problems
+
+
+def test_a_transfer_of_a_buffer_with_no_ddr_home():
+    # c2.W's home left out of the plan: its load moves bytes of a home the plan never gave
+    result, hw = _roomy()
+    load = next(t for t in result.plan.tasks if t.buffer == "c2.W")
+    ddr = [r for r in result.plan.ddr if r.buffer != "c2.W"]
+    assert f"task {load.id}: load of c2.W, which has no DDR home" in _judge(result, hw, ddr=ddr)

@@ -1,0 +1,83 @@
+"""Edges no other test reached (the suite's coverage map): a repeat whose moved dependencies
+would fall out of order, a tiler asked what it cannot answer, a plan whose tasks wait on each
+other, an address mapping of a size that is not a power of two, an unknown DDR tier."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from accelsim.dram import DRAM_PRESETS
+from accelsim.dram.mapping import mapping_problem
+from accelsim.errors import ConfigError
+from accelsim.lowering import lower
+from accelsim.memory.tiling import Tiler
+from accelsim.plan import Plan, Task, Tasks
+from accelsim.sim.engine import simulate
+from accelsim.timing.ddr import build_ddr
+from accelsim.timing.models import build_units
+from accelsim.work import Transfer
+from tests.sim.toy import GraphBuilder, toy_machine
+
+
+def _tasks(*deps: tuple[int, ...]) -> Tasks:
+    tasks = Tasks()
+    for task_deps in deps:
+        tasks.add("dma", "load", 0, 0, "x", Transfer(nbytes=1, direction="in"), task_deps, ())
+    return tasks
+
+
+def test_a_repeat_is_refused_where_a_moved_dependency_would_pass_the_next_one():
+    # tasks 2 and 3 repeat (width 2); task 2 waits for 0 and 1. Moving 1 a period per repeat
+    # keeps 0 < 1 + 2k; moving 0 puts it at 0 + 2 = 2, after 1: not a repeat.
+    tasks = _tasks((), (), (0, 1), (2,))
+    assert tasks.moves(2, 1, np.array([1], np.int64)) == bytes([0, 1, 0])
+    assert tasks.moves(2, 3, np.array([1], np.int64)) == bytes([0, 1, 0])
+    assert tasks.moves(2, 1, np.array([0], np.int64)) is None
+    # task 3 waits for 0 and 2 (tasks 3 and 4 repeat): 0 moved lands on 2, a tie, out too
+    tied = _tasks((), (), (), (0, 2), (3,))
+    assert tied.moves(3, 1, np.array([0], np.int64)) is None
+    assert tied.moves(3, 1, np.array([2], np.int64)) == bytes([0, 1, 0])
+
+
+def test_a_tiler_that_cannot_answer_anothers_question_does_not_agree():
+    # a 16 x 16 x 16 conv asked of a 2 KB SRAM's tiler, then of one of 8 bytes (no tile fits)
+    g = GraphBuilder()
+    graph = g.build(g.conv("c", g.input("x", (1, 16, 16, 16)), 16, 3, pad=1))
+    roomy, tiny = toy_machine(sram=2_000), toy_machine(sram=8)
+    program = lower(graph, roomy)
+    asked = Tiler(program, roomy)
+    asked.tile(program.layers[0])
+    assert Tiler(program, roomy).agrees(asked)
+    assert not Tiler(program, tiny).agrees(asked)
+
+
+def test_tasks_waiting_on_each_other_never_run_and_are_named():
+    transfer = Transfer(nbytes=4, direction="in")
+    plan = Plan(
+        policy="hand", capacity=100, allocations=(), tiles=(),
+        tasks=(Task(0, "dma", "load", 0, 0, "x", transfer, (1,)),
+               Task(1, "dma", "load", 0, 0, "y", transfer, (0,))),
+    )  # fmt: skip
+    hw = toy_machine()
+    with pytest.raises(AssertionError, match=r"tasks never ran \(dependency cycle\?\): \[0, 1\]"):
+        simulate(plan, units=build_units(hw), clock_hz=hw.clock)
+
+
+def test_an_address_mapping_needs_every_count_a_power_of_two():
+    ddr4 = DRAM_PRESETS["ddr4-3200"]
+    assert mapping_problem("row_bank_column", ddr4) is None
+    assert mapping_problem("row_bank_column", replace(ddr4, bankgroups=3)) == (
+        "bankgroups = 3 is not a power of two; the mapping takes bits"
+    )
+    assert mapping_problem("row_bank_column", replace(ddr4, banks_per_group=2)) is None
+
+
+def test_an_unknown_ddr_tier_is_refused_with_the_known_ones():
+    hw = toy_machine()
+    hw = hw.model_copy(update={"ddr": hw.ddr.model_copy(update={"timing": "warp"})})
+    with pytest.raises(ConfigError, match=r'^ddr.timing: unknown DDR model "warp"; known: '
+                                          r"banked, rate$"):  # fmt: skip
+        build_ddr(hw)
