@@ -487,9 +487,11 @@ def node_ids(contexts: set[str], tree: Path, area: tuple[str, ...]) -> list[str]
     then the other in-process ones, the subprocess batteries, tests/property last."""
     found = []
     for context in filter(None, contexts):
-        parts = context.split(".")
+        # (pytest's importlib mode names a test module from tests/ down, or from its own folder
+        # down where tests/ has no __init__.py: tests.sim.test_x or sim.test_x)
+        parts = context.removeprefix("tests.").split(".")
         for cut in range(len(parts) - 1, 0, -1):
-            file = tree / Path(*parts[:cut]).with_suffix(".py")
+            file = tree / "tests" / Path(*parts[:cut]).with_suffix(".py")
             names = parts[cut:]
             if file.is_file():
                 source = file.read_text()
@@ -700,7 +702,9 @@ def judge(record: Record, sampled: Sampled, contexts: set[str] | None, tests: li
     else:
         shown = ", ".join(t.removeprefix("tests/") for t in tests[:3])
         more = ", ..." if len(tests) > 3 else ""
-        record["ran"] = f"{len(tests)} tests ({shown}{more})"
+        record["ran"] = f"{len(tests)} tests ({shown}{more})" + (
+            "; the line also runs outside test functions (a fixture, a subprocess), whose tests "
+            "were not run" if contexts and "" in contexts else "")
     already = record.get("tests", [])
     todo = [t for t in tests if t not in already]
     record["tests"] = [*already, *todo]
