@@ -733,11 +733,13 @@ def rerun(results: dict[str, Record], copy: Path, options: argparse.Namespace,
             record["rerun"] = "line rewritten on main since"
             continue
         # the new test files that name the module (its stem as a word), then the old tests
-        stem = re.compile(rf"\b{Path(mutant.path).stem.lstrip('_')}\b")
+        module = Path(mutant.path)
+        name = module.parent.name if module.stem == "__init__" else module.stem.lstrip("_")
+        stem = re.compile(rf"\b{name}\b")
         extra = [path for path, text in changed.items() if stem.search(text)]
-        tests = [*extra, *record.get("tests", [])]
-        if not tests:
+        if not extra:  # no new test names the module: the old tests passed it already
             continue
+        tests = [*extra, *record.get("tests", [])]
         outcome = run_one(copy, mutant, tests, options.timeout)
         record["rerun"] = f"{datetime.now():%H:%M} {outcome['verdict']}: {outcome['said']}"
         if outcome["verdict"] == "killed":
