@@ -661,7 +661,9 @@ def main() -> int:
             # (the copy, not --tree: a checkout may move on while this runs)
             cover = Coverage(options.coverage, options.recorded, options.commit, copy)
             ran = 0
-            for sampled in sample(copy, options.seed):
+            order = sample(copy, options.seed)  # verdicts of a partial map first, to settle them
+            order.sort(key=lambda s: not results.get(s.key, {}).get("partial"))
+            for sampled in order:
                 if options.only and not sampled.mutant.path.startswith(tuple(options.only)):
                     continue
                 if _stopped(options.until) or (options.limit and ran >= options.limit):
