@@ -141,3 +141,17 @@ def test_a_menu_keeps_the_prices_of_the_last_machines_only(monkeypatch):
     for bus, cycles in (("1 GB/s", 1000), ("2 GB/s", 500), ("4 GB/s", 250), ("1 GB/s", 1000)):
         assert menu.scores(layer, toy_machine(bus=bus)) == [(float(cycles), 1000, 1, 0)]
         assert len(menu._prices) <= 2
+
+
+def test_a_slot_turns_in_a_third_of_the_serial_time_with_three_slots():
+    # One tile's 100 B at 1 B a cycle, a GEMM of 5,000 MACs at 50 a cycle and an epilogue of
+    # 100 ops at 1 a cycle: 100 cycles each, 300 in series. Buffered, the busiest unit (100)
+    # or a slot's turn, 300 / slots: 150 with two slots, 100 with three; plus the tile's
+    # share of the first load, min(bus, compute) / 1 tile = 100.
+    layer = SimpleNamespace(unit="matrix", epilogue=Vector(ops=100, elements=100))
+    profile = _Profile(((Transfer(nbytes=100, direction="in"), 1),),
+                       ((Gemm(m=50, k=10, n=10, groups=1, macs=5000), 1),), 100, 1, ())  # fmt: skip
+    options = [(None, buffering, 0, profile) for buffering in BUFFERINGS]
+    cycles = [key[0] for key in _Menu(options, [True] * len(options)).scores(layer, toy_machine())]
+    turns = {(b.tiles, b.weights): c for b, c in zip(BUFFERINGS, cycles, strict=True)}
+    assert turns == {(1, 1): 300, (2, 2): 250, (2, 1): 250, (3, 2): 200, (3, 1): 200}

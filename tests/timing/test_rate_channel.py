@@ -136,3 +136,11 @@ def test_only_a_channel_over_banked_dram_reads_addresses():
     assert (reads_addresses(fluid), reads_addresses(fluid.ddr)) == (False, False)
     assert (reads_addresses(banked), reads_addresses(banked.ddr)) == (True, True)
     assert reads_addresses(object()) is True
+
+
+def test_a_queued_transfer_issued_as_the_data_before_it_ends_still_starts_up_in_full():
+    bus = _channel(depth=2)
+    assert bus.run(_t(100), 0) == 108  # data [8, 108)
+    # issued at 104: the data before it ends at 108, inside its own start-up (to 112): its
+    # data moves from 112, not from 108
+    assert bus.run(_t(20), 104) == 112 + 20 - 104
