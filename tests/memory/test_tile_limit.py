@@ -42,3 +42,15 @@ def test_a_layer_that_needs_one_channel_more_is_refused():
         'layer "r" fits 12 bytes of SRAM only in more than 65,536 tiles, the limit per layer; '
         "raise sram.capacity"
     )
+
+
+def test_a_smallest_tile_that_exactly_fills_sram_is_refused_for_its_count_not_its_size():
+    # 257 channels on 8 B: the smallest tile (4 B in, 4 B out, one slot) fits exactly, so only
+    # the count (65,792 > 65,536) stands in the way: the count's message, not the size's
+    layer, program, _ = _relu(257)
+    with pytest.raises(PlanError) as caught:
+        tile_layer(layer, program, toy_machine(sram=8))
+    assert str(caught.value) == (
+        'layer "r" fits 8 bytes of SRAM only in more than 65,536 tiles, the limit per layer; '
+        "raise sram.capacity"
+    )
