@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from accelsim.api import simulate_graph
 from accelsim.dram import DRAM_PRESETS
 from accelsim.dram.mapping import mapping_problem
 from accelsim.errors import ConfigError
@@ -81,3 +82,18 @@ def test_an_unknown_ddr_tier_is_refused_with_the_known_ones():
     with pytest.raises(ConfigError, match=r'^ddr.timing: unknown DDR model "warp"; known: '
                                           r"banked, rate$"):  # fmt: skip
         build_ddr(hw)
+
+
+def test_a_product_of_an_activation_with_itself_shares_its_one_input():
+    # y = x . x, x (32, 32) of 1,024 B on 1,500 B of SRAM: one operand read twice (the layer
+    # reads x once), no second operand to hold per group: x loads once, shared by 16 tiles of
+    # 2 rows each (2,048 MACs, 41 cycles at 50 a cycle), each storing its 64 B of y
+    g = GraphBuilder()
+    x = g.input("x", (32, 32))
+    y = g.op("sq", "MatMul", [x, x], "y", (32, 32), macs=32 * 32 * 32)
+    result = simulate_graph(g.build(y), toy_machine(sram=1_500), name="t")
+    events = list(result.trace.events)
+    assert result.program.layers[0].reads == ("x",) and result.plan.tiles == (16,)
+    assert [(e.buffer, e.nbytes) for e in events if e.kind == "load"] == [("x", 1024)]
+    assert [e.nbytes for e in events if e.kind == "store"] == [64] * 16
+    assert {e.end - e.start for e in events if e.kind == "compute"} == {41}
