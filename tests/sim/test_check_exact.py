@@ -162,3 +162,21 @@ def test_a_transfer_of_a_buffer_with_no_ddr_home():
     load = next(t for t in result.plan.tasks if t.buffer == "c2.W")
     ddr = [r for r in result.plan.ddr if r.buffer != "c2.W"]
     assert f"task {load.id}: load of c2.W, which has no DDR home" in _judge(result, hw, ddr=ddr)
+
+
+def test_a_ddr_home_starting_one_byte_before_ddr():
+    result, hw = _roomy()
+    ddr = [replace(r, address=-1) if r.buffer == "x" else r for r in result.plan.ddr]
+    assert "x: DDR range [-1, 31) outside ddr.capacity" in _judge(result, hw, ddr=ddr)
+
+
+def test_a_transfer_starting_one_byte_before_its_ddr_home():
+    # c1.W's home is [64, 136): its load read from 63 starts one byte before it
+    result, hw = _roomy()
+    load = next(t for t in result.plan.tasks if t.buffer == "c1.W")
+    assert (load.work.address, load.work.nbytes) == (64, 72)
+    tasks = [t._replace(work=replace(t.work, address=63)) if t.id == load.id else t
+             for t in result.plan.tasks]  # fmt: skip
+    assert f"task {load.id}: load of c1.W at DDR 63, outside its home [64, 136)" in _judge(
+        result, hw, tasks=tasks
+    )
