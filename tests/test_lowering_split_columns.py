@@ -81,3 +81,17 @@ def test_an_op_the_output_stage_applies_is_free_in_every_part():
     program = lower(g.build(*_split(g, r)), _machine())
     assert _types(program) == [("MatMul", "Relu", "Split")] * 3
     assert [layer.epilogue_ops for layer in program.layers] == [0, 0, 0]
+
+
+def test_a_one_element_constant_of_any_rank_goes_whole_with_every_part():
+    # xw · alpha, alpha of shape (1,): one value for every column, so each part reads it whole
+    # (a slice [0:8] of it would be 8 bytes that do not exist)
+    g = GraphBuilder()
+    xw = g.op("m", "MatMul", [g.input("x", (1, 8, 12)), g.weight("W", (12, 24))], "xw",
+              (1, 8, 24), macs=2_304)  # fmt: skip
+    y = g.op("a", "Mul", [xw, g.weight("alpha", (1,))], "y", (1, 8, 24), vector_ops=192)
+    program = lower(g.build(*_split(g, y)), _machine(epilogue=["Mul"]))
+    assert [layer.weights for layer in program.layers] == [
+        (f"W[{a}:{a + 8}]", "alpha") for a in (0, 8, 16)
+    ]
+    assert program.nbytes("alpha") == 1

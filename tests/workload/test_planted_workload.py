@@ -52,3 +52,20 @@ def test_a_top_k_of_k_up_to_the_axis_is_costed_and_past_it_refused() -> None:
         with pytest.raises(InvalidNode):
             op_cost("TopK", NodeShapes(((3, 4), (1,)), ((3, 2), (3, 2)), {"k": k, "axis": axis}))
 
+
+
+def test_a_conv_whose_input_has_more_channels_than_its_weight_takes_is_refused() -> None:
+    # ONNX Conv: C / group must equal the weight's dimension 1. 4 channels against (6, 1, 3, 3)
+    # and group 2 take 2: refused as onnxruntime refuses it (too few channels is refused too).
+    for data in ((1, 4, 8, 8), (1, 1, 8, 8)):
+        with pytest.raises(ValueError, match="input channels must equal weight dimension 1"):
+            op_cost("Conv", NodeShapes((data, (6, 1, 3, 3)), ((1, 6, 6, 6),), {"group": 2}))
+
+
+def test_recurrent_weights_whose_rows_do_not_split_into_gates_are_refused() -> None:
+    # LSTM: W (D, 4H, I). 17 rows are no 4 gates of H, even though 17 // 4 = 4 = H fits R (1,
+    # 16, 4); and W of 0 rows has no hidden unit at all.
+    x = (5, 2, 3)
+    for w, r in (((1, 17, 3), (1, 16, 4)), ((1, 0, 3), (1, 0, 0))):
+        with pytest.raises(InvalidNode, match="do not fit"):
+            op_cost("LSTM", NodeShapes((x, w, r), ((1,),)))
