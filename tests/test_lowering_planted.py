@@ -81,3 +81,14 @@ def test_fused_attention_counts_the_softmax_of_every_batch_and_head():
     (layer,) = lower(g.build(o), _fused()).layers
     assert (layer.macs, layer.epilogue_ops) == (2_048, 1_152)
     assert layer.gemm is not None and layer.gemm.groups == 2 * 4  # both products of 4 blocks
+
+
+def test_an_op_the_matrix_output_stage_fuses_does_not_join_a_vector_layer():
+    # Relu is in the toy machine's `fuses` (the matrix unit's output stage), not `epilogue`:
+    # after an Add on the vector unit it is a layer of its own
+    g = GraphBuilder()
+    a = g.op("add", "Add", [g.input("x", (1, 64)), g.input("y", (1, 64))], "a", (1, 64),
+             vector_ops=64)  # fmt: skip
+    r = g.op("relu", "Relu", [a], "r", (1, 64), vector_ops=64)
+    program = lower(g.build(r), toy_machine())
+    assert _types(program) == [("Add",), ("Relu",)]

@@ -7,6 +7,7 @@ be long enough.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import pickle
@@ -138,7 +139,15 @@ def bounded(
             return work()
     limit = _limit_s()
     parent, (read_end, write_end) = os.getpid(), os.pipe()
-    child = os.fork()
+    collecting = gc.isenabled()
+    # NOTE: the child must never collect garbage: the parent's (an onnxruntime session in a
+    # reference cycle) would run destructors that wait on threads the child does not have.
+    gc.disable()
+    try:
+        child = os.fork()
+    finally:
+        if collecting and os.getpid() == parent:
+            gc.enable()
     if child == 0:  # never returns
         os.close(read_end)
         _child(work, write_end, parent)

@@ -69,3 +69,10 @@ def test_recurrent_weights_whose_rows_do_not_split_into_gates_are_refused() -> N
     for w, r in (((1, 17, 3), (1, 16, 4)), ((1, 0, 3), (1, 0, 0))):
         with pytest.raises(InvalidNode, match="do not fit"):
             op_cost("LSTM", NodeShapes((x, w, r), ((1,),)))
+
+
+def test_recurrent_r_of_another_direction_count_than_w_is_refused() -> None:
+    # W (1, 16, 3) is one direction of 4 gates x H 4; R (2, 16, 4) has two: onnxruntime needs
+    # R (D, 4H, H) with the same D
+    with pytest.raises(InvalidNode, match="do not fit"):
+        op_cost("LSTM", NodeShapes(((5, 2, 3), (1, 16, 3), (2, 16, 4)), ((1,),)))
