@@ -97,7 +97,7 @@ class Sampled:
     whose coverage tells which tests run it: the first line of the statement holding it (where
     coverage may record a multi-line statement), a function's first statement for its header
     (a default is read when the function runs), None outside functions (run at import, under
-    whichever test imported first)."""
+    whichever test imported first) and in numba-compiled ones (which coverage cannot see)."""
 
     mutant: Mutant
     kind: str
@@ -348,6 +348,9 @@ def _statements(tree: ast.Module) -> dict[int, int | None]:
         start = min([function.lineno, *(d.lineno for d in function.decorator_list)])
         for line in range(start, function.body[0].lineno):
             first[line] = body[0].lineno if body else None
+        if any("jit" in ast.unparse(d) for d in function.decorator_list):
+            # compiled by numba: coverage never sees its lines run, its area's tests do
+            first.update(dict.fromkeys(range(start, (function.end_lineno or start) + 1)))
     return first
 
 
@@ -698,7 +701,7 @@ def judge(record: Record, sampled: Sampled, contexts: set[str] | None, tests: li
     area = sampled.mutant.tests
     if not tests:  # run only outside test functions (subprocesses, fixtures)
         tests = list(area)
-        why = ("outside functions" if sampled.statement is None else
+        why = ("outside functions, or compiled" if sampled.statement is None else
                "no test-function context" if contexts else "changed since")  # fmt: skip
         record["ran"] = f"area directories {', '.join(area)} ({why})"
     else:
