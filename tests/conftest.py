@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +35,25 @@ def _judge_every_run(
     judged.install(request, monkeypatch)
     yield
     judged.forget()
+
+
+_STREAMS = {Path(f"/dev/{name}"): f"/proc/self/fd/{fd}"
+            for fd, name in enumerate(("stdin", "stdout", "stderr"))}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _standard_streams_kept() -> Iterator[None]:
+    """Fail a test that replaced /dev/stdout (or stdin, stderr) with a file, and put the link back.
+
+    Run as root, an output bug that renames a temporary file over its target (a planted one in a
+    mutation round) turns /dev/stdout into a regular file for the whole machine, and every later
+    test that writes to it fails for that reason instead of its own.
+    """
+    links = {path: target for path, target in _STREAMS.items()
+             if path.is_symlink() and os.readlink(path) == target}  # fmt: skip
+    yield
+    replaced = [path for path in links if not path.is_symlink()]
+    for path in replaced:
+        path.unlink()
+        path.symlink_to(links[path])
+    assert not replaced, f"the test replaced {', '.join(map(str, replaced))} (link restored)"
