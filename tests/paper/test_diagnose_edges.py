@@ -16,20 +16,9 @@ import pytest
 from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.paper import AS_PRINTED, CORRECTED, PAPER, compare
 from accelsim.paper.published import PublishedValue, load_published
-from accelsim.workload import import_onnx
 from tests.sim.toy import GraphBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def graph():
-    return import_onnx(ROOT / "workloads" / "mobilenet.onnx")
-
-
-@pytest.fixture(scope="module")
-def edge1():
-    return load_hardware(ROOT / "hardware" / "edge1.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from accelsim.hardware_file import load_hardware, with_overrides
 from accelsim.paper import AS_PRINTED, PAPER, PaperModel, agree_4sf, compare
 from accelsim.paper.diagnose import UNEXPLAINED
 from accelsim.paper.published import load_published
-from accelsim.workload import import_onnx
 from tests.onnx_facts import conv_nodes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,16 +34,6 @@ def table1_macs(layer: int) -> int:
     kind, cin, cout, stride, size = TABLE1[layer - 1]
     taps = {"conv": 3 * 3 * cin, "dw": 3 * 3, "pw": cin}[kind]
     return (size // stride) ** 2 * cout * taps
-
-
-@pytest.fixture(scope="module")
-def graph():
-    return import_onnx(ROOT / "workloads" / "mobilenet.onnx")
-
-
-@pytest.fixture(scope="module")
-def edge1():
-    return load_hardware(ROOT / "hardware" / "edge1.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from accelsim.errors import DataError
 from accelsim.train import loop
 from accelsim.train.loop import TrainConfig, new_state, train
 from tests.train.conftest import synthetic_cifar
+from tests.train.test_train_learning import _Recorder
 from tests.train.test_train_loop_by_hand import _StandIn
 
 TINY = {"alpha": 0.125, "rho": 8 / 28, "lr": 0.05}
@@ -31,22 +32,6 @@ def _clock(monkeypatch: pytest.MonkeyPatch, epochs: list[tuple[float, float]]) -
     ticks = iter(readings)
     monkeypatch.setattr(loop, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
 
-
-class _Settled:
-    def __init__(self) -> None:
-        self.said: list[tuple[int, str]] = []
-
-    def start_epoch(self, epoch, total_epochs, steps):
-        pass
-
-    def step(self, steps_done, images_done, loss, accuracy):
-        pass
-
-    def end_epoch(self, row):
-        pass
-
-    def epochs_settled(self, total_epochs, reason):
-        self.said.append((total_epochs, reason))
 
 
 def test_images_per_second_count_the_images_trained_on_not_the_set(monkeypatch):
@@ -72,11 +57,11 @@ def test_the_epoch_count_is_settled_again_through_the_warm_up_then_only_the_stop
     # after 3: 70 s spent, 30 left / 40 -> 0 more: 3 in all (changed: said); the run ends
     _clock(monkeypatch, [(5.0, 10.0), (10.0, 20.0), (20.0, 40.0)])
     data = synthetic_cifar(4, 2)
-    reporter = _Settled()
+    reporter = _Recorder()
     config = TrainConfig(epochs=10, batch_size=4, time_budget_s=100.0, warmup_epochs=2.5, **TINY)
     state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter)
-    assert [total for total, _ in reporter.said] == [10, 5, 3]
-    assert all("epoch(s) in all" in reason for _, reason in reporter.said)
+    assert [total for total, _ in reporter.settled] == [10, 5, 3]
+    assert all("epoch(s) in all" in reason for _, reason in reporter.settled)
     assert (state.epochs_done, state.total_epochs) == (3, 3)
 
 
@@ -88,11 +73,12 @@ def test_after_the_warm_up_only_an_epoch_that_would_not_fit_stops_the_run(monkey
     # still fits (80 <= 100); after 4 (80 s spent) one more would not (110 > 100): stop at 4
     _clock(monkeypatch, [(5.0, 10.0), (5.0, 10.0), (15.0, 30.0), (15.0, 30.0)])
     data = synthetic_cifar(4, 2)
-    reporter = _Settled()
+    reporter = _Recorder()
     config = TrainConfig(epochs=10, batch_size=4, time_budget_s=100.0, warmup_epochs=0.5, **TINY)
     state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter)
-    assert [total for total, _ in reporter.said] == [10, 4]
-    assert reporter.said[1][1].startswith("time budget 100 s: stopping after 4 epochs (80 s spent")
+    assert [total for total, _ in reporter.settled] == [10, 4]
+    said = reporter.settled[1][1]
+    assert said.startswith("time budget 100 s: stopping after 4 epochs (80 s spent")
     assert (state.epochs_done, state.total_epochs) == (4, 4)
 
 
@@ -103,10 +89,10 @@ def test_an_epoch_that_exactly_fits_what_is_left_still_runs(monkeypatch):
     # 80 s: it fits. After 4 (80 s spent) nothing fits: stop at 4
     _clock(monkeypatch, [(5.0, 10.0), (5.0, 10.0), (15.0, 30.0), (15.0, 30.0)])
     data = synthetic_cifar(4, 2)
-    reporter = _Settled()
+    reporter = _Recorder()
     config = TrainConfig(epochs=10, batch_size=4, time_budget_s=80.0, warmup_epochs=0.5, **TINY)
     state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter)
-    assert [total for total, _ in reporter.said] == [8, 4]
+    assert [total for total, _ in reporter.settled] == [8, 4]
     assert (state.epochs_done, state.total_epochs) == (4, 4)
 
 
@@ -130,8 +116,8 @@ def test_a_resumed_run_says_its_epoch_count_on_its_own_first_epoch(monkeypatch, 
     state.epochs_done, state.elapsed_s = 1, 10.0
     state.save(tmp_path / "ck.npz")
     _clock(monkeypatch, [(5.0, 10.0), (5.0, 10.0)])
-    reporter = _Settled()
+    reporter = _Recorder()
     resumed = loop.resume_state(tmp_path / "ck.npz", np, extra_epochs_to=None)
     train(resumed, data, np, reporter=reporter)
-    assert [total for total, _ in reporter.said] == [3]
-    assert reporter.said[0][1].startswith("time budget 100 s: 3 epoch(s) in all (20 s spent")
+    assert [total for total, _ in reporter.settled] == [3]
+    assert reporter.settled[0][1].startswith("time budget 100 s: 3 epoch(s) in all (20 s spent")
