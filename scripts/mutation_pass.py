@@ -1427,8 +1427,11 @@ ROUND_8: list[Mutant] = [
     # the summary: a layer's bound, the floor's vector work
     M('accelsim/summary.py', '    bound = window.bound or KIND_LABELS[layer.unit]',
       '    bound = window.bound or KIND_LABELS[_DMA]', SUMMARY),
-    M('accelsim/summary.py', '            work["vector"] += models["vector"].estimate(layer.epilogue)',
-      '            work["vector"] += 0', SUMMARY),
+    # regenerated at 8f35378 (12:20, before the run): was `work["vector"] +=
+    # models["vector"].estimate(layer.epilogue)` in `floor_of` -> `+= 0`; the same bug (the floor's
+    # vector work without the epilogues) on the line `kind_work` now adds them with
+    M('accelsim/summary.py', '        total += sum(model.estimate(layer.epilogue) for layer in program.layers',
+      '        total += 0 * sum(model.estimate(layer.epilogue) for layer in program.layers', SUMMARY),
     # machine facts, input files
     M('accelsim/facts.py', '    ddr = min(channels, hw.ddr.bandwidth)',
       '    ddr = channels', HARDWARE),
