@@ -9,8 +9,8 @@ survivors per test writer, so tests can be aimed at the unguarded lines.
 
     python scripts/mutation_sample.py --list accelsim/timing/rate.py     # the mutants, no run
     nice -n 10 python scripts/mutation_sample.py --out /tmp/sample.json --until 12:15 \\
-        --coverage /tmp/cov/.coverage --survivors /work/wt/survivors
-    nice -n 10 python scripts/mutation_sample.py --out /tmp/sample.json --rerun --tree /work/main
+        --coverage .coverage --survivors survivors/
+    nice -n 10 python scripts/mutation_sample.py --out /tmp/sample.json --rerun --tree .
 
 One mutant per line, lines in a seeded random order over every module a writer owns (so each
 area is sampled in proportion to its size); lines changed by rounds 1-7 are left out. A line no
