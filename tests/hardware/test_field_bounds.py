@@ -301,6 +301,10 @@ def test_banked_timings_that_contradict() -> None:
     # tRAS may equal tRCD (22); one under is refused
     assert _machine(**BANKED, ddr__timings={"tRAS": 22}).ddr.dram_spec.tras == 22
     _refused("ddr.timings", "tRAS 21 < tRCD 22", **BANKED, ddr__timings={"tRAS": 21})
+    # the bound is tRCD, whatever tRP is: tRAS 25 under a tRCD of 30 is refused, and tRAS 25 under
+    # a tRP of 30 (tRCD still 22) is accepted
+    _refused("ddr.timings", "tRAS 25 < tRCD 30", **BANKED, ddr__timings={"tRAS": 25, "tRCD": 30})
+    assert _machine(**BANKED, ddr__timings={"tRAS": 25, "tRP": 30}).ddr.dram_spec.tras == 25
     # tREFI must exceed tRFC (560): equal is refused, one more accepted
     _refused("ddr.timings", "tREFI 560 <= tRFC 560", **BANKED, ddr__timings={"tREFI": 560})
     assert _machine(**BANKED, ddr__timings={"tREFI": 561}).ddr.dram_spec.trefi == 561
