@@ -95,3 +95,14 @@ def test_the_timing_line_counts_from_the_process_start():
     assert time.monotonic() - before < elapsed < 3600
     ticks = _since_start_s(before)
     assert ticks >= elapsed  # a clock that runs forward
+
+
+def test_a_sweep_files_overlap_false_holds_without_the_flag(tmp_path, capsys):
+    # the file says `overlap: false`; the command line does not name --no-overlap, so it says
+    # nothing about overlap and the file's false stands (command-line values win only when given)
+    study = tmp_path / "study.yaml"
+    study.write_text(f"model: {MOBILENET}\nhardware: {EDGE1}\noverlap: false\n"
+                     "grid:\n  sram.capacity: [1MiB]\n")  # fmt: skip
+    assert main(["sweep", "--file", str(study), "--jobs", "1", "--out", str(tmp_path / "s"),
+                 "--json", "--no-plots"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["overlap"] is False
