@@ -434,3 +434,23 @@ def test_a_huge_integer_is_shown_by_its_digit_count() -> None:
     assert units.show_value(-(10**40)) == "a 41-digit number"
     assert (units.show_value(True), units.show_value(None), units.show_value("x")) == (
         "true", "null", '"x"')  # fmt: skip
+
+
+def test_a_systolic_only_field_on_a_rate_matrix_unit_is_refused_optional_ones_too() -> None:
+    # rows (required by systolic) and group_mapping (optional for systolic) are both fields a rate
+    # unit never reads: given on one, each is refused by name rather than ignored
+    rate = {"kind": "matrix", "timing": "rate", "peak": "1 TFLOPS"}
+    for field, value in (("rows", 4), ("group_mapping", "simple")):
+        _refused("units.matrix", f"{field} is for timing systolic, not rate",
+                 units__matrix={**rate, field: value})  # fmt: skip
+
+
+def test_each_banked_preset_gets_its_documented_default_mapping() -> None:
+    # the field's documented default: DDR4-3200 (one channel, four bank groups) interleaves bank
+    # groups; LPDDR4 and HBM2 (several channels) interleave channels; a mapping given wins
+    defaults = {"ddr4-3200": "row_column_bankgroup", "lpddr4-4266": "row_column_channel",
+                "hbm2": "row_column_channel"}  # fmt: skip
+    for preset, mapping in defaults.items():
+        assert _machine(ddr__timing="banked", ddr__preset=preset).ddr.dram_mapping == mapping
+    given = _machine(**BANKED, ddr__mapping="row_bank_column")
+    assert given.ddr.dram_mapping == "row_bank_column"

@@ -232,3 +232,12 @@ def test_external_data_file_too_short(tmp_path: Path) -> None:
         "the tensor needs bytes 0..864",
     ):
         import_onnx(path)
+
+
+def test_batch_sets_the_symbolic_batch_and_leaves_other_fixed_inputs_alone(tmp_path: Path) -> None:
+    # x [N, 4] + y [4]: y's first dimension (4) is not a batch; --batch 2 sets N and y stays [4]
+    model = single_op("Add", ["x", "y"], activations={"x": ["N", 4], "y": [4]},
+                      output_dims={"y_out": ["N", 4]}, outputs=("y_out",))  # fmt: skip
+    graph = import_onnx(save(model, tmp_path / "a.onnx"), batch=2)
+    assert (graph.tensor("x").shape, graph.tensor("y").shape) == ((2, 4), (4,))
+    assert graph.tensor("y_out").shape == (2, 4)
