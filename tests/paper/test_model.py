@@ -130,3 +130,24 @@ def test_double_bus_bandwidth_halves_every_move_time(rules):
     for a, b in zip(slow.rows, fast.rows, strict=True):
         assert b.move_s == pytest.approx(a.move_s / 2)
         assert b.move_bits == a.move_bits and b.compute_s == a.compute_s
+
+
+def test_an_output_written_by_a_followers_layer_is_moved_out():
+    # the unfused ReLU is the row's last layer and writes the network output: out of memory
+    # it goes (256 bits) beside the image in (128) and two filter trips (2 * 18)
+    (row,) = PaperModel(PAPER).evaluate(conv_relu(), toy_machine(fuses=())).rows
+    assert row.move_bits == 128 + 2 * 18 + 256
+
+
+def test_an_input_loaded_once_stays_in_memory_for_its_next_reader():
+    # x 1x4x2x2 (128 bits) is read by two 1x1 convs of 4 channels (16 coefficients, counted as
+    # 16 under the paper's bytes-as-bits rule), each writing a network output of 128 bits.
+    b = GraphBuilder()
+    x = b.input("x", (1, 4, 2, 2))
+    table = PaperModel(PAPER).evaluate(b.build(b.conv("c1", x, 4, 1), b.conv("c2", x, 4, 1)),
+                                       toy_machine())  # fmt: skip
+    first, second = table.rows
+    assert (first.internal_bits, first.move_bits) == (128 + 16 + 128, 128 + 2 * 16 + 128)
+    # x is still in memory: nothing loaded, only the filter (16) and the output (128) are added
+    assert second.internal_bits == 272 + 16 + 128
+    assert second.move_bits == 2 * 16 + 128

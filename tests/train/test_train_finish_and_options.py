@@ -250,3 +250,26 @@ def test_a_batch_larger_than_the_training_images_is_refused(tiny_data):
         train(state, tiny_data, np)
     config = TrainConfig(epochs=1, batch_size=16, limit_train=16, **TINY)
     assert train(new_state(config, tiny_data, np, command="t"), tiny_data, np).epochs_done == 1
+
+
+class _Exported(Exception):
+    """Raised by the export stand-in: the run got as far as exporting."""
+
+
+def test_the_run_keeps_30_s_of_its_budget_for_an_export_and_none_without(tmp_path, monkeypatch):
+    data = synthetic_cifar(8, 2)
+    monkeypatch.setattr("accelsim.train.data.load_cifar10", lambda *a, **k: data)
+    reserves = []
+    monkeypatch.setattr("accelsim.train.loop.train",
+                        lambda state, *a, **k: reserves.append(k["reserve_s"]))  # fmt: skip
+
+    def exported(*a, **k):
+        raise _Exported
+
+    monkeypatch.setattr("accelsim.train.finish.export_trained", exported)
+    (tmp_path / "data").mkdir()  # (loaded by the stand-in above)
+    base = ["--data", str(tmp_path / "data"), "--no-progress", "--time-budget", "100"]
+    assert cli_train.run(_args(*base)) == 0
+    with pytest.raises(_Exported):
+        cli_train.run(_args(*base, "--onnx", str(tmp_path / "m.onnx")))
+    assert reserves == [0.0, 30.0]

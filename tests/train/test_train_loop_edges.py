@@ -121,3 +121,21 @@ def test_a_resumed_run_says_its_epoch_count_on_its_own_first_epoch(monkeypatch, 
     train(resumed, data, np, reporter=reporter)
     assert [total for total, _ in reporter.settled] == [3]
     assert reporter.settled[0][1].startswith("time budget 100 s: 3 epoch(s) in all (20 s spent")
+
+
+def test_the_export_reserve_counts_before_another_epoch(monkeypatch):
+    _StandIn(monkeypatch)
+    # budget 100 s with 25 s kept for the export, warm-up 0.5: after epoch 1 (10 s) 65 s left
+    # / 10 -> 6 more: 7 in all; after 2 (20 s) 55 / 10 -> 5 more: 7 (unchanged, not said).
+    # After 3 (a 30 s epoch, 50 s spent) another 30 s epoch and the 25 s reserve end at 105 s:
+    # stop at 3 (without the reserve it would end at 80 s and run)
+    _clock(monkeypatch, [(5.0, 10.0), (5.0, 10.0), (15.0, 30.0), (15.0, 30.0)])
+    data = synthetic_cifar(4, 2)
+    reporter = _Recorder()
+    config = TrainConfig(epochs=10, batch_size=4, time_budget_s=100.0, warmup_epochs=0.5, **TINY)
+    state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter,
+                  reserve_s=25.0)  # fmt: skip
+    assert [total for total, _ in reporter.settled] == [7, 3]
+    assert "25 s kept for the export" in reporter.settled[0][1]
+    assert reporter.settled[1][1].startswith("time budget 100 s: stopping after 3 epochs (50 s")
+    assert (state.epochs_done, state.total_epochs) == (3, 3)
