@@ -346,9 +346,9 @@ def _union(spans: list[tuple[int, int]], until: int) -> int:
     """Length of the union of [start, end) spans, clipped at `until`."""
     total, reach = 0, _NEVER
     for start, end in sorted(spans):
-        end = min(end, until)
-        if end <= reach:
+        end, start = min(end, until), max(start, reach)
+        if end <= start:  # (after `until`, or inside the union so far)
             continue
-        total += end - max(start, reach)
+        total += end - start
         reach = end
     return total

@@ -96,3 +96,18 @@ def test_write_and_lpddr4_command_energies_by_hand() -> None:
     assert energy.write_j == pytest.approx(2 * 1440 * pj, rel=1e-9)
     assert energy.read_j == pytest.approx(1960 * pj, rel=1e-9)
     assert energy.refresh_j == pytest.approx(2 * (106.4 - 33.7) * 598 * pj, rel=1e-9)
+
+
+def test_no_active_clocks_before_the_first_row_opens() -> None:
+    # A read arriving at clock 100 opens row 0 of bank 0 (ACT at 100): nothing was open
+    # before, so up to 0, 50 or 100 no clock is active (not a negative count), and up to 101
+    # one is; up to 200, 100. The row conflict at 1 << 17 closes it (PRE at 100 + tRAS = 152)
+    # and opens row 1 (ACT at 152 + tRP 22 = 174): up to 160 the closed span [100, 152) counts
+    # 52, and nothing after it; up to 150, 50 of it.
+    dram = BankedDram(DDR4, mapping="row_column_bankgroup")
+    assert dram.active_cycles(100) == 0
+    dram.access(0, 64, write=False, arrival=100)
+    assert [dram.active_cycles(u) for u in (0, 50, 100, 101, 200)] == [0, 0, 0, 1, 100]
+    dram.access(1 << 17, 64, write=False, arrival=100)
+    assert dram.counts.conflicts == 1
+    assert [dram.active_cycles(u) for u in (150, 160, 174, 175)] == [50, 52, 52, 53]

@@ -89,3 +89,15 @@ def test_thousands_of_alike_steps_print_as_a_few_rows(tmp_path: Path) -> None:
     # step 0's GEMM loads the weights and the last step writes y: the 1,998 steps between fold
     assert "lstm:1 … lstm:3995 (x1998)" in layers and "lstm:2 … lstm:3996 (x1998)" in layers
     assert len(layers.splitlines()) < 20
+
+
+def test_a_split_with_fewer_num_outputs_than_outputs_is_refused_before_onnx(tmp_path: Path):
+    # num_outputs 1 on a node with 2 outputs: onnx's shape inference reads past its vector
+    # (an assertion aborts the process), so the check before onnx must refuse "below" as well
+    # as "above", naming the node; a subprocess, as the abort would take pytest down with it.
+    node = helper.make_node("Split", ["x"], ["y", "y1"], name="s", axis=1, num_outputs=1)
+    path = raw_model(tmp_path / "s.onnx", [node], {"x": (F, [2, 8])}, ("y", F, [2, 4]), opset=18)
+    assert refused("run", path, "--hw", EDGE1) == (
+        f'accelsim: error: {path}: node "s" (Split): invalid node: num_outputs 1 is not its 2 '
+        "outputs"
+    )

@@ -85,3 +85,24 @@ def test_a_refused_model_is_checked_and_refused_every_time(
     assert children == [str(path)] * 2
     assert messages == [f'{path}: node "conv {tmp_path.name}" (Conv): invalid node: Attribute '
                         "kernel_shape has incorrect size"] * 2
+
+
+def test_only_the_newest_models_are_kept_the_oldest_is_checked_again(
+    tmp_path: Path, children: list[str]
+) -> None:
+    # KEEP_INFERRED (4) models kept: after 5 new ones the first is gone (checked again), while
+    # the fifth, the newest, is not checked again; one kept more would skip both.
+    from accelsim.workload._onnx_shapes import KEEP_INFERRED
+
+    assert KEEP_INFERRED == 4
+    paths = []
+    for index in range(KEEP_INFERRED + 1):
+        folder = tmp_path / f"m{index}"
+        folder.mkdir()
+        paths.append(_conv(folder))
+        import_onnx(paths[-1])
+    assert children == [str(p) for p in paths]
+    import_onnx(paths[-1])
+    assert len(children) == KEEP_INFERRED + 1
+    import_onnx(paths[0])
+    assert children[KEEP_INFERRED + 1 :] == [str(paths[0])]

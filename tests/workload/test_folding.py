@@ -69,6 +69,29 @@ def test_a_range_to_1e12_is_refused_by_size_before_it_is_built(tmp_path: Path) -
     assert time.perf_counter() - started < 5
 
 
+@pytest.mark.parametrize("limit", [2**20, 2**20 + 1])
+def test_a_constant_range_is_refused_only_over_the_folding_limit(tmp_path, limit):
+    # Range(0, limit, 1) of constants: onnx's plain pass gives it `limit` elements. 2^20 is at
+    # the limit (folded; the Add broadcasts x over it), one more is over it and refused by name.
+    nodes = [
+        helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range"),
+        helper.make_node("Cast", ["r"], ["rf"], name="cast", to=1),
+        helper.make_node("Add", ["x", "rf"], ["y"], name="add"),
+    ]
+    values = {"start": 0, "limit": limit, "delta": 1}
+    path = _x_plus(nodes, [numpy_helper.from_array(np.array(v, np.int64), n)
+                           for n, v in values.items()], tmp_path)  # fmt: skip
+    if limit == 2**20:
+        assert import_onnx(path).tensor("y").shape == (2**20,)
+        return
+    with pytest.raises(WorkloadError) as caught:
+        import_onnx(path)
+    assert str(caught.value) == (
+        f'{path}: node "range" (Range) would fold to 1,048,577 elements, over the folding limit '
+        "of 1,048,576"
+    )
+
+
 def _range_to(tmp_path: Path, whole: float, part: float, delta: float) -> Path:
     """x + Range(0, whole + part, delta): the limit is computed (an Add of two constants), so
     shape inference leaves the Range's length open and folding sizes it from the values."""
