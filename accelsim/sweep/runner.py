@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from accelsim.errors import ConfigError
-from accelsim.outputs import check_folder, check_folder_files
+from accelsim.outputs import check_folder, check_folder_files, claim_folder
 from accelsim.sweep.grid import expand
 from accelsim.sweep.outputs import OUTPUT_FILES
 from accelsim.sweep.results import Job, PointResult
@@ -70,7 +70,8 @@ def run_sweep(
     in (or is refused by) an earlier sweep's folder, and the same sweep finds its own.
 
     `on_start(todo, total)` is called once the grid is known, `on_point` after each point is
-    committed (with the rest of its batch).
+    committed (with the rest of its batch). The folder's manifest (`outputs.claim_folder`)
+    names the files `write_outputs` may write before this returns.
 
     Raises:
         ConfigError, WorkloadError: the spec, the base machine or the model is unusable (bad
@@ -129,6 +130,11 @@ def run_sweep(
         # syncs take milliseconds, more on a busy disk); a resumed one runs what it lacks.
         batches = None if resume else submit(points)
         with ResultStore(folder, inputs=inputs, resume=resume) as store:
+            # NOTE: the manifest (`write_outputs` finds it written) while the points run: its
+            # two syncs took 2-12 ms at the end of a sweep, more on a busy disk
+            claimed = running.enter_context(
+                ThreadPoolExecutor(1, thread_name_prefix="accelsim-claim")
+            ).submit(claim_folder, folder, OUTPUT_FILES, command="sweep")
             done = store.done() if batches is None else set()
             todo = [point for point, key in zip(points, keys, strict=True) if key not in done]
             if batches is None:
@@ -143,6 +149,7 @@ def run_sweep(
                     if on_point is not None:
                         on_point(result)
             reused = store.results([key for key in keys if key not in by_key])
+        claimed.result()
     # Index and labels come from this grid: a resumed point may have been stored under another
     # index, or labelled differently ("1048576" vs "1MiB" for the same value).
     current = dict(zip(keys, points, strict=True))

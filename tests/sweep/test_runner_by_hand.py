@@ -123,3 +123,15 @@ def test_the_default_folder_is_the_name_or_the_title_and_a_digest_of_the_grid():
     named = SweepSpec(model=MOBILENET, hardware=EDGE1, axes=spec.axes, name="mine")
     assert runner._default_name(named, inputs, points) == "mine"
     assert Path("accelsim-sweeps") == runner.DEFAULT_ROOT
+
+
+def test_the_sweep_claims_its_output_names_while_its_points_run(sweep, tmp_path):
+    """The manifest is written by the runner (its syncs overlap the points), so it is there
+    before `write_outputs` runs, listing each file that may be written, and nothing else."""
+    out = tmp_path / "s"
+    sweep("sram.capacity=1MiB", out=out)
+    assert sorted(p.name for p in out.iterdir()) == [".accelsim-outputs", "sweep.db"]
+    listed = [line for line in (out / ".accelsim-outputs").read_text().splitlines()
+              if not line.startswith("#")]  # fmt: skip
+    assert listed == sorted(["latency_heatmap.png", "pareto.png", "regime_map.png",
+                             "report.html", "results.csv", "results.json"])  # fmt: skip
