@@ -81,9 +81,10 @@ class ResultStore:
             raise self._unusable(exc) from None
         try:
             # WAL + NORMAL: a commit per point costs no fsync, yet a crash loses no committed
-            # point; WAL also lets one sweep read while another commits.
-            self._when_free("PRAGMA journal_mode=WAL")
+            # point; WAL also lets one sweep read while another commits. NORMAL first: the
+            # switch to WAL then syncs 3 times, not 4.
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._when_free("PRAGMA journal_mode=WAL")
             with self._db:
                 self._db.executescript(_SCHEMA)
             self._check_schema()
