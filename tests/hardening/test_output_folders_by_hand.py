@@ -214,6 +214,16 @@ def test_two_outputs_of_one_file_are_refused_but_two_links_to_one_file_are_two(
     assert len(refuse_inputs({}, {"--a": tmp_path / "l1", "--b": tmp_path / "l2"})) == 2
 
 
+def test_an_output_where_an_input_link_points_is_refused_though_neither_exists_yet(tmp_path):
+    # --data names a link to a folder not made yet (a download would make it): writing the
+    # output there would create what the input link names
+    (tmp_path / "data").symlink_to(tmp_path / "later")
+    with pytest.raises(AccelsimError) as caught:
+        refuse_inputs({"--data": tmp_path / "data"}, {"--onnx": tmp_path / "later"})
+    assert str(caught.value) == (
+        f"--onnx {tmp_path / 'later'}: would overwrite the input --data {tmp_path / 'data'}")
+
+
 def test_a_dead_writers_temporary_is_an_orphan_and_others_are_not(tmp_path):
     assert outputs._alive(os.getpid())
     assert not outputs._alive(2**22 + 12345)  # above Linux's pid_max (2^22): never a process

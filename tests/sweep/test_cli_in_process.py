@@ -81,28 +81,33 @@ def test_more_jobs_than_cpus_is_a_notice_not_an_error(tmp_path, capsys, monkeypa
             "sram.capacity=1MiB", "--out", str(tmp_path / "s"), "--no-plots"]  # fmt: skip
     assert main(args) == 0
     assert "accelsim: --jobs 2: at most 1 workers, one per CPU" in capsys.readouterr().err
+    args[args.index("--jobs") + 1] = "1"  # as many as the CPUs: no notice
+    assert main([*args, "--resume"]) == 0
+    assert "one per CPU" not in capsys.readouterr().err
 
 
-def test_the_timing_line_counts_from_the_process_start():
-    import time
+def test_the_footer_rates_every_point_computed_over_the_wall_clock(tmp_path, capsys,
+                                                                  monkeypatch):  # fmt: skip
+    import accelsim.cli.sweep as cli_sweep
 
-    from accelsim.cli.sweep import _since_start_s
-
-    # This process started before this test did (pytest collected and ran others first), and
-    # less than an hour ago: the kernel's start time, not the fallback given
-    before = time.monotonic()
-    elapsed = _since_start_s(before)
-    assert time.monotonic() - before < elapsed < 3600
-    ticks = _since_start_s(before)
-    assert ticks >= elapsed  # a clock that runs forward
+    monkeypatch.setattr(cli_sweep, "_since_start_s", lambda started: 2.0)
+    # 3 values, one invalid: 3 points computed in 2 s, 1.5 a second (the invalid one counts)
+    assert main([*BASE, "--set", "sram.capacity=256KiB,1MiB,-1MiB", "--out",
+                 str(tmp_path / "s"), "--no-plots"]) == 0  # fmt: skip
+    assert _footer(capsys.readouterr().out).startswith(
+        "2 point(s) simulated, 1 invalid or failed, in 2.00 s (1.5/s, the command's wall-clock "
+        "time); 0 reused from ")  # fmt: skip
 
 
-def test_a_sweep_files_overlap_false_holds_without_the_flag(tmp_path, capsys):
-    # the file says `overlap: false`; the command line does not name --no-overlap, so it says
-    # nothing about overlap and the file's false stands (command-line values win only when given)
-    study = tmp_path / "study.yaml"
-    study.write_text(f"model: {MOBILENET}\nhardware: {EDGE1}\noverlap: false\n"
-                     "grid:\n  sram.capacity: [1MiB]\n")  # fmt: skip
-    assert main(["sweep", "--file", str(study), "--jobs", "1", "--out", str(tmp_path / "s"),
-                 "--json", "--no-plots"]) == 0  # fmt: skip
-    assert json.loads(capsys.readouterr().out)["overlap"] is False
+def test_dask_alone_reaches_the_cluster(capsys, monkeypatch):
+    # no --jobs: not the --jobs refusal but the cluster's executor (a stand-in that refuses)
+    import accelsim.sweep.executors as executors
+    from accelsim.errors import AccelsimError
+
+    def cluster(address: str) -> None:
+        raise AccelsimError(f"the cluster at {address}")
+
+    monkeypatch.setattr(executors, "DaskExecutor", cluster)
+    assert main(["sweep", str(MOBILENET), "--hw", str(EDGE1), "--set", "sram.capacity=1MiB",
+                 "--dask", "tcp://127.0.0.1:9"]) == 2  # fmt: skip
+    assert capsys.readouterr().err == "accelsim: error: the cluster at tcp://127.0.0.1:9\n"
