@@ -111,3 +111,28 @@ def test_dask_alone_reaches_the_cluster(capsys, monkeypatch):
     assert main(["sweep", str(MOBILENET), "--hw", str(EDGE1), "--set", "sram.capacity=1MiB",
                  "--dask", "tcp://127.0.0.1:9"]) == 2  # fmt: skip
     assert capsys.readouterr().err == "accelsim: error: the cluster at tcp://127.0.0.1:9\n"
+
+
+def test_the_timing_line_counts_from_the_process_start():
+    import time
+
+    from accelsim.cli.sweep import _since_start_s
+
+    # This process started before this test did (pytest collected and ran others first), and
+    # less than an hour ago: the kernel's start time, not the fallback given
+    before = time.monotonic()
+    elapsed = _since_start_s(before)
+    assert time.monotonic() - before < elapsed < 3600
+    ticks = _since_start_s(before)
+    assert ticks >= elapsed  # a clock that runs forward
+
+
+def test_a_sweep_files_overlap_false_holds_without_the_flag(tmp_path, capsys):
+    # the file says `overlap: false`; the command line does not name --no-overlap, so it says
+    # nothing about overlap and the file's false stands (command-line values win only when given)
+    study = tmp_path / "study.yaml"
+    study.write_text(f"model: {MOBILENET}\nhardware: {EDGE1}\noverlap: false\n"
+                     "grid:\n  sram.capacity: [1MiB]\n")  # fmt: skip
+    assert main(["sweep", "--file", str(study), "--jobs", "1", "--out", str(tmp_path / "s"),
+                 "--json", "--no-plots"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["overlap"] is False
