@@ -99,3 +99,25 @@ def test_the_two_rows_share_the_longer_runs_time_axis_and_fit_the_width():
     # (k + 0.5) 68 / 73: below A's end at 34 for k <= 35; k = 36's middle is 34 exactly
     assert row_a[35] != " " and row_a[36:] == " " * 37
     assert " " not in row_b
+
+
+def test_a_narrow_view_drops_the_bytes_and_causes_before_the_bounds():
+    # Two layers whose headers are wider than their cells: the row is the headers, two spaces
+    # apart: layer 5, A cyc 5, B cyc 5, Δ cyc 5, A B 3, Δ B 3, A bound 7, B bound 7, Δ lost to 9
+    # = 49 + 8 x 2 = 65 cells wide. Narrower, what goes first is the cause of the change (-11),
+    # then the bytes, Δ (-5) before A's (-5), and the bounds stay; at 43 A's bound (-9) no
+    # longer fits, though A's bytes still do
+    a = _doc(("c1", "Conv", 10), ("c2", "Conv", 20))
+    diff = diff_runs(a, _doc(("c1", "Conv", 12), ("c2", "Conv", 15)), labels=("A", "B"))
+
+    def headers(width: int) -> list[str]:
+        line = next(line for line in _view(diff, width) if line.startswith("layer"))
+        return line.split("  ")
+
+    times = ["layer", "A cyc", "B cyc", "Δ cyc"]
+    everything = [*times, "A B", "Δ B", "A bound", "B bound", "Δ lost to"]
+    assert headers(65) == everything
+    assert headers(64) == headers(54) == everything[:-1]
+    assert headers(53) == headers(49) == [*times, "A B", "A bound", "B bound"]
+    assert headers(48) == headers(44) == [*times, "A bound", "B bound"]
+    assert headers(43) == [*times, "A B", "B bound"]
