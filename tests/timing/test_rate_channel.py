@@ -5,6 +5,7 @@ slower, and a queue of depth 2 sending a request behind its own earlier data."""
 from __future__ import annotations
 
 from accelsim.hardware_file import with_overrides
+from accelsim.timing.ddr import RateDdr
 from accelsim.timing.models import build_units, reads_addresses
 from accelsim.work import Transfer
 from tests.sim.toy import toy_machine
@@ -144,3 +145,15 @@ def test_a_queued_transfer_issued_as_the_data_before_it_ends_still_starts_up_in_
     # issued at 104: the data before it ends at 108, inside its own start-up (to 112): its
     # data moves from 112, not from 108
     assert bus.run(_t(20), 104) == 112 + 20 - 104
+
+
+def test_a_shared_stretch_is_never_used_past_the_ddrs_rate():
+    # A 1 B/cycle DDR. A 0.5 B/cycle channel's 100 B from 0 holds half of it until 200. A
+    # 1 B/cycle request of 100 B at 20 gets the other half: 90 B by 200, then the whole bus
+    # for its last 10 B, done at 210. From 20 to 200 the bus is full (0.5 + 0.5 = 1.0 B/cycle,
+    # not 0.5 + the request's own 1.0), and a third request at 30 waits for 210: 100 B by 310.
+    ddr = RateDdr(toy_machine(ddr="1 GB/s"))
+    assert ddr.run(_t(100), 0, arrive=0, rate=0.5) == 200
+    assert ddr.run(_t(100), 0, arrive=20, rate=1.0) == 210
+    assert ddr.steady_state(0, 0) == ((0, 20, 200, 210), (0.5, 1.0, 1.0, 0.0))
+    assert ddr.run(_t(100), 0, arrive=30, rate=1.0) == 310
