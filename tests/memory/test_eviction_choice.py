@@ -22,7 +22,7 @@ class _Stub:
         self.evicted: set[str] = set()
         self.ddr_ready: dict[str, tuple[int, ...]] = {}
         self.left: list[str] = []
-        self.tasks: list[tuple[str, str, set[int]]] = []
+        self.tasks: list[tuple[object, ...]] = []
         self.freed: list[str] = []
         self.layer = 3
         room_after_ = room_after
@@ -38,7 +38,7 @@ class _Stub:
         del self.resident[name]
 
     def _transfer(self, kind, layer, tile, name, size, direction, deps, *waits) -> int:
-        self.tasks.append((kind, name, set(deps)))
+        self.tasks.append((kind, name, set(deps), layer, tile, size, direction))
         return 100 + len(self.tasks)
 
     def _free(self, name: str) -> None:
@@ -98,8 +98,9 @@ def test_a_dirty_buffer_still_needed_is_spilled_after_its_data_and_the_others_dr
         _Planner._evict(stub, "x")  # type: ignore[arg-type]
         assert stub.freed == ["x"]
         assert stub.evicted == ({"x"} if needed else set())
-        if dirty and needed:  # spilled once its content is whole (7, and 5 on another unit)
-            assert stub.tasks == [("spill", "x", {7, 5})]
+        if dirty and needed:  # spilled once its content is whole (7, and 5 on another unit):
+            # all 24 B out, by the layer being planned (3), as a whole buffer (tile 0)
+            assert stub.tasks == [("spill", "x", {7, 5}, 3, 0, 24, "out")]
             assert stub.ddr_ready == {"x": (101,)}
         else:
             assert stub.tasks == [] and stub.ddr_ready == {}
