@@ -10,7 +10,7 @@ import pytest
 from onnx import helper, numpy_helper
 
 from accelsim.workload import Graph, Op, Tensor, import_onnx
-from accelsim.workload.onnx_import import UNSUPPORTED
+from accelsim.workload.onnx_import import UNSUPPORTED, unique_op_names
 from tests.onnx_builders import (
     conv_chain,
     make_model,
@@ -77,6 +77,14 @@ def test_unnamed_nodes_get_type_and_index_names_unique(tmp_path: Path) -> None:
     graph = import_onnx(save(make_model(nodes, {"x": [4]}, {}, ["y"]), tmp_path / "n.onnx"))
     # explicit names win; the unnamed node 0 becomes Relu_0, taken, so Relu_0_1
     assert [op.name for op in graph.ops] == ["Relu_0_1", "Relu_0", "dup", "dup_1"]
+
+
+def test_a_name_given_three_times_counts_its_suffixes_up() -> None:
+    # "dup" three times: the first keeps it, then dup_1 and dup_2 (each suffix one more than
+    # the last taken); the unnamed node at index 3 is Relu_3
+    nodes = [(i, helper.make_node("Relu", ["x"], ["y"], name="dup")) for i in range(3)]
+    nodes.append((3, helper.make_node("Relu", ["x"], ["y"])))
+    assert unique_op_names(nodes) == {0: "dup", 1: "dup_1", 2: "dup_2", 3: "Relu_3"}
 
 
 def test_symbolic_batch_resolved_by_batch(tmp_path: Path) -> None:
