@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 
 from accelsim import units
@@ -337,6 +338,26 @@ def test_energy_defaults_are_the_cited_figures() -> None:
     assert energy.vector_op == pytest.approx(0.1e-12)
     assert energy.sram_leakage_per_byte == pytest.approx(8 * 1e-9)  # 1 nW a cell, 8 cells
     assert (energy.bus_per_byte, energy.logic_leakage_per_unit) == (0, 0)
+
+
+def test_left_out_fields_take_their_documented_defaults() -> None:
+    # BASE names no DDR timing or latency, no channel latency, depth or timing, no vector
+    # timing, and only fold_batchnorm and fuses of the lowering: each takes the default its
+    # field's description states
+    hw = _machine()
+    ddr, bus, vector = hw.ddr, hw.units["bus"], hw.units["vector"]
+    assert (ddr.timing, ddr.latency, ddr.preset, ddr.mapping, ddr.page, ddr.timings) == (
+        "rate", 0.0, None, None, None, None
+    )
+    assert (bus.timing, bus.latency, getattr(bus, "depth", None)) == ("rate", 0.0, 1)
+    assert (vector.timing, getattr(hw.units["matrix"], "group_mapping", "")) == ("rate", None)
+    lowering = hw.lowering
+    assert lowering.matrix_ops == ("Conv", "Gemm", "MatMul") and lowering.epilogue == ()
+    assert (lowering.attention, lowering.keep_outputs, hw.description) == ("unfused", False, "")
+    # the SRAM exponent: the least-squares power law through 8 KB 10 pJ, 32 KB 20 pJ, 1 MB
+    # 100 pJ (Horowitz's 64-bit cache accesses), 0.4726 to 4 places
+    slope = np.polyfit(np.log([2**13, 2**15, 2**20]), np.log([10, 20, 100]), 1)[0]
+    assert hw.energy.sram_capacity_exponent == 0.47 == round(slope, 2)
 
 
 # --- peaks and cycles by hand ---------------------------------------------------------------------
