@@ -88,3 +88,18 @@ def test_the_first_transfer_into_reused_bytes_waits_for_the_previous_owners_tran
     assert space.waits("b") == {9} and space.touch("b", 11) == {9}
     space.touched("b", [12, 13, 14])  # a run of transfers: the next waits for its last
     assert space.waits("b") == {14}
+
+
+def test_both_parts_of_a_split_hole_wait_for_its_previous_owners_transfers():
+    # a's 128 B home [0, 128) is freed after transfers 3 and 4. b (64 B) takes its first half;
+    # the 64 B left, [64, 128), still holds bytes a's transfers moved, so c, taking them next,
+    # waits for 3 and 4 as well, not for nothing.
+    program = SimpleNamespace(layers=[SimpleNamespace(index=0, reads=("a",)),
+                                      SimpleNamespace(index=1, reads=("b", "c"))])  # fmt: skip
+    space = DdrSpace(1 << 20, program, lambda a, b: a | b)  # type: ignore[arg-type]
+    space.home("a", 128, "activation")
+    space.touch("a", 3)
+    space.touch("a", 4)
+    space.end_layer(0)
+    assert space.home("b", 64, "activation").address == 0 and space.waits("b") == {3, 4}
+    assert space.home("c", 64, "activation").address == 64 and space.waits("c") == {3, 4}
