@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
+import pytest
+
 from accelsim.memory.ddr import ALIGN, DdrSpace
 
 
@@ -103,3 +105,21 @@ def test_both_parts_of_a_split_hole_wait_for_its_previous_owners_transfers():
     space.end_layer(0)
     assert space.home("b", 64, "activation").address == 0 and space.waits("b") == {3, 4}
     assert space.home("c", 64, "activation").address == 64 and space.waits("c") == {3, 4}
+
+
+@pytest.mark.parametrize("first_freed", ["a", "b"])
+def test_a_hole_merged_with_its_neighbour_waits_for_both_owners_transfers(first_freed):
+    # a [0, 64) moved by transfer 3, b [64, 128) by 5; whichever is freed first, the two holes
+    # merge into [0, 128), and d, 128 B, taking it waits for 3 and 5
+    order = [first_freed, "b" if first_freed == "a" else "a"]
+    program = SimpleNamespace(layers=[SimpleNamespace(index=i, reads=(name,))
+                                      for i, name in enumerate(order)])  # fmt: skip
+    space = DdrSpace(1 << 20, program, lambda a, b: a | b)  # type: ignore[arg-type]
+    assert space.home("a", 64, "activation").address == 0
+    assert space.home("b", 64, "activation").address == 64
+    space.home("w", 64, "weight")  # [128, 192): the holes below it are not at the end
+    space.touch("a", 3)
+    space.touch("b", 5)
+    space.end_layer(0)
+    space.end_layer(1)
+    assert space.home("d", 128, "activation").address == 0 and space.waits("d") == {3, 5}
