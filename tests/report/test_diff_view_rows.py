@@ -101,6 +101,28 @@ def test_the_two_rows_share_the_longer_runs_time_axis_and_fit_the_width():
     assert " " not in row_b
 
 
+def test_neighbouring_layers_alternate_full_and_shaded_blocks():
+    # 3 layers of 20 cycles on 60 columns: one column a cycle, the layers in turn solid,
+    # shaded, solid (told apart without colour), each with its name in the middle
+    doc = _doc(("c1", "Conv", 20), ("c2", "Conv", 20), ("c3", "Conv", 20))
+    lines = _view(diff_runs(doc, doc, labels=("A", "B")), width=LABEL_WIDTH + 60)
+    start = lines.index("timeline of the layers' windows (A above B)")
+    for line in lines[start + 1 : start + 3]:
+        row = line[LABEL_WIDTH:]
+        assert [row[:20], row[20:40], row[40:]] == [
+            "█" * 9 + "c1" + "█" * 9, "▓" * 9 + "c2" + "▓" * 9, "█" * 9 + "c3" + "█" * 9]
+
+
+def test_a_layers_end_is_its_own_not_its_windows():
+    # c2 ended at cycle 7, inside c1's window [0, 10): its window is [10, 10), its end 7; in B
+    # it ends at 12, so its end moved by 5 while its window grew by 2
+    a, b = _doc(("c1", "Conv", 10), ("c2", "Conv", 0)), _doc(("c1", "Conv", 10), ("c2", "Conv", 2))
+    a["layers"][1]["end_cycle"] = 7
+    (_, row) = diff_runs(a, b, labels=("A", "B"))["layers"]
+    assert (row["a"]["end_cycle"], row["b"]["end_cycle"], row["delta"]["end_cycle"]) == (7, 12, 5)
+    assert row["delta"]["cycles"] == 2
+
+
 def test_a_narrow_view_drops_the_bytes_and_causes_before_the_bounds():
     # Two layers whose headers are wider than their cells: the row is the headers, two spaces
     # apart: layer 5, A cyc 5, B cyc 5, Δ cyc 5, A B 3, Δ B 3, A bound 7, B bound 7, Δ lost to 9

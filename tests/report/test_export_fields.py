@@ -98,6 +98,22 @@ def test_the_chrome_trace_names_its_tracks_and_times_each_event_in_microseconds(
     assert sram[:4] == [(0, 32), (42, 104), (124, 168), (148, 64)]
 
 
+def test_each_slice_says_when_what_it_waited_for_was_met(result):
+    # (issued, deps done, space free, unit free, ready, waited for, on task), by hand: issue
+    # is in order per kind (the store is reached when load W, the DMA task before it, starts
+    # at 42); the bus frees at the end of the transfer before (x at 42, W at 124); the conv
+    # waits for W's data (124), the store for the conv's (148); loads fill space free from 0
+    slices = [e["args"] for e in chrome_trace(result)["traceEvents"] if e["ph"] == "X"]
+    keys = ("issued_cycle", "deps_done_cycle", "space_free_cycle", "unit_free_cycle",
+            "ready_cycle", "waited_for", "waited_on_task")  # fmt: skip
+    assert [tuple(args[key] for key in keys) for args in slices] == [
+        (0, 0, 0, 0, 0, "none", -1),
+        (0, 0, 0, 42, 42, "unit", 0),
+        (0, 124, 0, 0, 124, "data", 1),
+        (42, 148, 0, 124, 148, "data", 2),
+    ]
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -118,7 +134,9 @@ def test_the_banked_ddr_totals_count_each_burst_and_command(tmp_path):
     from tests.dram.test_tier_by_hand import EDGE1_DDR4
 
     model = builders.save(builders.single_conv(), tmp_path / "conv.onnx")
-    dram = result_to_dict(run(model, EDGE1_DDR4))["dram"]
+    result = run(model, EDGE1_DDR4)
+    data = result_to_dict(result)
+    dram = data["dram"]
     # x 192 B (3 bursts of 64 B) then the weights 216 B from byte 192 (4 bursts) are read; the
     # output's 512 B written (8 bursts). Bursts rotate over the 4 bank groups of row 0: the
     # first to each opens it (4 ACTs, row misses), the other 11 are row hits; the open page
@@ -134,3 +152,27 @@ def test_the_banked_ddr_totals_count_each_burst_and_command(tmp_path):
     assert dram["commands"] == {"ACT": 4, "PRE": 0, "RD": 7, "WR": 8, "REF": 0}
     assert dram["dram_cycles"] == 1516
     assert dram["energy_j"]["refresh"] == 0.0
+    # the one layer's share: all 15 bursts, its 920 B over the cycles a transfer of it was in
+    # flight (the union of their spans off the trace), at the machine's clock
+    (layer,) = data["layers"]
+    assert layer["ddr_row_hit_rate"] == pytest.approx(11 / 15)
+    spans = sorted((e.start, e.end) for e in result.trace.events if e.kind != "compute")
+    busy, reach = 0, 0
+    for start, end in spans:
+        busy += max(0, end - max(start, reach))
+        reach = max(reach, end)
+    assert layer["ddr_bandwidth_bytes_per_s"] == pytest.approx(
+        920 * result.hardware.clock / busy)
+
+
+def test_the_lowerings_notes_are_in_the_document():
+    # a BatchNormalization straight off the input has no engine op to fold into
+    from tests.sim.toy import GraphBuilder
+
+    g = GraphBuilder()
+    x = g.input("x", (1, 2, 4, 4))
+    bn = [x, *(g.weight(f"bn.{k}", (2,)) for k in "sbmv")]
+    graph = g.build(g.op("bn", "BatchNormalization", bn, "y", (1, 2, 4, 4), vector_ops=64))
+    data = result_to_dict(simulate_graph(graph, toy_machine(), name="t"))
+    assert data["notes"] == ["bn: BatchNormalization does not directly follow a matrix-engine "
+                             "op, so it cannot be folded; it runs on the vector unit"]  # fmt: skip

@@ -18,3 +18,5 @@ def test_a_run_of_no_cycles_has_no_start_up_share_and_no_utilisation():
     totals = result_to_dict(result)["totals"]
     assert totals["bus_latency_share"] == 0.0
     assert totals["utilisation"] == {"bus": 0.0, "matrix": 0.0, "vector": 0.0}
+    # power over time is given over one cycle at least, in 200 bins
+    assert result_to_dict(result)["energy"]["power_w"]["bin_cycles"] == 1 / 200
