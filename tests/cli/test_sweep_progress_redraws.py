@@ -36,3 +36,23 @@ def test_points_finishing_within_redraw_s_of_the_last_draw_do_not_redraw_the_bar
     assert draws == [3, 6, 7]
     assert "8/8" in stream.getvalue()  # only stopping drew it
     assert progress.simulated == 8
+
+
+def test_a_finished_sweep_keeps_its_bar_and_a_failed_one_erases_it():
+    # rich erases a transient bar when it stops: cursor up one line and clear it (ESC[1A ESC[2K)
+    ends = []
+    for failure in (False, True):
+        stream = io.StringIO()
+        progress = cli_sweep._Progress(Console(file=stream, force_terminal=True, width=60))
+        try:
+            with progress:
+                progress.start_points(1, 1)
+                progress.point_done(PointResult("k", 0, (), "ok"))
+                if failure:
+                    raise KeyError("a failure after the point")
+        except KeyError:
+            pass
+        ends.append(stream.getvalue())
+    kept, erased = ends
+    assert "1/1" in kept and not kept.endswith("\x1b[1A\x1b[2K")
+    assert erased.endswith("\x1b[1A\x1b[2K")

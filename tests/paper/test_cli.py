@@ -61,6 +61,7 @@ def test_default_output_says_what_the_paper_printed_and_how_to_compare():
     printed = "the paper printed total 1.3406 ms (0.001340632 s), memory exceeded at layer(s) 25"
     assert printed in text
     assert "--rules as-printed" in text and "--compare" in text
+    assert "report written" not in text  # no --report, no report
 
 
 def test_unknown_rules_is_one_line_exit_2():
@@ -85,6 +86,7 @@ def test_missing_report_folder_writes_nothing(tmp_path):
 def test_report_writes_the_four_files(tmp_path):
     proc = accelsim(MOBILENET, "--hw", EDGE1, "--report", tmp_path)
     assert proc.returncode == 0, proc.stderr
+    assert f"report written to {tmp_path}" in "".join(proc.stdout.split("\n"))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".accelsim-outputs", "README.md", "cells.csv", "model.csv", "totals.csv",
     ]  # fmt: skip
