@@ -43,7 +43,7 @@ def test_what_the_work_returns_or_raises_comes_back() -> None:
         bounded(lambda: 1 // 0, "m.onnx")
 
 
-@pytest.mark.parametrize("text", ["", "-1", "nan", "inf", "abc"])
+@pytest.mark.parametrize("text", ["", "0", "-0", "-1", "nan", "inf", "abc"])
 def test_a_limit_that_is_not_a_positive_number_keeps_the_default(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
