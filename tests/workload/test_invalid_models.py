@@ -205,6 +205,9 @@ def test_equations_onnxruntime_accepts_still_import(tmp_path: Path) -> None:
         ({"offset": "-8"}, "offset -8 and length 864 must be >= 0"),
         ({"length": "-1"}, "offset 0 and length -1 must be >= 0"),
         ({"length": "8"}, "length 8 is less than the 864 bytes the tensor needs"),
+        # one byte short, and none at all: a length of 0 is no "whole tensor" default
+        ({"length": "863"}, "length 863 is less than the 864 bytes the tensor needs"),
+        ({"length": "0"}, "length 0 is less than the 864 bytes the tensor needs"),
         ({"offset": "100"}, "holds 864 bytes; the tensor needs bytes 100..964"),
         ({"offset": "eight"}, "offset or length is not an integer"),
         ({"length": "1.5"}, "offset or length is not an integer"),
