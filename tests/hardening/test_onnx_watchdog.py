@@ -75,3 +75,38 @@ def test_a_meanwhile_that_raises_stops_the_child() -> None:
     with pytest.raises(ZeroDivisionError):
         bounded(lambda: time.sleep(60), "m.onnx", meanwhile=lambda: 1 // 0)
     assert time.monotonic() - started < 10  # the child was killed, not waited for
+
+
+def test_stoppable_restores_the_handlers_and_leaves_a_worker_thread_alone() -> None:
+    # (the route without fork) in the main thread Ctrl-C, SIGTERM and SIGHUP take their default
+    # actions while onnx runs, and the handlers come back after; a worker thread may not set
+    # handlers at all (Python raises ValueError there), so it runs the work as it is
+    import threading
+
+    from accelsim.workload._onnx_files import stoppable
+
+    def handler(number: int, frame: object) -> None:  # never called: set to be told apart
+        raise AssertionError(number)
+
+    numbers = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    saved = [signal.signal(number, handler) for number in numbers]
+    try:
+        with stoppable():
+            assert [signal.getsignal(number) for number in numbers] == [signal.SIG_DFL] * 3
+        assert [signal.getsignal(number) for number in numbers] == [handler] * 3
+    finally:
+        for number, previous in zip(numbers, saved, strict=True):
+            signal.signal(number, previous)
+    ran: list[BaseException | None] = []
+
+    def work() -> None:
+        try:
+            with stoppable():
+                ran.append(None)
+        except BaseException as error:  # noqa: BLE001  (reported below)
+            ran.append(error)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert ran == [None]
