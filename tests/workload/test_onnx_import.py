@@ -260,3 +260,12 @@ def test_squeeze_axes_as_an_attribute_in_opset_11(tmp_path: Path) -> None:
     (op,) = graph.ops
     assert (op.is_view, op.attributes["axes"]) == (True, (0, 2))
     assert graph.tensors["y"].shape == (3, 4)
+
+
+def test_an_assumed_op_costs_one_vector_op_per_element_of_every_output(tmp_path: Path) -> None:
+    # DynamicQuantizeLinear (no cost rule) of x (2, 3): y (2, 3) and the scalar scale and zero
+    # point, all three read as graph outputs: 6 + 1 + 1 = 8 assumed vector ops, not y's 6
+    node = helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "z"], name="dq")
+    path = save(make_model([node], {"x": [2, 3]}, {}, ["y", "s", "z"]), tmp_path / "q.onnx")
+    (op,) = import_onnx(path, assume_vector=True).ops
+    assert (op.outputs, op.macs, op.vector_ops) == (("y", "s", "z"), 0, 8)
