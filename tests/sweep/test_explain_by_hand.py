@@ -129,3 +129,25 @@ def test_the_regime_title_names_the_axes_held_at_the_best_point(edge1):
         "what bounds the run (rows bus.bandwidth, columns lowering.fuses, sram.capacity=1MB):"
         in (lines)
     )
+
+
+def test_a_base_point_is_exact_only_if_every_axis_is_even_when_a_later_one_matches(edge1):
+    # the bus misses edge1's 1 GB/s (0.5 and 2 GB/s: 2 GB/s is as near in ratio, 0.5 first by
+    # label order); the fuses axis then holds edge1's own [Relu, Clip]: the base point is only
+    # the nearest
+    bus = parse_set("bus.bandwidth=0.5GB/s,2GB/s")
+    both = Setting("lowering.fuses", "[Relu,Clip]", ["Relu", "Clip"])
+    fuses = Axis("lowering.fuses", (Setting("lowering.fuses", "[]", []), both))
+    runs = {(b, f): (100, 1.0, "bus") for b in ("0.5GB/s", "2GB/s") for f in ("[]", "[Relu,Clip]")}
+    (_, base) = references(_outcome([bus, fuses], runs), edge1)
+    assert (base.index, base.exact) == (1, False)
+    assert base.settings == (("bus.bandwidth", "0.5GB/s"), ("lowering.fuses", "[Relu,Clip]"))
+
+
+def test_the_page_gives_microseconds_and_microjoules_and_counts_failed_points(edge1):
+    data = page_data(_outcome([BUS, FUSES], RUNS), edge1)
+    # 6 points, #1 failed: 5 ranked, the fastest #5 (100 cycles = 0.1 µs at 1 ns a cycle, 1 µJ)
+    assert (data["total"], len(data["points"])) == (6, 5)
+    fastest = data["points"][0]
+    assert (fastest["index"], fastest["bound"]) == (5, "bus")
+    assert (fastest["latency_us"], fastest["energy_uj"]) == (pytest.approx(0.1), pytest.approx(1.0))

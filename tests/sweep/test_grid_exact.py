@@ -24,6 +24,8 @@ def test_a_grid_of_exactly_the_most_points_is_expanded_and_one_more_is_refused()
 def test_a_range_of_more_than_the_most_values_is_refused():
     with pytest.raises(ConfigError, match=r'range "1\.\.100001:\+1" has over 100,000 values'):
         parse_set("units.vector.lanes=1..100001:+1")
+    settings = parse_set("units.vector.lanes=1..100000:+1").settings  # exactly the most: kept
+    assert (len(settings), settings[-1].value) == (100_000, 100_000)
 
 
 def test_a_range_whose_stop_is_its_start_is_that_one_value():

@@ -137,3 +137,21 @@ def test_a_map_spilled_once_and_reloaded_twice_by_hand():
     assert (metrics_of(run).spilled_bytes, metrics_of(run).reloaded_bytes) == (100, 200)
     totals = result_to_dict(run)["totals"]
     assert (totals["spilled_bytes"], totals["reloaded_bytes"]) == (100, 200)
+
+
+@pytest.mark.unjudged("the judge asks for the output, which is the input, to be stored")
+def test_a_point_with_nothing_to_do_has_no_bound():
+    # the output is the input: 0 cycles, an empty critical path, so nothing bounds the point
+    from tests.sim.toy import GraphBuilder
+
+    g = GraphBuilder()
+    m = _point(g.build(g.input("x", (1, 4))), _priced(), "sram.capacity=10000")
+    assert (m.latency_cycles, m.bound) == (0, "")
+
+
+def test_a_points_seconds_are_its_cycles_at_its_clock():
+    # at 2 GHz the toy's 1 GB/s bus moves half a byte a cycle, its 10 ns start-up is 20 cycles:
+    # load x 20 + 64, load W 20 + 144 (ends 248); the conv's 2,304 FLOP at 50 a cycle (47
+    # cycles, ends 295); store 20 + 128: 443 cycles, 221.5 ns
+    m = _point(_single_conv(), _priced(latency_ns=10), "clock=2GHz")
+    assert (m.latency_cycles, m.latency_s) == (443, pytest.approx(221.5e-9))
