@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from onnx import helper, numpy_helper
 
 from accelsim.workload.rules.recurrent import MAX_STEPS
@@ -91,11 +92,14 @@ def test_thousands_of_alike_steps_print_as_a_few_rows(tmp_path: Path) -> None:
     assert len(layers.splitlines()) < 20
 
 
-def test_a_split_with_fewer_num_outputs_than_outputs_is_refused_before_onnx(tmp_path: Path):
+@pytest.mark.parametrize("domain", ["", "ai.onnx"])
+def test_a_split_with_fewer_num_outputs_than_outputs_is_refused_before_onnx(tmp_path, domain):
     # num_outputs 1 on a node with 2 outputs: onnx's shape inference reads past its vector
     # (an assertion aborts the process), so the check before onnx must refuse "below" as well
-    # as "above", naming the node; a subprocess, as the abort would take pytest down with it.
-    node = helper.make_node("Split", ["x"], ["y", "y1"], name="s", axis=1, num_outputs=1)
+    # as "above", naming the node, in the default domain however it is spelled ("" or
+    # "ai.onnx"); a subprocess, as the abort would take pytest down with it.
+    node = helper.make_node("Split", ["x"], ["y", "y1"], name="s", axis=1, num_outputs=1,
+                            domain=domain)  # fmt: skip
     path = raw_model(tmp_path / "s.onnx", [node], {"x": (F, [2, 8])}, ("y", F, [2, 4]), opset=18)
     assert refused("run", path, "--hw", EDGE1) == (
         f'accelsim: error: {path}: node "s" (Split): invalid node: num_outputs 1 is not its 2 '
