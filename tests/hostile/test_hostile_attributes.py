@@ -105,3 +105,21 @@ def test_a_split_with_fewer_num_outputs_than_outputs_is_refused_before_onnx(tmp_
         f'accelsim: error: {path}: node "s" (Split): invalid node: num_outputs 1 is not its 2 '
         "outputs"
     )
+
+
+def test_an_unnamed_node_refused_before_onnx_is_named_by_type_and_index(tmp_path: Path):
+    # the hanging equation on the graph's second node, which has no name: "Einsum_1", as the
+    # importer would call it (refused before onnx sees the model, so in-process)
+    from accelsim.errors import WorkloadError
+    from accelsim.workload import import_onnx
+
+    nodes = [helper.make_node("Relu", ["a"], ["r"], name="relu"),
+             helper.make_node("Einsum", ["r", "b"], ["y"], equation="...i...,ij->j")]  # fmt: skip
+    path = raw_model(tmp_path / "e.onnx", nodes, {"a": (F, [2, 3]), "b": (F, [3, 4])},
+                     ("y", F, [4]))  # fmt: skip
+    with pytest.raises(WorkloadError) as caught:
+        import_onnx(path)
+    assert str(caught.value) == (
+        f'{path}: node "Einsum_1" (Einsum): invalid node: equation "...i...,ij->j": term '
+        '"...i..." must be letters (a-z, A-Z) with at most one "..."'
+    )
