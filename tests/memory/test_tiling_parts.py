@@ -43,3 +43,16 @@ def test_a_resident_input_is_shared_by_channel_groups_that_slice_it():
     (layer,) = program.layers
     geometry = _Geometry(layer, program.buffers, frozenset({"x"}))
     assert geometry.shared(geometry.split(4, 4)) == (("x", 32),)
+
+
+def test_a_band_of_output_rows_over_padding_only_reads_no_input_rows():
+    # a 1x1 conv with 2 rows of padding on each side of a 4-row (1, 1, 4, 4) int8 input: 8
+    # output rows, row r reading input row r - 2. Rows 0, 1, 6 and 7 read padding only: 0 B
+    # (never a negative count); rows 2..5 read one 4-byte input row each. Output rows are 8 B.
+    g = GraphBuilder()
+    graph = g.build(g.conv("c", g.input("x", (1, 1, 4, 4)), 1, 1, pad=2))
+    program = lower(graph, toy_machine())
+    geometry = _Geometry(program.layers[0], program.buffers)
+    rows = [geometry.slices(1, r, r + 1) for r in range(8)]
+    assert rows == [((0,), 8)] * 2 + [((4,), 8)] * 4 + [((0,), 8)] * 2
+    assert geometry.slices(1, 5, 8) == ((4,), 24)  # rows 5..7: input row 3 alone
