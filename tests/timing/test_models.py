@@ -113,3 +113,55 @@ def test_a_vector_of_no_elements_pays_its_ops_alone():
     # ops with no element count (a scalar bookkeeping op): no lane rounding, 10 ops at 1 a cycle
     hw = with_overrides(toy_machine(), {"units.vector.lanes": 16})
     assert estimate(hw, "vector", Vector(ops=10, elements=0)) == 10
+
+
+def test_machines_alike_but_for_what_a_model_reads_get_their_own_estimates():
+    # one after the other in one process, each asked the same (models and their memos are
+    # kept per process, by what they read): a transfer of 1,000 B on a 1 B/cycle bus over DDR
+    # of 1 GB/s (1,000 cycles) or 0.5 GB/s (2,000); a Relu of 10 ops and elements with no
+    # lanes (10 cycles) or 16 lanes (16)
+    transfer, relu = Transfer(nbytes=1000, direction="in"), Vector(ops=10, elements=10)
+    for ddr, cycles in (("1 GB/s", 1000), ("500 MB/s", 2000), ("1 GB/s", 1000)):
+        assert estimate(toy_machine(ddr=ddr), "dma", transfer) == cycles
+    for lanes, cycles in ((None, 10), (16, 16), (None, 10)):
+        hw = toy_machine() if lanes is None else with_overrides(toy_machine(), {
+            "units.vector.lanes": lanes})  # fmt: skip
+        assert estimate(hw, "vector", relu) == cycles
+    # at 2 GHz the 1 GB/s bus moves 0.5 B a cycle: 2,000 cycles; a run on a channel of 2 GB/s
+    # (DDR at 100 GB/s) takes 500 where one of 1 GB/s takes 1,000
+    for clock, cycles in (("1 GHz", 1000), ("2 GHz", 2000), ("1 GHz", 1000)):
+        assert estimate(with_overrides(toy_machine(), {"clock": clock}), "dma", transfer) == cycles
+    for bus, cycles in (("1 GB/s", 1000), ("2 GB/s", 500), ("1 GB/s", 1000)):
+        assert build_units(toy_machine(bus=bus))["bus"].run(transfer, 0) == cycles
+
+
+def test_only_the_newest_planning_models_and_memos_are_kept():
+    # KEPT_MODELS (64) of each: a sweep of 70 clocks leaves the newest 64, not one more
+    from accelsim.timing import models
+
+    assert models.KEPT_MODELS == 64
+    for mhz in range(1001, 1071):
+        estimate(with_overrides(toy_machine(), {"clock": f"{mhz} MHz"}), "vector",
+                 Vector(ops=10, elements=10))  # fmt: skip
+    assert len(models._planning) == len(models._memos) == 64
+
+
+def _array(cols: int, mapping: str):
+    return with_overrides(toy_machine(), {
+        "units.matrix.timing": "systolic", "units.matrix.peak": None, "units.matrix.rows": 4,
+        "units.matrix.cols": cols, "units.matrix.dataflow": "ws",
+        "units.matrix.group_mapping": mapping,
+    })  # fmt: skip
+
+
+def test_arrays_alike_but_for_their_columns_or_group_mapping_get_their_own_estimates():
+    # ws on 4 rows: ceil(K/4) x ceil(N/C) folds of M + 4 + 4 + C - 2 cycles. m 8, k 4, n 8:
+    # C = 4: 1 x 2 folds of 18 = 36; C = 8: 1 fold of 22. Four groups of m 8, k 2, n 1: simple,
+    # four passes of 1 fold of 18 = 72; packed, 2 groups a pass (2 x 2 = 4 <= 4 rows), two
+    # passes of 1 fold (k 4, n 2) of 18 = 36
+    wide = Gemm(m=8, k=4, n=8, groups=1, macs=256)
+    for cols, cycles in ((4, 36), (8, 22), (4, 36)):
+        assert estimate(_array(cols, "simple"), "matrix", wide) == cycles
+    grouped = Gemm(m=8, k=2, n=1, groups=4, macs=64)
+    for mapping, cycles in (("simple", 72), ("packed", 36), ("simple", 72)):
+        assert estimate(_array(4, mapping), "matrix", grouped) == cycles
