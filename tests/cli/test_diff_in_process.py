@@ -99,6 +99,25 @@ def test_machines_are_labelled_with_their_policy_and_overlap(capsys, tmp_path, m
     assert (diff["a"]["latency_cycles"], diff["b"]["latency_cycles"]) == (948, 948)
 
 
+def test_each_machine_runs_with_its_own_overlap(capsys, tmp_path, monkeypatch):
+    # two convs: serial, conv2's weights no longer load while conv1 computes, so B (off) is
+    # slower; each side is what `accelsim run` gives with that overlap
+    from accelsim.api import run
+    from accelsim.hardware_file import load_hardware
+    from accelsim.presets import hardware_path
+
+    monkeypatch.chdir(tmp_path)
+    builders.save(builders.conv_chain(relu=False), tmp_path / "two.onnx")
+    code, out, _ = _diff(capsys, "edge1", "edge1", "--model", "two.onnx", "--overlap",
+                         "on,off", "--json")  # fmt: skip
+    assert code == 0
+    diff = json.loads(out)
+    edge1 = load_hardware(hardware_path("edge1"))
+    alone = [run("two.onnx", edge1, overlap=overlap).latency_cycles for overlap in (True, False)]
+    assert [diff["a"]["latency_cycles"], diff["b"]["latency_cycles"]] == alone
+    assert alone[0] < alone[1]
+
+
 def _refused(capsys, *args: str) -> str:
     code, out, err = _diff(capsys, *args)
     assert (code, out) == (2, "")
