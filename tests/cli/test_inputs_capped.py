@@ -72,3 +72,20 @@ def test_an_unreadable_path_is_one_line(tmp_path):
     with pytest.raises(AccelsimError) as caught:
         _read(below / "inside")  # a path through a file: ENOTDIR
     assert str(caught.value) == f"{below / 'inside'}: cannot read: {os.strerror(errno.ENOTDIR)}"
+
+
+def test_a_hardware_file_may_be_1_mib_and_not_a_byte_more(tmp_path):
+    # README's limits table: hardware and sweep files at most 1 MiB (2^20 B); the file is
+    # checked before it is parsed, so a long comment is enough to cross the limit
+    from accelsim.hardware_file import load_hardware
+
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"#" * (2**20 - 1) + b"\n")
+    with pytest.raises(ConfigError) as at_cap:
+        load_hardware(path)  # read whole (then an empty document: no machine in it)
+    assert str(at_cap.value) == f"{path}: file is empty; expected a mapping of keys to values"
+    path.write_bytes(b"#" * 2**20 + b"\n")
+    with pytest.raises(ConfigError) as over:
+        load_hardware(path)
+    assert str(over.value) == (
+        f"{path}: 1,048,577 bytes is over the 1,048,576-byte limit for a YAML file")
