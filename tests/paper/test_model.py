@@ -151,3 +151,28 @@ def test_an_input_loaded_once_stays_in_memory_for_its_next_reader():
     # x is still in memory: nothing loaded, only the filter (16) and the output (128) are added
     assert second.internal_bits == 272 + 16 + 128
     assert second.move_bits == 2 * 16 + 128
+
+
+def test_a_row_reading_two_maps_counts_both_as_its_input():
+    # Add(x, y) of two 1x4x2x2 inputs (128 bits each) on the vector unit: no filter; both come
+    # in, the sum (128 bits) goes out; 16 additions at 1 op a cycle
+    b = GraphBuilder()
+    x, y = b.input("x", (1, 4, 2, 2)), b.input("y", (1, 4, 2, 2))
+    out = b.op("add", "Add", [x, y], "sum", (1, 4, 2, 2), vector_ops=16)
+    (row,) = PaperModel(PAPER).evaluate(b.build(out), toy_machine()).rows
+    assert (row.in_bits, row.internal_bits, row.move_bits) == (256, 256 + 128, 256 + 128)
+    assert row.compute_s == pytest.approx(16 / 1e9)
+
+
+def test_only_a_layer_of_followers_alone_joins_the_row_before():
+    # conv -> Sigmoid -> Relu, with Relu fused after any unit: the vector layer Sigmoid+Relu
+    # reads the conv's output but is not only BN/ReLU, so it is a row of its own
+    from accelsim.hardware_file import with_overrides
+
+    b = GraphBuilder()
+    y = b.conv("c1", b.input("x", (1, 1, 4, 4)), 2, 3, pad=1)
+    s = b.op("s1", "Sigmoid", [y], "s1.out", (1, 2, 4, 4), vector_ops=32)
+    out = b.op("r1", "Relu", [s], "r1.out", (1, 2, 4, 4), vector_ops=32)
+    hw = with_overrides(toy_machine(fuses=()), {"lowering.epilogue": ["Relu"]})
+    rows = PaperModel(PAPER).evaluate(b.build(out), hw).rows
+    assert [row.op_types for row in rows] == [("Conv",), ("Sigmoid", "Relu")]
