@@ -3,6 +3,7 @@ CL 22, BL8 = 4 clocks and 64 B, tRRD_S 4, IDD3N 52 mA, 6 pJ per mA-clock for the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,46 @@ def test_no_active_clocks_before_the_first_row_opens() -> None:
     dram.access(1 << 17, 64, write=False, arrival=100)
     assert dram.counts.conflicts == 1
     assert [dram.active_cycles(u) for u in (150, 160, 174, 175)] == [50, 52, 52, 53]
+
+
+@pytest.mark.parametrize(
+    ("first_write", "second", "column", "done"),
+    [
+        # a write to bank group 0 (WR at tRCD = 22), then a read: in bank group 1 (address 64,
+        # bits 6-7) its RD waits CWL 16 + burst 4 + tWTR_S 4 after the WR: 46; in bank group 0
+        # (address 256, the same row: a hit) tWTR_L 12: 54. Data CL 22 + 4 later.
+        (True, 64, 46, 46 + 26),
+        (True, 256, 54, 54 + 26),
+        # a read first (RD at 22), then a write in either group: CL 22 + 4 - CWL 16 + tRTRS 1
+        # = 11 later, 33; its data CWL 16 + 4 after that
+        (False, 64, 33, 33 + 20),
+        (False, 256, 33, 33 + 20),
+    ],
+)
+def test_a_read_after_a_write_waits_twtr_of_its_bank_group(first_write, second, column, done):
+    assert (DDR4.cwl, DDR4.cl, DDR4.twtr_s, DDR4.twtr_l, DDR4.trtrs) == (16, 22, 4, 12, 1)
+    dram = BankedDram(DDR4, mapping="row_column_bankgroup")
+    assert dram.access(0, 64, write=first_write, arrival=0).start == 22
+    later = dram.access(second, 64, write=not first_write, arrival=0)
+    assert (later.start, later.end) == (column, done)
+
+
+@pytest.mark.parametrize(
+    ("first_write", "second_write", "column"),
+    [
+        # DDR4 with a second rank (address bit 17 under row_column_bankgroup): each rank opens
+        # its own row (ACT at 0, column ready at tRCD 22), and the column command 22 in rank 0
+        # holds rank 1's back by the data bus turning around between ranks: RD -> RD burst 4 +
+        # tRTRS 1 (27); RD -> WR CL 22 + 4 + 1 - CWL 16 = 11 (33); WR -> RD CWL 16 + 4 + 1 - CL
+        # 22 = -1 (no wait: 22); WR -> WR the burst, 4 (26)
+        (False, False, 27),
+        (False, True, 33),
+        (True, False, 22),
+        (True, True, 26),
+    ],
+)
+def test_column_commands_in_two_ranks_keep_the_rank_switch_gaps(first_write, second_write, column):
+    dram = BankedDram(replace(DDR4, ranks=2), mapping="row_column_bankgroup")
+    assert dram.decoder.decode(1 << 17)[:2] == (0, 1)  # channel 0, rank 1
+    assert dram.access(0, 64, write=first_write, arrival=0).start == 22
+    assert dram.access(1 << 17, 64, write=second_write, arrival=0).start == column
