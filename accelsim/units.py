@@ -265,14 +265,21 @@ def format_bytes(nbytes: float, *, binary: bool = False, digits: int = 4) -> str
     """
     base = 1024 if binary else 1000
     if abs(nbytes) < base:
-        return f"{nbytes:.{digits}g} B"
+        return f"{_significant(nbytes, digits)} B"
     prefixes = ["Ki", "Mi", "Gi", "Ti", "Pi"] if binary else ["k", "M", "G", "T", "P"]
     value = float(nbytes)
     for prefix in prefixes:
         value /= base
-        if abs(float(f"{value:.{digits}g}")) < base or prefix == prefixes[-1]:
-            return f"{value:.{digits}g} {prefix}B"
+        if abs(float(_significant(value, digits))) < base or prefix == prefixes[-1]:
+            return f"{_significant(value, digits)} {prefix}B"
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _significant(value: float, digits: int) -> str:
+    """`value` to `digits` significant digits, or whole where that needs more (1000 to 1023
+    of a binary unit at 3 digits: "1023", not "1.02e+03")."""
+    text = f"{value:.{digits}g}"
+    return f"{value:.0f}" if "e+" in text else text
 
 
 def is_binary_size(nbytes: int) -> bool:

@@ -197,6 +197,10 @@ def test_values_that_tie_at_some_settings_only_or_lack_a_point_are_not_noted():
                for a in ("a1", "a2") for b in ("b1", "b2", "b3")}  # fmt: skip
     del latency[("a2", "b3")]
     assert no_effect_notes(_grid(latency)) == []
+    # a differs at b1 only, the first of b's settings (the same at b2 and b3)
+    latency = {(a, b): {"b1": 4.0 if a == "a1" else 5.0, "b2": 9.0, "b3": 7.0}[b]
+               for a in ("a1", "a2") for b in ("b1", "b2", "b3")}  # fmt: skip
+    assert no_effect_notes(_grid(latency)) == []
 
 
 def test_the_table_lists_the_fastest_first_with_marks_and_the_points_not_simulated():
@@ -251,3 +255,21 @@ def test_no_plots_when_no_point_ran_or_when_asked_for_none(tmp_path):
     ]  # fmt: skip
     csv_rows = (out / "results.csv").read_text().splitlines()
     assert len(csv_rows) == 1 + 4 and csv_rows[1].startswith("0,a0,ok,10000,")
+
+
+def test_the_spilled_column_is_the_bytes_spilled_not_reloaded():
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from accelsim.sweep.table import sweep_report
+
+    # 1,000 B spilled and reloaded twice (2,000 B); SRAM peak 0 B. The SRAM (1,024 B) is
+    # binary, so 1,000 B is under its unit's 1,024: whole bytes, not "1e+03 B"
+    metrics = replace(_metrics(10.0), spilled_bytes=1000, reloaded_bytes=2000)
+    outcome = _outcome([_axis("a", "a0")], [_result(0, {"a": "a0"}, metrics)])
+    console = Console(width=160, file=io.StringIO(), color_system=None)
+    console.print(sweep_report(outcome))
+    (row,) = [" ".join(line.split()) for line in console.file.getvalue().splitlines()
+              if "µs" in line]  # fmt: skip
+    assert row == "0 a0 10 µs 1 µJ 0 B 1000 B ★ E S"
