@@ -176,3 +176,15 @@ def test_only_a_layer_of_followers_alone_joins_the_row_before():
     hw = with_overrides(toy_machine(fuses=()), {"lowering.epilogue": ["Relu"]})
     rows = PaperModel(PAPER).evaluate(b.build(out), hw).rows
     assert [row.op_types for row in rows] == [("Conv",), ("Sigmoid", "Relu")]
+
+
+def test_the_stride_slip_follows_the_rows_last_output_to_its_reader():
+    # strided() with a ReLU after "down" run as its own layer: the row's output is the ReLU's,
+    # counted at the 4x4 input resolution (2*4*4*8 = 256 bits), and "mix" reads it as such
+    b = GraphBuilder()
+    y = b.conv("down", b.input("x", (1, 1, 4, 4)), 2, 1, stride=2)
+    r = b.op("relu", "Relu", [y], "relu.out", (1, 2, 2, 2), vector_ops=8)
+    graph = b.build(b.conv("mix", r, 2, 1))
+    slipped = PaperModel(AS_PRINTED).evaluate(graph, toy_machine(fuses=()))
+    assert [row.op_types for row in slipped.rows] == [("Conv", "Relu"), ("Conv",)]
+    assert (slipped.row(1).out_bits, slipped.row(2).in_bits) == (256, 256)

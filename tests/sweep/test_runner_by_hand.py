@@ -40,6 +40,15 @@ def test_a_resume_may_give_the_axes_in_another_order(sweep, tmp_path):
     ]
 
 
+def test_the_store_keeps_the_whole_models_sha256(sweep, tmp_path):
+    # every byte of the model, the last one too (hashlib over the file read whole)
+    import hashlib
+
+    out = tmp_path / "s"
+    sweep("sram.capacity=1MiB", out=out)
+    assert _meta(out)["model_sha256"] == hashlib.sha256(MOBILENET.read_bytes()).hexdigest()
+
+
 def test_a_resumed_point_takes_this_grids_index_and_label(sweep, tmp_path):
     out = tmp_path / "s"
     first = sweep("sram.capacity=1048576", out=out)  # the int 1,048,576, labelled as typed

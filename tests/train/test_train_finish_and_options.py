@@ -273,3 +273,13 @@ def test_the_run_keeps_30_s_of_its_budget_for_an_export_and_none_without(tmp_pat
     with pytest.raises(_Exported):
         cli_train.run(_args(*base, "--onnx", str(tmp_path / "m.onnx")))
     assert reserves == [0.0, 30.0]
+
+
+def test_zero_epochs_without_data_exports_the_untrained_network(tmp_path, monkeypatch):
+    path = tmp_path / "u.onnx"
+    argv = ["--epochs", "0", "--alpha", "0.25", "--rho", "0.5", "--onnx", str(path)]
+    monkeypatch.setattr("sys.argv", ["accelsim", "train", *argv])
+    assert cli_train.run(_args(*argv)) == 0  # no --data needed
+    props = {p.key: p.value for p in onnx.load(path).metadata_props}
+    assert (props["epochs"], props["test_accuracy"]) == ("0", "untrained")
+    assert props["command"] == f"accelsim train {' '.join(argv)}"
