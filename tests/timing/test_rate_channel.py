@@ -157,3 +157,10 @@ def test_a_shared_stretch_is_never_used_past_the_ddrs_rate():
     assert ddr.run(_t(100), 0, arrive=20, rate=1.0) == 210
     assert ddr.steady_state(0, 0) == ((0, 20, 200, 210), (0.5, 1.0, 1.0, 0.0))
     assert ddr.run(_t(100), 0, arrive=30, rate=1.0) == 310
+    # a fourth, 0.5 B/cycle, arriving at 210 where a stretch starts (the third's arrival at 30
+    # started one too; no second one is made at 210): the bus is full until 310, then its
+    # 100 B take 200 cycles at its own rate
+    assert ddr.run(_t(100), 0, arrive=210, rate=0.5) == 510
+    assert ddr.steady_state(0, 0) == (
+        (0, 20, 30, 200, 210, 310, 510), (0.5, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0)
+    )
