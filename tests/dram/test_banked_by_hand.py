@@ -155,3 +155,19 @@ def test_column_commands_in_two_ranks_keep_the_rank_switch_gaps(first_write, sec
     assert dram.decoder.decode(1 << 17)[:2] == (0, 1)  # channel 0, rank 1
     assert dram.access(0, 64, write=first_write, arrival=0).start == 22
     assert dram.access(1 << 17, 64, write=second_write, arrival=0).start == column
+
+
+@pytest.mark.parametrize("page", ["open", "closed"])
+def test_a_row_written_closes_only_after_write_recovery(page):
+    # a write to row 0 of bank 0 (ACT 0, WR at tRCD 22), then a read of row 1 of that bank
+    # (address bit 17): its PRE waits for the write's data, CWL 16 + burst 4, and tWR 24 after
+    # it: 22 + 44 = 66 (past tRAS, 52); ACT at 66 + tRP 22 = 88, RD at 88 + tRCD 22 = 110,
+    # data CL 22 + 4 later. Closed page precharges right after the write, at the same 66,
+    # and after the read at max(ACT + tRAS, RD + tRTP 12) = 140: rows open [0, 66) and
+    # [88, 140), 118 clocks up to 200; open page keeps row 1 open: [88, 200), 178.
+    assert (DDR4.twr, DDR4.tras, DDR4.trp) == (24, 52, 22)
+    dram = BankedDram(DDR4, mapping="row_column_bankgroup", page=page)
+    assert dram.access(0, 64, write=True, arrival=0).start == 22
+    read = dram.access(1 << 17, 64, write=False, arrival=0)
+    assert (read.start, read.end) == (110, 136)
+    assert dram.active_cycles(200) == (178 if page == "open" else 118)
