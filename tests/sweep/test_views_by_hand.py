@@ -273,3 +273,21 @@ def test_the_spilled_column_is_the_bytes_spilled_not_reloaded():
     (row,) = [" ".join(line.split()) for line in console.file.getvalue().splitlines()
               if "µs" in line]  # fmt: skip
     assert row == "0 a0 10 µs 1 µJ 0 B 1000 B ★ E S"
+
+
+def test_the_pareto_plot_draws_each_front_over_its_own_axis(monkeypatch):
+    from accelsim.sweep.outputs import _pareto
+
+    drawn = []
+    monkeypatch.setattr(plots, "pareto_png", lambda path, panels, **kw: drawn.append((panels, kw)))
+    outcome = _three()
+    _pareto(outcome, rank(outcome.results), Path("p.png"))
+    ((energy, sram), kw) = drawn[0]
+    # fastest first: p0, p1, p2; SRAM capacities 100, 100, 50 B in KiB; the failed p3 is not
+    # drawn nor counted
+    assert energy.x == pytest.approx([10.0, 20.0, 30.0])
+    assert (energy.y, energy.front) == (pytest.approx([5.0, 1.0, 6.0]), [True, True, False])
+    assert (sram.y, sram.front) == (pytest.approx([100 / 1024, 100 / 1024, 50 / 1024]),
+                                    [True, False, True])  # fmt: skip
+    assert (sram.y_label, sram.log_y) == ("SRAM capacity (KiB)", True)
+    assert kw["title"] == "s: Pareto fronts (3 points)"
