@@ -40,6 +40,9 @@ def test_busy_sorts_a_hand_made_trace_out_of_start_order():
     # [5, 8) listed before the [0, 10) it lies in: by start, 10 cycles
     trace = _trace([_event(0, "bus", 5, 8), _event(1, "bus", 0, 10), _event(2, "bus", 9, 12)])
     assert trace.busy("bus") == 12
+    # a start one cycle before the one listed before it is out of order too: [4, 10), 6
+    trace = _trace([_event(0, "bus", 5, 10), _event(1, "bus", 4, 6)])
+    assert trace.busy("bus") == 6
 
 
 def test_busy_of_a_unit_not_declared_still_counts_its_tasks_and_an_unknown_name_is_zero():
