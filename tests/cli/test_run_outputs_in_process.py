@@ -120,3 +120,14 @@ def test_the_workload_line_says_whether_transfers_overlap(capsys, model, flags, 
     # 1 layer; 13,824 MACs; 216 B of int8 weights (8 x 3 x 3 x 3)
     head = "workload conv.onnx: 1 layers, 13,824 MACs, 216 B of weights; policy liveness"
     assert line == f"{head}, {words}"
+
+
+def test_unsupported_vector_runs_an_op_without_a_cost_rule_and_says_so(capsys, tmp_path):
+    # SpaceToDepth (1x4x8x8 -> 1x16x4x4) has no cost rule: refused by default, and with
+    # --unsupported=vector costed as one vector op per output element, 16 * 4 * 4 = 256
+    path = builders.save(builders.unsupported_op(), tmp_path / "odd.onnx")
+    code, out, _ = run(capsys, path, "--hw", EDGE1, "--unsupported", "vector", "--json")
+    assert code == 0
+    assert json.loads(out)["notes"] == ["conv_7: no cost rule for SpaceToDepth; assumed one "
+                                        "vector op per output element (256), "
+                                        "--unsupported=vector"]  # fmt: skip
