@@ -185,3 +185,17 @@ def test_unsupported_vector_costs_one_op_per_output_element_as_assumed(
         "conv_7: no cost rule for SpaceToDepth; assumed one vector op per output element (256), "
         "--unsupported=vector"
     ]
+
+
+def test_running_statistics_fed_as_inputs_are_no_parameters(tmp_path, capsys):
+    # BatchNormalization over 4 channels: scale and bias are initializers (8 parameters); its
+    # mean and var come in as graph inputs, so no batch-norm statistic is a parameter
+    import numpy as np
+
+    from tests.onnx_builders import single_op
+
+    model = single_op("BatchNormalization", ["x", "s", "b", "mean", "var"],
+                      activations={"x": [1, 4, 2, 2], "mean": [4], "var": [4]},
+                      initializers={"s": np.ones(4, np.float32), "b": np.zeros(4, np.float32)})
+    totals = _json(capsys, str(save(model, tmp_path / "bn.onnx")))["totals"]
+    assert (totals["params"], totals["batchnorm_statistics"]) == (8, 0)
