@@ -97,3 +97,13 @@ def test_a_product_of_an_activation_with_itself_shares_its_one_input():
     assert [(e.buffer, e.nbytes) for e in events if e.kind == "load"] == [("x", 1024)]
     assert [e.nbytes for e in events if e.kind == "store"] == [64] * 16
     assert {e.end - e.start for e in events if e.kind == "compute"} == {41}
+
+
+def test_an_empty_period_repeats_nothing():
+    # periods [1, 1) and [1, 1): no task to compare, so no run (None), not an empty repeat; a
+    # period of one task and the next of one alike (tile one more, dependency one on) repeat
+    tasks = Tasks()
+    for tile, deps in ((0, ()), (1, (0,)), (2, (1,))):
+        tasks.add("dma", "load", 0, tile, "x", Transfer(nbytes=1, direction="in"), deps, ())
+    assert tasks.compare(1, 1, 1) is None
+    assert tasks.compare(1, 2, 3) == bytes([1])
