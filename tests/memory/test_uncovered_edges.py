@@ -107,3 +107,14 @@ def test_an_empty_period_repeats_nothing():
         tasks.add("dma", "load", 0, tile, "x", Transfer(nbytes=1, direction="in"), deps, ())
     assert tasks.compare(1, 1, 1) is None
     assert tasks.compare(1, 2, 3) == bytes([1])
+    # the same, but the third task on the same tile as the second (or on one two on): no repeat
+    for tile in (1, 3):
+        twin = Tasks()
+        for number, deps in ((0, ()), (1, (0,)), (tile, (1,))):
+            twin.add("dma", "load", 0, number, "x", Transfer(nbytes=1, direction="in"), deps, ())
+        assert twin.compare(1, 2, 3) is None
+    # tasks 2 and 3 on tiles 0 and 1: 2 waits for 0, 3 for 2, two on, not one period (1) on
+    apart = Tasks()
+    for number, deps in ((0, ()), (0, ()), (0, (0,)), (1, (2,))):
+        apart.add("dma", "load", 0, number, "x", Transfer(nbytes=1, direction="in"), deps, ())
+    assert apart.compare(2, 3, 4) is None
