@@ -64,3 +64,61 @@ def test_a_single_chunk_runs_in_the_calling_thread(monkeypatch):
     seen: list[slice] = []
     layers.over_chunks(seen.append, 10, 8, np)  # 80 bytes: one chunk
     assert seen == [slice(0, 10)] and pool.runs == []
+
+
+def test_a_long_budget_settles_on_no_more_epochs_than_asked():
+    # a day's budget, 1 s spent on 1 epoch of 1 s: 86,399 more would fit, 2 were asked for
+    from types import SimpleNamespace
+
+    from accelsim.train.loop import TrainConfig, _settle_epochs
+
+    state = SimpleNamespace(config=TrainConfig(epochs=2, time_budget_s=86_400), elapsed_s=1.0,
+                            epochs_done=1, total_epochs=2)  # fmt: skip
+    said = _settle_epochs(state, 1.0, 0.0, first=True)  # type: ignore[arg-type]
+    assert state.total_epochs == 2
+    assert said is not None and "2 epoch(s) in all" in said and "at most 2 epochs" in said
+
+
+def test_the_exported_model_says_its_training_time_in_whole_seconds(tmp_path):
+    import onnx
+
+    from accelsim.train.finish import export_trained
+    from accelsim.train.loop import TrainConfig, new_state
+    from tests.train.conftest import synthetic_cifar
+
+    data = synthetic_cifar(8, 6)
+    config = TrainConfig(alpha=0.125, rho=8 / 28, batch_size=8)
+    state = new_state(config, data, np, command="t")
+    state.elapsed_s = 12.6  # rounds to 13
+    export_trained(state, data, tmp_path / "m.onnx", fold_bn=False, export_command="e",
+                   device="cpu")  # fmt: skip
+    props = {p.key: p.value for p in onnx.load(tmp_path / "m.onnx").metadata_props}
+    assert props["training_wall_time_s"] == "13"
+
+
+def test_a_checkpoint_lacking_four_arrays_names_three_and_one_more(tmp_path):
+    from accelsim.errors import DataError
+    from accelsim.train.checkpoint import check_arrays
+
+    expected = {"param": dict.fromkeys(("a", "b", "c", "d"), (1,))}
+    with pytest.raises(DataError) as raised:
+        check_arrays(tmp_path / "ck.npz", {"param": {}}, expected)
+    assert "checkpoint lacks param arrays a, b, c and 1 more; remove it" in str(raised.value)
+    with pytest.raises(DataError) as raised:  # three: all named, no "more"
+        check_arrays(tmp_path / "ck.npz", {"param": {"d": np.zeros(1)}}, expected)
+    assert "checkpoint lacks param arrays a, b, c; remove it" in str(raised.value)
+
+
+RESAMPLED = ", then nearest-neighbour resample to 14x14"
+
+
+@pytest.mark.parametrize(("rho", "said"), [(1.0, ""), (0.5, RESAMPLED)])
+def test_the_preprocessing_note_names_a_resample_only_off_28_pixels(rho, said):
+    from accelsim.train.export import make_metadata
+    from accelsim.train.model import MobileNetSpec
+
+    meta = make_metadata(MobileNetSpec(1.0, rho), epochs=0, test_accuracy=None, test_loss=None,
+                         mean=(0.5,) * 3, std=(0.25,) * 3, dataset="d", command="c",
+                         seed=0)  # fmt: skip
+    ending = f"center crop 28x28 of the 32x32 image{said}; NCHW float32"
+    assert meta["preprocessing"].endswith(ending)
