@@ -20,6 +20,8 @@ from tests.train.test_train_learning import _Recorder
 from tests.train.test_train_loop_by_hand import _StandIn
 
 TINY = {"alpha": 0.125, "rho": 8 / 28, "lr": 0.05}
+SHORT_THEN_LONG = [(5.0, 10.0), (5.0, 10.0), (15.0, 30.0), (15.0, 30.0)]
+"""Four epochs of 10, 10, 30 and 30 s (5, 5, 15 and 15 s of training)."""
 
 
 def _clock(monkeypatch: pytest.MonkeyPatch, epochs: list[tuple[float, float]]) -> None:
@@ -32,6 +34,21 @@ def _clock(monkeypatch: pytest.MonkeyPatch, epochs: list[tuple[float, float]]) -
     ticks = iter(readings)
     monkeypatch.setattr(loop, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
 
+
+def _budgeted(monkeypatch: pytest.MonkeyPatch, epochs: list[tuple[float, float]], *,
+              budget_s: float = 100.0, warmup: float = 0.5,
+              reserve_s: float = 0.0) -> tuple[loop.TrainState, _Recorder]:  # fmt: skip
+    """The stand-in network asked for 10 epochs under `budget_s`, its epochs timed by
+    `epochs` (see `_clock`): the run's state and what it reported."""
+    _StandIn(monkeypatch)
+    _clock(monkeypatch, epochs)
+    data = synthetic_cifar(4, 2)
+    reporter = _Recorder()
+    config = TrainConfig(epochs=10, batch_size=4, time_budget_s=budget_s, warmup_epochs=warmup,
+                         **TINY)  # fmt: skip
+    state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter,
+                  reserve_s=reserve_s)  # fmt: skip
+    return state, reporter
 
 
 def test_images_per_second_count_the_images_trained_on_not_the_set(monkeypatch):
@@ -49,33 +66,23 @@ def test_images_per_second_count_the_images_trained_on_not_the_set(monkeypatch):
 
 
 def test_the_epoch_count_is_settled_again_through_the_warm_up_then_only_the_stop(monkeypatch):
-    _StandIn(monkeypatch)
     # budget 100 s, 10 epochs asked for, warm-up 2.5 epochs: settled after epochs 1, 2 and 3
     # (ceil 2.5 = 3). Epochs take 10, 20, 40 s:
     # after 1: 10 s spent, 90 left / 10 -> 9 more: 10 in all (said: the run's first epoch)
     # after 2: 30 s spent, 70 left / 20 -> 3 more: 5 in all (changed: said)
     # after 3: 70 s spent, 30 left / 40 -> 0 more: 3 in all (changed: said); the run ends
-    _clock(monkeypatch, [(5.0, 10.0), (10.0, 20.0), (20.0, 40.0)])
-    data = synthetic_cifar(4, 2)
-    reporter = _Recorder()
-    config = TrainConfig(epochs=10, batch_size=4, time_budget_s=100.0, warmup_epochs=2.5, **TINY)
-    state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter)
+    state, reporter = _budgeted(monkeypatch, [(5.0, 10.0), (10.0, 20.0), (20.0, 40.0)], warmup=2.5)
     assert [total for total, _ in reporter.settled] == [10, 5, 3]
     assert all("epoch(s) in all" in reason for _, reason in reporter.settled)
     assert (state.epochs_done, state.total_epochs) == (3, 3)
 
 
 def test_after_the_warm_up_only_an_epoch_that_would_not_fit_stops_the_run(monkeypatch):
-    _StandIn(monkeypatch)
     # warm-up 0.5 epoch: settled after epochs 1 and 2 only (at least two). Epochs take 10, 10,
     # 30 s with a 100 s budget: after 1 and 2, 10 in all (said once: unchanged after 2); after
     # 3 (50 s spent) no re-settling (that would give 3 + 50 // 30 = 4), but another 30 s epoch
     # still fits (80 <= 100); after 4 (80 s spent) one more would not (110 > 100): stop at 4
-    _clock(monkeypatch, [(5.0, 10.0), (5.0, 10.0), (15.0, 30.0), (15.0, 30.0)])
-    data = synthetic_cifar(4, 2)
-    reporter = _Recorder()
-    config = TrainConfig(epochs=10, batch_size=4, time_budget_s=100.0, warmup_epochs=0.5, **TINY)
-    state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter)
+    state, reporter = _budgeted(monkeypatch, SHORT_THEN_LONG)
     assert [total for total, _ in reporter.settled] == [10, 4]
     said = reporter.settled[1][1]
     assert said.startswith("time budget 100 s: stopping after 4 epochs (80 s spent")
@@ -83,15 +90,10 @@ def test_after_the_warm_up_only_an_epoch_that_would_not_fit_stops_the_run(monkey
 
 
 def test_an_epoch_that_exactly_fits_what_is_left_still_runs(monkeypatch):
-    _StandIn(monkeypatch)
     # budget 80 s, warm-up 0.5: after epoch 1 (10 s) 70 s left / 10 -> 8 in all (said).
     # Epochs 2, 3 take 10, 30 s: after 3, 50 s spent and another 30 s epoch ends at exactly
     # 80 s: it fits. After 4 (80 s spent) nothing fits: stop at 4
-    _clock(monkeypatch, [(5.0, 10.0), (5.0, 10.0), (15.0, 30.0), (15.0, 30.0)])
-    data = synthetic_cifar(4, 2)
-    reporter = _Recorder()
-    config = TrainConfig(epochs=10, batch_size=4, time_budget_s=80.0, warmup_epochs=0.5, **TINY)
-    state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter)
+    state, reporter = _budgeted(monkeypatch, SHORT_THEN_LONG, budget_s=80.0)
     assert [total for total, _ in reporter.settled] == [8, 4]
     assert (state.epochs_done, state.total_epochs) == (4, 4)
 
@@ -124,17 +126,11 @@ def test_a_resumed_run_says_its_epoch_count_on_its_own_first_epoch(monkeypatch, 
 
 
 def test_the_export_reserve_counts_before_another_epoch(monkeypatch):
-    _StandIn(monkeypatch)
     # budget 100 s with 25 s kept for the export, warm-up 0.5: after epoch 1 (10 s) 65 s left
     # / 10 -> 6 more: 7 in all; after 2 (20 s) 55 / 10 -> 5 more: 7 (unchanged, not said).
     # After 3 (a 30 s epoch, 50 s spent) another 30 s epoch and the 25 s reserve end at 105 s:
     # stop at 3 (without the reserve it would end at 80 s and run)
-    _clock(monkeypatch, [(5.0, 10.0), (5.0, 10.0), (15.0, 30.0), (15.0, 30.0)])
-    data = synthetic_cifar(4, 2)
-    reporter = _Recorder()
-    config = TrainConfig(epochs=10, batch_size=4, time_budget_s=100.0, warmup_epochs=0.5, **TINY)
-    state = train(new_state(config, data, np, command="t"), data, np, reporter=reporter,
-                  reserve_s=25.0)  # fmt: skip
+    state, reporter = _budgeted(monkeypatch, SHORT_THEN_LONG, reserve_s=25.0)
     assert [total for total, _ in reporter.settled] == [7, 3]
     assert "25 s kept for the export" in reporter.settled[0][1]
     assert reporter.settled[1][1].startswith("time budget 100 s: stopping after 3 epochs (50 s")
