@@ -171,3 +171,15 @@ def test_a_row_written_closes_only_after_write_recovery(page):
     read = dram.access(1 << 17, 64, write=False, arrival=0)
     assert (read.start, read.end) == (110, 136)
     assert dram.active_cycles(200) == (178 if page == "open" else 118)
+
+
+def test_a_refresh_waits_for_the_last_precharge_to_finish():
+    # closed page: a read at 12,420 (ACT, RD at +22) auto-precharges at ACT + tRAS 52 = 12,472,
+    # its bank ready again tRP 22 later, 12,494. The refresh due at tREFI 12,480 waits until
+    # then; the next read (at 12,480, another row) opens its row tRFC 560 after: ACT 13,054,
+    # RD 13,076, data CL 22 + 4 later
+    assert (DDR4.trefi, DDR4.trfc) == (12480, 560)
+    dram = BankedDram(DDR4, mapping="row_column_bankgroup", page="closed")
+    assert dram.access(0, 64, write=False, arrival=12420).start == 12442
+    read = dram.access(1 << 17, 64, write=False, arrival=12480)
+    assert (read.start, read.end, dram.counts.ref) == (13076, 13102, 1)

@@ -25,6 +25,18 @@ def test_each_part_reads_back_as_its_name() -> None:
     assert ranges[5].buffer == "W[group 3]" and ranges[-4].buffer == "x[tile 0]"
 
 
+def test_a_range_released_again_forgets_the_tasks_it_waited_for_before() -> None:
+    # released after three tasks (kept apart, `more`), then again after none (the end of the
+    # run) or one: the second release is the one read back
+    ranges = Ranges()
+    for again in ((), (9,)):
+        index = ranges.add("x", WHOLE, 0, 0, 16)
+        ranges.released_after(index, 1, 2, 3)
+        assert ranges.release(index) == (1, 2, 3)
+        ranges.released_after(index, *again)
+        assert ranges.release(index) == again and ranges[index].release == again
+
+
 def test_a_tiled_plans_ranges_name_tiles_and_groups_of_their_layer() -> None:
     # MobileNet on a 4 KiB SRAM: most layers tiled, many repeated in bulk (whole groups and
     # bands copied, their ranges' parts numbered in one pass). Every tile named is one of its
