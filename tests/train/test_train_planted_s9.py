@@ -122,3 +122,35 @@ def test_the_preprocessing_note_names_a_resample_only_off_28_pixels(rho, said):
                          seed=0)  # fmt: skip
     ending = f"center crop 28x28 of the 32x32 image{said}; NCHW float32"
     assert meta["preprocessing"].endswith(ending)
+
+
+def test_pointwise_weights_are_he_initialised_over_their_input_channels():
+    # He normal: std sqrt(2 / fan_in), fan_in of a 1x1 conv = its input channels. Layer 27
+    # (pw, 256 -> 256 at alpha 1) is square; layer 3 (32 -> 64): std sqrt(2 / 32) = 0.25,
+    # not sqrt(2 / 64) = 0.177; 2,048 draws put the sample std within ~1.6 % (one sigma)
+    from accelsim.train.model import MobileNetSpec, init_params
+
+    params, _ = init_params(MobileNetSpec(), seed=0)
+    assert params["conv3.weight"].shape == (32, 64)
+    assert np.std(params["conv3.weight"]) == pytest.approx(0.25, rel=0.06)
+    assert np.std(params["conv2.weight"]) == pytest.approx(np.sqrt(2 / 9), rel=0.06)  # dw: 9 taps
+
+
+def test_the_first_convolution_computes_no_input_gradient(monkeypatch):
+    from accelsim.train import model as M
+
+    asked: list[bool] = []
+    full = layers.conv3x3_backward
+
+    def recording(dout, cache, weight, *, need_dx=True):
+        asked.append(need_dx)
+        return full(dout, cache, weight, need_dx=need_dx)
+
+    monkeypatch.setattr(M.L, "conv3x3_backward", recording)
+    spec = M.MobileNetSpec(0.125, 8 / 28)
+    params, buffers = M.init_params(spec, seed=0)
+    x = np.random.default_rng(0).standard_normal((2, 8, 8, 3)).astype(np.float32)
+    logits, cache = M.forward(spec, params, buffers, x, train=True)
+    assert cache is not None
+    M.backward(spec, params, cache, np.ones_like(logits) / logits.size)
+    assert asked == [False]  # layer 1 is the only full 3x3 conv; its input is the image
