@@ -92,6 +92,26 @@ def test_a_constant_range_is_refused_only_over_the_folding_limit(tmp_path, limit
     )
 
 
+def test_a_computed_tile_is_sized_by_its_repeats_before_it_is_built(tmp_path: Path) -> None:
+    # Tile of a 4-element constant by repeats that are computed (an Add of two constants, so
+    # inference leaves the size open): 4 x 2^19 = 2,097,152 elements, over the limit of 2^20,
+    # refused by name before any is built (not sized as the 4 elements it tiles)
+    nodes = [
+        helper.make_node("Add", ["half", "half"], ["repeats"], name="repeats"),
+        helper.make_node("Tile", ["data", "repeats"], ["t"], name="tile"),
+        helper.make_node("Add", ["x", "t"], ["y"], name="add"),
+    ]
+    init = [numpy_helper.from_array(np.ones(4, np.float32), "data"),
+            numpy_helper.from_array(np.array([2**18], np.int64), "half")]  # fmt: skip
+    path = _x_plus(nodes, init, tmp_path)
+    with pytest.raises(WorkloadError) as caught:
+        import_onnx(path)
+    assert str(caught.value) == (
+        f'{path}: node "tile" (Tile) would fold to 2,097,152 elements, over the folding limit '
+        "of 1,048,576"
+    )
+
+
 def _range_to(tmp_path: Path, whole: float, part: float, delta: float) -> Path:
     """x + Range(0, whole + part, delta): the limit is computed (an Add of two constants), so
     shape inference leaves the Range's length open and folding sizes it from the values."""
