@@ -92,6 +92,33 @@ def test_a_constant_range_is_refused_only_over_the_folding_limit(tmp_path, limit
     )
 
 
+@pytest.mark.parametrize("elements", [4096, 4097])
+def test_a_weight_of_up_to_4096_elements_is_read_for_folding(tmp_path: Path, elements) -> None:
+    # the kept Reshape's shape is the first two values of an int64 weight, (2, 50): one of
+    # VALUE_LIMIT_ELEMENTS (4,096) elements is read and folded; one more is not read (too big
+    # to decode), so the shape stays unknown and the Reshape is refused by name
+    data = np.zeros(elements, np.int64)
+    data[:2] = (2, 50)
+    nodes = [
+        helper.make_node("Slice", ["d", "zero", "two"], ["s"], name="slice"),
+        helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape"),
+        helper.make_node("Relu", ["y"], ["z"], name="relu"),
+    ]
+    init = {"d": data, "zero": np.array([0], np.int64), "two": np.array([2], np.int64)}
+    model = make_model(nodes, {"x": [100]}, init, ["z"], output_dims={"z": ["a", "b"]})
+    path = save(model, tmp_path / "m.onnx")
+    if elements == 4096:
+        graph = import_onnx(path)
+        assert [op.name for op in graph.ops] == ["reshape", "relu"]
+        assert graph.tensor("z").shape == (2, 50)
+        return
+    with pytest.raises(WorkloadError) as caught:
+        import_onnx(path)
+    assert str(caught.value) == (
+        f'{path}: node "reshape" (Reshape): output "y" has no static shape after shape inference'
+    )
+
+
 def test_a_computed_tile_is_sized_by_its_repeats_before_it_is_built(tmp_path: Path) -> None:
     # Tile of a 4-element constant by repeats that are computed (an Add of two constants, so
     # inference leaves the size open): 4 x 2^19 = 2,097,152 elements, over the limit of 2^20,
