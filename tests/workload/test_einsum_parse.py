@@ -59,3 +59,13 @@ def test_a_well_formed_equation_is_read_term_by_term():
     assert parse_equation("...ij,...jk->...ik", 2) == Equation(("...ij", "...jk"), "...ik")
     assert parse_equation("ij,jk", 2) == Equation(("ij", "jk"), None)  # implicit output
     assert parse_equation("ii->", 1) == Equation(("ii",), "")  # a trace: a scalar
+
+
+def test_an_equation_of_1000_characters_is_read_and_one_more_is_not():
+    # "ij,jk->ik" padded with spaces (which are dropped) to 1,000 characters, then to 1,001
+    padded = "ij,jk->ik".ljust(1000)
+    assert parse_equation(padded, 2) == Equation(("ij", "jk"), "ik")
+    with pytest.raises(InvalidNode) as caught:
+        parse_equation(padded + " ", 2)
+    shown = "ij,jk->ik".ljust(40)  # (the first 40 characters)
+    assert str(caught.value) == f"equation {shown!r} is longer than 1,000 characters"

@@ -44,3 +44,15 @@ def test_a_weight_whose_data_disagrees_with_its_shape_is_named(
     )
     with pytest.raises(WorkloadError, match=f"^{re.escape(expected)}$"):
         import_onnx(path)
+
+
+def test_a_varint_of_ten_bytes_is_read_and_one_of_eleven_is_not():
+    # 7 bits a byte: ten bytes carry up to 70 bits (2^63 with the tenth byte 0x01, the longest
+    # protobuf writes); an eleventh continuation byte is refused
+    import io
+
+    from accelsim.workload._onnx_wire import WireError, _read_varint
+
+    assert _read_varint(io.BytesIO(b"\x80" * 9 + b"\x01")) == 2**63
+    with pytest.raises(WireError, match="^varint too long$"):
+        _read_varint(io.BytesIO(b"\x80" * 10 + b"\x01"))
