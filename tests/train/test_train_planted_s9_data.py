@@ -88,3 +88,71 @@ def test_a_zip_is_refused_on_its_members_inflated_sizes_and_their_total(tmp_path
         checked_zip_members(path, member_limit_bytes=99, total_limit_bytes=200, **limits)
     with pytest.raises(DataError, match=r"z\.zip: would inflate to 200 B, over the 199 B limit"):
         checked_zip_members(path, member_limit_bytes=100, total_limit_bytes=199, **limits)
+
+
+def _image(mode: str, size: tuple[int, int], colour: object, fmt: str = "PNG") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size, colour).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _folder(root: Path, images: dict[str, bytes]) -> Path:
+    """An image folder of `images` (relative path -> encoded bytes)."""
+    for name, blob in images.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(blob)
+    return root
+
+
+def test_image_names_match_their_extension_in_any_case(tmp_path):
+    from accelsim.train.imagefolder import load
+
+    rgb = _image("RGB", (32, 32), (9, 8, 7))
+    data = load(_folder(tmp_path / "f", {"train/cat/A.PNG": rgb, "test/cat/B.Png": rgb}))
+    assert (len(data.train_images), len(data.test_images)) == (1, 1)
+
+
+def test_a_grey_image_is_read_as_three_equal_channels(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from accelsim.train.imagefolder import load
+
+    rows, cols = np.indices((32, 32))
+    buffer = io.BytesIO()
+    Image.fromarray((rows * 7 + cols).astype(np.uint8), "L").save(buffer, format="PNG")
+    grey = buffer.getvalue()  # pixel (row, col) = 7 row + col: (5, 6) is 41
+    data = load(_folder(tmp_path / "f", {"train/cat/a.png": grey, "test/cat/b.png": grey}))
+    assert data.train_images[0, 5, 6].tolist() == [41, 41, 41]
+
+
+def test_an_image_of_the_wrong_height_is_named_with_its_size(tmp_path):
+    from accelsim.train.imagefolder import load
+
+    images = {"train/cat/a.png": _image("RGB", (32, 16), 0),
+              "test/cat/b.png": _image("RGB", (32, 32), 0)}  # fmt: skip
+    with pytest.raises(DataError, match=r"train/cat/a\.png is 32x16; expected 32x32 images$"):
+        load(_folder(tmp_path / "f", images))
+
+
+def test_an_image_file_over_its_budget_is_refused_before_it_is_read(tmp_path):
+    from accelsim.train.imagefolder import IMAGE_LIMIT_BYTES, load
+
+    images = {"train/cat/a.png": b"\0" * (IMAGE_LIMIT_BYTES + 1),
+              "test/cat/b.png": _image("RGB", (32, 32), 0)}  # fmt: skip
+    with pytest.raises(DataError, match=r"a\.png: would inflate to 1,048,577 B, over the "
+                                        r"1,048,576 B limit for this image"):  # fmt: skip
+        load(_folder(tmp_path / "f", images))
+
+
+def test_other_classes_in_the_test_split_are_refused_by_name(tmp_path):
+    from accelsim.train.imagefolder import load
+
+    rgb = _image("RGB", (32, 32), 0)
+    images = {"train/cat/a.png": rgb, "train/dog/a.png": rgb,
+              "test/cat/a.png": rgb, "test/cow/a.png": rgb}  # fmt: skip
+    with pytest.raises(DataError, match=r"train classes \['cat', 'dog'\] differ from test "
+                                        r"classes \['cat', 'cow'\]$"):  # fmt: skip
+        load(_folder(tmp_path / "f", images))
