@@ -86,14 +86,15 @@ def test_the_exported_model_says_its_training_time_in_whole_seconds(tmp_path):
     from accelsim.train.loop import TrainConfig, new_state
     from tests.train.conftest import synthetic_cifar
 
-    data = synthetic_cifar(8, 6)
+    data = synthetic_cifar(8, 33)  # 66 test images: more than the 64 the export checks
     config = TrainConfig(alpha=0.125, rho=8 / 28, batch_size=8)
     state = new_state(config, data, np, command="t")
     state.elapsed_s = 12.6  # rounds to 13
-    export_trained(state, data, tmp_path / "m.onnx", fold_bn=False, export_command="e",
-                   device="cpu")  # fmt: skip
+    result = export_trained(state, data, tmp_path / "m.onnx", fold_bn=False, export_command="e",
+                            device="cpu")  # fmt: skip
     props = {p.key: p.value for p in onnx.load(tmp_path / "m.onnx").metadata_props}
     assert props["training_wall_time_s"] == "13"
+    assert result.test_images == 66 and 0 <= result.max_logit_difference <= 1e-4
 
 
 def test_a_checkpoint_lacking_four_arrays_names_three_and_one_more(tmp_path):
