@@ -56,3 +56,32 @@ def test_a_varint_of_ten_bytes_is_read_and_one_of_eleven_is_not():
     assert _read_varint(io.BytesIO(b"\x80" * 9 + b"\x01")) == 2**63
     with pytest.raises(WireError, match="^varint too long$"):
         _read_varint(io.BytesIO(b"\x80" * 10 + b"\x01"))
+
+
+def test_the_field_reader_takes_each_wire_type_its_own_length_and_stops_at_bad_keys(tmp_path):
+    # protobuf keys are field << 3 | wire: 0x0d field 1 fixed32 (4 bytes), 0x10 field 2 varint,
+    # 0x09 field 1 fixed64 (8 bytes), 0x1a field 3 length-delimited (its length, then bytes)
+    from accelsim.workload._onnx_wire import WireError, _fields
+
+    def fields(data: bytes, length: int | None = None) -> list[tuple[int, int, object]]:
+        path = tmp_path / "m.bin"  # (a file: the reader bounds lengths by its size)
+        path.write_bytes(data)
+        found = []
+        with path.open("rb") as handle:
+            for field, wire, payload in _fields(handle, length):
+                found.append((field, wire, payload))
+                if wire == 2:  # the caller reads a length-delimited field's bytes
+                    found.append(handle.read(payload))
+        return found
+
+    fixed = b"\x0d" + b"abcd" + b"\x10\x07" + b"\x09" + b"12345678"
+    assert fields(fixed) == [(1, 5, b"abcd"), (2, 0, b"\x07"), (1, 1, b"12345678")]
+    # a length-delimited field gives its length (its bytes are left for the caller)
+    assert fields(b"\x1a\x03xyz\x10\x01") == [(3, 2, 3), b"xyz", (2, 0, b"\x01")]
+    for data, length, reason in (
+        (b"\x1a\x04xyz", None, "field longer than its message"),  # 4 claimed, 3 left
+        (b"\x02\x01", None, "field number 0"),  # key 0x02: field 0, length-delimited
+        (b"\x10\x07\x10\x07", 3, "field runs past its message"),  # a 3-byte message: 4 read
+    ):
+        with pytest.raises(WireError, match=f"^{reason}$"):
+            fields(data, length)
