@@ -7,16 +7,19 @@ Dask scatters it to every worker. Points travel in small batches and results str
 each batch finishes, in completion order, so the caller can store each batch the moment it is
 known.
 
-A local worker that dies (SIGKILL, the OOM killer) breaks its pool: the points that were
-running are each retried once, alone in a fresh one-worker pool; a point whose worker dies
-again is recorded as that point's "failed" result, and the rest of the grid goes on.
+A local worker that dies (SIGKILL, the OOM killer) loses the batches it held, and the other
+workers go on with the rest; then the points it was running are each retried once, alone in a
+fresh one-worker pool (a point whose worker dies again is recorded as that point's "failed"
+result), and the rest of its batches run in a fresh pool.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
+import signal
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,8 +28,6 @@ from accelsim.errors import AccelsimError
 from accelsim.sweep.results import Job, PointResult, evaluate, plan_ahead, preload
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
     from accelsim.sweep.grid import Point
 
 __all__ = ["DaskExecutor", "Executor", "LocalExecutor", "batches"]
@@ -95,62 +96,120 @@ class LocalExecutor:
 
 _FORK = "fork" in multiprocessing.get_all_start_methods()
 """Fork where the platform has it: workers start in milliseconds and inherit the imported
-modules and the Job with its plans (the initializer's arguments are not pickled); the Job still
-goes through the initializer, so spawn works too (each worker then plans for itself)."""
+modules, the Job with its plans and the batches (nothing is pickled on the way in but batch
+numbers); spawned workers (elsewhere) get the Job and the batches pickled once, and plan for
+themselves."""
+
+QUEUED = 2
+"""Batches a worker holds at once: the one it runs and the next, so it never waits a round trip
+for work."""
 
 _Broken = tuple[list["Point"], list["Point"]]
-"""A pool that broke: the points without a result, and those of them that were running."""
+"""A pass whose worker(s) died: the points without a result, and those of them that were
+running."""
 
 
 class _Pool:
-    """A process pool whose workers each know their slot in `running` (per worker: index + 1
-    of the point it is on) and their Job."""
+    """Worker processes (`_serve`), each with a duplex pipe that takes batch numbers and gives
+    back each batch's results, and its slot in `running` (the index + 1 of the point it is on).
 
-    def __init__(self, workers: int, job: Job) -> None:
-        from concurrent.futures import ProcessPoolExecutor
+    NOTE: not `concurrent.futures.ProcessPoolExecutor`: its manager and feeder threads and the
+    pickling of every batch took CPU that the 2 workers of a 2-core machine needed (the typical
+    grid ~8 % faster without them, reports/speed/README.md), and one dead worker broke it all.
+    """
 
-        context = multiprocessing.get_context("fork" if _FORK else "spawn")
+    def __init__(self, workers: int, job: Job, chunks: list[list[Point]]) -> None:
+        context = (multiprocessing.get_context("fork") if _FORK
+                   else multiprocessing.get_context("spawn"))  # fmt: skip
         if _FORK:
             preload(job.base)  # once here, not once per worker
         self.running = context.Array("q", workers, lock=False)
-        installed = (job, os.getpid(), self.running, context.Value("i", 0))
-        self.executor: ProcessPoolExecutor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_install, initargs=installed
-        )
+        self.processes: list[Any] = []
+        self.pipes: list[Any] = []
+        for slot in range(workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_serve, args=(job, chunks, os.getpid(), self.running, slot, theirs),
+                name=f"accelsim-sweep-{slot}", daemon=True,
+            )  # fmt: skip
+            process.start()
+            theirs.close()
+            self.processes.append(process)
+            self.pipes.append(ours)
 
     def stop(self, *, wait: bool) -> None:
-        self.executor.shutdown(wait=wait, cancel_futures=True)
+        """Tell each worker to exit (not waited for: it exits while this process stores and
+        writes the results); with `wait` (the pass was cut short), stop them now and wait.
+
+        NOTE: a message, not the pipe's end: a forked worker holds copies of this process's
+        ends of its own pipe and of those made before it, so it would never read an end."""
+        for pipe in self.pipes:
+            with contextlib.suppress(OSError):  # a dead worker's
+                pipe.send(None)
+            pipe.close()
+        if wait:
+            for process in self.processes:
+                process.terminate()
+            for process in self.processes:
+                process.join()
 
 
 def _pool_pass(
     job: Job, points: list[Point], workers: int, pool: _Pool | None = None
 ) -> Generator[list[PointResult], None, _Broken | None]:
-    """Run `points` on `pool` (else a fresh pool of `workers`); returns None, or what was left
-    when a worker died and broke the pool."""
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    """Run `points` on `pool` (else a fresh pool of `workers`), yielding each batch's results as
+    it comes; returns None, or, if a worker died, the points of its batches (they have no
+    result) and the ones it was running. The other workers go on with the rest meanwhile."""
+    from multiprocessing.connection import wait
 
+    chunks = batches(points, workers)
     if pool is None:
-        pool = _Pool(workers, job)
-    done: set[int] = set()
+        pool = _Pool(workers, job, chunks)
+    todo = list(range(len(chunks) - 1, -1, -1))  # batch numbers, the next one last
+    held: list[list[int]] = [[] for _ in pool.pipes]  # per worker, its batches in order
+    dead: list[int] = []  # slots
     finished = False
+
+    def give(slot: int) -> None:
+        if todo:
+            held[slot].append(todo.pop())
+            with contextlib.suppress(OSError):  # a dead worker: its sentinel says so
+                pool.pipes[slot].send(held[slot][-1])
+
     try:
-        futures = [pool.executor.submit(_evaluate_installed, b) for b in batches(points, workers)]
+        for slot in range(len(held)):
+            for _ in range(QUEUED):
+                give(slot)
         yield []
-        for future in as_completed(futures):
-            results = future.result()
-            done.update(result.index for result in results)
-            yield results
+        busy = {slot for slot, numbers in enumerate(held) if numbers}
+        while busy:
+            ready = set(wait([pool.pipes[s] for s in busy] +
+                             [pool.processes[s].sentinel for s in busy]))  # fmt: skip
+            for slot in sorted(busy):
+                pipe, exited = pool.pipes[slot], pool.processes[slot].sentinel in ready
+                if pipe not in ready and not exited:
+                    continue
+                try:
+                    while pipe.poll():  # what it sent before it exited too
+                        number, results = pipe.recv()
+                        held[slot].remove(number)
+                        give(slot)
+                        yield results
+                except (EOFError, OSError):  # the end of a pipe whose worker is gone
+                    exited = True
+                if exited:
+                    dead.append(slot)
+                if exited or not held[slot]:
+                    busy.discard(slot)
         finished = True
-        return None
-    except BrokenProcessPool:  # a worker died running a batch
-        in_flight = set(pool.running[:])
-        unfinished = [p for p in points if p.index not in done]
-        return unfinished, [p for p in unfinished if p.index + 1 in in_flight]
+        if not dead:
+            return None
+        lost = [number for slot in dead for number in held[slot]] + todo
+        running = {pool.running[slot] for slot in dead}
+        unfinished = [point for number in sorted(lost) for point in chunks[number]]
+        return unfinished, [point for point in unfinished if point.index + 1 in running]
     finally:
-        # NOTE: with every point in, the idle workers exit while this process stores and
-        # writes the results (waiting for them took 3-10 ms of a sweep); otherwise wait.
-        pool.stop(wait=not finished)
+        pool.stop(wait=not finished or bool(dead))
 
 
 def _died(point: Point) -> PointResult:
@@ -159,27 +218,21 @@ def _died(point: Point) -> PointResult:
     return PointResult(point.key, point.index, settings, "failed", error)
 
 
-_INSTALLED: list[Any] = []
-"""The worker process's Job, its slot in the shared `running` array, and that array (a list so
-no `global` is needed); set once by `_install`."""
-
-
-def _install(job: Job, parent: int, running: Any, slots: Any) -> None:
+def _serve(job: Job, chunks: list[list[Point]], parent: int, running: Any, slot: int,
+           pipe: Any) -> None:  # fmt: skip
+    """A worker: evaluate each batch whose number comes down `pipe` and send back its number
+    and results, marking `running[slot]` with the index + 1 of the point it is on (0 between
+    batches), until None comes. Ctrl-C is its parent's to handle (it stops the workers)."""
     die_with_parent(parent)
-    with slots.get_lock():
-        slot = slots.value
-        slots.value += 1
-    _INSTALLED[:] = [job, slot, running]
-
-
-def _evaluate_installed(points: list[Point]) -> list[PointResult]:
-    job, slot, running = _INSTALLED
-    results = []
-    for point in points:
-        running[slot] = point.index + 1
-        results.append(evaluate(job, point))
-    running[slot] = 0
-    return results
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(EOFError, OSError):
+        while (number := pipe.recv()) is not None:
+            results = []
+            for point in chunks[number]:
+                running[slot] = point.index + 1
+                results.append(evaluate(job, point))
+            running[slot] = 0
+            pipe.send((number, results))
 
 
 def _evaluate_batch(job: Job, points: list[Point]) -> list[PointResult]:

@@ -1,14 +1,17 @@
-"""The pool's handling of a dead worker, in process with stand-ins for the pool: which points are
-suspects (the ones a worker was running, by the 1-based slot numbers in the shared array), that
-each suspect runs alone once and only a second death is its "failed" result, that the rest goes
-on without the suspects, and what a worker's slot holds while it evaluates. The scripts below
-are worked by hand; no process is forked."""
+"""The pool's handling of a dead worker: which points are suspects (the ones a worker was
+running, by the 1-based slot numbers in the shared array), that each suspect runs alone once and
+only a second death is its "failed" result, that the rest goes on without the suspects (scripts
+standing in for a pass, no process); which batches a pass gives each real worker, forked with a
+stand-in `evaluate` that kills some of them, and what it returns; and what a worker's slot holds
+while it evaluates. Every expected value is worked by hand beside it."""
 
 from __future__ import annotations
 
-import concurrent.futures
+import multiprocessing
+import os
+import signal
 from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
+from types import SimpleNamespace
 
 import pytest
 
@@ -102,81 +105,118 @@ def test_one_worker_runs_the_points_here_in_order(monkeypatch):
     assert [len(batch) for batch in yielded] == [0, 1, 1, 1]
 
 
-# --- one pass over a pool --------------------------------------------------------------------
+# --- one pass over a pool of real workers (forked: they inherit the stand-ins) ----------------
 
 
-class _FakeExecutor:
-    def __init__(self, outcomes):
-        self.outcomes = list(outcomes)  # per batch: "ok" or "broken"
-        self.batches: list[list[int]] = []
-
-    def submit(self, fn, batch):
-        self.batches.append([p.index for p in batch])
-        future: Future = Future()
-        if self.outcomes.pop(0) == "ok":
-            future.set_result([_ok(p) for p in batch])
-        else:
-            future.set_exception(BrokenProcessPool("a worker died"))
-        return future
+_FORKS = "fork" in multiprocessing.get_all_start_methods()
+_JOB = SimpleNamespace(base=None)  # what the pool reads of a Job (`preload` is stood in for)
 
 
-class _FakePool:
-    def __init__(self, outcomes, running):
-        self.executor = _FakeExecutor(outcomes)
-        self.running = running
-        self.stopped: list[bool] = []
+def _dying_at(*indices: int):
+    """A stand-in for `evaluate` whose worker is killed (SIGKILL) on the points `indices`."""
 
-    def stop(self, *, wait):
-        self.stopped.append(wait)
+    def evaluate(job, point):
+        if point.index in indices:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _ok(point)
+
+    return evaluate
 
 
-def _pass(monkeypatch, pool, points, workers):
-    # futures complete in submission order (as_completed's own order is a set's)
-    monkeypatch.setattr(concurrent.futures, "as_completed", lambda futures: iter(futures))
-    job = object()
-    gen = executors._pool_pass(job, points, workers, pool)  # type: ignore[arg-type]
+def _pass(monkeypatch, points, workers, evaluate):
+    monkeypatch.setattr(executors, "evaluate", evaluate)
+    monkeypatch.setattr(executors, "preload", lambda base: None)
+    gen = executors._pool_pass(_JOB, points, workers)  # type: ignore[arg-type]
     yielded = []
     try:
         while True:
             yielded.append(next(gen))
     except StopIteration as stop:
-        return job, yielded, stop.value
+        return yielded, stop.value
 
 
-def test_a_broken_pass_returns_the_unfinished_points_and_the_one_a_worker_was_on(monkeypatch):
-    # 6 points, 2 workers: batches [0, 1], [2], [3], [4], [5] (ceil(6/4) = 2, then 1s).
-    # [0, 1] and [2] come back; [3] breaks the pool. The shared array holds index + 1 per
-    # worker: [0, 4] = worker 1 idle, worker 2 on point 3.
-    pool = _FakePool(["ok", "ok", "broken", "broken", "broken"], [0, 4])
-    _, yielded, broken = _pass(monkeypatch, pool, _points(6), 2)
-    assert pool.executor.batches == [[0, 1], [2], [3], [4], [5]]
-    assert _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
-    unfinished, running = broken
-    assert [p.index for p in unfinished] == [3, 4, 5]
+@pytest.mark.skipif(not _FORKS, reason="the stand-ins reach the workers by fork")
+def test_a_dead_worker_loses_its_batches_and_names_the_point_it_was_on(monkeypatch):
+    # 6 points, 2 workers: batches [0, 1], [2], [3], [4], [5] (ceil(6/4) = 2, then 1s). Each
+    # worker is given two at the start: worker 0 [0, 1] and [2], worker 1 [3] and [4]. Worker 1
+    # dies on point 3: its two batches have no result and point 3 (its slot: index + 1 = 4) is
+    # the one it was on; worker 0 goes on with [2] and the last batch, [5].
+    yielded, (unfinished, running) = _pass(monkeypatch, _points(6), 2, _dying_at(3))
+    assert yielded[0] == []
+    assert sorted(index for index, _ in _flat(yielded)) == [0, 1, 2, 5]
+    assert [p.index for p in unfinished] == [3, 4]
     assert [p.index for p in running] == [3]
-    assert pool.stopped == [True]  # a broken pool is waited for
 
 
-def test_a_slot_of_one_means_point_0_and_zero_means_idle(monkeypatch):
-    pool = _FakePool(["broken"] * 3, [1, 0, 3])  # workers on points 0 and 2, one idle
-    _, _, (unfinished, running) = _pass(monkeypatch, pool, _points(3), 3)
-    assert [p.index for p in unfinished] == [0, 1, 2]
-    assert [p.index for p in running] == [0, 2]
+@pytest.mark.skipif(not _FORKS, reason="the stand-ins reach the workers by fork")
+def test_a_worker_dead_on_point_0_names_point_0(monkeypatch):
+    # 3 points, 2 workers: batches [0], [1], [2]; worker 0 holds [0] and [1], worker 1 [2].
+    # Worker 0 dies on point 0 (its slot holds 1, not 0 "idle")
+    yielded, (unfinished, running) = _pass(monkeypatch, _points(3), 2, _dying_at(0))
+    assert _flat(yielded) == [(2, "ok")]
+    assert [p.index for p in unfinished] == [0, 1]
+    assert [p.index for p in running] == [0]
 
 
-def test_a_finished_pass_stops_its_pool_without_waiting(monkeypatch):
-    pool = _FakePool(["ok"] * 3, [0, 0])
-    _, yielded, broken = _pass(monkeypatch, pool, _points(3), 2)  # batches [0], [1], [2]
+@pytest.mark.skipif(not _FORKS, reason="the stand-ins reach the workers by fork")
+def test_every_worker_dead_leaves_every_batch_unfinished(monkeypatch):
+    # 6 points, 2 workers: batches [0, 1], [2], [3], [4], [5]; worker 0 holds [0, 1] and [2],
+    # worker 1 [3] and [4], [5] is not given yet; both die on their first point
+    yielded, (unfinished, running) = _pass(monkeypatch, _points(6), 2, _dying_at(0, 3))
+    assert yielded == [[]]
+    assert [p.index for p in unfinished] == [0, 1, 2, 3, 4, 5]
+    assert [p.index for p in running] == [0, 3]
+
+
+@pytest.mark.skipif(not _FORKS, reason="the stand-ins reach the workers by fork")
+def test_a_finished_pass_returns_none_and_its_workers_exit(monkeypatch):
+    before = set(multiprocessing.active_children())
+    yielded, broken = _pass(monkeypatch, _points(9), 2, _dying_at())
     assert broken is None
-    assert pool.executor.batches == [[0], [1], [2]]
-    assert yielded[0] == [] and _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
-    assert pool.stopped == [False]
+    assert yielded[0] == [] and sorted(i for i, _ in _flat(yielded)) == list(range(9))
+    workers = set(multiprocessing.active_children()) - before
+    for worker in workers:  # told to exit, not waited for: they go by themselves
+        worker.join(10)
+    assert len(workers) == 2 and all(w.exitcode == 0 for w in workers)
+
+
+@pytest.mark.skipif(not _FORKS, reason="the stand-ins reach the workers by fork")
+def test_a_pass_cut_short_stops_its_workers(monkeypatch):
+    import time
+
+    def slow(job, point):
+        time.sleep(0.05)
+        return _ok(point)
+
+    monkeypatch.setattr(executors, "evaluate", slow)
+    monkeypatch.setattr(executors, "preload", lambda base: None)
+    before = set(multiprocessing.active_children())
+    gen = executors._pool_pass(_JOB, _points(40), 2)  # type: ignore[arg-type]
+    assert next(gen) == []
+    assert len(next(gen)) >= 1
+    workers = set(multiprocessing.active_children()) - before
+    gen.close()  # the caller stops (an error storing a batch, Ctrl-C)
+    assert len(workers) == 2 and not any(w.is_alive() for w in workers)
 
 
 # --- what a worker does ------------------------------------------------------------------------
 
 
-def test_a_worker_marks_its_slot_with_index_plus_one_while_evaluating(monkeypatch):
+class _Pipe:
+    """Stands in for a worker's end of its pipe: gives `numbers`, then None; keeps what is sent."""
+
+    def __init__(self, *numbers):
+        self.given = [*numbers, None]
+        self.sent: list[object] = []
+
+    def recv(self):
+        return self.given.pop(0)
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+def test_a_worker_marks_its_slot_with_index_plus_one_and_sends_each_batch(monkeypatch):
     seen = []
     running = [7, 0, 9]  # the other workers' slots must stay as they are
 
@@ -184,26 +224,21 @@ def test_a_worker_marks_its_slot_with_index_plus_one_while_evaluating(monkeypatc
         seen.append((job, list(running)))
         return _ok(point)
 
+    signals = []
     monkeypatch.setattr(executors, "evaluate", evaluate)
-    monkeypatch.setattr(executors, "_INSTALLED", ["JOB", 1, running])
-    results = executors._evaluate_installed(_points(6)[4:6])  # points 4 and 5
-    assert [r.index for r in results] == [4, 5]
-    assert seen == [("JOB", [7, 5, 9]), ("JOB", [7, 6, 9])]
-    assert running == [7, 0, 9]  # idle again after its batch
-
-
-def test_workers_take_slots_in_the_order_they_start(monkeypatch):
-    import multiprocessing
-
     monkeypatch.setattr(executors, "die_with_parent", lambda parent: None)
-    installed: list = []
-    monkeypatch.setattr(executors, "_INSTALLED", installed)
-    slots = multiprocessing.get_context("fork").Value("i", 0)
-    running = [0, 0]
-    executors._install("JOB", 123, running, slots)
-    assert installed == ["JOB", 0, running]
-    executors._install("JOB", 123, running, slots)
-    assert installed == ["JOB", 1, running] and slots.value == 2
+    monkeypatch.setattr(
+        executors.signal, "signal", lambda number, how: signals.append((number, how))
+    )
+    chunks = [_points(6)[4:6], _points(6)[0:1]]  # batch 0: points 4 and 5; batch 1: point 0
+    pipe = _Pipe(0, 1)
+    executors._serve("JOB", chunks, 123, running, 1, pipe)
+    assert seen == [("JOB", [7, 5, 9]), ("JOB", [7, 6, 9]), ("JOB", [7, 1, 9])]
+    assert running == [7, 0, 9]  # idle again after its batches
+    assert [(number, [r.index for r in results]) for number, results in pipe.sent] == [
+        (0, [4, 5]), (1, [0])
+    ]  # fmt: skip
+    assert signals == [(signal.SIGINT, signal.SIG_IGN)]  # Ctrl-C is the sweep's to handle
 
 
 def test_the_pool_cuts_batches_of_at_most_eight():
