@@ -92,3 +92,16 @@ def test_an_op_the_matrix_output_stage_fuses_does_not_join_a_vector_layer():
     r = g.op("relu", "Relu", [a], "r", (1, 64), vector_ops=64)
     program = lower(g.build(r), toy_machine())
     assert _types(program) == [("Add",), ("Relu",)]
+
+
+def test_two_graph_outputs_sharing_storage_are_one_program_output():
+    # y = Conv(x) and Reshape(y) are both model outputs; the Reshape is a view, so both name
+    # y's storage: the program has one output, c.out, of 1x4x4x4 int8 = 64 bytes, listed once.
+    g = GraphBuilder()
+    c = g.conv("c", g.input("x", (1, 2, 4, 4)), 4, 3, pad=1)
+    g.tensors["r.out"] = Tensor("r.out", (1, 64), "activation")
+    g.ops.append(Op("r", "Reshape", (c,), ("r.out",), 0, 0, {}, is_view=True))
+    program = lower(g.build(c, "r.out"), toy_machine())
+    assert program.outputs == ("c.out",)
+    assert _types(program) == [("Conv",)]
+    assert program.buffers["c.out"].nbytes == 64
