@@ -233,3 +233,18 @@ def test_an_old_layout_file_needs_every_section_as_a_mapping(tmp_path: Path) -> 
     # bus: a number, not a mapping: at its line, 6
     _raises(tmp_path, VALID.replace("bus:\n  bandwidth: 1 GB/s\n", "bus: 5\n"),
             r":6: bus: expected a mapping")  # fmt: skip
+
+
+def test_only_an_old_matrix_engine_holds_the_lowering_keys(tmp_path: Path) -> None:
+    # ops, fuses and fold_batchnorm moved to `lowering` from matrix_engine alone; under the old
+    # vector_unit (line 15, peak 16, the key at 17) or bus (line 6, bandwidth 7, the key at 8)
+    # they are unknown keys of that unit, not silently taken as the machine's lowering
+    vector_keys = r"unknown key; expected one of: kind, timing, peak, lanes"
+    for key, value in (("fuses", "[Relu]"), ("ops", "[Add]"), ("fold_batchnorm", "false")):
+        added = f"  peak: 10 GFLOPS\n  {key}: {value}\n"
+        _raises(tmp_path, VALID.replace("  peak: 10 GFLOPS\n", added),
+                rf":17: vector_unit\.{key}: {vector_keys}")  # fmt: skip
+    _raises(tmp_path, VALID.replace("  bandwidth: 1 GB/s\nsram", "  bandwidth: 1 GB/s\n"
+                                    "  fold_batchnorm: false\nsram"),
+            r":8: bus\.fold_batchnorm: unknown key; expected one of: kind, timing, bandwidth, "
+            r"latency, depth")  # fmt: skip

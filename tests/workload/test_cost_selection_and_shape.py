@@ -187,3 +187,14 @@ def test_views_cost_nothing_and_copies_one_per_output_element() -> None:
     for op in ("GatherND", "GatherElements"):
         got = _cost(op, [(9, 9), (2, 3)], [(2, 3)])
         assert got.vector_ops == 6 and got.partial_reads == ((0, (2, 3)),)
+
+
+def test_top_k_takes_k_from_0_to_the_axis() -> None:
+    # ONNX allows 0 <= k <= n. n = 8, 3 rows: k = 0 keeps the heap pass, 8 x (1 + 0) a row, and
+    # emits nothing; k = 8 is 8 x (1 + 3) + 8 x 3 = 56 a row (sorted is 1 by default)
+    assert _cost("TopK", [(3, 8)], [(3, 0), (3, 0)], k=0).vector_ops == 3 * 8
+    assert _cost("TopK", [(3, 8)], [(3, 8), (3, 8)], k=8).vector_ops == 3 * 56
+    with pytest.raises(InvalidNode, match="^k 9 must be from 0 to the axis' 8 elements$"):
+        _cost("TopK", [(3, 8)], [(3, 9), (3, 9)], k=9)
+    with pytest.raises(InvalidNode, match="^k -1 must be from 0 to the axis' 8 elements$"):
+        _cost("TopK", [(3, 8)], [(3, 8), (3, 8)], k=-1)
