@@ -170,3 +170,9 @@ def test_the_floor_names_ddr_only_when_ddr_alone_is_slower() -> None:
     # 2 DMA channels at 1 GB/s share a 1 GB/s DDR: the bus part halves (92) but DDR's 184 binds
     shared = simulate_graph(_two_convs(), toy_machine(ddr="1 GB/s", dma_units=2), name="t").floor
     assert (shared.parts["bus"], shared.link_limit) == (184, "ddr")
+
+
+def test_link_latency_is_ddr_and_bus_together() -> None:
+    # a transfer waits for DDR's 100 ns and then the bus's 20 ns: 120 ns before its first byte
+    hw = with_overrides(toy_machine(latency_ns=20), {"ddr.latency": "100 ns"})
+    assert "(bus-limited: bus 1 GB/s, DDR 100 GB/s), latency 120 ns" in _text(machine_panel(hw))
