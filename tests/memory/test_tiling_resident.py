@@ -92,6 +92,22 @@ def test_a_recurrence_keeps_the_weights_that_fit_and_streams_the_rest():
     assert result.trace.sram_peak <= 200
 
 
+def test_a_recurrence_keeps_its_pinned_weights_not_its_outputs():
+    # The recurrence above with `lowering.keep_outputs`: each step's output is read whole by the
+    # next tiled step, but keeping it (16 B) would crowd out the pinned columns of w, so a layer
+    # whose weights are read again keeps none: the same closed form, 496 B read (w 16 + 6 + 6
+    # columns) and 3 x 16 B stored. (Kept, the pins shrink: 656 B read.)
+    g = GraphBuilder()
+    h = g.input("x", (1, 1, 16))
+    w = g.weight("w", (16, 16))
+    for step in range(3):
+        h = g.op(f"s{step}", "MatMul", [h, w], f"h{step}", (1, 1, 16), macs=256)
+    result = simulate_graph(g.build(h), _keeping(200), name="t")
+    weights = Counter(e.layer for e in result.trace.events if e.buffer == "w")
+    assert weights == {0: 16, 1: 6, 2: 6}
+    assert (result.bus_read_bytes, result.bus_write_bytes) == (16 + 256 + 2 * (16 + 96), 48)
+
+
 def _keeping(sram: int):
     """The toy machine with `lowering.keep_outputs` (edge1-fused declares it)."""
     return with_overrides(toy_machine(sram=sram), {"lowering.keep_outputs": True})
