@@ -183,3 +183,20 @@ def test_a_refresh_waits_for_the_last_precharge_to_finish():
     assert dram.access(0, 64, write=False, arrival=12420).start == 12442
     read = dram.access(1 << 17, 64, write=False, arrival=12480)
     assert (read.start, read.end, dram.counts.ref) == (13076, 13102, 1)
+
+
+def test_a_banked_file_without_page_keeps_its_rows_open(tmp_path: Path) -> None:
+    # edge1-ddr4 with its `page: open` line dropped: the default is an open page, so a second
+    # 64 B read of row 0 finds the row the first opened (1 miss, then 1 hit); a closed page
+    # would precharge after each access and miss twice
+    text = (ROOT / "hardware" / "edge1-ddr4.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "hw.yaml"
+    kept = [line for line in text.splitlines(True) if not line.lstrip().startswith("page:")]
+    path.write_text("".join(kept), encoding="utf-8")
+    hw = load_hardware(path)
+    assert hw.ddr.page is None
+    ddr = BankedDdr(hw)
+    assert ddr.page == "open"
+    ddr.dram.access(0, 64, write=False, arrival=0)
+    ddr.dram.access(0, 64, write=False, arrival=100)
+    assert (ddr.dram.counts.misses, ddr.dram.counts.hits) == (1, 1)
