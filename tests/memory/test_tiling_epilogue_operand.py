@@ -28,3 +28,26 @@ def test_a_residual_read_by_a_weight_matmul_epilogue_is_streamed_not_held():
     assert sum(size for tile in tiling.tiles for name, size in tile.weights) == 128
     assert sum(size for tile in tiling.tiles for name, size in tile.reads if name == "r") == 64
     assert sum(tile.write[1] for tile in tiling.tiles) == 64
+
+
+def test_a_four_d_instance_norm_reads_its_residual_channel_by_channel():
+    # y = InstanceNorm(x) + r, x and y (1, 2, 2, 2) = 8 B, r (2, 1, 2) = 4 B broadcast along H
+    # (its first axis is the channel), in 12 B. One channel a tile: x's channel 2 x 2 = 4 B,
+    # r's channel r[c] = 1 x 2 = 2 B, y's channel 4 B: a 10 B slot, two tiles reading r once.
+    # (Seen as (N, C, L) like a rank-3 norm, r's channels would be its axis 1, of size 1, and r
+    # would be held whole beside the slots, and no tiling would fit 12 B.)
+    g = GraphBuilder()
+    x, r = g.input("x", (1, 2, 2, 2)), g.input("r", (2, 1, 2))
+    scale, bias = g.weight("s", (2,)), g.weight("b", (2,))
+    n = g.op("n", "InstanceNormalization", [x, scale, bias], "n", (1, 2, 2, 2), vector_ops=16)
+    y = g.op("add", "Add", [n, r], "y", (1, 2, 2, 2), vector_ops=8)
+    hw = with_overrides(toy_machine(sram=12), {"lowering.epilogue": ["Add"]})
+    program = lower(g.build(y), hw)
+    (layer,) = program.layers
+    assert (layer.op_types, layer.reads) == (("InstanceNormalization", "Add"), ("x", "r"))
+    tiling = tile_layer(layer, program, hw)
+    assert tiling.shared == ()
+    assert [(tile.group, tile.reads, tile.write) for tile in tiling.tiles] == [
+        (0, (("x", 4), ("r", 2)), ("y", 4)),
+        (1, (("x", 4), ("r", 2)), ("y", 4)),
+    ]
