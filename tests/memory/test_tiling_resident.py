@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
 from accelsim.hardware_file import with_overrides
@@ -70,7 +72,8 @@ def test_inputs_in_sram_that_leave_no_room_for_a_tile_are_loaded_by_tiles():
     assert (result.bus_read_bytes, result.bus_write_bytes) == (72, 48)
 
 
-def test_a_recurrence_keeps_the_weights_that_fit_and_streams_the_rest():
+@pytest.mark.parametrize("keep_outputs", [False, True])
+def test_a_recurrence_keeps_the_weights_that_fit_and_streams_the_rest(keep_outputs):
     # Three time steps h_t = h_t-1 · w, x (1, 1, 16), w (16, 16) = 256 B, in 200 B of SRAM.
     # Each step shares its 16 B input and splits w by output columns (16 B each, 1 B of output).
     # One column per group, two tile slots and one weight slot need 16 + 2 x 1 + 16 = 34 B,
@@ -79,33 +82,21 @@ def test_a_recurrence_keeps_the_weights_that_fit_and_streams_the_rest():
     # three 2 x 48 B.) Closed form: step 0 reads x and all of w (16 + 256), steps 1 and 2 their
     # input and the 6 streamed columns (16 + 96 each): 496 B, against 3 x 272 = 816 B when
     # every step read all of w. Each step stores its 16 B.
+    # With `lowering.keep_outputs` the same: each step's output is read whole by the next tiled
+    # step, but keeping it (16 B) would crowd out the pinned columns of w, so a layer whose
+    # weights are read again keeps none. (Kept, the pins shrink: 656 B read.)
     g = GraphBuilder()
     h = g.input("x", (1, 1, 16))
     w = g.weight("w", (16, 16))
     for step in range(3):
         h = g.op(f"s{step}", "MatMul", [h, w], f"h{step}", (1, 1, 16), macs=256)
-    result = simulate_graph(g.build(h), toy_machine(sram=200), name="t")
+    machine = _keeping(200) if keep_outputs else toy_machine(sram=200)
+    result = simulate_graph(g.build(h), machine, name="t")
     assert result.plan.tiles == (16, 16, 16)
     weights = Counter(e.layer for e in result.trace.events if e.buffer == "w")
     assert weights == {0: 16, 1: 6, 2: 6}
     assert (result.bus_read_bytes, result.bus_write_bytes) == (16 + 256 + 2 * (16 + 96), 48)
     assert result.trace.sram_peak <= 200
-
-
-def test_a_recurrence_keeps_its_pinned_weights_not_its_outputs():
-    # The recurrence above with `lowering.keep_outputs`: each step's output is read whole by the
-    # next tiled step, but keeping it (16 B) would crowd out the pinned columns of w, so a layer
-    # whose weights are read again keeps none: the same closed form, 496 B read (w 16 + 6 + 6
-    # columns) and 3 x 16 B stored. (Kept, the pins shrink: 656 B read.)
-    g = GraphBuilder()
-    h = g.input("x", (1, 1, 16))
-    w = g.weight("w", (16, 16))
-    for step in range(3):
-        h = g.op(f"s{step}", "MatMul", [h, w], f"h{step}", (1, 1, 16), macs=256)
-    result = simulate_graph(g.build(h), _keeping(200), name="t")
-    weights = Counter(e.layer for e in result.trace.events if e.buffer == "w")
-    assert weights == {0: 16, 1: 6, 2: 6}
-    assert (result.bus_read_bytes, result.bus_write_bytes) == (16 + 256 + 2 * (16 + 96), 48)
 
 
 def _keeping(sram: int):
