@@ -270,8 +270,9 @@ def format_bytes(nbytes: float, *, binary: bool = False, digits: int = 4) -> str
     value = float(nbytes)
     for prefix in prefixes:
         value /= base
-        if abs(float(_significant(value, digits))) < base or prefix == prefixes[-1]:
-            return f"{_significant(value, digits)} {prefix}B"
+        text = _significant(value, digits)
+        if abs(float(text)) < base or prefix == prefixes[-1]:
+            return f"{text} {prefix}B"
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -155,16 +155,15 @@ class _Pool:
 
 
 def _pool_pass(
-    job: Job, points: list[Point], workers: int, pool: _Pool | None = None
+    job: Job, points: list[Point], workers: int
 ) -> Generator[list[PointResult], None, _Broken | None]:
-    """Run `points` on `pool` (else a fresh pool of `workers`), yielding each batch's results as
-    it comes; returns None, or, if a worker died, the points of its batches (they have no
-    result) and the ones it was running. The other workers go on with the rest meanwhile."""
+    """Run `points` on a fresh pool of `workers`, yielding each batch's results as it comes;
+    returns None, or, if a worker died, the points of its batches (they have no result) and
+    the ones it was running. The other workers go on with the rest meanwhile."""
     from multiprocessing.connection import wait
 
     chunks = batches(points, workers)
-    if pool is None:
-        pool = _Pool(workers, job, chunks)
+    pool = _Pool(workers, job, chunks)
     todo = list(range(len(chunks) - 1, -1, -1))  # batch numbers, the next one last
     held: list[list[int]] = [[] for _ in pool.pipes]  # per worker, its batches in order
     dead: list[int] = []  # slots

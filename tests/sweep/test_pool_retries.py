@@ -37,10 +37,10 @@ class _Script:
 
     def __init__(self, *steps):
         self.steps = list(steps)
-        self.calls: list[tuple[list[int], int, object]] = []
+        self.calls: list[tuple[list[int], int]] = []
 
-    def __call__(self, job, points, workers, pool=None):
-        self.calls.append(([p.index for p in points], workers, pool))
+    def __call__(self, job, points, workers):
+        self.calls.append(([p.index for p in points], workers))
         done, broken = self.steps.pop(0)
         by_index = {p.index: p for p in points}
         yield []
@@ -69,7 +69,7 @@ def test_a_point_whose_worker_dies_twice_is_failed_and_the_rest_runs_without_it(
     # one-worker pool dies again: failed. Then 2, 4, 5 (not 3) on a fresh pool of 2.
     script = _Script(([0, 1], ([2, 3, 4, 5], [3])), ([], ([3], [3])), ([2, 4, 5], None))
     yielded = _run(monkeypatch, script, 6)
-    assert [(indices, workers) for indices, workers, _ in script.calls] == [
+    assert script.calls == [
         ([0, 1, 2, 3, 4, 5], 2), ([3], 1), ([2, 4, 5], 2)
     ]  # fmt: skip
     assert _flat(yielded) == [(0, "ok"), (1, "ok"), (3, "failed"), (2, "ok"), (4, "ok"),
@@ -84,7 +84,7 @@ def test_a_suspect_that_runs_alone_is_reported_once_as_ok(monkeypatch):
     # the retry of 3 succeeds: it is ok once, never also failed; two were running (1 and 3)
     script = _Script(([0], ([1, 2, 3], [1, 3])), ([1], None), ([3], None), ([2], None))
     yielded = _run(monkeypatch, script, 4)
-    assert [indices for indices, _, _ in script.calls] == [[0, 1, 2, 3], [1], [3], [2]]
+    assert [indices for indices, _ in script.calls] == [[0, 1, 2, 3], [1], [3], [2]]
     assert _flat(yielded) == [(0, "ok"), (1, "ok"), (3, "ok"), (2, "ok")]
 
 
@@ -92,7 +92,7 @@ def test_with_no_point_known_running_the_first_unfinished_is_the_suspect(monkeyp
     # the pool broke before any worker took a point (a worker died at set-up)
     script = _Script(([], ([0, 1, 2], [])), ([0], None), ([1, 2], None))
     yielded = _run(monkeypatch, script, 3)
-    assert [indices for indices, _, _ in script.calls] == [[0, 1, 2], [0], [1, 2]]
+    assert [indices for indices, _ in script.calls] == [[0, 1, 2], [0], [1, 2]]
     assert _flat(yielded) == [(0, "ok"), (1, "ok"), (2, "ok")]
 
 
