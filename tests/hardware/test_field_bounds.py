@@ -328,15 +328,20 @@ def test_sram_capacity_exponent_is_0_to_2() -> None:
              energy={"sram_capacity_exponent": -0.001})  # fmt: skip
 
 
+def _exactly(value: float) -> object:
+    return pytest.approx(value, rel=1e-9, abs=0)
+
+
 def test_energy_defaults_are_the_cited_figures() -> None:
+    # pytest.approx's default absolute tolerance (1e-12) would pass any pJ figure: relative only
     energy = _machine().energy
-    assert energy.ddr_per_byte == pytest.approx(1.3e-9 / 8)  # 1.3 nJ per 64-bit access
-    assert energy.sram_read_per_byte == pytest.approx(100e-12 / 8)  # 100 pJ per 64 bits, 1 MB
+    assert energy.ddr_per_byte == _exactly(1.3e-9 / 8)  # 1.3 nJ per 64-bit access
+    assert energy.sram_read_per_byte == _exactly(100e-12 / 8)  # 100 pJ per 64 bits, 1 MB
     assert energy.sram_write_per_byte == energy.sram_read_per_byte
     assert energy.sram_reference_capacity == 10**6
-    assert energy.mac == pytest.approx(0.2e-12 + 0.03e-12)  # 8-bit multiply + 8-bit add
-    assert energy.vector_op == pytest.approx(0.1e-12)
-    assert energy.sram_leakage_per_byte == pytest.approx(8 * 1e-9)  # 1 nW a cell, 8 cells
+    assert energy.mac == _exactly(0.2e-12 + 0.03e-12)  # 8-bit multiply + 8-bit add
+    assert energy.vector_op == _exactly(0.1e-12)
+    assert energy.sram_leakage_per_byte == _exactly(8 * 1e-9)  # 1 nW a cell, 8 cells
     assert (energy.bus_per_byte, energy.logic_leakage_per_unit) == (0, 0)
 
 

@@ -127,7 +127,7 @@ def test_energy_defaults_follow_horowitz() -> None:
     assert energy.ddr_per_byte == 1.3e-9 / 8  # 1.3 nJ per 64-bit DRAM access
     assert energy.sram_read_per_byte == 100e-12 / 8  # 100 pJ per 64-bit access, 1 MB SRAM
     assert energy.sram_write_per_byte == energy.sram_read_per_byte
-    assert energy.mac == pytest.approx(0.2e-12 + 0.03e-12)  # 8-bit mult + 8-bit add
+    assert energy.mac == pytest.approx(0.2e-12 + 0.03e-12, rel=1e-9, abs=0)  # 8-bit mult + add
     assert energy.vector_op == 0.1e-12  # 32-bit add
     assert energy.bus_per_byte == 0.0
 
