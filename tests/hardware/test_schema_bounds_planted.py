@@ -42,5 +42,5 @@ def test_an_empty_machine_name_is_refused_by_both() -> None:
     data["name"] = ""
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, hardware_json_schema())
-    with pytest.raises(ConfigError, match=r'^x: name: String should have at least 1 character'):
+    with pytest.raises(ConfigError, match=r"^x: name: String should have at least 1 character"):
         hardware_from_mapping(data, source="x")
