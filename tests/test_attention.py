@@ -411,3 +411,10 @@ def test_a_softmax_over_another_axis_is_no_attention(tmp_path):
     onnx.save(model, str(path))
     (layer,) = lower(import_onnx(path), _fused(sram=100_000)).layers
     assert layer.op_types == ("MatMul", "Mul", "Softmax", "MatMul")
+
+
+def test_the_fused_layer_is_named_after_its_first_product(tmp_path):
+    # as every fused layer takes its first op's name: Q·Kᵀ's node "qk", not the last ·V's
+    # (unnamed) or the Softmax's, so the layer tables name what the user's graph calls it
+    result = _run(_attention(tmp_path, mask=True), _fused(sram=5_000))
+    assert [layer.name for layer in result.program.layers] == ["qk"]
