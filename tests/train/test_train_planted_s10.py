@@ -1,0 +1,28 @@
+"""Training edges planted by hand in session 10 (issue 19): each test fails with the bug named."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from accelsim.train import batchnorm as B
+
+
+def test_a_pre_activation_of_exactly_zero_passes_no_gradient_through_the_relu(cpu_kernels):
+    # One channel x = -1, 0, 1: mean 0 exactly, so x = 0 normalises to exactly 0 (scale 1,
+    # bias 0) and the fused ReLU's output there is 0, as for x = -1. The ReLU's gradient at 0
+    # is 0 (NumPy's mask is out > 0), so g = dout * mask = 0, 0, 1 for dout = 1, 1, 1:
+    # dbias = sum g = 1 (2 if 0 counted as positive), and with xhat = x * s, s = 1/sqrt(2/3
+    # + eps): dx = s * (g - mean g - xhat * mean(g * xhat)), by hand below.
+    x = np.array([-1.0, 0.0, 1.0]).reshape(3, 1, 1, 1)
+    scale, bias = np.ones(1), np.zeros(1)
+    out, cache = B.batchnorm_forward(x, scale, bias, np.zeros(1), np.ones(1), train=True, relu=True)
+    s = 1.0 / np.sqrt(2.0 / 3.0 + B.BN_EPSILON)
+    np.testing.assert_allclose(out.ravel(), [0.0, 0.0, s])
+    assert cache is not None
+    dx, dscale, dbias = B.batchnorm_backward(np.ones((3, 1, 1, 1)), cache, scale)
+    g = np.array([0.0, 0.0, 1.0])
+    xhat = np.array([-s, 0.0, s])
+    np.testing.assert_allclose(dbias, [1.0])
+    np.testing.assert_allclose(dscale, [s])
+    expected = s * (g - g.mean() - xhat * (g * xhat).mean())  # -s/3, -s/3, 2s/3 - ... by hand
+    np.testing.assert_allclose(dx.ravel(), expected, atol=1e-12)
