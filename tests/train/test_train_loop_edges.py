@@ -135,3 +135,16 @@ def test_the_export_reserve_counts_before_another_epoch(monkeypatch):
     assert "25 s kept for the export" in reporter.settled[0][1]
     assert reporter.settled[1][1].startswith("time budget 100 s: stopping after 3 epochs (50 s")
     assert (state.epochs_done, state.total_epochs) == (3, 3)
+
+
+def test_a_short_warm_up_still_settles_again_after_the_second_epoch(monkeypatch):
+    # warm-up 0.5 epoch: settled after epochs 1 and 2 all the same (at least two). Budget
+    # 100 s, epochs of 10 s then 20 s: after 1, 90 left / 10 -> 10 in all (said); after 2
+    # (30 s spent) 70 / 20 -> 3 more: 5 in all (changed: said as a count, not as a stop).
+    # Epochs 3-5 (20 s each) then fit: 50 + 20 and 70 + 20 <= 100; the run ends at 5 (90 s).
+    # Settled only after epoch 1, it would keep 10 and stop at 5 for want of time instead
+    epochs = [(5.0, 10.0)] + [(10.0, 20.0)] * 5
+    state, reporter = _budgeted(monkeypatch, epochs)
+    assert [total for total, _ in reporter.settled] == [10, 5]
+    assert reporter.settled[1][1].startswith("time budget 100 s: 5 epoch(s) in all (30 s spent")
+    assert (state.epochs_done, state.total_epochs) == (5, 5)
