@@ -164,3 +164,13 @@ def test_a_shared_stretch_is_never_used_past_the_ddrs_rate():
     assert ddr.steady_state(0, 0) == (
         (0, 20, 30, 200, 210, 310, 510), (0.5, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0)
     )
+
+
+def test_a_request_that_exactly_fills_the_room_before_a_full_stretch_ends_there():
+    # A 2 B/cycle DDR. A 2 B/cycle request of 100 B at 10 takes the whole bus for [10, 60). A
+    # 1 B/cycle request of 10 B arriving at 0 has [0, 10) free: its 10 B are through at 10,
+    # exactly where the full stretch begins (it need not wait past it, to 60).
+    ddr = RateDdr(toy_machine(ddr="2 GB/s"))
+    assert ddr.run(_t(100), 0, arrive=10, rate=2.0) == 60
+    assert ddr.run(_t(10), 0, arrive=0, rate=1.0) == 10
+    assert ddr.steady_state(0, 0) == ((0, 10, 60), (1.0, 2.0, 0.0))
