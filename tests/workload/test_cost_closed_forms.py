@@ -145,7 +145,8 @@ def test_conv_transpose_checks_at_their_bounds() -> None:
         ({"pads": [0, 0, 0, -1]}, "pads"),
         ({"strides": [1, 0]}, "strides"),
         ({"dilations": [0, 1]}, "dilations"),
-        ({"kernel_shape": [3, 2]}, "kernel_shape"),
+        # the weight (4, 3, 3, 3) has a 3x3 kernel: its dims after the two channel counts
+        ({"kernel_shape": [3, 2]}, r"^kernel_shape \[3, 2\] is not the weight's 3x3$"),
         ({"group": 0}, "group 0"),
         ({"group": 3}, "group 3"),  # 4 channels do not divide into 3 groups
     ]
