@@ -36,3 +36,15 @@ def test_a_recurrence_whose_w_is_not_as_wide_as_the_input_is_refused(width: int)
     # X (T 2, B 1, I 4), LSTM hidden 2: W must be (1, 4·2, 4); one column fewer or more is refused
     with pytest.raises(InvalidNode, match=rf"W \[1, 8, {width}\] and R \[1, 8, 2\] do not fit 1 "):
         _cost("LSTM", [(2, 1, 4), (1, 8, width), (1, 8, 2)], [(2, 1, 1, 2)])
+
+
+def test_a_conv_of_a_rank_1_input_is_refused_by_its_check() -> None:
+    # no channel axis: the check's own message, not an index error
+    with pytest.raises(ValueError, match=r"^input 4 and weight 4 with group 1 do not match"):
+        _cost("Conv", [(4,), (4,)], [(4,)])
+
+
+def test_a_conv_transpose_of_a_rank_2_input_is_refused() -> None:
+    # (N, C) has no spatial axis; ConvTranspose needs (N, C, spatial...)
+    with pytest.raises(InvalidNode, match=r"^group 1: input 1x4 and weight 4x2 do not match"):
+        _cost("ConvTranspose", [(1, 4), (4, 2)], [(1, 2)])
