@@ -51,3 +51,24 @@ def test_a_four_d_instance_norm_reads_its_residual_channel_by_channel():
         (0, (("x", 4), ("r", 2)), ("y", 4)),
         (1, (("x", 4), ("r", 2)), ("y", 4)),
     ]
+
+
+def test_a_conv_reads_its_fused_residual_band_by_band_as_it_writes_its_output():
+    # y = conv3x3(x) + r, pad 1, one output channel: x (1, 2, 16, 16) = 512 B, r and y
+    # (1, 1, 16, 16) = 256 B, in 300 B. A band of h rows reads h + 2 rows of x's two channels
+    # (one of halo each side; one at the top and bottom bands), 32 B a row, and h rows of r
+    # and y, 16 B each: h = 3 needs 160 + 48 + 48 = 256 B, h = 4 320. So 5 bands of 3 rows and
+    # one of 1. The residual is read pointwise: each band reads just its own rows of r, not
+    # the rows above it (the window's halo is x's alone), so r moves once, 256 B.
+    g = GraphBuilder()
+    x, r = g.input("x", (1, 2, 16, 16)), g.input("r", (1, 1, 16, 16))
+    y = g.op("add", "Add", [g.conv("c", x, 1, 3, pad=1), r], "y", (1, 1, 16, 16),
+             vector_ops=256)  # fmt: skip
+    hw = toy_machine(sram=300, fuses=("Add",))
+    program = lower(g.build(y), hw)
+    (layer,) = program.layers
+    assert (layer.op_types, layer.reads, layer.pointwise) == (("Conv", "Add"), ("x", "r"), ("r",))
+    tiles = tile_layer(layer, program, hw).tiles
+    assert [dict(tile.reads)["x"] for tile in tiles] == [4 * 32, *[5 * 32] * 4, 2 * 32]
+    assert [dict(tile.reads)["r"] for tile in tiles] == [48] * 5 + [16]
+    assert [tile.write for tile in tiles] == [("y", 48)] * 5 + [("y", 16)]
