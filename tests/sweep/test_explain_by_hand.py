@@ -151,3 +151,16 @@ def test_the_page_gives_microseconds_and_microjoules_and_counts_failed_points(ed
     fastest = data["points"][0]
     assert (fastest["index"], fastest["bound"]) == (5, "bus")
     assert (fastest["latency_us"], fastest["energy_uj"]) == (pytest.approx(0.1), pytest.approx(1.0))
+
+
+def test_the_pages_points_give_latency_and_energy_in_microseconds_and_microjoules(edge1):
+    # RUNS' #3 (1 GB/s, [Relu]): 150 cycles at edge1's 1 GHz = 0.15 µs, 1.5 µJ, vector-bound,
+    # on the latency-energy front (nothing is both faster and lower in energy but #5: 100
+    # cycles, 1 µJ, which beats it on both: so #3 is off the front, #5 on it)
+    data = page_data(_outcome([BUS, FUSES], RUNS), edge1)
+    by_index = {p["index"]: p for p in data["points"]}
+    assert by_index[3]["latency_us"] == pytest.approx(0.15)
+    assert by_index[3]["energy_uj"] == pytest.approx(1.5)
+    assert by_index[3]["settings"] == "bus.bandwidth=1GB/s, lowering.fuses=[Relu]"
+    assert (by_index[3]["bound"], by_index[3]["front"]) == ("vector", False)
+    assert (by_index[5]["energy_uj"], by_index[5]["front"]) == (pytest.approx(1.0), True)
