@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
+from accelsim.hardware_file import with_overrides
 from accelsim.workload.graph import Op, Tensor
 from tests.sim.test_check import _two_convs
 from tests.sim.toy import GraphBuilder, toy_machine
@@ -179,4 +180,25 @@ def test_a_transfer_starting_one_byte_before_its_ddr_home():
              for t in result.plan.tasks]  # fmt: skip
     assert f"task {load.id}: load of c1.W at DDR 63, outside its home [64, 136)" in _judge(
         result, hw, tasks=tasks
+    )
+
+
+def test_a_vector_layer_is_timed_on_a_machine_whose_matrix_unit_is_systolic():
+    """Only a systolic matrix layer's computes go untimed (no closed form here): on a machine
+    whose matrix unit is a 4 x 4 array, a Relu of 64 int8 elements on the 1 op/cycle vector
+    unit takes 64 cycles, and one cycle more is named."""
+    g = GraphBuilder()
+    y = g.op("r", "Relu", [g.input("x", (1, 64))], "y", (1, 64), vector_ops=64)
+    hw = with_overrides(toy_machine(), {
+        "units.matrix.timing": "systolic", "units.matrix.peak": None, "units.matrix.rows": 4,
+        "units.matrix.cols": 4, "units.matrix.dataflow": "ws",
+    })  # fmt: skip
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    events = list(result.trace.events)
+    compute = next(e for e in events if e.kind == "compute")
+    assert (compute.resource, compute.end - compute.start) == ("vector", 64)
+    events[compute.task] = compute._replace(end=compute.end + 1)
+    assert "layer r: 1 compute(s) took 65 cycles; its work takes 64" in _judge(
+        result, hw, events=events
     )

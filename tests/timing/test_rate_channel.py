@@ -174,3 +174,20 @@ def test_a_request_that_exactly_fills_the_room_before_a_full_stretch_ends_there(
     assert ddr.run(_t(100), 0, arrive=10, rate=2.0) == 60
     assert ddr.run(_t(10), 0, arrive=0, rate=1.0) == 10
     assert ddr.steady_state(0, 0) == ((0, 10, 60), (1.0, 2.0, 0.0))
+
+
+def test_a_ddr_slower_than_the_channel_is_estimated_in_whole_cycles():
+    # DDR at 0.3 GB/s: 100 B take 333.3 -> 334 whole cycles behind the 8-cycle start-up, as
+    # the run takes them (the bus alone: 100)
+    bus = _channel(ddr="0.3 GB/s")
+    assert bus.estimate(_t(100)) == 8 + 334
+    assert bus.run(_t(100), 0) == 8 + 334
+
+
+def test_a_request_sharing_the_bus_ends_on_a_whole_cycle():
+    # A 1 B/cycle DDR. A 0.7 B/cycle request of 100 B from 0 holds 0.7 of it until 143
+    # (142.9 rounded up). A 1 B/cycle request of 10 B at 0 gets the 0.3 left: 33.3 cycles,
+    # done at 34, not 33.
+    ddr = RateDdr(toy_machine(ddr="1 GB/s"))
+    assert ddr.run(_t(100), 0, arrive=0, rate=0.7) == 143
+    assert ddr.run(_t(10), 0, arrive=0, rate=1.0) == 34
