@@ -40,3 +40,16 @@ def test_the_ddr_listing_names_each_tensor_its_kind_and_bytes(data):
     assert rows == {"x": ("input", 32), "conv.W": ("weight", 72), "conv.out": ("output", 64)}
     spans = sorted((row["address"], row["address"] + row["bytes"]) for row in data["ddr"])
     assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:], strict=False))
+
+
+def test_the_critical_path_flows_join_the_middles_of_the_tasks_in_one_process():
+    from accelsim.report.export import chrome_trace
+
+    result = simulate_graph(_single_conv(), toy_machine(latency_ns=10), name="t")
+    events = chrome_trace(result)["traceEvents"]
+    assert {event["pid"] for event in events} == {1}  # one process: a flow binds to its slices
+    flows = [event for event in events if event["ph"] in "sf"]
+    # middles of x [0, 42), W [42, 124), conv [124, 148), store [148, 222): 21, 83, 136, 185 ns
+    middles = [(event["ph"], round(event["ts"] * 1e3, 6)) for event in flows]
+    assert middles == [("s", 21), ("f", 83), ("s", 83), ("f", 136), ("s", 136), ("f", 185)]
+    assert {(e["name"], e["cat"], e["bp"]) for e in flows} == {("critical path", "critical", "e")}
