@@ -221,8 +221,12 @@ def kind_work(program: Program, hw: Hardware, kind: str) -> int:
 
 
 def _crossing(program: Program) -> list[Buffer]:
-    """The buffers that cross the bus at least once: inputs, weights and outputs."""
-    return [b for b in program.buffers.values() if b.kind in ("input", "weight", "output")]
+    """The buffers that cross the bus at least once: inputs and weights some layer reads,
+    outputs a layer writes. (A graph output that is an input, as an Identity model's, is in
+    DDR already: it moves nothing.)"""
+    used = {n for layer in program.layers for n in (*layer.reads, *layer.weights, *layer.writes)}
+    return [b for b in program.buffers.values()
+            if b.kind in ("input", "weight", "output") and b.name in used]  # fmt: skip
 
 
 class _Sums(NamedTuple):

@@ -199,6 +199,8 @@ def span_bar(parts: dict[str, int], cells: int = SPAN_CELLS) -> Text:
 
 def path_lines(result: RunResult) -> list[tuple[str, str]]:
     """The run's breakdown and its critical path, as (heading, text) rows of the totals."""
+    if not result.path.task_count:  # a model of no layers (an Identity's output is its input)
+        return [("time lost to", "nothing: no task ran"), ("critical path", "empty: no task ran")]
     total = result.latency_cycles or 1
     clock = result.hardware.clock
     lost = ", ".join(
