@@ -66,3 +66,33 @@ def test_a_transpose_nothing_reads_is_still_a_copy(tmp_path: Path) -> None:
         ("dead", 32),
         ("relu", 32),
     ]
+
+
+def test_an_epilogue_op_with_two_outputs_is_a_layer_of_its_own(tmp_path: Path) -> None:
+    # TopK over the whole row writes values and indices (both graph outputs): an output stage
+    # writes one tensor, so it does not join the MatMul's layer even when listed as an epilogue
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["m"], name="mm"),
+        helper.make_node("TopK", ["m", "k"], ["values", "indices"], name="top", axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [_value("x", [1, 4])],
+        [
+            _value("values", [1, 8]),
+            helper.make_tensor_value_info("indices", TensorProto.INT64, [1, 8]),
+        ],
+        [
+            helper.make_tensor("w", TensorProto.FLOAT, [4, 8], [0.5] * 32),
+            helper.make_tensor("k", TensorProto.INT64, [1], [8]),
+        ],
+    )
+    path = tmp_path / "g.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    hw = with_overrides(toy_machine(), {"lowering.epilogue": ["TopK"]})
+    program = lower(import_onnx(path), hw)
+    assert [(layer.name, layer.op_types) for layer in program.layers] == [
+        ("mm", ("MatMul",)),
+        ("top", ("TopK",)),
+    ]
