@@ -291,3 +291,26 @@ def test_the_pareto_plot_draws_each_front_over_its_own_axis(monkeypatch):
                                     [True, False, True])  # fmt: skip
     assert (sram.y_label, sram.log_y) == ("SRAM capacity (KiB)", True)
     assert kw["title"] == "s: Pareto fronts (3 points)"
+
+
+@pytest.mark.parametrize(
+    ("capacity", "shown"),
+    [(1024, "121 KiB"), (1_000_000, "123 kB")],  # 123,456 B: 120.5625 KiB or 123.456 kB
+)
+def test_the_sram_peak_and_spilled_columns_show_three_digits_in_the_sram_s_units(capacity, shown):
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from accelsim.sweep.table import sweep_report
+
+    # 123,456 B peak and spilled, to 3 significant digits: 121 KiB (binary 1,024 B SRAM; 4
+    # digits would give 120.6 KiB) or 123 kB (decimal 1 MB SRAM; 4 digits: 123.5 kB)
+    metrics = replace(_metrics(10.0, sram=capacity), sram_peak_bytes=123_456,
+                      spilled_bytes=123_456)  # fmt: skip
+    outcome = _outcome([_axis("a", "a0")], [_result(0, {"a": "a0"}, metrics)])
+    console = Console(width=160, file=io.StringIO(), color_system=None)
+    console.print(sweep_report(outcome))
+    (row,) = [" ".join(line.split()) for line in console.file.getvalue().splitlines()
+              if "µs" in line]  # fmt: skip
+    assert row == f"0 a0 10 µs 1 µJ {shown} {shown} ★ E S"
