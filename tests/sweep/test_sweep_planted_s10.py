@@ -31,3 +31,25 @@ def test_machines_that_differ_only_in_data_types_get_their_own_bus_floor():
     wide = with_overrides(narrow, {"dtypes.activations": "int16"})
     parts = [reuse.floor(lower(_two_convs(), hw), hw).parts["bus"] for hw in (narrow, wide)]
     assert parts == [184, 280]
+
+
+def test_a_geometric_range_ends_where_the_next_value_would_overflow_a_float():
+    # units.dma.depth is a plain number: 1, 1e300, then 1e600 (past float's 1.8e308) raises
+    # OverflowError before it can be compared with STOP = 1e308: the range is 1 and 1e300.
+    # (A loop that went on past the overflow would never end: an alarm stops it after 20 s.)
+    import signal
+
+    from accelsim.sweep.grid import parse_set
+
+    def endless(signum: int, frame: object) -> None:
+        raise TimeoutError("the range did not end at the overflow")
+
+    previous = signal.signal(signal.SIGALRM, endless)
+    signal.alarm(20)
+    try:
+        axis = parse_set("units.dma.depth=1..1e308:x1e300")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [s.label for s in axis.settings] == ["1", "1e+300"]
+    assert [s.value for s in axis.settings] == [1, int(1e300)]
