@@ -167,3 +167,31 @@ def test_epilogue_tiles_repeated_in_bulk_on_two_vector_units_are_the_tiles_one_b
     with mock.patch.object(planner._Planner, "_repeat", spy):
         _assert_bulk_is_one_by_one(_chain(32, 16, ("pw", "relu")), hw, True)
     assert repeated[0] > 0
+
+
+def test_a_whole_layer_reading_a_kept_output_waits_for_every_tiles_epilogue():
+    # `_kept_with_epilogue(2)`'s graph with a third layer, r = Relu(h) of 44 ops, small enough
+    # to run whole, reading h after fc2, on 208 B of SRAM: fc1's six tiles run as by hand
+    # there, and r's output takes bytes no task used (no wait for their space). h is whole at
+    # 3016 (tile 4's epilogue), not at 2704 (the last epilogue in plan order), so r starts at
+    # 3016 on the vector unit that ended at 2704.
+    g = GraphBuilder()
+    x, w1, w2 = g.input("x", (1, 4, 11)), g.weight("w1", (11, 11)), g.weight("w2", (11, 11))
+    a = g.op("fc1", "MatMul", [x, w1], "a", (1, 4, 11), macs=4 * 11 * 11)
+    h = g.op("s", "Sigmoid", [a], "h", (1, 4, 11), vector_ops=100 * 4 * 11)
+    z = g.op("fc2", "MatMul", [h, w2], "z", (1, 4, 11), macs=4 * 11 * 11)
+    r = g.op("r", "Relu", [h], "r", (1, 4, 11), vector_ops=44)
+    machine = toy_machine(sram=208, matrix="1 GFLOPS", dma_units=2, vector_units=2)
+    hw = with_overrides(machine, {"lowering.keep_outputs": True, "lowering.epilogue": ["Sigmoid"]})
+    result = simulate_graph(g.build(z, r), hw, name="t")
+    assert result.plan.tiles == (6, 11, 1)
+    events = result.trace.events
+    assert [(e.start, e.end) for e in events if e.unit_kind == "vector" and e.layer == 0] == [
+        (220, 1020), (396, 1196), (1218, 2018), (1394, 2194), (2216, 3016), (2304, 2704),
+    ]  # fmt: skip
+    relu = next(e for e in events if e.kind == "compute" and e.layer == 2)
+    assert (relu.resource, relu.start, relu.end) == ("vpu1", 3016, 3060)
+    before = _before(result.plan.tasks)
+    epilogues = {t.id for t in result.plan.tasks if t.unit_kind == "vector" and t.layer == 0}
+    assert len(epilogues) == 6 and epilogues <= before[relu.task]
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
