@@ -3,11 +3,14 @@ of the suite: the default domain spelt "ai.onnx", ..."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import onnx
 import pytest
 from onnx import TensorProto, helper
 
 from accelsim.errors import WorkloadError
+from accelsim.workload import import_onnx
 from accelsim.workload._onnx_checks import check_opset
 
 
@@ -24,3 +27,18 @@ def test_the_default_domain_spelt_ai_onnx_is_checked_too() -> None:
     with pytest.raises(WorkloadError, match=f"^m: opset {newest + 1} of the default ONNX domain"):
         check_opset(_identity("ai.onnx", newest + 1), "m")
     check_opset(_identity("com.example", newest + 1), "m")  # another domain is not onnx's
+
+
+def test_a_scalar_input_has_no_batch_dimension_to_resolve(tmp_path: Path) -> None:
+    # x is a rank-0 input: no first dimension to set, with or without --batch
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [])
+    v = helper.make_tensor_value_info("v", TensorProto.FLOAT, [3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])
+    nodes = [helper.make_node("Add", ["x", "v"], ["y"], name="add")]
+    graph = helper.make_graph(nodes, "g", [x, v], [y])
+    path = tmp_path / "scalar.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    for batch in (None, 3):  # 3 agrees with v's fixed first dimension
+        imported = import_onnx(path, batch=batch)
+        assert imported.tensor("x").shape == ()
+        assert [(op.name, op.vector_ops) for op in imported.ops] == [("add", 3)]
