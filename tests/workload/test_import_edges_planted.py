@@ -42,3 +42,35 @@ def test_a_scalar_input_has_no_batch_dimension_to_resolve(tmp_path: Path) -> Non
         imported = import_onnx(path, batch=batch)
         assert imported.tensor("x").shape == ()
         assert [(op.name, op.vector_ops) for op in imported.ops] == [("add", 3)]
+
+
+def test_an_unnamed_batch_dimension_sets_no_fixed_dimension(tmp_path: Path) -> None:
+    # x is (?, 4) with the first dimension neither a number nor a name; --batch 2 sets it, and
+    # only it: y = Relu(x) stays (2, 4), its fixed 4 untouched
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 4])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "g", [x], [y])
+    path = tmp_path / "unnamed.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    imported = import_onnx(path, batch=2)
+    assert (imported.tensor("x").shape, imported.tensor("y").shape) == ((2, 4), (2, 4))
+    assert [(op.name, op.vector_ops) for op in imported.ops] == [("relu", 8)]
+
+
+def test_a_weight_also_listed_as_an_input_is_a_weight_not_an_input(tmp_path: Path) -> None:
+    # old exporters (IR 3) list initializers among the graph inputs: W is still a weight, and
+    # --batch 2 applies to x alone (W's first dimension, 3, is not a batch)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])
+    w_input = helper.make_tensor_value_info("W", TensorProto.FLOAT, [3, 5])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 5])
+    w = helper.make_tensor("W", TensorProto.FLOAT, [3, 5], [0.5] * 15)
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")]
+    graph = helper.make_graph(nodes, "g", [x, w_input], [y], [w])
+    path = tmp_path / "old.onnx"
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
+    model.ir_version = 3
+    onnx.save(model, str(path))
+    imported = import_onnx(path, batch=2)
+    assert imported.inputs == ("x",)
+    assert imported.tensor("W").kind == "weight"
+    assert [(op.name, op.macs) for op in imported.ops] == [("mm", 2 * 3 * 5)]
