@@ -26,3 +26,12 @@ def test_a_pre_activation_of_exactly_zero_passes_no_gradient_through_the_relu(cp
     np.testing.assert_allclose(dscale, [s])
     expected = s * (g - g.mean() - xhat * (g * xhat).mean())  # -s/3, -s/3, 2s/3 - ... by hand
     np.testing.assert_allclose(dx.ravel(), expected, atol=1e-12)
+
+
+def test_the_moments_of_a_one_row_chunk_are_that_row_and_no_spread(cpu_kernels):
+    # the last chunk of a batch may hold a single row: its mean is the row itself (3, -4.5),
+    # its centred sum of squares 0 (each value minus itself)
+    rows, mean, squares = B.chunk_moments(np.array([[3.0, -4.5]]))
+    assert rows == 1
+    np.testing.assert_array_equal(mean, [3.0, -4.5])
+    np.testing.assert_array_equal(squares, [0.0, 0.0])
