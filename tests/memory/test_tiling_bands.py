@@ -131,3 +131,18 @@ def test_a_splits_need_worked_out_once_equals_one_worked_out_afresh(case, data):
     for other in splits:
         for buffering in BUFFERINGS:
             assert fast.need(other, buffering=buffering) == fresh().need(other, buffering=buffering)
+
+
+def test_a_resize_band_reads_its_sampled_input_rows_with_a_halo_of_two():
+    # x (1, 2, 8, 8) int8 doubled to (1, 2, 16, 16): output row r samples near input row r / 2,
+    # and a band reads 2 rows more on each side (cubic's reach), clipped to the input's 8.
+    # Rows [8, 12) read [4 - 2, 6 + 2) = [2, 8): 6 rows of 8 B in each of its 2 channels (96 B);
+    # rows [5, 7) read [2 - 2, ceil(3.5) + 2) = [0, 6): 96 B too; rows [0, 2) read [0, 3): 48 B.
+    g = GraphBuilder()
+    program = lower(g.build(_resize(g, 8, 3, 1)), toy_machine())
+    geometry = _Geometry(program.layers[0], program.buffers)
+    assert (geometry.channels, geometry.rows, geometry.shifts) == (2, 16, False)
+    assert [geometry.slices(2, r0, r1)[0] for r0, r1 in ((8, 12), (5, 7), (0, 2))] == [
+        (96,), (96,), (48,),
+    ]  # fmt: skip
+    assert geometry.slices(2, 8, 12)[1] == 2 * 4 * 16  # the output band: 2 x 4 rows of 16 B
