@@ -131,3 +131,19 @@ def test_unsupported_vector_runs_an_op_without_a_cost_rule_and_says_so(capsys, t
     assert json.loads(out)["notes"] == ["conv_7: no cost rule for SpaceToDepth; assumed one "
                                         "vector op per output element (256), "
                                         "--unsupported=vector"]  # fmt: skip
+
+
+def test_the_dram_trace_is_an_output_like_the_others(capsys, tmp_path, model):
+    # edge1-ddr4 has the banked DDR tier that --dram-trace needs
+    trace, dram = tmp_path / "t.json", tmp_path / "d.trace"
+    dram.write_text("old", encoding="utf-8")
+    code, _, err = run(capsys, model, "--hw", "edge1-ddr4", "--json", "--dram-trace", dram)
+    assert code == 0
+    assert err.splitlines() == [f"accelsim: --dram-trace: replacing existing {dram}"]
+    assert dram.read_text(encoding="utf-8") != "old"
+    # the same file as --trace: refused before the run, one line, nothing written
+    code, out, err = run(capsys, model, "--hw", "edge1-ddr4", "--trace", trace,
+                         "--dram-trace", trace)  # fmt: skip
+    assert (code, out, trace.exists()) == (2, "", False)
+    assert err == f"accelsim: error: --dram-trace {trace}: would overwrite the output --trace " \
+        f"{trace}\n"  # fmt: skip
