@@ -74,3 +74,38 @@ def test_a_weight_also_listed_as_an_input_is_a_weight_not_an_input(tmp_path: Pat
     assert imported.inputs == ("x",)
     assert imported.tensor("W").kind == "weight"
     assert [(op.name, op.macs) for op in imported.ops] == [("mm", 2 * 3 * 5)]
+
+
+def test_a_split_into_one_part_is_one_op_under_its_own_name(tmp_path: Path) -> None:
+    # one output: nothing to write apart, so the op keeps the node's name (no ":0" part)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
+    z = helper.make_tensor_value_info("z", TensorProto.FLOAT, [2, 4])
+    nodes = [
+        helper.make_node("Split", ["x"], ["y"], name="split", axis=1, num_outputs=1),
+        helper.make_node("Relu", ["y"], ["z"], name="relu"),
+    ]
+    graph = helper.make_graph(nodes, "g", [x], [z])
+    path = tmp_path / "split1.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), str(path))
+    imported = import_onnx(path)
+    assert [(op.name, op.outputs, op.vector_ops) for op in imported.ops] == [
+        ("split", ("y",), 8),
+        ("relu", ("z",), 8),
+    ]
+
+
+def test_op_names_keep_the_models_names_first_then_number_the_rest(tmp_path: Path) -> None:
+    # nodes 0 and 1 are both "a"; node 2 has no name (Relu_2 by its index); node 3 is named
+    # "Relu_2": names the model gives win, so node 3 keeps it and node 2 becomes Relu_2_1
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])
+    names = ["a", "a", "", "Relu_2"]
+    tensors = ["x", "t1", "t2", "t3", "y"]
+    nodes = [
+        helper.make_node("Relu", [tensors[i]], [tensors[i + 1]], name=name)
+        for i, name in enumerate(names)
+    ]
+    graph = helper.make_graph(nodes, "g", [x], [y])
+    path = tmp_path / "names.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    assert [op.name for op in import_onnx(path).ops] == ["a", "a_1", "Relu_2_1", "Relu_2"]
