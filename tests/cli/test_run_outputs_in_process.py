@@ -147,3 +147,13 @@ def test_the_dram_trace_is_an_output_like_the_others(capsys, tmp_path, model):
     assert (code, out, trace.exists()) == (2, "", False)
     assert err == f"accelsim: error: --dram-trace {trace}: would overwrite the output --trace " \
         f"{trace}\n"  # fmt: skip
+
+
+def test_the_svg_timeline_is_drawn_at_100_columns(capsys, tmp_path, model):
+    # the single conv runs 948 cycles on edge1 (tests/cli/test_run.py); at 100 columns the
+    # chart is 100 - 7 (labels) - 5 (shares) = 88 columns: 948 / 88 = 10.77 cycles a column
+    svg = tmp_path / "t.svg"
+    code, _, _ = run(capsys, model, "--hw", EDGE1, "--svg", svg, "--cycles")
+    assert code == 0
+    text = svg.read_text(encoding="utf-8").replace("&#160;", " ")
+    assert "conv.onnx on edge1: 0-948 cycles, 10.8 cycles/column" in text
