@@ -96,3 +96,10 @@ def test_a_systolic_arrays_tile_is_one_fold_of_packed_weights():
     # one fold's 250 weights of 3 bits: 750 bits, 93.75 -> 94 B; 100,000 // 94 = 1,063
     assert (facts.tile_bytes, facts.sram_tiles) == (94, 1_063)
     assert facts.tile == "one weight fold of the array (25x10 weights)"
+
+
+def test_an_array_without_group_mapping_reads_simple():
+    # group_mapping left out: the default, one group after another (SCALE-Sim's way)
+    array = {"kind": "matrix", "timing": "systolic", "rows": 8, "cols": 4, "dataflow": "is"}
+    facts = machine_facts(_machine(**{"units.m0": array, "units.m1": array}))
+    assert [u.array for u in facts.units if u.kind == "matrix"] == ["8x4 is (simple)"] * 2
