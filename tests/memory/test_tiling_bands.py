@@ -146,3 +146,17 @@ def test_a_resize_band_reads_its_sampled_input_rows_with_a_halo_of_two():
         (96,), (96,), (48,),
     ]  # fmt: skip
     assert geometry.slices(2, 8, 12)[1] == 2 * 4 * 16  # the output band: 2 x 4 rows of 16 B
+
+
+def test_a_row_concat_band_reads_of_each_part_only_the_rows_it_holds():
+    # past (1, 2, 8, 4) and new (1, 2, 3, 4) int8 appended along the rows: y (1, 2, 11, 4),
+    # past in output rows [0, 8), new in [8, 11); a row of one channel is 4 B. Rows [6, 10)
+    # hold past's 6, 7 and new's 0, 1: 2 x 2 x 4 = 16 B of each; rows [0, 4) none of new;
+    # rows [9, 11) none of past and new's 1, 2.
+    g = GraphBuilder()
+    program = lower(g.build(_append(g, 8, 3, 1)), toy_machine())
+    geometry = _Geometry(program.layers[0], program.buffers)
+    assert (geometry.channels, geometry.rows, geometry.row_offsets) == (2, 11, [0, 8])
+    assert [geometry.slices(2, r0, r1)[0] for r0, r1 in ((6, 10), (0, 4), (9, 11))] == [
+        (16, 16), (32, 0), (0, 16),
+    ]  # fmt: skip
