@@ -109,3 +109,18 @@ def test_a_reader_that_goes_away_is_not_a_failure(name):
     proc.stdout.close()
     err = proc.stderr.read()
     assert (proc.wait(timeout=60), err) == (0, b"")
+
+
+def test_an_open_line_of_spaces_alone_is_not_written_on_flush():
+    out = io.StringIO()
+    stream = _Unpadded(out)
+    stream.write("x\n   ")
+    stream.flush()  # the spaces rich pads a line with, no text yet: nothing to keep
+    assert out.getvalue() == "x\n"
+
+
+def test_a_stream_without_an_encoding_is_utf8():
+    # a StringIO names no encoding; rich draws its boxes and glyphs by this one (ascii would
+    # make it fall back to ASCII boxes and lose the timeline's block glyphs)
+    assert io.StringIO().encoding is None
+    assert _Unpadded(io.StringIO()).encoding == "utf-8"
