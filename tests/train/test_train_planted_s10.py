@@ -35,3 +35,27 @@ def test_the_moments_of_a_one_row_chunk_are_that_row_and_no_spread(cpu_kernels):
     assert rows == 1
     np.testing.assert_array_equal(mean, [3.0, -4.5])
     np.testing.assert_array_equal(squares, [0.0, 0.0])
+
+
+def test_a_data_folder_records_every_file_in_it_as_read(tmp_path, monkeypatch):
+    # an image-folder data set: its images (two levels down) and any other file are the
+    # user's inputs, so each is recorded, by device and inode, not just the folder
+    from accelsim import _inputs
+    from accelsim.train.data import note_data_files
+
+    monkeypatch.setattr(_inputs, "_READ", {})
+    files = [tmp_path / "train" / "cat" / "1.png", tmp_path / "test" / "dog" / "2.png",
+             tmp_path / "notes.txt"]  # fmt: skip
+    for file in files:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(b"x")
+    note_data_files(tmp_path)
+    read = _inputs.files_read()
+    for file in files:
+        info = file.stat()
+        assert read[(info.st_dev, info.st_ino)] == (str(file), info.st_mtime_ns)
+    single = tmp_path / "data.zip"
+    single.write_bytes(b"z")
+    note_data_files(single)
+    info = single.stat()
+    assert _inputs.files_read()[(info.st_dev, info.st_ino)] == (str(single), info.st_mtime_ns)
