@@ -59,3 +59,40 @@ def test_a_data_folder_records_every_file_in_it_as_read(tmp_path, monkeypatch):
     note_data_files(single)
     info = single.stat()
     assert _inputs.files_read()[(info.st_dev, info.st_ino)] == (str(single), info.st_mtime_ns)
+
+
+def test_a_checkpoint_holding_a_pickled_array_is_refused_unread(tmp_path):
+    # np.savez pickles an object array; loading one would run whatever the pickle says, so a
+    # checkpoint holding one is "not a readable checkpoint", never loaded
+    import pytest
+
+    from accelsim.errors import DataError
+    from accelsim.train.checkpoint import load_checkpoint
+
+    path = tmp_path / "ck.npz"
+    np.savez(path, record=np.array('{"a": 1}'), **{"param:w": np.array([{"x": 1}], object)})
+    with pytest.raises(DataError, match=r"ck\.npz: not a readable checkpoint \(.*pickle"):
+        load_checkpoint(path)
+
+
+def test_a_data_cache_holding_a_pickled_array_is_rebuilt_from_the_source(tmp_path):
+    # the cache's class names rewritten as a pickled object array (and its images black): the
+    # cache is not read (that would unpickle), the images come from the source again and the
+    # cache is rewritten readable
+    from accelsim.train import data as D
+    from tests.image_zips import image_zip
+
+    source = image_zip(tmp_path / "set.zip", train=2, test=1)
+    cache = tmp_path / "cache"
+    data = D.load_cifar10(source, cache_dir=cache)
+    (cached,) = cache.iterdir()
+    cached.unlink()
+    np.savez(cached, train_images=np.zeros_like(data.train_images),
+             train_labels=data.train_labels, test_images=np.zeros_like(data.test_images),
+             test_labels=data.test_labels, class_names=np.array(data.class_names, object),
+             source=np.array(data.source))  # fmt: skip
+    again = D.load_cifar10(source, cache_dir=cache)
+    np.testing.assert_array_equal(again.train_images, data.train_images)
+    assert again.train_images.any()  # not the black images of the pickled cache
+    with np.load(cached, allow_pickle=False) as npz:
+        assert npz["class_names"].dtype.kind == "U"
