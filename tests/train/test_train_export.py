@@ -96,3 +96,16 @@ def test_metadata_carries_what_a_caller_needs(tmp_path):
     assert props["class_names"].split(",")[:2] == ["airplane", "automobile"]
     assert "nearest-neighbour resample to 12x12" in props["preprocessing"]
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_a_folded_batch_norm_with_a_variance_near_epsilon_keeps_epsilon_added():
+    # bn1's running variance 2e-5, twice epsilon (1e-5): the folded scale is
+    # gamma / sqrt(3e-5), not gamma / sqrt(1e-5) (sqrt 3 = 1.7 times larger); onnxruntime on
+    # the folded model must still match the NumPy forward pass, which adds epsilon
+    params, buffers = _trained_looking(TINY)
+    buffers["bn1.var"] = np.full_like(buffers["bn1.var"], 2e-5)
+    x = np.random.default_rng(6).standard_normal((2, 12, 12, 3)).astype(np.float32)
+    logits, _ = M.forward(TINY, params, buffers, x, train=False)
+    model = E.build_onnx(TINY, params, buffers, metadata=_metadata(TINY), fold_bn=True)
+    ort_logits, _ = E.onnx_logits(model, x.transpose(0, 3, 1, 2))
+    np.testing.assert_allclose(ort_logits, logits, rtol=1e-3, atol=1e-3)
