@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from accelsim.units import format_bytes, format_si
+from accelsim.units import format_bytes, format_seconds, format_si
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,9 @@ def test_a_negative_size_takes_the_prefix_of_its_magnitude() -> None:
 def test_a_fraction_of_a_byte_keeps_its_significant_digits() -> None:
     assert format_bytes(0.00001) == "1e-05 B"
     assert format_bytes(0.5) == "0.5 B"
+
+
+def test_a_duration_of_a_second_or_more_is_in_seconds_either_sign() -> None:
+    assert format_seconds(5000.0) == "5000 s"
+    assert format_seconds(-5000.0) == "-5000 s"  # a difference of two runs: not "-5 ks"
+    assert format_seconds(-0.002) == "-2 ms"
