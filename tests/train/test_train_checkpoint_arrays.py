@@ -27,10 +27,14 @@ def test_exactly_the_needed_arrays_pass():
     ("arrays", "message"),
     [
         (_arrays(param={"a": (2,)}, optim={"m/a": (2,)}), "lacks param arrays b"),
-        (_arrays(param={"a": (2,), "b": (3, 1), "c": (1,)}, optim={"m/a": (2,)}),
-         "has unknown param arrays c"),
-        (_arrays(param={"a": (2,), "b": (1, 3)}, optim={"m/a": (2,)}),
-         "has misshapen param arrays b"),
+        (
+            _arrays(param={"a": (2,), "b": (3, 1), "c": (1,)}, optim={"m/a": (2,)}),
+            "has unknown param arrays c",
+        ),
+        (
+            _arrays(param={"a": (2,), "b": (1, 3)}, optim={"m/a": (2,)}),
+            "has misshapen param arrays b",
+        ),
         (_arrays(param={"a": (2,), "b": (3, 1)}), "lacks optim arrays m/a"),
         # missing is named before misshapen
         (_arrays(param={"b": (9,)}, optim={"m/a": (2,)}), "lacks param arrays a"),
@@ -59,3 +63,15 @@ def test_a_record_that_is_not_an_object_is_refused(tmp_path):
     save_checkpoint(path, {"param": {"a": np.arange(2.0)}}, {"epochs_done": 1})
     arrays, record = load_checkpoint(path)
     assert record == {"epochs_done": 1} and arrays["param"]["a"].tolist() == [0.0, 1.0]
+
+
+def test_four_names_show_three_and_one_more_and_misshapen_ones_sorted():
+    # exactly four missing: three shown and "1 more" (the count starts at the fourth)
+    needed = {"param": dict.fromkeys("abcd", (1,))}
+    with pytest.raises(DataError, match=r"lacks param arrays a, b, c and 1 more; "):
+        check_arrays(P, {"param": {}}, needed)
+    # five misshapen, given out of order: named in sorted order, whatever a set's order is
+    names = ["w.e", "w.b", "w.d", "w.a", "w.c"]
+    needed = {"param": dict.fromkeys(names, (2,))}
+    with pytest.raises(DataError, match=r"misshapen param arrays w\.a, w\.b, w\.c and 2 more; "):
+        check_arrays(P, {"param": {n: np.zeros(3) for n in names}}, needed)

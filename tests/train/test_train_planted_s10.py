@@ -96,3 +96,13 @@ def test_a_data_cache_holding_a_pickled_array_is_rebuilt_from_the_source(tmp_pat
     assert again.train_images.any()  # not the black images of the pickled cache
     with np.load(cached, allow_pickle=False) as npz:
         assert npz["class_names"].dtype.kind == "U"
+
+
+def test_the_metrics_csv_goes_into_folders_made_for_it(tmp_path):
+    # a --metrics path two folders below one that exists: both are made; the rows read back
+    from accelsim.train.metrics import METRIC_FIELDS, read_metrics_csv, write_metrics_csv
+
+    row = {name: float(k + 1) for k, name in enumerate(METRIC_FIELDS)}  # 1, 2, ..., 8
+    path = tmp_path / "runs" / "a" / "metrics.csv"
+    write_metrics_csv(path, [row])
+    assert read_metrics_csv(path) == [row]
