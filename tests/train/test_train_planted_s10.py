@@ -106,3 +106,27 @@ def test_the_metrics_csv_goes_into_folders_made_for_it(tmp_path):
     path = tmp_path / "runs" / "a" / "metrics.csv"
     write_metrics_csv(path, [row])
     assert read_metrics_csv(path) == [row]
+
+
+def _image_names(root, names):
+    """Empty files named like images (the split and class checks run before any decoding)."""
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"")
+
+
+def test_an_image_folder_names_each_splits_own_classes_and_the_split_missing(tmp_path):
+    import pytest
+
+    from accelsim.errors import DataError
+    from accelsim.train import imagefolder
+
+    # train has cat and dog, test only cat: each split's classes said as its own
+    _image_names(tmp_path / "a", ["train/cat/1.png", "train/dog/2.png", "test/cat/3.png"])
+    with pytest.raises(DataError, match=r"train classes \['cat', 'dog'\] differ from test "
+                                        r"classes \['cat'\]$"):  # fmt: skip
+        imagefolder.load(tmp_path / "a")
+    # no test split at all: the test split is the one named
+    _image_names(tmp_path / "b", ["train/cat/1.png"])
+    with pytest.raises(DataError, match=r"no images under test/<class>/"):
+        imagefolder.load(tmp_path / "b")
