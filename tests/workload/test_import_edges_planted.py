@@ -109,3 +109,21 @@ def test_op_names_keep_the_models_names_first_then_number_the_rest(tmp_path: Pat
     path = tmp_path / "names.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     assert [op.name for op in import_onnx(path).ops] == ["a", "a_1", "Relu_2_1", "Relu_2"]
+
+
+def test_a_model_without_a_producer_says_so_in_its_metadata(tmp_path: Path) -> None:
+    # no producer name or version: the metadata's producer is empty, not made up
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.producer_name, model.producer_version = "", ""
+    path = tmp_path / "tiny_net.onnx"
+    onnx.save(model, str(path))
+    imported = import_onnx(path)
+    assert (imported.name, imported.metadata["producer"], imported.metadata["opset"]) == (
+        "g",
+        "",
+        "17",
+    )
+    assert "batch" not in imported.metadata
