@@ -184,3 +184,12 @@ def test_download_with_right_checksum_is_loaded(tmp_path, official_tar):
     md5 = hashlib.md5(official_tar.read_bytes()).hexdigest()
     official.download(dest, url=official_tar.as_uri(), md5=md5)
     _check_official(load_cifar10(dest))
+
+
+def test_a_download_makes_every_missing_folder_above_it(tmp_path, official_tar):
+    import hashlib
+
+    dest = tmp_path / "data" / "cifar" / "cifar-10-python.tar.gz"  # two folders to make
+    md5 = hashlib.md5(official_tar.read_bytes()).hexdigest()
+    official.download(dest, url=official_tar.as_uri(), md5=md5)
+    assert dest.read_bytes() == official_tar.read_bytes()
