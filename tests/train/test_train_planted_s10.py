@@ -130,3 +130,31 @@ def test_an_image_folder_names_each_splits_own_classes_and_the_split_missing(tmp
     _image_names(tmp_path / "b", ["train/cat/1.png"])
     with pytest.raises(DataError, match=r"no images under test/<class>/"):
         imagefolder.load(tmp_path / "b")
+
+
+def test_a_size_at_the_limit_passes_and_one_byte_over_is_refused():
+    # MiB is 1,048,576 B: a batch-file limit of 2 MiB takes 2,097,152 B and refuses 2,097,153
+    import pytest
+
+    from accelsim.errors import DataError
+    from accelsim.train.archive import MiB, check_size
+
+    assert MiB == 1_048_576
+    check_size("b", 2_097_152, 2 * MiB, what="batch", fix="redo")
+    with pytest.raises(DataError, match=r"^b: would inflate to 2,097,153 B, over the 2,097,152 B "
+                                        r"limit for this batch .*; redo$"):  # fmt: skip
+        check_size("b", 2_097_153, 2 * MiB, what="batch", fix="redo")
+
+
+def test_a_one_pixel_batch_norm_in_evaluation_uses_the_running_statistics():
+    # one image of 1 x 1 pixel, two channels (the last evaluation batch at the network's
+    # 1 x 1 maps): (x - running mean) / sqrt(running var + eps) * scale + bias, by hand:
+    # channel 0: (3 - 1) / sqrt(4 + 1e-5) * 2 + 0.5 (~2.5); channel 1: -1 / sqrt(1 + 1e-5) (~-1)
+    x = np.array([3.0, -1.0]).reshape(1, 1, 1, 2)
+    mean, var = np.array([1.0, 0.0]), np.array([4.0, 1.0])
+    out, cache = B.batchnorm_forward(
+        x, np.array([2.0, 1.0]), np.array([0.5, 0.0]), mean, var, train=False
+    )
+    assert cache is None
+    expected = [2.0 / np.sqrt(4.0 + 1e-5) * 2.0 + 0.5, -1.0 / np.sqrt(1.0 + 1e-5)]
+    np.testing.assert_allclose(np.asarray(out).ravel(), expected, rtol=1e-12)
