@@ -127,3 +127,37 @@ def test_a_model_without_a_producer_says_so_in_its_metadata(tmp_path: Path) -> N
         "17",
     )
     assert "batch" not in imported.metadata
+
+
+def test_a_recurrence_gate_step_reads_the_gemm_step_before_it(tmp_path: Path) -> None:
+    # RNN over 2 steps: MatMul (x, the previous gates, W, R) then the gates reading that GEMM
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 1, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 1, 1, 4])
+    weights = [
+        helper.make_tensor("W", TensorProto.FLOAT, [1, 4, 3], [0.1] * 12),
+        helper.make_tensor("R", TensorProto.FLOAT, [1, 4, 4], [0.1] * 16),
+    ]
+    node = helper.make_node("RNN", ["x", "W", "R"], ["y"], name="rnn", hidden_size=4)
+    graph = helper.make_graph([node], "g", [x], [y], weights)
+    path = tmp_path / "rnn.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    ops = import_onnx(path).ops
+    assert [(op.name, op.inputs, op.outputs) for op in ops] == [
+        ("rnn:0", ("x", "W", "R"), ("rnn:0",)),
+        ("rnn:1", ("rnn:0",), ("rnn:1",)),
+        ("rnn:2", ("x", "rnn:1", "W", "R"), ("rnn:2",)),
+        ("rnn:3", ("rnn:2",), ("y",)),
+    ]
+
+
+def test_a_first_output_nothing_reads_is_still_written(tmp_path: Path) -> None:
+    # only TopK's indices leave the graph; its values (output 0) are written all the same
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])
+    indices = helper.make_tensor_value_info("indices", TensorProto.INT64, [1, 3])
+    k = helper.make_tensor("k", TensorProto.INT64, [1], [3])
+    node = helper.make_node("TopK", ["x", "k"], ["values", "indices"], name="top", axis=-1)
+    graph = helper.make_graph([node], "g", [x], [indices], [k])
+    path = tmp_path / "topk.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    (op,) = import_onnx(path).ops
+    assert (op.inputs, op.outputs) == (("x",), ("values", "indices"))
