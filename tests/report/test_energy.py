@@ -11,6 +11,7 @@ from accelsim.api import simulate_graph
 from accelsim.energy import COMPONENTS, energy_of, power_over_time, tensor_energy
 from accelsim.hardware_file import with_overrides
 from accelsim.report.export import result_to_dict
+from tests.close import close
 from tests.sim.test_schedule import _single_conv, _spilling_graph
 from tests.sim.toy import toy_machine
 
@@ -46,9 +47,9 @@ def test_energy_of_a_single_conv_counts_every_byte_once():
     expected_pj = {"ddr": 168 * 1, "bus": 168 * 2, "sram_read": 168 * 3, "sram_write": 168 * 4,
                    "matrix": 1152 * 5, "vector": 0,
                    "sram_leakage": 0, "logic_leakage": 0}  # fmt: skip
-    assert parts == pytest.approx({k: v * 1e-12 for k, v in expected_pj.items()})
+    assert parts == close({k: v * 1e-12 for k, v in expected_pj.items()})
     # 168 + 336 + 504 + 672 + 5760 = 7440 pJ
-    assert energy.total_j == pytest.approx(7440e-12)
+    assert energy.total_j == close(7440e-12)
 
 
 def test_spills_and_reloads_cost_bus_ddr_and_sram_energy_at_the_layer_that_caused_them():
@@ -65,22 +66,22 @@ def test_spills_and_reloads_cost_bus_ddr_and_sram_energy_at_the_layer_that_cause
     # m loads w and spills a to make room (200 B); s reloads a and stores d (200 B).
     assert by_layer == {"r1": 100, "r2": 0, "m": 200, "s": 200}
     # 500 * (1 + 2) + 800 * 3 + 700 * 4 + 400 * 6 = 1500 + 2400 + 2800 + 2400 = 9100 pJ
-    assert energy.total_j == pytest.approx(9100e-12)
-    assert sum(layer.energy.total_j for layer in energy.layers) == pytest.approx(energy.total_j)
+    assert energy.total_j == close(9100e-12)
+    assert sum(layer.energy.total_j for layer in energy.layers) == close(energy.total_j)
 
 
 def test_run_json_carries_energy_per_layer_and_component():
     result = simulate_graph(_single_conv(), _priced(), name="t")
     doc = json.loads(json.dumps(result_to_dict(result)))
     assert set(doc["energy"]["components_j"]) == set(COMPONENTS)
-    assert doc["energy"]["total_j"] == pytest.approx(7440e-12)  # as in the single-conv test
+    assert doc["energy"]["total_j"] == close(7440e-12)  # as in the single-conv test
     assert doc["energy"]["counts"]["matrix"] == 1152
-    assert doc["layers"][0]["energy_j"] == pytest.approx(7440e-12)  # the only layer
+    assert doc["layers"][0]["energy_j"] == close(7440e-12)  # the only layer
     # power: 200 bins of 192 / 200 cycles whose watts integrate to the run's joules
     power = doc["energy"]["power_w"]
-    assert power["bin_cycles"] == pytest.approx(192 / 200)
-    assert sum(power["watts"]) * 192e-9 / 200 == pytest.approx(7440e-12)
-    assert doc["energy"]["tensors_j"] == pytest.approx(
+    assert power["bin_cycles"] == close(192 / 200)
+    assert sum(power["watts"]) * 192e-9 / 200 == close(7440e-12)
+    assert doc["energy"]["tensors_j"] == close(
         {"conv.W": 720e-12, "conv.out": 640e-12, "x": 320e-12})  # as in the per-tensor test
 
 
@@ -93,7 +94,7 @@ def test_every_declared_kind_has_its_own_energy_line_priced_by_a_hardware_field(
     assert [line.name for line in LINES] == ["ddr", "sram_read", "sram_write", "bus", "matrix",
                                              "vector", "sram_leakage", "logic_leakage"]  # fmt: skip
     hw = _priced()
-    assert {k.label: by_name[k.label].price(hw) for k in KINDS} == pytest.approx(
+    assert {k.label: by_name[k.label].price(hw) for k in KINDS} == close(
         {"bus": 2e-12, "matrix": 5e-12, "vector": 6e-12})  # PRICES' bus, mac, vector_op
     for k in KINDS:
         assert k.energy in Energy.model_fields and k.amount in k.work.__dataclass_fields__
@@ -106,9 +107,9 @@ def test_sram_access_energy_grows_with_capacity_by_the_power_law():
     hw = with_overrides(_priced(exponent=0.5, sram=4000),
                         {"energy.sram_reference_capacity": "1000 B"})  # fmt: skip
     energy = energy_of(simulate_graph(_single_conv(), hw, name="t"))
-    assert energy.total.part("sram_read") == pytest.approx(168 * 6e-12)
-    assert energy.total.part("sram_write") == pytest.approx(168 * 8e-12)
-    assert energy.total_j == pytest.approx((168 + 336 + 2352 + 5760) * 1e-12)
+    assert energy.total.part("sram_read") == close(168 * 6e-12)
+    assert energy.total.part("sram_write") == close(168 * 8e-12)
+    assert energy.total_j == close((168 + 336 + 2352 + 5760) * 1e-12)
 
 
 def test_leakage_is_static_power_times_the_run_and_each_layer_pays_for_its_window():
@@ -118,13 +119,13 @@ def test_leakage_is_static_power_times_the_run_and_each_layer_pays_for_its_windo
     result = simulate_graph(_single_conv(), hw, name="t")
     assert result.latency_cycles == 192
     energy = energy_of(result)
-    assert energy.total.part("sram_leakage") == pytest.approx(192e-9 * 20e-6)
-    assert energy.total.part("logic_leakage") == pytest.approx(192e-9 * 3e-3)
-    assert energy.total_j == pytest.approx(7440e-12 + 192e-9 * 3.02e-3)
+    assert energy.total.part("sram_leakage") == close(192e-9 * 20e-6)
+    assert energy.total.part("logic_leakage") == close(192e-9 * 3e-3)
+    assert energy.total_j == close(7440e-12 + 192e-9 * 3.02e-3)
     # Spilling graph (4 layers): the layers' windows tile the run, so their leakage adds up.
     spilled = simulate_graph(_spilling_graph(), _priced(sram=300, unit_leak="1 mW"), name="t")
     parts = [layer.energy.part("logic_leakage") for layer in energy_of(spilled).layers]
-    assert sum(parts) == pytest.approx(spilled.latency_cycles * 1e-9 * 3e-3)
+    assert sum(parts) == close(spilled.latency_cycles * 1e-9 * 3e-3)
     assert all(part >= 0 for part in parts) and sum(p > 0 for p in parts) >= 2
 
 
@@ -135,7 +136,7 @@ def test_energy_per_tensor_charges_each_tensors_moves_and_sram_accesses():
     result = simulate_graph(_single_conv(), _priced(), name="t")
     spent = tensor_energy(result)
     assert list(spent) == ["conv.W", "conv.out", "x"]  # most joules first
-    assert list(spent.values()) == pytest.approx([720e-12, 640e-12, 320e-12])
+    assert list(spent.values()) == close([720e-12, 640e-12, 320e-12])
 
 
 def test_power_over_time_integrates_to_the_energy_and_never_drops_below_leakage():
@@ -145,7 +146,7 @@ def test_power_over_time_integrates_to_the_energy_and_never_drops_below_leakage(
     bins = 7
     power = power_over_time(result, bins)
     seconds = result.latency_cycles / bins * 1e-9
-    assert sum(p * seconds for p in power) == pytest.approx(energy_of(result).total_j)
+    assert sum(p * seconds for p in power) == close(energy_of(result).total_j)
     assert min(power) >= 3e-3 * (1 - 1e-9)
 
 
@@ -165,7 +166,7 @@ def test_power_between_edges_by_hand_and_as_the_timelines_power_row():
     result = simulate_graph(_single_conv(), _priced(unit_leak="2 mW"), name="t")
     edges = [32.0 * i for i in range(7)]
     expected_mw = [7 + 6, 7 + 6, 7 + 6, 199.5 + 6, 6 + 6, 6 + 6]
-    assert power_between(result, edges) == pytest.approx([mw * 1e-3 for mw in expected_mw])
+    assert power_between(result, edges) == close([mw * 1e-3 for mw in expected_mw])
     console = Console(width=6 + 12, file=io.StringIO(), color_system=None)  # 6 columns
     console.print(Timeline(result))
     row = next(line for line in console.file.getvalue().splitlines() if line.startswith("power"))
@@ -179,7 +180,7 @@ def test_the_html_page_lists_the_costliest_tensors():
     page = report_html(simulate_graph(_single_conv(), _priced(), name="t"))
     tensors = _data(page)["tensors_j"]
     assert [name for name, _ in tensors] == ["conv.W", "conv.out", "x"]  # as per tensor above
-    assert [j for _, j in tensors] == pytest.approx([720e-12, 640e-12, 320e-12])
+    assert [j for _, j in tensors] == close([720e-12, 640e-12, 320e-12])
 
 
 def test_a_task_of_no_cycles_counts_in_the_slice_it_starts_even_at_the_first_edge():
@@ -196,7 +197,7 @@ def test_a_task_of_no_cycles_counts_in_the_slice_it_starts_even_at_the_first_edg
     result = simulate_graph(g.build(out), _priced(), name="t")
     assert [(e.kind, e.start, e.end) for e in result.trace.events] == [
         ("load", 0, 32), ("compute", 32, 32), ("store", 32, 64)]  # fmt: skip
-    assert power_between(result, [32.0, 48.0, 64.0]) == pytest.approx([20e-3, 6e-3])
+    assert power_between(result, [32.0, 48.0, 64.0]) == close([20e-3, 6e-3])
 
 
 def test_task_energy_shares_a_tiled_layers_compute_side_by_cycles():
@@ -217,7 +218,7 @@ def test_task_energy_shares_a_tiled_layers_compute_side_by_cycles():
     share = {5: 1227.5, 3: 736.5}
     expected = [e.nbytes * pj[e.kind] if e.kind in pj else share[e.end - e.start]
                 for e in events]  # fmt: skip
-    assert list(task_energy(result)) == pytest.approx([j * 1e-12 for j in expected])
+    assert list(task_energy(result)) == close([j * 1e-12 for j in expected])
 
 
 def test_a_task_of_no_cycles_at_the_last_edge_is_the_next_windows():
@@ -230,7 +231,7 @@ def test_a_task_of_no_cycles_at_the_last_edge_is_the_next_windows():
     g = GraphBuilder()
     out = g.op("id", "Identity", [g.input("x", (1, 2, 4, 4))], "id.out", (1, 2, 4, 4))
     result = simulate_graph(g.build(out), _priced(), name="t")
-    assert power_between(result, [0.0, 16.0, 32.0]) == pytest.approx([7e-3, 7e-3])
+    assert power_between(result, [0.0, 16.0, 32.0]) == close([7e-3, 7e-3])
 
 
 @pytest.mark.unjudged("the judge asks for the output, which is the input, to be stored")
@@ -241,4 +242,4 @@ def test_a_run_of_no_cycles_draws_its_static_power_in_every_slice():
     g = GraphBuilder()
     result = simulate_graph(g.build(g.input("x", (1, 4))), _priced(unit_leak="1 mW"), name="t")
     assert result.latency_cycles == 0
-    assert power_over_time(result, 4) == pytest.approx([3e-3] * 4)
+    assert power_over_time(result, 4) == close([3e-3] * 4)

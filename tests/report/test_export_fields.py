@@ -13,6 +13,7 @@ import pytest
 
 from accelsim.api import simulate_graph
 from accelsim.report.export import chrome_trace, json_text, result_to_dict
+from tests.close import close
 from tests.sim.test_schedule import _single_conv
 from tests.sim.toy import toy_machine
 
@@ -38,19 +39,19 @@ def test_the_layer_and_the_totals_are_the_hand_worked_run(result):
     assert (layer["ddr_row_hit_rate"], layer["ddr_bandwidth_bytes_per_s"]) == (None, None)
     totals = data["totals"]
     assert totals["latency_cycles"] == 222
-    assert totals["latency_s"] == pytest.approx(222e-9)
+    assert totals["latency_s"] == close(222e-9)
     assert (totals["bus_read_bytes"], totals["bus_write_bytes"]) == (104, 64)
     assert (totals["spilled_bytes"], totals["reloaded_bytes"]) == (0, 0)
     assert totals["busy_cycles"] == {"bus": 198, "matrix": 24, "vector": 0}
-    assert totals["utilisation"] == pytest.approx({"bus": 198 / 222, "matrix": 24 / 222,
+    assert totals["utilisation"] == close({"bus": 198 / 222, "matrix": 24 / 222,
                                                    "vector": 0.0})  # fmt: skip
-    assert totals["bus_latency_share"] == pytest.approx(30 / 198)
+    assert totals["bus_latency_share"] == close(30 / 198)
     # x + W + out = 168 B at once (while the conv computes), of the toy's 10,000 B
     assert (totals["sram_peak_bytes"], totals["sram_capacity_bytes"]) == (168, 10_000)
     assert totals["events"] == 4
     assert (data["model"], data["policy"], data["overlap"]) == ("t", "liveness", True)
     assert data["dram"] is None  # the rate tier has no DRAM log
-    assert data["energy"]["power_w"]["bin_cycles"] == pytest.approx(222 / 200)
+    assert data["energy"]["power_w"]["bin_cycles"] == close(222 / 200)
 
 
 def test_the_floor_is_each_kind_of_work_once(result):
@@ -58,8 +59,8 @@ def test_the_floor_is_each_kind_of_work_once(result):
     # every tensor crosses once: 3 transfers of 10 cycles + 168 B; 1152 MACs at 50 a cycle
     assert (floor["bus_cycles"], floor["matrix_cycles"], floor["vector_cycles"]) == (198, 24, 0)
     assert (floor["cycles"], floor["limit"]) == (198, "bus")
-    assert floor["seconds"] == pytest.approx(198e-9)
-    assert floor["gap"] == pytest.approx(222 / 198 - 1)
+    assert floor["seconds"] == close(198e-9)
+    assert floor["gap"] == close(222 / 198 - 1)
 
 
 def test_the_critical_path_is_the_whole_chain_in_one_stretch(result):
@@ -148,20 +149,20 @@ def test_the_banked_ddr_totals_count_each_burst_and_command(tmp_path):
     assert (dram["bursts"], dram["row_hits"], dram["row_misses"], dram["row_conflicts"]) == (
         15, 11, 4, 0,
     )  # fmt: skip
-    assert dram["row_hit_rate"] == pytest.approx(11 / 15)
+    assert dram["row_hit_rate"] == close(11 / 15)
     assert dram["commands"] == {"ACT": 4, "PRE": 0, "RD": 7, "WR": 8, "REF": 0}
     assert dram["dram_cycles"] == 1516
     assert dram["energy_j"]["refresh"] == 0.0
     # the one layer's share: all 15 bursts, its 920 B over the cycles a transfer of it was in
     # flight (the union of their spans off the trace), at the machine's clock
     (layer,) = data["layers"]
-    assert layer["ddr_row_hit_rate"] == pytest.approx(11 / 15)
+    assert layer["ddr_row_hit_rate"] == close(11 / 15)
     spans = sorted((e.start, e.end) for e in result.trace.events if e.kind != "compute")
     busy, reach = 0, 0
     for start, end in spans:
         busy += max(0, end - max(start, reach))
         reach = max(reach, end)
-    assert layer["ddr_bandwidth_bytes_per_s"] == pytest.approx(
+    assert layer["ddr_bandwidth_bytes_per_s"] == close(
         920 * result.hardware.clock / busy)
 
 

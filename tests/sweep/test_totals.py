@@ -6,6 +6,7 @@ import pytest
 
 from accelsim.sweep.grid import expand, parse_set
 from accelsim.sweep.results import Job, evaluate
+from tests.close import close
 from tests.report.test_energy import _priced
 from tests.sim.test_schedule import _single_conv, _spilling_graph
 
@@ -23,13 +24,13 @@ def test_a_single_conv_point_by_hand():
     # 124-148 (1152 MACs at 50 a cycle -> 24), store 148-222: 222 cycles at 1 GHz.
     hw = _priced(sram_leak="2 nW", unit_leak="1 mW")
     m = _point(_single_conv(), hw, "bus.latency=10ns")
-    assert (m.latency_cycles, m.latency_s) == (222, pytest.approx(222e-9))
+    assert (m.latency_cycles, m.latency_s) == (222, close(222e-9))
     assert (m.bus_read_bytes, m.bus_write_bytes, m.spilled_bytes, m.reloaded_bytes) == (
         32 + 72, 64, 0, 0)  # fmt: skip
     assert (m.sram_capacity_bytes, m.sram_peak_bytes) == (10_000, 32 + 72 + 64)
     # bus busy 42 + 82 + 74 = 198 of 222 cycles, the engine 24, the vector unit idle
-    assert m.utilisation_bus == pytest.approx(198 / 222)
-    assert m.utilisation_matrix == pytest.approx(24 / 222)
+    assert m.utilisation_bus == close(198 / 222)
+    assert m.utilisation_matrix == close(24 / 222)
     assert m.utilisation_vector == 0
     # The path is the whole chain (store <- conv <- load W <- load x): 3 x 10 start-up
     # cycles, 64 + 72 + 32 of data, 24 on the engine: the bus bounds it.
@@ -37,19 +38,19 @@ def test_a_single_conv_point_by_hand():
     # Floor: every byte crosses once, each transfer with its start-up: 42 + 82 + 74 = 198
     # cycles > 24 on the engine > 168 B at 100 B a cycle of DDR.
     assert (m.floor_cycles, m.floor_bound) == (198, "bus")
-    assert m.gap == pytest.approx(222 / 198 - 1)
+    assert m.gap == close(222 / 198 - 1)
     # Energy (tests/report/test_energy.py's prices, pJ): DDR 168 x 1, bus 168 x 2, SRAM read
     # 168 x 3 (operands 104 + the store 64), SRAM write 168 x 4 (loads 104 + the output 64),
     # 1152 MACs x 5; leakage 222 ns x (10,000 B x 2 nW) and 222 ns x 3 units x 1 mW.
-    assert m.energy_ddr_j == pytest.approx(168e-12)
-    assert m.energy_bus_j == pytest.approx(336e-12)
-    assert m.energy_sram_read_j == pytest.approx(504e-12)
-    assert m.energy_sram_write_j == pytest.approx(672e-12)
-    assert m.energy_matrix_j == pytest.approx(5760e-12)
+    assert m.energy_ddr_j == close(168e-12)
+    assert m.energy_bus_j == close(336e-12)
+    assert m.energy_sram_read_j == close(504e-12)
+    assert m.energy_sram_write_j == close(672e-12)
+    assert m.energy_matrix_j == close(5760e-12)
     assert m.energy_vector_j == 0
-    assert m.energy_sram_leakage_j == pytest.approx(222e-9 * 20e-6)
-    assert m.energy_logic_leakage_j == pytest.approx(222e-9 * 3e-3)
-    assert m.energy_j == pytest.approx(7440e-12 + 222e-9 * 3.02e-3)
+    assert m.energy_sram_leakage_j == close(222e-9 * 20e-6)
+    assert m.energy_logic_leakage_j == close(222e-9 * 3e-3)
+    assert m.energy_j == close(7440e-12 + 222e-9 * 3.02e-3)
 
 
 def test_a_spilling_point_by_hand():
@@ -60,8 +61,8 @@ def test_a_spilling_point_by_hand():
         300, 200, 100, 100)  # fmt: skip
     assert (m.sram_capacity_bytes, m.sram_peak_bytes) == (300, 300)
     # 500 B x (1 + 2) + 800 B read x 3 + 700 B written x 4 + 400 ops x 6 = 9100 pJ (no leakage)
-    assert m.energy_j == pytest.approx(9100e-12)
-    assert m.energy_vector_j == pytest.approx(2400e-12)
+    assert m.energy_j == close(9100e-12)
+    assert m.energy_vector_j == close(2400e-12)
     # Floor: x, w and d cross once (300 cycles on the bus) against 400 vector ops.
     assert (m.floor_cycles, m.floor_bound) == (400, "vector")
 
@@ -89,7 +90,7 @@ def test_two_channels_and_start_ups_that_bound_the_run_by_hand():
     m = _point(_single_conv(), _priced(latency_ns=100, dma_units=2), "sram.capacity=10000")
     assert (m.latency_cycles, m.bound) == (360, "latency")
     # Both channels' busy cycles over two channels: (132 + 172 + 164) / (2 x 360)
-    assert m.utilisation_bus == pytest.approx(468 / 720)
+    assert m.utilisation_bus == close(468 / 720)
     # Floor: the three transfers' 468 cycles shared by two channels
     assert (m.floor_cycles, m.floor_bound) == (234, "bus")
 
@@ -154,4 +155,4 @@ def test_a_points_seconds_are_its_cycles_at_its_clock():
     # load x 20 + 64, load W 20 + 144 (ends 248); the conv's 2,304 FLOP at 50 a cycle (47
     # cycles, ends 295); store 20 + 128: 443 cycles, 221.5 ns
     m = _point(_single_conv(), _priced(latency_ns=10), "clock=2GHz")
-    assert (m.latency_cycles, m.latency_s) == (443, pytest.approx(221.5e-9))
+    assert (m.latency_cycles, m.latency_s) == (443, close(221.5e-9))
