@@ -21,7 +21,10 @@ from tests.sim.toy import GraphBuilder, toy_machine
 
 
 def _transfers(result) -> Counter:
-    return Counter((e.kind, e.buffer, e.nbytes) for e in result.trace.events if e.kind != "compute")
+    """(kind, buffer, bytes) of each transfer that moves bytes (a Concat's tile has an empty
+    load of the input that holds none of its rows)."""
+    return Counter((e.kind, e.buffer, e.nbytes) for e in result.trace.events
+                   if e.kind != "compute" and e.nbytes)  # fmt: skip
 
 
 def test_a_weight_column_that_does_not_fit_splits_the_reduction():
@@ -145,17 +148,40 @@ def test_a_kv_cache_concat_splits_along_the_sequence():
     # out, estimated max(112, 56) + 56 / 14 = 116. Every byte moves once and the 4-cycle
     # computes hide under the bus: 112 cycles. (This Concat could not split before: its
     # inputs' rows differ from the output's.)
-    g = GraphBuilder()
-    past, new = g.input("past", (1, 2, 6, 4)), g.input("new", (1, 2, 1, 4))
-    y = g.op("kv", "Concat", [past, new], "y", (1, 2, 7, 4), vector_ops=56)
-    hw = toy_machine(sram=20)
-    result = simulate_graph(g.build(y), hw, name="t")
+    result = _vector_of_two("Concat", {"past": (1, 2, 6, 4), "new": (1, 2, 1, 4)}, (1, 2, 7, 4),
+                            vector_ops=56, sram=20)  # fmt: skip
     assert result.plan.tiles == (14,)
-    moved = Counter((e.kind, e.buffer, e.nbytes) for e in result.trace.events
-                    if e.kind != "compute" and e.nbytes)  # fmt: skip
-    assert moved == Counter({("load", "past", 4): 12, ("load", "new", 4): 2, ("store", "y", 4): 14})
+    assert _transfers(result) == Counter(
+        {("load", "past", 4): 12, ("load", "new", 4): 2, ("store", "y", 4): 14}
+    )
     assert result.latency_cycles == 112
+
+
+def test_a_batched_add_tiles_each_channels_rows_across_the_batch():
+    # A deferred split, like a reduction's: a batched element-wise layer's flat split (rows of
+    # B x C x H) is asked for only when no (channel, row band) tile fits. a + b -> y, each
+    # (2, 4, 4, 16) int8: 512 B, 1,536 B in all, in 400 B. A tile of one channel and a band of
+    # h rows spans both batch items: 2 x h x 16 B of a, of b and of y. h = 2 double-buffers
+    # the three in 2 x 3 x 64 = 384 B (h = 4 only single-buffered: 3 x 128), so 4 channels x
+    # 2 bands = 8 tiles of 64 B each, every byte moved once. The flat split, taken when it
+    # need not be, cuts 16 tiles of 32 B here.
+    shape = (2, 4, 4, 16)
+    result = _vector_of_two("Add", {"a": shape, "b": shape}, shape, vector_ops=512, sram=400)
+    assert result.plan.tiles == (8,)
+    assert _transfers(result) == Counter(
+        {("load", "a", 64): 8, ("load", "b", 64): 8, ("store", "y", 64): 8}
+    )
+
+def _vector_of_two(op_type: str, inputs: dict[str, tuple[int, ...]], out: tuple[int, ...], *,
+                   vector_ops: int, sram: int):  # fmt: skip
+    """y = op_type(the two inputs) on the toy machine with `sram` bytes, its plan judged."""
+    g = GraphBuilder()
+    names = [g.input(name, shape) for name, shape in inputs.items()]
+    hw = toy_machine(sram=sram)
+    result = simulate_graph(g.build(g.op("op", op_type, names, "y", out, vector_ops=vector_ops)),
+                            hw, name="t")  # fmt: skip
     assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    return result
 
 
 def _judged(graph):
