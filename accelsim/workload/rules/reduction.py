@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from accelsim.workload.costs import NodeShapes, OpCost, axis_in, cost_rule
+from accelsim.workload.costs import InvalidNode, NodeShapes, OpCost, axis_in, cost_rule
 from accelsim.workload.rules.pooling import reduce_attributes
 
 
@@ -57,10 +57,12 @@ def arg_extreme(shapes: NodeShapes) -> OpCost:
 def cumulative_sum(shapes: NodeShapes) -> OpCost:
     """n - n/len(axis) adds: every element but the first of each run along the axis is one add
     (exclusive and reverse scans alike). With the axis not a constant, n (one add each).
-    The axis must be in [-rank, rank - 1], as onnxruntime requires."""
+    The axis must be in [-rank, rank - 1], as onnxruntime requires: so a scalar has none."""
     shape = shapes.input(0)
+    if not shape:
+        raise InvalidNode("input is a scalar (rank 0): CumSum needs an axis to run along")
     n = math.prod(shape)
     axis = shapes.number("axis")
-    if axis is None or not shape:
+    if axis is None:
         return OpCost(vector_ops=n)
     return OpCost(vector_ops=n - n // max(shape[axis_in(int(axis), len(shape))], 1))
