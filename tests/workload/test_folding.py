@@ -119,6 +119,28 @@ def test_a_weight_of_up_to_4096_elements_is_read_for_folding(tmp_path: Path, ele
     )
 
 
+@pytest.mark.parametrize("elements", [4096, 4097])
+def test_folding_itself_reads_a_weight_of_up_to_4096_elements(tmp_path: Path, elements) -> None:
+    # As above, but through a GatherElements, which ONNX's data propagation does not compute:
+    # only the importer's own folding gives the Reshape its shape, (2, 50) from the first two
+    # values of the weight, and it reads a weight of VALUE_LIMIT_ELEMENTS (4,096) elements,
+    # not one more
+    data = np.zeros(elements, np.int64)
+    data[:2] = (2, 50)
+    nodes = [
+        helper.make_node("GatherElements", ["d", "i"], ["s"], name="gather", axis=0),
+        helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape"),
+        helper.make_node("Relu", ["y"], ["z"], name="relu"),
+    ]
+    init = {"d": data, "i": np.array([0, 1], np.int64)}
+    model = make_model(nodes, {"x": [100]}, init, ["z"], output_dims={"z": ["a", "b"]})
+    path = save(model, tmp_path / "m.onnx")
+    if elements == 4096:
+        assert import_onnx(path).tensor("z").shape == (2, 50)
+        return
+    with pytest.raises(WorkloadError, match='node "reshape" .* no static shape'):
+        import_onnx(path)
+
 def test_a_computed_tile_is_sized_by_its_repeats_before_it_is_built(tmp_path: Path) -> None:
     # Tile of a 4-element constant by repeats that are computed (an Add of two constants, so
     # inference leaves the size open): 4 x 2^19 = 2,097,152 elements, over the limit of 2^20,
