@@ -132,6 +132,26 @@ def test_an_output_the_next_layer_reads_whole_stays_in_sram():
     assert (plain.bus_read_bytes, plain.bus_write_bytes) == (64 + 256 + 64, 64 + 64)
 
 
+def test_an_output_is_not_kept_for_a_next_layer_that_runs_whole():
+    # fc0 = x · w0 (x (1, 4, 16) 64 B, w0 (16, 16) 256 B) is tiled in 200 B, then s = Sigmoid(y)
+    # runs whole (y and s, 128 B, fit), then fc2 = s · w2 is tiled again. `keep_outputs` keeps
+    # a tiled layer's output only for a next layer that is tiled too (a whole layer's tiles
+    # would beat a larger SRAM's untiled run), not for a tiled layer further on: y goes through
+    # DDR, stored by fc0's tiles (64 B in all) and loaded once, whole, by the Sigmoid.
+    g = GraphBuilder()
+    x, w0, w2 = g.input("x", (1, 4, 16)), g.weight("w0", (16, 16)), g.weight("w2", (16, 16))
+    y = g.op("fc0", "MatMul", [x, w0], "y", (1, 4, 16), macs=1024)
+    s = g.op("s", "Sigmoid", [y], "s.out", (1, 4, 16), vector_ops=64)
+    z = g.op("fc2", "MatMul", [s, w2], "z", (1, 4, 16), macs=1024)
+    hw = _keeping(200)
+    result = simulate_graph(g.build(z), hw, name="t")
+    assert result.plan.tiles[1] == 1 and min(result.plan.tiles[0], result.plan.tiles[2]) > 1
+    moved: Counter = Counter()
+    for e in result.trace.events:
+        moved[e.kind, e.layer] += e.nbytes if e.buffer == "y" else 0
+    assert +moved == Counter({("store", 0): 64, ("load", 1): 64})
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+
 def test_an_output_is_not_kept_where_its_tiles_would_reread_more():
     # fc = x · w, x (1, 16, 16) = 256 B, w (16, 8) = 128 B, y 128 B, then Sigmoid(y), in 200 B.
     # Stored by tiles, fc holds w (128 B) and streams 16 one-row bands (2 x 24 B): x, w and y
