@@ -95,6 +95,9 @@ def test_metadata_carries_what_a_caller_needs(tmp_path):
     assert props["test_accuracy"] == "0.5000"
     assert props["class_names"].split(",")[:2] == ["airplane", "automobile"]
     assert "nearest-neighbour resample to 12x12" in props["preprocessing"]
+    # the normalisation a caller must apply, each to 6 decimals: mean 0.5, std 0.25 a channel
+    assert (props["mean_rgb"], props["std_rgb"]) == ("0.500000,0.500000,0.500000",
+                                                      "0.250000,0.250000,0.250000")  # fmt: skip
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 
