@@ -241,6 +241,28 @@ def test_a_grouped_conv_splits_each_groups_input_channels():
     assert result.trace.sram_peak == 97
 
 
+def test_a_3d_conv_splits_its_input_channels_too():
+    # NCDHW: x (1, 8, 1, 2, 16) 1x1x1 conv -> y (1, 2, 1, 2, 16), W (2, 8, 1, 1, 1), 512 MACs,
+    # in 200 B. A tile of one output channel over the one depth slice reads that slice of all 8
+    # input channels (8 x 32 B), 8 B of W and writes 32 B: 296 B, more than 200, so its K (the
+    # input channels) splits, as a 2-D conv's does: chunks of one channel, 32 B of x and 1 B
+    # of W, double-buffered beside the 32 pixels' int32 sums (2 x 33 + 128 = 194 B). 2 output
+    # channels x 8 chunks: x read once per output channel, W once, y stored once.
+    g = GraphBuilder()
+    x = g.input("x", (1, 8, 1, 2, 16))
+    w = g.weight("w", (2, 8, 1, 1, 1))
+    y = g.op("c", "Conv", [x, w], "y", (1, 2, 1, 2, 16), macs=512, kernel_shape=[1, 1, 1],
+             strides=[1, 1, 1], pads=[0] * 6)  # fmt: skip
+    hw = toy_machine(sram=200)
+    result = simulate_graph(g.build(y), hw, name="t")
+    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    assert result.plan.tiles == (16,)
+    assert _transfers(result) == Counter(
+        {("load", "x", 32): 16, ("load", "w", 1): 16, ("store", "y", 32): 2}
+    )
+    works = [t.work for t in result.plan.tasks if t.unit_kind == "matrix"]
+    assert works == [Gemm(m=32, k=1, n=1, groups=1, macs=32)] * 16
+
 def test_a_depthwise_conv_has_no_reduction_to_split():
     # Each output channel of a depthwise conv reads one input channel: its K is that channel's
     # 3 x 3 window, nothing a chunk of input channels could cut. x (1, 2, 4, 64), 3 x 3, pad 1:
