@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from accelsim.api import simulate_graph
 from accelsim.check import plan_violations
+from accelsim.errors import PlanError
 from accelsim.hardware_file import with_overrides
 from accelsim.lowering import lower
 from accelsim.workload import import_onnx
@@ -418,3 +420,28 @@ def test_the_fused_layer_is_named_after_its_first_product(tmp_path):
     # (unnamed) or the Softmax's, so the layer tables name what the user's graph calls it
     result = _run(_attention(tmp_path, mask=True), _fused(sram=5_000))
     assert [layer.name for layer in result.program.layers] == ["qk"]
+
+
+def test_fused_attention_never_splits_its_depth_even_without_a_scale(tmp_path):
+    # softmax(Q·Kᵀ)·V with no scale: the layer reads Q, K and V and no weight, like a product of
+    # two activations, yet a head's K and V are held whole and its depth (K of the products)
+    # is never cut in chunks: the smallest tile is a head's K and V (2 x 64 x 16 B) with one
+    # row of Q and of the output (16 B each), 2,080 B; in 2,000 B the layer is refused.
+    value = helper.make_tensor_value_info
+    nodes = [
+        helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
+        helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk"),
+        helper.make_node("Softmax", ["s"], ["p"], axis=-1, name="softmax"),
+        helper.make_node("MatMul", ["p", "v"], ["o"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "attention", [value(n, TensorProto.FLOAT, [1, H, S, D]) for n in ("q", "k", "v")],
+        [value("o", TensorProto.FLOAT, [1, H, S, D])],
+    )  # fmt: skip
+    path = tmp_path / "attention.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    assert [layer.op_types for layer in _run(path, _fused(sram=2_500)).program.layers] == [
+        ("MatMul", "Softmax", "MatMul")
+    ]
+    with pytest.raises(PlanError, match=r'"qk" needs 2,080 bytes .* \(1 channel x 1 row\);'):
+        simulate_graph(import_onnx(path), _fused(sram=2_000), name="attention")
