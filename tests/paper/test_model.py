@@ -188,3 +188,29 @@ def test_the_stride_slip_follows_the_rows_last_output_to_its_reader():
     slipped = PaperModel(AS_PRINTED).evaluate(graph, toy_machine(fuses=()))
     assert [row.op_types for row in slipped.rows] == [("Conv", "Relu"), ("Conv",)]
     assert (slipped.row(1).out_bits, slipped.row(2).in_bits) == (256, 256)
+
+
+def test_the_unfused_variant_runs_relu_on_the_vector_unit_too():
+    # `accelsim paper`'s second machine unfolds BatchNorm and unfuses ReLU: on the toy machine
+    # (ReLU fused) the conv's row then adds the ReLU's 32 ops at 1 GOPS, 3.2e-8 s, and the
+    # simulation runs it as its own vector layer (32 cycles of vector work)
+    from accelsim.paper.evaluations import evaluate_all
+
+    ev = evaluate_all(conv_relu(), toy_machine(fuses=("Relu",)), rules=PAPER)
+    (fused,), (unfused,) = ev.fused.tables[PAPER.name].rows, ev.unfused.tables[PAPER.name].rows
+    assert unfused.compute_s - fused.compute_s == pytest.approx(32 / 1e9)
+    assert [layer.op_types for layer in ev.unfused.overlapped.program.layers] == [
+        ("Conv",), ("Relu",)
+    ]
+    assert ev.unfused.overlapped.busy_cycles("vector") == 32
+
+
+def test_a_relu_of_an_earlier_layers_output_is_a_row_of_its_own():
+    # c1 and c2 both read x; the ReLU (unfused) reads c1's output, not c2's, the layer before
+    # it: it joins no row (a row is a layer and the BN/ReLU layers that read its output)
+    b = GraphBuilder()
+    x = b.input("x", (1, 1, 4, 4))
+    y1, y2 = b.conv("c1", x, 2, 3, pad=1), b.conv("c2", x, 2, 3, pad=1)
+    out = b.op("r1", "Relu", [y1], "r1.out", (1, 2, 4, 4), vector_ops=32)
+    table = PaperModel(PAPER).evaluate(b.build(out, y2), toy_machine(fuses=()))
+    assert [row.op_types for row in table.rows] == [("Conv",), ("Conv",), ("Relu",)]
