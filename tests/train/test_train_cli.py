@@ -41,8 +41,9 @@ def test_no_epochs_with_data_scores_the_initial_network_on_it(tmp_path):
     data = image_zip(tmp_path / "tiny.zip")
     result = accelsim("--data", data, "--epochs", "0", "--alpha", "0.125", "--rho", str(8 / 28),
                       "--batch-size", "8", "--workers", "1", "--no-progress", "--limit-test", "3",
-                      "--onnx", "m.onnx", cwd=tmp_path)  # fmt: skip
+                      "--onnx", "m.onnx", "--plot", "curves.png", cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "curves.png").exists()  # no epoch, no curve to draw
     props = {p.key: p.value for p in onnx.load(tmp_path / "m.onnx").metadata_props}
     assert (props["epochs"], props["class_names"]) == ("0", "blue,red")
     assert props["dataset"].endswith("test metrics on 3 test images")
