@@ -1883,7 +1883,10 @@ ROUND_10: list[Mutant] = [
       'if model.ir_version == 0 or not model.HasField("graph"):', IMPORT),
     # an unnamed graph is named after the file with its suffix ("m.onnx", not "m")
     M('accelsim/workload/onnx_import.py', '            name=self.model.graph.name or path.stem,',
-      '            name=self.model.graph.name or path.name,', IMPORT),
+      '            name=self.model.graph.name or path.name,', IMPORT,
+      equivalent="(found after the run) never reached: onnx's checker, which every import runs "
+      "first, refuses a graph without a name (\"Field 'name' of 'graph' is required to be "
+      "non-empty\")"),
     # a recurrence's last step writes a scratch name, never the node's outputs
     M('accelsim/workload/onnx_import.py', 'outputs = op.outputs if number == len(steps) - 1 else (f"{name}:{number}",)',
       'outputs = op.outputs if number == len(steps) else (f"{name}:{number}",)', IMPORT),
@@ -2070,7 +2073,9 @@ ROUND_10: list[Mutant] = [
       '    weight_trips=2,', PAPER),
     # the CSV writes 1 (and -1) in the fractional format, not as a whole number
     M('accelsim/paper/export.py', '    if float(value).is_integer() and abs(value) >= 1:',
-      '    if float(value).is_integer() and abs(value) > 1:', PAPER),
+      '    if float(value).is_integer() and abs(value) > 1:', PAPER,
+      equivalent="(found after the run) 1 and -1 print the same by either branch: "
+      "f'{1.0:.7g}' is '1', f'{-1:.7g}' is '-1'"),
     # the unfused machine still fuses Relu/Clip (only BN unfolded)
     M('accelsim/paper/evaluations.py', 'UNFUSED = {"matrix_engine.fold_batchnorm": False, "matrix_engine.fuses": []}',
       'UNFUSED = {"matrix_engine.fold_batchnorm": False}', PAPER),
