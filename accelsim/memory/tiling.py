@@ -680,7 +680,7 @@ class _Geometry:
             )
         weight = buffers[layer.weights[0]].shape if layer.weights else ()
         depthwise = (
-            layer.op_types[0] == "Conv" and len(weight) == 4 and weight[1] == 1
+            layer.op_types[0] == "Conv" and len(weight) in (4, 5) and weight[1] == 1
             and bool(layer.reads) and buffers[layer.reads[0]].shape[1] > 1
         )  # fmt: skip
         self.per_channel_input = layer.unit == "vector" or depthwise or self.batched
