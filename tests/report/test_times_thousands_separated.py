@@ -10,11 +10,12 @@ from dataclasses import replace
 import pytest
 
 from accelsim.api import simulate_graph
+from accelsim.errors import AccelsimError
 from accelsim.hardware_file import with_overrides
 from accelsim.report.diff import diff_runs, diff_view
 from accelsim.report.export import result_to_dict
 from accelsim.report.tables import layer_table
-from accelsim.report.timeline import Timeline
+from accelsim.report.timeline import Timeline, resolve_window
 from tests.report.test_tables_by_hand import _text
 from tests.report.test_timeline import render
 from tests.sim.test_schedule import _single_conv
@@ -44,3 +45,21 @@ def test_the_diff_views_microseconds_have_thousands_separators(slow):
 def test_the_timelines_window_has_thousands_separators(slow):
     # the title gives the window [0, 222) cycles as 0-2,220 µs
     assert "t on toy: 0-2,220 µs" in render(Timeline(slow)).splitlines()[0]
+
+
+def test_an_empty_windows_error_gives_the_runs_span_separated(slow):
+    with pytest.raises(AccelsimError, match=r"\[3000, end\); the run spans 0-2,220 µs$"):
+        resolve_window(slow, "3000", None)  # 300 cycles, past the run's 222
+
+
+def test_the_diff_views_bytes_have_thousands_separators(slow):
+    document = result_to_dict(slow)
+
+    def read(nbytes: int) -> dict[str, object]:
+        (layer,) = document["layers"]
+        return {**document, "layers": [{**layer, "bus_read_bytes": nbytes}]}
+
+    # the conv writes 64 B: A moves 1,104 + 64 = 1,168 B, B 3,104 + 64, 2,000 more
+    view = _text(diff_view(diff_runs(read(1104), read(3104), labels=("a", "b")), clock_hz=1e5))
+    row = next(line for line in view.splitlines() if line.startswith("conv "))
+    assert "1,168" in row.split() and "+2,000" in row.split()
