@@ -32,3 +32,29 @@ def test_each_array_field_is_required(tmp_path: Path, field: str) -> None:
 def test_group_mapping_may_be_left_out(tmp_path: Path) -> None:
     unit = load_hardware(_without("group_mapping:", tmp_path)).matrix
     assert (unit.rows, unit.cols, unit.dataflow, unit.group_mapping) == (32, 16, "ws", None)
+
+
+RATE = Path(__file__).resolve().parents[2] / "hardware" / "edge1.yaml"
+
+
+@pytest.mark.parametrize(
+    ("source", "after", "added", "message"),
+    [
+        (RATE, "peak: 1 TFLOPS", "rows: 32", "units.matrix: rows is for timing systolic, not rate"),
+        (RATE, "peak: 1 TFLOPS", "group_mapping: packed",
+         "units.matrix: group_mapping is for timing systolic, not rate"),
+        (SYSTOLIC, "dataflow:", "peak: 1 TFLOPS",
+         "units.matrix: peak is for timing rate, not systolic"),
+    ],
+)  # fmt: skip
+def test_a_field_of_the_other_timing_is_refused(
+    tmp_path: Path, source: Path, after: str, added: str, message: str
+) -> None:
+    # the matrix unit's `after` line is followed by a field of the other timing model
+    rows = source.read_text().splitlines(keepends=True)
+    (at,) = [i for i, row in enumerate(rows) if row.startswith(f"    {after}")]
+    rows.insert(at + 1, f"    {added}\n")
+    path = tmp_path / "hw.yaml"
+    path.write_text("".join(rows))
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_hardware(path)
