@@ -31,3 +31,12 @@ def test_an_average_pool_has_a_row_window() -> None:
              vector_ops=900, kernel_shape=(3, 3), strides=(2, 2), pads=(1, 1, 1, 1))  # fmt: skip
     (layer,) = lower(g.build(y), toy_machine()).layers
     assert layer.window == Window(kernel=3, stride=2, pad=1)
+
+
+def test_a_window_without_strides_or_pads_has_stride_1_and_no_pad() -> None:
+    # a hand-built MaxPool with only its kernel (ONNX's defaults: strides 1, pads 0)
+    g = GraphBuilder()
+    y = g.op("pool", "MaxPool", [g.input("x", (1, 4, 9, 9))], "y", (1, 4, 7, 7),
+             vector_ops=1_568, kernel_shape=(3, 3))  # fmt: skip
+    (layer,) = lower(g.build(y), toy_machine()).layers
+    assert layer.window == Window(kernel=3, stride=1, pad=0)
