@@ -9,7 +9,7 @@ import pytest
 from accelsim.api import simulate_graph
 from accelsim.report.diff import diff_runs, diff_view
 from accelsim.report.export import result_to_dict
-from accelsim.report.tables import layer_table
+from accelsim.report.tables import layer_table, totals_table
 from tests.report.test_tables_by_hand import _text
 from tests.sim.test_schedule import _single_conv
 from tests.sim.toy import toy_machine
@@ -34,3 +34,16 @@ def test_the_diff_views_cycles_have_thousands_separators(slow):
                            cycles=True))  # fmt: skip
     assert "a: 2,502 cyc" in view and "b: 5,004 cyc" in view
     assert "+2,502 cyc (+100.0%)" in view
+
+
+def test_the_totals_cycles_have_thousands_separators(slow):
+    lines = {line.split("  ")[0]: line.split("  ", 1)[1].strip()
+             for line in _text(totals_table(slow)).splitlines() if "  " in line}  # fmt: skip
+    assert lines["latency"] == "2,502 cycles = 2.502 µs"
+    # bus 42 + 82 + 74 = 198 of 2,502 (7.9%), 3 start-ups of 10 in it (15.2%)
+    assert lines["bus busy"] == "198 cycles = 198 ns (7.9%), 15.2% of DMA time per-transfer latency"
+    assert lines["matrix busy"] == "2,304 cycles = 2.304 µs (92.1%)"  # 2,304 / 2,502
+    # the floor is the engine's 2,304 (bus 198, vector 0); 2,502 / 2,304 - 1 = 8.59 %
+    assert lines["floor"].startswith("2,304 cycles = 2.304 µs (limit of the floor: matrix engine; "
+                                     "bus 198, matrix 2,304, vector 0 cycles;")  # fmt: skip
+    assert lines["gap to floor"] == "+8.59%"
