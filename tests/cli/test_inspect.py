@@ -65,6 +65,7 @@ def test_bits_scale_the_byte_counts(chain: Path, capsys: pytest.CaptureFixture[s
     document = _json(capsys, str(chain), "--bits", "4")
     assert document["ops"][0]["activation_bytes"] == 256  # 512 outputs * 4 bits / 8
     assert document["totals"]["parameter_bytes"] == 684  # 1,368 params * 4 bits / 8
+    assert document["bits"] == 4  # the document says the bits it counted at
 
 
 def test_table_lists_each_layer_and_totals(chain: Path, capsys: pytest.CaptureFixture[str]) -> None:
