@@ -117,6 +117,12 @@ def test_old_layout_loads_as_the_same_machine(tmp_path: Path) -> None:
             "",
             r":12: units\.mxu0: cols is required by timing systolic",
         ),
+        (  # no kind at all: pydantic's "tag not found", told as the missing field it is
+            "  vpu:\n    kind: vector\n",
+            "  vpu:\n",
+            r":24: units\.vpu\.kind: required field missing; expected one of: dma, matrix, "
+            r"vector",
+        ),
         (
             "  bus:\n    kind: dma\n    bandwidth: 1 GB/s\n",
             "",

@@ -10,8 +10,8 @@ from rich.console import Console
 
 from accelsim.paper.compare import TOTAL, Cell, Column, Comparison
 from accelsim.paper.model import PaperRow, PaperTable
-from accelsim.paper.published import PublishedValue
-from accelsim.paper.render import comparison_view, model_view
+from accelsim.paper.published import Published, PublishedRow, PublishedValue
+from accelsim.paper.render import comparison_view, model_view, published_pointer
 from accelsim.paper.rules import CORRECTED
 
 
@@ -61,6 +61,26 @@ def test_a_table_without_a_spill_says_none():
     text = _text(model_view(_table(spill_second=False)))
     assert "overflow at layer(s) none" in text
     assert "(spill)" not in text
+
+
+def _published(*spilled: bool) -> Published:
+    value = PublishedValue(value=1.0, text="1")
+    rows = tuple(
+        PublishedRow(layer=layer, in_bits=value, out_bits=value, internal_bits=value,
+                     move_bits=value, move_s=value, compute_s=value, perf_s=value, spilled=spill)
+        for layer, spill in enumerate(spilled, start=1)
+    )  # fmt: skip
+    return Published(rows=rows, total_s=PublishedValue(value=0.0123, text="0.0123"))
+
+
+def test_the_paper_pointer_names_the_printed_spills_or_none():
+    # total 0.0123 s printed to 5 digits is 12.3 ms; the rows the paper marks, by number
+    assert "the paper printed total 12.3 ms (0.0123 s), memory exceeded at layer(s) 2, 3," in (
+        _text(published_pointer(_published(False, True, True))).replace("\n", " ")
+    )
+    assert "memory exceeded at layer(s) none, for its MobileNet" in (
+        _text(published_pointer(_published(False, False))).replace("\n", " ")
+    )
 
 
 def _cell(column: Column, layer: int | None, ours: float | None, agree: bool) -> Cell:

@@ -76,6 +76,20 @@ def test_the_heatmap_shows_the_best_latency_over_the_axes_it_does_not_show(drawn
     assert kw["value_label"] == "latency (µs)"
 
 
+def test_two_varied_axes_are_the_heatmap_s_rows_and_columns_with_nothing_folded(drawn):
+    # The common sweep (SRAM x bus): latency 10*a + c µs; every point is its own cell.
+    axes = [_axis("a", "a1", "a2"), _axis("c", "c1", "c2", "c3")]
+    results = [_result(index, {"a": f"a{a}", "c": f"c{c}"}, _metrics(10 * a + c))
+               for index, (a, c) in enumerate(itertools.product((1, 2), (1, 2, 3)))]  # fmt: skip
+    _heatmap(_outcome(axes, results), Path("h.png"))
+    ((values, kw),) = drawn
+    assert values == [[pytest.approx(11), pytest.approx(12), pytest.approx(13)],
+                      [pytest.approx(21), pytest.approx(22), pytest.approx(23)]]  # fmt: skip
+    assert (kw["rows"], kw["columns"]) == (["a1", "a2"], ["c1", "c2", "c3"])
+    assert (kw["row_title"], kw["column_title"]) == ("a", "c")
+    assert kw["title"] == "s: latency in µs"
+
+
 def test_a_heatmap_cell_without_a_simulated_point_is_nan_and_one_axis_is_one_column(drawn):
     axes = [_axis("b", "b1"), _axis("a", "a1", "a2", "a3")]
     results = [_result(0, {"b": "b1", "a": "a1"}, _metrics(5)),
