@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from accelsim.api import simulate_graph
-from accelsim.check import plan_violations
+from tests.memory.judged import judged_run
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -26,11 +25,7 @@ def test_a_3d_depthwise_conv_tile_reads_one_channel_of_its_input():
     y = g.op("dw", "Conv", [x, w], "y", (1, 4, 1, 2, 16), macs=128, kernel_shape=[1, 1, 1],
              strides=[1, 1, 1], pads=[0] * 6, group=4)  # fmt: skip
     hw = toy_machine(sram=100)
-    result = simulate_graph(g.build(y), hw, name="t")
-    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    result, moved = judged_run(g.build(y), hw)
     assert result.plan.tiles == (4,)
-    moved = Counter(
-        (e.kind, e.buffer, e.nbytes) for e in result.trace.events if e.kind != "compute"
-    )
     assert moved == Counter({("load", "x", 32): 4, ("load", "w", 1): 4, ("store", "y", 32): 4})
     assert result.latency_cycles == 4 * (33 + 1 + 32)

@@ -11,8 +11,7 @@ from collections import Counter
 
 import pytest
 
-from accelsim.api import simulate_graph
-from accelsim.check import plan_violations
+from tests.memory.judged import judged_run
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -27,14 +26,10 @@ def test_double_buffered_chunks_fill_the_sram_beside_one_partial_sum_slot(sram, 
     x, w = g.input("x", (1, 1, 256)), g.weight("w", (256, 4))
     y = g.op("fc", "MatMul", [x, w], "y", (1, 1, 4), macs=1024)
     hw = toy_machine(sram=sram, matrix="2 GFLOPS")
-    result = simulate_graph(g.build(y), hw, name="t")
-    assert plan_violations(result.program, result.plan, result.trace, hw) == []
+    result, moved = judged_run(g.build(y), hw)
     tiles = 256 // chunk
     assert result.plan.tiles == (tiles,)
     assert result.trace.sram_peak == sram
-    moved = Counter(
-        (e.kind, e.buffer, e.nbytes) for e in result.trace.events if e.kind != "compute"
-    )
     assert moved == Counter(
         {("load", "x", chunk): tiles, ("load", "w", 4 * chunk): tiles, ("store", "y", 4): 1}
     )

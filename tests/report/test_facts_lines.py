@@ -22,14 +22,19 @@ SETS = {"clock": "800 MHz", "units.bus.latency": "1.5 us", "units.bus.depth": 2,
         "units.vector.peak": "10.01 GOPS", "units.vector.lanes": 16}  # fmt: skip
 
 
-def test_every_line_of_the_table_by_hand():
-    hw = with_overrides(load_hardware(PRESETS / "edge1-systolic.yaml"), SETS)
+def _rows(hw) -> dict[str, str]:
+    """The table's lines as label -> text."""
     console = Console(width=300, file=io.StringIO(), color_system=None)
     console.print(facts_table(machine_facts(hw)))
     rows = {}
     for line in console.file.getvalue().splitlines():  # type: ignore[attr-defined]
         key, _, value = line.partition("  ")
         rows[key.strip()] = value.strip()
+    return rows
+
+
+def test_every_line_of_the_table_by_hand():
+    rows = _rows(with_overrides(load_hardware(PRESETS / "edge1-systolic.yaml"), SETS))
     assert rows["clock"] == "800 MHz (1 cycle = 1.25 ns)"
     # 1e9 B/s / 8e8 cycles/s = 1.25 B a cycle; 1.5 µs x 800 MHz = 1,200 cycles
     assert rows["bus"] == (
@@ -58,3 +63,15 @@ def test_the_json_is_indented_one_space(capsys):
     facts = json.loads(out)
     assert out == json.dumps(facts, indent=1) + "\n"
     assert facts["name"] == "edge1"
+
+
+def test_per_cycle_counts_over_a_thousand_are_separated():
+    # cloud-sized units: edge1 at 1 GHz with a 4.096 TFLOPS matrix engine and a 1.5 TB/s bus
+    # over DDR of 2 TB/s (the bus sets the rate)
+    rows = _rows(with_overrides(load_hardware(PRESETS / "edge1.yaml"), {
+        "clock": "1 GHz", "units.matrix.peak": "4.096 TFLOPS", "units.bus.bandwidth": "1.5 TB/s",
+        "ddr.bandwidth": "2 TB/s", "units.bus.latency": "0 s", "ddr.latency": "0 s",
+    }))  # fmt: skip
+    # 4.096e12 FLOP/s / 2 / 1e9 cycles/s = 2,048 MACs a cycle; 1.5e12 B/s / 1e9 = 1,500 B a cycle
+    assert rows["matrix"].startswith("matrix, rate: 2,048 MAC/cycle = 2.048 TMAC/s = 4.096 TFLOPS")
+    assert rows["bus"].startswith("dma, rate: 1,500 B/cycle = 1.5 TB/s (bus-limited)")
