@@ -271,11 +271,35 @@ class Walks:
         return states, -1
 
     def _path_states(self) -> Column:
+        """`_chase` from the task that ended last to cycle 0, each step read off a table of
+        every state's next (`_next_states`): the path passes most tasks of a tiled run (one
+        DMA channel sets nearly every start), where the chase's reads a step cost more than
+        the table whole."""
         if self._path is None:
             end = self.line.end
             last = len(end) - 1 - int(np.argmax(end[::-1])) if len(end) else -1
-            self._path = np.frombuffer(self._chase(last, 0)[0], np.int64)
+            states = array("q")
+            if last >= 0 and end[last] > 0:
+                add, following, state = states.append, self._next_states().data, 3 * last
+                while state >= 0:
+                    add(state)
+                    state = following[state]
+            self._path = np.frombuffer(states, np.int64)
         return self._path
+
+    def _next_states(self) -> Column:
+        """For each state (3 x task + how it was reached), the state `_chase` with floor 0
+        steps to from it, -1 where it stops there (a cause ends at or after the start it set:
+        past cycle 0, as the chase asks of the next state, wherever a start is)."""
+        line = self.line
+        on = line.waited_on
+        reached = np.array(_ARRIVED, np.int64)[line.waited]
+        step = np.where((line.start > 0) & (on >= 0), 3 * on + reached, -1)
+        following = np.repeat(step, 3).reshape(len(line), 3)
+        if self._behind is not None:  # reached for its data: to the channel's transfer before
+            hops = np.flatnonzero(self._behind >= 0)
+            following[hops, :_ISSUE] = 3 * self._behind[hops, None]
+        return following.ravel()
 
     def _trunk_of(self) -> _Trunk:
         if self._trunk is None:
