@@ -289,8 +289,8 @@ class Walks:
 
     def _next_states(self) -> Column:
         """For each state (3 x task + how it was reached), the state `_chase` with floor 0
-        steps to from it, -1 where it stops there (a cause ends at or after the start it set:
-        past cycle 0, as the chase asks of the next state, wherever a start is)."""
+        steps to from it, -1 where it stops there: a cause past cycle 0 (it ends at or after
+        the start it set, so a start past 0 is enough), a hop to a transfer ending past 0."""
         line = self.line
         on = line.waited_on
         reached = np.array(_ARRIVED, np.int64)[line.waited]
@@ -298,7 +298,8 @@ class Walks:
         following = np.repeat(step, 3).reshape(len(line), 3)
         if self._behind is not None:  # reached for its data: to the channel's transfer before
             hops = np.flatnonzero(self._behind >= 0)
-            following[hops, :_ISSUE] = 3 * self._behind[hops, None]
+            before = self._behind[hops]
+            following[hops, :_ISSUE] = np.where(line.end[before] > 0, 3 * before, -1)[:, None]
         return following.ravel()
 
     def _trunk_of(self) -> _Trunk:
