@@ -18,8 +18,8 @@ fills it to the end of the last task that releases it).
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
-from operator import itemgetter
 from typing import TYPE_CHECKING, cast
 
 from accelsim.kinds import kind_running
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -> Trace:
     """Simulate `plan` on `units` (name -> its timing model, in report order); every event."""
+    import numpy as np
     import simpy
 
     env = simpy.Environment()
@@ -70,16 +71,17 @@ def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -
         if queue:
             env.process(_dispatch(kinds[kind], queue, blocks.get(kind, {})))
     env.run()
-    if min(run.end, default=0) < 0:
-        unfinished = [task for task, end in enumerate(run.end) if end < 0]
-        raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
+    ends = run.ends
+    if ends.min(initial=0) < 0:
+        unfinished = np.flatnonzero(ends < 0)[:5].tolist()
+        raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished}")
     if run.events is not None:
         events: Sequence[Event] = cast("tuple[Event, ...]", tuple(run.events))
-        sram, end = _occupancy(plan, run.start, run.end), max(run.end, default=0)
+        sram = _occupancy(plan, np.frombuffer(run.start, np.int64), ends)
     else:
         columns = run.columns()
         events, sram = Records(columns), _occupancy(plan, columns.start, columns.end)
-        end = int(columns.end.max(initial=0))
+    end = int(ends.max(initial=0))
     return Trace(events=events, units=tuple(units), sram=sram, clock_hz=clock_hz, end=end)
 
 
@@ -119,13 +121,17 @@ DATA, SPACE, SERIAL, UNIT, ISSUE, NONE = (
     WAITED.index(name) for name in ("data", "space", "serial", "unit", "issue", "none")
 )
 """Codes of `Waited`'s names in `WAITED` (`Columns.waited`), as the issuer writes them."""
+END = FILLED.index("end")
 
 
 class _Run:
-    """A run's bookkeeping, by task id: the trace's columns as lists (`trace.FILLED`; `end` is
-    what its dependents read, -1 until the task is issued), written as each task is issued,
-    and for a run's repeating tiles in bulk as int64 columns (`write`); for a small plan
+    """A run's bookkeeping, by task id: the trace's columns as int64 arrays (`trace.FILLED`;
+    `end` is what its dependents read, -1 until the task is issued), written as each task is
+    issued, and a run's repeating tiles as copies of a tile (`write`); for a small plan
     (`records`) each task's record as it is issued (`events`) and its start and end alone.
+    Arrays, not lists: a value is converted as it is written, while hot, and the columns are
+    the arrays' own memory (read as lists, a large plan's columns were made of int objects
+    read back from all over the heap: 0.3 ms a column of 4,700 tasks).
 
     A task's times are fixed when it is issued; that triggers a SimPy event only if another
     dispatcher is waiting to read them.
@@ -133,60 +139,82 @@ class _Run:
 
     def __init__(self, env: simpy.Environment, tasks: Tasks, units: tuple[str, ...], *,
                  records: bool) -> None:  # fmt: skip
-        count = len(tasks)
+        import numpy as np
+
+        size = len(tasks)
         self.env = env
         self.tasks = tasks
         self.units = units
         self.places = {name: place for place, name in enumerate(units)}
-        self.events: list[Event | None] | None = [None] * count if records else None
+        self.events: list[Event | None] | None = [None] * size if records else None
         (self.issued, self.deps_done, self.space_free, self.unit_free, self.freed_by,
          self.waited_on, self.start, self.end, self.unit, self.waited, self.kind,
-         self.nbytes) = ([-1 if name == "end" else 0] * count for name in FILLED)  # fmt: skip
+         self.nbytes) = (array("q", bytes(8 * size)) for _ in FILLED)  # fmt: skip
+        self.ends = np.frombuffer(self.end, np.int64)  # (the same memory)
+        self.ends[:] = -1
         self.waiting: dict[int, simpy.Event] = {}
-        # the columns of the tasks written in bulk, a row each, and which those are (made at
-        # the first)
-        self.bulk: npt.NDArray[np.int64] | None = None
-        self.written: npt.NDArray[np.bool_] | None = None
+        # the runs' tiles written in bulk: (tile, width, tiles after it) and each of the tile's
+        # tasks' steps (`write`)
+        self.copied: list[tuple[int, int, int]] = []
+        self.steps: list[list[int]] = []
 
-    def write(self, spots: slice, rows: npt.NDArray[np.int64]) -> None:
-        """Write tasks `spots` in bulk: `rows`, a row of `FILLED` per task. Into int64
-        columns, not the lists: a run's tiles are most of a large plan's tasks, and a list
-        holds an int object per task (its `end` too: dependents read it)."""
+    def write(self, base: int, width: int, later: int, steps: list[list[int]]) -> None:
+        """Write the `later` tiles after the tile of `width` tasks at `base` as its copies,
+        each column of task j moved on `steps[j]` (`trace.FILLED`) a tile. Only `end` now
+        (dependents read it); the rest when the columns are made, all runs at once in numpy
+        (`columns`): a run's tiles are most of a large plan's tasks, and numpy calls per run
+        cost more than its records (tiled MobileNet: ~450 runs of ~76 tasks)."""
         import numpy as np
 
         assert self.events is None, "runs are timed whole only on plans kept as columns"
-        if self.bulk is None or self.written is None:
-            count = len(self.end)
-            self.bulk = np.zeros((len(FILLED), count), np.int64)
-            self.written = np.zeros(count, np.bool_)
-        self.bulk[:, spots] = rows.T
-        self.written[spots] = True
-        self.end[spots] = rows[:, FILLED.index("end")].tolist()
+        ends, first = self.ends, base + width
+        moves = np.arange(1, later + 1).reshape(later, 1) * [step[END] for step in steps]
+        ends[first : first + later * width].reshape(later, width)[:] = ends[base:first] + moves
+        self.copied.append((base, width, later))
+        self.steps.extend(steps)
 
     def columns(self) -> Columns:
-        """The columns as arrays, with the plan's fields; each list emptied once copied (its
-        ints go with it: a large run's peak memory). With tasks written in bulk, each column
-        is its row of `bulk`, the others' values copied in from the list."""
+        """The columns as numpy arrays on the run's, with the plan's fields. A task written in
+        bulk is a copy of its run's first tile: that task's values plus its steps times the
+        tiles between (`write`)."""
         import numpy as np
 
-        arrays, bulk, written = {}, self.bulk, self.written
-        alone = [] if written is None else np.flatnonzero(~written).tolist()
-        pick = itemgetter(*alone) if alone else None  # (one: that value; several: a tuple)
-        for place, name in enumerate(FILLED):
-            column = getattr(self, name)
-            if bulk is None:
-                values = np.array(column, np.int64)
-            else:  # (a row of a C-ordered array: contiguous)
-                values = bulk[place]
-                if pick is not None:
-                    values[alone] = pick(column)
-            column.clear()
-            arrays[name] = values
+        table = {name: np.frombuffer(getattr(self, name), np.int64) for name in FILLED}
+        copies = self._copies()
+        if copies is not None:
+            source, target, tiles, rows, steps = copies
+            # (in place, into two buffers: a fresh array per column faults its pages in)
+            moved, copied = np.empty(len(target), np.int64), np.empty(len(target), np.int64)
+            for values, step in zip(table.values(), steps, strict=True):
+                np.take(step, rows, out=moved)
+                np.multiply(moved, tiles, out=moved)
+                np.take(values, source, out=copied)
+                np.add(moved, copied, out=moved)
+                values[target] = moved
         tasks = self.tasks
         return Columns(
-            **arrays, unit_kind=tasks.unit_kind, layer=tasks.layer, tile=tasks.tile,
+            **table, unit_kind=tasks.unit_kind, layer=tasks.layer, tile=tasks.tile,
             buffer=tasks.buffer, units=self.units,
         )  # fmt: skip
+
+    def _copies(self) -> tuple[npt.NDArray[np.int64], ...] | None:
+        """Of each task written in bulk (`write`), in one numpy pass over all runs: the task
+        of the first tile it copies, itself, the tiles between and its tile task's row in
+        `steps`; and `steps` as a row per column. None if no task was."""
+        import numpy as np
+
+        if not self.copied:
+            return None
+        base, width, later = np.array(self.copied, np.int64).T
+        written = later * width
+        run = np.repeat(np.arange(len(written)), written)
+        place = np.arange(int(written.sum())) - (np.cumsum(written) - written)[run]
+        widths = width[run]
+        spot, tiles = place % widths, place // widths + 1
+        source = base[run] + spot
+        rows = (np.cumsum(width) - width)[run] + spot
+        steps = np.ascontiguousarray(np.array(self.steps, np.int64).T)
+        return source, source + tiles * widths, tiles, rows, steps
 
     def wait_for(self, task: int) -> simpy.Event:
         event = self.waiting.get(task)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from itertools import groupby, repeat
 from typing import TYPE_CHECKING, cast
 
-from accelsim.sim.trace import FILLED, WAITED
+from accelsim.sim.trace import WAITED
 from accelsim.timing.models import steady_parts
 
 if TYPE_CHECKING:
@@ -173,19 +173,10 @@ class Block:
         steps = [self._steps(task, period) for task in range(base, base + width)]
         if None in steps:
             return False
-        import numpy as np
-
-        run = self.run
         later = (end - base) // width - 1  # tiles to write
-        # the tile's columns (`trace.FILLED`), a row per task, moved on tile by tile
-        columns = [getattr(run, name) for name in FILLED]
-        tile = np.array([[column[task] for column in columns]
-                         for task in range(base, base + width)], np.int64)  # fmt: skip
-        tiles = np.arange(1, later + 1, dtype=np.int64).reshape(later, 1, 1)
-        rows = tile + tiles * np.array(steps, np.int64)
-        run.write(slice(base + width, end), rows.reshape(later * width, len(FILLED)))
+        self.run.write(base, width, later, cast("list[list[int]]", steps))
         self._move(later, period)
-        waiting = run.waiting
+        waiting = self.run.waiting
         for task in [t for t in waiting if base + width <= t < end]:
             waiting.pop(task).succeed()
         return True
