@@ -24,7 +24,7 @@ A run whose models keep absolute time (the banked DDR's refresh) is timed task b
 
 from __future__ import annotations
 
-from itertools import groupby, repeat
+from itertools import repeat
 from typing import TYPE_CHECKING, cast
 
 from accelsim.sim.trace import WAITED
@@ -36,13 +36,15 @@ if TYPE_CHECKING:
     import simpy
 
     from accelsim.plan import Tasks
-    from accelsim.sim.engine import Issue, Kind, _Run
+    from accelsim.sim.engine import Kind, _Run
     from accelsim.timing.models import Steady, TimingModel
 
 TRIES = 4
 """Tiles of a run compared with the one before for a repeating state before giving up."""
 DEPENDENCY = {WAITED.index(name) for name in ("data", "space", "serial")}
 """Codes of the causes that are a dependency."""
+LATEST = {"data": 0, "space": 2, "serial": 4}
+"""Where a reason's pair (stays, moves) is in `Block._steps`'s latest ends."""
 FEWEST = 24
 """Tasks a run must have after its first two tiles to be timed as one (fewer: the state
 comparisons cost more than the records written in bulk save)."""
@@ -63,18 +65,32 @@ def blocks_of(
     for first, width, count in (*zip(*index, strict=True), (len(tasks), 0, 0)):
         if 0 < (count - 2) * width < FEWEST:
             continue  # its tasks go with the next run's lead-in
-        lead = done
-        if any(kind not in kinds for kind in unit_kind[lead:first]):
-            lead = first
-        entries: dict[str, int] = {}
-        for task in (*range(lead, first), *range(first, first + width)):
-            entries.setdefault(unit_kind[task], task)
-        if entries and all(kind in kinds for kind in entries):
-            block = Block(run, [kinds[kind] for kind in entries], lead, first, width, count)
-            for kind, task in entries.items():
-                blocks.setdefault(kind, {})[task] = block
+        lead_in = _stretches(unit_kind, done, first, kinds)
+        tile = _stretches(unit_kind, first, first + width, kinds)
         done = first + width * count
+        if tile is None or not (lead_in or tile):
+            continue
+        block = Block(run, lead_in or [], tile, first, width, count)
+        for kind, task in block.entries.items():
+            blocks.setdefault(kind, {})[task] = block
     return blocks
+
+
+def _stretches(
+    unit_kind: list[str], low: int, high: int, kinds: Mapping[str, Kind]
+) -> list[tuple[Kind, int, int]] | None:
+    """Tasks [low, high) as stretches of one kind: (the kind, from, to); None if a kind has no
+    unit."""
+    stretches: list[tuple[Kind, int, int]] = []
+    begun = low
+    for task in range(low + 1, high + 1):
+        if task == high or unit_kind[task] != unit_kind[begun]:
+            kind = kinds.get(unit_kind[begun])
+            if kind is None:
+                return None
+            stretches.append((kind, begun, task))
+            begun = task
+    return stretches
 
 
 def _backward(tasks: Tasks) -> bool:
@@ -88,21 +104,24 @@ def _backward(tasks: Tasks) -> bool:
 
 
 class Block:
-    """A run of `count` tiles of `width` tasks from task `first`, on `kinds`, after its
-    lead-in: the tasks from `lead` (none if `first`), timed one by one."""
+    """A run of `count` tiles of `width` tasks from task `first` after its lead-in, timed one
+    by one: each as stretches of one kind, (the kind, from, to), `tile` the first tile's."""
 
-    __slots__ = ("arrived", "count", "done", "end", "first", "kinds", "lead", "parts", "run",
-                 "tiled", "width")  # fmt: skip
+    __slots__ = ("arrived", "count", "done", "end", "entries", "first", "lead_in", "parts",
+                 "run", "tile", "tiled", "width")  # fmt: skip
 
     def __init__(
-        self, run: _Run, kinds: list[Kind], lead: int, first: int, width: int, count: int
-    ) -> None:
-        self.run, self.kinds, self.lead = run, kinds, lead
+        self, run: _Run, lead_in: list[tuple[Kind, int, int]], tile: list[tuple[Kind, int, int]],
+        first: int, width: int, count: int,
+    ) -> None:  # fmt: skip
+        self.run, self.lead_in, self.tile = run, lead_in, tile
         self.first, self.width, self.count = first, width, count
+        # each kind's first task in the block (where its dispatcher reaches it)
+        self.entries: dict[str, int] = {}
+        for kind, task, _ in (*lead_in, *tile):
+            self.entries.setdefault(kind.kind, task)
         # the kinds of a tile (what repeats), in their order in it
-        of = {kind.kind: kind for kind in kinds}
-        tile = run.tasks.unit_kind[first : first + width]
-        self.tiled = [of[kind] for kind in dict.fromkeys(tile)]
+        self.tiled = list(dict.fromkeys(kind for kind, _, _ in tile))
         self.end = first + count * width
         self.arrived = 0
         self.done: simpy.Event | None = None
@@ -113,7 +132,7 @@ class Block:
     def take(self, kind: Kind) -> Generator[simpy.Event, object, None]:
         """Kind `kind` reached the run: the last kind to reach it times it whole."""
         self.arrived += 1
-        if self.arrived < len(self.kinds):
+        if self.arrived < len(self.entries):
             if self.done is None:
                 self.done = self.run.env.event()
             yield self.done
@@ -123,22 +142,19 @@ class Block:
             self.done.succeed()
 
     def _time(self) -> Generator[simpy.Event, object, None]:
-        run, first, width, count = self.run, self.first, self.width, self.count
-        unit_kind = run.tasks.unit_kind
-        kind_of = {kind.kind: kind.issue for kind in self.kinds}
-        # the lead-in's and a tile's stretches of one kind: (its `issue`, from, to)
-        lead_in = _stretches(kind_of, unit_kind[self.lead : first])
-        stretches = _stretches(kind_of, unit_kind[first : first + width])
-        for issue, position, stop in lead_in:
-            yield from issue(range(self.lead, first), position, stop)
+        first, width, count = self.first, self.width, self.count
+        ids = range(self.end)  # (a task's place is its id)
+        for kind, position, stop in self.lead_in:
+            yield from kind.issue(ids, position, stop)
         before = self._state(first) if self.parts is not None and count > 1 else None
+        stretches = [(kind.issue, position, stop) for kind, position, stop in self.tile]
         for tile in range(count):
-            base = first + tile * width
-            tile_tasks = range(base, base + width)
+            shift = tile * width
             for issue, position, stop in stretches:  # it waits only for a task before the run
-                yield from issue(tile_tasks, position, stop)
+                yield from issue(ids, position + shift, stop + shift)
             if before is None or tile + 1 >= count:
                 continue
+            base = first + shift
             after = self._state(base + width)
             period = cast("int", after[0]) - cast("int", before[0])
             if before[1:] == after[1:] and self._repeats(base, period):
@@ -159,8 +175,7 @@ class Block:
             for free, by in kind.free_at:
                 state.append((free - origin, by - base) if by >= 0 else None)
             for ends in kind.in_flight:
-                state.append(len(ends))
-                state.extend((end - origin, by - base) for end, by in ends)
+                state.append(tuple([(end - origin, by - base) for end, by in ends]))
             for part in parts:
                 state.append(part.steady_state(issued, origin))
         return tuple(state)
@@ -170,21 +185,21 @@ class Block:
         nothing from outside the run can make them differ; whether it did."""
 
         width, end = self.width, self.end
-        steps = [self._steps(task, period) for task in range(base, base + width)]
-        if None in steps:
+        steps = self._steps(base, period)
+        if steps is None:
             return False
         later = (end - base) // width - 1  # tiles to write
-        self.run.write(base, width, later, cast("list[list[int]]", steps))
+        self.run.write(base, width, later, steps)
         self._move(later, period)
         waiting = self.run.waiting
         for task in [t for t in waiting if base + width <= t < end]:
             waiting.pop(task).succeed()
         return True
 
-    def _steps(self, task: int, period: int) -> list[int] | None:
-        """How far each of the task's columns (`trace.FILLED`: issued, deps done, space free,
+    def _steps(self, base: int, period: int) -> list[list[int]] | None:
+        """How far each of the tile's tasks' columns (`trace.FILLED`: issued, deps done, space free,
         unit free, freed by, waited on, start, end, then the unit, `waited` and kind codes and
-        the bytes) moves from a tile to the next on copies of `task`: `period` cycles for a
+        the bytes) moves from a tile to the next on copies of it: `period` cycles for a
         time that moves with the tile, `width` for a task that does, 0 for what stays; None
         where a dependency could act differently on a later tile.
 
@@ -198,81 +213,75 @@ class Block:
         there is one (else a later tile's would not overtake it as it should).
         """
         run, width = self.run, self.width
-        tasks, end = run.tasks, run.end
-        start, waited, waited_on, freed_by = (
-            run.start[task], run.waited[task], run.waited_on[task], run.freed_by[task]
-        )
-        deps, reasons = tasks.deps_of(task), tasks.reasons[task]
-        later = tasks.deps_of(task + width)
-        if len(later) != len(deps):
-            return None
-        group = {"data": [-1, -1], "space": [-1, -1], "serial": [-1, -1]}  # (stays, moves)
-        staying: set[int] = set()
-        base = task - (task - self.first) % width
-        for dep, next_dep, reason in zip(deps, later, reasons or repeat("data"), strict=False):
-            moves = next_dep == dep + width
-            copy = dep
-            while moves and copy < base:  # one from an earlier tile (or before the run):
-                if end[copy + width] != end[copy] + period:  # each copy ends `period` later
-                    return None
-                copy += width
-            if not moves:
-                if next_dep != dep or (end[dep] >= start and period):
-                    return None
-                staying.add(dep)
-            latest = group[reason]
-            latest[moves] = max(latest[moves], end[dep])
-        if period and any(0 <= moving < fixed for fixed, moving in group.values()):
-            return None
-        data, serial = group["data"], group["serial"]
-        if max(serial) >= 0:  # deps done: the later of data and serial
-            terms = [(max(data), data[1] >= 0), (max(serial), serial[1] >= 0)]
-            fixed = max((time for time, moves in terms if not moves), default=-1)
-            moving = max((time for time, moves in terms if moves), default=-1)
-            if period and 0 <= moving < fixed:
+        tasks, end, starts = run.tasks, run.end, run.start
+        deps, first, all_reasons = tasks.deps, tasks.first, tasks.reasons
+        found: list[list[int]] = []
+        for task in range(base, base + width):
+            low, high, later = first[task], first[task + 1], first[task + width]
+            if first[task + width + 1] - later != high - low:
                 return None
-            done_moves = moving >= 0
-        else:
-            done_moves = data[1] >= 0
-        # a cause is a dependency that moves (one that stays ended before the start, unless
-        # nothing moves: period 0) or a task of the state, which moves too; -1 (none) stays
-        cause_moves = waited_on >= 0 and not (waited in DEPENDENCY and waited_on in staying)
-        return [
-            period, period if done_moves else 0, period if group["space"][1] >= 0 else 0,
-            period if freed_by >= 0 else 0, width if freed_by >= 0 else 0,
-            width if cause_moves else 0, period, period, 0, 0, 0, 0,
-        ]  # fmt: skip
+            start = starts[task]
+            # the latest end of the dependencies of each reason that stay and that move (-1:
+            # none): data's, space's, serial's (`LATEST`)
+            latest = [-1] * 6
+            staying: list[int] = []
+            reasons = all_reasons[task] or repeat("data")
+            for dep, next_dep, reason in zip(deps[low:high], deps[later : later + high - low],
+                                             reasons, strict=False):  # fmt: skip
+                moves = next_dep == dep + width
+                copy = dep
+                while moves and copy < base:  # one from an earlier tile (or before the run):
+                    if end[copy + width] != end[copy] + period:  # each copy ends `period` later
+                        return None
+                    copy += width
+                if not moves:
+                    if next_dep != dep or (end[dep] >= start and period):
+                        return None
+                    staying.append(dep)
+                done, slot = end[dep], LATEST[reason] + moves
+                if done > latest[slot]:
+                    latest[slot] = done
+            if period and (0 <= latest[1] < latest[0] or 0 <= latest[3] < latest[2]
+                           or 0 <= latest[5] < latest[4]):  # fmt: skip
+                return None
+            data, serial = latest[0:2], latest[4:6]
+            if max(serial) >= 0:  # deps done: the later of data and serial
+                terms = [(max(data), data[1] >= 0), (max(serial), serial[1] >= 0)]
+                fixed = max((time for time, moves in terms if not moves), default=-1)
+                moving = max((time for time, moves in terms if moves), default=-1)
+                if period and 0 <= moving < fixed:
+                    return None
+                done_moves = moving >= 0
+            else:
+                done_moves = data[1] >= 0
+            # a cause is a dependency that moves (one that stays ended before the start, unless
+            # nothing moves: period 0) or a task of the state, which moves too; -1 (none) stays
+            waited, waited_on, freed_by = run.waited[task], run.waited_on[task], run.freed_by[task]
+            cause_moves = waited_on >= 0 and not (waited in DEPENDENCY and waited_on in staying)
+            found.append([
+                period, period if done_moves else 0, period if latest[3] >= 0 else 0,
+                period if freed_by >= 0 else 0, width if freed_by >= 0 else 0,
+                width if cause_moves else 0, period, period, 0, 0, 0, 0,
+            ])  # fmt: skip
+        return found
 
     def _move(self, tiles: int, period: int) -> None:
         """Move every kind's state on by `tiles` tiles of `period` cycles."""
         cycles, shift = tiles * period, tiles * self.width
-
-        def task(x: int) -> int:
-            return x + shift if x >= 0 else x
-
         assert self.parts is not None
         for kind, parts in zip(self.tiled, self.parts, strict=True):
-            kind.at[:] = [kind.at[0] + cycles, task(kind.at[1])]
-            kind.free_at[:] = [(free, by) if by < 0 else (free + cycles, task(by))
+            at = kind.at
+            at[0] += cycles
+            if at[1] >= 0:
+                at[1] += shift
+            kind.free_at[:] = [(free, by) if by < 0 else (free + cycles, by + shift)
                                for free, by in kind.free_at]  # fmt: skip
             for ends in kind.in_flight:
-                moved = [(e + cycles, task(by)) for e, by in ends]
+                moved = [(end + cycles, by + shift if by >= 0 else by) for end, by in ends]
                 ends.clear()
                 ends.extend(moved)
-            assert parts is not None
             for part in parts:
                 part.shift(cycles)
-
-
-def _stretches(
-    issues: Mapping[str, Issue], kinds: list[str]
-) -> list[tuple[Issue, int, int]]:
-    """`kinds` (of consecutive tasks) as stretches of one kind: (its `issue`, from, to)."""
-    stretches: list[tuple[Issue, int, int]] = []
-    for kind, tasks in groupby(range(len(kinds)), kinds.__getitem__):
-        places = list(tasks)
-        stretches.append((issues[kind], places[0], places[-1] + 1))
-    return stretches
 
 
 def parts_of(models: list[TimingModel]) -> tuple[Steady, ...] | None:
