@@ -388,18 +388,18 @@ class Ranges(Columns[Allocation]):
             self.after[index], self.also[index] = (*tasks, -1, -1)[:2]
 
     def repeat(self, start: int, times: int, offsets: npt.NDArray[np.int64],
-               parts: npt.NDArray[np.int64]) -> None:  # fmt: skip
-        """Append `times` copies of the ranges from `start` on, at `offsets` and holding
-        `parts` (one each), neither filled nor released yet (`set`)."""
+               parts: npt.NDArray[np.int64], first: npt.NDArray[np.int64],
+               after: npt.NDArray[np.int64], also: npt.NDArray[np.int64]) -> None:  # fmt: skip
+        """Append `times` copies of the ranges from `start` on, at `offsets`, holding `parts`,
+        filled by `first` and released after `after` and `also` (one each)."""
         end = len(self.buffer)
         self.buffer.extend(self.buffer[start:end] * times)
         self.part.frombytes(parts.astype(np.int64).tobytes())
         self.layer.extend(self.layer[start:end] * times)
         self.offset.frombytes(offsets.astype(np.int64).tobytes())
         self.size.extend(self.size[start:end] * times)
-        blank = array("q", [-1]) * (times * (end - start))
-        for column in (self.first, self.after, self.also):
-            column.extend(blank)
+        for column, values in ((self.first, first), (self.after, after), (self.also, also)):
+            column.frombytes(values.astype(np.int64).tobytes())
 
     def set(self, rows: npt.NDArray[np.int64], **columns: npt.NDArray[np.int64]) -> None:
         """Set `first`, `after` or `also` of ranges `rows` (two released after at most)."""

@@ -83,6 +83,7 @@ class _TiledLayer:
     tile_area: int = field(init=False)
     accumulating: bool = field(init=False)
     lag: int = field(init=False)  # tiles a finished tile's store waits behind
+    names: dict[tuple[int, int], tuple[str, ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         tiling = self.tiling
@@ -92,6 +93,14 @@ class _TiledLayer:
         # With s tile slots, s - 1 tiles' loads go before a finished tile's store, so the bus
         # is never held by a store whose tile is still in the vector unit's epilogue.
         self.lag = 1 if self.accumulating else max(1, tiling.slots - 1)
+
+    def moved(self, number: int, size: int) -> tuple[str, ...]:
+        """`_moved` of the `size` tiles from tile `number`, worked out once (a period's state
+        and its repeat both read it)."""
+        found = self.names.get((number, size))
+        if found is None:
+            found = self.names[number, size] = _moved(self.tiling.tiles[number : number + size])
+        return found
 
 
 class _Period(NamedTuple):
@@ -389,7 +398,7 @@ class _Planner:
                 number, before = number + 1, None
                 continue
             period = self._plan_period(loop, 1, 0, partial(self._plan_tile, at, loop, number, tile))
-            now = self._state(at, loop, number, (*_moved(tiles[number : number + 1]), at.output))
+            now = self._state(at, loop, number, (*at.moved(number, 1), at.output))
             times, moves = 0, b""
             if before is not None and bounds[-1] - bounds[-2] == period.tasks[1] - period.tasks[0]:
                 times, moves = self._repeat(at, loop, number, min(ahead[number], stop - number - 1),
@@ -440,7 +449,7 @@ class _Planner:
                 self._plan_periods(at, loop, number, end, sizes[1:], index)
                 number = end
                 continue
-            names = (*_moved(tiles[number:end]), at.output)
+            names = (*at.moved(number, size), at.output)
             before = self._state(at, loop, number - 1, names)
             mark = len(index[1])
             first = tiles[number]
@@ -596,7 +605,7 @@ class _Planner:
         if not period.groups:  # (else the period loads its group's weights)
             constants.update(load for _, load in loop.group_loads)
             constants.update(loop.group_pins)
-        for name in _moved(tiles[number : number + size]):
+        for name in at.moved(number, size):
             constants.update(self.ddr_ready.get(name, ()))
         shifts = shift_between(before, now, tasks=period.tasks, ranges=period.ranges,
                                constants=constants, serial=not self.overlap)  # fmt: skip
@@ -609,7 +618,7 @@ class _Planner:
         found = self._strides(begin, end)
         if found is None:
             return 0, b""
-        strides, prefix, alike, last = found
+        strides, alike, last = found.strides, found.alike, found.last
         for name, stride in strides.items():  # (`_address`: a pass over the home starts over)
             held, at_first = self.ddr.ranges[name].size, self.cursor[name]
             # a pass starts over where a slice begins: at a period's (its slices a whole
@@ -625,15 +634,14 @@ class _Planner:
             times = self._epilogues(at, loop, tiles[number], times)
         if times <= 0:  # (a period of several tiles: no epilogue, `_levels`, whose MACs done
             return 0, b""  # are read by none)
-        addresses = self._addresses(begin, end, times, strides, prefix)
+        addresses = self._addresses(begin, end, times, found)
         for name, stride in strides.items():
             after = self.cursor[name] + (times - 1) * stride + stride - last[name]  # (last slice)
             self.cursor[name] = after % self.ddr.ranges[name].size + last[name]
         self.tasks.repeat(begin, times, moves, addresses, tiles=size)
         later = np.arange(1, times + 1, dtype=np.int64)[:, None] * (end - begin)
-        for name in strides:
-            moved = np.array([task for task in prefix if self.tasks.buffer[task] == name])
-            self.ddr.touched(name, (moved + later).ravel().tolist())
+        for name, moved in found.moved.items():
+            self.ddr.touched(name, (np.array(moved, np.int64) + later).ravel().tolist())
         self._repeat_ranges(number, sigma, moving, times, period, layout)
         stores = loop.stores[period.stores :]
         loop.stores.extend(sigma.task(store, k) for k in range(1, times + 1) for store in stores)
@@ -641,22 +649,18 @@ class _Planner:
                 (size, period.sums, period.groups), loop.computes[period.computes :])  # fmt: skip
         return times, moves
 
-    def _addresses(self, begin: int, end: int, times: int, strides: dict[str, int],
-                   prefix: dict[int, int]) -> npt.NDArray[np.int64]:  # fmt: skip
+    def _addresses(self, begin: int, end: int, times: int,
+                   found: _Strides) -> npt.NDArray[np.int64]:  # fmt: skip
         """The DDR addresses of `times` repeats of tasks [begin, end), in order: each transfer's
         slice after the one before in its buffer's home (`_address`, starting over at its end),
         a compute's 0."""
         addresses = np.zeros((times, end - begin), np.int64)
-        moved, buffer = list(prefix), self.tasks.buffer
-        if not moved:
-            return addresses
-        homes, cursor = self.ddr.ranges, self.cursor
-        base, size, stride, start = np.array([
-            (home.address, home.size, strides[name], cursor[name] + prefix[task])
-            for task in moved for name in (buffer[task],) for home in (homes[name],)
-        ], np.int64).reshape(-1, 4).T  # fmt: skip
         steps = np.arange(times, dtype=np.int64)[:, None]
-        addresses[:, np.array(moved) - begin] = base + (start + stride * steps) % size
+        for name, stride in found.strides.items():
+            home = self.ddr.ranges[name]
+            start = np.array(found.prefix[name], np.int64) + self.cursor[name]
+            at = np.array(found.moved[name], np.int64) - begin
+            addresses[:, at] = home.address + (start + stride * steps) % home.size
         return addresses
 
     def _repeatable(self, at: _TiledLayer, number: int, sigma: Shift,
@@ -714,45 +718,50 @@ class _Planner:
         # each the tile `period.tiles` on, or the group `period.groups` on (numbered down)
         part = np.frombuffer(ranges.part[first:last], np.int64)
         turn = np.where(layout.group, -period.groups, period.tiles)
-        ranges.repeat(first, times, offsets.ravel(), (part + steps * turn).ravel())
 
         def moved(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-            shifted: npt.NDArray[np.int64] = values + steps * (sigma.width * among(values, moving))
-            return shifted.ravel()
+            """`values` (tasks, a row each) moved by σ, a copy per repeat: (repeats, rows, n)."""
+            shift = sigma.width * among(values.ravel(), moving).reshape(values.shape)
+            return values + steps[:, :, None] * shift
 
-        rows = (np.arange(first, last, dtype=np.int64) + steps * sigma.ranges).ravel()
-        ranges.set(rows, **{name: moved(np.frombuffer(getattr(ranges, name)[first:last], np.int64))
-                            for name in ("first", "after", "also")})  # fmt: skip
+        filled = moved(np.array([np.frombuffer(getattr(ranges, name)[first:last], np.int64)
+                                 for name in ("first", "after", "also")]))  # fmt: skip
+        ranges.repeat(first, times, offsets.ravel(), (part + steps * turn).ravel(),
+                      *(filled[:, row].ravel() for row in range(3)))  # fmt: skip
         released = [index for index in period.released if index < first]
         if released:
             rows = (np.array(released, np.int64) + steps * sigma.ranges).ravel()
-            ranges.set(rows, **{name: moved(np.array([getattr(ranges, name)[i] for i in released],
-                                                     np.int64))
-                                for name in ("after", "also")})  # fmt: skip
+            after = moved(np.array([[getattr(ranges, name)[i] for i in released]
+                                    for name in ("after", "also")], np.int64))  # fmt: skip
+            ranges.set(rows, after=after[:, 0].ravel(), also=after[:, 1].ravel())
             if ranges.log is not None:  # (a band's period around this tile's)
                 ranges.log.extend(rows.tolist())
 
-    def _strides(
-        self, begin: int, end: int
-    ) -> tuple[dict[str, int], dict[int, int], dict[str, int], dict[str, int]] | None:
-        """Bytes each buffer's transfers among tasks [begin, end) move, where each transfer
-        starts among its buffer's, the bytes of each buffer's slices if all alike (else 0), and
-        of its last; None if one moves none (its address is its home's end)."""
+    def _strides(self, begin: int, end: int) -> _Strides | None:
+        """Each buffer's transfers among tasks [begin, end) (`_Strides`), in one pass; None if
+        one moves no bytes (its address is its home's end)."""
         strides: dict[str, int] = {}
-        prefix: dict[int, int] = {}
+        prefix: dict[str, list[int]] = {}
+        moved: dict[str, list[int]] = {}
         alike: dict[str, int] = {}
         last: dict[str, int] = {}
-        for task in range(begin, end):
-            work = self.tasks.work[task]
+        tasks = self.tasks
+        for task, work, name in zip(range(begin, end), tasks.work[begin:end],
+                                    tasks.buffer[begin:end], strict=True):  # fmt: skip
             if isinstance(work, Transfer):
-                if not work.nbytes:
+                nbytes = work.nbytes
+                if not nbytes:
                     return None
-                name = self.tasks.buffer[task]
-                prefix[task] = strides.get(name, 0)
-                strides[name] = prefix[task] + work.nbytes
-                alike[name] = work.nbytes if alike.get(name, work.nbytes) == work.nbytes else 0
-                last[name] = work.nbytes
-        return strides, prefix, alike, last
+                at = strides.get(name)
+                if at is None:
+                    at, prefix[name], moved[name], alike[name] = 0, [], [], nbytes
+                elif alike[name] != nbytes:
+                    alike[name] = 0
+                prefix[name].append(at)
+                moved[name].append(task)
+                strides[name] = at + nbytes
+                last[name] = nbytes
+        return _Strides(strides=strides, prefix=prefix, moved=moved, alike=alike, last=last)
 
     def _epilogues(self, at: _TiledLayer, loop: Loop, tile: Tile, times: int) -> int:
         """How many of `times` repeats of `tile` get the same share of the layer's epilogue as
@@ -1080,6 +1089,18 @@ class _Layout(NamedTuple):
     width: npt.NDArray[np.int64]
     slots: npt.NDArray[np.int64]
     turn: npt.NDArray[np.int64]
+
+
+class _Strides(NamedTuple):
+    """Each buffer's transfers in a period (`_Planner._strides`): the bytes they move, where
+    each starts among them and its task (in order), the bytes of each if all alike (else 0),
+    and of the last."""
+
+    strides: dict[str, int]
+    prefix: dict[str, list[int]]
+    moved: dict[str, list[int]]
+    alike: dict[str, int]
+    last: dict[str, int]
 
 
 def _alike(a: Tile, b: Tile) -> bool:

@@ -395,6 +395,7 @@ def tile_layer(
         geometry.psum(split, split.per_group, split.per_band), menu.pins[scored.index(chosen)],
         keep,
         cycles,
+        geometry.memos.setdefault(split, {}),
     )  # fmt: skip
     return _renamed(tiling, _names(geometry.layer), names)
 
@@ -709,6 +710,8 @@ class _Geometry:
         self.reducible = self.reduction > 1
         self._memo: dict[tuple[int, int, int, int], tuple[tuple[int, ...], int]] = {}
         self._tiles: dict[_Split, tuple[Tile, ...]] = {}
+        # each split's `Tiling.memo`, kept with its tiles for the runs that choose it again
+        self.memos: dict[_Split, dict[Hashable, Any]] = {}
         self._resident = tuple(name in resident for name, _, _ in self.reads)
         self._shared: dict[int, tuple[bool, ...]] = {}  # by group width, one band of all rows
         self._needs: dict[_Split, tuple[int, int, int, bool, int, bool]] = {}  # (`need`)
