@@ -680,6 +680,17 @@ class _Planner:
             and len(set(released)) == len(released)
         ):
             return None
+        key = (_Layout, number, period.tiles, period.groups, period.sums, at.base,
+               ranges.part[first:last].tobytes(), ranges.offset[first:last].tobytes())
+        memo = tiling.memo  # (the same tiles' periods in another layer or run: the same)
+        if key not in memo:
+            memo[key] = self._layout(at, number, period)
+        layout: _Layout | None = memo[key]
+        return layout
+
+    def _layout(self, at: _TiledLayer, number: int, period: _Period) -> _Layout | None:
+        """`_repeatable`'s layout of the period's ranges, None if one lies elsewhere."""
+        ranges, (first, last), tiling = self.ranges, period.ranges, at.tiling
         tile_low = at.base + at.weight_area
         psum_low = tile_low + at.tile_area
         group = at.tiling.tiles[number].group
@@ -702,8 +713,10 @@ class _Planner:
         slot = (offset - low) // np.maximum(1, width)
         if not np.all((slot >= 0) & (slot < count) & ((area == 2) | (slot == owner % count))):
             return None
-        return _Layout(owner=owner, group=area == 0, low=low, inner=offset - low - slot * width,
-                       slot=slot, width=width, slots=count, turn=turn)  # fmt: skip
+        # each the tile `period.tiles` on, or the group `period.groups` on (numbered down)
+        return _Layout(part=part, parts=np.where(area == 0, -period.groups, period.tiles),
+                       low=low, inner=offset - low - slot * width, slot=slot, width=width,
+                       slots=count, turn=turn, copies={})  # fmt: skip
 
     def _repeat_ranges(self, number: int, sigma: Shift, moving: npt.NDArray[np.int64],
                        times: int, period: _Period, layout: _Layout) -> None:  # fmt: skip
@@ -712,12 +725,7 @@ class _Planner:
         released, as σ (whose `moving` ids, sorted) says."""
         ranges, (first, last) = self.ranges, period.ranges
         steps = np.arange(1, times + 1, dtype=np.int64)[:, None]
-        offsets = layout.low + layout.inner + (
-            (layout.slot + steps * layout.turn) % layout.slots * layout.width
-        )
-        # each the tile `period.tiles` on, or the group `period.groups` on (numbered down)
-        part = np.frombuffer(ranges.part[first:last], np.int64)
-        turn = np.where(layout.group, -period.groups, period.tiles)
+        offsets, parts = layout.repeated(times)
 
         def moved(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
             """`values` (tasks, a row each) moved by σ, a copy per repeat: (repeats, rows, n)."""
@@ -726,8 +734,7 @@ class _Planner:
 
         filled = moved(np.array([np.frombuffer(getattr(ranges, name)[first:last], np.int64)
                                  for name in ("first", "after", "also")]))  # fmt: skip
-        ranges.repeat(first, times, offsets.ravel(), (part + steps * turn).ravel(),
-                      *(filled[:, row].ravel() for row in range(3)))  # fmt: skip
+        ranges.repeat(first, times, offsets, parts, *(filled[:, row].ravel() for row in range(3)))
         released = [index for index in period.released if index < first]
         if released:
             rows = (np.array(released, np.int64) + steps * sigma.ranges).ravel()
@@ -1077,18 +1084,31 @@ those that do not (`mark_runs`)."""
 
 
 class _Layout(NamedTuple):
-    """Where each range a period made lies (`_repeatable`), one entry a range: its tile or
-    group (`group`), where its area begins, its place in its slot, its slot, the slot's bytes,
-    the area's slots, and how many slots on one period takes it."""
+    """Where each range a period made lies (`_repeatable`), one entry a range: its part
+    (`Ranges.part`) and how much a period moves it on, where its area begins, its place in
+    its slot, its slot, the slot's bytes, the area's slots, and how many slots on one period
+    takes it; and the offsets and parts of so many repeats, as worked out (`repeated`)."""
 
-    owner: npt.NDArray[np.int64]
-    group: npt.NDArray[np.bool_]
+    part: npt.NDArray[np.int64]
+    parts: npt.NDArray[np.int64]
     low: npt.NDArray[np.int64]
     inner: npt.NDArray[np.int64]
     slot: npt.NDArray[np.int64]
     width: npt.NDArray[np.int64]
     slots: npt.NDArray[np.int64]
     turn: npt.NDArray[np.int64]
+    copies: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+
+    def repeated(self, times: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The offsets and parts of the ranges of `times` repeats, in order."""
+        found = self.copies.get(times)
+        if found is None:
+            steps = np.arange(1, times + 1, dtype=np.int64)[:, None]
+            offsets = self.low + self.inner + (
+                (self.slot + steps * self.turn) % self.slots * self.width
+            )
+            found = self.copies[times] = (offsets.ravel(), (self.part + steps * self.parts).ravel())
+        return found
 
 
 class _Strides(NamedTuple):

@@ -1,16 +1,20 @@
-"""Three small rules of the planner worked out by hand and by references written here: a
+"""Four small rules of the planner worked out by hand and by references written here: a
 tile's share of the layer's epilogue (`_tile_epilogue`), which tiles repeat the one before
-(`_same_ahead`), and the DDR address of a buffer's next slice (`_Planner._address`)."""
+(`_same_ahead`), the DDR address of a buffer's next slice (`_Planner._address`), and where a
+repeated period's ranges lie (`_Layout.repeated`)."""
 
 from __future__ import annotations
 
 import itertools
 import random
+from functools import partial
 from types import SimpleNamespace
 
-from accelsim.memory.planner import _Planner, _same_ahead, _tile_epilogue
+import numpy as np
+
+from accelsim.memory.planner import _Layout, _Planner, _same_ahead, _tile_epilogue
 from accelsim.memory.tiling import Tile
-from accelsim.plan import DdrRange
+from accelsim.plan import DdrRange, group_part
 from accelsim.work import Vector
 
 
@@ -121,3 +125,20 @@ def test_slices_follow_each_other_inside_the_home_and_start_over_after_a_pass():
     assert _addresses(100, [50, 50, 50]) == [1000, 1050, 1000]
     # a slice larger than the home (sub-byte rounding) starts at the home
     assert _addresses(100, [120, 10]) == [1000, 1000]
+
+
+def test_repeated_ranges_turn_their_slots_and_number_their_parts_by_hand():
+    # one range of tile 5 in tile slot 0 of 2 (10 B each, from 100) and one of group 0's
+    # weights in weight slot 1 of 2 (8 B each, from 40, 3 B in): a period of one tile that
+    # begins no group; each repeat turns the tile's slot once, the weights' never
+    as_array = partial(np.array, dtype=np.int64)
+    layout = _Layout(part=as_array([5, group_part(0)]), parts=as_array([1, 0]),
+                     low=as_array([100, 40]), inner=as_array([0, 3]), slot=as_array([0, 1]),
+                     width=as_array([10, 8]), slots=as_array([2, 2]), turn=as_array([1, 0]),
+                     copies={})  # fmt: skip
+    offsets, parts = layout.repeated(3)
+    assert offsets.tolist() == [110, 51, 100, 51, 110, 51]
+    assert parts.tolist() == [6, group_part(0), 7, group_part(0), 8, group_part(0)]
+    offsets, parts = layout.repeated(1)  # (after another count: its own)
+    assert offsets.tolist() == [110, 51]
+    assert parts.tolist() == [6, group_part(0)]
