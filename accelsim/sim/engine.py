@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
+from itertools import chain
 from typing import TYPE_CHECKING, cast
 
 from accelsim.kinds import kind_running
@@ -142,6 +143,7 @@ class _Run:
         import numpy as np
 
         size = len(tasks)
+        zeros = bytes(8 * size)
         self.env = env
         self.tasks = tasks
         self.units = units
@@ -149,7 +151,7 @@ class _Run:
         self.events: list[Event | None] | None = [None] * size if records else None
         (self.issued, self.deps_done, self.space_free, self.unit_free, self.freed_by,
          self.waited_on, self.start, self.end, self.unit, self.waited, self.kind,
-         self.nbytes) = (array("q", bytes(8 * size)) for _ in FILLED)  # fmt: skip
+         self.nbytes) = (array("q", zeros) for _ in FILLED)  # fmt: skip
         self.ends = np.frombuffer(self.end, np.int64)  # (the same memory)
         self.ends[:] = -1
         self.waiting: dict[int, simpy.Event] = {}
@@ -160,15 +162,16 @@ class _Run:
 
     def write(self, base: int, width: int, later: int, steps: list[list[int]]) -> None:
         """Write the `later` tiles after the tile of `width` tasks at `base` as its copies,
-        each column of task j moved on `steps[j]` (`trace.FILLED`) a tile. Only `end` now
-        (dependents read it); the rest when the columns are made, all runs at once in numpy
-        (`columns`): a run's tiles are most of a large plan's tasks, and numpy calls per run
-        cost more than its records (tiled MobileNet: ~450 runs of ~76 tasks)."""
+        each column of task j moved on `steps[j]` (`trace.FILLED`) a tile, `end` as much for
+        every task (a period: `runs.Block._steps`). Only `end` now (dependents read it); the
+        rest when the columns are made, all runs at once in numpy (`columns`): a run's tiles
+        are most of a large plan's tasks, and numpy calls per run cost more than its records
+        (tiled MobileNet: ~450 runs of ~76 tasks)."""
         import numpy as np
 
         assert self.events is None, "runs are timed whole only on plans kept as columns"
-        ends, first = self.ends, base + width
-        moves = np.arange(1, later + 1).reshape(later, 1) * [step[END] for step in steps]
+        ends, first, period = self.ends, base + width, steps[0][END]
+        moves = np.arange(1, later + 1).reshape(later, 1) * period
         ends[first : first + later * width].reshape(later, width)[:] = ends[base:first] + moves
         self.copied.append((base, width, later))
         self.steps.extend(steps)
@@ -186,11 +189,12 @@ class _Run:
             # (in place, into two buffers: a fresh array per column faults its pages in)
             moved, copied = np.empty(len(target), np.int64), np.empty(len(target), np.int64)
             for values, step in zip(table.values(), steps, strict=True):
-                np.take(step, rows, out=moved)
-                np.multiply(moved, tiles, out=moved)
                 np.take(values, source, out=copied)
-                np.add(moved, copied, out=moved)
-                values[target] = moved
+                if step.any():  # (the codes and bytes never move)
+                    np.take(step, rows, out=moved)
+                    np.multiply(moved, tiles, out=moved)
+                    np.add(copied, moved, out=copied)
+                values[target] = copied
         tasks = self.tasks
         return Columns(
             **table, unit_kind=tasks.unit_kind, layer=tasks.layer, tile=tasks.tile,
@@ -200,7 +204,8 @@ class _Run:
     def _copies(self) -> tuple[npt.NDArray[np.int64], ...] | None:
         """Of each task written in bulk (`write`), in one numpy pass over all runs: the task
         of the first tile it copies, itself, the tiles between and its tile task's row in
-        `steps`; and `steps` as a row per column. None if no task was."""
+        `steps`; and `steps` as a row per column. None if no task was. (In place: fresh
+        memory's pages cost more than the arithmetic.)"""
         import numpy as np
 
         if not self.copied:
@@ -208,13 +213,21 @@ class _Run:
         base, width, later = np.array(self.copied, np.int64).T
         written = later * width
         run = np.repeat(np.arange(len(written)), written)
-        place = np.arange(int(written.sum())) - (np.cumsum(written) - written)[run]
+        place = np.arange(int(written.sum()))
+        place -= (np.cumsum(written) - written)[run]
         widths = width[run]
-        spot, tiles = place % widths, place // widths + 1
-        source = base[run] + spot
-        rows = (np.cumsum(width) - width)[run] + spot
-        steps = np.ascontiguousarray(np.array(self.steps, np.int64).T)
-        return source, source + tiles * widths, tiles, rows, steps
+        tiles, spot = np.divmod(place, widths)
+        tiles += 1
+        source = base[run]
+        source += spot
+        rows = (np.cumsum(width) - width)[run]
+        rows += spot
+        target = widths
+        target *= tiles
+        target += source
+        count = len(self.steps)
+        steps = np.fromiter(chain.from_iterable(self.steps), np.int64, len(FILLED) * count)
+        return source, target, tiles, rows, np.ascontiguousarray(steps.reshape(count, -1).T)
 
     def wait_for(self, task: int) -> simpy.Event:
         event = self.waiting.get(task)
