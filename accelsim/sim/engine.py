@@ -334,9 +334,10 @@ class Kind:
                 if reasons:
                     for dep, reason in zip(deps[first[task_id] : first[task_id + 1]], reasons,
                                            strict=True):  # fmt: skip
-                        if end[dep] < 0:
+                        done = end[dep]  # (an array's item: read once, one int object)
+                        if done < 0:
                             yield run.wait_for(dep)
-                        done = end[dep]
+                            done = end[dep]
                         if reason == "data":
                             if done >= data:
                                 data, data_on = done, dep
@@ -347,10 +348,12 @@ class Kind:
                             serial, serial_on = done, dep
                 else:  # all for data
                     for dep in deps[first[task_id] : first[task_id + 1]]:
-                        if end[dep] < 0:
+                        done = end[dep]
+                        if done < 0:
                             yield run.wait_for(dep)
-                        if end[dep] >= data:
-                            data, data_on = end[dep], dep
+                            done = end[dep]
+                        if done >= data:
+                            data, data_on = done, dep
                 now = issued  # the latest of these (comparisons: `max` is a call a task)
                 if data > now:
                     now = data

@@ -32,11 +32,12 @@ def _every_run(monkeypatch):
 
 
 def _plan(tasks: list[tuple], run: tuple[int, int, int]) -> Plan:
-    """Tasks as (unit kind, work, deps) all for data, with one run (first, width, count)."""
+    """Tasks as (unit kind, work, deps) all for data, or (unit kind, work, deps, reasons), with
+    one run (first, width, count)."""
     columns = Tasks()
-    for number, (unit_kind, work, deps) in enumerate(tasks):
+    for number, (unit_kind, work, deps, *reasons) in enumerate(tasks):
         columns.add(unit_kind, "load" if unit_kind == "dma" else "compute", 0, number, "", work,
-                    deps, ())  # fmt: skip
+                    deps, reasons[0] if reasons else ())  # fmt: skip
     first, width, count = run
     indexed = with_index(columns, array("q", [first]), array("q", [width]), array("q", [count]))
     return Plan(policy="hand", capacity=1, tasks=indexed, allocations=(), tiles=(1,))
@@ -112,6 +113,26 @@ def test_a_fixed_dependency_a_tiles_own_overtakes_is_not_copied(monkeypatch):
     assert [e.deps_done for e in transfers] == [max(100, 10 * k + 10) for k in range(12)]
     assert [(e.start, e.end) for e in events[2::2]] == [(10 * k, 10 * k + 10) for k in range(12)]
     assert bulk == []  # never a template: task 0 is done after the tile's own until tile 9
+
+
+def test_a_fixed_space_dependency_a_tiles_own_overtakes_is_not_copied(monkeypatch):
+    # The test above with both of each transfer's dependencies for SRAM space: tile k's
+    # transfer on [200 + 10k, 210 + 10k) (the bus lags), its space free at max(100, 10k + 10)
+    # (task 0's until tile 9, its own vector task's from tile 10 on), nothing for data. The
+    # state repeats from tile 1, but task 0 would be copied as freeing the space last.
+    hw = toy_machine()
+    vector, transfer = Vector(ops=10, elements=10), Transfer(nbytes=10, direction="in")
+    tasks = [("matrix", Gemm(m=100, k=50, n=1, groups=1, macs=5000), ()),
+             ("dma", Transfer(nbytes=200, direction="in"), ())]  # fmt: skip
+    for k in range(12):
+        tasks += [("vector", vector, ()), ("dma", transfer, (0, 2 + 2 * k), ("space", "space"))]
+    events, bulk = _run(_plan(tasks, (2, 2, 12)), hw, monkeypatch)
+    transfers = events[3::2]
+    assert [(e.start, e.end) for e in transfers] == [(200 + 10 * k, 210 + 10 * k)
+                                                     for k in range(12)]  # fmt: skip
+    assert [(e.space_free, e.deps_done) for e in transfers] == [(max(100, 10 * k + 10), 0)
+                                                                for k in range(12)]  # fmt: skip
+    assert bulk == []  # never a template: task 0 frees the space after the tile's own until tile 9
 
 
 def test_a_dependency_three_tiles_back_is_checked_at_every_copy_before_the_template(monkeypatch):
