@@ -21,7 +21,7 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from itertools import chain
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from accelsim.kinds import kind_running
 from accelsim.plan import Ranges, Tasks
@@ -41,7 +41,7 @@ from accelsim.timing.models import reads_addresses
 from accelsim.work import Transfer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Mapping, Sequence
+    from collections.abc import Callable, Generator, Mapping, MutableSequence, Sequence
 
     import numpy as np
     import numpy.typing as npt
@@ -57,33 +57,39 @@ if TYPE_CHECKING:
 
 def simulate(plan: Plan, *, units: Mapping[str, TimingModel], clock_hz: float) -> Trace:
     """Simulate `plan` on `units` (name -> its timing model, in report order); every event."""
-    import numpy as np
     import simpy
 
     env = simpy.Environment()
     tasks = Tasks.of(plan.tasks)
-    run = _Run(env, tasks, tuple(units), records=len(tasks) < min(COLUMNS_FROM, RUNS_FROM))
+    runs = len(tasks) >= RUNS_FROM
+    run = _Run(env, tasks, tuple(units), records=len(tasks) < min(COLUMNS_FROM, RUNS_FROM),
+               runs=runs)  # fmt: skip
     kinds: dict[str, Kind] = {}
     for kind in dict.fromkeys(model.kind for model in units.values()):
         names = [name for name, model in units.items() if model.kind == kind]
         kinds[kind] = Kind(names, [units[n] for n in names], run)
-    blocks = {} if len(tasks) < RUNS_FROM else blocks_of(tasks, kinds, run)
+    blocks = blocks_of(tasks, kinds, run) if runs else {}
     for kind, queue in _queues(tasks, kinds, blocks).items():
         if queue:
             env.process(_dispatch(kinds[kind], queue, blocks.get(kind, {})))
     env.run()
-    ends = run.ends
-    if ends.min(initial=0) < 0:
-        unfinished = np.flatnonzero(ends < 0)[:5].tolist()
-        raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished}")
     if run.events is not None:
+        if min(run.end, default=0) < 0:
+            _never_ran(run.end)
         events: Sequence[Event] = cast("tuple[Event, ...]", tuple(run.events))
-        sram = _occupancy(plan, np.frombuffer(run.start, np.int64), ends)
+        sram, end = _occupancy(plan, run.start, run.end), max(run.end, default=0)
     else:
         columns = run.columns()
+        if columns.end.min(initial=0) < 0:
+            _never_ran(columns.end)
         events, sram = Records(columns), _occupancy(plan, columns.start, columns.end)
-    end = int(ends.max(initial=0))
+        end = int(columns.end.max(initial=0))
     return Trace(events=events, units=tuple(units), sram=sram, clock_hz=clock_hz, end=end)
+
+
+def _never_ran(ends: Sequence[int] | npt.NDArray[np.int64]) -> NoReturn:
+    unfinished = [task for task, end in enumerate(ends) if end < 0]
+    raise AssertionError(f"tasks never ran (dependency cycle?): {unfinished[:5]}")
 
 
 def _queues(
@@ -126,34 +132,44 @@ END = FILLED.index("end")
 
 
 class _Run:
-    """A run's bookkeeping, by task id: the trace's columns as int64 arrays (`trace.FILLED`;
-    `end` is what its dependents read, -1 until the task is issued), written as each task is
-    issued, and a run's repeating tiles as copies of a tile (`write`); for a small plan
-    (`records`) each task's record as it is issued (`events`) and its start and end alone.
-    Arrays, not lists: a value is converted as it is written, while hot, and the columns are
-    the arrays' own memory (read as lists, a large plan's columns were made of int objects
-    read back from all over the heap: 0.3 ms a column of 4,700 tasks).
+    """A run's bookkeeping, by task id: the trace's columns (`trace.FILLED`; `end` is what its
+    dependents read, -1 until the task is issued), written as each task is issued, and a
+    run's repeating tiles as copies of a tile (`write`); for a small plan (`records`) each
+    task's record as it is issued (`events`) and its start and end alone.
+
+    The columns are lists, or int64 arrays on a plan whose runs are timed whole (`runs`): a
+    value converted as it is written, while hot, the columns the arrays' own memory (read
+    back from lists, such a plan's columns were made of int objects from all over the heap:
+    0.3 ms a column of 4,700 tasks, tiled MobileNet at 4 KiB); a list is written and read a
+    little faster a task at a time (~4 % of the engine on a plan without runs).
 
     A task's times are fixed when it is issued; that triggers a SimPy event only if another
     dispatcher is waiting to read them.
     """
 
     def __init__(self, env: simpy.Environment, tasks: Tasks, units: tuple[str, ...], *,
-                 records: bool) -> None:  # fmt: skip
+                 records: bool, runs: bool) -> None:  # fmt: skip
         import numpy as np
 
         size = len(tasks)
-        zeros = bytes(8 * size)
         self.env = env
         self.tasks = tasks
         self.units = units
         self.places = {name: place for place, name in enumerate(units)}
         self.events: list[Event | None] | None = [None] * size if records else None
+        columns: list[MutableSequence[int]]
+        self.ends: npt.NDArray[np.int64] | None = None  # `end` as numpy, the same memory
+        if runs:
+            zeros = bytes(8 * size)
+            arrays = [array("q", zeros) for _ in FILLED]
+            self.ends = np.frombuffer(arrays[END], np.int64)
+            self.ends[:] = -1
+            columns = list(arrays)
+        else:
+            columns = [[-1 if name == "end" else 0] * size for name in FILLED]
         (self.issued, self.deps_done, self.space_free, self.unit_free, self.freed_by,
          self.waited_on, self.start, self.end, self.unit, self.waited, self.kind,
-         self.nbytes) = (array("q", zeros) for _ in FILLED)  # fmt: skip
-        self.ends = np.frombuffer(self.end, np.int64)  # (the same memory)
-        self.ends[:] = -1
+         self.nbytes) = columns  # fmt: skip
         self.waiting: dict[int, simpy.Event] = {}
         # the runs' tiles written in bulk: (tile, width, tiles after it) and each of the tile's
         # tasks' steps (`write`)
@@ -169,7 +185,7 @@ class _Run:
         (tiled MobileNet: ~450 runs of ~76 tasks)."""
         import numpy as np
 
-        assert self.events is None, "runs are timed whole only on plans kept as columns"
+        assert self.ends is not None, "runs are timed whole only on plans kept as arrays"
         ends, first, period = self.ends, base + width, steps[0][END]
         moves = np.arange(1, later + 1).reshape(later, 1) * period
         ends[first : first + later * width].reshape(later, width)[:] = ends[base:first] + moves
@@ -177,12 +193,16 @@ class _Run:
         self.steps.extend(steps)
 
     def columns(self) -> Columns:
-        """The columns as numpy arrays on the run's, with the plan's fields. A task written in
-        bulk is a copy of its run's first tile: that task's values plus its steps times the
-        tiles between (`write`)."""
+        """The columns as numpy arrays (on the run's arrays), with the plan's fields. A task
+        written in bulk is a copy of its run's first tile: that task's values plus its steps
+        times the tiles between (`write`)."""
         import numpy as np
 
-        table = {name: np.frombuffer(getattr(self, name), np.int64) for name in FILLED}
+        table = {}
+        for name in FILLED:
+            column = getattr(self, name)
+            table[name] = (np.frombuffer(column, np.int64) if isinstance(column, array)
+                           else np.array(column, np.int64))  # fmt: skip
         copies = self._copies()
         if copies is not None:
             source, target, tiles, rows, steps = copies
@@ -419,7 +439,9 @@ class Kind:
 
 
 def _occupancy(
-    plan: Plan, start: npt.NDArray[np.int64] | list[int], end: npt.NDArray[np.int64] | list[int]
+    plan: Plan,
+    start: npt.NDArray[np.int64] | Sequence[int],
+    end: npt.NDArray[np.int64] | Sequence[int],
 ) -> Steps:
     """SRAM bytes in use as (cycle, bytes) change points, from cycle 0: each cycle where some
     range is taken or freed, with the bytes in use once all of that cycle's changes applied."""
