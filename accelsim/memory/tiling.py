@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from accelsim.errors import PlanError
@@ -313,18 +313,53 @@ def _renamed(tiling: Tiling, before: tuple[str, ...], after: tuple[str, ...]) ->
             found = renamed[items] = tuple([(new[name], size) for name, size in items])
         return found
 
-    # Each distinct (reads, weights, write) of the tiles, by identity (the tiling's own
-    # records, alive throughout), renamed once: a tile is then one look-up and one tuple.
-    parts: dict[tuple[int, int, int], tuple[object, object, object]] = {}
-    make = tuple.__new__  # (the named tuple's own constructor is a Python call around it)
-    tiles = []
-    for group, band, reads, weights, write, work, chunk, last, psum in tiling.tiles:
-        key = (id(reads), id(weights), id(write))
-        found = parts.get(key)
-        if found is None:
-            found = parts[key] = (slices(reads), slices(weights), slices((write,))[0])
-        tiles.append(make(Tile, (group, band, *found, work, chunk, last, psum)))
-    return replace(tiling, tiles=tuple(tiles), shared=slices(tiling.shared))
+    if not tiling.tiles:
+        return replace(tiling, shared=slices(tiling.shared))
+    columns = tiling.memo.get(_renamed)
+    if columns is None:
+        columns = tiling.memo[_renamed] = _Columns.of(tiling.tiles)
+    # each distinct (reads, weights, write) renamed once, then every tile made in C
+    parts = [(slices(tile.reads), slices(tile.weights), slices((tile.write,))[0])
+             for tile in map(tiling.tiles.__getitem__, columns.firsts)]  # fmt: skip
+    reads, weights, writes = (tuple(column) for column in zip(*parts, strict=True))
+    made = map(partial(tuple.__new__, Tile), zip(
+        columns.group, columns.band, map(reads.__getitem__, columns.parts),
+        map(weights.__getitem__, columns.parts), map(writes.__getitem__, columns.parts),
+        columns.work, columns.chunk, columns.last, columns.psum, strict=True,
+    ))  # fmt: skip
+    return replace(tiling, tiles=tuple(made), shared=slices(tiling.shared))
+
+
+class _Columns(NamedTuple):
+    """A tiling's tiles as columns without their buffers' names (`_renamed`, which keeps them
+    in `Tiling.memo`): each tile's distinct (reads, weights, write), numbered in order of first
+    use, and where each is first used."""
+
+    group: tuple[int, ...]
+    band: tuple[int, ...]
+    work: tuple[Work, ...]
+    chunk: tuple[int, ...]
+    last: tuple[bool, ...]
+    psum: tuple[int, ...]
+    parts: tuple[int, ...]
+    firsts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, tiles: tuple[Tile, ...]) -> _Columns:
+        # (by identity: the tiling's own records, alive throughout, share equal tuples)
+        numbers: dict[tuple[int, int, int], int] = {}
+        firsts: list[int] = []
+        parts = []
+        for index, tile in enumerate(tiles):
+            key = (id(tile.reads), id(tile.weights), id(tile.write))
+            number = numbers.get(key)
+            if number is None:
+                number = numbers[key] = len(firsts)
+                firsts.append(index)
+            parts.append(number)
+        group, band, _, _, _, work, chunk, last, psum = zip(*tiles, strict=True)
+        return cls(group=group, band=band, work=work, chunk=chunk, last=last, psum=psum,
+                   parts=tuple(parts), firsts=tuple(firsts))  # fmt: skip
 
 
 def tile_layer(

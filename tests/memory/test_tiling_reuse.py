@@ -16,6 +16,7 @@ import pytest
 from accelsim.api import simulate_graph
 from accelsim.lowering import Layer, Window, lower
 from accelsim.memory import tiling
+from accelsim.work import Vector
 from tests.sim.toy import GraphBuilder, toy_machine
 
 
@@ -169,3 +170,26 @@ def test_mobilenet_points_that_take_a_kept_tiled_plan_get_the_plan_planned_alone
             alone = make_plan(lower(graph, hw), hw, policy="liveness", overlap=True)
             assert planned[-1].plan == alone, (sram, bus, peak)
     assert 1 < len({id(p) for p in planned}) < len(planned)
+
+
+def test_a_renamed_tiling_is_each_tile_renamed_field_by_field():
+    # by hand: tiles 0 and 2 read and weigh the same tuples but write different slices, tile 1
+    # reads other slices; renamed twice over (the second time from its memo)
+    work = Vector(ops=8, elements=8)
+    reads, other, weights = (("x", 4),), (("x", 2), ("y", 2)), (("w", 1),)
+    tiles = (
+        tiling.Tile(0, 0, reads, weights, ("z", 4), work),
+        tiling.Tile(0, 1, other, weights, ("z", 2), work, chunk=1, last=False, psum=6),
+        tiling.Tile(1, 0, reads, weights, ("z", 3), work),
+    )
+    plain = tiling.Tiling(tiles, 8, 1, tiling.BUFFERINGS[1], shared=(("s", 5),))
+    names = {"x": "a", "y": "b", "w": "c", "z": "d", "s": "e"}
+    for _ in range(2):
+        renamed = tiling._renamed(plain, tuple(names), tuple(names.values()))
+        assert renamed.shared == (("e", 5),)
+        assert renamed.tiles == (
+            tiling.Tile(0, 0, (("a", 4),), (("c", 1),), ("d", 4), work),
+            tiling.Tile(0, 1, (("a", 2), ("b", 2)), (("c", 1),), ("d", 2), work, chunk=1,
+                        last=False, psum=6),  # fmt: skip
+            tiling.Tile(1, 0, (("a", 4),), (("c", 1),), ("d", 3), work),
+        )
