@@ -16,7 +16,6 @@ labels and slot offsets (by tile number), and an epilogue's share (by MACs done)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -89,29 +88,6 @@ def state(loop: Loop, number: int, group: int, turns: bool,
     )
 
 
-def _pairs(before: State, after: State) -> Iterator[tuple[str, int, int]]:
-    """Each task id ("task") and range index ("range") of `before` beside the one at its place
-    in `after` (a set's ids in order); ("shape", 0, 1) where the two differ in shape."""
-    sets = zip((*before.tile_slots, *before.weight_slots, *before.psum_slots, before.group_pins,
-                *before.waits),
-               (*after.tile_slots, *after.weight_slots, *after.psum_slots, after.group_pins,
-                *after.waits), strict=False)  # fmt: skip
-    for old, new in sets:
-        if len(old) != len(new):
-            yield "shape", 0, 1
-        yield from (("task", x, y) for x, y in zip(sorted(old), sorted(new), strict=False))
-    if len(before.group_loads) != len(after.group_loads) or len(before.pending) != len(
-        after.pending
-    ):
-        yield "shape", 0, 1
-    for (r, t), (q, u) in zip(before.group_loads, after.group_loads, strict=False):
-        yield from (("range", r, q), ("task", t, u))
-    for old_store, new_store in zip(before.pending, after.pending, strict=False):
-        yield from (("task", old_store[2], new_store[2]), ("range", old_store[3], new_store[3]))
-    yield from (("task", before.last_compute, after.last_compute),
-                ("range", before.out_index, after.out_index))  # fmt: skip
-
-
 class Shift(NamedTuple):
     """σ: the task ids in `moving` move by `width`, the range indices in `moving_ranges` by
     `ranges`; every other id stays."""
@@ -129,20 +105,6 @@ class Shift(NamedTuple):
 
     def tasks(self, tasks: set[int] | frozenset[int], times: int = 1) -> set[int]:
         return {self.task(task, times) for task in tasks}
-
-    def of(self, s: State) -> State:
-        def each(sets: tuple[frozenset[int], ...]) -> tuple[frozenset[int], ...]:
-            return tuple(frozenset(self.tasks(tasks)) for tasks in sets)
-
-        return State(
-            tile_slots=each(s.tile_slots), weight_slots=each(s.weight_slots),
-            psum_slots=each(s.psum_slots), group_pins=frozenset(self.tasks(s.group_pins)),
-            group_loads=tuple((self.range(r), self.task(t)) for r, t in s.group_loads),
-            pending=tuple((back, slot, self.task(compute), self.range(index), size)
-                          for back, slot, compute, index, size in s.pending),
-            last_compute=self.task(s.last_compute), out_index=self.range(s.out_index),
-            waits=each(s.waits), out_slot=s.out_slot,
-        )  # fmt: skip
 
 
 class Shifts(NamedTuple):
@@ -162,35 +124,82 @@ def shift_between(
     does; `tasks` and `ranges`: where the period's tasks and ranges begin and end; `constants`:
     the tasks its tiles read that the state does not hold (the layer's shared inputs, the DDR
     data they wait for), which must stay; `serial`: each task waits for the one before it.
-    An id moves if the one at its place in `after` is one period on, and stays if the same."""
+
+    Each id of `before` is paired with the one at its place in `after` (a set's in order): it
+    moves if that is one period on, and stays if the same; σ then takes `before` to `after`
+    if no id both moves and stays, none that stays is the period's own, and every field that
+    is no id (slots, tiles back, bytes) is the same."""
     (begin, end), (first, last) = tasks, ranges
     width, count = end - begin, last - first
-    steps = {"task": width, "range": count}
-    moved: dict[str, set[int]] = {"task": set(), "range": set()}
-    stayed: dict[str, set[int]] = {"task": set(), "range": set()}
-    for kind, old, new in _pairs(before, after):
-        if kind == "shape":
-            return None
-        if new == old:
-            stayed[kind].add(old)
-        elif new == old + steps[kind] and old >= 0:
-            moved[kind].add(old)
-        else:
-            return None
-    if moved["task"] & (stayed["task"] | constants) or moved["range"] & stayed["range"]:
+    old_sets = (*before.tile_slots, *before.weight_slots, *before.psum_slots, before.group_pins,
+                *before.waits)  # fmt: skip
+    new_sets = (*after.tile_slots, *after.weight_slots, *after.psum_slots, after.group_pins,
+                *after.waits)  # fmt: skip
+    if (
+        before.out_slot != after.out_slot or begin < 1
+        or len(before.tile_slots) != len(after.tile_slots)
+        or len(before.weight_slots) != len(after.weight_slots)
+        or len(before.psum_slots) != len(after.psum_slots) or len(old_sets) != len(new_sets)
+        or len(before.group_loads) != len(after.group_loads)
+        or [store[:2] + store[4:] for store in before.pending]
+        != [store[:2] + store[4:] for store in after.pending]
+    ):  # fmt: skip
         return None
-    own = set(range(begin, end)) | ({begin - 1} if serial else set())
-    back = Shift(width=width, moving=frozenset(moved["task"] | own), ranges=count,
-                 moving_ranges=frozenset(moved["range"] | set(range(first, last))))  # fmt: skip
+    old_tasks, new_tasks = [before.last_compute], [after.last_compute]
+    for old, new in zip(old_sets, new_sets, strict=True):
+        if len(old) != len(new):
+            return None
+        old_tasks += sorted(old)
+        new_tasks += sorted(new)
+    old_ranges, new_ranges = [before.out_index], [after.out_index]
+    for (r, t), (q, u) in zip(before.group_loads, after.group_loads, strict=True):
+        old_ranges.append(r)
+        new_ranges.append(q)
+        old_tasks.append(t)
+        new_tasks.append(u)
+    for old_store, new_store in zip(before.pending, after.pending, strict=True):
+        old_tasks.append(old_store[2])
+        new_tasks.append(new_store[2])
+        old_ranges.append(old_store[3])
+        new_ranges.append(new_store[3])
+    moved, stayed = _split(old_tasks, new_tasks, width)
+    moved_ranges, stayed_ranges = _split(old_ranges, new_ranges, count)
+    if moved is None or moved_ranges is None or stayed is None or stayed_ranges is None:
+        return None
+    low = begin - 1 if serial else begin  # (the period's own tasks move, and the one before)
+    if (
+        not moved.isdisjoint(stayed) or not moved.isdisjoint(constants)
+        or not moved_ranges.isdisjoint(stayed_ranges)
+        or any(low <= task < end for task in stayed)
+        or any(first <= index < last for index in stayed_ranges)
+    ):  # fmt: skip
+        return None
     # σ must not take a moved id onto one that stays (it would merge them)
-    if {task + width for task in back.moving} & (stayed["task"] | constants) or begin < 1:
+    ahead = stayed | constants
+    if any(task + width in ahead for task in moved) or any(
+        end <= task < end + width or (serial and task == end - 1) for task in ahead
+    ):
         return None
-    if back.of(before) != after:
-        return None
-    on = Shift(width=width, moving=frozenset(task + width for task in moved["task"]),
-               ranges=count,
-               moving_ranges=frozenset(index + count for index in moved["range"]))  # fmt: skip
+    back = Shift(width=width, moving=frozenset(moved.union(range(low, end))), ranges=count,
+                 moving_ranges=frozenset(moved_ranges.union(range(first, last))))  # fmt: skip
+    on = Shift(width=width, moving=frozenset(task + width for task in moved), ranges=count,
+               moving_ranges=frozenset(index + count for index in moved_ranges))  # fmt: skip
     return Shifts(back=back, on=on)
+
+
+def _split(old: list[int], new: list[int], step: int) -> tuple[set[int] | None, set[int] | None]:
+    """The ids of `old` whose counterpart in `new` is `step` on (moved) and the same (stayed);
+    (None, None) if one is neither."""
+    moved: set[int] = set()
+    stayed: set[int] = set()
+    for x, y in zip(old, new, strict=True):
+        if y == x:
+            stayed.add(x)
+        elif y == x + step and x >= 0:
+            moved.add(x)
+        else:
+            return None, None
+    return moved, stayed
 
 
 def advance(loop: Loop, sigma: Shift, times: int, turns: bool, period: tuple[int, int, int],
