@@ -18,7 +18,6 @@ fills it to the end of the last task that releases it).
 
 from __future__ import annotations
 
-from array import array
 from collections import deque
 from itertools import chain
 from typing import TYPE_CHECKING, NoReturn, cast
@@ -137,11 +136,12 @@ class _Run:
     run's repeating tiles as copies of a tile (`write`); for a small plan (`records`) each
     task's record as it is issued (`events`) and its start and end alone.
 
-    The columns are lists, or int64 arrays on a plan whose runs are timed whole (`runs`): a
-    value converted as it is written, while hot, the columns the arrays' own memory (read
-    back from lists, such a plan's columns were made of int objects from all over the heap:
-    0.3 ms a column of 4,700 tasks, tiled MobileNet at 4 KiB); a list is written and read a
-    little faster a task at a time (~4 % of the engine on a plan without runs).
+    The columns are lists, or int64 numpy arrays (written through memoryviews, `arrays`) on a
+    plan whose runs are timed whole (`runs`): a value converted as it is written, while hot,
+    the arrays the trace's columns (read back from lists, such a plan's columns were made of
+    int objects from all over the heap: 0.3 ms a column of 4,700 tasks, tiled MobileNet at 4
+    KiB); a list is written and read a little faster a task at a time (~4 % of the engine on
+    a plan without runs).
 
     A task's times are fixed when it is issued; that triggers a SimPy event only if another
     dispatcher is waiting to read them.
@@ -158,13 +158,11 @@ class _Run:
         self.places = {name: place for place, name in enumerate(units)}
         self.events: list[Event | None] | None = [None] * size if records else None
         columns: list[MutableSequence[int]]
-        self.ends: npt.NDArray[np.int64] | None = None  # `end` as numpy, the same memory
+        self.arrays: list[npt.NDArray[np.int64]] = []
         if runs:
-            zeros = bytes(8 * size)
-            arrays = [array("q", zeros) for _ in FILLED]
-            self.ends = np.frombuffer(arrays[END], np.int64)
-            self.ends[:] = -1
-            columns = list(arrays)
+            self.arrays = [np.zeros(size, np.int64) for _ in FILLED]
+            self.arrays[END][:] = -1
+            columns = [cast("MutableSequence[int]", values.data) for values in self.arrays]
         else:
             columns = [[-1 if name == "end" else 0] * size for name in FILLED]
         (self.issued, self.deps_done, self.space_free, self.unit_free, self.freed_by,
@@ -185,24 +183,21 @@ class _Run:
         (tiled MobileNet: ~450 runs of ~76 tasks)."""
         import numpy as np
 
-        assert self.ends is not None, "runs are timed whole only on plans kept as arrays"
-        ends, first, period = self.ends, base + width, steps[0][END]
+        assert self.arrays, "runs are timed whole only on plans kept as arrays"
+        ends, first, period = self.arrays[END], base + width, steps[0][END]
         moves = np.arange(1, later + 1).reshape(later, 1) * period
         ends[first : first + later * width].reshape(later, width)[:] = ends[base:first] + moves
         self.copied.append((base, width, later))
         self.steps.extend(steps)
 
     def columns(self) -> Columns:
-        """The columns as numpy arrays (on the run's arrays), with the plan's fields. A task
+        """The columns as numpy arrays (the run's `arrays`), with the plan's fields. A task
         written in bulk is a copy of its run's first tile: that task's values plus its steps
         times the tiles between (`write`)."""
         import numpy as np
 
-        table = {}
-        for name in FILLED:
-            column = getattr(self, name)
-            table[name] = (np.frombuffer(column, np.int64) if isinstance(column, array)
-                           else np.array(column, np.int64))  # fmt: skip
+        arrays = self.arrays or [np.array(getattr(self, name), np.int64) for name in FILLED]
+        table = dict(zip(FILLED, arrays, strict=True))
         copies = self._copies()
         if copies is not None:
             source, target, tiles, rows, steps = copies
