@@ -94,45 +94,31 @@ def test_a_fixed_dependency_ending_as_a_tile_starts_is_not_copied_as_its_cause(m
     assert bulk == [4]
 
 
-def test_a_fixed_dependency_a_tiles_own_overtakes_is_not_copied(monkeypatch):
+@pytest.mark.parametrize("reason", ["data", "space"])
+def test_a_fixed_dependency_a_tiles_own_overtakes_is_not_copied(monkeypatch, reason):
     # 0: the matrix engine, 5,000 MACs: [0, 100). 1: 200 B on the bus: [0, 200).
     # Run from 2, width 2, 12 tiles: a 10-op vector task [10k, 10k + 10), then 10 B on the bus
-    # after it and after task 0. The bus lags: tile k's transfer [200 + 10k, 210 + 10k), its
-    # dependencies done at max(100, 10k + 10): task 0's until tile 9, its own vector task's
-    # from tile 10 on. The state repeats from tile 1, but task 0 would be copied as done last.
+    # after it and after task 0, both for `reason` (its data, or the SRAM space it fills). The
+    # bus lags: tile k's transfer [200 + 10k, 210 + 10k), what it waits for done at
+    # max(100, 10k + 10): task 0 until tile 9, its own vector task from tile 10 on. The state
+    # repeats from tile 1, but task 0 would be copied as the one done last.
     hw = toy_machine()
     vector, transfer = Vector(ops=10, elements=10), Transfer(nbytes=10, direction="in")
     tasks = [("matrix", Gemm(m=100, k=50, n=1, groups=1, macs=5000), ()),
              ("dma", Transfer(nbytes=200, direction="in"), ())]  # fmt: skip
     for k in range(12):
-        tasks += [("vector", vector, ()), ("dma", transfer, (0, 2 + 2 * k))]
+        reasons = () if reason == "data" else (reason, reason)  # (none: all for data)
+        tasks += [("vector", vector, ()), ("dma", transfer, (0, 2 + 2 * k), reasons)]
     events, bulk = _run(_plan(tasks, (2, 2, 12)), hw, monkeypatch)
     transfers = events[3::2]
     assert [(e.start, e.end) for e in transfers] == [(200 + 10 * k, 210 + 10 * k)
                                                      for k in range(12)]  # fmt: skip
-    assert [e.deps_done for e in transfers] == [max(100, 10 * k + 10) for k in range(12)]
+    done = [max(100, 10 * k + 10) for k in range(12)]
+    waited = [e.deps_done if reason == "data" else e.space_free for e in transfers]
+    assert waited == done
+    assert [e.space_free if reason == "data" else e.deps_done for e in transfers] == [0] * 12
     assert [(e.start, e.end) for e in events[2::2]] == [(10 * k, 10 * k + 10) for k in range(12)]
     assert bulk == []  # never a template: task 0 is done after the tile's own until tile 9
-
-
-def test_a_fixed_space_dependency_a_tiles_own_overtakes_is_not_copied(monkeypatch):
-    # The test above with both of each transfer's dependencies for SRAM space: tile k's
-    # transfer on [200 + 10k, 210 + 10k) (the bus lags), its space free at max(100, 10k + 10)
-    # (task 0's until tile 9, its own vector task's from tile 10 on), nothing for data. The
-    # state repeats from tile 1, but task 0 would be copied as freeing the space last.
-    hw = toy_machine()
-    vector, transfer = Vector(ops=10, elements=10), Transfer(nbytes=10, direction="in")
-    tasks = [("matrix", Gemm(m=100, k=50, n=1, groups=1, macs=5000), ()),
-             ("dma", Transfer(nbytes=200, direction="in"), ())]  # fmt: skip
-    for k in range(12):
-        tasks += [("vector", vector, ()), ("dma", transfer, (0, 2 + 2 * k), ("space", "space"))]
-    events, bulk = _run(_plan(tasks, (2, 2, 12)), hw, monkeypatch)
-    transfers = events[3::2]
-    assert [(e.start, e.end) for e in transfers] == [(200 + 10 * k, 210 + 10 * k)
-                                                     for k in range(12)]  # fmt: skip
-    assert [(e.space_free, e.deps_done) for e in transfers] == [(max(100, 10 * k + 10), 0)
-                                                                for k in range(12)]  # fmt: skip
-    assert bulk == []  # never a template: task 0 frees the space after the tile's own until tile 9
 
 
 def test_a_dependency_three_tiles_back_is_checked_at_every_copy_before_the_template(monkeypatch):
