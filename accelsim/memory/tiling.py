@@ -1,7 +1,7 @@
 """Split a layer whose working set does not fit SRAM into tiles that do.
 
-A layer's output is seen as (channels, rows): NCHW outputs split by output channels and by
-output rows, other outputs by their last dim (a MatMul's output columns, whose weight columns
+A layer's output is seen as (channels, rows): NCHW outputs (and a 1-D conv or pool's N x C x L,
+as if H = L) split by output channels and by output rows, other outputs by their last dim (a MatMul's output columns, whose weight columns
 then stream group by group) and by the rows of all the others ((M, N) by N and M; a
 transformer's (B, S, D) by D and B·S). Rows of a conv or pool need a band of input rows
 (with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
@@ -698,6 +698,8 @@ class _Geometry:
         batch_rows = batch and layer.op_types[0] in _ELEMENTWISE and layer.window is None
         self.flat = batch and (layer.op_types[0] in _OVER_LAST_AXIS or batch_rows and last_resort)
         self.channel_first = layer.op_types[0] in _CHANNEL_NORMS and len(out.shape) == 3
+        # A 1-D conv or pool's (N, C, L) splits as NCHW does: by C and by bands of L with a halo
+        self.window_1d = layer.window is not None and len(out.shape) == 3
         self.channels, self.rows = self._dims(out.shape)
         self.split_channels, self.split_rows = _can_split(layer)
         self.row_offsets = _concat_rows(layer, buffers, self.channels, self.rows)
@@ -716,7 +718,7 @@ class _Geometry:
             )
         weight = buffers[layer.weights[0]].shape if layer.weights else ()
         depthwise = (
-            layer.op_types[0] == "Conv" and len(weight) in (4, 5) and weight[1] == 1
+            layer.op_types[0] == "Conv" and len(weight) in (3, 4, 5) and weight[1] == 1
             and bool(layer.reads) and buffers[layer.reads[0]].shape[1] > 1
         )  # fmt: skip
         self.per_channel_input = layer.unit == "vector" or depthwise or self.batched
@@ -754,9 +756,11 @@ class _Geometry:
     def _dims(self, shape: tuple[int, ...]) -> tuple[int, int]:
         """(channels, rows) of a tensor as this layer splits it: `channels_rows`, with a
         batched product's (B, C, H, W) as B·C channels, a `flat` layer's as W and B·C·H, and a
-        channel normalization's (N, C, L) as C and N·L."""
+        channel normalization's (N, C, L) as C and N·L, a 1-D window's as C and L."""
         if self.batched and len(shape) == 4:
             return shape[0] * shape[1], shape[2]
+        if self.window_1d and len(shape) == 3:
+            return shape[1], shape[2]
         if self.flat:
             return shape[-1] if shape else 1, _product(shape[:-1])
         if self.channel_first and len(shape) == 3:
@@ -829,7 +833,7 @@ class _Geometry:
             rows = channels_rows(shape)[1]
             overlap = max(0, min(r1, offset + rows) - max(r0, offset))
             return _fraction(_fraction(nbytes, overlap, rows), width, self.channels)
-        if len(shape) in (4, 5) and not self.flat:
+        if (len(shape) in (4, 5) or self.window_1d and len(shape) == 3) and not self.flat:
             in_channels, in_rows = self._dims(shape)
             lo, hi = self._input_rows(r0, r1, in_rows)
             size = _fraction(nbytes, hi - lo, in_rows)
@@ -1192,7 +1196,7 @@ def _reduction(
     if gemm is None or layer.held or not reads:
         return 1, False
     shape = reads[0][1]
-    if primary == "Conv" and layer.weights and len(shape) in (4, 5):
+    if primary == "Conv" and layer.weights and len(shape) in (3, 4, 5):
         units = shape[1] // gemm.groups
         return units, gemm.groups > 1 and units > 1
     operand = bool(layer.weights) != bool(stationary)  # B: a weight, or the held activation
