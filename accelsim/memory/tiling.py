@@ -1,24 +1,23 @@
 """Split a layer whose working set does not fit SRAM into tiles that do.
 
 A layer's output is seen as (channels, rows): NCHW outputs (and a 1-D conv or pool's N x C x L,
-as if H = L) split by output channels and by output rows, other outputs by their last dim (a MatMul's output columns, whose weight columns
-then stream group by group) and by the rows of all the others ((M, N) by N and M; a
-transformer's (B, S, D) by D and B·S). Rows of a conv or pool need a band of input rows
-(with halo); channel groups need a slice of the weights (and, for depthwise and per-channel
-vector ops, of the input). A MatMul of two activations holds its second operand per channel
-group like a weight; an input that every tile reads whole (one band of all rows, several
-groups) loads once for the layer. A Concat along the rows (a KV cache's past and new positions)
-splits by rows and channels too: a band takes the rows of each input it overlaps. A conv, Gemm
-or MatMul with weights also splits its reduction (K-split: input channels, or A's columns) when
-that helps, a grouped conv (each group's input channels) or a MatMul of two activations when
-nothing else fits: each tile then adds its chunk's product into partial sums kept in SRAM
-(`PARTIAL_SUM_BYTES` an element) until the last chunk, whose tile stores the output. Among
-all splits that fit, with each way of buffering them (`BUFFERINGS`), the one with the shortest
-estimated time wins, then the one that moves fewer bytes. What the planner keeps in SRAM across
-layers is priced too: an input already there (shared by every split), a recurrent layer's
-weights that stay for its next step (`Tiling.pinned`), an output kept for the next layer
-(`Tiling.kept`).
-"""
+as if H = L) split by output channels and by output rows, other outputs by their last dim (a
+MatMul's output columns, whose weight columns then stream group by group) and by the rows of all
+the others ((M, N) by N and M; a transformer's (B, S, D) by D and B·S). Rows of a conv or pool
+need a band of input rows (with halo); channel groups need a slice of the weights (and, for
+depthwise and per-channel vector ops, of the input). A MatMul of two activations holds its
+second operand per channel group like a weight; an input that every tile reads whole (one band
+of all rows, several groups) loads once for the layer. A Concat along the rows (a KV cache's
+past and new positions) splits by rows and channels too: a band takes the rows of each input it
+overlaps. A conv, Gemm or MatMul with weights also splits its reduction (K-split: input
+channels, or A's columns) when that helps, a grouped conv (each group's input channels) or a
+MatMul of two activations when nothing else fits: each tile then adds its chunk's product into
+partial sums kept in SRAM (`PARTIAL_SUM_BYTES` an element) until the last chunk, whose tile
+stores the output. Among all splits that fit, with each way of buffering them (`BUFFERINGS`),
+the one with the shortest estimated time wins, then the one that moves fewer bytes. What the
+planner keeps in SRAM across layers is priced too: an input already there (shared by every
+split), a recurrent layer's weights that stay for its next step (`Tiling.pinned`), an output
+kept for the next layer (`Tiling.kept`). """
 
 from __future__ import annotations
 
