@@ -3,7 +3,8 @@
 `pool_size` caps a requested pool at the work and the CPUs (`--jobs 1000` on 2 cores would fork
 1000 processes for nothing). `die_with_parent` runs first in every pool worker: on Linux the
 kernel sends it SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG), so killing only the
-parent (`kill -9`) does not leave workers alive forever; elsewhere it is a no-op.
+parent (`kill -9`) does not leave workers alive forever; elsewhere it is a no-op. `forking`
+holds SIGTERM and SIGHUP back across a fork until the worker has its own dispositions.
 """
 
 from __future__ import annotations
@@ -11,10 +12,18 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-__all__ = ["cpu_count", "die_with_parent", "pool_size"]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["cpu_count", "die_with_parent", "forking", "pool_size"]
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_HELD = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""The signals the CLI handles by raising SystemExit (`cli._raise_on_termination`), which a
+forked worker must not run before it has its own dispositions (`forking`)."""
 
 
 def cpu_count() -> int:
@@ -29,14 +38,38 @@ def pool_size(requested: int | None, work: int) -> int:
     return max(1, min(requested or cpu_count(), cpu_count(), work))
 
 
+@contextmanager
+def forking() -> Iterator[None]:
+    """Around a fork: SIGTERM and SIGHUP held back (blocked) in the calling thread, so the child
+    starts with them blocked until `die_with_parent` gives them their default action. One sent
+    at once (a pool stopped as it starts) would otherwise run the parent's Python handler in
+    the child's fork hooks, which prints "Exception ignored in: _after_fork" and a traceback
+    on the terminal the two share. The parent gets any it held once the fork is done; a child
+    that leaves the block (`os.fork` inside it) keeps them held for `die_with_parent`."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    parent = os.getpid()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        if os.getpid() == parent:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def die_with_parent(parent: int) -> None:
     """Pool initializer: ask the kernel to SIGTERM this worker when `parent` (the pid that
     created the pool) dies, and exit at once if it already has.
 
-    SIGTERM gets its default action back: a forked worker inherits the CLI's handler, which
-    raises SystemExit, and the pool would catch that as a task's failure and keep waiting.
+    SIGTERM and SIGHUP get their default action back, then are let through (`forking` held
+    them): a forked worker inherits the CLI's handler, which raises SystemExit, and the pool
+    would catch that as a task's failure and keep waiting.
     """
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for number in _HELD:
+        signal.signal(number, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     if sys.platform.startswith("linux"):
         import ctypes
 

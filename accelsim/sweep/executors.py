@@ -23,7 +23,7 @@ import signal
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from accelsim._workers import die_with_parent, pool_size
+from accelsim._workers import die_with_parent, forking, pool_size
 from accelsim.errors import AccelsimError
 from accelsim.sweep.results import Job, PointResult, evaluate, plan_ahead, preload
 
@@ -132,7 +132,8 @@ class _Pool:
                 target=_serve, args=(job, chunks, os.getpid(), self.running, slot, theirs),
                 name=f"accelsim-sweep-{slot}", daemon=True,
             )  # fmt: skip
-            process.start()
+            with forking():  # (until the worker has its own signal dispositions)
+                process.start()
             theirs.close()
             self.processes.append(process)
             self.pipes.append(ours)

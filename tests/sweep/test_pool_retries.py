@@ -2,8 +2,9 @@
 running, by the 1-based slot numbers in the shared array), that each suspect runs alone once and
 only a second death is its "failed" result, that the rest goes on without the suspects (scripts
 standing in for a pass, no process); which batches a pass gives each real worker, forked with a
-stand-in `evaluate` that kills some of them, and what it returns; and what a worker's slot holds
-while it evaluates. Every expected value is worked by hand beside it."""
+stand-in `evaluate` that kills some of them, and what it returns; what a worker's slot holds
+while it evaluates; and that a pass cut short as it starts stops its workers with SIGTERM's
+default action. Every expected value is worked by hand beside it."""
 
 from __future__ import annotations
 
@@ -300,3 +301,37 @@ def test_a_dask_cluster_gets_the_job_once_and_batches_cut_for_its_workers(monkey
     executor.client = client
     list(executor.run(job, _points(6)))  # type: ignore[arg-type]
     assert [indices for indices, _ in client.submitted] == [[0, 1], [2], [3], [4], [5]]
+
+
+@pytest.mark.skipif(not _FORKS, reason="the stand-ins reach the workers by fork")
+def test_a_pass_cut_short_as_it_starts_kills_its_workers_not_by_the_parents_handler(monkeypatch):
+    # The parent handles SIGTERM by raising SystemExit (as the CLI does); each worker takes
+    # 0.3 s before it has its own dispositions (`die_with_parent`), and the pass is cut short
+    # meanwhile (a refused store). Held back across the fork, the SIGTERM that stops a worker
+    # reaches it only then, with its default action: killed by SIGTERM, not exiting 143 from
+    # the parent's handler (which, inside the fork hooks, printed a traceback).
+    import time
+
+    real = executors.die_with_parent
+
+    def late(parent):
+        time.sleep(0.3)
+        real(parent)
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    monkeypatch.setattr(executors, "die_with_parent", late)
+    monkeypatch.setattr(executors, "evaluate", _dying_at())
+    monkeypatch.setattr(executors, "preload", lambda base: None)
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        before = set(multiprocessing.active_children())
+        gen = executors._pool_pass(_JOB, _points(4), 2)  # type: ignore[arg-type]
+        assert next(gen) == []
+        workers = set(multiprocessing.active_children()) - before
+        gen.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert len(workers) == 2
+    assert [w.exitcode for w in workers] == [-signal.SIGTERM] * 2
