@@ -158,8 +158,10 @@ class Tiling:
     """The output stays whole in SRAM for the next layer (beside the slots): tiles store none."""
     cost: float = field(default=0.0, compare=False)  # the chosen split's estimated cycles
     memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
-    """What the planner works out from the tiles' structure alone (which tiles repeat which),
-    shared by every layer the tiling is renamed for (`_renamed` keeps it): it reads no names."""
+    """What the planner and the tiler work out from the tiles' structure alone (which tiles
+    repeat which, where a period's ranges lie, the tiles as name-free columns), shared by every
+    layer the tiling is renamed for (`_renamed` keeps it) and, kept with its split in the
+    search `_menu` caches (`_Geometry.memos`), by later runs choosing that split: no names."""
 
     @property
     def slots(self) -> int:
