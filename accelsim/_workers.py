@@ -4,7 +4,8 @@
 1000 processes for nothing). `die_with_parent` runs first in every pool worker: on Linux the
 kernel sends it SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG), so killing only the
 parent (`kill -9`) does not leave workers alive forever; elsewhere it is a no-op. `forking`
-holds SIGTERM and SIGHUP back across a fork until the worker has its own dispositions.
+holds SIGTERM and SIGHUP back across a fork until the worker has its own dispositions (for a
+`ProcessPoolExecutor`, which forks by itself: `held_fork_context`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from multiprocessing.context import BaseContext
 
-__all__ = ["cpu_count", "die_with_parent", "forking", "pool_size"]
+__all__ = ["cpu_count", "die_with_parent", "forking", "held_fork_context", "pool_size"]
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _HELD = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -56,6 +58,26 @@ def forking() -> Iterator[None]:
     finally:
         if os.getpid() == parent:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def held_fork_context() -> BaseContext | None:
+    """A fork context whose processes start inside `forking` (a `ProcessPoolExecutor`'s
+    `mp_context`: the pool forks its workers itself); None where there is no fork."""
+    import multiprocessing
+    from multiprocessing.context import ForkContext, ForkProcess
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+
+    class HeldProcess(ForkProcess):
+        def start(self) -> None:
+            with forking():
+                super().start()
+
+    class HeldContext(ForkContext):
+        Process = HeldProcess
+
+    return HeldContext()
 
 
 def die_with_parent(parent: int) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from accelsim._workers import die_with_parent, pool_size
+from accelsim._workers import die_with_parent, held_fork_context, pool_size
 from accelsim.errors import DataError
 from accelsim.train.archive import MiB, check_size, checked_zip_members
 from accelsim.train.data import IMAGE_SIDE, Cifar10
@@ -110,7 +110,8 @@ def _decode_all(path: Path, members: list[str], workers: int) -> np.ndarray:
         if workers <= 1:
             return np.concatenate([_decode(c) for c in chunks])
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+            max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),),
+            mp_context=held_fork_context(),
         ) as pool:
             return np.concatenate(list(pool.map(_decode, chunks)))
     except ValueError as e:
