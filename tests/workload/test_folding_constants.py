@@ -82,3 +82,18 @@ def test_shape_with_start_and_end(tmp_path: Path) -> None:
         helper.make_node("Concat", ["tail", "head"], ["shape"], axis=0),
     ]
     assert _reshaped(tmp_path, nodes) == (3, 4, 2)
+
+
+def test_value_int_is_64_bits(tmp_path: Path) -> None:
+    # (2**32 + 6) - 2**32 = 6, and [4]: (4, 6). ONNX's value_int and value_ints are int64;
+    # read as int32 neither fits
+    nodes = [
+        helper.make_node("Constant", [], ["big"], value_int=2**32 + 6),
+        helper.make_node("Constant", [], ["bigs"], value_ints=[2**32]),
+        helper.make_node("Constant", [], ["axes"], value_ints=[0]),
+        helper.make_node("Unsqueeze", ["big", "axes"], ["big1"]),
+        helper.make_node("Sub", ["big1", "bigs"], ["six1"]),
+        helper.make_node("Constant", [], ["four"], value_ints=[4]),
+        helper.make_node("Concat", ["four", "six1"], ["shape"], axis=0),
+    ]
+    assert _reshaped(tmp_path, nodes) == (4, 6)
