@@ -83,7 +83,7 @@ _BANDWIDTH_UNITS = {
 _COMPUTE_UNITS = _with_prefixes(
     {**_DECIMAL_PREFIXES, "P": 10**15}, "FLOPS", "FLOP/s", "OPS", "OP/s"
 )
-_FREQUENCY_UNITS = _with_prefixes({"": 1, "k": 10**3, "M": 10**6, "G": 10**9}, "Hz")
+_FREQUENCY_UNITS = _with_prefixes({"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}, "Hz")
 _TIME_UNITS = _with_prefixes(_SMALL_PREFIXES, "s")
 _ENERGY_UNITS = _with_prefixes(_SMALL_PREFIXES, "J")
 _POWER_UNITS = _with_prefixes(_SMALL_PREFIXES, "W")

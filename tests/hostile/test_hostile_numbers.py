@@ -82,9 +82,12 @@ def test_sane_ranges_bound_every_parser() -> None:
     assert units.parse_bandwidth("1 B/s") == 1.0
     with pytest.raises(units.UnitError, match="out of range for a bandwidth"):
         units.parse_bandwidth("0.5 B/s")
-    assert units.parse_frequency("1 THz".replace("THz", "GHz")) == 1e9
-    with pytest.raises(units.UnitError, match="from 1 Hz to 1 THz"):
-        units.parse_frequency("1001 GHz")
+    assert units.parse_frequency("1 GHz") == 1e9
+    # the limit the message names is a frequency too: "1 THz" in, a hair above it out
+    assert units.parse_frequency("1 THz") == 1e12
+    for over in ("1001 GHz", "1.001 THz"):
+        with pytest.raises(units.UnitError, match="from 1 Hz to 1 THz"):
+            units.parse_frequency(over)
     assert units.parse_time("1 fs") == 1e-15 and units.parse_time(0) == 0.0
     with pytest.raises(units.UnitError, match="out of range for a time"):
         units.parse_time("1e-16 s")
