@@ -4,8 +4,8 @@
 1000 processes for nothing). `die_with_parent` runs first in every pool worker: on Linux the
 kernel sends it SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG), so killing only the
 parent (`kill -9`) does not leave workers alive forever; elsewhere it is a no-op. `forking`
-holds SIGTERM and SIGHUP back across a fork until the worker has its own dispositions (for a
-`ProcessPoolExecutor`, which forks by itself: `held_fork_context`).
+holds SIGTERM and SIGHUP back across a fork until the worker has its own dispositions; the
+sweep's pool and the trainer's fork their workers through `held_fork_context`, which does so.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from multiprocessing.context import BaseContext
+    from multiprocessing.context import ForkContext
 
 __all__ = ["cpu_count", "die_with_parent", "forking", "held_fork_context", "pool_size"]
 
@@ -60,9 +60,9 @@ def forking() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def held_fork_context() -> BaseContext | None:
-    """A fork context whose processes start inside `forking` (a `ProcessPoolExecutor`'s
-    `mp_context`: the pool forks its workers itself); None where there is no fork."""
+def held_fork_context() -> ForkContext | None:
+    """A fork context whose processes start inside `forking` (also a `ProcessPoolExecutor`'s
+    `mp_context`, which forks its workers itself); None where there is no fork."""
     import multiprocessing
     from multiprocessing.context import ForkContext, ForkProcess
 

@@ -642,7 +642,7 @@ class _Planner:
         later = np.arange(1, times + 1, dtype=np.int64)[:, None] * (end - begin)
         for name, moved in found.moved.items():
             self.ddr.touched(name, (np.array(moved, np.int64) + later).ravel().tolist())
-        self._repeat_ranges(number, sigma, moving, times, period, layout)
+        self._repeat_ranges(sigma, moving, times, period, layout)
         stores = loop.stores[period.stores :]
         loop.stores.extend(sigma.task(store, k) for k in range(1, times + 1) for store in stores)
         advance(loop, shifts.on, times, not at.accumulating and at.kept_index < 0,
@@ -718,8 +718,8 @@ class _Planner:
                        low=low, inner=offset - low - slot * width, slot=slot, width=width,
                        slots=count, turn=turn, copies={})  # fmt: skip
 
-    def _repeat_ranges(self, number: int, sigma: Shift, moving: npt.NDArray[np.int64],
-                       times: int, period: _Period, layout: _Layout) -> None:  # fmt: skip
+    def _repeat_ranges(self, sigma: Shift, moving: npt.NDArray[np.int64], times: int,
+                       period: _Period, layout: _Layout) -> None:  # fmt: skip
         """The ranges of `times` repeats of `period`: each one in its slot turned on by the
         period (`_repeatable`), labelled with its tile's or group's number; filled, and
         released, as σ (whose `moving` ids, sorted) says."""

@@ -23,7 +23,7 @@ import signal
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from accelsim._workers import die_with_parent, forking, pool_size
+from accelsim._workers import die_with_parent, held_fork_context, pool_size
 from accelsim.errors import AccelsimError
 from accelsim.sweep.results import Job, PointResult, evaluate, plan_ahead, preload
 
@@ -119,8 +119,8 @@ class _Pool:
     """
 
     def __init__(self, workers: int, job: Job, chunks: list[list[Point]]) -> None:
-        context = (multiprocessing.get_context("fork") if _FORK
-                   else multiprocessing.get_context("spawn"))  # fmt: skip
+        # (forked with SIGTERM and SIGHUP held until a worker has its own dispositions)
+        context = held_fork_context() or multiprocessing.get_context("spawn")
         if _FORK:
             preload(job.base)  # once here, not once per worker
         self.running = context.Array("q", workers, lock=False)
@@ -132,8 +132,7 @@ class _Pool:
                 target=_serve, args=(job, chunks, os.getpid(), self.running, slot, theirs),
                 name=f"accelsim-sweep-{slot}", daemon=True,
             )  # fmt: skip
-            with forking():  # (until the worker has its own signal dispositions)
-                process.start()
+            process.start()
             theirs.close()
             self.processes.append(process)
             self.pipes.append(ours)
